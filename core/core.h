@@ -1,0 +1,112 @@
+/* core: an ELF core file (raw or zstd-compressed) as a faulting memory image,
+ * its threads and notes, overlaid with the executable's own file-backed data. */
+#ifndef GOCORONER_CORE_H
+#define GOCORONER_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+struct core_file;
+
+/** x86-64 general registers of one thread, from NT_PRSTATUS. */
+struct core_regs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+	uint64_t rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss;
+	uint64_t fs_base, gs_base, ds, es, fs, gs;
+};
+
+/** One thread of the dumped process. */
+struct core_thread {
+	uint32_t tid;          /**< Linux thread id (pr_pid of NT_PRSTATUS) */
+	int cursig;            /**< pr_cursig: signal being delivered, 0 if none */
+	struct core_regs regs;
+};
+
+/** A file-backed mapping from the NT_FILE note. */
+struct core_mapping {
+	uint64_t start, end;   /**< [start, end) virtual addresses */
+	uint64_t file_offset;  /**< byte offset into the file */
+	const char *path;      /**< interned path as the kernel or gdb recorded it */
+};
+
+/** How the core was written. */
+enum core_kind {
+	CORE_KIND_UNKNOWN = 0,
+	CORE_KIND_KERNEL,      /**< written by the kernel (crash, systemd-coredump) */
+	CORE_KIND_GCORE,       /**< written by gdb's gcore (BFD: has section headers) */
+};
+
+/** Process facts from NT_PRPSINFO / NT_PRSTATUS / NT_AUXV. */
+struct core_info {
+	int pid;
+	int signal;            /**< signal that caused the dump (first thread's cursig), 0 if none */
+	const char *fname;     /**< pr_fname, up to 16 chars */
+	const char *psargs;    /**< pr_psargs: command line, up to 80 chars */
+	uint64_t auxv_entry;   /**< AT_ENTRY, 0 if absent */
+	uint64_t auxv_phdr;    /**< AT_PHDR, 0 if absent */
+	enum core_kind kind;
+	bool compressed;       /**< the input was zstd-compressed */
+	uint64_t file_size;    /**< bytes of the (decompressed) core */
+};
+
+/**
+ * Open a core. PATH may be a raw ELF core or a single zstd frame (or several
+ * concatenated, as systemd-coredump writes) of one, detected by magic, not by
+ * name. Memory held: a raw core is mapped and read on demand; a compressed one
+ * is decompressed once, keeping only pages that are not all zero, so memory
+ * follows the non-zero content. Errors name PATH and the problem (not ELF, not
+ * a core, truncated, unsupported machine...).
+ */
+struct util_error *core_open(const char *path, struct core_file **ret);
+/** Free everything; accepts NULL. */
+void core_destroy(struct core_file *core);
+
+/** The path given to core_open. */
+const char *core_path(const struct core_file *core);
+const struct core_info *core_info(const struct core_file *core);
+/** Lowercase hex SHA-256 of the core as given (compressed bytes for .zst). */
+const char *core_sha256(struct core_file *core);
+
+size_t core_num_threads(const struct core_file *core);
+const struct core_thread *core_thread(const struct core_file *core, size_t i);
+
+size_t core_num_mappings(const struct core_file *core);
+const struct core_mapping *core_mapping(const struct core_file *core, size_t i);
+/**
+ * The executable's path as the core records it: the NT_FILE mapping that
+ * contains AT_ENTRY (or AT_PHDR), else NULL.
+ */
+const char *core_exe_path(const struct core_file *core);
+
+/**
+ * Check that EXE_PATH is the executable the core was made from and overlay its
+ * PT_LOAD file contents for addresses the core does not hold (kernel cores omit
+ * file-backed read-only pages). The check compares build ids (Go's
+ * .note.go.buildid and the GNU build-id, whichever the executable has) with
+ * the copy of the executable's first page in the core, then the mapped path's
+ * file name. UTIL_ERROR_MISMATCH names both files and both ids unless FORCE.
+ * When the core lacks that page, the executable's ELF header bytes and
+ * PT_LOAD layout are compared with the NT_FILE mappings instead.
+ */
+struct util_error *core_attach_exe(struct core_file *core, const char *exe_path, bool force);
+
+/** Build id found in the core for the executable ("" if none); valid after core_attach_exe. */
+const char *core_exe_build_id(const struct core_file *core);
+
+/**
+ * Read LEN bytes at virtual address ADDR. Memory outside every segment, or
+ * between p_filesz and p_memsz of a segment not covered by the executable
+ * overlay, is a UTIL_ERROR_FAULT carrying the first missing address; it is
+ * never read as zeros.
+ */
+struct util_error *core_read(struct core_file *core, uint64_t addr, void *buf, size_t len);
+struct util_error *core_read_u64(struct core_file *core, uint64_t addr, uint64_t *ret);
+struct util_error *core_read_u32(struct core_file *core, uint64_t addr, uint32_t *ret);
+struct util_error *core_read_u8(struct core_file *core, uint64_t addr, uint8_t *ret);
+/** True if every byte of [addr, addr+len) is readable. */
+bool core_readable(struct core_file *core, uint64_t addr, size_t len);
+
+#endif

@@ -1,0 +1,136 @@
+/* dwarf: a once-per-binary index of a Go executable — DWARF types, members,
+ * constants and variables through libdw, and Go's own pclntab for PC →
+ * function (with inlined frames) → file:line and frame sizes. */
+#ifndef GOCORONER_DWARF_H
+#define GOCORONER_DWARF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+struct dw_binary;
+
+/**
+ * Open and index a Go executable. Errors (each naming PATH): not ELF, not
+ * x86-64, not a Go executable (no .gopclntab / runtime.buildVersion), no DWARF
+ * (stripped, e.g. -ldflags='-s -w'), corrupt DWARF or pclntab. DWARF 4 and 5,
+ * SHF_COMPRESSED (zlib, zstd) sections.
+ */
+struct util_error *dw_binary_open(const char *path, struct dw_binary **ret);
+void dw_binary_destroy(struct dw_binary *b);
+
+const char *dw_binary_path(const struct dw_binary *b);
+/** Go build id from .note.go.buildid ("" if none). */
+const char *dw_binary_go_build_id(const struct dw_binary *b);
+/** GNU build id as lowercase hex ("" if none). */
+const char *dw_binary_gnu_build_id(const struct dw_binary *b);
+/** DW_AT_producer of the first Go CU, e.g. "Go cmd/compile go1.27.3; regabi" ("" if none). */
+const char *dw_binary_producer(const struct dw_binary *b);
+
+/**
+ * Read LEN bytes at virtual address ADDR from the executable's file-backed
+ * PT_LOAD contents (read-only data: strings, pclntab, type descriptors).
+ * UTIL_ERROR_FAULT outside them.
+ */
+struct util_error *dw_binary_read(const struct dw_binary *b, uint64_t addr, void *buf, size_t len);
+
+/* ---- Types ------------------------------------------------------------ */
+
+/** Byte size of the named type ("runtime.g", "runtime.gobuf"). */
+struct util_error *dw_type_size(struct dw_binary *b, const char *type_name, uint64_t *ret);
+/**
+ * Offset of a member of a struct type, by name; MEMBER may be a dotted path
+ * through nested struct members ("sched.sp", "atomicstatus.value"). A missing
+ * type or member is UTIL_ERROR_NOT_FOUND, so callers can probe layouts.
+ */
+struct util_error *dw_member_offset(struct dw_binary *b, const char *type_name,
+				    const char *member, uint64_t *ret);
+/** The DWARF name of a member's type ("runtime.maybeTraceableChan", "*runtime.hchan"). */
+struct util_error *dw_member_type_name(struct dw_binary *b, const char *type_name,
+				       const char *member, const char **ret);
+/** Byte size of a member's type. */
+struct util_error *dw_member_size(struct dw_binary *b, const char *type_name,
+				  const char *member, uint64_t *ret);
+/** True if the named type exists / has the member (probing helpers). */
+bool dw_has_type(struct dw_binary *b, const char *type_name);
+bool dw_has_member(struct dw_binary *b, const char *type_name, const char *member);
+
+/* ---- Constants and variables ----------------------------------------- */
+
+/** Value of a DW_TAG_constant ("runtime._Gwaiting", "runtime.waitReasonSelect"). */
+struct util_error *dw_constant(struct dw_binary *b, const char *name, int64_t *ret);
+/** Call FN for each constant whose name starts with PREFIX; FN returning non-NULL stops. */
+struct util_error *dw_constants_with_prefix(struct dw_binary *b, const char *prefix,
+					    struct util_error *(*fn)(const char *name, int64_t value, void *arg),
+					    void *arg);
+/** Address and byte size of a global DW_TAG_variable with a DW_OP_addr location. */
+struct util_error *dw_variable(struct dw_binary *b, const char *name, uint64_t *addr_ret,
+			       uint64_t *size_ret);
+/** Address of an ELF symbol (.symtab), for globals DWARF lacks. */
+struct util_error *dw_symbol(struct dw_binary *b, const char *name, uint64_t *addr_ret);
+
+/**
+ * The DWARF type name for a runtime type descriptor, given its offset from
+ * moduledata.types (the value of DW_AT_go_runtime_type). UTIL_ERROR_NOT_FOUND
+ * if no DWARF type carries that offset.
+ */
+struct util_error *dw_type_by_runtime_offset(struct dw_binary *b, uint64_t offset,
+					     const char **name_ret);
+
+/* ---- pclntab: functions, lines, frames -------------------------------- */
+
+/** A function of the pclntab. Owned by the dw_binary. */
+struct dw_func {
+	uint64_t entry;         /**< entry PC */
+	uint64_t end;           /**< first PC after the function */
+	const char *name;       /**< interned, as Go prints it: "main.(*conn).Read" */
+	int32_t start_line;     /**< _func.startLine (0 before Go 1.20) */
+	uint8_t funcid;         /**< raw _func.funcID */
+	uint8_t flag;           /**< raw _func.flag */
+	uint32_t funcoff;       /**< private: offset of the _func in pclntable */
+};
+
+/** The function containing PC, or NULL. */
+const struct dw_func *dw_func_at(struct dw_binary *b, uint64_t pc);
+/** The function with exactly this name, or NULL. */
+const struct dw_func *dw_func_by_name(struct dw_binary *b, const char *name);
+
+/** FuncFlag_TOPFRAME: unwinding stops here (runtime.goexit, mstart, rt0_go). */
+bool dw_func_is_topframe(const struct dw_binary *b, const struct dw_func *f);
+/** FuncFlag_SPWRITE: the function writes SP arbitrarily (gogo, systemstack...). */
+bool dw_func_is_spwrite(const struct dw_binary *b, const struct dw_func *f);
+/** The function is a compiler-generated wrapper (FuncID_wrapper). */
+bool dw_func_is_wrapper(const struct dw_binary *b, const struct dw_func *f);
+
+/**
+ * SP delta at PC (the pcsp table): the frame size allocated so far, so the
+ * caller's SP is sp + spdelta + 8 on amd64.
+ */
+struct util_error *dw_func_spdelta(struct dw_binary *b, const struct dw_func *f, uint64_t pc,
+				   int32_t *ret);
+
+/** One logical frame at a PC: the inlined functions come first. */
+struct dw_location {
+	const char *func;       /**< interned function name */
+	const char *file;       /**< interned file name as Go prints it */
+	int line;
+	bool inlined;           /**< true for every location but the last (the physical function) */
+};
+
+/**
+ * Expand PC in function F into its logical frames, innermost first: each
+ * inlined call (from the inline tree, FUNCDATA_InlTree/PCDATA_InlTreeIndex)
+ * then F itself; at most MAX entries written, the count returned through
+ * *N_RET. Pass the PC to look up as Go's traceback does (a return address
+ * minus one for a caller frame).
+ */
+struct util_error *dw_pc_expand(struct dw_binary *b, const struct dw_func *f, uint64_t pc,
+				struct dw_location *out, size_t max, size_t *n_ret);
+
+/** file:line of PC in F for the physical function only (no inline expansion). */
+struct util_error *dw_pc_line(struct dw_binary *b, const struct dw_func *f, uint64_t pc,
+			      const char **file_ret, int *line_ret);
+
+#endif

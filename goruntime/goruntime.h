@@ -1,0 +1,92 @@
+/* goruntime: rebuild the Go runtime's state from a core — goroutines, their
+ * stacks, threads, labels — with every layout probed from the binary's DWARF. */
+#ifndef GOCORONER_GORUNTIME_H
+#define GOCORONER_GORUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "dwarf/dwarf.h"
+#include "util/util.h"
+
+/** One logical frame of a goroutine's stack (inlined calls are frames too). */
+struct gr_frame {
+	uint64_t pc;            /**< PC in this frame (return address for callers) */
+	uint64_t sp;            /**< SP of the physical frame */
+	const char *func;       /**< "main.(*conn).Read", as Go's traceback prints it */
+	const char *file;
+	int line;
+	bool inlined;           /**< an inlined call inside the next frame's function */
+};
+
+/** One goroutine, as Go's traceback would describe it. Strings are interned. */
+struct gr_goroutine {
+	uint64_t g_addr;        /**< address of the runtime.g */
+	uint64_t goid;
+	uint32_t status;        /**< g.atomicstatus with _Gscan masked */
+	const char *status_name;/**< "running", "runnable", "syscall", "waiting", "preempted", "leaked"... */
+	const char *wait_reason;/**< "chan receive" (runtime.waitReasonStrings), NULL if none */
+	int64_t wait_since_ns;  /**< raw g.waitsince (monotonic ns), 0 if never set */
+	int64_t wait_minutes;   /**< estimated minutes waited, -1 if unknown (see gr_snapshot.now_ns) */
+	bool has_creator;       /**< creator_goid is known (g.parentGoid, Go 1.21+) */
+	uint64_t creator_goid;
+	const char *created_by_func;  /**< function with the go statement (NULL for goroutine 1) */
+	const char *created_by_file;
+	int created_by_line;
+	uint64_t gopc;
+	const char *start_func; /**< function at g.startpc */
+	bool is_system;         /**< hidden by Go's default traceback (isSystemGoroutine) */
+	uint32_t thread_id;     /**< OS thread (LWP) running it or in a syscall, 0 if none */
+	bool locked;            /**< locked to its thread (g.lockedm != 0) */
+	const char *labels;     /**< pprof labels as a JSON object text, NULL if none */
+	struct gr_frame *frames;/**< innermost first */
+	size_t nframes;
+	const char *stack_error;/**< why unwinding stopped early, NULL if it reached the top */
+};
+
+/** Something read but not understood; becomes a row of the diagnostic table. */
+struct gr_diag {
+	const char *severity;   /**< "error", "warning" or "info" */
+	const char *what;       /**< short kind, e.g. "unwind", "allgs", "labels" */
+	const char *detail;
+};
+
+/** Everything rebuilt from one core. All memory lives in the arena. */
+struct gr_snapshot {
+	struct util_arena arena;
+	struct util_strtab strings;
+	const char *go_version;       /**< runtime.buildVersion, e.g. "go1.27.3" */
+	const char *build_settings;   /**< .go.buildinfo modinfo text ("" if none) */
+	const char *main_path;        /**< main package path from build info */
+	int64_t now_ns;               /**< estimated nanotime() at the dump, 0 if unknown */
+	const char *now_source;       /**< how now_ns was estimated */
+	struct gr_goroutine *goroutines;
+	size_t ngoroutines;
+	struct gr_diag *diags;
+	size_t ndiags, diags_cap;
+};
+
+/** Options for gr_snapshot_create. */
+struct gr_options {
+	size_t max_frames;            /**< per goroutine; 0 = default (1024) */
+	size_t max_goroutines;        /**< 0 = default (10,000,000) */
+	/** Called now and then with (done, total) goroutines; may be NULL. */
+	void (*progress)(size_t done, size_t total, void *arg);
+	void *progress_arg;
+};
+
+/**
+ * Read every live goroutine from runtime.allgs with its stack. Fatal problems
+ * (no runtime.allgs, allgs header unreadable, layout probes failing) are
+ * errors; problems with single goroutines become diagnostics.
+ */
+struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *bin,
+				      const struct gr_options *opts, struct gr_snapshot **ret);
+void gr_snapshot_destroy(struct gr_snapshot *s);
+
+/** Go's version string from the executable (runtime.buildVersion / .go.buildinfo). */
+struct util_error *gr_go_version(struct dw_binary *bin, const char **ret);
+
+#endif

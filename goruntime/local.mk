@@ -1,0 +1,1 @@
+# goruntime module

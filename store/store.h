@@ -1,0 +1,61 @@
+/* store: the SQLite archive — schema (store/schema.sql, compiled in) and the
+ * writer that ingests one incident per transaction. */
+#ifndef GOCORONER_STORE_H
+#define GOCORONER_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "goruntime/goruntime.h"
+#include "util/util.h"
+
+struct store_db;
+
+/** The schema version this gocoroner writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 1
+
+/** Facts about one incident (one core of one executable). */
+struct store_incident {
+	const char *core_path;
+	const char *core_sha256;
+	const char *exe_path;
+	const char *exe_build_id;
+	const char *go_version;
+	const char *arch;        /**< "amd64" */
+	int pid;
+	const char *cmdline;
+	int signal;
+	const char *core_kind;   /**< "kernel" or "gcore" */
+	const char *tool_version;
+};
+
+/**
+ * Open (creating if needed) a gocoroner database. A new file gets the schema;
+ * an existing one must carry STORE_SCHEMA_VERSION (an older one is upgraded,
+ * a newer one is refused with a message naming both versions); a file that is
+ * not SQLite or not ours is an error naming PATH.
+ */
+struct util_error *store_open(const char *path, struct store_db **ret);
+/** Open read-only; the file must exist. */
+struct util_error *store_open_readonly(const char *path, struct store_db **ret);
+void store_close(struct store_db *db);
+sqlite3 *store_handle(struct store_db *db);
+
+/**
+ * Write one incident with all of SNAP in one transaction: on any failure the
+ * database is left as it was. A core already ingested (same core_sha256 and
+ * exe_build_id) is not written again: *EXISTED_RET is set and *ID_RET is the
+ * existing incident id.
+ */
+struct util_error *store_ingest(struct store_db *db, const struct store_incident *inc,
+				const struct gr_snapshot *snap, int64_t *id_ret, bool *existed_ret);
+
+/** The newest incident id, UTIL_ERROR_NOT_FOUND when the database is empty. */
+struct util_error *store_latest_incident(struct store_db *db, int64_t *ret);
+
+/** The schema text compiled into the binary (store/schema.sql). */
+extern const char store_schema_sql[];
+
+#endif

@@ -1,0 +1,8 @@
+# Unit tests (cmocka), one per module, and integration tests over the corpus.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-util
+tests_test_util_SOURCES = tests/test-util.c
+tests_test_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_util_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-util
+endif

@@ -1,0 +1,102 @@
+// test-util.c: unit tests for util/ — errors, arena, interned strings, u64 map.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/util.h"
+
+static void test_error_prefix(void **state)
+{
+	struct util_error *err = util_error_create(UTIL_ERROR_BAD_DATA, "bad %d", 7);
+	err = util_error_prefix(err, "%s: ", "core.zst");
+	assert_string_equal(err->message, "core.zst: bad 7");
+	assert_true(util_error_is(err, UTIL_ERROR_BAD_DATA));
+	util_error_destroy(err);
+	util_error_destroy(NULL);
+	util_error_destroy(&util_enomem);
+}
+
+static void test_error_fault_and_catch(void **state)
+{
+	struct util_error *err = util_error_fault(0xc000001000, "runtime.g");
+	assert_int_equal(err->address, 0xc000001000);
+	assert_non_null(strstr(err->message, "0xc000001000"));
+	assert_null(util_error_catch(err, UTIL_ERROR_FAULT));
+	err = util_error_create(UTIL_ERROR_NOT_FOUND, "x");
+	err = util_error_catch(err, UTIL_ERROR_FAULT);
+	assert_non_null(err);
+	util_error_destroy(err);
+}
+
+static void test_arena(void **state)
+{
+	struct util_arena a;
+	util_arena_init(&a);
+	char *big = util_arena_alloc(&a, 1 << 20);
+	assert_non_null(big);
+	for (int i = 0; i < 10000; i++) {
+		uint64_t *p = util_arena_alloc(&a, 24);
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % 16, 0);
+		assert_int_equal(p[0] | p[1] | p[2], 0);
+		p[0] = i;
+	}
+	big[(1 << 20) - 1] = 1;
+	util_arena_deinit(&a);
+}
+
+static void test_strtab(void **state)
+{
+	struct util_strtab t;
+	util_strtab_init(&t);
+	const char *a = util_strtab_intern(&t, "main.main", 9);
+	const char *b = util_strtab_intern_cstr(&t, "main.main");
+	const char *c = util_strtab_intern(&t, "main.mainX", 9);
+	assert_ptr_equal(a, b);
+	assert_ptr_equal(a, c);
+	char buf[32];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(buf, sizeof(buf), "f%d", i);
+		assert_non_null(util_strtab_intern_cstr(&t, buf));
+	}
+	assert_int_equal(t.count, 5001);
+	assert_ptr_equal(util_strtab_intern_cstr(&t, "main.main"), a);
+	util_strtab_deinit(&t);
+}
+
+static void test_u64map(void **state)
+{
+	struct util_u64map m;
+	util_u64map_init(&m);
+	uint64_t v;
+	assert_false(util_u64map_get(&m, 1, &v));
+	for (uint64_t i = 0; i < 100000; i++)
+		assert_null(util_u64map_put(&m, i * 4096, i));
+	assert_null(util_u64map_put(&m, 4096, 77));
+	assert_int_equal(m.count, 100000);
+	assert_true(util_u64map_get(&m, 4096, &v));
+	assert_int_equal(v, 77);
+	assert_true(util_u64map_get(&m, 99999 * 4096, &v));
+	assert_int_equal(v, 99999);
+	assert_false(util_u64map_get(&m, 3, &v));
+	struct util_error *err = util_u64map_put(&m, ~(uint64_t)0, 1);
+	assert_true(util_error_is(err, UTIL_ERROR_INVALID));
+	util_error_destroy(err);
+	util_u64map_deinit(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_error_prefix),
+		cmocka_unit_test(test_error_fault_and_catch),
+		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_strtab),
+		cmocka_unit_test(test_u64map),
+	};
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}

@@ -1,0 +1,87 @@
+// u64map.c: an open-addressing uint64 → uint64 map (address lookups, dedup).
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+#define EMPTY_KEY (~(uint64_t)0)
+
+static size_t slot_of(uint64_t key, size_t cap)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdULL;
+	key ^= key >> 33;
+	return (size_t)key & (cap - 1);
+}
+
+void util_u64map_init(struct util_u64map *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void util_u64map_deinit(struct util_u64map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+static bool u64map_grow(struct util_u64map *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 64;
+	uint64_t *keys = malloc(ncap * sizeof(*keys));
+	uint64_t *vals = malloc(ncap * sizeof(*vals));
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return false;
+	}
+	memset(keys, 0xff, ncap * sizeof(*keys));
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->keys[i] == EMPTY_KEY)
+			continue;
+		size_t j = slot_of(m->keys[i], ncap);
+		while (keys[j] != EMPTY_KEY)
+			j = (j + 1) & (ncap - 1);
+		keys[j] = m->keys[i];
+		vals[j] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = keys;
+	m->vals = vals;
+	m->cap = ncap;
+	return true;
+}
+
+struct util_error *util_u64map_put(struct util_u64map *m, uint64_t key, uint64_t val)
+{
+	if (key == EMPTY_KEY)
+		return util_error_create(UTIL_ERROR_INVALID, "u64map: reserved key");
+	if ((m->count + 1) * 4 > m->cap * 3 && !u64map_grow(m))
+		return &util_enomem;
+	size_t j = slot_of(key, m->cap);
+	while (m->keys[j] != EMPTY_KEY && m->keys[j] != key)
+		j = (j + 1) & (m->cap - 1);
+	if (m->keys[j] == EMPTY_KEY)
+		m->count++;
+	m->keys[j] = key;
+	m->vals[j] = val;
+	return NULL;
+}
+
+bool util_u64map_get(const struct util_u64map *m, uint64_t key, uint64_t *val)
+{
+	if (!m->cap || key == EMPTY_KEY)
+		return false;
+	size_t j = slot_of(key, m->cap);
+	while (m->keys[j] != EMPTY_KEY) {
+		if (m->keys[j] == key) {
+			if (val)
+				*val = m->vals[j];
+			return true;
+		}
+		j = (j + 1) & (m->cap - 1);
+	}
+	return false;
+}

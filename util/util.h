@@ -1,0 +1,118 @@
+/* util: the pieces every gocoroner module shares — one error type, a per-core
+ * arena, interned strings and a u64 hash map. */
+#ifndef GOCORONER_UTIL_H
+#define GOCORONER_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Errors ----------------------------------------------------------- */
+
+/** What went wrong, so callers can catch an expected case without matching text. */
+enum util_error_code {
+	UTIL_ERROR_NOMEM = 1,   /**< out of memory (static error, never allocated) */
+	UTIL_ERROR_OS,          /**< an OS call failed; errnum holds errno */
+	UTIL_ERROR_FAULT,       /**< memory the core does not hold; address is set */
+	UTIL_ERROR_NOT_FOUND,   /**< a name (type, member, symbol, row) does not exist */
+	UTIL_ERROR_BAD_DATA,    /**< input is corrupt, truncated or not what it claims */
+	UTIL_ERROR_UNSUPPORTED, /**< valid input we cannot handle (arch, format) */
+	UTIL_ERROR_MISMATCH,    /**< core and executable do not belong together */
+	UTIL_ERROR_INVALID,     /**< bad argument from the caller or user */
+	UTIL_ERROR_LIB,         /**< libelf, libdw, zstd or SQLite failed */
+	UTIL_ERROR_STOP,        /**< an iteration was stopped on purpose */
+};
+
+/**
+ * The one error type. Functions that can fail return a pointer to it (NULL
+ * means success) and give results through out-parameters placed last; an
+ * out-parameter is not touched on failure.
+ */
+struct util_error {
+	enum util_error_code code;
+	int errnum;        /**< errno for UTIL_ERROR_OS, else 0 */
+	uint64_t address;  /**< faulting address for UTIL_ERROR_FAULT, else 0 */
+	char *message;     /**< human-readable, one line, no trailing newline */
+};
+
+/** Returned for out-of-memory; never freed (util_error_destroy ignores it). */
+extern struct util_error util_enomem;
+
+struct util_error *util_error_create(enum util_error_code code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+struct util_error *util_error_vcreate(enum util_error_code code, const char *fmt, va_list ap);
+/** An OS error: "PATH: what: strerror(errnum)". */
+struct util_error *util_error_os(int errnum, const char *path, const char *what);
+/** A memory fault at ADDR; the message says what was being read. */
+struct util_error *util_error_fault(uint64_t addr, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/** Prepend context ("file: ") to err's message; returns err (or util_enomem). */
+struct util_error *util_error_prefix(struct util_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/** Free err; accepts NULL and util_enomem. */
+void util_error_destroy(struct util_error *err);
+/** True if err is non-NULL and has the given code. */
+static inline bool util_error_is(const struct util_error *err, enum util_error_code code)
+{
+	return err && err->code == code;
+}
+/** Drop err if it has CODE (returns NULL) or pass it through. */
+struct util_error *util_error_catch(struct util_error *err, enum util_error_code code);
+
+/* ---- Arena ------------------------------------------------------------ */
+
+/** Bump allocator: everything rebuilt from one core lives here, freed at once. */
+struct util_arena {
+	struct util_arena_block *head;
+	size_t total; /**< bytes allocated from the system */
+};
+
+void util_arena_init(struct util_arena *a);
+void util_arena_deinit(struct util_arena *a);
+/** 16-byte aligned, zeroed memory; NULL on out-of-memory. */
+void *util_arena_alloc(struct util_arena *a, size_t size);
+char *util_arena_strndup(struct util_arena *a, const char *s, size_t n);
+
+/* ---- Interned strings ------------------------------------------------- */
+
+/** A set of strings stored once; equal strings share one pointer. */
+struct util_strtab {
+	struct util_arena arena;
+	const char **slots;
+	uint32_t *hashes;
+	size_t cap, count;
+};
+
+void util_strtab_init(struct util_strtab *t);
+void util_strtab_deinit(struct util_strtab *t);
+/** The interned copy of s[0..len); NULL on out-of-memory. */
+const char *util_strtab_intern(struct util_strtab *t, const char *s, size_t len);
+static inline const char *util_strtab_intern_cstr(struct util_strtab *t, const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return util_strtab_intern(t, s, n);
+}
+
+/* ---- u64 → u64 map ---------------------------------------------------- */
+
+/** Open-addressing map from uint64 keys to uint64 values (key ~0 is reserved). */
+struct util_u64map {
+	uint64_t *keys;
+	uint64_t *vals;
+	size_t cap, count;
+};
+
+void util_u64map_init(struct util_u64map *m);
+void util_u64map_deinit(struct util_u64map *m);
+/** Insert or overwrite; UTIL_ERROR_NOMEM on failure. */
+struct util_error *util_u64map_put(struct util_u64map *m, uint64_t key, uint64_t val);
+/** True and *val set when key is present. */
+bool util_u64map_get(const struct util_u64map *m, uint64_t key, uint64_t *val);
+
+/** 64-bit FNV-1a, used for hashing names and stacks. */
+uint64_t util_hash_bytes(const void *p, size_t n, uint64_t seed);
+
+#endif
