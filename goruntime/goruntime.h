@@ -19,6 +19,7 @@ struct gr_frame {
 	const char *file;
 	int line;
 	bool inlined;           /**< an inlined call inside the next frame's function */
+	uint32_t pc_offset;     /**< pc minus the physical function's entry (Go prints "+0x1d") */
 };
 
 /** One goroutine, as Go's traceback would describe it. Strings are interned. */
@@ -35,6 +36,7 @@ struct gr_goroutine {
 	const char *created_by_func;  /**< function with the go statement (NULL for goroutine 1) */
 	const char *created_by_file;
 	int created_by_line;
+	uint32_t created_by_pc_offset; /**< gopc minus the creator's entry */
 	uint64_t gopc;
 	const char *start_func; /**< function at g.startpc */
 	bool is_system;         /**< hidden by Go's default traceback (isSystemGoroutine) */
@@ -86,7 +88,7 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 				      const struct gr_options *opts, struct gr_snapshot **ret);
 void gr_snapshot_destroy(struct gr_snapshot *s);
 
-/** Go's version string from the executable (runtime.buildVersion / .go.buildinfo). */
+/** Go's version string from the executable (runtime.buildVersion, else DW_AT_producer); *RET is malloc'd, the caller frees it. */
 struct util_error *gr_go_version(struct dw_binary *bin, const char **ret);
 
 #endif

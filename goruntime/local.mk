@@ -1,1 +1,3 @@
-# goruntime module
+libgocoroner_a_SOURCES += goruntime/goruntime.h goruntime/internal.h \
+	goruntime/layout.c goruntime/goroutines.c goruntime/unwind.c \
+	goruntime/labels.c goruntime/version.c

@@ -1,0 +1,607 @@
+// goroutines.c: read every goroutine of runtime.allgs — status, wait reason,
+// creator, thread, labels — and unwind its stack from the right saved context.
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/internal.h"
+
+enum {
+	DEFAULT_MAX_FRAMES = 1024,
+	DEFAULT_MAX_GOROUTINES = 10000000,
+	MAX_MS = 100000,
+	G_CHUNK = 4096, /* goroutine pointers read at once */
+};
+
+const char *gr_intern(struct gr_snapshot *s, const char *str)
+{
+	return str ? util_strtab_intern_cstr(&s->strings, str) : NULL;
+}
+
+void gr_diag(struct gr_snapshot *s, const char *severity, const char *what, const char *fmt, ...)
+{
+	if (s->ndiags == s->diags_cap) {
+		size_t ncap = s->diags_cap ? s->diags_cap * 2 : 16;
+		struct gr_diag *n = util_arena_alloc(&s->arena, ncap * sizeof(*n));
+		if (!n)
+			return; // diagnostics are best effort under memory pressure
+		if (s->ndiags)
+			memcpy(n, s->diags, s->ndiags * sizeof(*n));
+		s->diags = n;
+		s->diags_cap = ncap;
+	}
+	char detail[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	s->diags[s->ndiags++] = (struct gr_diag){
+		.severity = gr_intern(s, severity),
+		.what = gr_intern(s, what),
+		.detail = gr_intern(s, detail),
+	};
+}
+
+static uint64_t rd64(const unsigned char *buf, uint64_t off)
+{
+	uint64_t v;
+	memcpy(&v, buf + off, 8);
+	return v;
+}
+
+static uint32_t rd32(const unsigned char *buf, uint64_t off)
+{
+	uint32_t v;
+	memcpy(&v, buf + off, 4);
+	return v;
+}
+
+struct util_error *gr_read_gostring(struct gr_reader *r, uint64_t addr, size_t max,
+				    const char **ret)
+{
+	uint64_t hdr[2];
+	struct util_error *err = core_read(r->core, addr, hdr, sizeof(hdr));
+	if (err)
+		return err;
+	size_t len = hdr[1] > max ? max : hdr[1];
+	char *tmp = malloc(len + 1);
+	if (!tmp)
+		return &util_enomem;
+	if (len) {
+		err = core_read(r->core, hdr[0], tmp, len);
+		if (err) {
+			free(tmp);
+			return err;
+		}
+	}
+	tmp[len] = '\0';
+	*ret = util_strtab_intern(&r->snap->strings, tmp, len);
+	free(tmp);
+	return *ret ? NULL : &util_enomem;
+}
+
+/* Walk runtime.allm and tie each M to the core thread with its procid (the TID). */
+static struct util_error *read_ms(struct gr_reader *r)
+{
+	const struct gr_layout *l = &r->layout;
+	uint64_t maddr;
+	struct util_error *err = core_read_u64(r->core, l->allm_addr, &maddr);
+	if (err)
+		return util_error_prefix(err, "runtime.allm: ");
+	unsigned char *buf = malloc(l->m_size);
+	if (!buf)
+		return &util_enomem;
+	size_t cap = 0;
+	while (maddr) {
+		if (util_u64map_get(&r->m_by_addr, maddr, NULL)) {
+			gr_diag(r->snap, "warning", "allm", "runtime.allm list loops at m 0x%llx",
+				(unsigned long long)maddr);
+			break;
+		}
+		if (r->nms >= MAX_MS) {
+			gr_diag(r->snap, "warning", "allm", "more than %d Ms; rest ignored", MAX_MS);
+			break;
+		}
+		err = core_read(r->core, maddr, buf, l->m_size);
+		if (err) {
+			gr_diag(r->snap, "warning", "allm", "%s", err->message);
+			util_error_destroy(err);
+			break;
+		}
+		if (r->nms == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct gr_m *n = realloc(r->ms, cap * sizeof(*n));
+			if (!n) {
+				free(buf);
+				return &util_enomem;
+			}
+			r->ms = n;
+		}
+		struct gr_m *m = &r->ms[r->nms];
+		*m = (struct gr_m){
+			.addr = maddr,
+			.curg = rd64(buf, l->m_curg),
+			.g0 = rd64(buf, l->m_g0),
+			.gsignal = rd64(buf, l->m_gsignal),
+			.procid = rd64(buf, l->m_procid),
+			.id = (int64_t)rd64(buf, l->m_id),
+			.vdso_sp = l->m_vdso_sp != GR_ABSENT ? rd64(buf, l->m_vdso_sp) : 0,
+			.vdso_pc = l->m_vdso_pc != GR_ABSENT ? rd64(buf, l->m_vdso_pc) : 0,
+		};
+		for (size_t i = 0; i < core_num_threads(r->core); i++) {
+			const struct core_thread *t = core_thread(r->core, i);
+			if (t->tid == m->procid && m->procid) {
+				m->thread = t;
+				break;
+			}
+		}
+		err = util_u64map_put(&r->m_by_addr, maddr, r->nms);
+		if (err) {
+			free(buf);
+			return err;
+		}
+		r->nms++;
+		maddr = rd64(buf, l->m_alllink);
+	}
+	free(buf);
+	return NULL;
+}
+
+static const struct gr_m *find_m(const struct gr_reader *r, uint64_t addr)
+{
+	uint64_t idx;
+	if (!addr || !util_u64map_get(&r->m_by_addr, addr, &idx))
+		return NULL;
+	return &r->ms[idx];
+}
+
+static struct util_error *read_stack_bounds(struct gr_reader *r, uint64_t gaddr, uint64_t *lo,
+					    uint64_t *hi)
+{
+	struct util_error *err = core_read_u64(r->core, gaddr + r->layout.g_stack_lo, lo);
+	if (!err)
+		err = core_read_u64(r->core, gaddr + r->layout.g_stack_hi, hi);
+	return err;
+}
+
+/*
+ * Choose where a goroutine's stack walk starts, as runtime.traceback1 does:
+ * the syscall context for _Gsyscall, the VDSO context of its M, the thread's
+ * registers (or the context a signal interrupted) for a running goroutine,
+ * and g.sched otherwise.
+ */
+static struct util_error *choose_start(struct gr_reader *r, const unsigned char *gbuf,
+				       struct gr_goroutine *g, const struct gr_m *m,
+				       struct gr_unwind_start *st)
+{
+	const struct gr_layout *l = &r->layout;
+	st->stack_lo = rd64(gbuf, l->g_stack_lo);
+	st->stack_hi = rd64(gbuf, l->g_stack_hi);
+	st->pc = rd64(gbuf, l->g_sched_pc);
+	st->sp = rd64(gbuf, l->g_sched_sp);
+	st->bp = rd64(gbuf, l->g_sched_bp);
+	st->trap = false;
+	uint64_t syscallsp = rd64(gbuf, l->g_syscallsp);
+
+	if ((int64_t)g->status == l->st_syscall || (syscallsp && (int64_t)g->status != l->st_running)) {
+		if (syscallsp) {
+			st->pc = rd64(gbuf, l->g_syscallpc);
+			st->sp = syscallsp;
+			st->bp = l->g_syscallbp != GR_ABSENT ? rd64(gbuf, l->g_syscallbp) : 0;
+		}
+		if (m && m->vdso_sp) {
+			st->pc = m->vdso_pc;
+			st->sp = m->vdso_sp;
+		}
+		return NULL;
+	}
+	if ((int64_t)g->status != l->st_running || !m)
+		return NULL;
+	if (m->vdso_sp) {
+		st->pc = m->vdso_pc;
+		st->sp = m->vdso_sp;
+		return NULL;
+	}
+	const struct core_thread *t = m->thread;
+	if (!t) {
+		gr_diag(r->snap, "warning", "thread",
+			"goroutine %llu is running on m%lld (tid %llu) but the core has no such thread; "
+			"using its saved scheduling context",
+			(unsigned long long)g->goid, (long long)m->id, (unsigned long long)m->procid);
+		return NULL;
+	}
+	uint64_t rsp = t->regs.rsp;
+	if (rsp >= st->stack_lo && rsp < st->stack_hi) {
+		st->pc = t->regs.rip;
+		st->sp = rsp;
+		st->bp = t->regs.rbp;
+		st->trap = true;
+		return NULL;
+	}
+	// On the signal stack: a crash core (GOTRACEBACK=crash) stops threads in
+	// the Go signal handler; the interrupted context is in the ucontext.
+	uint64_t lo, hi;
+	if (m->gsignal && !read_stack_bounds(r, m->gsignal, &lo, &hi) && rsp >= lo && rsp < hi) {
+		struct gr_unwind_start sig = *st;
+		bool found = false;
+		struct util_error *err = gr_signal_context(r, t, lo, hi, &sig, &found);
+		if (err)
+			return err;
+		if (found && sig.sp >= st->stack_lo && sig.sp < st->stack_hi) {
+			*st = sig;
+			return NULL;
+		}
+	}
+	// On g0 (systemstack, mcall): the goroutine's own context is in g.sched.
+	return NULL;
+}
+
+/* isSystemGoroutine: runtime.* start functions but runtime.main & co. */
+static bool is_system_goroutine(struct gr_reader *r, const struct dw_func *f)
+{
+	if (!f)
+		return false;
+	const char *n = f->name;
+	if (strcmp(n, "runtime.main") == 0 || strcmp(n, "runtime.corostart") == 0 ||
+	    strcmp(n, "runtime.handleAsyncEvent") == 0)
+		return false;
+	if (strcmp(n, "runtime.runfinq") == 0 || strcmp(n, "runtime.runFinalizers") == 0) {
+		// A user goroutine while it runs a finalizer.
+		uint32_t st = 0;
+		if (r->layout.fing_status_addr != GR_ABSENT && r->layout.fing_running_finalizer > 0 &&
+		    !core_read_u32(r->core, r->layout.fing_status_addr, &st))
+			return (st & (uint32_t)r->layout.fing_running_finalizer) == 0;
+		return true;
+	}
+	return strncmp(n, "runtime.", 8) == 0;
+}
+
+static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr,
+					 unsigned char *gbuf, struct gr_goroutine *g, bool *live)
+{
+	const struct gr_layout *l = &r->layout;
+	struct gr_snapshot *s = r->snap;
+	*live = false;
+	struct util_error *err = core_read(r->core, gaddr, gbuf, l->g_size);
+	if (err) {
+		gr_diag(s, "error", "goroutine", "g 0x%llx: %s", (unsigned long long)gaddr,
+			err->message);
+		util_error_destroy(err);
+		return NULL;
+	}
+	uint32_t status = rd32(gbuf, l->g_atomicstatus) & ~(uint32_t)l->st_scan;
+	if ((int64_t)status == l->st_dead || (int64_t)status == l->st_deadextra)
+		return NULL;
+	*live = true;
+	memset(g, 0, sizeof(*g));
+	g->g_addr = gaddr;
+	g->goid = rd64(gbuf, l->g_goid);
+	g->status = status;
+	g->status_name = status < 32 && l->status_names[status] ? l->status_names[status] : "???";
+	g->wait_minutes = -1;
+	if ((int64_t)status == l->st_waiting || (int64_t)status == l->st_leaked) {
+		uint8_t wr = gbuf[l->g_waitreason];
+		if (wr != 0) {
+			if (wr < l->wrs_count) {
+				const char *name = NULL;
+				err = gr_read_gostring(r, l->wrs_addr + 16 * (uint64_t)wr, 256, &name);
+				if (err) {
+					gr_diag(s, "warning", "waitreason", "%s", err->message);
+					util_error_destroy(err);
+				} else
+					g->wait_reason = name;
+			} else {
+				gr_diag(s, "warning", "waitreason",
+					"goroutine %llu: wait reason %u beyond waitReasonStrings[%llu]",
+					(unsigned long long)g->goid, wr,
+					(unsigned long long)l->wrs_count);
+			}
+		}
+	}
+	g->wait_since_ns = (int64_t)rd64(gbuf, l->g_waitsince);
+	if (l->g_parent_goid != GR_ABSENT) {
+		g->has_creator = true;
+		g->creator_goid = rd64(gbuf, l->g_parent_goid);
+	}
+	g->gopc = rd64(gbuf, l->g_gopc);
+	if (g->gopc) {
+		const struct gr_pcinfo *info;
+		// gopc is a return address: Go prints the line of the CALL.
+		err = gr_pcinfo_get(r, g->gopc, true, &info);
+		if (err)
+			return err;
+		if (info->fn) {
+			// runtime.printcreatedby1: the physical function's name with
+			// the innermost (possibly inlined) file:line.
+			g->created_by_func = info->fn->name;
+			g->created_by_file = info->locs[0].file;
+			g->created_by_line = info->locs[0].line;
+			g->created_by_pc_offset = (uint32_t)(g->gopc - info->fn->entry);
+		}
+	}
+	const struct dw_func *start = dw_func_at(r->bin, rd64(gbuf, l->g_startpc));
+	g->start_func = start ? start->name : NULL;
+	g->is_system = is_system_goroutine(r, start);
+	g->locked = rd64(gbuf, l->g_lockedm) != 0;
+
+	const struct gr_m *m = find_m(r, rd64(gbuf, l->g_m));
+	if (m && m->thread &&
+	    ((int64_t)status == l->st_running || (int64_t)status == l->st_syscall))
+		g->thread_id = m->thread->tid;
+	else if (m && ((int64_t)status == l->st_running || (int64_t)status == l->st_syscall))
+		g->thread_id = (uint32_t)m->procid;
+
+	uint64_t labels = rd64(gbuf, l->g_labels);
+	if (labels) {
+		err = gr_labels_read(r, labels, &g->labels);
+		if (err) {
+			if (err == &util_enomem)
+				return err;
+			gr_diag(s, "warning", "labels", "goroutine %llu: %s",
+				(unsigned long long)g->goid, err->message);
+			util_error_destroy(err);
+		}
+	}
+
+	struct gr_unwind_start st;
+	err = choose_start(r, gbuf, g, m, &st);
+	if (err)
+		return err;
+	err = gr_unwind(r, g, &st);
+	if (err)
+		return err;
+	if (g->stack_error)
+		gr_diag(s, "warning", "unwind", "goroutine %llu: %s", (unsigned long long)g->goid,
+			g->stack_error);
+	return NULL;
+}
+
+/* A read of an integer global's member, tolerating atomic wrappers. */
+static bool read_global_i64(struct gr_reader *r, const char *var, const char *member,
+			    int64_t *ret)
+{
+	uint64_t addr, size, off = 0;
+	struct util_error *err = dw_variable(r->bin, var, &addr, &size);
+	if (err) {
+		util_error_destroy(err);
+		return false;
+	}
+	if (member) {
+		const char *type = NULL;
+		// The variables' DWARF types: runtime.schedt, runtime.mstats, runtime.workType.
+		static const struct {
+			const char *var, *type;
+		} types[] = {
+			{"runtime.sched", "runtime.schedt"},
+			{"runtime.memstats", "runtime.mstats"},
+			{"runtime.work", "runtime.workType"},
+		};
+		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+			if (strcmp(types[i].var, var) == 0)
+				type = types[i].type;
+		if (!type)
+			return false;
+		char path[128];
+		snprintf(path, sizeof(path), "%s.value", member);
+		err = dw_member_offset(r->bin, type, path, &off);
+		if (err) {
+			util_error_destroy(err);
+			err = dw_member_offset(r->bin, type, member, &off);
+			if (err) {
+				util_error_destroy(err);
+				return false;
+			}
+		}
+	}
+	uint64_t v;
+	err = core_read_u64(r->core, addr + off, &v);
+	if (err) {
+		util_error_destroy(err);
+		return false;
+	}
+	*ret = (int64_t)v;
+	return true;
+}
+
+/*
+ * A core holds no clock. Estimate nanotime() at the dump as the latest
+ * monotonic timestamp the runtime recorded: the last netpoll, the last GC's
+ * end and start, and the goroutines' own waitsince (set by the GC).
+ */
+static void estimate_now(struct gr_reader *r)
+{
+	struct gr_snapshot *s = r->snap;
+	int64_t best = 0, v;
+	const char *src = NULL;
+	if (read_global_i64(r, "runtime.sched", "lastpoll", &v) && v > best)
+		best = v, src = "runtime.sched.lastpoll";
+	if (read_global_i64(r, "runtime.memstats", "last_gc_nanotime", &v) && v > best)
+		best = v, src = "runtime.memstats.last_gc_nanotime";
+	if (read_global_i64(r, "runtime.work", "tstart", &v) && v > best)
+		best = v, src = "runtime.work.tstart";
+	for (size_t i = 0; i < s->ngoroutines; i++)
+		if (s->goroutines[i].wait_since_ns > best)
+			best = s->goroutines[i].wait_since_ns, src = "latest goroutine waitsince";
+	s->now_ns = best;
+	s->now_source = src ? gr_intern(s, src) : NULL;
+	if (!best)
+		return;
+	for (size_t i = 0; i < s->ngoroutines; i++) {
+		struct gr_goroutine *g = &s->goroutines[i];
+		bool timed = (int64_t)g->status == r->layout.st_waiting ||
+			     (int64_t)g->status == r->layout.st_syscall;
+		if (timed && g->wait_since_ns > 0)
+			g->wait_minutes = (best - g->wait_since_ns) / 60000000000LL;
+	}
+}
+
+static struct util_error *read_build_info(struct gr_reader *r)
+{
+	struct gr_snapshot *s = r->snap;
+	const char *v = NULL;
+	struct util_error *err = gr_go_version(r->bin, &v);
+	if (err)
+		return err;
+	s->go_version = gr_intern(s, v);
+	free((char *)v);
+	s->build_settings = "";
+	s->main_path = "";
+	uint64_t addr, size;
+	err = dw_variable(r->bin, "runtime.modinfo", &addr, &size);
+	if (!err) {
+		const char *mod = NULL;
+		err = gr_read_gostring(r, addr, 1 << 20, &mod);
+		if (!err && mod) {
+			// modinfo is framed by 16-byte sentinels (debug/buildinfo).
+			size_t n = strlen(mod);
+			if (n >= 33 && mod[n - 17] == '\n') {
+				char *inner = util_arena_strndup(&s->arena, mod + 16, n - 32);
+				if (inner)
+					mod = inner;
+			}
+			s->build_settings = gr_intern(s, mod);
+			const char *p = strstr(s->build_settings, "path\t");
+			if (p) {
+				p += 5;
+				size_t len = strcspn(p, "\n");
+				s->main_path = util_strtab_intern(&s->strings, p, len);
+			}
+		}
+	}
+	util_error_destroy(err);
+	return NULL;
+}
+
+struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *bin,
+				      const struct gr_options *opts, struct gr_snapshot **ret)
+{
+	struct gr_options defaults = {0};
+	if (!opts)
+		opts = &defaults;
+	struct gr_snapshot *s = calloc(1, sizeof(*s));
+	if (!s)
+		return &util_enomem;
+	util_arena_init(&s->arena);
+	util_strtab_init(&s->strings);
+	struct gr_reader r = {
+		.core = core,
+		.bin = bin,
+		.snap = s,
+		.max_frames = opts->max_frames ? opts->max_frames : DEFAULT_MAX_FRAMES,
+	};
+	util_u64map_init(&r.pc_cache);
+	util_u64map_init(&r.m_by_addr);
+	unsigned char *gbuf = NULL;
+	uint64_t *gptrs = NULL;
+	struct util_error *err = gr_layout_probe(bin, &r.layout);
+	if (err)
+		goto fail;
+	err = read_build_info(&r);
+	if (err)
+		goto fail;
+	r.fn_sigtramp = dw_func_by_name(bin, "runtime.sigtramp");
+	r.fn_sigpanic = dw_func_by_name(bin, "runtime.sigpanic");
+	r.fn_async_preempt = dw_func_by_name(bin, "runtime.asyncPreempt");
+	r.fn_debug_call = dw_func_by_name(bin, "runtime.debugCallV2");
+
+	err = read_ms(&r);
+	if (err)
+		goto fail;
+
+	uint64_t allgs[3];
+	err = core_read(core, r.layout.allgs_addr, allgs, sizeof(allgs));
+	if (err) {
+		err = util_error_prefix(err, "runtime.allgs: ");
+		goto fail;
+	}
+	size_t max_g = opts->max_goroutines ? opts->max_goroutines : DEFAULT_MAX_GOROUTINES;
+	uint64_t n = allgs[1];
+	if (n > allgs[2] || n > max_g) {
+		err = util_error_create(UTIL_ERROR_BAD_DATA,
+					"runtime.allgs has length %llu and capacity %llu: corrupt "
+					"(or more than %zu goroutines)",
+					(unsigned long long)n, (unsigned long long)allgs[2], max_g);
+		goto fail;
+	}
+	if (n == 0) {
+		err = util_error_create(UTIL_ERROR_BAD_DATA,
+					"runtime.allgs is empty: the process had not started its "
+					"runtime, or this is not the core of this executable");
+		goto fail;
+	}
+	s->goroutines = util_arena_alloc(&s->arena, n * sizeof(*s->goroutines));
+	gbuf = malloc(r.layout.g_size);
+	gptrs = malloc(G_CHUNK * sizeof(*gptrs));
+	if (!s->goroutines || !gbuf || !gptrs) {
+		err = &util_enomem;
+		goto fail;
+	}
+	struct util_u64map seen;
+	util_u64map_init(&seen);
+	for (uint64_t base = 0; base < n; base += G_CHUNK) {
+		size_t chunk = n - base < G_CHUNK ? n - base : G_CHUNK;
+		err = core_read(core, allgs[0] + base * 8, gptrs, chunk * 8);
+		if (err) {
+			util_u64map_deinit(&seen);
+			err = util_error_prefix(err, "runtime.allgs array: ");
+			goto fail;
+		}
+		for (size_t i = 0; i < chunk; i++) {
+			if (!gptrs[i])
+				continue;
+			bool live;
+			struct gr_goroutine *g = &s->goroutines[s->ngoroutines];
+			err = read_goroutine(&r, gptrs[i], gbuf, g, &live);
+			if (err) {
+				util_u64map_deinit(&seen);
+				goto fail;
+			}
+			if (!live)
+				continue;
+			if (util_u64map_get(&seen, g->goid, NULL)) {
+				gr_diag(s, "error", "goroutine",
+					"goroutine id %llu appears twice (g 0x%llx); second ignored",
+					(unsigned long long)g->goid, (unsigned long long)g->g_addr);
+				continue;
+			}
+			err = util_u64map_put(&seen, g->goid, 1);
+			if (err) {
+				util_u64map_deinit(&seen);
+				goto fail;
+			}
+			s->ngoroutines++;
+		}
+		if (opts->progress)
+			opts->progress(base + chunk, n, opts->progress_arg);
+	}
+	util_u64map_deinit(&seen);
+	estimate_now(&r);
+	free(gbuf);
+	free(gptrs);
+	free(r.pcinfos);
+	free(r.ms);
+	util_u64map_deinit(&r.pc_cache);
+	util_u64map_deinit(&r.m_by_addr);
+	*ret = s;
+	return NULL;
+
+fail:
+	free(gbuf);
+	free(gptrs);
+	free(r.pcinfos);
+	free(r.ms);
+	util_u64map_deinit(&r.pc_cache);
+	util_u64map_deinit(&r.m_by_addr);
+	gr_snapshot_destroy(s);
+	return err;
+}
+
+void gr_snapshot_destroy(struct gr_snapshot *s)
+{
+	if (!s)
+		return;
+	util_strtab_deinit(&s->strings);
+	util_arena_deinit(&s->arena);
+	free(s);
+}

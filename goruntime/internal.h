@@ -1,0 +1,128 @@
+/* internal.h: goruntime's private declarations — the probed runtime layout and
+ * the reader state shared by the files of this folder. */
+#ifndef GOCORONER_GORUNTIME_INTERNAL_H
+#define GOCORONER_GORUNTIME_INTERNAL_H
+
+#include "goruntime/goruntime.h"
+
+/** Marks an offset the binary's runtime does not have. */
+#define GR_ABSENT UINT64_MAX
+
+/**
+ * Offsets and sizes of the runtime structures gocoroner reads, all probed
+ * from the executable's DWARF by gr_layout_probe (goruntime/layout.c, where
+ * each probe names the Go release that changed the layout).
+ */
+struct gr_layout {
+	/* runtime.g */
+	uint64_t g_size;
+	uint64_t g_stack_lo, g_stack_hi;
+	uint64_t g_m;
+	uint64_t g_sched_sp, g_sched_pc, g_sched_bp;
+	uint64_t g_syscallsp, g_syscallpc, g_syscallbp; /* syscallbp: Go 1.23+ */
+	uint64_t g_atomicstatus;
+	uint64_t g_goid;
+	uint64_t g_waitsince;
+	uint64_t g_waitreason;
+	uint64_t g_lockedm;
+	uint64_t g_parent_goid;    /* Go 1.21+ */
+	uint64_t g_gopc, g_startpc;
+	uint64_t g_labels;
+	/* runtime.m */
+	uint64_t m_size;
+	uint64_t m_g0, m_gsignal, m_curg, m_procid, m_id, m_alllink;
+	uint64_t m_vdso_sp, m_vdso_pc;
+	/* globals */
+	uint64_t allgs_addr;       /* runtime.allgs: slice header */
+	uint64_t allm_addr;        /* runtime.allm: *m */
+	uint64_t wrs_addr;         /* runtime.waitReasonStrings: [N]string */
+	uint64_t wrs_count;
+	/* status constants (runtime._G*) */
+	int64_t st_running, st_syscall, st_waiting, st_dead, st_leaked, st_deadextra;
+	int64_t st_scan;
+	const char *status_names[32]; /* indexed by status value */
+	/* pprof labels: Go 1.24 replaced map[string]string with a sorted slice */
+	bool labels_are_slice;
+	uint64_t labels_list;      /* offset of the []label in labelMap (slice form) */
+	uint64_t label_size, label_key, label_value;
+	uint64_t fing_status_addr; /* runtime.fingStatus, GR_ABSENT if absent */
+	int64_t fing_running_finalizer;
+};
+
+struct util_error *gr_layout_probe(struct dw_binary *bin, struct gr_layout *l);
+
+/** One result of the per-PC cache: how to step over a frame and what it shows. */
+struct gr_pcinfo {
+	const struct dw_func *fn;
+	int32_t spdelta;
+	bool has_spdelta;
+	uint8_t nlocs;
+	struct dw_location *locs;  /* logical frames, innermost first */
+};
+
+/** The reader: one core, one binary, the probed layout and the caches. */
+struct gr_reader {
+	struct core_file *core;
+	struct dw_binary *bin;
+	struct gr_layout layout;
+	struct gr_snapshot *snap;
+	struct util_u64map pc_cache;   /* (pc<<1 | backed-up) → index into pcinfos */
+	struct gr_pcinfo *pcinfos;
+	size_t npcinfos, pcinfos_cap;
+	struct util_u64map m_by_addr;  /* m address → index into ms */
+	struct gr_m *ms;
+	size_t nms;
+	const struct dw_func *fn_sigtramp, *fn_sigpanic, *fn_async_preempt, *fn_debug_call;
+	const struct dw_func *fn_systemstack_switch;
+	size_t max_frames;
+};
+
+/** An M (OS thread) of the process and the core thread it maps to. */
+struct gr_m {
+	uint64_t addr;
+	uint64_t curg, g0, gsignal;
+	uint64_t procid;
+	int64_t id;
+	uint64_t vdso_sp, vdso_pc;
+	const struct core_thread *thread; /* NULL if no thread in the core has that tid */
+};
+
+/** Record a diagnostic in the snapshot (printf-style detail). */
+void gr_diag(struct gr_snapshot *s, const char *severity, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/** Intern a string in the snapshot. */
+const char *gr_intern(struct gr_snapshot *s, const char *str);
+
+/** Information for one PC, cached; BACKUP selects the pc-1 lookup of a return address. */
+struct util_error *gr_pcinfo_get(struct gr_reader *r, uint64_t pc, bool backup,
+				 const struct gr_pcinfo **ret);
+
+/** Where to start unwinding a goroutine. */
+struct gr_unwind_start {
+	uint64_t pc, sp, bp;
+	uint64_t stack_lo, stack_hi;
+	bool trap;              /* pc is a trapping instruction, not a return address */
+};
+
+/** Unwind a goroutine's stack into g->frames. Problems go to g->stack_error. */
+struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
+			     const struct gr_unwind_start *start);
+
+/**
+ * For a thread stopped inside a signal handler, find the context the signal
+ * interrupted: unwind the signal stack [LO, HI) from the thread's registers to
+ * runtime.sigtramp and read the ucontext above it. *FOUND is false when the
+ * thread is not in a handler.
+ */
+struct util_error *gr_signal_context(struct gr_reader *r, const struct core_thread *t,
+				     uint64_t lo, uint64_t hi, struct gr_unwind_start *ret,
+				     bool *found);
+
+/** Decode pprof labels at LABELS_PTR into a JSON object text (NULL if none). */
+struct util_error *gr_labels_read(struct gr_reader *r, uint64_t labels_ptr, const char **ret);
+
+/** Read a Go string header {ptr, len} at ADDR from the core (len capped at MAX). */
+struct util_error *gr_read_gostring(struct gr_reader *r, uint64_t addr, size_t max,
+				    const char **ret);
+
+#endif

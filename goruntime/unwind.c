@@ -1,0 +1,278 @@
+// unwind.c: walk a goroutine's stack the way Go's own unwinder does (pcsp
+// frame sizes from the pclntab, inlined calls expanded), with a per-PC cache.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/internal.h"
+
+enum { MAX_INLINE_DEPTH = 64 };
+
+/*
+ * The name Go's traceback prints: a generic function's shape arguments become
+ * "[...]" (runtime.funcNamePiecesForPrint), "main.F[go.shape.int]" → "main.F[...]".
+ */
+static const char *print_name(struct gr_snapshot *s, const char *name)
+{
+	const char *open = strchr(name, '['), *close = strrchr(name, ']');
+	if (!open || !close || close <= open)
+		return name;
+	size_t head = (size_t)(open - name), tail = strlen(close + 1);
+	char *buf = malloc(head + 5 + tail + 1);
+	if (!buf)
+		return name;
+	memcpy(buf, name, head);
+	memcpy(buf + head, "[...]", 5);
+	memcpy(buf + head + 5, close + 1, tail + 1);
+	const char *r = gr_intern(s, buf);
+	free(buf);
+	return r ? r : name;
+}
+
+struct util_error *gr_pcinfo_get(struct gr_reader *r, uint64_t pc, bool backup,
+				 const struct gr_pcinfo **ret)
+{
+	uint64_t key = (pc << 1) | (backup ? 1 : 0), idx;
+	if (util_u64map_get(&r->pc_cache, key, &idx)) {
+		*ret = &r->pcinfos[idx];
+		return NULL;
+	}
+	if (r->npcinfos == r->pcinfos_cap) {
+		size_t ncap = r->pcinfos_cap ? r->pcinfos_cap * 2 : 1024;
+		struct gr_pcinfo *n = realloc(r->pcinfos, ncap * sizeof(*n));
+		if (!n)
+			return &util_enomem;
+		r->pcinfos = n;
+		r->pcinfos_cap = ncap;
+	}
+	struct gr_pcinfo *info = &r->pcinfos[r->npcinfos];
+	memset(info, 0, sizeof(*info));
+	info->fn = dw_func_at(r->bin, pc);
+	if (info->fn) {
+		struct util_error *err = dw_func_spdelta(r->bin, info->fn, pc, &info->spdelta);
+		if (err)
+			util_error_destroy(err);
+		else
+			info->has_spdelta = true;
+		// A return address is looked up one byte back, inside the CALL
+		// (runtime unwinder.symPC); a trapping PC or an entry PC as is.
+		uint64_t sympc = backup && pc > info->fn->entry ? pc - 1 : pc;
+		struct dw_location locs[MAX_INLINE_DEPTH];
+		size_t n = 0;
+		err = dw_pc_expand(r->bin, info->fn, sympc, locs, MAX_INLINE_DEPTH, &n);
+		if (err) {
+			util_error_destroy(err);
+			locs[0] = (struct dw_location){.func = info->fn->name, .file = "?", .line = 0};
+			n = 1;
+		}
+		if (n == 0) {
+			locs[0] = (struct dw_location){.func = info->fn->name, .file = "?", .line = 0};
+			n = 1;
+		}
+		for (size_t i = 0; i < n; i++)
+			locs[i].func = print_name(r->snap, locs[i].func);
+		info->locs = util_arena_alloc(&r->snap->arena, n * sizeof(*info->locs));
+		if (!info->locs)
+			return &util_enomem;
+		memcpy(info->locs, locs, n * sizeof(*locs));
+		info->nlocs = (uint8_t)n;
+	}
+	struct util_error *err = util_u64map_put(&r->pc_cache, key, r->npcinfos);
+	if (err)
+		return err;
+	r->npcinfos++;
+	*ret = info;
+	return NULL;
+}
+
+/* Functions whose caller frame holds a trapping PC, not a return address. */
+static bool is_injected_call(const struct gr_reader *r, const struct dw_func *f)
+{
+	return f && (f == r->fn_sigpanic || f == r->fn_async_preempt || f == r->fn_debug_call);
+}
+
+/* Scratch buffer of frames for one goroutine, copied into the arena at the end. */
+struct frame_buf {
+	struct gr_frame *v;
+	size_t n, cap;
+};
+
+static bool frame_push(struct frame_buf *b, const struct gr_frame *f)
+{
+	if (b->n == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 64;
+		struct gr_frame *nv = realloc(b->v, ncap * sizeof(*nv));
+		if (!nv)
+			return false;
+		b->v = nv;
+		b->cap = ncap;
+	}
+	b->v[b->n++] = *f;
+	return true;
+}
+
+struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
+			     const struct gr_unwind_start *start)
+{
+	struct gr_snapshot *s = r->snap;
+	struct frame_buf buf = {0};
+	struct util_error *err = NULL;
+	const char *stop = NULL;
+	uint64_t pc = start->pc, sp = start->sp;
+	bool trap = start->trap;
+
+	// A PC of zero is most likely a call through a nil func value: start in
+	// the caller's frame (runtime unwinder.initAt).
+	if (pc == 0) {
+		err = core_read_u64(r->core, sp, &pc);
+		if (err) {
+			stop = gr_intern(s, err->message);
+			util_error_destroy(err);
+			err = NULL;
+			goto out;
+		}
+		sp += 8;
+	}
+
+	for (size_t physical = 0;; physical++) {
+		if (buf.n >= r->max_frames) {
+			stop = gr_intern(s, "stack truncated: too many frames");
+			break;
+		}
+		if (sp < start->stack_lo || sp >= start->stack_hi) {
+			char msg[128];
+			snprintf(msg, sizeof(msg), "sp 0x%llx outside the stack [0x%llx, 0x%llx)",
+				 (unsigned long long)sp, (unsigned long long)start->stack_lo,
+				 (unsigned long long)start->stack_hi);
+			stop = gr_intern(s, msg);
+			break;
+		}
+		const struct gr_pcinfo *info;
+		const struct dw_func *fn = dw_func_at(r->bin, pc);
+		bool backup = !trap && fn && pc > fn->entry;
+		err = gr_pcinfo_get(r, pc, backup, &info);
+		if (err)
+			goto out;
+		if (!info->fn) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "pc 0x%llx is not in any Go function",
+				 (unsigned long long)pc);
+			stop = gr_intern(s, msg);
+			break;
+		}
+		for (size_t i = 0; i < info->nlocs; i++) {
+			struct gr_frame f = {
+				.pc = pc,
+				.sp = sp,
+				.func = info->locs[i].func,
+				.file = info->locs[i].file,
+				.line = info->locs[i].line,
+				.inlined = info->locs[i].inlined,
+				.pc_offset = (uint32_t)(pc - info->fn->entry),
+			};
+			if (!frame_push(&buf, &f)) {
+				err = &util_enomem;
+				goto out;
+			}
+		}
+		if (dw_func_is_topframe(r->bin, info->fn))
+			break; // runtime.goexit, mstart, rt0_go: the bottom of the stack
+		if (physical > 0 && dw_func_is_spwrite(r->bin, info->fn)) {
+			// The frame switched stacks or set SP itself; Go's unwinder
+			// stops here too (it cannot know where the caller is).
+			stop = gr_intern(s, "stack ends in a function that writes SP");
+			break;
+		}
+		if (!info->has_spdelta) {
+			stop = gr_intern(s, "no frame size for this pc");
+			break;
+		}
+		uint64_t fp = sp + (uint64_t)(int64_t)info->spdelta + 8;
+		uint64_t lr;
+		err = core_read_u64(r->core, fp - 8, &lr);
+		if (err) {
+			stop = gr_intern(s, err->message);
+			util_error_destroy(err);
+			err = NULL;
+			break;
+		}
+		if (lr == 0)
+			break;
+		if (lr == pc && fp == sp) {
+			stop = gr_intern(s, "traceback stuck");
+			break;
+		}
+		trap = is_injected_call(r, info->fn);
+		pc = lr;
+		sp = fp;
+	}
+
+out:
+	if (!err && buf.n) {
+		g->frames = util_arena_alloc(&s->arena, buf.n * sizeof(*g->frames));
+		if (!g->frames)
+			err = &util_enomem;
+		else {
+			memcpy(g->frames, buf.v, buf.n * sizeof(*g->frames));
+			g->nframes = buf.n;
+		}
+	}
+	g->stack_error = stop;
+	free(buf.v);
+	return err;
+}
+
+/* x86-64 rt_sigframe: pretcode, then ucontext {uc_flags, uc_link, uc_stack[3],
+ * uc_mcontext.gregs[23]...}; gregs order is the kernel's sigcontext. */
+enum { UC_GREGS = 40, GREG_RBP = 10, GREG_RSP = 15, GREG_RIP = 16 };
+
+struct util_error *gr_signal_context(struct gr_reader *r, const struct core_thread *t,
+				     uint64_t lo, uint64_t hi, struct gr_unwind_start *ret,
+				     bool *found)
+{
+	*found = false;
+	uint64_t pc = t->regs.rip, sp = t->regs.rsp;
+	bool trap = true;
+	// The signal stack holds a handful of runtime frames: sighandler,
+	// sigtrampgo, sigtramp (and raise/crash/usleep above them).
+	for (int depth = 0; depth < 64; depth++) {
+		if (sp < lo || sp >= hi)
+			return NULL;
+		const struct dw_func *fn = dw_func_at(r->bin, pc);
+		if (!fn)
+			return NULL;
+		const struct gr_pcinfo *info;
+		struct util_error *err = gr_pcinfo_get(r, pc, !trap && pc > fn->entry, &info);
+		if (err)
+			return err;
+		if (!info->has_spdelta)
+			return NULL;
+		uint64_t fp = sp + (uint64_t)(int64_t)info->spdelta + 8;
+		if (fn == r->fn_sigtramp) {
+			// The kernel's frame starts at sigtramp's return address
+			// slot (pretcode); the ucontext follows it.
+			uint64_t gregs = fp + UC_GREGS, v[23];
+			err = core_read(r->core, gregs, v, sizeof(v));
+			if (err)
+				return util_error_catch(err, UTIL_ERROR_FAULT);
+			ret->pc = v[GREG_RIP];
+			ret->sp = v[GREG_RSP];
+			ret->bp = v[GREG_RBP];
+			ret->trap = true;
+			*found = true;
+			return NULL;
+		}
+		if (dw_func_is_topframe(r->bin, fn))
+			return NULL;
+		uint64_t lr;
+		err = core_read_u64(r->core, fp - 8, &lr);
+		if (err)
+			return util_error_catch(err, UTIL_ERROR_FAULT);
+		if (!lr)
+			return NULL;
+		trap = false;
+		pc = lr;
+		sp = fp;
+	}
+	return NULL;
+}
