@@ -1,0 +1,225 @@
+#!/bin/bash
+# Regenerate the gocoroner test corpus: executables of programs/hang built by
+# every supported Go release (debug and optimized), a core of each taken by
+# gdb's gcore and by the kernel (SIGABRT, GOTRACEBACK=crash), and what Go and
+# Delve say about each core. See README.md.
+#
+# usage: corpus/generate.sh [--go 1.21]... [--mode debug|opt]... \
+#                           [--kind gcore|kernel]... [--bin-only] [--no-install]
+#   --go, --mode, --kind select a subset (repeatable; default: everything)
+#   --bin-only    only build and store the executables
+#   --no-install  do not run scripts/install-go-toolchains.sh first
+#
+# Needs root only for the toolchain install. Raw cores (1-2 GB sparse) live in
+# a scratch directory under ${TMPDIR:-/tmp} one at a time.
+set -euo pipefail
+
+CORPUS=$(cd "$(dirname "$0")" && pwd)
+REPO=$(dirname "$CORPUS")
+TOOL="/usr/bin/python3 $CORPUS/tools/corpus_tool.py"
+ALL_GO="1.19 1.21 1.22 1.23 1.24 1.26 1.27"
+ALL_MODE="debug opt"
+ALL_KIND="gcore kernel"
+
+sel_go="" sel_mode="" sel_kind="" bin_only=0 install=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--go) sel_go="$sel_go ${2#go}"; shift 2 ;;
+	--mode) sel_mode="$sel_mode $2"; shift 2 ;;
+	--kind) sel_kind="$sel_kind $2"; shift 2 ;;
+	--bin-only) bin_only=1; shift ;;
+	--no-install) install=0; shift ;;
+	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+	*) echo "generate.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+sel_go=${sel_go:-$ALL_GO}
+sel_mode=${sel_mode:-$ALL_MODE}
+sel_kind=${sel_kind:-$ALL_KIND}
+
+log() { echo "generate: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+if [ "$install" = 1 ]; then
+	"$REPO/scripts/install-go-toolchains.sh"
+fi
+for t in gdb gcore zstd dlv sha256sum; do
+	command -v $t >/dev/null || die "$t not found"
+done
+
+mkdir -p "$CORPUS/bin" "$CORPUS/cores" "$CORPUS/expect"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gocoroner-corpus.XXXXXX")
+child=""
+cleanup() {
+	if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+		kill -KILL "$child" 2>/dev/null || true
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Host-specific strings to erase from cores (see tools/corpus_tool.py).
+$TOOL scrub-tokens >"$WORK/scrub-tokens"
+log "scrub tokens: $(tr '\n' ' ' <"$WORK/scrub-tokens")"
+
+printf 'goroutines -t 100\nexit\n' >"$WORK/dlv-init"
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# build VERSION MODE OUT
+build() {
+	local v=$1 mode=$2 out=$3 goroot=/usr/lib/go-$1
+	[ -x "$goroot/bin/go" ] || die "no Go $v at $goroot"
+	local gcflags=()
+	[ "$mode" = debug ] && gcflags=("-gcflags=all=-N -l")
+	(cd "$CORPUS/programs/hang" &&
+		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOPROXY=off GO111MODULE=on \
+			"$goroot/bin/go" build -trimpath "${gcflags[@]}" -o "$out" .)
+}
+
+# Build paths must not leak into the executables (-trimpath).
+check_paths() {
+	local hits
+	hits=$($TOOL grep "$1" /work/ /root/ /tmp/go-build /tmp/gocoroner /usr/lib/go- "$CORPUS" | tr '\n' ' ')
+	if [ -n "$hits" ]; then
+		log "WARNING: $(basename "$1") contains build paths: $hits"
+		echo "build-paths:${hits// /,}"
+	fi
+}
+
+# exe VERSION MODE -> prints the path of the uncompressed executable in WORK,
+# (re)building it and storing bin/hang-go1.XX-MODE.zst when it changed.
+declare -A exe_notes
+exe() {
+	local v=$1 mode=$2 name=hang-go$1-$2
+	local out=$WORK/$name
+	if [ ! -f "$out" ]; then
+		build "$v" "$mode" "$out"
+		local zst=$CORPUS/bin/$name.zst new old=""
+		new=$(sha "$out")
+		if [ -f "$zst" ]; then
+			old=$(zstd -dc "$zst" | sha256sum | cut -d' ' -f1)
+		fi
+		if [ "$old" != "$new" ]; then
+			[ -n "$old" ] && log "WARNING: $name rebuilt differently ($old -> $new); regenerate its cores"
+			zstd -19 -q -f "$out" -o "$zst"
+			chmod 644 "$zst"
+			log "stored bin/$name.zst ($(stat -c %s "$out") -> $(stat -c %s "$zst") bytes)"
+		fi
+		exe_notes[$name]=$(check_paths "$out")
+	fi
+	echo "$out"
+}
+
+# Check that the traceback lists every scenario goroutine; print their states.
+check_states() {
+	local stdout=$1 tb=$2 missing="" line name id state
+	while read -r line; do
+		case $line in scenario\ *) ;; *) continue ;; esac
+		name=$(echo "$line" | cut -d' ' -f2)
+		id=${line##*goid=}
+		state=$(grep -E "^goroutine $id( |$)" "$tb" | head -1 | sed -e 's/.*\[//' -e 's/\].*//')
+		if [ -z "$state" ]; then
+			missing="$missing,$name"
+		fi
+		printf '%s=[%s] ' "$name" "$state" >&2
+	done <"$stdout"
+	echo >&2
+	[ -n "$missing" ] && echo "missing-in-traceback:${missing#,}"
+	return 0
+}
+
+# run VERSION MODE KIND
+run() {
+	local v=$1 mode=$2 kind=$3
+	local name=hang-go$v-$mode-$kind exe_name=hang-go$v-$mode
+	local exe_path scratch pid rc notes="" dumper=0
+	exe_path=$(exe "$v" "$mode")
+	scratch=$(mktemp -d "$WORK/run.XXXXXX")
+	cp "$exe_path" "$scratch/hang"
+	log "$name: running in $scratch"
+
+	local tb=system hm=gcore dump="HANG_DUMP=$scratch/dump.txt" ulim=0
+	if [ "$kind" = kernel ]; then
+		tb=crash hm=crash dump="HANG_DUMP=" ulim=unlimited
+	fi
+	(cd "$scratch" && ulimit -c $ulim && exec env -i PATH=/usr/bin:/bin HOME=/nonexistent \
+		GOTRACEBACK=$tb HANG_MODE=$hm $dump ./hang >stdout 2>stderr) &
+	pid=$!
+	child=$pid
+	local i=0
+	until grep -qx READY "$scratch/stdout" 2>/dev/null; do
+		kill -0 "$pid" 2>/dev/null || { cat "$scratch/stderr" >&2; die "$name: program exited before READY"; }
+		i=$((i + 1))
+		[ $i -lt 600 ] || die "$name: no READY after 60 s"
+		sleep 0.1
+	done
+	sleep 1 # let the dumper goroutine exit and everything settle
+
+	if [ "$kind" = gcore ]; then
+		gcore -o "$scratch/core" "$pid" >"$scratch/gcore.log" 2>&1 ||
+			{ cat "$scratch/gcore.log" >&2; die "$name: gcore failed"; }
+		mv "$scratch/core.$pid" "$scratch/core"
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null || true
+		cp "$scratch/dump.txt" "$CORPUS/expect/$name.traceback"
+		dumper=$(sed -n 's/^dumper goid=//p' "$scratch/stdout")
+	else
+		kill -ABRT "$pid"
+		rc=0
+		wait "$pid" 2>/dev/null || rc=$?
+		[ -f "$scratch/core" ] || die "$name: no core written (exit status $rc)"
+		cp "$scratch/stderr" "$CORPUS/expect/$name.traceback"
+	fi
+	child=""
+	cp "$scratch/stdout" "$CORPUS/expect/$name.stdout"
+
+	local n
+	n=$($TOOL scrub "$scratch/core" "$WORK/scrub-tokens")
+	[ "$n" != 0 ] && notes="$notes mountinfo-scrubbed:$n"
+
+	log "$name: states: "
+	notes="$notes $(check_states "$scratch/stdout" "$CORPUS/expect/$name.traceback")"
+	notes="$notes ${exe_notes[$exe_name]:-}"
+
+	if ! TERM=dumb timeout 900 dlv core "$scratch/hang" "$scratch/core" --check-go-version=false \
+		--allow-non-terminal-interactive=true --init "$WORK/dlv-init" </dev/null >"$CORPUS/expect/$name.dlv" 2>&1; then
+		log "$name: dlv failed"
+		notes="$notes dlv-failed"
+	fi
+	# dlv prints the (scratch) paths it was given in some messages.
+	# Color escapes are stripped in case TERM=dumb is not honoured.
+	sed -i -e "s|$scratch/|./|g" -e 's/\x1b\[[0-9;]*m//g' "$CORPUS/expect/$name.dlv"
+	notes="$notes $($TOOL compare "$CORPUS/expect/$name.traceback" "$CORPUS/expect/$name.dlv" "${dumper:-0}")"
+
+	local core_size core_sha
+	core_size=$(stat -c %s "$scratch/core")
+	core_sha=$(sha "$scratch/core")
+	zstd -19 -T2 -q -f "$scratch/core" -o "$CORPUS/cores/$name.core.zst"
+	chmod 644 "$CORPUS/cores/$name.core.zst"
+	rm -f "$scratch/core"
+	local zsize
+	zsize=$(stat -c %s "$CORPUS/cores/$name.core.zst")
+	log "$name: core $core_size -> $zsize bytes"
+
+	local gover
+	gover=$(/usr/lib/go-$v/bin/go version | awk '{print $3}')
+	notes=$(echo $notes | tr ' ' ';')
+	printf '%s\n' "$(printf '%s\t' "$name" hang "$gover" "$mode" "$kind" \
+		"bin/$exe_name.zst" "cores/$name.core.zst" "expect/$name.traceback" \
+		"expect/$name.stdout" "expect/$name.dlv" "$(sha "$exe_path")" "$core_sha" \
+		"$core_size" "$zsize" "${dumper:-0}")$notes" >"$WORK/row"
+	$TOOL manifest "$CORPUS/manifest.tsv" "$WORK/row"
+	rm -rf "$scratch"
+}
+
+for v in $sel_go; do
+	for mode in $sel_mode; do
+		exe "$v" "$mode" >/dev/null
+		[ "$bin_only" = 1 ] && continue
+		for kind in $sel_kind; do
+			run "$v" "$mode" "$kind"
+		done
+	done
+done
+log "done"

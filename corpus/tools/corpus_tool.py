@@ -1,0 +1,207 @@
+#!/usr/bin/python3
+"""Helpers for corpus/generate.sh (stdlib only).
+
+  corpus_tool.py scrub-tokens
+      Print, one per line, the host-specific strings of this machine's
+      /proc/self/mountinfo and /proc/self/cgroup: mount roots, mount points
+      and sources that are not generic (/proc, /sys, /dev..., tmpfs, proc...).
+      Go 1.25+ reads both files at start-up (cgroup-aware GOMAXPROCS), so
+      they end up in the heap of the cores.
+
+  corpus_tool.py scrub CORE TOKENFILE
+      Overwrite every occurrence of each token in CORE, in place, with the
+      same number of 'x' bytes. The file keeps its holes (only pages that
+      contain a token are written). Prints "N" (the number of occurrences)
+      and, on stderr, one line per token found.
+
+  corpus_tool.py grep FILE STRING...
+      Print the strings that occur in FILE (exit 0 either way).
+
+  corpus_tool.py compare TRACEBACK DLV [SKIP_GOID]
+      Check that every goroutine of Go's traceback appears in Delve's
+      "goroutines -t" listing of the core, with the same wait reason when it
+      is waiting (SKIP_GOID: the dumper, dead in the core). Prints "dlv-mismatch:id=[go]/[dlv],..." or nothing.
+
+  corpus_tool.py manifest MANIFEST ROWFILE
+      Insert or replace rows (tab-separated, keyed by the first column) of
+      MANIFEST with those of ROWFILE, keeping the header and sorting by name.
+"""
+import mmap
+import os
+import re
+import sys
+
+HEADER = ("name program go_version mode core_kind exe core traceback stdout dlv "
+          "exe_sha256 core_sha256 core_size core_zst_size dumper_goid notes").split()
+
+GENERIC_FSTYPES = {
+    "proc", "sysfs", "devtmpfs", "tmpfs", "devpts", "cgroup", "cgroup2", "ext4",
+    "ext3", "ext2", "xfs", "btrfs", "overlay", "mqueue", "hugetlbfs", "debugfs",
+    "tracefs", "securityfs", "pstore", "bpf", "configfs", "fusectl", "autofs",
+    "binfmt_misc", "rpc_pipefs", "nsfs", "none", "shm", "udev", "fuse",
+    "efivarfs", "vfat", "squashfs", "ramfs", "9p", "virtiofs",
+}
+GENERIC_PREFIXES = ("/proc", "/sys", "/dev", "/run", "/etc/hosts",
+                    "/etc/hostname", "/etc/resolv.conf")
+
+
+def unescape(s):
+    # mountinfo escapes space, tab, newline and backslash as \ooo
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), s)
+
+
+def is_generic(tok):
+    if len(tok) < 4 or tok in GENERIC_FSTYPES:
+        return True
+    if tok == "/":
+        return True
+    for p in GENERIC_PREFIXES:
+        if tok == p or tok.startswith(p + "/"):
+            return True
+    return False
+
+
+def scrub_tokens():
+    toks = set()
+    try:
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                fields = line.split()
+                if "-" not in fields:
+                    continue
+                sep = fields.index("-")
+                cands = [fields[3], fields[4]]          # root, mount point
+                if sep + 2 < len(fields):
+                    cands.append(fields[sep + 2])       # mount source
+                for c in cands:
+                    c = unescape(c)
+                    if not is_generic(c):
+                        toks.add(c)
+    except OSError:
+        pass
+    try:
+        with open("/proc/self/cgroup") as f:
+            for line in f:
+                parts = line.rstrip("\n").split(":", 2)
+                if len(parts) == 3 and not is_generic(parts[2]):
+                    toks.add(parts[2])
+    except OSError:
+        pass
+    # Distinctive path components too ("/a/b/c" may be stored piecewise).
+    for t in list(toks):
+        for comp in t.split("/"):
+            if len(comp) >= 8 and not is_generic(comp):
+                toks.add(comp)
+    # Longest first, so that a token contained in another is handled after it.
+    for t in sorted(toks, key=lambda t: (-len(t), t)):
+        print(t)
+
+
+def scrub(core, tokfile):
+    with open(tokfile) as f:
+        toks = [l.rstrip("\n").encode() for l in f if l.strip()]
+    total = 0
+    size = os.path.getsize(core)
+    if size == 0 or not toks:
+        print(0)
+        return
+    with open(core, "r+b") as f:
+        mm = mmap.mmap(f.fileno(), 0)
+        try:
+            for t in toks:
+                n = 0
+                pos = mm.find(t)
+                while pos >= 0:
+                    mm[pos:pos + len(t)] = b"x" * len(t)
+                    n += 1
+                    pos = mm.find(t, pos + len(t))
+                if n:
+                    print("scrubbed %d x %r" % (n, t.decode()), file=sys.stderr)
+                total += n
+            mm.flush()
+        finally:
+            mm.close()
+    print(total)
+
+
+def grep(path, strings):
+    with open(path, "rb") as f:
+        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        for s in strings:
+            if data.find(s.encode()) >= 0:
+                print(s)
+
+
+def compare(tbpath, dlvpath, skip=""):
+    tb = {}
+    with open(tbpath, errors="replace") as f:
+        for line in f:
+            m = re.match(r"goroutine (\d+) .*?\[([^\]]*)\]:$", line)
+            if m and m.group(1) not in ("0", skip):
+                tb[m.group(1)] = m.group(2)
+    dl = {}
+    with open(dlvpath, errors="replace") as f:
+        for line in f:
+            m = re.match(r"[\s*]*Goroutine (\d+) - .*?(?:\[([^\]]*)\]|\(thread \d+\))?\s*$", line)
+            if m:
+                dl[m.group(1)] = m.group(2) or "thread"
+    bad = []
+    for gid, state in sorted(tb.items(), key=lambda kv: int(kv[0])):
+        reason = state.split(",")[0].strip()
+        if reason in ("running", "runnable", "syscall"):
+            ok = gid in dl
+        else:
+            # Delve appends the wait time (a number) after the reason.
+            ok = gid in dl and re.sub(r"\s+\d+$", "", dl[gid]) == reason
+        if not ok:
+            bad.append("%s=[%s]/[%s]" % (gid, reason, dl.get(gid, "absent")))
+    if bad:
+        print("dlv-mismatch:" + ",".join(bad))
+
+
+def manifest(path, rowfile):
+    rows = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            lines = f.read().splitlines()
+        if lines and lines[0].split("\t") != HEADER:
+            sys.exit("manifest: unexpected header in %s" % path)
+        for l in lines[1:]:
+            if l:
+                rows[l.split("\t", 1)[0]] = l
+    with open(rowfile) as f:
+        for l in f.read().splitlines():
+            if not l:
+                continue
+            if len(l.split("\t")) != len(HEADER):
+                sys.exit("manifest: row has %d columns, want %d: %s" %
+                         (len(l.split("\t")), len(HEADER), l))
+            rows[l.split("\t", 1)[0]] = l
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\t".join(HEADER) + "\n")
+        for k in sorted(rows):
+            f.write(rows[k] + "\n")
+    os.rename(tmp, path)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    cmd = sys.argv[1]
+    if cmd == "scrub-tokens":
+        scrub_tokens()
+    elif cmd == "scrub" and len(sys.argv) == 4:
+        scrub(sys.argv[2], sys.argv[3])
+    elif cmd == "grep" and len(sys.argv) >= 4:
+        grep(sys.argv[2], sys.argv[3:])
+    elif cmd == "compare" and len(sys.argv) in (4, 5):
+        compare(*sys.argv[2:])
+    elif cmd == "manifest" and len(sys.argv) == 4:
+        manifest(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
