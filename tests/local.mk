@@ -6,3 +6,11 @@ tests_test_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_util_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-util
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-core
+tests_test_core_SOURCES = tests/test-core.c
+tests_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_core_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-core
+endif

@@ -1,0 +1,404 @@
+// core.c: opening and closing a core, its accessors, and the faulting memory reader.
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+
+#define ZSTD_FRAME_MAGIC 0xFD2FB528u
+#define ZSTD_SKIPPABLE_MAGIC 0x184D2A50u /* low 4 bits vary */
+
+/** What absent pages of a decompressed core hold. */
+static const uint8_t zero_page[CORE_PAGE_SIZE];
+
+static struct core_file *core_alloc(const char *path)
+{
+	struct core_file *core = calloc(1, sizeof(*core));
+	if (!core)
+		return NULL;
+	core->path = strdup(path);
+	if (!core->path) {
+		free(core);
+		return NULL;
+	}
+	core->fd = -1;
+	core->cached_pageno = ~(uint64_t)0;
+	core->exe_build_id = "";
+	util_arena_init(&core->arena);
+	util_arena_init(&core->page_arena);
+	util_strtab_init(&core->strings);
+	util_u64map_init(&core->pages);
+	return core;
+}
+
+void core_destroy(struct core_file *core)
+{
+	if (!core)
+		return;
+	if (core->map)
+		munmap((void *)core->map, core->file_size);
+	if (core->fd >= 0)
+		close(core->fd);
+	if (core->exe_map)
+		munmap(core->exe_map, core->exe_size);
+	util_u64map_deinit(&core->pages);
+	util_arena_deinit(&core->page_arena);
+	util_arena_deinit(&core->arena);
+	util_strtab_deinit(&core->strings);
+	free(core->path);
+	free(core);
+}
+
+static bool is_zstd_magic(const uint8_t *m)
+{
+	uint32_t v = core_le32(m);
+	return v == ZSTD_FRAME_MAGIC || (v & ~0xFu) == ZSTD_SKIPPABLE_MAGIC;
+}
+
+struct util_error *core_open(const char *path, struct core_file **ret)
+{
+	struct util_error *err = NULL;
+	struct core_file *core = core_alloc(path);
+	if (!core)
+		return &util_enomem;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = util_error_os(errno, path, "cannot open core");
+		goto fail;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		err = util_error_os(errno, path, "fstat");
+		close(fd);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = util_error_create(UTIL_ERROR_INVALID, "%s: not a regular file", path);
+		close(fd);
+		goto fail;
+	}
+	if (st.st_size == 0) {
+		err = util_error_create(UTIL_ERROR_BAD_DATA, "%s: empty file", path);
+		close(fd);
+		goto fail;
+	}
+	uint8_t magic[4] = {0};
+	ssize_t n = pread(fd, magic, sizeof(magic), 0);
+	if (n < 0) {
+		err = util_error_os(errno, path, "read");
+		close(fd);
+		goto fail;
+	}
+	if (n == (ssize_t)sizeof(magic) && is_zstd_magic(magic)) {
+		core->info.compressed = true;
+		err = core_zstd_load(core, fd);
+		close(fd);
+		if (err)
+			goto fail;
+	} else {
+		void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			err = util_error_os(errno, path, "mmap");
+			close(fd);
+			goto fail;
+		}
+		core->fd = fd;
+		core->map = map;
+		core->file_size = (uint64_t)st.st_size;
+	}
+	core->info.file_size = core->file_size;
+	err = core_elf_parse(core);
+	if (err)
+		goto fail;
+	*ret = core;
+	return NULL;
+fail:
+	core_destroy(core);
+	return err;
+}
+
+const char *core_path(const struct core_file *core)
+{
+	return core->path;
+}
+
+const struct core_info *core_info(const struct core_file *core)
+{
+	return &core->info;
+}
+
+const char *core_sha256(struct core_file *core)
+{
+	if (core->have_sha256)
+		return core->sha256;
+	if (core->fd < 0)
+		return NULL;
+	// Hash through a bounded buffer, not the mapping, so RSS stays small.
+	enum { CHUNK = 1 << 20 };
+	uint8_t *buf = malloc(CHUNK);
+	if (!buf)
+		return NULL;
+	struct sha256_ctx ctx;
+	sha256_init(&ctx);
+	uint64_t off = 0;
+	while (off < core->file_size) {
+		ssize_t n = pread(core->fd, buf, CHUNK, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(buf);
+			return NULL;
+		}
+		sha256_update(&ctx, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	free(buf);
+	sha256_final_hex(&ctx, core->sha256);
+	core->have_sha256 = true;
+	return core->sha256;
+}
+
+size_t core_num_threads(const struct core_file *core)
+{
+	return core->nthreads;
+}
+
+const struct core_thread *core_thread(const struct core_file *core, size_t i)
+{
+	return i < core->nthreads ? &core->threads[i] : NULL;
+}
+
+size_t core_num_mappings(const struct core_file *core)
+{
+	return core->nmappings;
+}
+
+const struct core_mapping *core_mapping(const struct core_file *core, size_t i)
+{
+	return i < core->nmappings ? &core->mappings[i] : NULL;
+}
+
+const char *core_exe_path(const struct core_file *core)
+{
+	return core->exe_path;
+}
+
+void core_find_exe_path(struct core_file *core)
+{
+	uint64_t wanted[2] = {core->info.auxv_entry, core->info.auxv_phdr};
+	for (int w = 0; w < 2; w++) {
+		if (!wanted[w])
+			continue;
+		for (size_t i = 0; i < core->nmappings; i++) {
+			const struct core_mapping *m = &core->mappings[i];
+			if (m->start <= wanted[w] && wanted[w] < m->end) {
+				core->exe_path = m->path;
+				return;
+			}
+		}
+	}
+	for (size_t i = 0; i < core->nmappings; i++) {
+		if (core->mappings[i].file_offset == 0) {
+			core->exe_path = core->mappings[i].path;
+			return;
+		}
+	}
+}
+
+/* ---- Reading memory ---------------------------------------------------- */
+
+static const uint8_t *page_lookup(struct core_file *core, uint64_t pageno)
+{
+	if (pageno == core->cached_pageno)
+		return core->cached_page;
+	uint64_t v;
+	const uint8_t *page = zero_page;
+	if (util_u64map_get(&core->pages, pageno, &v))
+		page = (const uint8_t *)(uintptr_t)v;
+	core->cached_pageno = pageno;
+	core->cached_page = page;
+	return page;
+}
+
+void core_file_read(struct core_file *core, uint64_t off, void *buf, size_t len)
+{
+	if (core->map) {
+		memcpy(buf, core->map + off, len);
+		return;
+	}
+	uint8_t *out = buf;
+	while (len) {
+		size_t in = (size_t)(off % CORE_PAGE_SIZE);
+		size_t n = CORE_PAGE_SIZE - in < len ? CORE_PAGE_SIZE - in : len;
+		memcpy(out, page_lookup(core, off / CORE_PAGE_SIZE) + in, n);
+		out += n;
+		off += n;
+		len -= n;
+	}
+}
+
+void core_reset_cache(struct core_file *core)
+{
+	memset(&core->fast, 0, sizeof(core->fast));
+}
+
+/** Index of the last segment with start <= addr, or n if there is none. */
+static size_t seg_search(const struct core_segment *segs, size_t n, uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (segs[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : n;
+}
+
+/**
+ * The readable range around ADDR: a core segment's file bytes, or (with
+ * USE_OVERLAY) the part of an executable segment lying in a hole of the core.
+ */
+static bool range_lookup(struct core_file *core, uint64_t addr, bool use_overlay,
+			 struct core_range *r)
+{
+	size_t i = seg_search(core->segs, core->nsegs, addr);
+	// The hole of the core around addr: no bytes in [hole_start, hole_end).
+	uint64_t hole_start = 0, hole_end = UINT64_MAX;
+	if (i < core->nsegs) {
+		const struct core_segment *s = &core->segs[i];
+		if (addr < s->file_end) {
+			r->start = s->start;
+			r->end = s->file_end;
+			r->data = s->data;
+			r->offset = s->offset;
+			return true;
+		}
+		if (addr < s->end) {
+			hole_start = s->file_end;
+			hole_end = s->end;
+		} else {
+			hole_start = s->end;
+			if (i + 1 < core->nsegs)
+				hole_end = core->segs[i + 1].start;
+		}
+	} else if (core->nsegs) {
+		hole_end = core->segs[0].start;
+	}
+	if (!use_overlay || !core->noverlay)
+		return false;
+	size_t j = seg_search(core->overlay, core->noverlay, addr);
+	if (j == core->noverlay || addr >= core->overlay[j].file_end)
+		return false;
+	const struct core_segment *o = &core->overlay[j];
+	r->start = o->start > hole_start ? o->start : hole_start;
+	r->end = o->file_end < hole_end ? o->file_end : hole_end;
+	r->data = o->data + (r->start - o->start);
+	r->offset = 0;
+	return true;
+}
+
+static inline void range_copy(struct core_file *core, const struct core_range *r, uint64_t addr,
+			      void *buf, size_t len)
+{
+	if (r->data)
+		memcpy(buf, r->data + (addr - r->start), len);
+	else
+		core_file_read(core, r->offset + (addr - r->start), buf, len);
+}
+
+/**
+ * Copy (BUF non-NULL) or probe [addr, addr+len) range by range. False with
+ * *FAULT set to the first address nothing holds.
+ */
+static bool core_walk(struct core_file *core, uint64_t addr, void *buf, size_t len,
+		      bool use_overlay, uint64_t *fault)
+{
+	uint8_t *out = buf;
+	uint64_t a = addr;
+	size_t left = len;
+	while (left) {
+		struct core_range r;
+		if (!range_lookup(core, a, use_overlay, &r)) {
+			*fault = a;
+			return false;
+		}
+		size_t n = r.end - a < left ? (size_t)(r.end - a) : left;
+		if (out) {
+			range_copy(core, &r, a, out, n);
+			out += n;
+		}
+		if (use_overlay)
+			core->fast = r;
+		a += n;
+		left -= n;
+	}
+	return true;
+}
+
+static struct util_error *core_access(struct core_file *core, uint64_t addr, void *buf,
+				      size_t len, bool use_overlay)
+{
+	uint64_t fault;
+	if (core_walk(core, addr, buf, len, use_overlay, &fault))
+		return NULL;
+	return util_error_fault(fault, "reading %zu bytes at 0x%" PRIx64, len, addr);
+}
+
+struct util_error *core_read(struct core_file *core, uint64_t addr, void *buf, size_t len)
+{
+	const struct core_range *f = &core->fast;
+	if (addr - f->start < f->end - f->start && len <= f->end - addr) {
+		range_copy(core, f, addr, buf, len);
+		return NULL;
+	}
+	return core_access(core, addr, buf, len, true);
+}
+
+struct util_error *core_read_no_overlay(struct core_file *core, uint64_t addr, void *buf,
+					size_t len)
+{
+	return core_access(core, addr, buf, len, false);
+}
+
+struct util_error *core_read_u64(struct core_file *core, uint64_t addr, uint64_t *ret)
+{
+	uint64_t v;
+	struct util_error *err = core_read(core, addr, &v, sizeof(v));
+	if (!err)
+		*ret = v;
+	return err;
+}
+
+struct util_error *core_read_u32(struct core_file *core, uint64_t addr, uint32_t *ret)
+{
+	uint32_t v;
+	struct util_error *err = core_read(core, addr, &v, sizeof(v));
+	if (!err)
+		*ret = v;
+	return err;
+}
+
+struct util_error *core_read_u8(struct core_file *core, uint64_t addr, uint8_t *ret)
+{
+	uint8_t v;
+	struct util_error *err = core_read(core, addr, &v, sizeof(v));
+	if (!err)
+		*ret = v;
+	return err;
+}
+
+bool core_readable(struct core_file *core, uint64_t addr, size_t len)
+{
+	const struct core_range *f = &core->fast;
+	if (addr - f->start < f->end - f->start && len <= f->end - addr)
+		return true;
+	uint64_t fault;
+	return core_walk(core, addr, NULL, len, true, &fault);
+}

@@ -1,0 +1,149 @@
+/* internal.h: private to core/ — the core_file structure and the helpers its
+ * files share (file-byte access, ELF and note parsing, the zstd loader). */
+#ifndef GOCORONER_CORE_INTERNAL_H
+#define GOCORONER_CORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/sha256.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "core/ reads little-endian x86-64 cores with plain loads; port le*() first"
+#endif
+
+/** Granule of the sparse page store for decompressed cores. */
+#define CORE_PAGE_SIZE 4096u
+
+/** Upper bound on one PT_NOTE segment we are willing to load. */
+#define CORE_MAX_NOTE_SEGMENT (256u << 20)
+
+/**
+ * A range of virtual memory backed by bytes: a PT_LOAD of the core, or an
+ * executable's PT_LOAD in the overlay. Bytes exist for [start, file_end);
+ * [file_end, end) is known to the core but its contents were not dumped.
+ */
+struct core_segment {
+	uint64_t start;        /**< p_vaddr */
+	uint64_t file_end;     /**< p_vaddr + p_filesz */
+	uint64_t end;          /**< p_vaddr + p_memsz */
+	uint64_t offset;       /**< file offset of start (core segments) */
+	const uint8_t *data;   /**< bytes of start if directly addressable, else NULL (zstd) */
+};
+
+/** The most recent readable range, so repeated nearby reads skip all searching. */
+struct core_range {
+	uint64_t start, end;   /**< [start, end) readable; empty when start == end */
+	const uint8_t *data;   /**< bytes of start, or NULL to go through the file */
+	uint64_t offset;       /**< file offset of start when data is NULL */
+};
+
+struct core_file {
+	char *path;                     /**< as given to core_open */
+	struct core_info info;
+	struct util_arena arena;        /**< segments, threads, mappings */
+	struct util_strtab strings;     /**< fname, psargs, mapping paths */
+
+	// Where the (decompressed) core bytes live: a mapping of a raw file, or
+	// a sparse store of non-zero pages (absent pages inside file_size are zero).
+	int fd;                         /**< raw core, kept open for lazy hashing; -1 */
+	const uint8_t *map;             /**< raw core mapping, NULL when compressed */
+	uint64_t file_size;             /**< bytes of the (decompressed) core */
+	struct util_u64map pages;       /**< page number → page address (zstd) */
+	struct util_arena page_arena;   /**< the stored pages (zstd) */
+	uint64_t cached_pageno;         /**< last page looked up in pages, ~0 if none */
+	const uint8_t *cached_page;
+
+	struct core_segment *segs;      /**< PT_LOADs with memsz > 0, sorted by start */
+	size_t nsegs;
+	struct core_segment *overlay;   /**< executable PT_LOADs, sorted by start */
+	size_t noverlay;
+	struct core_range fast;         /**< last range a read was served from */
+
+	struct core_thread *threads;
+	size_t nthreads;
+	struct core_mapping *mappings;
+	size_t nmappings;
+	const char *exe_path;           /**< interned, or NULL */
+
+	bool have_sha256;
+	char sha256[65];
+
+	// Attached executable.
+	uint8_t *exe_map;
+	size_t exe_size;
+	const char *exe_build_id;       /**< interned; "" when none could be read */
+};
+
+static inline uint16_t core_le16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t core_le32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t core_le64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/** Copy [off, off+len) of the (decompressed) core file; the caller checked bounds. */
+void core_file_read(struct core_file *core, uint64_t off, void *buf, size_t len);
+
+/** Decompress the zstd stream on FD into the sparse page store, hashing the input. */
+struct util_error *core_zstd_load(struct core_file *core, int fd);
+
+/** Parse the ELF header and program headers; fill segs, kind, then the notes. */
+struct util_error *core_elf_parse(struct core_file *core);
+
+/**
+ * Parse one PT_NOTE segment (index PHIDX) already copied to BUF. With COUNT_ONLY
+ * only validate and count threads and mappings into *nthreads / *nmappings;
+ * otherwise fill core->threads/mappings from those counters.
+ */
+struct util_error *core_notes_parse(struct core_file *core, const uint8_t *buf, size_t len,
+				    size_t align, size_t phidx, bool count_only,
+				    size_t *nthreads, size_t *nmappings);
+
+/** One note inside a note buffer. */
+struct core_note {
+	uint32_t type;
+	const char *name;      /**< not NUL-terminated: namesz bytes */
+	uint32_t namesz;
+	const uint8_t *desc;
+	uint32_t descsz;
+};
+
+/**
+ * Step to the next note of BUF at *POS (ALIGN 4 or 8). Returns 1 with *NOTE
+ * filled, 0 at the end, -1 if the note's lengths run past the buffer.
+ */
+int core_note_next(const uint8_t *buf, size_t len, size_t align, size_t *pos,
+		   struct core_note *note);
+
+/** True if NOTE's name is NAME followed by nothing but NULs (or by nothing). */
+bool core_note_name_is(const struct core_note *note, const char *name);
+
+/** Choose core_exe_path from AT_ENTRY, AT_PHDR, then the first offset-0 mapping. */
+void core_find_exe_path(struct core_file *core);
+
+/** Forget cached ranges (after the overlay changes). */
+void core_reset_cache(struct core_file *core);
+
+/** Read memory like core_read but ignoring the executable overlay. */
+struct util_error *core_read_no_overlay(struct core_file *core, uint64_t addr, void *buf,
+					size_t len);
+
+#endif

@@ -1,0 +1,131 @@
+// zstd.c: one streaming pass over a zstd-compressed core that keeps only its
+// non-zero pages, so memory follows content rather than apparent size.
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "core/internal.h"
+
+enum {
+	IN_CHUNK = 1 << 20,
+	OUT_PAGES = 256, /**< decompress into 1 MiB, a whole number of pages */
+};
+
+static bool page_is_zero(const uint8_t *p, size_t len)
+{
+	static const uint8_t zero[CORE_PAGE_SIZE];
+	return memcmp(p, zero, len) == 0;
+}
+
+/** Keep decompressed page PAGENO (LEN bytes, the last may be short) unless it is zero. */
+static struct util_error *store_page(struct core_file *core, uint64_t pageno,
+				     const uint8_t *p, size_t len)
+{
+	if (page_is_zero(p, len))
+		return NULL;
+	uint8_t *copy = util_arena_alloc(&core->page_arena, CORE_PAGE_SIZE);
+	if (!copy)
+		return &util_enomem;
+	memcpy(copy, p, len); // the rest of a short page stays zero
+	return util_u64map_put(&core->pages, pageno, (uint64_t)(uintptr_t)copy);
+}
+
+struct util_error *core_zstd_load(struct core_file *core, int fd)
+{
+	const char *path = core->path;
+	struct util_error *err = NULL;
+	struct sha256_ctx sha;
+	sha256_init(&sha);
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	uint8_t *inbuf = malloc(IN_CHUNK);
+	uint8_t *outbuf = malloc(OUT_PAGES * CORE_PAGE_SIZE);
+	if (!ds || !inbuf || !outbuf) {
+		err = &util_enomem;
+		goto out;
+	}
+	// Accept the largest window the format allows (zstd --long=31): the
+	// window costs memory only when a frame asks for it.
+	ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, 31);
+
+	uint64_t total = 0;       // decompressed bytes flushed to pages
+	size_t last_ret = 0;      // 0 when the last frame was complete
+	bool checked_magic = false;
+	ZSTD_outBuffer out = {outbuf, OUT_PAGES * CORE_PAGE_SIZE, 0};
+	// Bounded by the input: every iteration consumes input or flushes output.
+	for (;;) {
+		ssize_t n = read(fd, inbuf, IN_CHUNK);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = util_error_os(errno, path, "read");
+			goto out;
+		}
+		if (n == 0)
+			break;
+		sha256_update(&sha, inbuf, (size_t)n);
+		ZSTD_inBuffer in = {inbuf, (size_t)n, 0};
+		// Call again while the output fills up: the decoder may hold more
+		// than one buffer's worth; stop once the input is consumed.
+		for (;;) {
+			size_t ret = ZSTD_decompressStream(ds, &out, &in);
+			if (ZSTD_isError(ret)) {
+				err = util_error_create(UTIL_ERROR_BAD_DATA,
+							"%s: corrupt zstd stream at byte %" PRIu64
+							" of the output: %s",
+							path, total + out.pos, ZSTD_getErrorName(ret));
+				goto out;
+			}
+			last_ret = ret;
+			if (!checked_magic && total + out.pos >= 4) {
+				if (memcmp(outbuf, "\177ELF", 4) != 0) {
+					err = util_error_create(UTIL_ERROR_BAD_DATA,
+								"%s: not an ELF file (zstd-compressed)",
+								path);
+					goto out;
+				}
+				checked_magic = true;
+			}
+			if (out.pos == out.size) {
+				for (size_t i = 0; i < OUT_PAGES; i++) {
+					err = store_page(core, total / CORE_PAGE_SIZE + i,
+							 outbuf + i * CORE_PAGE_SIZE, CORE_PAGE_SIZE);
+					if (err)
+						goto out;
+				}
+				total += out.size;
+				out.pos = 0;
+				continue;
+			}
+			if (in.pos == in.size)
+				break;
+		}
+	}
+	if (last_ret != 0) {
+		err = util_error_create(UTIL_ERROR_BAD_DATA,
+					"%s: truncated zstd stream (ends inside a frame)", path);
+		goto out;
+	}
+	for (size_t off = 0; off < out.pos; off += CORE_PAGE_SIZE) {
+		size_t len = out.pos - off < CORE_PAGE_SIZE ? out.pos - off : CORE_PAGE_SIZE;
+		err = store_page(core, (total + off) / CORE_PAGE_SIZE, outbuf + off, len);
+		if (err)
+			goto out;
+	}
+	total += out.pos;
+	if (total == 0) {
+		err = util_error_create(UTIL_ERROR_BAD_DATA,
+					"%s: empty file (zstd stream decompresses to nothing)", path);
+		goto out;
+	}
+	core->file_size = total;
+	sha256_final_hex(&sha, core->sha256);
+	core->have_sha256 = true;
+out:
+	ZSTD_freeDStream(ds);
+	free(inbuf);
+	free(outbuf);
+	return err;
+}

@@ -1,0 +1,900 @@
+// test-core.c: unit tests for core/ — synthetic ELF cores (raw and zstd) built
+// here, the executable overlay and build-id check, and real corpus cores.
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zstd.h>
+
+#include "core/core.h"
+#include "core/sha256.h"
+
+#ifndef NT_FILE
+#define NT_FILE 0x46494c45
+#endif
+
+static char tmpdir[64];
+
+/* ---- Byte buffers -------------------------------------------------------- */
+
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static void buf_reserve(struct buf *b, size_t n)
+{
+	if (b->len + n <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n)
+		cap *= 2;
+	b->p = realloc(b->p, cap);
+	assert_non_null(b->p);
+	memset(b->p + b->cap, 0, cap - b->cap);
+	b->cap = cap;
+}
+
+static void buf_put(struct buf *b, const void *d, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+}
+
+/** Grow with zeros to offset OFF. */
+static void buf_to(struct buf *b, size_t off)
+{
+	assert_true(off >= b->len);
+	buf_reserve(b, off - b->len);
+	memset(b->p + b->len, 0, off - b->len);
+	b->len = off;
+}
+
+static void buf_align(struct buf *b, size_t align)
+{
+	buf_to(b, (b->len + align - 1) / align * align);
+}
+
+static void note(struct buf *b, const char *name, uint32_t type, const void *desc,
+		 uint32_t descsz)
+{
+	// Go's linker writes its name as "Go\0\0" with namesz 4; do the same.
+	bool go = strcmp(name, "Go") == 0;
+	uint32_t hdr[3] = {go ? 4 : (uint32_t)strlen(name) + 1, descsz, type};
+	buf_put(b, hdr, sizeof(hdr));
+	buf_put(b, go ? "Go\0\0" : name, hdr[0]);
+	buf_align(b, 4);
+	buf_put(b, desc, descsz);
+	buf_align(b, 4);
+}
+
+static char *tmp_path(const char *name)
+{
+	static char paths[8][256];
+	static int next;
+	char *p = paths[next++ % 8];
+	snprintf(p, 256, "%s/%s", tmpdir, name);
+	return p;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	if (len)
+		assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/** Compress DATA as NFRAMES concatenated zstd frames (as systemd-coredump may). */
+static struct buf zstd_frames(const uint8_t *data, size_t len, int nframes)
+{
+	struct buf out = {0};
+	size_t per = (len + nframes - 1) / nframes;
+	for (size_t off = 0; off < len; off += per) {
+		size_t n = len - off < per ? len - off : per;
+		size_t bound = ZSTD_compressBound(n);
+		buf_reserve(&out, bound);
+		size_t r = ZSTD_compress(out.p + out.len, bound, data + off, n, 3);
+		assert_false(ZSTD_isError(r));
+		out.len += r;
+	}
+	return out;
+}
+
+static void sha256_hex(const void *data, size_t len, char hex[65])
+{
+	struct sha256_ctx ctx;
+	sha256_init(&ctx);
+	sha256_update(&ctx, data, len);
+	sha256_final_hex(&ctx, hex);
+}
+
+/* ---- A synthetic executable ---------------------------------------------- */
+
+#define EXE_BASE 0x400000u
+#define EXE_SIZE 0x3000u
+#define EXE_ENTRY 0x401000u
+#define GO_ID_OK "synthAction/synthContent"
+#define GO_ID_BAD "otherAction/otherContent"
+
+static uint8_t exe_byte(uint64_t addr)
+{
+	return (uint8_t)((addr ^ 0x5a) + (addr >> 9));
+}
+
+/**
+ * An ET_EXEC x86-64 file: one PT_LOAD of EXE_SIZE bytes at EXE_BASE and a
+ * PT_NOTE at offset 0x200 with a Go and a GNU build id. No section headers.
+ */
+static struct buf make_exe(const char *go_id, uint8_t gnu_last)
+{
+	struct buf b = {0};
+	buf_to(&b, EXE_SIZE);
+	for (uint64_t off = 0x1000; off < EXE_SIZE; off++)
+		b.p[off] = exe_byte(EXE_BASE + off);
+	struct buf notes = {0};
+	note(&notes, "Go", 4, go_id, (uint32_t)strlen(go_id));
+	uint8_t gnu[20];
+	for (int i = 0; i < 20; i++)
+		gnu[i] = (uint8_t)(0x10 + i);
+	gnu[19] = gnu_last;
+	note(&notes, "GNU", NT_GNU_BUILD_ID, gnu, sizeof(gnu));
+	memcpy(b.p + 0x200, notes.p, notes.len);
+
+	Elf64_Ehdr eh = {0};
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_entry = EXE_ENTRY;
+	eh.e_phoff = sizeof(eh);
+	eh.e_ehsize = sizeof(eh);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = 2;
+	Elf64_Phdr ph[2] = {
+		{.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0, .p_vaddr = EXE_BASE,
+		 .p_paddr = EXE_BASE, .p_filesz = EXE_SIZE, .p_memsz = EXE_SIZE, .p_align = 0x1000},
+		{.p_type = PT_NOTE, .p_flags = PF_R, .p_offset = 0x200, .p_vaddr = EXE_BASE + 0x200,
+		 .p_paddr = EXE_BASE + 0x200, .p_filesz = notes.len, .p_memsz = notes.len,
+		 .p_align = 4},
+	};
+	memcpy(b.p, &eh, sizeof(eh));
+	memcpy(b.p + sizeof(eh), ph, sizeof(ph));
+	free(notes.p);
+	return b;
+}
+
+/* ---- A synthetic core ---------------------------------------------------- */
+
+/** Contents of the synthetic core's anonymous memory (never zero... mostly). */
+static uint8_t mem_byte(uint64_t addr)
+{
+	return (uint8_t)(addr * 131 + (addr >> 8) + 1) | 1;
+}
+
+struct core_opts {
+	bool corrupt_note;   /**< a note whose descsz runs past the segment */
+	bool no_exe_page;    /**< the executable's first page is not dumped */
+	bool sections;       /**< add section headers, as gdb's gcore does */
+	bool exec_type;      /**< e_type ET_EXEC instead of ET_CORE */
+};
+
+struct seg_spec {
+	uint64_t vaddr, filesz, memsz;
+};
+
+enum { NSEGS = 4 };
+
+/*
+ * Segments: the executable's first page (text, memsz 3 pages); anonymous
+ * memory at 0x10000 (3 pages, the middle one all zeros) directly followed by
+ * 0x13000 (1 page); and 0x20000 with only 0x800 of 0x2000 bytes dumped.
+ */
+static struct buf make_core(const struct core_opts *o, const struct buf *exe)
+{
+	const struct seg_spec segs[NSEGS] = {
+		{EXE_BASE, o->no_exe_page ? 0 : 0x1000, EXE_SIZE},
+		{0x10000, 0x3000, 0x3000},
+		{0x13000, 0x1000, 0x1000},
+		{0x20000, 0x800, 0x2000},
+	};
+	struct buf notes = {0};
+	uint8_t prstatus[336] = {0};
+	uint32_t tid = 101;
+	int16_t sig = 6;
+	uint64_t rip = 0x401234, rsp = 0x10010;
+	memcpy(prstatus + 12, &sig, 2);
+	memcpy(prstatus + 32, &tid, 4);
+	memcpy(prstatus + 112 + 16 * 8, &rip, 8);
+	memcpy(prstatus + 112 + 19 * 8, &rsp, 8);
+	note(&notes, "CORE", NT_PRSTATUS, prstatus, sizeof(prstatus));
+	uint8_t xstate[64];
+	memset(xstate, 0xee, sizeof(xstate));
+	note(&notes, "LINUX", 0x202, xstate, sizeof(xstate)); // skipped: not "CORE"
+	tid = 102;
+	sig = 0;
+	rip = EXE_ENTRY;
+	memcpy(prstatus + 12, &sig, 2);
+	memcpy(prstatus + 32, &tid, 4);
+	memcpy(prstatus + 112 + 16 * 8, &rip, 8);
+	note(&notes, "CORE", NT_PRSTATUS, prstatus, sizeof(prstatus));
+
+	uint8_t psinfo[136] = {0};
+	int32_t pid = 100;
+	memcpy(psinfo + 24, &pid, 4);
+	memcpy(psinfo + 40, "synth", 5);
+	memcpy(psinfo + 56, "synth -x ", 9);
+	note(&notes, "CORE", NT_PRPSINFO, psinfo, sizeof(psinfo));
+
+	uint64_t auxv[] = {AT_PHDR, EXE_BASE + 0x40, AT_ENTRY, EXE_ENTRY, AT_NULL, 0};
+	note(&notes, "CORE", NT_AUXV, auxv, sizeof(auxv));
+
+	// NT_FILE: the library first, so "first mapping at offset 0" would be wrong.
+	struct buf nf = {0};
+	uint64_t head[] = {2, 4096, 0x500000, 0x501000, 0, EXE_BASE, EXE_BASE + EXE_SIZE, 0};
+	buf_put(&nf, head, sizeof(head));
+	buf_put(&nf, "/lib/libother.so", 17);
+	buf_put(&nf, "/usr/bin/synth", 15);
+	if (o->corrupt_note) {
+		// Claims more than the whole note segment holds.
+		uint32_t hdr[3] = {5, 0x100000, NT_FILE};
+		buf_put(&notes, hdr, sizeof(hdr));
+		buf_put(&notes, "CORE\0\0\0", 8);
+		buf_put(&notes, nf.p, nf.len);
+	} else {
+		note(&notes, "CORE", NT_FILE, nf.p, (uint32_t)nf.len);
+	}
+	free(nf.p);
+
+	struct buf b = {0};
+	size_t phnum = 1 + NSEGS;
+	size_t notes_off = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr);
+	buf_to(&b, notes_off);
+	buf_put(&b, notes.p, notes.len);
+	Elf64_Phdr ph[1 + NSEGS] = {{.p_type = PT_NOTE, .p_offset = notes_off,
+				     .p_filesz = notes.len, .p_align = 4}};
+	for (int i = 0; i < NSEGS; i++) {
+		buf_align(&b, 0x1000);
+		ph[1 + i] = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R | PF_W,
+					 .p_offset = b.len, .p_vaddr = segs[i].vaddr,
+					 .p_filesz = segs[i].filesz, .p_memsz = segs[i].memsz,
+					 .p_align = 0x1000};
+		for (uint64_t a = segs[i].vaddr; a < segs[i].vaddr + segs[i].filesz; a++) {
+			uint8_t v;
+			if (i == 0)
+				v = exe->p[a - EXE_BASE];
+			else if (a >= 0x11000 && a < 0x12000)
+				v = 0;
+			else
+				v = mem_byte(a);
+			buf_put(&b, &v, 1);
+		}
+	}
+	Elf64_Ehdr eh = {0};
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = o->exec_type ? ET_EXEC : ET_CORE;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_phoff = sizeof(eh);
+	eh.e_ehsize = sizeof(eh);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = (uint16_t)phnum;
+	if (o->sections) {
+		// Two empty section headers at the end, like BFD's (minus names).
+		buf_align(&b, 8);
+		eh.e_shoff = b.len;
+		eh.e_shentsize = sizeof(Elf64_Shdr);
+		eh.e_shnum = 2;
+		Elf64_Shdr sh[2] = {{0}};
+		buf_put(&b, sh, sizeof(sh));
+	}
+	memcpy(b.p, &eh, sizeof(eh));
+	memcpy(b.p + sizeof(eh), ph, sizeof(ph));
+	free(notes.p);
+	return b;
+}
+
+/** Write the standard synthetic core (raw) and the matching executable. */
+static const char *write_synthetic(const char *name, const struct core_opts *o, bool zst,
+				   int nframes)
+{
+	struct buf exe = make_exe(GO_ID_OK, 0x23);
+	struct buf core = make_core(o, &exe);
+	const char *path = tmp_path(name);
+	if (zst) {
+		struct buf z = zstd_frames(core.p, core.len, nframes);
+		write_file(path, z.p, z.len);
+		free(z.p);
+	} else {
+		write_file(path, core.p, core.len);
+	}
+	free(exe.p);
+	free(core.p);
+	return path;
+}
+
+static struct core_file *open_ok(const char *path)
+{
+	struct core_file *core = NULL;
+	struct util_error *err = core_open(path, &core);
+	if (err)
+		fail_msg("core_open: %s", err->message);
+	assert_non_null(core);
+	return core;
+}
+
+static struct util_error *open_err(const char *path)
+{
+	struct core_file *core = NULL;
+	struct util_error *err = core_open(path, &core);
+	assert_non_null(err);
+	assert_null(core);
+	return err;
+}
+
+static void assert_fault(struct util_error *err, uint64_t addr)
+{
+	assert_non_null(err);
+	assert_int_equal(err->code, UTIL_ERROR_FAULT);
+	assert_int_equal(err->address, addr);
+	util_error_destroy(err);
+}
+
+/** Everything the synthetic core says, whichever way it was stored. */
+static void check_synthetic(struct core_file *core)
+{
+	const struct core_info *info = core_info(core);
+	assert_int_equal(info->pid, 100);
+	assert_int_equal(info->signal, 6);
+	assert_string_equal(info->fname, "synth");
+	assert_string_equal(info->psargs, "synth -x");
+	assert_int_equal(info->auxv_entry, EXE_ENTRY);
+	assert_int_equal(info->auxv_phdr, EXE_BASE + 0x40);
+	assert_int_equal(info->kind, CORE_KIND_KERNEL);
+
+	assert_int_equal(core_num_threads(core), 2);
+	assert_int_equal(core_thread(core, 0)->tid, 101);
+	assert_int_equal(core_thread(core, 0)->cursig, 6);
+	assert_int_equal(core_thread(core, 0)->regs.rip, 0x401234);
+	assert_int_equal(core_thread(core, 0)->regs.rsp, 0x10010);
+	assert_int_equal(core_thread(core, 1)->tid, 102);
+	assert_int_equal(core_thread(core, 1)->regs.rip, EXE_ENTRY);
+	assert_null(core_thread(core, 2));
+
+	assert_int_equal(core_num_mappings(core), 2);
+	assert_string_equal(core_mapping(core, 0)->path, "/lib/libother.so");
+	assert_int_equal(core_mapping(core, 1)->start, EXE_BASE);
+	assert_int_equal(core_mapping(core, 1)->end, EXE_BASE + EXE_SIZE);
+	assert_null(core_mapping(core, 2));
+	assert_string_equal(core_exe_path(core), "/usr/bin/synth");
+	assert_string_equal(core_exe_build_id(core), "");
+
+	// Plain reads, including the all-zero page and a read across segments.
+	uint8_t buf[0x3000];
+	assert_null(core_read(core, 0x10000, buf, 0x3000));
+	for (uint64_t a = 0x10000; a < 0x13000; a++)
+		assert_int_equal(buf[a - 0x10000], (a >= 0x11000 && a < 0x12000) ? 0 : mem_byte(a));
+	assert_null(core_read(core, 0x12ff0, buf, 0x20));
+	for (uint64_t a = 0x12ff0; a < 0x13010; a++)
+		assert_int_equal(buf[a - 0x12ff0], mem_byte(a));
+	uint64_t v64;
+	uint32_t v32;
+	uint8_t v8;
+	assert_null(core_read_u64(core, 0x13008, &v64));
+	assert_int_equal(v64 & 0xff, mem_byte(0x13008));
+	assert_null(core_read_u32(core, 0x207fc, &v32));
+	assert_int_equal(v32 >> 24, mem_byte(0x207ff));
+	assert_null(core_read_u8(core, 0x11800, &v8));
+	assert_int_equal(v8, 0);
+	assert_null(core_read(core, EXE_BASE, buf, 4));
+	assert_memory_equal(buf, ELFMAG, 4);
+
+	// Faults carry the first missing address and leave outputs alone.
+	v64 = 42;
+	assert_fault(core_read_u64(core, 0x5000, &v64), 0x5000);
+	assert_int_equal(v64, 42);
+	assert_fault(core_read(core, 0x207f8, buf, 16), 0x20800);   // filesz < memsz
+	assert_fault(core_read_u8(core, 0x21fff, &v8), 0x21fff);
+	assert_fault(core_read(core, 0x13ff8, buf, 16), 0x14000);   // past the last byte
+	assert_fault(core_read(core, EXE_ENTRY, buf, 8), EXE_ENTRY); // no overlay yet
+	assert_fault(core_read_u64(core, UINT64_MAX - 3, &v64), UINT64_MAX - 3);
+	assert_true(core_readable(core, 0x10000, 0x4000));
+	assert_false(core_readable(core, 0x10000, 0x4001));
+	assert_false(core_readable(core, 0x20000, 0x801));
+	assert_true(core_readable(core, 0x20000, 0x800));
+	// After a fault the fast path must still answer correctly.
+	assert_null(core_read_u64(core, 0x10008, &v64));
+	assert_int_equal(v64 & 0xff, mem_byte(0x10008));
+}
+
+/* ---- Tests --------------------------------------------------------------- */
+
+static void test_sha256_vectors(void **state)
+{
+	char hex[65];
+	sha256_hex("", 0, hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha256_hex("abc", 3, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	sha256_hex(two, strlen(two), hex);
+	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	// One million 'a', fed in odd-sized pieces to exercise the block buffer.
+	struct sha256_ctx ctx;
+	sha256_init(&ctx);
+	char a[997];
+	memset(a, 'a', sizeof(a));
+	size_t left = 1000000;
+	for (size_t n = 1; left; n = (n * 7 + 3) % sizeof(a) + 1) {
+		size_t k = n < left ? n : left;
+		sha256_update(&ctx, a, k);
+		left -= k;
+	}
+	sha256_final_hex(&ctx, hex);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+static void test_raw(void **state)
+{
+	struct core_opts o = {0};
+	const char *path = write_synthetic("raw.core", &o, false, 1);
+	struct core_file *core = open_ok(path);
+	check_synthetic(core);
+	assert_false(core_info(core)->compressed);
+	assert_string_equal(core_path(core), path);
+
+	struct buf exe = make_exe(GO_ID_OK, 0x23);
+	struct buf raw = make_core(&o, &exe);
+	char hex[65];
+	sha256_hex(raw.p, raw.len, hex);
+	assert_int_equal(core_info(core)->file_size, raw.len);
+	assert_string_equal(core_sha256(core), hex);
+	assert_string_equal(core_sha256(core), hex); // cached
+	free(exe.p);
+	free(raw.p);
+	core_destroy(core);
+	core_destroy(NULL);
+}
+
+static void test_zstd(void **state)
+{
+	struct core_opts o = {0};
+	struct buf exe = make_exe(GO_ID_OK, 0x23);
+	struct buf raw = make_core(&o, &exe);
+	for (int frames = 1; frames <= 3; frames += 2) {
+		struct buf z = zstd_frames(raw.p, raw.len, frames);
+		const char *path = tmp_path(frames == 1 ? "one.core.zst" : "three.core.zst");
+		write_file(path, z.p, z.len);
+		struct core_file *core = open_ok(path);
+		check_synthetic(core);
+		assert_true(core_info(core)->compressed);
+		assert_int_equal(core_info(core)->file_size, raw.len);
+		char hex[65];
+		sha256_hex(z.p, z.len, hex); // the bytes as given, not decompressed
+		assert_string_equal(core_sha256(core), hex);
+		core_destroy(core);
+		free(z.p);
+	}
+	free(exe.p);
+	free(raw.p);
+}
+
+static void test_gcore_kind(void **state)
+{
+	struct core_opts o = {.sections = true};
+	struct core_file *core = open_ok(write_synthetic("sections.core", &o, false, 1));
+	assert_int_equal(core_info(core)->kind, CORE_KIND_GCORE);
+	core_destroy(core);
+}
+
+static void assert_open_fails(const char *path, enum util_error_code code, const char *text)
+{
+	struct util_error *err = open_err(path);
+	if (err->code != code || !strstr(err->message, text) || !strstr(err->message, path))
+		fail_msg("unexpected error %d: %s (wanted %d, \"%s\")", err->code, err->message,
+			 code, text);
+	util_error_destroy(err);
+}
+
+static void test_bad_files(void **state)
+{
+	const char *path = tmp_path("empty");
+	write_file(path, "", 0);
+	assert_open_fails(path, UTIL_ERROR_BAD_DATA, "empty file");
+
+	path = tmp_path("text");
+	write_file(path, "hello, this is not a core\n", 26);
+	assert_open_fails(path, UTIL_ERROR_BAD_DATA, "not an ELF file");
+
+	path = tmp_path("tiny");
+	write_file(path, "\177E", 2);
+	assert_open_fails(path, UTIL_ERROR_BAD_DATA, "not an ELF file");
+
+	path = tmp_path("header-only");
+	write_file(path, "\177ELF\2\1\1", 7);
+	assert_open_fails(path, UTIL_ERROR_BAD_DATA, "truncated");
+
+	assert_open_fails(tmp_path("does-not-exist"), UTIL_ERROR_OS, "does-not-exist");
+
+	struct core_opts exec = {.exec_type = true};
+	assert_open_fails(write_synthetic("exec.core", &exec, false, 1), UTIL_ERROR_BAD_DATA,
+			  "ELF file is not a core (type EXEC)");
+
+	struct core_opts corrupt = {.corrupt_note = true};
+	assert_open_fails(write_synthetic("corrupt.core", &corrupt, false, 1),
+			  UTIL_ERROR_BAD_DATA, "corrupt note");
+	assert_open_fails(write_synthetic("corrupt.core.zst", &corrupt, true, 1),
+			  UTIL_ERROR_BAD_DATA, "corrupt note");
+
+	// Cut inside the last segment.
+	struct core_opts o = {0};
+	struct buf exe = make_exe(GO_ID_OK, 0x23);
+	struct buf raw = make_core(&o, &exe);
+	path = tmp_path("truncated.core");
+	write_file(path, raw.p, raw.len - 0x100);
+	assert_open_fails(path, UTIL_ERROR_BAD_DATA, "truncated: segment 4 at offset");
+	assert_open_fails(path, UTIL_ERROR_BAD_DATA, "extends past end of file");
+	// Cut inside the program headers.
+	write_file(path, raw.p, 100);
+	assert_open_fails(path, UTIL_ERROR_BAD_DATA, "truncated");
+
+	// Compressed: a stream cut short, garbage compressed, and a stream of a cut core.
+	struct buf z = zstd_frames(raw.p, raw.len, 1);
+	path = tmp_path("cut.core.zst");
+	write_file(path, z.p, z.len / 2);
+	assert_open_fails(path, UTIL_ERROR_BAD_DATA, "zstd");
+	struct buf g = zstd_frames((const uint8_t *)"garbage garbage garbage", 23, 1);
+	path = tmp_path("garbage.zst");
+	write_file(path, g.p, g.len);
+	assert_open_fails(path, UTIL_ERROR_BAD_DATA, "not an ELF file");
+	struct buf zc = zstd_frames(raw.p, raw.len - 0x100, 1);
+	path = tmp_path("truncated.core.zst");
+	write_file(path, zc.p, zc.len);
+	assert_open_fails(path, UTIL_ERROR_BAD_DATA, "truncated: segment 4");
+	// Corrupt compressed bytes must not crash.
+	for (size_t i = 8; i < z.len; i += 7)
+		z.p[i] ^= 0x5a;
+	path = tmp_path("flipped.core.zst");
+	write_file(path, z.p, z.len);
+	struct core_file *core = NULL;
+	struct util_error *err = core_open(path, &core);
+	if (err)
+		util_error_destroy(err);
+	core_destroy(core);
+
+	free(zc.p);
+	free(g.p);
+	free(z.p);
+	free(exe.p);
+	free(raw.p);
+}
+
+static const char *write_exe(const char *name, const char *go_id, uint8_t gnu_last)
+{
+	struct buf exe = make_exe(go_id, gnu_last);
+	const char *path = tmp_path(name);
+	write_file(path, exe.p, exe.len);
+	free(exe.p);
+	return path;
+}
+
+static void check_overlay(struct core_file *core)
+{
+	uint8_t buf[0x2000];
+	assert_null(core_read(core, EXE_BASE + 0x1000, buf, 0x2000));
+	for (uint64_t a = EXE_BASE + 0x1000; a < EXE_BASE + EXE_SIZE; a++)
+		assert_int_equal(buf[a - EXE_BASE - 0x1000], exe_byte(a));
+	// Across the core's page and the overlay.
+	assert_null(core_read(core, EXE_BASE + 0xff8, buf, 16));
+	assert_int_equal(buf[8], exe_byte(EXE_BASE + 0x1000));
+	assert_true(core_readable(core, EXE_BASE, EXE_SIZE));
+	assert_fault(core_read(core, EXE_BASE + EXE_SIZE - 4, buf, 8), EXE_BASE + EXE_SIZE);
+	// The overlay does not invent the core's missing bytes elsewhere.
+	assert_fault(core_read(core, 0x20800, buf, 1), 0x20800);
+}
+
+static void test_attach_exe(void **state)
+{
+	for (int zst = 0; zst < 2; zst++) {
+		struct core_opts o = {0};
+		struct core_file *core = open_ok(
+			write_synthetic(zst ? "attach.core.zst" : "attach.core", &o, zst, 1));
+		struct util_error *err = core_attach_exe(core, write_exe("synth", GO_ID_OK, 0x23),
+							 false);
+		if (err)
+			fail_msg("attach: %s", err->message);
+		assert_string_equal(core_exe_build_id(core), GO_ID_OK);
+		check_overlay(core);
+		// Attaching again replaces the overlay.
+		assert_null(core_attach_exe(core, tmp_path("synth"), false));
+		check_overlay(core);
+		core_destroy(core);
+	}
+}
+
+static void test_build_id_mismatch(void **state)
+{
+	struct core_opts o = {0};
+	const char *core_path_ = write_synthetic("mismatch.core", &o, false, 1);
+	struct core_file *core = open_ok(core_path_);
+	const char *bad = write_exe("synth-other", GO_ID_BAD, 0x99);
+	struct util_error *err = core_attach_exe(core, bad, false);
+	assert_non_null(err);
+	assert_int_equal(err->code, UTIL_ERROR_MISMATCH);
+	char want[512];
+	snprintf(want, sizeof(want), "%s was not produced by %s: build id %s in core, %s in executable",
+		 core_path_, bad, GO_ID_OK, GO_ID_BAD);
+	assert_string_equal(err->message, want);
+	util_error_destroy(err);
+	uint8_t v;
+	assert_fault(core_read_u8(core, EXE_ENTRY, &v), EXE_ENTRY); // no overlay after failure
+
+	// Only the GNU id differs.
+	err = core_attach_exe(core, write_exe("synth-gnu", GO_ID_OK, 0x99), false);
+	assert_true(util_error_is(err, UTIL_ERROR_MISMATCH));
+	assert_non_null(strstr(err->message, "101112131415161718191a1b1c1d1e1f20212223 in core"));
+	assert_non_null(strstr(err->message, "101112131415161718191a1b1c1d1e1f20212299 in exec"));
+	util_error_destroy(err);
+
+	// Forced: accepted, overlaid, and the core's id is reported.
+	assert_null(core_attach_exe(core, bad, true));
+	assert_string_equal(core_exe_build_id(core), GO_ID_OK);
+	assert_null(core_read_u8(core, EXE_ENTRY, &v));
+	assert_int_equal(v, exe_byte(EXE_ENTRY));
+	core_destroy(core);
+}
+
+static void test_layout_fallback(void **state)
+{
+	// Without the executable's first page, NT_FILE layout and name decide.
+	struct core_opts o = {.no_exe_page = true};
+	struct core_file *core = open_ok(write_synthetic("nopage.core", &o, false, 1));
+	uint8_t v;
+	assert_fault(core_read_u8(core, EXE_BASE, &v), EXE_BASE);
+	struct util_error *err = core_attach_exe(core, write_exe("other-name", GO_ID_OK, 0x23),
+						 false);
+	assert_true(util_error_is(err, UTIL_ERROR_MISMATCH));
+	assert_non_null(strstr(err->message, "/usr/bin/synth"));
+	util_error_destroy(err);
+
+	assert_null(core_attach_exe(core, write_exe("synth", GO_ID_BAD, 0x99), false));
+	assert_string_equal(core_exe_build_id(core), ""); // could not be checked by id
+	assert_null(core_read_u8(core, EXE_BASE, &v));    // now from the executable
+	assert_int_equal(v, 0x7f);
+	core_destroy(core);
+
+	// Not an executable at all.
+	core = open_ok(write_synthetic("nopage2.core", &o, false, 1));
+	err = core_attach_exe(core, tmp_path("nopage.core"), false);
+	assert_true(util_error_is(err, UTIL_ERROR_BAD_DATA));
+	util_error_destroy(err);
+	err = core_attach_exe(core, tmp_path("no-such-exe"), false);
+	assert_true(util_error_is(err, UTIL_ERROR_OS));
+	util_error_destroy(err);
+	core_destroy(core);
+}
+
+/* ---- Real cores from the corpus ------------------------------------------ */
+
+struct corpus_row {
+	char name[128], program[64], go_version[32], kind[16], exe[256], core[256];
+	char exe_sha256[80];
+};
+
+static const char *corpus_dir(void)
+{
+	static char dir[1024];
+	const char *env = getenv("GOCORONER_CORPUS");
+	if (env)
+		return env;
+	const char *srcdir = getenv("srcdir");
+	snprintf(dir, sizeof(dir), "%s/corpus", srcdir ? srcdir : TOP_SRCDIR);
+	return dir;
+}
+
+/** Read manifest.tsv by column name; returns the number of rows (at most MAX). */
+static size_t read_manifest(struct corpus_row *rows, size_t max)
+{
+	char path[1100], line[4096];
+	snprintf(path, sizeof(path), "%s/manifest.tsv", corpus_dir());
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	int col[7] = {-1, -1, -1, -1, -1, -1, -1};
+	const char *names[7] = {"name", "program", "go_version", "core_kind", "exe", "core",
+				"exe_sha256"};
+	size_t n = 0;
+	for (bool header = true; n < max && fgets(line, sizeof(line), f); header = false) {
+		line[strcspn(line, "\r\n")] = '\0';
+		struct corpus_row r;
+		memset(&r, 0, sizeof(r));
+		char *save = NULL;
+		int i = 0;
+		for (char *tok = strtok_r(line, "\t", &save); tok; tok = strtok_r(NULL, "\t", &save), i++) {
+			for (int k = 0; k < 7; k++) {
+				if (header && strcmp(tok, names[k]) == 0)
+					col[k] = i;
+				if (header || col[k] != i)
+					continue;
+				char *dst[7] = {r.name, r.program, r.go_version, r.kind, r.exe, r.core,
+						r.exe_sha256};
+				size_t sz[7] = {sizeof(r.name), sizeof(r.program), sizeof(r.go_version),
+						sizeof(r.kind), sizeof(r.exe), sizeof(r.core),
+						sizeof(r.exe_sha256)};
+				snprintf(dst[k], sz[k], "%s", tok);
+			}
+		}
+		if (!header && r.core[0] && r.exe[0])
+			rows[n++] = r;
+	}
+	fclose(f);
+	return n;
+}
+
+/** Decompress corpus file REL into the temp dir as NAME; false if it is missing. */
+static bool unzstd(const char *rel, const char *name, char *out, size_t outsz)
+{
+	char src[1400];
+	snprintf(src, sizeof(src), "%s/%s", corpus_dir(), rel);
+	FILE *in = fopen(src, "rb");
+	if (!in)
+		return false;
+	snprintf(out, outsz, "%s/%s", tmpdir, name);
+	FILE *o = fopen(out, "wb");
+	assert_non_null(o);
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	static uint8_t ibuf[1 << 16], obuf[1 << 17];
+	size_t n;
+	while ((n = fread(ibuf, 1, sizeof(ibuf), in)) > 0) {
+		ZSTD_inBuffer ib = {ibuf, n, 0};
+		while (ib.pos < ib.size) {
+			ZSTD_outBuffer ob = {obuf, sizeof(obuf), 0};
+			size_t r = ZSTD_decompressStream(ds, &ob, &ib);
+			assert_false(ZSTD_isError(r));
+			assert_int_equal(fwrite(obuf, 1, ob.pos, o), ob.pos);
+		}
+	}
+	ZSTD_freeDStream(ds);
+	fclose(in);
+	assert_int_equal(fclose(o), 0);
+	return true;
+}
+
+static void check_real_core(const struct corpus_row *row, const struct corpus_row *rows,
+			    size_t nrows)
+{
+	char path[1400];
+	snprintf(path, sizeof(path), "%s/%s", corpus_dir(), row->core);
+	if (access(path, R_OK) != 0) {
+		print_message("corpus core %s is missing\n", path);
+		return;
+	}
+	struct core_file *core = open_ok(path);
+	const struct core_info *info = core_info(core);
+	assert_true(info->compressed);
+	assert_int_equal(info->kind,
+			 strcmp(row->kind, "gcore") == 0 ? CORE_KIND_GCORE : CORE_KIND_KERNEL);
+	assert_true(core_num_threads(core) > 0);
+	for (size_t i = 0; i < core_num_threads(core); i++)
+		assert_true(core_thread(core, i)->tid > 0);
+	// Every thread's stack pointer points into memory the core holds.
+	uint64_t v;
+	assert_null(core_read_u64(core, core_thread(core, 0)->regs.rsp, &v));
+	const char *exe = core_exe_path(core);
+	assert_non_null(exe);
+	size_t el = strlen(exe), pl = strlen(row->program);
+	assert_true(el >= pl && strcmp(exe + el - pl, row->program) == 0);
+
+	char exe_path[1100], name[200];
+	snprintf(name, sizeof(name), "%s.exe", row->name);
+	assert_true(unzstd(row->exe, name, exe_path, sizeof(exe_path)));
+	// Text at the entry point: kernel cores hold only the first page of it.
+	uint8_t text[16];
+	struct util_error *err = core_read(core, info->auxv_entry, text, sizeof(text));
+	if (info->kind == CORE_KIND_KERNEL)
+		assert_fault(err, info->auxv_entry);
+	else
+		assert_null(err);
+	err = core_attach_exe(core, exe_path, false);
+	if (err)
+		fail_msg("attach %s: %s", row->exe, err->message);
+	assert_true(core_exe_build_id(core)[0] != '\0');
+	print_message("%s: %zu threads, exe %s, build id %s\n", row->name,
+		      core_num_threads(core), exe, core_exe_build_id(core));
+	assert_null(core_read(core, info->auxv_entry, text, sizeof(text)));
+	unlink(exe_path);
+
+	// Another Go release's build of the program must be refused.
+	for (size_t i = 0; i < nrows; i++) {
+		if (strcmp(rows[i].exe_sha256, row->exe_sha256) == 0 ||
+		    strcmp(rows[i].exe, row->exe) == 0)
+			continue;
+		snprintf(name, sizeof(name), "%s.other", row->name);
+		if (!unzstd(rows[i].exe, name, exe_path, sizeof(exe_path)))
+			continue;
+		err = core_attach_exe(core, exe_path, false);
+		assert_true(util_error_is(err, UTIL_ERROR_MISMATCH));
+		print_message("%s vs %s: %s\n", row->name, rows[i].exe, err->message);
+		util_error_destroy(err);
+		unlink(exe_path);
+		break;
+	}
+	core_destroy(core);
+}
+
+static void test_corpus(void **state)
+{
+	static struct corpus_row rows[512];
+	size_t n = read_manifest(rows, 512);
+	if (n == 0) {
+		print_message("no corpus at %s (manifest.tsv missing or empty): skipped\n",
+			      corpus_dir());
+		skip();
+	}
+	bool did[2] = {false, false};
+	for (size_t i = 0; i < n; i++) {
+		int k = strcmp(rows[i].kind, "gcore") == 0 ? 0 :
+			strcmp(rows[i].kind, "kernel") == 0 ? 1 : -1;
+		if (k < 0 || did[k])
+			continue;
+		char path[1400];
+		snprintf(path, sizeof(path), "%s/%s", corpus_dir(), rows[i].core);
+		if (access(path, R_OK) != 0)
+			continue;
+		check_real_core(&rows[i], rows, n);
+		did[k] = true;
+	}
+	if (!did[0] && !did[1]) {
+		print_message("corpus has no readable cores: skipped\n");
+		skip();
+	}
+}
+
+/* ---- Fixture ------------------------------------------------------------- */
+
+static int setup(void **state)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "%s/test-core-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sha256_vectors),
+		cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_zstd),
+		cmocka_unit_test(test_gcore_kind),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_attach_exe),
+		cmocka_unit_test(test_build_id_mismatch),
+		cmocka_unit_test(test_layout_fallback),
+		cmocka_unit_test(test_corpus),
+	};
+	return cmocka_run_group_tests_name("core", tests, setup, teardown);
+}
