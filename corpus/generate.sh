@@ -74,7 +74,7 @@ build() {
 	[ "$mode" = debug ] && gcflags=("-gcflags=all=-N -l")
 	(cd "$CORPUS/programs/hang" &&
 		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOPROXY=off GO111MODULE=on \
-			"$goroot/bin/go" build -trimpath "${gcflags[@]}" -o "$out" .)
+			"$goroot/bin/go" build -trimpath -buildvcs=false "${gcflags[@]}" -o "$out" .)
 }
 
 # Build paths must not leak into the executables (-trimpath).
@@ -143,8 +143,10 @@ run() {
 	if [ "$kind" = kernel ]; then
 		tb=crash hm=crash dump="HANG_DUMP=" ulim=unlimited
 	fi
+	# GODEBUG: go.mod says go 1.19, which turns off Go 1.27's labels in
+	# tracebacks; turn them back on (older releases ignore the setting).
 	(cd "$scratch" && ulimit -c $ulim && exec env -i PATH=/usr/bin:/bin HOME=/nonexistent \
-		GOTRACEBACK=$tb HANG_MODE=$hm $dump ./hang >stdout 2>stderr) &
+		GOTRACEBACK=$tb GODEBUG=tracebacklabels=1 HANG_MODE=$hm $dump ./hang >stdout 2>stderr) &
 	pid=$!
 	child=$pid
 	local i=0

@@ -136,7 +136,7 @@ def compare(tbpath, dlvpath, skip=""):
     tb = {}
     with open(tbpath, errors="replace") as f:
         for line in f:
-            m = re.match(r"goroutine (\d+) .*?\[([^\]]*)\]:$", line)
+            m = re.match(r"goroutine (\d+) .*?\[([^\]]*)\](?: \{.*\})?:$", line)
             if m and m.group(1) not in ("0", skip):
                 tb[m.group(1)] = m.group(2)
     dl = {}
