@@ -245,6 +245,7 @@ void core_file_read(struct core_file *core, uint64_t off, void *buf, size_t len)
 void core_reset_cache(struct core_file *core)
 {
 	memset(&core->fast, 0, sizeof(core->fast));
+	memset(&core->win, 0, sizeof(core->win));
 }
 
 /** Index of the last segment with start <= addr, or n if there is none. */
@@ -351,14 +352,66 @@ static struct util_error *core_access(struct core_file *core, uint64_t addr, voi
 	return util_error_fault(fault, "reading %zu bytes at 0x%" PRIx64, len, addr);
 }
 
+/** Make win[0] the bytes around ADDR, which range R holds; older windows move down. */
+static void set_window(struct core_file *core, const struct core_range *r, uint64_t addr)
+{
+	memmove(&core->win[1], &core->win[0], (CORE_WINDOWS - 1) * sizeof(core->win[0]));
+	struct core_window *w = &core->win[0];
+	if (r->data) {
+		w->start = r->start;
+		w->end = r->end;
+		w->data = r->data;
+		return;
+	}
+	// One page of the sparse store, as virtual addresses clipped to the range.
+	uint64_t fo = r->offset + (addr - r->start);
+	uint64_t in = fo % CORE_PAGE_SIZE;
+	w->start = addr - in < r->start || addr - in > addr ? r->start : addr - in;
+	w->end = addr - in + CORE_PAGE_SIZE;
+	if (w->end > r->end || w->end < addr)
+		w->end = r->end;
+	w->data = page_lookup(core, fo / CORE_PAGE_SIZE) + (in - (addr - w->start));
+}
+
+static inline bool in_window(const struct core_window *w, uint64_t addr, size_t len)
+{
+	return addr - w->start < w->end - w->start && len <= w->end - addr;
+}
+
+/** Everything but the win[0] hit: older windows, the cached range, a full lookup. */
+static struct util_error *core_read_slow(struct core_file *core, uint64_t addr, void *buf,
+					 size_t len)
+{
+	if (len == 0)
+		return NULL;
+	for (size_t i = 1; i < CORE_WINDOWS; i++) {
+		if (in_window(&core->win[i], addr, len)) {
+			struct core_window w = core->win[i];
+			memmove(&core->win[1], &core->win[0], i * sizeof(w));
+			core->win[0] = w;
+			memcpy(buf, w.data + (addr - w.start), len);
+			return NULL;
+		}
+	}
+	const struct core_range *f = &core->fast;
+	if (!(addr - f->start < f->end - f->start && len <= f->end - addr)) {
+		struct util_error *err = core_access(core, addr, buf, len, true);
+		if (err)
+			return err;
+	} else {
+		range_copy(core, f, addr, buf, len);
+	}
+	set_window(core, &core->fast, addr + len - 1);
+	return NULL;
+}
+
 struct util_error *core_read(struct core_file *core, uint64_t addr, void *buf, size_t len)
 {
-	const struct core_range *f = &core->fast;
-	if (addr - f->start < f->end - f->start && len <= f->end - addr) {
-		range_copy(core, f, addr, buf, len);
+	if (in_window(&core->win[0], addr, len)) {
+		memcpy(buf, core->win[0].data + (addr - core->win[0].start), len);
 		return NULL;
 	}
-	return core_access(core, addr, buf, len, true);
+	return core_read_slow(core, addr, buf, len);
 }
 
 struct util_error *core_read_no_overlay(struct core_file *core, uint64_t addr, void *buf,
@@ -369,8 +422,12 @@ struct util_error *core_read_no_overlay(struct core_file *core, uint64_t addr, v
 
 struct util_error *core_read_u64(struct core_file *core, uint64_t addr, uint64_t *ret)
 {
+	if (in_window(&core->win[0], addr, sizeof(*ret))) {
+		memcpy(ret, core->win[0].data + (addr - core->win[0].start), sizeof(*ret));
+		return NULL;
+	}
 	uint64_t v;
-	struct util_error *err = core_read(core, addr, &v, sizeof(v));
+	struct util_error *err = core_read_slow(core, addr, &v, sizeof(v));
 	if (!err)
 		*ret = v;
 	return err;
@@ -378,8 +435,12 @@ struct util_error *core_read_u64(struct core_file *core, uint64_t addr, uint64_t
 
 struct util_error *core_read_u32(struct core_file *core, uint64_t addr, uint32_t *ret)
 {
+	if (in_window(&core->win[0], addr, sizeof(*ret))) {
+		memcpy(ret, core->win[0].data + (addr - core->win[0].start), sizeof(*ret));
+		return NULL;
+	}
 	uint32_t v;
-	struct util_error *err = core_read(core, addr, &v, sizeof(v));
+	struct util_error *err = core_read_slow(core, addr, &v, sizeof(v));
 	if (!err)
 		*ret = v;
 	return err;
@@ -387,8 +448,12 @@ struct util_error *core_read_u32(struct core_file *core, uint64_t addr, uint32_t
 
 struct util_error *core_read_u8(struct core_file *core, uint64_t addr, uint8_t *ret)
 {
+	if (in_window(&core->win[0], addr, sizeof(*ret))) {
+		memcpy(ret, core->win[0].data + (addr - core->win[0].start), sizeof(*ret));
+		return NULL;
+	}
 	uint8_t v;
-	struct util_error *err = core_read(core, addr, &v, sizeof(v));
+	struct util_error *err = core_read_slow(core, addr, &v, sizeof(v));
 	if (!err)
 		*ret = v;
 	return err;
@@ -396,9 +461,9 @@ struct util_error *core_read_u8(struct core_file *core, uint64_t addr, uint8_t *
 
 bool core_readable(struct core_file *core, uint64_t addr, size_t len)
 {
-	const struct core_range *f = &core->fast;
-	if (addr - f->start < f->end - f->start && len <= f->end - addr)
-		return true;
+	for (size_t i = 0; i < CORE_WINDOWS; i++)
+		if (in_window(&core->win[i], addr, len))
+			return true;
 	uint64_t fault;
 	return core_walk(core, addr, NULL, len, true, &fault);
 }

@@ -18,6 +18,9 @@
 /** Granule of the sparse page store for decompressed cores. */
 #define CORE_PAGE_SIZE 4096u
 
+/** How many recent windows reads remember (readers alternate stack, heap, text). */
+#define CORE_WINDOWS 4
+
 /** Upper bound on one PT_NOTE segment we are willing to load. */
 #define CORE_MAX_NOTE_SEGMENT (256u << 20)
 
@@ -41,6 +44,16 @@ struct core_range {
 	uint64_t offset;       /**< file offset of start when data is NULL */
 };
 
+/**
+ * Bytes of [start, end) at data: the whole of fast for a mapped raw core or the
+ * executable, one stored page of it for a decompressed core. The read fast path
+ * is one range check and a memcpy from here.
+ */
+struct core_window {
+	uint64_t start, end;
+	const uint8_t *data;
+};
+
 struct core_file {
 	char *path;                     /**< as given to core_open */
 	struct core_info info;
@@ -62,6 +75,8 @@ struct core_file {
 	struct core_segment *overlay;   /**< executable PT_LOADs, sorted by start */
 	size_t noverlay;
 	struct core_range fast;         /**< last range a read was served from */
+	/** Recently used windows, most recent first; win[0] is the fast path. */
+	struct core_window win[CORE_WINDOWS];
 
 	struct core_thread *threads;
 	size_t nthreads;

@@ -190,6 +190,7 @@ struct core_opts {
 	bool corrupt_note;   /**< a note whose descsz runs past the segment */
 	bool no_exe_page;    /**< the executable's first page is not dumped */
 	bool sections;       /**< add section headers, as gdb's gcore does */
+	bool unaligned;      /**< segment data at odd file offsets, as gcore writes */
 	bool exec_type;      /**< e_type ET_EXEC instead of ET_CORE */
 };
 
@@ -268,7 +269,10 @@ static struct buf make_core(const struct core_opts *o, const struct buf *exe)
 	Elf64_Phdr ph[1 + NSEGS] = {{.p_type = PT_NOTE, .p_offset = notes_off,
 				     .p_filesz = notes.len, .p_align = 4}};
 	for (int i = 0; i < NSEGS; i++) {
-		buf_align(&b, 0x1000);
+		if (o->unaligned)
+			buf_to(&b, b.len + 0x5f0 - b.len % 16);
+		else
+			buf_align(&b, 0x1000);
 		ph[1 + i] = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R | PF_W,
 					 .p_offset = b.len, .p_vaddr = segs[i].vaddr,
 					 .p_filesz = segs[i].filesz, .p_memsz = segs[i].memsz,
@@ -358,7 +362,7 @@ static void assert_fault(struct util_error *err, uint64_t addr)
 }
 
 /** Everything the synthetic core says, whichever way it was stored. */
-static void check_synthetic(struct core_file *core)
+static void check_synthetic(struct core_file *core, enum core_kind kind)
 {
 	const struct core_info *info = core_info(core);
 	assert_int_equal(info->pid, 100);
@@ -367,7 +371,7 @@ static void check_synthetic(struct core_file *core)
 	assert_string_equal(info->psargs, "synth -x");
 	assert_int_equal(info->auxv_entry, EXE_ENTRY);
 	assert_int_equal(info->auxv_phdr, EXE_BASE + 0x40);
-	assert_int_equal(info->kind, CORE_KIND_KERNEL);
+	assert_int_equal(info->kind, kind);
 
 	assert_int_equal(core_num_threads(core), 2);
 	assert_int_equal(core_thread(core, 0)->tid, 101);
@@ -456,7 +460,7 @@ static void test_raw(void **state)
 	struct core_opts o = {0};
 	const char *path = write_synthetic("raw.core", &o, false, 1);
 	struct core_file *core = open_ok(path);
-	check_synthetic(core);
+	check_synthetic(core, CORE_KIND_KERNEL);
 	assert_false(core_info(core)->compressed);
 	assert_string_equal(core_path(core), path);
 
@@ -483,7 +487,7 @@ static void test_zstd(void **state)
 		const char *path = tmp_path(frames == 1 ? "one.core.zst" : "three.core.zst");
 		write_file(path, z.p, z.len);
 		struct core_file *core = open_ok(path);
-		check_synthetic(core);
+		check_synthetic(core, CORE_KIND_KERNEL);
 		assert_true(core_info(core)->compressed);
 		assert_int_equal(core_info(core)->file_size, raw.len);
 		char hex[65];
@@ -496,12 +500,25 @@ static void test_zstd(void **state)
 	free(raw.p);
 }
 
-static void test_gcore_kind(void **state)
+static void test_gcore_layout(void **state)
 {
-	struct core_opts o = {.sections = true};
-	struct core_file *core = open_ok(write_synthetic("sections.core", &o, false, 1));
-	assert_int_equal(core_info(core)->kind, CORE_KIND_GCORE);
-	core_destroy(core);
+	// Section headers make it a gcore; data at unaligned offsets straddles
+	// the pages of the sparse store.
+	struct core_opts o = {.sections = true, .unaligned = true};
+	for (int zst = 0; zst < 2; zst++) {
+		struct core_file *core = open_ok(
+			write_synthetic(zst ? "gcore.core.zst" : "gcore.core", &o, zst, 1));
+		check_synthetic(core, CORE_KIND_GCORE);
+		// Byte by byte and in odd sizes, so reads cross every page edge.
+		for (uint64_t a = 0x12f00; a < 0x14000; a += 13) {
+			uint8_t buf[29];
+			size_t n = a + sizeof(buf) <= 0x14000 ? sizeof(buf) : 0x14000 - a;
+			assert_null(core_read(core, a, buf, n));
+			for (size_t i = 0; i < n; i++)
+				assert_int_equal(buf[i], mem_byte(a + i));
+		}
+		core_destroy(core);
+	}
 }
 
 static void assert_open_fails(const char *path, enum util_error_code code, const char *text)
@@ -689,6 +706,56 @@ static void test_layout_fallback(void **state)
 	assert_true(util_error_is(err, UTIL_ERROR_OS));
 	util_error_destroy(err);
 	core_destroy(core);
+}
+
+/** Damaged cores must give an error or a usable core, never a crash (run under ASan). */
+static void test_mutations(void **state)
+{
+	struct core_opts o = {0};
+	struct buf exe = make_exe(GO_ID_OK, 0x23);
+	struct buf raw = make_core(&o, &exe);
+	const char *exe_path = write_exe("synth", GO_ID_OK, 0x23);
+	const char *path = tmp_path("mutant.core");
+	uint8_t *m = malloc(raw.len);
+	assert_non_null(m);
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	size_t opened = 0;
+	for (int iter = 0; iter < 1500; iter++) {
+		memcpy(m, raw.p, raw.len);
+		size_t len = raw.len;
+		int nflips = 1 + iter % 4;
+		for (int k = 0; k < nflips; k++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			// Mostly the headers and notes, where lengths and offsets live.
+			size_t span = (seed >> 60) < 12 ? 0x800 : raw.len;
+			size_t at = (size_t)(seed >> 20) % span;
+			m[at] = (uint8_t)(seed >> 8);
+		}
+		if (iter % 10 == 9)
+			len = (size_t)(seed >> 24) % raw.len;
+		write_file(path, m, len);
+		struct core_file *core = NULL;
+		struct util_error *err = core_open(path, &core);
+		if (err) {
+			assert_null(core);
+			assert_non_null(err->message);
+			util_error_destroy(err);
+			continue;
+		}
+		opened++;
+		uint8_t buf[64];
+		for (uint64_t a = 0x10000; a < 0x22000; a += 0x7f0)
+			util_error_destroy(core_read(core, a, buf, sizeof(buf)));
+		for (size_t i = 0; i < core_num_mappings(core); i++)
+			assert_non_null(core_mapping(core, i)->path);
+		util_error_destroy(core_attach_exe(core, exe_path, iter % 2));
+		util_error_destroy(core_read(core, EXE_ENTRY, buf, sizeof(buf)));
+		core_destroy(core);
+	}
+	print_message("%zu of 1500 damaged cores still opened\n", opened);
+	free(m);
+	free(exe.p);
+	free(raw.p);
 }
 
 /* ---- Real cores from the corpus ------------------------------------------ */
@@ -889,11 +956,12 @@ int main(void)
 		cmocka_unit_test(test_sha256_vectors),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_zstd),
-		cmocka_unit_test(test_gcore_kind),
+		cmocka_unit_test(test_gcore_layout),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_attach_exe),
 		cmocka_unit_test(test_build_id_mismatch),
 		cmocka_unit_test(test_layout_fallback),
+		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_corpus),
 	};
 	return cmocka_run_group_tests_name("core", tests, setup, teardown);
