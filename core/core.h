@@ -67,7 +67,11 @@ void core_destroy(struct core_file *core);
 /** The path given to core_open. */
 const char *core_path(const struct core_file *core);
 const struct core_info *core_info(const struct core_file *core);
-/** Lowercase hex SHA-256 of the core as given (compressed bytes for .zst). */
+/**
+ * Lowercase hex SHA-256 of the core as given (compressed bytes for .zst).
+ * Computed during decompression for .zst, on first call for a raw core;
+ * NULL if the raw file can no longer be read.
+ */
 const char *core_sha256(struct core_file *core);
 
 size_t core_num_threads(const struct core_file *core);
@@ -77,7 +81,8 @@ size_t core_num_mappings(const struct core_file *core);
 const struct core_mapping *core_mapping(const struct core_file *core, size_t i);
 /**
  * The executable's path as the core records it: the NT_FILE mapping that
- * contains AT_ENTRY (or AT_PHDR), else NULL.
+ * contains AT_ENTRY (or AT_PHDR), else the first mapping at file offset 0,
+ * else NULL.
  */
 const char *core_exe_path(const struct core_file *core);
 
@@ -85,22 +90,31 @@ const char *core_exe_path(const struct core_file *core);
  * Check that EXE_PATH is the executable the core was made from and overlay its
  * PT_LOAD file contents for addresses the core does not hold (kernel cores omit
  * file-backed read-only pages). The check compares build ids (Go's
- * .note.go.buildid and the GNU build-id, whichever the executable has) with
- * the copy of the executable's first page in the core, then the mapped path's
- * file name. UTIL_ERROR_MISMATCH names both files and both ids unless FORCE.
- * When the core lacks that page, the executable's ELF header bytes and
- * PT_LOAD layout are compared with the NT_FILE mappings instead.
+ * .note.go.buildid and the GNU build-id, whichever both sides have) with the
+ * copy of the executable's first page in the core; with no id to compare, the
+ * ELF header bytes there. When the core lacks that page, each file-backed
+ * PT_LOAD must appear in NT_FILE at the same page and file offset, and the
+ * mapped file's name must equal EXE_PATH's; with no NT_FILE either, the
+ * executable is accepted unchecked. UTIL_ERROR_MISMATCH ("CORE was not
+ * produced by EXE: build id X in core, Y in executable") unless FORCE.
+ * The executable is mapped, not read. A new call replaces the previous
+ * attachment; after a failure there is no overlay.
  */
 struct util_error *core_attach_exe(struct core_file *core, const char *exe_path, bool force);
 
-/** Build id found in the core for the executable ("" if none); valid after core_attach_exe. */
+/**
+ * Build id found in the core for the executable: the Go build id, else the GNU
+ * build id in hex, else "" (nothing could be checked by id). Valid after
+ * core_attach_exe.
+ */
 const char *core_exe_build_id(const struct core_file *core);
 
 /**
  * Read LEN bytes at virtual address ADDR. Memory outside every segment, or
  * between p_filesz and p_memsz of a segment not covered by the executable
  * overlay, is a UTIL_ERROR_FAULT carrying the first missing address; it is
- * never read as zeros.
+ * never read as zeros. Reads may span segments. Reads update per-core caches,
+ * so one core must not be read from two threads at once.
  */
 struct util_error *core_read(struct core_file *core, uint64_t addr, void *buf, size_t len);
 struct util_error *core_read_u64(struct core_file *core, uint64_t addr, uint64_t *ret);
