@@ -1,5 +1,4 @@
-// elfcore.c: the ELF header and program headers of a core — validation, the
-// sorted segment table, the core kind, and handing PT_NOTE segments to notes.c.
+// elfcore.c: validate a core's ELF and program headers into the sorted segment table.
 #include <elf.h>
 #include <inttypes.h>
 #include <stdlib.h>

@@ -1,5 +1,4 @@
-// exe.c: attaching the executable to a core — checking by build id (or by
-// header and layout) that it is the right file, then overlaying its PT_LOADs.
+// exe.c: check an executable against the core by build id, then overlay its PT_LOADs.
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>

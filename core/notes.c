@@ -1,5 +1,4 @@
-// notes.c: the PT_NOTE records of a core — threads (NT_PRSTATUS), process
-// (NT_PRPSINFO), auxiliary vector (NT_AUXV) and file mappings (NT_FILE).
+// notes.c: threads, process info, auxv and file mappings from a core's PT_NOTEs.
 #include <elf.h>
 #include <inttypes.h>
 

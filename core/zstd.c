@@ -1,5 +1,4 @@
-// zstd.c: one streaming pass over a zstd-compressed core that keeps only its
-// non-zero pages, so memory follows content rather than apparent size.
+// zstd.c: decompress a core once, keeping only its non-zero pages.
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
