@@ -1,1 +1,22 @@
-# store module
+# store module: the SQLite archive. store/schema.sql is the documented schema;
+# scripts/sql2c.sh compiles it into store/schema_sql.c (store_schema_sql) at
+# build time. nodist_ is first set here: later fragments append with +=.
+libgocoroner_a_SOURCES += store/store.h store/store-private.h \
+	store/open.c store/schema.c store/ingest.c
+nodist_libgocoroner_a_SOURCES = store/schema_sql.c
+BUILT_SOURCES += store/schema_sql.c
+CLEANFILES += store/schema_sql.c
+EXTRA_DIST += store/schema.sql
+
+store/schema_sql.c: $(srcdir)/store/schema.sql $(srcdir)/scripts/sql2c.sh
+	$(AM_V_GEN)$(MKDIR_P) store && \
+	$(SHELL) $(srcdir)/scripts/sql2c.sh store_schema_sql $(srcdir)/store/schema.sql >$@.tmp && \
+	mv -f $@.tmp $@
+
+# Benchmark of the writer, built only on request: `make bench/store-bench`.
+# (No phony `bench` target: `bench` is a directory in EXTRA_DIST, and dist
+# would build it.) Later fragments append to EXTRA_PROGRAMS with +=.
+EXTRA_PROGRAMS = bench/store-bench
+bench_store_bench_SOURCES = bench/store-bench.c
+bench_store_bench_LDADD = libgocoroner.a $(LIBS_ALL)
+CLEANFILES += bench/store-bench$(EXEEXT)

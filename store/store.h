@@ -11,6 +11,8 @@
 #include "goruntime/goruntime.h"
 #include "util/util.h"
 
+/** An open database. Use it from one thread at a time (it is opened with
+ * SQLITE_OPEN_NOMUTEX); several processes may share the file. */
 struct store_db;
 
 /** The schema version this gocoroner writes (PRAGMA user_version). */

@@ -1,0 +1,473 @@
+// ingest.c: the writer — one incident, with its goroutines, shared stacks and
+// diagnostics, in one transaction.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store-private.h"
+#include "store/store.h"
+
+static const char *const stmt_sql[STORE_STMT_COUNT] = {
+	[STORE_STMT_FIND_INCIDENT] =
+		"SELECT id FROM incident WHERE core_sha256 = ?1 AND exe_build_id = ?2",
+	[STORE_STMT_INSERT_INCIDENT] =
+		"INSERT INTO incident (core_path, core_sha256, exe_path, exe_build_id,"
+		" go_version, arch, pid, cmdline, signal, core_kind, tool_version, now_ns,"
+		" now_source, build_settings, goroutine_count)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	[STORE_STMT_INSERT_STACK] =
+		"INSERT INTO stack (incident_id, stack_id, depth) VALUES (?1, ?2, ?3)",
+	[STORE_STMT_INSERT_FRAME] =
+		"INSERT INTO frame (incident_id, stack_id, depth, pc, pc_offset, func, file, line,"
+		" inlined) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[STORE_STMT_INSERT_GOROUTINE] =
+		"INSERT INTO goroutine (incident_id, goid, status, status_code, wait_reason,"
+		" wait_since_ns, wait_minutes, creator_goid, created_by_func, created_by_file,"
+		" created_by_line, created_by_pc_offset, start_func, is_system, thread_id, locked,"
+		" labels, stack_id, g_addr, stack_error)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, ?20)",
+	[STORE_STMT_INSERT_DIAGNOSTIC] =
+		"INSERT INTO diagnostic (incident_id, severity, what, detail) VALUES (?1, ?2, ?3, ?4)",
+};
+
+struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret)
+{
+	if (!db->stmts[id]) {
+		int rc = sqlite3_prepare_v3(db->h, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					    &db->stmts[id], NULL);
+		if (rc != SQLITE_OK)
+			return store_error_sqlite(db, rc, "preparing a statement");
+	}
+	*ret = db->stmts[id];
+	return NULL;
+}
+
+/* ---- Binding --------------------------------------------------------- */
+
+/* Binds a row's parameters, remembering the first failure (e.g. SQLITE_TOOBIG)
+ * so one check covers the row: a failed bind would silently keep the previous
+ * row's value. */
+struct binder {
+	sqlite3_stmt *s;
+	int rc;
+};
+
+static inline void bind_int64(struct binder *b, int i, int64_t v)
+{
+	if (b->rc == SQLITE_OK)
+		b->rc = sqlite3_bind_int64(b->s, i, v);
+}
+
+static inline void bind_null(struct binder *b, int i)
+{
+	if (b->rc == SQLITE_OK)
+		b->rc = sqlite3_bind_null(b->s, i);
+}
+
+/* NULL when !known, so "unknown" never reads as a number. */
+static inline void bind_int64_if(struct binder *b, int i, bool known, int64_t v)
+{
+	if (known)
+		bind_int64(b, i, v);
+	else
+		bind_null(b, i);
+}
+
+/* Strings stay alive until the step that uses them: SQLITE_STATIC, no copy. */
+static inline void bind_text(struct binder *b, int i, const char *s)
+{
+	if (b->rc != SQLITE_OK)
+		return;
+	b->rc = s ? sqlite3_bind_text(b->s, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(b->s, i);
+}
+
+/* Step a row statement. Bind failures are reported like step failures,
+ * naming WHAT was written and for which goroutine G (may be NULL). */
+static struct util_error *step_done(struct store_db *db, struct binder *b, const char *what,
+				    const struct gr_goroutine *g)
+{
+	int rc = b->rc == SQLITE_OK ? sqlite3_step(b->s) : b->rc;
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(b->s);
+		return NULL;
+	}
+	char buf[96];
+	if (g)
+		snprintf(buf, sizeof(buf), "writing %s of goroutine %llu", what,
+			 (unsigned long long)g->goid);
+	else
+		snprintf(buf, sizeof(buf), "writing %s", what);
+	struct util_error *err = store_error_sqlite(db, rc, buf);
+	sqlite3_reset(b->s);
+	return err;
+}
+
+/* ---- Stack sharing --------------------------------------------------- */
+
+/* A set of the distinct stacks written so far in this incident, keyed by a
+ * hash of their frames in C: identical stacks are found without a query. */
+struct stack_slot {
+	uint64_t hash;
+	const struct gr_goroutine *g; /**< first goroutine with this stack; NULL = empty */
+	int64_t stack_id;
+};
+
+struct stack_set {
+	struct stack_slot *slots;
+	size_t cap, count; /**< cap is a power of two, at least twice count */
+};
+
+static inline uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* pc, line and inlined only: names follow from the pc, so hashing their
+ * bytes would cost more than it separates. Equality still compares them. */
+static uint64_t stack_hash(const struct gr_goroutine *g)
+{
+	uint64_t h = mix64(g->nframes);
+	for (size_t i = 0; i < g->nframes; i++) {
+		const struct gr_frame *f = &g->frames[i];
+		h = mix64(h ^ f->pc);
+		h = mix64(h ^ ((uint64_t)(uint32_t)f->line << 1 | f->inlined));
+	}
+	return h;
+}
+
+static inline bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0); // interned: usually a == b
+}
+
+static bool stacks_equal(const struct gr_goroutine *a, const struct gr_goroutine *b)
+{
+	if (a->nframes != b->nframes)
+		return false;
+	for (size_t i = 0; i < a->nframes; i++) {
+		const struct gr_frame *x = &a->frames[i], *y = &b->frames[i];
+		if (x->pc != y->pc || x->line != y->line || x->inlined != y->inlined ||
+		    x->pc_offset != y->pc_offset ||
+		    !str_eq(x->func, y->func) || !str_eq(x->file, y->file))
+			return false;
+	}
+	return true;
+}
+
+/* The slot holding G's stack, or the empty slot where it belongs. */
+static struct stack_slot *stack_set_find(struct stack_set *set, const struct gr_goroutine *g,
+					 uint64_t hash)
+{
+	size_t j = hash & (set->cap - 1);
+	for (;;) {
+		struct stack_slot *s = &set->slots[j];
+		if (!s->g || (s->hash == hash && stacks_equal(s->g, g)))
+			return s;
+		j = (j + 1) & (set->cap - 1);
+	}
+}
+
+static bool stack_set_grow(struct stack_set *set)
+{
+	size_t cap = set->cap ? set->cap * 2 : 1024;
+	struct stack_slot *slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return false;
+	struct stack_set bigger = { slots, cap, set->count };
+	for (size_t i = 0; i < set->cap; i++) {
+		if (set->slots[i].g)
+			*stack_set_find(&bigger, set->slots[i].g, set->slots[i].hash) = set->slots[i];
+	}
+	free(set->slots);
+	*set = bigger;
+	return true;
+}
+
+/* ---- Rows ------------------------------------------------------------ */
+
+/* Statements and state of one ingest. */
+struct ingest {
+	struct store_db *db;
+	int64_t incident_id;
+	sqlite3_stmt *stack, *frame, *goroutine, *diagnostic;
+	struct stack_set stacks;
+	int64_t next_stack_id;
+};
+
+static struct util_error *write_stack(struct ingest *in, const struct gr_goroutine *g,
+				      int64_t stack_id)
+{
+	struct binder b = { in->stack, SQLITE_OK };
+	bind_int64(&b, 2, stack_id);
+	bind_int64(&b, 3, (int64_t)g->nframes);
+	struct util_error *err = step_done(in->db, &b, "the stack", g);
+	if (err)
+		return err;
+	b.s = in->frame;
+	bind_int64(&b, 2, stack_id);
+	for (size_t i = 0; i < g->nframes; i++) {
+		const struct gr_frame *f = &g->frames[i];
+		bind_int64(&b, 3, (int64_t)i);
+		bind_int64(&b, 4, (int64_t)f->pc);
+		bind_int64(&b, 5, f->pc_offset);
+		bind_text(&b, 6, f->func);
+		bind_text(&b, 7, f->file);
+		bind_int64_if(&b, 8, f->line > 0, f->line);
+		bind_int64(&b, 9, f->inlined);
+		err = step_done(in->db, &b, "a frame", g);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+/* The stack_id of G's frames, writing them if this incident has not seen them. */
+static struct util_error *stack_id_of(struct ingest *in, const struct gr_goroutine *g,
+				      int64_t *ret)
+{
+	struct stack_set *set = &in->stacks;
+	if (set->count * 2 >= set->cap && !stack_set_grow(set))
+		return &util_enomem;
+	uint64_t hash = stack_hash(g);
+	struct stack_slot *s = stack_set_find(set, g, hash);
+	if (!s->g) {
+		int64_t id = in->next_stack_id;
+		struct util_error *err = write_stack(in, g, id);
+		if (err)
+			return err;
+		*s = (struct stack_slot){ hash, g, id };
+		set->count++;
+		in->next_stack_id++;
+	}
+	*ret = s->stack_id;
+	return NULL;
+}
+
+static struct util_error *write_goroutine(struct ingest *in, const struct gr_goroutine *g)
+{
+	int64_t stack_id;
+	struct util_error *err = stack_id_of(in, g, &stack_id);
+	if (err)
+		return err;
+	struct binder b = { in->goroutine, SQLITE_OK };
+	bind_int64(&b, 2, (int64_t)g->goid);
+	bind_text(&b, 3, g->status_name ? g->status_name : "???"); // as Go's traceback
+	bind_int64(&b, 4, g->status);
+	bind_text(&b, 5, g->wait_reason);
+	bind_int64_if(&b, 6, g->wait_since_ns != 0, g->wait_since_ns);
+	bind_int64_if(&b, 7, g->wait_minutes >= 0, g->wait_minutes);
+	bind_int64_if(&b, 8, g->has_creator, (int64_t)g->creator_goid);
+	bind_text(&b, 9, g->created_by_func);
+	bind_text(&b, 10, g->created_by_func ? g->created_by_file : NULL);
+	bind_int64_if(&b, 11, g->created_by_func && g->created_by_line > 0, g->created_by_line);
+	bind_int64_if(&b, 12, g->created_by_func != NULL, g->created_by_pc_offset);
+	bind_text(&b, 13, g->start_func);
+	bind_int64(&b, 14, g->is_system);
+	bind_int64_if(&b, 15, g->thread_id != 0, g->thread_id);
+	bind_int64(&b, 16, g->locked);
+	bind_text(&b, 17, g->labels);
+	bind_int64(&b, 18, stack_id);
+	bind_int64(&b, 19, (int64_t)g->g_addr);
+	bind_text(&b, 20, g->stack_error);
+	return step_done(in->db, &b, "the row", g);
+}
+
+static struct util_error *write_diagnostic(struct ingest *in, const char *severity,
+					   const char *what, const char *detail)
+{
+	struct binder b = { in->diagnostic, SQLITE_OK };
+	bind_text(&b, 2, severity);
+	bind_text(&b, 3, what);
+	bind_text(&b, 4, detail);
+	return step_done(in->db, &b, "a diagnostic", NULL);
+}
+
+/* ---- Duplicate goids ------------------------------------------------- */
+
+/* Goids are unique in a live Go process; a corrupt core may repeat one. The
+ * first goroutine with a goid is kept: DUP[i] is the index of that first one
+ * for a repeat, SIZE_MAX for a kept goroutine. */
+static struct util_error *find_duplicates(const struct gr_snapshot *snap, size_t **dup_ret,
+					  size_t *ndups_ret)
+{
+	size_t n = snap->ngoroutines, ndups = 0;
+	size_t *dup = malloc((n ? n : 1) * sizeof(*dup));
+	if (!dup)
+		return &util_enomem;
+	struct util_u64map seen;
+	util_u64map_init(&seen);
+	size_t max_goid_at = SIZE_MAX; // ~0 is the map's reserved key
+	struct util_error *err = NULL;
+	for (size_t i = 0; i < n && !err; i++) {
+		uint64_t goid = snap->goroutines[i].goid, first;
+		dup[i] = SIZE_MAX;
+		if (goid == ~(uint64_t)0) {
+			if (max_goid_at != SIZE_MAX)
+				dup[i] = max_goid_at;
+			else
+				max_goid_at = i;
+		} else if (util_u64map_get(&seen, goid, &first)) {
+			dup[i] = first;
+		} else {
+			err = util_u64map_put(&seen, goid, i);
+		}
+		ndups += dup[i] != SIZE_MAX;
+	}
+	util_u64map_deinit(&seen);
+	if (err) {
+		free(dup);
+		return err;
+	}
+	*dup_ret = dup;
+	*ndups_ret = ndups;
+	return NULL;
+}
+
+/* ---- The transaction ------------------------------------------------- */
+
+static struct util_error *write_incident(struct ingest *in, const struct store_incident *inc,
+					 const struct gr_snapshot *snap, size_t ngoroutines)
+{
+	sqlite3_stmt *s;
+	struct util_error *err = store_stmt(in->db, STORE_STMT_INSERT_INCIDENT, &s);
+	if (err)
+		return err;
+	struct binder b = { s, SQLITE_OK };
+	bind_text(&b, 1, inc->core_path);
+	bind_text(&b, 2, inc->core_sha256);
+	bind_text(&b, 3, inc->exe_path);
+	bind_text(&b, 4, inc->exe_build_id ? inc->exe_build_id : "");
+	bind_text(&b, 5, inc->go_version ? inc->go_version : snap->go_version);
+	bind_text(&b, 6, inc->arch);
+	bind_int64_if(&b, 7, inc->pid > 0, inc->pid);
+	bind_text(&b, 8, inc->cmdline);
+	bind_int64_if(&b, 9, inc->signal > 0, inc->signal);
+	bind_text(&b, 10, inc->core_kind);
+	bind_text(&b, 11, inc->tool_version);
+	bind_int64_if(&b, 12, snap->now_ns != 0, snap->now_ns);
+	bind_text(&b, 13, snap->now_ns != 0 ? snap->now_source : NULL);
+	bind_text(&b, 14, snap->build_settings);
+	bind_int64(&b, 15, (int64_t)ngoroutines);
+	err = step_done(in->db, &b, "the incident", NULL);
+	if (!err)
+		in->incident_id = sqlite3_last_insert_rowid(in->db->h);
+	return err;
+}
+
+/* The existing incident for this core and executable, or 0. */
+static struct util_error *find_incident(struct store_db *db, const struct store_incident *inc,
+					int64_t *ret)
+{
+	sqlite3_stmt *s;
+	struct util_error *err = store_stmt(db, STORE_STMT_FIND_INCIDENT, &s);
+	if (err)
+		return err;
+	struct binder b = { s, SQLITE_OK };
+	bind_text(&b, 1, inc->core_sha256);
+	bind_text(&b, 2, inc->exe_build_id ? inc->exe_build_id : "");
+	int rc = b.rc == SQLITE_OK ? sqlite3_step(s) : b.rc;
+	*ret = 0;
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		err = store_error_sqlite(db, rc, "looking for the incident");
+	sqlite3_reset(s);
+	return err;
+}
+
+/* Everything between BEGIN and COMMIT. */
+static struct util_error *ingest_rows(struct ingest *in, const struct store_incident *inc,
+				      const struct gr_snapshot *snap)
+{
+	size_t *dup = NULL, ndups = 0;
+	struct util_error *err = find_duplicates(snap, &dup, &ndups);
+	if (err)
+		return err;
+	err = write_incident(in, inc, snap, snap->ngoroutines - ndups);
+	if (err)
+		goto out;
+	// incident_id is ?1 of every row statement: bind it once.
+	sqlite3_stmt *row_stmts[] = { in->stack, in->frame, in->goroutine, in->diagnostic };
+	for (size_t i = 0; i < sizeof(row_stmts) / sizeof(row_stmts[0]); i++) {
+		int rc = sqlite3_bind_int64(row_stmts[i], 1, in->incident_id);
+		if (rc != SQLITE_OK) {
+			err = store_error_sqlite(in->db, rc, "binding the incident id");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < snap->ngoroutines; i++) {
+		if (dup[i] == SIZE_MAX) {
+			err = write_goroutine(in, &snap->goroutines[i]);
+			if (err)
+				goto out;
+		}
+	}
+	for (size_t i = 0; i < snap->ndiags; i++) {
+		const struct gr_diag *d = &snap->diags[i];
+		err = write_diagnostic(in, d->severity, d->what, d->detail);
+		if (err)
+			goto out;
+	}
+	for (size_t i = 0; i < snap->ngoroutines && ndups; i++) {
+		if (dup[i] == SIZE_MAX)
+			continue;
+		const struct gr_goroutine *g = &snap->goroutines[i];
+		char detail[160];
+		snprintf(detail, sizeof(detail),
+			 "goroutine %llu appears twice (runtime.g at %#llx and %#llx); kept the first",
+			 (unsigned long long)g->goid,
+			 (unsigned long long)snap->goroutines[dup[i]].g_addr,
+			 (unsigned long long)g->g_addr);
+		err = write_diagnostic(in, "warning", "goid", detail);
+		if (err)
+			goto out;
+	}
+out:
+	free(dup);
+	return err;
+}
+
+struct util_error *store_ingest(struct store_db *db, const struct store_incident *inc,
+				const struct gr_snapshot *snap, int64_t *id_ret, bool *existed_ret)
+{
+	if (!inc || !snap || !inc->core_path || !inc->core_sha256)
+		return util_error_create(UTIL_ERROR_INVALID,
+					 "%s: store_ingest needs a snapshot, core_path and core_sha256",
+					 db->path);
+	if (db->readonly)
+		return util_error_create(UTIL_ERROR_INVALID, "%s: database was opened read-only",
+					 db->path);
+	struct ingest in = { .db = db, .next_stack_id = 1 };
+	struct util_error *err;
+	if ((err = store_stmt(db, STORE_STMT_INSERT_STACK, &in.stack)) ||
+	    (err = store_stmt(db, STORE_STMT_INSERT_FRAME, &in.frame)) ||
+	    (err = store_stmt(db, STORE_STMT_INSERT_GOROUTINE, &in.goroutine)) ||
+	    (err = store_stmt(db, STORE_STMT_INSERT_DIAGNOSTIC, &in.diagnostic)))
+		return err;
+
+	// IMMEDIATE: take the write lock now, so the existence check and the
+	// insert see the same database even with another gocoroner writing.
+	err = store_exec(db, "BEGIN IMMEDIATE", "cannot lock database");
+	if (err)
+		return err;
+	int64_t existing;
+	err = find_incident(db, inc, &existing);
+	if (!err && existing == 0)
+		err = ingest_rows(&in, inc, snap);
+	if (!err)
+		err = store_exec(db, existing ? "ROLLBACK" : "COMMIT", "committing the incident");
+	if (err && !sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	free(in.stacks.slots);
+	if (err)
+		return err;
+	*id_ret = existing ? existing : in.incident_id;
+	*existed_ret = existing != 0;
+	return NULL;
+}

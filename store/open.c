@@ -1,0 +1,214 @@
+// open.c: opening a gocoroner database — creating, checking or upgrading its
+// schema — and the SQLite error wrapping the rest of store/ uses.
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store-private.h"
+#include "store/store.h"
+
+/* Wait this long for another gocoroner writing the same database. */
+enum { STORE_BUSY_TIMEOUT_MS = 10000 };
+
+struct util_error *store_error_sqlite(const struct store_db *db, int rc, const char *what)
+{
+	int primary = rc & 0xff;
+	if (primary == SQLITE_NOMEM)
+		return &util_enomem;
+	const char *msg = db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
+	enum util_error_code code = UTIL_ERROR_LIB;
+	int errnum = 0;
+	if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
+		code = UTIL_ERROR_BAD_DATA;
+	else if (primary == SQLITE_CANTOPEN && db->h && (errnum = sqlite3_system_errno(db->h)))
+		code = UTIL_ERROR_OS;
+	struct util_error *err;
+	if (errnum)
+		err = util_error_create(code, "%s: %s: %s (%s)", db->path, what, msg,
+					strerror(errnum));
+	else
+		err = util_error_create(code, "%s: %s: %s", db->path, what, msg);
+	if (err != &util_enomem)
+		err->errnum = errnum;
+	return err;
+}
+
+struct util_error *store_exec(struct store_db *db, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? NULL : store_error_sqlite(db, rc, what);
+}
+
+/* What a database says about itself before we touch it. */
+struct store_header {
+	int version;  /**< PRAGMA user_version */
+	int app_id;   /**< PRAGMA application_id */
+	int nobjects; /**< tables, indexes, views... in sqlite_master */
+};
+
+static struct util_error *read_header(struct store_db *db, struct store_header *ret)
+{
+	// The first read of the file: an SQLITE_NOTADB here means "not SQLite".
+	static const char sql[] = "SELECT (SELECT user_version FROM pragma_user_version),"
+				  " (SELECT application_id FROM pragma_application_id),"
+				  " (SELECT count(*) FROM sqlite_master)";
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			ret->version = sqlite3_column_int(s, 0);
+			ret->app_id = sqlite3_column_int(s, 1);
+			ret->nobjects = sqlite3_column_int(s, 2);
+			rc = SQLITE_OK;
+		}
+	}
+	struct util_error *err = NULL;
+	if (rc != SQLITE_OK)
+		err = store_error_sqlite(db, rc, "cannot read database");
+	sqlite3_finalize(s);
+	return err;
+}
+
+/* Refuse what we must not write to or read: newer, foreign or (read-only) missing schemas. */
+static struct util_error *check_header(const struct store_db *db, const struct store_header *h)
+{
+	if (h->version > STORE_SCHEMA_VERSION)
+		return util_error_create(UTIL_ERROR_UNSUPPORTED,
+					 "%s: database schema version %d is newer than this gocoroner supports (%d); upgrade gocoroner",
+					 db->path, h->version, STORE_SCHEMA_VERSION);
+	if (h->version == 0 && h->nobjects > 0)
+		return util_error_create(UTIL_ERROR_BAD_DATA,
+					 "%s: not a gocoroner database (it has tables but no schema version)",
+					 db->path);
+	if (h->version > 0 && h->app_id != STORE_APPLICATION_ID)
+		return util_error_create(UTIL_ERROR_BAD_DATA,
+					 "%s: not a gocoroner database (application_id %#x, schema version %d)",
+					 db->path, (unsigned)h->app_id, h->version);
+	if (db->readonly && h->version == 0)
+		return util_error_create(UTIL_ERROR_BAD_DATA,
+					 "%s: not a gocoroner database (it is empty)", db->path);
+	if (db->readonly && h->version < STORE_SCHEMA_VERSION)
+		return util_error_create(UTIL_ERROR_UNSUPPORTED,
+					 "%s: database schema version %d is older than this gocoroner's (%d); open it for writing once to upgrade it",
+					 db->path, h->version, STORE_SCHEMA_VERSION);
+	return NULL;
+}
+
+/* Create or upgrade the schema; another process may be doing the same, so decide under the write lock. */
+static struct util_error *install_schema(struct store_db *db)
+{
+	struct util_error *err = store_exec(db, "BEGIN IMMEDIATE", "cannot lock database");
+	if (err)
+		return err;
+	struct store_header h;
+	err = read_header(db, &h);
+	if (!err)
+		err = check_header(db, &h);
+	if (!err && h.version < STORE_SCHEMA_VERSION)
+		err = store_schema_upgrade(db, h.version);
+	if (!err)
+		err = store_exec(db, "COMMIT", "writing schema");
+	if (err)
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}
+
+static struct util_error *db_open(const char *path, bool readonly, struct store_db **ret)
+{
+	struct store_db *db = calloc(1, sizeof(*db));
+	if (!db)
+		return &util_enomem;
+	db->readonly = readonly;
+	db->path = strdup(path);
+	if (!db->path) {
+		free(db);
+		return &util_enomem;
+	}
+	// NOMUTEX: a store_db is used by one thread at a time (store.h), so
+	// SQLite's per-call locking is pure cost (~5% of an ingest).
+	int flags = SQLITE_OPEN_NOMUTEX |
+		    (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	struct util_error *err = NULL;
+	int rc = sqlite3_open_v2(path, &db->h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		err = store_error_sqlite(db, rc, "cannot open database");
+		goto out;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, STORE_BUSY_TIMEOUT_MS);
+
+	struct store_header h;
+	err = read_header(db, &h);
+	if (err)
+		goto out;
+	err = check_header(db, &h);
+	if (err || readonly)
+		goto out;
+	// WAL: readers (queries) never block the writer and a commit is one
+	// append; NORMAL: durable across crashes of gocoroner, which is all an
+	// archive rebuilt from cores needs. journal_mode must be set outside a
+	// transaction and persists in the file.
+	err = store_exec(db, "PRAGMA journal_mode = WAL", "setting WAL mode");
+	if (!err)
+		err = store_exec(db, "PRAGMA synchronous = NORMAL", "setting synchronous mode");
+	// An incident is one transaction: with SQLite's default 2 MiB cache a
+	// big one spills pages to the WAL and reads them back (100,000
+	// goroutines write ~25 MiB). The cache grows only as far as it is used.
+	if (!err)
+		err = store_exec(db, "PRAGMA cache_size = -65536", "setting the cache size");
+	if (!err && h.version < STORE_SCHEMA_VERSION)
+		err = install_schema(db);
+out:
+	if (err) {
+		store_close(db);
+		return err;
+	}
+	*ret = db;
+	return NULL;
+}
+
+struct util_error *store_open(const char *path, struct store_db **ret)
+{
+	return db_open(path, false, ret);
+}
+
+struct util_error *store_open_readonly(const char *path, struct store_db **ret)
+{
+	return db_open(path, true, ret);
+}
+
+void store_close(struct store_db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < STORE_STMT_COUNT; i++)
+		sqlite3_finalize(db->stmts[i]);
+	sqlite3_close(db->h);
+	free(db->path);
+	free(db);
+}
+
+sqlite3 *store_handle(struct store_db *db)
+{
+	return db->h;
+}
+
+struct util_error *store_latest_incident(struct store_db *db, int64_t *ret)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db->h, "SELECT max(id) FROM incident", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	struct util_error *err = NULL;
+	if (rc != SQLITE_ROW)
+		err = store_error_sqlite(db, rc, "reading the latest incident");
+	else if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+		err = util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no incidents in the database",
+					db->path);
+	else
+		*ret = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return err;
+}

@@ -1,0 +1,228 @@
+-- schema.sql: the gocoroner database — every incident (one Go core file of
+-- one executable) with the goroutines, stacks and diagnostics rebuilt from it.
+-- This file is compiled into gocoroner (scripts/sql2c.sh → store_schema_sql)
+-- and is the reference for anyone writing queries against the database.
+--
+-- Versions. The file is a list of numbered blocks, each starting with a line
+-- "-- @version N". Block 1 creates the first schema; block N (N > 1) turns a
+-- version N-1 database into version N. A new database runs every block in
+-- order; an existing one runs the blocks above its PRAGMA user_version. After
+-- each block gocoroner sets PRAGMA user_version = N in the same transaction,
+-- so a database is always exactly at one version. Rules for editing:
+--   * never change a block that has been released; append a new one;
+--   * the last block's number is STORE_SCHEMA_VERSION in store/store.h;
+--   * a block holds plain statements separated by ";" (no PRAGMA
+--     user_version, no BEGIN/COMMIT: gocoroner runs it in a transaction).
+-- PRAGMA application_id is set to 0x476f436f ("GoCo") so gocoroner can tell
+-- its databases from other SQLite files.
+--
+-- Conventions, all tables:
+--   * incident_id refers to incident.id; rows of an incident are written in
+--     one transaction and never changed afterwards.
+--   * NULL means "unknown" or "does not apply", never zero or "".
+--   * Addresses and PCs are 64-bit values stored as SQLite's signed INTEGER
+--     (same bits): printf('%#x', pc) prints them as Go does.
+--   * Function and file names are the ones Go's own traceback prints
+--     ("main.(*conn).Read", "/home/u/src/app/conn.go").
+--   * Booleans are INTEGER 0 or 1.
+--   * Times named *_ns are nanoseconds of the Go runtime's monotonic clock
+--     (nanotime()), meaningful only relative to each other within one incident.
+-- Tables are not STRICT so that sqlite3 clients older than 3.37 can read the
+-- file; gocoroner binds each column with the type declared here.
+
+-- @version 1
+
+-- One row per ingested core: what was analysed, and with what.
+CREATE TABLE incident (
+  -- Incident number, assigned at ingest and increasing: the newest incident
+  -- has the highest id.
+  id INTEGER PRIMARY KEY,
+  -- Path of the core file as given to gocoroner at ingest (may be compressed).
+  core_path TEXT NOT NULL,
+  -- SHA-256 of the core file: 64 lowercase hexadecimal digits.
+  core_sha256 TEXT NOT NULL
+    CHECK (length(core_sha256) = 64 AND core_sha256 NOT GLOB '*[^0-9a-f]*'),
+  -- Path of the executable as given at ingest; NULL if unknown.
+  exe_path TEXT,
+  -- Build ID of the executable (text as the core module reports it); '' when
+  -- the executable has none. With core_sha256 it identifies the incident: the
+  -- same core analysed with the same executable is stored once.
+  exe_build_id TEXT NOT NULL,
+  -- Go release that built the executable (runtime.buildVersion), e.g.
+  -- 'go1.22.3'.
+  go_version TEXT,
+  -- GOARCH of the process, e.g. 'amd64', 'arm64'.
+  arch TEXT,
+  -- Process id of the dumped process; NULL if the core does not say.
+  pid INTEGER,
+  -- Command line from the core (the kernel keeps at most 80 bytes of it).
+  cmdline TEXT,
+  -- Number of the signal that caused the dump (6 SIGABRT, 11 SIGSEGV...);
+  -- NULL when there was none (gcore) or it is unknown.
+  signal INTEGER,
+  -- Who wrote the core: 'kernel' (the process crashed) or 'gcore' (a live
+  -- process was dumped); NULL if unknown.
+  core_kind TEXT CHECK (core_kind IN ('kernel', 'gcore')),
+  -- When this row was written: ISO-8601 UTC, 'YYYY-MM-DDTHH:MM:SSZ'.
+  ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  -- Version of gocoroner that wrote the incident, e.g. '0.1.0'.
+  tool_version TEXT,
+  -- Estimated nanotime() at the moment of the dump (ns, monotonic clock; see
+  -- goroutine.wait_since_ns); NULL if it could not be estimated.
+  now_ns INTEGER,
+  -- How now_ns was estimated (free text from the goruntime module); NULL
+  -- when now_ns is NULL.
+  now_source TEXT,
+  -- Module and build settings from .go.buildinfo, as `go version -m` prints
+  -- them; '' when the executable has none.
+  build_settings TEXT,
+  -- Number of goroutine rows of this incident.
+  goroutine_count INTEGER NOT NULL,
+  UNIQUE (core_sha256, exe_build_id)
+);
+
+-- One row per distinct stack of an incident. Goroutines whose frames are
+-- identical (same pc, pc_offset, func, file, line and inlined at every
+-- depth) share one
+-- stack, so a thousand goroutines parked in the same place cost one stack.
+CREATE TABLE stack (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- Stack number within the incident: 1, 2, 3... in order of first use.
+  stack_id INTEGER NOT NULL,
+  -- Number of frames (frame rows with depth 0 .. depth-1); 0 when nothing
+  -- could be unwound.
+  depth INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, stack_id)
+) WITHOUT ROWID;
+
+-- The frames of each stack, innermost first. Inlined calls are frames too, as
+-- in Go's traceback. The primary key is also the "frames of a stack" index.
+CREATE TABLE frame (
+  incident_id INTEGER NOT NULL,
+  stack_id INTEGER NOT NULL,
+  -- Position in the stack: 0 is the innermost frame (where the goroutine is
+  -- running or blocked), depth+1 its caller, and so on outwards.
+  depth INTEGER NOT NULL,
+  -- Program counter: where the innermost frame stopped; for callers the
+  -- return address. Inlined frames carry the pc of their physical frame.
+  pc INTEGER NOT NULL,
+  -- pc minus the entry of the physical function, the "+0x1d" Go prints after
+  -- file:line of frames that are not inlined (inlined ones carry their
+  -- physical frame's).
+  pc_offset INTEGER NOT NULL,
+  -- Function name, e.g. 'net/http.(*conn).serve'; NULL if not symbolized.
+  func TEXT,
+  -- Source file, absolute as recorded in the binary; NULL if unknown.
+  file TEXT,
+  -- Source line (1-based); NULL if unknown.
+  line INTEGER,
+  -- 1 if this frame is a call inlined into the function of the frame at
+  -- depth+1 (same physical frame), else 0.
+  inlined INTEGER NOT NULL CHECK (inlined IN (0, 1)),
+  PRIMARY KEY (incident_id, stack_id, depth),
+  FOREIGN KEY (incident_id, stack_id) REFERENCES stack (incident_id, stack_id)
+) WITHOUT ROWID;
+
+-- No index on func: stacks are shared, so an incident has few frame rows
+-- (44,700 for 100,000 goroutines in bench/store-bench) and "which stacks pass
+-- through F" reads them by the primary key's incident_id prefix quickly; an
+-- index would add about 13% to every ingest.
+
+-- One row per goroutine of an incident, as Go's traceback describes it
+-- ("goroutine 17 [chan receive, 5 minutes, locked to thread]:").
+CREATE TABLE goroutine (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- Goroutine id, as in "goroutine 17". Unique within an incident: if a
+  -- corrupt core repeats one, the first is kept and a diagnostic row says so.
+  goid INTEGER NOT NULL,
+  -- Status name from the runtime's gStatusStrings: 'idle', 'runnable',
+  -- 'running', 'syscall', 'waiting', 'dead', 'copystack', 'preempted'...;
+  -- '???' for a value the runtime has no name for (as Go prints it).
+  status TEXT NOT NULL,
+  -- The raw status number (g.atomicstatus without the _Gscan bit).
+  status_code INTEGER NOT NULL,
+  -- Why it waits, from runtime.waitReasonStrings: 'chan receive', 'select',
+  -- 'IO wait', 'sync.Mutex.Lock'...; Go's traceback prints it in place of
+  -- status. NULL when there is none.
+  wait_reason TEXT,
+  -- g.waitsince: nanotime() when it started waiting (ns, compare with
+  -- incident.now_ns); NULL if the runtime never set it.
+  wait_since_ns INTEGER,
+  -- Estimated whole minutes spent waiting, as in "[select, 5 minutes]";
+  -- NULL if unknown.
+  wait_minutes INTEGER,
+  -- goid of the goroutine whose go statement created it (g.parentGoid,
+  -- Go 1.21+); NULL if unknown.
+  creator_goid INTEGER,
+  -- The "created by F in goroutine N" line: function with the go statement,
+  -- its file and line; NULL for goroutine 1 and when unknown.
+  created_by_func TEXT,
+  created_by_file TEXT,
+  created_by_line INTEGER,
+  -- The "+0x5b" after that line: the go statement's pc minus the entry of
+  -- created_by_func; NULL when created_by_func is.
+  created_by_pc_offset INTEGER,
+  -- Function the goroutine started in (g.startpc); NULL if unknown.
+  start_func TEXT,
+  -- 1 for runtime-internal goroutines Go's default traceback hides
+  -- (isSystemGoroutine; GOTRACEBACK=system shows them), else 0.
+  is_system INTEGER NOT NULL CHECK (is_system IN (0, 1)),
+  -- OS thread id (LWP) running it or blocked with it in a syscall; NULL if
+  -- it was on no thread.
+  thread_id INTEGER,
+  -- 1 if locked to its thread (runtime.LockOSThread, g.lockedm), else 0.
+  locked INTEGER NOT NULL CHECK (locked IN (0, 1)),
+  -- pprof labels as a JSON object, e.g. '{"request":"42"}'; NULL if none.
+  -- Read them with json_each(labels) or labels ->> '$.request'.
+  labels TEXT,
+  -- Its stack: stack(incident_id, stack_id) and the frame rows.
+  stack_id INTEGER NOT NULL,
+  -- Address of its runtime.g.
+  g_addr INTEGER NOT NULL,
+  -- Why unwinding stopped before the outermost frame; NULL if the stack is
+  -- complete.
+  stack_error TEXT,
+  PRIMARY KEY (incident_id, goid),
+  FOREIGN KEY (incident_id, stack_id) REFERENCES stack (incident_id, stack_id)
+) WITHOUT ROWID;
+
+-- "Which goroutines have this stack?" (grouping goroutines by stack).
+CREATE INDEX goroutine_by_stack ON goroutine (incident_id, stack_id);
+-- "Which goroutines wait on this?" (by wait reason).
+CREATE INDEX goroutine_by_wait ON goroutine (incident_id, wait_reason);
+
+-- Something gocoroner read but did not understand, or had to work around:
+-- results of the incident may be incomplete there.
+CREATE TABLE diagnostic (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- 'error' (data lost, e.g. a goroutine's stack could not be read),
+  -- 'warning' (data doubtful or worked around) or 'info'.
+  severity TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+  -- Short kind, e.g. 'unwind', 'allgs', 'labels', 'goid'.
+  what TEXT NOT NULL,
+  -- One line for a human, naming the goroutine or address involved.
+  detail TEXT
+);
+
+CREATE INDEX diagnostic_by_incident ON diagnostic (incident_id);
+
+-- Each goroutine's frames, innermost first (depth 0), with the goroutine's
+-- status: the rows of Go's traceback. Filter by incident_id (and goid) and
+-- add "ORDER BY goid, depth": the primary keys give that order for free. The
+-- view has no ORDER BY of its own, which would keep SQLite from flattening it
+-- into aggregate queries (GROUP BY func would then read every frame).
+CREATE VIEW goroutine_frame AS
+SELECT g.incident_id AS incident_id,
+       g.goid AS goid,
+       f.depth AS depth,
+       f.func AS func,
+       f.file AS file,
+       f.line AS line,
+       f.pc AS pc,
+       f.pc_offset AS pc_offset,
+       f.inlined AS inlined,
+       g.status AS status,
+       g.wait_reason AS wait_reason
+  FROM goroutine AS g
+  JOIN frame AS f ON f.incident_id = g.incident_id AND f.stack_id = g.stack_id;

@@ -1,0 +1,61 @@
+/* store-private.h: what the files of store/ share; not for other modules. */
+#ifndef GOCORONER_STORE_PRIVATE_H
+#define GOCORONER_STORE_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#include "util/util.h"
+
+/** The writer's statements, prepared on first use and kept until close. */
+enum store_stmt {
+	STORE_STMT_FIND_INCIDENT,
+	STORE_STMT_INSERT_INCIDENT,
+	STORE_STMT_INSERT_STACK,
+	STORE_STMT_INSERT_FRAME,
+	STORE_STMT_INSERT_GOROUTINE,
+	STORE_STMT_INSERT_DIAGNOSTIC,
+	STORE_STMT_COUNT
+};
+
+struct store_db {
+	sqlite3 *h;                            /**< the connection */
+	char *path;                            /**< as given to store_open*, for messages */
+	bool readonly;                         /**< opened by store_open_readonly */
+	sqlite3_stmt *stmts[STORE_STMT_COUNT]; /**< NULL until first used */
+};
+
+/** PRAGMA application_id of gocoroner databases: "GoCo". */
+#define STORE_APPLICATION_ID 0x476f436f
+
+/**
+ * An SQLite failure (RC, just returned by a call on DB's connection) as a
+ * util_error: "PATH: WHAT: sqlite's message". SQLITE_NOTADB and
+ * SQLITE_CORRUPT become UTIL_ERROR_BAD_DATA, SQLITE_CANTOPEN with an errno
+ * UTIL_ERROR_OS, SQLITE_NOMEM util_enomem, the rest UTIL_ERROR_LIB.
+ */
+struct util_error *store_error_sqlite(const struct store_db *db, int rc, const char *what);
+
+/** Run SQL (one or more statements, no results) on DB; WHAT names it in errors. */
+struct util_error *store_exec(struct store_db *db, const char *sql, const char *what);
+
+/** The writer's statement ID, preparing it on first use. */
+struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret);
+
+/**
+ * Block VERSION of schema.sql (see the comment at its top) as a NUL-terminated
+ * copy the caller frees. UTIL_ERROR_NOT_FOUND if there is no such block,
+ * UTIL_ERROR_INVALID if the blocks are not numbered 1..STORE_SCHEMA_VERSION.
+ */
+struct util_error *store_schema_block(int version, char **ret);
+
+/**
+ * Run blocks FROM+1 .. STORE_SCHEMA_VERSION of schema.sql on DB, setting
+ * PRAGMA user_version after each and the application id at the end. The
+ * caller holds the write transaction (FROM is 0 for a new database).
+ */
+struct util_error *store_schema_upgrade(struct store_db *db, int from);
+
+#endif
