@@ -8,6 +8,14 @@ TESTS += tests/test-util
 endif
 
 if HAVE_CMOCKA
+check_PROGRAMS += tests/test-store
+tests_test_store_SOURCES = tests/test-store.c
+tests_test_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_store_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-store
+endif
+
+if HAVE_CMOCKA
 check_PROGRAMS += tests/test-core
 tests_test_core_SOURCES = tests/test-core.c
 tests_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'

@@ -1,0 +1,633 @@
+// test-store.c: unit tests for store/ — schema, versions, refusing foreign
+// files, and ingesting a synthetic snapshot (stack sharing, duplicates, rollback).
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+/* ---- Fixtures --------------------------------------------------------- */
+
+static char tmpdir[] = "/tmp/test-store.XXXXXX";
+
+static int group_setup(void **state)
+{
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	DIR *d = opendir(tmpdir);
+	if (d) {
+		struct dirent *e;
+		char path[4096];
+		while ((e = readdir(d))) {
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+				snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
+				unlink(path);
+			}
+		}
+		closedir(d);
+	}
+	return rmdir(tmpdir);
+}
+
+/* A path in the test's directory; static buffer per call site is enough. */
+static const char *tmp_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", tmpdir, name);
+	return buf;
+}
+
+/* The one integer a query returns. */
+static int64_t query_int(struct store_db *db, const char *sql, ...)
+{
+	char *q;
+	va_list ap;
+	va_start(ap, sql);
+	assert_true(vasprintf(&q, sql, ap) >= 0);
+	va_end(ap);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(store_handle(db), q, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	free(q);
+	return v;
+}
+
+/* The one text a query returns ("NULL" for NULL), in a static buffer. */
+static const char *query_text(struct store_db *db, const char *sql, ...)
+{
+	static char out[1024];
+	char *q;
+	va_list ap;
+	va_start(ap, sql);
+	assert_true(vasprintf(&q, sql, ap) >= 0);
+	va_end(ap);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(store_handle(db), q, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	const unsigned char *t = sqlite3_column_text(s, 0);
+	snprintf(out, sizeof(out), "%s", t ? (const char *)t : "NULL");
+	sqlite3_finalize(s);
+	free(q);
+	return out;
+}
+
+static void exec_sql(sqlite3 *h, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+}
+
+/* Change a closed database behind store's back, with plain SQLite. */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	exec_sql(h, sql);
+	sqlite3_close(h);
+}
+
+/* ---- A synthetic snapshot -------------------------------------------- */
+
+#define PROC_GO "/usr/local/go/src/runtime/proc.go"
+#define CHAN_GO "/usr/local/go/src/runtime/chan.go"
+#define MAIN_GO "/home/u/app/main.go"
+
+#define FRAME(PC, SP, FUNC, FILE, LINE, INLINED, OFF) \
+	{ .pc = PC, .sp = SP, .func = FUNC, .file = FILE, .line = LINE, .inlined = INLINED, \
+	  .pc_offset = OFF }
+
+/* Parked in a channel receive: goroutines 1 and 2 share it. */
+static struct gr_frame chan_frames[] = {
+	FRAME(0x43e1ce, 0xc000050e00, "runtime.gopark", PROC_GO, 398, false, 0xce),
+	FRAME(0x40a0f0, 0xc000050e40, "runtime.chanrecv", CHAN_GO, 583, false, 0x2f0),
+	FRAME(0x48a2b1, 0xc000050f00, "main.worker", MAIN_GO, 20, true, 0x51),
+	FRAME(0x48a2b1, 0xc000050f00, "main.run", MAIN_GO, 31, false, 0x51),
+	FRAME(0x46c1a1, 0xc000050fd0, "runtime.goexit", "/usr/local/go/src/runtime/asm_amd64.s",
+	      1650, false, 0x1),
+};
+/* Filled by make_snapshot: the same frames with other sp and string copies. */
+static struct gr_frame chan_frames_copy[5];
+static char copied_names[5][2][64];
+/* Same pcs, lines and inlined as chan_frames, but another function name at
+ * depth 2: must not share (the hash ignores names, equality must not). */
+static struct gr_frame chan_frames_other[5];
+static struct gr_frame select_frames[] = {
+	FRAME(0x43e1ce, 0xc000060e00, "runtime.gopark", PROC_GO, 398, false, 0xce),
+	FRAME(0x44f0aa, 0xc000060e40, "runtime.selectgo", "/usr/local/go/src/runtime/select.go",
+	      327, false, 0x6aa),
+	FRAME(0x48b000, 0xc000060f00, "main.(*server).loop", MAIN_GO, 77, false, 0x40),
+};
+static struct gr_frame boom_frames[] = {
+	FRAME(0x48c000, 0xc000070f00, "main.boom", MAIN_GO, 99, false, 0x20),
+};
+
+static struct gr_goroutine goroutines[8];
+static struct gr_diag diags[] = {
+	{ "warning", "unwind", "goroutine 9: stack ends at unknown pc 0x1" },
+	{ "info", "labels", "2 goroutines carry pprof labels" },
+};
+
+static const struct store_incident incident_a = {
+	.core_path = "/var/crash/core.app.1234",
+	.core_sha256 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+	.exe_path = "/usr/bin/app",
+	.exe_build_id = "4c1d5e0a",
+	.go_version = "go1.22.3",
+	.arch = "amd64",
+	.pid = 1234,
+	.cmdline = "/usr/bin/app -serve",
+	.signal = 6,
+	.core_kind = "kernel",
+	.tool_version = "0.1.0",
+};
+
+/* Goroutines 1, 2 (same stack), 3 (look-alike stack), 7 (select, labels,
+ * locked), 9 (no frames): 4 distinct stacks. */
+static void make_snapshot(struct gr_snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(chan_frames_copy, chan_frames, sizeof(chan_frames));
+	memcpy(chan_frames_other, chan_frames, sizeof(chan_frames));
+	for (int i = 0; i < 5; i++) {
+		chan_frames_copy[i].sp += 0x100000;
+		strcpy(copied_names[i][0], chan_frames[i].func);
+		strcpy(copied_names[i][1], chan_frames[i].file);
+		chan_frames_copy[i].func = copied_names[i][0];
+		chan_frames_copy[i].file = copied_names[i][1];
+	}
+	chan_frames_other[2].func = "main.worker2";
+
+	memset(goroutines, 0, sizeof(goroutines));
+	struct gr_goroutine *g = goroutines;
+	g[0] = (struct gr_goroutine){
+		.g_addr = 0xc000002000, .goid = 1, .status = 4, .status_name = "waiting",
+		.wait_reason = "chan receive", .wait_since_ns = 1000000, .wait_minutes = 5,
+		.start_func = "runtime.main", .frames = chan_frames, .nframes = 5,
+	};
+	g[1] = (struct gr_goroutine){
+		.g_addr = 0xc000002100, .goid = 2, .status = 4, .status_name = "waiting",
+		.wait_reason = "chan receive", .wait_since_ns = 2000000, .wait_minutes = -1,
+		.has_creator = true, .creator_goid = 1, .created_by_func = "main.main",
+		.created_by_file = MAIN_GO, .created_by_line = 12, .created_by_pc_offset = 0x5b,
+		.start_func = "main.worker",
+		.frames = chan_frames_copy, .nframes = 5,
+	};
+	g[2] = (struct gr_goroutine){
+		.g_addr = 0xc000002200, .goid = 3, .status = 4, .status_name = "waiting",
+		.wait_reason = "chan receive", .wait_minutes = -1, .has_creator = true,
+		.creator_goid = 1, .created_by_func = "main.main", .created_by_file = MAIN_GO,
+		.created_by_line = 13, .start_func = "main.worker2",
+		.frames = chan_frames_other, .nframes = 5,
+	};
+	g[3] = (struct gr_goroutine){
+		.g_addr = 0xc000002300, .goid = 7, .status = 4, .status_name = "waiting",
+		.wait_reason = "select", .wait_minutes = 0, .is_system = false,
+		.thread_id = 4321, .locked = true, .labels = "{\"request\":\"42\",\"user\":\"bob\"}",
+		.start_func = "main.(*server).loop", .frames = select_frames, .nframes = 3,
+	};
+	g[4] = (struct gr_goroutine){
+		.g_addr = 0xffffffffc0000000, .goid = 9, .status = 2, .status_name = "running",
+		.wait_minutes = -1, .is_system = true, .stack_error = "unknown pc 0x1",
+		.frames = NULL, .nframes = 0,
+	};
+	s->go_version = "go1.22.3";
+	s->build_settings = "path\texample.com/app\n";
+	s->now_ns = 301000000000;
+	s->now_source = "sched.lastpoll";
+	s->goroutines = goroutines;
+	s->ngoroutines = 5;
+	s->diags = diags;
+	s->ndiags = s->diags_cap = 2;
+}
+
+static struct store_db *open_ok(const char *path)
+{
+	struct store_db *db = NULL;
+	struct util_error *err = store_open(path, &db);
+	if (err)
+		fail_msg("store_open: %s", err->message);
+	return db;
+}
+
+static int64_t ingest_ok(struct store_db *db, const struct store_incident *inc,
+			 const struct gr_snapshot *snap, bool *existed)
+{
+	int64_t id = -1;
+	struct util_error *err = store_ingest(db, inc, snap, &id, existed);
+	if (err)
+		fail_msg("store_ingest: %s", err->message);
+	return id;
+}
+
+/* All rows of all tables, to compare before and after a failed ingest. */
+static int64_t row_total(struct store_db *db)
+{
+	return query_int(db, "SELECT (SELECT count(*) FROM incident) + (SELECT count(*) FROM goroutine)"
+			     " + (SELECT count(*) FROM stack) + (SELECT count(*) FROM frame)"
+			     " + (SELECT count(*) FROM diagnostic)");
+}
+
+/* ---- Tests ------------------------------------------------------------ */
+
+static void test_schema_blocks(void **state)
+{
+	// "-- @version N" markers run 1..STORE_SCHEMA_VERSION (see schema.sql).
+	int next = 1;
+	for (const char *p = store_schema_sql; (p = strstr(p, "\n-- @version ")); p++)
+		assert_int_equal(atoi(p + strlen("\n-- @version ")), next++);
+	assert_int_equal(next - 1, STORE_SCHEMA_VERSION);
+	assert_non_null(strstr(store_schema_sql, "CREATE TABLE incident"));
+}
+
+static void test_new_database(void **state)
+{
+	char path[4096];
+	tmp_path(path, sizeof(path), "new.db");
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(query_int(db, "PRAGMA application_id"), 0x476f436f);
+	assert_string_equal(query_text(db, "PRAGMA journal_mode"), "wal");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
+				       " ('incident', 'goroutine', 'stack', 'frame', 'diagnostic',"
+				       " 'goroutine_frame')"), 6);
+	int64_t id = 0;
+	struct util_error *err = store_latest_incident(db, &id);
+	assert_true(util_error_is(err, UTIL_ERROR_NOT_FOUND));
+	util_error_destroy(err);
+	store_close(db);
+	// Reopening finds the schema and leaves it alone.
+	db = open_ok(path);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 5);
+	store_close(db);
+	store_close(NULL);
+}
+
+static void test_ingest_rows(void **state)
+{
+	char path[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "rows.db"));
+	bool existed = true;
+	int64_t id = ingest_ok(db, &incident_a, &snap, &existed);
+	assert_false(existed);
+	int64_t latest = 0;
+	assert_null(store_latest_incident(db, &latest));
+	assert_int_equal(latest, id);
+
+	// The incident row.
+	assert_int_equal(query_int(db, "SELECT goroutine_count FROM incident WHERE id = %lld",
+				   (long long)id), 5);
+	assert_string_equal(query_text(db, "SELECT go_version || ' ' || arch || ' ' || pid || ' '"
+					   " || signal || ' ' || core_kind || ' ' || now_ns || ' ' ||"
+					   " now_source FROM incident"),
+			    "go1.22.3 amd64 1234 6 kernel 301000000000 sched.lastpoll");
+	assert_int_equal(query_int(db, "SELECT ingested_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-"
+				       "[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z' FROM incident"), 1);
+
+	// Counts: 4 distinct stacks, 5 + 5 + 3 + 0 frames.
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine"), 5);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM stack"), 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM frame"), 13);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM diagnostic WHERE incident_id = %lld",
+				   (long long)id), 2);
+
+	// Stack sharing: 1 and 2 share although their strings are other copies;
+	// 3 differs only in a name and must not.
+	assert_int_equal(query_int(db, "SELECT count(DISTINCT stack_id) FROM goroutine"
+				       " WHERE goid IN (1, 2)"), 1);
+	assert_int_equal(query_int(db, "SELECT count(DISTINCT stack_id) FROM goroutine"
+				       " WHERE goid IN (1, 3)"), 2);
+	assert_int_equal(query_int(db, "SELECT s.depth FROM goroutine g JOIN stack s USING"
+				       " (incident_id, stack_id) WHERE goid = 9"), 0);
+	assert_string_equal(query_text(db, "SELECT stack_error FROM goroutine WHERE goid = 9"),
+			    "unknown pc 0x1");
+
+	// The view: innermost first, inlined frame marked, goroutine columns joined.
+	assert_string_equal(query_text(db, "SELECT group_concat(func, ' < ') FROM (SELECT func"
+					   " FROM goroutine_frame WHERE incident_id = %lld AND goid = 2"
+					   " ORDER BY depth)", (long long)id),
+			    "runtime.gopark < runtime.chanrecv < main.worker < main.run < runtime.goexit");
+	assert_string_equal(query_text(db, "SELECT func || ':' || line || ' ' || inlined || ' ' ||"
+					   " status || ' ' || wait_reason || ' ' || printf('%%#x +%%#x', pc,"
+					   " pc_offset) FROM goroutine_frame WHERE goid = 1 AND depth = 2"),
+			    "main.worker:20 1 waiting chan receive 0x48a2b1 +0x51");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine_frame WHERE incident_id = %lld",
+				   (long long)id), 18);
+
+	// Unknowns are NULL, booleans 0/1, labels JSON, addresses keep their bits.
+	assert_string_equal(query_text(db, "SELECT wait_minutes FROM goroutine WHERE goid = 2"), "NULL");
+	assert_int_equal(query_int(db, "SELECT wait_minutes FROM goroutine WHERE goid = 1"), 5);
+	assert_string_equal(query_text(db, "SELECT creator_goid FROM goroutine WHERE goid = 1"), "NULL");
+	assert_string_equal(query_text(db, "SELECT created_by_func || ' ' || created_by_line ||"
+					   " printf(' +%%#x ', created_by_pc_offset) || creator_goid"
+					   " FROM goroutine WHERE goid = 2"),
+			    "main.main 12 +0x5b 1");
+	assert_string_equal(query_text(db, "SELECT labels ->> '$.request' FROM goroutine WHERE goid = 7"),
+			    "42");
+	assert_string_equal(query_text(db, "SELECT locked || thread_id || is_system FROM goroutine"
+					   " WHERE goid = 7"), "143210");
+	assert_string_equal(query_text(db, "SELECT thread_id FROM goroutine WHERE goid = 1"), "NULL");
+	assert_string_equal(query_text(db, "SELECT printf('%%#x', g_addr) FROM goroutine WHERE goid = 9"),
+			    "0xffffffffc0000000");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine WHERE is_system"), 1);
+	store_close(db);
+}
+
+static void test_ingest_twice_and_second_incident(void **state)
+{
+	char path[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "twice.db"));
+	bool existed = true;
+	int64_t id1 = ingest_ok(db, &incident_a, &snap, &existed);
+	assert_false(existed);
+	int64_t rows = row_total(db);
+
+	// Same core, same executable: not written again.
+	int64_t again = ingest_ok(db, &incident_a, &snap, &existed);
+	assert_true(existed);
+	assert_int_equal(again, id1);
+	assert_int_equal(row_total(db), rows);
+	store_close(db);
+
+	// Another core in the same file (reopened, to use fresh statements).
+	db = open_ok(path);
+	struct store_incident b = incident_a;
+	b.core_sha256 = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+	b.exe_build_id = NULL; // stored as '' and still matched on a re-ingest
+	b.pid = 0;
+	b.signal = 0;
+	b.core_kind = "gcore";
+	snap.ngoroutines = 4;
+	int64_t id2 = ingest_ok(db, &b, &snap, &existed);
+	assert_false(existed);
+	assert_true(id2 > id1);
+	assert_int_equal(ingest_ok(db, &b, &snap, &existed), id2);
+	assert_true(existed);
+	int64_t latest = 0;
+	assert_null(store_latest_incident(db, &latest));
+	assert_int_equal(latest, id2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident"), 2);
+	assert_string_equal(query_text(db, "SELECT quote(exe_build_id) || ' ' || quote(pid) || ' ' ||"
+					   " quote(signal) FROM incident WHERE id = %lld", (long long)id2),
+			    "'' NULL NULL");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine WHERE incident_id = %lld",
+				   (long long)id2), 4);
+	// Stack ids are per incident.
+	assert_int_equal(query_int(db, "SELECT max(stack_id) FROM stack WHERE incident_id = %lld",
+				   (long long)id2), 3);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine_frame WHERE incident_id = %lld",
+				   (long long)id2), 18);
+	store_close(db);
+}
+
+static void test_duplicate_goid(void **state)
+{
+	char path[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	goroutines[5] = goroutines[3]; // a second goroutine 7 at another address
+	goroutines[5].g_addr = 0xc000009900;
+	goroutines[5].frames = boom_frames;
+	goroutines[5].nframes = 1;
+	snap.ngoroutines = 6;
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "dup.db"));
+	bool existed;
+	int64_t id = ingest_ok(db, &incident_a, &snap, &existed);
+	assert_int_equal(query_int(db, "SELECT goroutine_count FROM incident WHERE id = %lld",
+				   (long long)id), 5);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine"), 5);
+	assert_int_equal(query_int(db, "SELECT g_addr FROM goroutine WHERE goid = 7"), 0xc000002300);
+	// The dropped one's stack is not written either.
+	assert_int_equal(query_int(db, "SELECT count(*) FROM frame WHERE func = 'main.boom'"), 0);
+	assert_string_equal(query_text(db, "SELECT severity || ' ' || detail FROM diagnostic"
+					   " WHERE what = 'goid'"),
+			    "warning goroutine 7 appears twice (runtime.g at 0xc000002300 and"
+			    " 0xc000009900); kept the first");
+	store_close(db);
+}
+
+static void test_failure_rolls_back(void **state)
+{
+	char path[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "rollback.db"));
+	bool existed;
+	ingest_ok(db, &incident_a, &snap, &existed);
+	int64_t rows = row_total(db);
+
+	// A trigger fails the insert of one frame of the last goroutine, after
+	// the incident, most goroutines, stacks and frames were written.
+	exec_sql(store_handle(db), "CREATE TRIGGER fail_boom BEFORE INSERT ON frame"
+				   " WHEN NEW.func = 'main.boom'"
+				   " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+	goroutines[5] = goroutines[4];
+	goroutines[5].goid = 10;
+	goroutines[5].frames = boom_frames;
+	goroutines[5].nframes = 1;
+	snap.ngoroutines = 6;
+	struct store_incident b = incident_a;
+	b.core_sha256 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	int64_t id = -1;
+	struct util_error *err = store_ingest(db, &b, &snap, &id, &existed);
+	assert_non_null(err);
+	assert_int_equal(id, -1);
+	assert_non_null(strstr(err->message, "injected failure"));
+	assert_non_null(strstr(err->message, path));
+	assert_non_null(strstr(err->message, "goroutine 10"));
+	util_error_destroy(err);
+	assert_int_equal(row_total(db), rows);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident WHERE core_sha256 = '%s'",
+				   b.core_sha256), 0);
+
+	// A bad value the schema refuses (CHECK) fails the same way.
+	struct store_incident bad = incident_a;
+	bad.core_sha256 = "not-hex";
+	err = store_ingest(db, &bad, &snap, &id, &existed);
+	assert_true(util_error_is(err, UTIL_ERROR_LIB));
+	util_error_destroy(err);
+	assert_int_equal(row_total(db), rows);
+
+	// The database and the writer stay usable.
+	exec_sql(store_handle(db), "DROP TRIGGER fail_boom");
+	id = ingest_ok(db, &b, &snap, &existed);
+	assert_false(existed);
+	assert_int_equal(query_int(db, "SELECT goroutine_count FROM incident WHERE id = %lld",
+				   (long long)id), 6);
+	store_close(db);
+}
+
+static void test_newer_version_refused(void **state)
+{
+	char path[4096], want[8192];
+	tmp_path(path, sizeof(path), "newer.db");
+	store_close(open_ok(path));
+	raw_exec(path, "PRAGMA user_version = 99");
+	snprintf(want, sizeof(want),
+		 "%s: database schema version 99 is newer than this gocoroner supports (%d);"
+		 " upgrade gocoroner", path, STORE_SCHEMA_VERSION);
+	struct store_db *db = NULL;
+	struct util_error *err = store_open(path, &db);
+	assert_non_null(err);
+	assert_null(db);
+	assert_string_equal(err->message, want);
+	assert_true(util_error_is(err, UTIL_ERROR_UNSUPPORTED));
+	util_error_destroy(err);
+	err = store_open_readonly(path, &db);
+	assert_non_null(err);
+	assert_string_equal(err->message, want);
+	util_error_destroy(err);
+}
+
+static void test_not_sqlite_refused(void **state)
+{
+	char path[4096], wal[4200];
+	tmp_path(path, sizeof(path), "notes.txt");
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 200; i++)
+		fputs("this is a text file, not an SQLite database\n", f);
+	fclose(f);
+	struct store_db *db = NULL;
+	struct util_error *err = store_open(path, &db);
+	assert_non_null(err);
+	assert_true(util_error_is(err, UTIL_ERROR_BAD_DATA));
+	assert_non_null(strstr(err->message, path));
+	assert_non_null(strstr(err->message, "not a database"));
+	util_error_destroy(err);
+	err = store_open_readonly(path, &db);
+	assert_true(util_error_is(err, UTIL_ERROR_BAD_DATA));
+	assert_non_null(strstr(err->message, path));
+	util_error_destroy(err);
+	assert_null(db);
+	// Nothing was created next to it.
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	assert_int_equal(access(wal, F_OK), -1);
+}
+
+static void test_foreign_sqlite_refused(void **state)
+{
+	char path[4096];
+	tmp_path(path, sizeof(path), "other.db");
+	raw_exec(path, "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+	struct store_db *db = NULL;
+	struct util_error *err = store_open(path, &db);
+	assert_true(util_error_is(err, UTIL_ERROR_BAD_DATA));
+	assert_non_null(strstr(err->message, path));
+	assert_non_null(strstr(err->message, "not a gocoroner database"));
+	util_error_destroy(err);
+	// A schema version set by another application is not ours either.
+	raw_exec(path, "PRAGMA user_version = 1");
+	err = store_open(path, &db);
+	assert_true(util_error_is(err, UTIL_ERROR_BAD_DATA));
+	assert_non_null(strstr(err->message, "not a gocoroner database"));
+	util_error_destroy(err);
+	assert_null(db);
+	// It was not touched.
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM sqlite_master", -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 1);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+}
+
+static void test_readonly(void **state)
+{
+	char path[4096];
+	struct store_db *db = NULL;
+	tmp_path(path, sizeof(path), "missing.db");
+	struct util_error *err = store_open_readonly(path, &db);
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, path));
+	assert_true(util_error_is(err, UTIL_ERROR_OS));
+	util_error_destroy(err);
+	assert_int_equal(access(path, F_OK), -1);
+
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	tmp_path(path, sizeof(path), "ro.db");
+	db = open_ok(path);
+	bool existed;
+	int64_t id = ingest_ok(db, &incident_a, &snap, &existed);
+	store_close(db);
+	db = NULL;
+	err = store_open_readonly(path, &db);
+	if (err)
+		fail_msg("%s", err->message);
+	int64_t latest = 0;
+	assert_null(store_latest_incident(db, &latest));
+	assert_int_equal(latest, id);
+	err = store_ingest(db, &incident_a, &snap, &id, &existed);
+	assert_true(util_error_is(err, UTIL_ERROR_INVALID));
+	util_error_destroy(err);
+	store_close(db);
+}
+
+/* The obvious lookups use an index, never a scan of a big table. */
+static void test_query_plans(void **state)
+{
+	static const char *const queries[] = {
+		"SELECT * FROM frame WHERE incident_id = 1 AND stack_id = 2 ORDER BY depth",
+		"SELECT goid FROM goroutine WHERE incident_id = 1 AND stack_id = 2",
+		"SELECT goid FROM goroutine WHERE incident_id = 1 AND wait_reason = 'select'",
+		"SELECT stack_id FROM frame WHERE incident_id = 1 AND func = 'main.worker'",
+		"SELECT * FROM goroutine_frame WHERE incident_id = 1 AND goid = 7 ORDER BY depth",
+		"SELECT * FROM diagnostic WHERE incident_id = 1",
+		"SELECT id FROM incident WHERE core_sha256 = 'x' AND exe_build_id = ''",
+	};
+	char path[4096];
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "plans.db"));
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		char *q;
+		assert_true(asprintf(&q, "EXPLAIN QUERY PLAN %s", queries[i]) >= 0);
+		sqlite3_stmt *s;
+		assert_int_equal(sqlite3_prepare_v2(store_handle(db), q, -1, &s, NULL), SQLITE_OK);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			const char *detail = (const char *)sqlite3_column_text(s, 3);
+			if (strstr(detail, "SCAN") || strstr(detail, "TEMP B-TREE"))
+				fail_msg("%s: %s", queries[i], detail);
+		}
+		sqlite3_finalize(s);
+		free(q);
+	}
+	store_close(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_schema_blocks),
+		cmocka_unit_test(test_new_database),
+		cmocka_unit_test(test_ingest_rows),
+		cmocka_unit_test(test_ingest_twice_and_second_incident),
+		cmocka_unit_test(test_duplicate_goid),
+		cmocka_unit_test(test_failure_rolls_back),
+		cmocka_unit_test(test_newer_version_refused),
+		cmocka_unit_test(test_not_sqlite_refused),
+		cmocka_unit_test(test_foreign_sqlite_refused),
+		cmocka_unit_test(test_readonly),
+		cmocka_unit_test(test_query_plans),
+	};
+	return cmocka_run_group_tests_name("store", tests, group_setup, group_teardown);
+}
