@@ -1,6 +1,7 @@
 // test-util.c: unit tests for util/ — errors, arena, interned strings, u64 map.
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
