@@ -79,6 +79,15 @@ struct util_error *dw_symbol(struct dw_binary *b, const char *name, uint64_t *ad
 struct util_error *dw_type_by_runtime_offset(struct dw_binary *b, uint64_t offset,
 					     const char **name_ret);
 
+/**
+ * The reverse: the offset from moduledata.types of the runtime type descriptor
+ * of the named DWARF type ("*runtime.g", "context.cancelCtx"), so a type
+ * pointer read from memory can be compared against it. UTIL_ERROR_NOT_FOUND if
+ * the type has no runtime descriptor (or the binary no moduledata).
+ */
+struct util_error *dw_type_runtime_offset(struct dw_binary *b, const char *type_name,
+					  uint64_t *offset_ret);
+
 /* ---- pclntab: functions, lines, frames -------------------------------- */
 
 /** A function of the pclntab. Owned by the dw_binary. */
@@ -106,7 +115,9 @@ bool dw_func_is_wrapper(const struct dw_binary *b, const struct dw_func *f);
 
 /**
  * SP delta at PC (the pcsp table): the frame size allocated so far, so the
- * caller's SP is sp + spdelta + 8 on amd64.
+ * caller's SP is sp + spdelta + 8 on amd64. Look up the frame's own pc (not
+ * pc-1), as the runtime's unwinder does. UTIL_ERROR_NOT_FOUND where the table
+ * gives no value (no pcsp table, or alignment padding after the code).
  */
 struct util_error *dw_func_spdelta(struct dw_binary *b, const struct dw_func *f, uint64_t pc,
 				   int32_t *ret);
@@ -117,6 +128,8 @@ struct dw_location {
 	const char *file;       /**< interned file name as Go prints it */
 	int line;
 	bool inlined;           /**< true for every location but the last (the physical function) */
+	bool wrapper;           /**< compiler-generated wrapper (FuncID_wrapper); Go's traceback
+				     elides these unless the callee is a panic (showframe) */
 };
 
 /**

@@ -22,3 +22,11 @@ tests_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_
 tests_test_core_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-core
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-dwarf
+tests_test_dwarf_SOURCES = tests/test-dwarf.c
+tests_test_dwarf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_dwarf_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-dwarf
+endif

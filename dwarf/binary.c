@@ -1,0 +1,461 @@
+// binary.c: opening a Go executable — ELF checks, PT_LOAD reads, notes, .symtab,
+// zstd-compressed sections, then the DWARF index and the pclntab.
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "dwarf/internal.h"
+
+#ifndef ELFCOMPRESS_ZSTD
+#define ELFCOMPRESS_ZSTD 2 /* not in older <elf.h>; elfutils 0.188 cannot decompress it */
+#endif
+
+/* Sanity bound for one decompressed section; real Go DWARF is far smaller. */
+#define MAX_DECOMPRESSED ((uint64_t)1 << 32)
+
+static struct util_error *elf_err(const char *what)
+{
+	return util_error_create(UTIL_ERROR_LIB, "%s: %s", what, elf_errmsg(-1));
+}
+
+const uint8_t *dw_binary_ptr(const struct dw_binary *b, uint64_t addr, size_t len)
+{
+	for (size_t i = 0; i < b->nsegs; i++) {
+		const struct dw_segment *s = &b->segs[i];
+		if (addr >= s->vaddr && addr - s->vaddr <= s->filesz &&
+		    len <= s->filesz - (addr - s->vaddr))
+			return b->map + s->offset + (addr - s->vaddr);
+	}
+	return NULL;
+}
+
+size_t dw_binary_avail(const struct dw_binary *b, uint64_t addr)
+{
+	for (size_t i = 0; i < b->nsegs; i++) {
+		const struct dw_segment *s = &b->segs[i];
+		if (addr >= s->vaddr && addr - s->vaddr < s->filesz)
+			return s->filesz - (addr - s->vaddr);
+	}
+	return 0;
+}
+
+struct util_error *dw_binary_read(const struct dw_binary *b, uint64_t addr, void *buf, size_t len)
+{
+	// A read may span adjacent segments; each piece must be file-backed.
+	uint8_t *out = buf;
+	uint64_t a = addr;
+	while (len) {
+		size_t n = dw_binary_avail(b, a);
+		if (!n) {
+			struct util_error *err = util_error_create(
+				UTIL_ERROR_FAULT, "%s: address %#" PRIx64 " is not in the executable's file-backed segments",
+				b->path, a);
+			if (err != &util_enomem)
+				err->address = a;
+			return err;
+		}
+		if (n > len)
+			n = len;
+		memcpy(out, dw_binary_ptr(b, a, n), n);
+		out += n;
+		a += n;
+		len -= n;
+	}
+	return NULL;
+}
+
+const char *dw_binary_path(const struct dw_binary *b)
+{
+	return b->path;
+}
+
+const char *dw_binary_go_build_id(const struct dw_binary *b)
+{
+	return b->go_build_id;
+}
+
+const char *dw_binary_gnu_build_id(const struct dw_binary *b)
+{
+	return b->gnu_build_id;
+}
+
+const char *dw_binary_producer(const struct dw_binary *b)
+{
+	return b->producer;
+}
+
+struct util_error *dw_symbol(struct dw_binary *b, const char *name, uint64_t *addr_ret)
+{
+	uint64_t v;
+	if (!dw_namemap_get(&b->symbols, name, strlen(name), &v))
+		return util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no symbol %s", b->path, name);
+	*addr_ret = v;
+	return NULL;
+}
+
+static struct util_error *load_segments(struct dw_binary *b)
+{
+	size_t phnum;
+	if (elf_getphdrnum(b->elf, &phnum))
+		return elf_err("program headers");
+	if (phnum > 65536)
+		return util_error_create(UTIL_ERROR_BAD_DATA, "too many program headers");
+	b->segs = util_arena_alloc(&b->arena, (phnum + 1) * sizeof(*b->segs));
+	if (!b->segs)
+		return &util_enomem;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(b->elf, i, &ph))
+			return elf_err("program header");
+		if (ph.p_type != PT_LOAD || ph.p_offset >= b->map_size)
+			continue;
+		uint64_t filesz = ph.p_filesz;
+		// A truncated file backs only what it holds.
+		if (filesz > b->map_size - ph.p_offset)
+			filesz = b->map_size - ph.p_offset;
+		if (ph.p_vaddr + filesz < ph.p_vaddr)
+			return util_error_create(UTIL_ERROR_BAD_DATA, "PT_LOAD wraps around");
+		b->segs[b->nsegs++] = (struct dw_segment){ph.p_vaddr, filesz, ph.p_offset};
+	}
+	return NULL;
+}
+
+static struct util_error *note_hex(struct dw_binary *b, const uint8_t *p, size_t n, const char **ret)
+{
+	char *s = util_arena_alloc(&b->arena, 2 * n + 1);
+	if (!s)
+		return &util_enomem;
+	for (size_t i = 0; i < n; i++)
+		snprintf(s + 2 * i, 3, "%02x", p[i]);
+	*ret = s;
+	return NULL;
+}
+
+/* Go build id: note name "Go", type 4 (cmd/link elfGoBuildIdNote); GNU: "GNU", type 3. */
+static struct util_error *read_notes(struct dw_binary *b, Elf_Scn *scn)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	if (!d)
+		return NULL; // unreadable note: no build id, not fatal
+	GElf_Nhdr nh;
+	size_t off = 0, name_off, desc_off, next;
+	while (off < d->d_size && (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+		const char *name = (const char *)d->d_buf + name_off;
+		const uint8_t *desc = (const uint8_t *)d->d_buf + desc_off;
+		if ((nh.n_namesz == 3 || nh.n_namesz == 4) && memcmp(name, "Go", 3) == 0 && nh.n_type == 4 && !*b->go_build_id) {
+			b->go_build_id = util_arena_strndup(&b->arena, (const char *)desc,
+							    strnlen((const char *)desc, nh.n_descsz));
+			if (!b->go_build_id)
+				return &util_enomem;
+		} else if (nh.n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
+			   nh.n_type == NT_GNU_BUILD_ID && !*b->gnu_build_id) {
+			struct util_error *err = note_hex(b, desc, nh.n_descsz, &b->gnu_build_id);
+			if (err)
+				return err;
+		}
+		off = next;
+	}
+	return NULL;
+}
+
+static struct util_error *load_symbols(struct dw_binary *b, Elf_Scn *scn, GElf_Shdr *sh)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	if (!d)
+		return elf_err(".symtab");
+	size_t n = sh->sh_entsize ? d->d_size / sh->sh_entsize : 0;
+	for (size_t i = 1; i < n; i++) {
+		GElf_Sym sym;
+		if (!gelf_getsym(d, i, &sym))
+			return elf_err(".symtab");
+		const char *name = elf_strptr(b->elf, sh->sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		struct util_error *err = dw_namemap_add(&b->symbols, name, strlen(name), sym.st_value, NULL);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+/*
+ * elfutils 0.188 decompresses only ELFCOMPRESS_ZLIB sections; the linker never
+ * writes zstd, but objcopy --compress-debug-sections=zstd does. Decompress
+ * those here and hand libdw plain data (the mapping is private and writable).
+ */
+static struct util_error *decompress_zstd(struct dw_binary *b, Elf_Scn *scn, GElf_Shdr *sh,
+					  const char *name)
+{
+	if (sh->sh_offset > b->map_size || sh->sh_size > b->map_size - sh->sh_offset ||
+	    sh->sh_size < sizeof(Elf64_Chdr))
+		return util_error_create(UTIL_ERROR_BAD_DATA, "section %s is truncated", name);
+	Elf64_Chdr ch;
+	memcpy(&ch, b->map + sh->sh_offset, sizeof(ch));
+	if (ch.ch_type != ELFCOMPRESS_ZSTD)
+		return NULL;
+	if (ch.ch_size > MAX_DECOMPRESSED)
+		return util_error_create(UTIL_ERROR_BAD_DATA, "section %s: bad compressed size", name);
+	void *buf = malloc(ch.ch_size ? ch.ch_size : 1);
+	if (!buf)
+		return &util_enomem;
+	void **owned = realloc(b->owned, (b->nowned + 1) * sizeof(*owned));
+	if (!owned) {
+		free(buf);
+		return &util_enomem;
+	}
+	b->owned = owned;
+	b->owned[b->nowned++] = buf;
+	size_t r = ZSTD_decompress(buf, ch.ch_size, b->map + sh->sh_offset + sizeof(ch),
+				   sh->sh_size - sizeof(ch));
+	if (ZSTD_isError(r) || r != ch.ch_size)
+		return util_error_create(UTIL_ERROR_BAD_DATA, "section %s: zstd: %s", name,
+					 ZSTD_isError(r) ? ZSTD_getErrorName(r) : "short output");
+	Elf_Data *d = elf_getdata(scn, NULL);
+	if (!d)
+		return elf_err(name);
+	d->d_buf = buf;
+	d->d_size = ch.ch_size;
+	d->d_type = ELF_T_BYTE;
+	d->d_align = 1;
+	sh->sh_flags &= ~(uint64_t)SHF_COMPRESSED;
+	sh->sh_size = ch.ch_size;
+	if (!gelf_update_shdr(scn, sh))
+		return elf_err(name);
+	return NULL;
+}
+
+/*
+ * libdw decompresses every .debug_* section in dwarf_begin_elf, and the index
+ * needs only .debug_info, .debug_abbrev, .debug_str and .debug_addr: lines come
+ * from the pclntab, frames from pcsp. Handing libdw the others empty halves
+ * the time to open (zlib dominates). Whoever needs location lists or
+ * .debug_line later must drop the section from this list.
+ */
+static bool skip_debug_section(const char *name)
+{
+	static const char *const skip[] = {".debug_line", ".debug_frame", ".debug_loc", ".debug_loclists",
+					   ".debug_ranges", ".debug_rnglists", NULL};
+	for (const char *const *s = skip; *s; s++)
+		if (strcmp(name, *s) == 0)
+			return true;
+	return false;
+}
+
+static struct util_error *hide_section(struct dw_binary *b, Elf_Scn *scn, GElf_Shdr *sh,
+				       const char *name)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	if (!d)
+		return elf_err(name);
+	d->d_size = 0;
+	d->d_type = ELF_T_BYTE;
+	sh->sh_flags &= ~(uint64_t)SHF_COMPRESSED;
+	sh->sh_size = 0;
+	if (!gelf_update_shdr(scn, sh))
+		return elf_err(name);
+	return NULL;
+}
+
+static struct util_error *scan_sections(struct dw_binary *b, bool *has_debug_info)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(b->elf, &shstrndx))
+		return elf_err("section headers");
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(b->elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			return elf_err("section header");
+		const char *name = elf_strptr(b->elf, shstrndx, sh.sh_name);
+		if (!name)
+			continue;
+		if (sh.sh_type != SHT_NOBITS &&
+		    (sh.sh_offset > b->map_size || sh.sh_size > b->map_size - sh.sh_offset))
+			return util_error_create(UTIL_ERROR_BAD_DATA,
+						 "truncated ELF file (section %s beyond the end)", name);
+		struct util_error *err = NULL;
+		if (strcmp(name, ".gopclntab") == 0 && sh.sh_type != SHT_NOBITS) {
+			b->pclntab_addr = sh.sh_addr;
+			b->pclntab_size = sh.sh_size;
+		} else if (strcmp(name, ".text") == 0) {
+			b->text_addr = sh.sh_addr;
+			b->text_size = sh.sh_size;
+		} else if (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0) {
+			*has_debug_info = true;
+		} else if (sh.sh_type == SHT_NOTE) {
+			err = read_notes(b, scn);
+		} else if (sh.sh_type == SHT_SYMTAB) {
+			err = load_symbols(b, scn, &sh);
+		}
+		if (!err && skip_debug_section(name))
+			err = hide_section(b, scn, &sh, name);
+		else if (!err && (sh.sh_flags & SHF_COMPRESSED) && strncmp(name, ".debug_", 7) == 0)
+			err = decompress_zstd(b, scn, &sh, name);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static struct util_error *open_elf(struct dw_binary *b)
+{
+	const unsigned char *id = b->map;
+	if (b->map_size < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG) != 0)
+		return util_error_create(UTIL_ERROR_BAD_DATA, "not an ELF file");
+	if (id[EI_CLASS] != ELFCLASS64 || id[EI_DATA] != ELFDATA2LSB)
+		return util_error_create(UTIL_ERROR_UNSUPPORTED, "not a 64-bit little-endian ELF file");
+	b->elf = elf_memory((char *)b->map, b->map_size);
+	if (!b->elf || elf_kind(b->elf) != ELF_K_ELF)
+		return elf_err("ELF");
+	GElf_Ehdr eh;
+	if (!gelf_getehdr(b->elf, &eh))
+		return elf_err("ELF header");
+	if (eh.e_machine != EM_X86_64)
+		return util_error_create(UTIL_ERROR_UNSUPPORTED, "not an x86-64 executable (e_machine %u)",
+					 eh.e_machine);
+	// ET_DYN covers -buildmode=pie; addresses stay link-time (unrelocated).
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+		return util_error_create(UTIL_ERROR_UNSUPPORTED, "not an executable (e_type %u)", eh.e_type);
+	size_t shnum;
+	if (elf_getshdrnum(b->elf, &shnum))
+		return elf_err("section headers");
+	// libelf quietly shows no sections when a truncated file lost its headers.
+	if (eh.e_shoff > b->map_size || shnum * (uint64_t)sizeof(Elf64_Shdr) > b->map_size - eh.e_shoff ||
+	    eh.e_phoff > b->map_size ||
+	    eh.e_phnum * (uint64_t)sizeof(Elf64_Phdr) > b->map_size - eh.e_phoff)
+		return util_error_create(UTIL_ERROR_BAD_DATA, "truncated ELF file (headers beyond the end)");
+	return NULL;
+}
+
+static struct util_error *binary_open(struct dw_binary *b)
+{
+	struct util_error *err = open_elf(b);
+	if (!err)
+		err = load_segments(b);
+	bool has_debug_info = false;
+	if (!err)
+		err = scan_sections(b, &has_debug_info);
+	if (err)
+		return err;
+
+	uint64_t v;
+	if (!b->pclntab_size && !dw_namemap_get(&b->symbols, "runtime.pclntab", 15, &v))
+		return util_error_create(UTIL_ERROR_UNSUPPORTED, "not a Go executable (no .gopclntab)");
+	if (!has_debug_info)
+		return util_error_create(UTIL_ERROR_UNSUPPORTED,
+					 "has no DWARF debug info (stripped, e.g. built with "
+					 "-ldflags='-s -w'); gocoroner needs the unstripped executable");
+
+	b->dwarf = dwarf_begin_elf(b->elf, DWARF_C_READ, NULL);
+	if (!b->dwarf)
+		return util_error_create(UTIL_ERROR_BAD_DATA, "cannot read DWARF: %s", dwarf_errmsg(-1));
+	err = dw_index_dwarf(b);
+	if (!err)
+		err = dw_pclntab_load(b);
+	if (err)
+		return err;
+
+	// DW_AT_go_runtime_type values are offsets from moduledata.types.
+	uint64_t types = dw_moduledata_field(b, "types");
+	uint64_t etypes = dw_moduledata_field(b, "etypes");
+	if (types && etypes > types)
+		return dw_index_rtypes(b, types, etypes);
+	return NULL;
+}
+
+struct util_error *dw_binary_open(const char *path, struct dw_binary **ret)
+{
+	struct dw_binary *b = calloc(1, sizeof(*b));
+	if (!b)
+		return &util_enomem;
+	util_arena_init(&b->arena);
+	util_strtab_init(&b->strings);
+	dw_namemap_init(&b->symbols);
+	dw_namemap_init(&b->types);
+	dw_namemap_init(&b->vars);
+	dw_namemap_init(&b->members);
+	util_u64map_init(&b->rtype_map);
+	dw_namemap_init(&b->rtype_names);
+	b->go_build_id = b->gnu_build_id = b->producer = "";
+	b->path = strdup(path);
+	if (!b->path) {
+		dw_binary_destroy(b);
+		return &util_enomem;
+	}
+	elf_version(EV_CURRENT);
+
+	struct util_error *err = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0) {
+		err = util_error_os(errno, path, "open");
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0) {
+		err = util_error_os(errno, path, "stat");
+		close(fd);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		close(fd);
+		err = util_error_create(UTIL_ERROR_BAD_DATA, "%s: not an ELF file (%s)", path,
+					S_ISREG(st.st_mode) ? "empty" : "not a regular file");
+		goto fail;
+	}
+	// Private and writable: libelf may patch section headers of zstd sections.
+	b->map = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (b->map == MAP_FAILED) {
+		b->map = NULL;
+		err = util_error_os(errno, path, "mmap");
+		goto fail;
+	}
+	b->map_size = st.st_size;
+	err = binary_open(b);
+	if (err) {
+		if (err != &util_enomem)
+			err = util_error_prefix(err, "%s: ", path);
+		goto fail;
+	}
+	*ret = b;
+	return NULL;
+fail:
+	dw_binary_destroy(b);
+	return err;
+}
+
+void dw_binary_destroy(struct dw_binary *b)
+{
+	if (!b)
+		return;
+	dw_pclntab_deinit(&b->pcln);
+	if (b->dwarf)
+		dwarf_end(b->dwarf);
+	if (b->elf)
+		elf_end(b->elf);
+	for (size_t i = 0; i < b->nowned; i++)
+		free(b->owned[i]);
+	free(b->owned);
+	if (b->map)
+		munmap(b->map, b->map_size);
+	dw_namemap_deinit(&b->symbols);
+	dw_namemap_deinit(&b->types);
+	dw_namemap_deinit(&b->vars);
+	dw_namemap_deinit(&b->members);
+	util_u64map_deinit(&b->rtype_map);
+	dw_namemap_deinit(&b->rtype_names);
+	free(b->consts);
+	free(b->rtypes);
+	util_strtab_deinit(&b->strings);
+	util_arena_deinit(&b->arena);
+	free(b->path);
+	free(b);
+}

@@ -1,0 +1,167 @@
+/* dwarf/internal.h: private structures shared by the dwarf module's .c files.
+ * Nothing outside dwarf/ includes this. */
+#ifndef GOCORONER_DWARF_INTERNAL_H
+#define GOCORONER_DWARF_INTERNAL_H
+
+#include <elfutils/libdw.h>
+#include <gelf.h>
+#include <libelf.h>
+
+#include "dwarf/dwarf.h"
+
+/* ---- name → u64 hash map (names are not copied) ----------------------- */
+
+struct dw_name_slot {
+	const char *name; /**< not owned; NULL for an empty slot */
+	size_t len;       /**< length of name (names need not be NUL-terminated) */
+	uint64_t hash;    /**< util_hash_bytes(name, len, 0) */
+	uint64_t value;   /**< caller's value */
+};
+
+/** Open-addressing map from byte strings to uint64; keys must outlive it. */
+struct dw_namemap {
+	struct dw_name_slot *slots;
+	size_t cap, count;
+};
+
+void dw_namemap_init(struct dw_namemap *m);
+void dw_namemap_deinit(struct dw_namemap *m);
+/** Insert NAME unless present; *INSERTED tells which (may be NULL). */
+struct util_error *dw_namemap_add(struct dw_namemap *m, const char *name, size_t len,
+				  uint64_t value, bool *inserted);
+bool dw_namemap_get(const struct dw_namemap *m, const char *name, size_t len, uint64_t *value);
+
+/* ---- the binary --------------------------------------------------------- */
+
+/** A file-backed part of a PT_LOAD segment. */
+struct dw_segment {
+	uint64_t vaddr;  /**< p_vaddr */
+	uint64_t filesz; /**< bytes backed by the file (p_filesz, clamped to the file) */
+	uint64_t offset; /**< p_offset */
+};
+
+/** A global DW_TAG_variable. */
+struct dw_var {
+	uint64_t addr;     /**< DW_OP_addr operand */
+	Dwarf_Off type;    /**< DIE offset of its DW_AT_type, 0 if none */
+};
+
+/** A DW_TAG_constant. */
+struct dw_const {
+	const char *name;  /**< from libdw's section data */
+	int64_t value;     /**< DW_AT_const_value */
+};
+
+/** One cached member lookup ("runtime.g" + "sched.sp"). */
+struct dw_member {
+	bool found;        /**< false: cached NOT_FOUND */
+	uint64_t offset;   /**< byte offset from the start of the outer struct */
+	Dwarf_Off type;    /**< DIE offset of the member's type */
+};
+
+/** A DIE with DW_AT_go_runtime_type, waiting for moduledata.types. */
+struct dw_rtype {
+	uint64_t value;    /**< raw attribute value */
+	const char *name;  /**< the type's DWARF name */
+};
+
+/** Layout of a runtime.inlinedCall entry, probed from DWARF. */
+struct dw_inl_layout {
+	size_t size;       /**< bytes per entry (20 in 1.19, 16 from 1.20) */
+	size_t funcid;     /**< offset of funcID (uint8) */
+	size_t nameoff;    /**< offset of the name offset (int32; "func_" in 1.19) */
+	size_t parentpc;   /**< offset of parentPc (int32) */
+};
+
+/** Go's pclntab (runtime.pcHeader and the tables after it). */
+struct dw_pclntab {
+	const uint8_t *data;   /**< start of the pcHeader in the file mapping */
+	size_t size;           /**< bytes available from data */
+	uint64_t vaddr;        /**< address of the pcHeader */
+	uint32_t magic;        /**< 0xfffffff0 (1.18–1.19) or 0xfffffff1 (1.20+) */
+	uint8_t minlc;         /**< pc quantum (1 on amd64) */
+	uint64_t nfunc;        /**< functions in ftab */
+	const uint8_t *funcnametab, *cutab, *filetab, *pctab, *pclntable;
+	size_t funcnametab_size, cutab_size, filetab_size, pctab_size, pclntable_size;
+	uint64_t text;         /**< text base of ftab entry offsets */
+	uint64_t gofunc;       /**< base of funcdata offsets (moduledata.gofunc), 0 if unknown */
+	size_t func_size;      /**< fixed bytes of a _func: 40 (1.19) or 44 (startLine, 1.20+) */
+	bool has_start_line;   /**< _func.startLine exists */
+	bool print_names;      /**< apply funcNameForPrint ("F[...]") to names (1.21+) */
+	struct dw_inl_layout inl;
+	bool wrapper_known;    /**< wrapper_id is valid */
+	uint8_t wrapper_id;    /**< FuncID_wrapper of this release */
+	uint8_t flag_topframe, flag_spwrite; /**< FuncFlag bits */
+	struct dw_func *funcs; /**< nfunc functions, sorted by entry */
+	uint64_t maxpc;        /**< end of the last function (ftab[nfunc].entry) */
+	struct dw_namemap by_name;   /**< name → index in funcs */
+	struct util_u64map names;    /**< funcnametab offset → interned print name */
+	struct util_u64map files;    /**< filetab offset → interned file name */
+	struct util_u64map expands;  /**< pc → struct dw_expand_cache * */
+};
+
+struct dw_binary {
+	char *path;
+	uint8_t *map;             /**< private writable mapping of the whole file */
+	size_t map_size;
+	Elf *elf;
+	Dwarf *dwarf;
+	void **owned;             /**< buffers we decompressed (zstd sections) */
+	size_t nowned;
+	struct util_arena arena;  /**< lives as long as the binary */
+	struct util_strtab strings;
+	struct dw_segment *segs;  /**< file-backed PT_LOAD parts */
+	size_t nsegs;
+	const char *go_build_id, *gnu_build_id, *producer;
+
+	/* ELF */
+	uint64_t text_addr, text_size;       /**< .text section */
+	uint64_t pclntab_addr, pclntab_size; /**< .gopclntab section, size 0 if none */
+	struct dw_namemap symbols;           /**< .symtab name → st_value */
+
+	/* DWARF */
+	struct dw_namemap types;      /**< type name → DIE offset */
+	struct dw_namemap vars;       /**< variable name → struct dw_var * */
+	struct dw_const *consts;      /**< sorted by name */
+	size_t nconsts, consts_cap;
+	struct dw_namemap members;    /**< "type\001member" → struct dw_member * */
+	struct dw_rtype *rtypes;      /**< pending DW_AT_go_runtime_type values */
+	size_t nrtypes, rtypes_cap;
+	struct util_u64map rtype_map; /**< offset from moduledata.types → name */
+	struct dw_namemap rtype_names; /**< name → offset from moduledata.types */
+	bool has_print_names;         /**< DWARF has runtime.funcNamePiecesForPrint */
+
+	struct dw_pclntab pcln;
+};
+
+/* index.c */
+struct util_error *dw_index_dwarf(struct dw_binary *b);
+struct util_error *dw_index_rtypes(struct dw_binary *b, uint64_t types, uint64_t etypes);
+/* pclntab.c */
+uint64_t dw_moduledata_field(struct dw_binary *b, const char *field);
+struct util_error *dw_pclntab_load(struct dw_binary *b);
+void dw_pclntab_deinit(struct dw_pclntab *p);
+
+/** A pointer into the file for [ADDR, ADDR+LEN), or NULL outside file-backed PT_LOADs. */
+const uint8_t *dw_binary_ptr(const struct dw_binary *b, uint64_t addr, size_t len);
+/** How many file-backed bytes follow ADDR within its segment (0 if none). */
+size_t dw_binary_avail(const struct dw_binary *b, uint64_t addr);
+
+/** True if ERR is NULL; otherwise drop it (for probes where absence is an answer). */
+static inline bool dw_ok(struct util_error *err)
+{
+	util_error_destroy(err);
+	return !err;
+}
+
+static inline uint32_t dw_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t dw_le64(const uint8_t *p)
+{
+	return (uint64_t)dw_le32(p) | (uint64_t)dw_le32(p + 4) << 32;
+}
+
+#endif
