@@ -26,6 +26,9 @@
 #define FUNC_CUOFFSET 32
 #define FUNC_STARTLINE 36
 
+/* Largest runtime.inlinedCall we accept (20 bytes in 1.19, 16 from 1.20). */
+#define MAX_INL_ENTRY 32
+
 /* Deeper inlining than this means a corrupt (cyclic) inline tree. */
 #define MAX_INLINE_DEPTH 256
 
@@ -332,7 +335,7 @@ static void probe_layouts(struct dw_binary *b)
 	    dw_ok(dw_member_offset(b, "runtime.inlinedCall", "parentPc", &ppc)) &&
 	    (dw_ok(dw_member_offset(b, "runtime.inlinedCall", "nameOff", &name)) ||
 	     dw_ok(dw_member_offset(b, "runtime.inlinedCall", "func_", &name))) &&
-	    fid < size && name + 4 <= size && ppc + 4 <= size) {
+	    size <= MAX_INL_ENTRY && fid < size && name + 4 <= size && ppc + 4 <= size) {
 		p->inl = (struct dw_inl_layout){size, fid, name, ppc};
 	} else if (go120) {
 		p->inl = (struct dw_inl_layout){16, 0, 4, 8};
@@ -601,7 +604,7 @@ static struct util_error *expand(struct dw_binary *b, const struct dw_func *f, u
 			break;
 		if (n == MAX_INLINE_DEPTH)
 			return bad(b, "inline tree too deep or cyclic");
-		uint8_t e[32];
+		uint8_t e[MAX_INL_ENTRY];
 		err = dw_binary_read(b, inl + (uint64_t)ix * p->inl.size, e, p->inl.size);
 		if (err)
 			return util_error_prefix(err, "inline tree of %s: ", f->name);
