@@ -147,7 +147,8 @@ def compare(tbpath, dlvpath, skip=""):
                 dl[m.group(1)] = m.group(2) or "thread"
     bad = []
     for gid, state in sorted(tb.items(), key=lambda kv: int(kv[0])):
-        reason = state.split(",")[0].strip()
+        # Go 1.26 prints labels inside the brackets: "[chan receive labels:{...}]"
+        reason = re.sub(r" labels:\{.*", "", state).split(",")[0].strip()
         if reason in ("running", "runnable", "syscall"):
             ok = gid in dl
         else:
@@ -156,7 +157,7 @@ def compare(tbpath, dlvpath, skip=""):
         if not ok:
             bad.append("%s=[%s]/[%s]" % (gid, reason, dl.get(gid, "absent")))
     if bad:
-        print("dlv-mismatch:" + ",".join(bad))
+        print("dlv-mismatch:" + ",".join(bad).replace(" ", "_"))
 
 
 def manifest(path, rowfile):
