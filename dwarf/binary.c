@@ -421,7 +421,9 @@ struct util_error *dw_binary_open(const char *path, struct dw_binary **ret)
 	b->map_size = st.st_size;
 	err = binary_open(b);
 	if (err) {
-		if (err != &util_enomem)
+		// Lookup errors already name the file; the ELF checks do not.
+		size_t n = strlen(path);
+		if (err != &util_enomem && (strncmp(err->message, path, n) || strncmp(err->message + n, ": ", 2)))
 			err = util_error_prefix(err, "%s: ", path);
 		goto fail;
 	}
