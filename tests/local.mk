@@ -30,3 +30,4 @@ tests_test_dwarf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top
 tests_test_dwarf_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-dwarf
 endif
+EXTRA_DIST += tests/data/stripped-go1.27.zst
