@@ -20,6 +20,7 @@ struct gr_frame {
 	int line;
 	bool inlined;           /**< an inlined call inside the next frame's function */
 	uint32_t pc_offset;     /**< pc minus the physical function's entry (Go prints "+0x1d") */
+	bool wrapper;           /**< a compiler-generated wrapper, elided by Go's default traceback */
 };
 
 /** One goroutine, as Go's traceback would describe it. Strings are interned. */

@@ -102,6 +102,8 @@ static struct util_error *status_name_cb(const char *name, int64_t value, void *
 		return NULL;
 	if (strncmp(suffix, "scan", 4) == 0)
 		return NULL; // _Gscan and the _Gscan* combinations
+	if (suffix[0] < 'a' || suffix[0] > 'z')
+		return NULL; // runtime._GCoff, _GCmark...: GC phases, not statuses
 	if (strcmp(suffix, "deadextra") == 0)
 		suffix = "waiting for cgo callback"; // as gStatusStrings (Go 1.26+)
 	if (!l->status_names[value])
@@ -173,9 +175,14 @@ struct util_error *gr_layout_probe(struct dw_binary *bin, struct gr_layout *l)
 
 	// pprof labels: Go 1.24 changed labelMap from map[string]string to a
 	// struct holding a sorted []label (runtime/pprof/label.go).
-	if (dw_has_member(bin, "runtime/pprof.labelMap", "LabelSet")) {
+	// Go 1.26 made it embed internal/runtime/pprof/label.Set{List} instead,
+	// which is what the runtime's own traceback reads.
+	const char *LM = "runtime/pprof.labelMap";
+	if (dw_has_member(bin, LM, "LabelSet") || dw_has_member(bin, LM, "Set")) {
 		l->labels_are_slice = true;
-		l->labels_list = maybe(&p, "runtime/pprof.labelMap", "LabelSet.list");
+		l->labels_list = maybe(&p, LM, "LabelSet.list");
+		if (l->labels_list == GR_ABSENT)
+			l->labels_list = maybe(&p, LM, "Set.List");
 		if (l->labels_list == GR_ABSENT)
 			l->labels_list = 0;
 		// Go 1.26 moved the element type to internal/runtime/pprof/label.Label.

@@ -19,7 +19,7 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT INTO stack (incident_id, stack_id, depth) VALUES (?1, ?2, ?3)",
 	[STORE_STMT_INSERT_FRAME] =
 		"INSERT INTO frame (incident_id, stack_id, depth, pc, pc_offset, func, file, line,"
-		" inlined) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		" inlined, wrapper) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[STORE_STMT_INSERT_GOROUTINE] =
 		"INSERT INTO goroutine (incident_id, goid, status, status_code, wait_reason,"
 		" wait_since_ns, wait_minutes, creator_goid, created_by_func, created_by_file,"
@@ -220,6 +220,7 @@ static struct util_error *write_stack(struct ingest *in, const struct gr_gorouti
 		bind_text(&b, 7, f->file);
 		bind_int64_if(&b, 8, f->line > 0, f->line);
 		bind_int64(&b, 9, f->inlined);
+		bind_int64(&b, 10, f->wrapper);
 		err = step_done(in->db, &b, "a frame", g);
 		if (err)
 			return err;

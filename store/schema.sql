@@ -119,6 +119,10 @@ CREATE TABLE frame (
   -- 1 if this frame is a call inlined into the function of the frame at
   -- depth+1 (same physical frame), else 0.
   inlined INTEGER NOT NULL CHECK (inlined IN (0, 1)),
+  -- 1 if the function is a compiler-generated wrapper (FuncID_wrapper: a
+  -- go statement's gowrapN, a defer's deferwrapN, a method value's -fm...),
+  -- which Go's default traceback leaves out, else 0.
+  wrapper INTEGER NOT NULL DEFAULT 0 CHECK (wrapper IN (0, 1)),
   PRIMARY KEY (incident_id, stack_id, depth),
   FOREIGN KEY (incident_id, stack_id) REFERENCES stack (incident_id, stack_id)
 ) WITHOUT ROWID;
