@@ -1,3 +1,9 @@
 bin_PROGRAMS += gocoroner
-gocoroner_SOURCES = cli/main.c
+gocoroner_SOURCES = cli/main.c cli/cli.h cli/common.c cli/analyze.c cli/show.c
+nodist_gocoroner_SOURCES = cli/statements_sql.c
 gocoroner_LDADD = libgocoroner.a $(LIBS_ALL)
+BUILT_SOURCES += cli/statements_sql.c
+CLEANFILES += cli/statements_sql.c
+EXTRA_DIST += cli/statements.sql
+cli/statements_sql.c: $(srcdir)/cli/statements.sql $(srcdir)/scripts/sql2c.sh
+	$(AM_V_GEN)$(MKDIR_P) cli && $(SHELL) $(srcdir)/scripts/sql2c.sh cli_statements_sql $(srcdir)/cli/statements.sql > $@.tmp && mv $@.tmp $@

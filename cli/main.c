@@ -1,15 +1,44 @@
-// main.c: the gocoroner command — dispatches to subcommands.
+// main.c: the gocoroner command — dispatches to its subcommands.
 #include <stdio.h>
 #include <string.h>
 
 #include "config.h"
+#include "cli/cli.h"
+
+static const char usage[] =
+	"usage: gocoroner COMMAND [OPTIONS] [ARGS]\n"
+	"\n"
+	"Postmortem analysis of Go programs from their core files.\n"
+	"\n"
+	"commands:\n"
+	"  analyze     read a core and its executable into the database, print a summary\n"
+	"  goroutines  list the goroutines of an incident\n"
+	"  traceback   print an incident's goroutines in Go's own traceback format\n"
+	"\n"
+	"Run 'gocoroner COMMAND --help' for a command's options.\n"
+	"  --version   print the version\n";
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("gocoroner %s\n", PACKAGE_VERSION);
-		return 0;
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return CLI_USAGE;
 	}
-	fprintf(stderr, "usage: gocoroner COMMAND [ARGS]\n");
-	return 2;
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("gocoroner %s\n", PACKAGE_VERSION);
+		return CLI_OK;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (strcmp(cmd, "analyze") == 0)
+		return cli_analyze(argc - 1, argv + 1);
+	if (strcmp(cmd, "goroutines") == 0)
+		return cli_goroutines(argc - 1, argv + 1);
+	if (strcmp(cmd, "traceback") == 0)
+		return cli_traceback(argc - 1, argv + 1);
+	fprintf(stderr, "gocoroner: unknown command '%s'\n\n%s", cmd, usage);
+	return CLI_USAGE;
 }

@@ -31,3 +31,17 @@ tests_test_dwarf_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-dwarf
 endif
 EXTRA_DIST += tests/data/stripped-go1.27.zst
+
+# Integration: every corpus core compared with Go's own traceback.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-corpus
+tests_test_corpus_SOURCES = tests/test-corpus.c tests/gotrace.c tests/gotrace.h
+tests_test_corpus_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_corpus_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-corpus
+endif
+
+# The command end to end: tracebacks against Go's text, bad input.
+TESTS += tests/test-cli.sh
+EXTRA_DIST += tests/test-cli.sh
+AM_TESTS_ENVIRONMENT = TOP_SRCDIR='$(abs_top_srcdir)' GOCORONER='$(abs_top_builddir)/gocoroner'; export TOP_SRCDIR GOCORONER;

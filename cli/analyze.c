@@ -1,0 +1,160 @@
+// analyze.c: 'gocoroner analyze' — read a core and its executable, write the
+// incident into the database, print what was found.
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cli/cli.h"
+#include "core/core.h"
+#include "dwarf/dwarf.h"
+#include "goruntime/goruntime.h"
+#include "store/store.h"
+
+static const char analyze_usage[] =
+	"usage: gocoroner analyze [--db FILE] [--exe EXE] [--force] [--quiet] CORE\n"
+	"\n"
+	"Read CORE (an ELF core: gcore, kernel or systemd-coredump; raw or .zst) and\n"
+	"the Go executable it was made from, rebuild every goroutine with its stack,\n"
+	"and add the incident to the database. Ingesting the same core again does not\n"
+	"duplicate it.\n"
+	"\n"
+	"  --db FILE   database to write (default " CLI_DEFAULT_DB ")\n"
+	"  --exe EXE   the executable; default: the path the core records\n"
+	"  --force     accept an executable whose build id does not match the core\n"
+	"  --quiet     print only the incident id\n";
+
+static void progress(size_t done, size_t total, void *arg)
+{
+	fprintf(stderr, "\rreading goroutines: %zu/%zu", done, total);
+	if (done == total)
+		fputs("\r\033[K", stderr);
+}
+
+int cli_analyze(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"exe", required_argument, NULL, 'e'},
+		{"force", no_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *db_path = CLI_DEFAULT_DB, *exe_path = NULL;
+	bool force = false, quiet = false;
+	int c;
+	optind = 1;
+	opterr = 0; // one line of our own instead of getopt's message plus usage
+	while ((c = getopt_long(argc, argv, "d:e:fqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db_path = optarg; break;
+		case 'e': exe_path = optarg; break;
+		case 'f': force = true; break;
+		case 'q': quiet = true; break;
+		case 'h': fputs(analyze_usage, stdout); return CLI_OK;
+		default:
+			fprintf(stderr, "gocoroner analyze: bad option '%s'; see 'gocoroner analyze --help' (usage)\n",
+				argv[optind - 1]);
+			return CLI_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "gocoroner analyze: give one core file; see 'gocoroner analyze --help' (usage)\n");
+		return CLI_USAGE;
+	}
+	const char *core_path = argv[optind];
+	struct core_file *core = NULL;
+	struct dw_binary *bin = NULL;
+	struct gr_snapshot *snap = NULL;
+	struct store_db *db = NULL;
+	int status = CLI_ERROR;
+
+	struct util_error *err = core_open(core_path, &core);
+	if (err)
+		goto out;
+	if (!exe_path) {
+		exe_path = core_exe_path(core);
+		if (!exe_path) {
+			err = util_error_create(UTIL_ERROR_NOT_FOUND,
+						"%s: the core does not name its executable; give it with --exe",
+						core_path);
+			goto out;
+		}
+		if (access(exe_path, R_OK) != 0) {
+			err = util_error_create(UTIL_ERROR_NOT_FOUND,
+						"%s: the core was made from %s, which is not readable here; "
+						"give the executable with --exe",
+						core_path, exe_path);
+			goto out;
+		}
+	}
+	err = dw_binary_open(exe_path, &bin);
+	if (err)
+		goto out;
+	err = core_attach_exe(core, exe_path, force);
+	if (err)
+		goto out;
+	struct gr_options gopts = {0};
+	if (isatty(STDERR_FILENO))
+		gopts.progress = progress;
+	err = gr_snapshot_create(core, bin, &gopts, &snap);
+	if (err) {
+		err = util_error_prefix(err, "%s: ", core_path);
+		goto out;
+	}
+	// Only now, with everything read, touch the database.
+	err = store_open(db_path, &db);
+	if (err)
+		goto out;
+	const struct core_info *ci = core_info(core);
+	const char *build_id = dw_binary_go_build_id(bin);
+	if (!*build_id)
+		build_id = dw_binary_gnu_build_id(bin);
+	char *abs_core = realpath(core_path, NULL), *abs_exe = realpath(exe_path, NULL);
+	struct store_incident inc = {
+		.core_path = abs_core ? abs_core : core_path,
+		.core_sha256 = core_sha256(core),
+		.exe_path = abs_exe ? abs_exe : exe_path,
+		.exe_build_id = build_id,
+		.go_version = snap->go_version,
+		.arch = "amd64",
+		.pid = ci->pid,
+		.cmdline = ci->psargs,
+		.signal = ci->signal,
+		.core_kind = ci->kind == CORE_KIND_KERNEL  ? "kernel"
+			     : ci->kind == CORE_KIND_GCORE ? "gcore"
+							   : "unknown",
+		.tool_version = PACKAGE_VERSION,
+	};
+	int64_t id;
+	bool existed;
+	err = store_ingest(db, &inc, snap, &id, &existed);
+	free(abs_core);
+	free(abs_exe);
+	if (err)
+		goto out;
+	if (quiet) {
+		printf("%lld\n", (long long)id);
+	} else {
+		if (existed)
+			printf("this core is already incident %lld of %s\n\n", (long long)id, db_path);
+		err = cli_print_summary(stdout, store_handle(db), id);
+		if (err)
+			goto out;
+		if (snap->ndiags)
+			printf("\n%zu diagnostics (SELECT * FROM diagnostic WHERE incident_id = %lld)\n",
+			       snap->ndiags, (long long)id);
+	}
+	status = CLI_OK;
+out:
+	if (err)
+		status = cli_fail(err);
+	store_close(db);
+	gr_snapshot_destroy(snap);
+	dw_binary_destroy(bin);
+	core_destroy(core);
+	return status;
+}

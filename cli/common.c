@@ -1,0 +1,133 @@
+// common.c: helpers the subcommands share — errors, embedded statements, summaries.
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cli_fail(struct util_error *err)
+{
+	fprintf(stderr, "gocoroner: %s\n", err ? err->message : "unknown error");
+	util_error_destroy(err);
+	return CLI_ERROR;
+}
+
+const char *cli_statement(const char *name)
+{
+	// Statements are split once at "-- STMT name" markers into a static table.
+	static char *texts[64];
+	static const char *names[64];
+	static size_t count;
+	static bool split;
+	if (!split) {
+		split = true;
+		const char *p = cli_statements_sql;
+		while ((p = strstr(p, "-- STMT ")) && count < 64) {
+			p += 8;
+			size_t nlen = strcspn(p, " \n");
+			const char *body = p + nlen;
+			const char *end = strstr(body, "-- STMT ");
+			if (!end)
+				end = body + strlen(body);
+			names[count] = strndup(p, nlen);
+			texts[count] = strndup(body, (size_t)(end - body));
+			if (!names[count] || !texts[count])
+				break;
+			count++;
+			p = end;
+		}
+	}
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(names[i], name) == 0)
+			return texts[i];
+	return NULL;
+}
+
+struct util_error *cli_prepare(sqlite3 *db, const char *name, sqlite3_stmt **ret)
+{
+	const char *sql = cli_statement(name);
+	if (!sql)
+		return util_error_create(UTIL_ERROR_NOT_FOUND, "no statement named %s", name);
+	if (sqlite3_prepare_v2(db, sql, -1, ret, NULL) != SQLITE_OK)
+		return util_error_create(UTIL_ERROR_LIB, "%s: statement %s: %s",
+					 sqlite3_db_filename(db, "main"), name, sqlite3_errmsg(db));
+	return NULL;
+}
+
+struct util_error *cli_pick_incident(sqlite3 *db, int64_t requested, int64_t *ret)
+{
+	sqlite3_stmt *st;
+	struct util_error *err;
+	if (requested > 0) {
+		err = cli_prepare(db, "incident_info", &st);
+		if (err)
+			return err;
+		sqlite3_bind_int64(st, 1, requested);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW)
+			return util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no incident %lld",
+						 sqlite3_db_filename(db, "main"), (long long)requested);
+		*ret = requested;
+		return NULL;
+	}
+	err = cli_prepare(db, "latest_incident", &st);
+	if (err)
+		return err;
+	int64_t id = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (id <= 0)
+		return util_error_create(UTIL_ERROR_NOT_FOUND,
+					 "%s: the database holds no incident yet; run 'gocoroner analyze' first",
+					 sqlite3_db_filename(db, "main"));
+	*ret = id;
+	return NULL;
+}
+
+static const char *text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	return t ? (const char *)t : "";
+}
+
+struct util_error *cli_print_summary(FILE *out, sqlite3 *db, int64_t incident)
+{
+	sqlite3_stmt *st;
+	struct util_error *err = cli_prepare(db, "incident_info", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, incident);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		fprintf(out, "incident %lld: %s core %s\n", (long long)incident, text(st, 4),
+			text(st, 1));
+		fprintf(out, "  executable %s (%s)\n", text(st, 2), text(st, 3));
+		fprintf(out, "  pid %lld, signal %lld, %lld goroutines", sqlite3_column_int64(st, 6),
+			sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 8));
+		if (*text(st, 7))
+			fprintf(out, ", command: %s", text(st, 7));
+		fputc('\n', out);
+	}
+	sqlite3_finalize(st);
+
+	err = cli_prepare(db, "status_counts", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, incident);
+	fprintf(out, "\ngoroutines by state:        user  system\n");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(out, "  %-24s %6lld  %6lld\n", text(st, 0), sqlite3_column_int64(st, 1),
+			sqlite3_column_int64(st, 2));
+	sqlite3_finalize(st);
+
+	err = cli_prepare(db, "largest_stacks", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, incident);
+	fprintf(out, "\nlargest groups of identical stacks (user goroutines):\n");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(out, "  %5lld  [%s] %s\n", sqlite3_column_int64(st, 1), text(st, 2),
+			*text(st, 3) ? text(st, 3) : "(runtime only)");
+	sqlite3_finalize(st);
+	return NULL;
+}

@@ -1,0 +1,317 @@
+// show.c: 'gocoroner goroutines' and 'gocoroner traceback' — read an incident
+// back from the database as a listing or as Go's own traceback text.
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "store/store.h"
+
+struct show_opts {
+	const char *db_path;
+	int64_t incident;
+	bool system;   /* traceback: show runtime frames and system goroutines (GOTRACEBACK=system) */
+};
+
+static int parse_show(int argc, char **argv, const char *usage, bool allow_system,
+		      struct show_opts *o)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"incident", required_argument, NULL, 'i'},
+		{"system", no_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	o->db_path = CLI_DEFAULT_DB;
+	o->incident = 0;
+	o->system = false;
+	int c;
+	optind = 1;
+	opterr = 0; // one line of our own instead of getopt's message plus usage
+	while ((c = getopt_long(argc, argv, "d:i:sh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->db_path = optarg; break;
+		case 'i': {
+			char *end;
+			o->incident = strtoll(optarg, &end, 10);
+			if (*end || o->incident <= 0) {
+				fprintf(stderr, "gocoroner: --incident takes a positive number, not '%s'\n", optarg);
+				return CLI_USAGE;
+			}
+			break;
+		}
+		case 's':
+			if (!allow_system)
+				goto bad;
+			o->system = true;
+			break;
+		case 'h': fputs(usage, stdout); return -1;
+		default: goto bad;
+		}
+	}
+	if (optind != argc)
+		goto bad;
+	return CLI_OK;
+bad:
+	fprintf(stderr, "gocoroner %s: bad arguments; see 'gocoroner %s --help' (usage)\n", argv[0],
+		argv[0]);
+	return CLI_USAGE;
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : NULL;
+}
+
+/* runtime.showfuncinfo at GOTRACEBACK below "system". */
+static bool show_frame(const char *name, bool first)
+{
+	if (strcmp(name, "runtime.gopanic") == 0 && !first)
+		return true;
+	if (!strchr(name, '.'))
+		return false;
+	if (strncmp(name, "runtime.", 8) != 0)
+		return true;
+	char c = name[8];
+	return c >= 'A' && c <= 'Z'; // exported runtime functions
+}
+
+/* Go's quoted(): a double-quoted string with backslash escapes. */
+static void print_quoted(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+/* runtime.tracebackStringNeedsQuoting (Go 1.27). */
+static bool needs_quoting(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '.' || *s == '/' || *s == '_'))
+			return true;
+	return false;
+}
+
+/*
+ * Print pprof labels the way the incident's Go release prints them in a
+ * goroutine header: Go 1.26 " labels:{"k": "v"}" inside the brackets, Go 1.27
+ * " {k: v}" after them (quoting only when needed); earlier releases none.
+ * LABELS is our JSON object text {"k":"v",...}.
+ */
+static void print_labels(const char *labels, int go_minor, bool inside)
+{
+	if (!labels || go_minor < 26 || (go_minor == 26) != inside)
+		return;
+	printf(go_minor == 26 ? " labels:{" : " {");
+	int tokens = 0;
+	char tok[1024];
+	for (const char *p = labels; *p; p++) {
+		if (*p != '"')
+			continue;
+		size_t n = 0;
+		for (p++; *p && *p != '"'; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			if (n + 1 < sizeof(tok))
+				tok[n++] = *p;
+		}
+		tok[n] = '\0';
+		if (tokens)
+			printf(tokens % 2 ? ": " : ", ");
+		if (go_minor == 26 || needs_quoting(tok))
+			print_quoted(tok);
+		else
+			fputs(tok, stdout);
+		tokens++;
+		if (!*p)
+			break;
+	}
+	putchar('}');
+}
+
+static const char *print_name(const char *name)
+{
+	return strcmp(name, "runtime.gopanic") == 0 ? "panic" : name;
+}
+
+static struct util_error *open_db(const struct show_opts *o, struct store_db **db, int64_t *id)
+{
+	struct util_error *err = store_open_readonly(o->db_path, db);
+	if (!err)
+		err = cli_pick_incident(store_handle(*db), o->incident, id);
+	return err;
+}
+
+static const char traceback_usage[] =
+	"usage: gocoroner traceback [--db FILE] [--incident N] [--system]\n"
+	"\n"
+	"Print the incident's goroutines in the text format of Go's own traceback,\n"
+	"so tools that read Go dumps (panicparse...) read it too.\n"
+	"\n"
+	"  --db FILE      database (default " CLI_DEFAULT_DB ")\n"
+	"  --incident N   incident id (default: the newest)\n"
+	"  --system       include runtime frames and system goroutines, as\n"
+	"                 GOTRACEBACK=system (or crash) prints them\n";
+
+int cli_traceback(int argc, char **argv)
+{
+	struct show_opts o;
+	int rc = parse_show(argc, argv, traceback_usage, true, &o);
+	if (rc)
+		return rc < 0 ? CLI_OK : rc;
+	struct store_db *db = NULL;
+	int64_t id;
+	sqlite3_stmt *gs = NULL, *fs = NULL;
+	struct util_error *err = open_db(&o, &db, &id);
+	if (!err)
+		err = cli_prepare(store_handle(db), "goroutines", &gs);
+	if (!err)
+		err = cli_prepare(store_handle(db), "stack_frames", &fs);
+	if (err)
+		goto out;
+	sqlite3_bind_int64(gs, 1, id);
+	int go_minor = 0;
+	sqlite3_stmt *vs;
+	if (!cli_prepare(store_handle(db), "incident_go_version", &vs)) {
+		sqlite3_bind_int64(vs, 1, id);
+		if (sqlite3_step(vs) == SQLITE_ROW && col(vs, 0))
+			sscanf(col(vs, 0), "go1.%d", &go_minor);
+		sqlite3_finalize(vs);
+	}
+	bool first_g = true;
+	while (sqlite3_step(gs) == SQLITE_ROW) {
+		if (!o.system && sqlite3_column_int(gs, 10))
+			continue; // a system goroutine: Go hides it below GOTRACEBACK=system
+		int64_t goid = sqlite3_column_int64(gs, 0);
+		const char *status = col(gs, 1), *reason = col(gs, 2);
+		printf("%sgoroutine %lld [%s", first_g ? "" : "\n", (long long)goid,
+		       reason ? reason : status);
+		first_g = false;
+		if (strcmp(status, "leaked") == 0)
+			printf(" (leaked)");
+		if (sqlite3_column_type(gs, 3) != SQLITE_NULL && sqlite3_column_int64(gs, 3) >= 1)
+			printf(", %lld minutes", sqlite3_column_int64(gs, 3));
+		if (sqlite3_column_int(gs, 12))
+			printf(", locked to thread");
+		print_labels(col(gs, 13), go_minor, true);
+		printf("]");
+		print_labels(col(gs, 13), go_minor, false);
+		printf(":\n");
+		sqlite3_reset(fs);
+		sqlite3_bind_int64(fs, 1, id);
+		sqlite3_bind_int64(fs, 2, sqlite3_column_int64(gs, 14));
+		bool first = true;
+		char callee[256] = "";
+		while (sqlite3_step(fs) == SQLITE_ROW) {
+			const char *fn = col(fs, 1);
+			// Wrappers are elided unless they called a panic (elideWrapperCalling).
+			bool elide = sqlite3_column_int(fs, 6) && strcmp(callee, "runtime.gopanic") != 0 &&
+				     strcmp(callee, "runtime.sigpanic") != 0 &&
+				     strcmp(callee, "runtime.panicwrap") != 0;
+			snprintf(callee, sizeof(callee), "%s", fn);
+			if (!o.system && (elide || !show_frame(fn, first)))
+				continue;
+			first = false;
+			bool inl = sqlite3_column_int(fs, 4);
+			printf("%s(...)\n\t%s:%lld", print_name(fn), col(fs, 2),
+			       sqlite3_column_int64(fs, 3));
+			if (!inl && sqlite3_column_int64(fs, 5) > 0)
+				printf(" +0x%llx", (unsigned long long)sqlite3_column_int64(fs, 5));
+			printf("\n");
+		}
+		const char *cfn = col(gs, 5);
+		if (cfn && goid != 1 && (o.system || show_frame(cfn, false))) {
+			printf("created by %s", print_name(cfn));
+			if (sqlite3_column_type(gs, 4) != SQLITE_NULL && sqlite3_column_int64(gs, 4))
+				printf(" in goroutine %lld", sqlite3_column_int64(gs, 4));
+			printf("\n\t%s:%lld", col(gs, 6) ? col(gs, 6) : "?", sqlite3_column_int64(gs, 7));
+			if (sqlite3_column_int64(gs, 8) > 0)
+				printf(" +0x%llx", (unsigned long long)sqlite3_column_int64(gs, 8));
+			printf("\n");
+		}
+	}
+out:
+	sqlite3_finalize(gs);
+	sqlite3_finalize(fs);
+	store_close(db);
+	return err ? cli_fail(err) : CLI_OK;
+}
+
+static const char goroutines_usage[] =
+	"usage: gocoroner goroutines [--db FILE] [--incident N]\n"
+	"\n"
+	"List the incident's goroutines, one a line: id, state, minutes waited,\n"
+	"thread, innermost frame outside the runtime, and creator.\n"
+	"\n"
+	"  --db FILE      database (default " CLI_DEFAULT_DB ")\n"
+	"  --incident N   incident id (default: the newest)\n";
+
+int cli_goroutines(int argc, char **argv)
+{
+	struct show_opts o;
+	int rc = parse_show(argc, argv, goroutines_usage, false, &o);
+	if (rc)
+		return rc < 0 ? CLI_OK : rc;
+	struct store_db *db = NULL;
+	int64_t id;
+	sqlite3_stmt *gs = NULL, *fs = NULL;
+	struct util_error *err = open_db(&o, &db, &id);
+	if (!err)
+		err = cli_prepare(store_handle(db), "goroutines", &gs);
+	if (!err)
+		err = cli_prepare(store_handle(db), "stack_frames", &fs);
+	if (err)
+		goto out;
+	sqlite3_bind_int64(gs, 1, id);
+	printf("%8s  %-22s %5s %8s  %-6s %s\n", "GOID", "STATE", "MIN", "THREAD", "FLAGS",
+	       "WHERE / CREATED BY");
+	while (sqlite3_step(gs) == SQLITE_ROW) {
+		const char *reason = col(gs, 2);
+		char minutes[24] = "", thread[24] = "", flags[8] = "";
+		if (sqlite3_column_type(gs, 3) != SQLITE_NULL && sqlite3_column_int64(gs, 3) >= 0)
+			snprintf(minutes, sizeof(minutes), "%lld", sqlite3_column_int64(gs, 3));
+		if (sqlite3_column_int64(gs, 11))
+			snprintf(thread, sizeof(thread), "%lld", sqlite3_column_int64(gs, 11));
+		snprintf(flags, sizeof(flags), "%s%s%s", sqlite3_column_int(gs, 10) ? "S" : "",
+			 sqlite3_column_int(gs, 12) ? "L" : "", col(gs, 13) ? "@" : "");
+		const char *where = "?";
+		char wbuf[512];
+		sqlite3_reset(fs);
+		sqlite3_bind_int64(fs, 1, id);
+		sqlite3_bind_int64(fs, 2, sqlite3_column_int64(gs, 14));
+		while (sqlite3_step(fs) == SQLITE_ROW) {
+			const char *fn = col(fs, 1);
+			if (show_frame(fn, false) || where[0] == '?') {
+				snprintf(wbuf, sizeof(wbuf), "%s %s:%lld", fn, col(fs, 2),
+					 sqlite3_column_int64(fs, 3));
+				where = wbuf;
+				if (show_frame(fn, false))
+					break;
+			}
+		}
+		printf("%8lld  %-22.22s %5s %8s  %-6s %s", sqlite3_column_int64(gs, 0),
+		       reason ? reason : col(gs, 1), minutes, thread, flags, where);
+		if (col(gs, 5))
+			printf("  <- %s", col(gs, 5));
+		if (col(gs, 13))
+			printf("  %s", col(gs, 13));
+		printf("\n");
+	}
+	printf("\nFLAGS: S system goroutine, L locked to its thread, @ has pprof labels\n");
+out:
+	sqlite3_finalize(gs);
+	sqlite3_finalize(fs);
+	store_close(db);
+	return err ? cli_fail(err) : CLI_OK;
+}

@@ -1,0 +1,64 @@
+/* gotrace.h: test helpers — parse Go's own traceback text (runtime.Stack dumps,
+ * GOTRACEBACK=crash output) and read the corpus manifest. Used only by tests, so
+ * the expectations never pass through gocoroner's own code. */
+#ifndef GOCORONER_TESTS_GOTRACE_H
+#define GOCORONER_TESTS_GOTRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct gt_frame {
+	char *func;  /* as printed, with "panic" turned back into runtime.gopanic */
+	char *file;
+	int line;
+};
+
+struct gt_goroutine {
+	uint64_t goid;
+	char *state;          /* first word(s) inside the brackets: "chan receive", "running" */
+	bool locked;          /* ", locked to thread" */
+	int minutes;          /* ", N minutes", 0 if absent */
+	char *labels;         /* " {k: v, k2: \"v 2\"}" after the brackets (Go 1.26+), canonical "k=v;k2=v 2", NULL if none */
+	struct gt_frame *frames;
+	size_t nframes;
+	bool elided;          /* "...additional frames elided..." or "stack unavailable" */
+	char *created_by;     /* creator function, NULL if none */
+	char *created_file;
+	int created_line;
+	uint64_t created_in;  /* "in goroutine N", 0 if absent */
+};
+
+struct gt_trace {
+	struct gt_goroutine *g;
+	size_t n;
+};
+
+/** Parse a traceback text; returns false on I/O error. */
+bool gt_parse_file(const char *path, struct gt_trace *t);
+void gt_free(struct gt_trace *t);
+const struct gt_goroutine *gt_find(const struct gt_trace *t, uint64_t goid);
+
+/** One row of corpus/manifest.tsv, columns by name. */
+struct gt_manifest_row {
+	char *cols[32];
+	size_t ncols;
+};
+
+struct gt_manifest {
+	char *header[32];
+	size_t nheader;
+	struct gt_manifest_row *rows;
+	size_t nrows;
+};
+
+bool gt_manifest_read(const char *path, struct gt_manifest *m);
+void gt_manifest_free(struct gt_manifest *m);
+/** The value of column NAME in ROW, or "" if absent. */
+const char *gt_col(const struct gt_manifest *m, const struct gt_manifest_row *row,
+		   const char *name);
+
+/** Decompress a .zst file to OUT (sparse: runs of zero blocks become holes). */
+bool gt_unzstd(const char *in, const char *out);
+
+#endif

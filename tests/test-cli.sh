@@ -1,0 +1,143 @@
+#!/bin/sh
+# test-cli.sh: the gocoroner command end to end — analyze corpus cores into a
+# database, print them back with 'traceback' and compare with Go's own dump
+# text; and every kind of bad input gets a one-line error naming the file,
+# a non-zero exit and no change to an existing database.
+set -u
+top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+bin=${GOCORONER:-./gocoroner}
+corpus=$top/corpus
+[ -f "$corpus/manifest.tsv" ] || { echo "no corpus: skipped"; exit 77; }
+command -v zstd >/dev/null || { echo "zstd not installed: skipped"; exit 77; }
+work=$(mktemp -d /tmp/gocoroner-cli.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
+
+col() { # col NAME ROW-LINE: a manifest column by name
+	awk -F'\t' -v want="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
+		$1 == row { print $c }' row="$2" "$corpus/manifest.tsv"
+}
+
+# Goroutine blocks of a traceback, one line each, argument values dropped,
+# sorted; goroutines on a CPU (running/runnable) and the dumper left out.
+blocks() { # blocks FILE DUMPER
+	awk -v dumper="$2" '
+		/^goroutine [0-9]+ / { id = $2; skip = (id == dumper) || /\[(running|runnable)/
+			sub(/ gp=[^ ]* m=[^ ]*( mp=[^ ]*)?/, ""); cur = $0; next }
+		/^$/ { if (cur != "" && !skip) print cur; cur = ""; next }
+		cur == "" { next }
+		/^\t/ { sub(/ fp=.*/, ""); cur = cur " | " $0; next }
+		/^created by / { cur = cur " | " $0; next }
+		{ sub(/\(.*\)$/, "(...)"); cur = cur " | " $0 }
+		END { if (cur != "" && !skip) print cur }' "$1" | sort
+}
+
+db=$work/archive.db
+for name in hang-go1.19-opt-gcore hang-go1.22-debug-gcore hang-go1.24-opt-gcore \
+	hang-go1.27-debug-gcore hang-go1.27-opt-kernel; do
+	exe=$work/$name.exe
+	zstd -q -d -f "$corpus/$(col exe "$name")" -o "$exe" || { bad "$name: decompress"; continue; }
+	if ! "$bin" analyze -q --db "$db" --exe "$exe" "$corpus/$(col core "$name")" >"$work/id" 2>"$work/err"; then
+		bad "$name: analyze failed: $(cat "$work/err")"
+		continue
+	fi
+	id=$(cat "$work/id")
+	sys=
+	[ "$(col core_kind "$name")" = kernel ] && sys=--system
+	"$bin" traceback --db "$db" --incident "$id" $sys >"$work/ours.txt"
+	blocks "$work/ours.txt" 0 >"$work/ours.blocks"
+	blocks "$corpus/$(col traceback "$name")" "$(col dumper_goid "$name")" >"$work/theirs.blocks"
+	n=$(wc -l <"$work/theirs.blocks")
+	if [ "$n" -gt 5 ] && cmp -s "$work/ours.blocks" "$work/theirs.blocks"; then
+		ok "$name: traceback text matches Go's for $n goroutines"
+	else
+		bad "$name: traceback differs from Go's:"
+		diff "$work/theirs.blocks" "$work/ours.blocks" | head -10
+	fi
+	# The same core again is not a new incident.
+	again=$("$bin" analyze -q --db "$db" --exe "$exe" "$corpus/$(col core "$name")")
+	[ "$again" = "$id" ] && ok "$name: ingesting twice keeps one incident" ||
+		bad "$name: second ingest gave incident $again, not $id"
+	# The goroutines listing names every scenario goroutine the program reported.
+	"$bin" goroutines --db "$db" --incident "$id" >"$work/list.txt"
+	missing=0
+	for g in $(sed -n 's/^scenario [^ ]* goid=\([0-9]*\)$/\1/p' "$corpus/$(col stdout "$name")"); do
+		grep -q "^ *$g " "$work/list.txt" || missing=$((missing + 1))
+	done
+	[ $missing -eq 0 ] && ok "$name: goroutines lists every scenario goroutine" ||
+		bad "$name: $missing scenario goroutines missing from the listing"
+done
+
+count() { sqlite3 "$db" "SELECT COUNT(*) FROM incident; SELECT COUNT(*) FROM goroutine;" | tr '\n' ' '; }
+before=$(count)
+
+# expect_error NAME PATTERN ARGS...: fails cleanly, one line naming the problem.
+expect_error() {
+	what=$1 pattern=$2
+	shift 2
+	"$bin" "$@" >"$work/out" 2>"$work/err"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		bad "$what: exit status 0"
+	elif [ $rc -ge 128 ]; then
+		bad "$what: killed by signal $((rc - 128))"
+	elif [ "$(wc -l <"$work/err")" -ne 1 ] || ! grep -q -- "$pattern" "$work/err"; then
+		bad "$what: error was: $(cat "$work/err")"
+	else
+		ok "$what: $(cat "$work/err")"
+	fi
+}
+
+exe19=$work/hang-go1.19-opt-gcore.exe
+exe27=$work/hang-go1.27-debug-gcore.exe
+core27=$corpus/$(col core hang-go1.27-debug-gcore)
+: >"$work/empty"
+expect_error "empty core" "empty" analyze --db "$db" --exe "$exe27" "$work/empty"
+printf 'not a core at all\n' >"$work/text"
+expect_error "non-ELF core" "not an ELF" analyze --db "$db" --exe "$exe27" "$work/text"
+zstd -q -d -c "$core27" | head -c 200000 >"$work/truncated.core"
+expect_error "truncated core" "truncated\|past the end\|extends past" analyze --db "$db" --exe "$exe27" "$work/truncated.core"
+head -c 100000 "$core27" >"$work/truncated.zst"
+expect_error "truncated .zst core" "truncated\|zstd" analyze --db "$db" --exe "$exe27" "$work/truncated.zst"
+expect_error "core of another executable" "build id" analyze --db "$db" --exe "$exe19" "$core27"
+expect_error "core as the executable" "executable\|not an ELF\|EXEC\|core" analyze --db "$db" --exe "$work/text" "$core27"
+expect_error "non-Go executable" "not a Go executable" analyze --db "$db" --exe /bin/sh "$core27"
+stripped=$work/stripped
+zstd -q -d -f "$top/tests/data/stripped-go1.27.zst" -o "$stripped" 2>/dev/null &&
+	expect_error "stripped Go executable" "DWARF" analyze --db "$db" --exe "$stripped" "$core27"
+expect_error "missing core file" "No such file" analyze --db "$db" --exe "$exe27" "$work/nope.core"
+expect_error "executable named by the core is not here" "--exe" analyze --db "$db" "$core27"
+expect_error "unknown incident" "no incident" traceback --db "$db" --incident 999
+printf 'SQLite format 3\0garbage' >"$work/not.db"
+expect_error "database that is not SQLite" "not.db" analyze --db "$work/not.db" --exe "$exe27" "$core27"
+expect_error "bad option" "usage" analyze --frobnicate
+# A core whose goroutine list points at memory the core does not hold:
+# zero every PT_LOAD's file size in the program headers (the memory is gone).
+if command -v python3 >/dev/null; then
+	zstd -q -d -c "$core27" >"$work/nomem.core" &&
+		python3 - "$work/nomem.core" <<'EOF'
+import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    h = f.read(64)
+    phoff, = struct.unpack_from("<Q", h, 32)
+    phentsize, phnum = struct.unpack_from("<HH", h, 54)
+    for i in range(phnum):
+        f.seek(phoff + i * phentsize)
+        p_type, p_flags = struct.unpack("<II", f.read(8))
+        if p_type == 1 and p_flags & 2:          # writable PT_LOAD: heap, data
+            f.seek(phoff + i * phentsize + 32)
+            f.write(struct.pack("<Q", 0))        # p_filesz = 0
+EOF
+	expect_error "goroutine list in memory missing from the core" "not in the core" \
+		analyze --db "$db" --exe "$exe27" "$work/nomem.core"
+	rm -f "$work/nomem.core"
+fi
+after=$(count)
+[ "$before" = "$after" ] && ok "bad input left the database unchanged ($after)" ||
+	bad "database changed by bad input: $before -> $after"
+rm -f "$work/truncated.core"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
