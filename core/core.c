@@ -132,30 +132,110 @@ const struct core_info *core_info(const struct core_file *core)
 	return &core->info;
 }
 
+/* ---- Fingerprint (core_sha256) ---------------------------------------- */
+
+bool core_page_is_zero(const uint8_t *p, size_t len)
+{
+	return memcmp(p, zero_page, len) == 0;
+}
+
+static void put_le64(struct sha256_ctx *ctx, uint64_t v)
+{
+	uint8_t b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	sha256_update(ctx, b, sizeof(b));
+}
+
+void core_fingerprint_init(struct sha256_ctx *ctx, uint64_t size)
+{
+	sha256_init(ctx);
+	put_le64(ctx, size);
+}
+
+void core_fingerprint_page(struct sha256_ctx *ctx, uint64_t off, const uint8_t *p, size_t len)
+{
+	put_le64(ctx, off);
+	sha256_update(ctx, p, len);
+}
+
+/** Read through this much at a time: a whole number of pages that stays in L2. */
+enum { FP_CHUNK = 64 * CORE_PAGE_SIZE };
+
+/** Add the non-zero pages of [start, end) of the raw core; START is page-aligned. */
+static bool fingerprint_extent(struct core_file *core, struct sha256_ctx *ctx, uint8_t *buf,
+			       uint64_t start, uint64_t end)
+{
+	while (start < end) {
+		size_t want = end - start < FP_CHUNK ? (size_t)(end - start) : FP_CHUNK;
+		for (size_t got = 0; got < want;) {
+			ssize_t n = pread(core->fd, buf + got, want - got, (off_t)(start + got));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return false;
+			got += (size_t)n;
+		}
+		for (size_t off = 0; off < want; off += CORE_PAGE_SIZE) {
+			size_t len = want - off < CORE_PAGE_SIZE ? want - off : CORE_PAGE_SIZE;
+			if (!core_page_is_zero(buf + off, len))
+				core_fingerprint_page(ctx, start + off, buf + off, len);
+		}
+		start += want;
+	}
+	return true;
+}
+
 const char *core_sha256(struct core_file *core)
 {
 	if (core->have_sha256)
 		return core->sha256;
 	if (core->fd < 0)
 		return NULL;
-	// Hash through a bounded buffer, not the mapping, so RSS stays small.
-	enum { CHUNK = 1 << 20 };
-	uint8_t *buf = malloc(CHUNK);
+	uint64_t size = core->file_size;
+	struct stat st;
+	if (fstat(core->fd, &st) < 0 || (uint64_t)st.st_size != size)
+		return NULL;
+	// Through a small buffer, not the mapping, so RSS stays small.
+	uint8_t *buf = malloc(FP_CHUNK);
 	if (!buf)
 		return NULL;
 	struct sha256_ctx ctx;
-	sha256_init(&ctx);
-	uint64_t off = 0;
-	while (off < core->file_size) {
-		ssize_t n = pread(core->fd, buf, CHUNK, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
+	core_fingerprint_init(&ctx, size);
+	// Visit only data extents: holes read as zeros, so they add nothing. An
+	// extent need not be page-aligned (small filesystem blocks): widen it to
+	// whole pages, never revisiting one. Without SEEK_DATA, all is data.
+	uint64_t next = 0;
+	while (next < size) {
+		uint64_t data, hole;
+		off_t d = lseek(core->fd, (off_t)next, SEEK_DATA);
+		if (d < 0 && errno == ENXIO)
+			break; // nothing but a hole up to the end
+		if (d < 0) {
+			data = next;
+			hole = size;
+		} else {
+			data = (uint64_t)d;
+			off_t h = lseek(core->fd, d, SEEK_HOLE);
+			hole = h < 0 ? size : (uint64_t)h;
+		}
+		if (data >= size)
+			break;
+		if (hole > size)
+			hole = size;
+		uint64_t start = data / CORE_PAGE_SIZE * CORE_PAGE_SIZE;
+		uint64_t end = (hole + CORE_PAGE_SIZE - 1) / CORE_PAGE_SIZE * CORE_PAGE_SIZE;
+		if (start < next)
+			start = next;
+		if (end <= start) // a confused filesystem: still make progress
+			end = start + CORE_PAGE_SIZE;
+		if (end > size)
+			end = size;
+		if (!fingerprint_extent(core, &ctx, buf, start, end)) {
 			free(buf);
 			return NULL;
 		}
-		sha256_update(&ctx, buf, (size_t)n);
-		off += (uint64_t)n;
+		next = end;
 	}
 	free(buf);
 	sha256_final_hex(&ctx, core->sha256);

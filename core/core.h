@@ -68,9 +68,16 @@ void core_destroy(struct core_file *core);
 const char *core_path(const struct core_file *core);
 const struct core_info *core_info(const struct core_file *core);
 /**
- * Lowercase hex SHA-256 of the core as given (compressed bytes for .zst).
- * Computed during decompression for .zst, on first call for a raw core;
- * NULL if the raw file can no longer be read.
+ * The core's identity: a content fingerprint in lowercase hex, the SHA-256 of
+ * this stream over the (decompressed) core image: its size in bytes (8 bytes,
+ * little-endian), then for every 4 KiB page (file offset a multiple of 4096;
+ * the last page may be short) that is not all zeros, its offset (8 bytes LE)
+ * followed by its bytes. Zero pages add nothing. So a raw core and its .zst
+ * copy, written sparse or dense, have one identity (one incident, not two),
+ * and the cost follows the non-zero content, not the apparent size. It is not
+ * the sha256sum of any file. Computed during decompression for .zst; on first
+ * call for a raw core, reading only its data extents (SEEK_DATA/SEEK_HOLE).
+ * NULL if the raw file can no longer be read or has changed size.
  */
 const char *core_sha256(struct core_file *core);
 

@@ -62,7 +62,7 @@ struct core_file {
 
 	// Where the (decompressed) core bytes live: a mapping of a raw file, or
 	// a sparse store of non-zero pages (absent pages inside file_size are zero).
-	int fd;                         /**< raw core, kept open for lazy hashing; -1 */
+	int fd;                         /**< raw core, kept open for lazy fingerprinting; -1 */
 	const uint8_t *map;             /**< raw core mapping, NULL when compressed */
 	uint64_t file_size;             /**< bytes of the (decompressed) core */
 	struct util_u64map pages;       /**< page number → page address (zstd) */
@@ -117,8 +117,24 @@ static inline uint64_t core_le64(const uint8_t *p)
 /** Copy [off, off+len) of the (decompressed) core file; the caller checked bounds. */
 void core_file_read(struct core_file *core, uint64_t off, void *buf, size_t len);
 
-/** Decompress the zstd stream on FD into the sparse page store, hashing the input. */
+/**
+ * Decompress the zstd stream on FD into the sparse page store and compute the
+ * core's fingerprint (core_sha256) from the pages kept.
+ */
 struct util_error *core_zstd_load(struct core_file *core, int fd);
+
+/** True if the LEN bytes at P (at most CORE_PAGE_SIZE) are all zero. */
+bool core_page_is_zero(const uint8_t *p, size_t len);
+
+/** Start the fingerprint of a core image of SIZE bytes (see core_sha256). */
+void core_fingerprint_init(struct sha256_ctx *ctx, uint64_t size);
+
+/**
+ * Add the non-zero page at file offset OFF (a multiple of CORE_PAGE_SIZE) to
+ * the fingerprint: LEN bytes, CORE_PAGE_SIZE except for a short last page.
+ * Pages must come in increasing order of offset.
+ */
+void core_fingerprint_page(struct sha256_ctx *ctx, uint64_t off, const uint8_t *p, size_t len);
 
 /** Parse the ELF header and program headers; fill segs, kind, then the notes. */
 struct util_error *core_elf_parse(struct core_file *core);

@@ -19,30 +19,51 @@ static inline uint32_t ror(uint32_t x, unsigned n)
 	return (x >> n) | (x << (32 - n));
 }
 
+#define BSIG0(x) (ror(x, 2) ^ ror(x, 13) ^ ror(x, 22))
+#define BSIG1(x) (ror(x, 6) ^ ror(x, 11) ^ ror(x, 25))
+#define SSIG0(x) (ror(x, 7) ^ ror(x, 18) ^ ((x) >> 3))
+#define SSIG1(x) (ror(x, 17) ^ ror(x, 19) ^ ((x) >> 10))
+#define CH(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
+#define MAJ(x, y, z) (((x) & (y)) | ((z) & ((x) | (y))))
+
+/* One round with the working variables renamed instead of shifted. */
+#define ROUND(a, b, c, d, e, f, g, h, i)                                   \
+	do {                                                               \
+		uint32_t t1 = h + BSIG1(e) + CH(e, f, g) + K[i] + w[i];    \
+		d += t1;                                                   \
+		h = t1 + BSIG0(a) + MAJ(a, b, c);                          \
+	} while (0)
+
+#define ROUND8(i)                                          \
+	do {                                               \
+		ROUND(a, b, c, d, e, f, g, hh, (i) + 0);   \
+		ROUND(hh, a, b, c, d, e, f, g, (i) + 1);   \
+		ROUND(g, hh, a, b, c, d, e, f, (i) + 2);   \
+		ROUND(f, g, hh, a, b, c, d, e, (i) + 3);   \
+		ROUND(e, f, g, hh, a, b, c, d, (i) + 4);   \
+		ROUND(d, e, f, g, hh, a, b, c, (i) + 5);   \
+		ROUND(c, d, e, f, g, hh, a, b, (i) + 6);   \
+		ROUND(b, c, d, e, f, g, hh, a, (i) + 7);   \
+	} while (0)
+
+/* The compression function with its 64 rounds unrolled. */
 static void sha256_block(uint32_t h[8], const uint8_t *p)
 {
 	uint32_t w[64];
 	for (int i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
+	for (int i = 16; i < 64; i++)
+		w[i] = SSIG1(w[i - 2]) + w[i - 7] + SSIG0(w[i - 15]) + w[i - 16];
 	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = hh + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
-		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-		hh = g;
-		g = f;
-		f = e;
-		e = d + t1;
-		d = c;
-		c = b;
-		b = a;
-		a = t1 + t2;
-	}
+	ROUND8(0);
+	ROUND8(8);
+	ROUND8(16);
+	ROUND8(24);
+	ROUND8(32);
+	ROUND8(40);
+	ROUND8(48);
+	ROUND8(56);
 	h[0] += a;
 	h[1] += b;
 	h[2] += c;

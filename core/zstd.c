@@ -1,4 +1,4 @@
-// zstd.c: decompress a core once, keeping only its non-zero pages.
+// zstd.c: decompress a core once, keeping and fingerprinting only its non-zero pages.
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -13,31 +13,62 @@ enum {
 	OUT_PAGES = 256, /**< decompress into 1 MiB, a whole number of pages */
 };
 
-static bool page_is_zero(const uint8_t *p, size_t len)
-{
-	static const uint8_t zero[CORE_PAGE_SIZE];
-	return memcmp(p, zero, len) == 0;
-}
+/** The stored pages in file order, for the fingerprint once the size is known. */
+struct page_list {
+	struct stored_page {
+		uint64_t pageno;
+		const uint8_t *data;
+	} *v;
+	size_t n, cap;
+};
 
 /** Keep decompressed page PAGENO (LEN bytes, the last may be short) unless it is zero. */
-static struct util_error *store_page(struct core_file *core, uint64_t pageno,
-				     const uint8_t *p, size_t len)
+static struct util_error *store_page(struct core_file *core, struct page_list *list,
+				     uint64_t pageno, const uint8_t *p, size_t len)
 {
-	if (page_is_zero(p, len))
+	if (core_page_is_zero(p, len))
 		return NULL;
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? 2 * list->cap : 1024;
+		struct stored_page *v = realloc(list->v, cap * sizeof(*v));
+		if (!v)
+			return &util_enomem;
+		list->v = v;
+		list->cap = cap;
+	}
 	uint8_t *copy = util_arena_alloc(&core->page_arena, CORE_PAGE_SIZE);
 	if (!copy)
 		return &util_enomem;
 	memcpy(copy, p, len); // the rest of a short page stays zero
+	list->v[list->n++] = (struct stored_page){pageno, copy};
 	return util_u64map_put(&core->pages, pageno, (uint64_t)(uintptr_t)copy);
+}
+
+/**
+ * The fingerprint (core_sha256) of a core of TOTAL bytes from its stored
+ * pages. It starts with the size, known only at the end of the stream, so the
+ * pages are hashed after decompression rather than as they arrive; the result
+ * equals core_sha256 of the same core raw.
+ */
+static void fingerprint_pages(struct core_file *core, const struct page_list *list,
+			      uint64_t total)
+{
+	struct sha256_ctx sha;
+	core_fingerprint_init(&sha, total);
+	for (size_t i = 0; i < list->n; i++) {
+		uint64_t off = list->v[i].pageno * CORE_PAGE_SIZE;
+		size_t len = total - off < CORE_PAGE_SIZE ? (size_t)(total - off) : CORE_PAGE_SIZE;
+		core_fingerprint_page(&sha, off, list->v[i].data, len);
+	}
+	sha256_final_hex(&sha, core->sha256);
+	core->have_sha256 = true;
 }
 
 struct util_error *core_zstd_load(struct core_file *core, int fd)
 {
 	const char *path = core->path;
 	struct util_error *err = NULL;
-	struct sha256_ctx sha;
-	sha256_init(&sha);
+	struct page_list list = {0};
 	ZSTD_DStream *ds = ZSTD_createDStream();
 	uint8_t *inbuf = malloc(IN_CHUNK);
 	uint8_t *outbuf = malloc(OUT_PAGES * CORE_PAGE_SIZE);
@@ -64,7 +95,6 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 		}
 		if (n == 0)
 			break;
-		sha256_update(&sha, inbuf, (size_t)n);
 		ZSTD_inBuffer in = {inbuf, (size_t)n, 0};
 		// Call again while the output fills up: the decoder may hold more
 		// than one buffer's worth; stop once the input is consumed.
@@ -89,7 +119,7 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 			}
 			if (out.pos == out.size) {
 				for (size_t i = 0; i < OUT_PAGES; i++) {
-					err = store_page(core, total / CORE_PAGE_SIZE + i,
+					err = store_page(core, &list, total / CORE_PAGE_SIZE + i,
 							 outbuf + i * CORE_PAGE_SIZE, CORE_PAGE_SIZE);
 					if (err)
 						goto out;
@@ -109,7 +139,7 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 	}
 	for (size_t off = 0; off < out.pos; off += CORE_PAGE_SIZE) {
 		size_t len = out.pos - off < CORE_PAGE_SIZE ? out.pos - off : CORE_PAGE_SIZE;
-		err = store_page(core, (total + off) / CORE_PAGE_SIZE, outbuf + off, len);
+		err = store_page(core, &list, (total + off) / CORE_PAGE_SIZE, outbuf + off, len);
 		if (err)
 			goto out;
 	}
@@ -120,9 +150,9 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 		goto out;
 	}
 	core->file_size = total;
-	sha256_final_hex(&sha, core->sha256);
-	core->have_sha256 = true;
+	fingerprint_pages(core, &list, total);
 out:
+	free(list.v);
 	ZSTD_freeDStream(ds);
 	free(inbuf);
 	free(outbuf);

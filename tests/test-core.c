@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -119,6 +121,67 @@ static void sha256_hex(const void *data, size_t len, char hex[65])
 	sha256_init(&ctx);
 	sha256_update(&ctx, data, len);
 	sha256_final_hex(&ctx, hex);
+}
+
+/** The fingerprint core_sha256 must give, computed here from its definition. */
+static void fingerprint_hex(const uint8_t *data, size_t len, char hex[65])
+{
+	struct sha256_ctx ctx;
+	sha256_init(&ctx);
+	uint64_t size = len;
+	sha256_update(&ctx, &size, 8); // little-endian, as the test host is
+	for (uint64_t off = 0; off < len; off += 4096) {
+		size_t n = len - off < 4096 ? len - off : 4096;
+		size_t i = 0;
+		while (i < n && data[off + i] == 0)
+			i++;
+		if (i == n)
+			continue;
+		sha256_update(&ctx, &off, 8);
+		sha256_update(&ctx, data + off, n);
+	}
+	sha256_final_hex(&ctx, hex);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/** Write DATA leaving every all-zero 4 KiB page a hole; true if the file has holes. */
+static bool write_sparse(const char *path, const uint8_t *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	for (size_t off = 0; off < len; off += 4096) {
+		size_t n = len - off < 4096 ? len - off : 4096;
+		if (!all_zero(data + off, n))
+			assert_int_equal(pwrite(fd, data + off, n, (off_t)off), (ssize_t)n);
+	}
+	assert_int_equal(ftruncate(fd, (off_t)len), 0);
+	assert_int_equal(close(fd), 0);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	off_t hole = lseek(fd, 0, SEEK_HOLE);
+	close(fd);
+	return hole >= 0 && (size_t)hole < len;
+}
+
+/** Fingerprint of the core at PATH through core_open, copied to HEX. */
+static void core_fingerprint(const char *path, char hex[65])
+{
+	struct core_file *core = NULL;
+	struct util_error *err = core_open(path, &core);
+	if (err)
+		fail_msg("core_open %s: %s", path, err->message);
+	const char *fp = core_sha256(core);
+	assert_non_null(fp);
+	assert_int_equal(strlen(fp), 64);
+	snprintf(hex, 65, "%s", fp);
+	core_destroy(core);
 }
 
 /* ---- A synthetic executable ---------------------------------------------- */
@@ -467,8 +530,10 @@ static void test_raw(void **state)
 
 	struct buf exe = make_exe(GO_ID_OK, 0x23);
 	struct buf raw = make_core(&o, &exe);
-	char hex[65];
-	sha256_hex(raw.p, raw.len, hex);
+	char hex[65], plain[65];
+	fingerprint_hex(raw.p, raw.len, hex);
+	sha256_hex(raw.p, raw.len, plain);
+	assert_string_not_equal(hex, plain); // a fingerprint, not the file's sha256sum
 	assert_int_equal(core_info(core)->file_size, raw.len);
 	assert_string_equal(core_sha256(core), hex);
 	assert_string_equal(core_sha256(core), hex); // cached
@@ -492,13 +557,137 @@ static void test_zstd(void **state)
 		assert_true(core_info(core)->compressed);
 		assert_int_equal(core_info(core)->file_size, raw.len);
 		char hex[65];
-		sha256_hex(z.p, z.len, hex); // the bytes as given, not decompressed
+		fingerprint_hex(raw.p, raw.len, hex); // of the content, as for the raw core
 		assert_string_equal(core_sha256(core), hex);
 		core_destroy(core);
 		free(z.p);
 	}
 	free(exe.p);
 	free(raw.p);
+}
+
+/** File offset of the PT_LOAD at VADDR in core image IMG. */
+static size_t seg_offset(const struct buf *img, uint64_t vaddr)
+{
+	Elf64_Ehdr eh;
+	memcpy(&eh, img->p, sizeof(eh));
+	for (int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		memcpy(&ph, img->p + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type == PT_LOAD && ph.p_vaddr == vaddr)
+			return ph.p_offset;
+	}
+	fail_msg("no segment at 0x%llx", (unsigned long long)vaddr);
+	return 0;
+}
+
+/** Write IMG as raw dense, raw sparse and zstd (1 and 3 frames); all must give WANT. */
+static void check_all_forms(const char *name, const struct buf *img, const char *want)
+{
+	char path[300], hex[65];
+	snprintf(path, sizeof(path), "%s/%s.dense", tmpdir, name);
+	write_file(path, img->p, img->len);
+	core_fingerprint(path, hex);
+	assert_string_equal(hex, want);
+	unlink(path);
+
+	snprintf(path, sizeof(path), "%s/%s.sparse", tmpdir, name);
+	if (!write_sparse(path, img->p, img->len))
+		print_message("%s: the filesystem made no holes\n", path);
+	core_fingerprint(path, hex);
+	assert_string_equal(hex, want);
+	unlink(path);
+
+	for (int frames = 1; frames <= 3; frames += 2) {
+		struct buf z = zstd_frames(img->p, img->len, frames);
+		snprintf(path, sizeof(path), "%s/%s.%d.zst", tmpdir, name, frames);
+		write_file(path, z.p, z.len);
+		core_fingerprint(path, hex);
+		assert_string_equal(hex, want);
+		unlink(path);
+		free(z.p);
+	}
+}
+
+static void test_fingerprint(void **state)
+{
+	// Both layouts: page-aligned segments, and gcore's unaligned ones whose
+	// data straddles pages. After the core, unreferenced trailing bytes: 3 MiB
+	// of zeros, a page with one byte set, 1.5 MiB of zeros, a short last page.
+	for (int unaligned = 0; unaligned < 2; unaligned++) {
+		struct core_opts o = {.unaligned = unaligned, .sections = unaligned};
+		struct buf exe = make_exe(GO_ID_OK, 0x23);
+		struct buf img = make_core(&o, &exe);
+		buf_align(&img, 4096);
+		buf_to(&img, img.len + (3u << 20));
+		size_t marked = img.len + 100;
+		buf_to(&img, img.len + 4096 + (3u << 19));
+		img.p[marked] = 0x42;
+		buf_to(&img, img.len + 1000);
+		img.p[img.len - 1] = 0x17;
+		assert_int_not_equal(img.len % 4096, 0);
+
+		char want[65], hex[65];
+		fingerprint_hex(img.p, img.len, want);
+		check_all_forms("fp", &img, want);
+
+		// A page of zeros written out, then punched into a hole: no change.
+		size_t zero_off = 0;
+		for (size_t off = 0; off + 4096 <= img.len && !zero_off; off += 4096)
+			if (off && all_zero(img.p + off, 4096))
+				zero_off = off;
+		assert_true(zero_off > 0);
+		const char *path = tmp_path("punched.core");
+		write_file(path, img.p, img.len);
+		int fd = open(path, O_RDWR);
+		assert_true(fd >= 0);
+		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)zero_off,
+			      4096) != 0)
+			print_message("cannot punch a hole: %s\n", strerror(errno));
+		else
+			assert_true(lseek(fd, (off_t)zero_off, SEEK_HOLE) == (off_t)zero_off);
+		close(fd);
+		core_fingerprint(path, hex);
+		assert_string_equal(hex, want);
+
+		// One changed byte in a non-zero page changes it, in every form.
+		uint8_t *at = img.p + seg_offset(&img, 0x10000) + 7;
+		assert_int_not_equal(*at, 0);
+		*at ^= 0x80;
+		char changed[65];
+		fingerprint_hex(img.p, img.len, changed);
+		assert_string_not_equal(changed, want);
+		check_all_forms("fp-byte", &img, changed);
+		*at ^= 0x80;
+		img.p[marked] = 0x43;
+		fingerprint_hex(img.p, img.len, changed);
+		assert_string_not_equal(changed, want);
+		check_all_forms("fp-tail", &img, changed);
+		img.p[marked] = 0x42;
+
+		// A zero page that gets a byte, and the same bytes at another offset.
+		img.p[zero_off + 4095] = 1;
+		fingerprint_hex(img.p, img.len, changed);
+		assert_string_not_equal(changed, want);
+		check_all_forms("fp-zero", &img, changed);
+		img.p[zero_off + 4095] = 0;
+		img.p[marked] = 0;
+		img.p[marked + 4096] = 0x42;
+		fingerprint_hex(img.p, img.len, changed);
+		assert_string_not_equal(changed, want);
+		check_all_forms("fp-moved", &img, changed);
+		img.p[marked + 4096] = 0;
+		img.p[marked] = 0x42;
+
+		// The size counts: one more zero byte at the end is another core.
+		buf_to(&img, img.len + 1);
+		fingerprint_hex(img.p, img.len, changed);
+		assert_string_not_equal(changed, want);
+		check_all_forms("fp-longer", &img, changed);
+
+		free(exe.p);
+		free(img.p);
+	}
 }
 
 static void test_gcore_layout(void **state)
@@ -817,6 +1006,57 @@ static size_t read_manifest(struct corpus_row *rows, size_t max)
 }
 
 /** Decompress corpus file REL into the temp dir as NAME; false if it is missing. */
+static bool unzstd(const char *rel, const char *name, char *out, size_t outsz);
+
+/**
+ * Decompress corpus file REL into the temp dir as NAME, a sparse file: pages
+ * of zeros are left as holes, as a kernel or gcore writes them. False if REL
+ * is missing.
+ */
+static bool unzstd_sparse(const char *rel, const char *name, char *out, size_t outsz)
+{
+	char src[1400];
+	snprintf(src, sizeof(src), "%s/%s", corpus_dir(), rel);
+	FILE *in = fopen(src, "rb");
+	if (!in)
+		return false;
+	snprintf(out, outsz, "%s/%s", tmpdir, name);
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	static uint8_t ibuf[1 << 16], obuf[1 << 20]; // obuf: a whole number of pages
+	uint64_t off = 0;
+	size_t n;
+	ZSTD_outBuffer ob = {obuf, sizeof(obuf), 0};
+	for (bool eof = false; !eof;) {
+		n = fread(ibuf, 1, sizeof(ibuf), in);
+		eof = n == 0;
+		ZSTD_inBuffer ib = {ibuf, n, 0};
+		// Flush full buffers page by page; at the end, whatever is left.
+		while (ib.pos < ib.size || (eof && ob.pos)) {
+			if (!eof) {
+				size_t r = ZSTD_decompressStream(ds, &ob, &ib);
+				assert_false(ZSTD_isError(r));
+				if (ob.pos < ob.size)
+					continue;
+			}
+			for (size_t p = 0; p < ob.pos; p += 4096) {
+				size_t k = ob.pos - p < 4096 ? ob.pos - p : 4096;
+				if (!all_zero(obuf + p, k))
+					assert_int_equal(pwrite(fd, obuf + p, k, (off_t)(off + p)),
+							 (ssize_t)k);
+			}
+			off += ob.pos;
+			ob.pos = 0;
+		}
+	}
+	assert_int_equal(ftruncate(fd, (off_t)off), 0);
+	ZSTD_freeDStream(ds);
+	fclose(in);
+	assert_int_equal(close(fd), 0);
+	return true;
+}
+
 static bool unzstd(const char *rel, const char *name, char *out, size_t outsz)
 {
 	char src[1400];
@@ -874,6 +1114,33 @@ static void pick_other_exe(const struct corpus_row *row, const struct corpus_row
 	closedir(d);
 }
 
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/** The compressed core and its decompressed raw (sparse) file have one fingerprint. */
+static void check_real_fingerprint(const struct corpus_row *row, struct core_file *zcore)
+{
+	char raw_path[1100], name[200];
+	snprintf(name, sizeof(name), "%s.core", row->name);
+	assert_true(unzstd_sparse(row->core, name, raw_path, sizeof(raw_path)));
+	double t0 = now();
+	struct core_file *raw = open_ok(raw_path);
+	const char *fp = core_sha256(raw);
+	double t = now() - t0;
+	assert_non_null(fp);
+	assert_false(core_info(raw)->compressed);
+	assert_int_equal(core_info(raw)->file_size, core_info(zcore)->file_size);
+	assert_string_equal(fp, core_sha256(zcore));
+	print_message("%s: fingerprint %s (raw %" PRIu64 " bytes: open+fingerprint %.3f s)\n",
+		      row->name, fp, core_info(raw)->file_size, t);
+	core_destroy(raw);
+	unlink(raw_path);
+}
+
 static void check_real_core(const struct corpus_row *row, const struct corpus_row *rows,
 			    size_t nrows)
 {
@@ -886,6 +1153,7 @@ static void check_real_core(const struct corpus_row *row, const struct corpus_ro
 	struct core_file *core = open_ok(path);
 	const struct core_info *info = core_info(core);
 	assert_true(info->compressed);
+	check_real_fingerprint(row, core);
 	assert_int_equal(info->kind,
 			 strcmp(row->kind, "gcore") == 0 ? CORE_KIND_GCORE : CORE_KIND_KERNEL);
 	assert_true(core_num_threads(core) > 0);
@@ -988,6 +1256,7 @@ int main(void)
 		cmocka_unit_test(test_sha256_vectors),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_zstd),
+		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_gcore_layout),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_attach_exe),
