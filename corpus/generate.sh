@@ -162,6 +162,8 @@ run() {
 		gcore -o "$scratch/core" "$pid" >"$scratch/gcore.log" 2>&1 ||
 			{ cat "$scratch/gcore.log" >&2; die "$name: gcore failed"; }
 		mv "$scratch/core.$pid" "$scratch/core"
+		# gcore writes the zeros; punch holes to spare the scratch disk.
+		fallocate --dig-holes "$scratch/core" 2>/dev/null || true
 		kill -KILL "$pid"
 		wait "$pid" 2>/dev/null || true
 		cp "$scratch/dump.txt" "$CORPUS/expect/$name.traceback"
