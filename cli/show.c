@@ -302,7 +302,7 @@ int cli_goroutines(int argc, char **argv)
 		}
 		printf("%8lld  %-22.22s %5s %8s  %-6s %s", sqlite3_column_int64(gs, 0),
 		       reason ? reason : col(gs, 1), minutes, thread, flags, where);
-		if (col(gs, 5))
+		if (col(gs, 5) && sqlite3_column_int64(gs, 0) != 1) // Go names no creator for goroutine 1
 			printf("  <- %s", col(gs, 5));
 		if (col(gs, 13))
 			printf("  %s", col(gs, 13));

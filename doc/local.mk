@@ -1,1 +1,1 @@
-# documentation
+dist_man_MANS += doc/gocoroner.1

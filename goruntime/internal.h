@@ -56,7 +56,6 @@ struct gr_pcinfo {
 	const struct dw_func *fn;
 	int32_t spdelta;
 	bool has_spdelta;
-	bool wrapper;              /* fn is a compiler-generated wrapper */
 	uint8_t nlocs;
 	struct dw_location *locs;  /* logical frames, innermost first */
 };

@@ -49,7 +49,6 @@ struct util_error *gr_pcinfo_get(struct gr_reader *r, uint64_t pc, bool backup,
 	memset(info, 0, sizeof(*info));
 	info->fn = dw_func_at(r->bin, pc);
 	if (info->fn) {
-		info->wrapper = dw_func_is_wrapper(r->bin, info->fn);
 		struct util_error *err = dw_func_spdelta(r->bin, info->fn, pc, &info->spdelta);
 		if (err)
 			util_error_destroy(err);
@@ -170,7 +169,7 @@ struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 				.line = info->locs[i].line,
 				.inlined = info->locs[i].inlined,
 				.pc_offset = (uint32_t)(pc - info->fn->entry),
-				.wrapper = !info->locs[i].inlined && info->wrapper,
+				.wrapper = info->locs[i].wrapper,
 			};
 			if (!frame_push(&buf, &f)) {
 				err = &util_enomem;
