@@ -127,6 +127,15 @@ struct util_error *core_read(struct core_file *core, uint64_t addr, void *buf, s
 struct util_error *core_read_u64(struct core_file *core, uint64_t addr, uint64_t *ret);
 struct util_error *core_read_u32(struct core_file *core, uint64_t addr, uint32_t *ret);
 struct util_error *core_read_u8(struct core_file *core, uint64_t addr, uint8_t *ret);
+/**
+ * Drop the pages of a raw (mapped) core from this process's resident memory;
+ * they are read again from the file when needed. Call it between the stages
+ * of a long walk (e.g. every few thousand goroutines) so memory stays flat
+ * however large the core. Pointers into the core are not handed out, so
+ * nothing is invalidated. No effect on compressed cores.
+ */
+void core_release_pages(struct core_file *core);
+
 /** True if every byte of [addr, addr+len) is readable. */
 bool core_readable(struct core_file *core, uint64_t addr, size_t len);
 

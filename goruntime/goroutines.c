@@ -308,7 +308,7 @@ static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr,
 	if (g->gopc) {
 		const struct gr_pcinfo *info;
 		// gopc is a return address: Go prints the line of the CALL.
-		err = gr_pcinfo_get(r, g->gopc, true, &info);
+		err = gr_pcinfo_get(r, g->gopc, false, &info);
 		if (err)
 			return err;
 		if (info->fn) {
@@ -492,6 +492,7 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	};
 	util_u64map_init(&r.pc_cache);
 	util_u64map_init(&r.m_by_addr);
+	util_u64map_init(&r.stacks);
 	unsigned char *gbuf = NULL;
 	uint64_t *gptrs = NULL;
 	struct util_error *err = gr_layout_probe(bin, &r.layout);
@@ -572,6 +573,8 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 			}
 			s->ngoroutines++;
 		}
+		// The stacks just read are not needed again: keep memory flat.
+		core_release_pages(core);
 		if (opts->progress)
 			opts->progress(base + chunk, n, opts->progress_arg);
 	}
@@ -581,8 +584,10 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	free(gptrs);
 	free(r.pcinfos);
 	free(r.ms);
+	free(r.stack_list);
 	util_u64map_deinit(&r.pc_cache);
 	util_u64map_deinit(&r.m_by_addr);
+	util_u64map_deinit(&r.stacks);
 	*ret = s;
 	return NULL;
 
@@ -591,8 +596,10 @@ fail:
 	free(gptrs);
 	free(r.pcinfos);
 	free(r.ms);
+	free(r.stack_list);
 	util_u64map_deinit(&r.pc_cache);
 	util_u64map_deinit(&r.m_by_addr);
+	util_u64map_deinit(&r.stacks);
 	gr_snapshot_destroy(s);
 	return err;
 }

@@ -11,10 +11,13 @@
 #include "dwarf/dwarf.h"
 #include "util/util.h"
 
-/** One logical frame of a goroutine's stack (inlined calls are frames too). */
+/**
+ * One logical frame of a goroutine's stack (inlined calls are frames too).
+ * Goroutines with identical stacks share one frame array; what differs
+ * between them (the stack pointers) is in gr_goroutine.frame_sp.
+ */
 struct gr_frame {
 	uint64_t pc;            /**< PC in this frame (return address for callers) */
-	uint64_t sp;            /**< SP of the physical frame */
 	const char *func;       /**< "main.(*conn).Read", as Go's traceback prints it */
 	const char *file;
 	int line;
@@ -44,8 +47,10 @@ struct gr_goroutine {
 	uint32_t thread_id;     /**< OS thread (LWP) running it or in a syscall, 0 if none */
 	bool locked;            /**< locked to its thread (g.lockedm != 0) */
 	const char *labels;     /**< pprof labels as a JSON object text, NULL if none */
-	struct gr_frame *frames;/**< innermost first */
+	const struct gr_frame *frames; /**< innermost first; shared by identical stacks */
+	const uint64_t *frame_sp;      /**< SP of each frame's physical frame (parallel to frames) */
 	size_t nframes;
+	uint32_t stack_index;   /**< frames are the snapshot's stack number stack_index (0-based) */
 	const char *stack_error;/**< why unwinding stopped early, NULL if it reached the top */
 };
 
@@ -67,6 +72,7 @@ struct gr_snapshot {
 	const char *now_source;       /**< how now_ns was estimated */
 	struct gr_goroutine *goroutines;
 	size_t ngoroutines;
+	size_t nstacks;               /**< distinct frame arrays among the goroutines */
 	struct gr_diag *diags;
 	size_t ndiags, diags_cap;
 };

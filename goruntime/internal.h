@@ -66,7 +66,10 @@ struct gr_reader {
 	struct dw_binary *bin;
 	struct gr_layout layout;
 	struct gr_snapshot *snap;
-	struct util_u64map pc_cache;   /* (pc<<1 | backed-up) → index into pcinfos */
+	struct util_u64map pc_cache;   /* (pc<<1 | trap) → index into pcinfos */
+	struct util_u64map stacks;     /* hash of a frame sequence → index into stack_list */
+	struct gr_stack_ref *stack_list;
+	size_t nstack_list, stack_list_cap;
 	struct gr_pcinfo *pcinfos;
 	size_t npcinfos, pcinfos_cap;
 	struct util_u64map m_by_addr;  /* m address → index into ms */
@@ -75,6 +78,13 @@ struct gr_reader {
 	const struct dw_func *fn_sigtramp, *fn_sigpanic, *fn_async_preempt, *fn_debug_call;
 	const struct dw_func *fn_systemstack_switch;
 	size_t max_frames;
+};
+
+/** A distinct frame sequence already stored in the snapshot's arena. */
+struct gr_stack_ref {
+	const struct gr_frame *frames;
+	size_t nframes;
+	uint64_t next;  /* index+1 of the next stack with the same hash, 0 at the end */
 };
 
 /** An M (OS thread) of the process and the core thread it maps to. */
@@ -93,8 +103,12 @@ void gr_diag(struct gr_snapshot *s, const char *severity, const char *what, cons
 /** Intern a string in the snapshot. */
 const char *gr_intern(struct gr_snapshot *s, const char *str);
 
-/** Information for one PC, cached; BACKUP selects the pc-1 lookup of a return address. */
-struct util_error *gr_pcinfo_get(struct gr_reader *r, uint64_t pc, bool backup,
+/**
+ * Information for one PC, cached. TRAP says PC is a trapping instruction (or
+ * the entry of a function not yet running), looked up as is; otherwise it is a
+ * return address and its line is that of the CALL, one byte back.
+ */
+struct util_error *gr_pcinfo_get(struct gr_reader *r, uint64_t pc, bool trap,
 				 const struct gr_pcinfo **ret);
 
 /** Where to start unwinding a goroutine. */

@@ -29,10 +29,10 @@ static const char *print_name(struct gr_snapshot *s, const char *name)
 	return r ? r : name;
 }
 
-struct util_error *gr_pcinfo_get(struct gr_reader *r, uint64_t pc, bool backup,
+struct util_error *gr_pcinfo_get(struct gr_reader *r, uint64_t pc, bool trap,
 				 const struct gr_pcinfo **ret)
 {
-	uint64_t key = (pc << 1) | (backup ? 1 : 0), idx;
+	uint64_t key = (pc << 1) | (trap ? 1 : 0), idx;
 	if (util_u64map_get(&r->pc_cache, key, &idx)) {
 		*ret = &r->pcinfos[idx];
 		return NULL;
@@ -56,7 +56,7 @@ struct util_error *gr_pcinfo_get(struct gr_reader *r, uint64_t pc, bool backup,
 			info->has_spdelta = true;
 		// A return address is looked up one byte back, inside the CALL
 		// (runtime unwinder.symPC); a trapping PC or an entry PC as is.
-		uint64_t sympc = backup && pc > info->fn->entry ? pc - 1 : pc;
+		uint64_t sympc = !trap && pc > info->fn->entry ? pc - 1 : pc;
 		struct dw_location locs[MAX_INLINE_DEPTH];
 		size_t n = 0;
 		err = dw_pc_expand(r->bin, info->fn, sympc, locs, MAX_INLINE_DEPTH, &n);
@@ -94,21 +94,88 @@ static bool is_injected_call(const struct gr_reader *r, const struct dw_func *f)
 /* Scratch buffer of frames for one goroutine, copied into the arena at the end. */
 struct frame_buf {
 	struct gr_frame *v;
+	uint64_t *sp;
 	size_t n, cap;
 };
 
-static bool frame_push(struct frame_buf *b, const struct gr_frame *f)
+static bool frame_push(struct frame_buf *b, const struct gr_frame *f, uint64_t sp)
 {
 	if (b->n == b->cap) {
 		size_t ncap = b->cap ? b->cap * 2 : 64;
 		struct gr_frame *nv = realloc(b->v, ncap * sizeof(*nv));
-		if (!nv)
+		if (nv)
+			b->v = nv;
+		uint64_t *nsp = realloc(b->sp, ncap * sizeof(*nsp));
+		if (nsp)
+			b->sp = nsp;
+		if (!nv || !nsp)
 			return false;
-		b->v = nv;
 		b->cap = ncap;
 	}
+	b->sp[b->n] = sp;
 	b->v[b->n++] = *f;
 	return true;
+}
+
+static uint64_t frames_hash(const struct gr_frame *f, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+	for (size_t i = 0; i < n; i++) {
+		// pc and the position in the inline expansion determine the rest.
+		h ^= f[i].pc + (f[i].inlined ? 0x51ed27 : 0) + i;
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+static bool frames_equal(const struct gr_frame *a, const struct gr_frame *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].pc != b[i].pc || a[i].func != b[i].func || a[i].line != b[i].line ||
+		    a[i].inlined != b[i].inlined)
+			return false;
+	return true;
+}
+
+/* The snapshot's copy of this frame sequence, shared when it was seen before. */
+static struct util_error *intern_frames(struct gr_reader *r, const struct frame_buf *buf,
+					const struct gr_frame **ret, uint32_t *index_ret)
+{
+	uint64_t h = frames_hash(buf->v, buf->n), head = 0;
+	if (h == ~(uint64_t)0)
+		h = 0;
+	if (util_u64map_get(&r->stacks, h, &head)) {
+		for (uint64_t i = head; i; i = r->stack_list[i - 1].next) {
+			const struct gr_stack_ref *s = &r->stack_list[i - 1];
+			if (s->nframes == buf->n && frames_equal(s->frames, buf->v, buf->n)) {
+				*ret = s->frames;
+				*index_ret = (uint32_t)(i - 1);
+				return NULL;
+			}
+		}
+	}
+	if (r->nstack_list == r->stack_list_cap) {
+		size_t ncap = r->stack_list_cap ? r->stack_list_cap * 2 : 256;
+		struct gr_stack_ref *n = realloc(r->stack_list, ncap * sizeof(*n));
+		if (!n)
+			return &util_enomem;
+		r->stack_list = n;
+		r->stack_list_cap = ncap;
+	}
+	struct gr_frame *copy = util_arena_alloc(&r->snap->arena, buf->n * sizeof(*copy));
+	if (!copy)
+		return &util_enomem;
+	memcpy(copy, buf->v, buf->n * sizeof(*copy));
+	r->stack_list[r->nstack_list] = (struct gr_stack_ref){copy, buf->n, head};
+	struct util_error *err = util_u64map_put(&r->stacks, h, r->nstack_list + 1);
+	if (err)
+		return err;
+	*ret = copy;
+	*index_ret = (uint32_t)r->nstack_list;
+	r->nstack_list++;
+	r->snap->nstacks = r->nstack_list;
+	return NULL;
 }
 
 struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
@@ -148,9 +215,7 @@ struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 			break;
 		}
 		const struct gr_pcinfo *info;
-		const struct dw_func *fn = dw_func_at(r->bin, pc);
-		bool backup = !trap && fn && pc > fn->entry;
-		err = gr_pcinfo_get(r, pc, backup, &info);
+		err = gr_pcinfo_get(r, pc, trap, &info);
 		if (err)
 			goto out;
 		if (!info->fn) {
@@ -163,7 +228,6 @@ struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 		for (size_t i = 0; i < info->nlocs; i++) {
 			struct gr_frame f = {
 				.pc = pc,
-				.sp = sp,
 				.func = info->locs[i].func,
 				.file = info->locs[i].file,
 				.line = info->locs[i].line,
@@ -171,7 +235,7 @@ struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 				.pc_offset = (uint32_t)(pc - info->fn->entry),
 				.wrapper = info->locs[i].wrapper,
 			};
-			if (!frame_push(&buf, &f)) {
+			if (!frame_push(&buf, &f, sp)) {
 				err = &util_enomem;
 				goto out;
 			}
@@ -210,16 +274,22 @@ struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 
 out:
 	if (!err && buf.n) {
-		g->frames = util_arena_alloc(&s->arena, buf.n * sizeof(*g->frames));
-		if (!g->frames)
+		err = intern_frames(r, &buf, &g->frames, &g->stack_index);
+		uint64_t *sps = err ? NULL : util_arena_alloc(&s->arena, buf.n * sizeof(*sps));
+		if (!err && !sps)
 			err = &util_enomem;
-		else {
-			memcpy(g->frames, buf.v, buf.n * sizeof(*g->frames));
+		if (!err) {
+			memcpy(sps, buf.sp, buf.n * sizeof(*sps));
+			g->frame_sp = sps;
 			g->nframes = buf.n;
 		}
+	} else if (!err) {
+		// An empty stack is a stack too: the store gives every goroutine one.
+		err = intern_frames(r, &buf, &g->frames, &g->stack_index);
 	}
 	g->stack_error = stop;
 	free(buf.v);
+	free(buf.sp);
 	return err;
 }
 
@@ -243,7 +313,7 @@ struct util_error *gr_signal_context(struct gr_reader *r, const struct core_thre
 		if (!fn)
 			return NULL;
 		const struct gr_pcinfo *info;
-		struct util_error *err = gr_pcinfo_get(r, pc, !trap && pc > fn->entry, &info);
+		struct util_error *err = gr_pcinfo_get(r, pc, trap, &info);
 		if (err)
 			return err;
 		if (!info->has_spdelta)

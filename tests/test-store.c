@@ -107,7 +107,7 @@ static void raw_exec(const char *path, const char *sql)
 #define MAIN_GO "/home/u/app/main.go"
 
 #define FRAME(PC, SP, FUNC, FILE, LINE, INLINED, OFF) \
-	{ .pc = PC, .sp = SP, .func = FUNC, .file = FILE, .line = LINE, .inlined = INLINED, \
+	{ .pc = PC, .func = FUNC, .file = FILE, .line = LINE, .inlined = INLINED, \
 	  .pc_offset = OFF }
 
 /* Parked in a channel receive: goroutines 1 and 2 share it. */
@@ -163,7 +163,6 @@ static void make_snapshot(struct gr_snapshot *s)
 	memcpy(chan_frames_copy, chan_frames, sizeof(chan_frames));
 	memcpy(chan_frames_other, chan_frames, sizeof(chan_frames));
 	for (int i = 0; i < 5; i++) {
-		chan_frames_copy[i].sp += 0x100000;
 		strcpy(copied_names[i][0], chan_frames[i].func);
 		strcpy(copied_names[i][1], chan_frames[i].file);
 		chan_frames_copy[i].func = copied_names[i][0];
