@@ -45,3 +45,11 @@ endif
 TESTS += tests/test-cli.sh
 EXTRA_DIST += tests/test-cli.sh
 AM_TESTS_ENVIRONMENT = TOP_SRCDIR='$(abs_top_srcdir)' GOCORONER='$(abs_top_builddir)/gocoroner'; export TOP_SRCDIR GOCORONER;
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-goruntime
+tests_test_goruntime_SOURCES = tests/test-goruntime.c tests/gotrace.c tests/gotrace.h
+tests_test_goruntime_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_goruntime_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-goruntime
+endif

@@ -1,0 +1,467 @@
+// test-goruntime.c: unit tests for goruntime/ — layouts against the reference
+// tables, each corpus scenario goroutine against what the program itself
+// printed, and corrupted cores that must give errors or diagnostics, not crashes.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <fcntl.h>
+#include <gelf.h>
+
+#include "core/core.h"
+#include "dwarf/dwarf.h"
+#include "goruntime/goruntime.h"
+#include "goruntime/internal.h"
+#include "tests/gotrace.h"
+
+#ifndef TOP_SRCDIR
+#define TOP_SRCDIR "."
+#endif
+
+static struct gt_manifest manifest;
+static char tmpdir[] = "/tmp/gocoroner-gr-XXXXXX";
+
+static char *path_in(const char *dir, const char *rel)
+{
+	char *p;
+	if (asprintf(&p, "%s/%s", dir, rel) < 0)
+		abort();
+	return p;
+}
+
+static const struct gt_manifest_row *row_named(const char *name)
+{
+	for (size_t i = 0; i < manifest.nrows; i++)
+		if (strcmp(gt_col(&manifest, &manifest.rows[i], "name"), name) == 0)
+			return &manifest.rows[i];
+	return NULL;
+}
+
+/* Decompress a corpus file into the temp dir; caller frees the path. */
+static char *unpack(const struct gt_manifest_row *row, const char *col, const char *suffix)
+{
+	char *src = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, col));
+	char *dst;
+	if (asprintf(&dst, "%s/%s%s", tmpdir, gt_col(&manifest, row, "name"), suffix) < 0)
+		abort();
+	assert_true(gt_unzstd(src, dst));
+	free(src);
+	return dst;
+}
+
+#define SKIP_WITHOUT_CORPUS()                                                  \
+	do {                                                                   \
+		if (!manifest.nrows) {                                         \
+			printf("corpus not found: skipped\n");                 \
+			skip();                                                \
+		}                                                              \
+	} while (0)
+
+/* ---- Layouts: probed offsets equal the reference tables ----------------- */
+
+static void test_layouts(void **state)
+{
+	SKIP_WITHOUT_CORPUS();
+	// Independent values from go-runtime-layouts.md §2 (taken from DWARF by
+	// a separate dumper) and §3.2 (waitReasonStrings lengths).
+	static const struct {
+		const char *version;
+		uint64_t goid, waitreason, gopc, sched_bp, wrs_count;
+		bool parent_goid;
+	} want[] = {
+		{"go1.19", 152, 176, 296, 56 + 48, 27, false},
+		{"go1.21", 152, 176, 280, 56 + 48, 32, true},
+		{"go1.22", 152, 176, 280, 56 + 48, 37, true},
+		{"go1.23", 160, 184, 288, 56 + 48, 38, true},
+		{"go1.24", 160, 184, 288, 56 + 48, 44, true},
+		{"go1.26", 152, 176, 288, 56 + 40, 47, true},
+		{"go1.27", 152, 176, 288, 56 + 40, 47, true},
+	};
+	size_t checked = 0;
+	for (size_t i = 0; i < manifest.nrows; i++) {
+		const struct gt_manifest_row *row = &manifest.rows[i];
+		if (strcmp(gt_col(&manifest, row, "core_kind"), "gcore") != 0)
+			continue; // one per executable
+		const char *v = gt_col(&manifest, row, "go_version");
+		char *exe = unpack(row, "exe", ".exe");
+		struct dw_binary *bin;
+		assert_null(dw_binary_open(exe, &bin));
+		struct gr_layout l;
+		assert_null(gr_layout_probe(bin, &l));
+		for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+			size_t n = strlen(want[k].version);
+			if (strncmp(v, want[k].version, n) != 0 || v[n] != '.')
+				continue;
+			assert_int_equal(l.g_goid, want[k].goid);
+			assert_int_equal(l.g_waitreason, want[k].waitreason);
+			assert_int_equal(l.g_gopc, want[k].gopc);
+			assert_int_equal(l.g_sched_bp, want[k].sched_bp);
+			assert_int_equal(l.wrs_count, want[k].wrs_count);
+			assert_int_equal(l.g_parent_goid != GR_ABSENT, want[k].parent_goid);
+			assert_string_equal(l.status_names[4], "waiting");
+			assert_string_equal(l.status_names[1], "runnable");
+			checked++;
+		}
+		const char *version;
+		assert_null(gr_go_version(bin, &version));
+		assert_string_equal(version, v);
+		free((char *)version);
+		dw_binary_destroy(bin);
+		unlink(exe);
+		free(exe);
+	}
+	assert_int_equal(checked, 14); // 7 releases x debug/opt
+}
+
+/* ---- Scenarios: the program's own word ---------------------------------- */
+
+struct scenario {
+	const char *name;
+	const char *states[3]; /* accepted states (release differences noted) */
+	const char *in_stack;  /* a function the stack must contain */
+};
+
+static const struct scenario scenarios[] = {
+	{"main", {"chan receive"}, "main.main"},
+	{"deep", {"chan receive"}, "main.handler"},
+	{"select", {"select"}, "main.selectWaiter"},
+	{"iowait", {"IO wait"}, "internal/poll.runtime_pollWait"},
+	{"sleep", {"sleep"}, "time.Sleep"},
+	// Go 1.19 has no sync.* wait reasons: the runtime said "semacquire".
+	{"mutex", {"sync.Mutex.Lock", "semacquire"}, "main.mutexWaiter"},
+	{"cond", {"sync.Cond.Wait"}, "main.condWaiter"},
+	// sync.WaitGroup.Wait is new in Go 1.24.
+	{"waitgroup", {"sync.WaitGroup.Wait", "semacquire"}, "sync.(*WaitGroup).Wait"},
+	{"chansend-1", {"chan send"}, "main.chanSender"},
+	{"chansend-2", {"chan send"}, "main.chanSender"},
+	{"spin", {"running", "runnable"}, "main.spinner"},
+	{"labels-1", {"chan receive"}, "main.labeledWait"},
+	{"labels-2", {"chan receive"}, "main.labeledWait"},
+	{"defers", {"chan receive"}, "main.deferInner"},
+	{"panicking", {"chan receive"}, "runtime.gopanic"},
+	{"locked", {"chan receive"}, "main.lockedWaiter"},
+	{"rawsyscall", {"syscall"}, "main.rawSyscallReader"},
+};
+
+static const struct gr_goroutine *find_g(const struct gr_snapshot *s, uint64_t goid)
+{
+	for (size_t i = 0; i < s->ngoroutines; i++)
+		if (s->goroutines[i].goid == goid)
+			return &s->goroutines[i];
+	return NULL;
+}
+
+static bool stack_has(const struct gr_goroutine *g, const char *func)
+{
+	for (size_t i = 0; i < g->nframes; i++)
+		if (strcmp(g->frames[i].func, func) == 0)
+			return true;
+	return false;
+}
+
+static void check_scenarios(const struct gt_manifest_row *row)
+{
+	const char *name = gt_col(&manifest, row, "name");
+	char *exe = unpack(row, "exe", ".exe");
+	char *core_path = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "core"));
+	char *out_path = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
+	struct core_file *core;
+	struct dw_binary *bin;
+	struct gr_snapshot *snap;
+	assert_null(core_open(core_path, &core));
+	assert_null(dw_binary_open(exe, &bin));
+	assert_null(core_attach_exe(core, exe, false));
+	assert_null(gr_snapshot_create(core, bin, NULL, &snap));
+
+	FILE *f = fopen(out_path, "r");
+	assert_non_null(f);
+	char line[256], sname[64];
+	unsigned long long goid, tid_locked = 0;
+	size_t seen = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "tid locked %llu", &tid_locked) == 1)
+			continue;
+		if (sscanf(line, "scenario %63s goid=%llu", sname, &goid) != 2)
+			continue;
+		const struct scenario *sc = NULL;
+		for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+			if (strcmp(scenarios[i].name, sname) == 0)
+				sc = &scenarios[i];
+		if (!sc)
+			fail_msg("%s: unknown scenario %s in the program's output", name, sname);
+		const struct gr_goroutine *g = find_g(snap, goid);
+		if (!g)
+			fail_msg("%s: scenario %s goroutine %llu not found", name, sname, goid);
+		const char *st = g->wait_reason ? g->wait_reason : g->status_name;
+		bool ok = false;
+		for (int k = 0; k < 3 && sc->states[k]; k++)
+			ok |= strcmp(st, sc->states[k]) == 0;
+		if (!ok)
+			fail_msg("%s: scenario %s is '%s', expected '%s'", name, sname, st, sc->states[0]);
+		if (!stack_has(g, sc->in_stack))
+			fail_msg("%s: scenario %s: no %s in its stack", name, sname, sc->in_stack);
+		assert_false(g->is_system);
+		if (strcmp(sname, "deep") == 0) {
+			// The 11-layer chain, innermost layer first, all of it.
+			static const char *layers[] = {"main.epoll", "main.syscall", "main.crypto",
+						       "main.tls", "main.conn", "main.pool",
+						       "main.driver", "main.db", "main.repo",
+						       "main.service", "main.handler"};
+			for (size_t k = 0; k < 11; k++)
+				if (!stack_has(g, layers[k]))
+					fail_msg("%s: deep chain lacks %s", name, layers[k]);
+		}
+		if (strncmp(sname, "labels-", 7) == 0) {
+			const char *want = strcmp(sname, "labels-1") == 0 ? "\"request_id\":\"r-42\""
+									 : "\"request_id\":\"r-43\"";
+			if (!g->labels || !strstr(g->labels, want) ||
+			    !strstr(g->labels, "\"handler\":\"checkout\""))
+				fail_msg("%s: %s labels %s", name, sname, g->labels ? g->labels : "(none)");
+		}
+		if (strcmp(sname, "locked") == 0)
+			assert_true(g->locked);
+		if (strcmp(sname, "rawsyscall") == 0) {
+			// The thread in the syscall is one of the core's threads.
+			bool found = false;
+			for (size_t k = 0; k < core_num_threads(core); k++)
+				found |= core_thread(core, k)->tid == g->thread_id;
+			if (!found)
+				fail_msg("%s: syscall goroutine on thread %u, not in the core", name,
+					 g->thread_id);
+		}
+		if (g->has_creator && strcmp(sname, "main") != 0)
+			assert_int_equal(g->creator_goid, 1); // main started every scenario
+		seen++;
+	}
+	fclose(f);
+	assert_int_equal(seen, sizeof(scenarios) / sizeof(scenarios[0]));
+	assert_true(snap->now_ns > 0);
+	assert_non_null(snap->now_source);
+	gr_snapshot_destroy(snap);
+	dw_binary_destroy(bin);
+	core_destroy(core);
+	unlink(exe);
+	free(exe);
+	free(core_path);
+	free(out_path);
+}
+
+static void test_scenarios(void **state)
+{
+	SKIP_WITHOUT_CORPUS();
+	for (size_t i = 0; i < manifest.nrows; i++)
+		check_scenarios(&manifest.rows[i]);
+}
+
+/* ---- Corrupted cores ---------------------------------------------------- */
+
+/* Overwrite LEN bytes at virtual address ADDR of a raw core file. */
+static void patch(const char *core_path, uint64_t addr, const void *bytes, size_t len)
+{
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	int fd = open(core_path, O_RDWR);
+	assert_true(fd >= 0);
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(e);
+	size_t n;
+	assert_int_equal(elf_getphdrnum(e, &n), 0);
+	bool done = false;
+	for (size_t i = 0; i < n && !done; i++) {
+		GElf_Phdr ph;
+		assert_non_null(gelf_getphdr(e, (int)i, &ph));
+		if (ph.p_type == PT_LOAD && addr >= ph.p_vaddr && addr + len <= ph.p_vaddr + ph.p_filesz) {
+			assert_int_equal(pwrite(fd, bytes, len, (off_t)(ph.p_offset + addr - ph.p_vaddr)),
+					 (ssize_t)len);
+			done = true;
+		}
+	}
+	elf_end(e);
+	close(fd);
+	assert_true(done);
+}
+
+struct corrupt_env {
+	char *exe, *core;
+	struct dw_binary *bin;
+	struct gr_layout l;
+	uint64_t allgs[3];
+};
+
+static void corrupt_setup(struct corrupt_env *env)
+{
+	const struct gt_manifest_row *row = row_named("hang-go1.24-opt-kernel");
+	assert_non_null(row);
+	env->exe = unpack(row, "exe", ".exe");
+	env->core = unpack(row, "core", ".core");
+	assert_null(dw_binary_open(env->exe, &env->bin));
+	assert_null(gr_layout_probe(env->bin, &env->l));
+	struct core_file *core;
+	assert_null(core_open(env->core, &core));
+	assert_null(core_attach_exe(core, env->exe, false));
+	assert_null(core_read(core, env->l.allgs_addr, env->allgs, sizeof(env->allgs)));
+	core_destroy(core);
+}
+
+static void corrupt_teardown(struct corrupt_env *env)
+{
+	dw_binary_destroy(env->bin);
+	unlink(env->exe);
+	unlink(env->core);
+	free(env->exe);
+	free(env->core);
+}
+
+/* Read the (patched) core; returns the error, the snapshot through *SNAP. */
+static struct util_error *read_patched(struct corrupt_env *env, struct gr_snapshot **snap)
+{
+	struct core_file *core;
+	struct util_error *err = core_open(env->core, &core);
+	if (!err)
+		err = core_attach_exe(core, env->exe, false);
+	if (!err)
+		err = gr_snapshot_create(core, env->bin, NULL, snap);
+	core_destroy(core);
+	return err;
+}
+
+static void test_corrupt_allgs(void **state)
+{
+	SKIP_WITHOUT_CORPUS();
+	struct corrupt_env env;
+	corrupt_setup(&env);
+	struct gr_snapshot *snap = NULL;
+
+	// A length beyond the capacity: refused as corrupt, not walked.
+	uint64_t bad[3] = {env.allgs[0], 1ULL << 40, 16};
+	patch(env.core, env.l.allgs_addr, bad, sizeof(bad));
+	struct util_error *err = read_patched(&env, &snap);
+	assert_true(util_error_is(err, UTIL_ERROR_BAD_DATA));
+	util_error_destroy(err);
+
+	// The array pointing at memory the core does not hold: a fault naming it.
+	uint64_t wild[3] = {0x7ff0deadbeef000, env.allgs[1], env.allgs[2]};
+	patch(env.core, env.l.allgs_addr, wild, sizeof(wild));
+	err = read_patched(&env, &snap);
+	assert_true(util_error_is(err, UTIL_ERROR_FAULT));
+	assert_non_null(strstr(err->message, "allgs"));
+	util_error_destroy(err);
+
+	// One g pointer garbage, another g with a wild stack pointer: the rest
+	// is read, the problems become diagnostics.
+	patch(env.core, env.l.allgs_addr, env.allgs, sizeof(env.allgs));
+	uint64_t junk = 0x10;
+	patch(env.core, env.allgs[0] + 8 * 3, &junk, 8);
+	uint64_t g5;
+	struct core_file *core;
+	assert_null(core_open(env.core, &core));
+	assert_null(core_read_u64(core, env.allgs[0] + 8 * 5, &g5));
+	core_destroy(core);
+	uint64_t sp = 0x7ff0deadbe00;
+	patch(env.core, g5 + env.l.g_sched_sp, &sp, 8);
+	err = read_patched(&env, &snap);
+	assert_null(err);
+	assert_true(snap->ngoroutines > 10);
+	bool saw_g = false, saw_unwind = false;
+	for (size_t i = 0; i < snap->ndiags; i++) {
+		saw_g |= strcmp(snap->diags[i].what, "goroutine") == 0;
+		saw_unwind |= strcmp(snap->diags[i].what, "unwind") == 0;
+	}
+	assert_true(saw_g);
+	assert_true(saw_unwind);
+	gr_snapshot_destroy(snap);
+	corrupt_teardown(&env);
+}
+
+static void test_corrupt_allm_cycle(void **state)
+{
+	SKIP_WITHOUT_CORPUS();
+	struct corrupt_env env;
+	corrupt_setup(&env);
+	// Make the first M's alllink point to itself: the walk must stop.
+	struct core_file *core;
+	uint64_t m0;
+	assert_null(core_open(env.core, &core));
+	assert_null(core_attach_exe(core, env.exe, false));
+	assert_null(core_read_u64(core, env.l.allm_addr, &m0));
+	core_destroy(core);
+	patch(env.core, m0 + env.l.m_alllink, &m0, 8);
+	struct gr_snapshot *snap = NULL;
+	assert_null(read_patched(&env, &snap));
+	bool saw = false;
+	for (size_t i = 0; i < snap->ndiags; i++)
+		saw |= strcmp(snap->diags[i].what, "allm") == 0 && strstr(snap->diags[i].detail, "loops");
+	assert_true(saw);
+	gr_snapshot_destroy(snap);
+	corrupt_teardown(&env);
+}
+
+static void test_stack_sharing(void **state)
+{
+	SKIP_WITHOUT_CORPUS();
+	const struct gt_manifest_row *row = row_named("hang-go1.27-opt-gcore");
+	assert_non_null(row);
+	char *exe = unpack(row, "exe", ".exe");
+	char *core_path = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "core"));
+	struct core_file *core;
+	struct dw_binary *bin;
+	struct gr_snapshot *snap;
+	assert_null(core_open(core_path, &core));
+	assert_null(dw_binary_open(exe, &bin));
+	assert_null(core_attach_exe(core, exe, false));
+	assert_null(gr_snapshot_create(core, bin, NULL, &snap));
+	// The four idle GC workers have identical stacks: one frame array, own SPs.
+	const struct gr_goroutine *w[8];
+	size_t n = 0;
+	for (size_t i = 0; i < snap->ngoroutines && n < 8; i++)
+		if (snap->goroutines[i].wait_reason &&
+		    strcmp(snap->goroutines[i].wait_reason, "GC worker (idle)") == 0)
+			w[n++] = &snap->goroutines[i];
+	assert_true(n >= 2);
+	assert_true(snap->nstacks < snap->ngoroutines);
+	bool shared = false;
+	for (size_t i = 1; i < n; i++)
+		if (w[i]->nframes == w[0]->nframes && w[i]->frames == w[0]->frames) {
+			shared = true;
+			assert_int_equal(w[i]->stack_index, w[0]->stack_index);
+			assert_int_not_equal(w[i]->frame_sp[0], w[0]->frame_sp[0]);
+		}
+	assert_true(shared);
+	// SPs grow outwards within each stack.
+	for (size_t i = 0; i < snap->ngoroutines; i++) {
+		const struct gr_goroutine *g = &snap->goroutines[i];
+		for (size_t k = 1; k < g->nframes; k++)
+			assert_true(g->frame_sp[k] >= g->frame_sp[k - 1]);
+	}
+	gr_snapshot_destroy(snap);
+	dw_binary_destroy(bin);
+	core_destroy(core);
+	unlink(exe);
+	free(exe);
+	free(core_path);
+}
+
+int main(void)
+{
+	char *m = path_in(TOP_SRCDIR, "corpus/manifest.tsv");
+	gt_manifest_read(m, &manifest);
+	free(m);
+	if (!mkdtemp(tmpdir))
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layouts),
+		cmocka_unit_test(test_scenarios),
+		cmocka_unit_test(test_stack_sharing),
+		cmocka_unit_test(test_corrupt_allgs),
+		cmocka_unit_test(test_corrupt_allm_cycle),
+	};
+	int rc = cmocka_run_group_tests_name("goruntime", tests, NULL, NULL);
+	rmdir(tmpdir);
+	gt_manifest_free(&manifest);
+	return rc;
+}
