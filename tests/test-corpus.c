@@ -243,6 +243,61 @@ static void compare_goroutine(struct tally *t, const char *name, const struct gt
 		t->g_matched++;
 }
 
+/*
+ * Compare with Delve's "goroutines" listing of the same core, recorded when
+ * the core was made: "  Goroutine 7 - User: main.go:151 main.epoll (0x4e46b6)
+ * [chan receive 1208020232205]" gives the wait reason and raw g.waitsince;
+ * "(thread 25070)" the thread. Returns how many goroutines Delve listed.
+ */
+static size_t check_delve(const char *name, const char *dlv_path, const struct gr_snapshot *snap,
+			  struct tally *t)
+{
+	FILE *f = fopen(dlv_path, "r");
+	if (!f)
+		return 0;
+	char line[1024];
+	size_t listed = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long goid;
+		if (sscanf(line + 2, "Goroutine %llu - ", &goid) != 1 ||
+		    (line[0] != ' ' && line[0] != '*'))
+			continue;
+		listed++;
+		const struct gr_goroutine *g = NULL;
+		for (size_t j = 0; j < snap->ngoroutines; j++)
+			if (snap->goroutines[j].goid == goid)
+				g = &snap->goroutines[j];
+		if (!g) {
+			report(t, name, "Delve lists goroutine %llu, we do not", goid);
+			continue;
+		}
+		line[strcspn(line, "\n")] = '\0';
+		char *lb = strrchr(line, '['), *rb = strrchr(line, ']');
+		if (lb && rb && rb > lb && rb[1] == '\0') {
+			*rb = '\0';
+			char *reason = lb + 1, *last = strrchr(reason, ' ');
+			long long since = 0;
+			if (last && last[1] >= '0' && last[1] <= '9') {
+				since = atoll(last + 1);
+				*last = '\0';
+			}
+			if (!g->wait_reason || strcmp(g->wait_reason, reason) != 0)
+				report(t, name, "goroutine %llu: wait reason %s, Delve says %s", goid,
+				       g->wait_reason ? g->wait_reason : "-", reason);
+			if (since && g->wait_since_ns != since)
+				report(t, name, "goroutine %llu: waitsince %lld, Delve says %lld", goid,
+				       (long long)g->wait_since_ns, since);
+		}
+		char *th = strstr(line, "(thread ");
+		if (th && (unsigned long long)g->thread_id != strtoull(th + 8, NULL, 10))
+			report(t, name, "goroutine %llu: thread %u, Delve says %s", goid, g->thread_id, th);
+	}
+	fclose(f);
+	if (listed && listed != snap->ngoroutines)
+		report(t, name, "%zu goroutines, Delve lists %zu", snap->ngoroutines, listed);
+	return listed;
+}
+
 /* Read one core (compressed or raw) and compare it with the expectation. */
 static void check_core(const char *name, const char *core_path, const char *exe_path,
 		       const struct gt_trace *expect, uint64_t dumper, struct tally *t,
@@ -320,9 +375,18 @@ static void test_core(void **state)
 	uint64_t dumper = strtoull(col(row, "dumper_goid"), NULL, 10);
 
 	struct tally t = {0};
-	check_core(name, core_zst, exe, &expect, dumper, &t, NULL);
+	struct gr_snapshot *snap = NULL;
+	check_core(name, core_zst, exe, &expect, dumper, &t, &snap);
 	printf("# %-32s %s: %zu/%zu goroutines, %zu/%zu frames match Go's traceback\n", name,
 	       col(row, "go_version"), t.g_matched, t.g_expected, t.f_matched, t.f_expected);
+	char *dlv = corpus_path(col(row, "dlv"));
+	size_t before = t.mismatches, listed = snap ? check_delve(name, dlv, snap, &t) : 0;
+	if (listed)
+		printf("# %-32s %s: %zu goroutines agree with Delve's listing (wait reason, "
+		       "waitsince, thread)\n", name, col(row, "go_version"),
+		       t.mismatches == before ? listed : 0);
+	free(dlv);
+	gr_snapshot_destroy(snap);
 
 	// The same core decompressed (sparse) must read the same.
 	struct tally traw = {0};
