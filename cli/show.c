@@ -145,11 +145,20 @@ static const char *print_name(const char *name)
 	return strcmp(name, "runtime.gopanic") == 0 ? "panic" : name;
 }
 
-static struct util_error *open_db(const struct show_opts *o, struct store_db **db, int64_t *id)
+/* Open the database read-only, pick the incident and prepare the goroutine
+ * and frame statements both listings step through. */
+static struct util_error *open_listing(const struct show_opts *o, struct store_db **db,
+				       int64_t *id, sqlite3_stmt **gs, sqlite3_stmt **fs)
 {
 	struct util_error *err = store_open_readonly(o->db_path, db);
 	if (!err)
 		err = cli_pick_incident(store_handle(*db), o->incident, id);
+	if (!err)
+		err = cli_prepare(store_handle(*db), "goroutines", gs);
+	if (!err)
+		err = cli_prepare(store_handle(*db), "stack_frames", fs);
+	if (!err)
+		sqlite3_bind_int64(*gs, 1, *id);
 	return err;
 }
 
@@ -171,16 +180,11 @@ int cli_traceback(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? CLI_OK : rc;
 	struct store_db *db = NULL;
-	int64_t id;
+	int64_t id = 0;
 	sqlite3_stmt *gs = NULL, *fs = NULL;
-	struct util_error *err = open_db(&o, &db, &id);
-	if (!err)
-		err = cli_prepare(store_handle(db), "goroutines", &gs);
-	if (!err)
-		err = cli_prepare(store_handle(db), "stack_frames", &fs);
+	struct util_error *err = open_listing(&o, &db, &id, &gs, &fs);
 	if (err)
 		goto out;
-	sqlite3_bind_int64(gs, 1, id);
 	int go_minor = 0;
 	sqlite3_stmt *vs;
 	if (!cli_prepare(store_handle(db), "incident_go_version", &vs)) {
@@ -264,16 +268,11 @@ int cli_goroutines(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? CLI_OK : rc;
 	struct store_db *db = NULL;
-	int64_t id;
+	int64_t id = 0;
 	sqlite3_stmt *gs = NULL, *fs = NULL;
-	struct util_error *err = open_db(&o, &db, &id);
-	if (!err)
-		err = cli_prepare(store_handle(db), "goroutines", &gs);
-	if (!err)
-		err = cli_prepare(store_handle(db), "stack_frames", &fs);
+	struct util_error *err = open_listing(&o, &db, &id, &gs, &fs);
 	if (err)
 		goto out;
-	sqlite3_bind_int64(gs, 1, id);
 	printf("%8s  %-22s %5s %8s  %-6s %s\n", "GOID", "STATE", "MIN", "THREAD", "FLAGS",
 	       "WHERE / CREATED BY");
 	while (sqlite3_step(gs) == SQLITE_ROW) {

@@ -473,6 +473,17 @@ static struct util_error *read_build_info(struct gr_reader *r)
 	return NULL;
 }
 
+/* Free the reader's caches (the snapshot it filled lives on). */
+static void reader_deinit(struct gr_reader *r)
+{
+	free(r->pcinfos);
+	free(r->ms);
+	free(r->stack_list);
+	util_u64map_deinit(&r->pc_cache);
+	util_u64map_deinit(&r->m_by_addr);
+	util_u64map_deinit(&r->stacks);
+}
+
 struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *bin,
 				      const struct gr_options *opts, struct gr_snapshot **ret)
 {
@@ -580,28 +591,16 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	}
 	util_u64map_deinit(&seen);
 	estimate_now(&r);
-	free(gbuf);
-	free(gptrs);
-	free(r.pcinfos);
-	free(r.ms);
-	free(r.stack_list);
-	util_u64map_deinit(&r.pc_cache);
-	util_u64map_deinit(&r.m_by_addr);
-	util_u64map_deinit(&r.stacks);
-	*ret = s;
-	return NULL;
-
 fail:
 	free(gbuf);
 	free(gptrs);
-	free(r.pcinfos);
-	free(r.ms);
-	free(r.stack_list);
-	util_u64map_deinit(&r.pc_cache);
-	util_u64map_deinit(&r.m_by_addr);
-	util_u64map_deinit(&r.stacks);
-	gr_snapshot_destroy(s);
-	return err;
+	reader_deinit(&r);
+	if (err) {
+		gr_snapshot_destroy(s);
+		return err;
+	}
+	*ret = s;
+	return NULL;
 }
 
 void gr_snapshot_destroy(struct gr_snapshot *s)
