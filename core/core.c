@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -36,10 +38,14 @@ static struct core_file *core_alloc(const char *path)
 	return core;
 }
 
+static void fp_thread_stop(struct core_file *core);
+static void fp_thread_start(struct core_file *core);
+
 void core_destroy(struct core_file *core)
 {
 	if (!core)
 		return;
+	fp_thread_stop(core);
 	if (core->map)
 		munmap((void *)core->map, core->file_size);
 	if (core->fd >= 0)
@@ -115,6 +121,8 @@ struct util_error *core_open(const char *path, struct core_file **ret)
 	err = core_elf_parse(core);
 	if (err)
 		goto fail;
+	if (core->fd >= 0)
+		fp_thread_start(core);
 	*ret = core;
 	return NULL;
 fail:
@@ -163,13 +171,15 @@ void core_fingerprint_page(struct sha256_ctx *ctx, uint64_t off, const uint8_t *
 enum { FP_CHUNK = 64 * CORE_PAGE_SIZE };
 
 /** Add the non-zero pages of [start, end) of the raw core; START is page-aligned. */
-static bool fingerprint_extent(struct core_file *core, struct sha256_ctx *ctx, uint8_t *buf,
-			       uint64_t start, uint64_t end)
+static bool fingerprint_extent(int fd, struct sha256_ctx *ctx, uint8_t *buf, uint64_t start,
+			       uint64_t end, const int *cancel)
 {
 	while (start < end) {
+		if (__atomic_load_n(cancel, __ATOMIC_RELAXED))
+			return false;
 		size_t want = end - start < FP_CHUNK ? (size_t)(end - start) : FP_CHUNK;
 		for (size_t got = 0; got < want;) {
-			ssize_t n = pread(core->fd, buf + got, want - got, (off_t)(start + got));
+			ssize_t n = pread(fd, buf + got, want - got, (off_t)(start + got));
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
@@ -186,20 +196,19 @@ static bool fingerprint_extent(struct core_file *core, struct sha256_ctx *ctx, u
 	return true;
 }
 
-const char *core_sha256(struct core_file *core)
+/**
+ * The fingerprint of the raw core of SIZE bytes on FD into HEX; false if FD
+ * cannot be read, has another size, or *CANCEL became nonzero.
+ */
+static bool fingerprint_raw(int fd, uint64_t size, const int *cancel, char hex[65])
 {
-	if (core->have_sha256)
-		return core->sha256;
-	if (core->fd < 0)
-		return NULL;
-	uint64_t size = core->file_size;
 	struct stat st;
-	if (fstat(core->fd, &st) < 0 || (uint64_t)st.st_size != size)
-		return NULL;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != size)
+		return false;
 	// Through a small buffer, not the mapping, so RSS stays small.
 	uint8_t *buf = malloc(FP_CHUNK);
 	if (!buf)
-		return NULL;
+		return false;
 	struct sha256_ctx ctx;
 	core_fingerprint_init(&ctx, size);
 	// Visit only data extents: holes read as zeros, so they add nothing. An
@@ -208,7 +217,7 @@ const char *core_sha256(struct core_file *core)
 	uint64_t next = 0;
 	while (next < size) {
 		uint64_t data, hole;
-		off_t d = lseek(core->fd, (off_t)next, SEEK_DATA);
+		off_t d = lseek(fd, (off_t)next, SEEK_DATA);
 		if (d < 0 && errno == ENXIO)
 			break; // nothing but a hole up to the end
 		if (d < 0) {
@@ -216,7 +225,7 @@ const char *core_sha256(struct core_file *core)
 			hole = size;
 		} else {
 			data = (uint64_t)d;
-			off_t h = lseek(core->fd, d, SEEK_HOLE);
+			off_t h = lseek(fd, d, SEEK_HOLE);
 			hole = h < 0 ? size : (uint64_t)h;
 		}
 		if (data >= size)
@@ -231,14 +240,84 @@ const char *core_sha256(struct core_file *core)
 			end = start + CORE_PAGE_SIZE;
 		if (end > size)
 			end = size;
-		if (!fingerprint_extent(core, &ctx, buf, start, end)) {
+		if (!fingerprint_extent(fd, &ctx, buf, start, end, cancel)) {
 			free(buf);
-			return NULL;
+			return false;
 		}
 		next = end;
 	}
 	free(buf);
-	sha256_final_hex(&ctx, core->sha256);
+	sha256_final_hex(&ctx, hex);
+	return true;
+}
+
+void (*core_fp_thread_hook)(int fd);
+
+static void *fp_thread_main(void *arg)
+{
+	struct core_fp_job *job = arg;
+	if (core_fp_thread_hook)
+		core_fp_thread_hook(job->fd);
+	job->ok = fingerprint_raw(job->fd, job->size, &job->cancel, job->hex);
+	return NULL;
+}
+
+/** Start fingerprinting the raw core in the background; on failure, core_sha256 will. */
+static void fp_thread_start(struct core_file *core)
+{
+	struct core_fp_job *job = &core->fp;
+	job->fd = core->fd;
+	job->size = core->file_size;
+	job->cancel = 0;
+	job->ok = false;
+	// Signals are for the caller's threads: the new one inherits a full mask.
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	job->running = pthread_create(&job->thread, NULL, fp_thread_main, job) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/** Wait for the background fingerprint, if any; true if it produced one. */
+static bool fp_thread_join(struct core_file *core)
+{
+	struct core_fp_job *job = &core->fp;
+	if (!job->running)
+		return false;
+	pthread_join(job->thread, NULL);
+	job->running = false;
+	return job->ok;
+}
+
+/** Make the background fingerprint stop early and wait for it. */
+static void fp_thread_stop(struct core_file *core)
+{
+	if (!core->fp.running)
+		return;
+	__atomic_store_n(&core->fp.cancel, 1, __ATOMIC_RELAXED);
+	fp_thread_join(core);
+}
+
+const char *core_sha256(struct core_file *core)
+{
+	if (core->have_sha256)
+		return core->sha256;
+	if (core->fd < 0)
+		return NULL;
+	if (core->fp.running) {
+		// The thread's answer, good or bad; a later call starts afresh.
+		if (!fp_thread_join(core))
+			return NULL;
+		struct stat st;
+		if (fstat(core->fd, &st) < 0 || (uint64_t)st.st_size != core->file_size)
+			return NULL;
+		memcpy(core->sha256, core->fp.hex, sizeof(core->sha256));
+		core->have_sha256 = true;
+		return core->sha256;
+	}
+	static const int no_cancel = 0;
+	if (!fingerprint_raw(core->fd, core->file_size, &no_cancel, core->sha256))
+		return NULL;
 	core->have_sha256 = true;
 	return core->sha256;
 }

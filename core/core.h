@@ -75,9 +75,11 @@ const struct core_info *core_info(const struct core_file *core);
  * followed by its bytes. Zero pages add nothing. So a raw core and its .zst
  * copy, written sparse or dense, have one identity (one incident, not two),
  * and the cost follows the non-zero content, not the apparent size. It is not
- * the sha256sum of any file. Computed during decompression for .zst; on first
- * call for a raw core, reading only its data extents (SEEK_DATA/SEEK_HOLE).
- * NULL if the raw file can no longer be read or has changed size.
+ * the sha256sum of any file. Computed during decompression for .zst; for a
+ * raw core, by a thread core_open starts (so it overlaps the caller's work;
+ * this call waits for it, core_destroy stops it), reading only the data
+ * extents (SEEK_DATA/SEEK_HOLE) with pread. NULL if the raw file could not be
+ * read or has changed size since core_open; a later call tries again.
  */
 const char *core_sha256(struct core_file *core);
 

@@ -3,6 +3,7 @@
 #ifndef GOCORONER_CORE_INTERNAL_H
 #define GOCORONER_CORE_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +55,29 @@ struct core_window {
 	const uint8_t *data;
 };
 
+/**
+ * The fingerprint of a raw core, computed on a thread core_open starts so it
+ * overlaps whatever the caller does next. The thread reads only fd (with
+ * pread) and size, which stay fixed while it runs, and writes only ok and hex,
+ * which the owner reads after joining it; no locks, and none in core_read.
+ */
+struct core_fp_job {
+	pthread_t thread;
+	bool running;          /**< started and not joined yet */
+	int cancel;            /**< nonzero (set atomically): stop at the next chunk */
+	int fd;
+	uint64_t size;
+	bool ok;               /**< after the join: hex holds the fingerprint */
+	char hex[65];
+};
+
+/**
+ * Test hook: when set, the fingerprint thread calls it with the descriptor it
+ * is about to read before doing anything else. Set it before core_open and
+ * clear it after core_destroy.
+ */
+extern void (*core_fp_thread_hook)(int fd);
+
 struct core_file {
 	char *path;                     /**< as given to core_open */
 	struct core_info info;
@@ -86,6 +110,7 @@ struct core_file {
 
 	bool have_sha256;
 	char sha256[65];
+	struct core_fp_job fp;          /**< background fingerprint (raw cores) */
 
 	// Attached executable.
 	uint8_t *exe_map;

@@ -1,9 +1,18 @@
-// sha256.c: SHA-256 written from FIPS 180-4, used for core file identity.
+// sha256.c: SHA-256 written from FIPS 180-4, used for core file identity. Two
+// compression functions: portable C, and the x86 SHA extensions (SHA-NI) when
+// the CPU has them, chosen at run time; both give the same bits.
 #include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define SHA256_HAVE_SHANI 1
+#include <immintrin.h>
+#else
+#define SHA256_HAVE_SHANI 0
+#endif
 
 #include "core/sha256.h"
 
-static const uint32_t K[64] = {
+static _Alignas(16) const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
 	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
 	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -74,13 +83,128 @@ static void sha256_block(uint32_t h[8], const uint8_t *p)
 	h[7] += hh;
 }
 
+static void sha256_blocks_portable(uint32_t h[8], const uint8_t *p, size_t n)
+{
+	for (; n; n--, p += 64)
+		sha256_block(h, p);
+}
+
+#if SHA256_HAVE_SHANI
+/*
+ * The compression function on the SHA extensions. The state lives in two
+ * registers as sha256rnds2 wants it, lanes from high to low: ABEF and CDGH.
+ * sha256rnds2(cdgh, abef, wk) does rounds i and i+1 with W[i]+K[i] and
+ * W[i+1]+K[i+1] in the low two lanes of wk and returns the new ABEF; the new
+ * CDGH is the old ABEF, so the two registers swap roles every call. The
+ * schedule, four words W[4j..4j+3] per register M[j] (W[4j] in the low lane):
+ * for j >= 4, W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16] is
+ *   sha256msg1(M[j-4], M[j-3])           W[t-16] + s0(W[t-15]), 4 lanes
+ *   + alignr(M[j-1], M[j-2], 4 bytes)    W[t-7]
+ *   then sha256msg2(that, M[j-1])        + s1(W[t-2]), W[t-2] from M[j-1]
+ *                                        for the low two lanes, from the
+ *                                        result itself for the high two.
+ */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t n)
+{
+	// Message words are big-endian: reverse the bytes of each 32-bit lane.
+	const __m128i bswap = _mm_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
+	__m128i x = _mm_loadu_si128((const __m128i *)&h[0]); // lanes low..high: A B C D
+	__m128i y = _mm_loadu_si128((const __m128i *)&h[4]); // E F G H
+	x = _mm_shuffle_epi32(x, 0x1b);                      // D C B A
+	y = _mm_shuffle_epi32(y, 0x1b);                      // H G F E
+	__m128i abef = _mm_unpackhi_epi64(y, x);             // F E B A
+	__m128i cdgh = _mm_unpacklo_epi64(y, x);             // H G D C
+	for (; n; n--, p += 64) {
+		const __m128i abef0 = abef, cdgh0 = cdgh;
+		__m128i m[4]; // M[j-4..j-1] as a ring: M[j] goes to m[j % 4]
+#pragma GCC unroll 16
+		for (int j = 0; j < 16; j++) {
+			__m128i w;
+			if (j < 4) {
+				w = _mm_loadu_si128((const __m128i *)(p + 16 * j));
+				w = _mm_shuffle_epi8(w, bswap);
+			} else {
+				const __m128i m4 = m[j & 3], m3 = m[(j + 1) & 3];
+				const __m128i m2 = m[(j + 2) & 3], m1 = m[(j + 3) & 3];
+				w = _mm_sha256msg1_epu32(m4, m3);
+				w = _mm_add_epi32(w, _mm_alignr_epi8(m1, m2, 4));
+				w = _mm_sha256msg2_epu32(w, m1);
+			}
+			m[j & 3] = w;
+			__m128i wk = _mm_add_epi32(w, _mm_load_si128((const __m128i *)&K[4 * j]));
+			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk); // rounds 4j, 4j+1
+			wk = _mm_shuffle_epi32(wk, 0x0e);              // lanes 2, 3 down
+			abef = _mm_sha256rnds2_epu32(abef, cdgh, wk); // rounds 4j+2, 4j+3
+		}
+		abef = _mm_add_epi32(abef, abef0);
+		cdgh = _mm_add_epi32(cdgh, cdgh0);
+	}
+	x = _mm_shuffle_epi32(_mm_unpackhi_epi64(cdgh, abef), 0x1b); // A B C D
+	y = _mm_shuffle_epi32(_mm_unpacklo_epi64(cdgh, abef), 0x1b); // E F G H
+	_mm_storeu_si128((__m128i *)&h[0], x);
+	_mm_storeu_si128((__m128i *)&h[4], y);
+}
+#endif
+
+bool sha256_impl_available(enum sha256_impl impl)
+{
+	switch (impl) {
+	case SHA256_IMPL_AUTO:
+	case SHA256_IMPL_PORTABLE:
+		return true;
+	case SHA256_IMPL_SHANI:
+#if SHA256_HAVE_SHANI
+		return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") &&
+		       __builtin_cpu_supports("ssse3");
+#else
+		return false;
+#endif
+	}
+	return false;
+}
+
+/** What sha256_init uses; read and written atomically (hashing runs on threads). */
+static int chosen_impl = SHA256_IMPL_AUTO;
+
+bool sha256_set_impl(enum sha256_impl impl)
+{
+	if (!sha256_impl_available(impl))
+		return false;
+	__atomic_store_n(&chosen_impl, (int)impl, __ATOMIC_RELAXED);
+	return true;
+}
+
+/** AUTO as the fastest available; an unavailable IMPL as PORTABLE. */
+static enum sha256_impl resolve(enum sha256_impl impl)
+{
+	if (impl == SHA256_IMPL_AUTO)
+		impl = SHA256_IMPL_SHANI;
+	return sha256_impl_available(impl) ? impl : SHA256_IMPL_PORTABLE;
+}
+
+enum sha256_impl sha256_current_impl(void)
+{
+	return resolve((enum sha256_impl)__atomic_load_n(&chosen_impl, __ATOMIC_RELAXED));
+}
+
 void sha256_init(struct sha256_ctx *ctx)
+{
+	sha256_init_impl(ctx, sha256_current_impl());
+}
+
+void sha256_init_impl(struct sha256_ctx *ctx, enum sha256_impl impl)
 {
 	static const uint32_t iv[8] = {
 		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 	};
 	memcpy(ctx->h, iv, sizeof(iv));
+	ctx->blocks = sha256_blocks_portable;
+#if SHA256_HAVE_SHANI
+	if (resolve(impl) == SHA256_IMPL_SHANI)
+		ctx->blocks = sha256_blocks_shani;
+#endif
 	ctx->length = 0;
 	ctx->fill = 0;
 }
@@ -97,11 +221,15 @@ void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len)
 		len -= n;
 		if (ctx->fill < 64)
 			return;
-		sha256_block(ctx->h, ctx->block);
+		ctx->blocks(ctx->h, ctx->block, 1);
 		ctx->fill = 0;
 	}
-	for (; len >= 64; p += 64, len -= 64)
-		sha256_block(ctx->h, p);
+	if (len >= 64) {
+		size_t n = len / 64;
+		ctx->blocks(ctx->h, p, n);
+		p += 64 * n;
+		len -= 64 * n;
+	}
 	memcpy(ctx->block, p, len);
 	ctx->fill = len;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <zstd.h>
 
 #include "core/core.h"
+#include "core/internal.h" /* core_fp_thread_hook */
 #include "core/sha256.h"
 
 #ifndef NT_FILE
@@ -494,29 +496,172 @@ static void check_synthetic(struct core_file *core, enum core_kind kind)
 
 /* ---- Tests --------------------------------------------------------------- */
 
+/* The implementations this CPU runs: portable always, SHA-NI if it has it. */
+static size_t sha256_impls(enum sha256_impl out[2])
+{
+	size_t n = 0;
+	out[n++] = SHA256_IMPL_PORTABLE;
+	if (sha256_impl_available(SHA256_IMPL_SHANI))
+		out[n++] = SHA256_IMPL_SHANI;
+	else
+		print_message("no SHA-NI on this CPU: testing the portable SHA-256 only\n");
+	return n;
+}
+
+static const char *impl_name(enum sha256_impl impl)
+{
+	return impl == SHA256_IMPL_SHANI ? "sha-ni" : impl == SHA256_IMPL_PORTABLE ? "portable" : "auto";
+}
+
+static void sha256_hex_impl(enum sha256_impl impl, const void *data, size_t len, char hex[65])
+{
+	struct sha256_ctx ctx;
+	sha256_init_impl(&ctx, impl);
+	sha256_update(&ctx, data, len);
+	sha256_final_hex(&ctx, hex);
+}
+
 static void test_sha256_vectors(void **state)
 {
-	char hex[65];
-	sha256_hex("", 0, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	sha256_hex("abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-	sha256_hex(two, strlen(two), hex);
-	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-	// One million 'a', fed in odd-sized pieces to exercise the block buffer.
-	struct sha256_ctx ctx;
-	sha256_init(&ctx);
-	char a[997];
-	memset(a, 'a', sizeof(a));
-	size_t left = 1000000;
-	for (size_t n = 1; left; n = (n * 7 + 3) % sizeof(a) + 1) {
-		size_t k = n < left ? n : left;
-		sha256_update(&ctx, a, k);
-		left -= k;
+	// FIPS 180-4 examples (NIST CSRC "SHA256.pdf", "SHA2_Additional.pdf").
+	static const struct {
+		const char *msg, *digest;
+	} vec[] = {
+		{"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+		{"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnop"
+		 "jklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+		 "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+	};
+	enum sha256_impl impl[2];
+	size_t nimpl = sha256_impls(impl);
+	for (size_t k = 0; k < nimpl; k++) {
+		char hex[65];
+		for (size_t v = 0; v < sizeof(vec) / sizeof(vec[0]); v++) {
+			sha256_hex_impl(impl[k], vec[v].msg, strlen(vec[v].msg), hex);
+			if (strcmp(hex, vec[v].digest) != 0)
+				fail_msg("%s: vector %zu: %s, want %s", impl_name(impl[k]), v, hex,
+					 vec[v].digest);
+		}
+		// One million 'a', fed in odd-sized pieces to exercise the block buffer.
+		struct sha256_ctx ctx;
+		sha256_init_impl(&ctx, impl[k]);
+		char a[997];
+		memset(a, 'a', sizeof(a));
+		size_t left = 1000000;
+		for (size_t n = 1; left; n = (n * 7 + 3) % sizeof(a) + 1) {
+			size_t c = n < left ? n : left;
+			sha256_update(&ctx, a, c);
+			left -= c;
+		}
+		sha256_final_hex(&ctx, hex);
+		assert_string_equal(hex,
+				    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	}
-	sha256_final_hex(&ctx, hex);
-	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	// The default is the fastest there is; sha256_hex goes through it.
+	assert_int_equal(sha256_current_impl(), impl[nimpl - 1]);
+	char hex[65];
+	sha256_hex("abc", 3, hex);
+	assert_string_equal(hex, vec[1].digest);
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/** Random bytes of every length, misaligned, whole or in random pieces: same digests. */
+static void test_sha256_impls_agree(void **state)
+{
+	enum sha256_impl impl[2];
+	if (sha256_impls(impl) < 2) {
+		skip();
+		return;
+	}
+	uint64_t seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15u | 1;
+	print_message("seed %" PRIu64 "\n", seed);
+	uint64_t rng = seed;
+	enum { MAX = 3 << 20 };
+	uint8_t *data = malloc(MAX + 16);
+	assert_non_null(data);
+	for (size_t i = 0; i < MAX + 16; i++)
+		data[i] = (uint8_t)(xorshift(&rng) >> 32);
+	// Every length through several blocks, then some large ones.
+	size_t lens[4200 + 8];
+	size_t nlens = 0;
+	for (size_t len = 0; len < 4200; len++)
+		lens[nlens++] = len;
+	const size_t big[] = {8191, 8192, 8200, 65536 + 55, 1 << 20, (1 << 20) + 63,
+			      MAX - 1, MAX};
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)
+		lens[nlens++] = big[i];
+	for (size_t i = 0; i < nlens; i++) {
+		size_t len = lens[i];
+		const uint8_t *p = data + (len & 15); // every alignment
+		char want[65], got[65];
+		sha256_hex_impl(SHA256_IMPL_PORTABLE, p, len, want);
+		sha256_hex_impl(SHA256_IMPL_SHANI, p, len, got);
+		if (strcmp(want, got) != 0)
+			fail_msg("length %zu: portable %s, sha-ni %s (seed %" PRIu64 ")", len,
+				 want, got, seed);
+		if (len % 97 != 0 && len < 4200)
+			continue;
+		// The same bytes in random pieces through one context, the other whole.
+		struct sha256_ctx ctx;
+		sha256_init_impl(&ctx, SHA256_IMPL_SHANI);
+		for (size_t off = 0; off < len;) {
+			size_t n = (size_t)(xorshift(&rng) % 300);
+			if (n > len - off)
+				n = len - off;
+			sha256_update(&ctx, p + off, n);
+			off += n;
+		}
+		sha256_final_hex(&ctx, got);
+		if (strcmp(want, got) != 0)
+			fail_msg("length %zu in pieces: portable %s, sha-ni %s (seed %" PRIu64 ")",
+				 len, want, got, seed);
+	}
+	free(data);
+}
+
+/** The internal switch: sha256_init, and so core_sha256, on the portable code. */
+static void test_sha256_force_portable(void **state)
+{
+	struct sha256_ctx a, b;
+	assert_true(sha256_set_impl(SHA256_IMPL_PORTABLE));
+	assert_int_equal(sha256_current_impl(), SHA256_IMPL_PORTABLE);
+	sha256_init(&a);
+	sha256_init_impl(&b, SHA256_IMPL_PORTABLE);
+	assert_ptr_equal(a.blocks, b.blocks);
+	if (sha256_impl_available(SHA256_IMPL_SHANI)) {
+		sha256_init_impl(&b, SHA256_IMPL_SHANI);
+		assert_ptr_not_equal(a.blocks, b.blocks);
+		assert_true(sha256_set_impl(SHA256_IMPL_SHANI));
+		sha256_init(&a);
+		assert_ptr_equal(a.blocks, b.blocks);
+	} else {
+		assert_false(sha256_set_impl(SHA256_IMPL_SHANI));
+		assert_int_equal(sha256_current_impl(), SHA256_IMPL_PORTABLE);
+	}
+	assert_true(sha256_set_impl(SHA256_IMPL_AUTO));
+	assert_int_equal(sha256_current_impl(), sha256_impl_available(SHA256_IMPL_SHANI)
+							? SHA256_IMPL_SHANI
+							: SHA256_IMPL_PORTABLE);
+}
+
+static int force_portable(void **state)
+{
+	return sha256_set_impl(SHA256_IMPL_PORTABLE) ? 0 : -1;
+}
+
+static int restore_impl(void **state)
+{
+	return sha256_set_impl(SHA256_IMPL_AUTO) ? 0 : -1;
 }
 
 static void test_raw(void **state)
@@ -1236,6 +1381,163 @@ static void test_corpus(void **state)
 
 /* ---- Fixture ------------------------------------------------------------- */
 
+/* ---- The background fingerprint of raw cores ----------------------------- */
+
+static int hook_fd = -1;          /**< the descriptor the fingerprint thread got */
+static int hook_swap_fd = -1;     /**< put in its place before it reads, if >= 0 */
+static unsigned hook_delay_ms;    /**< then wait this long */
+
+/* Runs on the fingerprint thread: no cmocka asserts here. */
+static void fp_hook(int fd)
+{
+	hook_fd = fd;
+	if (hook_swap_fd >= 0 && dup2(hook_swap_fd, fd) != fd)
+		hook_fd = -2;
+	if (hook_delay_ms) {
+		struct timespec ts = {0, (long)hook_delay_ms * 1000000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void hook_reset(void)
+{
+	core_fp_thread_hook = NULL;
+	hook_fd = -1;
+	hook_swap_fd = -1;
+	hook_delay_ms = 0;
+}
+
+static int hook_teardown(void **state)
+{
+	hook_reset();
+	return 0;
+}
+
+static uint64_t file_size_of(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return (uint64_t)st.st_size;
+}
+
+/** A read error on the thread is a NULL from core_sha256; the next call tries again. */
+static void test_fingerprint_thread_error(void **state)
+{
+	struct core_opts o = {0};
+	const char *path = write_synthetic("thread-err.core", &o, false, 1);
+	char want[65];
+	core_fingerprint(path, want);
+	// Same size and data extents, so fstat and SEEK_DATA agree, but
+	// write-only: the thread's pread fails with EBADF.
+	uint64_t size = file_size_of(path);
+	uint8_t *junk = malloc(size);
+	assert_non_null(junk);
+	memset(junk, 0xa5, size);
+	const char *other = tmp_path("thread-err.wronly");
+	write_file(other, junk, size);
+	free(junk);
+	int wfd = open(other, O_WRONLY);
+	assert_true(wfd >= 0);
+
+	hook_swap_fd = wfd;
+	core_fp_thread_hook = fp_hook;
+	struct core_file *core = open_ok(path);
+	assert_null(core_sha256(core)); // joined: the hook has run
+	assert_true(hook_fd >= 0);
+	int fd = hook_fd;
+	hook_reset();
+	assert_int_equal(close(wfd), 0);
+	check_synthetic(core, CORE_KIND_KERNEL); // reads go through the mapping
+
+	// The core's own file back in place: now it is read, without a thread.
+	int rfd = open(path, O_RDONLY);
+	assert_true(rfd >= 0);
+	assert_int_equal(dup2(rfd, fd), fd);
+	assert_int_equal(close(rfd), 0);
+	assert_string_equal(core_sha256(core), want);
+	assert_string_equal(core_sha256(core), want);
+	core_destroy(core);
+}
+
+/** A core whose size changes after core_open has no fingerprint, whenever it changes. */
+static void test_fingerprint_thread_resized(void **state)
+{
+	struct core_opts o = {0};
+	const char *path = write_synthetic("resized.core", &o, false, 1);
+	char want[65];
+	core_fingerprint(path, want);
+	uint64_t size = file_size_of(path);
+	for (int early = 0; early < 2; early++) {
+		// Grown before the thread looks at the file (it waits in the hook),
+		// or most likely after it has finished: NULL either way.
+		if (early) {
+			hook_delay_ms = 20;
+			core_fp_thread_hook = fp_hook;
+		}
+		struct core_file *core = open_ok(path);
+		if (!early) {
+			struct timespec ts = {0, 100 * 1000000};
+			nanosleep(&ts, NULL);
+		}
+		assert_int_equal(truncate(path, (off_t)size + 4096), 0);
+		assert_null(core_sha256(core));
+		hook_reset();
+		assert_int_equal(truncate(path, (off_t)size), 0);
+		assert_string_equal(core_sha256(core), want);
+		core_destroy(core);
+	}
+}
+
+/** Destroying a core stops its fingerprint thread early; several can run at once. */
+static void test_fingerprint_thread_cancel(void **state)
+{
+	struct core_opts o = {0};
+	struct buf exe = make_exe(GO_ID_OK, 0x23);
+	struct buf img = make_core(&o, &exe);
+	buf_align(&img, 4096);
+	size_t tail = img.len;
+	buf_to(&img, img.len + (24u << 20)); // long enough to be caught hashing
+	uint64_t rng = 0x2545f4914f6cdd1dULL;
+	for (size_t i = tail; i < img.len; i += 8) {
+		uint64_t v = xorshift(&rng);
+		memcpy(img.p + i, &v, 8);
+	}
+	const char *path = tmp_path("cancel.core");
+	write_file(path, img.p, img.len);
+	char want[65];
+	fingerprint_hex(img.p, img.len, want);
+
+	// Destroyed before the thread starts reading, while it reads, unopened.
+	for (unsigned delay = 0; delay <= 10; delay += 10) {
+		hook_delay_ms = delay;
+		core_fp_thread_hook = fp_hook;
+		core_destroy(open_ok(path));
+		hook_reset();
+	}
+	struct core_file *cores[4];
+	for (int i = 0; i < 4; i++)
+		cores[i] = open_ok(path);
+	core_destroy(cores[1]);
+	assert_string_equal(core_sha256(cores[0]), want);
+	core_destroy(cores[2]);
+	assert_string_equal(core_sha256(cores[3]), want);
+	assert_string_equal(core_sha256(cores[0]), want);
+	core_destroy(cores[0]);
+	core_destroy(cores[3]);
+	unlink(path);
+	free(exe.p);
+	free(img.p);
+}
+
+/* Under a forced portable SHA-256: the core fingerprints, as on CPUs without SHA-NI. */
+static void test_fingerprint_portable(void **state)
+{
+	assert_int_equal(sha256_current_impl(), SHA256_IMPL_PORTABLE);
+	test_raw(state);
+	test_zstd(state);
+	test_fingerprint(state);
+}
+
 static int setup(void **state)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "%s/test-core-XXXXXX",
@@ -1254,9 +1556,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sha256_vectors),
+		cmocka_unit_test(test_sha256_impls_agree),
+		cmocka_unit_test_teardown(test_sha256_force_portable, restore_impl),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_zstd),
 		cmocka_unit_test(test_fingerprint),
+		cmocka_unit_test_setup_teardown(test_fingerprint_portable, force_portable,
+						restore_impl),
+		cmocka_unit_test_teardown(test_fingerprint_thread_error, hook_teardown),
+		cmocka_unit_test_teardown(test_fingerprint_thread_resized, hook_teardown),
+		cmocka_unit_test_teardown(test_fingerprint_thread_cancel, hook_teardown),
 		cmocka_unit_test(test_gcore_layout),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_attach_exe),
