@@ -166,7 +166,8 @@ static struct util_error *intern_frames(struct gr_reader *r, const struct frame_
 	struct gr_frame *copy = util_arena_alloc(&r->snap->arena, buf->n * sizeof(*copy));
 	if (!copy)
 		return &util_enomem;
-	memcpy(copy, buf->v, buf->n * sizeof(*copy));
+	if (buf->n)
+		memcpy(copy, buf->v, buf->n * sizeof(*copy));
 	r->stack_list[r->nstack_list] = (struct gr_stack_ref){copy, buf->n, head};
 	struct util_error *err = util_u64map_put(&r->stacks, h, r->nstack_list + 1);
 	if (err)
