@@ -18,4 +18,8 @@ for d in _build _build-san; do
 	done
 done
 [ $status -eq 0 ] || { cat "$top"/_build*/tests/test-suite.log >&2 2>/dev/null || true; }
+# One closing line over both builds, counting test programs and scripts.
+passed=$(cat "$top"/_build/tests/*.trs "$top"/_build-san/tests/*.trs 2>/dev/null | grep -c '^:test-result: PASS' || true)
+failed=$(cat "$top"/_build/tests/*.trs "$top"/_build-san/tests/*.trs 2>/dev/null | grep -c '^:test-result: \(FAIL\|ERROR\)' || true)
+echo "tests: $passed passed, $failed failed"
 exit $status
