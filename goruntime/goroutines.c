@@ -591,6 +591,9 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	}
 	util_u64map_deinit(&seen);
 	estimate_now(&r);
+	err = gr_read_waits(&r);
+	if (!err)
+		err = gr_read_defers(&r);
 fail:
 	free(gbuf);
 	free(gptrs);

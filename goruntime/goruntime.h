@@ -54,6 +54,52 @@ struct gr_goroutine {
 	const char *stack_error;/**< why unwinding stopped early, NULL if it reached the top */
 };
 
+/** A channel a goroutine waits on. */
+struct gr_channel {
+	uint64_t addr;          /**< the runtime.hchan */
+	const char *elem_type;  /**< element type as Go names it ("int", "*main.Request"), NULL if unknown */
+	uint64_t cap;           /**< dataqsiz (0 for timer channels, as cap() reports) */
+	uint64_t len;           /**< qcount (0 for timer channels, as len() reports) */
+	bool closed;
+	bool is_timer;          /**< hchan.timer != nil: a synchronous timer channel (Go 1.23+) */
+	uint32_t send_waiters;  /**< length of sendq */
+	uint32_t recv_waiters;  /**< length of recvq */
+};
+
+/** One goroutine queued on one channel (a select waits on several). */
+struct gr_chan_wait {
+	uint64_t goid;
+	uint64_t chan_addr;
+	bool send;              /**< in the channel's sendq (else its recvq) */
+	bool in_select;         /**< sudog.isSelect */
+	int32_t queue_pos;      /**< position in that queue, 0 = first; -1 if not found there */
+};
+
+/** A goroutine waiting on a sync primitive or a runtime semaphore. */
+struct gr_sync_wait {
+	uint64_t goid;
+	const char *kind;       /**< "sync.Mutex", "sync.RWMutex", "sync.WaitGroup", "sync.Cond", "semaphore" */
+	uint64_t addr;          /**< the primitive (the *sync.Mutex...), or the semaphore word */
+};
+
+/** A deferred call that will run when its frame returns or panics. */
+struct gr_defer {
+	uint64_t goid;
+	uint32_t seq;           /**< order of running: 0 runs first */
+	const char *func;       /**< the function that will run, as Go names it */
+	int32_t frame_depth;    /**< index in the goroutine's frames of the frame that registered it, -1 if unknown */
+	const char *kind;       /**< "open-coded", "stack", "heap", "rangefunc" */
+};
+
+/** A panic in progress. */
+struct gr_panic {
+	uint64_t goid;
+	uint32_t seq;           /**< 0 = innermost (most recent) */
+	const char *value_type; /**< the value's dynamic type, "string", "*errors.errorString" */
+	const char *value_text; /**< the value as Go would print it, NULL if it cannot be rendered */
+	bool recovered, aborted, goexit;
+};
+
 /** Something read but not understood; becomes a row of the diagnostic table. */
 struct gr_diag {
 	const char *severity;   /**< "error", "warning" or "info" */
@@ -73,6 +119,16 @@ struct gr_snapshot {
 	struct gr_goroutine *goroutines;
 	size_t ngoroutines;
 	size_t nstacks;               /**< distinct frame arrays among the goroutines */
+	struct gr_channel *channels;  /**< every channel in chan_waits, once */
+	size_t nchannels;
+	struct gr_chan_wait *chan_waits;
+	size_t nchan_waits;
+	struct gr_sync_wait *sync_waits;
+	size_t nsync_waits;
+	struct gr_defer *defers;      /**< by goroutine, then seq */
+	size_t ndefers;
+	struct gr_panic *panics;      /**< by goroutine, then seq */
+	size_t npanics;
 	struct gr_diag *diags;
 	size_t ndiags, diags_cap;
 };

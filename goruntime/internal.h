@@ -132,6 +132,21 @@ struct util_error *gr_signal_context(struct gr_reader *r, const struct core_thre
 				     uint64_t lo, uint64_t hi, struct gr_unwind_start *ret,
 				     bool *found);
 
+/**
+ * The wait-for facts of every goroutine already in r->snap (goruntime/waits.c):
+ * the channels they are queued on (from g.waiting and the channels' own
+ * queues) and the sync primitives and semaphores they wait on. Problems
+ * become diagnostics.
+ */
+struct util_error *gr_read_waits(struct gr_reader *r);
+
+/**
+ * Pending deferred calls and panics in progress of every goroutine in r->snap
+ * (goruntime/defers.c): _defer records, open-coded defers of each frame,
+ * g._panic. Problems become diagnostics.
+ */
+struct util_error *gr_read_defers(struct gr_reader *r);
+
 /** Decode pprof labels at LABELS_PTR into a JSON object text (NULL if none). */
 struct util_error *gr_labels_read(struct gr_reader *r, uint64_t labels_ptr, const char **ret);
 

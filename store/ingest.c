@@ -29,6 +29,22 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		" ?17, ?18, ?19, ?20)",
 	[STORE_STMT_INSERT_DIAGNOSTIC] =
 		"INSERT INTO diagnostic (incident_id, severity, what, detail) VALUES (?1, ?2, ?3, ?4)",
+	// The wait-for rows: OR IGNORE, so a corrupt core's repeated goid (only
+	// its first goroutine is kept) cannot fail the ingest.
+	[STORE_STMT_INSERT_CHANNEL] =
+		"INSERT OR IGNORE INTO channel (incident_id, addr, elem_type, cap, len, closed,"
+		" is_timer, send_waiters, recv_waiters) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[STORE_STMT_INSERT_CHAN_WAIT] =
+		"INSERT OR IGNORE INTO chan_wait (incident_id, goid, chan_addr, direction, in_select,"
+		" queue_pos) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STORE_STMT_INSERT_SYNC_WAIT] =
+		"INSERT OR IGNORE INTO sync_wait (incident_id, goid, kind, addr) VALUES (?1, ?2, ?3, ?4)",
+	[STORE_STMT_INSERT_DEFER] =
+		"INSERT OR IGNORE INTO defer_call (incident_id, goid, seq, func, frame_depth, kind)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STORE_STMT_INSERT_PANIC] =
+		"INSERT OR IGNORE INTO panic (incident_id, goid, seq, value_type, value_text,"
+		" recovered, aborted, goexit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
 
 struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret)
@@ -409,6 +425,9 @@ static struct util_error *ingest_rows(struct ingest *in, const struct store_inci
 				goto out;
 		}
 	}
+	err = store_write_waits(in->db, in->incident_id, snap);
+	if (err)
+		goto out;
 	for (size_t i = 0; i < snap->ndiags; i++) {
 		const struct gr_diag *d = &snap->diags[i];
 		err = write_diagnostic(in, d->severity, d->what, d->detail);

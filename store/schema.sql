@@ -211,6 +211,104 @@ CREATE TABLE diagnostic (
 
 CREATE INDEX diagnostic_by_incident ON diagnostic (incident_id);
 
+-- Channels that goroutines of the incident are queued on (issue: who waits
+-- on what). One row per channel, whatever the number of waiters.
+CREATE TABLE channel (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- Address of the channel (its runtime.hchan), as %p prints the chan value.
+  addr INTEGER NOT NULL,
+  -- Element type as Go names it: 'int', '*main.Request', 'time.Time';
+  -- NULL when the binary's type data could not name it.
+  elem_type TEXT,
+  -- Capacity (make(chan T, cap)); 0 for unbuffered and for timer channels,
+  -- which report 0 to cap() in Go 1.23+.
+  cap INTEGER NOT NULL,
+  -- Elements buffered now (len()); 0 for timer channels.
+  len INTEGER NOT NULL,
+  -- 1 once close() ran on it, else 0.
+  closed INTEGER NOT NULL CHECK (closed IN (0, 1)),
+  -- 1 for the channel of a time.Timer or Ticker made synchronous by Go 1.23+
+  -- (hchan.timer set), else 0.
+  is_timer INTEGER NOT NULL CHECK (is_timer IN (0, 1)),
+  -- Goroutines in the channel's send queue / receive queue.
+  send_waiters INTEGER NOT NULL,
+  recv_waiters INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, addr)
+) WITHOUT ROWID;
+
+-- One row per goroutine per channel it is queued on: a plain send or
+-- receive waits on one channel, a select on every non-nil channel of its
+-- cases.
+CREATE TABLE chan_wait (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  -- The channel (channel.addr).
+  chan_addr INTEGER NOT NULL,
+  -- 'send' if the goroutine is in the channel's send queue, 'recv' if in
+  -- its receive queue (decided by which queue holds its sudog).
+  direction TEXT NOT NULL CHECK (direction IN ('send', 'recv')),
+  -- 1 if the wait is part of a select statement, else 0.
+  in_select INTEGER NOT NULL CHECK (in_select IN (0, 1)),
+  -- Position in that queue: 0 is woken first; -1 if the goroutine's sudog
+  -- was not found in the channel's queue (a diagnostic says so).
+  queue_pos INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, goid, chan_addr, direction)
+) WITHOUT ROWID;
+
+CREATE INDEX chan_wait_by_chan ON chan_wait (incident_id, chan_addr);
+
+-- Goroutines waiting on a sync primitive or a runtime semaphore.
+CREATE TABLE sync_wait (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  -- 'sync.Mutex', 'sync.RWMutex', 'sync.WaitGroup', 'sync.Cond', or
+  -- 'semaphore' for another user of the runtime's semaphores.
+  kind TEXT NOT NULL,
+  -- Address of the primitive (what %p prints for &mu); for 'semaphore' the
+  -- semaphore word itself.
+  addr INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, goid, addr)
+) WITHOUT ROWID;
+
+CREATE INDEX sync_wait_by_addr ON sync_wait (incident_id, addr);
+
+-- Each goroutine's pending deferred calls, in the order they will run.
+CREATE TABLE defer_call (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  -- 0 runs first (the innermost frame's last registered defer).
+  seq INTEGER NOT NULL,
+  -- The function that will run, as Go names it: 'main.cleanup',
+  -- 'main.(*conn).Close', 'main.handler.func1' (a closure).
+  func TEXT,
+  -- The frame that registered it: its depth in goroutine_frame; NULL if
+  -- the frame could not be placed.
+  frame_depth INTEGER,
+  -- 'open-coded' (kept in the frame, no record), 'stack' or 'heap' (a
+  -- _defer record), 'rangefunc' (registered from a range-over-func body).
+  kind TEXT NOT NULL,
+  PRIMARY KEY (incident_id, goid, seq)
+) WITHOUT ROWID;
+
+-- Panics in progress, innermost first.
+CREATE TABLE panic (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  -- 0 is the most recent panic; 1 the one whose deferred call panicked...
+  seq INTEGER NOT NULL,
+  -- Dynamic type of the value passed to panic: 'string', '*errors.errorString'.
+  value_type TEXT,
+  -- The value as Go prints it: the string, the error's text, the number; for
+  -- other types the type and address; NULL if it could not be read.
+  value_text TEXT,
+  -- 1 if recover() stopped it, 1 if a later panic aborted it (Go ≤ 1.21
+  -- records this), 1 if it is runtime.Goexit rather than a panic.
+  recovered INTEGER NOT NULL CHECK (recovered IN (0, 1)),
+  aborted INTEGER NOT NULL CHECK (aborted IN (0, 1)),
+  goexit INTEGER NOT NULL CHECK (goexit IN (0, 1)),
+  PRIMARY KEY (incident_id, goid, seq)
+) WITHOUT ROWID;
+
 -- Each goroutine's frames, innermost first (depth 0), with the goroutine's
 -- status: the rows of Go's traceback. Filter by incident_id (and goid) and
 -- add "ORDER BY goid, depth": the primary keys give that order for free. The

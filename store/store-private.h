@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "goruntime/goruntime.h"
 #include "util/util.h"
 
 /** The writer's statements, prepared on first use and kept until close. */
@@ -17,6 +18,11 @@ enum store_stmt {
 	STORE_STMT_INSERT_FRAME,
 	STORE_STMT_INSERT_GOROUTINE,
 	STORE_STMT_INSERT_DIAGNOSTIC,
+	STORE_STMT_INSERT_CHANNEL,
+	STORE_STMT_INSERT_CHAN_WAIT,
+	STORE_STMT_INSERT_SYNC_WAIT,
+	STORE_STMT_INSERT_DEFER,
+	STORE_STMT_INSERT_PANIC,
 	STORE_STMT_COUNT
 };
 
@@ -43,6 +49,14 @@ struct util_error *store_exec(struct store_db *db, const char *sql, const char *
 
 /** The writer's statement ID, preparing it on first use. */
 struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret);
+
+/**
+ * Write SNAP's channels, channel waits, sync waits, deferred calls and panics
+ * as rows of incident INCIDENT_ID (store/waits.c); called inside the ingest's
+ * transaction.
+ */
+struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
+				     const struct gr_snapshot *snap);
 
 /**
  * Block VERSION of schema.sql (see the comment at its top) as a NUL-terminated

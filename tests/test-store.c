@@ -270,9 +270,57 @@ static void test_new_database(void **state)
 	store_close(db);
 	// Reopening finds the schema and leaves it alone.
 	db = open_ok(path);
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 5);
+	// incident, goroutine, stack, frame, diagnostic; channel, chan_wait,
+	// sync_wait, defer_call, panic.
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 10);
 	store_close(db);
 	store_close(NULL);
+}
+
+/* The wait-for rows: what goruntime found is what the tables say. */
+static void test_wait_rows(void **state)
+{
+	char path[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	struct gr_channel chans[] = {
+		{.addr = 0xc000010000, .elem_type = "int", .cap = 2, .len = 2, .send_waiters = 2},
+		{.addr = 0xc000010100, .elem_type = NULL, .closed = true, .is_timer = true},
+	};
+	struct gr_chan_wait waits[] = {
+		{.goid = 1, .chan_addr = 0xc000010000, .send = true, .queue_pos = 0},
+		{.goid = 2, .chan_addr = 0xc000010000, .send = true, .queue_pos = 1},
+		{.goid = 7, .chan_addr = 0xc000010100, .in_select = true, .queue_pos = -1},
+	};
+	struct gr_sync_wait syncs[] = {{.goid = 3, .kind = "sync.Mutex", .addr = 0xc000020000}};
+	struct gr_defer defers[] = {
+		{.goid = 1, .seq = 0, .func = "main.(*conn).Close", .frame_depth = 2, .kind = "open-coded"},
+		{.goid = 1, .seq = 1, .func = "main.cleanup", .frame_depth = -1, .kind = "heap"},
+	};
+	struct gr_panic panics[] = {
+		{.goid = 2, .seq = 0, .value_type = "*errors.errorString", .value_text = "inner"},
+		{.goid = 2, .seq = 1, .value_type = "string", .value_text = "outer", .recovered = true},
+	};
+	snap.channels = chans, snap.nchannels = 2;
+	snap.chan_waits = waits, snap.nchan_waits = 3;
+	snap.sync_waits = syncs, snap.nsync_waits = 1;
+	snap.defers = defers, snap.ndefers = 2;
+	snap.panics = panics, snap.npanics = 2;
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "waits.db"));
+	bool existed;
+	ingest_ok(db, &incident_a, &snap, &existed);
+	assert_int_equal(query_int(db, "SELECT send_waiters FROM channel WHERE addr = %lld",
+				   0xc000010000LL), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM channel WHERE elem_type IS NULL"
+				       " AND closed AND is_timer"), 1);
+	assert_int_equal(query_int(db, "SELECT queue_pos FROM chan_wait WHERE goid = 2"), 1);
+	assert_string_equal(query_text(db, "SELECT direction FROM chan_wait WHERE goid = 7"), "recv");
+	assert_string_equal(query_text(db, "SELECT kind FROM sync_wait WHERE goid = 3"), "sync.Mutex");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM defer_call WHERE goid = 1"
+				       " AND frame_depth IS NULL AND seq = 1"), 1);
+	assert_string_equal(query_text(db, "SELECT value_text FROM panic WHERE goid = 2 AND seq = 1"
+					   " AND recovered"), "outer");
+	store_close(db);
 }
 
 static void test_ingest_rows(void **state)
@@ -619,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_schema_blocks),
 		cmocka_unit_test(test_new_database),
 		cmocka_unit_test(test_ingest_rows),
+		cmocka_unit_test(test_wait_rows),
 		cmocka_unit_test(test_ingest_twice_and_second_incident),
 		cmocka_unit_test(test_duplicate_goid),
 		cmocka_unit_test(test_failure_rolls_back),

@@ -1,0 +1,109 @@
+// waits.c: write who waits on what (channels, their queues, sync waits) and
+// each goroutine's deferred calls and panics into the incident's tables.
+#include "store/store-private.h"
+#include "store/store.h"
+
+/* Bind values one by one, keeping the first failure. */
+struct row {
+	struct store_db *db;
+	sqlite3_stmt *s;
+	int rc;
+};
+
+static void i64(struct row *r, int i, int64_t v)
+{
+	if (r->rc == SQLITE_OK)
+		r->rc = sqlite3_bind_int64(r->s, i, v);
+}
+
+static void text(struct row *r, int i, const char *v)
+{
+	if (r->rc == SQLITE_OK)
+		r->rc = v ? sqlite3_bind_text(r->s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(r->s, i);
+}
+
+static struct util_error *done(struct row *r, const char *what)
+{
+	int rc = r->rc == SQLITE_OK ? sqlite3_step(r->s) : r->rc;
+	sqlite3_reset(r->s);
+	r->rc = SQLITE_OK;
+	return rc == SQLITE_DONE ? NULL : store_error_sqlite(r->db, rc, what);
+}
+
+static struct util_error *start(struct store_db *db, enum store_stmt id, int64_t incident,
+				struct row *r)
+{
+	struct util_error *err = store_stmt(db, id, &r->s);
+	if (err)
+		return err;
+	r->db = db;
+	r->rc = sqlite3_bind_int64(r->s, 1, incident);
+	return NULL;
+}
+
+struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
+				     const struct gr_snapshot *snap)
+{
+	struct row r;
+	struct util_error *err = start(db, STORE_STMT_INSERT_CHANNEL, incident_id, &r);
+	for (size_t i = 0; !err && i < snap->nchannels; i++) {
+		const struct gr_channel *c = &snap->channels[i];
+		i64(&r, 2, (int64_t)c->addr);
+		text(&r, 3, c->elem_type);
+		i64(&r, 4, (int64_t)c->cap);
+		i64(&r, 5, (int64_t)c->len);
+		i64(&r, 6, c->closed);
+		i64(&r, 7, c->is_timer);
+		i64(&r, 8, c->send_waiters);
+		i64(&r, 9, c->recv_waiters);
+		err = done(&r, "writing a channel");
+	}
+	if (!err)
+		err = start(db, STORE_STMT_INSERT_CHAN_WAIT, incident_id, &r);
+	for (size_t i = 0; !err && i < snap->nchan_waits; i++) {
+		const struct gr_chan_wait *w = &snap->chan_waits[i];
+		i64(&r, 2, (int64_t)w->goid);
+		i64(&r, 3, (int64_t)w->chan_addr);
+		text(&r, 4, w->send ? "send" : "recv");
+		i64(&r, 5, w->in_select);
+		i64(&r, 6, w->queue_pos);
+		err = done(&r, "writing a channel wait");
+	}
+	if (!err)
+		err = start(db, STORE_STMT_INSERT_SYNC_WAIT, incident_id, &r);
+	for (size_t i = 0; !err && i < snap->nsync_waits; i++) {
+		const struct gr_sync_wait *w = &snap->sync_waits[i];
+		i64(&r, 2, (int64_t)w->goid);
+		text(&r, 3, w->kind ? w->kind : "semaphore");
+		i64(&r, 4, (int64_t)w->addr);
+		err = done(&r, "writing a sync wait");
+	}
+	if (!err)
+		err = start(db, STORE_STMT_INSERT_DEFER, incident_id, &r);
+	for (size_t i = 0; !err && i < snap->ndefers; i++) {
+		const struct gr_defer *d = &snap->defers[i];
+		i64(&r, 2, (int64_t)d->goid);
+		i64(&r, 3, d->seq);
+		text(&r, 4, d->func);
+		if (d->frame_depth >= 0)
+			i64(&r, 5, d->frame_depth);
+		else if (r.rc == SQLITE_OK)
+			r.rc = sqlite3_bind_null(r.s, 5);
+		text(&r, 6, d->kind ? d->kind : "heap");
+		err = done(&r, "writing a deferred call");
+	}
+	if (!err)
+		err = start(db, STORE_STMT_INSERT_PANIC, incident_id, &r);
+	for (size_t i = 0; !err && i < snap->npanics; i++) {
+		const struct gr_panic *p = &snap->panics[i];
+		i64(&r, 2, (int64_t)p->goid);
+		i64(&r, 3, p->seq);
+		text(&r, 4, p->value_type);
+		text(&r, 5, p->value_text);
+		i64(&r, 6, p->recovered);
+		i64(&r, 7, p->aborted);
+		i64(&r, 8, p->goexit);
+		err = done(&r, "writing a panic");
+	}
+	return err;
+}
