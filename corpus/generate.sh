@@ -143,10 +143,14 @@ run() {
 	if [ "$kind" = kernel ]; then
 		tb=crash hm=crash dump="HANG_DUMP=" ulim=unlimited
 	fi
-	# GODEBUG: go.mod says go 1.19, which turns off Go 1.27's labels in
-	# tracebacks; turn them back on (older releases ignore the setting).
+	# GODEBUG: go.mod says go 1.19, which turns off Go 1.26+'s labels in
+	# tracebacks; turn them back on (older releases ignore the setting). It
+	# also makes timer channels asynchronous (no hchan.timer) on Go 1.23+:
+	# ask for the synchronous ones that go.mod >= 1.23 would get.
+	local godebug=tracebacklabels=1
+	[ "${v#1.}" -ge 23 ] && godebug=$godebug,asynctimerchan=0
 	(cd "$scratch" && ulimit -c $ulim && exec env -i PATH=/usr/bin:/bin HOME=/nonexistent \
-		GOTRACEBACK=$tb GODEBUG=tracebacklabels=1 HANG_MODE=$hm $dump ./hang >stdout 2>stderr) &
+		GOTRACEBACK=$tb GODEBUG=$godebug HANG_MODE=$hm $dump ./hang >stdout 2>stderr) &
 	pid=$!
 	child=$pid
 	local i=0

@@ -20,6 +20,12 @@
 //	scenario NAME goid=N   one per scenario goroutine
 //	addr NAME 0xADDR       addresses of channels, contexts, locks...
 //	tid NAME N             OS thread id of a goroutine locked to its thread
+//	chan NAME addr=0x.. cap=N len=N closed=0|1 timer=0|1 elemtype=TYPE
+//	chanwait NAME goid=N chan=0x.. dir=send|recv select=0|1 pos=N
+//	syncwait NAME goid=N kind=sync.Mutex|... addr=0x..
+//	defer NAME goid=N seq=K func=FUNC frame=REGFUNC
+//	panic NAME goid=N seq=K recovered=0|1 goexit=0|1 type=T value=TEXT
+//	                       (see waits.go and corpus/README.md)
 //	dumper goid=N          (gcore mode) the goroutine that wrote the dump
 //	READY
 package main
@@ -394,6 +400,11 @@ var order = []string{
 	"panicking", "locked", "rawsyscall",
 }
 
+// ids maps scenario names to goroutine ids. Main only.
+var ids = map[string]uint64{"main": 1}
+
+func init() { order = append(order, waitOrder...) }
+
 // mainBlock is what main waits on once everything is set up.
 var mainBlock = make(chan struct{})
 
@@ -412,6 +423,8 @@ func main() {
 	cancelDeep = cancel
 	addr("deep-cancelctx", deepCtx)
 	addr("deep-chan", deepCh)
+	noteChan("deep-chan", deepCh, false, false)
+	chanWait("deep", deepCh, "recv", false, 0)
 	go handler(deepCtx, 1)
 
 	// select
@@ -420,6 +433,10 @@ func main() {
 	selCh := make(chan int)
 	addr("select-ctx", selCtx)
 	addr("select-chan", selCh)
+	noteChan("select-ctxdone", selCtx.Done(), false, false)
+	noteChan("select-chan", selCh, false, false)
+	chanWait("select", selCtx.Done(), "recv", true, 0)
+	chanWait("select", selCh, "recv", true, 0)
 	go selectWaiter(selCtx, selCh)
 
 	// iowait
@@ -450,23 +467,32 @@ func main() {
 	mu := new(sync.Mutex)
 	mu.Lock()
 	addr("mutex", mu)
+	syncWait("mutex", "sync.Mutex", mu)
 	go mutexWaiter(mu)
 	cond := sync.NewCond(new(sync.Mutex))
 	addr("cond", cond)
+	syncWait("cond", "sync.Cond", cond)
 	go condWaiter(cond)
 	wg := new(sync.WaitGroup)
 	wg.Add(1)
 	addr("waitgroup", wg)
+	syncWait("waitgroup", "sync.WaitGroup", wg)
 	go waitGroupWaiter(wg)
 	keepalive = append(keepalive, mu, cond, wg)
 
-	// full buffered channel with two blocked senders
+	// full buffered channel with two blocked senders, started one at a time
+	// so that their order in the channel's queue is known
 	full := make(chan int, 2)
 	full <- 1
 	full <- 2
 	addr("chansend-chan", full)
+	noteChan("chansend-chan", full, false, false)
+	chanWait("chansend-1", full, "send", false, 0)
+	chanWait("chansend-2", full, "send", false, 1)
 	go chanSender("chansend-1", full, 3)
+	parkedAs("chansend-1", chanSend...)
 	go chanSender("chansend-2", full, 4)
+	parkedAs("chansend-2", chanSend...)
 
 	// spin
 	go spinner()
@@ -474,22 +500,34 @@ func main() {
 	// labels
 	labCh := make(chan int)
 	addr("labels-chan", labCh)
+	noteChan("labels-chan", labCh, false, false)
+	chanWait("labels-1", labCh, "recv", false, 0)
+	chanWait("labels-2", labCh, "recv", false, 1)
 	go labeled("labels-1", "r-42", labCh)
+	parkedAs("labels-1", chanRecv...)
 	go labeled("labels-2", "r-43", labCh)
+	parkedAs("labels-2", chanRecv...)
 
 	// defers
 	defCh := make(chan int)
 	addr("defers-chan", defCh)
+	noteChan("defers-chan", defCh, false, false)
+	chanWait("defers", defCh, "recv", false, 0)
 	go deferOuter(defCh)
 
 	// panicking
 	panCh := make(chan int)
 	addr("panicking-chan", panCh)
+	noteChan("panicking-chan", panCh, false, false)
+	chanWait("panicking", panCh, "recv", false, 0)
+	notePanic("panicking", 0, false, false, "boom")
 	go panicker(panCh)
 
 	// locked
 	lockCh := make(chan int)
 	addr("locked-chan", lockCh)
+	noteChan("locked-chan", lockCh, false, false)
+	chanWait("locked", lockCh, "recv", false, 0)
 	go lockedWaiter(lockCh)
 
 	// raw syscall on a blocking pipe (write end kept open, never written)
@@ -500,7 +538,11 @@ func main() {
 	keepalive = append(keepalive, p, selCh, full, labCh, defCh, panCh, lockCh)
 	go rawSyscallReader(p[0])
 
-	ids := map[string]uint64{"main": 1}
+	// the scenarios of waits.go
+	startWaits()
+	noteChan("main-block", mainBlock, false, false)
+	chanWait("main", mainBlock, "recv", false, 0)
+
 	for len(ids) < len(order)+1 {
 		s := <-startedCh
 		ids[s.name] = s.id
@@ -532,6 +574,7 @@ func main() {
 		fmt.Printf("tid %s %d\n", name, tids[name])
 	}
 	addrMu.Unlock()
+	printFacts(ids)
 
 	go finish(mode, dumpPath)
 	<-mainBlock // main's state in the core: chan receive
