@@ -1,9 +1,731 @@
 // waits.c: who waits on what — channels and their queues, sync primitives and
-// semaphores — for every goroutine of a snapshot.
-#include "goruntime/internal.h"
+// semaphores — for every goroutine of a snapshot. The channel part lives here
+// (g.waiting → sudog → hchan, cross-checked against the channels' own queues);
+// semaphores and sync primitives are in waits-sync.c.
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/waits.h"
+
+enum {
+	MAX_QUEUE = 1000000,          /* sudogs walked in one waitq */
+	MAX_TOTAL_QUEUED = 8000000,   /* sudogs walked in all waitqs together */
+	MAX_WAITLINK = 65537,         /* a select has at most 65536 cases */
+	MAX_DIAGS = 100,              /* per kind of wait diagnostic */
+	MAX_TYPE_NAME = 4096,
+	RELEASE_EVERY = 4096,         /* scattered reads between core_release_pages */
+};
+
+static const char *const diag_what[] = {
+	[WD_CHANWAIT] = "chanwait", [WD_CHANNEL] = "channel", [WD_SYNCWAIT] = "syncwait",
+	[WD_SEMTABLE] = "semtable", [WD_LAYOUT] = "waits",
+};
+
+void gr_waits_diag(struct gr_waits *w, enum gr_waits_diag_kind kind, const char *severity,
+		   const char *fmt, ...)
+{
+	unsigned n = w->ndiag[kind]++;
+	if (n > MAX_DIAGS)
+		return;
+	if (n == MAX_DIAGS) {
+		gr_diag(w->r->snap, "info", diag_what[kind],
+			"more than %d such diagnostics; the rest are not recorded", MAX_DIAGS);
+		return;
+	}
+	char detail[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	gr_diag(w->r->snap, severity, diag_what[kind], "%s", detail);
+}
+
+/* ---- Layouts -------------------------------------------------------------- */
+
+static uint64_t member(struct gr_waits *w, const char *type, const char *m)
+{
+	uint64_t off = GR_ABSENT;
+	struct util_error *err = dw_member_offset(w->r->bin, type, m, &off);
+	if (err) {
+		util_error_destroy(err);
+		return GR_ABSENT;
+	}
+	return off;
+}
+
+/*
+ * The offset of a pointer-sized field that Go 1.26 wrapped in
+ * maybeTraceablePtr{vp, vu} (sudog.elem) or in maybeTraceableChan, which
+ * embeds one (sudog.c): the word to read is vu, the source of truth (vp may be
+ * hidden from the GC for goroutine-leak detection, runtime2.go).
+ */
+static uint64_t maybe_traceable(struct gr_waits *w, const char *type, const char *field)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "%s.vu", field);
+	uint64_t off = member(w, type, path);
+	if (off == GR_ABSENT) {
+		snprintf(path, sizeof(path), "%s.maybeTraceablePtr.vu", field);
+		off = member(w, type, path);
+	}
+	if (off != GR_ABSENT)
+		return off;
+	return member(w, type, field); // Go 1.19-1.25: a plain pointer
+}
+
+static uint64_t module_field(struct gr_waits *w, uint64_t md, const char *field)
+{
+	uint64_t off = member(w, "runtime.moduledata", field), v = 0;
+	if (off == GR_ABSENT)
+		return 0;
+	struct util_error *err = core_read_u64(w->r->core, md + off, &v);
+	if (err) {
+		util_error_destroy(err);
+		return 0;
+	}
+	return v;
+}
+
+static void probe_types(struct gr_waits *w)
+{
+	struct gr_waits_layout *l = &w->l;
+	uint64_t md, size;
+	struct util_error *err = dw_variable(w->r->bin, "runtime.firstmoduledata", &md, &size);
+	if (err) {
+		util_error_destroy(err);
+		err = dw_symbol(w->r->bin, "runtime.firstmoduledata", &md);
+	}
+	if (err) {
+		util_error_destroy(err);
+		return;
+	}
+	l->types = module_field(w, md, "types");
+	l->etypes = module_field(w, md, "etypes");
+	if (l->etypes <= l->types)
+		l->types = l->etypes = 0;
+	// The type descriptor: runtime._type (tflag, str) until Go 1.20, then
+	// internal/abi.Type (TFlag, Str), same offsets.
+	l->type_tflag = member(w, "internal/abi.Type", "TFlag");
+	l->type_str = member(w, "internal/abi.Type", "Str");
+	if (l->type_tflag == GR_ABSENT || l->type_str == GR_ABSENT) {
+		l->type_tflag = member(w, "runtime._type", "tflag");
+		l->type_str = member(w, "runtime._type", "str");
+	}
+}
+
+/* Probe what the channel reader needs; false if the runtime lacks it. */
+static bool probe_chans(struct gr_waits *w)
+{
+	struct gr_waits_layout *l = &w->l;
+	const char *SG = "runtime.sudog", *HC = "runtime.hchan";
+	l->g_waiting = member(w, "runtime.g", "waiting");
+	struct util_error *err = dw_type_size(w->r->bin, SG, &l->sg_size);
+	if (!err)
+		err = dw_type_size(w->r->bin, HC, &l->hc_size);
+	if (err) {
+		gr_waits_diag(w, WD_LAYOUT, "warning", "no channel waits: %s", err->message);
+		util_error_destroy(err);
+		return false;
+	}
+	l->sg_g = member(w, SG, "g");
+	l->sg_next = member(w, SG, "next");
+	l->sg_prev = member(w, SG, "prev");
+	l->sg_waitlink = member(w, SG, "waitlink");
+	l->sg_is_select = member(w, SG, "isSelect");
+	// Go 1.26: sudog.elem became maybeTraceablePtr, sudog.c maybeTraceableChan.
+	l->sg_elem = maybe_traceable(w, SG, "elem");
+	l->sg_c = maybe_traceable(w, SG, "c");
+	l->hc_qcount = member(w, HC, "qcount");
+	l->hc_dataqsiz = member(w, HC, "dataqsiz");
+	l->hc_closed = member(w, HC, "closed");
+	l->hc_elemtype = member(w, HC, "elemtype");
+	l->hc_recvq = member(w, HC, "recvq.first");
+	l->hc_sendq = member(w, HC, "sendq.first");
+	l->hc_timer = member(w, HC, "timer"); // Go 1.23+: timer channels
+	const struct {
+		uint64_t off, width, size;
+	} need[] = {
+		{l->g_waiting, 8, w->r->layout.g_size},
+		{l->sg_g, 8, l->sg_size},       {l->sg_next, 8, l->sg_size},
+		{l->sg_prev, 8, l->sg_size},    {l->sg_waitlink, 8, l->sg_size},
+		{l->sg_is_select, 1, l->sg_size}, {l->sg_elem, 8, l->sg_size},
+		{l->sg_c, 8, l->sg_size},       {l->hc_qcount, 8, l->hc_size},
+		{l->hc_dataqsiz, 8, l->hc_size}, {l->hc_closed, 4, l->hc_size},
+		{l->hc_elemtype, 8, l->hc_size}, {l->hc_recvq, 8, l->hc_size},
+		{l->hc_sendq, 8, l->hc_size},
+	};
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (need[i].off == GR_ABSENT || need[i].off + need[i].width > need[i].size) {
+			gr_waits_diag(w, WD_LAYOUT, "warning",
+				      "no channel waits: runtime.g/sudog/hchan lack a field (#%zu)", i);
+			return false;
+		}
+	}
+	if (l->hc_timer != GR_ABSENT && l->hc_timer + 8 > l->hc_size)
+		l->hc_timer = GR_ABSENT;
+	probe_types(w);
+	return true;
+}
+
+/* ---- Reading ---------------------------------------------------------------- */
+
+static uint64_t rd64(const unsigned char *buf, uint64_t off)
+{
+	uint64_t v;
+	memcpy(&v, buf + off, 8);
+	return v;
+}
+
+void gr_waits_note_read(struct gr_waits *w)
+{
+	if (++w->reads >= RELEASE_EVERY) {
+		core_release_pages(w->r->core);
+		w->reads = 0;
+	}
+}
+
+bool gr_waits_read_sudog(struct gr_waits *w, uint64_t addr, struct gr_sudog *s)
+{
+	const struct gr_waits_layout *l = &w->l;
+	gr_waits_note_read(w);
+	struct util_error *err = core_read(w->r->core, addr, w->sgbuf, l->sg_size);
+	if (err) {
+		util_error_destroy(err);
+		return false;
+	}
+	*s = (struct gr_sudog){
+		.addr = addr,
+		.g = rd64(w->sgbuf, l->sg_g),
+		.next = rd64(w->sgbuf, l->sg_next),
+		.prev = rd64(w->sgbuf, l->sg_prev),
+		.waitlink = rd64(w->sgbuf, l->sg_waitlink),
+		.elem = rd64(w->sgbuf, l->sg_elem),
+		.c = rd64(w->sgbuf, l->sg_c),
+		.is_select = w->sgbuf[l->sg_is_select] != 0,
+	};
+	return true;
+}
+
+/* Grow a malloc'd array to hold one more element. */
+static struct util_error *grow(void **arr, size_t n, size_t *cap, size_t elem)
+{
+	if (n < *cap)
+		return NULL;
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *p = realloc(*arr, ncap * elem);
+	if (!p)
+		return &util_enomem;
+	*arr = p;
+	*cap = ncap;
+	return NULL;
+}
+
+/*
+ * Go's reflect name of a type, from the type descriptor itself: the name at
+ * moduledata.types + Str (a flag byte, a uvarint length, the bytes), minus the
+ * leading '*' when TFlagExtraStar is set — what reflect.Type.String() and %T
+ * print ("int", "*main.Request", "http.Header").
+ */
+static const char *runtime_type_name(struct gr_waits *w, uint64_t typ)
+{
+	const struct gr_waits_layout *l = &w->l;
+	if (!l->types || typ < l->types || typ >= l->etypes || l->type_str == GR_ABSENT)
+		return NULL;
+	uint8_t tflag;
+	uint32_t str;
+	struct core_file *core = w->r->core;
+	struct util_error *err = core_read_u8(core, typ + l->type_tflag, &tflag);
+	if (!err)
+		err = core_read_u32(core, typ + l->type_str, &str);
+	unsigned char hdr[11];
+	if (!err && str)
+		err = core_read(core, l->types + str, hdr, sizeof(hdr));
+	if (err || !str) {
+		util_error_destroy(err);
+		return NULL;
+	}
+	uint64_t len = 0;
+	size_t i = 1;
+	for (int shift = 0; i < sizeof(hdr); i++, shift += 7) {
+		len |= (uint64_t)(hdr[i] & 0x7f) << shift;
+		if (!(hdr[i] & 0x80))
+			break;
+	}
+	if (i == sizeof(hdr) || len == 0 || len > MAX_TYPE_NAME)
+		return NULL;
+	char buf[MAX_TYPE_NAME + 1];
+	err = core_read(core, l->types + str + i + 1, buf, len);
+	if (err) {
+		util_error_destroy(err);
+		return NULL;
+	}
+	buf[len] = '\0';
+	const char *s = buf;
+	if ((tflag & 2) && s[0] == '*') // abi.TFlagExtraStar
+		s++;
+	return gr_intern(w->r->snap, s);
+}
+
+/*
+ * The same from DWARF, when the descriptor cannot be read: the DWARF name
+ * with its quirks removed — full package paths become the package name
+ * ("net/http.Header" → "http.Header"), compiler markers "noalg." and the
+ * "·N" suffixes of function-local types go.
+ */
+static const char *dwarf_type_name(struct gr_waits *w, uint64_t typ)
+{
+	const struct gr_waits_layout *l = &w->l;
+	const char *name;
+	if (!l->types || typ < l->types)
+		return NULL;
+	struct util_error *err = dw_type_by_runtime_offset(w->r->bin, typ - l->types, &name);
+	if (err) {
+		util_error_destroy(err);
+		return NULL;
+	}
+	size_t n = strlen(name);
+	if (n > MAX_TYPE_NAME)
+		return NULL;
+	char out[MAX_TYPE_NAME + 1];
+	size_t o = 0, word = 0;
+	for (size_t i = 0; i < n;) {
+		const char *p = name + i;
+		if (strncmp(p, "noalg.", 6) == 0 && (i == 0 || !strchr("._/", p[-1]))) {
+			i += 6;
+			continue;
+		}
+		if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xb7) { // '·' N
+			i += 2;
+			while (i < n && name[i] >= '0' && name[i] <= '9')
+				i++;
+			continue;
+		}
+		char c = *p;
+		bool ident = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || strchr("._-~/", c) || (unsigned char)c >= 0x80;
+		if (!ident)
+			word = o + 1;
+		if (c == '/') { // drop the path up to the last element
+			o = word;
+			i++;
+			continue;
+		}
+		out[o++] = c;
+		i++;
+	}
+	out[o] = '\0';
+	return gr_intern(w->r->snap, out);
+}
+
+static struct util_error *type_name(struct gr_waits *w, uint64_t typ, const char **ret)
+{
+	uint64_t v;
+	*ret = NULL;
+	if (!typ)
+		return NULL;
+	if (util_u64map_get(&w->type_names, typ, &v)) {
+		*ret = (const char *)(uintptr_t)v;
+		return NULL;
+	}
+	const char *name = runtime_type_name(w, typ);
+	if (!name)
+		name = dwarf_type_name(w, typ);
+	*ret = name;
+	return util_u64map_put(&w->type_names, typ, (uint64_t)(uintptr_t)name);
+}
+
+/* Walk one of a channel's queues, recording each sudog's place in it. */
+static struct util_error *walk_queue(struct gr_waits *w, uint64_t chan_addr, uint32_t ci,
+				     uint64_t first, bool send, uint32_t *len)
+{
+	uint64_t s = first, prev = 0;
+	int32_t pos = 0;
+	*len = 0;
+	while (s) {
+		uint64_t seen;
+		if (util_u64map_get(&w->queued_index, s, &seen)) {
+			gr_waits_diag(w, WD_CHANNEL, "warning",
+				      "chan 0x%llx: %s queue reaches sudog 0x%llx twice (a loop, or "
+				      "a sudog in two queues); walk stopped after %d",
+				      (unsigned long long)chan_addr, send ? "send" : "receive",
+				      (unsigned long long)s, pos);
+			break;
+		}
+		if (pos >= MAX_QUEUE || w->nqueued >= MAX_TOTAL_QUEUED) {
+			gr_waits_diag(w, WD_CHANNEL, "warning",
+				      "chan 0x%llx: %s queue longer than %d sudogs (or too many "
+				      "in all); rest ignored",
+				      (unsigned long long)chan_addr, send ? "send" : "receive", pos);
+			break;
+		}
+		struct gr_sudog sg;
+		if (!gr_waits_read_sudog(w, s, &sg)) {
+			gr_waits_diag(w, WD_CHANNEL, "warning",
+				      "chan 0x%llx: %s queue: sudog 0x%llx is not in the core",
+				      (unsigned long long)chan_addr, send ? "send" : "receive",
+				      (unsigned long long)s);
+			break;
+		}
+		if (sg.prev != prev)
+			gr_waits_diag(w, WD_CHANNEL, "warning",
+				      "chan 0x%llx: %s queue: sudog 0x%llx has prev 0x%llx, not 0x%llx",
+				      (unsigned long long)chan_addr, send ? "send" : "receive",
+				      (unsigned long long)s, (unsigned long long)sg.prev,
+				      (unsigned long long)prev);
+		struct util_error *err = grow((void **)&w->queued, w->nqueued, &w->queued_cap,
+					      sizeof(*w->queued));
+		if (!err)
+			err = util_u64map_put(&w->queued_index, s, w->nqueued);
+		if (err)
+			return err;
+		w->queued[w->nqueued++] = (struct gr_queued){
+			.sudog = s, .g = sg.g, .chan = ci, .pos = pos, .send = send,
+		};
+		pos++;
+		prev = s;
+		s = sg.next;
+	}
+	*len = (uint32_t)pos;
+	return NULL;
+}
+
+/* The channel at ADDR, read (and its queues walked) the first time it is met. */
+static struct util_error *get_channel(struct gr_waits *w, uint64_t addr, uint32_t *ret)
+{
+	uint64_t v;
+	if (util_u64map_get(&w->chan_index, addr, &v)) {
+		*ret = (uint32_t)v;
+		return NULL;
+	}
+	const struct gr_waits_layout *l = &w->l;
+	struct util_error *err = grow((void **)&w->chans, w->nchans, &w->chans_cap, sizeof(*w->chans));
+	if (!err)
+		err = util_u64map_put(&w->chan_index, addr, w->nchans);
+	if (err)
+		return err;
+	uint32_t ci = (uint32_t)w->nchans++;
+	*ret = ci;
+	struct gr_channel *c = &w->chans[ci];
+	*c = (struct gr_channel){.addr = addr};
+	unsigned char *buf = malloc(l->hc_size);
+	if (!buf)
+		return &util_enomem;
+	gr_waits_note_read(w);
+	err = core_read(w->r->core, addr, buf, l->hc_size);
+	if (err) {
+		gr_waits_diag(w, WD_CHANNEL, "warning", "chan 0x%llx: %s", (unsigned long long)addr,
+			      err->message);
+		util_error_destroy(err);
+		free(buf);
+		return NULL;
+	}
+	c->cap = rd64(buf, l->hc_dataqsiz);
+	c->len = rd64(buf, l->hc_qcount);
+	uint32_t closed;
+	memcpy(&closed, buf + l->hc_closed, 4);
+	c->closed = closed != 0;
+	c->is_timer = l->hc_timer != GR_ABSENT && rd64(buf, l->hc_timer) != 0;
+	if (c->is_timer) {
+		// A synchronous timer channel (Go 1.23+) is buffered underneath but
+		// len() and cap() report 0 (runtime/chan.go chanlen, chancap).
+		c->cap = c->len = 0;
+	} else if (c->len > c->cap) {
+		gr_waits_diag(w, WD_CHANNEL, "warning", "chan 0x%llx: %llu elements in a buffer of %llu",
+			      (unsigned long long)addr, (unsigned long long)c->len,
+			      (unsigned long long)c->cap);
+	}
+	uint64_t elemtype = rd64(buf, l->hc_elemtype), recvq = rd64(buf, l->hc_recvq),
+		 sendq = rd64(buf, l->hc_sendq);
+	free(buf);
+	const char *name;
+	err = type_name(w, elemtype, &name);
+	if (err)
+		return err;
+	c = &w->chans[ci];
+	c->elem_type = name;
+	if (!name)
+		gr_waits_diag(w, WD_CHANNEL, "info", "chan 0x%llx: element type 0x%llx not named",
+			      (unsigned long long)addr, (unsigned long long)elemtype);
+	uint32_t n;
+	err = walk_queue(w, addr, ci, recvq, false, &n);
+	if (err)
+		return err;
+	w->chans[ci].recv_waiters = n;
+	err = walk_queue(w, addr, ci, sendq, true, &n);
+	if (err)
+		return err;
+	w->chans[ci].send_waiters = n;
+	return NULL;
+}
+
+static bool is_waiting(const struct gr_reader *r, const struct gr_goroutine *g)
+{
+	return (int64_t)g->status == r->layout.st_waiting ||
+	       (r->layout.st_leaked >= 0 && (int64_t)g->status == r->layout.st_leaked);
+}
+
+/* One sudog of goroutine GI's g.waiting that names a channel. */
+static struct util_error *chan_wait(struct gr_waits *w, size_t gi, const struct gr_sudog *sg)
+{
+	const struct gr_goroutine *g = &w->r->snap->goroutines[gi];
+	uint32_t ci;
+	struct util_error *err = get_channel(w, sg->c, &ci);
+	if (err)
+		return err;
+	struct gr_chan_wait cw = {
+		.goid = g->goid, .chan_addr = sg->c, .in_select = sg->is_select, .queue_pos = -1,
+	};
+	uint64_t qi;
+	if (util_u64map_get(&w->queued_index, sg->addr, &qi) && w->queued[qi].owned) {
+		gr_waits_diag(w, WD_CHANWAIT, "warning",
+			      "goroutine %llu: sudog 0x%llx is on the g.waiting of another goroutine too",
+			      (unsigned long long)g->goid, (unsigned long long)sg->addr);
+		return NULL;
+	}
+	if (util_u64map_get(&w->queued_index, sg->addr, &qi) && w->queued[qi].chan == ci) {
+		struct gr_queued *q = &w->queued[qi];
+		q->owned = true;
+		cw.send = q->send;
+		cw.queue_pos = q->pos;
+		if (q->g != g->g_addr)
+			gr_waits_diag(w, WD_CHANWAIT, "warning",
+				      "goroutine %llu: its sudog 0x%llx in chan 0x%llx's queue names "
+				      "g 0x%llx",
+				      (unsigned long long)g->goid, (unsigned long long)sg->addr,
+				      (unsigned long long)sg->c, (unsigned long long)q->g);
+	} else {
+		// Not queued: the goroutine is being woken, or the data is stale.
+		// The wait reason still tells a plain send from a receive.
+		const char *why = g->wait_reason ? g->wait_reason : "";
+		cw.send = strncmp(why, "chan send", 9) == 0;
+		gr_waits_diag(w, WD_CHANWAIT, "warning",
+			      "goroutine %llu [%s]: sudog 0x%llx is in neither queue of chan 0x%llx; "
+			      "position unknown%s",
+			      (unsigned long long)g->goid, why, (unsigned long long)sg->addr,
+			      (unsigned long long)sg->c,
+			      sg->is_select ? ", direction unknown (recorded as recv)" : "");
+	}
+	// A select may name one channel in two cases of the same direction: one row.
+	for (size_t i = w->ncws; i-- > 0 && w->cws[i].goid == g->goid;) {
+		struct gr_chan_wait *o = &w->cws[i];
+		if (o->chan_addr == cw.chan_addr && o->send == cw.send) {
+			if (cw.queue_pos >= 0 && (o->queue_pos < 0 || cw.queue_pos < o->queue_pos))
+				o->queue_pos = cw.queue_pos;
+			return NULL;
+		}
+	}
+	err = grow((void **)&w->cws, w->ncws, &w->cws_cap, sizeof(*w->cws));
+	if (err)
+		return err;
+	w->cws[w->ncws++] = cw;
+	return NULL;
+}
+
+/* Walk goroutine GI's g.waiting list: channel waits, and semaphores (Go 1.26+). */
+static struct util_error *read_waiting(struct gr_waits *w, size_t gi)
+{
+	const struct gr_goroutine *g = &w->r->snap->goroutines[gi];
+	uint64_t s;
+	gr_waits_note_read(w);
+	struct util_error *err = core_read_u64(w->r->core, g->g_addr + w->l.g_waiting, &s);
+	if (err) {
+		util_error_destroy(err);
+		return NULL; // the goroutine itself was read: not expected
+	}
+	// Brent's cycle check: the list is short, a map per goroutine would cost more.
+	uint64_t tortoise = 0, power = 1, lam = 0;
+	for (size_t n = 0; s; n++) {
+		if (s == tortoise) {
+			gr_waits_diag(w, WD_CHANWAIT, "warning",
+				      "goroutine %llu: g.waiting loops at sudog 0x%llx",
+				      (unsigned long long)g->goid, (unsigned long long)s);
+			break;
+		}
+		if (++lam == power) {
+			tortoise = s;
+			power *= 2;
+			lam = 0;
+		}
+		if (n == MAX_WAITLINK) {
+			gr_waits_diag(w, WD_CHANWAIT, "warning",
+				      "goroutine %llu: more than %d sudogs on g.waiting; rest ignored",
+				      (unsigned long long)g->goid, MAX_WAITLINK);
+			break;
+		}
+		struct gr_sudog sg;
+		if (!gr_waits_read_sudog(w, s, &sg)) {
+			gr_waits_diag(w, WD_CHANWAIT, "warning",
+				      "goroutine %llu: sudog 0x%llx on g.waiting is not in the core",
+				      (unsigned long long)g->goid, (unsigned long long)s);
+			break;
+		}
+		if (sg.g != g->g_addr)
+			gr_waits_diag(w, WD_CHANWAIT, "warning",
+				      "goroutine %llu: sudog 0x%llx on its g.waiting names g 0x%llx",
+				      (unsigned long long)g->goid, (unsigned long long)s,
+				      (unsigned long long)sg.g);
+		if (!sg.c) {
+			// Go 1.26+: a semaphore or notifyList wait (sema.go sets
+			// g.waiting so leak detection can trace the address). Its
+			// waitlink chains the other waiters on the same address.
+			if (n == 0)
+				w->sema_of[gi] = sg.elem;
+			else
+				gr_waits_diag(w, WD_CHANWAIT, "warning",
+					      "goroutine %llu: sudog 0x%llx without a channel "
+					      "after channel waits on g.waiting",
+					      (unsigned long long)g->goid, (unsigned long long)s);
+			break;
+		}
+		err = chan_wait(w, gi, &sg);
+		if (err)
+			return err;
+		s = sg.waitlink;
+	}
+	return NULL;
+}
+
+/* Every sudog in a channel queue must be on its goroutine's g.waiting. */
+static struct util_error *cross_check_queues(struct gr_waits *w)
+{
+	const struct gr_snapshot *snap = w->r->snap;
+	bool indexed = false;
+	for (size_t i = 0; i < w->nqueued; i++) {
+		const struct gr_queued *q = &w->queued[i];
+		if (q->owned)
+			continue;
+		for (size_t k = 0; !indexed && k < snap->ngoroutines; k++) {
+			struct util_error *err =
+				util_u64map_put(&w->g_index, snap->goroutines[k].g_addr, k);
+			if (err)
+				return err;
+		}
+		indexed = true;
+		uint64_t gi;
+		unsigned long long chan = w->chans[q->chan].addr;
+		const char *dir = q->send ? "send" : "receive";
+		if (!util_u64map_get(&w->g_index, q->g, &gi)) {
+			gr_waits_diag(w, WD_CHANWAIT, "warning",
+				      "chan 0x%llx: sudog 0x%llx at %s position %d names g 0x%llx, "
+				      "not a live goroutine",
+				      chan, (unsigned long long)q->sudog, dir, q->pos,
+				      (unsigned long long)q->g);
+			continue;
+		}
+		const struct gr_goroutine *g = &snap->goroutines[gi];
+		bool waiting = is_waiting(w->r, g);
+		// A select woken by another case stays queued on its other
+		// channels until it runs again: normal for a runnable goroutine.
+		gr_waits_diag(w, WD_CHANWAIT, waiting ? "warning" : "info",
+			      "chan 0x%llx: goroutine %llu [%s] is at %s position %d (sudog 0x%llx) "
+			      "but not on its g.waiting",
+			      chan, (unsigned long long)g->goid,
+			      g->wait_reason ? g->wait_reason : g->status_name, dir, q->pos,
+			      (unsigned long long)q->sudog);
+	}
+	return NULL;
+}
+
+/* Copy a malloc'd array into the snapshot's arena. */
+static struct util_error *publish(struct gr_snapshot *s, const void *src, size_t n, size_t size,
+				  void **dst)
+{
+	*dst = NULL;
+	if (!n)
+		return NULL;
+	void *p = util_arena_alloc(&s->arena, n * size);
+	if (!p)
+		return &util_enomem;
+	memcpy(p, src, n * size);
+	*dst = p;
+	return NULL;
+}
+
+static struct util_error *read_all(struct gr_waits *w)
+{
+	struct gr_reader *r = w->r;
+	struct gr_snapshot *snap = r->snap;
+	w->sema_of = calloc(snap->ngoroutines ? snap->ngoroutines : 1, sizeof(*w->sema_of));
+	if (!w->sema_of)
+		return &util_enomem;
+	w->chans_ok = probe_chans(w);
+	if (w->chans_ok) {
+		w->sgbuf = malloc(w->l.sg_size);
+		if (!w->sgbuf)
+			return &util_enomem;
+		for (size_t i = 0; i < snap->ngoroutines; i++) {
+			if (!is_waiting(r, &snap->goroutines[i]))
+				continue;
+			struct util_error *err = read_waiting(w, i);
+			if (err)
+				return err;
+		}
+		struct util_error *err = cross_check_queues(w);
+		if (err)
+			return err;
+	}
+	gr_waits_probe_sync(w);
+	return gr_waits_sync(w);
+}
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_chan_wait(const void *a, const void *b)
+{
+	const struct gr_chan_wait *x = a, *y = b;
+	int c = cmp_u64(x->goid, y->goid);
+	if (!c)
+		c = cmp_u64(x->chan_addr, y->chan_addr);
+	return c ? c : (int)x->send - (int)y->send;
+}
+
+static int cmp_sync_wait(const void *a, const void *b)
+{
+	const struct gr_sync_wait *x = a, *y = b;
+	return cmp_u64(x->goid, y->goid);
+}
 
 struct util_error *gr_read_waits(struct gr_reader *r)
 {
-	(void)r;
-	return NULL;
+	struct gr_waits w = {.r = r};
+	util_u64map_init(&w.g_index);
+	util_u64map_init(&w.chan_index);
+	util_u64map_init(&w.queued_index);
+	util_u64map_init(&w.type_names);
+	struct util_error *err = read_all(&w);
+	struct gr_snapshot *s = r->snap;
+	// By goroutine id (then channel), the order of the tables' primary
+	// keys: listings read naturally and the rows go in cheaply.
+	if (w.ncws)
+		qsort(w.cws, w.ncws, sizeof(*w.cws), cmp_chan_wait);
+	if (w.nsws)
+		qsort(w.sws, w.nsws, sizeof(*w.sws), cmp_sync_wait);
+	if (!err)
+		err = publish(s, w.chans, w.nchans, sizeof(*w.chans), (void **)&s->channels);
+	if (!err)
+		err = publish(s, w.cws, w.ncws, sizeof(*w.cws), (void **)&s->chan_waits);
+	if (!err)
+		err = publish(s, w.sws, w.nsws, sizeof(*w.sws), (void **)&s->sync_waits);
+	if (!err) {
+		s->nchannels = w.nchans;
+		s->nchan_waits = w.ncws;
+		s->nsync_waits = w.nsws;
+	}
+	core_release_pages(r->core);
+	free(w.sgbuf);
+	free(w.chans);
+	free(w.cws);
+	free(w.queued);
+	free(w.sema_of);
+	free(w.sws);
+	util_u64map_deinit(&w.g_index);
+	util_u64map_deinit(&w.chan_index);
+	util_u64map_deinit(&w.queued_index);
+	util_u64map_deinit(&w.type_names);
+	return err;
 }

@@ -53,3 +53,11 @@ tests_test_goruntime_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs
 tests_test_goruntime_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-goruntime
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-waits
+tests_test_waits_SOURCES = tests/test-waits.c tests/gotrace.c tests/gotrace.h
+tests_test_waits_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_waits_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-waits
+endif
