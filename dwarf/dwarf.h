@@ -122,6 +122,16 @@ bool dw_func_is_wrapper(const struct dw_binary *b, const struct dw_func *f);
 struct util_error *dw_func_spdelta(struct dw_binary *b, const struct dw_func *f, uint64_t pc,
 				   int32_t *ret);
 
+/**
+ * Address of funcdata INDEX of F (FUNCDATA_OpenCodedDeferInfo = 4,
+ * FUNCDATA_InlTree = 3...): moduledata.gofunc plus the _func's offset, the
+ * bytes to be read with dw_binary_read. UTIL_ERROR_NOT_FOUND when F has no
+ * such funcdata (offset 0xffffffff, or INDEX beyond its nfuncdata);
+ * UTIL_ERROR_UNSUPPORTED when the binary's gofunc base is unknown.
+ */
+struct util_error *dw_func_funcdata(struct dw_binary *b, const struct dw_func *f, int index,
+				    uint64_t *addr_ret);
+
 /** One logical frame at a PC: the inlined functions come first. */
 struct dw_location {
 	const char *func;       /**< interned function name */

@@ -579,6 +579,23 @@ struct util_error *dw_func_spdelta(struct dw_binary *b, const struct dw_func *f,
 	return NULL;
 }
 
+struct util_error *dw_func_funcdata(struct dw_binary *b, const struct dw_func *f, int index,
+				    uint64_t *addr_ret)
+{
+	const struct dw_pclntab *p = &b->pcln;
+	if (!f || f < p->funcs || f >= p->funcs + p->nfunc || index < 0 || index > 255)
+		return util_error_create(UTIL_ERROR_INVALID, "%s: bad function or funcdata index", b->path);
+	if (!p->gofunc)
+		return util_error_create(UTIL_ERROR_UNSUPPORTED, "%s: moduledata.gofunc is unknown",
+					 b->path);
+	uint64_t addr = funcdata(p, f, (uint8_t)index);
+	if (!addr)
+		return util_error_create(UTIL_ERROR_NOT_FOUND, "%s: %s has no funcdata %d", b->path,
+					 f->name, index);
+	*addr_ret = addr;
+	return NULL;
+}
+
 struct util_error *dw_pc_line(struct dw_binary *b, const struct dw_func *f, uint64_t pc,
 			      const char **file_ret, int *line_ret)
 {
