@@ -1,0 +1,46 @@
+/* defers.h: private to goruntime/defers.c and goruntime/panics.c — the panic
+ * reader that defers.c drives goroutine by goroutine. */
+#ifndef GOCORONER_GORUNTIME_DEFERS_H
+#define GOCORONER_GORUNTIME_DEFERS_H
+
+#include "goruntime/internal.h"
+
+/** At most this many _defer or _panic records per goroutine (a longer list is garbage or a cycle). */
+#define GR_MAX_RECORDS 100000
+
+/** Probed layouts and caches for reading g._panic lists (goruntime/panics.c). */
+struct gr_panics;
+
+/** Probe the _panic and type-descriptor layouts; never fails but for memory. */
+struct util_error *gr_panics_init(struct gr_reader *r, struct gr_panics **ret);
+void gr_panics_free(struct gr_panics *p);
+
+/**
+ * Append the panics of goroutine G, from the _panic at FIRST along link, to
+ * *VEC (innermost first, seq from 0). Unreadable records become diagnostics.
+ */
+struct util_error *gr_panics_read(struct gr_panics *p, const struct gr_goroutine *g,
+				  uint64_t first, struct gr_panic **vec, size_t *n, size_t *cap);
+
+/**
+ * Brent's cycle detection over a linked list: call with each node in turn;
+ * true when NODE was seen before. Start with a zeroed struct.
+ */
+struct gr_cycle {
+	uint64_t saved;
+	uint64_t power, steps;
+};
+
+static inline bool gr_cycle_step(struct gr_cycle *c, uint64_t node)
+{
+	if (c->steps && node == c->saved)
+		return true;
+	if (++c->steps >= c->power) {
+		c->power = c->power ? c->power * 2 : 2;
+		c->steps = 0;
+		c->saved = node;
+	}
+	return false;
+}
+
+#endif
