@@ -61,3 +61,12 @@ tests_test_waits_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top
 tests_test_waits_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-waits
 endif
+
+# Pending defers and panics in progress against the corpus program's own account.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-defers
+tests_test_defers_SOURCES = tests/test-defers.c tests/gotrace.c tests/gotrace.h
+tests_test_defers_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_defers_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-defers
+endif
