@@ -173,7 +173,12 @@ run() {
 		cp "$scratch/dump.txt" "$CORPUS/expect/$name.traceback"
 		dumper=$(sed -n 's/^dumper goid=//p' "$scratch/stdout")
 	else
-		kill -ABRT "$pid"
+		# SIGABRT to the thread in the raw read(2), not to the process (the
+		# kernel would pick the main thread, whatever goroutine it runs):
+		# the same goroutine takes the signal in every kernel core.
+		local tid
+		tid=$($TOOL abort "$pid")
+		[ "$tid" != 0 ] || { log "$name: no thread in read(2): SIGABRT to the process"; notes="$notes abort-to-process"; }
 		rc=0
 		wait "$pid" 2>/dev/null || rc=$?
 		[ -f "$scratch/core" ] || die "$name: no core written (exit status $rc)"

@@ -22,13 +22,23 @@
       "goroutines -t" listing of the core, with the same wait reason when it
       is waiting (SKIP_GOID: the dumper, dead in the core). Prints "dlv-mismatch:id=[go]/[dlv],..." or nothing.
 
+  corpus_tool.py abort PID
+      Send SIGABRT to the thread of PID that is blocked in read(2) (the
+      rawsyscall goroutine's: the only read(2) of the program), with tgkill,
+      so that the same goroutine takes the signal in every kernel core. Falls
+      back to kill(PID) if there is no such thread. Prints the thread id (0
+      for the fallback).
+
   corpus_tool.py manifest MANIFEST ROWFILE
       Insert or replace rows (tab-separated, keyed by the first column) of
       MANIFEST with those of ROWFILE, keeping the header and sorting by name.
 """
+import ctypes
 import mmap
 import os
+import platform
 import re
+import signal
 import sys
 
 HEADER = ("name program go_version mode core_kind exe core traceback stdout dlv "
@@ -160,6 +170,34 @@ def compare(tbpath, dlvpath, skip=""):
         print("dlv-mismatch:" + ",".join(bad).replace(" ", "_"))
 
 
+SYS_READ = {"x86_64": 0, "aarch64": 63}
+SYS_TGKILL = {"x86_64": 234, "aarch64": 131}
+
+
+def abort(pid):
+    pid = int(pid)
+    arch = platform.machine()
+    tids = []
+    for tid in sorted(os.listdir("/proc/%d/task" % pid), key=int):
+        try:
+            with open("/proc/%d/task/%s/syscall" % (pid, tid)) as f:
+                nr = f.read().split()
+        except OSError:
+            continue
+        if nr and arch in SYS_READ and nr[0] == str(SYS_READ[arch]):
+            tids.append(int(tid))
+    if len(tids) == 1 and arch in SYS_TGKILL:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.syscall(SYS_TGKILL[arch], pid, tids[0], signal.SIGABRT) == 0:
+            print(tids[0])
+            return
+        print("tgkill: errno %d" % ctypes.get_errno(), file=sys.stderr)
+    elif tids:
+        print("abort: %d threads in read(2): %s" % (len(tids), tids), file=sys.stderr)
+    os.kill(pid, signal.SIGABRT)
+    print(0)
+
+
 def manifest(path, rowfile):
     rows = {}
     if os.path.exists(path):
@@ -198,6 +236,8 @@ def main():
         grep(sys.argv[2], sys.argv[3:])
     elif cmd == "compare" and len(sys.argv) in (4, 5):
         compare(*sys.argv[2:])
+    elif cmd == "abort" and len(sys.argv) == 3:
+        abort(sys.argv[2])
     elif cmd == "manifest" and len(sys.argv) == 4:
         manifest(sys.argv[2], sys.argv[3])
     else:
