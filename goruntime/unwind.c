@@ -327,6 +327,15 @@ struct util_error *gr_signal_context(struct gr_reader *r, const struct core_thre
 			err = core_read(r->core, gregs, v, sizeof(v));
 			if (err)
 				return util_error_catch(err, UTIL_ERROR_FAULT);
+			if (v[GREG_RSP] >= lo && v[GREG_RSP] < hi) {
+				// A signal inside the handler (a crash re-raises its
+				// signal from dieFromSignal): keep unwinding the signal
+				// stack from the interrupted handler's context.
+				pc = v[GREG_RIP];
+				sp = v[GREG_RSP];
+				trap = true;
+				continue;
+			}
 			ret->pc = v[GREG_RIP];
 			ret->sp = v[GREG_RSP];
 			ret->bp = v[GREG_RBP];
