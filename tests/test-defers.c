@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
+#include <gelf.h>
 
 #include "core/core.h"
 #include "dwarf/dwarf.h"
@@ -457,6 +459,165 @@ static void test_extra(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* ---- Corrupted cores: diagnostics, not crashes or endless walks ---------- */
+
+/* Overwrite LEN bytes at virtual address ADDR of a raw core file. */
+static void patch(const char *core_path, uint64_t addr, const void *bytes, size_t len)
+{
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	int fd = open(core_path, O_RDWR);
+	assert_true(fd >= 0);
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(e);
+	size_t n;
+	assert_int_equal(elf_getphdrnum(e, &n), 0);
+	bool done = false;
+	for (size_t i = 0; i < n && !done; i++) {
+		GElf_Phdr ph;
+		assert_non_null(gelf_getphdr(e, (int)i, &ph));
+		if (ph.p_type == PT_LOAD && addr >= ph.p_vaddr && addr + len <= ph.p_vaddr + ph.p_filesz) {
+			assert_int_equal(pwrite(fd, bytes, len, (off_t)(ph.p_offset + addr - ph.p_vaddr)),
+					 (ssize_t)len);
+			done = true;
+		}
+	}
+	elf_end(e);
+	close(fd);
+	assert_true(done);
+}
+
+static uint64_t offset_of(struct dw_binary *bin, const char *type, const char *member)
+{
+	uint64_t off;
+	assert_null(dw_member_offset(bin, type, member, &off));
+	return off;
+}
+
+static struct gr_snapshot *snapshot(const char *core_path, const char *exe, struct dw_binary *bin)
+{
+	struct core_file *core;
+	struct gr_snapshot *snap;
+	assert_null(core_open(core_path, &core));
+	assert_null(core_attach_exe(core, exe, false));
+	assert_null(gr_snapshot_create(core, bin, NULL, &snap));
+	core_destroy(core);
+	return snap;
+}
+
+static size_t diags_saying(const struct gr_snapshot *s, const char *what, const char *text)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->ndiags; i++)
+		n += strcmp(s->diags[i].what, what) == 0 && strstr(s->diags[i].detail, text);
+	return n;
+}
+
+static size_t count_defers(const struct gr_snapshot *s, uint64_t goid)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->ndefers; i++)
+		n += s->defers[i].goid == goid;
+	return n;
+}
+
+static void test_corrupt(void **state)
+{
+	(void)state;
+	const struct gt_manifest_row *row = NULL;
+	for (size_t i = 0; i < manifest.nrows; i++)
+		if (strcmp(gt_col(&manifest, &manifest.rows[i], "name"), "hang-go1.24-opt-kernel") == 0)
+			row = &manifest.rows[i];
+	if (!row) {
+		printf("corpus not found: skipped\n");
+		skip();
+	}
+	char *src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "exe"));
+	char *exe = xasprintf("%s/corrupt.exe", tmpdir);
+	assert_true(gt_unzstd(src, exe));
+	free(src);
+	src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "core"));
+	char *raw = xasprintf("%s/corrupt.core", tmpdir);
+	assert_true(gt_unzstd(src, raw));
+	free(src);
+	char *out = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "stdout"));
+	struct want w;
+	read_want(out, &w);
+	free(out);
+	uint64_t defers_goid = 0, panicking_goid = 0;
+	for (size_t i = 0; i < w.nscens; i++) {
+		if (strcmp(w.scens[i].name, "defers") == 0)
+			defers_goid = w.scens[i].goid;
+		if (strcmp(w.scens[i].name, "panicking") == 0)
+			panicking_goid = w.scens[i].goid;
+	}
+	free_want(&w);
+	assert_true(defers_goid && panicking_goid);
+
+	struct dw_binary *bin;
+	assert_null(dw_binary_open(exe, &bin));
+	uint64_t g_defer = offset_of(bin, "runtime.g", "_defer"),
+		 g_panic = offset_of(bin, "runtime.g", "_panic"),
+		 d_link = offset_of(bin, "runtime._defer", "link"),
+		 d_fn = offset_of(bin, "runtime._defer", "fn"),
+		 p_link = offset_of(bin, "runtime._panic", "link");
+	struct gr_snapshot *snap = snapshot(raw, exe, bin);
+	const struct gr_goroutine *gd = find_g(snap, defers_goid), *gp = find_g(snap, panicking_goid);
+	assert_non_null(gd);
+	assert_non_null(gp);
+	uint64_t gd_addr = gd->g_addr, gp_addr = gp->g_addr;
+	size_t before = count_defers(snap, defers_goid);
+	assert_int_equal(before, 7);
+	gr_snapshot_destroy(snap);
+
+	struct core_file *core;
+	uint64_t d0, d1, p0;
+	assert_null(core_open(raw, &core));
+	assert_null(core_attach_exe(core, exe, false));
+	assert_null(core_read_u64(core, gd_addr + g_defer, &d0));
+	assert_null(core_read_u64(core, d0 + d_link, &d1));
+	assert_null(core_read_u64(core, gp_addr + g_panic, &p0));
+	core_destroy(core);
+	assert_true(d0 && d1 && p0);
+
+	// The second record links back to the first: a loop, walked once.
+	patch(raw, d1 + d_link, &d0, 8);
+	// The first record's func value points nowhere.
+	uint64_t wild = 0x7ff0deadbe00;
+	patch(raw, d0 + d_fn, &wild, 8);
+	// The panic links to itself.
+	patch(raw, p0 + p_link, &p0, 8);
+	snap = snapshot(raw, exe, bin);
+	assert_true(diags_saying(snap, "defer", "loops") >= 1);
+	assert_true(diags_saying(snap, "defer", "unreadable") >= 1);
+	assert_true(diags_saying(snap, "panic", "loops") >= 1);
+	// The two records before the loop closes are listed, then the
+	// frames' open-coded defers; the first has no function.
+	size_t after = count_defers(snap, defers_goid);
+	assert_true(after >= 2 && after < before + 2);
+	bool nameless = false;
+	for (size_t i = 0; i < snap->ndefers; i++)
+		nameless |= snap->defers[i].goid == defers_goid && snap->defers[i].seq == 0 &&
+			    snap->defers[i].func == NULL;
+	assert_true(nameless);
+	gr_snapshot_destroy(snap);
+
+	// g._defer and g._panic pointing at memory the core does not hold.
+	patch(raw, gd_addr + g_defer, &wild, 8);
+	patch(raw, gp_addr + g_panic, &wild, 8);
+	snap = snapshot(raw, exe, bin);
+	assert_true(diags_saying(snap, "defer", "_defer 0x7ff0deadbe00") >= 1);
+	assert_true(diags_saying(snap, "panic", "_panic 0x7ff0deadbe00") >= 1);
+	for (size_t i = 0; i < snap->npanics; i++)
+		assert_int_not_equal(snap->panics[i].goid, panicking_goid);
+	gr_snapshot_destroy(snap);
+
+	dw_binary_destroy(bin);
+	unlink(exe);
+	unlink(raw);
+	free(exe);
+	free(raw);
+}
+
 int main(void)
 {
 	char *m = xasprintf("%s/corpus/manifest.tsv", TOP_SRCDIR);
@@ -468,6 +629,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_extra),
+		cmocka_unit_test(test_corrupt),
 	};
 	int rc = cmocka_run_group_tests_name("defers", tests, NULL, NULL);
 	rmdir(tmpdir);
