@@ -109,8 +109,11 @@ static void probe(struct reader *d)
 	const char *D = "runtime._defer";
 	d->g_defer = member(bin, "runtime.g", "_defer");
 	d->g_panic = member(bin, "runtime.g", "_panic");
-	if (dw_type_size(bin, D, &d->d_size))
+	struct util_error *err = dw_type_size(bin, D, &d->d_size);
+	if (err) {
+		util_error_destroy(err);
 		d->d_size = 0;
+	}
 	d->d_sp = member(bin, D, "sp");
 	d->d_fn = member(bin, D, "fn");
 	d->d_link = member(bin, D, "link");
@@ -128,7 +131,7 @@ static void probe(struct reader *d)
 		// *head is an atomic.Pointer[_defer] (runtime/internal/atomic in
 		// 1.22, internal/runtime/atomic from 1.23) whose pointer is "v".
 		const char *tn = NULL;
-		struct util_error *err = dw_member_type_name(bin, D, "head", &tn);
+		err = dw_member_type_name(bin, D, "head", &tn);
 		if (!err && tn && tn[0] == '*') {
 			uint64_t v = member(bin, tn + 1, "v");
 			if (v != GR_ABSENT)
@@ -230,7 +233,7 @@ static const char *func_name(struct reader *d, const struct gr_goroutine *g, uin
 {
 	struct gr_reader *r = d->r;
 	uint64_t pc, v;
-	if (!funcval || core_read_u64(r->core, funcval, &pc) != NULL) {
+	if (!funcval || !gr_read_ok(r->core, funcval, &pc, 8)) {
 		gr_diag(d->s, "warning", "defer", "goroutine %llu: deferred func value 0x%llx unreadable",
 			(unsigned long long)g->goid, (unsigned long long)funcval);
 		return NULL;
@@ -519,7 +522,7 @@ static struct util_error *read_records(struct reader *d, const struct gr_gorouti
 			// The loop body's defers, last registered first, run in place
 			// of this record (deferconvert); nil or badDefer() (1) ends them.
 			uint64_t head = rd64(rec, d->d_head), sub = 0;
-			if (head && core_read_u64(d->r->core, head + d->head_ptr, &sub) != NULL)
+			if (head && !gr_read_ok(d->r->core, head + d->head_ptr, &sub, 8))
 				sub = 0;
 			unsigned char srec[MAX_RECORD_SIZE];
 			struct gr_cycle scyc = {0};

@@ -22,6 +22,14 @@ void gr_panics_free(struct gr_panics *p);
 struct util_error *gr_panics_read(struct gr_panics *p, const struct gr_goroutine *g,
 				  uint64_t first, struct gr_panic **vec, size_t *n, size_t *cap);
 
+/** core_read that only says whether it worked (the error is dropped). */
+static inline bool gr_read_ok(struct core_file *core, uint64_t addr, void *buf, size_t len)
+{
+	struct util_error *err = core_read(core, addr, buf, len);
+	util_error_destroy(err);
+	return !err;
+}
+
 /**
  * Brent's cycle detection over a linked list: call with each node in turn;
  * true when NODE was seen before. Start with a zeroed struct.

@@ -66,8 +66,11 @@ struct util_error *gr_panics_init(struct gr_reader *r, struct gr_panics **ret)
 	// _panic was rewritten in Go 1.22 (argp/pc/sp/aborted → startPC, sp,
 	// fp, deferBitsPtr...), 1.25 added repanicked, 1.26 removed argp, 1.27
 	// renamed lr to pc. Only arg, link and the flags are read, by name.
-	if (dw_type_size(r->bin, P, &p->size))
+	struct util_error *err = dw_type_size(r->bin, P, &p->size);
+	if (err) {
+		util_error_destroy(err);
 		p->size = 0;
+	}
 	p->arg = member(r, P, "arg");
 	p->link = member(r, P, "link");
 	p->recovered = member(r, P, "recovered");
@@ -90,7 +93,7 @@ struct util_error *gr_panics_init(struct gr_reader *r, struct gr_panics **ret)
 	p->t_kind = member_any(r, T, "Kind_", "kind");
 	p->t_str = member_any(r, T, "Str", "str");
 	uint64_t md = 0, size, types_off = member(r, "runtime.moduledata", "types");
-	struct util_error *err = dw_variable(r->bin, "runtime.firstmoduledata", &md, &size);
+	err = dw_variable(r->bin, "runtime.firstmoduledata", &md, &size);
 	if (err) {
 		util_error_destroy(err);
 		err = dw_symbol(r->bin, "runtime.firstmoduledata", &md);
@@ -99,7 +102,7 @@ struct util_error *gr_panics_init(struct gr_reader *r, struct gr_panics **ret)
 			md = 0;
 		}
 	}
-	if (md && types_off != GR_ABSENT && core_read_u64(r->core, md + types_off, &p->types_base) == NULL &&
+	if (md && types_off != GR_ABSENT && gr_read_ok(r->core, md + types_off, &p->types_base, 8) &&
 	    p->t_tflag != GR_ABSENT && p->t_kind != GR_ABSENT && p->t_str != GR_ABSENT) {
 		p->types_ok = true;
 		p->t_read = p->t_str + 4;
@@ -184,7 +187,7 @@ static bool read_type(struct gr_panics *p, uint64_t addr, struct rtype *t)
 	}
 	t->dwarf = dwarf ? gr_intern(r->snap, dwarf) : NULL;
 	unsigned char desc[128];
-	if (!p->types_ok || p->t_read > sizeof(desc) || core_read(r->core, addr, desc, p->t_read)) {
+	if (!p->types_ok || p->t_read > sizeof(desc) || !gr_read_ok(r->core, addr, desc, p->t_read)) {
 		if (!t->dwarf)
 			return false;
 		t->name = short_name(r->snap, t->dwarf);
@@ -205,7 +208,7 @@ static bool read_type(struct gr_panics *p, uint64_t addr, struct rtype *t)
 	uint64_t at = p->types_base + (uint64_t)(int64_t)str;
 	unsigned char hdr[11];
 	size_t len = 0, hdrlen = 0;
-	bool ok = core_read(r->core, at, hdr, sizeof(hdr)) == NULL;
+	bool ok = gr_read_ok(r->core, at, hdr, sizeof(hdr));
 	for (int i = 0; ok && i < 10; i++) {
 		len |= (size_t)(hdr[1 + i] & 0x7f) << (7 * i);
 		if (!(hdr[1 + i] & 0x80)) {
@@ -215,7 +218,7 @@ static bool read_type(struct gr_panics *p, uint64_t addr, struct rtype *t)
 	}
 	char name[MAX_TYPE_NAME];
 	if (ok && hdrlen && len > 0 && len < sizeof(name) &&
-	    core_read(r->core, at + hdrlen, name, len) == NULL) {
+	    gr_read_ok(r->core, at + hdrlen, name, len)) {
 		name[len] = '\0';
 		const char *n = name;
 		if ((tflag & TFLAG_EXTRA_STAR) && n[0] == '*')
@@ -399,7 +402,7 @@ static bool fmt_basic(struct gr_panics *p, uint8_t kind, uint64_t addr, char *ou
 	};
 	if (kind == 0 || kind > KIND_COMPLEX128)
 		return false;
-	if (core_read(p->r->core, addr, v, sizes[kind]))
+	if (!gr_read_ok(p->r->core, addr, v, sizes[kind]))
 		return false;
 	int64_t i = 0;
 	uint64_t u = 0;
@@ -503,8 +506,8 @@ static const char *bounds_error(struct gr_panics *p, uint64_t addr, char *out, s
 		return NULL;
 	int64_t x, y;
 	uint8_t sgn, code;
-	if (core_read(r->core, addr + ox, &x, 8) || core_read(r->core, addr + oy, &y, 8) ||
-	    core_read_u8(r->core, addr + os, &sgn) || core_read_u8(r->core, addr + oc, &code))
+	if (!gr_read_ok(r->core, addr + ox, &x, 8) || !gr_read_ok(r->core, addr + oy, &y, 8) ||
+	    !gr_read_ok(r->core, addr + os, &sgn, 1) || !gr_read_ok(r->core, addr + oc, &code, 1))
 		return NULL;
 	bool neg = sgn && x < 0;
 	uint64_t fmts, size;
@@ -544,8 +547,8 @@ static const char *type_assertion_error(struct gr_panics *p, uint64_t addr, char
 		 oa = member(r, T, "asserted"), om = member(r, T, "missingMethod");
 	uint64_t iface, concrete, asserted;
 	if (oi == GR_ABSENT || oc == GR_ABSENT || oa == GR_ABSENT || om == GR_ABSENT ||
-	    core_read_u64(r->core, addr + oi, &iface) || core_read_u64(r->core, addr + oc, &concrete) ||
-	    core_read_u64(r->core, addr + oa, &asserted))
+	    !gr_read_ok(r->core, addr + oi, &iface, 8) || !gr_read_ok(r->core, addr + oc, &concrete, 8) ||
+	    !gr_read_ok(r->core, addr + oa, &asserted, 8))
 		return NULL;
 	struct rtype ti, tc, ta;
 	const char *inter = iface && read_type(p, iface, &ti) ? ti.name : "interface";
