@@ -302,6 +302,17 @@ static const char *dwarf_type_name(struct gr_waits *w, uint64_t typ)
 				i++;
 			continue;
 		}
+		if (o >= 2 && out[o - 1] == ' ' && (out[o - 2] == '{' || out[o - 2] == ';')) {
+			// A field name, which DWARF qualifies ("struct { main.a int }").
+			size_t end = i, dot = 0;
+			while (end < n && name[end] != ' ' && name[end] != '}')
+				if (name[end++] == '.')
+					dot = end;
+			if (dot && end < n && name[end] == ' ') {
+				i = dot;
+				p = name + i;
+			}
+		}
 		char c = *p;
 		bool ident = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			     (c >= '0' && c <= '9') || strchr("._-~/", c) || (unsigned char)c >= 0x80;
