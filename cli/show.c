@@ -11,25 +11,44 @@ struct show_opts {
 	const char *db_path;
 	int64_t incident;
 	bool system;   /* traceback: show runtime frames and system goroutines (GOTRACEBACK=system) */
+	bool waits;    /* traceback: a comment line saying what each goroutine waits on */
+	bool has_chan; /* goroutines: list the goroutines queued on channel chan */
+	uint64_t chan;
 };
 
-static int parse_show(int argc, char **argv, const char *usage, bool allow_system,
-		      struct show_opts *o)
+/* The subcommand-specific options parse_show accepts. */
+enum { OPT_SYSTEM = 1, OPT_WAITS = 2, OPT_CHAN = 4 };
+
+/* An address as the user gives it: 0x-prefixed hex, or decimal. */
+static bool parse_addr(const char *s, uint64_t *ret)
+{
+	char *end;
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	if (!*s || *s == '-' || *s == '+' || (hex && !s[2]))
+		return false;
+	unsigned long long v = strtoull(hex ? s + 2 : s, &end, hex ? 16 : 10);
+	if (*end || v == 0 || v > INT64_MAX)
+		return false;
+	*ret = v;
+	return true;
+}
+
+static int parse_show(int argc, char **argv, const char *usage, int allowed, struct show_opts *o)
 {
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},
 		{"incident", required_argument, NULL, 'i'},
 		{"system", no_argument, NULL, 's'},
+		{"waits", no_argument, NULL, 'w'},
+		{"chan", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	o->db_path = CLI_DEFAULT_DB;
-	o->incident = 0;
-	o->system = false;
+	*o = (struct show_opts){.db_path = CLI_DEFAULT_DB};
 	int c;
 	optind = 1;
 	opterr = 0; // one line of our own instead of getopt's message plus usage
-	while ((c = getopt_long(argc, argv, "d:i:sh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:i:swc:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->db_path = optarg; break;
 		case 'i': {
@@ -42,9 +61,24 @@ static int parse_show(int argc, char **argv, const char *usage, bool allow_syste
 			break;
 		}
 		case 's':
-			if (!allow_system)
+			if (!(allowed & OPT_SYSTEM))
 				goto bad;
 			o->system = true;
+			break;
+		case 'w':
+			if (!(allowed & OPT_WAITS))
+				goto bad;
+			o->waits = true;
+			break;
+		case 'c':
+			if (!(allowed & OPT_CHAN))
+				goto bad;
+			if (!parse_addr(optarg, &o->chan)) {
+				fprintf(stderr, "gocoroner: --chan takes a channel address (0x... or decimal), not '%s'\n",
+					optarg);
+				return CLI_USAGE;
+			}
+			o->has_chan = true;
 			break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: goto bad;
@@ -162,8 +196,34 @@ static struct util_error *open_listing(const struct show_opts *o, struct store_d
 	return err;
 }
 
+/*
+ * traceback --waits: after a goroutine's header, one comment line per thing
+ * it waits on — "# waits on chan 0xc000012000 (recv, select, position 0)",
+ * "# waits on sync.Mutex 0xc000014090".
+ */
+static void print_waits(sqlite3_stmt *ws, int64_t id, int64_t goid)
+{
+	sqlite3_reset(ws);
+	sqlite3_bind_int64(ws, 1, id);
+	sqlite3_bind_int64(ws, 2, goid);
+	while (sqlite3_step(ws) == SQLITE_ROW) {
+		const char *kind = col(ws, 0);
+		unsigned long long addr = (unsigned long long)sqlite3_column_int64(ws, 1);
+		if (strcmp(kind, "chan") != 0) {
+			printf("# waits on %s 0x%llx\n", kind, addr);
+			continue;
+		}
+		printf("# waits on chan 0x%llx (%s%s, ", addr, col(ws, 2),
+		       sqlite3_column_int(ws, 3) ? ", select" : "");
+		if (sqlite3_column_int64(ws, 4) >= 0)
+			printf("position %lld)\n", sqlite3_column_int64(ws, 4));
+		else
+			printf("position unknown)\n");
+	}
+}
+
 static const char traceback_usage[] =
-	"usage: gocoroner traceback [--db FILE] [--incident N] [--system]\n"
+	"usage: gocoroner traceback [--db FILE] [--incident N] [--system] [--waits]\n"
 	"\n"
 	"Print the incident's goroutines in the text format of Go's own traceback,\n"
 	"so tools that read Go dumps (panicparse...) read it too.\n"
@@ -171,18 +231,23 @@ static const char traceback_usage[] =
 	"  --db FILE      database (default " CLI_DEFAULT_DB ")\n"
 	"  --incident N   incident id (default: the newest)\n"
 	"  --system       include runtime frames and system goroutines, as\n"
-	"                 GOTRACEBACK=system (or crash) prints them\n";
+	"                 GOTRACEBACK=system (or crash) prints them\n"
+	"  --waits        after each goroutine's header, '# waits on ...' lines: the\n"
+	"                 channels it is queued on, the sync primitive it waits for\n"
+	"                 (not Go's format: leave it out for tools that read dumps)\n";
 
 int cli_traceback(int argc, char **argv)
 {
 	struct show_opts o;
-	int rc = parse_show(argc, argv, traceback_usage, true, &o);
+	int rc = parse_show(argc, argv, traceback_usage, OPT_SYSTEM | OPT_WAITS, &o);
 	if (rc)
 		return rc < 0 ? CLI_OK : rc;
 	struct store_db *db = NULL;
 	int64_t id = 0;
-	sqlite3_stmt *gs = NULL, *fs = NULL;
+	sqlite3_stmt *gs = NULL, *fs = NULL, *ws = NULL;
 	struct util_error *err = open_listing(&o, &db, &id, &gs, &fs);
+	if (!err && o.waits)
+		err = cli_prepare(store_handle(db), "goroutine_waits", &ws);
 	if (err)
 		goto out;
 	int go_minor = 0;
@@ -212,6 +277,8 @@ int cli_traceback(int argc, char **argv)
 		printf("]");
 		print_labels(col(gs, 13), go_minor, false);
 		printf(":\n");
+		if (ws)
+			print_waits(ws, id, goid);
 		sqlite3_reset(fs);
 		sqlite3_bind_int64(fs, 1, id);
 		sqlite3_bind_int64(fs, 2, sqlite3_column_int64(gs, 14));
@@ -248,30 +315,97 @@ int cli_traceback(int argc, char **argv)
 out:
 	sqlite3_finalize(gs);
 	sqlite3_finalize(fs);
+	sqlite3_finalize(ws);
 	store_close(db);
 	return err ? cli_fail(err) : CLI_OK;
 }
 
 static const char goroutines_usage[] =
-	"usage: gocoroner goroutines [--db FILE] [--incident N]\n"
+	"usage: gocoroner goroutines [--db FILE] [--incident N] [--chan ADDR]\n"
 	"\n"
 	"List the incident's goroutines, one a line: id, state, minutes waited,\n"
 	"thread, innermost frame outside the runtime, and creator.\n"
 	"\n"
 	"  --db FILE      database (default " CLI_DEFAULT_DB ")\n"
-	"  --incident N   incident id (default: the newest)\n";
+	"  --incident N   incident id (default: the newest)\n"
+	"  --chan ADDR    only the goroutines queued on the channel at ADDR (0x...\n"
+	"                 or decimal, as %p prints the chan): its send queue, then\n"
+	"                 its receive queue, in the order they will be woken\n";
+
+/* The innermost frame outside the runtime of stored stack STACK_ID (else the innermost). */
+static const char *where_of(sqlite3_stmt *fs, int64_t id, int64_t stack_id, char *buf, size_t n)
+{
+	const char *where = "?";
+	sqlite3_reset(fs);
+	sqlite3_bind_int64(fs, 1, id);
+	sqlite3_bind_int64(fs, 2, stack_id);
+	while (sqlite3_step(fs) == SQLITE_ROW) {
+		const char *fn = col(fs, 1);
+		if (show_frame(fn, false) || where[0] == '?') {
+			snprintf(buf, n, "%s %s:%lld", fn, col(fs, 2), sqlite3_column_int64(fs, 3));
+			where = buf;
+			if (show_frame(fn, false))
+				break;
+		}
+	}
+	return where;
+}
+
+/* goroutines --chan ADDR: the channel, then its queues. */
+static struct util_error *list_chan(sqlite3 *h, sqlite3_stmt *fs, int64_t id, uint64_t chan)
+{
+	sqlite3_stmt *cs = NULL, *ws = NULL;
+	struct util_error *err = cli_prepare(h, "channel_info", &cs);
+	if (!err)
+		err = cli_prepare(h, "chan_waiters", &ws);
+	if (err)
+		goto out;
+	sqlite3_bind_int64(cs, 1, id);
+	sqlite3_bind_int64(cs, 2, (int64_t)chan);
+	if (sqlite3_step(cs) != SQLITE_ROW) {
+		err = util_error_create(UTIL_ERROR_NOT_FOUND,
+					"incident %lld: no goroutine is queued on a channel at 0x%llx",
+					(long long)id, (unsigned long long)chan);
+		goto out;
+	}
+	printf("chan 0x%llx: chan %s, cap %lld, len %lld%s%s; %lld sending, %lld receiving\n",
+	       (unsigned long long)chan, col(cs, 0) ? col(cs, 0) : "?", sqlite3_column_int64(cs, 1),
+	       sqlite3_column_int64(cs, 2), sqlite3_column_int(cs, 3) ? ", closed" : "",
+	       sqlite3_column_int(cs, 4) ? ", timer" : "", sqlite3_column_int64(cs, 5),
+	       sqlite3_column_int64(cs, 6));
+	printf("%8s  %-5s %4s  %-6s  %-22s %5s  %s\n", "GOID", "QUEUE", "POS", "SELECT", "STATE",
+	       "MIN", "WHERE");
+	sqlite3_bind_int64(ws, 1, id);
+	sqlite3_bind_int64(ws, 2, (int64_t)chan);
+	while (sqlite3_step(ws) == SQLITE_ROW) {
+		char pos[24] = "?", minutes[24] = "", wbuf[512];
+		if (sqlite3_column_int64(ws, 3) >= 0)
+			snprintf(pos, sizeof(pos), "%lld", sqlite3_column_int64(ws, 3));
+		if (sqlite3_column_type(ws, 5) != SQLITE_NULL && sqlite3_column_int64(ws, 5) >= 0)
+			snprintf(minutes, sizeof(minutes), "%lld", sqlite3_column_int64(ws, 5));
+		printf("%8lld  %-5s %4s  %-6s  %-22.22s %5s  %s\n", sqlite3_column_int64(ws, 0),
+		       col(ws, 1), pos, sqlite3_column_int(ws, 2) ? "yes" : "", col(ws, 4), minutes,
+		       where_of(fs, id, sqlite3_column_int64(ws, 6), wbuf, sizeof(wbuf)));
+	}
+out:
+	sqlite3_finalize(cs);
+	sqlite3_finalize(ws);
+	return err;
+}
 
 int cli_goroutines(int argc, char **argv)
 {
 	struct show_opts o;
-	int rc = parse_show(argc, argv, goroutines_usage, false, &o);
+	int rc = parse_show(argc, argv, goroutines_usage, OPT_CHAN, &o);
 	if (rc)
 		return rc < 0 ? CLI_OK : rc;
 	struct store_db *db = NULL;
 	int64_t id = 0;
 	sqlite3_stmt *gs = NULL, *fs = NULL;
 	struct util_error *err = open_listing(&o, &db, &id, &gs, &fs);
-	if (err)
+	if (!err && o.has_chan)
+		err = list_chan(store_handle(db), fs, id, o.chan);
+	if (err || o.has_chan)
 		goto out;
 	printf("%8s  %-22s %5s %8s  %-6s %s\n", "GOID", "STATE", "MIN", "THREAD", "FLAGS",
 	       "WHERE / CREATED BY");
@@ -284,21 +418,8 @@ int cli_goroutines(int argc, char **argv)
 			snprintf(thread, sizeof(thread), "%lld", sqlite3_column_int64(gs, 11));
 		snprintf(flags, sizeof(flags), "%s%s%s", sqlite3_column_int(gs, 10) ? "S" : "",
 			 sqlite3_column_int(gs, 12) ? "L" : "", col(gs, 13) ? "@" : "");
-		const char *where = "?";
 		char wbuf[512];
-		sqlite3_reset(fs);
-		sqlite3_bind_int64(fs, 1, id);
-		sqlite3_bind_int64(fs, 2, sqlite3_column_int64(gs, 14));
-		while (sqlite3_step(fs) == SQLITE_ROW) {
-			const char *fn = col(fs, 1);
-			if (show_frame(fn, false) || where[0] == '?') {
-				snprintf(wbuf, sizeof(wbuf), "%s %s:%lld", fn, col(fs, 2),
-					 sqlite3_column_int64(fs, 3));
-				where = wbuf;
-				if (show_frame(fn, false))
-					break;
-			}
-		}
+		const char *where = where_of(fs, id, sqlite3_column_int64(gs, 14), wbuf, sizeof(wbuf));
 		printf("%8lld  %-22.22s %5s %8s  %-6s %s", sqlite3_column_int64(gs, 0),
 		       reason ? reason : col(gs, 1), minutes, thread, flags, where);
 		if (col(gs, 5) && sqlite3_column_int64(gs, 0) != 1) // Go names no creator for goroutine 1

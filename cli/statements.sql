@@ -46,6 +46,39 @@ SELECT goid, status, wait_reason, wait_minutes, creator_goid, created_by_func,
 SELECT depth, func, file, line, inlined, pc_offset, wrapper
   FROM frame WHERE incident_id = ?1 AND stack_id = ?2 ORDER BY depth;
 
+-- STMT channel_info
+-- One channel of the incident (?2 = its address, the hchan): what
+-- 'goroutines --chan' prints above the goroutines queued on it. No row when
+-- no goroutine of the incident waits on that channel.
+SELECT elem_type, cap, len, closed, is_timer, send_waiters, recv_waiters
+  FROM channel WHERE incident_id = ?1 AND addr = ?2;
+
+-- STMT chan_waiters
+-- The goroutines queued on one channel (?2 = its address), for
+-- 'goroutines --chan': the send queue, then the receive queue, each in the
+-- order the channel will wake them (queue_pos 0 first; -1, position unknown,
+-- last), with each goroutine's state and stack for the listing. Without
+-- statistics SQLite would rather range-scan the incident's whole chan_wait
+-- primary key than look rows up through chan_wait_by_chan: name the index.
+SELECT w.goid, w.direction, w.in_select, w.queue_pos,
+       COALESCE(g.wait_reason, g.status) AS state, g.wait_minutes, g.stack_id
+  FROM chan_wait w INDEXED BY chan_wait_by_chan
+  JOIN goroutine g ON g.incident_id = w.incident_id AND g.goid = w.goid
+ WHERE w.incident_id = ?1 AND w.chan_addr = ?2
+ ORDER BY w.direction = 'recv', w.queue_pos < 0, w.queue_pos, w.goid;
+
+-- STMT goroutine_waits
+-- What one goroutine (?2 = goid) waits on, for 'traceback --waits': each
+-- channel it is queued on (kind 'chan', direction, select, queue position),
+-- then the sync primitive or semaphore, if any (kind 'sync.Mutex'...).
+SELECT kind, addr, direction, in_select, queue_pos FROM (
+  SELECT 'chan' AS kind, chan_addr AS addr, direction, in_select, queue_pos
+    FROM chan_wait WHERE incident_id = ?1 AND goid = ?2
+  UNION ALL
+  SELECT kind, addr, NULL, NULL, NULL
+    FROM sync_wait WHERE incident_id = ?1 AND goid = ?2)
+ ORDER BY kind <> 'chan', addr, direction;
+
 -- STMT incident_go_version
 -- The Go release of an incident, which decides how its traceback is printed.
 SELECT go_version FROM incident WHERE id = ?1;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -569,6 +570,149 @@ static void test_corrupt_semtable(void **state)
 	env_teardown(&env);
 }
 
+/* ---- The command: goroutines --chan, traceback --waits --------------------- */
+
+/* Run a shell command; its stdout (malloc'd) and exit status. */
+static char *run(const char *cmd, int *status)
+{
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = 0, cap = 1 << 16;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	size_t k;
+	while ((k = fread(out + n, 1, cap - n - 1, p)) > 0) {
+		n += k;
+		if (cap - n < 2) {
+			out = realloc(out, cap *= 2);
+			assert_non_null(out);
+		}
+	}
+	out[n] = '\0';
+	int st = pclose(p);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return out;
+}
+
+/* The block of goroutine GOID in a traceback text (up to the blank line), or NULL. */
+static char *goroutine_block(const char *text, unsigned long long goid)
+{
+	char head[48];
+	snprintf(head, sizeof(head), "goroutine %llu [", goid);
+	const char *p = text;
+	while (p && strncmp(p, head, strlen(head)) != 0)
+		if ((p = strstr(p, "\ngoroutine ")))
+			p++;
+	if (!p)
+		return NULL;
+	const char *end = strstr(p, "\n\n");
+	return strndup(p, end ? (size_t)(end - p) : strlen(p));
+}
+
+static void test_cli(void **state)
+{
+	SKIP_WITHOUT_CORPUS();
+	const char *bin = getenv("GOCORONER");
+	if (!bin) {
+		printf("GOCORONER not set (run through make check): skipped\n");
+		skip();
+	}
+	// Go 1.19: semaphores from runtime.semtable, a Cond from the stack.
+	const struct gt_manifest_row *row = row_named("hang-go1.19-opt-gcore");
+	assert_non_null(row);
+	char *out_path = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
+	struct expect *e = malloc(sizeof(*e));
+	assert_non_null(e);
+	read_expect(out_path, e);
+	free(out_path);
+	if (!e->ncws) {
+		free(e);
+		printf("the corpus has no chanwait lines yet: skipped\n");
+		skip();
+	}
+	char *exe = unpack(row, "exe", ".exe");
+	char *core = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "core"));
+	char *db = path_in(tmpdir, "cli.db"), *cmd;
+	int st;
+	assert_true(asprintf(&cmd, "'%s' analyze -q --db '%s' --exe '%s' '%s'", bin, db, exe, core) > 0);
+	free(run(cmd, &st));
+	free(cmd);
+	assert_int_equal(st, 0);
+
+	// goroutines --chan: every expected waiter of a channel, at its position.
+	size_t listed = 0;
+	for (size_t i = 0; i < e->nchans; i++) {
+		const struct exp_chan *c = &e->chans[i];
+		if (!c->waited)
+			continue;
+		// Hex for one half, decimal for the other.
+		assert_true(asprintf(&cmd, i % 2 ? "'%s' goroutines --db '%s' --chan 0x%llx"
+						 : "'%s' goroutines --db '%s' --chan %llu",
+				     bin, db, c->addr) > 0);
+		char *out = run(cmd, &st);
+		free(cmd);
+		assert_int_equal(st, 0);
+		for (size_t k = 0; k < e->ncws; k++) {
+			const struct exp_chanwait *w = &e->cws[k];
+			if (w->chan != c->addr)
+				continue;
+			char line[128];
+			snprintf(line, sizeof(line), "\n%8llu  %-5s %4d  %-6s  ", w->goid, w->dir, w->pos,
+				 w->select ? "yes" : "");
+			if (!strstr(out, line))
+				fail_msg("goroutines --chan 0x%llx lacks '%s' in:\n%s", c->addr, line + 1, out);
+			listed++;
+		}
+		free(out);
+	}
+	assert_int_equal(listed, e->ncws);
+	assert_true(asprintf(&cmd, "'%s' goroutines --db '%s' --chan 0x10 2>/dev/null", bin, db) > 0);
+	free(run(cmd, &st));
+	free(cmd);
+	assert_int_equal(st, 1); // no such channel
+
+	// traceback --waits: a comment under each waiting goroutine's header.
+	assert_true(asprintf(&cmd, "'%s' traceback --db '%s' --waits", bin, db) > 0);
+	char *tb = run(cmd, &st);
+	free(cmd);
+	assert_int_equal(st, 0);
+	for (size_t k = 0; k < e->ncws + e->nsws; k++) {
+		char want[160];
+		unsigned long long goid;
+		if (k < e->ncws) {
+			const struct exp_chanwait *w = &e->cws[k];
+			goid = w->goid;
+			snprintf(want, sizeof(want), "\n# waits on chan 0x%llx (%s%s, position %d)\n",
+				 w->chan, w->dir, w->select ? ", select" : "", w->pos);
+		} else {
+			const struct exp_syncwait *w = &e->sws[k - e->ncws];
+			goid = w->goid;
+			snprintf(want, sizeof(want), "\n# waits on %s 0x%llx\n", w->kind, w->addr);
+		}
+		char *block = goroutine_block(tb, goid);
+		if (!block || !strstr(block, want))
+			fail_msg("traceback --waits: goroutine %llu lacks '%s'", goid, want + 1);
+		// Right under the header, before the frames.
+		const char *tab = strchr(block, '\t');
+		assert_true(tab && strstr(block, want) < tab);
+		free(block);
+	}
+	free(tb);
+	// Without --waits, Go's format exactly: no comment lines.
+	assert_true(asprintf(&cmd, "'%s' traceback --db '%s'", bin, db) > 0);
+	tb = run(cmd, &st);
+	free(cmd);
+	assert_int_equal(st, 0);
+	assert_null(strstr(tb, "# waits"));
+	free(tb);
+	unlink(db);
+	unlink(exe);
+	free(db);
+	free(exe);
+	free(core);
+	free(e);
+}
+
 int main(void)
 {
 	char *m = path_in(TOP_SRCDIR, "corpus/manifest.tsv");
@@ -581,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_queue_loop),
 		cmocka_unit_test(test_corrupt_waiting),
 		cmocka_unit_test(test_corrupt_semtable),
+		cmocka_unit_test(test_cli),
 	};
 	int rc = cmocka_run_group_tests_name("waits", tests, NULL, NULL);
 	rmdir(tmpdir);
