@@ -279,8 +279,9 @@ out:
 
 /*
  * Whether the notifyList at NL queues goroutine GADDR: its head → next chain
- * (bounded, Brent's cycle check) must contain a sudog of GADDR and end at its
- * tail. If so, every goroutine queued there is remembered in cond_by_g.
+ * (bounded, Brent's cycle check) must hold sudogs of live goroutines only —
+ * so no longer than there are goroutines — contain one of GADDR and end at
+ * its tail. If so, every goroutine queued there is remembered in cond_by_g.
  */
 static struct util_error *notify_list_has(struct sync_state *st, uint64_t nl, uint64_t gaddr,
 					  bool *found)
@@ -289,6 +290,7 @@ static struct util_error *notify_list_has(struct sync_state *st, uint64_t nl, ui
 	const struct gr_waits_layout *l = &w->l;
 	uint64_t head, tail;
 	*found = false;
+	gr_waits_note_read(w, nl);
 	struct util_error *err = core_read_u64(w->r->core, nl + l->nl_head, &head);
 	if (!err)
 		err = core_read_u64(w->r->core, nl + l->nl_tail, &tail);
@@ -300,7 +302,7 @@ static struct util_error *notify_list_has(struct sync_state *st, uint64_t nl, ui
 	size_t n = 0;
 	bool has = false;
 	while (s) {
-		if (s == tortoise || n >= MAX_COND_WAITERS)
+		if (s == tortoise || n >= MAX_COND_WAITERS || n > w->r->snap->ngoroutines)
 			return NULL; // a loop, or too long: not a notifyList
 		if (++lam == power) {
 			tortoise = s;
@@ -318,6 +320,8 @@ static struct util_error *notify_list_has(struct sync_state *st, uint64_t nl, ui
 			st->gs = ngs;
 			st->gs_cap = ncap;
 		}
+		if (!util_u64map_get(&w->g_index, sg.g, NULL))
+			return NULL; // not a goroutine's sudog
 		st->gs[n++] = sg.g;
 		has |= sg.g == gaddr;
 		last = s;
@@ -354,11 +358,13 @@ static struct util_error *find_cond(struct sync_state *st, size_t gi, size_t wai
 	if (l->nl_head == GR_ABSENT || l->nl_tail == GR_ABSENT || l->cond_notify == GR_ABSENT ||
 	    !g->frame_sp || wait_frame >= g->nframes)
 		return NULL;
+	struct util_error *err = gr_waits_index_gs(w);
+	if (err)
+		return err;
 	uint64_t lo = g->frame_sp[0], hi, stack_hi = 0;
 	hi = wait_frame + 1 < g->nframes ? g->frame_sp[wait_frame + 1] + 128
 					 : g->frame_sp[wait_frame] + 4096;
-	struct util_error *err = core_read_u64(w->r->core, g->g_addr + w->r->layout.g_stack_hi,
-					       &stack_hi);
+	err = core_read_u64(w->r->core, g->g_addr + w->r->layout.g_stack_hi, &stack_hi);
 	if (err) {
 		util_error_destroy(err);
 		return NULL;

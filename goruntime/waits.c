@@ -15,7 +15,7 @@ enum {
 	MAX_WAITLINK = 65537,         /* a select has at most 65536 cases */
 	MAX_DIAGS = 100,              /* per kind of wait diagnostic */
 	MAX_TYPE_NAME = 4096,
-	RELEASE_EVERY = 4096,         /* scattered reads between core_release_pages */
+	RELEASE_EVERY = 256,          /* reads far apart between core_release_pages */
 };
 
 static const char *const diag_what[] = {
@@ -178,8 +178,13 @@ static uint64_t rd64(const unsigned char *buf, uint64_t off)
 	return v;
 }
 
-void gr_waits_note_read(struct gr_waits *w)
+void gr_waits_note_read(struct gr_waits *w, uint64_t addr)
 {
+	// A fault maps a whole folio of the core file (often 64 KiB or more), so
+	// count reads in another 64 KiB than the previous one.
+	if (addr >> 16 == w->last_region)
+		return;
+	w->last_region = addr >> 16;
 	if (++w->reads >= RELEASE_EVERY) {
 		core_release_pages(w->r->core);
 		w->reads = 0;
@@ -189,7 +194,7 @@ void gr_waits_note_read(struct gr_waits *w)
 bool gr_waits_read_sudog(struct gr_waits *w, uint64_t addr, struct gr_sudog *s)
 {
 	const struct gr_waits_layout *l = &w->l;
-	gr_waits_note_read(w);
+	gr_waits_note_read(w, addr);
 	struct util_error *err = core_read(w->r->core, addr, w->sgbuf, l->sg_size);
 	if (err) {
 		util_error_destroy(err);
@@ -220,6 +225,33 @@ static struct util_error *grow(void **arr, size_t n, size_t *cap, size_t elem)
 	*arr = p;
 	*cap = ncap;
 	return NULL;
+}
+
+/*
+ * A sudog through the cache: a goroutine's own sudogs are read once, in
+ * address order (read_chan_waits), and found again in the channels' queues.
+ * *OK is false when the core does not hold it.
+ */
+static struct util_error *get_sudog(struct gr_waits *w, uint64_t addr, struct gr_sudog *s,
+				    bool *ok)
+{
+	uint64_t i;
+	*ok = true;
+	if (util_u64map_get(&w->sudog_index, addr, &i)) {
+		*s = w->sudogs[i];
+		return NULL;
+	}
+	if (!gr_waits_read_sudog(w, addr, s)) {
+		*ok = false;
+		return NULL;
+	}
+	struct util_error *err = grow((void **)&w->sudogs, w->nsudogs, &w->sudogs_cap,
+				      sizeof(*w->sudogs));
+	if (!err)
+		err = util_u64map_put(&w->sudog_index, addr, w->nsudogs);
+	if (!err)
+		w->sudogs[w->nsudogs++] = *s;
+	return err;
 }
 
 /*
@@ -372,7 +404,11 @@ static struct util_error *walk_queue(struct gr_waits *w, uint64_t chan_addr, uin
 			break;
 		}
 		struct gr_sudog sg;
-		if (!gr_waits_read_sudog(w, s, &sg)) {
+		bool ok;
+		struct util_error *err = get_sudog(w, s, &sg, &ok);
+		if (err)
+			return err;
+		if (!ok) {
 			gr_waits_diag(w, WD_CHANNEL, "warning",
 				      "chan 0x%llx: %s queue: sudog 0x%llx is not in the core",
 				      (unsigned long long)chan_addr, send ? "send" : "receive",
@@ -385,8 +421,7 @@ static struct util_error *walk_queue(struct gr_waits *w, uint64_t chan_addr, uin
 				      (unsigned long long)chan_addr, send ? "send" : "receive",
 				      (unsigned long long)s, (unsigned long long)sg.prev,
 				      (unsigned long long)prev);
-		struct util_error *err = grow((void **)&w->queued, w->nqueued, &w->queued_cap,
-					      sizeof(*w->queued));
+		err = grow((void **)&w->queued, w->nqueued, &w->queued_cap, sizeof(*w->queued));
 		if (!err)
 			err = util_u64map_put(&w->queued_index, s, w->nqueued);
 		if (err)
@@ -423,7 +458,7 @@ static struct util_error *get_channel(struct gr_waits *w, uint64_t addr, uint32_
 	unsigned char *buf = malloc(l->hc_size);
 	if (!buf)
 		return &util_enomem;
-	gr_waits_note_read(w);
+	gr_waits_note_read(w, addr);
 	err = core_read(w->r->core, addr, buf, l->hc_size);
 	if (err) {
 		gr_waits_diag(w, WD_CHANNEL, "warning", "chan 0x%llx: %s", (unsigned long long)addr,
@@ -534,17 +569,11 @@ static struct util_error *chan_wait(struct gr_waits *w, size_t gi, const struct 
 	return NULL;
 }
 
-/* Walk goroutine GI's g.waiting list: channel waits, and semaphores (Go 1.26+). */
-static struct util_error *read_waiting(struct gr_waits *w, size_t gi)
+/* Walk goroutine GI's g.waiting list S: channel waits, and semaphores (Go 1.26+). */
+static struct util_error *read_waiting(struct gr_waits *w, size_t gi, uint64_t s)
 {
 	const struct gr_goroutine *g = &w->r->snap->goroutines[gi];
-	uint64_t s;
-	gr_waits_note_read(w);
-	struct util_error *err = core_read_u64(w->r->core, g->g_addr + w->l.g_waiting, &s);
-	if (err) {
-		util_error_destroy(err);
-		return NULL; // the goroutine itself was read: not expected
-	}
+	struct util_error *err;
 	// Brent's cycle check: the list is short, a map per goroutine would cost more.
 	uint64_t tortoise = 0, power = 1, lam = 0;
 	for (size_t n = 0; s; n++) {
@@ -566,7 +595,11 @@ static struct util_error *read_waiting(struct gr_waits *w, size_t gi)
 			break;
 		}
 		struct gr_sudog sg;
-		if (!gr_waits_read_sudog(w, s, &sg)) {
+		bool ok;
+		err = get_sudog(w, s, &sg, &ok);
+		if (err)
+			return err;
+		if (!ok) {
 			gr_waits_diag(w, WD_CHANWAIT, "warning",
 				      "goroutine %llu: sudog 0x%llx on g.waiting is not in the core",
 				      (unsigned long long)g->goid, (unsigned long long)s);
@@ -598,22 +631,31 @@ static struct util_error *read_waiting(struct gr_waits *w, size_t gi)
 	return NULL;
 }
 
+struct util_error *gr_waits_index_gs(struct gr_waits *w)
+{
+	const struct gr_snapshot *snap = w->r->snap;
+	if (w->g_indexed)
+		return NULL;
+	for (size_t k = 0; k < snap->ngoroutines; k++) {
+		struct util_error *err = util_u64map_put(&w->g_index, snap->goroutines[k].g_addr, k);
+		if (err)
+			return err;
+	}
+	w->g_indexed = true;
+	return NULL;
+}
+
 /* Every sudog in a channel queue must be on its goroutine's g.waiting. */
 static struct util_error *cross_check_queues(struct gr_waits *w)
 {
 	const struct gr_snapshot *snap = w->r->snap;
-	bool indexed = false;
 	for (size_t i = 0; i < w->nqueued; i++) {
 		const struct gr_queued *q = &w->queued[i];
 		if (q->owned)
 			continue;
-		for (size_t k = 0; !indexed && k < snap->ngoroutines; k++) {
-			struct util_error *err =
-				util_u64map_put(&w->g_index, snap->goroutines[k].g_addr, k);
-			if (err)
-				return err;
-		}
-		indexed = true;
+		struct util_error *err = gr_waits_index_gs(w);
+		if (err)
+			return err;
 		uint64_t gi;
 		unsigned long long chan = w->chans[q->chan].addr;
 		const char *dir = q->send ? "send" : "receive";
@@ -654,6 +696,66 @@ static struct util_error *publish(struct gr_snapshot *s, const void *src, size_t
 	return NULL;
 }
 
+struct addr_index {
+	uint64_t addr;
+	size_t gi;
+};
+
+static int cmp_addr_index(const void *a, const void *b)
+{
+	const struct addr_index *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/*
+ * The channel waits of every waiting goroutine. Scattered reads of a mapped
+ * core cost a page fault each once its pages are released (and they must be,
+ * for a big core's sake), so read in address order: each waiting goroutine's
+ * g.waiting by g, then those sudogs by address into the cache, then walk the
+ * lists — the channels' queues mostly hold the sudogs already read.
+ */
+static struct util_error *read_chan_waits(struct gr_waits *w)
+{
+	struct gr_reader *r = w->r;
+	const struct gr_snapshot *snap = r->snap;
+	struct addr_index *ord = malloc((snap->ngoroutines ? snap->ngoroutines : 1) * sizeof(*ord));
+	uint64_t *waiting = calloc(snap->ngoroutines ? snap->ngoroutines : 1, sizeof(*waiting));
+	struct util_error *err = NULL;
+	if (!ord || !waiting) {
+		err = &util_enomem;
+		goto out;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < snap->ngoroutines; i++)
+		if (is_waiting(r, &snap->goroutines[i]))
+			ord[n++] = (struct addr_index){snap->goroutines[i].g_addr, i};
+	qsort(ord, n, sizeof(*ord), cmp_addr_index);
+	size_t m = 0;
+	for (size_t k = 0; k < n; k++) {
+		gr_waits_note_read(w, ord[k].addr);
+		err = core_read_u64(r->core, ord[k].addr + w->l.g_waiting, &waiting[ord[k].gi]);
+		if (err) { // the goroutine itself was read: not expected
+			util_error_destroy(err);
+			err = NULL;
+		} else if (waiting[ord[k].gi]) {
+			ord[m++] = (struct addr_index){waiting[ord[k].gi], ord[k].gi};
+		}
+	}
+	qsort(ord, m, sizeof(*ord), cmp_addr_index);
+	for (size_t k = 0; k < m && !err; k++) {
+		struct gr_sudog sg;
+		bool ok;
+		err = get_sudog(w, ord[k].addr, &sg, &ok);
+	}
+	for (size_t i = 0; i < snap->ngoroutines && !err; i++)
+		if (waiting[i])
+			err = read_waiting(w, i, waiting[i]);
+out:
+	free(ord);
+	free(waiting);
+	return err;
+}
+
 static struct util_error *read_all(struct gr_waits *w)
 {
 	struct gr_reader *r = w->r;
@@ -666,14 +768,9 @@ static struct util_error *read_all(struct gr_waits *w)
 		w->sgbuf = malloc(w->l.sg_size);
 		if (!w->sgbuf)
 			return &util_enomem;
-		for (size_t i = 0; i < snap->ngoroutines; i++) {
-			if (!is_waiting(r, &snap->goroutines[i]))
-				continue;
-			struct util_error *err = read_waiting(w, i);
-			if (err)
-				return err;
-		}
-		struct util_error *err = cross_check_queues(w);
+		struct util_error *err = read_chan_waits(w);
+		if (!err)
+			err = cross_check_queues(w);
 		if (err)
 			return err;
 	}
@@ -708,6 +805,7 @@ struct util_error *gr_read_waits(struct gr_reader *r)
 	util_u64map_init(&w.chan_index);
 	util_u64map_init(&w.queued_index);
 	util_u64map_init(&w.type_names);
+	util_u64map_init(&w.sudog_index);
 	struct util_error *err = read_all(&w);
 	struct gr_snapshot *s = r->snap;
 	// By goroutine id (then channel), the order of the tables' primary
@@ -732,11 +830,13 @@ struct util_error *gr_read_waits(struct gr_reader *r)
 	free(w.chans);
 	free(w.cws);
 	free(w.queued);
+	free(w.sudogs);
 	free(w.sema_of);
 	free(w.sws);
 	util_u64map_deinit(&w.g_index);
 	util_u64map_deinit(&w.chan_index);
 	util_u64map_deinit(&w.queued_index);
 	util_u64map_deinit(&w.type_names);
+	util_u64map_deinit(&w.sudog_index);
 	return err;
 }

@@ -55,7 +55,8 @@ struct gr_waits {
 	struct gr_waits_layout l;
 	bool chans_ok;                 /* sudog and hchan layouts were found */
 	unsigned char *sgbuf;          /* l.sg_size bytes */
-	struct util_u64map g_index;    /* g address → goroutine index (built when needed) */
+	struct util_u64map g_index;    /* g address → goroutine index (gr_waits_index_gs) */
+	bool g_indexed;
 	/* channels */
 	struct util_u64map chan_index; /* hchan address → index into chans */
 	struct gr_channel *chans;
@@ -66,12 +67,16 @@ struct gr_waits {
 	size_t nqueued, queued_cap;
 	struct util_u64map queued_index; /* sudog → index into queued */
 	struct util_u64map type_names; /* type descriptor → interned name (pointer) */
+	struct gr_sudog *sudogs;       /* cache of the sudogs read for channel waits */
+	size_t nsudogs, sudogs_cap;
+	struct util_u64map sudog_index; /* sudog address → index into sudogs */
 	/* semaphores */
 	uint64_t *sema_of;             /* per goroutine: c == nil sudog's elem on g.waiting (Go 1.26+) */
 	struct gr_sync_wait *sws;
 	size_t nsws, sws_cap;
 	unsigned ndiag[8];             /* per kind, to cap repeated diagnostics */
-	unsigned reads;                /* core reads since the last core_release_pages */
+	unsigned reads;                /* far reads since the last core_release_pages */
+	uint64_t last_region;          /* 64 KiB region of the last read */
 };
 
 enum gr_waits_diag_kind { WD_CHANWAIT, WD_CHANNEL, WD_SYNCWAIT, WD_SEMTABLE, WD_LAYOUT };
@@ -84,7 +89,10 @@ void gr_waits_diag(struct gr_waits *w, enum gr_waits_diag_kind kind, const char 
  * Count a read of scattered core memory; every few thousand, release the
  * core's pages so a walk over a huge core keeps its resident memory flat.
  */
-void gr_waits_note_read(struct gr_waits *w);
+void gr_waits_note_read(struct gr_waits *w, uint64_t addr);
+
+/** Build g_index, once: only cross-checks need it. */
+struct util_error *gr_waits_index_gs(struct gr_waits *w);
 
 /** Read the sudog at ADDR; false if the core does not hold it. */
 bool gr_waits_read_sudog(struct gr_waits *w, uint64_t addr, struct gr_sudog *s);
