@@ -233,16 +233,17 @@ static struct util_error *decompress_zstd(struct dw_binary *b, Elf_Scn *scn, GEl
 }
 
 /*
- * libdw decompresses every .debug_* section in dwarf_begin_elf, and the index
- * needs only .debug_info, .debug_abbrev, .debug_str and .debug_addr: lines come
- * from the pclntab, frames from pcsp. Handing libdw the others empty halves
- * the time to open (zlib dominates). Whoever needs location lists or
- * .debug_line later must drop the section from this list.
+ * libdw decompresses every .debug_* section in dwarf_begin_elf; the index
+ * needs .debug_info, .debug_abbrev, .debug_str and .debug_addr, and frame
+ * variables (vars.c) the location lists, .debug_loc (DWARF 4) and
+ * .debug_loclists (DWARF 5). Lines come from the pclntab, frames from pcsp:
+ * handing libdw the rest empty saves time (zlib dominates). Whoever needs
+ * .debug_line or range lists later must drop the section from this list.
  */
 static bool skip_debug_section(const char *name)
 {
-	static const char *const skip[] = {".debug_line", ".debug_frame", ".debug_loc", ".debug_loclists",
-					   ".debug_ranges", ".debug_rnglists", NULL};
+	static const char *const skip[] = {".debug_line", ".debug_frame", ".debug_ranges",
+					   ".debug_rnglists", NULL};
 	for (const char *const *s = skip; *s; s++)
 		if (strcmp(name, *s) == 0)
 			return true;
@@ -383,6 +384,8 @@ struct util_error *dw_binary_open(const char *path, struct dw_binary **ret)
 	dw_namemap_init(&b->vars);
 	dw_namemap_init(&b->members);
 	util_u64map_init(&b->rtype_map);
+	util_u64map_init(&b->subprograms);
+	util_u64map_init(&b->func_vars);
 	dw_namemap_init(&b->rtype_names);
 	b->go_build_id = b->gnu_build_id = b->producer = "";
 	b->path = strdup(path);
@@ -453,6 +456,8 @@ void dw_binary_destroy(struct dw_binary *b)
 	dw_namemap_deinit(&b->vars);
 	dw_namemap_deinit(&b->members);
 	util_u64map_deinit(&b->rtype_map);
+	util_u64map_deinit(&b->subprograms);
+	util_u64map_deinit(&b->func_vars);
 	dw_namemap_deinit(&b->rtype_names);
 	free(b->consts);
 	free(b->rtypes);

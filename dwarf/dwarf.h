@@ -156,4 +156,88 @@ struct util_error *dw_pc_expand(struct dw_binary *b, const struct dw_func *f, ui
 struct util_error *dw_pc_line(struct dw_binary *b, const struct dw_func *f, uint64_t pc,
 			      const char **file_ret, int *line_ret);
 
+/* ---- Frame variables: parameters and locals of a function ------------- */
+
+/** At most this many chan-typed slots are recorded per variable. */
+#define DW_VAR_MAX_CHANS 8
+
+/**
+ * A parameter or local of a function (DW_TAG_formal_parameter or
+ * DW_TAG_variable directly in its DW_TAG_subprogram or in a lexical block of
+ * it; variables of inlined calls are not listed). Owned by the dw_binary.
+ */
+struct dw_var {
+	const char *name;       /**< as DWARF names it ("ctx", "~r0") */
+	bool is_param;
+	uint64_t type_die;      /**< DIE offset of its type, 0 if none */
+	uint64_t die;           /**< private: the variable's DIE */
+	uint64_t scope_die;     /**< private: its lexical block, 0 for the whole function */
+	/**
+	 * Where channels (*hchan words) sit in the value, found by
+	 * dw_type_chan_slots: NCHANS byte offsets, from the start of the value,
+	 * or — when CHANS_VIA_POINTER — from where the pointer the value holds
+	 * points (a *struct whose fields are channels).
+	 */
+	uint8_t nchans;
+	bool chans_via_pointer;
+	uint32_t chan_offsets[DW_VAR_MAX_CHANS];
+};
+
+/** The variables of one function, built on first use and cached. */
+struct dw_func_vars {
+	const struct dw_var *vars;
+	size_t n;
+	bool has_chans;         /**< some variable has nchans > 0: skip the function quickly if not */
+};
+
+/**
+ * The parameters and locals of F. A function without a DW_TAG_subprogram
+ * (assembly) has none. Errors only for memory.
+ */
+struct util_error *dw_func_vars(struct dw_binary *b, const struct dw_func *f,
+				const struct dw_func_vars **ret);
+
+/** One piece of a variable's value (DW_OP_piece), or the whole value. */
+struct dw_var_piece {
+	bool available;         /**< false: in a register, optimized out, or unsupported */
+	int64_t cfa_offset;     /**< in memory at CFA + cfa_offset (when available) */
+	uint64_t size;          /**< bytes of the piece; 0 for a whole value without pieces */
+};
+
+#define DW_VAR_MAX_PIECES 8
+
+/** Where a variable lives at one pc. */
+struct dw_var_loc {
+	size_t npieces;         /**< 0: not available at this pc at all */
+	struct dw_var_piece pieces[DW_VAR_MAX_PIECES];
+};
+
+/**
+ * Evaluate V's location at PC in F (a single expression or a location list,
+ * DWARF 4 .debug_loc or DWARF 5 .debug_loclists) into memory addresses
+ * relative to the CFA (the caller's SP at the call, the runtime's frame.fp:
+ * sp + spdelta + 8 on amd64). Understood: DW_OP_fbreg with a frame base of
+ * DW_OP_call_frame_cfa; DW_OP_call_frame_cfa followed by DW_OP_consts +
+ * DW_OP_plus, DW_OP_plus_uconst or nothing; DW_OP_piece. Anything else —
+ * registers, empty pieces, other operations, no range covering PC, a lexical
+ * block not covering PC — is reported as not available, never guessed. For a
+ * caller frame pass its return address minus one (the CALL instruction).
+ * Errors only for corrupt DWARF.
+ */
+struct util_error *dw_var_location_at(struct dw_binary *b, const struct dw_func *f,
+				      const struct dw_var *v, uint64_t pc, struct dw_var_loc *ret);
+
+/** True if the type at TYPE_DIE is a channel (DW_AT_go_kind 18), through typedefs. */
+bool dw_type_is_chan(struct dw_binary *b, uint64_t type_die);
+/** True if the type is a pointer to a struct; *STRUCT_DIE gets the struct. */
+bool dw_type_is_pointer_to_struct(struct dw_binary *b, uint64_t type_die, uint64_t *struct_die);
+/** True if the type is a struct (through typedefs); *STRUCT_DIE gets it. */
+bool dw_type_is_struct(struct dw_binary *b, uint64_t type_die, uint64_t *struct_die);
+/**
+ * Byte offsets of the channel-typed members of a struct (one level, no
+ * nesting), at most MAX; their count is returned.
+ */
+size_t dw_struct_chan_members(struct dw_binary *b, uint64_t struct_die, uint32_t *offsets,
+			      size_t max);
+
 #endif

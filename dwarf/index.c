@@ -97,7 +97,7 @@ static struct util_error *add_var(struct dw_binary *b, Dwarf_Die *die, const cha
 	uint64_t addr;
 	if (!dwarf_attr(die, DW_AT_location, &attr) || !location_addr(&attr, &addr))
 		return NULL; // not a static global
-	struct dw_var *v = util_arena_alloc(&b->arena, sizeof(*v));
+	struct dw_global *v = util_arena_alloc(&b->arena, sizeof(*v));
 	if (!v)
 		return &util_enomem;
 	v->addr = addr;
@@ -516,7 +516,7 @@ struct util_error *dw_variable(struct dw_binary *b, const char *name, uint64_t *
 	uint64_t v;
 	if (!dw_namemap_get(&b->vars, name, strlen(name), &v))
 		return util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no variable %s", b->path, name);
-	const struct dw_var *var = (const struct dw_var *)(uintptr_t)v;
+	const struct dw_global *var = (const struct dw_global *)(uintptr_t)v;
 	uint64_t size = 0;
 	Dwarf_Die die;
 	if (var->type) {

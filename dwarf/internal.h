@@ -40,8 +40,8 @@ struct dw_segment {
 	uint64_t offset; /**< p_offset */
 };
 
-/** A global DW_TAG_variable. */
-struct dw_var {
+/** A global DW_TAG_variable (index.c). */
+struct dw_global {
 	uint64_t addr;     /**< DW_OP_addr operand */
 	Dwarf_Off type;    /**< DIE offset of its DW_AT_type, 0 if none */
 };
@@ -121,7 +121,7 @@ struct dw_binary {
 
 	/* DWARF */
 	struct dw_namemap types;      /**< type name → DIE offset */
-	struct dw_namemap vars;       /**< variable name → struct dw_var * */
+	struct dw_namemap vars;       /**< variable name → struct dw_global * */
 	struct dw_const *consts;      /**< sorted by name */
 	size_t nconsts, consts_cap;
 	struct dw_namemap members;    /**< "type\001member" → struct dw_member * */
@@ -130,6 +130,9 @@ struct dw_binary {
 	struct util_u64map rtype_map; /**< offset from moduledata.types → name */
 	struct dw_namemap rtype_names; /**< name → offset from moduledata.types */
 	bool has_print_names;         /**< DWARF has runtime.funcNamePiecesForPrint */
+	bool subprograms_indexed;     /**< subprograms is built (vars.c, on first use) */
+	struct util_u64map subprograms; /**< DW_AT_low_pc → DIE offset of the DW_TAG_subprogram */
+	struct util_u64map func_vars; /**< entry pc → struct dw_func_vars * (vars.c) */
 
 	struct dw_pclntab pcln;
 };

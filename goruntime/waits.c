@@ -506,10 +506,60 @@ static struct util_error *get_channel(struct gr_waits *w, uint64_t addr, uint32_
 	return NULL;
 }
 
-static bool is_waiting(const struct gr_reader *r, const struct gr_goroutine *g)
+bool gr_waits_is_parked(const struct gr_reader *r, const struct gr_goroutine *g)
 {
 	return (int64_t)g->status == r->layout.st_waiting ||
 	       (r->layout.st_leaked >= 0 && (int64_t)g->status == r->layout.st_leaked);
+}
+
+static bool is_waiting(const struct gr_reader *r, const struct gr_goroutine *g)
+{
+	return gr_waits_is_parked(r, g);
+}
+
+/*
+ * A word read from a frame variable that may be a channel: list it if it is
+ * one already, else only if the hchan there looks like one — readable,
+ * qcount <= dataqsiz, closed 0 or 1, elemtype a runtime type we can name —
+ * since a stale or optimized-away slot can hold anything. Rejections are
+ * remembered.
+ */
+struct util_error *gr_waits_frame_channel(struct gr_waits *w, uint64_t addr, bool *added)
+{
+	uint64_t v;
+	*added = false;
+	if (!addr || (addr & 7) || util_u64map_get(&w->chan_index, addr, &v) ||
+	    util_u64map_get(&w->chan_rejected, addr, &v))
+		return NULL;
+	const struct gr_waits_layout *l = &w->l;
+	unsigned char *buf = malloc(l->hc_size);
+	if (!buf)
+		return &util_enomem;
+	gr_waits_note_read(w, addr);
+	struct util_error *err = core_read(w->r->core, addr, buf, l->hc_size);
+	bool ok = !err;
+	util_error_destroy(err);
+	err = NULL;
+	const char *name = NULL;
+	if (ok) {
+		uint64_t qcount = rd64(buf, l->hc_qcount), dataqsiz = rd64(buf, l->hc_dataqsiz);
+		uint32_t closed;
+		memcpy(&closed, buf + l->hc_closed, 4);
+		uint64_t elemtype = rd64(buf, l->hc_elemtype);
+		ok = qcount <= dataqsiz && dataqsiz < ((uint64_t)1 << 40) && closed <= 1 &&
+		     elemtype && l->types && elemtype >= l->types && elemtype < l->etypes;
+		if (ok)
+			err = type_name(w, elemtype, &name);
+		ok = ok && !err && name;
+	}
+	free(buf);
+	if (err)
+		return err;
+	if (!ok)
+		return util_u64map_put(&w->chan_rejected, addr, 1);
+	uint32_t ci;
+	*added = true;
+	return get_channel(w, addr, &ci);
 }
 
 /* One sudog of goroutine GI's g.waiting that names a channel. */
@@ -770,6 +820,8 @@ static struct util_error *read_all(struct gr_waits *w)
 			return &util_enomem;
 		struct util_error *err = read_chan_waits(w);
 		if (!err)
+			err = gr_waits_frame_chans(w);
+		if (!err)
 			err = cross_check_queues(w);
 		if (err)
 			return err;
@@ -803,6 +855,7 @@ struct util_error *gr_read_waits(struct gr_reader *r)
 	struct gr_waits w = {.r = r};
 	util_u64map_init(&w.g_index);
 	util_u64map_init(&w.chan_index);
+	util_u64map_init(&w.chan_rejected);
 	util_u64map_init(&w.queued_index);
 	util_u64map_init(&w.type_names);
 	util_u64map_init(&w.sudog_index);
@@ -835,6 +888,7 @@ struct util_error *gr_read_waits(struct gr_reader *r)
 	free(w.sws);
 	util_u64map_deinit(&w.g_index);
 	util_u64map_deinit(&w.chan_index);
+	util_u64map_deinit(&w.chan_rejected);
 	util_u64map_deinit(&w.queued_index);
 	util_u64map_deinit(&w.type_names);
 	util_u64map_deinit(&w.sudog_index);

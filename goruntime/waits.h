@@ -59,6 +59,8 @@ struct gr_waits {
 	bool g_indexed;
 	/* channels */
 	struct util_u64map chan_index; /* hchan address → index into chans */
+	struct util_u64map chan_rejected; /* words from frame variables that are no hchan */
+	size_t nframe_chans;           /* channels found only through frame variables */
 	struct gr_channel *chans;
 	size_t nchans, chans_cap;
 	struct gr_chan_wait *cws;
@@ -96,6 +98,18 @@ struct util_error *gr_waits_index_gs(struct gr_waits *w);
 
 /** Read the sudog at ADDR; false if the core does not hold it. */
 bool gr_waits_read_sudog(struct gr_waits *w, uint64_t addr, struct gr_sudog *s);
+
+/** The goroutine is parked (waiting, or leaked in Go 1.26+). */
+bool gr_waits_is_parked(const struct gr_reader *r, const struct gr_goroutine *g);
+
+/**
+ * ADDR, read from a frame variable, as a channel: added to the channels if it
+ * is a plausible hchan not listed yet (*ADDED tells). Errors only for memory.
+ */
+struct util_error *gr_waits_frame_channel(struct gr_waits *w, uint64_t addr, bool *added);
+
+/** Every channel held in a goroutine's frame variables (framevars.c). */
+struct util_error *gr_waits_frame_chans(struct gr_waits *w);
 
 /** Probe the sync layouts (waits-sync.c). */
 void gr_waits_probe_sync(struct gr_waits *w);

@@ -538,6 +538,68 @@ static void test_funcs(void **state)
 	}
 }
 
+/*
+ * Frame variables (go-runtime-layouts.md §9.5): in a debug build the
+ * parameters of main.closedChanHolder(closed, wait chan int) are in
+ * registers at the entry, then in the caller-reserved spill area: closed at
+ * CFA+0, wait at CFA+8. Optimized builds may place them anywhere, but never
+ * in an error.
+ */
+static void test_frame_vars(void **state)
+{
+	need_corpus();
+	for (size_t i = 0; i < nbuilds; i++) {
+		struct dw_binary *b = builds[i].b;
+		if (strcmp(builds[i].program, "hang") != 0)
+			continue;
+		const struct dw_func *f = dw_func_by_name(b, "main.closedChanHolder");
+		assert_non_null(f);
+		const struct dw_func_vars *fv, *again;
+		check_ok(dw_func_vars(b, f, &fv));
+		check_ok(dw_func_vars(b, f, &again));
+		assert_ptr_equal(fv, again); // cached
+		assert_true(fv->has_chans);
+		const struct dw_var *closed = NULL, *wait = NULL;
+		for (size_t k = 0; k < fv->n; k++) {
+			if (strcmp(fv->vars[k].name, "closed") == 0)
+				closed = &fv->vars[k];
+			else if (strcmp(fv->vars[k].name, "wait") == 0)
+				wait = &fv->vars[k];
+		}
+		assert_non_null(closed);
+		assert_non_null(wait);
+		assert_true(closed->is_param && wait->is_param);
+		assert_true(dw_type_is_chan(b, closed->type_die));
+		assert_int_equal(closed->nchans, 1);
+		assert_false(closed->chans_via_pointer);
+		uint64_t sd;
+		assert_false(dw_type_is_struct(b, closed->type_die, &sd));
+		assert_false(dw_type_is_pointer_to_struct(b, closed->type_die, &sd));
+
+		struct dw_var_loc loc;
+		uint64_t mid = f->entry + (f->end - f->entry) / 2;
+		check_ok(dw_var_location_at(b, f, closed, mid, &loc));
+		if (!builds[i].opt) {
+			assert_int_equal(loc.npieces, 1);
+			assert_true(loc.pieces[0].available);
+			assert_int_equal(loc.pieces[0].cfa_offset, 0);
+			check_ok(dw_var_location_at(b, f, wait, mid, &loc));
+			assert_int_equal(loc.npieces, 1);
+			assert_true(loc.pieces[0].available);
+			assert_int_equal(loc.pieces[0].cfa_offset, 8);
+			// At the entry the value is still in a register (RAX).
+			check_ok(dw_var_location_at(b, f, closed, f->entry, &loc));
+			assert_int_equal(loc.npieces, 0);
+		}
+		// Assembly has no DW_TAG_subprogram: no variables.
+		const struct dw_func *gogo = dw_func_by_name(b, "runtime.gogo");
+		assert_non_null(gogo);
+		check_ok(dw_func_vars(b, gogo, &fv));
+		assert_int_equal(fv->n, 0);
+		assert_false(fv->has_chans);
+	}
+}
+
 static void test_func_table(void **state)
 {
 	need_corpus();
@@ -974,6 +1036,7 @@ int main(void)
 		cmocka_unit_test(test_runtime_types),
 		cmocka_unit_test(test_funcs),
 		cmocka_unit_test(test_func_table),
+		cmocka_unit_test(test_frame_vars),
 		cmocka_unit_test(test_tracebacks),
 		cmocka_unit_test(test_not_go),
 		cmocka_unit_test(test_stripped),

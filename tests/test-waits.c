@@ -186,21 +186,29 @@ static size_t check_core(const struct gt_manifest_row *row, bool *had_lines)
 	assert_null(gr_snapshot_create(core, bin, NULL, &snap));
 	size_t bad = 0;
 	struct tally tc = {0}, tw = {0}, ts = {0};
-	size_t unwaited = 0;
+	// Channels nobody waits on are found only through frame variables: a
+	// debug build (-N -l) keeps every variable in its frame, so each must be
+	// found; an optimized one may keep it only in a register, so there they
+	// are counted, and only a wrong value fails.
+	bool debug = strcmp(gt_col(&manifest, row, "mode"), "debug") == 0;
+	size_t unwaited = 0, from_frames = 0;
 
 	for (size_t i = 0; i < e->nchans; i++) {
 		const struct exp_chan *x = &e->chans[i];
-		if (!x->waited) { // only channels someone waits on are read
+		const struct gr_channel *c = find_chan(snap, x->addr);
+		if (!x->waited) {
 			unwaited++;
-			continue;
+			if (!c && !debug)
+				continue;
 		}
 		tc.want++;
-		const struct gr_channel *c = find_chan(snap, x->addr);
 		if (!c) {
 			printf("%s: chan %s 0x%llx not found\n", name, x->name, x->addr);
 			bad++;
 			continue;
 		}
+		if (!x->waited)
+			from_frames++;
 		if (c->cap != x->cap || c->len != x->len || c->closed != (x->closed != 0) ||
 		    c->is_timer != (x->timer != 0) || !c->elem_type ||
 		    strcmp(c->elem_type, x->elemtype) != 0) {
@@ -321,8 +329,8 @@ static size_t check_core(const struct gt_manifest_row *row, bool *had_lines)
 	       name, gt_col(&manifest, row, "go_version"), tw.ok, tw.want, tc.ok, tc.want, ts.ok,
 	       ts.want);
 	if (unwaited)
-		printf(" (%zu channel%s no goroutine waits on, not read)", unwaited,
-		       unwaited == 1 ? "" : "s");
+		printf(" (%zu/%zu channel%s no goroutine waits on found from frame variables)",
+		       from_frames, unwaited, unwaited == 1 ? "" : "s");
 	printf("\n");
 	gr_snapshot_destroy(snap);
 	dw_binary_destroy(bin);
