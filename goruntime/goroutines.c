@@ -594,6 +594,8 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	err = gr_read_waits(&r);
 	if (!err)
 		err = gr_read_defers(&r);
+	if (!err)
+		err = gr_read_contexts(&r);
 fail:
 	free(gbuf);
 	free(gptrs);

@@ -100,6 +100,40 @@ struct gr_panic {
 	bool recovered, aborted, goexit;
 };
 
+/** A context.Context object of the process, decoded. */
+struct gr_context {
+	uint64_t addr;            /**< the object (data word of a context.Context interface) */
+	const char *kind;         /**< "background", "todo", "cancel", "timer", "value", "withoutCancel",
+	                               "afterFunc", "stop", "user" (a type outside package context) */
+	const char *type_name;    /**< dynamic type as Go names it: "*context.cancelCtx", "*main.myCtx" */
+	uint64_t parent_addr;     /**< the context it wraps, 0 for a root or when unknown */
+	uint64_t done_chan;       /**< its Done channel (hchan), 0 if never created or none */
+	bool done_closed;         /**< that channel is closed (or is context.closedchan) */
+	int canceled;             /**< 1 canceled, 0 not, -1 cannot tell (user types) */
+	const char *err;          /**< "context canceled", "context deadline exceeded" or a custom
+	                               error's text; NULL when not canceled */
+	const char *cause;        /**< the cause's text (WithCancelCause), NULL if none */
+	bool has_deadline;
+	int64_t deadline_unix_ns; /**< timerCtx deadline as wall-clock Unix nanoseconds */
+	int timer_pending;        /**< timerCtx: 1 its timer is still to fire, 0 not, -1 n/a */
+	const char *value_key;    /**< valueCtx: the key and value as Go would print them */
+	const char *value_text;
+};
+
+/** A child registered in a cancelCtx's children map. */
+struct gr_context_child {
+	uint64_t parent_addr, child_addr;
+};
+
+/** A context a goroutine's frame holds. */
+struct gr_goroutine_context {
+	uint64_t goid;
+	int32_t frame_depth;      /**< index in the goroutine's frames, -1 if not tied to a frame */
+	const char *var_name;     /**< "ctx", "r.ctx" (path through fields), NULL from a stack scan */
+	uint64_t ctx_addr;
+	const char *found_by;     /**< "dwarf" (a described variable) or "stack-scan" */
+};
+
 /** Something read but not understood; becomes a row of the diagnostic table. */
 struct gr_diag {
 	const char *severity;   /**< "error", "warning" or "info" */
@@ -129,6 +163,12 @@ struct gr_snapshot {
 	size_t ndefers;
 	struct gr_panic *panics;      /**< by goroutine, then seq */
 	size_t npanics;
+	struct gr_context *contexts;  /**< every context found, once, parents included */
+	size_t ncontexts;
+	struct gr_context_child *context_children;
+	size_t ncontext_children;
+	struct gr_goroutine_context *goroutine_contexts;
+	size_t ngoroutine_contexts;
 	struct gr_diag *diags;
 	size_t ndiags, diags_cap;
 };

@@ -147,6 +147,25 @@ struct util_error *gr_read_waits(struct gr_reader *r);
  */
 struct util_error *gr_read_defers(struct gr_reader *r);
 
+/**
+ * Contexts (goruntime/contexts.c and ctxfind.c): find the context.Context
+ * values every goroutine's frames hold — described variables first, a scan of
+ * the live stack for context type words where DWARF has no location — decode
+ * them and their ancestors into r->snap->contexts, their registered children
+ * into context_children, and the holdings into goroutine_contexts.
+ */
+struct util_error *gr_read_contexts(struct gr_reader *r);
+
+/**
+ * Decode the context object DATA whose dynamic type is the runtime type at
+ * TYPE_ADDR (the eface type word, or itab->Type of an iface), adding it and
+ * its ancestors (bounded) to r->snap->contexts once each. *IS_CONTEXT is
+ * false (and nothing is added) when TYPE_ADDR is not a context type or the
+ * object does not validate; *INDEX_RET is its index in snap->contexts.
+ */
+struct util_error *gr_context_add(struct gr_reader *r, uint64_t type_addr, uint64_t data,
+				  bool *is_context, size_t *index_ret);
+
 /** Decode pprof labels at LABELS_PTR into a JSON object text (NULL if none). */
 struct util_error *gr_labels_read(struct gr_reader *r, uint64_t labels_ptr, const char **ret);
 

@@ -45,6 +45,17 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 	[STORE_STMT_INSERT_PANIC] =
 		"INSERT OR IGNORE INTO panic (incident_id, goid, seq, value_type, value_text,"
 		" recovered, aborted, goexit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[STORE_STMT_INSERT_CONTEXT] =
+		"INSERT OR IGNORE INTO context (incident_id, addr, kind, type_name, parent_addr,"
+		" done_chan, done_closed, canceled, err, cause, deadline_unix_ns, value_key,"
+		" value_text, timer_pending)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[STORE_STMT_INSERT_CONTEXT_CHILD] =
+		"INSERT OR IGNORE INTO context_child (incident_id, parent_addr, child_addr)"
+		" VALUES (?1, ?2, ?3)",
+	[STORE_STMT_INSERT_GOROUTINE_CONTEXT] =
+		"INSERT OR IGNORE INTO goroutine_context (incident_id, goid, frame_depth, var_name,"
+		" ctx_addr, found_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
 struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret)

@@ -309,6 +309,92 @@ CREATE TABLE panic (
   PRIMARY KEY (incident_id, goid, seq)
 ) WITHOUT ROWID;
 
+-- Every context.Context object found in the incident: held by a goroutine's
+-- frame, or an ancestor or registered child of one that is.
+CREATE TABLE context (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- Address of the object (the data word of the context.Context value).
+  addr INTEGER NOT NULL,
+  -- 'background', 'todo', 'cancel' (WithCancel, WithCancelCause), 'timer'
+  -- (WithDeadline, WithTimeout), 'value', 'withoutCancel', 'afterFunc',
+  -- 'stop' (the wrapper AfterFunc-aware parents get), or 'user' for a type
+  -- outside package context.
+  kind TEXT NOT NULL,
+  -- Dynamic type as Go names it: '*context.cancelCtx', '*main.myCtx'.
+  type_name TEXT,
+  -- The context it was derived from (context.parent_addr → context.addr);
+  -- NULL for a root, or when a user type's parent cannot be found.
+  parent_addr INTEGER,
+  -- Its Done channel (channel.addr if read); NULL if Done() was never
+  -- called or the type has none.
+  done_chan INTEGER,
+  -- 1 if the Done channel is closed (or is context.closedchan), else 0.
+  done_closed INTEGER NOT NULL CHECK (done_closed IN (0, 1)),
+  -- 1 canceled, 0 not, NULL when it cannot be told (user-defined types).
+  -- A value, withoutCancel or stop context is never canceled itself: see
+  -- its ancestors (view context_ancestry).
+  canceled INTEGER CHECK (canceled IN (0, 1)),
+  -- Err(): 'context canceled', 'context deadline exceeded' or a custom
+  -- error's text; NULL while not canceled.
+  err TEXT,
+  -- context.Cause's text when WithCancelCause gave one, else NULL.
+  cause TEXT,
+  -- timerCtx deadline, Unix nanoseconds (wall clock); NULL otherwise.
+  deadline_unix_ns INTEGER,
+  -- valueCtx key and value as Go would print them; NULL otherwise.
+  value_key TEXT,
+  value_text TEXT,
+  -- timerCtx: 1 while its timer has yet to fire, 0 after (or stopped);
+  -- NULL for other kinds.
+  timer_pending INTEGER CHECK (timer_pending IN (0, 1)),
+  PRIMARY KEY (incident_id, addr)
+) WITHOUT ROWID;
+
+CREATE INDEX context_by_parent ON context (incident_id, parent_addr);
+
+-- Children registered in a cancelCtx's children map: the contexts its
+-- cancel() will cancel. A live child under a canceled parent that is
+-- missing here is a broken link.
+CREATE TABLE context_child (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  parent_addr INTEGER NOT NULL,
+  child_addr INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, parent_addr, child_addr)
+) WITHOUT ROWID;
+
+-- Which goroutine holds which context, in which frame.
+CREATE TABLE goroutine_context (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  -- The frame (goroutine_frame.depth) whose variable holds it; NULL when a
+  -- stack scan found it between frames.
+  frame_depth INTEGER,
+  -- The variable, with the field path followed: 'ctx', 'r.ctx'; NULL for a
+  -- stack scan.
+  var_name TEXT,
+  ctx_addr INTEGER NOT NULL,
+  -- 'dwarf' (a variable the debug info locates at the frame's pc) or
+  -- 'stack-scan' (an interface value found on the live stack by its type
+  -- word and validated, where optimized code left no location).
+  found_by TEXT NOT NULL CHECK (found_by IN ('dwarf', 'stack-scan')),
+  PRIMARY KEY (incident_id, goid, ctx_addr, frame_depth, var_name)
+);
+
+CREATE INDEX goroutine_context_by_ctx ON goroutine_context (incident_id, ctx_addr);
+
+-- Every context with each of its ancestors and how far up: distance 1 is
+-- the parent. Parent chains are followed at most 1,000 steps (a corrupt
+-- core cannot loop the query).
+CREATE VIEW context_ancestry AS
+WITH RECURSIVE up (incident_id, addr, ancestor_addr, distance) AS (
+  SELECT incident_id, addr, parent_addr, 1 FROM context WHERE parent_addr IS NOT NULL
+  UNION ALL
+  SELECT up.incident_id, up.addr, c.parent_addr, up.distance + 1
+    FROM up JOIN context c ON c.incident_id = up.incident_id AND c.addr = up.ancestor_addr
+   WHERE c.parent_addr IS NOT NULL AND up.distance < 1000
+)
+SELECT incident_id, addr, ancestor_addr, distance FROM up;
+
 -- Each goroutine's frames, innermost first (depth 0), with the goroutine's
 -- status: the rows of Go's traceback. Filter by incident_id (and goid) and
 -- add "ORDER BY goid, depth": the primary keys give that order for free. The

@@ -22,6 +22,13 @@ static void text(struct row *r, int i, const char *v)
 		r->rc = v ? sqlite3_bind_text(r->s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(r->s, i);
 }
 
+/* An integer when KNOWN, else NULL. */
+static void opt(struct row *r, int i, bool known, int64_t v)
+{
+	if (r->rc == SQLITE_OK)
+		r->rc = known ? sqlite3_bind_int64(r->s, i, v) : sqlite3_bind_null(r->s, i);
+}
+
 static struct util_error *done(struct row *r, const char *what)
 {
 	int rc = r->rc == SQLITE_OK ? sqlite3_step(r->s) : r->rc;
@@ -104,6 +111,43 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 		i64(&r, 7, p->aborted);
 		i64(&r, 8, p->goexit);
 		err = done(&r, "writing a panic");
+	}
+	if (!err)
+		err = start(db, STORE_STMT_INSERT_CONTEXT, incident_id, &r);
+	for (size_t i = 0; !err && i < snap->ncontexts; i++) {
+		const struct gr_context *c = &snap->contexts[i];
+		i64(&r, 2, (int64_t)c->addr);
+		text(&r, 3, c->kind ? c->kind : "user");
+		text(&r, 4, c->type_name);
+		opt(&r, 5, c->parent_addr != 0, (int64_t)c->parent_addr);
+		opt(&r, 6, c->done_chan != 0, (int64_t)c->done_chan);
+		i64(&r, 7, c->done_closed);
+		opt(&r, 8, c->canceled >= 0, c->canceled);
+		text(&r, 9, c->err);
+		text(&r, 10, c->cause);
+		opt(&r, 11, c->has_deadline, c->deadline_unix_ns);
+		text(&r, 12, c->value_key);
+		text(&r, 13, c->value_text);
+		opt(&r, 14, c->timer_pending >= 0, c->timer_pending);
+		err = done(&r, "writing a context");
+	}
+	if (!err)
+		err = start(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, &r);
+	for (size_t i = 0; !err && i < snap->ncontext_children; i++) {
+		i64(&r, 2, (int64_t)snap->context_children[i].parent_addr);
+		i64(&r, 3, (int64_t)snap->context_children[i].child_addr);
+		err = done(&r, "writing a context child");
+	}
+	if (!err)
+		err = start(db, STORE_STMT_INSERT_GOROUTINE_CONTEXT, incident_id, &r);
+	for (size_t i = 0; !err && i < snap->ngoroutine_contexts; i++) {
+		const struct gr_goroutine_context *h = &snap->goroutine_contexts[i];
+		i64(&r, 2, (int64_t)h->goid);
+		opt(&r, 3, h->frame_depth >= 0, h->frame_depth);
+		text(&r, 4, h->var_name);
+		i64(&r, 5, (int64_t)h->ctx_addr);
+		text(&r, 6, h->found_by ? h->found_by : "dwarf");
+		err = done(&r, "writing a goroutine's context");
 	}
 	return err;
 }

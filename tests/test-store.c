@@ -271,8 +271,8 @@ static void test_new_database(void **state)
 	// Reopening finds the schema and leaves it alone.
 	db = open_ok(path);
 	// incident, goroutine, stack, frame, diagnostic; channel, chan_wait,
-	// sync_wait, defer_call, panic.
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 10);
+	// sync_wait, defer_call, panic; context, context_child, goroutine_context.
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 13);
 	store_close(db);
 	store_close(NULL);
 }
@@ -320,6 +320,48 @@ static void test_wait_rows(void **state)
 				       " AND frame_depth IS NULL AND seq = 1"), 1);
 	assert_string_equal(query_text(db, "SELECT value_text FROM panic WHERE goid = 2 AND seq = 1"
 					   " AND recovered"), "outer");
+	store_close(db);
+}
+
+/* Context rows, and the ancestry view walking parent links. */
+static void test_context_rows(void **state)
+{
+	char path[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	struct gr_context ctxs[] = {
+		{.addr = 0x100, .kind = "background", .canceled = 0, .timer_pending = -1},
+		{.addr = 0x200, .kind = "cancel", .parent_addr = 0x100, .canceled = 1,
+		 .err = "context canceled", .done_chan = 0x900, .done_closed = true, .timer_pending = -1},
+		{.addr = 0x300, .kind = "value", .parent_addr = 0x200, .canceled = 0,
+		 .value_key = "main.key(1)", .value_text = "\"v\"", .timer_pending = -1},
+		{.addr = 0x400, .kind = "user", .type_name = "*main.myCtx", .parent_addr = 0x300,
+		 .canceled = -1, .timer_pending = -1},
+		{.addr = 0x500, .kind = "timer", .parent_addr = 0x100, .has_deadline = true,
+		 .deadline_unix_ns = 1700000000000000000LL, .timer_pending = 1},
+	};
+	struct gr_context_child kids[] = {{0x100, 0x500}};
+	struct gr_goroutine_context held[] = {
+		{.goid = 1, .frame_depth = 2, .var_name = "ctx", .ctx_addr = 0x400, .found_by = "dwarf"},
+		{.goid = 1, .frame_depth = -1, .ctx_addr = 0x300, .found_by = "stack-scan"},
+	};
+	snap.contexts = ctxs, snap.ncontexts = 5;
+	snap.context_children = kids, snap.ncontext_children = 1;
+	snap.goroutine_contexts = held, snap.ngoroutine_contexts = 2;
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "ctx.db"));
+	bool existed;
+	ingest_ok(db, &incident_a, &snap, &existed);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM context"), 5);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM context WHERE canceled IS NULL"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM context WHERE parent_addr IS NULL"), 1);
+	// 0x400 → 0x300 → 0x200 → 0x100: the canceled ancestor is 2 steps up.
+	assert_int_equal(query_int(db, "SELECT distance FROM context_ancestry a JOIN context c"
+				       " ON c.incident_id = a.incident_id AND c.addr = a.ancestor_addr"
+				       " WHERE a.addr = 1024 AND c.canceled"), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM context_ancestry WHERE addr = 1024"), 3);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine_context WHERE frame_depth IS NULL"
+				       " AND found_by = 'stack-scan'"), 1);
+	assert_int_equal(query_int(db, "SELECT timer_pending FROM context WHERE kind = 'timer'"), 1);
 	store_close(db);
 }
 
@@ -668,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_new_database),
 		cmocka_unit_test(test_ingest_rows),
 		cmocka_unit_test(test_wait_rows),
+		cmocka_unit_test(test_context_rows),
 		cmocka_unit_test(test_ingest_twice_and_second_incident),
 		cmocka_unit_test(test_duplicate_goid),
 		cmocka_unit_test(test_failure_rolls_back),
