@@ -22,6 +22,7 @@ enum {
 int cli_analyze(int argc, char **argv);
 int cli_goroutines(int argc, char **argv);
 int cli_traceback(int argc, char **argv);
+int cli_contexts(int argc, char **argv);
 
 /** Print "gocoroner: MESSAGE" to stderr and free err; returns CLI_ERROR. */
 int cli_fail(struct util_error *err);

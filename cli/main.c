@@ -14,6 +14,7 @@ static const char usage[] =
 	"  analyze     read a core and its executable into the database, print a summary\n"
 	"  goroutines  list the goroutines of an incident\n"
 	"  traceback   print an incident's goroutines in Go's own traceback format\n"
+	"  contexts    print an incident's context.Context trees and who holds them\n"
 	"\n"
 	"Run 'gocoroner COMMAND --help' for a command's options.\n"
 	"  --version   print the version\n";
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
 		return cli_goroutines(argc - 1, argv + 1);
 	if (strcmp(cmd, "traceback") == 0)
 		return cli_traceback(argc - 1, argv + 1);
+	if (strcmp(cmd, "contexts") == 0)
+		return cli_contexts(argc - 1, argv + 1);
 	fprintf(stderr, "gocoroner: unknown command '%s'\n\n%s", cmd, usage);
 	return CLI_USAGE;
 }

@@ -85,3 +85,20 @@ SELECT go_version FROM incident WHERE id = ?1;
 
 -- STMT latest_incident
 SELECT MAX(id) FROM incident;
+
+-- STMT contexts
+-- Every context of an incident, for drawing the trees.
+SELECT addr, kind, type_name, parent_addr, canceled, err, cause, deadline_unix_ns,
+       value_key, value_text, timer_pending, done_closed
+  FROM context WHERE incident_id = ?1 ORDER BY addr;
+
+-- STMT context_holders
+-- Who holds which context: the goroutine, the frame's function and the
+-- variable (NULL function or variable when a stack scan found it).
+SELECT gc.ctx_addr, gc.goid, f.func, gc.var_name, gc.found_by
+  FROM goroutine_context gc
+  JOIN goroutine g ON g.incident_id = gc.incident_id AND g.goid = gc.goid
+  LEFT JOIN frame f ON f.incident_id = g.incident_id AND f.stack_id = g.stack_id
+                   AND f.depth = gc.frame_depth
+ WHERE gc.incident_id = ?1
+ ORDER BY gc.ctx_addr, gc.goid, gc.frame_depth;

@@ -70,6 +70,42 @@ for name in hang-go1.19-opt-gcore hang-go1.22-debug-gcore hang-go1.24-opt-gcore 
 		bad "$name: $missing scenario goroutines missing from the listing"
 done
 
+# 'contexts' draws the trees from the tables: rows written here by hand, so
+# the drawing is checked apart from how contexts are found.
+cdb=$work/contexts.db
+if "$bin" analyze -q --db "$cdb" --exe "$work/hang-go1.27-debug-gcore.exe" \
+	"$corpus/$(col core hang-go1.27-debug-gcore)" >/dev/null 2>&1; then
+	sqlite3 "$cdb" "DELETE FROM context_child; DELETE FROM goroutine_context; DELETE FROM context;
+	INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_closed, canceled)
+	  VALUES (1, 4096, 'background', 'context.backgroundCtx', NULL, 0, 0);
+	INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_closed, canceled, err, cause)
+	  VALUES (1, 8192, 'cancel', '*context.cancelCtx', 4096, 1, 1, 'context canceled', 'upstream reset');
+	INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_closed, canceled, value_key, value_text)
+	  VALUES (1, 12288, 'value', '*context.valueCtx', 8192, 0, 0, '\"request_id\"', '\"r-1\"');
+	INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_closed, canceled)
+	  VALUES (1, 16384, 'user', 'main.detachedCtx', 12288, 0, NULL);
+	INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_closed, canceled, deadline_unix_ns, timer_pending)
+	  VALUES (1, 20480, 'timer', '*context.timerCtx', 4096, 0, 0, 1795000000000000000, 1);
+	INSERT INTO goroutine_context VALUES (1, 1, 0, 'ctx', 16384, 'dwarf');
+	INSERT INTO goroutine_context VALUES (1, 2, NULL, NULL, 20480, 'stack-scan');"
+	"$bin" contexts --db "$cdb" >"$work/ctx.txt" 2>&1
+	cat >"$work/ctx.want" <<'WANT'
+0x1000 background
+  0x2000 cancel  CANCELED (context canceled; cause: upstream reset)
+    0x3000 value "request_id"="r-1"
+      0x4000 user main.detachedCtx  (cancellation unknown: user type)  <- goroutine 1 (FUNC ctx)
+  0x5000 timer deadline 2026-11-18T11:06:40Z (timer pending)  <- goroutine 2
+WANT
+	f0=$(sqlite3 "$cdb" "SELECT f.func FROM goroutine g JOIN frame f USING (incident_id, stack_id) WHERE g.goid = 1 AND f.depth = 0")
+	sed -i "s|FUNC|$f0|" "$work/ctx.want"
+	cmp -s "$work/ctx.txt" "$work/ctx.want" && ok "contexts draws the tree, canceled nodes and holders" ||
+		{ bad "contexts output differs:"; diff "$work/ctx.want" "$work/ctx.txt" | head; }
+	"$bin" contexts --db "$cdb" --goid 2 >"$work/ctx2.txt" 2>&1
+	[ "$(cat "$work/ctx2.txt")" = "$(sed -n '1p;5p' "$work/ctx.want")" ] &&
+		ok "contexts --goid keeps only that goroutine's contexts and their ancestors" ||
+		{ bad "contexts --goid 2:"; cat "$work/ctx2.txt"; }
+fi
+
 count() { sqlite3 "$db" "SELECT COUNT(*) FROM incident; SELECT COUNT(*) FROM goroutine;" | tr '\n' ' '; }
 before=$(count)
 
