@@ -240,4 +240,24 @@ bool dw_type_is_struct(struct dw_binary *b, uint64_t type_die, uint64_t *struct_
 size_t dw_struct_chan_members(struct dw_binary *b, uint64_t struct_die, uint32_t *offsets,
 			      size_t max);
 
+
+/* ---- Type DIEs by offset (context finder) ------------------------------ */
+
+/** DIE offset of the named type, 0 if the binary has none. */
+uint64_t dw_type_die(struct dw_binary *b, const char *type_name);
+/** DW_AT_name of the type DIE at TYPE_DIE ("context.Context", "*net/http.Request"), NULL if none. */
+const char *dw_type_die_name(struct dw_binary *b, uint64_t type_die);
+
+/** One member of a struct type. */
+struct dw_struct_member {
+	const char *name;
+	uint64_t offset;
+	uint64_t type_die;      /**< DIE offset of its type, 0 if none */
+	bool embedded;          /**< DW_AT_go_embedded_field */
+};
+
+/** The members of the struct at STRUCT_DIE (one level), at most MAX; their count is returned. */
+size_t dw_struct_members(struct dw_binary *b, uint64_t struct_die, struct dw_struct_member *out,
+			 size_t max);
+
 #endif

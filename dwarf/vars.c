@@ -503,3 +503,52 @@ struct util_error *dw_var_location_at(struct dw_binary *b, const struct dw_func 
 	evaluate(ops, n, fv->fb_cfa, ret);
 	return NULL;
 }
+
+/* ---- type DIEs by offset ----------------------------------------------- */
+
+uint64_t dw_type_die(struct dw_binary *b, const char *type_name)
+{
+	uint64_t off;
+	return dw_namemap_get(&b->types, type_name, strlen(type_name), &off) ? off : 0;
+}
+
+const char *dw_type_die_name(struct dw_binary *b, uint64_t off)
+{
+	Dwarf_Die die;
+	Dwarf_Attribute attr;
+	if (!type_die(b, off, &die) || !dwarf_attr(&die, DW_AT_name, &attr))
+		return NULL;
+	return dwarf_formstring(&attr);
+}
+
+#define DW_AT_go_embedded_field 0x2903
+
+size_t dw_struct_members(struct dw_binary *b, uint64_t struct_die, struct dw_struct_member *out,
+			 size_t max)
+{
+	Dwarf_Die die, child;
+	if (!type_die(b, struct_die, &die) || dwarf_child(&die, &child) != 0)
+		return 0;
+	size_t n = 0;
+	do {
+		Dwarf_Attribute attr;
+		Dwarf_Die t;
+		uint64_t off;
+		if (n >= max)
+			break;
+		if (dwarf_tag(&child) != DW_TAG_member || !member_offset(&child, &off))
+			continue;
+		struct dw_struct_member *m = &out[n++];
+		*m = (struct dw_struct_member){.offset = off};
+		if (dwarf_attr(&child, DW_AT_name, &attr))
+			m->name = dwarf_formstring(&attr);
+		if (!m->name)
+			m->name = "";
+		if (dwarf_attr(&child, DW_AT_type, &attr) && dwarf_formref_die(&attr, &t))
+			m->type_die = dwarf_dieoffset(&t);
+		bool flag = false;
+		m->embedded = dwarf_attr(&child, DW_AT_go_embedded_field, &attr) &&
+			      dwarf_formflag(&attr, &flag) == 0 && flag;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return n;
+}

@@ -1,11 +1,848 @@
 // contexts.c: decode context.Context objects — kind, parent, Done channel,
-// cancellation, deadline, values — and their registered children.
-#include "goruntime/internal.h"
+// cancellation, deadline, values — and their registered children. Layouts are
+// probed from DWARF by member name (cancelCtx.err became an atomic.Value in Go
+// 1.26, cause arrived in 1.20, time.Timer lost its runtimeTimer in 1.23, maps
+// went swiss in 1.24); types are recognised once per type descriptor.
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/ctx.h"
+
+enum {
+	MAX_CHAIN = 4096,        /* ancestors followed from one context */
+	MAX_CHILDREN = 1 << 20,  /* children read from one map */
+	MAX_DIAGS = 100,
+	MAX_MEMBERS = 64,
+	KIND_CHAN = 18,
+	KIND_STRING = 24,
+};
+
+void gr_ctx_diag(struct gr_ctx *c, const char *severity, const char *fmt, ...)
+{
+	unsigned n = c->ndiags++;
+	if (n > MAX_DIAGS)
+		return;
+	if (n == MAX_DIAGS) {
+		gr_diag(c->r->snap, "info", "context",
+			"more than %d such diagnostics; the rest are not recorded", MAX_DIAGS);
+		return;
+	}
+	char detail[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	gr_diag(c->r->snap, severity, "context", "%s", detail);
+}
+
+/* ---- Probing ------------------------------------------------------------- */
+
+static uint64_t member(struct gr_ctx *c, const char *type, const char *m)
+{
+	uint64_t off;
+	struct util_error *err = dw_member_offset(c->r->bin, type, m, &off);
+	if (err) {
+		util_error_destroy(err);
+		return GR_ABSENT;
+	}
+	return off;
+}
+
+static uint64_t size_of(struct gr_ctx *c, const char *type)
+{
+	uint64_t sz;
+	struct util_error *err = dw_type_size(c->r->bin, type, &sz);
+	if (err) {
+		util_error_destroy(err);
+		return 0;
+	}
+	return sz;
+}
+
+static uint64_t global_word(struct gr_ctx *c, const char *name, uint64_t off)
+{
+	uint64_t addr, size, v = 0;
+	struct util_error *err = dw_variable(c->r->bin, name, &addr, &size);
+	if (err) {
+		util_error_destroy(err);
+		err = dw_symbol(c->r->bin, name, &addr);
+	}
+	if (err) {
+		util_error_destroy(err);
+		return 0;
+	}
+	if (!gr_read_ok(c->r->core, addr + off, &v, 8))
+		return 0;
+	return v;
+}
+
+static uint64_t rtype_addr(struct gr_ctx *c, const char *dwarf_name)
+{
+	uint64_t off;
+	if (!c->types_base)
+		return 0;
+	struct util_error *err = dw_type_runtime_offset(c->r->bin, dwarf_name, &off);
+	if (err) {
+		util_error_destroy(err);
+		return 0;
+	}
+	return c->types_base + off;
+}
+
+static void probe_maps(struct gr_ctx *c)
+{
+	struct dw_binary *b = c->r->bin;
+	const char *BK = "bucket<context.canceler,struct {}>";
+	const char *GP = "noalg.map.group[context.canceler]struct {}";
+	bool classic = dw_has_type(b, BK) || (dw_has_type(b, "runtime.hmap") &&
+					      !dw_has_type(b, "internal/runtime/maps.Map"));
+	if (classic) {
+		const char *H = "runtime.hmap";
+		c->hm_count = member(c, H, "count");
+		c->hm_flags = member(c, H, "flags");
+		c->hm_b = member(c, H, "B");
+		c->hm_buckets = member(c, H, "buckets");
+		c->hm_oldbuckets = member(c, H, "oldbuckets");
+		// The canceler bucket: tophash [8]uint8, keys [8]canceler, elems, overflow.
+		c->bk_size = size_of(c, BK);
+		c->bk_keys = member(c, BK, "keys");
+		c->bk_overflow = member(c, BK, "overflow");
+		if (!c->bk_size || c->bk_keys == GR_ABSENT || c->bk_overflow == GR_ABSENT) {
+			c->bk_size = 144, c->bk_keys = 8, c->bk_overflow = 136;
+		}
+		c->bk_keystride = 16;
+		c->map_ok = c->hm_count != GR_ABSENT && c->hm_b != GR_ABSENT &&
+			    c->hm_flags != GR_ABSENT && c->hm_buckets != GR_ABSENT &&
+			    c->hm_oldbuckets != GR_ABSENT;
+		return;
+	}
+	c->swiss = true;
+	const char *M = "internal/runtime/maps.Map", *T = "internal/runtime/maps.table";
+	c->sm_used = member(c, M, "used");
+	c->sm_dirptr = member(c, M, "dirPtr");
+	c->sm_dirlen = member(c, M, "dirLen");
+	c->st_groups = member(c, T, "groups.data");
+	c->st_mask = member(c, T, "groups.lengthMask");
+	// The group: ctrl, then slots [8]struct{key; elem} (1.24–1.26), or
+	// keys [8]K then elems (1.27's split layout); the stride from the size.
+	c->gp_size = size_of(c, GP);
+	uint64_t keys = member(c, GP, "slots"), sz = 0;
+	struct util_error *err = NULL;
+	if (keys != GR_ABSENT) {
+		err = dw_member_size(b, GP, "slots", &sz);
+	} else if ((keys = member(c, GP, "keys")) != GR_ABSENT) {
+		err = dw_member_size(b, GP, "keys", &sz);
+	}
+	if (err || keys == GR_ABSENT || !sz || !c->gp_size) {
+		util_error_destroy(err);
+		c->gp_size = 200, c->gp_keys = 8, c->gp_keystride = 24;
+	} else {
+		c->gp_keys = keys;
+		c->gp_keystride = sz / 8;
+	}
+	c->map_ok = c->sm_used != GR_ABSENT && c->sm_dirptr != GR_ABSENT &&
+		    c->sm_dirlen != GR_ABSENT && c->st_groups != GR_ABSENT &&
+		    c->st_mask != GR_ABSENT && c->gp_keystride >= 16;
+}
+
+static void probe(struct gr_ctx *c)
+{
+	struct dw_binary *b = c->r->bin;
+	uint64_t md = 0, size;
+	struct util_error *err = dw_variable(b, "runtime.firstmoduledata", &md, &size);
+	if (err) {
+		util_error_destroy(err);
+		err = dw_symbol(b, "runtime.firstmoduledata", &md);
+	}
+	uint64_t types_off = member(c, "runtime.moduledata", "types");
+	if (err || types_off == GR_ABSENT || !gr_read_ok(c->r->core, md + types_off, &c->types_base, 8))
+		c->types_base = 0;
+	util_error_destroy(err);
+
+	const char *CC = "context.cancelCtx";
+	c->cc_size = size_of(c, CC);
+	c->cc_parent = member(c, CC, "Context");
+	c->cc_done = member(c, CC, "done");
+	c->cc_children = member(c, CC, "children");
+	c->cc_err = member(c, CC, "err");
+	c->cc_cause = member(c, CC, "cause"); // Go 1.20+
+	const char *et = NULL;
+	err = dw_member_type_name(b, CC, "err", &et);
+	util_error_destroy(err);
+	c->err_atomic = !err && et && strstr(et, "atomic.Value");
+	c->tc_size = size_of(c, "context.timerCtx");
+	c->tc_cancel = member(c, "context.timerCtx", "cancelCtx");
+	c->tc_timer = member(c, "context.timerCtx", "timer");
+	c->tc_deadline = member(c, "context.timerCtx", "deadline");
+	c->af_size = size_of(c, "context.afterFuncCtx");
+	c->af_cancel = member(c, "context.afterFuncCtx", "cancelCtx");
+	c->vc_size = size_of(c, "context.valueCtx");
+	c->vc_parent = member(c, "context.valueCtx", "Context");
+	c->vc_key = member(c, "context.valueCtx", "key");
+	c->vc_val = member(c, "context.valueCtx", "val");
+	c->wc_parent = member(c, "context.withoutCancelCtx", "c");
+	c->sc_parent = member(c, "context.stopCtx", "Context");
+	// Timers: time.Timer{C; r runtimeTimer} until 1.22; from 1.23 the
+	// *time.Timer is a runtime.timeTimer{c; init; timer}.
+	c->tm_when = member(c, "runtime.timeTimer", "timer.when");
+	if (c->tm_when != GR_ABSENT) {
+		c->tm_runtime = true;
+	} else {
+		c->tm_when = member(c, "time.Timer", "r.when");
+		c->tm_status = member(c, "time.Timer", "r.status");
+		if (c->tm_when == GR_ABSENT && dw_has_member(b, "time.Timer", "initTimer")) {
+			// 1.23+ without runtime.timeTimer in DWARF: timer at +16, when in runtime.timer.
+			uint64_t w = member(c, "runtime.timer", "when");
+			if (w != GR_ABSENT) {
+				c->tm_when = 16 + w;
+				c->tm_runtime = true;
+			}
+		}
+	}
+	c->hc_closed = member(c, "runtime.hchan", "closed");
+	c->hc_size = size_of(c, "runtime.hchan");
+	// Globals: Canceled's data word, closedchan, 1.19–1.20's background/todo.
+	c->canceled_data = global_word(c, "context.Canceled", 8);
+	c->closedchan = global_word(c, "context.closedchan", 0);
+	c->background = global_word(c, "context.background", 0);
+	c->todo = global_word(c, "context.todo", 0);
+	c->deadline_type = rtype_addr(c, "context.deadlineExceededError");
+	c->iface_ctx_type = rtype_addr(c, "context.Context");
+	c->ok = c->cc_size && c->cc_parent != GR_ABSENT && c->cc_done != GR_ABSENT &&
+		c->cc_err != GR_ABSENT && c->cc_children != GR_ABSENT;
+	probe_maps(c);
+}
+
+struct util_error *gr_ctx_init(struct gr_reader *r)
+{
+	struct gr_ctx *c = calloc(1, sizeof(*c));
+	if (!c)
+		return &util_enomem;
+	c->r = r;
+	util_u64map_init(&c->type_index);
+	util_u64map_init(&c->itabs);
+	util_u64map_init(&c->by_addr);
+	r->ctx = c;
+	struct util_error *err = gr_panics_init(r, &c->pan);
+	if (err)
+		return err;
+	probe(c);
+	return NULL;
+}
+
+void gr_ctx_free(struct gr_reader *r)
+{
+	struct gr_ctx *c = r->ctx;
+	if (!c)
+		return;
+	if (c->pan)
+		gr_panics_free(c->pan);
+	util_u64map_deinit(&c->type_index);
+	util_u64map_deinit(&c->itabs);
+	util_u64map_deinit(&c->by_addr);
+	free(c->types);
+	free(c->ctxs);
+	free(c->children);
+	free(c->walk);
+	free(c);
+	r->ctx = NULL;
+}
+
+/* ---- Types ----------------------------------------------------------------- */
+
+static struct util_error *grow(void **arr, size_t n, size_t *cap, size_t elem)
+{
+	if (n < *cap)
+		return NULL;
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *p = realloc(*arr, ncap * elem);
+	if (!p)
+		return &util_enomem;
+	*arr = p;
+	*cap = ncap;
+	return NULL;
+}
+
+static enum gr_ctx_kind kind_by_name(const char *n)
+{
+	static const struct {
+		const char *name;
+		enum gr_ctx_kind kind;
+	} known[] = {
+		{"*context.cancelCtx", CK_CANCEL},     {"*context.timerCtx", CK_TIMER},
+		{"*context.valueCtx", CK_VALUE},       {"*context.emptyCtx", CK_EMPTY},
+		{"context.backgroundCtx", CK_BACKGROUND}, {"context.todoCtx", CK_TODO},
+		{"*context.backgroundCtx", CK_BACKGROUND}, {"*context.todoCtx", CK_TODO},
+		{"context.withoutCancelCtx", CK_WITHOUT}, {"*context.withoutCancelCtx", CK_WITHOUT},
+		{"*context.afterFuncCtx", CK_AFTERFUNC}, {"*context.stopCtx", CK_STOP},
+		{"context.stopCtx", CK_STOP},
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(n, known[i].name) == 0)
+			return known[i].kind;
+	return CK_NONE;
+}
+
+/* A user type's fields: a context.Context to follow up, a channel for Done. */
+static void user_fields(struct gr_ctx *c, const char *dwarf, struct gr_ctx_type *t)
+{
+	struct dw_binary *b = c->r->bin;
+	uint64_t die = dwarf ? dw_type_die(b, dwarf) : 0, sd;
+	if (!die)
+		return;
+	if (!dw_type_is_pointer_to_struct(b, die, &sd)) {
+		if (!dw_type_is_struct(b, die, &sd))
+			return;
+		t->fields_direct = t->direct; // a one-pointer struct held in the data word
+	}
+	struct dw_struct_member ms[MAX_MEMBERS];
+	size_t n = dw_struct_members(b, sd, ms, MAX_MEMBERS);
+	for (size_t i = 0; i < n; i++) {
+		const char *tn = dw_type_die_name(b, ms[i].type_die);
+		if (t->parent_off == GR_ABSENT && tn && strcmp(tn, "context.Context") == 0)
+			t->parent_off = ms[i].offset;
+		else if (t->done_off == GR_ABSENT && dw_type_is_chan(b, ms[i].type_die))
+			t->done_off = ms[i].offset;
+	}
+}
+
+/* The context type of the descriptor TYPE; NULL if unknown or not a context. */
+static struct util_error *get_type(struct gr_ctx *c, uint64_t type, bool vouched,
+				   const struct gr_ctx_type **ret)
+{
+	uint64_t v;
+	*ret = NULL;
+	if (!type)
+		return NULL;
+	if (util_u64map_get(&c->type_index, type, &v)) {
+		const struct gr_ctx_type *t = v ? &c->types[v - 1] : NULL;
+		if (t && t->kind == CK_NONE && vouched) {
+			// Seen before without a guarantee; now we know it is a context.
+			c->types[v - 1].kind = CK_USER;
+			user_fields(c, NULL, &c->types[v - 1]);
+		}
+		if (t && t->kind != CK_NONE)
+			*ret = t;
+		return NULL;
+	}
+	const char *name, *dwarf;
+	uint8_t kind;
+	bool direct;
+	if (!gr_panics_type(c->pan, type, &name, &dwarf, &kind, &direct))
+		return util_u64map_put(&c->type_index, type, 0);
+	struct util_error *err = grow((void **)&c->types, c->ntypes, &c->types_cap, sizeof(*c->types));
+	if (err)
+		return err;
+	struct gr_ctx_type *t = &c->types[c->ntypes];
+	*t = (struct gr_ctx_type){.kind = kind_by_name(name), .name = name, .direct = direct,
+				  .parent_off = GR_ABSENT, .done_off = GR_ABSENT};
+	if (t->kind == CK_NONE && vouched) {
+		t->kind = CK_USER;
+		user_fields(c, dwarf, t);
+	}
+	c->ntypes++;
+	err = util_u64map_put(&c->type_index, type, c->ntypes);
+	if (!err && t->kind != CK_NONE)
+		*ret = t;
+	return err;
+}
+
+uint64_t gr_ctx_itab_type(struct gr_ctx *c, uint64_t itab)
+{
+	uint64_t v, w[2];
+	if (!itab)
+		return 0;
+	if (util_u64map_get(&c->itabs, itab, &v))
+		return v;
+	v = 0;
+	if (gr_read_ok(c->r->core, itab, w, 16) && w[1] &&
+	    (!c->iface_ctx_type || w[0] == c->iface_ctx_type))
+		v = w[1];
+	struct util_error *err = util_u64map_put(&c->itabs, itab, v);
+	util_error_destroy(err);
+	return v;
+}
+
+/* ---- Decoding ------------------------------------------------------------- */
+
+static const char *kind_names[] = {
+	[CK_NONE] = "", [CK_BACKGROUND] = "background", [CK_TODO] = "todo",
+	[CK_EMPTY] = "background", [CK_CANCEL] = "cancel", [CK_TIMER] = "timer",
+	[CK_VALUE] = "value", [CK_WITHOUT] = "withoutCancel", [CK_AFTERFUNC] = "afterFunc",
+	[CK_STOP] = "stop", [CK_USER] = "user",
+};
+
+static uint64_t w64(const unsigned char *buf, uint64_t off)
+{
+	uint64_t v;
+	memcpy(&v, buf + off, 8);
+	return v;
+}
+
+/* A Go value (an eface's TYPE and DATA) as %v-ish text: strings quoted. */
+static const char *value_text(struct gr_ctx *c, uint64_t type, uint64_t data)
+{
+	if (!type)
+		return "<nil>";
+	const char *name, *dwarf;
+	uint8_t kind;
+	bool direct;
+	if (gr_panics_type(c->pan, type, &name, &dwarf, &kind, &direct) && kind == KIND_STRING &&
+	    !direct && strcmp(name, "string") == 0) {
+		const char *s = NULL;
+		struct util_error *err = gr_read_gostring(c->r, data, 4096, &s);
+		if (err || !s) {
+			util_error_destroy(err);
+			return NULL;
+		}
+		size_t n = strlen(s);
+		char *q = malloc(4 * n + 3), *o = q;
+		if (!q)
+			return NULL;
+		*o++ = '"';
+		for (size_t i = 0; i < n; i++) {
+			unsigned char ch = (unsigned char)s[i];
+			if (ch == '"' || ch == '\\') {
+				*o++ = '\\';
+				*o++ = (char)ch;
+			} else if (ch == '\n') {
+				*o++ = '\\', *o++ = 'n';
+			} else if (ch == '\t') {
+				*o++ = '\\', *o++ = 't';
+			} else if (ch < 0x20 || ch == 0x7f) {
+				o += sprintf(o, "\\x%02x", ch);
+			} else {
+				*o++ = (char)ch;
+			}
+		}
+		*o++ = '"';
+		*o = '\0';
+		const char *r = gr_intern(c->r->snap, q);
+		free(q);
+		return r;
+	}
+	return gr_panics_render(c->pan, type, data);
+}
+
+/* An error interface's text: Canceled, DeadlineExceeded or its own. */
+static const char *error_text(struct gr_ctx *c, uint64_t type, uint64_t data)
+{
+	if (c->canceled_data && data == c->canceled_data)
+		return "context canceled";
+	if (c->deadline_type && type == c->deadline_type)
+		return "context deadline exceeded";
+	const char *t = gr_panics_render(c->pan, type, data);
+	return t ? t : "(unreadable error)";
+}
+
+/* time.Time {wall, ext} as Unix nanoseconds (time/time.go sec(), unixSec()). */
+static int64_t unix_ns(uint64_t wall, int64_t ext)
+{
+	int64_t nsec = (int64_t)(wall & ((1u << 30) - 1)), sec;
+	if (wall >> 63)
+		sec = 59453308800LL + (int64_t)((wall << 1) >> 31);
+	else
+		sec = ext;
+	int64_t ns;
+	// A deadline centuries away (time.Time{}) does not fit: saturate.
+	if (__builtin_sub_overflow(sec, 62135596800LL, &sec) ||
+	    __builtin_mul_overflow(sec, 1000000000LL, &ns) || __builtin_add_overflow(ns, nsec, &ns))
+		return sec < 0 ? INT64_MIN : INT64_MAX;
+	return ns;
+}
+
+/* The cancelCtx at ADDR (or embedded there): done, err, cause. */
+static bool read_cancel(struct gr_ctx *c, uint64_t addr, struct gr_context *x, uint64_t *parent)
+{
+	unsigned char buf[256];
+	if (c->cc_size > sizeof(buf) || !gr_read_ok(c->r->core, addr, buf, c->cc_size))
+		return false;
+	uint64_t itab = w64(buf, c->cc_parent), pdata = w64(buf, c->cc_parent + 8);
+	if (!itab || !pdata)
+		return false; // a cancelCtx always has a parent
+	parent[0] = itab, parent[1] = pdata;
+	uint64_t dtype = w64(buf, c->cc_done), ddata = w64(buf, c->cc_done + 8);
+	if ((dtype == 0) != (ddata == 0))
+		return false;
+	x->done_chan = ddata;
+	if (ddata && c->closedchan && ddata == c->closedchan) {
+		x->done_closed = true;
+	} else if (ddata && c->hc_closed != GR_ABSENT) {
+		uint32_t closed;
+		if (!gr_read_ok(c->r->core, ddata + c->hc_closed, &closed, 4))
+			return false;
+		x->done_closed = closed != 0;
+	}
+	uint64_t ew = w64(buf, c->cc_err), edata = w64(buf, c->cc_err + 8), etype = ew;
+	if (ew && !c->err_atomic && !gr_read_ok(c->r->core, ew + 8, &etype, 8))
+		return false;
+	x->canceled = ew != 0;
+	if (ew)
+		x->err = error_text(c, etype, edata);
+	if (c->cc_cause != GR_ABSENT && c->cc_cause + 16 <= c->cc_size) {
+		uint64_t cw = w64(buf, c->cc_cause), cdata = w64(buf, c->cc_cause + 8), ctype = cw;
+		if (cw && cdata != edata && gr_read_ok(c->r->core, cw + 8, &ctype, 8))
+			x->cause = error_text(c, ctype, cdata);
+	}
+	return true;
+}
+
+static void read_timer(struct gr_ctx *c, uint64_t addr, struct gr_context *x)
+{
+	unsigned char buf[40];
+	x->timer_pending = 0;
+	if (c->tc_deadline != GR_ABSENT && gr_read_ok(c->r->core, addr + c->tc_deadline, buf, 16)) {
+		x->has_deadline = true;
+		x->deadline_unix_ns = unix_ns(w64(buf, 0), (int64_t)w64(buf, 8));
+	}
+	uint64_t timer;
+	if (c->tc_timer == GR_ABSENT || !gr_read_ok(c->r->core, addr + c->tc_timer, &timer, 8) ||
+	    !timer || c->tm_when == GR_ABSENT)
+		return;
+	int64_t when;
+	if (!gr_read_ok(c->r->core, timer + c->tm_when, &when, 8))
+		return;
+	if (c->tm_runtime) {
+		x->timer_pending = when > 0;
+		return;
+	}
+	uint32_t status = 1;
+	if (c->tm_status != GR_ABSENT && !gr_read_ok(c->r->core, timer + c->tm_status, &status, 4))
+		return;
+	// 0 NoStatus (fired), 3 Deleted, 4 Removing, 5 Removed (1.19 runtime/time.go).
+	x->timer_pending = when > 0 && status != 0 && (status < 3 || status > 5);
+}
+
+/*
+ * Decode the object; the parent as an iface (itab, data) in PARENT, or
+ * PARENT[0] = 0. False if the object does not validate.
+ */
+static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
+		   struct gr_context *x, uint64_t parent[2])
+{
+	struct core_file *core = c->r->core;
+	parent[0] = parent[1] = 0;
+	x->addr = data;
+	x->type_name = t->name;
+	x->canceled = 0;
+	x->timer_pending = -1;
+	enum gr_ctx_kind k = t->kind;
+	unsigned char buf[64];
+	switch (k) {
+	case CK_EMPTY:
+		if (c->todo && data == c->todo)
+			k = CK_TODO;
+		break;
+	case CK_BACKGROUND:
+	case CK_TODO:
+		break;
+	case CK_CANCEL:
+		if (!c->ok || !read_cancel(c, data, x, parent))
+			return false;
+		break;
+	case CK_TIMER:
+		if (!c->ok || c->tc_cancel == GR_ABSENT || !read_cancel(c, data + c->tc_cancel, x, parent))
+			return false;
+		read_timer(c, data, x);
+		break;
+	case CK_AFTERFUNC:
+		if (!c->ok || c->af_cancel == GR_ABSENT || !read_cancel(c, data + c->af_cancel, x, parent))
+			return false;
+		break;
+	case CK_VALUE:
+		if (c->vc_parent == GR_ABSENT || c->vc_key == GR_ABSENT || c->vc_val == GR_ABSENT ||
+		    !gr_read_ok(core, data + c->vc_parent, parent, 16) || !parent[0] || !parent[1] ||
+		    !gr_read_ok(core, data + c->vc_key, buf, 16) ||
+		    !gr_read_ok(core, data + c->vc_val, buf + 16, 16) || !w64(buf, 0))
+			return false;
+		x->value_key = value_text(c, w64(buf, 0), w64(buf, 8));
+		x->value_text = value_text(c, w64(buf, 16), w64(buf, 24));
+		break;
+	case CK_WITHOUT:
+		// A value type: a one-word... no, two-word struct, stored indirectly.
+		if (c->wc_parent == GR_ABSENT || !gr_read_ok(core, data + c->wc_parent, parent, 16) ||
+		    !parent[0] || !parent[1])
+			return false;
+		break;
+	case CK_STOP:
+		if (c->sc_parent == GR_ABSENT || !gr_read_ok(core, data + c->sc_parent, parent, 16) ||
+		    !parent[0] || !parent[1])
+			return false;
+		break;
+	case CK_USER:
+		x->canceled = -1;
+		if (t->fields_direct)
+			break; // the data word is the value itself: no fields to read
+		if (t->parent_off != GR_ABSENT && !gr_read_ok(core, data + t->parent_off, parent, 16))
+			return false;
+		if (t->done_off != GR_ABSENT && gr_read_ok(core, data + t->done_off, buf, 8)) {
+			x->done_chan = w64(buf, 0);
+			uint32_t closed;
+			if (x->done_chan && c->hc_closed != GR_ABSENT &&
+			    gr_read_ok(core, x->done_chan + c->hc_closed, &closed, 4))
+				x->done_closed = closed != 0;
+		}
+		break;
+	case CK_NONE:
+		return false;
+	}
+	// A stale or wrong word decodes into garbage: the parent must be a
+	// context.Context interface whose dynamic type is a context.
+	if (parent[0]) {
+		uint64_t ptype = gr_ctx_itab_type(c, parent[0]);
+		const struct gr_ctx_type *pt = NULL;
+		struct util_error *err = ptype ? get_type(c, ptype, true, &pt) : NULL;
+		util_error_destroy(err);
+		if (!pt)
+			return false;
+	} else if (k != CK_USER && k != CK_BACKGROUND && k != CK_TODO && k != CK_EMPTY) {
+		return false;
+	}
+	x->kind = kind_names[k];
+	return true;
+}
+
+/* Add one decoded context; its children are walked later. */
+static struct util_error *push_ctx(struct gr_ctx *c, const struct gr_context *x,
+				   const struct gr_ctx_type *t, size_t *idx)
+{
+	struct util_error *err = grow((void **)&c->ctxs, c->nctxs, &c->ctxs_cap, sizeof(*c->ctxs));
+	if (!err)
+		err = util_u64map_put(&c->by_addr, x->addr, c->nctxs);
+	if (err)
+		return err;
+	*idx = c->nctxs;
+	c->ctxs[c->nctxs++] = *x;
+	if ((t->kind == CK_CANCEL || t->kind == CK_TIMER || t->kind == CK_AFTERFUNC) && c->map_ok) {
+		err = grow((void **)&c->walk, c->nwalk, &c->walk_cap, sizeof(*c->walk));
+		if (!err)
+			c->walk[c->nwalk++] = *idx;
+	}
+	return err;
+}
+
+/* Add (TYPE, DATA) and its ancestors; no children. */
+static struct util_error *add_chain(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
+				    bool *is_context, size_t *index_ret)
+{
+	*is_context = false;
+	uint64_t v;
+	if (!data)
+		return NULL;
+	if (util_u64map_get(&c->by_addr, data, &v)) {
+		*is_context = true;
+		*index_ret = v;
+		return NULL;
+	}
+	const struct gr_ctx_type *t;
+	struct util_error *err = get_type(c, type, vouched, &t);
+	if (err || !t)
+		return err;
+	struct gr_context x = {0};
+	uint64_t parent[2];
+	if (!decode(c, t, data, &x, parent))
+		return NULL;
+	size_t idx;
+	err = push_ctx(c, &x, t, &idx);
+	if (err)
+		return err;
+	*is_context = true;
+	*index_ret = idx;
+	// Up the parent chain, each ancestor once.
+	size_t child = idx;
+	struct gr_cycle cyc = {0};
+	for (int depth = 0; parent[0] && parent[1]; depth++) {
+		if (depth >= MAX_CHAIN) {
+			gr_ctx_diag(c, "warning", "context 0x%llx: more than %d ancestors; stopped",
+				    (unsigned long long)data, MAX_CHAIN);
+			break;
+		}
+		if (gr_cycle_step(&cyc, parent[1])) {
+			gr_ctx_diag(c, "warning", "context 0x%llx: its ancestors form a cycle",
+				    (unsigned long long)data);
+			break;
+		}
+		uint64_t ptype = gr_ctx_itab_type(c, parent[0]);
+		if (!ptype) {
+			gr_ctx_diag(c, "warning", "context 0x%llx: parent itab 0x%llx is not a "
+				    "context.Context itab", (unsigned long long)c->ctxs[child].addr,
+				    (unsigned long long)parent[0]);
+			break;
+		}
+		if (util_u64map_get(&c->by_addr, parent[1], &v)) {
+			c->ctxs[child].parent_addr = parent[1];
+			break;
+		}
+		const struct gr_ctx_type *pt;
+		err = get_type(c, ptype, true, &pt);
+		if (err)
+			return err;
+		struct gr_context px = {0};
+		uint64_t pp[2];
+		if (!pt || !decode(c, pt, parent[1], &px, pp)) {
+			gr_ctx_diag(c, "warning", "context 0x%llx: parent 0x%llx (%s) does not decode",
+				    (unsigned long long)c->ctxs[child].addr,
+				    (unsigned long long)parent[1], pt ? pt->name : "unknown type");
+			break;
+		}
+		c->ctxs[child].parent_addr = parent[1];
+		err = push_ctx(c, &px, pt, &child);
+		if (err)
+			return err;
+		parent[0] = pp[0], parent[1] = pp[1];
+	}
+	return NULL;
+}
+
+/* ---- Children: cancelCtx.children, map[canceler]struct{} ------------------ */
+
+static struct util_error *add_child(struct gr_ctx *c, uint64_t parent, const uint64_t key[2])
+{
+	if (!key[0] || !key[1])
+		return NULL;
+	uint64_t type;
+	if (!gr_read_ok(c->r->core, key[0] + 8, &type, 8))
+		return NULL;
+	bool is;
+	size_t idx;
+	// canceler has unexported methods: only package context implements it.
+	struct util_error *err = add_chain(c, type, key[1], false, &is, &idx);
+	if (err || !is) {
+		if (!err)
+			gr_ctx_diag(c, "warning", "context 0x%llx: child 0x%llx does not decode",
+				    (unsigned long long)parent, (unsigned long long)key[1]);
+		return err;
+	}
+	err = grow((void **)&c->children, c->nchildren, &c->children_cap, sizeof(*c->children));
+	if (!err)
+		c->children[c->nchildren++] = (struct gr_context_child){parent, key[1]};
+	return err;
+}
+
+static struct util_error *classic_buckets(struct gr_ctx *c, uint64_t parent, uint64_t buckets,
+					  uint64_t nb, size_t *budget)
+{
+	unsigned char b[512];
+	if (c->bk_size > sizeof(b))
+		return NULL;
+	for (uint64_t i = 0; i < nb && buckets; i++) {
+		uint64_t bk = buckets + i * c->bk_size;
+		for (int chain = 0; bk && chain < 1024; chain++) {
+			if (!gr_read_ok(c->r->core, bk, b, c->bk_size))
+				break;
+			for (int s = 0; s < 8; s++) {
+				if (b[s] < 5) // emptyRest, emptyOne, evacuated*
+					continue;
+				if (!(*budget)--)
+					return NULL;
+				uint64_t key[2];
+				memcpy(key, b + c->bk_keys + (uint64_t)s * c->bk_keystride, 16);
+				struct util_error *err = add_child(c, parent, key);
+				if (err)
+					return err;
+			}
+			bk = w64(b, c->bk_overflow);
+		}
+	}
+	return NULL;
+}
+
+static struct util_error *swiss_group(struct gr_ctx *c, uint64_t parent, uint64_t g, size_t *budget)
+{
+	unsigned char b[512];
+	if (c->gp_size > sizeof(b) || !gr_read_ok(c->r->core, g, b, c->gp_size))
+		return NULL;
+	uint64_t ctrl = w64(b, 0);
+	for (int s = 0; s < 8; s++) {
+		if ((ctrl >> (8 * s)) & 0x80)
+			continue;
+		if (!(*budget)--)
+			return NULL;
+		uint64_t key[2];
+		memcpy(key, b + c->gp_keys + (uint64_t)s * c->gp_keystride, 16);
+		struct util_error *err = add_child(c, parent, key);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static struct util_error *walk_children(struct gr_ctx *c, size_t idx)
+{
+	const struct gr_context *x = &c->ctxs[idx];
+	uint64_t parent = x->addr, base = parent, m;
+	if (strcmp(x->kind, "timer") == 0)
+		base += c->tc_cancel;
+	else if (strcmp(x->kind, "afterFunc") == 0)
+		base += c->af_cancel;
+	if (!gr_read_ok(c->r->core, base + c->cc_children, &m, 8) || !m)
+		return NULL;
+	size_t budget = MAX_CHILDREN;
+	struct core_file *core = c->r->core;
+	if (!c->swiss) {
+		unsigned char h[64];
+		if (!gr_read_ok(core, m, h, c->hm_oldbuckets + 8))
+			return NULL;
+		uint8_t B = h[c->hm_b], flags = h[c->hm_flags];
+		if (B > 40)
+			return NULL;
+		uint64_t nb = 1ULL << B, old = w64(h, c->hm_oldbuckets);
+		struct util_error *err = classic_buckets(c, parent, w64(h, c->hm_buckets), nb, &budget);
+		if (!err && old)
+			err = classic_buckets(c, parent, old, (flags & 8) || !B ? nb : nb / 2, &budget);
+		return err;
+	}
+	uint64_t used, dir, dirlen;
+	if (!gr_read_ok(core, m + c->sm_used, &used, 8) || !gr_read_ok(core, m + c->sm_dirptr, &dir, 8) ||
+	    !gr_read_ok(core, m + c->sm_dirlen, &dirlen, 8) || !used || !dir)
+		return NULL;
+	if (dirlen == 0)
+		return swiss_group(c, parent, dir, &budget);
+	if (dirlen > (1u << 20))
+		return NULL;
+	uint64_t prev = 0;
+	for (uint64_t i = 0; i < dirlen; i++) {
+		uint64_t tab, groups, mask;
+		if (!gr_read_ok(core, dir + 8 * i, &tab, 8))
+			return NULL;
+		if (!tab || tab == prev)
+			continue;
+		prev = tab;
+		if (!gr_read_ok(core, tab + c->st_groups, &groups, 8) ||
+		    !gr_read_ok(core, tab + c->st_mask, &mask, 8) || mask >= (1u << 24))
+			continue;
+		for (uint64_t g = 0; g <= mask; g++) {
+			struct util_error *err = swiss_group(c, parent, groups + g * c->gp_size, &budget);
+			if (err)
+				return err;
+		}
+	}
+	return NULL;
+}
+
+struct util_error *gr_ctx_add(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
+			      bool *is_context, size_t *index_ret)
+{
+	struct util_error *err = add_chain(c, type, data, vouched, is_context, index_ret);
+	// Children, and theirs, breadth first.
+	while (!err && c->nwalk) {
+		size_t idx = c->walk[--c->nwalk];
+		err = walk_children(c, idx);
+	}
+	return err;
+}
 
 struct util_error *gr_context_add(struct gr_reader *r, uint64_t type_addr, uint64_t data,
 				  bool *is_context, size_t *index_ret)
 {
-	(void)r, (void)type_addr, (void)data, (void)index_ret;
 	*is_context = false;
-	return NULL;
+	if (!r->ctx) {
+		struct util_error *err = gr_ctx_init(r);
+		if (err)
+			return err;
+	}
+	return gr_ctx_add(r->ctx, type_addr, data, false, is_context, index_ret);
 }

@@ -1,8 +1,754 @@
-// ctxfind.c: find the contexts each goroutine's frames hold.
-#include "goruntime/internal.h"
+// ctxfind.c: find the contexts each goroutine's frames hold. First the
+// variables DWARF locates at the frame's pc (a context.Context, a *context.X,
+// a struct or *struct with a context.Context field: "r.ctx"), planned once per
+// distinct stack; then, in the frames where no variable gave one (optimized
+// code keeps ctx in registers), a scan of the live stack for the words that
+// start a context interface value — the itab of (context type,
+// context.Context) or a context type's descriptor — each candidate validated
+// by decoding it.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/ctx.h"
+#include "goruntime/waits.h"
+
+enum {
+	MAX_READS_PER_STACK = 256,
+	MAX_FIELDS = 2,
+	MAX_MEMBERS = 64,
+	MAX_SCAN = 1 << 20,       /* bytes of one goroutine's stack scanned */
+	RELEASE_EVERY = 4096,     /* goroutines between core_release_pages */
+};
+
+enum rd_mode { RD_IFACE, RD_PTRCTX, RD_PTRFIELD };
+
+/* One context to read in a goroutine's frame (offsets from frame_sp[frame]). */
+struct cf_read {
+	uint32_t frame;
+	bool innermost;           /* only for a parked goroutine */
+	uint8_t mode;
+	int64_t off, off2;        /* IFACE: itab and data words; PTR*: the pointer */
+	uint64_t field;           /* PTRFIELD: the iface's offset in the pointee */
+	uint64_t type;            /* PTRCTX: runtime type of the pointer type */
+	const char *name;         /* "ctx", "r.ctx" */
+};
+
+struct cf_plan {
+	struct cf_read *reads;
+	size_t n, cap;
+};
+
+/* What a DWARF type holds, as contexts (cached per type DIE). */
+struct cf_class {
+	enum { CL_NONE, CL_IFACE, CL_PTRCTX, CL_STRUCT, CL_PTRSTRUCT } kind;
+	uint64_t type;            /* CL_PTRCTX */
+	size_t nfields;
+	uint64_t field_off[MAX_FIELDS];
+	const char *field_name[MAX_FIELDS];
+};
+
+struct cf_state {
+	struct gr_reader *r;
+	struct gr_ctx *c;
+	struct util_u64map plans;     /* frames pointer → struct cf_plan * */
+	struct cf_plan **all;
+	size_t nall, all_cap;
+	struct util_u64map classes;   /* type DIE → index+1 into cls */
+	struct cf_class *cls;
+	size_t ncls, cls_cap;
+	struct util_u64map scan_words; /* itab or type word → 1 (itab) or 2 (type) */
+	struct util_u64map takes;     /* function entry → takes a context parameter */
+	struct gr_goroutine_context *held;
+	size_t nheld, held_cap;
+	size_t ndwarf, nscan;
+	unsigned char *stack;         /* MAX_SCAN bytes */
+};
+
+static struct util_error *grow(void **arr, size_t n, size_t *cap, size_t elem)
+{
+	if (n < *cap)
+		return NULL;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *p = realloc(*arr, ncap * elem);
+	if (!p)
+		return &util_enomem;
+	*arr = p;
+	*cap = ncap;
+	return NULL;
+}
+
+/* ---- Classifying variable types ------------------------------------------ */
+
+static const char *const ctx_types[] = {
+	"*context.cancelCtx", "*context.timerCtx", "*context.valueCtx", "*context.emptyCtx",
+	"context.backgroundCtx", "context.todoCtx", "context.withoutCancelCtx",
+	"*context.afterFuncCtx", "*context.stopCtx",
+};
+
+static bool is_ctx_iface(struct dw_binary *b, uint64_t die)
+{
+	const char *n = dw_type_die_name(b, die);
+	return n && strcmp(n, "context.Context") == 0;
+}
+
+static void struct_fields(struct cf_state *st, uint64_t sd, struct cf_class *cl)
+{
+	struct dw_struct_member ms[MAX_MEMBERS];
+	size_t n = dw_struct_members(st->r->bin, sd, ms, MAX_MEMBERS);
+	for (size_t i = 0; i < n && cl->nfields < MAX_FIELDS; i++) {
+		if (!is_ctx_iface(st->r->bin, ms[i].type_die))
+			continue;
+		cl->field_off[cl->nfields] = ms[i].offset;
+		cl->field_name[cl->nfields++] = gr_intern(st->r->snap, ms[i].name);
+	}
+}
+
+static struct util_error *classify(struct cf_state *st, uint64_t die, const struct cf_class **ret)
+{
+	uint64_t v;
+	*ret = NULL;
+	if (!die)
+		return NULL;
+	if (util_u64map_get(&st->classes, die, &v)) {
+		*ret = &st->cls[v];
+		return NULL;
+	}
+	struct util_error *err = grow((void **)&st->cls, st->ncls, &st->cls_cap, sizeof(*st->cls));
+	if (err)
+		return err;
+	struct cf_class cl = {0};
+	struct dw_binary *b = st->r->bin;
+	const char *name = dw_type_die_name(b, die);
+	uint64_t sd;
+	if (name && strcmp(name, "context.Context") == 0) {
+		cl.kind = CL_IFACE;
+	} else if (name && strncmp(name, "*context.", 9) == 0) {
+		for (size_t i = 0; i < sizeof(ctx_types) / sizeof(ctx_types[0]); i++) {
+			if (strcmp(name, ctx_types[i]) != 0)
+				continue;
+			uint64_t off;
+			struct util_error *e = dw_type_runtime_offset(b, name, &off);
+			if (!e && st->c->types_base) {
+				cl.kind = CL_PTRCTX;
+				cl.type = st->c->types_base + off;
+			}
+			util_error_destroy(e);
+		}
+	} else if (name && strncmp(name, "context.", 8) == 0) {
+		// context's own structs: their Context fields are read as contexts anyway
+	} else if (dw_type_is_struct(b, die, &sd)) {
+		struct_fields(st, sd, &cl);
+		cl.kind = cl.nfields ? CL_STRUCT : CL_NONE;
+	} else if (dw_type_is_pointer_to_struct(b, die, &sd)) {
+		struct_fields(st, sd, &cl);
+		cl.kind = cl.nfields ? CL_PTRSTRUCT : CL_NONE;
+	}
+	st->cls[st->ncls] = cl;
+	err = util_u64map_put(&st->classes, die, st->ncls);
+	if (!err)
+		*ret = &st->cls[st->ncls++];
+	return err;
+}
+
+/* ---- Per-stack plans ------------------------------------------------------ */
+
+/* The piece of LOC holding the 8 bytes at byte OFF of the value, as a CFA offset. */
+static bool word_at(const struct dw_var_loc *loc, uint64_t off, int64_t *cfa_off)
+{
+	uint64_t at = 0;
+	for (size_t i = 0; i < loc->npieces; i++) {
+		const struct dw_var_piece *p = &loc->pieces[i];
+		if (p->size == 0) {
+			if (!p->available)
+				return false;
+			*cfa_off = p->cfa_offset + (int64_t)off;
+			return true;
+		}
+		if (off >= at && off + 8 <= at + p->size) {
+			if (!p->available)
+				return false;
+			*cfa_off = p->cfa_offset + (int64_t)(off - at);
+			return true;
+		}
+		at += p->size;
+	}
+	return false;
+}
+
+static struct util_error *push(struct cf_plan *p, struct cf_read rd)
+{
+	if (p->n >= MAX_READS_PER_STACK)
+		return NULL;
+	struct util_error *err = grow((void **)&p->reads, p->n, &p->cap, sizeof(*p->reads));
+	if (!err)
+		p->reads[p->n++] = rd;
+	return err;
+}
+
+static bool is_trap(const struct gr_reader *r, const struct dw_func *f)
+{
+	return f && (f == r->fn_sigpanic || f == r->fn_async_preempt || f == r->fn_debug_call ||
+		     f == r->fn_sigtramp);
+}
+
+static const char *dotted(struct cf_state *st, const char *a, const char *b)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s.%s", a, b);
+	return gr_intern(st->r->snap, buf);
+}
+
+static struct util_error *plan_var(struct cf_state *st, struct cf_plan *plan, uint32_t fi,
+				   bool innermost, int64_t cfa, const struct dw_var *v,
+				   const struct dw_var_loc *loc, const struct cf_class *cl)
+{
+	int64_t a, b;
+	struct cf_read rd = {.frame = fi, .innermost = innermost};
+	const char *name = v->name[0] ? v->name : "?";
+	switch (cl->kind) {
+	case CL_IFACE:
+		if (!word_at(loc, 0, &a) || !word_at(loc, 8, &b))
+			return NULL;
+		rd.mode = RD_IFACE, rd.off = cfa + a, rd.off2 = cfa + b;
+		rd.name = gr_intern(st->r->snap, name);
+		return push(plan, rd);
+	case CL_PTRCTX:
+		if (!word_at(loc, 0, &a))
+			return NULL;
+		rd.mode = RD_PTRCTX, rd.off = cfa + a, rd.type = cl->type;
+		rd.name = gr_intern(st->r->snap, name);
+		return push(plan, rd);
+	case CL_STRUCT:
+		for (size_t k = 0; k < cl->nfields; k++) {
+			if (!word_at(loc, cl->field_off[k], &a) || !word_at(loc, cl->field_off[k] + 8, &b))
+				continue;
+			rd.mode = RD_IFACE, rd.off = cfa + a, rd.off2 = cfa + b;
+			rd.name = dotted(st, name, cl->field_name[k]);
+			struct util_error *err = push(plan, rd);
+			if (err)
+				return err;
+		}
+		return NULL;
+	case CL_PTRSTRUCT:
+		if (!word_at(loc, 0, &a))
+			return NULL;
+		for (size_t k = 0; k < cl->nfields; k++) {
+			rd.mode = RD_PTRFIELD, rd.off = cfa + a, rd.field = cl->field_off[k];
+			rd.name = dotted(st, name, cl->field_name[k]);
+			struct util_error *err = push(plan, rd);
+			if (err)
+				return err;
+		}
+		return NULL;
+	case CL_NONE:
+		break;
+	}
+	return NULL;
+}
+
+static struct util_error *make_plan(struct cf_state *st, const struct gr_goroutine *g,
+				    struct cf_plan *plan)
+{
+	struct gr_reader *r = st->r;
+	struct dw_binary *bin = r->bin;
+	bool first = true;
+	const struct dw_func *inner = NULL;
+	for (size_t i = 0; i < g->nframes; i++) {
+		const struct gr_frame *fr = &g->frames[i];
+		if (fr->inlined)
+			continue;
+		bool innermost = first;
+		first = false;
+		bool at_call = !is_trap(r, inner);
+		inner = fr->pc ? dw_func_at(bin, fr->pc - 1) : NULL;
+		const struct dw_func *f = inner;
+		if (!at_call || !f || !fr->pc)
+			continue;
+		const struct dw_func_vars *fv;
+		struct util_error *err = dw_func_vars(bin, f, &fv);
+		if (err)
+			return err;
+		int32_t spdelta;
+		bool have_sp = false;
+		for (size_t k = 0; k < fv->n; k++) {
+			const struct dw_var *v = &fv->vars[k];
+			const struct cf_class *cl;
+			err = classify(st, v->type_die, &cl);
+			if (err)
+				return err;
+			if (!cl || cl->kind == CL_NONE)
+				continue;
+			if (!have_sp) {
+				err = dw_func_spdelta(bin, f, fr->pc, &spdelta);
+				if (err) {
+					util_error_destroy(err);
+					break;
+				}
+				have_sp = true;
+			}
+			struct dw_var_loc loc;
+			err = dw_var_location_at(bin, f, v, fr->pc - 1, &loc);
+			if (err) {
+				util_error_destroy(err);
+				continue;
+			}
+			if (!loc.npieces)
+				continue;
+			err = plan_var(st, plan, (uint32_t)i, innermost, (int64_t)spdelta + 8, v, &loc, cl);
+			if (err)
+				return err;
+		}
+	}
+	return NULL;
+}
+
+static struct util_error *get_plan(struct cf_state *st, const struct gr_goroutine *g,
+				   const struct cf_plan **ret)
+{
+	uint64_t v;
+	uint64_t key = (uint64_t)(uintptr_t)g->frames;
+	if (util_u64map_get(&st->plans, key, &v)) {
+		*ret = (const struct cf_plan *)(uintptr_t)v;
+		return NULL;
+	}
+	struct cf_plan *plan = calloc(1, sizeof(*plan));
+	if (!plan)
+		return &util_enomem;
+	struct util_error *err = grow((void **)&st->all, st->nall, &st->all_cap, sizeof(*st->all));
+	if (err) {
+		free(plan);
+		return err;
+	}
+	st->all[st->nall++] = plan;
+	err = make_plan(st, g, plan);
+	if (!err)
+		err = util_u64map_put(&st->plans, key, (uintptr_t)plan);
+	*ret = plan;
+	return err;
+}
+
+/* ---- Holdings ------------------------------------------------------------- */
+
+static bool held_already(struct cf_state *st, size_t first, uint64_t ctx)
+{
+	for (size_t i = first; i < st->nheld; i++)
+		if (st->held[i].ctx_addr == ctx)
+			return true;
+	return false;
+}
+
+static struct util_error *hold(struct cf_state *st, const struct gr_goroutine *g, int32_t depth,
+			       const char *name, uint64_t ctx, bool dwarf)
+{
+	struct util_error *err = grow((void **)&st->held, st->nheld, &st->held_cap, sizeof(*st->held));
+	if (err)
+		return err;
+	st->held[st->nheld++] = (struct gr_goroutine_context){
+		.goid = g->goid, .frame_depth = depth, .var_name = name, .ctx_addr = ctx,
+		.found_by = dwarf ? "dwarf" : "stack-scan"};
+	if (dwarf)
+		st->ndwarf++;
+	else
+		st->nscan++;
+	return NULL;
+}
+
+/* The contexts DWARF locates in G's frames; FRAME_HAS[i] set for frames with one. */
+static struct util_error *dwarf_holdings(struct cf_state *st, const struct gr_goroutine *g,
+					 size_t first, bool *frame_has)
+{
+	struct gr_reader *r = st->r;
+	const struct cf_plan *plan;
+	struct util_error *err = get_plan(st, g, &plan);
+	if (err || !plan->n)
+		return err;
+	bool parked = gr_waits_is_parked(r, g);
+	for (size_t k = 0; k < plan->n; k++) {
+		const struct cf_read *rd = &plan->reads[k];
+		if (rd->frame >= g->nframes || (rd->innermost && !parked))
+			continue;
+		uint64_t sp = g->frame_sp[rd->frame], w0, w1 = 0, type = 0, data = 0;
+		bool vouched = true;
+		if (!gr_read_ok(r->core, sp + (uint64_t)rd->off, &w0, 8))
+			continue;
+		switch (rd->mode) {
+		case RD_IFACE:
+			if (!w0 || !gr_read_ok(r->core, sp + (uint64_t)rd->off2, &w1, 8))
+				continue;
+			type = gr_ctx_itab_type(st->c, w0);
+			data = w1;
+			break;
+		case RD_PTRCTX:
+			type = rd->type, data = w0;
+			break;
+		case RD_PTRFIELD: {
+			uint64_t iface[2];
+			if (!w0 || !gr_read_ok(r->core, w0 + rd->field, iface, 16) || !iface[0])
+				continue;
+			type = gr_ctx_itab_type(st->c, iface[0]);
+			data = iface[1];
+			break;
+		}
+		}
+		if (!type || !data)
+			continue;
+		bool is;
+		size_t idx;
+		err = gr_ctx_add(st->c, type, data, vouched, &is, &idx);
+		if (err)
+			return err;
+		if (!is)
+			continue;
+		// The same context in the same frame through two variables: once.
+		bool dup = false;
+		for (size_t i = first; i < st->nheld && !dup; i++)
+			dup = st->held[i].ctx_addr == data && st->held[i].frame_depth == (int32_t)rd->frame &&
+			      strcmp(st->held[i].var_name, rd->name) == 0;
+		if (dup)
+			continue;
+		frame_has[rd->frame] = true;
+		err = hold(st, g, (int32_t)rd->frame, rd->name, data, true);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+/* The words that start a context interface value on a stack. */
+static struct util_error *collect_scan_words(struct cf_state *st)
+{
+	struct gr_ctx *c = st->c;
+	struct dw_binary *b = st->r->bin;
+	struct util_error *err = NULL;
+	char sym[128];
+	for (size_t i = 0; i < sizeof(ctx_types) / sizeof(ctx_types[0]) && !err; i++) {
+		uint64_t off, addr;
+		struct util_error *e = dw_type_runtime_offset(b, ctx_types[i], &off);
+		if (!e && c->types_base)
+			err = util_u64map_put(&st->scan_words, c->types_base + off, 2);
+		util_error_destroy(e);
+		// Static itabs up to 1.26: go:itab.T,I (1.20+), go.itab.T,I (1.19).
+		for (int k = 0; k < 2 && !err; k++) {
+			snprintf(sym, sizeof(sym), "%s.%s,context.Context", k ? "go.itab" : "go:itab",
+				 ctx_types[i]);
+			e = dw_symbol(b, sym, &addr);
+			if (!e && gr_ctx_itab_type(c, addr))
+				err = util_u64map_put(&st->scan_words, addr, 1);
+			util_error_destroy(e);
+		}
+	}
+	// Up to 1.26: every static itab is listed in moduledata.itablinks.
+	uint64_t md0, sz0, il = GR_ABSENT, links[2];
+	struct util_error *e0 = dw_variable(b, "runtime.firstmoduledata", &md0, &sz0);
+	if (!e0)
+		util_error_destroy(dw_member_offset(b, "runtime.moduledata", "itablinks", &il));
+	if (!e0 && il != GR_ABSENT && c->iface_ctx_type &&
+	    gr_read_ok(st->r->core, md0 + il, links, 16) && links[1] < (1u << 22)) {
+		uint64_t *tabs = malloc(links[1] * 8 + 8);
+		if (!tabs) {
+			util_error_destroy(e0);
+			return &util_enomem;
+		}
+		if (gr_read_ok(st->r->core, links[0], tabs, links[1] * 8)) {
+			for (uint64_t i = 0; i < links[1] && !err; i++) {
+				uint64_t inter;
+				if (gr_read_ok(st->r->core, tabs[i], &inter, 8) && inter == c->iface_ctx_type &&
+				    gr_ctx_itab_type(c, tabs[i]))
+					err = util_u64map_put(&st->scan_words, tabs[i], 1);
+			}
+		}
+		free(tabs);
+	}
+	util_error_destroy(e0);
+	// 1.27: itabs in the type data, moduledata.types + itaboffset, itabsize bytes.
+	uint64_t md, size, io = GR_ABSENT, is = GR_ABSENT, ioff = 0, isz = 0;
+	struct util_error *e = dw_variable(b, "runtime.firstmoduledata", &md, &size);
+	if (!e && c->types_base && c->iface_ctx_type) {
+		util_error_destroy(dw_member_offset(b, "runtime.moduledata", "itaboffset", &io));
+		util_error_destroy(dw_member_offset(b, "runtime.moduledata", "itabsize", &is));
+		if (io != GR_ABSENT && is != GR_ABSENT && gr_read_ok(st->r->core, md + io, &ioff, 8) &&
+		    gr_read_ok(st->r->core, md + is, &isz, 8) && isz < (64u << 20)) {
+			uint64_t p = c->types_base + ioff, end = p + isz;
+			while (p + 32 <= end && !err) {
+				uint64_t it[4], nm = 1;
+				if (!gr_read_ok(st->r->core, p, it, 32))
+					break;
+				if (it[3] && !gr_read_ok(st->r->core, it[0] + 56 + 8, &nm, 8))
+					break;
+				if (it[0] == c->iface_ctx_type && it[3] && gr_ctx_itab_type(c, p))
+					err = util_u64map_put(&st->scan_words, p, 1);
+				if (!it[3] || nm == 0)
+					p += 32;
+				else if (nm > 4096)
+					break;
+				else
+					p += 32 + 8 * (nm - 1);
+			}
+		}
+	}
+	util_error_destroy(e);
+	return err;
+}
+
+/* Learned from the DWARF pass: every context.Context itab seen. */
+static struct util_error *learn_itabs(struct cf_state *st)
+{
+	struct util_error *err = NULL;
+	struct gr_ctx *c = st->c;
+	for (size_t i = 0; i < c->itabs.cap && !err; i++) {
+		uint64_t key = c->itabs.keys[i], type = c->itabs.vals[i], v;
+		if (key == ~0ULL || !type)
+			continue;
+		if (util_u64map_get(&c->type_index, type, &v) && v &&
+		    c->types[v - 1].kind != CK_NONE)
+			err = util_u64map_put(&st->scan_words, key, 1);
+	}
+	return err;
+}
+
+/* The function of frame I takes a context.Context parameter (cached per function). */
+static bool takes_ctx(struct cf_state *st, const struct gr_goroutine *g, size_t i)
+{
+	const struct gr_frame *fr = &g->frames[i];
+	const struct dw_func *f = fr->pc ? dw_func_at(st->r->bin, fr->pc - (i ? 1 : 0)) : NULL;
+	uint64_t v;
+	if (!f)
+		return false;
+	if (util_u64map_get(&st->takes, f->entry, &v))
+		return v != 0;
+	const struct dw_func_vars *fv;
+	v = 0;
+	struct util_error *err = dw_func_vars(st->r->bin, f, &fv);
+	for (size_t k = 0; !err && k < fv->n && !v; k++) {
+		const struct cf_class *cl;
+		if (!fv->vars[k].is_param)
+			continue;
+		err = classify(st, fv->vars[k].type_die, &cl);
+		v = !err && cl && cl->kind != CL_NONE;
+	}
+	util_error_destroy(err);
+	util_error_destroy(util_u64map_put(&st->takes, f->entry, v));
+	return v != 0;
+}
+
+/*
+ * The frame a stack word found in frame FI's region belongs to: register
+ * arguments are spilled to the bottom of the caller's frame (the callee's
+ * CFA + k), so a word there belongs to the callee when it takes a context.
+ */
+static size_t callee_frame(struct cf_state *st, const struct gr_goroutine *g, size_t fi, uint64_t addr)
+{
+	if (addr >= g->frame_sp[fi] + 64)
+		return fi;
+	for (size_t j = fi; j-- > 0;) {
+		if (g->frames[j].inlined)
+			continue;
+		if (strncmp(g->frames[j].func, "runtime.", 8) != 0 && takes_ctx(st, g, j))
+			return j;
+		break;
+	}
+	return fi;
+}
+
+/* Scan G's live stack in the frames without a DWARF holding. */
+static struct util_error *scan_stack(struct cf_state *st, const struct gr_goroutine *g,
+				     size_t first, const bool *frame_has)
+{
+	struct gr_reader *r = st->r;
+	uint64_t hi;
+	if (!g->nframes || !g->frame_sp ||
+	    !gr_read_ok(r->core, g->g_addr + r->layout.g_stack_hi, &hi, 8))
+		return NULL;
+	uint64_t lo = g->frame_sp[0] & ~7ULL;
+	if (hi <= lo)
+		return NULL;
+	if (hi - lo > MAX_SCAN)
+		hi = lo + MAX_SCAN;
+	size_t n = (size_t)(hi - lo);
+	if (!gr_read_ok(r->core, lo, st->stack, n))
+		return NULL;
+	size_t fi = 0; // the physical frame containing the word
+	for (size_t off = 0; off + 16 <= n; off += 8) {
+		uint64_t w, v, addr = lo + off;
+		memcpy(&w, st->stack + off, 8);
+		if (!w || !util_u64map_get(&st->scan_words, w, &v))
+			continue;
+		// Advance to the outermost physical frame whose sp is <= addr.
+		for (size_t j = fi + 1; j < g->nframes; j++) {
+			if (g->frames[j].inlined)
+				continue;
+			if (g->frame_sp[j] > addr)
+				break;
+			fi = j;
+		}
+		while (fi < g->nframes && g->frames[fi].inlined)
+			fi++;
+		if (fi >= g->nframes)
+			fi = g->nframes - 1;
+		// Runtime frames (selectgo, gopark...) hold copies, not the program's contexts.
+		if (frame_has[fi] || strncmp(g->frames[fi].func, "runtime.", 8) == 0)
+			continue;
+		uint64_t data, type = v == 1 ? gr_ctx_itab_type(st->c, w) : w;
+		memcpy(&data, st->stack + off + 8, 8);
+		if (!type || !data || held_already(st, first, data))
+			continue;
+		bool is;
+		size_t idx;
+		// An itab word says context.Context: a type outside package context is a user context.
+		struct util_error *err = gr_ctx_add(st->c, type, data, v == 1, &is, &idx);
+		if (err)
+			return err;
+		if (!is)
+			continue;
+		err = hold(st, g, (int32_t)callee_frame(st, g, fi, addr), NULL, data, false);
+		if (err)
+			return err;
+		off += 8;
+	}
+	return NULL;
+}
+
+/* ---- Publishing ----------------------------------------------------------- */
+
+static void *to_arena(struct gr_snapshot *s, const void *v, size_t size)
+{
+	if (!size)
+		return NULL;
+	void *a = util_arena_alloc(&s->arena, size);
+	if (a)
+		memcpy(a, v, size);
+	return a;
+}
+
+static struct util_error *publish(struct cf_state *st)
+{
+	struct gr_snapshot *s = st->r->snap;
+	struct gr_ctx *c = st->c;
+	s->contexts = to_arena(s, c->ctxs, c->nctxs * sizeof(*c->ctxs));
+	s->context_children = to_arena(s, c->children, c->nchildren * sizeof(*c->children));
+	s->goroutine_contexts = to_arena(s, st->held, st->nheld * sizeof(*st->held));
+	if ((c->nctxs && !s->contexts) || (c->nchildren && !s->context_children) ||
+	    (st->nheld && !s->goroutine_contexts))
+		return &util_enomem;
+	s->ncontexts = c->nctxs;
+	s->ncontext_children = c->nchildren;
+	s->ngoroutine_contexts = st->nheld;
+	return NULL;
+}
 
 struct util_error *gr_read_contexts(struct gr_reader *r)
 {
-	(void)r;
-	return NULL;
+	struct gr_snapshot *s = r->snap;
+	struct cf_state st = {.r = r};
+	util_u64map_init(&st.plans);
+	util_u64map_init(&st.classes);
+	util_u64map_init(&st.scan_words);
+	util_u64map_init(&st.takes);
+	size_t *firsts = NULL;
+	bool *frame_has = NULL;
+	size_t max_frames = 1;
+	struct util_error *err = r->ctx ? NULL : gr_ctx_init(r);
+	if (err)
+		goto out;
+	st.c = r->ctx;
+	if (!st.c->ok && !dw_has_type(r->bin, "context.cancelCtx"))
+		goto out; // the program does not use contexts
+	for (size_t gi = 0; gi < s->ngoroutines; gi++)
+		if (s->goroutines[gi].nframes > max_frames)
+			max_frames = s->goroutines[gi].nframes;
+	firsts = malloc((s->ngoroutines + 1) * sizeof(*firsts));
+	frame_has = malloc(max_frames);
+	st.stack = malloc(MAX_SCAN);
+	if (!firsts || !frame_has || !st.stack) {
+		err = &util_enomem;
+		goto out;
+	}
+	// Pass 1: variables DWARF locates.
+	for (size_t gi = 0; gi < s->ngoroutines && !err; gi++) {
+		const struct gr_goroutine *g = &s->goroutines[gi];
+		firsts[gi] = st.nheld;
+		if (gi % RELEASE_EVERY == RELEASE_EVERY - 1)
+			core_release_pages(r->core);
+		if (!g->nframes || !g->frame_sp)
+			continue;
+		memset(frame_has, 0, g->nframes);
+		err = dwarf_holdings(&st, g, st.nheld, frame_has);
+	}
+	firsts[s->ngoroutines] = st.nheld;
+	if (!err)
+		err = collect_scan_words(&st);
+	if (!err)
+		err = learn_itabs(&st);
+	// Pass 2: the stack scan, in frames without a DWARF holding.
+	size_t ndwarf_held = st.nheld;
+	for (size_t gi = 0; gi < s->ngoroutines && !err && st.scan_words.count; gi++) {
+		const struct gr_goroutine *g = &s->goroutines[gi];
+		if (!g->nframes || !g->frame_sp)
+			continue;
+		if (gi % RELEASE_EVERY == RELEASE_EVERY - 1)
+			core_release_pages(r->core);
+		memset(frame_has, 0, g->nframes);
+		for (size_t i = firsts[gi]; i < firsts[gi + 1]; i++)
+			if (st.held[i].frame_depth >= 0 && (size_t)st.held[i].frame_depth < g->nframes)
+				frame_has[st.held[i].frame_depth] = true;
+		size_t first = st.nheld;
+		err = scan_stack(&st, g, first, frame_has);
+		// Not twice for one goroutine: drop scan hits DWARF already gave.
+		size_t o = first;
+		for (size_t i = first; i < st.nheld && !err; i++) {
+			bool dup = false;
+			for (size_t k = firsts[gi]; k < firsts[gi + 1] && !dup; k++)
+				dup = st.held[k].ctx_addr == st.held[i].ctx_addr;
+			if (!dup)
+				st.held[o++] = st.held[i];
+			else
+				st.nscan--;
+		}
+		if (!err)
+			st.nheld = o;
+	}
+	(void)ndwarf_held;
+	// Holdings sorted by goroutine: pass 2's are after pass 1's.
+	if (!err && st.nheld > ndwarf_held) {
+		struct gr_goroutine_context *sorted = malloc(st.nheld * sizeof(*sorted));
+		if (!sorted) {
+			err = &util_enomem;
+			goto out;
+		}
+		size_t o = 0, k = ndwarf_held;
+		for (size_t gi = 0; gi < s->ngoroutines; gi++) {
+			for (size_t i = firsts[gi]; i < firsts[gi + 1]; i++)
+				sorted[o++] = st.held[i];
+			while (k < st.nheld && st.held[k].goid == s->goroutines[gi].goid)
+				sorted[o++] = st.held[k++];
+		}
+		while (k < st.nheld)
+			sorted[o++] = st.held[k++];
+		free(st.held);
+		st.held = sorted;
+	}
+	if (!err)
+		err = publish(&st);
+	if (!err && st.nscan)
+		gr_diag(s, "info", "context",
+			"%zu context holdings from DWARF variables, %zu from a stack scan",
+			st.ndwarf, st.nscan);
+out:
+	for (size_t i = 0; i < st.nall; i++) {
+		free(st.all[i]->reads);
+		free(st.all[i]);
+	}
+	free(st.all);
+	free(st.cls);
+	free(st.held);
+	free(st.stack);
+	free(firsts);
+	free(frame_has);
+	util_u64map_deinit(&st.plans);
+	util_u64map_deinit(&st.classes);
+	util_u64map_deinit(&st.scan_words);
+	util_u64map_deinit(&st.takes);
+	gr_ctx_free(r);
+	return err;
 }

@@ -22,6 +22,16 @@ void gr_panics_free(struct gr_panics *p);
 struct util_error *gr_panics_read(struct gr_panics *p, const struct gr_goroutine *g,
 				  uint64_t first, struct gr_panic **vec, size_t *n, size_t *cap);
 
+/**
+ * The runtime type descriptor at TYPE (shared with the context reader): its
+ * name as %T prints it, its DWARF name (NULL if none), abi.Kind and whether
+ * values are stored directly in an interface's data word. False if unknown.
+ */
+bool gr_panics_type(struct gr_panics *p, uint64_t type, const char **name, const char **dwarf,
+		    uint8_t *kind, bool *direct);
+/** The interface value (TYPE, DATA) as a panic message prints it; NULL if unreadable. */
+const char *gr_panics_render(struct gr_panics *p, uint64_t type, uint64_t data);
+
 /** core_read that only says whether it worked (the error is dropped). */
 static inline bool gr_read_ok(struct core_file *core, uint64_t addr, void *buf, size_t len)
 {

@@ -78,6 +78,7 @@ struct gr_reader {
 	const struct dw_func *fn_sigtramp, *fn_sigpanic, *fn_async_preempt, *fn_debug_call;
 	const struct dw_func *fn_systemstack_switch;
 	size_t max_frames;
+	struct gr_ctx *ctx;            /* context decoder state (ctx.h), during gr_read_contexts */
 };
 
 /** A distinct frame sequence already stored in the snapshot's arena. */

@@ -697,3 +697,24 @@ struct util_error *gr_panics_read(struct gr_panics *p, const struct gr_goroutine
 	}
 	return NULL;
 }
+
+bool gr_panics_type(struct gr_panics *p, uint64_t type, const char **name, const char **dwarf,
+		    uint8_t *kind, bool *direct)
+{
+	struct rtype t;
+	if (!read_type(p, type, &t))
+		return false;
+	*name = t.name;
+	*dwarf = t.dwarf;
+	*kind = t.kind;
+	*direct = t.direct;
+	return true;
+}
+
+const char *gr_panics_render(struct gr_panics *p, uint64_t type, uint64_t data)
+{
+	struct rtype t;
+	if (!read_type(p, type, &t))
+		return NULL;
+	return render(p, &t, data);
+}
