@@ -20,7 +20,9 @@ struct node {
 	size_t first_child, next_sibling; /* indexes + 1, 0 = none */
 	bool has_parent;       /* parent is among the nodes */
 	bool shown;            /* --goid: on a path to a held context */
-	char *holders;         /* "goroutine 19 (main.epoll ctx), ..." */
+	char *holders;         /* "goroutine 19 (main.epoll ctx, main.conn ctx +3 frames), ..." */
+	int64_t last_goid;     /* holder being built: its goroutine, frames listed, frames more */
+	int last_frames, more_frames;
 };
 
 static char *dup_col(sqlite3_stmt *st, int i)
@@ -41,6 +43,16 @@ static struct node *find(struct node *v, size_t n, int64_t addr)
 	return bsearch(&key, v, n, sizeof(*v), cmp_addr);
 }
 
+static void append_raw(char **s, const char *piece)
+{
+	size_t a = *s ? strlen(*s) : 0, b = strlen(piece);
+	char *n = realloc(*s, a + b + 1);
+	if (!n)
+		return;
+	memcpy(n + a, piece, b + 1);
+	*s = n;
+}
+
 static void append(char **s, const char *piece)
 {
 	size_t a = *s ? strlen(*s) : 0, b = strlen(piece);
@@ -51,6 +63,19 @@ static void append(char **s, const char *piece)
 		memcpy(n + a, ", ", 2), a += 2;
 	memcpy(n + a, piece, b + 1);
 	*s = n;
+}
+
+/* Close the holder entry being built ("+N frames)"). */
+static void close_holder(struct node *x)
+{
+	if (x->last_goid < 0)
+		return;
+	char tail[32] = "";
+	if (x->more_frames)
+		snprintf(tail, sizeof(tail), " +%d frame%s", x->more_frames, x->more_frames > 1 ? "s" : "");
+	if (x->last_frames || x->more_frames)
+		append_raw(&x->holders, tail), append_raw(&x->holders, ")");
+	x->last_goid = -1;
 }
 
 static void print_node(const struct node *v, size_t i, int depth)
@@ -188,6 +213,7 @@ int cli_contexts(int argc, char **argv)
 		x->key = dup_col(cs, 8);
 		x->value = dup_col(cs, 9);
 		x->timer_pending = sqlite3_column_type(cs, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(cs, 10);
+		x->last_goid = -1;
 		if (!x->kind)
 			x->kind = strdup("?");
 	}
@@ -206,9 +232,23 @@ int cli_contexts(int argc, char **argv)
 		const char *fn = (const char *)sqlite3_column_text(hs, 2);
 		const char *var = (const char *)sqlite3_column_text(hs, 3);
 		int64_t g = sqlite3_column_int64(hs, 1);
-		snprintf(piece, sizeof(piece), "goroutine %lld%s%s%s%s%s", (long long)g,
-			 fn ? " (" : "", fn ? fn : "", var ? " " : "", var ? var : "", fn ? ")" : "");
-		append(&x->holders, piece);
+		// One entry per goroutine: its innermost two holding frames, then
+		// how many more (rows come by goroutine, innermost frame first).
+		if (g != x->last_goid) {
+			close_holder(x);
+			snprintf(piece, sizeof(piece), "goroutine %lld", (long long)g);
+			append(&x->holders, piece);
+			x->last_goid = g;
+			x->last_frames = x->more_frames = 0;
+		}
+		if (fn && x->last_frames < 2) {
+			snprintf(piece, sizeof(piece), "%s%s%s%s", x->last_frames ? ", " : " (", fn,
+				 var ? " " : "", var ? var : "");
+			append_raw(&x->holders, piece);
+			x->last_frames++;
+		} else if (fn) {
+			x->more_frames++;
+		}
 		if (goid >= 0 && g == goid) {
 			// Mark the context and its ancestors, bounded against loops.
 			for (int steps = 0; x && !x->shown && steps < MAX_DEPTH; steps++) {
@@ -217,6 +257,8 @@ int cli_contexts(int argc, char **argv)
 			}
 		}
 	}
+	for (size_t i = 0; i < n; i++)
+		close_holder(&v[i]);
 	// Link children under parents, keeping address order among siblings.
 	for (size_t i = n; i-- > 0;) {
 		struct node *p = v[i].parent ? find(v, n, v[i].parent) : NULL;
