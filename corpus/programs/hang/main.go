@@ -100,7 +100,8 @@ func addr(name string, p interface{}) {
 	addrMu.Unlock()
 }
 
-type ctxKey string
+// tagKey: string keys of the deep chain (ctxKey, an int type, is in contexts.go).
+type tagKey string
 
 // ---------------------------------------------------------------------------
 // Scenario "deep": an 11-layer call chain whose innermost function blocks on a
@@ -108,41 +109,79 @@ type ctxKey string
 // selects on ctx.Done().
 
 //go:noinline
-func handler(ctx context.Context, req int) { service(ctx, req+1) }
+func handler(ctx context.Context, req int) {
+	holdCtx("deep-cancel", ctx)
+	service(ctx, req+1)
+	runtime.KeepAlive(ctx)
+}
 
 //go:noinline
 func service(ctx context.Context, req int) {
 	ctx, cancel := context.WithTimeout(ctx, time.Hour)
 	cancels = append(cancels, cancel)
+	noteCtx("deep-timer", ctx)
+	holdCtx("deep-timer", ctx)
 	repo(ctx, req+1)
+	runtime.KeepAlive(ctx)
 }
 
 //go:noinline
-func repo(ctx context.Context, req int) { db(ctx, req+1) }
+func repo(ctx context.Context, req int) {
+	holdCtx("deep-timer", ctx)
+	db(ctx, req+1)
+	runtime.KeepAlive(ctx)
+}
 
 //go:noinline
-func db(ctx context.Context, req int) { driver(ctx, req+1) }
+func db(ctx context.Context, req int) {
+	holdCtx("deep-timer", ctx)
+	driver(ctx, req+1)
+	runtime.KeepAlive(ctx)
+}
 
 //go:noinline
 func driver(ctx context.Context, req int) {
-	ctx = context.WithValue(ctx, ctxKey("conn_id"), "c-17")
+	ctx = context.WithValue(ctx, tagKey("conn_id"), "c-17")
+	noteCtx("deep-conn", ctx)
+	holdCtx("deep-conn", ctx)
 	pool(ctx, req+1)
+	runtime.KeepAlive(ctx)
 }
 
 //go:noinline
-func pool(ctx context.Context, req int) { conn(ctx, req+1) }
+func pool(ctx context.Context, req int) {
+	holdCtx("deep-conn", ctx)
+	conn(ctx, req+1)
+	runtime.KeepAlive(ctx)
+}
 
 //go:noinline
-func conn(ctx context.Context, req int) { tls(ctx, req+1) }
+func conn(ctx context.Context, req int) {
+	holdCtx("deep-conn", ctx)
+	tls(ctx, req+1)
+	runtime.KeepAlive(ctx)
+}
 
 //go:noinline
-func tls(ctx context.Context, req int) { crypto(ctx, req+1) }
+func tls(ctx context.Context, req int) {
+	holdCtx("deep-conn", ctx)
+	crypto(ctx, req+1)
+	runtime.KeepAlive(ctx)
+}
 
 //go:noinline
-func crypto(ctx context.Context, req int) { syscall(ctx, req+1) }
+func crypto(ctx context.Context, req int) {
+	holdCtx("deep-conn", ctx)
+	syscall(ctx, req+1)
+	runtime.KeepAlive(ctx)
+}
 
 //go:noinline
-func syscall(ctx context.Context, req int) { epoll(ctx, req+1) }
+func syscall(ctx context.Context, req int) {
+	holdCtx("deep-conn", ctx)
+	epoll(ctx, req+1)
+	runtime.KeepAlive(ctx)
+}
 
 var deepCh = make(chan int)
 
@@ -153,9 +192,11 @@ func epoll(ctx context.Context, req int) {
 	if ctx.Err() == nil {
 		panic("deep: context not canceled")
 	}
+	holdCtx("deep-conn", ctx)
 	register("deep")
 	v := <-deepCh // plain receive: the cancellation is never noticed
 	_ = v + req
+	runtime.KeepAlive(ctx)
 }
 
 // ---------------------------------------------------------------------------
@@ -418,9 +459,13 @@ func main() {
 	}
 
 	// deep
-	base := context.WithValue(context.Background(), ctxKey("tenant"), "t-7")
+	base := context.WithValue(context.Background(), tagKey("tenant"), "t-7")
 	deepCtx, cancel := context.WithCancel(base)
 	cancelDeep = cancel
+	noteCtx("background", context.Background())
+	noteCtx("todo", context.TODO())
+	noteCtx("deep-tenant", base)
+	noteCtx("deep-cancel", deepCtx)
 	addr("deep-cancelctx", deepCtx)
 	addr("deep-chan", deepCh)
 	noteChan("deep-chan", deepCh, false, false)
@@ -540,6 +585,8 @@ func main() {
 
 	// the scenarios of waits.go
 	startWaits()
+	// the context scenarios of contexts.go (no scenario lines)
+	startContexts()
 	noteChan("main-block", mainBlock, false, false)
 	chanWait("main", mainBlock, "recv", false, 0)
 
@@ -553,7 +600,9 @@ func main() {
 			wait = append(wait, ids[name])
 		}
 	}
+	wait = append(wait, ctxWaitIDs()...)
 	waitParked(wait, "scenario goroutines")
+	noteWatchers()
 	runtime.GC() // sets g.waitsince of every parked goroutine
 
 	fmt.Printf("scenario main goid=1\n")
@@ -575,6 +624,7 @@ func main() {
 	}
 	addrMu.Unlock()
 	printFacts(ids)
+	printContexts()
 
 	go finish(mode, dumpPath)
 	<-mainBlock // main's state in the core: chan receive
