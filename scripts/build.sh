@@ -10,6 +10,8 @@ cd "$top"
 mkdir -p "$dir"
 cd "$dir"
 if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ] || [ $# -gt 0 ]; then
-	"$top/configure" -q "$@" >/dev/null
+	# configure's cleanup prints "rm: cannot remove 'core': Is a directory"
+	# (our core/ folder); keep its chatter unless it fails.
+	"$top/configure" -q "$@" >config.out 2>&1 || { cat config.out >&2; exit 1; }
 fi
 make -s -j"$(nproc)" >/dev/null

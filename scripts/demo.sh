@@ -9,10 +9,17 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 name=${1:-hang-go1.27-opt-kernel}
-zstd -q -d -f "$top/corpus/bin/$(echo "$name" | sed 's/-\(gcore\|kernel\)$//').zst" -o "$work/hang"
+col() { # a column of the corpus manifest row NAME
+	awk -F'\t' -v want="$1" -v row="$name" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
+		$1 == row { print $c }' "$top/corpus/manifest.tsv"
+}
+[ -n "$(col exe)" ] || { echo "demo: no corpus core named $name (see corpus/manifest.tsv)" >&2; exit 2; }
+zstd -q -d -f "$top/corpus/$(col exe)" -o "$work/hang"
 chmod +x "$work/hang"
-"$top/_build/gocoroner" analyze --db "$work/demo.db" --exe "$work/hang" \
-	"$top/corpus/cores/$name.core.zst"
+"$top/_build/gocoroner" analyze --db "$work/demo.db" --exe "$work/hang" "$top/corpus/$(col core)"
 echo
 echo "--- gocoroner goroutines ---"
 "$top/_build/gocoroner" goroutines --db "$work/demo.db"
+echo
+echo "--- gocoroner contexts ---"
+"$top/_build/gocoroner" contexts --db "$work/demo.db"
