@@ -18,6 +18,7 @@ enum {
 	MAX_MEMBERS = 64,
 	KIND_CHAN = 18,
 	KIND_STRING = 24,
+	RELEASE_EVERY = 256,     /* 64 KiB regions read between core_release_pages */
 };
 
 void gr_ctx_diag(struct gr_ctx *c, const char *severity, const char *fmt, ...)
@@ -616,6 +617,15 @@ static struct util_error *push_ctx(struct gr_ctx *c, const struct gr_context *x,
 		return err;
 	*idx = c->nctxs;
 	c->ctxs[c->nctxs++] = *x;
+	// Contexts are scattered over the heap, and each fault maps a whole
+	// folio of the core: release the pages every few hundred regions.
+	if (x->addr >> 16 != c->last_region) {
+		c->last_region = x->addr >> 16;
+		if (++c->far_reads >= RELEASE_EVERY) {
+			core_release_pages(c->r->core);
+			c->far_reads = 0;
+		}
+	}
 	if ((t->kind == CK_CANCEL || t->kind == CK_TIMER || t->kind == CK_AFTERFUNC) && c->map_ok) {
 		err = grow((void **)&c->walk, c->nwalk, &c->walk_cap, sizeof(*c->walk));
 		if (!err)

@@ -60,6 +60,8 @@ struct gr_ctx {
 	size_t *walk;                  /* contexts whose children are still to be walked */
 	size_t nwalk, walk_cap;
 	unsigned ndiags;
+	uint64_t last_region;           /* 64 KiB region of the last context read */
+	unsigned far_reads;             /* regions read since core_release_pages */
 };
 
 /** Set up r->ctx (probes); errors only for memory. */

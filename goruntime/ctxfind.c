@@ -18,7 +18,7 @@ enum {
 	MAX_FIELDS = 2,
 	MAX_MEMBERS = 64,
 	MAX_SCAN = 1 << 20,       /* bytes of one goroutine's stack scanned */
-	RELEASE_EVERY = 4096,     /* goroutines between core_release_pages */
+	RELEASE_EVERY = 1024,     /* goroutines between core_release_pages */
 };
 
 enum rd_mode { RD_IFACE, RD_PTRCTX, RD_PTRFIELD };
