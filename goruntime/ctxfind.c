@@ -330,10 +330,10 @@ static struct util_error *get_plan(struct cf_state *st, const struct gr_goroutin
 
 /* ---- Holdings ------------------------------------------------------------- */
 
-static bool held_already(struct cf_state *st, size_t first, uint64_t ctx)
+static bool held_already(struct cf_state *st, size_t first, uint64_t ctx, int32_t depth)
 {
 	for (size_t i = first; i < st->nheld; i++)
-		if (st->held[i].ctx_addr == ctx)
+		if (st->held[i].ctx_addr == ctx && st->held[i].frame_depth == depth)
 			return true;
 	return false;
 }
@@ -591,7 +591,7 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 			continue;
 		uint64_t data, type = v == 1 ? gr_ctx_itab_type(st->c, w) : w;
 		memcpy(&data, st->stack + off + 8, 8);
-		if (!type || !data || held_already(st, first, data))
+		if (!type || !data)
 			continue;
 		bool is;
 		size_t idx;
@@ -601,7 +601,10 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 			return err;
 		if (!is)
 			continue;
-		err = hold(st, g, (int32_t)callee_frame(st, g, fi, addr), NULL, data, false);
+		int32_t depth = (int32_t)callee_frame(st, g, fi, addr);
+		if (held_already(st, first, data, depth)) // one holding per frame
+			continue;
+		err = hold(st, g, depth, NULL, data, false);
 		if (err)
 			return err;
 		off += 8;

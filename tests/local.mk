@@ -70,3 +70,12 @@ tests_test_defers_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_to
 tests_test_defers_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-defers
 endif
+
+# Context trees and holdings against the corpus program's own account.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-contexts
+tests_test_contexts_SOURCES = tests/test-contexts.c tests/gotrace.c tests/gotrace.h
+tests_test_contexts_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_contexts_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-contexts
+endif

@@ -1,0 +1,358 @@
+// test-contexts.c: context.Context trees (goruntime/contexts.c, ctxfind.c) —
+// every corpus core's contexts, registered children and holdings against the
+// program's own account of them (the ctx/ctxtext/ctxchild/ctxheld lines of
+// its stdout). Cores whose program printed no ctx lines are skipped.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/core.h"
+#include "dwarf/dwarf.h"
+#include "goruntime/goruntime.h"
+#include "tests/gotrace.h"
+
+#ifndef TOP_SRCDIR
+#define TOP_SRCDIR "."
+#endif
+
+static struct gt_manifest manifest;
+static char tmpdir[] = "/tmp/gocoroner-contexts-XXXXXX";
+
+static char *path_in(const char *dir, const char *rel)
+{
+	char *p;
+	if (asprintf(&p, "%s/%s", dir, rel) < 0)
+		abort();
+	return p;
+}
+
+static char *unpack(const struct gt_manifest_row *row, const char *col, const char *suffix)
+{
+	char *src = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, col));
+	char *dst;
+	if (asprintf(&dst, "%s/%s%s", tmpdir, gt_col(&manifest, row, "name"), suffix) < 0)
+		abort();
+	assert_true(gt_unzstd(src, dst));
+	free(src);
+	return dst;
+}
+
+/* ---- The program's account ------------------------------------------------ */
+
+struct exp_ctx {
+	char name[64], kind[32], type[128], canceled[4], pending[4];
+	unsigned long long addr, parent;
+	long long deadline;
+};
+
+struct exp_text {
+	char name[64], what[8];
+	char text[512];
+};
+
+struct exp_child {
+	unsigned long long parent, child;
+};
+
+struct exp_held {
+	char name[64], func[256];
+	unsigned long long goid, ctx;
+};
+
+#define MAX_EXP 512
+
+struct expect {
+	struct exp_ctx ctxs[MAX_EXP];
+	struct exp_text texts[MAX_EXP];
+	struct exp_child children[MAX_EXP];
+	struct exp_held held[MAX_EXP];
+	size_t nctxs, ntexts, nchildren, nheld;
+};
+
+static void read_expect(const char *path, struct expect *e)
+{
+	memset(e, 0, sizeof(*e));
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	char line[2048];
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "ctx ", 4) == 0 && e->nctxs < MAX_EXP) {
+			struct exp_ctx *c = &e->ctxs[e->nctxs];
+			if (sscanf(line, "ctx %63s addr=%llx kind=%31s parent=%llx canceled=%3s deadline=%lld "
+				   "pending=%3s type=%127[^\n]",
+				   c->name, &c->addr, c->kind, &c->parent, c->canceled, &c->deadline,
+				   c->pending, c->type) == 8)
+				e->nctxs++;
+		} else if (strncmp(line, "ctxtext ", 8) == 0 && e->ntexts < MAX_EXP) {
+			struct exp_text *t = &e->texts[e->ntexts];
+			int n = 0;
+			if (sscanf(line, "ctxtext %63s %7s %n", t->name, t->what, &n) == 2 && n) {
+				snprintf(t->text, sizeof(t->text), "%s", line + n);
+				e->ntexts++;
+			}
+		} else if (strncmp(line, "ctxchild ", 9) == 0 && e->nchildren < MAX_EXP) {
+			struct exp_child *c = &e->children[e->nchildren];
+			char name[64];
+			if (sscanf(line, "ctxchild %63s parent=%llx child=%llx", name, &c->parent,
+				   &c->child) == 3)
+				e->nchildren++;
+		} else if (strncmp(line, "ctxheld ", 8) == 0 && e->nheld < MAX_EXP) {
+			struct exp_held *h = &e->held[e->nheld];
+			if (sscanf(line, "ctxheld %63s goid=%llu ctx=%llx func=%255s", h->name, &h->goid,
+				   &h->ctx, h->func) == 4)
+				e->nheld++;
+		}
+	}
+	fclose(f);
+}
+
+/* ---- Comparing ------------------------------------------------------------- */
+
+static const struct gr_context *find_ctx(const struct gr_snapshot *s, uint64_t addr)
+{
+	for (size_t i = 0; i < s->ncontexts; i++)
+		if (s->contexts[i].addr == addr)
+			return &s->contexts[i];
+	return NULL;
+}
+
+static bool cancels(const char *kind)
+{
+	return strcmp(kind, "cancel") == 0 || strcmp(kind, "timer") == 0 ||
+	       strcmp(kind, "afterFunc") == 0;
+}
+
+/* Canceled as ctx.Err() != nil tells: value and stop contexts ask their parent. */
+static int effective_canceled(const struct gr_snapshot *s, const struct gr_context *c)
+{
+	for (int depth = 0; c && depth < 10000; depth++) {
+		if (strcmp(c->kind, "value") != 0 && strcmp(c->kind, "stop") != 0)
+			return c->canceled;
+		c = c->parent_addr ? find_ctx(s, c->parent_addr) : NULL;
+	}
+	return -1;
+}
+
+static const struct exp_ctx *exp_named(const struct expect *e, const char *name)
+{
+	for (size_t i = 0; i < e->nctxs; i++)
+		if (strcmp(e->ctxs[i].name, name) == 0)
+			return &e->ctxs[i];
+	return NULL;
+}
+
+static size_t check_ctx(const char *core, const struct gr_snapshot *s, const struct exp_ctx *x)
+{
+	const struct gr_context *c = find_ctx(s, x->addr);
+	if (!c) {
+		printf("%s: ctx %s 0x%llx not found\n", core, x->name, x->addr);
+		return 1;
+	}
+	size_t bad = 0;
+	bool empty = strcmp(x->kind, "background") == 0 || strcmp(x->kind, "todo") == 0;
+	// Background and TODO share &runtime.zerobase from Go 1.21: one row.
+	if (strcmp(c->kind, x->kind) != 0 && !(empty && (strcmp(c->kind, "background") == 0 ||
+							 strcmp(c->kind, "todo") == 0))) {
+		printf("%s: ctx %s: kind %s, want %s\n", core, x->name, c->kind, x->kind);
+		bad++;
+	}
+	if (!empty && strcmp(c->type_name ? c->type_name : "", x->type) != 0) {
+		printf("%s: ctx %s: type %s, want %s\n", core, x->name, c->type_name, x->type);
+		bad++;
+	}
+	if (c->parent_addr != x->parent) {
+		printf("%s: ctx %s: parent 0x%llx, want 0x%llx\n", core, x->name,
+		       (unsigned long long)c->parent_addr, x->parent);
+		bad++;
+	}
+	int want = x->canceled[0] == '-' ? -1 : atoi(x->canceled);
+	int got = effective_canceled(s, c);
+	if (got != want) {
+		printf("%s: ctx %s: canceled %d, want %d\n", core, x->name, got, want);
+		bad++;
+	}
+	long long dl = c->has_deadline ? (long long)c->deadline_unix_ns : 0;
+	if (dl != x->deadline) {
+		printf("%s: ctx %s: deadline %lld, want %lld\n", core, x->name, dl, x->deadline);
+		bad++;
+	}
+	int wantp = x->pending[0] == '-' ? -1 : atoi(x->pending);
+	if (c->timer_pending != wantp) {
+		printf("%s: ctx %s: pending %d, want %d\n", core, x->name, c->timer_pending, wantp);
+		bad++;
+	}
+	return bad;
+}
+
+static size_t check_text(const char *core, const struct gr_snapshot *s, const struct expect *e,
+			 const struct exp_text *t, bool *counted)
+{
+	const struct exp_ctx *x = exp_named(e, t->name);
+	const struct gr_context *c = x ? find_ctx(s, x->addr) : NULL;
+	*counted = false;
+	if (!c)
+		return 0; // reported by check_ctx
+	const char *got = NULL;
+	if (strcmp(t->what, "err") == 0) {
+		if (!cancels(c->kind))
+			return 0; // Err() of a value context is its ancestor's
+		got = c->err;
+	} else if (strcmp(t->what, "cause") == 0) {
+		got = c->cause ? c->cause : c->err; // Cause() is Err() when no cause was given
+		if (!cancels(c->kind))
+			return 0;
+	} else if (strcmp(t->what, "key") == 0) {
+		got = c->value_key;
+	} else if (strcmp(t->what, "value") == 0) {
+		got = c->value_text;
+	} else {
+		return 0;
+	}
+	*counted = true;
+	if (got && strcmp(got, t->text) == 0)
+		return 0;
+	printf("%s: ctx %s: %s %s, want %s\n", core, t->name, t->what, got ? got : "(none)", t->text);
+	return 1;
+}
+
+static const struct gr_goroutine *find_g(const struct gr_snapshot *s, uint64_t goid)
+{
+	for (size_t i = 0; i < s->ngoroutines; i++)
+		if (s->goroutines[i].goid == goid)
+			return &s->goroutines[i];
+	return NULL;
+}
+
+static size_t check_core(const struct gt_manifest_row *row, bool *had_lines)
+{
+	const char *name = gt_col(&manifest, row, "name");
+	char *out_path = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
+	struct expect *e = malloc(sizeof(*e));
+	assert_non_null(e);
+	read_expect(out_path, e);
+	free(out_path);
+	*had_lines = e->nctxs > 0;
+	if (!*had_lines) {
+		free(e);
+		return 0;
+	}
+	char *exe = unpack(row, "exe", ".exe");
+	char *core_path = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "core"));
+	struct core_file *core;
+	struct dw_binary *bin;
+	struct gr_snapshot *snap;
+	assert_null(core_open(core_path, &core));
+	assert_null(dw_binary_open(exe, &bin));
+	assert_null(core_attach_exe(core, exe, false));
+	assert_null(gr_snapshot_create(core, bin, NULL, &snap));
+	bool debug = strcmp(gt_col(&manifest, row, "mode"), "debug") == 0;
+	size_t bad = 0, ctx_ok = 0, child_ok = 0, held_ok = 0, ndwarf = 0, nscan = 0;
+	size_t texts = 0, texts_ok = 0;
+	for (size_t i = 0; i < e->nctxs; i++) {
+		size_t b = check_ctx(name, snap, &e->ctxs[i]);
+		bad += b;
+		ctx_ok += !b;
+	}
+	for (size_t i = 0; i < e->ntexts; i++) {
+		bool counted;
+		size_t b = check_text(name, snap, e, &e->texts[i], &counted);
+		bad += b;
+		texts += counted;
+		texts_ok += counted && !b;
+	}
+	for (size_t i = 0; i < e->nchildren; i++) {
+		bool found = false;
+		for (size_t k = 0; k < snap->ncontext_children && !found; k++)
+			found = snap->context_children[k].parent_addr == e->children[i].parent &&
+				snap->context_children[k].child_addr == e->children[i].child;
+		if (found) {
+			child_ok++;
+		} else {
+			printf("%s: ctxchild 0x%llx → 0x%llx not found\n", name, e->children[i].parent,
+			       e->children[i].child);
+			bad++;
+		}
+	}
+	for (size_t i = 0; i < e->nheld; i++) {
+		const struct exp_held *h = &e->held[i];
+		const struct gr_goroutine *g = find_g(snap, h->goid);
+		const struct gr_goroutine_context *hit = NULL;
+		for (size_t k = 0; k < snap->ngoroutine_contexts && !hit; k++) {
+			const struct gr_goroutine_context *gc = &snap->goroutine_contexts[k];
+			if (gc->goid != h->goid || gc->ctx_addr != h->ctx || !g || gc->frame_depth < 0 ||
+			    (size_t)gc->frame_depth >= g->nframes)
+				continue;
+			if (strcmp(g->frames[gc->frame_depth].func, h->func) == 0)
+				hit = gc;
+		}
+		if (hit) {
+			held_ok++;
+			ndwarf += strcmp(hit->found_by, "dwarf") == 0;
+			nscan += strcmp(hit->found_by, "stack-scan") == 0;
+		} else {
+			// A debug build keeps every variable in its frame; an optimized
+			// one may leave a context only in a register: counted, not failed.
+			printf("%s: %sctxheld %s goroutine %llu ctx 0x%llx in %s not found\n", name,
+			       debug ? "" : "# ", h->name, h->goid, h->ctx, h->func);
+			bad += debug;
+		}
+	}
+	printf("# %s %s: %zu/%zu contexts, %zu/%zu texts, %zu/%zu children, %zu/%zu holdings "
+	       "(%zu dwarf, %zu stack-scan) match the program\n",
+	       name, gt_col(&manifest, row, "go_version"), ctx_ok, e->nctxs, texts_ok, texts,
+	       child_ok, e->nchildren, held_ok, e->nheld, ndwarf, nscan);
+	gr_snapshot_destroy(snap);
+	dw_binary_destroy(bin);
+	core_destroy(core);
+	unlink(exe);
+	free(exe);
+	free(core_path);
+	free(e);
+	return bad;
+}
+
+static void test_corpus(void **state)
+{
+	(void)state;
+	if (!manifest.nrows) {
+		printf("corpus not found: skipped\n");
+		skip();
+	}
+	size_t bad = 0, with_lines = 0;
+	for (size_t i = 0; i < manifest.nrows; i++) {
+		bool had;
+		bad += check_core(&manifest.rows[i], &had);
+		with_lines += had;
+	}
+	if (!with_lines) {
+		printf("no corpus core has ctx lines yet: skipped\n");
+		skip();
+	}
+	if (bad)
+		fail_msg("%zu mismatches with the programs' own account", bad);
+}
+
+int main(void)
+{
+	char *m = path_in(TOP_SRCDIR, "corpus/manifest.tsv");
+	gt_manifest_read(m, &manifest);
+	free(m);
+	if (!mkdtemp(tmpdir))
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_corpus),
+	};
+	int rc = cmocka_run_group_tests_name("contexts", tests, NULL, NULL);
+	rmdir(tmpdir);
+	gt_manifest_free(&manifest);
+	return rc;
+}
