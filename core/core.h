@@ -130,11 +130,13 @@ struct util_error *core_read_u64(struct core_file *core, uint64_t addr, uint64_t
 struct util_error *core_read_u32(struct core_file *core, uint64_t addr, uint32_t *ret);
 struct util_error *core_read_u8(struct core_file *core, uint64_t addr, uint8_t *ret);
 /**
- * Drop the pages of a raw (mapped) core from this process's resident memory;
- * they are read again from the file when needed. Call it between the stages
- * of a long walk (e.g. every few thousand goroutines) so memory stays flat
- * however large the core. Pointers into the core are not handed out, so
- * nothing is invalidated. No effect on compressed cores.
+ * Drop the pages of a raw (mapped) core from this process's resident memory
+ * once it has grown past a budget (96 MiB); they are read again from the file
+ * when needed. Call it freely between the stages of a long walk (e.g. every
+ * few thousand goroutines): under budget it only reads /proc/self/statm, so
+ * memory stays flat however large the core without refaulting pages that
+ * could stay. Pointers into the core are not handed out, so nothing is
+ * invalidated. No effect on compressed cores.
  */
 void core_release_pages(struct core_file *core);
 
