@@ -59,6 +59,7 @@ struct cf_state {
 	size_t ncls, cls_cap;
 	struct util_u64map scan_words; /* itab or type word → 1 (itab) or 2 (type) */
 	struct util_u64map takes;     /* function entry → takes a context parameter */
+	struct util_u64map mentions;  /* function entry → has any context variable */
 	struct gr_goroutine_context *held;
 	size_t nheld, held_cap;
 	size_t ndwarf, nscan;
@@ -507,35 +508,76 @@ static struct util_error *learn_itabs(struct cf_state *st)
 	return err;
 }
 
-/* The function of frame I takes a context.Context parameter (cached per function). */
-static bool takes_ctx(struct cf_state *st, const struct gr_goroutine *g, size_t i)
+/* Byte size of a parameter's type, 0 if unknown. */
+static uint64_t param_size(struct cf_state *st, uint64_t type_die)
+{
+	const char *n = type_die ? dw_type_die_name(st->r->bin, type_die) : NULL;
+	uint64_t size = 0;
+	if (!n)
+		return 0;
+	if (n[0] == '*' || strncmp(n, "map[", 4) == 0 || strncmp(n, "chan ", 5) == 0 ||
+	    strncmp(n, "func(", 5) == 0 || strcmp(n, "unsafe.Pointer") == 0)
+		return 8;
+	struct util_error *err = dw_type_size(st->r->bin, n, &size);
+	util_error_destroy(err);
+	return err ? 0 : size;
+}
+
+/*
+ * The function of frame I has a context variable (cached per function). With
+ * ANY: any variable or parameter of a context type or of a struct with a
+ * context.Context field; 1 or 0. Without: a context parameter; 0 if none,
+ * else the bytes its arguments take in the caller's spill area (laid out as
+ * stack arguments: results, "~r", excluded), 64 when a size is unknown.
+ */
+static uint64_t ctx_vars(struct cf_state *st, const struct gr_goroutine *g, size_t i, bool any)
 {
 	const struct gr_frame *fr = &g->frames[i];
 	const struct dw_func *f = fr->pc ? dw_func_at(st->r->bin, fr->pc - (i ? 1 : 0)) : NULL;
+	struct util_u64map *cache = any ? &st->mentions : &st->takes;
 	uint64_t v;
 	if (!f)
-		return false;
-	if (util_u64map_get(&st->takes, f->entry, &v))
-		return v != 0;
+		return 0;
+	if (util_u64map_get(cache, f->entry, &v))
+		return v;
 	const struct dw_func_vars *fv;
 	v = 0;
+	uint64_t args = 0;
+	bool sized = true;
 	struct util_error *err = dw_func_vars(st->r->bin, f, &fv);
-	for (size_t k = 0; !err && k < fv->n && !v; k++) {
+	for (size_t k = 0; !err && k < fv->n; k++) {
+		const struct dw_var *var = &fv->vars[k];
 		const struct cf_class *cl;
-		if (!fv->vars[k].is_param)
+		if (!any && !var->is_param)
 			continue;
-		err = classify(st, fv->vars[k].type_die, &cl);
-		v = !err && cl && cl->kind != CL_NONE;
+		err = classify(st, var->type_die, &cl);
+		if (!err && cl && cl->kind != CL_NONE)
+			v = 1;
+		if (any || strncmp(var->name, "~r", 2) == 0)
+			continue;
+		uint64_t size = param_size(st, var->type_die), align = 8;
+		while (align > 1 && align > size)
+			align /= 2;
+		sized = sized && size;
+		args = (args + align - 1) / align * align + size;
 	}
+	if (v && !any)
+		v = sized && args <= 4096 ? (args + 7) / 8 * 8 : 64;
 	util_error_destroy(err);
-	util_error_destroy(util_u64map_put(&st->takes, f->entry, v));
-	return v != 0;
+	util_error_destroy(util_u64map_put(cache, f->entry, v));
+	return v;
+}
+
+static uint64_t takes_ctx(struct cf_state *st, const struct gr_goroutine *g, size_t i)
+{
+	return ctx_vars(st, g, i, false);
 }
 
 /*
  * The frame a stack word found in frame FI's region belongs to: register
  * arguments are spilled to the bottom of the caller's frame (the callee's
- * CFA + k), so a word there belongs to the callee when it takes a context.
+ * CFA + k), so a word in the callee's argument area belongs to the callee
+ * when it takes a context; the caller's own slots start above that area.
  */
 static size_t callee_frame(struct cf_state *st, const struct gr_goroutine *g, size_t fi, uint64_t addr)
 {
@@ -544,7 +586,9 @@ static size_t callee_frame(struct cf_state *st, const struct gr_goroutine *g, si
 	for (size_t j = fi; j-- > 0;) {
 		if (g->frames[j].inlined)
 			continue;
-		if (strncmp(g->frames[j].func, "runtime.", 8) != 0 && takes_ctx(st, g, j))
+		uint64_t args;
+		if (strncmp(g->frames[j].func, "runtime.", 8) != 0 && (args = takes_ctx(st, g, j)) &&
+		    addr < g->frame_sp[fi] + args)
 			return j;
 		break;
 	}
@@ -612,6 +656,81 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 	return NULL;
 }
 
+/* The holding (CTX, DEPTH) is among G's: in one of the NR ranges of st->held or at FIRST on. */
+static bool held_in(const struct cf_state *st, const size_t *from, const size_t *to, size_t nr,
+		    size_t first, uint64_t ctx, int32_t depth)
+{
+	for (size_t k = 0; k < nr; k++)
+		for (size_t i = from[k]; i < to[k]; i++)
+			if (st->held[i].ctx_addr == ctx && st->held[i].frame_depth == depth)
+				return true;
+	for (size_t i = first; i < st->nheld; i++)
+		if (st->held[i].ctx_addr == ctx && st->held[i].frame_depth == depth)
+			return true;
+	return false;
+}
+
+/*
+ * Pass 3: optimized code that keeps a context alive may spill only the data
+ * word of the interface (the itab is a constant of the code), with no DWARF
+ * location at the call. In G's frames, a word equal to the address of a
+ * context already validated is a holding of the frame — of the callee for
+ * the argument spill slots at the bottom, as scan_stack credits them — when
+ * that function has a context variable and does not hold that context yet.
+ * Background and TODO are left out: from 1.21 they are &runtime.zerobase,
+ * which any zero-size value shares.
+ */
+static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goroutine *g,
+				       const size_t *from, const size_t *to, size_t nr)
+{
+	struct gr_reader *r = st->r;
+	const struct gr_ctx *c = st->c;
+	uint64_t hi;
+	if (!g->nframes || !g->frame_sp ||
+	    !gr_read_ok(r->core, g->g_addr + r->layout.g_stack_hi, &hi, 8))
+		return NULL;
+	size_t first = st->nheld;
+	for (size_t fi = 0; fi < g->nframes; fi++) {
+		if (g->frames[fi].inlined)
+			continue;
+		size_t nx = fi + 1;
+		while (nx < g->nframes && g->frames[nx].inlined)
+			nx++;
+		uint64_t lo = g->frame_sp[fi] & ~7ULL, end = nx < g->nframes ? g->frame_sp[nx] : hi;
+		if (end <= lo || lo < (g->frame_sp[0] & ~7ULL) || end > hi)
+			continue;
+		bool self = strncmp(g->frames[fi].func, "runtime.", 8) != 0 && ctx_vars(st, g, fi, true);
+		bool callee = callee_frame(st, g, fi, lo) != fi;
+		if (!self && !callee)
+			continue;
+		if (!self && end > lo + 64)
+			end = lo + 64;
+		if (end - lo > MAX_SCAN)
+			end = lo + MAX_SCAN;
+		size_t n = (size_t)(end - lo);
+		if (!gr_read_ok(r->core, lo, st->stack, n))
+			continue;
+		for (size_t off = 0; off + 8 <= n; off += 8) {
+			uint64_t w, idx;
+			memcpy(&w, st->stack + off, 8);
+			if (!w || !util_u64map_get(&c->by_addr, w, &idx) || idx >= c->nctxs)
+				continue;
+			const char *kind = c->ctxs[idx].kind;
+			if (strcmp(kind, "background") == 0 || strcmp(kind, "todo") == 0)
+				continue;
+			size_t depth = callee_frame(st, g, fi, lo + off);
+			if (depth == fi && !self)
+				continue;
+			if (held_in(st, from, to, nr, first, w, (int32_t)depth))
+				continue;
+			struct util_error *err = hold(st, g, (int32_t)depth, NULL, w, false);
+			if (err)
+				return err;
+		}
+	}
+	return NULL;
+}
+
 /* ---- Publishing ----------------------------------------------------------- */
 
 static void *to_arena(struct gr_snapshot *s, const void *v, size_t size)
@@ -648,7 +767,8 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	util_u64map_init(&st.classes);
 	util_u64map_init(&st.scan_words);
 	util_u64map_init(&st.takes);
-	size_t *firsts = NULL;
+	util_u64map_init(&st.mentions);
+	size_t *firsts = NULL, *from2, *to2, *from3, *to3;
 	bool *frame_has = NULL;
 	size_t max_frames = 1;
 	struct util_error *err = r->ctx ? NULL : gr_ctx_init(r);
@@ -660,13 +780,17 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	for (size_t gi = 0; gi < s->ngoroutines; gi++)
 		if (s->goroutines[gi].nframes > max_frames)
 			max_frames = s->goroutines[gi].nframes;
-	firsts = malloc((s->ngoroutines + 1) * sizeof(*firsts));
+	firsts = malloc((s->ngoroutines + 1) * sizeof(*firsts) * 5);
 	frame_has = malloc(max_frames);
 	st.stack = malloc(MAX_SCAN);
 	if (!firsts || !frame_has || !st.stack) {
 		err = &util_enomem;
 		goto out;
 	}
+	from2 = firsts + s->ngoroutines + 1;
+	to2 = from2 + s->ngoroutines + 1;
+	from3 = to2 + s->ngoroutines + 1;
+	to3 = from3 + s->ngoroutines + 1;
 	// Pass 1: variables DWARF locates.
 	for (size_t gi = 0; gi < s->ngoroutines && !err; gi++) {
 		const struct gr_goroutine *g = &s->goroutines[gi];
@@ -684,9 +808,12 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	if (!err)
 		err = learn_itabs(&st);
 	// Pass 2: the stack scan, in frames without a DWARF holding.
-	size_t ndwarf_held = st.nheld;
-	for (size_t gi = 0; gi < s->ngoroutines && !err && st.scan_words.count; gi++) {
+	size_t ng = s->ngoroutines;
+	for (size_t gi = 0; gi < ng; gi++)
+		from2[gi] = to2[gi] = from3[gi] = to3[gi] = st.nheld;
+	for (size_t gi = 0; gi < ng && !err && st.scan_words.count; gi++) {
 		const struct gr_goroutine *g = &s->goroutines[gi];
+		from2[gi] = to2[gi] = st.nheld;
 		if (!g->nframes || !g->frame_sp)
 			continue;
 		if (gi % RELEASE_EVERY == RELEASE_EVERY - 1)
@@ -710,26 +837,39 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		}
 		if (!err)
 			st.nheld = o;
+		to2[gi] = st.nheld;
 	}
-	(void)ndwarf_held;
-	// Holdings sorted by goroutine: pass 2's are after pass 1's.
-	if (!err && st.nheld > ndwarf_held) {
+	// Pass 3: bare pointers to the contexts the passes above validated.
+	for (size_t gi = 0; gi < ng && !err && st.c->nctxs; gi++) {
+		const struct gr_goroutine *g = &s->goroutines[gi];
+		from3[gi] = to3[gi] = st.nheld;
+		if (!g->nframes || !g->frame_sp)
+			continue;
+		if (gi % RELEASE_EVERY == RELEASE_EVERY - 1)
+			core_release_pages(r->core);
+		size_t rf[2] = {firsts[gi], from2[gi]}, rt[2] = {firsts[gi + 1], to2[gi]};
+		err = pointer_scan(&st, g, rf, rt, 2);
+		to3[gi] = st.nheld;
+	}
+	// Holdings sorted by goroutine: each pass appended its own.
+	if (!err && st.nheld > firsts[ng]) {
 		struct gr_goroutine_context *sorted = malloc(st.nheld * sizeof(*sorted));
 		if (!sorted) {
 			err = &util_enomem;
 			goto out;
 		}
-		size_t o = 0, k = ndwarf_held;
-		for (size_t gi = 0; gi < s->ngoroutines; gi++) {
+		size_t o = 0;
+		for (size_t gi = 0; gi < ng; gi++) {
 			for (size_t i = firsts[gi]; i < firsts[gi + 1]; i++)
 				sorted[o++] = st.held[i];
-			while (k < st.nheld && st.held[k].goid == s->goroutines[gi].goid)
-				sorted[o++] = st.held[k++];
+			for (size_t i = from2[gi]; i < to2[gi]; i++)
+				sorted[o++] = st.held[i];
+			for (size_t i = from3[gi]; i < to3[gi]; i++)
+				sorted[o++] = st.held[i];
 		}
-		while (k < st.nheld)
-			sorted[o++] = st.held[k++];
 		free(st.held);
 		st.held = sorted;
+		st.nheld = o;
 	}
 	if (!err)
 		err = publish(&st);
@@ -752,6 +892,7 @@ out:
 	util_u64map_deinit(&st.classes);
 	util_u64map_deinit(&st.scan_words);
 	util_u64map_deinit(&st.takes);
+	util_u64map_deinit(&st.mentions);
 	gr_ctx_free(r);
 	return err;
 }
