@@ -561,6 +561,10 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 			return false;
 		x->value_key = value_text(c, w64(buf, 0), w64(buf, 8));
 		x->value_text = value_text(c, w64(buf, 16), w64(buf, 24));
+		if (!x->value_key)
+			gr_ctx_diag(c, "warning", "context 0x%llx: value key (type 0x%llx, data 0x%llx) "
+				    "is unreadable", (unsigned long long)data,
+				    (unsigned long long)w64(buf, 0), (unsigned long long)w64(buf, 8));
 		break;
 	case CK_WITHOUT:
 		// A value type: a one-word... no, two-word struct, stored indirectly.
@@ -683,7 +687,12 @@ static struct util_error *add_chain(struct gr_ctx *c, uint64_t type, uint64_t da
 			break;
 		}
 		if (util_u64map_get(&c->by_addr, parent[1], &v)) {
-			c->ctxs[child].parent_addr = parent[1];
+			// One this call pushed: the chain closes on itself; the link is cut.
+			if (v >= idx)
+				gr_ctx_diag(c, "warning", "context 0x%llx: its ancestors form a cycle",
+					    (unsigned long long)data);
+			else
+				c->ctxs[child].parent_addr = parent[1];
 			break;
 		}
 		const struct gr_ctx_type *pt;
@@ -790,6 +799,12 @@ static struct util_error *walk_children(struct gr_ctx *c, size_t idx)
 		base += c->af_cancel;
 	if (!gr_read_ok(c->r->core, base + c->cc_children, &m, 8) || !m)
 		return NULL;
+	unsigned char probe;
+	if (!gr_read_ok(c->r->core, m, &probe, 1)) {
+		gr_ctx_diag(c, "warning", "context 0x%llx: children map 0x%llx is unreadable",
+			    (unsigned long long)parent, (unsigned long long)m);
+		return NULL;
+	}
 	size_t budget = MAX_CHILDREN;
 	struct core_file *core = c->r->core;
 	if (!c->swiss) {

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
+#include <gelf.h>
 
 #include "core/core.h"
 #include "dwarf/dwarf.h"
@@ -321,6 +323,237 @@ static size_t check_core(const struct gt_manifest_row *row, bool *had_lines)
 	return bad;
 }
 
+/* ---- Corrupted context data ----------------------------------------------- */
+
+/* Overwrite LEN bytes at virtual address ADDR of a raw core file. */
+static void patch(const char *core_path, uint64_t addr, const void *bytes, size_t len)
+{
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	int fd = open(core_path, O_RDWR);
+	assert_true(fd >= 0);
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(e);
+	size_t n;
+	assert_int_equal(elf_getphdrnum(e, &n), 0);
+	bool done = false;
+	for (size_t i = 0; i < n && !done; i++) {
+		GElf_Phdr ph;
+		assert_non_null(gelf_getphdr(e, (int)i, &ph));
+		if (ph.p_type == PT_LOAD && addr >= ph.p_vaddr && addr + len <= ph.p_vaddr + ph.p_filesz) {
+			assert_int_equal(pwrite(fd, bytes, len, (off_t)(ph.p_offset + addr - ph.p_vaddr)),
+					 (ssize_t)len);
+			done = true;
+		}
+	}
+	elf_end(e);
+	close(fd);
+	assert_true(done);
+}
+
+static void patch64(const char *core_path, uint64_t addr, uint64_t v)
+{
+	patch(core_path, addr, &v, 8);
+}
+
+struct corrupt_env {
+	char *exe, *core;
+	struct dw_binary *bin;
+	struct core_file *orig;   /* the unpatched core, to read words from */
+	struct expect *e;
+};
+
+static void corrupt_setup(struct corrupt_env *env, const char *name)
+{
+	const struct gt_manifest_row *row = NULL;
+	for (size_t i = 0; i < manifest.nrows && !row; i++)
+		if (strcmp(gt_col(&manifest, &manifest.rows[i], "name"), name) == 0)
+			row = &manifest.rows[i];
+	if (!row) {
+		printf("corpus core %s not found: skipped\n", name);
+		skip();
+	}
+	env->exe = unpack(row, "exe", ".exe");
+	env->core = unpack(row, "core", ".core");
+	assert_null(dw_binary_open(env->exe, &env->bin));
+	assert_null(core_open(env->core, &env->orig));
+	assert_null(core_attach_exe(env->orig, env->exe, false));
+	env->e = malloc(sizeof(*env->e));
+	assert_non_null(env->e);
+	char *out = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
+	read_expect(out, env->e);
+	free(out);
+}
+
+static void corrupt_teardown(struct corrupt_env *env)
+{
+	core_destroy(env->orig);
+	dw_binary_destroy(env->bin);
+	unlink(env->exe);
+	unlink(env->core);
+	free(env->exe);
+	free(env->core);
+	free(env->e);
+}
+
+static uint64_t exp_addr(const struct corrupt_env *env, const char *name)
+{
+	const struct exp_ctx *x = exp_named(env->e, name);
+	assert_non_null(x);
+	return x->addr;
+}
+
+static uint64_t member_off(const struct corrupt_env *env, const char *type, const char *m)
+{
+	uint64_t off;
+	assert_null(dw_member_offset(env->bin, type, m, &off));
+	return off;
+}
+
+static uint64_t orig_word(const struct corrupt_env *env, uint64_t addr)
+{
+	uint64_t v;
+	assert_null(core_read(env->orig, addr, &v, 8));
+	return v;
+}
+
+/* The patched core read from scratch: it must succeed. */
+static struct gr_snapshot *read_patched(const struct corrupt_env *env)
+{
+	struct core_file *core;
+	struct gr_snapshot *snap;
+	assert_null(core_open(env->core, &core));
+	assert_null(core_attach_exe(core, env->exe, false));
+	assert_null(gr_snapshot_create(core, env->bin, NULL, &snap));
+	core_destroy(core);
+	return snap;
+}
+
+/* Context diagnostics whose detail contains NEEDLE. */
+static size_t ctx_diags(const struct gr_snapshot *s, const char *needle)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->ndiags; i++)
+		n += strcmp(s->diags[i].what, "context") == 0 && strstr(s->diags[i].detail, needle);
+	return n;
+}
+
+/* What the snapshot says of contexts is consistent: every parent chain ends,
+ * every child link and holding names a context found. */
+static void assert_consistent(const struct gr_snapshot *s)
+{
+	for (size_t i = 0; i < s->ncontexts; i++) {
+		const struct gr_context *c = &s->contexts[i];
+		size_t steps = 0;
+		for (; c && c->parent_addr && steps <= s->ncontexts; steps++)
+			c = find_ctx(s, c->parent_addr);
+		if (steps > s->ncontexts)
+			fail_msg("context 0x%llx: its parent chain loops",
+				 (unsigned long long)s->contexts[i].addr);
+	}
+	for (size_t i = 0; i < s->ncontext_children; i++) {
+		assert_non_null(find_ctx(s, s->context_children[i].parent_addr));
+		assert_non_null(find_ctx(s, s->context_children[i].child_addr));
+	}
+	for (size_t i = 0; i < s->ngoroutine_contexts; i++)
+		assert_non_null(find_ctx(s, s->goroutine_contexts[i].ctx_addr));
+}
+
+/* (a) A cancelCtx whose parent is itself, then a two-context cycle. */
+static void test_parent_cycle(void **state)
+{
+	(void)state;
+	struct corrupt_env env;
+	corrupt_setup(&env, "hang-go1.24-opt-kernel");
+	uint64_t child = exp_addr(&env, "tree-child-1"), value = exp_addr(&env, "tree-gc-1-value");
+	uint64_t via_value = exp_addr(&env, "tree-child-2"); // its parent is a *valueCtx
+	uint64_t parent = member_off(&env, "context.cancelCtx", "Context");
+	uint64_t vparent = member_off(&env, "context.valueCtx", "Context");
+	assert_int_equal(orig_word(&env, value + vparent + 8), child);
+
+	patch64(env.core, child + parent + 8, child);
+	struct gr_snapshot *snap = read_patched(&env);
+	const struct gr_context *c = find_ctx(snap, child);
+	assert_non_null(c);
+	assert_int_not_equal(c->parent_addr, child);
+	assert_consistent(snap);
+	assert_true(ctx_diags(snap, "cycle") >= 1);
+	gr_snapshot_destroy(snap);
+
+	// tree-child-1 → tree-gc-1-value → tree-child-1.
+	patch64(env.core, child + parent, orig_word(&env, via_value + parent));
+	patch64(env.core, child + parent + 8, value);
+	snap = read_patched(&env);
+	assert_non_null(find_ctx(snap, child));
+	assert_non_null(find_ctx(snap, value));
+	assert_consistent(snap);
+	assert_true(ctx_diags(snap, "cycle") >= 1);
+	gr_snapshot_destroy(snap);
+	corrupt_teardown(&env);
+}
+
+/* (b) cancelCtx.children pointing to unmapped memory, then to readable garbage. */
+static void children_garbage(const char *core_name)
+{
+	struct corrupt_env env;
+	corrupt_setup(&env, core_name);
+	uint64_t root = exp_addr(&env, "tree-root");
+	uint64_t at = root + member_off(&env, "context.cancelCtx", "children");
+	assert_int_not_equal(orig_word(&env, at), 0);
+
+	patch64(env.core, at, 0x00007ff0deadb000ULL);
+	struct gr_snapshot *snap = read_patched(&env);
+	assert_non_null(find_ctx(snap, root));
+	assert_consistent(snap);
+	assert_true(ctx_diags(snap, "children") >= 1);
+	gr_snapshot_destroy(snap);
+
+	// The map header read from the code, then from the context itself.
+	uint64_t garbage[] = {orig_word(&env, root) /* an itab */, root};
+	for (size_t k = 0; k < sizeof(garbage) / sizeof(garbage[0]); k++) {
+		patch64(env.core, at, garbage[k]);
+		snap = read_patched(&env);
+		assert_non_null(find_ctx(snap, root));
+		assert_consistent(snap);
+		gr_snapshot_destroy(snap);
+	}
+	corrupt_teardown(&env);
+}
+
+static void test_children_garbage(void **state)
+{
+	(void)state;
+	children_garbage("hang-go1.24-opt-kernel"); // swiss map
+	children_garbage("hang-go1.19-opt-kernel"); // classic hmap
+}
+
+/* (c) A valueCtx whose key is a wild pointer: its data word, then its type word. */
+static void test_value_key_wild(void **state)
+{
+	(void)state;
+	struct corrupt_env env;
+	corrupt_setup(&env, "hang-go1.24-opt-kernel");
+	uint64_t value = exp_addr(&env, "deep-tenant");
+	uint64_t key = value + member_off(&env, "context.valueCtx", "key");
+	uint64_t parent = orig_word(&env, value + member_off(&env, "context.valueCtx", "Context") + 8);
+	uint64_t wild[] = {0x00007ff0deadb008ULL, 0x8000000000000008ULL, 1};
+	for (int word = 0; word < 2; word++) {
+		for (size_t k = 0; k < sizeof(wild) / sizeof(wild[0]); k++) {
+			patch64(env.core, key + 8 * (uint64_t)word, wild[k]);
+			struct gr_snapshot *snap = read_patched(&env);
+			const struct gr_context *c = find_ctx(snap, value);
+			assert_non_null(c);
+			assert_string_equal(c->kind, "value");
+			assert_int_equal(c->parent_addr, parent);
+			assert_true(!c->value_key || strstr(c->value_key, "tenant") == NULL);
+			assert_true(ctx_diags(snap, "key") >= 1);
+			assert_consistent(snap);
+			gr_snapshot_destroy(snap);
+		}
+		patch64(env.core, key + 8 * (uint64_t)word, orig_word(&env, key + 8 * (uint64_t)word));
+	}
+	corrupt_teardown(&env);
+}
+
 static void test_corpus(void **state)
 {
 	(void)state;
@@ -351,6 +584,9 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_parent_cycle),
+		cmocka_unit_test(test_children_garbage),
+		cmocka_unit_test(test_value_key_wild),
 	};
 	int rc = cmocka_run_group_tests_name("contexts", tests, NULL, NULL);
 	rmdir(tmpdir);
