@@ -532,6 +532,7 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 	x->timer_pending = -1;
 	enum gr_ctx_kind k = t->kind;
 	unsigned char buf[64];
+	bool bad_key = false;
 	switch (k) {
 	case CK_EMPTY:
 		if (c->todo && data == c->todo)
@@ -561,10 +562,17 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 			return false;
 		x->value_key = value_text(c, w64(buf, 0), w64(buf, 8));
 		x->value_text = value_text(c, w64(buf, 16), w64(buf, 24));
-		if (!x->value_key)
-			gr_ctx_diag(c, "warning", "context 0x%llx: value key (type 0x%llx, data 0x%llx) "
-				    "is unreadable", (unsigned long long)data,
-				    (unsigned long long)w64(buf, 0), (unsigned long long)w64(buf, 8));
+		// Keys that do not render (pointers, structs) are common; a key
+		// whose type is unknown or whose indirect value is unmapped is wrong
+		// (said once the context is validated, below).
+		if (!x->value_key) {
+			const char *kn, *kdw;
+			uint8_t kk;
+			bool kdirect;
+			unsigned char kb;
+			bad_key = !gr_panics_type(c->pan, w64(buf, 0), &kn, &kdw, &kk, &kdirect) ||
+				  (!kdirect && !gr_read_ok(core, w64(buf, 8), &kb, 1));
+		}
 		break;
 	case CK_WITHOUT:
 		// A value type: a one-word... no, two-word struct, stored indirectly.
@@ -607,6 +615,10 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 		return false;
 	}
 	x->kind = kind_names[k];
+	if (bad_key)
+		gr_ctx_diag(c, "warning", "context 0x%llx: value key (type 0x%llx, data 0x%llx) "
+			    "is unreadable", (unsigned long long)data, (unsigned long long)w64(buf, 0),
+			    (unsigned long long)w64(buf, 8));
 	return true;
 }
 
