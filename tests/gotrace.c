@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gelf.h>
 #include <zstd.h>
 
 #include "tests/gotrace.h"
@@ -374,4 +375,60 @@ bool gt_unzstd(const char *in, const char *out)
 	fclose(fi);
 	close(fo);
 	return ok;
+}
+
+char *gt_path(const char *dir, const char *rel)
+{
+	char *p;
+	if (asprintf(&p, "%s/%s", dir, rel) < 0)
+		abort();
+	return p;
+}
+
+const struct gt_manifest_row *gt_row(const struct gt_manifest *m, const char *name)
+{
+	for (size_t i = 0; i < m->nrows; i++)
+		if (strcmp(gt_col(m, &m->rows[i], "name"), name) == 0)
+			return &m->rows[i];
+	return NULL;
+}
+
+char *gt_unpack(const struct gt_manifest *m, const struct gt_manifest_row *row, const char *col,
+		const char *corpus_dir, const char *tmpdir, const char *suffix)
+{
+	char *src = gt_path(corpus_dir, gt_col(m, row, col)), *dst;
+	if (asprintf(&dst, "%s/%s%s", tmpdir, gt_col(m, row, "name"), suffix) < 0)
+		abort();
+	if (!gt_unzstd(src, dst)) {
+		fprintf(stderr, "cannot decompress %s to %s\n", src, dst);
+		abort();
+	}
+	free(src);
+	return dst;
+}
+
+bool gt_patch_core(const char *core_path, uint64_t addr, const void *bytes, size_t len)
+{
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return false;
+	int fd = open(core_path, O_RDWR);
+	if (fd < 0)
+		return false;
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	size_t n;
+	bool done = false;
+	if (e && elf_getphdrnum(e, &n) == 0) {
+		for (size_t i = 0; i < n && !done; i++) {
+			GElf_Phdr ph;
+			if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD)
+				continue;
+			if (addr >= ph.p_vaddr && addr + len <= ph.p_vaddr + ph.p_filesz)
+				done = pwrite(fd, bytes, len, (off_t)(ph.p_offset + addr - ph.p_vaddr)) ==
+				       (ssize_t)len;
+		}
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return done;
 }

@@ -61,4 +61,18 @@ const char *gt_col(const struct gt_manifest *m, const struct gt_manifest_row *ro
 /** Decompress a .zst file to OUT (sparse: runs of zero blocks become holes). */
 bool gt_unzstd(const char *in, const char *out);
 
+/** "DIR/REL", malloc'd (aborts on no memory). */
+char *gt_path(const char *dir, const char *rel);
+/** The manifest row named NAME, or NULL. */
+const struct gt_manifest_row *gt_row(const struct gt_manifest *m, const char *name);
+/**
+ * Decompress the corpus file in column COL of ROW (relative to CORPUS_DIR)
+ * to TMPDIR/NAME+SUFFIX and return that path (malloc'd); aborts with a
+ * message if it cannot, which fails the test.
+ */
+char *gt_unpack(const struct gt_manifest *m, const struct gt_manifest_row *row, const char *col,
+		const char *corpus_dir, const char *tmpdir, const char *suffix);
+/** Overwrite LEN bytes at virtual address ADDR of a raw core file; false if no PT_LOAD holds them. */
+bool gt_patch_core(const char *core_path, uint64_t addr, const void *bytes, size_t len);
+
 #endif

@@ -27,33 +27,14 @@
 static struct gt_manifest manifest;
 static char tmpdir[] = "/tmp/gocoroner-gr-XXXXXX";
 
-static char *path_in(const char *dir, const char *rel)
-{
-	char *p;
-	if (asprintf(&p, "%s/%s", dir, rel) < 0)
-		abort();
-	return p;
-}
+/* Corpus helpers shared by the tests (tests/gotrace.c). */
+#define path_in gt_path
+#define row_named(name) gt_row(&manifest, (name))
+#define unpack(row, col, suffix) gt_unpack(&manifest, (row), (col), TOP_SRCDIR "/corpus", tmpdir, (suffix))
+#define patch(path, addr, bytes, len) assert_true(gt_patch_core((path), (addr), (bytes), (len)))
 
-static const struct gt_manifest_row *row_named(const char *name)
-{
-	for (size_t i = 0; i < manifest.nrows; i++)
-		if (strcmp(gt_col(&manifest, &manifest.rows[i], "name"), name) == 0)
-			return &manifest.rows[i];
-	return NULL;
-}
 
-/* Decompress a corpus file into the temp dir; caller frees the path. */
-static char *unpack(const struct gt_manifest_row *row, const char *col, const char *suffix)
-{
-	char *src = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, col));
-	char *dst;
-	if (asprintf(&dst, "%s/%s%s", tmpdir, gt_col(&manifest, row, "name"), suffix) < 0)
-		abort();
-	assert_true(gt_unzstd(src, dst));
-	free(src);
-	return dst;
-}
+
 
 #define SKIP_WITHOUT_CORPUS()                                                  \
 	do {                                                                   \
@@ -283,30 +264,6 @@ static void test_scenarios(void **state)
 
 /* ---- Corrupted cores ---------------------------------------------------- */
 
-/* Overwrite LEN bytes at virtual address ADDR of a raw core file. */
-static void patch(const char *core_path, uint64_t addr, const void *bytes, size_t len)
-{
-	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
-	int fd = open(core_path, O_RDWR);
-	assert_true(fd >= 0);
-	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-	assert_non_null(e);
-	size_t n;
-	assert_int_equal(elf_getphdrnum(e, &n), 0);
-	bool done = false;
-	for (size_t i = 0; i < n && !done; i++) {
-		GElf_Phdr ph;
-		assert_non_null(gelf_getphdr(e, (int)i, &ph));
-		if (ph.p_type == PT_LOAD && addr >= ph.p_vaddr && addr + len <= ph.p_vaddr + ph.p_filesz) {
-			assert_int_equal(pwrite(fd, bytes, len, (off_t)(ph.p_offset + addr - ph.p_vaddr)),
-					 (ssize_t)len);
-			done = true;
-		}
-	}
-	elf_end(e);
-	close(fd);
-	assert_true(done);
-}
 
 struct corrupt_env {
 	char *exe, *core;
