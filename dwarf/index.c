@@ -193,6 +193,10 @@ struct util_error *dw_index_dwarf(struct dw_binary *b)
 			continue;
 		do {
 			struct util_error *err = index_die(b, &child);
+			// Functions by entry pc, for their variables (vars.c).
+			Dwarf_Addr lo;
+			if (!err && dwarf_tag(&child) == DW_TAG_subprogram && dwarf_lowpc(&child, &lo) == 0)
+				err = util_u64map_put(&b->subprograms, lo, dwarf_dieoffset(&child));
 			if (err)
 				return err;
 		} while ((rc = dwarf_siblingof(&child, &child)) == 0);

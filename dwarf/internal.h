@@ -130,8 +130,7 @@ struct dw_binary {
 	struct util_u64map rtype_map; /**< offset from moduledata.types → name */
 	struct dw_namemap rtype_names; /**< name → offset from moduledata.types */
 	bool has_print_names;         /**< DWARF has runtime.funcNamePiecesForPrint */
-	bool subprograms_indexed;     /**< subprograms is built (vars.c, on first use) */
-	struct util_u64map subprograms; /**< DW_AT_low_pc → DIE offset of the DW_TAG_subprogram */
+	struct util_u64map subprograms; /**< DW_AT_low_pc → DIE offset of the DW_TAG_subprogram (index.c) */
 	struct util_u64map func_vars; /**< entry pc → struct dw_func_vars * (vars.c) */
 
 	struct dw_pclntab pcln;

@@ -142,34 +142,6 @@ size_t dw_struct_chan_members(struct dw_binary *b, uint64_t struct_die, uint32_t
 
 /* ---- the variables of a function ----------------------------------------- */
 
-/* Every top-level DW_TAG_subprogram by its low pc, once. */
-static struct util_error *index_subprograms(struct dw_binary *b)
-{
-	if (b->subprograms_indexed)
-		return NULL;
-	Dwarf_CU *cu = NULL;
-	Dwarf_Half version;
-	uint8_t unit_type;
-	Dwarf_Die cudie, child;
-	int rc;
-	while ((rc = dwarf_get_units(b->dwarf, cu, &cu, &version, &unit_type, &cudie, NULL)) == 0) {
-		if (unit_type != DW_UT_compile && unit_type != DW_UT_partial)
-			continue;
-		if (dwarf_child(&cudie, &child) != 0)
-			continue;
-		do {
-			Dwarf_Addr lo;
-			if (dwarf_tag(&child) != DW_TAG_subprogram || dwarf_lowpc(&child, &lo) != 0)
-				continue;
-			struct util_error *err = util_u64map_put(&b->subprograms, lo, dwarf_dieoffset(&child));
-			if (err)
-				return err;
-		} while (dwarf_siblingof(&child, &child) == 0);
-	}
-	b->subprograms_indexed = true;
-	return NULL;
-}
-
 struct var_list {
 	struct dw_var *v;
 	size_t n, cap;
@@ -259,9 +231,7 @@ struct util_error *dw_func_vars(struct dw_binary *b, const struct dw_func *f,
 		*ret = (const struct dw_func_vars *)(uintptr_t)v;
 		return NULL;
 	}
-	struct util_error *err = index_subprograms(b);
-	if (err)
-		return err;
+	struct util_error *err = NULL;
 	struct func_vars *fv = util_arena_alloc(&b->arena, sizeof(*fv));
 	if (!fv)
 		return &util_enomem;
