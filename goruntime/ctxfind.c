@@ -187,12 +187,6 @@ static struct util_error *push(struct cf_plan *p, struct cf_read rd)
 	return err;
 }
 
-static bool is_trap(const struct gr_reader *r, const struct dw_func *f)
-{
-	return f && (f == r->fn_sigpanic || f == r->fn_async_preempt || f == r->fn_debug_call ||
-		     f == r->fn_sigtramp);
-}
-
 static const char *dotted(struct cf_state *st, const char *a, const char *b)
 {
 	char buf[256];
@@ -248,60 +242,36 @@ static struct util_error *plan_var(struct cf_state *st, struct cf_plan *plan, ui
 	return NULL;
 }
 
+struct ctx_plan {
+	struct cf_state *st;
+	struct cf_plan *plan;
+};
+
+static struct util_error *want_ctx(void *arg, const struct dw_func_vars *fv, const struct dw_var *v,
+				   bool *yes)
+{
+	const struct cf_class *cl;
+	struct util_error *err = classify(((struct ctx_plan *)arg)->st, v->type_die, &cl);
+	*yes = !err && cl && cl->kind != CL_NONE;
+	return err;
+}
+
+static struct util_error *plan_ctx(void *arg, const struct gr_frame_var *x)
+{
+	struct ctx_plan *cp = arg;
+	const struct cf_class *cl;
+	struct util_error *err = classify(cp->st, x->var->type_die, &cl); // cached
+	if (err)
+		return err;
+	return plan_var(cp->st, cp->plan, (uint32_t)x->frame, x->innermost, x->cfa_off, x->var,
+			&x->loc, cl);
+}
+
 static struct util_error *make_plan(struct cf_state *st, const struct gr_goroutine *g,
 				    struct cf_plan *plan)
 {
-	struct gr_reader *r = st->r;
-	struct dw_binary *bin = r->bin;
-	bool first = true;
-	const struct dw_func *inner = NULL;
-	for (size_t i = 0; i < g->nframes; i++) {
-		const struct gr_frame *fr = &g->frames[i];
-		if (fr->inlined)
-			continue;
-		bool innermost = first;
-		first = false;
-		bool at_call = !is_trap(r, inner);
-		inner = fr->pc ? dw_func_at(bin, fr->pc - 1) : NULL;
-		const struct dw_func *f = inner;
-		if (!at_call || !f || !fr->pc)
-			continue;
-		const struct dw_func_vars *fv;
-		struct util_error *err = dw_func_vars(bin, f, &fv);
-		if (err)
-			return err;
-		int32_t spdelta;
-		bool have_sp = false;
-		for (size_t k = 0; k < fv->n; k++) {
-			const struct dw_var *v = &fv->vars[k];
-			const struct cf_class *cl;
-			err = classify(st, v->type_die, &cl);
-			if (err)
-				return err;
-			if (!cl || cl->kind == CL_NONE)
-				continue;
-			if (!have_sp) {
-				err = dw_func_spdelta(bin, f, fr->pc, &spdelta);
-				if (err) {
-					util_error_destroy(err);
-					break;
-				}
-				have_sp = true;
-			}
-			struct dw_var_loc loc;
-			err = dw_var_location_at(bin, f, v, fr->pc - 1, &loc);
-			if (err) {
-				util_error_destroy(err);
-				continue;
-			}
-			if (!loc.npieces)
-				continue;
-			err = plan_var(st, plan, (uint32_t)i, innermost, (int64_t)spdelta + 8, v, &loc, cl);
-			if (err)
-				return err;
-		}
-	}
-	return NULL;
+	struct ctx_plan cp = {st, plan};
+	return gr_frame_vars_each(st->r, g, want_ctx, plan_ctx, &cp);
 }
 
 static struct util_error *get_plan(struct cf_state *st, const struct gr_goroutine *g,

@@ -78,69 +78,104 @@ static bool is_trap(const struct gr_reader *r, const struct dw_func *f)
 		     f == r->fn_sigtramp);
 }
 
-/* The reads for one distinct stack. */
-static struct util_error *make_plan(struct fv_state *st, const struct gr_goroutine *g,
-				    struct fv_plan *plan)
+struct util_error *gr_frame_vars_each(struct gr_reader *r, const struct gr_goroutine *g,
+				      struct util_error *(*want)(void *arg, const struct dw_func_vars *fv,
+								 const struct dw_var *v, bool *yes),
+				      struct util_error *(*fn)(void *arg, const struct gr_frame_var *fv),
+				      void *arg)
 {
-	struct gr_reader *r = st->w->r;
 	struct dw_binary *bin = r->bin;
-	size_t cap = 0;
 	bool first = true;
 	const struct dw_func *inner = NULL;
 	for (size_t i = 0; i < g->nframes; i++) {
 		const struct gr_frame *fr = &g->frames[i];
 		if (fr->inlined)
 			continue;
-		bool innermost = first;
+		struct gr_frame_var out = {.frame = i, .innermost = first};
 		first = false;
 		// A frame interrupted by a signal or an injected call is not at a
 		// call: its pc is not a return address.
 		bool at_call = !is_trap(r, inner);
 		inner = fr->pc ? dw_func_at(bin, fr->pc - 1) : NULL;
-		const struct dw_func *f = inner;
-		if (!at_call || !f || !fr->pc)
+		out.fn = inner;
+		if (!at_call || !out.fn || !fr->pc)
 			continue;
 		const struct dw_func_vars *fv;
-		struct util_error *err = dw_func_vars(bin, f, &fv);
+		struct util_error *err = dw_func_vars(bin, out.fn, &fv);
 		if (err)
 			return err;
-		if (!fv->has_chans)
-			continue;
-		int32_t spdelta;
-		err = dw_func_spdelta(bin, f, fr->pc, &spdelta);
-		if (err) {
-			util_error_destroy(err);
-			continue;
-		}
-		int64_t cfa = (int64_t)spdelta + 8;
+		bool have_cfa = false;
 		for (size_t k = 0; k < fv->n; k++) {
-			const struct dw_var *v = &fv->vars[k];
-			if (!v->nchans)
+			bool yes = false;
+			out.var = &fv->vars[k];
+			err = want(arg, fv, out.var, &yes);
+			if (err)
+				return err;
+			if (!yes)
 				continue;
-			struct dw_var_loc loc;
-			err = dw_var_location_at(bin, f, v, fr->pc - 1, &loc);
+			if (!have_cfa) { // the frame size, only for frames with wanted variables
+				int32_t spdelta;
+				err = dw_func_spdelta(bin, out.fn, fr->pc, &spdelta);
+				if (err) {
+					util_error_destroy(err);
+					break;
+				}
+				out.cfa_off = (int64_t)spdelta + 8;
+				have_cfa = true;
+			}
+			err = dw_var_location_at(bin, out.fn, out.var, fr->pc - 1, &out.loc);
 			if (err) { // corrupt DWARF for this variable: skip it
 				util_error_destroy(err);
 				continue;
 			}
-			if (!loc.npieces)
+			if (!out.loc.npieces)
 				continue;
-			int64_t off;
-			if (v->chans_via_pointer) {
-				if (word_at(&loc, 0, &off))
-					err = push(plan, &cap, (struct fv_read){(uint32_t)i, innermost,
-										cfa + off, v});
-			} else {
-				for (size_t c = 0; c < v->nchans && !err; c++)
-					if (word_at(&loc, v->chan_offsets[c], &off))
-						err = push(plan, &cap, (struct fv_read){(uint32_t)i, innermost,
-											cfa + off, NULL});
-			}
+			err = fn(arg, &out);
 			if (err)
 				return err;
 		}
 	}
 	return NULL;
+}
+
+struct chan_plan {
+	struct fv_plan *plan;
+	size_t cap;
+};
+
+static struct util_error *want_chans(void *arg, const struct dw_func_vars *fv,
+				     const struct dw_var *v, bool *yes)
+{
+	*yes = fv->has_chans && v->nchans;
+	return NULL;
+}
+
+static struct util_error *plan_chans(void *arg, const struct gr_frame_var *x)
+{
+	struct chan_plan *cp = arg;
+	const struct dw_var *v = x->var;
+	struct util_error *err = NULL;
+	int64_t off;
+	if (v->chans_via_pointer) {
+		if (word_at(&x->loc, 0, &off))
+			err = push(cp->plan, &cp->cap,
+				   (struct fv_read){(uint32_t)x->frame, x->innermost, x->cfa_off + off, v});
+	} else {
+		for (size_t c = 0; c < v->nchans && !err; c++)
+			if (word_at(&x->loc, v->chan_offsets[c], &off))
+				err = push(cp->plan, &cp->cap,
+					   (struct fv_read){(uint32_t)x->frame, x->innermost,
+							    x->cfa_off + off, NULL});
+	}
+	return err;
+}
+
+/* The reads for one distinct stack. */
+static struct util_error *make_plan(struct fv_state *st, const struct gr_goroutine *g,
+				    struct fv_plan *plan)
+{
+	struct chan_plan cp = {plan, 0};
+	return gr_frame_vars_each(st->w->r, g, want_chans, plan_chans, &cp);
 }
 
 static struct util_error *get_plan(struct fv_state *st, const struct gr_goroutine *g,

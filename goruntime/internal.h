@@ -148,6 +148,29 @@ struct util_error *gr_read_waits(struct gr_reader *r);
  */
 struct util_error *gr_read_defers(struct gr_reader *r);
 
+/** A variable DWARF locates in one physical frame of a goroutine. */
+struct gr_frame_var {
+	size_t frame;              /**< index in g->frames of the physical frame */
+	bool innermost;            /**< the goroutine's innermost physical frame */
+	const struct dw_func *fn;
+	const struct dw_var *var;
+	struct dw_var_loc loc;     /**< at the frame's pc (the CALL, for a return address) */
+	int64_t cfa_off;           /**< CFA minus the frame's SP: loc offsets are from the CFA */
+};
+
+/**
+ * Walk the variables of G's physical frames (goruntime/framevars.c): for each
+ * frame stopped at a call (a frame a signal or an injected call interrupted
+ * has no return address to look up), each variable WANT accepts whose
+ * location DWARF gives at that pc is handed to FN. Unreadable DWARF for one
+ * variable skips it.
+ */
+struct util_error *gr_frame_vars_each(struct gr_reader *r, const struct gr_goroutine *g,
+				      struct util_error *(*want)(void *arg, const struct dw_func_vars *fv,
+								 const struct dw_var *v, bool *yes),
+				      struct util_error *(*fn)(void *arg, const struct gr_frame_var *fv),
+				      void *arg);
+
 /**
  * Contexts (goruntime/contexts.c and ctxfind.c): find the context.Context
  * values every goroutine's frames hold — described variables first, a scan of
