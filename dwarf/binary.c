@@ -72,6 +72,17 @@ struct util_error *dw_binary_read(const struct dw_binary *b, uint64_t addr, void
 	return NULL;
 }
 
+bool dw_binary_contains(const struct dw_binary *b, const void *bytes, size_t len)
+{
+	for (size_t i = 0; i < b->nsegs; i++) {
+		const struct dw_segment *s = &b->segs[i];
+		const uint8_t *p = dw_binary_ptr(b, s->vaddr, s->filesz);
+		if (p && len && memmem(p, s->filesz, bytes, len))
+			return true;
+	}
+	return false;
+}
+
 const char *dw_binary_path(const struct dw_binary *b)
 {
 	return b->path;

@@ -36,6 +36,13 @@ const char *dw_binary_producer(const struct dw_binary *b);
  */
 struct util_error *dw_binary_read(const struct dw_binary *b, uint64_t addr, void *buf, size_t len);
 
+/**
+ * True if the executable's file-backed segments hold these bytes, e.g. a
+ * string literal a release changed — a probe for behaviour that has no type
+ * or member to ask DWARF about.
+ */
+bool dw_binary_contains(const struct dw_binary *b, const void *bytes, size_t len);
+
 /* ---- Types ------------------------------------------------------------ */
 
 /** Byte size of the named type ("runtime.g", "runtime.gobuf"). */

@@ -114,11 +114,10 @@ struct util_error *gr_panics_init(struct gr_reader *r, struct gr_panics **ret)
 	// Go 1.26 prints floats with strconv (shortest 'g'); before, the
 	// runtime's own "+1.500000e+000" (runtime.printfloat).
 	p->shortest_floats = dw_func_by_name(r->bin, "runtime.printfloat64") != NULL;
-	// PanicNilError.Error gained the "runtime error: " prefix in Go 1.27.
-	const char *v = r->snap->go_version;
-	int major = 0, minor = 0;
-	if (v && sscanf(v, "go%d.%d", &major, &minor) == 2)
-		p->nil_error_prefixed = major > 1 || minor >= 27;
+	// PanicNilError.Error gained the "runtime error: " prefix in Go 1.27
+	// (runtime/panic.go:794): the binary then holds the whole literal.
+	static const char prefixed[] = "runtime error: panic called with nil argument";
+	p->nil_error_prefixed = dw_binary_contains(r->bin, prefixed, sizeof(prefixed) - 1);
 	*ret = p;
 	return NULL;
 }

@@ -399,6 +399,14 @@ static void test_build_ids(void **state)
 		assert_int_equal(strspn(gnu, "0123456789abcdef"), strlen(gnu));
 		assert_true(*gnu == 0 || strlen(gnu) == 40);
 		assert_string_equal(dw_binary_path(b), builds[i].path);
+		// A string-literal probe: Go 1.27 changed PanicNilError's text
+		// (runtime/panic.go:794); every build links the runtime's copy.
+		static const char nil27[] = "runtime error: panic called with nil argument";
+		assert_int_equal(dw_binary_contains(b, nil27, sizeof(nil27) - 1), builds[i].minor >= 27);
+		// PanicNilError itself is new in Go 1.21.
+		assert_int_equal(dw_binary_contains(b, "panic called with nil argument", 30),
+				 builds[i].minor >= 21);
+		assert_false(dw_binary_contains(b, "no such string in any Go binary \x01\x02", 34));
 	}
 }
 
