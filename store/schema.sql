@@ -418,3 +418,68 @@ SELECT g.incident_id AS incident_id,
        g.wait_reason AS wait_reason
   FROM goroutine AS g
   JOIN frame AS f ON f.incident_id = g.incident_id AND f.stack_id = g.stack_id;
+
+-- @version 2
+
+-- Who can still wake a blocked goroutine (leaks and wait cycles). gocoroner
+-- marks the heap from what a live process can still run: package variables
+-- (the executable's data and bss) and the stacks of goroutines that are not
+-- blocked on a channel or sync primitive. It goes through heap objects (their
+-- bounds from the heap's spans; every aligned word that points into an
+-- allocated object counts as a pointer, so marking errs towards "reachable")
+-- and, each time the object a blocked goroutine waits on is reached, adds that
+-- goroutine's stack to the roots, until nothing changes: offline, what Go's
+-- goroutine-leak profile (Go 1.26+) does in a live process.
+
+-- One row per incident whose heap was scanned; no row means no leak analysis
+-- was done (wait_reach is then empty too, and no goroutine is a suspect).
+CREATE TABLE heap_scan (
+  incident_id INTEGER PRIMARY KEY REFERENCES incident (id),
+  -- In-use heap spans read, and objects in them.
+  spans INTEGER NOT NULL,
+  objects INTEGER NOT NULL,
+  -- Objects marked reachable, and their bytes.
+  marked_objects INTEGER NOT NULL,
+  marked_bytes INTEGER NOT NULL,
+  -- Rounds of marking: 1 + the times a woken goroutine's stack added roots.
+  rounds INTEGER NOT NULL,
+  -- 1 if every span and marked object could be read; 0 if some memory was
+  -- missing from the core (diagnostics say where): a suspect may then be
+  -- reachable through what could not be read.
+  complete INTEGER NOT NULL CHECK (complete IN (0, 1))
+);
+
+-- One row per object a blocked goroutine waits on: each channel of its
+-- chan_wait rows, the primitive of its sync_wait row.
+CREATE TABLE wait_reach (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  -- The object: channel.addr or sync_wait.addr.
+  obj_addr INTEGER NOT NULL,
+  -- How marking first reached it: 'global' (a package variable or other
+  -- runtime root), 'goroutine' (the stack of goroutine via_goid, which can
+  -- run or was woken earlier), or NULL: nothing that can run reaches it.
+  reached_by TEXT CHECK (reached_by IN ('global', 'goroutine')),
+  -- The goroutine whose stack reaches it when reached_by = 'goroutine'.
+  via_goid INTEGER,
+  PRIMARY KEY (incident_id, goid, obj_addr)
+) WITHOUT ROWID;
+
+-- For each unreached object of wait_reach, the blocked goroutines whose own
+-- stack reaches it: the only goroutines that could wake the waiter, were they
+-- woken themselves. Goroutines that wait on each other this way, with no one
+-- else able to wake any of them, are a wait cycle.
+CREATE TABLE wait_waker (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  obj_addr INTEGER NOT NULL,
+  waker_goid INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, goid, obj_addr, waker_goid)
+) WITHOUT ROWID;
+
+CREATE INDEX wait_waker_by_waker ON wait_waker (incident_id, waker_goid);
+
+-- The context whose internal mutex (cancelCtx.mu, also inside a timerCtx)
+-- the goroutine waits on: context.addr, or NULL when the primitive is not
+-- inside a context object.
+ALTER TABLE sync_wait ADD COLUMN ctx_addr INTEGER;

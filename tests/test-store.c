@@ -271,8 +271,9 @@ static void test_new_database(void **state)
 	// Reopening finds the schema and leaves it alone.
 	db = open_ok(path);
 	// incident, goroutine, stack, frame, diagnostic; channel, chan_wait,
-	// sync_wait, defer_call, panic; context, context_child, goroutine_context.
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 13);
+	// sync_wait, defer_call, panic; context, context_child, goroutine_context;
+	// heap_scan, wait_reach, wait_waker (version 2).
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 16);
 	store_close(db);
 	store_close(NULL);
 }
@@ -673,6 +674,31 @@ static void test_readonly(void **state)
 	store_close(db);
 }
 
+/* A database written by a gocoroner of schema version 1 is upgraded in place
+ * when opened for writing: its incidents stay, the version-2 tables appear. */
+static void test_upgrade_from_v1(void **state)
+{
+	char path[4096];
+	tmp_path(path, sizeof(path), "v1.db");
+	const char *v2 = strstr(store_schema_sql, "\n-- @version 2");
+	assert_non_null(v2);
+	char *v1 = strndup(store_schema_sql, (size_t)(v2 - store_schema_sql));
+	assert_non_null(v1);
+	raw_exec(path, v1);
+	free(v1);
+	raw_exec(path, "PRAGMA user_version = 1; PRAGMA application_id = 0x476f436f;"
+		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES ('old.core', printf('%064d', 0), '', 0)");
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
+				       " ('heap_scan', 'wait_reach', 'wait_waker')"), 3);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('sync_wait')"
+				       " WHERE name = 'ctx_addr'"), 1);
+	store_close(db);
+}
+
 /* The obvious lookups use an index, never a scan of a big table. */
 static void test_query_plans(void **state)
 {
@@ -718,6 +744,7 @@ int main(void)
 		cmocka_unit_test(test_not_sqlite_refused),
 		cmocka_unit_test(test_foreign_sqlite_refused),
 		cmocka_unit_test(test_readonly),
+		cmocka_unit_test(test_upgrade_from_v1),
 		cmocka_unit_test(test_query_plans),
 	};
 	return cmocka_run_group_tests_name("store", tests, group_setup, group_teardown);
