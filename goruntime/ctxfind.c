@@ -773,6 +773,9 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		err = dwarf_holdings(&st, g, st.nheld, frame_has);
 	}
 	firsts[s->ngoroutines] = st.nheld;
+	// The children of every context found, before anything asks which are known.
+	if (!err)
+		err = gr_ctx_walk(st.c);
 	if (!err)
 		err = collect_scan_words(&st);
 	if (!err)
@@ -809,6 +812,8 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 			st.nheld = o;
 		to2[gi] = st.nheld;
 	}
+	if (!err)
+		err = gr_ctx_walk(st.c);
 	// Pass 3: bare pointers to the contexts the passes above validated.
 	for (size_t gi = 0; gi < ng && !err && st.c->nctxs; gi++) {
 		const struct gr_goroutine *g = &s->goroutines[gi];
