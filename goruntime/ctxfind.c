@@ -58,6 +58,8 @@ struct cf_state {
 	struct cf_class *cls;
 	size_t ncls, cls_cap;
 	struct util_u64map scan_words; /* itab or type word → 1 (itab) or 2 (type) */
+	uint64_t scan_lo, scan_hi;    /* least and greatest key of scan_words */
+	uint64_t ctx_lo, ctx_hi;      /* least and greatest context address (pass 3) */
 	struct util_u64map takes;     /* function entry → takes a context parameter */
 	struct util_u64map mentions;  /* function entry → has any context variable */
 	struct gr_goroutine_context *held;
@@ -586,7 +588,8 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 	for (size_t off = 0; off + 16 <= n; off += 8) {
 		uint64_t w, v, addr = lo + off;
 		memcpy(&w, st->stack + off, 8);
-		if (!w || !util_u64map_get(&st->scan_words, w, &v))
+		// Most words are no itab or type: a range check spares the lookup.
+		if (w < st->scan_lo || w > st->scan_hi || !util_u64map_get(&st->scan_words, w, &v))
 			continue;
 		// Advance to the outermost physical frame whose sp is <= addr.
 		for (size_t j = fi + 1; j < g->nframes; j++) {
@@ -683,7 +686,8 @@ static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goro
 		for (size_t off = 0; off + 8 <= n; off += 8) {
 			uint64_t w, idx;
 			memcpy(&w, st->stack + off, 8);
-			if (!w || !util_u64map_get(&c->by_addr, w, &idx) || idx >= c->nctxs)
+			if (w < st->ctx_lo || w > st->ctx_hi || !util_u64map_get(&c->by_addr, w, &idx) ||
+			    idx >= c->nctxs)
 				continue;
 			const char *kind = c->ctxs[idx].kind;
 			if (strcmp(kind, "background") == 0 || strcmp(kind, "todo") == 0)
@@ -719,7 +723,8 @@ static struct util_error *publish(struct cf_state *st)
 	struct gr_ctx *c = st->c;
 	s->contexts = to_arena(s, c->ctxs, c->nctxs * sizeof(*c->ctxs));
 	s->context_children = to_arena(s, c->children, c->nchildren * sizeof(*c->children));
-	s->goroutine_contexts = to_arena(s, st->held, st->nheld * sizeof(*st->held));
+	if (st->held) // else already in the arena
+		s->goroutine_contexts = to_arena(s, st->held, st->nheld * sizeof(*st->held));
 	if ((c->nctxs && !s->contexts) || (c->nchildren && !s->context_children) ||
 	    (st->nheld && !s->goroutine_contexts))
 		return &util_enomem;
@@ -780,6 +785,14 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		err = collect_scan_words(&st);
 	if (!err)
 		err = learn_itabs(&st);
+	st.scan_lo = UINT64_MAX;
+	for (size_t i = 0; i < st.scan_words.cap; i++) {
+		uint64_t k = st.scan_words.keys[i];
+		if (k == ~0ULL) // the map's empty slot
+			continue;
+		st.scan_lo = k < st.scan_lo ? k : st.scan_lo;
+		st.scan_hi = k > st.scan_hi ? k : st.scan_hi;
+	}
 	// Pass 2: the stack scan, in frames without a DWARF holding.
 	size_t ng = s->ngoroutines;
 	for (size_t gi = 0; gi < ng; gi++)
@@ -815,6 +828,12 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	if (!err)
 		err = gr_ctx_walk(st.c);
 	// Pass 3: bare pointers to the contexts the passes above validated.
+	st.ctx_lo = UINT64_MAX;
+	for (size_t i = 0; i < st.c->nctxs; i++) {
+		uint64_t a = st.c->ctxs[i].addr;
+		st.ctx_lo = a < st.ctx_lo ? a : st.ctx_lo;
+		st.ctx_hi = a > st.ctx_hi ? a : st.ctx_hi;
+	}
 	for (size_t gi = 0; gi < ng && !err && st.c->nctxs; gi++) {
 		const struct gr_goroutine *g = &s->goroutines[gi];
 		from3[gi] = to3[gi] = st.nheld;
@@ -826,9 +845,10 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		err = pointer_scan(&st, g, rf, rt, 2);
 		to3[gi] = st.nheld;
 	}
-	// Holdings sorted by goroutine: each pass appended its own.
+	// Holdings sorted by goroutine (each pass appended its own), straight
+	// into the snapshot's arena: half a million of them, copied once.
 	if (!err && st.nheld > firsts[ng]) {
-		struct gr_goroutine_context *sorted = malloc(st.nheld * sizeof(*sorted));
+		struct gr_goroutine_context *sorted = util_arena_alloc(&s->arena, st.nheld * sizeof(*sorted));
 		if (!sorted) {
 			err = &util_enomem;
 			goto out;
@@ -843,8 +863,9 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 				sorted[o++] = st.held[i];
 		}
 		free(st.held);
-		st.held = sorted;
+		st.held = NULL;
 		st.nheld = o;
+		s->goroutine_contexts = sorted;
 	}
 	if (!err)
 		err = publish(&st);
