@@ -48,6 +48,13 @@ struct cf_class {
 	const char *field_name[MAX_FIELDS];
 };
 
+/* Per distinct stack (its frames array): what the scans ask of each frame. */
+struct cf_frames {
+	bool *self;               /* not runtime, and its function has a context variable */
+	int32_t *callee;          /* the callee whose spilled arguments start the frame, or -1 */
+	uint64_t *args;           /* bytes of those arguments */
+};
+
 struct cf_state {
 	struct gr_reader *r;
 	struct gr_ctx *c;
@@ -60,8 +67,12 @@ struct cf_state {
 	struct util_u64map scan_words; /* itab or type word → 1 (itab) or 2 (type) */
 	uint64_t scan_lo, scan_hi;    /* least and greatest key of scan_words */
 	uint64_t ctx_lo, ctx_hi;      /* least and greatest context address (pass 3) */
+	struct util_u64map ctx_pages; /* 4 KiB pages holding a context → 1 (pass 3) */
 	struct util_u64map takes;     /* function entry → takes a context parameter */
 	struct util_u64map mentions;  /* function entry → has any context variable */
+	struct util_u64map frame_info; /* frames pointer → struct cf_frames * */
+	struct cf_frames **infos;
+	size_t ninfos, infos_cap;
 	struct gr_goroutine_context *held;
 	size_t nheld, held_cap;
 	size_t ndwarf, nscan;
@@ -545,26 +556,62 @@ static uint64_t takes_ctx(struct cf_state *st, const struct gr_goroutine *g, siz
 	return ctx_vars(st, g, i, false);
 }
 
+/* What the scans need of G's frames, worked out once per distinct stack. */
+static struct util_error *frame_info(struct cf_state *st, const struct gr_goroutine *g,
+				     const struct cf_frames **ret)
+{
+	uint64_t key = (uint64_t)(uintptr_t)g->frames, v;
+	if (util_u64map_get(&st->frame_info, key, &v)) {
+		*ret = (const struct cf_frames *)(uintptr_t)v;
+		return NULL;
+	}
+	struct util_error *err = grow((void **)&st->infos, st->ninfos, &st->infos_cap, sizeof(*st->infos));
+	if (err)
+		return err;
+	size_t n = g->nframes ? g->nframes : 1;
+	struct cf_frames *fi = calloc(1, sizeof(*fi));
+	if (fi) {
+		st->infos[st->ninfos++] = fi;
+		fi->self = calloc(n, sizeof(*fi->self));
+		fi->callee = calloc(n, sizeof(*fi->callee));
+		fi->args = calloc(n, sizeof(*fi->args));
+	}
+	if (!fi || !fi->self || !fi->callee || !fi->args)
+		return &util_enomem;
+	for (size_t i = 0; i < g->nframes; i++) {
+		fi->self[i] = strncmp(g->frames[i].func, "runtime.", 8) != 0 && ctx_vars(st, g, i, true);
+		fi->callee[i] = -1;
+		// Register arguments are spilled to the bottom of the caller's
+		// frame (the callee's CFA + k): the nearest physical callee's, when
+		// it takes a context.
+		for (size_t j = i; j-- > 0;) {
+			if (g->frames[j].inlined)
+				continue;
+			uint64_t args;
+			if (strncmp(g->frames[j].func, "runtime.", 8) != 0 && (args = takes_ctx(st, g, j))) {
+				fi->callee[i] = (int32_t)j;
+				fi->args[i] = args;
+			}
+			break;
+		}
+	}
+	*ret = fi;
+	return util_u64map_put(&st->frame_info, key, (uintptr_t)fi);
+}
+
 /*
  * The frame a stack word found in frame FI's region belongs to: register
  * arguments are spilled to the bottom of the caller's frame (the callee's
  * CFA + k), so a word in the callee's argument area belongs to the callee
  * when it takes a context; the caller's own slots start above that area.
  */
-static size_t callee_frame(struct cf_state *st, const struct gr_goroutine *g, size_t fi, uint64_t addr)
+static size_t callee_frame(const struct cf_frames *info, const struct gr_goroutine *g, size_t fi,
+			   uint64_t addr)
 {
-	if (addr >= g->frame_sp[fi] + 64)
+	if (addr >= g->frame_sp[fi] + 64 || info->callee[fi] < 0 ||
+	    addr >= g->frame_sp[fi] + info->args[fi])
 		return fi;
-	for (size_t j = fi; j-- > 0;) {
-		if (g->frames[j].inlined)
-			continue;
-		uint64_t args;
-		if (strncmp(g->frames[j].func, "runtime.", 8) != 0 && (args = takes_ctx(st, g, j)) &&
-		    addr < g->frame_sp[fi] + args)
-			return j;
-		break;
-	}
-	return fi;
+	return (size_t)info->callee[fi];
 }
 
 /* Scan G's live stack in the frames without a DWARF holding. */
@@ -582,6 +629,10 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 	if (hi - lo > MAX_SCAN)
 		hi = lo + MAX_SCAN;
 	size_t n = (size_t)(hi - lo);
+	const struct cf_frames *info;
+	struct util_error *ierr = frame_info(st, g, &info);
+	if (ierr)
+		return ierr;
 	if (!gr_read_ok(r->core, lo, st->stack, n))
 		return NULL;
 	size_t fi = 0; // the physical frame containing the word
@@ -618,7 +669,7 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 			return err;
 		if (!is)
 			continue;
-		int32_t depth = (int32_t)callee_frame(st, g, fi, addr);
+		int32_t depth = (int32_t)callee_frame(info, g, fi, addr);
 		if (held_already(st, first, data, depth)) // one holding per frame
 			continue;
 		err = hold(st, g, depth, NULL, data, false);
@@ -663,6 +714,10 @@ static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goro
 	    !gr_read_ok(r->core, g->g_addr + r->layout.g_stack_hi, &hi, 8))
 		return NULL;
 	size_t first = st->nheld;
+	const struct cf_frames *info;
+	struct util_error *ierr = frame_info(st, g, &info);
+	if (ierr)
+		return ierr;
 	for (size_t fi = 0; fi < g->nframes; fi++) {
 		if (g->frames[fi].inlined)
 			continue;
@@ -672,8 +727,8 @@ static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goro
 		uint64_t lo = g->frame_sp[fi] & ~7ULL, end = nx < g->nframes ? g->frame_sp[nx] : hi;
 		if (end <= lo || lo < (g->frame_sp[0] & ~7ULL) || end > hi)
 			continue;
-		bool self = strncmp(g->frames[fi].func, "runtime.", 8) != 0 && ctx_vars(st, g, fi, true);
-		bool callee = callee_frame(st, g, fi, lo) != fi;
+		bool self = info->self[fi];
+		bool callee = callee_frame(info, g, fi, lo) != fi;
 		if (!self && !callee)
 			continue;
 		if (!self && end > lo + 64)
@@ -686,13 +741,17 @@ static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goro
 		for (size_t off = 0; off + 8 <= n; off += 8) {
 			uint64_t w, idx;
 			memcpy(&w, st->stack + off, 8);
-			if (w < st->ctx_lo || w > st->ctx_hi || !util_u64map_get(&c->by_addr, w, &idx) ||
-			    idx >= c->nctxs)
+			// Words off the few pages that hold contexts (frame pointers,
+			// other heap pointers) are turned away by a small map that
+			// stays in the cache, before the big map of contexts.
+			if (w < st->ctx_lo || w > st->ctx_hi ||
+			    !util_u64map_get(&st->ctx_pages, w >> 12, NULL) ||
+			    !util_u64map_get(&c->by_addr, w, &idx) || idx >= c->nctxs)
 				continue;
 			const char *kind = c->ctxs[idx].kind;
 			if (strcmp(kind, "background") == 0 || strcmp(kind, "todo") == 0)
 				continue;
-			size_t depth = callee_frame(st, g, fi, lo + off);
+			size_t depth = callee_frame(info, g, fi, lo + off);
 			if (depth == fi && !self)
 				continue;
 			if (held_in(st, from, to, nr, first, w, (int32_t)depth))
@@ -743,6 +802,8 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	util_u64map_init(&st.scan_words);
 	util_u64map_init(&st.takes);
 	util_u64map_init(&st.mentions);
+	util_u64map_init(&st.frame_info);
+	util_u64map_init(&st.ctx_pages);
 	size_t *firsts = NULL, *from2, *to2, *from3, *to3;
 	bool *frame_has = NULL;
 	size_t max_frames = 1;
@@ -829,10 +890,11 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		err = gr_ctx_walk(st.c);
 	// Pass 3: bare pointers to the contexts the passes above validated.
 	st.ctx_lo = UINT64_MAX;
-	for (size_t i = 0; i < st.c->nctxs; i++) {
+	for (size_t i = 0; i < st.c->nctxs && !err; i++) {
 		uint64_t a = st.c->ctxs[i].addr;
 		st.ctx_lo = a < st.ctx_lo ? a : st.ctx_lo;
 		st.ctx_hi = a > st.ctx_hi ? a : st.ctx_hi;
+		err = util_u64map_put(&st.ctx_pages, a >> 12, 1);
 	}
 	for (size_t gi = 0; gi < ng && !err && st.c->nctxs; gi++) {
 		const struct gr_goroutine *g = &s->goroutines[gi];
@@ -889,6 +951,15 @@ out:
 	util_u64map_deinit(&st.scan_words);
 	util_u64map_deinit(&st.takes);
 	util_u64map_deinit(&st.mentions);
+	util_u64map_deinit(&st.frame_info);
+	util_u64map_deinit(&st.ctx_pages);
+	for (size_t i = 0; i < st.ninfos; i++) {
+		free(st.infos[i]->self);
+		free(st.infos[i]->callee);
+		free(st.infos[i]->args);
+		free(st.infos[i]);
+	}
+	free(st.infos);
 	gr_ctx_free(r);
 	return err;
 }
