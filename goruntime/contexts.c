@@ -24,6 +24,8 @@ enum {
 
 void gr_ctx_diag(struct gr_ctx *c, const char *severity, const char *fmt, ...)
 {
+	if (c->quiet)
+		return;
 	unsigned n = c->ndiags++;
 	if (n > MAX_DIAGS)
 		return;
@@ -955,6 +957,50 @@ struct util_error *gr_ctx_walk(struct gr_ctx *c)
 struct util_error *gr_ctx_add(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
 			      bool *is_context, size_t *index_ret)
 {
+	return add_chain(c, type, data, vouched, is_context, index_ret);
+}
+
+/* Whether (T, DATA) decodes and so does each ancestor up to a root or a
+ * context already known. Adds nothing and says nothing. */
+static struct util_error *chain_decodes(struct gr_ctx *c, const struct gr_ctx_type *t,
+					uint64_t data, bool *ok)
+{
+	struct gr_context x = {0};
+	uint64_t parent[2], v;
+	struct util_error *err = NULL;
+	c->quiet++;
+	*ok = decode(c, t, data, &x, parent);
+	struct gr_cycle cyc = {0};
+	for (int depth = 0; *ok && parent[0] && parent[1] && depth < MAX_CHAIN; depth++) {
+		if (gr_cycle_step(&cyc, parent[1]) || util_u64map_get(&c->by_addr, parent[1], &v))
+			break; // a cycle is add_chain's to report
+		uint64_t ptype = gr_ctx_itab_type(c, parent[0]);
+		const struct gr_ctx_type *pt = NULL;
+		if (ptype && (err = get_type(c, ptype, true, &pt)))
+			break;
+		struct gr_context px = {0};
+		uint64_t pp[2] = {0, 0};
+		*ok = pt && decode(c, pt, parent[1], &px, pp);
+		parent[0] = pp[0], parent[1] = pp[1];
+	}
+	c->quiet--;
+	return err;
+}
+
+struct util_error *gr_ctx_add_found(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
+				    bool *is_context, size_t *index_ret)
+{
+	uint64_t v;
+	*is_context = false;
+	if (data && !util_u64map_get(&c->by_addr, data, &v)) {
+		const struct gr_ctx_type *t;
+		bool ok;
+		struct util_error *err = get_type(c, type, vouched, &t);
+		if (!err && t)
+			err = chain_decodes(c, t, data, &ok);
+		if (err || !t || !ok)
+			return err;
+	}
 	return add_chain(c, type, data, vouched, is_context, index_ret);
 }
 

@@ -68,6 +68,7 @@ struct gr_ctx {
 	struct gr_ctx_key *keys;       /* children map keys of one round of walks, to sort */
 	size_t nkeys, keys_cap;
 	unsigned ndiags;
+	unsigned quiet;                /* >0: gr_ctx_diag records nothing (trial decodes) */
 	uint64_t last_region;           /* 64 KiB region of the last context read */
 	unsigned far_reads;             /* regions read since core_release_pages */
 };
@@ -84,6 +85,16 @@ void gr_ctx_free(struct gr_reader *r);
  */
 struct util_error *gr_ctx_add(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
 			      bool *is_context, size_t *index_ret);
+
+/**
+ * gr_ctx_add for a value found on a stack by a scan, where no variable
+ * vouches that the slot is live: a dead slot may still hold a context that
+ * the GC freed, and memory it pointed to (its parent) since reused. A context
+ * not known yet is added only if it and every ancestor up to a root or a
+ * known context decode; otherwise *IS_CONTEXT is false and nothing is said.
+ */
+struct util_error *gr_ctx_add_found(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
+				    bool *is_context, size_t *index_ret);
 
 /**
  * Read the registered children of every context added since the last call,

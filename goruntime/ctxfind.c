@@ -664,7 +664,7 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 		bool is;
 		size_t idx;
 		// An itab word says context.Context: a type outside package context is a user context.
-		struct util_error *err = gr_ctx_add(st->c, type, data, v == 1, &is, &idx);
+		struct util_error *err = gr_ctx_add_found(st->c, type, data, v == 1, &is, &idx);
 		if (err)
 			return err;
 		if (!is)
