@@ -19,10 +19,13 @@ enum {
 	KIND_CHAN = 18,
 	KIND_STRING = 24,
 	RELEASE_EVERY = 256,     /* 64 KiB regions read between core_release_pages */
+	RELEASE_MAPS = 256,      /* children maps read between core_release_pages */
 };
 
 void gr_ctx_diag(struct gr_ctx *c, const char *severity, const char *fmt, ...)
 {
+	if (c->quiet)
+		return;
 	unsigned n = c->ndiags++;
 	if (n > MAX_DIAGS)
 		return;
@@ -248,6 +251,7 @@ void gr_ctx_free(struct gr_reader *r)
 	free(c->ctxs);
 	free(c->children);
 	free(c->walk);
+	free(c->keys);
 	free(c);
 	r->ctx = NULL;
 }
@@ -753,13 +757,30 @@ static struct util_error *add_child(struct gr_ctx *c, uint64_t parent, const uin
 	return err;
 }
 
+/* Note a key (16 bytes at SLOT) of PARENT's map, while BUDGET lasts. */
+static struct util_error *push_key(struct gr_ctx *c, uint64_t parent, const unsigned char *slot,
+				   size_t *budget)
+{
+	if (!*budget)
+		return NULL;
+	(*budget)--;
+	struct util_error *err = grow((void **)&c->keys, c->nkeys, &c->keys_cap, sizeof(*c->keys));
+	if (err)
+		return err;
+	struct gr_ctx_key *k = &c->keys[c->nkeys++];
+	k->parent = parent;
+	memcpy(&k->itab, slot, 8);
+	memcpy(&k->data, slot + 8, 8);
+	return NULL;
+}
+
 static struct util_error *classic_buckets(struct gr_ctx *c, uint64_t parent, uint64_t buckets,
 					  uint64_t nb, size_t *budget)
 {
 	unsigned char b[512];
 	if (c->bk_size > sizeof(b))
 		return NULL;
-	for (uint64_t i = 0; i < nb && buckets; i++) {
+	for (uint64_t i = 0; i < nb && buckets && *budget; i++) {
 		uint64_t bk = buckets + i * c->bk_size;
 		for (int chain = 0; bk && chain < 1024; chain++) {
 			if (!gr_read_ok(c->r->core, bk, b, c->bk_size))
@@ -767,11 +788,8 @@ static struct util_error *classic_buckets(struct gr_ctx *c, uint64_t parent, uin
 			for (int s = 0; s < 8; s++) {
 				if (b[s] < 5) // emptyRest, emptyOne, evacuated*
 					continue;
-				if (!(*budget)--)
-					return NULL;
-				uint64_t key[2];
-				memcpy(key, b + c->bk_keys + (uint64_t)s * c->bk_keystride, 16);
-				struct util_error *err = add_child(c, parent, key);
+				struct util_error *err =
+					push_key(c, parent, b + c->bk_keys + (uint64_t)s * c->bk_keystride, budget);
 				if (err)
 					return err;
 			}
@@ -781,7 +799,8 @@ static struct util_error *classic_buckets(struct gr_ctx *c, uint64_t parent, uin
 	return NULL;
 }
 
-static struct util_error *swiss_group(struct gr_ctx *c, uint64_t parent, uint64_t g, size_t *budget)
+static struct util_error *swiss_group(struct gr_ctx *c, uint64_t parent, uint64_t g,
+				      size_t *budget)
 {
 	unsigned char b[512];
 	if (c->gp_size > sizeof(b) || !gr_read_ok(c->r->core, g, b, c->gp_size))
@@ -790,33 +809,17 @@ static struct util_error *swiss_group(struct gr_ctx *c, uint64_t parent, uint64_
 	for (int s = 0; s < 8; s++) {
 		if ((ctrl >> (8 * s)) & 0x80)
 			continue;
-		if (!(*budget)--)
-			return NULL;
-		uint64_t key[2];
-		memcpy(key, b + c->gp_keys + (uint64_t)s * c->gp_keystride, 16);
-		struct util_error *err = add_child(c, parent, key);
+		struct util_error *err =
+			push_key(c, parent, b + c->gp_keys + (uint64_t)s * c->gp_keystride, budget);
 		if (err)
 			return err;
 	}
 	return NULL;
 }
 
-static struct util_error *walk_children(struct gr_ctx *c, size_t idx)
+/* The keys of PARENT's map M (a map[canceler]struct{}) onto c->keys. */
+static struct util_error *map_keys(struct gr_ctx *c, uint64_t parent, uint64_t m)
 {
-	const struct gr_context *x = &c->ctxs[idx];
-	uint64_t parent = x->addr, base = parent, m;
-	if (strcmp(x->kind, "timer") == 0)
-		base += c->tc_cancel;
-	else if (strcmp(x->kind, "afterFunc") == 0)
-		base += c->af_cancel;
-	if (!gr_read_ok(c->r->core, base + c->cc_children, &m, 8) || !m)
-		return NULL;
-	unsigned char probe;
-	if (!gr_read_ok(c->r->core, m, &probe, 1)) {
-		gr_ctx_diag(c, "warning", "context 0x%llx: children map 0x%llx is unreadable",
-			    (unsigned long long)parent, (unsigned long long)m);
-		return NULL;
-	}
 	size_t budget = MAX_CHILDREN;
 	struct core_file *core = c->r->core;
 	if (!c->swiss) {
@@ -841,7 +844,7 @@ static struct util_error *walk_children(struct gr_ctx *c, size_t idx)
 	if (dirlen > (1u << 20))
 		return NULL;
 	uint64_t prev = 0;
-	for (uint64_t i = 0; i < dirlen; i++) {
+	for (uint64_t i = 0; i < dirlen && budget; i++) {
 		uint64_t tab, groups, mask;
 		if (!gr_read_ok(core, dir + 8 * i, &tab, 8))
 			return NULL;
@@ -851,7 +854,7 @@ static struct util_error *walk_children(struct gr_ctx *c, size_t idx)
 		if (!gr_read_ok(core, tab + c->st_groups, &groups, 8) ||
 		    !gr_read_ok(core, tab + c->st_mask, &mask, 8) || mask >= (1u << 24))
 			continue;
-		for (uint64_t g = 0; g <= mask; g++) {
+		for (uint64_t g = 0; g <= mask && budget; g++) {
 			struct util_error *err = swiss_group(c, parent, groups + g * c->gp_size, &budget);
 			if (err)
 				return err;
@@ -860,16 +863,145 @@ static struct util_error *walk_children(struct gr_ctx *c, size_t idx)
 	return NULL;
 }
 
+static int key_by_data(const void *a, const void *b)
+{
+	const struct gr_ctx_key *x = a, *y = b;
+	if (x->data != y->data)
+		return x->data < y->data ? -1 : 1;
+	return x->parent < y->parent ? -1 : x->parent > y->parent;
+}
+
+/* Onto c->keys, the keys of the children map of c->ctxs[IDX]. */
+static struct util_error *children_keys(struct gr_ctx *c, size_t idx)
+{
+	const struct gr_context *x = &c->ctxs[idx];
+	uint64_t parent = x->addr, base = parent, m;
+	if (strcmp(x->kind, "timer") == 0)
+		base += c->tc_cancel;
+	else if (strcmp(x->kind, "afterFunc") == 0)
+		base += c->af_cancel;
+	if (!gr_read_ok(c->r->core, base + c->cc_children, &m, 8) || !m)
+		return NULL;
+	unsigned char probe;
+	if (!gr_read_ok(c->r->core, m, &probe, 1)) {
+		gr_ctx_diag(c, "warning", "context 0x%llx: children map 0x%llx is unreadable",
+			    (unsigned long long)parent, (unsigned long long)m);
+		return NULL;
+	}
+	return map_keys(c, parent, m);
+}
+
+/* Decode the children noted in c->keys, in address order; they may queue walks. */
+static struct util_error *add_children(struct gr_ctx *c)
+{
+	struct util_error *err = NULL;
+	if (c->nkeys > 1)
+		qsort(c->keys, c->nkeys, sizeof(*c->keys), key_by_data);
+	for (size_t i = 0; i < c->nkeys && !err; i++) {
+		uint64_t key[2] = {c->keys[i].itab, c->keys[i].data};
+		err = add_child(c, c->keys[i].parent, key);
+	}
+	c->nkeys = 0;
+	return err;
+}
+
+struct walk_item {
+	uint64_t addr;
+	size_t idx;
+};
+
+static int walk_by_addr(const void *a, const void *b)
+{
+	uint64_t x = ((const struct walk_item *)a)->addr, y = ((const struct walk_item *)b)->addr;
+	return x < y ? -1 : x > y;
+}
+
+struct util_error *gr_ctx_walk(struct gr_ctx *c)
+{
+	struct util_error *err = NULL;
+	struct walk_item *level = NULL;
+	size_t cap = 0;
+	// Breadth first: each round takes the contexts queued so far (their
+	// maps read in address order), then decodes all their children at once.
+	while (!err && c->nwalk) {
+		size_t n = c->nwalk;
+		if (n > cap) {
+			struct walk_item *p = realloc(level, n * sizeof(*level));
+			if (!p) {
+				err = &util_enomem;
+				break;
+			}
+			level = p, cap = n;
+		}
+		for (size_t i = 0; i < n; i++)
+			level[i] = (struct walk_item){c->ctxs[c->walk[i]].addr, c->walk[i]};
+		c->nwalk = 0;
+		qsort(level, n, sizeof(*level), walk_by_addr);
+		c->nkeys = 0;
+		for (size_t i = 0; i < n && !err; i++) {
+			// Tens of thousands of small maps: let go of their pages as for contexts.
+			if (i % RELEASE_MAPS == RELEASE_MAPS - 1)
+				core_release_pages(c->r->core);
+			err = children_keys(c, level[i].idx);
+			// Bound the keys held at once (each map gives at most MAX_CHILDREN).
+			if (!err && c->nkeys >= MAX_CHILDREN)
+				err = add_children(c);
+		}
+		if (!err)
+			err = add_children(c);
+	}
+	free(level);
+	return err;
+}
+
 struct util_error *gr_ctx_add(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
 			      bool *is_context, size_t *index_ret)
 {
-	struct util_error *err = add_chain(c, type, data, vouched, is_context, index_ret);
-	// Children, and theirs, breadth first.
-	while (!err && c->nwalk) {
-		size_t idx = c->walk[--c->nwalk];
-		err = walk_children(c, idx);
+	return add_chain(c, type, data, vouched, is_context, index_ret);
+}
+
+/* Whether (T, DATA) decodes and so does each ancestor up to a root or a
+ * context already known. Adds nothing and says nothing. */
+static struct util_error *chain_decodes(struct gr_ctx *c, const struct gr_ctx_type *t,
+					uint64_t data, bool *ok)
+{
+	struct gr_context x = {0};
+	uint64_t parent[2], v;
+	struct util_error *err = NULL;
+	c->quiet++;
+	*ok = decode(c, t, data, &x, parent);
+	struct gr_cycle cyc = {0};
+	for (int depth = 0; *ok && parent[0] && parent[1] && depth < MAX_CHAIN; depth++) {
+		if (gr_cycle_step(&cyc, parent[1]) || util_u64map_get(&c->by_addr, parent[1], &v))
+			break; // a cycle is add_chain's to report
+		uint64_t ptype = gr_ctx_itab_type(c, parent[0]);
+		const struct gr_ctx_type *pt = NULL;
+		if (ptype && (err = get_type(c, ptype, true, &pt)))
+			break;
+		struct gr_context px = {0};
+		uint64_t pp[2] = {0, 0};
+		*ok = pt && decode(c, pt, parent[1], &px, pp);
+		parent[0] = pp[0], parent[1] = pp[1];
 	}
+	c->quiet--;
 	return err;
+}
+
+struct util_error *gr_ctx_add_found(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
+				    bool *is_context, size_t *index_ret)
+{
+	uint64_t v;
+	*is_context = false;
+	if (data && !util_u64map_get(&c->by_addr, data, &v)) {
+		const struct gr_ctx_type *t;
+		bool ok;
+		struct util_error *err = get_type(c, type, vouched, &t);
+		if (!err && t)
+			err = chain_decodes(c, t, data, &ok);
+		if (err || !t || !ok)
+			return err;
+	}
+	return add_chain(c, type, data, vouched, is_context, index_ret);
 }
 
 struct util_error *gr_context_add(struct gr_reader *r, uint64_t type_addr, uint64_t data,
@@ -881,5 +1013,6 @@ struct util_error *gr_context_add(struct gr_reader *r, uint64_t type_addr, uint6
 		if (err)
 			return err;
 	}
-	return gr_ctx_add(r->ctx, type_addr, data, false, is_context, index_ret);
+	struct util_error *err = gr_ctx_add(r->ctx, type_addr, data, false, is_context, index_ret);
+	return err ? err : gr_ctx_walk(r->ctx);
 }

@@ -20,6 +20,12 @@ struct gr_ctx_type {
 	uint64_t done_off;         /* user types: a chan field, GR_ABSENT if none */
 };
 
+/** A key of a cancelCtx's children map (a canceler iface) and whose map it is in. */
+struct gr_ctx_key {
+	uint64_t parent;           /* the cancelCtx whose map holds the key */
+	uint64_t itab, data;       /* the canceler interface */
+};
+
 struct gr_ctx {
 	struct gr_reader *r;
 	struct gr_panics *pan;
@@ -59,7 +65,10 @@ struct gr_ctx {
 	size_t nchildren, children_cap;
 	size_t *walk;                  /* contexts whose children are still to be walked */
 	size_t nwalk, walk_cap;
+	struct gr_ctx_key *keys;       /* children map keys of one round of walks, to sort */
+	size_t nkeys, keys_cap;
 	unsigned ndiags;
+	unsigned quiet;                /* >0: gr_ctx_diag records nothing (trial decodes) */
 	uint64_t last_region;           /* 64 KiB region of the last context read */
 	unsigned far_reads;             /* regions read since core_release_pages */
 };
@@ -71,10 +80,29 @@ void gr_ctx_free(struct gr_reader *r);
 /**
  * gr_context_add with VOUCHED: the caller knows TYPE implements
  * context.Context (it came from a context.Context interface), so a type
- * outside package context is taken as a "user" context.
+ * outside package context is taken as a "user" context. The registered
+ * children of what it adds are not read yet: gr_ctx_walk reads them.
  */
 struct util_error *gr_ctx_add(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
 			      bool *is_context, size_t *index_ret);
+
+/**
+ * gr_ctx_add for a value found on a stack by a scan, where no variable
+ * vouches that the slot is live: a dead slot may still hold a context that
+ * the GC freed, and memory it pointed to (its parent) since reused. A context
+ * not known yet is added only if it and every ancestor up to a root or a
+ * known context decode; otherwise *IS_CONTEXT is false and nothing is said.
+ */
+struct util_error *gr_ctx_add_found(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
+				    bool *is_context, size_t *index_ret);
+
+/**
+ * Read the registered children of every context added since the last call,
+ * and theirs, level by level. Each level is read in address order: a busy
+ * parent's children lie all over the heap, and taken in map (hash) order
+ * each would fault a page of the core in again.
+ */
+struct util_error *gr_ctx_walk(struct gr_ctx *c);
 
 /** The context type of ITAB (itab.Inter is context.Context); 0 if it is none. */
 uint64_t gr_ctx_itab_type(struct gr_ctx *c, uint64_t itab);

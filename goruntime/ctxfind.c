@@ -48,6 +48,13 @@ struct cf_class {
 	const char *field_name[MAX_FIELDS];
 };
 
+/* Per distinct stack (its frames array): what the scans ask of each frame. */
+struct cf_frames {
+	bool *self;               /* not runtime, and its function has a context variable */
+	int32_t *callee;          /* the callee whose spilled arguments start the frame, or -1 */
+	uint64_t *args;           /* bytes of those arguments */
+};
+
 struct cf_state {
 	struct gr_reader *r;
 	struct gr_ctx *c;
@@ -58,8 +65,14 @@ struct cf_state {
 	struct cf_class *cls;
 	size_t ncls, cls_cap;
 	struct util_u64map scan_words; /* itab or type word → 1 (itab) or 2 (type) */
+	uint64_t scan_lo, scan_hi;    /* least and greatest key of scan_words */
+	uint64_t ctx_lo, ctx_hi;      /* least and greatest context address (pass 3) */
+	struct util_u64map ctx_pages; /* 4 KiB pages holding a context → 1 (pass 3) */
 	struct util_u64map takes;     /* function entry → takes a context parameter */
 	struct util_u64map mentions;  /* function entry → has any context variable */
+	struct util_u64map frame_info; /* frames pointer → struct cf_frames * */
+	struct cf_frames **infos;
+	size_t ninfos, infos_cap;
 	struct gr_goroutine_context *held;
 	size_t nheld, held_cap;
 	size_t ndwarf, nscan;
@@ -543,26 +556,62 @@ static uint64_t takes_ctx(struct cf_state *st, const struct gr_goroutine *g, siz
 	return ctx_vars(st, g, i, false);
 }
 
+/* What the scans need of G's frames, worked out once per distinct stack. */
+static struct util_error *frame_info(struct cf_state *st, const struct gr_goroutine *g,
+				     const struct cf_frames **ret)
+{
+	uint64_t key = (uint64_t)(uintptr_t)g->frames, v;
+	if (util_u64map_get(&st->frame_info, key, &v)) {
+		*ret = (const struct cf_frames *)(uintptr_t)v;
+		return NULL;
+	}
+	struct util_error *err = grow((void **)&st->infos, st->ninfos, &st->infos_cap, sizeof(*st->infos));
+	if (err)
+		return err;
+	size_t n = g->nframes ? g->nframes : 1;
+	struct cf_frames *fi = calloc(1, sizeof(*fi));
+	if (fi) {
+		st->infos[st->ninfos++] = fi;
+		fi->self = calloc(n, sizeof(*fi->self));
+		fi->callee = calloc(n, sizeof(*fi->callee));
+		fi->args = calloc(n, sizeof(*fi->args));
+	}
+	if (!fi || !fi->self || !fi->callee || !fi->args)
+		return &util_enomem;
+	for (size_t i = 0; i < g->nframes; i++) {
+		fi->self[i] = strncmp(g->frames[i].func, "runtime.", 8) != 0 && ctx_vars(st, g, i, true);
+		fi->callee[i] = -1;
+		// Register arguments are spilled to the bottom of the caller's
+		// frame (the callee's CFA + k): the nearest physical callee's, when
+		// it takes a context.
+		for (size_t j = i; j-- > 0;) {
+			if (g->frames[j].inlined)
+				continue;
+			uint64_t args;
+			if (strncmp(g->frames[j].func, "runtime.", 8) != 0 && (args = takes_ctx(st, g, j))) {
+				fi->callee[i] = (int32_t)j;
+				fi->args[i] = args;
+			}
+			break;
+		}
+	}
+	*ret = fi;
+	return util_u64map_put(&st->frame_info, key, (uintptr_t)fi);
+}
+
 /*
  * The frame a stack word found in frame FI's region belongs to: register
  * arguments are spilled to the bottom of the caller's frame (the callee's
  * CFA + k), so a word in the callee's argument area belongs to the callee
  * when it takes a context; the caller's own slots start above that area.
  */
-static size_t callee_frame(struct cf_state *st, const struct gr_goroutine *g, size_t fi, uint64_t addr)
+static size_t callee_frame(const struct cf_frames *info, const struct gr_goroutine *g, size_t fi,
+			   uint64_t addr)
 {
-	if (addr >= g->frame_sp[fi] + 64)
+	if (addr >= g->frame_sp[fi] + 64 || info->callee[fi] < 0 ||
+	    addr >= g->frame_sp[fi] + info->args[fi])
 		return fi;
-	for (size_t j = fi; j-- > 0;) {
-		if (g->frames[j].inlined)
-			continue;
-		uint64_t args;
-		if (strncmp(g->frames[j].func, "runtime.", 8) != 0 && (args = takes_ctx(st, g, j)) &&
-		    addr < g->frame_sp[fi] + args)
-			return j;
-		break;
-	}
-	return fi;
+	return (size_t)info->callee[fi];
 }
 
 /* Scan G's live stack in the frames without a DWARF holding. */
@@ -580,13 +629,18 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 	if (hi - lo > MAX_SCAN)
 		hi = lo + MAX_SCAN;
 	size_t n = (size_t)(hi - lo);
+	const struct cf_frames *info;
+	struct util_error *ierr = frame_info(st, g, &info);
+	if (ierr)
+		return ierr;
 	if (!gr_read_ok(r->core, lo, st->stack, n))
 		return NULL;
 	size_t fi = 0; // the physical frame containing the word
 	for (size_t off = 0; off + 16 <= n; off += 8) {
 		uint64_t w, v, addr = lo + off;
 		memcpy(&w, st->stack + off, 8);
-		if (!w || !util_u64map_get(&st->scan_words, w, &v))
+		// Most words are no itab or type: a range check spares the lookup.
+		if (w < st->scan_lo || w > st->scan_hi || !util_u64map_get(&st->scan_words, w, &v))
 			continue;
 		// Advance to the outermost physical frame whose sp is <= addr.
 		for (size_t j = fi + 1; j < g->nframes; j++) {
@@ -610,12 +664,12 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 		bool is;
 		size_t idx;
 		// An itab word says context.Context: a type outside package context is a user context.
-		struct util_error *err = gr_ctx_add(st->c, type, data, v == 1, &is, &idx);
+		struct util_error *err = gr_ctx_add_found(st->c, type, data, v == 1, &is, &idx);
 		if (err)
 			return err;
 		if (!is)
 			continue;
-		int32_t depth = (int32_t)callee_frame(st, g, fi, addr);
+		int32_t depth = (int32_t)callee_frame(info, g, fi, addr);
 		if (held_already(st, first, data, depth)) // one holding per frame
 			continue;
 		err = hold(st, g, depth, NULL, data, false);
@@ -660,6 +714,10 @@ static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goro
 	    !gr_read_ok(r->core, g->g_addr + r->layout.g_stack_hi, &hi, 8))
 		return NULL;
 	size_t first = st->nheld;
+	const struct cf_frames *info;
+	struct util_error *ierr = frame_info(st, g, &info);
+	if (ierr)
+		return ierr;
 	for (size_t fi = 0; fi < g->nframes; fi++) {
 		if (g->frames[fi].inlined)
 			continue;
@@ -669,8 +727,8 @@ static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goro
 		uint64_t lo = g->frame_sp[fi] & ~7ULL, end = nx < g->nframes ? g->frame_sp[nx] : hi;
 		if (end <= lo || lo < (g->frame_sp[0] & ~7ULL) || end > hi)
 			continue;
-		bool self = strncmp(g->frames[fi].func, "runtime.", 8) != 0 && ctx_vars(st, g, fi, true);
-		bool callee = callee_frame(st, g, fi, lo) != fi;
+		bool self = info->self[fi];
+		bool callee = callee_frame(info, g, fi, lo) != fi;
 		if (!self && !callee)
 			continue;
 		if (!self && end > lo + 64)
@@ -683,12 +741,17 @@ static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goro
 		for (size_t off = 0; off + 8 <= n; off += 8) {
 			uint64_t w, idx;
 			memcpy(&w, st->stack + off, 8);
-			if (!w || !util_u64map_get(&c->by_addr, w, &idx) || idx >= c->nctxs)
+			// Words off the few pages that hold contexts (frame pointers,
+			// other heap pointers) are turned away by a small map that
+			// stays in the cache, before the big map of contexts.
+			if (w < st->ctx_lo || w > st->ctx_hi ||
+			    !util_u64map_get(&st->ctx_pages, w >> 12, NULL) ||
+			    !util_u64map_get(&c->by_addr, w, &idx) || idx >= c->nctxs)
 				continue;
 			const char *kind = c->ctxs[idx].kind;
 			if (strcmp(kind, "background") == 0 || strcmp(kind, "todo") == 0)
 				continue;
-			size_t depth = callee_frame(st, g, fi, lo + off);
+			size_t depth = callee_frame(info, g, fi, lo + off);
 			if (depth == fi && !self)
 				continue;
 			if (held_in(st, from, to, nr, first, w, (int32_t)depth))
@@ -719,7 +782,8 @@ static struct util_error *publish(struct cf_state *st)
 	struct gr_ctx *c = st->c;
 	s->contexts = to_arena(s, c->ctxs, c->nctxs * sizeof(*c->ctxs));
 	s->context_children = to_arena(s, c->children, c->nchildren * sizeof(*c->children));
-	s->goroutine_contexts = to_arena(s, st->held, st->nheld * sizeof(*st->held));
+	if (st->held) // else already in the arena
+		s->goroutine_contexts = to_arena(s, st->held, st->nheld * sizeof(*st->held));
 	if ((c->nctxs && !s->contexts) || (c->nchildren && !s->context_children) ||
 	    (st->nheld && !s->goroutine_contexts))
 		return &util_enomem;
@@ -738,6 +802,8 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	util_u64map_init(&st.scan_words);
 	util_u64map_init(&st.takes);
 	util_u64map_init(&st.mentions);
+	util_u64map_init(&st.frame_info);
+	util_u64map_init(&st.ctx_pages);
 	size_t *firsts = NULL, *from2, *to2, *from3, *to3;
 	bool *frame_has = NULL;
 	size_t max_frames = 1;
@@ -773,10 +839,21 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		err = dwarf_holdings(&st, g, st.nheld, frame_has);
 	}
 	firsts[s->ngoroutines] = st.nheld;
+	// The children of every context found, before anything asks which are known.
+	if (!err)
+		err = gr_ctx_walk(st.c);
 	if (!err)
 		err = collect_scan_words(&st);
 	if (!err)
 		err = learn_itabs(&st);
+	st.scan_lo = UINT64_MAX;
+	for (size_t i = 0; i < st.scan_words.cap; i++) {
+		uint64_t k = st.scan_words.keys[i];
+		if (k == ~0ULL) // the map's empty slot
+			continue;
+		st.scan_lo = k < st.scan_lo ? k : st.scan_lo;
+		st.scan_hi = k > st.scan_hi ? k : st.scan_hi;
+	}
 	// Pass 2: the stack scan, in frames without a DWARF holding.
 	size_t ng = s->ngoroutines;
 	for (size_t gi = 0; gi < ng; gi++)
@@ -809,7 +886,16 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 			st.nheld = o;
 		to2[gi] = st.nheld;
 	}
+	if (!err)
+		err = gr_ctx_walk(st.c);
 	// Pass 3: bare pointers to the contexts the passes above validated.
+	st.ctx_lo = UINT64_MAX;
+	for (size_t i = 0; i < st.c->nctxs && !err; i++) {
+		uint64_t a = st.c->ctxs[i].addr;
+		st.ctx_lo = a < st.ctx_lo ? a : st.ctx_lo;
+		st.ctx_hi = a > st.ctx_hi ? a : st.ctx_hi;
+		err = util_u64map_put(&st.ctx_pages, a >> 12, 1);
+	}
 	for (size_t gi = 0; gi < ng && !err && st.c->nctxs; gi++) {
 		const struct gr_goroutine *g = &s->goroutines[gi];
 		from3[gi] = to3[gi] = st.nheld;
@@ -821,9 +907,10 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		err = pointer_scan(&st, g, rf, rt, 2);
 		to3[gi] = st.nheld;
 	}
-	// Holdings sorted by goroutine: each pass appended its own.
+	// Holdings sorted by goroutine (each pass appended its own), straight
+	// into the snapshot's arena: half a million of them, copied once.
 	if (!err && st.nheld > firsts[ng]) {
-		struct gr_goroutine_context *sorted = malloc(st.nheld * sizeof(*sorted));
+		struct gr_goroutine_context *sorted = util_arena_alloc(&s->arena, st.nheld * sizeof(*sorted));
 		if (!sorted) {
 			err = &util_enomem;
 			goto out;
@@ -838,8 +925,9 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 				sorted[o++] = st.held[i];
 		}
 		free(st.held);
-		st.held = sorted;
+		st.held = NULL;
 		st.nheld = o;
+		s->goroutine_contexts = sorted;
 	}
 	if (!err)
 		err = publish(&st);
@@ -863,6 +951,15 @@ out:
 	util_u64map_deinit(&st.scan_words);
 	util_u64map_deinit(&st.takes);
 	util_u64map_deinit(&st.mentions);
+	util_u64map_deinit(&st.frame_info);
+	util_u64map_deinit(&st.ctx_pages);
+	for (size_t i = 0; i < st.ninfos; i++) {
+		free(st.infos[i]->self);
+		free(st.infos[i]->callee);
+		free(st.infos[i]->args);
+		free(st.infos[i]);
+	}
+	free(st.infos);
 	gr_ctx_free(r);
 	return err;
 }

@@ -298,6 +298,16 @@ static size_t check_core(const struct gt_manifest_row *row, bool *had_lines)
 			bad++;
 		}
 	}
+	// The programs' contexts are all live and whole: an ancestor that does
+	// not decode means a stale object was taken for a context (a dead stack
+	// slot still pointing at a freed cancelCtx whose parent was reused).
+	for (size_t i = 0; i < snap->ndiags; i++) {
+		const struct gr_diag *d = &snap->diags[i];
+		if (strcmp(d->what, "context") == 0 && strstr(d->detail, "does not decode")) {
+			printf("%s: unexpected diagnostic: %s\n", name, d->detail);
+			bad++;
+		}
+	}
 	printf("# %s %s: %zu/%zu contexts, %zu/%zu texts, %zu/%zu children, %zu/%zu holdings "
 	       "(%zu dwarf, %zu stack-scan) match the program; %zu holdings in all\n",
 	       name, gt_col(&manifest, row, "go_version"), ctx_ok, e->nctxs, texts_ok, texts,
