@@ -344,6 +344,8 @@ static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr,
 		}
 	}
 
+	g->stack_lo = rd64(gbuf, l->g_stack_lo);
+	g->stack_hi = rd64(gbuf, l->g_stack_hi);
 	struct gr_unwind_start st;
 	err = choose_start(r, gbuf, g, m, &st);
 	if (err)

@@ -52,6 +52,7 @@ struct gr_goroutine {
 	size_t nframes;
 	uint32_t stack_index;   /**< frames are the snapshot's stack number stack_index (0-based) */
 	const char *stack_error;/**< why unwinding stopped early, NULL if it reached the top */
+	uint64_t stack_lo, stack_hi; /**< g.stack bounds */
 };
 
 /** A channel a goroutine waits on. */

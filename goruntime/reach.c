@@ -25,6 +25,7 @@ enum {
 	MAX_EDGE_GOROUTINES = 100000,    /* blocked goroutines whose wakers are searched */
 	MAX_EDGE_OBJECTS = 20000000,     /* objects visited over all those searches */
 	MAX_STACK_BYTES = 1 << 30,       /* a goroutine stack larger than this is corrupt */
+	RELEASE_BYTES = 32 << 20,        /* core bytes read between releases of its pages */
 };
 
 enum where { W_HEAP, W_STACK, W_GLOBAL };
@@ -55,6 +56,7 @@ struct reach {
 	struct util_u64map wait_stack; /* owner goroutine index → index+1 of its first stack entry */
 	struct entry *entries;
 	size_t nentries;
+	size_t unreached;          /* entries not reached yet: marking stops at 0 */
 	unsigned char *state;      /* per goroutine: 0 can run, 1 blocked, 2 blocked then woken */
 	size_t *first_entry;       /* per goroutine: index+1 of its first entry (entries by goroutine) */
 	size_t *queue, nqueue, queue_cap;    /* goroutines woken, to scan next round */
@@ -76,6 +78,7 @@ struct reach {
 	uint64_t *glo, *ghi;       /* per goroutine: its stack bounds, 0 when unreadable */
 	uint64_t *buf;
 	uint64_t marked_objects, marked_bytes;
+	uint64_t since_release;    /* bytes read since the core's pages were last released */
 	unsigned missing;
 	struct util_error *err;    /* first allocation failure */
 	uint64_t g_defer, g_panic; /* runtime.g members that are roots of a runnable goroutine */
@@ -113,6 +116,7 @@ static void reach_chain(struct reach *x, size_t head)
 		if (!en->reached_by) {
 			en->reached_by = x->cur_by;
 			en->via = x->cur_via;
+			x->unreached--;
 		}
 		wake(x, en->gi);
 	}
@@ -163,13 +167,19 @@ static inline void mark_word(struct reach *x, uint64_t word)
 	}
 	if (x->h.spans[si].noscan)
 		return;
-	x->stack = grow(x->stack, &x->stack_cap, x->nstack, sizeof(*x->stack), &x->err);
-	if (x->nstack >= x->stack_cap)
-		return;
-	x->span_stack = realloc(x->span_stack, x->stack_cap * sizeof(*x->span_stack));
-	if (!x->span_stack) {
-		x->err = &util_enomem;
-		return;
+	if (x->nstack == x->stack_cap) {
+		size_t ncap = x->stack_cap ? 2 * x->stack_cap : 1024;
+		size_t *a = realloc(x->stack, ncap * sizeof(*a));
+		if (a)
+			x->stack = a;
+		size_t *b = a ? realloc(x->span_stack, ncap * sizeof(*b)) : NULL;
+		if (b)
+			x->span_stack = b;
+		if (!a || !b) {
+			x->err = &util_enomem;
+			return;
+		}
+		x->stack_cap = ncap;
 	}
 	x->stack[x->nstack] = o;
 	x->span_stack[x->nstack++] = si;
@@ -211,13 +221,20 @@ static void scan_range(struct reach *x, uint64_t lo, uint64_t hi, const char *wh
 			if (x->buf[i] - hlo < hspan)
 				mark_word(x, x->buf[i]);
 		lo += n;
+		// Keep resident memory flat over a big heap: what was scanned is
+		// not read again.
+		x->since_release += n;
+		if (x->since_release >= RELEASE_BYTES) {
+			core_release_pages(x->r->core);
+			x->since_release = 0;
+		}
 	}
 }
 
 /* Scan the objects pushed until none is left. */
 static void drain(struct reach *x)
 {
-	while (x->nstack && !x->err) {
+	while (x->nstack && !x->err && x->unreached) {
 		x->nstack--;
 		size_t o = x->stack[x->nstack];
 		const struct gr_span *s = &x->h.spans[x->span_stack[x->nstack]];
@@ -335,6 +352,8 @@ static struct util_error *add_entry(struct reach *x, struct util_u64map *goidx, 
 		en->where = W_GLOBAL;
 		en->reached_by = "global";
 	}
+	if (!en->reached_by)
+		x->unreached++;
 	if (!x->first_entry[gi])
 		x->first_entry[gi] = x->nentries + 1;
 	x->state[gi] = 1;
@@ -383,22 +402,18 @@ static struct util_error *build_entries(struct reach *x)
 /* Stack bounds of every goroutine, sorted: to find waits on stack objects. */
 static struct util_error *read_stacks(struct reach *x)
 {
-	struct gr_reader *r = x->r;
-	struct gr_snapshot *s = r->snap;
+	struct gr_snapshot *s = x->r->snap;
 	x->stks = malloc((s->ngoroutines + 1) * sizeof(*x->stks));
 	x->glo = calloc(s->ngoroutines + 1, sizeof(*x->glo));
 	x->ghi = calloc(s->ngoroutines + 1, sizeof(*x->ghi));
 	if (!x->stks || !x->glo || !x->ghi)
 		return &util_enomem;
 	for (size_t i = 0; i < s->ngoroutines; i++) {
-		uint64_t b[2];
-		uint64_t a = s->goroutines[i].g_addr;
-		if (core_read_u64(r->core, a + r->layout.g_stack_lo, &b[0]) == NULL &&
-		    core_read_u64(r->core, a + r->layout.g_stack_hi, &b[1]) == NULL && b[1] > b[0] &&
-		    b[1] - b[0] <= MAX_STACK_BYTES) {
-			x->stks[x->nstks++] = (struct stk){b[0], b[1], i};
-			x->glo[i] = b[0];
-			x->ghi[i] = b[1];
+		const struct gr_goroutine *g = &s->goroutines[i];
+		if (g->stack_hi > g->stack_lo && g->stack_hi - g->stack_lo <= MAX_STACK_BYTES) {
+			x->stks[x->nstks++] = (struct stk){g->stack_lo, g->stack_hi, i};
+			x->glo[i] = g->stack_lo;
+			x->ghi[i] = g->stack_hi;
 		}
 	}
 	qsort(x->stks, x->nstks, sizeof(*x->stks), cmp_stk);
@@ -653,11 +668,16 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	// then every goroutine that can run.
 	unsigned rounds = 1;
 	scan_globals(&x);
-	for (size_t i = 0; i < s->ngoroutines && !x.err; i++)
+	for (size_t i = 0; i < x.nentries; i++)
+		if (x.entries[i].where == W_GLOBAL)
+			wake(&x, x.entries[i].gi); // waits on a package variable
+	// Once every wait object is reached nothing more can be learned about
+	// them: the marking stops there (a process without leaks costs little).
+	for (size_t i = 0; i < s->ngoroutines && !x.err && x.unreached; i++)
 		if (x.state[i] == 0)
 			scan_goroutine(&x, i);
 	// Then the goroutines woken by the last round, until none is.
-	while (x.nqueue && !x.err) {
+	while (x.nqueue && !x.err && x.unreached) {
 		rounds++;
 		size_t n = x.nqueue;
 		size_t *q = malloc(n * sizeof(*q));
@@ -667,7 +687,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 		}
 		memcpy(q, x.queue, n * sizeof(*q));
 		x.nqueue = 0;
-		for (size_t i = 0; i < n && !x.err; i++)
+		for (size_t i = 0; i < n && !x.err && x.unreached; i++)
 			scan_goroutine(&x, q[i]);
 		free(q);
 	}
