@@ -23,7 +23,7 @@ enum {
 	SCAN_CHUNK = 1 << 16,            /* bytes read at once while scanning */
 	MAX_MISSING_DIAGS = 20,          /* diagnostics about unreadable memory, then a count */
 	MAX_EDGE_GOROUTINES = 100000,    /* blocked goroutines whose wakers are searched */
-	MAX_EDGE_OBJECTS = 20000000,     /* objects visited over all those searches */
+	MAX_EDGE_OBJECTS = 5000000,      /* objects visited over all those searches */
 	MAX_STACK_BYTES = 1 << 30,       /* a goroutine stack larger than this is corrupt */
 	RELEASE_BYTES = 32 << 20,        /* core bytes read between releases of its pages */
 };
@@ -508,16 +508,14 @@ static void find_wakers(struct reach *x)
 		return;
 	}
 	x->edges = true;
+	size_t blocked = 0;
+	for (size_t gi = 0; gi < s->ngoroutines; gi++)
+		blocked += x->state[gi] == 1;
 	for (size_t gi = 0; gi < s->ngoroutines && !x->err; gi++) {
 		if (x->state[gi] != 1)
 			continue;
-		if (searched == MAX_EDGE_GOROUTINES || x->edge_objects >= MAX_EDGE_OBJECTS) {
-			gr_diag(s, "warning", "heap",
-				"wakers searched for %zu blocked goroutines (%zu objects visited): "
-				"limit reached, wait_waker is incomplete",
-				searched, x->edge_objects);
+		if (searched == MAX_EDGE_GOROUTINES || x->edge_objects >= MAX_EDGE_OBJECTS)
 			break;
-		}
 		searched++;
 		x->edge_goroutine = gi;
 		scan_stack(x, gi);
@@ -526,6 +524,11 @@ static void find_wakers(struct reach *x)
 			x->mark2[x->touched[i] / 64] = 0;
 		x->ntouched = 0;
 	}
+	if (searched < blocked || x->edge_objects >= MAX_EDGE_OBJECTS)
+		gr_diag(s, "warning", "heap",
+			"wakers searched from %zu of %zu unwoken blocked goroutines (%zu objects "
+			"visited, limits %d and %d): wait_waker is incomplete",
+			searched, blocked, x->edge_objects, MAX_EDGE_GOROUTINES, MAX_EDGE_OBJECTS);
 	x->edges = false;
 }
 
