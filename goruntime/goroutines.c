@@ -344,6 +344,8 @@ static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr,
 		}
 	}
 
+	g->stack_lo = rd64(gbuf, l->g_stack_lo);
+	g->stack_hi = rd64(gbuf, l->g_stack_hi);
 	struct gr_unwind_start st;
 	err = choose_start(r, gbuf, g, m, &st);
 	if (err)
@@ -479,6 +481,7 @@ static void reader_deinit(struct gr_reader *r)
 	free(r->pcinfos);
 	free(r->ms);
 	free(r->stack_list);
+	free(r->sudog_addrs);
 	util_u64map_deinit(&r->pc_cache);
 	util_u64map_deinit(&r->m_by_addr);
 	util_u64map_deinit(&r->stacks);
@@ -596,6 +599,8 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 		err = gr_read_defers(&r);
 	if (!err)
 		err = gr_read_contexts(&r);
+	if (!err)
+		err = gr_read_reach(&r);
 fail:
 	free(gbuf);
 	free(gptrs);

@@ -52,6 +52,7 @@ struct gr_goroutine {
 	size_t nframes;
 	uint32_t stack_index;   /**< frames are the snapshot's stack number stack_index (0-based) */
 	const char *stack_error;/**< why unwinding stopped early, NULL if it reached the top */
+	uint64_t stack_lo, stack_hi; /**< g.stack bounds */
 };
 
 /** A channel a goroutine waits on. */
@@ -80,6 +81,7 @@ struct gr_sync_wait {
 	uint64_t goid;
 	const char *kind;       /**< "sync.Mutex", "sync.RWMutex", "sync.WaitGroup", "sync.Cond", "semaphore" */
 	uint64_t addr;          /**< the primitive (the *sync.Mutex...), or the semaphore word */
+	uint64_t ctx_addr;      /**< the context whose cancelCtx.mu addr is, 0 if none */
 };
 
 /** A deferred call that will run when its frame returns or panics. */
@@ -134,6 +136,29 @@ struct gr_goroutine_context {
 	const char *found_by;     /**< "dwarf" (a described variable) or "stack-scan" */
 };
 
+/** What the heap marking of gr_snapshot covered (a heap_scan row). */
+struct gr_heap_scan {
+	uint64_t spans;           /**< in-use spans read */
+	uint64_t objects;         /**< allocated objects in them */
+	uint64_t marked_objects, marked_bytes; /**< reached from what can run */
+	uint32_t rounds;          /**< 1 + rounds of woken goroutines' stacks */
+	bool complete;            /**< no span or marked memory was missing from the core */
+};
+
+/** An object a blocked goroutine waits on, and how marking first reached it. */
+struct gr_wait_reach {
+	uint64_t goid;
+	uint64_t obj_addr;        /**< the channel or sync primitive (chan_wait/sync_wait addr) */
+	const char *reached_by;   /**< "global", "goroutine" (via_goid's stack), NULL: unreached */
+	uint64_t via_goid;
+};
+
+/** A blocked goroutine whose own stack reaches an unreached wait object of another. */
+struct gr_wait_waker {
+	uint64_t goid, obj_addr;  /**< the waiter and its object (a gr_wait_reach) */
+	uint64_t waker_goid;      /**< never goid itself */
+};
+
 /** Something read but not understood; becomes a row of the diagnostic table. */
 struct gr_diag {
 	const char *severity;   /**< "error", "warning" or "info" */
@@ -169,6 +194,12 @@ struct gr_snapshot {
 	size_t ncontext_children;
 	struct gr_goroutine_context *goroutine_contexts;
 	size_t ngoroutine_contexts;
+	bool has_heap_scan;           /**< the heap was read: heap_scan, wait_reaches are valid */
+	struct gr_heap_scan heap_scan;
+	struct gr_wait_reach *wait_reaches; /**< one per (goroutine, wait object), by goid */
+	size_t nwait_reaches;
+	struct gr_wait_waker *wait_wakers;  /**< by goid, object, waker */
+	size_t nwait_wakers;
 	struct gr_diag *diags;
 	size_t ndiags, diags_cap;
 };

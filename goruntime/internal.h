@@ -79,6 +79,8 @@ struct gr_reader {
 	const struct dw_func *fn_systemstack_switch;
 	size_t max_frames;
 	struct gr_ctx *ctx;            /* context decoder state (ctx.h), during gr_read_contexts */
+	uint64_t *sudog_addrs;         /* every sudog gr_read_waits read: never traced by gr_read_reach */
+	size_t nsudog_addrs, sudog_addrs_cap;
 };
 
 /** A distinct frame sequence already stored in the snapshot's arena. */
@@ -189,6 +191,13 @@ struct util_error *gr_read_contexts(struct gr_reader *r);
  */
 struct util_error *gr_context_add(struct gr_reader *r, uint64_t type_addr, uint64_t data,
 				  bool *is_context, size_t *index_ret);
+
+/**
+ * Heap reachability (goroutine/heap.c, reach.c), after waits and contexts:
+ * sync_waits' ctx_addr, and the heap marking from what can run into
+ * heap_scan, wait_reaches and wait_wakers. No usable heap is a diagnostic.
+ */
+struct util_error *gr_read_reach(struct gr_reader *r);
 
 /** Decode pprof labels at LABELS_PTR into a JSON object text (NULL if none). */
 struct util_error *gr_labels_read(struct gr_reader *r, uint64_t labels_ptr, const char **ret);

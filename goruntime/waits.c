@@ -210,6 +210,18 @@ bool gr_waits_read_sudog(struct gr_waits *w, uint64_t addr, struct gr_sudog *s)
 		.c = rd64(w->sgbuf, l->sg_c),
 		.is_select = w->sgbuf[l->sg_is_select] != 0,
 	};
+	// Remembered for the heap marking, which must not trace through sudogs.
+	struct gr_reader *r = w->r;
+	if (r->nsudog_addrs == r->sudog_addrs_cap) {
+		size_t ncap = r->sudog_addrs_cap ? 2 * r->sudog_addrs_cap : 256;
+		uint64_t *p = realloc(r->sudog_addrs, ncap * sizeof(*p));
+		if (p) {
+			r->sudog_addrs = p;
+			r->sudog_addrs_cap = ncap;
+		}
+	}
+	if (r->nsudog_addrs < r->sudog_addrs_cap)
+		r->sudog_addrs[r->nsudog_addrs++] = addr;
 	return true;
 }
 

@@ -38,7 +38,8 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT OR IGNORE INTO chan_wait (incident_id, goid, chan_addr, direction, in_select,"
 		" queue_pos) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[STORE_STMT_INSERT_SYNC_WAIT] =
-		"INSERT OR IGNORE INTO sync_wait (incident_id, goid, kind, addr) VALUES (?1, ?2, ?3, ?4)",
+		"INSERT OR IGNORE INTO sync_wait (incident_id, goid, kind, addr, ctx_addr)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STORE_STMT_INSERT_DEFER] =
 		"INSERT OR IGNORE INTO defer_call (incident_id, goid, seq, func, frame_depth, kind)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -56,6 +57,15 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 	[STORE_STMT_INSERT_GOROUTINE_CONTEXT] =
 		"INSERT OR IGNORE INTO goroutine_context (incident_id, goid, frame_depth, var_name,"
 		" ctx_addr, found_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STORE_STMT_INSERT_HEAP_SCAN] =
+		"INSERT INTO heap_scan (incident_id, spans, objects, marked_objects, marked_bytes,"
+		" rounds, complete) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[STORE_STMT_INSERT_WAIT_REACH] =
+		"INSERT OR IGNORE INTO wait_reach (incident_id, goid, obj_addr, reached_by, via_goid)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STORE_STMT_INSERT_WAIT_WAKER] =
+		"INSERT OR IGNORE INTO wait_waker (incident_id, goid, obj_addr, waker_goid)"
+		" VALUES (?1, ?2, ?3, ?4)",
 };
 
 struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret)

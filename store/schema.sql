@@ -483,3 +483,9 @@ CREATE INDEX wait_waker_by_waker ON wait_waker (incident_id, waker_goid);
 -- the goroutine waits on: context.addr, or NULL when the primitive is not
 -- inside a context object.
 ALTER TABLE sync_wait ADD COLUMN ctx_addr INTEGER;
+
+-- Clarifications (no change of meaning): wait_waker never holds a goroutine
+-- as its own waker (a goroutine's stack always reaches what it waits on).
+-- Marking stops as soon as every wait object is reached, so
+-- heap_scan.marked_objects/marked_bytes count what was marked up to then, not
+-- the whole live heap; rounds likewise.

@@ -1,5 +1,7 @@
 // waits.c: write who waits on what (channels, their queues, sync waits) and
 // each goroutine's deferred calls and panics into the incident's tables.
+#include <string.h>
+
 #include "store/store-private.h"
 #include "store/store.h"
 
@@ -83,7 +85,42 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 		i64(&r, 2, (int64_t)w->goid);
 		text(&r, 3, w->kind ? w->kind : "semaphore");
 		i64(&r, 4, (int64_t)w->addr);
+		opt(&r, 5, w->ctx_addr != 0, (int64_t)w->ctx_addr);
 		err = done(&r, "writing a sync wait");
+	}
+	// Heap reachability: no heap_scan row (and no wait_reach rows) when the
+	// heap could not be read.
+	if (!err && snap->has_heap_scan) {
+		const struct gr_heap_scan *h = &snap->heap_scan;
+		err = start(db, STORE_STMT_INSERT_HEAP_SCAN, incident_id, &r);
+		i64(&r, 2, (int64_t)h->spans);
+		i64(&r, 3, (int64_t)h->objects);
+		i64(&r, 4, (int64_t)h->marked_objects);
+		i64(&r, 5, (int64_t)h->marked_bytes);
+		i64(&r, 6, h->rounds);
+		i64(&r, 7, h->complete);
+		if (!err)
+			err = done(&r, "writing the heap scan");
+		if (!err)
+			err = start(db, STORE_STMT_INSERT_WAIT_REACH, incident_id, &r);
+		for (size_t i = 0; !err && i < snap->nwait_reaches; i++) {
+			const struct gr_wait_reach *w = &snap->wait_reaches[i];
+			i64(&r, 2, (int64_t)w->goid);
+			i64(&r, 3, (int64_t)w->obj_addr);
+			text(&r, 4, w->reached_by);
+			opt(&r, 5, w->reached_by && strcmp(w->reached_by, "goroutine") == 0,
+			    (int64_t)w->via_goid);
+			err = done(&r, "writing a wait's reachability");
+		}
+		if (!err)
+			err = start(db, STORE_STMT_INSERT_WAIT_WAKER, incident_id, &r);
+		for (size_t i = 0; !err && i < snap->nwait_wakers; i++) {
+			const struct gr_wait_waker *w = &snap->wait_wakers[i];
+			i64(&r, 2, (int64_t)w->goid);
+			i64(&r, 3, (int64_t)w->obj_addr);
+			i64(&r, 4, (int64_t)w->waker_goid);
+			err = done(&r, "writing a waker");
+		}
 	}
 	if (!err)
 		err = start(db, STORE_STMT_INSERT_DEFER, incident_id, &r);

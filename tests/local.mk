@@ -79,3 +79,12 @@ tests_test_contexts_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_
 tests_test_contexts_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-contexts
 endif
+
+# Heap reachability of what blocked goroutines wait on, against the corpus program's source.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-reach
+tests_test_reach_SOURCES = tests/test-reach.c tests/gotrace.c tests/gotrace.h
+tests_test_reach_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_reach_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-reach
+endif

@@ -1,0 +1,84 @@
+/* heap.h: private to goruntime/heap.c and reach.c — the Go heap's in-use
+ * spans as read from runtime.mheap_.allspans, with one bit per object slot for
+ * "allocated" and the bitmaps the reachability marking uses. */
+#ifndef GOCORONER_GORUNTIME_HEAP_H
+#define GOCORONER_GORUNTIME_HEAP_H
+
+#include "goruntime/internal.h"
+
+/** An in-use span: objects [base, base + nelems * elemsize). */
+struct gr_span {
+	uint64_t base;
+	uint64_t end;         /* base + nelems * elemsize */
+	uint64_t elemsize;
+	uint32_t nelems;
+	bool noscan;          /* spanclass says its objects hold no pointers */
+	size_t first;         /* object number of slot 0 (objects are numbered across spans) */
+};
+
+/** The heap: spans sorted by address, and per-object bitmaps. */
+struct gr_heap {
+	struct gr_span *spans;
+	size_t nspans;
+	size_t nobjects;      /* object slots, allocated or not */
+	size_t nallocated;    /* allocated objects */
+	uint64_t *alloc;      /* bit per object slot: allocated (mspan.isFree is false) */
+	uint64_t lo, hi;      /* [lo, hi): from the lowest span's base to the highest's end */
+	uint64_t page_size;
+	uint32_t *page_span;  /* (hi - lo) / page_size entries: span index + 1, 0 = none; NULL
+	                         when the range is too wide (then binary search) */
+	bool complete;        /* every in-use span and its allocation bits were read */
+};
+
+/**
+ * Read the in-use spans of runtime.mheap_.allspans. *FOUND is false (and a
+ * diagnostic says why) when the binary or the core has no usable heap; bad
+ * spans are skipped with a diagnostic and make the heap incomplete. Errors
+ * only for memory.
+ */
+struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *found);
+void gr_heap_deinit(struct gr_heap *h);
+
+/** The object holding ADDR: its number and span; false if ADDR is in no object slot. */
+static inline bool gr_heap_find(const struct gr_heap *h, uint64_t addr, size_t *span, size_t *obj)
+{
+	if (addr - h->lo >= h->hi - h->lo)
+		return false;
+	size_t si;
+	if (h->page_span) {
+		uint32_t v = h->page_span[(addr - h->lo) / h->page_size];
+		if (!v)
+			return false;
+		si = v - 1;
+	} else {
+		size_t lo = 0, hi = h->nspans;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (h->spans[mid].base <= addr)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == 0)
+			return false;
+		si = lo - 1;
+	}
+	const struct gr_span *s = &h->spans[si];
+	if (addr < s->base || addr >= s->end)
+		return false;
+	*span = si;
+	*obj = s->first + (size_t)((addr - s->base) / s->elemsize);
+	return true;
+}
+
+static inline bool gr_bit(const uint64_t *bits, size_t i)
+{
+	return (bits[i / 64] >> (i % 64)) & 1;
+}
+
+static inline void gr_bit_set(uint64_t *bits, size_t i)
+{
+	bits[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+#endif

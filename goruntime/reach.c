@@ -1,0 +1,726 @@
+// reach.c: who can still wake a blocked goroutine. Marks the heap from what
+// the process could still run — package variables and the stacks of
+// goroutines not blocked on a channel or sync primitive — and, each time the
+// object a blocked goroutine waits on is reached, that goroutine's stack too,
+// until nothing changes (what Go 1.26's goroutine-leak detector does in a live
+// process, in runtime/mgc.go and mgcmark.go). Then, for each object still
+// unreached, which blocked goroutines' own stacks reach it (wait cycles).
+//
+// Pointers are found conservatively: every aligned word that points into an
+// allocated object of an in-use span counts, so marking errs towards
+// "reachable". The runtime's own bookkeeping is not traced: runtime.g objects
+// (allgs) and sudogs (g.waiting, channel queues, semtable) would otherwise
+// make every channel and semaphore reachable, and Go's detector hides those
+// pointers for the same reason (sudog.c and sudog.elem are
+// maybeTraceableChan/maybeTraceablePtr in Go 1.26).
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/heap.h"
+
+enum {
+	SCAN_CHUNK = 1 << 16,            /* bytes read at once while scanning */
+	MAX_MISSING_DIAGS = 20,          /* diagnostics about unreadable memory, then a count */
+	MAX_EDGE_GOROUTINES = 100000,    /* blocked goroutines whose wakers are searched */
+	MAX_EDGE_OBJECTS = 5000000,      /* objects visited over all those searches */
+	MAX_STACK_BYTES = 1 << 30,       /* a goroutine stack larger than this is corrupt */
+	RELEASE_BYTES = 32 << 20,        /* core bytes read between releases of its pages */
+};
+
+enum where { W_HEAP, W_STACK, W_GLOBAL };
+
+/* One object a blocked goroutine waits on (a row of wait_reach). */
+struct entry {
+	uint64_t goid, addr;
+	size_t gi;                 /* the waiting goroutine's index */
+	enum where where;
+	size_t obj;                /* W_HEAP: object number; W_STACK: the owner goroutine's index */
+	size_t next;               /* index+1 of the next entry on the same object, 0 at the end */
+	const char *reached_by;    /* "global", "goroutine" or NULL */
+	uint64_t via;
+};
+
+/* A goroutine's stack range, for the waits on an object inside a stack. */
+struct stk {
+	uint64_t lo, hi;
+	size_t gi;
+};
+
+struct reach {
+	struct gr_reader *r;
+	struct gr_heap h;
+	uint64_t *mark;            /* bit per object: marked (or excluded: g and sudog objects) */
+	uint64_t *is_wait;         /* bit per object: some entry waits on it */
+	struct util_u64map wait_obj;   /* object number → index+1 of its first entry */
+	struct util_u64map wait_stack; /* owner goroutine index → index+1 of its first stack entry */
+	struct entry *entries;
+	size_t nentries;
+	size_t unreached;          /* entries not reached yet: marking stops at 0 */
+	unsigned char *state;      /* per goroutine: 0 can run, 1 blocked, 2 blocked then woken */
+	size_t *first_entry;       /* per goroutine: index+1 of its first entry (entries by goroutine) */
+	size_t *queue, nqueue, queue_cap;    /* goroutines woken, to scan next round */
+	size_t *stack, nstack, stack_cap;    /* objects (number) to scan; spans in span_stack */
+	size_t *span_stack;
+	/* attribution of what the current root reaches */
+	const char *cur_by;
+	uint64_t cur_via;
+	/* the wake-edge searches: objects visited in the current search */
+	bool edges;
+	uint64_t *mark2;
+	size_t *touched, ntouched, touched_cap;
+	size_t edge_goroutine;     /* the blocked goroutine whose stack is searched */
+	size_t edge_objects;
+	struct gr_wait_waker *wakers;
+	size_t nwakers, wakers_cap;
+	struct stk *stks;          /* sorted by lo */
+	size_t nstks;
+	uint64_t *glo, *ghi;       /* per goroutine: its stack bounds, 0 when unreadable */
+	uint64_t *buf;
+	uint64_t marked_objects, marked_bytes;
+	uint64_t since_release;    /* bytes read since the core's pages were last released */
+	unsigned missing;
+	struct util_error *err;    /* first allocation failure */
+	uint64_t g_defer, g_panic; /* runtime.g members that are roots of a runnable goroutine */
+};
+
+static void *grow(void *p, size_t *cap, size_t n, size_t elem, struct util_error **err)
+{
+	if (n < *cap)
+		return p;
+	size_t ncap = *cap ? *cap * 2 : 256;
+	void *q = realloc(p, ncap * elem);
+	if (!q) {
+		*err = &util_enomem;
+		return p;
+	}
+	*cap = ncap;
+	return q;
+}
+
+static void wake(struct reach *x, size_t gi)
+{
+	if (x->state[gi] != 1)
+		return;
+	x->state[gi] = 2;
+	x->queue = grow(x->queue, &x->queue_cap, x->nqueue, sizeof(*x->queue), &x->err);
+	if (x->nqueue < x->queue_cap)
+		x->queue[x->nqueue++] = gi;
+}
+
+/* The entries of a chain reached now: record how, and wake their goroutines. */
+static void reach_chain(struct reach *x, size_t head)
+{
+	for (size_t e = head; e; e = x->entries[e - 1].next) {
+		struct entry *en = &x->entries[e - 1];
+		if (!en->reached_by) {
+			en->reached_by = x->cur_by;
+			en->via = x->cur_via;
+			x->unreached--;
+		}
+		wake(x, en->gi);
+	}
+}
+
+/* A wait-cycle edge: goroutine edge_goroutine's stack reaches the chain's object. */
+static void edge_chain(struct reach *x, size_t head)
+{
+	const struct gr_goroutine *waker = &x->r->snap->goroutines[x->edge_goroutine];
+	for (size_t e = head; e; e = x->entries[e - 1].next) {
+		const struct entry *en = &x->entries[e - 1];
+		if (en->gi == x->edge_goroutine || en->reached_by)
+			continue; // a goroutine cannot wake itself
+		x->wakers = grow(x->wakers, &x->wakers_cap, x->nwakers, sizeof(*x->wakers), &x->err);
+		if (x->nwakers < x->wakers_cap)
+			x->wakers[x->nwakers++] = (struct gr_wait_waker){
+				.goid = en->goid, .obj_addr = en->addr, .waker_goid = waker->goid};
+	}
+}
+
+/* WORD as a pointer: mark the object it points into (not yet marked). */
+static inline void mark_word(struct reach *x, uint64_t word)
+{
+	size_t si, o;
+	if (!gr_heap_find(&x->h, word, &si, &o) || !gr_bit(x->h.alloc, o) || gr_bit(x->mark, o))
+		return;
+	if (x->edges) {
+		if (gr_bit(x->mark2, o) || x->edge_objects >= MAX_EDGE_OBJECTS)
+			return;
+		gr_bit_set(x->mark2, o);
+		x->edge_objects++;
+		x->touched = grow(x->touched, &x->touched_cap, x->ntouched, sizeof(*x->touched), &x->err);
+		if (x->ntouched < x->touched_cap)
+			x->touched[x->ntouched++] = o;
+	} else {
+		gr_bit_set(x->mark, o);
+		x->marked_objects++;
+		x->marked_bytes += x->h.spans[si].elemsize;
+	}
+	if (gr_bit(x->is_wait, o)) {
+		uint64_t head;
+		if (util_u64map_get(&x->wait_obj, o, &head)) {
+			if (x->edges)
+				edge_chain(x, (size_t)head);
+			else
+				reach_chain(x, (size_t)head);
+		}
+	}
+	if (x->h.spans[si].noscan)
+		return;
+	if (x->nstack == x->stack_cap) {
+		size_t ncap = x->stack_cap ? 2 * x->stack_cap : 1024;
+		size_t *a = realloc(x->stack, ncap * sizeof(*a));
+		if (a)
+			x->stack = a;
+		size_t *b = a ? realloc(x->span_stack, ncap * sizeof(*b)) : NULL;
+		if (b)
+			x->span_stack = b;
+		if (!a || !b) {
+			x->err = &util_enomem;
+			return;
+		}
+		x->stack_cap = ncap;
+	}
+	x->stack[x->nstack] = o;
+	x->span_stack[x->nstack++] = si;
+}
+
+static void missing(struct reach *x, uint64_t addr, const char *what)
+{
+	x->h.complete = false;
+	if (x->missing++ < MAX_MISSING_DIAGS)
+		gr_diag(x->r->snap, "warning", "heap",
+			"%s: memory at 0x%llx is not in the core; what it points to is not marked",
+			what, (unsigned long long)addr);
+}
+
+/* Every aligned word of [LO, HI) as a pointer. */
+static void scan_range(struct reach *x, uint64_t lo, uint64_t hi, const char *what)
+{
+	lo = (lo + 7) & ~(uint64_t)7;
+	uint64_t hlo = x->h.lo, hspan = x->h.hi - x->h.lo;
+	while (lo + 8 <= hi && !x->err) {
+		uint64_t n = hi - lo < SCAN_CHUNK ? (hi - lo) & ~(uint64_t)7 : SCAN_CHUNK;
+		struct util_error *err = core_read(x->r->core, lo, x->buf, n);
+		if (err) {
+			util_error_destroy(err);
+			// Page by page: only what is really missing is skipped.
+			uint64_t step = 4096 - (lo & 4095);
+			if (step > n)
+				step = n;
+			err = core_read(x->r->core, lo, x->buf, step);
+			if (err) {
+				util_error_destroy(err);
+				missing(x, lo, what);
+				lo += step;
+				continue;
+			}
+			n = step;
+		}
+		for (size_t i = 0; i < n / 8; i++)
+			if (x->buf[i] - hlo < hspan)
+				mark_word(x, x->buf[i]);
+		lo += n;
+		// Keep resident memory flat over a big heap: what was scanned is
+		// not read again.
+		x->since_release += n;
+		if (x->since_release >= RELEASE_BYTES) {
+			core_release_pages(x->r->core);
+			x->since_release = 0;
+		}
+	}
+}
+
+/* Scan the objects pushed until none is left. */
+static void drain(struct reach *x)
+{
+	while (x->nstack && !x->err && x->unreached) {
+		x->nstack--;
+		size_t o = x->stack[x->nstack];
+		const struct gr_span *s = &x->h.spans[x->span_stack[x->nstack]];
+		uint64_t a = s->base + (o - s->first) * s->elemsize;
+		scan_range(x, a, a + s->elemsize, "heap object");
+	}
+}
+
+/* The live part of goroutine GI's stack: from its innermost frame's SP up. */
+static void scan_stack(struct reach *x, size_t gi)
+{
+	const struct gr_goroutine *g = &x->r->snap->goroutines[gi];
+	uint64_t lo = x->glo[gi], hi = x->ghi[gi];
+	if (!hi) {
+		missing(x, g->g_addr, "runtime.g stack bounds");
+		return;
+	}
+	uint64_t sp = g->nframes ? g->frame_sp[0] : lo;
+	if (sp < lo || sp > hi)
+		sp = lo;
+	scan_range(x, sp, hi, "goroutine stack");
+}
+
+/* Goroutine GI can run: its stack (and what it holds outside it) are roots. */
+static void scan_goroutine(struct reach *x, size_t gi)
+{
+	struct gr_reader *r = x->r;
+	const struct gr_goroutine *g = &r->snap->goroutines[gi];
+	x->cur_by = "goroutine";
+	x->cur_via = g->goid;
+	uint64_t head;
+	if (util_u64map_get(&x->wait_stack, gi, &head))
+		reach_chain(x, (size_t)head); // waits on objects in its own stack frames
+	uint64_t w;
+	scan_stack(x, gi);
+	// Heap defer records and panics hang off the g, not the stack.
+	if (x->g_defer != GR_ABSENT && !core_read_u64(r->core, g->g_addr + x->g_defer, &w))
+		mark_word(x, w);
+	if (x->g_panic != GR_ABSENT && !core_read_u64(r->core, g->g_addr + x->g_panic, &w))
+		mark_word(x, w);
+	// A goroutine on a CPU may hold pointers in its thread's registers.
+	if (g->thread_id)
+		for (size_t i = 0; i < core_num_threads(r->core); i++) {
+			const struct core_thread *t = core_thread(r->core, i);
+			if (t->tid != g->thread_id)
+				continue;
+			const uint64_t *regs = (const uint64_t *)&t->regs;
+			for (size_t k = 0; k < sizeof(t->regs) / 8; k++)
+				mark_word(x, regs[k]);
+		}
+	drain(x);
+}
+
+static int cmp_stk(const void *a, const void *b)
+{
+	const struct stk *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* The goroutine whose stack holds ADDR, or SIZE_MAX. */
+static size_t stack_owner(const struct reach *x, uint64_t addr)
+{
+	size_t lo = 0, hi = x->nstks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (x->stks[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && addr < x->stks[lo - 1].hi)
+		return x->stks[lo - 1].gi;
+	return SIZE_MAX;
+}
+
+static struct util_error *add_entry(struct reach *x, struct util_u64map *goidx, uint64_t goid,
+				    uint64_t addr)
+{
+	uint64_t gi;
+	if (!util_u64map_get(goidx, goid, &gi))
+		return NULL;
+	for (size_t e = x->first_entry[gi]; e && e <= x->nentries; e++) {
+		if (x->entries[e - 1].gi != gi)
+			break;
+		if (x->entries[e - 1].addr == addr)
+			return NULL; // a select on one channel twice
+	}
+	struct entry *en = &x->entries[x->nentries];
+	*en = (struct entry){.goid = goid, .addr = addr, .gi = (size_t)gi};
+	size_t si, o, owner;
+	if (gr_heap_find(&x->h, addr, &si, &o)) {
+		en->where = W_HEAP;
+		en->obj = o;
+		// The goroutine's own stack points at it: it is live, whatever its
+		// allocation bit said.
+		gr_bit_set(x->h.alloc, o);
+		gr_bit_set(x->is_wait, o);
+		uint64_t head = 0;
+		util_u64map_get(&x->wait_obj, o, &head);
+		en->next = (size_t)head;
+		struct util_error *err = util_u64map_put(&x->wait_obj, o, x->nentries + 1);
+		if (err)
+			return err;
+	} else if ((owner = stack_owner(x, addr)) != SIZE_MAX) {
+		en->where = W_STACK;
+		en->obj = owner;
+		uint64_t head = 0;
+		util_u64map_get(&x->wait_stack, owner, &head);
+		en->next = (size_t)head;
+		struct util_error *err = util_u64map_put(&x->wait_stack, owner, x->nentries + 1);
+		if (err)
+			return err;
+	} else {
+		// A package variable, or runtime memory outside the heap: a root.
+		en->where = W_GLOBAL;
+		en->reached_by = "global";
+	}
+	if (!en->reached_by)
+		x->unreached++;
+	if (!x->first_entry[gi])
+		x->first_entry[gi] = x->nentries + 1;
+	x->state[gi] = 1;
+	x->nentries++;
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* A row per wait: the entries of each goroutine's chan and sync waits. */
+static struct util_error *build_entries(struct reach *x)
+{
+	struct gr_snapshot *s = x->r->snap;
+	struct util_u64map goidx;
+	util_u64map_init(&goidx);
+	struct util_error *err = NULL;
+	for (size_t i = 0; !err && i < s->ngoroutines; i++)
+		err = util_u64map_put(&goidx, s->goroutines[i].goid, i);
+	// Rows of one goroutine must be adjacent: merge both lists by goid.
+	size_t n = s->nchan_waits + s->nsync_waits;
+	uint64_t *keys = malloc((n + 1) * 2 * sizeof(uint64_t));
+	x->entries = calloc(n + 1, sizeof(*x->entries));
+	if (!err && (!keys || !x->entries))
+		err = &util_enomem;
+	for (size_t i = 0; !err && i < s->nchan_waits; i++) {
+		keys[2 * i] = s->chan_waits[i].goid;
+		keys[2 * i + 1] = s->chan_waits[i].chan_addr;
+	}
+	for (size_t i = 0; !err && i < s->nsync_waits; i++) {
+		keys[2 * (s->nchan_waits + i)] = s->sync_waits[i].goid;
+		keys[2 * (s->nchan_waits + i) + 1] = s->sync_waits[i].addr;
+	}
+	if (!err)
+		qsort(keys, n, 2 * sizeof(uint64_t), cmp_u64);
+	for (size_t i = 0; !err && i < n; i++)
+		err = add_entry(x, &goidx, keys[2 * i], keys[2 * i + 1]);
+	free(keys);
+	util_u64map_deinit(&goidx);
+	return err;
+}
+
+/* Stack bounds of every goroutine, sorted: to find waits on stack objects. */
+static struct util_error *read_stacks(struct reach *x)
+{
+	struct gr_snapshot *s = x->r->snap;
+	x->stks = malloc((s->ngoroutines + 1) * sizeof(*x->stks));
+	x->glo = calloc(s->ngoroutines + 1, sizeof(*x->glo));
+	x->ghi = calloc(s->ngoroutines + 1, sizeof(*x->ghi));
+	if (!x->stks || !x->glo || !x->ghi)
+		return &util_enomem;
+	for (size_t i = 0; i < s->ngoroutines; i++) {
+		const struct gr_goroutine *g = &s->goroutines[i];
+		if (g->stack_hi > g->stack_lo && g->stack_hi - g->stack_lo <= MAX_STACK_BYTES) {
+			x->stks[x->nstks++] = (struct stk){g->stack_lo, g->stack_hi, i};
+			x->glo[i] = g->stack_lo;
+			x->ghi[i] = g->stack_hi;
+		}
+	}
+	qsort(x->stks, x->nstks, sizeof(*x->stks), cmp_stk);
+	return NULL;
+}
+
+/* Pre-mark what is never traced: every runtime.g of allgs and every sudog. */
+static void exclude(struct reach *x, uint64_t addr)
+{
+	size_t si, o;
+	if (gr_heap_find(&x->h, addr, &si, &o))
+		gr_bit_set(x->mark, o);
+}
+
+static void exclude_runtime(struct reach *x)
+{
+	struct gr_reader *r = x->r;
+	uint64_t hdr[3];
+	if (!core_read(r->core, r->layout.allgs_addr, hdr, sizeof(hdr)) && hdr[1] <= hdr[2] &&
+	    hdr[1] <= 100000000) {
+		for (uint64_t i = 0; i < hdr[1]; i += SCAN_CHUNK / 8) {
+			uint64_t n = hdr[1] - i < SCAN_CHUNK / 8 ? hdr[1] - i : SCAN_CHUNK / 8;
+			struct util_error *err = core_read(r->core, hdr[0] + i * 8, x->buf, n * 8);
+			if (err) {
+				util_error_destroy(err);
+				break;
+			}
+			for (uint64_t k = 0; k < n; k++)
+				exclude(x, x->buf[k]);
+		}
+	}
+	for (size_t i = 0; i < r->snap->ngoroutines; i++)
+		exclude(x, r->snap->goroutines[i].g_addr);
+	for (size_t i = 0; i < r->nsudog_addrs; i++)
+		exclude(x, r->sudog_addrs[i]);
+}
+
+/* The executable's data and bss: runtime.data..edata, runtime.bss..ebss. */
+static void scan_globals(struct reach *x)
+{
+	static const char *const names[][2] = {{"data", "edata"}, {"bss", "ebss"}};
+	struct gr_reader *r = x->r;
+	uint64_t md = 0, size;
+	struct util_error *err = dw_variable(r->bin, "runtime.firstmoduledata", &md, &size);
+	if (err) {
+		util_error_destroy(err);
+		md = 0;
+	}
+	x->cur_by = "global";
+	x->cur_via = 0;
+	for (size_t i = 0; i < 2; i++) {
+		uint64_t lo = 0, hi = 0, off;
+		char sym[32];
+		// The linker's symbols first; else moduledata's copy of them.
+		snprintf(sym, sizeof(sym), "runtime.%s", names[i][0]);
+		err = dw_symbol(r->bin, sym, &lo);
+		if (!err) {
+			snprintf(sym, sizeof(sym), "runtime.%s", names[i][1]);
+			err = dw_symbol(r->bin, sym, &hi);
+		}
+		if (err && md) {
+			util_error_destroy(err);
+			err = dw_member_offset(r->bin, "runtime.moduledata", names[i][0], &off);
+			if (!err)
+				err = core_read_u64(r->core, md + off, &lo);
+			if (!err)
+				err = dw_member_offset(r->bin, "runtime.moduledata", names[i][1], &off);
+			if (!err)
+				err = core_read_u64(r->core, md + off, &hi);
+		}
+		if (err || hi <= lo || hi - lo > ((uint64_t)1 << 32)) {
+			gr_diag(r->snap, "warning", "heap",
+				"no %s section bounds (%s): package variables there are not roots",
+				names[i][0], err ? err->message : "empty or implausible");
+			util_error_destroy(err);
+			x->h.complete = false;
+			continue;
+		}
+		scan_range(x, lo, hi, names[i][0]);
+		drain(x);
+	}
+}
+
+/* Goroutines blocked on nothing anyone reaches: who could wake them. */
+static void find_wakers(struct reach *x)
+{
+	struct gr_snapshot *s = x->r->snap;
+	size_t searched = 0;
+	x->mark2 = calloc(x->h.nobjects / 64 + 1, sizeof(uint64_t));
+	if (!x->mark2) {
+		x->err = &util_enomem;
+		return;
+	}
+	x->edges = true;
+	size_t blocked = 0;
+	for (size_t gi = 0; gi < s->ngoroutines; gi++)
+		blocked += x->state[gi] == 1;
+	for (size_t gi = 0; gi < s->ngoroutines && !x->err; gi++) {
+		if (x->state[gi] != 1)
+			continue;
+		if (searched == MAX_EDGE_GOROUTINES || x->edge_objects >= MAX_EDGE_OBJECTS)
+			break;
+		searched++;
+		x->edge_goroutine = gi;
+		scan_stack(x, gi);
+		drain(x);
+		for (size_t i = 0; i < x->ntouched; i++)
+			x->mark2[x->touched[i] / 64] = 0;
+		x->ntouched = 0;
+	}
+	if (searched < blocked || x->edge_objects >= MAX_EDGE_OBJECTS)
+		gr_diag(s, "warning", "heap",
+			"wakers searched from %zu of %zu unwoken blocked goroutines (%zu objects "
+			"visited, limits %d and %d): wait_waker is incomplete",
+			searched, blocked, x->edge_objects, MAX_EDGE_GOROUTINES, MAX_EDGE_OBJECTS);
+	x->edges = false;
+}
+
+static int cmp_reach(const void *a, const void *b)
+{
+	const struct gr_wait_reach *x = a, *y = b;
+	if (x->goid != y->goid)
+		return x->goid < y->goid ? -1 : 1;
+	return x->obj_addr < y->obj_addr ? -1 : x->obj_addr > y->obj_addr;
+}
+
+static int cmp_waker(const void *a, const void *b)
+{
+	const struct gr_wait_waker *x = a, *y = b;
+	if (x->goid != y->goid)
+		return x->goid < y->goid ? -1 : 1;
+	if (x->obj_addr != y->obj_addr)
+		return x->obj_addr < y->obj_addr ? -1 : 1;
+	return x->waker_goid < y->waker_goid ? -1 : x->waker_goid > y->waker_goid;
+}
+
+static struct util_error *publish(struct reach *x, unsigned rounds)
+{
+	struct gr_snapshot *s = x->r->snap;
+	s->wait_reaches = util_arena_alloc(&s->arena, (x->nentries + 1) * sizeof(*s->wait_reaches));
+	s->wait_wakers = util_arena_alloc(&s->arena, (x->nwakers + 1) * sizeof(*s->wait_wakers));
+	if (!s->wait_reaches || !s->wait_wakers)
+		return &util_enomem;
+	for (size_t i = 0; i < x->nentries; i++) {
+		const struct entry *en = &x->entries[i];
+		s->wait_reaches[i] = (struct gr_wait_reach){
+			.goid = en->goid, .obj_addr = en->addr, .reached_by = en->reached_by,
+			.via_goid = en->via};
+	}
+	s->nwait_reaches = x->nentries;
+	qsort(s->wait_reaches, s->nwait_reaches, sizeof(*s->wait_reaches), cmp_reach);
+	if (x->nwakers)
+		memcpy(s->wait_wakers, x->wakers, x->nwakers * sizeof(*x->wakers));
+	qsort(s->wait_wakers, x->nwakers, sizeof(*s->wait_wakers), cmp_waker);
+	size_t k = 0; // an object reached twice through one goroutine's stack
+	for (size_t i = 0; i < x->nwakers; i++)
+		if (!k || cmp_waker(&s->wait_wakers[k - 1], &s->wait_wakers[i]))
+			s->wait_wakers[k++] = s->wait_wakers[i];
+	s->nwait_wakers = k;
+	s->has_heap_scan = true;
+	s->heap_scan = (struct gr_heap_scan){
+		.spans = x->h.nspans,
+		.objects = x->h.nallocated,
+		.marked_objects = x->marked_objects,
+		.marked_bytes = x->marked_bytes,
+		.rounds = rounds,
+		.complete = x->h.complete,
+	};
+	return NULL;
+}
+
+/* sync_wait.ctx_addr: waits on the mu of a decoded cancelCtx (or one embedded in a timerCtx/afterFuncCtx). */
+static struct util_error *context_mutexes(struct gr_reader *r)
+{
+	struct gr_snapshot *s = r->snap;
+	uint64_t mu;
+	if (!s->nsync_waits || !s->ncontexts)
+		return NULL;
+	struct util_error *err = dw_member_offset(r->bin, "context.cancelCtx", "mu", &mu);
+	if (err) {
+		util_error_destroy(err);
+		return NULL;
+	}
+	static const struct {
+		const char *kind, *type;
+	} embeds[] = {{"cancel", NULL}, {"timer", "context.timerCtx"}, {"afterFunc", "context.afterFuncCtx"}};
+	struct util_u64map by_mu;
+	util_u64map_init(&by_mu);
+	for (size_t i = 0; !err && i < s->ncontexts; i++) {
+		const struct gr_context *c = &s->contexts[i];
+		for (size_t k = 0; !err && k < sizeof(embeds) / sizeof(embeds[0]); k++) {
+			if (!c->kind || strcmp(c->kind, embeds[k].kind))
+				continue;
+			uint64_t off = 0;
+			if (embeds[k].type) {
+				struct util_error *e = dw_member_offset(r->bin, embeds[k].type, "cancelCtx", &off);
+				if (e) {
+					util_error_destroy(e);
+					continue;
+				}
+			}
+			err = util_u64map_put(&by_mu, c->addr + off + mu, c->addr);
+		}
+	}
+	for (size_t i = 0; !err && i < s->nsync_waits; i++) {
+		uint64_t ctx;
+		if (util_u64map_get(&by_mu, s->sync_waits[i].addr, &ctx))
+			s->sync_waits[i].ctx_addr = ctx;
+	}
+	util_u64map_deinit(&by_mu);
+	return err;
+}
+
+struct util_error *gr_read_reach(struct gr_reader *r)
+{
+	struct gr_snapshot *s = r->snap;
+	struct util_error *err = context_mutexes(r);
+	if (err)
+		return err;
+	struct reach x = {.r = r};
+	util_u64map_init(&x.wait_obj);
+	util_u64map_init(&x.wait_stack);
+	bool found = false;
+	err = gr_heap_read(r, &x.h, &found);
+	if (err || !found)
+		goto out;
+	x.mark = calloc(x.h.nobjects / 64 + 1, sizeof(uint64_t));
+	x.is_wait = calloc(x.h.nobjects / 64 + 1, sizeof(uint64_t));
+	x.state = calloc(s->ngoroutines + 1, 1);
+	x.first_entry = calloc(s->ngoroutines + 1, sizeof(*x.first_entry));
+	x.buf = malloc(SCAN_CHUNK);
+	if (!x.mark || !x.is_wait || !x.state || !x.first_entry || !x.buf) {
+		err = &util_enomem;
+		goto out;
+	}
+	x.g_defer = GR_ABSENT;
+	x.g_panic = GR_ABSENT;
+	struct util_error *e = dw_member_offset(r->bin, "runtime.g", "_defer", &x.g_defer);
+	if (e) {
+		util_error_destroy(e);
+		x.g_defer = GR_ABSENT;
+	}
+	e = dw_member_offset(r->bin, "runtime.g", "_panic", &x.g_panic);
+	if (e) {
+		util_error_destroy(e);
+		x.g_panic = GR_ABSENT;
+	}
+	err = read_stacks(&x);
+	if (!err)
+		err = build_entries(&x);
+	if (err)
+		goto out;
+	exclude_runtime(&x);
+	// Round 1: package variables first (so what they reach is "global"),
+	// then every goroutine that can run.
+	unsigned rounds = 1;
+	scan_globals(&x);
+	for (size_t i = 0; i < x.nentries; i++)
+		if (x.entries[i].where == W_GLOBAL)
+			wake(&x, x.entries[i].gi); // waits on a package variable
+	// Once every wait object is reached nothing more can be learned about
+	// them: the marking stops there (a process without leaks costs little).
+	for (size_t i = 0; i < s->ngoroutines && !x.err && x.unreached; i++)
+		if (x.state[i] == 0)
+			scan_goroutine(&x, i);
+	// Then the goroutines woken by the last round, until none is.
+	while (x.nqueue && !x.err && x.unreached) {
+		rounds++;
+		size_t n = x.nqueue;
+		size_t *q = malloc(n * sizeof(*q));
+		if (!q) {
+			err = &util_enomem;
+			goto out;
+		}
+		memcpy(q, x.queue, n * sizeof(*q));
+		x.nqueue = 0;
+		for (size_t i = 0; i < n && !x.err && x.unreached; i++)
+			scan_goroutine(&x, q[i]);
+		free(q);
+	}
+	if (!x.err)
+		find_wakers(&x);
+	if (x.missing > MAX_MISSING_DIAGS)
+		gr_diag(s, "warning", "heap", "%u more unreadable ranges not listed",
+			x.missing - MAX_MISSING_DIAGS);
+	err = x.err;
+	if (!err)
+		err = publish(&x, rounds);
+out:
+	core_release_pages(r->core);
+	gr_heap_deinit(&x.h);
+	free(x.mark);
+	free(x.mark2);
+	free(x.is_wait);
+	free(x.state);
+	free(x.first_entry);
+	free(x.entries);
+	free(x.queue);
+	free(x.stack);
+	free(x.span_stack);
+	free(x.touched);
+	free(x.wakers);
+	free(x.stks);
+	free(x.glo);
+	free(x.ghi);
+	free(x.buf);
+	util_u64map_deinit(&x.wait_obj);
+	util_u64map_deinit(&x.wait_stack);
+	return err;
+}

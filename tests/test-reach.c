@@ -1,0 +1,481 @@
+// test-reach.c: heap reachability of the objects blocked goroutines wait on,
+// for every corpus core, against what the hang program's source says: it
+// keeps every channel it reports in the package variable chanRecs and every
+// sync object in the package variable keepalive, so each of those is reached
+// from a global; nothing it parks is leaked, so no wait is unreached and
+// there is no waker edge. Then cores with a corrupted runtime.mheap_.allspans
+// and corrupted spans must give diagnostics and an incomplete (or no) scan.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <fcntl.h>
+#include <gelf.h>
+
+#include "core/core.h"
+#include "dwarf/dwarf.h"
+#include "goruntime/goruntime.h"
+#include "tests/gotrace.h"
+
+#ifndef TOP_SRCDIR
+#define TOP_SRCDIR "."
+#endif
+
+static struct gt_manifest manifest;
+static char tmpdir[] = "/tmp/gocoroner-reach-XXXXXX";
+
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return p;
+}
+
+static struct gr_snapshot *snapshot(const char *core_path, const char *exe, struct dw_binary *bin)
+{
+	struct core_file *core;
+	assert_null(core_open(core_path, &core));
+	assert_null(core_attach_exe(core, exe, false));
+	struct gr_snapshot *snap;
+	assert_null(gr_snapshot_create(core, bin, NULL, &snap));
+	core_destroy(core);
+	return snap;
+}
+
+static const struct gr_wait_reach *find_reach(const struct gr_snapshot *s, uint64_t addr)
+{
+	for (size_t i = 0; i < s->nwait_reaches; i++)
+		if (s->wait_reaches[i].obj_addr == addr)
+			return &s->wait_reaches[i];
+	return NULL;
+}
+
+static size_t diags_saying(const struct gr_snapshot *s, const char *what, const char *text)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->ndiags; i++)
+		if (strcmp(s->diags[i].what, what) == 0 && strstr(s->diags[i].detail, text))
+			n++;
+	return n;
+}
+
+/* An address field "KEY=0x..." of a line, 0 if absent. */
+static uint64_t field_addr(const char *line, const char *key)
+{
+	const char *p = strstr(line, key);
+	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
+}
+
+static int check_core(const char *name, const char *exe, const char *core, const char *out)
+{
+	struct dw_binary *bin;
+	assert_null(dw_binary_open(exe, &bin));
+	struct gr_snapshot *s = snapshot(core, exe, bin);
+	int bad = 0;
+	if (!s->has_heap_scan) {
+		printf("# %s: no heap scan\n", name);
+		bad++;
+		goto done;
+	}
+	const struct gr_heap_scan *h = &s->heap_scan;
+	if (!h->spans || !h->objects || !h->marked_objects || h->marked_objects > h->objects ||
+	    h->marked_bytes < 8 * h->marked_objects || !h->rounds || !h->complete) {
+		printf("# %s: heap scan %llu spans %llu objects %llu marked (%llu bytes) %u rounds "
+		       "complete %d\n",
+		       name, (unsigned long long)h->spans, (unsigned long long)h->objects,
+		       (unsigned long long)h->marked_objects, (unsigned long long)h->marked_bytes,
+		       h->rounds, h->complete);
+		bad++;
+	}
+	// One row per distinct (goroutine, object) of the wait tables.
+	for (size_t i = 0; i < s->nchan_waits; i++) {
+		bool found = false;
+		for (size_t k = 0; k < s->nwait_reaches && !found; k++)
+			found = s->wait_reaches[k].goid == s->chan_waits[i].goid &&
+				s->wait_reaches[k].obj_addr == s->chan_waits[i].chan_addr;
+		if (!found) {
+			printf("# %s: chan wait of goroutine %llu has no wait_reach row\n", name,
+			       (unsigned long long)s->chan_waits[i].goid);
+			bad++;
+		}
+	}
+	for (size_t i = 0; i < s->nsync_waits; i++) {
+		if (!find_reach(s, s->sync_waits[i].addr)) {
+			printf("# %s: sync wait of goroutine %llu has no wait_reach row\n", name,
+			       (unsigned long long)s->sync_waits[i].goid);
+			bad++;
+		}
+		if (s->sync_waits[i].ctx_addr) { // the program waits on no context's mutex
+			printf("# %s: sync wait of goroutine %llu on a context's mutex?\n", name,
+			       (unsigned long long)s->sync_waits[i].goid);
+			bad++;
+		}
+	}
+	// The program leaks nothing: everything waited on is reached, no edges.
+	for (size_t i = 0; i < s->nwait_reaches; i++) {
+		const struct gr_wait_reach *w = &s->wait_reaches[i];
+		if (!w->reached_by) {
+			printf("# %s: goroutine %llu waits on 0x%llx, reached by nothing\n", name,
+			       (unsigned long long)w->goid, (unsigned long long)w->obj_addr);
+			bad++;
+		}
+	}
+	if (s->nwait_wakers) {
+		printf("# %s: %zu waker edges in a program without wait cycles\n", name,
+		       s->nwait_wakers);
+		bad++;
+	}
+	// Channels ("chan" lines, all in chanRecs) and sync objects ("syncwait"
+	// lines, all in keepalive) are reached from package variables.
+	FILE *f = fopen(out, "r");
+	assert_non_null(f);
+	char line[4096];
+	size_t globals = 0;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t a = 0;
+		if (strncmp(line, "chan ", 5) == 0)
+			a = field_addr(line, "addr=");
+		else if (strncmp(line, "syncwait ", 9) == 0)
+			a = field_addr(line, "addr=");
+		if (!a)
+			continue;
+		const struct gr_wait_reach *w = find_reach(s, a);
+		if (!w)
+			continue; // a channel no goroutine waits on (closedchan-closed)
+		if (!w->reached_by || strcmp(w->reached_by, "global") != 0) {
+			printf("# %s: 0x%llx (%.*s) reached by %s, not a global\n", name,
+			       (unsigned long long)a, (int)strcspn(line, "\n"), line,
+			       w->reached_by ? w->reached_by : "nothing");
+			bad++;
+		} else
+			globals++;
+	}
+	fclose(f);
+	if (globals < 20) {
+		printf("# %s: only %zu objects of the program's lines checked\n", name, globals);
+		bad++;
+	}
+	printf("# %s: %llu spans, %llu/%llu objects marked, %u rounds, %zu waits (%zu from the "
+	       "program's lines reached by globals)\n",
+	       name, (unsigned long long)h->spans, (unsigned long long)h->marked_objects,
+	       (unsigned long long)h->objects, h->rounds, s->nwait_reaches, globals);
+done:
+	gr_snapshot_destroy(s);
+	dw_binary_destroy(bin);
+	return bad;
+}
+
+static void test_corpus(void **state)
+{
+	(void)state;
+	if (!manifest.nrows) {
+		printf("corpus not found: skipped\n");
+		skip();
+	}
+	int bad = 0;
+	for (size_t i = 0; i < manifest.nrows; i++) {
+		const struct gt_manifest_row *row = &manifest.rows[i];
+		const char *name = gt_col(&manifest, row, "name");
+		char *src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "exe"));
+		char *exe = xasprintf("%s/%s.exe", tmpdir, name);
+		assert_true(gt_unzstd(src, exe));
+		char *core = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "core"));
+		char *out = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "stdout"));
+		bad += check_core(name, exe, core, out);
+		unlink(exe);
+		free(src);
+		free(exe);
+		free(core);
+		free(out);
+	}
+	assert_int_equal(bad, 0);
+}
+
+static uint64_t offset_of(struct dw_binary *bin, const char *type, const char *member)
+{
+	uint64_t off;
+	assert_null(dw_member_offset(bin, type, member, &off));
+	return off;
+}
+
+static void test_corrupt(void **state)
+{
+	(void)state;
+	const struct gt_manifest_row *row = gt_row(&manifest, "hang-go1.24-opt-kernel");
+	if (!row) {
+		printf("corpus not found: skipped\n");
+		skip();
+	}
+	char *src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "exe"));
+	char *exe = xasprintf("%s/corrupt.exe", tmpdir);
+	assert_true(gt_unzstd(src, exe));
+	free(src);
+	src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "core"));
+	char *raw = xasprintf("%s/corrupt.core", tmpdir);
+	assert_true(gt_unzstd(src, raw));
+	free(src);
+
+	struct dw_binary *bin;
+	assert_null(dw_binary_open(exe, &bin));
+	uint64_t mheap, size, state_off;
+	assert_null(dw_variable(bin, "runtime.mheap_", &mheap, &size));
+	uint64_t allspans = mheap + offset_of(bin, "runtime.mheap", "allspans");
+	uint64_t start_off = offset_of(bin, "runtime.mspan", "startAddr");
+	struct util_error *e = dw_member_offset(bin, "runtime.mspan", "state.s.value", &state_off);
+	if (e) {
+		util_error_destroy(e);
+		state_off = offset_of(bin, "runtime.mspan", "state.s");
+	}
+	uint64_t hdr[3], sp[2];
+	struct core_file *core;
+	assert_null(core_open(raw, &core));
+	assert_null(core_attach_exe(core, exe, false));
+	assert_null(core_read(core, allspans, hdr, sizeof(hdr)));
+	assert_null(core_read(core, hdr[0], sp, sizeof(sp)));
+	uint8_t st1;
+	uint64_t start1;
+	assert_null(core_read_u8(core, sp[1] + state_off, &st1));
+	assert_null(core_read_u64(core, sp[1] + start_off, &start1));
+	core_destroy(core);
+
+	// allspans longer than its capacity: no scan, a diagnostic, no rows.
+	uint64_t bad_len = hdr[2] + 1000;
+	assert_true(gt_patch_core(raw, allspans + 8, &bad_len, 8));
+	struct gr_snapshot *s = snapshot(raw, exe, bin);
+	assert_false(s->has_heap_scan);
+	assert_int_equal(s->nwait_reaches, 0);
+	assert_true(diags_saying(s, "heap", "allspans has length") >= 1);
+	assert_true(s->nchan_waits > 0); // the rest of the analysis is intact
+	gr_snapshot_destroy(s);
+	assert_true(gt_patch_core(raw, allspans + 8, &hdr[1], 8));
+
+	// A span pointer into nowhere and an in-use span starting mid-page: both
+	// skipped with a diagnostic, the scan done but incomplete.
+	uint64_t wild = 0x7ff0deadbe00, odd = start1 | 0x123;
+	uint8_t in_use = 1;
+	assert_true(gt_patch_core(raw, hdr[0], &wild, 8));
+	assert_true(gt_patch_core(raw, sp[1] + state_off, &in_use, 1));
+	assert_true(gt_patch_core(raw, sp[1] + start_off, &odd, 8));
+	s = snapshot(raw, exe, bin);
+	assert_true(s->has_heap_scan);
+	assert_false(s->heap_scan.complete);
+	assert_true(diags_saying(s, "heap", "0x7ff0deadbe00") >= 1);
+	assert_true(diags_saying(s, "heap", "implausible") >= 1);
+	gr_snapshot_destroy(s);
+
+	// Every span pointer into nowhere: no span, no scan.
+	uint64_t *wilds = malloc(hdr[1] * 8);
+	assert_non_null(wilds);
+	for (uint64_t i = 0; i < hdr[1]; i++)
+		wilds[i] = wild + 8192 * i;
+	assert_true(gt_patch_core(raw, hdr[0], wilds, hdr[1] * 8));
+	s = snapshot(raw, exe, bin);
+	assert_false(s->has_heap_scan);
+	assert_true(diags_saying(s, "heap", "no in-use span") >= 1);
+	assert_true(s->ndiags < 100); // bounded, not one per span
+	gr_snapshot_destroy(s);
+	free(wilds);
+	(void)st1;
+
+	dw_binary_destroy(bin);
+	unlink(exe);
+	unlink(raw);
+	free(exe);
+	free(raw);
+}
+
+/* The PT_LOAD segments of a raw core with file contents: [vaddr, vaddr + filesz). */
+static size_t load_segments(const char *path, uint64_t (*segs)[2], size_t max)
+{
+	assert_true(elf_version(EV_CURRENT) != EV_NONE);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	size_t n = 0, k = 0;
+	assert_non_null(e);
+	assert_int_equal(elf_getphdrnum(e, &n), 0);
+	for (size_t i = 0; i < n && k < max; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_filesz) {
+			segs[k][0] = ph.p_vaddr;
+			segs[k++][1] = ph.p_vaddr + ph.p_filesz;
+		}
+	}
+	elf_end(e);
+	close(fd);
+	return k;
+}
+
+static uint64_t line_addr(const char *path, const char *prefix, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char line[4096];
+	uint64_t v = 0;
+	while (!v && fgets(line, sizeof(line), f))
+		if (strncmp(line, prefix, strlen(prefix)) == 0) {
+			const char *p = strstr(line, key);
+			if (p)
+				v = strtoull(p + strlen(key), NULL, 0);
+		}
+	fclose(f);
+	return v;
+}
+
+static const struct gr_goroutine *goroutine(const struct gr_snapshot *s, uint64_t goid)
+{
+	for (size_t i = 0; i < s->ngoroutines; i++)
+		if (s->goroutines[i].goid == goid)
+			return &s->goroutines[i];
+	return NULL;
+}
+
+/*
+ * A leak made by hand: every pointer to channel samechan-x (and into it) is
+ * cleared from the core but those in the stacks of its two receivers and in
+ * their sudogs (the runtime's queue, which marking does not trace). Nothing
+ * that can run reaches it any more: both waits are unreached, and each
+ * receiver's stack reaches the channel the other waits on, so each is the
+ * other's only possible waker.
+ */
+static void test_made_leak(void **state)
+{
+	(void)state;
+	const struct gt_manifest_row *row = gt_row(&manifest, "hang-go1.24-opt-kernel");
+	if (!row) {
+		printf("corpus not found: skipped\n");
+		skip();
+	}
+	char *src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "exe"));
+	char *exe = xasprintf("%s/leak.exe", tmpdir);
+	assert_true(gt_unzstd(src, exe));
+	free(src);
+	src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "core"));
+	char *raw = xasprintf("%s/leak.core", tmpdir);
+	assert_true(gt_unzstd(src, raw));
+	free(src);
+	char *out = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "stdout"));
+	uint64_t x = line_addr(out, "chan samechan-x ", "addr=");
+	uint64_t id1 = line_addr(out, "scenario samechan-recv-1 ", "goid=");
+	uint64_t id2 = line_addr(out, "scenario samechan-recv-2 ", "goid=");
+	free(out);
+	assert_true(x && id1 && id2);
+
+	struct dw_binary *bin;
+	assert_null(dw_binary_open(exe, &bin));
+	uint64_t hchan_size, sg_g = offset_of(bin, "runtime.sudog", "g"),
+			     sg_c = offset_of(bin, "runtime.sudog", "c");
+	assert_null(dw_type_size(bin, "runtime.hchan", &hchan_size));
+	struct gr_snapshot *s = snapshot(raw, exe, bin);
+	const struct gr_goroutine *g1 = goroutine(s, id1), *g2 = goroutine(s, id2);
+	assert_non_null(g1);
+	assert_non_null(g2);
+	uint64_t lo[2] = {g1->stack_lo, g2->stack_lo}, hi[2] = {g1->stack_hi, g2->stack_hi};
+	uint64_t gaddr[2] = {g1->g_addr, g2->g_addr};
+	const struct gr_wait_reach *w = find_reach(s, x);
+	assert_non_null(w);
+	assert_non_null(w->reached_by); // before: held by package variables
+	gr_snapshot_destroy(s);
+
+	struct core_file *core;
+	assert_null(core_open(raw, &core));
+	assert_null(core_attach_exe(core, exe, false));
+	uint64_t *buf = malloc(4096);
+	assert_non_null(buf);
+	size_t cleared = 0, kept = 0;
+	uint64_t zero = 0;
+	static uint64_t segs[4096][2];
+	size_t nsegs = load_segments(raw, segs, 4096);
+	for (size_t m = 0; m < nsegs; m++) {
+		for (uint64_t a = segs[m][0]; a < segs[m][1]; a += 4096) {
+			size_t n = segs[m][1] - a < 4096 ? segs[m][1] - a : 4096;
+			struct util_error *e = core_read(core, a, buf, n);
+			if (e) {
+				util_error_destroy(e);
+				continue; // not in the core
+			}
+			for (size_t i = 0; i < n / 8; i++) {
+				if (buf[i] - x >= hchan_size)
+					continue;
+				uint64_t at = a + 8 * i, g = 0;
+				bool keep = (at >= lo[0] && at < hi[0]) || (at >= lo[1] && at < hi[1]);
+				if (!keep && !core_read_u64(core, at - sg_c + sg_g, &g))
+					keep = buf[i] == x && (g == gaddr[0] || g == gaddr[1]);
+				if (keep) {
+					kept++;
+					continue;
+				}
+				assert_true(gt_patch_core(raw, at, &zero, 8));
+				cleared++;
+			}
+		}
+	}
+	free(buf);
+	core_destroy(core);
+	printf("# %zu pointers to samechan-x cleared, %zu kept\n", cleared, kept);
+	assert_true(cleared > 0 && kept >= 2);
+
+	s = snapshot(raw, exe, bin);
+	assert_true(s->has_heap_scan);
+	assert_true(s->heap_scan.complete);
+	size_t unreached = 0, edges = 0;
+	for (size_t i = 0; i < s->nwait_reaches; i++) {
+		const struct gr_wait_reach *r = &s->wait_reaches[i];
+		if (r->obj_addr == x) {
+			assert_true(r->goid == id1 || r->goid == id2);
+			assert_null(r->reached_by);
+			unreached++;
+		} else if (!r->reached_by) {
+			printf("# goroutine %llu: 0x%llx unreached too\n", (unsigned long long)r->goid,
+			       (unsigned long long)r->obj_addr);
+			fail();
+		}
+	}
+	assert_int_equal(unreached, 2);
+	for (size_t i = 0; i < s->nwait_wakers; i++) {
+		const struct gr_wait_waker *k = &s->wait_wakers[i];
+		assert_int_equal(k->obj_addr, x);
+		assert_true((k->goid == id1 && k->waker_goid == id2) ||
+			    (k->goid == id2 && k->waker_goid == id1));
+		edges++;
+	}
+	assert_int_equal(edges, 2);
+	printf("# samechan-x 0x%llx: %zu pointers cleared, %zu kept; goroutines %llu and %llu "
+	       "unreached, each the other's waker\n",
+	       (unsigned long long)x, cleared, kept, (unsigned long long)id1,
+	       (unsigned long long)id2);
+	gr_snapshot_destroy(s);
+	dw_binary_destroy(bin);
+	unlink(exe);
+	unlink(raw);
+	free(exe);
+	free(raw);
+}
+
+int main(void)
+{
+	char *m = xasprintf("%s/corpus/manifest.tsv", TOP_SRCDIR);
+	gt_manifest_read(m, &manifest);
+	free(m);
+	if (!mkdtemp(tmpdir))
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_made_leak),
+	};
+	int rc = cmocka_run_group_tests_name("reach", tests, NULL, NULL);
+	rmdir(tmpdir);
+	gt_manifest_free(&manifest);
+	return rc;
+}
