@@ -1,0 +1,28 @@
+-- context_lock_wait: goroutines waiting on the internal mutex of a context.
+--
+-- What: per context, the goroutines blocked on its cancelCtx.mu (also the
+--   one inside a timerCtx): sync_wait rows with ctx_addr set.
+-- Why: many goroutines on one context's lock mean heavy cancellation
+--   fan-out (thousands of children registering, or canceling, at once) or a
+--   Done/Err call stuck behind a long cancel.
+-- Example: SELECT printf('%#x', ctx_addr), waiters FROM context_lock_wait
+--           WHERE incident_id = 1 ORDER BY waiters DESC;
+--
+-- @column incident_id: the incident (incident.id)
+-- @column ctx_addr: the context (context.addr)
+-- @column ctx_kind: its context.kind; NULL if the context row is missing
+-- @column waiters: how many goroutines wait on its mutex
+-- @column waiter_goids: their goids, comma-separated in increasing order
+-- @column max_wait_minutes: the longest goroutine.wait_minutes among them
+CREATE VIEW context_lock_wait AS
+SELECT s.incident_id AS incident_id,
+       s.ctx_addr AS ctx_addr,
+       (SELECT c.kind FROM context AS c
+         WHERE c.incident_id = s.incident_id AND c.addr = s.ctx_addr) AS ctx_kind,
+       count(*) AS waiters,
+       group_concat(s.goid, ',') AS waiter_goids,
+       max(g.wait_minutes) AS max_wait_minutes
+  FROM (SELECT incident_id, goid, ctx_addr FROM sync_wait
+         WHERE ctx_addr IS NOT NULL ORDER BY incident_id, ctx_addr, goid) AS s
+  JOIN goroutine AS g ON g.incident_id = s.incident_id AND g.goid = s.goid
+ GROUP BY s.incident_id, s.ctx_addr;
