@@ -102,3 +102,137 @@ SELECT gc.ctx_addr, gc.goid, f.func, gc.var_name, gc.found_by
                    AND f.depth = gc.frame_depth
  WHERE gc.incident_id = ?1
  ORDER BY gc.ctx_addr, gc.goid, gc.frame_depth;
+
+-- STMT query_view
+-- 'gocoroner query NAME': a view of the query library (queries/NAME.sql) for
+-- one incident. {view} is replaced by the view's name, checked against the
+-- library first.
+SELECT * FROM "{view}" WHERE incident_id = ?1;
+
+-- STMT report_unobserved
+-- 'report': goroutines blocked on a canceled context, bucketed by the place
+-- that holds it (culprit frame), the wait and the context where cancellation
+-- happened; biggest bucket first. goids comma-separated in increasing order.
+SELECT func, file, line, var_name, wait_reason, canceled_addr, count(*) AS n,
+       min(goid) AS goid, max(wait_minutes) AS max_wait,
+       group_concat(goid, ',') AS goids, min(ctx_addr) AS ctx_addr,
+       min(err) AS err, min(cause) AS cause, min(found_by) AS found_by
+  FROM (SELECT * FROM cancel_unobserved WHERE incident_id = ?1 ORDER BY goid)
+ GROUP BY func, file, line, var_name, wait_reason, canceled_addr
+ ORDER BY n DESC, goid;
+
+-- STMT report_ctx_chain
+-- 'report': a context and its ancestors (?2 = the context), up to and
+-- including the context ?3 (where cancellation happened) or the root; at
+-- most 64 steps.
+WITH RECURSIVE up (addr, steps) AS (
+  SELECT ?2, 0
+  UNION ALL
+  SELECT c.parent_addr, up.steps + 1
+    FROM up JOIN context c ON c.incident_id = ?1 AND c.addr = up.addr
+   WHERE c.parent_addr IS NOT NULL AND up.addr <> ?3 AND up.steps < 64
+)
+SELECT up.addr, c.kind, c.type_name, c.canceled, c.err, c.cause, c.value_key, c.value_text
+  FROM up LEFT JOIN context c ON c.incident_id = ?1 AND c.addr = up.addr
+ ORDER BY up.steps;
+
+-- STMT report_broken_link
+-- 'report': live contexts under a canceled ancestor.
+SELECT ctx_addr, ctx_type, canceled_addr, break_addr, break_type, reason, path,
+       waiter_goids, holder_goids
+  FROM cancel_broken_link WHERE incident_id = ?1 ORDER BY ctx_addr;
+
+-- STMT report_detached
+-- 'report': WithoutCancel contexts under a canceled ancestor (informational).
+SELECT ctx_addr, canceled_addr, path, holder_goids
+  FROM cancel_detached WHERE incident_id = ?1 ORDER BY ctx_addr;
+
+-- STMT report_leaks
+-- 'report': leak suspects bucketed by where they block and on what kind of
+-- object; biggest bucket first. Goroutines of a wait cycle are reported
+-- there, not here.
+SELECT func, file, line, wait_reason, obj_kind, count(DISTINCT goid) AS n,
+       min(goid) AS goid, max(wait_minutes) AS max_wait,
+       group_concat(DISTINCT goid) AS goids, min(heap_complete) AS complete
+  FROM (SELECT * FROM leak_suspect l WHERE incident_id = ?1
+           AND NOT EXISTS (SELECT 1 FROM wait_cycle c
+                            WHERE c.incident_id = l.incident_id AND c.goid = l.goid)
+         ORDER BY goid)
+ GROUP BY func, file, line, wait_reason, obj_kind
+ ORDER BY n DESC, goid;
+
+-- STMT report_cycles
+-- 'report': wait cycles, edge by edge, with where each goroutine blocks.
+SELECT c.cycle_id, c.goid, c.obj_addr, c.waker_goid, c.cycle_len,
+       l.wait_reason, l.func, l.file, l.line
+  FROM wait_cycle c
+  JOIN long_wait l ON l.incident_id = c.incident_id AND l.goid = c.goid
+ WHERE c.incident_id = ?1
+ ORDER BY c.cycle_id, c.position;
+
+-- STMT report_lock_waits
+-- 'report': contexts whose internal mutex goroutines wait on.
+SELECT ctx_addr, ctx_kind, waiters, waiter_goids, max_wait_minutes
+  FROM context_lock_wait WHERE incident_id = ?1 ORDER BY waiters DESC, ctx_addr;
+
+-- STMT report_buckets
+-- 'report': the largest groups of user goroutines with the same functions.
+SELECT goroutines, state, min_wait_minutes, max_wait_minutes, example_goid, bucket_key
+  FROM goroutine_bucket WHERE incident_id = ?1 AND bucket_kind = 'funcs'
+ ORDER BY goroutines DESC, example_goid LIMIT 5;
+
+-- STMT report_long_waits
+-- 'report': the longest-waiting user goroutines.
+SELECT goid, wait_reason, wait_minutes, func, file, line
+  FROM long_wait WHERE incident_id = ?1 AND wait_minutes IS NOT NULL
+ ORDER BY wait_minutes DESC, goid LIMIT 5;
+
+-- STMT report_counts
+-- 'report --short' and 'analyze': how many findings of each kind (goroutines
+-- for the goroutine-level queries, contexts for the context ones), and
+-- whether the leak analysis ran.
+SELECT (SELECT count(*) FROM cancel_unobserved WHERE incident_id = ?1),
+       (SELECT count(*) FROM cancel_broken_link WHERE incident_id = ?1),
+       (SELECT count(DISTINCT goid) FROM leak_suspect WHERE incident_id = ?1),
+       (SELECT count(DISTINCT cycle_id) FROM wait_cycle WHERE incident_id = ?1),
+       (SELECT count(*) FROM cancel_detached WHERE incident_id = ?1),
+       (SELECT count(*) FROM context_lock_wait WHERE incident_id = ?1),
+       (SELECT count(*) FROM heap_scan WHERE incident_id = ?1);
+
+-- STMT graph_contexts
+-- 'graph --contexts': every context with what the queries found about it:
+-- canceled, broken link (its break), detached, and the goroutines blocked
+-- on it while canceled.
+SELECT c.addr, c.kind, c.type_name, c.parent_addr, c.canceled, c.err, c.value_key, c.value_text,
+       b.break_addr, b.reason,
+       EXISTS (SELECT 1 FROM cancel_detached d WHERE d.incident_id = ?1 AND d.ctx_addr = c.addr)
+  FROM context c
+  LEFT JOIN cancel_broken_link b ON b.incident_id = ?1 AND b.ctx_addr = c.addr
+ WHERE c.incident_id = ?1 ORDER BY c.addr;
+
+-- STMT graph_context_holders
+-- 'graph --contexts': goroutines blocked while holding a canceled context.
+SELECT goid, wait_reason, ctx_addr, func, line FROM cancel_unobserved
+ WHERE incident_id = ?1 ORDER BY goid;
+
+-- STMT graph_waits
+-- 'graph --waits': every wait of a goroutine on a channel or primitive, with
+-- whether the goroutine is a leak suspect or in a wait cycle.
+SELECT w.goid, w.kind, w.addr, g.wait_reason, g.wait_minutes,
+       EXISTS (SELECT 1 FROM leak_suspect l WHERE l.incident_id = ?1 AND l.goid = w.goid),
+       EXISTS (SELECT 1 FROM wait_cycle y WHERE y.incident_id = ?1 AND y.goid = w.goid)
+  FROM (SELECT goid, 'chan' AS kind, chan_addr AS addr FROM chan_wait WHERE incident_id = ?1
+        UNION
+        SELECT goid, kind, addr FROM sync_wait WHERE incident_id = ?1) AS w
+  JOIN goroutine g ON g.incident_id = ?1 AND g.goid = w.goid
+ ORDER BY w.addr, w.goid;
+
+-- STMT graph_wakers
+-- 'graph --waits': who else could wake the waiter: the goroutine reaching
+-- the object (wait_reach.via_goid) or the blocked goroutines whose stacks
+-- reach it (wait_waker); 'global' when a package variable does.
+SELECT obj_addr, via_goid, 'reach' FROM wait_reach
+ WHERE incident_id = ?1 AND reached_by = 'goroutine' AND via_goid IS NOT NULL
+UNION
+SELECT obj_addr, waker_goid, 'waker' FROM wait_waker WHERE incident_id = ?1
+ ORDER BY 1, 2;
