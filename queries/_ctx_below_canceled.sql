@@ -23,10 +23,10 @@
 -- @column depth: parent steps from the seed (0 = the seed itself)
 CREATE VIEW _ctx_below_canceled AS
 WITH RECURSIVE down (incident_id, addr, kind, canceled, seed_addr, origin_addr, user_addr, path, depth) AS (
-  SELECT s.incident_id, s.addr, c.kind, c.canceled, s.addr, s.origin_addr, NULL,
-         printf('%#x %s (canceled)', s.addr, c.kind), 0
-    FROM _ctx_canceled AS s
-    JOIN context AS c ON c.incident_id = s.incident_id AND c.addr = s.addr
+  SELECT cc.incident_id, cc.addr, c.kind, c.canceled, cc.addr, cc.origin_addr, NULL,
+         printf('%#x %s (canceled)', cc.addr, c.kind), 0
+    FROM _ctx_canceled AS cc
+    JOIN context AS c ON c.incident_id = cc.incident_id AND c.addr = cc.addr
   UNION ALL
   SELECT d.incident_id, c.addr, c.kind, c.canceled, d.seed_addr, d.origin_addr,
          COALESCE(d.user_addr, CASE WHEN c.kind = 'user' THEN c.addr END),

@@ -17,11 +17,12 @@
 -- @column origin_steps: parent steps from addr up to origin_addr (0 = itself)
 CREATE VIEW _ctx_canceled AS
 WITH RECURSIVE up (incident_id, addr, cur, origin_addr, steps, origin_steps) AS (
-  -- Seeds: read per incident through the primary key (SQLite does not push
-  -- an outer "incident_id = ?" into a recursive CTE).
+  -- Seeds: read incident by incident through the primary key (SQLite does
+  -- not push an outer "incident_id = ?" into a recursive CTE; CROSS JOIN
+  -- keeps it from scanning every incident's contexts at once instead).
   SELECT c.incident_id, c.addr, c.parent_addr, c.addr, 0, 0
     FROM incident AS i
-    JOIN context AS c ON c.incident_id = i.id
+   CROSS JOIN context AS c ON c.incident_id = i.id
    WHERE c.canceled = 1 AND c.kind IN ('cancel', 'timer', 'afterFunc')
   UNION ALL
   SELECT up.incident_id, up.addr, p.parent_addr,

@@ -49,26 +49,26 @@ SELECT g.incident_id AS incident_id,
        g.status AS status,
        g.wait_reason AS wait_reason,
        g.wait_minutes AS wait_minutes,
-       h.frame_depth AS frame_depth,
+       hd.frame_depth AS frame_depth,
        f.func AS func,
        f.file AS file,
        f.line AS line,
-       h.var_name AS var_name,
-       h.ctx_addr AS ctx_addr,
+       hd.var_name AS var_name,
+       hd.ctx_addr AS ctx_addr,
        c.kind AS ctx_kind,
-       h.origin_addr AS canceled_addr,
-       h.seed_addr AS state_addr,
+       hd.origin_addr AS canceled_addr,
+       hd.seed_addr AS state_addr,
        s.err AS err,
        COALESCE(s.cause, o.cause) AS cause,
-       h.found_by AS found_by
-  FROM held AS h
-  JOIN goroutine AS g ON g.incident_id = h.incident_id AND g.goid = h.goid
-  JOIN context AS c ON c.incident_id = h.incident_id AND c.addr = h.ctx_addr
-  JOIN context AS s ON s.incident_id = h.incident_id AND s.addr = h.seed_addr
-  LEFT JOIN context AS o ON o.incident_id = h.incident_id AND o.addr = h.origin_addr
+       hd.found_by AS found_by
+  FROM held AS hd
+  JOIN goroutine AS g ON g.incident_id = hd.incident_id AND g.goid = hd.goid
+  JOIN context AS c ON c.incident_id = hd.incident_id AND c.addr = hd.ctx_addr
+  JOIN context AS s ON s.incident_id = hd.incident_id AND s.addr = hd.seed_addr
+  LEFT JOIN context AS o ON o.incident_id = hd.incident_id AND o.addr = hd.origin_addr
   LEFT JOIN frame AS f ON f.incident_id = g.incident_id AND f.stack_id = g.stack_id
-                      AND f.depth = h.frame_depth
- WHERE h.rank = 1
+                      AND f.depth = hd.frame_depth
+ WHERE hd.rank = 1
    AND g.status IN ('waiting', 'leaked') AND g.wait_reason IS NOT NULL AND g.is_system = 0
    AND NOT EXISTS (
      SELECT 1 FROM chan_wait AS w

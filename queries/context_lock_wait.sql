@@ -15,14 +15,16 @@
 -- @column waiter_goids: their goids, comma-separated in increasing order
 -- @column max_wait_minutes: the longest goroutine.wait_minutes among them
 CREATE VIEW context_lock_wait AS
-SELECT s.incident_id AS incident_id,
-       s.ctx_addr AS ctx_addr,
+-- sync_wait_by_ctx holds (incident_id, ctx_addr, goid...) in order: the
+-- groups come out with their goids sorted.
+SELECT y.incident_id AS incident_id,
+       y.ctx_addr AS ctx_addr,
        (SELECT c.kind FROM context AS c
-         WHERE c.incident_id = s.incident_id AND c.addr = s.ctx_addr) AS ctx_kind,
+         WHERE c.incident_id = y.incident_id AND c.addr = y.ctx_addr) AS ctx_kind,
        count(*) AS waiters,
-       group_concat(s.goid, ',') AS waiter_goids,
+       group_concat(y.goid, ',') AS waiter_goids,
        max(g.wait_minutes) AS max_wait_minutes
-  FROM (SELECT incident_id, goid, ctx_addr FROM sync_wait
-         WHERE ctx_addr IS NOT NULL ORDER BY incident_id, ctx_addr, goid) AS s
-  JOIN goroutine AS g ON g.incident_id = s.incident_id AND g.goid = s.goid
- GROUP BY s.incident_id, s.ctx_addr;
+  FROM sync_wait AS y INDEXED BY sync_wait_by_ctx
+  JOIN goroutine AS g ON g.incident_id = y.incident_id AND g.goid = y.goid
+ WHERE y.ctx_addr IS NOT NULL
+ GROUP BY y.incident_id, y.ctx_addr;

@@ -30,14 +30,14 @@ CREATE VIEW leak_suspect AS
 WITH sus (incident_id, goid, obj_addr, complete) AS (
   SELECT r.incident_id, r.goid, r.obj_addr, h.complete
     FROM heap_scan AS h
-    JOIN wait_reach AS r ON r.incident_id = h.incident_id
+   CROSS JOIN wait_reach AS r ON r.incident_id = h.incident_id
    WHERE NOT EXISTS (SELECT 1 FROM wait_reach AS o
                       WHERE o.incident_id = r.incident_id AND o.goid = r.goid
                         AND o.reached_by IS NOT NULL)
   UNION ALL
   SELECT g.incident_id, g.goid, NULL, h.complete
     FROM heap_scan AS h
-    JOIN goroutine AS g INDEXED BY goroutine_by_wait
+   CROSS JOIN goroutine AS g INDEXED BY goroutine_by_wait
       ON g.incident_id = h.incident_id
      AND g.wait_reason IN ('chan receive (nil chan)', 'chan send (nil chan)', 'select (no cases)')
 )
@@ -46,20 +46,20 @@ SELECT g.incident_id AS incident_id,
        g.status AS status,
        g.wait_reason AS wait_reason,
        g.wait_minutes AS wait_minutes,
-       s.obj_addr AS obj_addr,
-       CASE WHEN s.obj_addr IS NULL THEN NULL
+       su.obj_addr AS obj_addr,
+       CASE WHEN su.obj_addr IS NULL THEN NULL
             WHEN EXISTS (SELECT 1 FROM chan_wait AS w
-                          WHERE w.incident_id = s.incident_id AND w.goid = s.goid
-                            AND w.chan_addr = s.obj_addr) THEN 'chan'
+                          WHERE w.incident_id = su.incident_id AND w.goid = su.goid
+                            AND w.chan_addr = su.obj_addr) THEN 'chan'
             ELSE (SELECT y.kind FROM sync_wait AS y
-                   WHERE y.incident_id = s.incident_id AND y.goid = s.goid
-                     AND y.addr = s.obj_addr) END AS obj_kind,
+                   WHERE y.incident_id = su.incident_id AND y.goid = su.goid
+                     AND y.addr = su.obj_addr) END AS obj_kind,
        f.func AS func,
        f.file AS file,
        f.line AS line,
-       s.complete AS heap_complete
-  FROM sus AS s
-  JOIN goroutine AS g ON g.incident_id = s.incident_id AND g.goid = s.goid
+       su.complete AS heap_complete
+  FROM sus AS su
+ CROSS JOIN goroutine AS g ON g.incident_id = su.incident_id AND g.goid = su.goid
   LEFT JOIN frame AS f
     ON f.incident_id = g.incident_id AND f.stack_id = g.stack_id
    AND f.depth = COALESCE((SELECT min(x.depth) FROM frame AS x

@@ -25,7 +25,7 @@ sus AS (SELECT DISTINCT incident_id, goid FROM leak_suspect),
 edge AS (
   SELECT w.incident_id, w.goid, w.waker_goid, min(w.obj_addr) AS obj_addr
     FROM heap_scan AS h
-    JOIN wait_waker AS w ON w.incident_id = h.incident_id
+   CROSS JOIN wait_waker AS w ON w.incident_id = h.incident_id
    WHERE EXISTS (SELECT 1 FROM sus WHERE sus.incident_id = w.incident_id AND sus.goid = w.goid)
      AND EXISTS (SELECT 1 FROM sus WHERE sus.incident_id = w.incident_id AND sus.goid = w.waker_goid)
    GROUP BY w.incident_id, w.goid, w.waker_goid
@@ -33,24 +33,24 @@ edge AS (
 walk (incident_id, start, goid, path, steps) AS (
   SELECT DISTINCT incident_id, goid, goid, goid, 1 FROM edge
   UNION ALL
-  SELECT w.incident_id, w.start, e.waker_goid, w.path || ',' || e.waker_goid, w.steps + 1
-    FROM walk AS w
-    JOIN edge AS e ON e.incident_id = w.incident_id AND e.goid = w.goid
-   WHERE w.steps < 12 AND e.waker_goid > w.start
-     AND instr(',' || w.path || ',', ',' || e.waker_goid || ',') = 0
+  SELECT wk.incident_id, wk.start, e.waker_goid, wk.path || ',' || e.waker_goid, wk.steps + 1
+    FROM walk AS wk
+    JOIN edge AS e ON e.incident_id = wk.incident_id AND e.goid = wk.goid
+   WHERE wk.steps < 12 AND e.waker_goid > wk.start
+     AND instr(',' || wk.path || ',', ',' || e.waker_goid || ',') = 0
 ),
 cycle AS (
-  SELECT w.incident_id, w.path, w.steps,
-         dense_rank() OVER (PARTITION BY w.incident_id ORDER BY w.start, w.path) AS cycle_id
-    FROM walk AS w
-    JOIN edge AS e ON e.incident_id = w.incident_id AND e.goid = w.goid AND e.waker_goid = w.start
+  SELECT wk.incident_id, wk.path, wk.steps,
+         dense_rank() OVER (PARTITION BY wk.incident_id ORDER BY wk.start, wk.path) AS cycle_id
+    FROM walk AS wk
+    JOIN edge AS e ON e.incident_id = wk.incident_id AND e.goid = wk.goid AND e.waker_goid = wk.start
 ),
 member AS (
-  SELECT c.incident_id, c.cycle_id, c.steps, CAST(j.key AS INTEGER) AS position,
+  SELECT cy.incident_id, cy.cycle_id, cy.steps, CAST(j.key AS INTEGER) AS position,
          CAST(j.value AS INTEGER) AS goid,
-         CAST(json_extract('[' || c.path || ']', '$[' || ((j.key + 1) % c.steps) || ']') AS INTEGER)
+         CAST(json_extract('[' || cy.path || ']', '$[' || ((j.key + 1) % cy.steps) || ']') AS INTEGER)
            AS waker_goid
-    FROM cycle AS c, json_each('[' || c.path || ']') AS j
+    FROM cycle AS cy, json_each('[' || cy.path || ']') AS j
 )
 SELECT m.incident_id AS incident_id,
        m.cycle_id AS cycle_id,
