@@ -184,7 +184,7 @@ SELECT goroutines, state, min_wait_minutes, max_wait_minutes, example_goid, buck
 -- STMT report_long_waits
 -- 'report': the longest-waiting user goroutines.
 SELECT goid, wait_reason, wait_minutes, func, file, line
-  FROM long_wait WHERE incident_id = ?1 AND wait_minutes IS NOT NULL
+  FROM long_wait WHERE incident_id = ?1 AND wait_minutes > 0
  ORDER BY wait_minutes DESC, goid LIMIT 5;
 
 -- STMT report_counts
