@@ -79,3 +79,12 @@ tests_test_contexts_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_
 tests_test_contexts_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-contexts
 endif
+
+# The query library: linter, views kept in step, each rule on synthetic incidents.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-queries
+tests_test_queries_SOURCES = tests/test-queries.c
+tests_test_queries_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_queries_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-queries
+endif
