@@ -88,3 +88,7 @@ tests_test_queries_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_queries_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-queries
 endif
+
+# The query library on corpus cores against the programs' own account.
+TESTS += tests/test-findings.sh
+EXTRA_DIST += tests/test-findings.sh
