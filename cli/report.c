@@ -214,7 +214,11 @@ static struct util_error *report_unobserved(FILE *out, sqlite3 *db, int64_t id, 
 		fputs(": the context was canceled but the goroutine does not wait on ctx.Done()\n", out);
 		err = report_chain(out, db, id, sqlite3_column_int64(st, 10), sqlite3_column_int64(st, 5));
 		if (n > 1) {
-			fprintf(out, "  %lld goroutines share it: ", (long long)n);
+			fprintf(out, "  %lld goroutines share it", (long long)n);
+			if (sqlite3_column_int64(st, 14) > 1)
+				fprintf(out, " (their contexts were canceled at %lld places)",
+					(long long)sqlite3_column_int64(st, 14));
+			fputs(": ", out);
 			print_goids(out, text(st, 9));
 			fputc('\n', out);
 		}
@@ -226,15 +230,24 @@ static struct util_error *report_unobserved(FILE *out, sqlite3 *db, int64_t id, 
 
 static struct util_error *report_broken(FILE *out, sqlite3 *db, int64_t id, int *blocks)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *who;
 	struct util_error *err = cli_prepare(db, "report_broken_link", &st);
 	if (err)
 		return err;
+	err = cli_prepare(db, "report_ctx_goroutines", &who);
+	if (err) {
+		sqlite3_finalize(st);
+		return err;
+	}
 	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		bool user = strcmp(text(st, 5), "user-type") == 0;
-		fprintf(out, "\n== BUG broken cancel link: context %#llx %s is live under canceled %#llx\n",
+		int64_t n = sqlite3_column_int64(st, 7);
+		fprintf(out, "\n== BUG broken cancel link: context %#llx %s is live under canceled %#llx",
 			addr(st, 0), text(st, 1), addr(st, 2));
+		if (n > 1)
+			fprintf(out, " (and %lld more like it)", (long long)(n - 1));
+		fputc('\n', out);
 		if (user)
 			fprintf(out, "  break: %#llx %s, a user-defined Context, does not forward cancellation\n",
 				addr(st, 3), text(st, 4));
@@ -242,18 +255,24 @@ static struct util_error *report_broken(FILE *out, sqlite3 *db, int64_t id, int 
 			fprintf(out, "  break: it is missing from the children of %#llx %s, so its cancel never reached it\n",
 				addr(st, 3), text(st, 4));
 		fprintf(out, "  path: %s\n", text(st, 6));
-		if (!null(st, 7)) {
-			fputs("  waiting on its Done channel: goroutines ", out);
-			print_goids(out, text(st, 7));
-			fputc('\n', out);
-		}
-		if (!null(st, 8)) {
-			fputs("  held by goroutines ", out);
-			print_goids(out, text(st, 8));
-			fputc('\n', out);
+		sqlite3_reset(who);
+		sqlite3_bind_int64(who, 1, id);
+		sqlite3_bind_int64(who, 2, sqlite3_column_int64(st, 0));
+		if (sqlite3_step(who) == SQLITE_ROW) {
+			if (!null(who, 0)) {
+				fputs("  waiting on its Done channel: goroutines ", out);
+				print_goids(out, text(who, 0));
+				fputc('\n', out);
+			}
+			if (!null(who, 1)) {
+				fputs("  held by goroutines ", out);
+				print_goids(out, text(who, 1));
+				fputc('\n', out);
+			}
 		}
 		++*blocks;
 	}
+	sqlite3_finalize(who);
 	sqlite3_finalize(st);
 	return NULL;
 }

@@ -111,14 +111,16 @@ SELECT * FROM "{view}" WHERE incident_id = ?1;
 
 -- STMT report_unobserved
 -- 'report': goroutines blocked on a canceled context, bucketed by the place
--- that holds it (culprit frame), the wait and the context where cancellation
--- happened; biggest bucket first. goids comma-separated in increasing order.
-SELECT func, file, line, var_name, wait_reason, canceled_addr, count(*) AS n,
-       min(goid) AS goid, max(wait_minutes) AS max_wait,
+-- that holds it (culprit frame) and the wait; biggest bucket first. The
+-- example (smallest goid) gives the context chain; goids comma-separated in
+-- increasing order; origins = distinct contexts where cancellation started.
+SELECT func, file, line, var_name, wait_reason, min(canceled_addr) AS canceled_addr,
+       count(*) AS n, min(goid) AS goid, max(wait_minutes) AS max_wait,
        group_concat(goid, ',') AS goids, min(ctx_addr) AS ctx_addr,
-       min(err) AS err, min(cause) AS cause, min(found_by) AS found_by
+       min(err) AS err, min(cause) AS cause, min(found_by) AS found_by,
+       count(DISTINCT canceled_addr) AS origins
   FROM (SELECT * FROM cancel_unobserved WHERE incident_id = ?1 ORDER BY goid)
- GROUP BY func, file, line, var_name, wait_reason, canceled_addr
+ GROUP BY func, file, line, var_name, wait_reason
  ORDER BY n DESC, goid;
 
 -- STMT report_ctx_chain
@@ -137,15 +139,33 @@ SELECT up.addr, c.kind, c.type_name, c.canceled, c.err, c.cause, c.value_key, c.
  ORDER BY up.steps;
 
 -- STMT report_broken_link
--- 'report': live contexts under a canceled ancestor.
-SELECT ctx_addr, ctx_type, canceled_addr, break_addr, break_type, reason, path,
-       waiter_goids, holder_goids
-  FROM cancel_broken_link WHERE incident_id = ?1 ORDER BY ctx_addr;
+-- 'report': live contexts under a canceled ancestor, bucketed by why and by
+-- the types involved; biggest bucket first, with the smallest context as
+-- the example (its columns: SQLite takes bare columns from the min() row).
+-- The goroutine lists are read for the example only (report_ctx_goroutines).
+SELECT min(ctx_addr) AS ctx_addr, ctx_type, canceled_addr, break_addr, break_type, reason,
+       path, count(*) AS n
+  FROM cancel_broken_link WHERE incident_id = ?1
+ GROUP BY reason, break_type, ctx_type
+ ORDER BY n DESC, ctx_addr;
+
+-- STMT report_ctx_goroutines
+-- 'report': who waits on a context's Done channel (?2 = the context), and
+-- who holds it; goids comma-separated in increasing order, NULL if none.
+SELECT (SELECT group_concat(goid, ',') FROM (
+          SELECT DISTINCT w.goid FROM chan_wait w INDEXED BY chan_wait_by_chan
+           WHERE w.incident_id = ?1
+             AND w.chan_addr = (SELECT done_chan FROM context WHERE incident_id = ?1 AND addr = ?2)
+           ORDER BY w.goid)),
+       (SELECT group_concat(goid, ',') FROM (
+          SELECT DISTINCT gc.goid FROM goroutine_context gc INDEXED BY goroutine_context_by_ctx
+           WHERE gc.incident_id = ?1 AND gc.ctx_addr = ?2 ORDER BY gc.goid));
 
 -- STMT report_detached
--- 'report': WithoutCancel contexts under a canceled ancestor (informational).
+-- 'report': WithoutCancel contexts under a canceled ancestor (informational),
+-- the first 20 (report_detached_count says how many).
 SELECT ctx_addr, canceled_addr, path, holder_goids
-  FROM cancel_detached WHERE incident_id = ?1 ORDER BY ctx_addr;
+  FROM cancel_detached WHERE incident_id = ?1 ORDER BY ctx_addr LIMIT 20;
 
 -- STMT report_leaks
 -- 'report': leak suspects bucketed by where they block and on what kind of

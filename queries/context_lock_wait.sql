@@ -15,7 +15,7 @@
 -- @column waiter_goids: their goids, comma-separated in increasing order
 -- @column max_wait_minutes: the longest goroutine.wait_minutes among them
 CREATE VIEW context_lock_wait AS
--- sync_wait_by_ctx holds (incident_id, ctx_addr, goid...) in order: the
+-- Read through sync_wait_by_ctx (incident_id, ctx_addr, goid...): the
 -- groups come out with their goids sorted.
 SELECT y.incident_id AS incident_id,
        y.ctx_addr AS ctx_addr,
@@ -24,7 +24,7 @@ SELECT y.incident_id AS incident_id,
        count(*) AS waiters,
        group_concat(y.goid, ',') AS waiter_goids,
        max(g.wait_minutes) AS max_wait_minutes
-  FROM sync_wait AS y INDEXED BY sync_wait_by_ctx
+  FROM sync_wait AS y
   JOIN goroutine AS g ON g.incident_id = y.incident_id AND g.goid = y.goid
  WHERE y.ctx_addr IS NOT NULL
  GROUP BY y.incident_id, y.ctx_addr;

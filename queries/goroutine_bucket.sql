@@ -37,7 +37,7 @@ SELECT ps.incident_id AS incident_id, 'stack' AS bucket_kind,
                min(g.goid) AS example_goid,
                CASE WHEN min(COALESCE(g.wait_reason, g.status)) = max(COALESCE(g.wait_reason, g.status))
                     THEN min(COALESCE(g.wait_reason, g.status)) ELSE 'mixed' END AS state
-          FROM goroutine AS g INDEXED BY goroutine_by_stack_wait
+          FROM goroutine AS g
          WHERE g.is_system = 0
          GROUP BY g.incident_id, g.stack_id) AS ps
 UNION ALL
@@ -57,7 +57,7 @@ SELECT pf.incident_id, 'funcs', pf.funcs_key, sum(pf.n), min(pf.min_wait), max(p
                   FROM (SELECT f.func FROM frame AS f
                          WHERE f.incident_id = g.incident_id AND f.stack_id = g.stack_id
                          ORDER BY f.depth) AS fr) AS funcs_key
-          FROM goroutine AS g INDEXED BY goroutine_by_stack_wait
+          FROM goroutine AS g
          WHERE g.is_system = 0
          GROUP BY g.incident_id, g.stack_id) AS pf
  GROUP BY pf.incident_id, pf.funcs_key
