@@ -137,6 +137,15 @@ for name in hang-go1.19-debug-gcore hang-go1.24-opt-kernel hang-go1.27-opt-gcore
 	[ $? -eq 3 ] && ok "$name: report --fail-on-findings exits 3" || bad "$name: report --fail-on-findings did not exit 3"
 done
 
+# analyze ends with the short report; --fail-on-findings exits 3 (the last
+# core again: the same incident, reported again).
+"$bin" analyze --db "$db" --exe "$exe" --fail-on-findings "$corpus/$(col core "$name")" >"$work/analyze" 2>&1
+st=$?
+n=$(wc -l <"$work/expected")
+[ $st -eq 3 ] && grep -Eq "^findings: $n goroutines blocked holding a canceled context|^findings: $((n + 1)) goroutines" "$work/analyze" &&
+	ok "analyze --fail-on-findings: short report and exit 3" ||
+	bad "analyze --fail-on-findings: exit $st, $(grep findings "$work/analyze")"
+
 # An incident without findings exits 0 with --fail-on-findings: the database
 # of the first core with its contexts removed by hand.
 cp "$db" "$work/clean.db"
