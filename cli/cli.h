@@ -39,7 +39,8 @@ int cli_graph(int argc, char **argv);
 bool cli_parse_incident(const char *command, const char *arg, int64_t *ret);
 /** Print every row of ST (stepped here) in FORMAT. */
 struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format format);
-/** Counts of findings of an incident (report_counts). */
+/** Counts of findings of an incident (report_counts); computes the findings
+ * into the connection's temporary tables that 'report' prints from. */
 struct cli_findings {
 	int64_t unobserved, broken_links, leaks, cycles, detached, lock_waits;
 	bool heap_scanned;

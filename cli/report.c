@@ -76,10 +76,39 @@ static void print_goids(FILE *out, const char *list)
 		fprintf(out, " and %d more", total - shown);
 }
 
+/* Run every statement of report_findings: the findings into temporary tables. */
+static struct util_error *compute_findings(sqlite3 *db, int64_t incident)
+{
+	const char *sql = cli_statement("report_findings");
+	if (!sql)
+		return util_error_create(UTIL_ERROR_NOT_FOUND, "no statement named report_findings");
+	while (*sql) {
+		sqlite3_stmt *st = NULL;
+		const char *tail = NULL;
+		if (sqlite3_prepare_v2(db, sql, -1, &st, &tail) != SQLITE_OK)
+			return util_error_create(UTIL_ERROR_LIB, "%s: statement report_findings: %s",
+						 sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		if (!st) // only comments or blanks were left
+			break;
+		if (sqlite3_bind_parameter_count(st) >= 1)
+			sqlite3_bind_int64(st, 1, incident);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			return util_error_create(UTIL_ERROR_LIB, "%s: computing the findings: %s",
+						 sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		sql = tail;
+	}
+	return NULL;
+}
+
 struct util_error *cli_count_findings(sqlite3 *db, int64_t incident, struct cli_findings *ret)
 {
 	sqlite3_stmt *st;
-	struct util_error *err = cli_prepare(db, "report_counts", &st);
+	struct util_error *err = compute_findings(db, incident);
+	if (err)
+		return err;
+	err = cli_prepare(db, "report_counts", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, incident);

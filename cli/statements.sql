@@ -109,6 +109,26 @@ SELECT gc.ctx_addr, gc.goid, f.func, gc.var_name, gc.found_by
 -- library first.
 SELECT * FROM "{view}" WHERE incident_id = ?1;
 
+-- STMT report_findings
+-- 'report' and 'analyze': the findings of one incident, computed once into
+-- temporary tables (f_*) that the report_* statements read. Several
+-- statements, run in order; the broken links without their goroutine lists,
+-- which the report reads per bucket only.
+DROP TABLE IF EXISTS temp.f_unobserved;
+DROP TABLE IF EXISTS temp.f_broken;
+DROP TABLE IF EXISTS temp.f_detached;
+DROP TABLE IF EXISTS temp.f_leak;
+DROP TABLE IF EXISTS temp.f_cycle;
+DROP TABLE IF EXISTS temp.f_lock;
+CREATE TEMP TABLE f_unobserved AS SELECT * FROM cancel_unobserved WHERE incident_id = ?1;
+CREATE TEMP TABLE f_broken AS
+  SELECT incident_id, ctx_addr, ctx_type, canceled_addr, break_addr, break_type, reason, path
+    FROM cancel_broken_link WHERE incident_id = ?1;
+CREATE TEMP TABLE f_detached AS SELECT * FROM cancel_detached WHERE incident_id = ?1;
+CREATE TEMP TABLE f_leak AS SELECT * FROM leak_suspect WHERE incident_id = ?1;
+CREATE TEMP TABLE f_cycle AS SELECT * FROM wait_cycle WHERE incident_id = ?1;
+CREATE TEMP TABLE f_lock AS SELECT * FROM context_lock_wait WHERE incident_id = ?1;
+
 -- STMT report_unobserved
 -- 'report': goroutines blocked on a canceled context, bucketed by the place
 -- that holds it (culprit frame) and the wait; biggest bucket first. The
@@ -119,7 +139,7 @@ SELECT func, file, line, var_name, wait_reason, min(canceled_addr) AS canceled_a
        group_concat(goid, ',') AS goids, min(ctx_addr) AS ctx_addr,
        min(err) AS err, min(cause) AS cause, min(found_by) AS found_by,
        count(DISTINCT canceled_addr) AS origins
-  FROM (SELECT * FROM cancel_unobserved WHERE incident_id = ?1 ORDER BY goid)
+  FROM (SELECT * FROM f_unobserved ORDER BY goid)
  GROUP BY func, file, line, var_name, wait_reason
  ORDER BY n DESC, goid;
 
@@ -145,7 +165,7 @@ SELECT up.addr, c.kind, c.type_name, c.canceled, c.err, c.cause, c.value_key, c.
 -- The goroutine lists are read for the example only (report_ctx_goroutines).
 SELECT min(ctx_addr) AS ctx_addr, ctx_type, canceled_addr, break_addr, break_type, reason,
        path, count(*) AS n
-  FROM cancel_broken_link WHERE incident_id = ?1
+  FROM f_broken
  GROUP BY reason, break_type, ctx_type
  ORDER BY n DESC, ctx_addr;
 
@@ -165,7 +185,7 @@ SELECT (SELECT group_concat(goid, ',') FROM (
 -- 'report': WithoutCancel contexts under a canceled ancestor (informational),
 -- the first 20 (report_detached_count says how many).
 SELECT ctx_addr, canceled_addr, path, holder_goids
-  FROM cancel_detached WHERE incident_id = ?1 ORDER BY ctx_addr LIMIT 20;
+  FROM f_detached ORDER BY ctx_addr LIMIT 20;
 
 -- STMT report_leaks
 -- 'report': leak suspects bucketed by where they block and on what kind of
@@ -174,9 +194,7 @@ SELECT ctx_addr, canceled_addr, path, holder_goids
 SELECT func, file, line, wait_reason, obj_kind, count(DISTINCT goid) AS n,
        min(goid) AS goid, max(wait_minutes) AS max_wait,
        group_concat(DISTINCT goid) AS goids, min(heap_complete) AS complete
-  FROM (SELECT * FROM leak_suspect l WHERE incident_id = ?1
-           AND NOT EXISTS (SELECT 1 FROM wait_cycle c
-                            WHERE c.incident_id = l.incident_id AND c.goid = l.goid)
+  FROM (SELECT * FROM f_leak WHERE goid NOT IN (SELECT goid FROM f_cycle)
          ORDER BY goid)
  GROUP BY func, file, line, wait_reason, obj_kind
  ORDER BY n DESC, goid;
@@ -185,15 +203,14 @@ SELECT func, file, line, wait_reason, obj_kind, count(DISTINCT goid) AS n,
 -- 'report': wait cycles, edge by edge, with where each goroutine blocks.
 SELECT c.cycle_id, c.goid, c.obj_addr, c.waker_goid, c.cycle_len,
        l.wait_reason, l.func, l.file, l.line
-  FROM wait_cycle c
-  JOIN long_wait l ON l.incident_id = c.incident_id AND l.goid = c.goid
- WHERE c.incident_id = ?1
+  FROM f_cycle c
+  JOIN long_wait l ON l.incident_id = ?1 AND l.goid = c.goid
  ORDER BY c.cycle_id, c.position;
 
 -- STMT report_lock_waits
 -- 'report': contexts whose internal mutex goroutines wait on.
 SELECT ctx_addr, ctx_kind, waiters, waiter_goids, max_wait_minutes
-  FROM context_lock_wait WHERE incident_id = ?1 ORDER BY waiters DESC, ctx_addr;
+  FROM f_lock ORDER BY waiters DESC, ctx_addr;
 
 -- STMT report_buckets
 -- 'report': the largest groups of user goroutines with the same functions.
@@ -210,13 +227,13 @@ SELECT goid, wait_reason, wait_minutes, func, file, line
 -- STMT report_counts
 -- 'report --short' and 'analyze': how many findings of each kind (goroutines
 -- for the goroutine-level queries, contexts for the context ones), and
--- whether the leak analysis ran.
-SELECT (SELECT count(*) FROM cancel_unobserved WHERE incident_id = ?1),
-       (SELECT count(*) FROM cancel_broken_link WHERE incident_id = ?1),
-       (SELECT count(DISTINCT goid) FROM leak_suspect WHERE incident_id = ?1),
-       (SELECT count(DISTINCT cycle_id) FROM wait_cycle WHERE incident_id = ?1),
-       (SELECT count(*) FROM cancel_detached WHERE incident_id = ?1),
-       (SELECT count(*) FROM context_lock_wait WHERE incident_id = ?1),
+-- whether the leak analysis ran; after report_findings.
+SELECT (SELECT count(*) FROM f_unobserved),
+       (SELECT count(*) FROM f_broken),
+       (SELECT count(DISTINCT goid) FROM f_leak),
+       (SELECT count(DISTINCT cycle_id) FROM f_cycle),
+       (SELECT count(*) FROM f_detached),
+       (SELECT count(*) FROM f_lock),
        (SELECT count(*) FROM heap_scan WHERE incident_id = ?1);
 
 -- STMT graph_contexts

@@ -3,9 +3,10 @@
 -- What: goroutines of leak_suspect connected by wait_waker edges (G waits on
 --   an object that only the stack of blocked goroutine W reaches) into a
 --   cycle: each can only be woken by the next, and no other goroutine or
---   package variable can wake any of them (a deadlock). Cycles of up to 12
---   goroutines are found (the walk is bounded); each is listed once, edge by
---   edge, starting from its smallest goid.
+--   package variable can wake any of them (a deadlock). Cycles of up to 8
+--   goroutines are found, exploring at most 100,000 partial paths (in a
+--   graph denser than that, longer cycles may be missed); each is listed
+--   once, edge by edge, starting from its smallest goid.
 -- Why: a deadlock among a few goroutines of a live process: Go's own
 --   "all goroutines are asleep" check only fires when every goroutine is.
 -- Example: SELECT cycle_id, goid, waker_goid FROM wait_cycle WHERE incident_id = 1;
@@ -36,8 +37,11 @@ walk (incident_id, start, goid, path, steps) AS (
   SELECT wk.incident_id, wk.start, e.waker_goid, wk.path || ',' || e.waker_goid, wk.steps + 1
     FROM walk AS wk
     JOIN edge AS e ON e.incident_id = wk.incident_id AND e.goid = wk.goid
-   WHERE wk.steps < 12 AND e.waker_goid > wk.start
+   WHERE wk.steps < 8 AND e.waker_goid > wk.start
      AND instr(',' || wk.path || ',', ',' || e.waker_goid || ',') = 0
+  -- A bound on the work, whatever the graph: 100,000 partial paths
+  -- (breadth first, so short cycles are found first).
+  LIMIT 100000
 ),
 cycle AS (
   SELECT wk.incident_id, wk.path, wk.steps,
