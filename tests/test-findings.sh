@@ -180,5 +180,14 @@ grep -q 'xlabel="broken link"' "$work/dot" && grep -q 'CANCELED' "$work/dot" && 
 	ok "graph --contexts marks canceled contexts and the broken link" || bad "graph --contexts lacks its marks"
 "$bin" graph --db "$db" --waits | grep -q '^digraph waits {' && ok "graph --waits is DOT" || bad "graph --waits"
 
+if command -v dot >/dev/null; then
+	"$bin" graph --db "$db" --contexts --svg | grep -q '<svg' && ok "graph --svg renders through dot" ||
+		bad "graph --svg gave no SVG"
+else
+	"$bin" graph --db "$db" --contexts --svg >/dev/null 2>"$work/err"
+	[ $? -eq 1 ] && grep -q "needs Graphviz" "$work/err" && ok "graph --svg without dot: a clear error" ||
+		bad "graph --svg without dot: $(cat "$work/err")"
+fi
+
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
