@@ -187,7 +187,12 @@ static void print_header(FILE *out, const struct queries_view *v)
 		}
 		if (strncmp(line, "@column ", 8) == 0)
 			line += 8, len -= 8;
-		fprintf(out, "  %.*s\n", (int)len, line);
+		// The first line repeats the name ("NAME: what it finds").
+		size_t nlen = strlen(v->name);
+		if (p == v->header && len > nlen + 2 && strncmp(line, v->name, nlen) == 0 &&
+		    line[nlen] == ':')
+			line += nlen + 2, len -= nlen + 2;
+		fprintf(out, len ? "  %.*s\n" : "\n", (int)len, line);
 		p += strcspn(p, "\n");
 		if (*p)
 			p++;
