@@ -15,7 +15,7 @@
 #include "store/store.h"
 
 static const char analyze_usage[] =
-	"usage: gocoroner analyze [--db FILE] [--exe EXE] [--force] [--quiet] CORE\n"
+	"usage: gocoroner analyze [--db FILE] [--exe EXE] [--force] [--quiet] [--fail-on-findings] CORE\n"
 	"\n"
 	"Read CORE (an ELF core: gcore, kernel or systemd-coredump; raw or .zst) and\n"
 	"the Go executable it was made from, rebuild every goroutine with its stack,\n"
@@ -25,7 +25,9 @@ static const char analyze_usage[] =
 	"  --db FILE   database to write (default " CLI_DEFAULT_DB ")\n"
 	"  --exe EXE   the executable; default: the path the core records\n"
 	"  --force     accept an executable whose build id does not match the core\n"
-	"  --quiet     print only the incident id\n";
+	"  --quiet     print only the incident id\n"
+	"  --fail-on-findings  exit with status 3 when the incident has bug findings\n"
+	"              (see 'gocoroner report'), 0 when it has none\n";
 
 static void progress(size_t done, size_t total, void *arg)
 {
@@ -57,11 +59,12 @@ int cli_analyze(int argc, char **argv)
 		{"exe", required_argument, NULL, 'e'},
 		{"force", no_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"fail-on-findings", no_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB, *exe_path = NULL;
-	bool force = false, quiet = false;
+	bool force = false, quiet = false, fail_on_findings = false;
 	int c;
 	optind = 1;
 	opterr = 0; // one line of our own instead of getopt's message plus usage
@@ -71,6 +74,7 @@ int cli_analyze(int argc, char **argv)
 		case 'e': exe_path = optarg; break;
 		case 'f': force = true; break;
 		case 'q': quiet = true; break;
+		case 'F': fail_on_findings = true; break;
 		case 'h': fputs(analyze_usage, stdout); return CLI_OK;
 		default:
 			fprintf(stderr, "gocoroner analyze: bad option '%s'; see 'gocoroner analyze --help' (usage)\n",
@@ -166,7 +170,17 @@ int cli_analyze(int argc, char **argv)
 			printf("\n%zu diagnostics (SELECT * FROM diagnostic WHERE incident_id = %lld)\n",
 			       snap->ndiags, (long long)id);
 	}
-	status = CLI_OK;
+	struct cli_findings findings;
+	if (!quiet || fail_on_findings) {
+		err = cli_count_findings(store_handle(db), id, &findings);
+		if (err)
+			goto out;
+	}
+	if (!quiet) {
+		printf("\n");
+		cli_print_findings_short(stdout, &findings, id);
+	}
+	status = fail_on_findings && cli_has_bugs(&findings) ? CLI_FINDINGS : CLI_OK;
 out:
 	if (err)
 		status = cli_fail(err);

@@ -15,7 +15,14 @@ enum {
 	CLI_OK = 0,
 	CLI_ERROR = 1,  /**< the input or an operation failed */
 	CLI_USAGE = 2,  /**< bad command line */
+	/** analyze --fail-on-findings, report --fail-on-findings: the incident
+	 * has bug findings (cancel_unobserved, cancel_broken_link, leak_suspect,
+	 * wait_cycle) */
+	CLI_FINDINGS = 3,
 };
+
+/** Output formats of 'query'. */
+enum cli_format { CLI_FORMAT_TABLE, CLI_FORMAT_CSV, CLI_FORMAT_JSON };
 
 #define CLI_DEFAULT_DB "gocoroner.db"
 
@@ -23,6 +30,26 @@ int cli_analyze(int argc, char **argv);
 int cli_goroutines(int argc, char **argv);
 int cli_traceback(int argc, char **argv);
 int cli_contexts(int argc, char **argv);
+int cli_query(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_graph(int argc, char **argv);
+
+/** Parse --incident's value (a number > 0) for COMMAND; on error print why
+ * and return true. */
+bool cli_parse_incident(const char *command, const char *arg, int64_t *ret);
+/** Print every row of ST (stepped here) in FORMAT. */
+struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format format);
+/** Counts of findings of an incident (report_counts); computes the findings
+ * into the connection's temporary tables that 'report' prints from. */
+struct cli_findings {
+	int64_t unobserved, broken_links, leaks, cycles, detached, lock_waits;
+	bool heap_scanned;
+};
+struct util_error *cli_count_findings(sqlite3 *db, int64_t incident, struct cli_findings *ret);
+/** True if the incident has findings that are bugs (not informational). */
+bool cli_has_bugs(const struct cli_findings *f);
+/** The short form of the report: one line per kind of finding. */
+void cli_print_findings_short(FILE *out, const struct cli_findings *f, int64_t incident);
 
 /** Print "gocoroner: MESSAGE" to stderr and free err; returns CLI_ERROR. */
 int cli_fail(struct util_error *err);

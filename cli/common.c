@@ -131,3 +131,15 @@ struct util_error *cli_print_summary(FILE *out, sqlite3 *db, int64_t incident)
 	sqlite3_finalize(st);
 	return NULL;
 }
+
+bool cli_parse_incident(const char *command, const char *arg, int64_t *ret)
+{
+	char *end;
+	long long v = strtoll(arg, &end, 10);
+	if (*arg == '\0' || *end || v <= 0) {
+		fprintf(stderr, "gocoroner %s: --incident takes a number > 0, not '%s'\n", command, arg);
+		return true;
+	}
+	*ret = v;
+	return false;
+}

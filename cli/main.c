@@ -15,6 +15,9 @@ static const char usage[] =
 	"  goroutines  list the goroutines of an incident\n"
 	"  traceback   print an incident's goroutines in Go's own traceback format\n"
 	"  contexts    print an incident's context.Context trees and who holds them\n"
+	"  query       run a query of the library (canceled contexts, leaks...) or any SQL\n"
+	"  report      the findings of an incident, most severe first\n"
+	"  graph       the context trees or the wait-for graph as Graphviz DOT\n"
 	"\n"
 	"Run 'gocoroner COMMAND --help' for a command's options.\n"
 	"  --version   print the version\n";
@@ -42,6 +45,12 @@ int main(int argc, char **argv)
 		return cli_traceback(argc - 1, argv + 1);
 	if (strcmp(cmd, "contexts") == 0)
 		return cli_contexts(argc - 1, argv + 1);
+	if (strcmp(cmd, "query") == 0)
+		return cli_query(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return cli_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "graph") == 0)
+		return cli_graph(argc - 1, argv + 1);
 	fprintf(stderr, "gocoroner: unknown command '%s'\n\n%s", cmd, usage);
 	return CLI_USAGE;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "queries/queries.h"
 #include "store/store-private.h"
 #include "store/store.h"
 
@@ -144,8 +145,14 @@ static struct util_error *db_open(const char *path, bool readonly, struct store_
 	if (err)
 		goto out;
 	err = check_header(db, &h);
-	if (err || readonly)
+	if (err)
 		goto out;
+	if (readonly) {
+		// The library's views, as TEMP views if the file's are missing or
+		// differ from this binary's (queries/queries.h).
+		err = queries_sync(db->h, db->path, false);
+		goto out;
+	}
 	// WAL: readers (queries) never block the writer and a commit is one
 	// append; NORMAL: durable across crashes of gocoroner, which is all an
 	// archive rebuilt from cores needs. journal_mode must be set outside a
@@ -168,6 +175,10 @@ static struct util_error *db_open(const char *path, bool readonly, struct store_
 		err = store_exec(db, "PRAGMA cache_size = -65536", "setting the cache size");
 	if (!err && h.version < STORE_SCHEMA_VERSION)
 		err = install_schema(db);
+	// The library's views live in every database gocoroner writes, so any
+	// SQLite client can run them.
+	if (!err)
+		err = queries_sync(db->h, db->path, true);
 out:
 	if (err) {
 		store_close(db);

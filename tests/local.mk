@@ -88,3 +88,16 @@ tests_test_reach_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top
 tests_test_reach_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-reach
 endif
+
+# The query library: linter, views kept in step, each rule on synthetic incidents.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-queries
+tests_test_queries_SOURCES = tests/test-queries.c
+tests_test_queries_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_queries_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-queries
+endif
+
+# The query library on corpus cores against the programs' own account.
+TESTS += tests/test-findings.sh
+EXTRA_DIST += tests/test-findings.sh

@@ -1,0 +1,333 @@
+// query.c: 'gocoroner query' — a view of the query library by name, or any
+// SQL, printed as a table, CSV or JSON; '--list' describes the library.
+#include <ctype.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "queries/queries.h"
+#include "store/store.h"
+
+static const char query_usage[] =
+	"usage: gocoroner query [--db FILE] [--incident N] [--format table|csv|json] NAME|SQL\n"
+	"       gocoroner query --list\n"
+	"\n"
+	"Run a query of the library by NAME for one incident, or any SQL (read-only;\n"
+	"?1 or :incident in it is the incident id). 'gocoroner query --list' shows\n"
+	"each query with what it finds.\n"
+	"\n"
+	"  --db FILE       database (default " CLI_DEFAULT_DB ")\n"
+	"  --incident N    incident id (default: the newest)\n"
+	"  --format F      table (default; *_addr columns in hex), csv (RFC 4180,\n"
+	"                  header line) or json (an array of objects)\n"
+	"  --list          list the queries with their descriptions\n";
+
+/* One result cell as text: NULL stays NULL. */
+static char *cell(sqlite3_stmt *st, int i, bool hex)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	if (hex && sqlite3_column_type(st, i) == SQLITE_INTEGER) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%#llx", (unsigned long long)sqlite3_column_int64(st, i));
+		return strdup(buf);
+	}
+	return strdup((const char *)sqlite3_column_text(st, i));
+}
+
+static bool is_addr_column(const char *name)
+{
+	size_t n = strlen(name);
+	return n >= 5 && strcmp(name + n - 5, "_addr") == 0;
+}
+
+static void csv_field(FILE *out, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", out);
+		else if (ch == '\t')
+			fputs("\\t", out);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+/* Print every row of ST in FORMAT; returns the SQLite status of the last step. */
+struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format format)
+{
+	int ncol = sqlite3_column_count(st);
+	int rc;
+	if (format == CLI_FORMAT_CSV) {
+		for (int i = 0; i < ncol; i++) {
+			if (i)
+				fputc(',', out);
+			csv_field(out, sqlite3_column_name(st, i));
+		}
+		fputs("\r\n", out);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			for (int i = 0; i < ncol; i++) {
+				if (i)
+					fputc(',', out);
+				csv_field(out, (const char *)sqlite3_column_text(st, i));
+			}
+			fputs("\r\n", out);
+		}
+	} else if (format == CLI_FORMAT_JSON) {
+		fputc('[', out);
+		bool first = true;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			fputs(first ? "\n  {" : ",\n  {", out);
+			first = false;
+			for (int i = 0; i < ncol; i++) {
+				if (i)
+					fputs(", ", out);
+				json_string(out, sqlite3_column_name(st, i));
+				fputs(": ", out);
+				switch (sqlite3_column_type(st, i)) {
+				case SQLITE_NULL: fputs("null", out); break;
+				case SQLITE_INTEGER:
+					fprintf(out, "%lld", (long long)sqlite3_column_int64(st, i));
+					break;
+				case SQLITE_FLOAT: fprintf(out, "%.17g", sqlite3_column_double(st, i)); break;
+				default: json_string(out, (const char *)sqlite3_column_text(st, i)); break;
+				}
+			}
+			fputc('}', out);
+		}
+		fputs(first ? "]\n" : "\n]\n", out);
+	} else {
+		// A table: read every row to size the columns.
+		size_t nrows = 0, cap = 0;
+		char **cells = NULL;
+		size_t *width = calloc((size_t)ncol + 1, sizeof(*width));
+		if (!width)
+			return &util_enomem;
+		for (int i = 0; i < ncol; i++)
+			width[i] = strlen(sqlite3_column_name(st, i));
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (nrows == cap) {
+				cap = cap ? 2 * cap : 64;
+				char **grown = realloc(cells, cap * (size_t)ncol * sizeof(*cells));
+				if (!grown) {
+					rc = SQLITE_NOMEM;
+					break;
+				}
+				cells = grown;
+			}
+			for (int i = 0; i < ncol; i++) {
+				char *s = cell(st, i, is_addr_column(sqlite3_column_name(st, i)));
+				cells[nrows * (size_t)ncol + (size_t)i] = s;
+				if (s && strlen(s) > width[i])
+					width[i] = strlen(s);
+			}
+			nrows++;
+		}
+		for (int i = 0; i < ncol; i++)
+			fprintf(out, "%-*s%s", i + 1 < ncol ? (int)width[i] : 0,
+				sqlite3_column_name(st, i), i + 1 < ncol ? "  " : "\n");
+		for (size_t r = 0; r < nrows; r++)
+			for (int i = 0; i < ncol; i++) {
+				const char *s = cells[r * (size_t)ncol + (size_t)i];
+				fprintf(out, "%-*s%s", i + 1 < ncol ? (int)width[i] : 0, s ? s : "",
+					i + 1 < ncol ? "  " : "\n");
+			}
+		for (size_t k = 0; k < nrows * (size_t)ncol; k++)
+			free(cells[k]);
+		free(cells);
+		free(width);
+		if (rc == SQLITE_DONE)
+			fprintf(out, "(%zu row%s)\n", nrows, nrows == 1 ? "" : "s");
+	}
+	if (rc == SQLITE_NOMEM)
+		return &util_enomem;
+	if (rc != SQLITE_DONE)
+		return util_error_create(UTIL_ERROR_LIB, "%s: %s",
+					 sqlite3_db_filename(sqlite3_db_handle(st), "main"),
+					 sqlite3_errmsg(sqlite3_db_handle(st)));
+	return NULL;
+}
+
+/* The header of a view without its "-- " prefixes and its @column lines' tag. */
+static void print_header(FILE *out, const struct queries_view *v)
+{
+	const char *p = v->header;
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		const char *line = p;
+		if (strncmp(line, "--", 2) == 0) {
+			line += 2, len -= 2;
+			if (*line == ' ')
+				line++, len--;
+		}
+		if (strncmp(line, "@column ", 8) == 0)
+			line += 8, len -= 8;
+		// The first line repeats the name ("NAME: what it finds").
+		size_t nlen = strlen(v->name);
+		if (p == v->header && len > nlen + 2 && strncmp(line, v->name, nlen) == 0 &&
+		    line[nlen] == ':')
+			line += nlen + 2, len -= nlen + 2;
+		fprintf(out, len ? "  %.*s\n" : "\n", (int)len, line);
+		p += strcspn(p, "\n");
+		if (*p)
+			p++;
+	}
+}
+
+int cli_query(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"incident", required_argument, NULL, 'i'},
+		{"format", required_argument, NULL, 'f'},
+		{"list", no_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *db_path = CLI_DEFAULT_DB;
+	int64_t incident = 0;
+	enum cli_format format = CLI_FORMAT_TABLE;
+	bool list = false;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:i:f:lh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db_path = optarg; break;
+		case 'i':
+			if (cli_parse_incident("query", optarg, &incident))
+				return CLI_USAGE;
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0)
+				format = CLI_FORMAT_TABLE;
+			else if (strcmp(optarg, "csv") == 0)
+				format = CLI_FORMAT_CSV;
+			else if (strcmp(optarg, "json") == 0)
+				format = CLI_FORMAT_JSON;
+			else {
+				fprintf(stderr, "gocoroner query: --format is table, csv or json, not '%s'\n",
+					optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'l': list = true; break;
+		case 'h': fputs(query_usage, stdout); return CLI_OK;
+		default:
+			fprintf(stderr, "gocoroner query: bad arguments; see 'gocoroner query --help' (usage)\n");
+			return CLI_USAGE;
+		}
+	}
+	if (list) {
+		if (optind != argc) {
+			fprintf(stderr, "gocoroner query: --list takes no query\n");
+			return CLI_USAGE;
+		}
+		const struct queries_view *v;
+		size_t n;
+		struct util_error *err = queries_list(&v, &n);
+		if (err)
+			return cli_fail(err);
+		for (size_t i = 0; i < n; i++) {
+			if (v[i].is_private)
+				continue;
+			printf("%s\n", v[i].name);
+			print_header(stdout, &v[i]);
+			printf("\n");
+		}
+		return CLI_OK;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "gocoroner query: give one query NAME or SQL; see 'gocoroner query --help' (usage)\n");
+		return CLI_USAGE;
+	}
+	const char *what = argv[optind];
+	bool named = what[0] != '\0' && strspn(what, "abcdefghijklmnopqrstuvwxyz_0123456789") == strlen(what);
+	char *sql = NULL;
+	struct store_db *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t id = 0;
+	struct util_error *err = NULL;
+	if (named) {
+		const struct queries_view *v;
+		err = queries_find(what, &v);
+		if (err)
+			goto out;
+		const char *tmpl = cli_statement("query_view");
+		// The placeholder is the quoted identifier "{view}" (the
+		// statement's comment mentions it unquoted).
+		const char *mark = tmpl ? strstr(tmpl, "\"{view}\"") : NULL;
+		if (!mark) {
+			err = util_error_create(UTIL_ERROR_NOT_FOUND, "no statement query_view");
+			goto out;
+		}
+		if (asprintf(&sql, "%.*s\"%s\"%s", (int)(mark - tmpl), tmpl, v->name, mark + 8) < 0) {
+			sql = NULL;
+			err = &util_enomem;
+			goto out;
+		}
+	}
+	err = store_open_readonly(db_path, &db);
+	if (err)
+		goto out;
+	sqlite3 *h = store_handle(db);
+	const char *tail = NULL;
+	if (sqlite3_prepare_v2(h, sql ? sql : what, -1, &st, &tail) != SQLITE_OK) {
+		err = util_error_create(UTIL_ERROR_INVALID, "%s: %s", db_path, sqlite3_errmsg(h));
+		goto out;
+	}
+	if (!st) {
+		err = util_error_create(UTIL_ERROR_INVALID, "the query is empty");
+		goto out;
+	}
+	while (tail && isspace((unsigned char)*tail))
+		tail++;
+	if (tail && *tail && *tail != ';') {
+		err = util_error_create(UTIL_ERROR_INVALID, "give one SQL statement, not several");
+		goto out;
+	}
+	// One parameter at most: ?, ?1 or :incident, the incident id.
+	int nparams = sqlite3_bind_parameter_count(st);
+	if (nparams > 1) {
+		err = util_error_create(UTIL_ERROR_INVALID,
+					"the query may have one parameter, ?1 or :incident (the incident id)");
+		goto out;
+	}
+	if (nparams == 1) {
+		err = cli_pick_incident(h, incident, &id);
+		if (err)
+			goto out;
+		sqlite3_bind_int64(st, 1, id);
+	}
+	err = cli_print_rows(stdout, st, format);
+out:
+	sqlite3_finalize(st);
+	store_close(db);
+	free(sql);
+	return err ? cli_fail(err) : CLI_OK;
+}

@@ -1,0 +1,198 @@
+#!/bin/sh
+# test-findings.sh: the query library on corpus cores against what each
+# corpus program printed about its own contexts (corpus/README.md,
+# "Contexts"): cancel_unobserved must name exactly the goroutines whose
+# ctxheld lines hold a context the program saw canceled (canceled=1), at the
+# innermost holding frame (the deep chain: main.epoll) with the context and
+# the ancestor where cancellation started; cancel_detached the without-cancel
+# context (Go 1.21+); cancel_broken_link the detached-child context below the
+# user type main.detachedCtx. Then 'report' and '--fail-on-findings'.
+# Expectations come from the program's stdout, never from gocoroner.
+set -u
+top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+bin=${GOCORONER:-./gocoroner}
+corpus=$top/corpus
+[ -f "$corpus/manifest.tsv" ] || { echo "no corpus: skipped"; exit 77; }
+command -v zstd >/dev/null || { echo "zstd not installed: skipped"; exit 77; }
+work=$(mktemp -d /tmp/gocoroner-findings.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
+
+col() { # col NAME ROW: a manifest column by name
+	awk -F'\t' -v want="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
+		$1 == row { print $c }' row="$2" "$corpus/manifest.tsv"
+}
+
+# expected STDOUT: "goid func ctx origin" for every goroutine holding a
+# context the program saw canceled: its innermost (last, lines are in call
+# order) such holding, and the outermost canceled ancestor of that context.
+expected() {
+	awk '
+	function field(k,   i) { for (i = 3; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
+	$1 == "ctx" { a = field("addr"); parent[a] = field("parent"); canceled[a] = field("canceled"); addr[$2] = a }
+	$1 == "ctxheld" { n++; hg[n] = field("goid"); hname[n] = $2; hctx[n] = field("ctx"); hfunc[n] = field("func") }
+	END {
+		for (i = 1; i <= n; i++) {
+			if (canceled[addr[hname[i]]] != "1") continue
+			c = hctx[i]; o = c
+			for (s = 0; s < 100 && parent[o] != "" && canceled[parent[o]] == "1"; s++) o = parent[o]
+			last[hg[i]] = hfunc[i] " " c " " o
+		}
+		for (g in last) print g, last[g]
+	}' "$1" | sort -n
+}
+
+ctxaddr() { # ctxaddr STDOUT NAME
+	awk -v n="$2" '$1 == "ctx" && $2 == n { sub(/^addr=/, "", $3); print $3 }' "$1"
+}
+
+db=$work/findings.db
+# FINDINGS_CORES (manifest names) overrides the three cores checked by default.
+for name in ${FINDINGS_CORES:-hang-go1.19-debug-gcore hang-go1.24-opt-kernel hang-go1.27-opt-gcore}; do
+	out=$corpus/$(col stdout "$name")
+	exe=$work/$name.exe
+	zstd -q -d -f "$corpus/$(col exe "$name")" -o "$exe" || { bad "$name: decompress"; continue; }
+	if ! "$bin" analyze -q --db "$db" --exe "$exe" "$corpus/$(col core "$name")" >"$work/id" 2>"$work/err"; then
+		bad "$name: analyze failed: $(cat "$work/err")"
+		continue
+	fi
+	id=$(cat "$work/id")
+	q() { "$bin" query --db "$db" --incident "$id" --format csv "$1" | tail -n +2 | tr -d '\r'; }
+
+	# cancel_unobserved: the goroutines the program announced, exactly.
+	expected "$out" >"$work/expected"
+	q "SELECT goid, func, printf('%#x', ctx_addr), printf('%#x', canceled_addr)
+	     FROM cancel_unobserved WHERE incident_id = ?1 ORDER BY goid" | tr ',' ' ' >"$work/ours.all"
+	# Goroutines the program announces no holding for are not part of the
+	# expectation, with one exception: main (goroutine 1) keeps deepCtx, the
+	# deep chain's canceled context, in a local (main.go: deepCtx, cancel :=
+	# context.WithCancel(base)); if reported, it must be with that context.
+	held=$(awk '$1 == "ctxheld" { for (i = 3; i <= NF; i++) if ($i ~ /^goid=/) print substr($i, 6) }' "$out" | sort -u)
+	: >"$work/ours"
+	extra=
+	while read -r g rest; do
+		if echo "$held" | grep -qx "$g"; then
+			echo "$g $rest" >>"$work/ours"
+		else
+			extra="$extra $g:$rest"
+		fi
+	done <"$work/ours.all"
+	deep=$(ctxaddr "$out" deep-cancel)
+	n=$(wc -l <"$work/expected")
+	if [ "$n" -ge 4 ] && cmp -s "$work/expected" "$work/ours"; then
+		ok "$name: cancel_unobserved names the $n goroutines holding a canceled context, innermost frame, context, origin"
+	else
+		bad "$name: cancel_unobserved differs from the program's account (expected < > ours):"
+		diff "$work/expected" "$work/ours" | head -10
+	fi
+	case $extra in
+	'' | " 1:main.main $deep $deep") ok "$name: no other goroutine reported (main only with deepCtx)" ;;
+	*) bad "$name: goroutines reported beyond the program's account:$extra" ;;
+	esac
+	grep -q "^[0-9]* main.epoll " "$work/expected" && grep -q "main.epoll $(ctxaddr "$out" deep-conn) $deep\$" "$work/ours" &&
+		ok "$name: the deep chain at main.epoll with deep-conn, canceled at deep-cancel" ||
+		bad "$name: the deep chain is not reported at main.epoll"
+
+	# cancel_detached: without-cancel under its canceled parent (Go 1.21+).
+	wc=$(ctxaddr "$out" without-cancel)
+	# (Holders: the program's must be there; a stack scan may add a stale slot.)
+	q "SELECT printf('%#x %#x', ctx_addr, canceled_addr) || '|'
+	          || ' ' || replace(COALESCE(holder_goids, ''), ',', ' ') || ' ' AS detached
+	     FROM cancel_detached WHERE incident_id = ?1" >"$work/detached"
+	if [ -n "$wc" ]; then
+		wg=$(awk '$1 == "ctxheld" && $2 == "without-cancel" { sub(/^goid=/, "", $3); print $3 }' "$out")
+		want="$wc $(ctxaddr "$out" without-cancel-parent)"
+		[ "$(wc -l <"$work/detached")" -eq 1 ] && [ "$(cut -d'|' -f1 "$work/detached")" = "$want" ] &&
+			cut -d'|' -f2 "$work/detached" | grep -q " $wg " &&
+			ok "$name: cancel_detached is without-cancel, held by $wg" ||
+			bad "$name: cancel_detached is '$(cat "$work/detached")', not '$want' held by $wg"
+	else
+		[ ! -s "$work/detached" ] && ok "$name: no WithoutCancel before Go 1.21, none detached" ||
+			bad "$name: cancel_detached reports '$(cat "$work/detached")' on a release without WithoutCancel"
+	fi
+
+	# cancel_broken_link: detached-child, broken at main.detachedCtx; the
+	# watcher goroutine waits on its Done channel, ctxDetachedWaiter holds it.
+	dg=$(awk '$1 == "ctxheld" && $2 == "detached-child" { sub(/^goid=/, "", $3); print $3 }' "$out")
+	wg=$(awk '$1 == "ctxwatcher" && $2 == "detached-child" { sub(/^goid=/, "", $3); print $3 }' "$out")
+	want="$(ctxaddr "$out" detached-child) $(ctxaddr "$out" detached) $(ctxaddr "$out" detached-parent) user-type"
+	q "SELECT printf('%#x %#x %#x %s|', ctx_addr, break_addr, canceled_addr, reason)
+	          || ' ' || replace(COALESCE(waiter_goids, ''), ',', ' ') || ' |'
+	          || ' ' || replace(COALESCE(holder_goids, ''), ',', ' ') || ' ' AS link
+	     FROM cancel_broken_link WHERE incident_id = ?1" >"$work/broken"
+	if [ "$(wc -l <"$work/broken")" -eq 1 ] && [ "$(cut -d'|' -f1 "$work/broken")" = "$want" ] &&
+		cut -d'|' -f3 "$work/broken" | grep -q " $dg "; then
+		ok "$name: cancel_broken_link is detached-child below main.detachedCtx, held by $dg"
+	else
+		bad "$name: cancel_broken_link is '$(cat "$work/broken")', not '$want' held by $dg"
+	fi
+	cut -d'|' -f2 "$work/broken" | grep -q " $wg " &&
+		ok "$name: the context package's watcher $wg waits on the broken link's Done channel" ||
+		bad "$name: watcher $wg not among the broken link's waiters: $(cat "$work/broken")"
+
+	# report: the deep goroutine's block with its culprit frame; exit status.
+	"$bin" report --db "$db" --incident "$id" >"$work/report" 2>&1
+	g19=$(awk '$2 == "main.epoll" { print $1 }' "$work/expected")
+	grep -q "culprit: main.epoll (" "$work/report" && grep -q "canceled here" "$work/report" &&
+		ok "$name: report shows the culprit frame and where the context was canceled" ||
+		bad "$name: report lacks the deep goroutine $g19's block"
+	"$bin" report --db "$db" --incident "$id" --short --fail-on-findings >/dev/null
+	[ $? -eq 3 ] && ok "$name: report --fail-on-findings exits 3" || bad "$name: report --fail-on-findings did not exit 3"
+done
+
+# analyze ends with the short report; --fail-on-findings exits 3 (the last
+# core again: the same incident, reported again).
+"$bin" analyze --db "$db" --exe "$exe" --fail-on-findings "$corpus/$(col core "$name")" >"$work/analyze" 2>&1
+st=$?
+n=$(wc -l <"$work/expected")
+[ $st -eq 3 ] && grep -Eq "^findings: $n goroutines blocked holding a canceled context|^findings: $((n + 1)) goroutines" "$work/analyze" &&
+	ok "analyze --fail-on-findings: short report and exit 3" ||
+	bad "analyze --fail-on-findings: exit $st, $(grep findings "$work/analyze")"
+
+# An incident without findings exits 0 with --fail-on-findings: the database
+# of the first core with its contexts removed by hand.
+cp "$db" "$work/clean.db"
+sqlite3 "$work/clean.db" "DELETE FROM context; DELETE FROM goroutine_context;" 2>/dev/null &&
+	{ "$bin" report --db "$work/clean.db" --incident 1 --fail-on-findings >/dev/null
+	  [ $? -eq 0 ] && ok "no findings: --fail-on-findings exits 0" || bad "no findings: --fail-on-findings did not exit 0"; }
+
+# The views are in the database itself: plain sqlite3 runs them.
+n=$(sqlite3 "$db" "SELECT count(*) FROM cancel_broken_link" 2>&1)
+[ "$n" = "$(sqlite3 "$db" "SELECT count(*) FROM incident")" ] && ok "sqlite3 runs the views stored in the database" || bad "sqlite3 on cancel_broken_link: $n"
+
+# query: --list names every public view, bad names and formats are refused.
+"$bin" query --list >"$work/list"
+missing=
+for f in "$top"/queries/[a-z]*.sql; do
+	v=$(basename "$f" .sql)
+	grep -qx "$v" "$work/list" || missing="$missing $v"
+done
+[ -z "$missing" ] && ok "query --list names every query" || bad "query --list misses:$missing"
+"$bin" query --db "$db" no_such_query >/dev/null 2>"$work/err"
+[ $? -eq 1 ] && grep -q "no query named 'no_such_query'" "$work/err" && ok "query refuses an unknown name" ||
+	bad "query no_such_query: $(cat "$work/err")"
+"$bin" query --db "$db" --format xml long_wait >/dev/null 2>&1
+[ $? -eq 2 ] && ok "query refuses an unknown format" || bad "query --format xml did not exit 2"
+"$bin" query --db "$db" --format json "SELECT 1 AS a, NULL AS b, 'x\"y' AS c" >"$work/json"
+[ "$(tr -d ' \n' <"$work/json")" = '[{"a":1,"b":null,"c":"x\"y"}]' ] && ok "query --format json" ||
+	bad "query --format json gave $(cat "$work/json")"
+
+# graph: the broken link and the canceled contexts are marked.
+"$bin" graph --db "$db" --contexts >"$work/dot"
+grep -q 'xlabel="broken link"' "$work/dot" && grep -q 'CANCELED' "$work/dot" && grep -q '^digraph contexts {' "$work/dot" &&
+	ok "graph --contexts marks canceled contexts and the broken link" || bad "graph --contexts lacks its marks"
+"$bin" graph --db "$db" --waits | grep -q '^digraph waits {' && ok "graph --waits is DOT" || bad "graph --waits"
+
+if command -v dot >/dev/null; then
+	"$bin" graph --db "$db" --contexts --svg | grep -q '<svg' && ok "graph --svg renders through dot" ||
+		bad "graph --svg gave no SVG"
+else
+	"$bin" graph --db "$db" --contexts --svg >/dev/null 2>"$work/err"
+	[ $? -eq 1 ] && grep -q "needs Graphviz" "$work/err" && ok "graph --svg without dot: a clear error" ||
+		bad "graph --svg without dot: $(cat "$work/err")"
+fi
+
+echo "# $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
