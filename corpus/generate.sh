@@ -224,7 +224,7 @@ run() {
 	# dlv prints the (scratch) paths it was given in some messages.
 	# Color escapes are stripped in case TERM=dumb is not honoured.
 	sed -i -e "s|$scratch/|./|g" -e 's/\x1b\[[0-9;]*m//g' "$CORPUS/expect/$name.dlv"
-	notes="$notes $($TOOL compare "$CORPUS/expect/$name.traceback" "$CORPUS/expect/$name.dlv" "${dumper:-0}")"
+	notes="$notes $($TOOL compare "$CORPUS/expect/$name.traceback" "$CORPUS/expect/$name.dlv" "${dumper:-0}" "$CORPUS/expect/$name.leaks")"
 
 	local core_size core_sha
 	core_size=$(stat -c %s "$scratch/core")
