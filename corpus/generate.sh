@@ -1,12 +1,15 @@
 #!/bin/bash
-# Regenerate the gocoroner test corpus: executables of programs/hang built by
-# every supported Go release (debug and optimized), a core of each taken by
-# gdb's gcore and by the kernel (SIGABRT, GOTRACEBACK=crash), and what Go and
-# Delve say about each core. See README.md.
+# Regenerate the gocoroner test corpus: executables of programs/hang and
+# programs/diag built by every supported Go release (debug and optimized), a
+# core of each taken by gdb's gcore and by the kernel (SIGABRT,
+# GOTRACEBACK=crash), and what Go and Delve say about each core (for diag on
+# Go 1.26+, Go's goroutine-leak profile too). See README.md.
 #
-# usage: corpus/generate.sh [--go 1.21]... [--mode debug|opt]... \
-#                           [--kind gcore|kernel]... [--bin-only] [--no-install]
-#   --go, --mode, --kind select a subset (repeatable; default: everything)
+# usage: corpus/generate.sh [--program hang|diag]... [--go 1.21]... \
+#                           [--mode debug|opt]... [--kind gcore|kernel]... \
+#                           [--bin-only] [--no-install]
+#   --program, --go, --mode, --kind select a subset (repeatable; default:
+#                 everything)
 #   --bin-only    only build and store the executables
 #   --no-install  do not run scripts/install-go-toolchains.sh first
 #
@@ -17,28 +20,34 @@ set -euo pipefail
 CORPUS=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$CORPUS")
 TOOL="/usr/bin/python3 $CORPUS/tools/corpus_tool.py"
+ALL_PROGRAM="hang diag"
 ALL_GO="1.19 1.21 1.22 1.23 1.24 1.26 1.27"
 ALL_MODE="debug opt"
 ALL_KIND="gcore kernel"
 
-sel_go="" sel_mode="" sel_kind="" bin_only=0 install=1
+sel_program="" sel_go="" sel_mode="" sel_kind="" bin_only=0 install=1
 while [ $# -gt 0 ]; do
 	case $1 in
+	--program) sel_program="$sel_program $2"; shift 2 ;;
 	--go) sel_go="$sel_go ${2#go}"; shift 2 ;;
 	--mode) sel_mode="$sel_mode $2"; shift 2 ;;
 	--kind) sel_kind="$sel_kind $2"; shift 2 ;;
 	--bin-only) bin_only=1; shift ;;
 	--no-install) install=0; shift ;;
-	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,17p' "$0"; exit 0 ;;
 	*) echo "generate.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
+sel_program=${sel_program:-$ALL_PROGRAM}
 sel_go=${sel_go:-$ALL_GO}
 sel_mode=${sel_mode:-$ALL_MODE}
 sel_kind=${sel_kind:-$ALL_KIND}
 
 log() { echo "generate: $*" >&2; }
 die() { log "error: $*"; exit 1; }
+for p in $sel_program; do
+	[ -d "$CORPUS/programs/$p" ] || die "no program $p"
+done
 
 if [ "$install" = 1 ]; then
 	"$REPO/scripts/install-go-toolchains.sh"
@@ -66,14 +75,17 @@ printf 'goroutines -t 100\nexit\n' >"$WORK/dlv-init"
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
-# build VERSION MODE OUT
+# build PROGRAM VERSION MODE OUT
 build() {
-	local v=$1 mode=$2 out=$3 goroot=/usr/lib/go-$1
+	local prog=$1 v=$2 mode=$3 out=$4 goroot=/usr/lib/go-$2
 	[ -x "$goroot/bin/go" ] || die "no Go $v at $goroot"
-	local gcflags=()
+	local gcflags=() exp=()
 	[ "$mode" = debug ] && gcflags=("-gcflags=all=-N -l")
-	(cd "$CORPUS/programs/hang" &&
-		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOPROXY=off GO111MODULE=on \
+	# diag writes Go's goroutine-leak profile: an experiment on Go 1.26
+	# (the default from 1.27). hang is built as before (byte-identical).
+	[ "$prog" = diag ] && [ "$v" = 1.26 ] && exp=(GOEXPERIMENT=goroutineleakprofile)
+	(cd "$CORPUS/programs/$prog" &&
+		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOPROXY=off GO111MODULE=on "${exp[@]}" \
 			"$goroot/bin/go" build -trimpath -buildvcs=false "${gcflags[@]}" -o "$out" .)
 }
 
@@ -87,14 +99,15 @@ check_paths() {
 	fi
 }
 
-# exe VERSION MODE -> prints the path of the uncompressed executable in WORK,
-# (re)building it and storing bin/hang-go1.XX-MODE.zst when it changed.
+# exe PROGRAM VERSION MODE -> prints the path of the uncompressed executable
+# in WORK, (re)building it and storing bin/PROGRAM-go1.XX-MODE.zst when it
+# changed.
 declare -A exe_notes
 exe() {
-	local v=$1 mode=$2 name=hang-go$1-$2
+	local prog=$1 v=$2 mode=$3 name=$1-go$2-$3
 	local out=$WORK/$name
 	if [ ! -f "$out" ]; then
-		build "$v" "$mode" "$out"
+		build "$prog" "$v" "$mode" "$out"
 		local zst=$CORPUS/bin/$name.zst new old=""
 		new=$(sha "$out")
 		if [ -f "$zst" ]; then
@@ -129,14 +142,14 @@ check_states() {
 	return 0
 }
 
-# run VERSION MODE KIND
+# run PROGRAM VERSION MODE KIND
 run() {
-	local v=$1 mode=$2 kind=$3
-	local name=hang-go$v-$mode-$kind exe_name=hang-go$v-$mode
+	local prog=$1 v=$2 mode=$3 kind=$4
+	local name=$prog-go$v-$mode-$kind exe_name=$prog-go$v-$mode
 	local exe_path scratch pid rc notes="" dumper=0
-	exe_path=$(exe "$v" "$mode")
+	exe_path=$(exe "$prog" "$v" "$mode")
 	scratch=$(mktemp -d "$WORK/run.XXXXXX")
-	cp "$exe_path" "$scratch/hang"
+	cp "$exe_path" "$scratch/$prog"
 	log "$name: running in $scratch"
 
 	local tb=system hm=gcore dump="HANG_DUMP=$scratch/dump.txt" ulim=0
@@ -150,7 +163,8 @@ run() {
 	local godebug=tracebacklabels=1
 	[ "${v#1.}" -ge 23 ] && godebug=$godebug,asynctimerchan=0
 	(cd "$scratch" && ulimit -c $ulim && exec env -i PATH=/usr/bin:/bin HOME=/nonexistent \
-		GOTRACEBACK=$tb GODEBUG=$godebug HANG_MODE=$hm $dump ./hang >stdout 2>stderr) &
+		GOTRACEBACK=$tb GODEBUG=$godebug HANG_MODE=$hm $dump HANG_LEAKS="$scratch/leaks.txt" \
+		"./$prog" >stdout 2>stderr) &
 	pid=$!
 	child=$pid
 	local i=0
@@ -186,6 +200,13 @@ run() {
 	fi
 	child=""
 	cp "$scratch/stdout" "$CORPUS/expect/$name.stdout"
+	# Go's goroutine-leak profile (diag, Go 1.26+): debug=2, every goroutine
+	# with the leaked ones marked "(leaked)".
+	rm -f "$CORPUS/expect/$name.leaks"
+	if [ -f "$scratch/leaks.txt" ]; then
+		cp "$scratch/leaks.txt" "$CORPUS/expect/$name.leaks"
+		notes="$notes $($TOOL leaks "$scratch/leaks.txt" "$scratch/stdout")"
+	fi
 
 	local n
 	n=$($TOOL scrub "$scratch/core" "$WORK/scrub-tokens")
@@ -195,7 +216,7 @@ run() {
 	notes="$notes $(check_states "$scratch/stdout" "$CORPUS/expect/$name.traceback")"
 	notes="$notes ${exe_notes[$exe_name]:-}"
 
-	if ! TERM=dumb timeout 900 dlv core "$scratch/hang" "$scratch/core" --check-go-version=false \
+	if ! TERM=dumb timeout 900 dlv core "$scratch/$prog" "$scratch/core" --check-go-version=false \
 		--allow-non-terminal-interactive=true --init "$WORK/dlv-init" </dev/null >"$CORPUS/expect/$name.dlv" 2>&1; then
 		log "$name: dlv failed"
 		notes="$notes dlv-failed"
@@ -203,7 +224,7 @@ run() {
 	# dlv prints the (scratch) paths it was given in some messages.
 	# Color escapes are stripped in case TERM=dumb is not honoured.
 	sed -i -e "s|$scratch/|./|g" -e 's/\x1b\[[0-9;]*m//g' "$CORPUS/expect/$name.dlv"
-	notes="$notes $($TOOL compare "$CORPUS/expect/$name.traceback" "$CORPUS/expect/$name.dlv" "${dumper:-0}")"
+	notes="$notes $($TOOL compare "$CORPUS/expect/$name.traceback" "$CORPUS/expect/$name.dlv" "${dumper:-0}" "$CORPUS/expect/$name.leaks")"
 
 	local core_size core_sha
 	core_size=$(stat -c %s "$scratch/core")
@@ -218,7 +239,7 @@ run() {
 	local gover
 	gover=$(/usr/lib/go-$v/bin/go version | awk '{print $3}')
 	notes=$(echo $notes | tr ' ' ';')
-	printf '%s\n' "$(printf '%s\t' "$name" hang "$gover" "$mode" "$kind" \
+	printf '%s\n' "$(printf '%s\t' "$name" "$prog" "$gover" "$mode" "$kind" \
 		"bin/$exe_name.zst" "cores/$name.core.zst" "expect/$name.traceback" \
 		"expect/$name.stdout" "expect/$name.dlv" "$(sha "$exe_path")" "$core_sha" \
 		"$core_size" "$zsize" "${dumper:-0}")$notes" >"$WORK/row"
@@ -226,12 +247,14 @@ run() {
 	rm -rf "$scratch"
 }
 
-for v in $sel_go; do
-	for mode in $sel_mode; do
-		exe "$v" "$mode" >/dev/null
-		[ "$bin_only" = 1 ] && continue
-		for kind in $sel_kind; do
-			run "$v" "$mode" "$kind"
+for prog in $sel_program; do
+	for v in $sel_go; do
+		for mode in $sel_mode; do
+			exe "$prog" "$v" "$mode" >/dev/null
+			[ "$bin_only" = 1 ] && continue
+			for kind in $sel_kind; do
+				run "$prog" "$v" "$mode" "$kind"
+			done
 		done
 	done
 done

@@ -428,6 +428,9 @@ static void test_corpus(void **state)
 	for (size_t i = 0; i < manifest.nrows; i++) {
 		const struct gt_manifest_row *row = &manifest.rows[i];
 		const char *name = gt_col(&manifest, row, "name");
+		// The built-in expectations (add_builtin) are the hang program's.
+		if (strcmp(gt_col(&manifest, row, "program"), "hang") != 0)
+			continue;
 		char *src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "exe"));
 		char *exe = xasprintf("%s/%s.exe", tmpdir, name);
 		assert_true(gt_unzstd(src, exe));

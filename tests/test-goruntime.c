@@ -64,11 +64,12 @@ static void test_layouts(void **state)
 		{"go1.26", 152, 176, 288, 56 + 40, 47, true},
 		{"go1.27", 152, 176, 288, 56 + 40, 47, true},
 	};
-	size_t checked = 0;
+	size_t checked = 0, checked_hang = 0;
 	for (size_t i = 0; i < manifest.nrows; i++) {
 		const struct gt_manifest_row *row = &manifest.rows[i];
 		if (strcmp(gt_col(&manifest, row, "core_kind"), "gcore") != 0)
 			continue; // one per executable
+		bool hang = strcmp(gt_col(&manifest, row, "program"), "hang") == 0;
 		const char *v = gt_col(&manifest, row, "go_version");
 		char *exe = unpack(row, "exe", ".exe");
 		struct dw_binary *bin;
@@ -88,16 +89,26 @@ static void test_layouts(void **state)
 			assert_string_equal(l.status_names[4], "waiting");
 			assert_string_equal(l.status_names[1], "runnable");
 			checked++;
+			checked_hang += hang;
 		}
 		const char *version;
 		assert_null(gr_go_version(bin, &version));
-		assert_string_equal(version, v);
+		// A build with a GOEXPERIMENT says so after the release (diag on
+		// Go 1.26: "go1.26.10 X:goroutineleakprofile"); the manifest has the
+		// toolchain's release.
+		size_t vl = strlen(v);
+		if (strncmp(version, v, vl) != 0 ||
+		    (version[vl] && strncmp(version + vl + 1, "X:", 2) != 0))
+			fail_msg("%s: Go version %s, want %s", gt_col(&manifest, row, "name"), version,
+				 v);
 		free((char *)version);
 		dw_binary_destroy(bin);
 		unlink(exe);
 		free(exe);
 	}
-	assert_int_equal(checked, 14); // 7 releases x debug/opt
+	// 7 releases x debug/opt of hang, and of every other program (diag)
+	assert_int_equal(checked_hang, 14);
+	assert_int_equal(checked % 14, 0);
 }
 
 /* ---- Scenarios: the program's own word ---------------------------------- */
@@ -258,8 +269,164 @@ static void check_scenarios(const struct gt_manifest_row *row)
 static void test_scenarios(void **state)
 {
 	SKIP_WITHOUT_CORPUS();
+	// The scenario table above is the hang program's.
 	for (size_t i = 0; i < manifest.nrows; i++)
-		check_scenarios(&manifest.rows[i]);
+		if (strcmp(gt_col(&manifest, &manifest.rows[i], "program"), "hang") == 0)
+			check_scenarios(&manifest.rows[i]);
+}
+
+/* ---- The diag program: its goroutines and Go's goroutine-leak profile ---- */
+
+#define DIAG_MAX 256
+
+/* Goroutine ids of "goroutine N [... (leaked)]:" lines of a leak profile. */
+static size_t leaked_in_profile(const char *path, uint64_t *ids, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return SIZE_MAX;
+	char line[1024];
+	size_t n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long goid;
+		if (sscanf(line, "goroutine %llu [", &goid) == 1 && strstr(line, " (leaked)]") &&
+		    n < max)
+			ids[n++] = goid;
+	}
+	fclose(f);
+	return n;
+}
+
+static bool has_id(const uint64_t *ids, size_t n, uint64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * Every goroutine the diag program names (scenario, expect, clean lines) is
+ * in the core, not a system goroutine, and, for cancel_unobserved
+ * expectations, has the culprit function in its stack. On Go 1.26+ the
+ * goroutines Go's leak profile marked leaked are exactly those of the
+ * program's "expect leak_suspect" lines (the program against Go), and
+ * gocoroner reads exactly them with status "leaked" (the core keeps it);
+ * before 1.26 no goroutine is leaked.
+ */
+static void check_diag(const struct gt_manifest_row *row)
+{
+	const char *name = gt_col(&manifest, row, "name");
+	const char *version = gt_col(&manifest, row, "go_version");
+	char *exe = unpack(row, "exe", ".exe");
+	char *core_path = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "core"));
+	char *out_path = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
+	char *leaks_rel = NULL;
+	if (asprintf(&leaks_rel, "expect/%s.leaks", name) < 0)
+		abort();
+	char *leaks_path = path_in(TOP_SRCDIR "/corpus", leaks_rel);
+	struct core_file *core;
+	struct dw_binary *bin;
+	struct gr_snapshot *snap;
+	assert_null(core_open(core_path, &core));
+	assert_null(dw_binary_open(exe, &bin));
+	assert_null(core_attach_exe(core, exe, false));
+	assert_null(gr_snapshot_create(core, bin, NULL, &snap));
+
+	uint64_t want_leaked[DIAG_MAX];
+	size_t nwant = 0, named = 0, expects = 0;
+	FILE *f = fopen(out_path, "r");
+	assert_non_null(f);
+	char line[512], kind[16], query[64], sname[64];
+	unsigned long long goid;
+	int used;
+	while (fgets(line, sizeof(line), f)) {
+		bool is_scenario = sscanf(line, "scenario %63s goid=%llu", sname, &goid) == 2;
+		bool is_expect = !is_scenario &&
+				 sscanf(line, "%15s %63s %63s goid=%llu%n", kind, query, sname, &goid,
+					&used) == 4 &&
+				 (strcmp(kind, "expect") == 0 || strcmp(kind, "clean") == 0);
+		if (!is_scenario && !is_expect)
+			continue;
+		const struct gr_goroutine *g = find_g(snap, goid);
+		if (!g)
+			fail_msg("%s: %s goroutine %llu not found", name, sname, goid);
+		assert_false(g->is_system);
+		named++;
+		if (!is_expect)
+			continue;
+		expects++;
+		if (strcmp(kind, "expect") == 0 && strcmp(query, "leak_suspect") == 0) {
+			assert_true(nwant < DIAG_MAX);
+			want_leaked[nwant++] = goid;
+		}
+		const char *fn = strstr(line + used, " func=");
+		if (fn && strcmp(kind, "expect") == 0 && strcmp(query, "cancel_unobserved") == 0) {
+			char func[128];
+			assert_int_equal(sscanf(fn, " func=%127s", func), 1);
+			if (!stack_has(g, func))
+				fail_msg("%s: %s goroutine %llu: no %s in its stack", name, sname, goid,
+					 func);
+		}
+	}
+	fclose(f);
+	assert_true(named > 40);
+	assert_true(expects > 30);
+	assert_true(nwant == 7); // 3 leaks, 2 two-goroutine cycles
+
+	uint64_t prof[DIAG_MAX];
+	size_t nprof = leaked_in_profile(leaks_path, prof, DIAG_MAX);
+	bool has_profile = strncmp(version, "go1.26", 6) == 0 || strncmp(version, "go1.27", 6) == 0;
+	if (has_profile) {
+		if (nprof == SIZE_MAX)
+			fail_msg("%s: no %s", name, leaks_rel);
+		if (nprof != nwant)
+			fail_msg("%s: Go's leak profile lists %zu goroutines, the program expects %zu",
+				 name, nprof, nwant);
+		for (size_t i = 0; i < nprof; i++)
+			if (!has_id(want_leaked, nwant, prof[i]))
+				fail_msg("%s: Go's leak profile lists goroutine %llu, not planted", name,
+					 (unsigned long long)prof[i]);
+	} else {
+		assert_true(nprof == SIZE_MAX);
+	}
+	size_t leaked = 0;
+	for (size_t i = 0; i < snap->ngoroutines; i++) {
+		const struct gr_goroutine *g = &snap->goroutines[i];
+		bool is_leaked = strcmp(g->status_name, "leaked") == 0;
+		bool want = has_profile && has_id(want_leaked, nwant, g->goid);
+		if (is_leaked != want)
+			fail_msg("%s: goroutine %llu has status %s, Go's leak profile says %s", name,
+				 (unsigned long long)g->goid, g->status_name,
+				 want ? "leaked" : "not leaked");
+		leaked += is_leaked;
+	}
+	printf("# %s %s: the goroutines of %zu scenario/expect/clean lines found; %zu leaked (%s)\n", name,
+	       version, named, leaked, has_profile ? "as Go's leak profile" : "no leak profile");
+	gr_snapshot_destroy(snap);
+	dw_binary_destroy(bin);
+	core_destroy(core);
+	unlink(exe);
+	free(exe);
+	free(core_path);
+	free(out_path);
+	free(leaks_rel);
+	free(leaks_path);
+}
+
+static void test_diag(void **state)
+{
+	SKIP_WITHOUT_CORPUS();
+	size_t n = 0;
+	for (size_t i = 0; i < manifest.nrows; i++)
+		if (strcmp(gt_col(&manifest, &manifest.rows[i], "program"), "diag") == 0) {
+			check_diag(&manifest.rows[i]);
+			n++;
+		}
+	if (!n) {
+		printf("no diag cores in the corpus: skipped\n");
+		skip();
+	}
 }
 
 /* ---- Corrupted cores ---------------------------------------------------- */
@@ -435,6 +602,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layouts),
 		cmocka_unit_test(test_scenarios),
+		cmocka_unit_test(test_diag),
 		cmocka_unit_test(test_stack_sharing),
 		cmocka_unit_test(test_corrupt_allgs),
 		cmocka_unit_test(test_corrupt_allm_cycle),

@@ -17,10 +17,14 @@
   corpus_tool.py grep FILE STRING...
       Print the strings that occur in FILE (exit 0 either way).
 
-  corpus_tool.py compare TRACEBACK DLV [SKIP_GOID]
+  corpus_tool.py compare TRACEBACK DLV [SKIP_GOID [LEAKS]]
       Check that every goroutine of Go's traceback appears in Delve's
       "goroutines -t" listing of the core, with the same wait reason when it
-      is waiting (SKIP_GOID: the dumper, dead in the core). Prints "dlv-mismatch:id=[go]/[dlv],..." or nothing.
+      is waiting (SKIP_GOID: the dumper, dead in the core). A goroutine Go
+      prints as "REASON (leaked)" must be in Delve's listing, with REASON or
+      with none (Delve does not know the leaked status); so must one that
+      LEAKS (Go's goroutine-leak profile, taken after a gcore TRACEBACK)
+      prints as leaked. Prints "dlv-mismatch:id=[go]/[dlv],..." or nothing.
 
   corpus_tool.py abort PID
       Send SIGABRT to the thread of PID that is blocked in read(2) (the
@@ -28,6 +32,13 @@
       so that the same goroutine takes the signal in every kernel core. Falls
       back to kill(PID) if there is no such thread. Prints the thread id (0
       for the fallback).
+
+  corpus_tool.py leaks LEAKS STDOUT
+      Compare the goroutines Go's goroutine-leak profile (debug=2 dump,
+      leaked ones marked "(leaked)") lists with the goroutines of the
+      program's "expect leak_suspect" lines. Prints "leaks-profile:N" (N
+      leaked goroutines) and, if the sets differ,
+      "leaks-mismatch:extra=ID/ID,missing=ID/ID".
 
   corpus_tool.py manifest MANIFEST ROWFILE
       Insert or replace rows (tab-separated, keyed by the first column) of
@@ -142,7 +153,19 @@ def grep(path, strings):
                 print(s)
 
 
-def compare(tbpath, dlvpath, skip=""):
+def leaked_goids(leakpath):
+    out = set()
+    if leakpath and os.path.exists(leakpath):
+        with open(leakpath, errors="replace") as f:
+            for line in f:
+                m = re.match(r"goroutine (\d+) \[.*\(leaked\)\]", line)
+                if m:
+                    out.add(m.group(1))
+    return out
+
+
+def compare(tbpath, dlvpath, skip="", leakpath=""):
+    leaked = leaked_goids(leakpath)
     tb = {}
     with open(tbpath, errors="replace") as f:
         for line in f:
@@ -161,6 +184,12 @@ def compare(tbpath, dlvpath, skip=""):
         reason = re.sub(r" labels:\{.*", "", state).split(",")[0].strip()
         if reason in ("running", "runnable", "syscall"):
             ok = gid in dl
+        elif reason.endswith(" (leaked)") or gid in leaked:
+            # Go 1.26+'s status of a goroutine found by the leak detector
+            # (_Gleaked): Delve 1.27.1 does not know it and prints no wait
+            # reason for it.
+            base = reason[:-len(" (leaked)")] if reason.endswith(" (leaked)") else reason
+            ok = gid in dl and dl[gid] in ("thread", base)
         else:
             # Delve appends the wait time (a number) after the reason.
             ok = gid in dl and re.sub(r"\s+\d+$", "", dl[gid]) == reason
@@ -196,6 +225,22 @@ def abort(pid):
         print("abort: %d threads in read(2): %s" % (len(tids), tids), file=sys.stderr)
     os.kill(pid, signal.SIGABRT)
     print(0)
+
+
+def leaks(leakpath, stdoutpath):
+    leaked = set(int(g) for g in leaked_goids(leakpath))
+    want = set()
+    with open(stdoutpath) as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 4 and w[0] == "expect" and w[1] == "leak_suspect":
+                want.add(int(w[3].split("=", 1)[1]))
+    out = ["leaks-profile:%d" % len(leaked)]
+    if leaked != want:
+        out.append("leaks-mismatch:extra=%s,missing=%s" % (
+            "/".join(map(str, sorted(leaked - want))),
+            "/".join(map(str, sorted(want - leaked)))))
+    print(" ".join(out))
 
 
 def manifest(path, rowfile):
@@ -234,10 +279,12 @@ def main():
         scrub(sys.argv[2], sys.argv[3])
     elif cmd == "grep" and len(sys.argv) >= 4:
         grep(sys.argv[2], sys.argv[3:])
-    elif cmd == "compare" and len(sys.argv) in (4, 5):
+    elif cmd == "compare" and len(sys.argv) in (4, 5, 6):
         compare(*sys.argv[2:])
     elif cmd == "abort" and len(sys.argv) == 3:
         abort(sys.argv[2])
+    elif cmd == "leaks" and len(sys.argv) == 4:
+        leaks(sys.argv[2], sys.argv[3])
     elif cmd == "manifest" and len(sys.argv) == 4:
         manifest(sys.argv[2], sys.argv[3])
     else:
