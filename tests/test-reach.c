@@ -186,6 +186,10 @@ static void test_corpus(void **state)
 	for (size_t i = 0; i < manifest.nrows; i++) {
 		const struct gt_manifest_row *row = &manifest.rows[i];
 		const char *name = gt_col(&manifest, row, "name");
+		// The hang program leaks nothing; the diag program's planted leaks
+		// and cycles are checked through the query views (test-diag).
+		if (strcmp(gt_col(&manifest, row, "program"), "hang") != 0)
+			continue;
 		char *src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "exe"));
 		char *exe = xasprintf("%s/%s.exe", tmpdir, name);
 		assert_true(gt_unzstd(src, exe));
