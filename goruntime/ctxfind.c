@@ -657,6 +657,14 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 		// Runtime frames (selectgo, gopark...) hold copies, not the program's contexts.
 		if (frame_has[fi] || strncmp(g->frames[fi].func, "runtime.", 8) == 0)
 			continue;
+		// A frame whose function has no context variable at all holds no
+		// context: what looks like one there is a dead slot left by an
+		// earlier call (seen in the diag corpus: a forgotten channel sender
+		// "holding" another scenario's canceled context). The callee's
+		// spilled arguments at the frame's bottom are the callee's.
+		int32_t depth = (int32_t)callee_frame(info, g, fi, addr);
+		if (depth == (int32_t)fi ? !info->self[fi] : frame_has[depth])
+			continue;
 		uint64_t data, type = v == 1 ? gr_ctx_itab_type(st->c, w) : w;
 		memcpy(&data, st->stack + off + 8, 8);
 		if (!type || !data)
@@ -669,7 +677,6 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 			return err;
 		if (!is)
 			continue;
-		int32_t depth = (int32_t)callee_frame(info, g, fi, addr);
 		if (held_already(st, first, data, depth)) // one holding per frame
 			continue;
 		err = hold(st, g, depth, NULL, data, false);
@@ -690,6 +697,15 @@ static bool held_in(const struct cf_state *st, const size_t *from, const size_t 
 				return true;
 	for (size_t i = first; i < st->nheld; i++)
 		if (st->held[i].ctx_addr == ctx && st->held[i].frame_depth == depth)
+			return true;
+	return false;
+}
+
+/* A holding DWARF gave (st->held[FROM..TO), pass 1) at frame DEPTH. */
+static bool dwarf_at(const struct cf_state *st, size_t from, size_t to, int32_t depth)
+{
+	for (size_t i = from; i < to; i++)
+		if (st->held[i].frame_depth == depth)
 			return true;
 	return false;
 }
@@ -727,8 +743,14 @@ static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goro
 		uint64_t lo = g->frame_sp[fi] & ~7ULL, end = nx < g->nframes ? g->frame_sp[nx] : hi;
 		if (end <= lo || lo < (g->frame_sp[0] & ~7ULL) || end > hi)
 			continue;
-		bool self = info->self[fi];
-		bool callee = callee_frame(info, g, fi, lo) != fi;
+		// A frame DWARF already gave its contexts (pass 1) is done: other
+		// context addresses in it are dead slots of earlier calls (debug
+		// builds' big frames keep many; the diag corpus's live-select
+		// look-alike "held" the deep chain's canceled context that way).
+		bool self = info->self[fi] &&
+			    !dwarf_at(st, from[0], to[0], (int32_t)fi);
+		bool callee = callee_frame(info, g, fi, lo) != fi &&
+			      !dwarf_at(st, from[0], to[0], info->callee[fi]);
 		if (!self && !callee)
 			continue;
 		if (!self && end > lo + 64)

@@ -1,7 +1,10 @@
 -- _ctx_canceled: private helper. Every canceled context with a state of its
 -- own ('cancel', 'timer', 'afterFunc') and the node where its cancellation
--- started: walking up through contexts that delegate Err() ('value', 'stop')
--- and through canceled ancestors, the outermost canceled one.
+-- started: walking up through contexts that delegate Err() ('value', 'stop',
+-- and user types without a Done channel of their own: a struct embedding its
+-- parent Context, whose Done and Err are the parent's, so WithCancel below it
+-- registered with the parent and was canceled by it) and through canceled
+-- ancestors, the outermost canceled one.
 --
 -- What: one row per canceled cancel/timer/afterFunc context of an incident.
 -- Why: the cancel_* queries start from these nodes and walk down; the origin
@@ -13,7 +16,8 @@
 -- @column addr: the canceled context (context.addr)
 -- @column origin_addr: the outermost canceled ancestor reached through
 --   delegating or canceled contexts: where cancellation happened (addr itself
---   when its parent is live, a root, a user type or withoutCancel)
+--   when its parent is live, a root, a user type with its own Done channel
+--   or withoutCancel)
 -- @column origin_steps: parent steps from addr up to origin_addr (0 = itself)
 CREATE VIEW _ctx_canceled AS
 WITH RECURSIVE up (incident_id, addr, cur, origin_addr, steps, origin_steps) AS (
@@ -33,6 +37,7 @@ WITH RECURSIVE up (incident_id, addr, cur, origin_addr, steps, origin_steps) AS 
     JOIN context AS p ON p.incident_id = up.incident_id AND p.addr = up.cur
    WHERE up.cur IS NOT NULL AND up.steps < 1000
      AND (p.kind IN ('value', 'stop')
+          OR (p.kind = 'user' AND p.done_chan IS NULL)
           OR (p.canceled = 1 AND p.kind IN ('cancel', 'timer', 'afterFunc')))
 )
 SELECT incident_id, addr, origin_addr, max(origin_steps) AS origin_steps
