@@ -6,7 +6,8 @@
 # innermost holding frame (the deep chain: main.epoll) with the context and
 # the ancestor where cancellation started; cancel_detached the without-cancel
 # context (Go 1.21+); cancel_broken_link the detached-child context below the
-# user type main.detachedCtx. Then 'report' and '--fail-on-findings'.
+# user type main.detachedCtx; on every hang core. Then 'report' and
+# '--fail-on-findings'.
 # Expectations come from the program's stdout, never from gocoroner.
 set -u
 top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -49,8 +50,11 @@ ctxaddr() { # ctxaddr STDOUT NAME
 }
 
 db=$work/findings.db
-# FINDINGS_CORES (manifest names) overrides the three cores checked by default.
-for name in ${FINDINGS_CORES:-hang-go1.19-debug-gcore hang-go1.24-opt-kernel hang-go1.27-opt-gcore}; do
+# Every core of the hang program, each release and mode (not the hand-made
+# sigrunning core, whose deep goroutine is on a CPU); FINDINGS_CORES
+# (manifest names) overrides.
+all=$(awk -F'\t' 'NR > 1 && $2 == "hang" && $1 ~ /-(gcore|kernel)$/ { print $1 }' "$corpus/manifest.tsv")
+for name in ${FINDINGS_CORES:-$all}; do
 	out=$corpus/$(col stdout "$name")
 	exe=$work/$name.exe
 	zstd -q -d -f "$corpus/$(col exe "$name")" -o "$exe" || { bad "$name: decompress"; continue; }
