@@ -106,3 +106,7 @@ EXTRA_DIST += tests/test-findings.sh
 # clean lines, and leak_suspect against Go's own leak profile.
 TESTS += tests/test-diag.sh
 EXTRA_DIST += tests/test-diag.sh tests/diag-known.txt
+
+# Every query on every corpus core against its reviewed golden CSV.
+TESTS += tests/test-golden.sh
+EXTRA_DIST += tests/test-golden.sh tests/golden

@@ -1,0 +1,74 @@
+#!/bin/sh
+# test-golden.sh: every query of the library on every corpus core against
+# its golden CSV, tests/golden/CORE/QUERY.csv: the rows as gocoroner
+# produced them when they were last reviewed (incident_id left out, rows
+# sorted). The golden files are a regression net: the independent checks of
+# what the rows must say are test-findings.sh (hang program) and
+# test-diag.sh (diag program); a change here that those tests accept is
+# reviewed with `git diff tests/golden` and recorded with
+#
+#   GOLDEN_UPDATE=1 make check TESTS=tests/test-golden.sh
+#
+# A query without a golden file, or a golden file of no query, fails.
+set -u
+top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+bin=${GOCORONER:-./gocoroner}
+corpus=$top/corpus
+golden=$top/tests/golden
+[ -f "$corpus/manifest.tsv" ] || { echo "no corpus: skipped"; exit 77; }
+command -v zstd >/dev/null || { echo "zstd not installed: skipped"; exit 77; }
+work=$(mktemp -d /tmp/gocoroner-golden.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
+
+col() { # col NAME ROW: a manifest column by name
+	awk -F'\t' -v want="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
+		$1 == row { print $c }' row="$2" "$corpus/manifest.tsv"
+}
+
+# The public queries: the unindented lines of `query --list`.
+queries=$("$bin" query --list | grep '^[a-z]')
+[ -n "$queries" ] || { echo "FAIL - query --list names no query"; exit 1; }
+db=$work/golden.db
+for name in ${GOLDEN_CORES:-$(awk -F'\t' 'NR > 1 { print $1 }' "$corpus/manifest.tsv")}; do
+	exe=$work/exe
+	zstd -q -d -f "$corpus/$(col exe "$name")" -o "$exe" || { bad "$name: decompress"; continue; }
+	if ! "$bin" analyze -q --db "$db" --exe "$exe" "$corpus/$(col core "$name")" >"$work/id" 2>"$work/err"; then
+		bad "$name: analyze failed: $(cat "$work/err")"
+		continue
+	fi
+	id=$(cat "$work/id")
+	[ -n "${GOLDEN_UPDATE:-}" ] && mkdir -p "$golden/$name"
+	for q in $queries; do
+		# Header, then the rows sorted; the first column is incident_id.
+		"$bin" query --db "$db" --incident "$id" --format csv \
+			"SELECT * FROM $q WHERE incident_id = ?1" >"$work/out" 2>"$work/err" ||
+			{ bad "$name: query $q: $(cat "$work/err")"; continue; }
+		{ head -n 1 "$work/out" | sed 's/^incident_id,//'
+		  tail -n +2 "$work/out" | sed 's/^[0-9]*,//' | LC_ALL=C sort; } >"$work/$q.csv"
+		g=$golden/$name/$q.csv
+		if [ -n "${GOLDEN_UPDATE:-}" ]; then
+			cp "$work/$q.csv" "$g"
+		elif [ ! -f "$g" ]; then
+			bad "$name: no golden file $g (GOLDEN_UPDATE=1 writes it)"
+			continue
+		elif ! cmp -s "$g" "$work/$q.csv"; then
+			bad "$name: $q differs from its golden CSV (golden < > now):"
+			diff "$g" "$work/$q.csv" | head -8
+			continue
+		fi
+		pass=$((pass + 1))
+	done
+	# Golden files of queries that no longer exist.
+	for g in "$golden/$name"/*.csv; do
+		[ -f "$g" ] || continue
+		echo "$queries" | grep -qx "$(basename "$g" .csv)" || bad "$name: $g belongs to no query"
+	done
+done
+[ -d "$golden" ] && for d in "$golden"/*/; do
+	[ -n "${GOLDEN_CORES:-}" ] && break
+	grep -q "^$(basename "$d")	" "$corpus/manifest.tsv" || bad "$d belongs to no corpus core"
+done
+echo "# $pass golden CSVs equal, $fail failures"
+[ "$fail" -eq 0 ]
