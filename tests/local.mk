@@ -105,7 +105,7 @@ EXTRA_DIST += tests/test-findings.sh
 # Every finding query on every diag core against the program's expect and
 # clean lines, and leak_suspect against Go's own leak profile.
 TESTS += tests/test-diag.sh
-EXTRA_DIST += tests/test-diag.sh tests/diag-known.txt
+EXTRA_DIST += tests/test-diag.sh tests/diag-known.txt tests/corpus-lib.sh
 
 # Every query on every corpus core against its reviewed golden CSV.
 TESTS += tests/test-golden.sh

@@ -15,21 +15,8 @@
 # and, at the end, the totals; DIAG_TALLY=FILE also writes the tally there.
 # DIAG_CORES (manifest names) restricts the cores checked.
 set -u
-top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-bin=${GOCORONER:-./gocoroner}
-corpus=$top/corpus
-[ -f "$corpus/manifest.tsv" ] || { echo "no corpus: skipped"; exit 77; }
-command -v zstd >/dev/null || { echo "zstd not installed: skipped"; exit 77; }
-work=$(mktemp -d /tmp/gocoroner-diag.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
-
-col() { # col NAME ROW: a manifest column by name
-	awk -F'\t' -v want="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
-		$1 == row { print $c }' row="$2" "$corpus/manifest.tsv"
-}
+. "${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/corpus-lib.sh"
+corpus_setup diag
 
 cores=${DIAG_CORES:-$(awk -F'\t' 'NR > 1 && $2 == "diag" { print $1 }' "$corpus/manifest.tsv")}
 [ -n "$cores" ] || { echo "no diag cores in the manifest"; exit 1; }
@@ -41,12 +28,7 @@ db=$work/diag.db
 
 for name in $cores; do
 	out=$corpus/$(col stdout "$name")
-	exe=$work/exe
-	zstd -q -d -f "$corpus/$(col exe "$name")" -o "$exe" || { bad "$name: decompress"; continue; }
-	if ! "$bin" analyze -q --db "$db" --exe "$exe" "$corpus/$(col core "$name")" >"$work/id" 2>"$work/err"; then
-		bad "$name: analyze failed: $(cat "$work/err")"
-		continue
-	fi
+	analyze_core "$name" "$db" || { bad "$name: analyze failed: $(cat "$work/err")"; continue; }
 	id=$(cat "$work/id")
 	# One line per finding row, '|'-separated, lists space-separated; hex
 	# addresses as the program prints them.
@@ -240,7 +222,7 @@ for name in $cores; do
 	nf=$(grep -c '^FAIL' "$work/verdict")
 	nt=$(grep '^tally ' "$work/verdict" | awk '{ split($4, a, "="); split($8, b, "="); s += a[2] + b[2] } END { print s + 0 }')
 	if [ "$nf" -eq 0 ] && [ "$nt" -ge 40 ]; then
-		ok; echo "ok - $name: $nt expectations met${nk:+, $nk known misses}"
+		ok "$name: $nt expectations met${nk:+, $nk known misses}"
 	else
 		bad "$name: $nf failed, $nt met"
 	fi

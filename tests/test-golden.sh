@@ -11,33 +11,16 @@
 #
 # A query without a golden file, or a golden file of no query, fails.
 set -u
-top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-bin=${GOCORONER:-./gocoroner}
-corpus=$top/corpus
+. "${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/corpus-lib.sh"
+corpus_setup golden
 golden=$top/tests/golden
-[ -f "$corpus/manifest.tsv" ] || { echo "no corpus: skipped"; exit 77; }
-command -v zstd >/dev/null || { echo "zstd not installed: skipped"; exit 77; }
-work=$(mktemp -d /tmp/gocoroner-golden.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
-
-col() { # col NAME ROW: a manifest column by name
-	awk -F'\t' -v want="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
-		$1 == row { print $c }' row="$2" "$corpus/manifest.tsv"
-}
 
 # The public queries: the unindented lines of `query --list`.
 queries=$("$bin" query --list | grep '^[a-z]')
 [ -n "$queries" ] || { echo "FAIL - query --list names no query"; exit 1; }
 db=$work/golden.db
 for name in ${GOLDEN_CORES:-$(awk -F'\t' 'NR > 1 { print $1 }' "$corpus/manifest.tsv")}; do
-	exe=$work/exe
-	zstd -q -d -f "$corpus/$(col exe "$name")" -o "$exe" || { bad "$name: decompress"; continue; }
-	if ! "$bin" analyze -q --db "$db" --exe "$exe" "$corpus/$(col core "$name")" >"$work/id" 2>"$work/err"; then
-		bad "$name: analyze failed: $(cat "$work/err")"
-		continue
-	fi
+	analyze_core "$name" "$db" || { bad "$name: analyze failed: $(cat "$work/err")"; continue; }
 	id=$(cat "$work/id")
 	[ -n "${GOLDEN_UPDATE:-}" ] && mkdir -p "$golden/$name"
 	for q in $queries; do
