@@ -139,6 +139,17 @@ struct util_error *dw_func_spdelta(struct dw_binary *b, const struct dw_func *f,
 struct util_error *dw_func_funcdata(struct dw_binary *b, const struct dw_func *f, int index,
 				    uint64_t *addr_ret);
 
+/**
+ * Value at PC of F's pcdata table TABLE (PCDATA_StackMapIndex = 1...), as
+ * the runtime's pcdatavalue: -1 where the table is absent or does not cover
+ * PC. Pass a caller frame's return address minus one, as Go does.
+ */
+int32_t dw_func_pcdata(struct dw_binary *b, const struct dw_func *f, uint32_t table, uint64_t pc);
+
+/** _func.args: the size of F's argument frame (stack arguments, results and
+ * the spill slots of register arguments), -1 if unknown. */
+int32_t dw_func_args(struct dw_binary *b, const struct dw_func *f);
+
 /** One logical frame at a PC: the inlined functions come first. */
 struct dw_location {
 	const char *func;       /**< interned function name */

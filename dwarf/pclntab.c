@@ -19,6 +19,7 @@
 /* _func field offsets (1.19 runtime/runtime2.go:876, 1.27 :…); startLine sits
  * after cuOffset from 1.20, shifting funcID/flag/nfuncdata by 4. */
 #define FUNC_NAMEOFF 4
+#define FUNC_ARGS 8
 #define FUNC_PCSP 16
 #define FUNC_PCFILE 20
 #define FUNC_PCLN 24
@@ -594,6 +595,24 @@ struct util_error *dw_func_funcdata(struct dw_binary *b, const struct dw_func *f
 					 f->name, index);
 	*addr_ret = addr;
 	return NULL;
+}
+
+int32_t dw_func_pcdata(struct dw_binary *b, const struct dw_func *f, uint32_t table, uint64_t pc)
+{
+	struct util_error *err = check_pc(b, f, pc);
+	if (err) {
+		util_error_destroy(err);
+		return -1;
+	}
+	return pcdata_value(&b->pcln, f, table, pc);
+}
+
+int32_t dw_func_args(struct dw_binary *b, const struct dw_func *f)
+{
+	const struct dw_pclntab *p = &b->pcln;
+	if (!f || f < p->funcs || f >= p->funcs + p->nfunc)
+		return -1;
+	return (int32_t)dw_le32(func_ptr(p, f) + FUNC_ARGS);
 }
 
 struct util_error *dw_pc_line(struct dw_binary *b, const struct dw_func *f, uint64_t pc,

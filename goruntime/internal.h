@@ -83,6 +83,43 @@ struct gr_reader {
 	size_t nsudog_addrs, sudog_addrs_cap;
 };
 
+/**
+ * The stack maps of the binary (stackmap.c): which stack words hold live
+ * pointers at each safe point, for the heap marking of reach.c.
+ */
+struct gr_stackmaps {
+	struct gr_reader *r;
+	bool ok;                     /* the binary's maps can be read (layouts probed) */
+	uint32_t pcdata_stackmap;    /* PCDATA_StackMapIndex */
+	int fd_args, fd_locals, fd_objects; /* FUNCDATA_ indexes */
+	uint64_t sm_n, sm_nbit, sm_data;    /* runtime.stackmap member offsets */
+	uint64_t rec_size, rec_off, rec_sz; /* runtime.stackObjectRecord size, off, size */
+	struct util_u64map plans;    /* pc<<1 | innermost → index into plans_list */
+	struct plan **plans_list;
+	size_t nplans, plans_cap;
+	uint64_t frames_exact, frames_words; /* frames scanned by their maps, word by word */
+};
+
+/** What gr_stackmaps_visit reports, to scan. */
+struct gr_stack_visit {
+	/** Every aligned word of [LO, HI) may be a pointer. */
+	void (*words)(void *arg, uint64_t lo, uint64_t hi);
+	/** Word k of BASE holds a pointer if bit k of BITMAP is set (NBIT bits). */
+	void (*bits)(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t nbit);
+	void *arg;
+};
+
+void gr_stackmaps_init(struct gr_stackmaps *m, struct gr_reader *r);
+void gr_stackmaps_deinit(struct gr_stackmaps *m);
+/**
+ * Report the pointer words of G's stack from LO (its innermost SP) to HI
+ * (stack.hi): precisely where the stack maps describe a frame, every word
+ * where they cannot. EXACT_TOP: the innermost frame stopped at a safe point
+ * (parked, in a syscall), not at any instruction (on a CPU).
+ */
+void gr_stackmaps_visit(struct gr_stackmaps *m, const struct gr_goroutine *g, uint64_t lo,
+			uint64_t hi, bool exact_top, const struct gr_stack_visit *v);
+
 /** A distinct frame sequence already stored in the snapshot's arena. */
 struct gr_stack_ref {
 	const struct gr_frame *frames;

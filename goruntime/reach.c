@@ -6,9 +6,12 @@
 // process, in runtime/mgc.go and mgcmark.go). Then, for each object still
 // unreached, which blocked goroutines' own stacks reach it (wait cycles).
 //
-// Pointers are found conservatively: every aligned word that points into an
-// allocated object of an in-use span counts, so marking errs towards
-// "reachable". The runtime's own bookkeeping is not traced: runtime.g objects
+// Pointers in heap objects and package variables are found conservatively:
+// every aligned word that points into an allocated object of an in-use span
+// counts, so marking errs towards "reachable". Stacks are read through the
+// code's stack maps (stackmap.c), as Go's collector reads them, so a dead
+// slot left by an earlier call does not keep an object alive; frames the
+// maps cannot describe are read word by word. The runtime's own bookkeeping is not traced: runtime.g objects
 // (allgs) and sudogs (g.waiting, channel queues, semtable) would otherwise
 // make every channel and semaphore reachable, and Go's detector hides those
 // pointers for the same reason (sudog.c and sudog.elem are
@@ -77,6 +80,7 @@ struct reach {
 	size_t nstks;
 	uint64_t *glo, *ghi;       /* per goroutine: its stack bounds, 0 when unreadable */
 	uint64_t *buf;
+	struct gr_stackmaps maps;  /* which stack words are live pointers */
 	uint64_t marked_objects, marked_bytes;
 	uint64_t since_release;    /* bytes read since the core's pages were last released */
 	unsigned missing;
@@ -243,7 +247,39 @@ static void drain(struct reach *x)
 	}
 }
 
-/* The live part of goroutine GI's stack: from its innermost frame's SP up. */
+static void stack_words(void *arg, uint64_t lo, uint64_t hi)
+{
+	scan_range(arg, lo, hi, "goroutine stack");
+}
+
+/* The words of [BASE, BASE + 8*NBIT) whose bit is set in BITMAP. */
+static void stack_bits(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t nbit)
+{
+	struct reach *x = arg;
+	uint64_t hlo = x->h.lo, hspan = x->h.hi - x->h.lo;
+	for (uint32_t k = 0; k < nbit && !x->err;) {
+		uint32_t n = nbit - k < SCAN_CHUNK / 8 ? nbit - k : SCAN_CHUNK / 8;
+		uint64_t at = base + 8 * (uint64_t)k;
+		struct util_error *err = core_read(x->r->core, at, x->buf, 8 * (size_t)n);
+		if (err) {
+			util_error_destroy(err);
+			scan_range(x, at, at + 8 * (uint64_t)n, "goroutine stack"); // page by page
+		} else {
+			for (uint32_t i = 0; i < n; i++)
+				if ((bitmap[(k + i) / 8] >> ((k + i) % 8) & 1) && x->buf[i] - hlo < hspan)
+					mark_word(x, x->buf[i]);
+		}
+		k += n;
+	}
+}
+
+/*
+ * The live part of goroutine GI's stack, from its innermost frame's SP up:
+ * the pointer slots the stack maps give (gr_stackmaps_visit), every word
+ * where they cannot tell. A dead slot that still holds an old pointer would
+ * otherwise keep what it points to reachable (the diag corpus's deadlocked
+ * mutexes, from a frame of the goroutine in a syscall).
+ */
 static void scan_stack(struct reach *x, size_t gi)
 {
 	const struct gr_goroutine *g = &x->r->snap->goroutines[gi];
@@ -255,7 +291,10 @@ static void scan_stack(struct reach *x, size_t gi)
 	uint64_t sp = g->nframes ? g->frame_sp[0] : lo;
 	if (sp < lo || sp > hi)
 		sp = lo;
-	scan_range(x, sp, hi, "goroutine stack");
+	// On a CPU, the innermost frame stopped at any instruction.
+	bool exact_top = !g->status_name || strcmp(g->status_name, "running") != 0;
+	struct gr_stack_visit v = {stack_words, stack_bits, x};
+	gr_stackmaps_visit(&x->maps, g, sp, hi, exact_top, &v);
 }
 
 /* Goroutine GI can run: its stack (and what it holds outside it) are roots. */
@@ -634,6 +673,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	if (err)
 		return err;
 	struct reach x = {.r = r};
+	gr_stackmaps_init(&x.maps, r);
 	util_u64map_init(&x.wait_obj);
 	util_u64map_init(&x.wait_stack);
 	bool found = false;
@@ -696,6 +736,11 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	}
 	if (!x.err)
 		find_wakers(&x);
+	if (x.maps.frames_exact || x.maps.frames_words)
+		gr_diag(s, "info", "heap",
+			"stack frames scanned: %llu through the code's stack maps, %llu word by word%s",
+			(unsigned long long)x.maps.frames_exact, (unsigned long long)x.maps.frames_words,
+			x.maps.ok ? "" : " (the binary's stack maps could not be read)");
 	if (x.missing > MAX_MISSING_DIAGS)
 		gr_diag(s, "warning", "heap", "%u more unreadable ranges not listed",
 			x.missing - MAX_MISSING_DIAGS);
@@ -704,6 +749,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 		err = publish(&x, rounds);
 out:
 	core_release_pages(r->core);
+	gr_stackmaps_deinit(&x.maps);
 	gr_heap_deinit(&x.h);
 	free(x.mark);
 	free(x.mark2);

@@ -76,6 +76,20 @@ static uint64_t field_addr(const char *line, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
 }
 
+/* "stack frames scanned: N through the code's stack maps, M word by word". */
+static bool frames_scanned(const struct gr_snapshot *s, unsigned long long *exact,
+			   unsigned long long *words)
+{
+	for (size_t i = 0; i < s->ndiags; i++)
+		if (strcmp(s->diags[i].what, "heap") == 0 &&
+		    sscanf(s->diags[i].detail, "stack frames scanned: %llu through the code's stack "
+						"maps, %llu word by word", exact, words) == 2)
+			return true;
+	return false;
+}
+
+static size_t cores_with_maps; /* cores whose stacks were read through stack maps */
+
 static int check_core(const char *name, const char *exe, const char *core, const char *out)
 {
 	struct dw_binary *bin;
@@ -133,6 +147,17 @@ static int check_core(const char *name, const char *exe, const char *core, const
 	if (s->nwait_wakers) {
 		printf("# %s: %zu waker edges in a program without wait cycles\n", name,
 		       s->nwait_wakers);
+		bad++;
+	}
+	// Stacks are read through the code's stack maps: word by word only for
+	// frames stopped anywhere (the goroutines on a CPU) or without maps.
+	// (No stack at all when package variables reach every wait first.)
+	unsigned long long exact = 0, words = 0;
+	if (frames_scanned(s, &exact, &words))
+		cores_with_maps++;
+	if (exact + words && (exact < 20 || words > 5)) {
+		printf("# %s: %llu frames scanned through stack maps, %llu word by word\n", name,
+		       exact, words);
 		bad++;
 	}
 	// Channels ("chan" lines, all in chanRecs) and sync objects ("syncwait"
@@ -202,6 +227,8 @@ static void test_corpus(void **state)
 		free(core);
 		free(out);
 	}
+	printf("# %zu hang cores read stacks through their stack maps\n", cores_with_maps);
+	assert_true(cores_with_maps >= 20);
 	assert_int_equal(bad, 0);
 }
 
@@ -210,6 +237,90 @@ static uint64_t offset_of(struct dw_binary *bin, const char *type, const char *m
 	uint64_t off;
 	assert_null(dw_member_offset(bin, type, member, &off));
 	return off;
+}
+
+/*
+ * Stack maps that cannot be trusted (a locals map claiming -1 entries, in
+ * every function on the stacks of the goroutines that can run) are not
+ * followed: those frames are read word by word, and the marking still
+ * reaches everything the program keeps.
+ */
+static void test_stackmap_corrupt(void **state)
+{
+	(void)state;
+	const struct gt_manifest_row *row = gt_row(&manifest, "hang-go1.22-opt-kernel");
+	if (!row) {
+		printf("corpus not found: skipped\n");
+		skip();
+	}
+	char *src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "exe"));
+	char *exe = xasprintf("%s/maps.exe", tmpdir);
+	assert_true(gt_unzstd(src, exe));
+	free(src);
+	char *core = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "core"));
+	struct dw_binary *bin;
+	assert_null(dw_binary_open(exe, &bin));
+	struct gr_snapshot *s = snapshot(core, exe, bin);
+	unsigned long long exact0, words0;
+	assert_true(frames_scanned(s, &exact0, &words0));
+	size_t reached0 = 0;
+	for (size_t i = 0; i < s->nwait_reaches; i++)
+		reached0 += s->wait_reaches[i].reached_by != NULL;
+	int64_t fd_locals;
+	struct util_error *e = dw_constant(bin, "internal/abi.FUNCDATA_LocalsPointerMaps", &fd_locals);
+	if (e) {
+		util_error_destroy(e);
+		assert_null(dw_constant(bin, "runtime._FUNCDATA_LocalsPointerMaps", &fd_locals));
+	}
+	uint64_t n_off;
+	assert_null(dw_member_offset(bin, "runtime.stackmap", "n", &n_off));
+	uint64_t *maps = calloc(4096, sizeof(*maps));
+	size_t nmaps = 0;
+	assert_non_null(maps);
+	for (size_t i = 0; i < s->ngoroutines; i++) {
+		const struct gr_goroutine *g = &s->goroutines[i];
+		if (g->status_name && strcmp(g->status_name, "waiting") == 0)
+			continue;
+		for (size_t k = 0; k < g->nframes && nmaps < 4096; k++) {
+			const struct dw_func *f = dw_func_at(bin, g->frames[k].pc - (k ? 1 : 0));
+			uint64_t at;
+			if (!f || g->frames[k].inlined)
+				continue;
+			e = dw_func_funcdata(bin, f, (int)fd_locals, &at);
+			if (e) {
+				util_error_destroy(e);
+				continue;
+			}
+			maps[nmaps++] = at;
+		}
+	}
+	gr_snapshot_destroy(s);
+	dw_binary_destroy(bin);
+	assert_true(nmaps >= 3);
+	int32_t minus1 = -1;
+	for (size_t i = 0; i < nmaps; i++)
+		assert_true(gt_patch_core(exe, maps[i] + n_off, &minus1, 4));
+	free(maps);
+
+	assert_null(dw_binary_open(exe, &bin));
+	s = snapshot(core, exe, bin);
+	unsigned long long exact1, words1;
+	assert_true(frames_scanned(s, &exact1, &words1));
+	printf("# %zu locals maps spoiled: frames through maps %llu -> %llu, word by word %llu -> "
+	       "%llu\n",
+	       nmaps, exact0, exact1, words0, words1);
+	assert_true(words1 > words0);
+	assert_true(exact1 < exact0);
+	size_t reached1 = 0;
+	for (size_t i = 0; i < s->nwait_reaches; i++)
+		reached1 += s->wait_reaches[i].reached_by != NULL;
+	assert_true(reached1 >= reached0); // word by word finds at least as much
+	assert_true(s->heap_scan.complete);
+	gr_snapshot_destroy(s);
+	dw_binary_destroy(bin);
+	unlink(exe);
+	free(exe);
+	free(core);
 }
 
 static void test_corrupt(void **state)
@@ -476,6 +587,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_stackmap_corrupt),
 		cmocka_unit_test(test_made_leak),
 	};
 	int rc = cmocka_run_group_tests_name("reach", tests, NULL, NULL);
