@@ -273,7 +273,7 @@ static void test_new_database(void **state)
 	// incident, goroutine, stack, frame, diagnostic; channel, chan_wait,
 	// sync_wait, defer_call, panic; context, context_child, goroutine_context;
 	// heap_scan, wait_reach, wait_waker (version 2).
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 16);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 20);
 	store_close(db);
 	store_close(NULL);
 }
@@ -699,6 +699,77 @@ static void test_upgrade_from_v1(void **state)
 	store_close(db);
 }
 
+/* A database of schema version 2 is upgraded in place: its incidents get the
+ * version-3 columns and tables, and their summary rows (finding counts,
+ * signature) are computed from their stored goroutines when it is opened for
+ * writing, so 'incidents' and 'similar' know them like new ones. */
+static void test_upgrade_from_v2(void **state)
+{
+	char path[4096];
+	tmp_path(path, sizeof(path), "v2.db");
+	const char *v3 = strstr(store_schema_sql, "\n-- @version 3");
+	assert_non_null(v3);
+	char *v12 = strndup(store_schema_sql, (size_t)(v3 - store_schema_sql));
+	assert_non_null(v12);
+	raw_exec(path, v12);
+	free(v12);
+	// One old incident: three user goroutines parked in main.worker called
+	// by main.run (runtime frames around them), and one system goroutine.
+	raw_exec(path, "PRAGMA user_version = 2; PRAGMA application_id = 0x476f436f;"
+		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES ('old.core', printf('%064d', 0), '', 4);"
+		       " INSERT INTO stack VALUES (1, 1, 4), (1, 2, 1);"
+		       " INSERT INTO frame (incident_id, stack_id, depth, pc, pc_offset, func, inlined)"
+		       " VALUES (1, 1, 0, 1, 0, 'runtime.gopark', 0), (1, 1, 1, 2, 0, 'main.worker', 0),"
+		       " (1, 1, 2, 3, 0, 'main.run', 0), (1, 1, 3, 4, 0, 'runtime.goexit', 0),"
+		       " (1, 2, 0, 5, 0, 'runtime.bgsweep', 0);"
+		       " INSERT INTO goroutine (incident_id, goid, status, status_code, is_system,"
+		       " locked, stack_id, g_addr) VALUES (1, 1, 'waiting', 4, 0, 0, 1, 16),"
+		       " (1, 2, 'waiting', 4, 0, 0, 1, 32), (1, 3, 'waiting', 4, 0, 0, 1, 48),"
+		       " (1, 4, 'waiting', 4, 1, 0, 2, 64)");
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
+				       " ('incident_tag', 'incident_finding', 'incident_signature',"
+				       " 'core_blob')"), 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('incident')"
+				       " WHERE name IN ('name', 'captured_at', 'summary_version')"), 3);
+	// Summarized on open: the one bucket, without runtime frames, weighted
+	// by its three goroutines; no findings (no contexts, no heap scan).
+	assert_int_equal(query_int(db, "SELECT summary_version FROM incident WHERE id = 1"),
+			 STORE_SUMMARY_VERSION);
+	assert_string_equal(query_text(db, "SELECT group_concat(term, '|') FROM incident_signature"),
+			    "bucket:main.worker < main.run");
+	assert_int_equal(query_int(db, "SELECT round(weight * 1000) FROM incident_signature"),
+			 2099); // 1 + ln(3)
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident_finding"), 0);
+	assert_string_equal(query_text(db, "SELECT captured_at FROM incident"), "NULL");
+	// Tags and the name on the upgraded incident.
+	assert_null(store_set_tag(db, 1, "host", "db-3"));
+	assert_null(store_set_tag(db, 1, "name", "old hang"));
+	assert_string_equal(query_text(db, "SELECT name || ' ' || tags FROM incident_summary"),
+			    "old hang host=db-3");
+	assert_null(store_set_tag(db, 1, "host", "db-4"));
+	assert_string_equal(query_text(db, "SELECT tags FROM incident_summary"), "host=db-4");
+	assert_null(store_set_tag(db, 1, "host", ""));
+	assert_null(store_set_tag(db, 1, "name", NULL));
+	assert_string_equal(query_text(db, "SELECT quote(name) || quote(tags) FROM incident_summary"),
+			    "NULLNULL");
+	struct util_error *err = store_set_tag(db, 2, "host", "x");
+	assert_true(util_error_is(err, UTIL_ERROR_NOT_FOUND));
+	util_error_destroy(err);
+	err = store_set_tag(db, 1, "bad key", "x");
+	assert_true(util_error_is(err, UTIL_ERROR_INVALID));
+	util_error_destroy(err);
+	store_close(db);
+	// Reopening leaves the summary alone; an outdated one is computed again.
+	raw_exec(path, "UPDATE incident SET summary_version = 0;"
+		       " DELETE FROM incident_signature");
+	db = open_ok(path);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident_signature"), 1);
+	store_close(db);
+}
+
 /* The obvious lookups use an index, never a scan of a big table. */
 static void test_query_plans(void **state)
 {
@@ -745,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_sqlite_refused),
 		cmocka_unit_test(test_readonly),
 		cmocka_unit_test(test_upgrade_from_v1),
+		cmocka_unit_test(test_upgrade_from_v2),
 		cmocka_unit_test(test_query_plans),
 	};
 	return cmocka_run_group_tests_name("store", tests, group_setup, group_teardown);
