@@ -4,10 +4,10 @@
 --   same code (other addresses, lines, inlining or Go release): one term per
 --   kind and culprit of its findings, 'finding:KIND:CULPRIT' (from its
 --   incident_finding rows), and one per group of its 32 largest groups of user
---   goroutines by function names, 'bucket:FUNC < FUNC < ...' (innermost
---   first, leaving out frames of runtime.*, internal/*, sync.* and compiler
---   wrappers, which change between Go releases; goroutines with nothing
---   else are left out). A term's weight is 1 + ln(N), N the goroutines (or
+--   goroutines by function names, 'bucket:FUNC < FUNC < ...' (view
+--   _stack_funcs: innermost first, without the frames of runtime.*,
+--   internal/*, sync.* and compiler wrappers, which change between Go
+--   releases; ties broken by name). A term's weight is 1 + ln(N), N the goroutines (or
 --   contexts) it stands for: a thousand goroutines stuck in one place weigh
 --   more than one, but do not drown the rest.
 -- Why: gocoroner keeps these rows per incident (table incident_signature,
@@ -33,22 +33,7 @@ UNION ALL
 SELECT rk.incident_id, 'bucket:' || rk.funcs, 1 + ln(rk.n), rk.n
   FROM (SELECT b.incident_id, b.funcs, b.n,
                row_number() OVER (PARTITION BY b.incident_id ORDER BY b.n DESC, b.funcs) AS rank
-          FROM (SELECT ps.incident_id, ps.funcs, sum(ps.n) AS n
-                  -- Per stack, not per goroutine: goroutines share stacks.
-                  FROM (SELECT st.incident_id,
-                               (SELECT count(*) FROM goroutine AS g INDEXED BY goroutine_by_stack_wait
-                                 WHERE g.incident_id = st.incident_id AND g.stack_id = st.stack_id
-                                   AND g.is_system = 0) AS n,
-                               (SELECT group_concat(fr.func, ' < ')
-                                  FROM (SELECT f.func FROM frame AS f
-                                         WHERE f.incident_id = st.incident_id
-                                           AND f.stack_id = st.stack_id
-                                           AND f.wrapper = 0 AND f.func IS NOT NULL
-                                           AND f.func NOT GLOB 'runtime.*'
-                                           AND f.func NOT GLOB 'internal/*'
-                                           AND f.func NOT GLOB 'sync.*'
-                                         ORDER BY f.depth) AS fr) AS funcs
-                          FROM stack AS st) AS ps
-                 WHERE ps.n > 0 AND ps.funcs IS NOT NULL
-                 GROUP BY ps.incident_id, ps.funcs) AS b) AS rk
+          FROM (SELECT sf.incident_id, sf.funcs, sum(sf.goroutines) AS n
+                  FROM _stack_funcs AS sf
+                 GROUP BY sf.incident_id, sf.funcs) AS b) AS rk
  WHERE rk.rank <= 32;
