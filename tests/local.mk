@@ -101,3 +101,7 @@ endif
 # The query library on corpus cores against the programs' own account.
 TESTS += tests/test-findings.sh
 EXTRA_DIST += tests/test-findings.sh
+
+# The incident archive on corpus cores: incidents, tag, similar, diff, kept cores.
+TESTS += tests/test-archive.sh
+EXTRA_DIST += tests/test-archive.sh
