@@ -435,6 +435,54 @@ static void test_ingest_rows(void **state)
 	assert_string_equal(query_text(db, "SELECT printf('%%#x', g_addr) FROM goroutine WHERE goid = 9"),
 			    "0xffffffffc0000000");
 	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine WHERE is_system"), 1);
+
+	// The summary, in the same transaction: the signature's groups by
+	// function names, runtime frames left out (goroutines 1 and 2 are one
+	// group, 3 its own; 9 is a system goroutine), no findings; no capture
+	// time was given.
+	assert_int_equal(query_int(db, "SELECT summary_version FROM incident"), STORE_SUMMARY_VERSION);
+	assert_string_equal(query_text(db, "SELECT group_concat(term || '=' || round(weight, 3), '|')"
+					   " FROM (SELECT term, weight FROM incident_signature ORDER BY term)"),
+			    "bucket:main.(*server).loop=1.0|bucket:main.worker < main.run=1.693|"
+			    "bucket:main.worker2 < main.run=1.0");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident_finding"), 0);
+	assert_string_equal(query_text(db, "SELECT quote(captured_at) FROM incident"), "NULL");
+	store_close(db);
+}
+
+/* analyze --keep-core: the core is stored with its incident, once per
+ * fingerprint, and can be added to an incident stored without it. */
+static void test_keep_core(void **state)
+{
+	char path[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "keep.db"));
+	static const char bytes[] = "\x28\xb5\x2f\xfd not really zstd";
+	struct store_incident inc = incident_a;
+	inc.captured_at = "2026-03-02T10:15:00Z";
+	bool existed;
+	int64_t id = ingest_ok(db, &inc, &snap, &existed);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM core_blob"), 0);
+	assert_string_equal(query_text(db, "SELECT captured_at FROM incident"), "2026-03-02T10:15:00Z");
+	// Again with the core: the incident exists, the core is added.
+	inc.core_zstd = bytes;
+	inc.core_zstd_len = sizeof(bytes);
+	inc.core_size = 4096;
+	assert_int_equal(ingest_ok(db, &inc, &snap, &existed), id);
+	assert_true(existed);
+	assert_string_equal(query_text(db, "SELECT compression || ' ' || size || ' ' ||"
+					   " (data = CAST(%s AS BLOB)) || ' ' || (sha256 = '%s') FROM core_blob",
+					   "X'28b52ffd206e6f74207265616c6c79207a73746400'",
+					   incident_a.core_sha256),
+			    "zstd 4096 1 1");
+	// The same core with another executable: a second incident, one blob.
+	inc.exe_build_id = "another";
+	int64_t id2 = ingest_ok(db, &inc, &snap, &existed);
+	assert_false(existed);
+	assert_true(id2 != id);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM core_blob"), 1);
+	assert_int_equal(query_int(db, "SELECT sum(core_kept) FROM incident_summary"), 2);
 	store_close(db);
 }
 
@@ -806,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_schema_blocks),
 		cmocka_unit_test(test_new_database),
 		cmocka_unit_test(test_ingest_rows),
+		cmocka_unit_test(test_keep_core),
 		cmocka_unit_test(test_wait_rows),
 		cmocka_unit_test(test_context_rows),
 		cmocka_unit_test(test_ingest_twice_and_second_incident),
