@@ -184,6 +184,19 @@ h2=$(ids_of hang | tail -1)
 "$bin" diff --db "$db" "$h" "$h2" >"$work/diff2"
 grep -q "^0 goroutine groups, 0 findings" "$work/diff2" && ok "diff of the same hang rebuilt: no group or finding differs" ||
 	bad "diff $h $h2: $(tail -1 "$work/diff2")"
+# A group that changes size: one goroutine of hang's 6 context-tree waiters
+# (hang/contexts.go) taken out of a copy of the rebuilt hang's incident.
+if command -v sqlite3 >/dev/null; then
+	cp "$db" "$work/edited.db"
+	goid=$(q "$h2" "SELECT min(g.goid) FROM goroutine AS g JOIN _stack_funcs AS s USING (incident_id, stack_id)
+		WHERE g.incident_id = ?1 AND s.funcs = 'main.ctxTreeWaiter'")
+	sqlite3 "$work/edited.db" "DELETE FROM goroutine WHERE incident_id = $h2 AND goid = $goid"
+	"$bin" diff --db "$work/edited.db" "$h" "$h2" >"$work/diff3"
+	"$bin" diff --db "$work/edited.db" "$h2" "$h" >"$work/diff4"
+	grep -q '^  shrank *6 -> 5 *main.ctxTreeWaiter$' "$work/diff3" && grep -q '^  grew *5 -> 6 *main.ctxTreeWaiter$' "$work/diff4" &&
+		grep -q '^1 goroutine groups' "$work/diff3" && ok "diff: a group that shrank, and grew the other way" ||
+		bad "diff of a group 6 -> 5: $(grep ctxTreeWaiter "$work/diff3" "$work/diff4")"
+fi
 "$bin" diff --db "$db" "$d" "$d" | grep -q "^0 goroutine groups, 0 findings and 0 context shapes differ" &&
 	ok "diff of an incident with itself is empty" || bad "diff $d $d is not empty"
 "$bin" diff --db "$db" 1 >/dev/null 2>&1
