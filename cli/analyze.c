@@ -188,7 +188,8 @@ int cli_analyze(int argc, char **argv)
 		printf("%lld\n", (long long)id);
 	} else {
 		if (existed)
-			printf("this core is already incident %lld of %s\n\n", (long long)id, db_path);
+			printf("this core is already incident %lld of %s%s\n\n", (long long)id, db_path,
+			       keep_core ? " (its core is kept)" : "");
 		err = cli_print_summary(stdout, store_handle(db), id);
 		if (err)
 			goto out;

@@ -41,6 +41,7 @@ static const char similar_usage[] =
 	"goroutine groups by function names, which a rebuild of the same code\n"
 	"keeps. score is the weighted Jaccard index of the two signatures (1: the\n"
 	"same terms with the same weights); 'shared' names the heaviest shared terms.\n"
+	"Incidents sharing no term are not listed.\n"
 	"\n"
 	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
 	"  --limit N    at most N incidents (default 10)\n"
