@@ -15,7 +15,8 @@
 #include "store/store.h"
 
 static const char analyze_usage[] =
-	"usage: gocoroner analyze [--db FILE] [--exe EXE] [--force] [--quiet] [--fail-on-findings] CORE\n"
+	"usage: gocoroner analyze [--db FILE] [--exe EXE] [--force] [--quiet] [--keep-core]\n"
+	"                         [--fail-on-findings] CORE\n"
 	"\n"
 	"Read CORE (an ELF core: gcore, kernel or systemd-coredump; raw or .zst) and\n"
 	"the Go executable it was made from, rebuild every goroutine with its stack,\n"
@@ -26,6 +27,9 @@ static const char analyze_usage[] =
 	"  --exe EXE   the executable; default: the path the core records\n"
 	"  --force     accept an executable whose build id does not match the core\n"
 	"  --quiet     print only the incident id\n"
+	"  --keep-core keep the core itself in the database, zstd-compressed (a .zst\n"
+	"              core as it is), stored once however many incidents share\n"
+	"              it; 'gocoroner core INCIDENT --to FILE' writes it back\n"
 	"  --fail-on-findings  exit with status 3 when the incident has bug findings\n"
 	"              (see 'gocoroner report'), 0 when it has none\n";
 
@@ -60,21 +64,23 @@ int cli_analyze(int argc, char **argv)
 		{"force", no_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"fail-on-findings", no_argument, NULL, 'F'},
+		{"keep-core", no_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB, *exe_path = NULL;
-	bool force = false, quiet = false, fail_on_findings = false;
+	bool force = false, quiet = false, fail_on_findings = false, keep_core = false;
 	int c;
 	optind = 1;
 	opterr = 0; // one line of our own instead of getopt's message plus usage
-	while ((c = getopt_long(argc, argv, "d:e:fqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:e:fqkh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'e': exe_path = optarg; break;
 		case 'f': force = true; break;
 		case 'q': quiet = true; break;
 		case 'F': fail_on_findings = true; break;
+		case 'k': keep_core = true; break;
 		case 'h': fputs(analyze_usage, stdout); return CLI_OK;
 		default:
 			fprintf(stderr, "gocoroner analyze: bad option '%s'; see 'gocoroner analyze --help' (usage)\n",
@@ -92,6 +98,8 @@ int cli_analyze(int argc, char **argv)
 	struct dw_binary *bin = NULL;
 	struct gr_snapshot *snap = NULL;
 	struct store_db *db = NULL;
+	void *kept = NULL;
+	size_t kept_len = 0;
 	int status = CLI_ERROR;
 
 	struct util_error *err = core_open(core_path, &core);
@@ -127,11 +135,25 @@ int cli_analyze(int argc, char **argv)
 		err = util_error_prefix(err, "%s: ", core_path);
 		goto out;
 	}
+	// Level 3, zstd's default: a gcore core of 700 MB compresses in about a
+	// second, to the size 'zstd' itself gives.
+	if (keep_core) {
+		err = core_zstd_image(core, 3, &kept, &kept_len);
+		if (err)
+			goto out;
+	}
 	// Only now, with everything read, touch the database.
 	err = store_open(db_path, &db);
 	if (err)
 		goto out;
 	const struct core_info *ci = core_info(core);
+	// When the core was captured: its file's modification time (the
+	// kernel or gcore wrote it then; an ELF core records no wall clock).
+	char captured[32] = "";
+	struct tm tm;
+	time_t mtime = (time_t)ci->mtime;
+	if (mtime > 0 && gmtime_r(&mtime, &tm))
+		strftime(captured, sizeof(captured), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	const char *build_id = dw_binary_go_build_id(bin);
 	if (!*build_id)
 		build_id = dw_binary_gnu_build_id(bin);
@@ -150,6 +172,10 @@ int cli_analyze(int argc, char **argv)
 			     : ci->kind == CORE_KIND_GCORE ? "gcore"
 							   : "unknown",
 		.tool_version = PACKAGE_VERSION,
+		.captured_at = *captured ? captured : NULL,
+		.core_zstd = kept,
+		.core_zstd_len = kept_len,
+		.core_size = ci->file_size,
 	};
 	int64_t id;
 	bool existed;
@@ -162,7 +188,8 @@ int cli_analyze(int argc, char **argv)
 		printf("%lld\n", (long long)id);
 	} else {
 		if (existed)
-			printf("this core is already incident %lld of %s\n\n", (long long)id, db_path);
+			printf("this core is already incident %lld of %s%s\n\n", (long long)id, db_path,
+			       keep_core ? " (its core is kept)" : "");
 		err = cli_print_summary(stdout, store_handle(db), id);
 		if (err)
 			goto out;
@@ -185,6 +212,7 @@ out:
 	if (err)
 		status = cli_fail(err);
 	store_close(db);
+	free(kept);
 	gr_snapshot_destroy(snap);
 	dw_binary_destroy(bin);
 	core_destroy(core);

@@ -33,6 +33,11 @@ int cli_contexts(int argc, char **argv);
 int cli_query(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_graph(int argc, char **argv);
+int cli_incidents(int argc, char **argv);
+int cli_tag(int argc, char **argv);
+int cli_similar(int argc, char **argv);
+int cli_diff(int argc, char **argv);
+int cli_core(int argc, char **argv);
 
 /** Parse --incident's value (a number > 0) for COMMAND; on error print why
  * and return true. */

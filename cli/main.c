@@ -19,6 +19,13 @@ static const char usage[] =
 	"  report      the findings of an incident, most severe first\n"
 	"  graph       the context trees or the wait-for graph as Graphviz DOT\n"
 	"\n"
+	"the archive:\n"
+	"  incidents   list the incidents: when, what, findings, tags\n"
+	"  tag         name an incident or set its tags\n"
+	"  similar     incidents whose signature resembles one's: the same hang again\n"
+	"  diff        what changed between two incidents\n"
+	"  core        write a core kept with 'analyze --keep-core' back to a file\n"
+	"\n"
 	"Run 'gocoroner COMMAND --help' for a command's options.\n"
 	"  --version   print the version\n";
 
@@ -51,6 +58,16 @@ int main(int argc, char **argv)
 		return cli_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "graph") == 0)
 		return cli_graph(argc - 1, argv + 1);
+	if (strcmp(cmd, "incidents") == 0)
+		return cli_incidents(argc - 1, argv + 1);
+	if (strcmp(cmd, "tag") == 0)
+		return cli_tag(argc - 1, argv + 1);
+	if (strcmp(cmd, "similar") == 0)
+		return cli_similar(argc - 1, argv + 1);
+	if (strcmp(cmd, "diff") == 0)
+		return cli_diff(argc - 1, argv + 1);
+	if (strcmp(cmd, "core") == 0)
+		return cli_core(argc - 1, argv + 1);
 	fprintf(stderr, "gocoroner: unknown command '%s'\n\n%s", cmd, usage);
 	return CLI_USAGE;
 }

@@ -273,3 +273,137 @@ SELECT obj_addr, via_goid, 'reach' FROM wait_reach
 UNION
 SELECT obj_addr, waker_goid, 'waker' FROM wait_waker WHERE incident_id = ?1
  ORDER BY 1, 2;
+
+-- STMT incidents
+-- 'incidents': the archive, one line per incident, oldest first (view
+-- incident_summary; its finding counts are the incident_finding rows kept at
+-- ingest, so no finding view runs here). No ?1.
+SELECT incident_id AS id, name, captured_at, ingested_at, executable, build_id,
+       go_version, goroutines, cancel_unobserved AS unobserved,
+       cancel_broken_link AS broken_links, leak_suspect AS leaks,
+       wait_cycle AS in_cycles, cancel_detached AS detached,
+       context_lock_wait AS lock_waits, tags, core_kept
+  FROM incident_summary ORDER BY incident_id;
+
+-- STMT similar
+-- 'similar': the other incidents sharing signature terms with incident ?1,
+-- most similar first, at most ?2. score is the weighted Jaccard index of the
+-- two signatures, sum(min(weight)) / sum(max(weight)) over the terms of
+-- either: since an absent term weighs 0, sum(max) = total(?1) + total(other)
+-- - sum(min), and only shared terms need reading (through the term index).
+-- shared: the three heaviest shared terms, by their smaller weight.
+WITH me AS (SELECT term, weight FROM incident_signature WHERE incident_id = ?1),
+mine AS (SELECT COALESCE(sum(weight), 0) AS w FROM me),
+common AS (
+  SELECT s.incident_id, sum(min(s.weight, me.weight)) AS wmin, count(*) AS terms
+    FROM me
+    JOIN incident_signature AS s INDEXED BY incident_signature_by_term ON s.term = me.term
+   WHERE s.incident_id <> ?1
+   GROUP BY s.incident_id),
+theirs AS (
+  SELECT c.incident_id, (SELECT sum(x.weight) FROM incident_signature AS x
+                          WHERE x.incident_id = c.incident_id) AS w
+    FROM common AS c)
+SELECT i.id AS id, i.name AS name, i.captured_at AS captured_at,
+       round(c.wmin / ((SELECT w FROM mine) + t.w - c.wmin), 3) AS score,
+       c.terms AS shared_terms,
+       (SELECT group_concat(term, ' | ') FROM (
+          SELECT m.term FROM me AS m
+            JOIN incident_signature AS y ON y.incident_id = i.id AND y.term = m.term
+           ORDER BY min(m.weight, y.weight) DESC, m.term LIMIT 3)) AS shared
+  FROM common AS c
+  JOIN theirs AS t ON t.incident_id = c.incident_id
+  JOIN incident AS i ON i.id = c.incident_id
+ ORDER BY score DESC, i.id
+ LIMIT ?2;
+
+-- STMT signature_size
+-- 'similar': how many terms incident ?1's signature has (0: nothing to compare).
+SELECT count(*) FROM incident_signature WHERE incident_id = ?1;
+
+-- STMT diff_buckets
+-- 'diff': groups of user goroutines by function names (view _stack_funcs:
+-- no runtime frames, addresses or lines) whose size differs between
+-- incident ?1 (A) and ?2 (B): 'appeared' (none in A), 'vanished' (none in
+-- B), 'grew', 'shrank'; in that order, biggest change first.
+WITH a AS (SELECT funcs, sum(goroutines) AS n FROM _stack_funcs WHERE incident_id = ?1
+            GROUP BY funcs),
+b AS (SELECT funcs, sum(goroutines) AS n FROM _stack_funcs WHERE incident_id = ?2
+       GROUP BY funcs),
+both_ AS (
+  SELECT a.funcs, a.n AS na, COALESCE(b.n, 0) AS nb FROM a LEFT JOIN b ON b.funcs = a.funcs
+  UNION ALL
+  SELECT b.funcs, 0, b.n FROM b WHERE NOT EXISTS (SELECT 1 FROM a WHERE a.funcs = b.funcs))
+SELECT CASE WHEN na = 0 THEN 'appeared' WHEN nb = 0 THEN 'vanished'
+            WHEN nb > na THEN 'grew' ELSE 'shrank' END AS change,
+       na AS a_goroutines, nb AS b_goroutines, funcs
+  FROM both_ WHERE na <> nb
+ ORDER BY CASE change WHEN 'appeared' THEN 0 WHEN 'vanished' THEN 1 WHEN 'grew' THEN 2 ELSE 3 END,
+          abs(nb - na) DESC, funcs;
+
+-- STMT diff_findings
+-- 'diff': findings by kind, culprit and object (incident_finding) whose
+-- count differs between incident ?1 (A) and ?2 (B): 'new', 'gone', 'more',
+-- 'fewer'.
+WITH a AS (SELECT kind, culprit, object, sum(count) AS n FROM incident_finding
+            WHERE incident_id = ?1 GROUP BY kind, culprit, object),
+b AS (SELECT kind, culprit, object, sum(count) AS n FROM incident_finding
+       WHERE incident_id = ?2 GROUP BY kind, culprit, object),
+both_ AS (
+  SELECT a.kind, a.culprit, a.object, a.n AS na, COALESCE(b.n, 0) AS nb
+    FROM a LEFT JOIN b ON b.kind = a.kind AND b.culprit IS a.culprit AND b.object IS a.object
+  UNION ALL
+  SELECT b.kind, b.culprit, b.object, 0, b.n FROM b
+   WHERE NOT EXISTS (SELECT 1 FROM a WHERE a.kind = b.kind AND a.culprit IS b.culprit
+                                       AND a.object IS b.object))
+SELECT CASE WHEN na = 0 THEN 'new' WHEN nb = 0 THEN 'gone'
+            WHEN nb > na THEN 'more' ELSE 'fewer' END AS change,
+       na AS a_count, nb AS b_count, kind, culprit, object
+  FROM both_ WHERE na <> nb
+ ORDER BY CASE change WHEN 'new' THEN 0 WHEN 'gone' THEN 1 WHEN 'more' THEN 2 ELSE 3 END,
+          kind, culprit, object;
+
+-- STMT diff_contexts
+-- 'diff': the shape of the context trees of incident ?1 (A) and ?2 (B):
+-- contexts counted by kind and depth (0 for a root: a context whose parent
+-- is unknown or not in the incident), with how many are canceled; only the
+-- (kind, depth) pairs whose counts differ. Depth is followed at most 1,000
+-- levels (a corrupt core cannot loop it: a context has one parent, so a
+-- cycle has no root and is never entered).
+WITH RECURSIVE d (incident_id, addr, depth) AS (
+  SELECT c.incident_id, c.addr, 0 FROM context AS c
+   WHERE c.incident_id IN (?1, ?2)
+     AND (c.parent_addr IS NULL
+          OR NOT EXISTS (SELECT 1 FROM context AS p
+                          WHERE p.incident_id = c.incident_id AND p.addr = c.parent_addr))
+  UNION ALL
+  SELECT c.incident_id, c.addr, d.depth + 1
+    FROM d JOIN context AS c INDEXED BY context_by_parent
+      ON c.incident_id = d.incident_id AND c.parent_addr = d.addr
+   WHERE d.depth < 1000),
+shape AS (
+  SELECT d.incident_id, c.kind, d.depth, count(*) AS n, sum(c.canceled = 1) AS canceled
+    FROM d JOIN context AS c ON c.incident_id = d.incident_id AND c.addr = d.addr
+   GROUP BY d.incident_id, c.kind, d.depth),
+keys AS (SELECT DISTINCT kind, depth FROM shape)
+SELECT k.kind AS kind, k.depth AS depth,
+       COALESCE(a.n, 0) AS a_contexts, COALESCE(a.canceled, 0) AS a_canceled,
+       COALESCE(b.n, 0) AS b_contexts, COALESCE(b.canceled, 0) AS b_canceled
+  FROM keys AS k
+  LEFT JOIN shape AS a ON a.incident_id = ?1 AND a.kind = k.kind AND a.depth = k.depth
+  LEFT JOIN shape AS b ON b.incident_id = ?2 AND b.kind = k.kind AND b.depth = k.depth
+ WHERE COALESCE(a.n, 0) <> COALESCE(b.n, 0) OR COALESCE(a.canceled, 0) <> COALESCE(b.canceled, 0)
+ ORDER BY k.depth, k.kind;
+
+-- STMT diff_header
+-- 'diff': what each side is: incident ?1's name, capture time, executable
+-- and Go release.
+SELECT incident_id, name, captured_at, executable, go_version, goroutines
+  FROM incident_summary WHERE incident_id = ?1;
+
+-- STMT core_blob
+-- 'core': the kept core of incident ?1, as stored (a zstd stream), with its
+-- decompressed size; no row when it was not kept.
+SELECT b.data, b.size, b.compression
+  FROM incident AS i JOIN core_blob AS b ON b.sha256 = i.core_sha256
+ WHERE i.id = ?1;

@@ -118,6 +118,9 @@ struct util_error *core_open(const char *path, struct core_file **ret)
 		core->file_size = (uint64_t)st.st_size;
 	}
 	core->info.file_size = core->file_size;
+	core->info.mtime = (int64_t)st.st_mtime;
+	core->src_size = (uint64_t)st.st_size;
+	core->src_mtim = st.st_mtim;
 	err = core_elf_parse(core);
 	if (err)
 		goto fail;

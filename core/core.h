@@ -50,6 +50,7 @@ struct core_info {
 	enum core_kind kind;
 	bool compressed;       /**< the input was zstd-compressed */
 	uint64_t file_size;    /**< bytes of the (decompressed) core */
+	int64_t mtime;         /**< modification time of the file given, Unix seconds */
 };
 
 /**
@@ -82,6 +83,16 @@ const struct core_info *core_info(const struct core_file *core);
  * read or has changed size since core_open; a later call tries again.
  */
 const char *core_sha256(struct core_file *core);
+
+/**
+ * The core as one zstd stream, to keep it (core/keep.c): when the file given
+ * to core_open was zstd-compressed, its bytes as they are, read again from
+ * the path (UTIL_ERROR_BAD_DATA if the file has changed since: another size
+ * or modification time); else the raw core compressed at zstd LEVEL, with
+ * its size in the frame header. *RET is malloc'ed, *LEN_RET its bytes.
+ */
+struct util_error *core_zstd_image(struct core_file *core, int level, void **ret,
+				   size_t *len_ret);
 
 size_t core_num_threads(const struct core_file *core);
 const struct core_thread *core_thread(const struct core_file *core, size_t i);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/core.h"
 #include "core/sha256.h"
@@ -83,6 +84,8 @@ struct core_file {
 	struct core_info info;
 	struct util_arena arena;        /**< segments, threads, mappings */
 	struct util_strtab strings;     /**< fname, psargs, mapping paths */
+	uint64_t src_size;              /**< size of the file given, at core_open */
+	struct timespec src_mtim;       /**< its modification time then */
 
 	// Where the (decompressed) core bytes live: a mapping of a raw file, or
 	// a sparse store of non-zero pages (absent pages inside file_size are zero).

@@ -13,8 +13,8 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 	[STORE_STMT_INSERT_INCIDENT] =
 		"INSERT INTO incident (core_path, core_sha256, exe_path, exe_build_id,"
 		" go_version, arch, pid, cmdline, signal, core_kind, tool_version, now_ns,"
-		" now_source, build_settings, goroutine_count)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+		" now_source, build_settings, goroutine_count, captured_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 	[STORE_STMT_INSERT_STACK] =
 		"INSERT INTO stack (incident_id, stack_id, depth) VALUES (?1, ?2, ?3)",
 	[STORE_STMT_INSERT_FRAME] =
@@ -66,6 +66,22 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 	[STORE_STMT_INSERT_WAIT_WAKER] =
 		"INSERT OR IGNORE INTO wait_waker (incident_id, goid, obj_addr, waker_goid)"
 		" VALUES (?1, ?2, ?3, ?4)",
+	// Content-addressed: a core kept before stays as it is.
+	[STORE_STMT_INSERT_CORE_BLOB] =
+		"INSERT OR IGNORE INTO core_blob (sha256, compression, size, data)"
+		" VALUES (?1, 'zstd', ?2, ?3)",
+	// The summary rows (store/summary.c): the query library's views, for one
+	// incident, into the tables that keep them.
+	[STORE_STMT_CLEAR_FINDINGS] = "DELETE FROM incident_finding WHERE incident_id = ?1",
+	[STORE_STMT_CLEAR_SIGNATURE] = "DELETE FROM incident_signature WHERE incident_id = ?1",
+	[STORE_STMT_SUMMARIZE_FINDINGS] =
+		"INSERT INTO incident_finding (incident_id, kind, culprit, object, count)"
+		" SELECT incident_id, kind, culprit, object, count FROM finding_group"
+		" WHERE incident_id = ?1",
+	[STORE_STMT_SUMMARIZE_SIGNATURE] =
+		"INSERT INTO incident_signature (incident_id, term, weight)"
+		" SELECT incident_id, term, weight FROM signature_term WHERE incident_id = ?1",
+	[STORE_STMT_SET_SUMMARY_VERSION] = "UPDATE incident SET summary_version = ?2 WHERE id = ?1",
 };
 
 struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret)
@@ -471,6 +487,7 @@ static struct util_error *write_incident(struct ingest *in, const struct store_i
 	bind_text(&b, 13, snap->now_ns != 0 ? snap->now_source : NULL);
 	bind_text(&b, 14, snap->build_settings);
 	bind_int64(&b, 15, (int64_t)ngoroutines);
+	bind_text(&b, 16, inc->captured_at);
 	err = step_done(in->db, &b, "the incident", NULL);
 	if (!err)
 		in->incident_id = sqlite3_last_insert_rowid(in->db->h);
@@ -495,6 +512,28 @@ static struct util_error *find_incident(struct store_db *db, const struct store_
 	else if (rc != SQLITE_DONE)
 		err = store_error_sqlite(db, rc, "looking for the incident");
 	sqlite3_reset(s);
+	return err;
+}
+
+/* The core itself, when asked to keep it; nothing if it is kept already. */
+static struct util_error *write_core_blob(struct store_db *db, const struct store_incident *inc,
+					  bool *added_ret)
+{
+	*added_ret = false;
+	if (!inc->core_zstd)
+		return NULL;
+	sqlite3_stmt *s = NULL;
+	struct util_error *err = store_stmt(db, STORE_STMT_INSERT_CORE_BLOB, &s);
+	if (err)
+		return err;
+	struct binder b = { s, SQLITE_OK };
+	bind_text(&b, 1, inc->core_sha256);
+	bind_int64(&b, 2, (int64_t)inc->core_size);
+	if (b.rc == SQLITE_OK)
+		b.rc = sqlite3_bind_blob64(s, 3, inc->core_zstd, inc->core_zstd_len, SQLITE_STATIC);
+	err = step_done(db, &b, "the core", NULL);
+	if (!err)
+		*added_ret = sqlite3_changes(db->h) > 0;
 	return err;
 }
 
@@ -585,9 +624,16 @@ struct util_error *store_ingest(struct store_db *db, const struct store_incident
 		err = ingest_rows(&in, inc, snap);
 	if (!err && existing == 0)
 		err = recreate_indexes(db, &fresh);
+	// The summary reads the new rows through the views, which name indexes.
+	if (!err && existing == 0)
+		err = store_write_summary(db, in.incident_id);
 	fresh_indexes_free(&fresh);
+	bool blob_added = false;
 	if (!err)
-		err = store_exec(db, existing ? "ROLLBACK" : "COMMIT", "committing the incident");
+		err = write_core_blob(db, inc, &blob_added);
+	if (!err)
+		err = store_exec(db, existing && !blob_added ? "ROLLBACK" : "COMMIT",
+				 "committing the incident");
 	if (err && !sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	free(in.stacks.slots);

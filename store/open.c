@@ -179,6 +179,10 @@ static struct util_error *db_open(const char *path, bool readonly, struct store_
 	// SQLite client can run them.
 	if (!err)
 		err = queries_sync(db->h, db->path, true);
+	// Summary rows the views of this binary define, for incidents of older
+	// databases (or an older summary definition): needs the views above.
+	if (!err)
+		err = store_summarize_stale(db);
 out:
 	if (err) {
 		store_close(db);

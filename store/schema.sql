@@ -500,3 +500,107 @@ CREATE INDEX sync_wait_by_ctx ON sync_wait (incident_id, ctx_addr, goid)
 -- index alone (0.06 s instead of 0.56 s on the benchmark core).
 CREATE INDEX goroutine_by_stack_wait ON goroutine
   (incident_id, stack_id, is_system, wait_minutes, wait_reason, status);
+
+-- @version 3
+
+-- The incident archive: names, tags and capture times to find incidents by,
+-- a signature to recognize a recurring hang, finding counts kept at ingest so
+-- that listing hundreds of incidents reads a few rows each, and the cores
+-- themselves when asked to keep them. Rows of incident_tag and the name are
+-- the only rows a user changes after ingest ('gocoroner tag').
+
+-- Optional human name of the incident ('checkout hang, 2 March'); NULL until
+-- given with 'gocoroner tag INCIDENT name=...'.
+ALTER TABLE incident ADD COLUMN name TEXT;
+
+-- When the core was captured: ISO-8601 UTC, 'YYYY-MM-DDTHH:MM:SSZ'. It is the
+-- core file's modification time at ingest (for a .zst core, the compressed
+-- file's: zstd keeps the original's time), which is when the kernel or gcore
+-- finished writing it: an ELF core records no wall-clock time of its own.
+-- NULL if unknown (incidents ingested before version 3).
+ALTER TABLE incident ADD COLUMN captured_at TEXT;
+
+-- Which definition of the summary rows (incident_finding, incident_signature)
+-- the incident's rows follow: STORE_SUMMARY_VERSION in store/store.h, written
+-- in the ingest's transaction. NULL (incidents of a version 1 or 2 database)
+-- or an older number: the rows are missing or stale, and gocoroner computes
+-- them again, one incident per transaction, the next time it opens the
+-- database for writing.
+ALTER TABLE incident ADD COLUMN summary_version INTEGER;
+
+-- Free-form labels of an incident ('host' = 'db-3', 'ticket' = 'OPS-12'), set
+-- with 'gocoroner tag INCIDENT KEY=VALUE'; one value per key.
+CREATE TABLE incident_tag (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- The label's name: letters, digits, '_', '-', '.' (gocoroner checks).
+  key TEXT NOT NULL,
+  -- Its value: any text, never '' ('tag INCIDENT KEY=' deletes the row).
+  value TEXT NOT NULL,
+  PRIMARY KEY (incident_id, key)
+) WITHOUT ROWID;
+
+-- The findings of an incident (the query library's views, queries/), grouped
+-- by what stays the same when the same bug happens again in a rebuilt binary:
+-- the kind, the culprit function and the type involved, never addresses or
+-- line numbers. Computed from view finding_group at ingest, in the ingest's
+-- transaction. 'gocoroner incidents' sums them per kind, 'gocoroner diff'
+-- compares two incidents' rows, and the signature is built from them.
+CREATE TABLE incident_finding (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- The view that found it: 'cancel_unobserved', 'cancel_broken_link',
+  -- 'leak_suspect', 'wait_cycle', 'cancel_detached', 'context_lock_wait'.
+  kind TEXT NOT NULL,
+  -- Where: the function of the frame holding the canceled context
+  -- (cancel_unobserved), where the goroutine blocks (leak_suspect,
+  -- wait_cycle); the type where cancellation stopped (cancel_broken_link,
+  -- as "REASON TYPE": 'user-type *main.detachedCtx'); NULL when there is no
+  -- such place (cancel_detached, context_lock_wait) or it is unknown.
+  culprit TEXT,
+  -- What: the kind of the context held (cancel_unobserved), the live
+  -- context's type (cancel_broken_link), the kind of object waited on
+  -- (leak_suspect: 'chan', 'sync.Mutex'...), the kind of the context whose
+  -- lock is waited on (context_lock_wait); NULL otherwise or if unknown.
+  object TEXT,
+  -- How many: goroutines (cancel_unobserved, leak_suspect, wait_cycle) or
+  -- contexts (cancel_broken_link, cancel_detached, context_lock_wait).
+  count INTEGER NOT NULL CHECK (count > 0)
+);
+
+CREATE INDEX incident_finding_by_incident ON incident_finding (incident_id, kind);
+
+-- The signature of an incident: weighted terms naming its findings and its
+-- largest goroutine groups by function names only, so that the same hang in
+-- a rebuilt binary (other addresses, lines, Go release) has the same terms.
+-- Computed from view signature_term (queries/signature_term.sql, which
+-- defines the terms and weights) in the ingest's transaction. 'gocoroner
+-- similar' compares incidents by the weighted Jaccard index of their terms.
+CREATE TABLE incident_signature (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- The term: 'finding:KIND:CULPRIT' or 'bucket:FUNC < FUNC < ...'.
+  term TEXT NOT NULL,
+  -- Its weight, > 0: 1 + ln(goroutines or contexts it stands for).
+  weight REAL NOT NULL,
+  PRIMARY KEY (incident_id, term)
+) WITHOUT ROWID;
+
+-- "Which incidents have this term?" ('gocoroner similar'): covering.
+CREATE INDEX incident_signature_by_term ON incident_signature (term, incident_id, weight);
+
+-- Core files kept in the archive ('gocoroner analyze --keep-core'),
+-- content-addressed: incidents whose incident.core_sha256 is sha256 share
+-- the one row ('gocoroner core INCIDENT --to FILE' writes it back). Not an
+-- incident's row: it stays while any incident refers to it.
+CREATE TABLE core_blob (
+  -- The core's fingerprint, as in incident.core_sha256: a SHA-256 over the
+  -- decompressed core's non-zero pages (core/core.h), so a raw core and its
+  -- .zst copy are one core.
+  sha256 TEXT PRIMARY KEY
+    CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+  -- How data is compressed: 'zstd' (a zstd frame; 'zstd -d' reads it).
+  compression TEXT NOT NULL CHECK (compression IN ('zstd')),
+  -- Size of the core once decompressed, in bytes.
+  size INTEGER NOT NULL,
+  -- The compressed core: the .zst file's bytes unchanged when the core was
+  -- given compressed, else the raw core compressed by gocoroner.
+  data BLOB NOT NULL
+);

@@ -29,6 +29,12 @@ enum store_stmt {
 	STORE_STMT_INSERT_HEAP_SCAN,
 	STORE_STMT_INSERT_WAIT_REACH,
 	STORE_STMT_INSERT_WAIT_WAKER,
+	STORE_STMT_INSERT_CORE_BLOB,
+	STORE_STMT_CLEAR_FINDINGS,
+	STORE_STMT_CLEAR_SIGNATURE,
+	STORE_STMT_SUMMARIZE_FINDINGS,
+	STORE_STMT_SUMMARIZE_SIGNATURE,
+	STORE_STMT_SET_SUMMARY_VERSION,
 	STORE_STMT_COUNT
 };
 
@@ -63,6 +69,17 @@ struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_s
  */
 struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 				     const struct gr_snapshot *snap);
+
+/**
+ * Write the summary rows of incident ID (incident_finding, incident_signature,
+ * incident.summary_version; store/summary.c), replacing any; called inside a
+ * write transaction, with the schema's indexes in place (the views name them).
+ */
+struct util_error *store_write_summary(struct store_db *db, int64_t id);
+
+/** Summarize every incident whose summary_version is not STORE_SUMMARY_VERSION,
+ * one transaction each (store_open, writable). */
+struct util_error *store_summarize_stale(struct store_db *db);
 
 /**
  * Block VERSION of schema.sql (see the comment at its top) as a NUL-terminated

@@ -110,3 +110,7 @@ EXTRA_DIST += tests/test-diag.sh tests/diag-known.txt tests/corpus-lib.sh
 # Every query on every corpus core against its reviewed golden CSV.
 TESTS += tests/test-golden.sh
 EXTRA_DIST += tests/test-golden.sh tests/golden
+
+# The incident archive on corpus cores: incidents, tag, similar, diff, kept cores.
+TESTS += tests/test-archive.sh
+EXTRA_DIST += tests/test-archive.sh

@@ -711,6 +711,56 @@ static void test_zstd(void **state)
 	free(raw.p);
 }
 
+/* The core to keep: a .zst core's own bytes, a raw core compressed (and
+ * decompressing to it); a .zst core changed after core_open is refused. */
+static void test_zstd_image(void **state)
+{
+	struct core_opts o = {0};
+	struct buf exe = make_exe(GO_ID_OK, 0x23);
+	struct buf raw = make_core(&o, &exe);
+	const char *path = tmp_path("keep.core");
+	write_file(path, raw.p, raw.len);
+	struct core_file *core = open_ok(path);
+	void *img = NULL;
+	size_t len = 0;
+	assert_null(core_zstd_image(core, 3, &img, &len));
+	assert_true(len > 0 && len < raw.len);
+	assert_int_equal(ZSTD_getFrameContentSize(img, len), raw.len);
+	uint8_t *back = malloc(raw.len);
+	assert_non_null(back);
+	assert_int_equal(ZSTD_decompress(back, raw.len, img, len), raw.len);
+	assert_memory_equal(back, raw.p, raw.len);
+	free(back);
+	free(img);
+	core_destroy(core);
+
+	struct buf z = zstd_frames(raw.p, raw.len, 3);
+	path = tmp_path("keep.core.zst");
+	write_file(path, z.p, z.len);
+	core = open_ok(path);
+	assert_null(core_zstd_image(core, 3, &img, &len));
+	assert_int_equal(len, z.len);
+	assert_memory_equal(img, z.p, z.len); // as given, all three frames
+	free(img);
+	// Another file in its place (one byte longer) is not the core analyzed.
+	uint8_t *longer = malloc(z.len + 1);
+	assert_non_null(longer);
+	memcpy(longer, z.p, z.len);
+	longer[z.len] = 0;
+	write_file(path, longer, z.len + 1);
+	img = NULL;
+	struct util_error *err = core_zstd_image(core, 3, &img, &len);
+	assert_true(util_error_is(err, UTIL_ERROR_BAD_DATA));
+	assert_non_null(strstr(err->message, "changed"));
+	assert_null(img);
+	util_error_destroy(err);
+	free(longer);
+	core_destroy(core);
+	free(z.p);
+	free(exe.p);
+	free(raw.p);
+}
+
 /** File offset of the PT_LOAD at VADDR in core image IMG. */
 static size_t seg_offset(const struct buf *img, uint64_t vaddr)
 {
@@ -1560,6 +1610,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_sha256_force_portable, restore_impl),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_zstd),
+		cmocka_unit_test(test_zstd_image),
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test_setup_teardown(test_fingerprint_portable, force_portable,
 						restore_impl),

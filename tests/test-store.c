@@ -273,7 +273,7 @@ static void test_new_database(void **state)
 	// incident, goroutine, stack, frame, diagnostic; channel, chan_wait,
 	// sync_wait, defer_call, panic; context, context_child, goroutine_context;
 	// heap_scan, wait_reach, wait_waker (version 2).
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 16);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 20);
 	store_close(db);
 	store_close(NULL);
 }
@@ -435,6 +435,54 @@ static void test_ingest_rows(void **state)
 	assert_string_equal(query_text(db, "SELECT printf('%%#x', g_addr) FROM goroutine WHERE goid = 9"),
 			    "0xffffffffc0000000");
 	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine WHERE is_system"), 1);
+
+	// The summary, in the same transaction: the signature's groups by
+	// function names, runtime frames left out (goroutines 1 and 2 are one
+	// group, 3 its own; 9 is a system goroutine), no findings; no capture
+	// time was given.
+	assert_int_equal(query_int(db, "SELECT summary_version FROM incident"), STORE_SUMMARY_VERSION);
+	assert_string_equal(query_text(db, "SELECT group_concat(term || '=' || round(weight, 3), '|')"
+					   " FROM (SELECT term, weight FROM incident_signature ORDER BY term)"),
+			    "bucket:main.(*server).loop=1.0|bucket:main.worker < main.run=1.693|"
+			    "bucket:main.worker2 < main.run=1.0");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident_finding"), 0);
+	assert_string_equal(query_text(db, "SELECT quote(captured_at) FROM incident"), "NULL");
+	store_close(db);
+}
+
+/* analyze --keep-core: the core is stored with its incident, once per
+ * fingerprint, and can be added to an incident stored without it. */
+static void test_keep_core(void **state)
+{
+	char path[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "keep.db"));
+	static const char bytes[] = "\x28\xb5\x2f\xfd not really zstd";
+	struct store_incident inc = incident_a;
+	inc.captured_at = "2026-03-02T10:15:00Z";
+	bool existed;
+	int64_t id = ingest_ok(db, &inc, &snap, &existed);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM core_blob"), 0);
+	assert_string_equal(query_text(db, "SELECT captured_at FROM incident"), "2026-03-02T10:15:00Z");
+	// Again with the core: the incident exists, the core is added.
+	inc.core_zstd = bytes;
+	inc.core_zstd_len = sizeof(bytes);
+	inc.core_size = 4096;
+	assert_int_equal(ingest_ok(db, &inc, &snap, &existed), id);
+	assert_true(existed);
+	assert_string_equal(query_text(db, "SELECT compression || ' ' || size || ' ' ||"
+					   " (data = CAST(%s AS BLOB)) || ' ' || (sha256 = '%s') FROM core_blob",
+					   "X'28b52ffd206e6f74207265616c6c79207a73746400'",
+					   incident_a.core_sha256),
+			    "zstd 4096 1 1");
+	// The same core with another executable: a second incident, one blob.
+	inc.exe_build_id = "another";
+	int64_t id2 = ingest_ok(db, &inc, &snap, &existed);
+	assert_false(existed);
+	assert_true(id2 != id);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM core_blob"), 1);
+	assert_int_equal(query_int(db, "SELECT sum(core_kept) FROM incident_summary"), 2);
 	store_close(db);
 }
 
@@ -699,6 +747,77 @@ static void test_upgrade_from_v1(void **state)
 	store_close(db);
 }
 
+/* A database of schema version 2 is upgraded in place: its incidents get the
+ * version-3 columns and tables, and their summary rows (finding counts,
+ * signature) are computed from their stored goroutines when it is opened for
+ * writing, so 'incidents' and 'similar' know them like new ones. */
+static void test_upgrade_from_v2(void **state)
+{
+	char path[4096];
+	tmp_path(path, sizeof(path), "v2.db");
+	const char *v3 = strstr(store_schema_sql, "\n-- @version 3");
+	assert_non_null(v3);
+	char *v12 = strndup(store_schema_sql, (size_t)(v3 - store_schema_sql));
+	assert_non_null(v12);
+	raw_exec(path, v12);
+	free(v12);
+	// One old incident: three user goroutines parked in main.worker called
+	// by main.run (runtime frames around them), and one system goroutine.
+	raw_exec(path, "PRAGMA user_version = 2; PRAGMA application_id = 0x476f436f;"
+		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES ('old.core', printf('%064d', 0), '', 4);"
+		       " INSERT INTO stack VALUES (1, 1, 4), (1, 2, 1);"
+		       " INSERT INTO frame (incident_id, stack_id, depth, pc, pc_offset, func, inlined)"
+		       " VALUES (1, 1, 0, 1, 0, 'runtime.gopark', 0), (1, 1, 1, 2, 0, 'main.worker', 0),"
+		       " (1, 1, 2, 3, 0, 'main.run', 0), (1, 1, 3, 4, 0, 'runtime.goexit', 0),"
+		       " (1, 2, 0, 5, 0, 'runtime.bgsweep', 0);"
+		       " INSERT INTO goroutine (incident_id, goid, status, status_code, is_system,"
+		       " locked, stack_id, g_addr) VALUES (1, 1, 'waiting', 4, 0, 0, 1, 16),"
+		       " (1, 2, 'waiting', 4, 0, 0, 1, 32), (1, 3, 'waiting', 4, 0, 0, 1, 48),"
+		       " (1, 4, 'waiting', 4, 1, 0, 2, 64)");
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
+				       " ('incident_tag', 'incident_finding', 'incident_signature',"
+				       " 'core_blob')"), 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('incident')"
+				       " WHERE name IN ('name', 'captured_at', 'summary_version')"), 3);
+	// Summarized on open: the one bucket, without runtime frames, weighted
+	// by its three goroutines; no findings (no contexts, no heap scan).
+	assert_int_equal(query_int(db, "SELECT summary_version FROM incident WHERE id = 1"),
+			 STORE_SUMMARY_VERSION);
+	assert_string_equal(query_text(db, "SELECT group_concat(term, '|') FROM incident_signature"),
+			    "bucket:main.worker < main.run");
+	assert_int_equal(query_int(db, "SELECT round(weight * 1000) FROM incident_signature"),
+			 2099); // 1 + ln(3)
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident_finding"), 0);
+	assert_string_equal(query_text(db, "SELECT captured_at FROM incident"), "NULL");
+	// Tags and the name on the upgraded incident.
+	assert_null(store_set_tag(db, 1, "host", "db-3"));
+	assert_null(store_set_tag(db, 1, "name", "old hang"));
+	assert_string_equal(query_text(db, "SELECT name || ' ' || tags FROM incident_summary"),
+			    "old hang host=db-3");
+	assert_null(store_set_tag(db, 1, "host", "db-4"));
+	assert_string_equal(query_text(db, "SELECT tags FROM incident_summary"), "host=db-4");
+	assert_null(store_set_tag(db, 1, "host", ""));
+	assert_null(store_set_tag(db, 1, "name", NULL));
+	assert_string_equal(query_text(db, "SELECT quote(name) || quote(tags) FROM incident_summary"),
+			    "NULLNULL");
+	struct util_error *err = store_set_tag(db, 2, "host", "x");
+	assert_true(util_error_is(err, UTIL_ERROR_NOT_FOUND));
+	util_error_destroy(err);
+	err = store_set_tag(db, 1, "bad key", "x");
+	assert_true(util_error_is(err, UTIL_ERROR_INVALID));
+	util_error_destroy(err);
+	store_close(db);
+	// Reopening leaves the summary alone; an outdated one is computed again.
+	raw_exec(path, "UPDATE incident SET summary_version = 0;"
+		       " DELETE FROM incident_signature");
+	db = open_ok(path);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident_signature"), 1);
+	store_close(db);
+}
+
 /* The obvious lookups use an index, never a scan of a big table. */
 static void test_query_plans(void **state)
 {
@@ -735,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_schema_blocks),
 		cmocka_unit_test(test_new_database),
 		cmocka_unit_test(test_ingest_rows),
+		cmocka_unit_test(test_keep_core),
 		cmocka_unit_test(test_wait_rows),
 		cmocka_unit_test(test_context_rows),
 		cmocka_unit_test(test_ingest_twice_and_second_incident),
@@ -745,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_sqlite_refused),
 		cmocka_unit_test(test_readonly),
 		cmocka_unit_test(test_upgrade_from_v1),
+		cmocka_unit_test(test_upgrade_from_v2),
 		cmocka_unit_test(test_query_plans),
 	};
 	return cmocka_run_group_tests_name("store", tests, group_setup, group_teardown);

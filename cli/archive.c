@@ -1,0 +1,550 @@
+// archive.c: the incident archive — 'incidents', 'tag', 'similar', 'diff'
+// and 'core': listing, naming, recognizing and comparing incidents, and
+// getting a kept core back.
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "store/store.h"
+
+static const char incidents_usage[] =
+	"usage: gocoroner incidents [--db FILE] [--format table|csv|json]\n"
+	"\n"
+	"List the incidents of the archive, oldest first: name, when the core was\n"
+	"captured (its file's time) and ingested, executable and build id, Go\n"
+	"release, goroutines, findings of each kind (goroutines blocked holding a\n"
+	"canceled context, broken cancel links, leak suspects, goroutines in wait\n"
+	"cycles, detached contexts, contexts with lock waiters), tags, and whether\n"
+	"the core itself is kept.\n"
+	"\n"
+	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
+	"  --format F   table (default), csv or json\n";
+
+static const char tag_usage[] =
+	"usage: gocoroner tag [--db FILE] INCIDENT KEY=VALUE...\n"
+	"\n"
+	"Set tags of an incident (KEY: letters, digits, '_', '-', '.'); 'KEY=' with\n"
+	"nothing after '=' removes the tag. The key 'name' sets the incident's name\n"
+	"instead, which 'incidents', 'similar' and 'diff' print ('name=' clears it).\n"
+	"\n"
+	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n";
+
+static const char similar_usage[] =
+	"usage: gocoroner similar [--db FILE] [--limit N] [--format table|csv|json] INCIDENT\n"
+	"\n"
+	"Rank the other incidents by how much their signature shares with\n"
+	"INCIDENT's: its findings (kind and culprit function) and its largest\n"
+	"goroutine groups by function names, which a rebuild of the same code\n"
+	"keeps. score is the weighted Jaccard index of the two signatures (1: the\n"
+	"same terms with the same weights); 'shared' names the heaviest shared terms.\n"
+	"Incidents sharing no term are not listed.\n"
+	"\n"
+	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
+	"  --limit N    at most N incidents (default 10)\n"
+	"  --format F   table (default, then a line naming the incidents with a\n"
+	"               score of at least 0.5), csv or json\n";
+
+static const char diff_usage[] =
+	"usage: gocoroner diff [--db FILE] A B\n"
+	"\n"
+	"What changed from incident A to incident B: groups of goroutines (by\n"
+	"function names, runtime frames left out) that appeared, vanished, grew or\n"
+	"shrank; findings (kind, culprit, object) new, gone, more or fewer; and\n"
+	"context trees of another shape (contexts by kind and depth, canceled ones\n"
+	"counted apart). Addresses and line numbers are not compared.\n"
+	"\n"
+	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n";
+
+static const char core_usage[] =
+	"usage: gocoroner core [--db FILE] INCIDENT --to FILE\n"
+	"\n"
+	"Write the core of INCIDENT, kept by 'analyze --keep-core', to FILE as a\n"
+	"zstd stream ('gocoroner analyze' reads it as it is; 'zstd -d' gives the\n"
+	"raw core). FILE must not exist.\n"
+	"\n"
+	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
+	"  --to FILE    where to write the core\n";
+
+/* The usual option loop's pieces: one line of our own on a bad option. */
+static int bad_option(const char *cmd, char **argv)
+{
+	fprintf(stderr, "gocoroner %s: bad option '%s'; see 'gocoroner %s --help' (usage)\n", cmd,
+		argv[optind - 1], cmd);
+	return CLI_USAGE;
+}
+
+static bool parse_format(const char *cmd, const char *arg, enum cli_format *ret)
+{
+	if (strcmp(arg, "table") == 0)
+		*ret = CLI_FORMAT_TABLE;
+	else if (strcmp(arg, "csv") == 0)
+		*ret = CLI_FORMAT_CSV;
+	else if (strcmp(arg, "json") == 0)
+		*ret = CLI_FORMAT_JSON;
+	else {
+		fprintf(stderr, "gocoroner %s: --format takes table, csv or json, not '%s'\n", cmd, arg);
+		return false;
+	}
+	return true;
+}
+
+/* An incident number on the command line (> 0); prints why not. */
+static bool parse_id(const char *cmd, const char *arg, int64_t *ret)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(arg, &end, 10);
+	if (*arg == '\0' || *end || v <= 0 || errno) {
+		fprintf(stderr, "gocoroner %s: an incident is a number > 0, not '%s'\n", cmd, arg);
+		return false;
+	}
+	*ret = v;
+	return true;
+}
+
+static const char *text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	return t ? (const char *)t : "";
+}
+
+/* A step failure of ST as an error naming the database. */
+static struct util_error *step_error(sqlite3_stmt *st, const char *what)
+{
+	sqlite3 *h = sqlite3_db_handle(st);
+	return util_error_create(UTIL_ERROR_LIB, "%s: %s: %s", sqlite3_db_filename(h, "main"), what,
+				 sqlite3_errmsg(h));
+}
+
+/* ---- incidents -------------------------------------------------------- */
+
+int cli_incidents(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *db_path = CLI_DEFAULT_DB;
+	enum cli_format format = CLI_FORMAT_TABLE;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db_path = optarg; break;
+		case 'f':
+			if (!parse_format("incidents", optarg, &format))
+				return CLI_USAGE;
+			break;
+		case 'h': fputs(incidents_usage, stdout); return CLI_OK;
+		default: return bad_option("incidents", argv);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "gocoroner incidents: no arguments expected; see 'gocoroner incidents --help' (usage)\n");
+		return CLI_USAGE;
+	}
+	struct store_db *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct util_error *err = store_open_readonly(db_path, &db);
+	if (!err)
+		err = cli_prepare(store_handle(db), "incidents", &st);
+	if (!err)
+		err = cli_print_rows(stdout, st, format);
+	sqlite3_finalize(st);
+	store_close(db);
+	return err ? cli_fail(err) : CLI_OK;
+}
+
+/* ---- tag -------------------------------------------------------------- */
+
+int cli_tag(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *db_path = CLI_DEFAULT_DB;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db_path = optarg; break;
+		case 'h': fputs(tag_usage, stdout); return CLI_OK;
+		default: return bad_option("tag", argv);
+		}
+	}
+	if (argc - optind < 2) {
+		fprintf(stderr, "gocoroner tag: give an incident and KEY=VALUE; see 'gocoroner tag --help' (usage)\n");
+		return CLI_USAGE;
+	}
+	int64_t id;
+	if (!parse_id("tag", argv[optind], &id))
+		return CLI_USAGE;
+	for (int i = optind + 1; i < argc; i++)
+		if (!strchr(argv[i], '=') || argv[i][0] == '=') {
+			fprintf(stderr, "gocoroner tag: '%s' is not KEY=VALUE\n", argv[i]);
+			return CLI_USAGE;
+		}
+	struct store_db *db = NULL;
+	struct util_error *err = store_open(db_path, &db);
+	// One tag per call, each its own transaction: a bad key later on the
+	// line leaves the earlier ones set, and says which.
+	for (int i = optind + 1; i < argc && !err; i++) {
+		char *key = strndup(argv[i], (size_t)(strchr(argv[i], '=') - argv[i]));
+		if (!key) {
+			err = &util_enomem;
+			break;
+		}
+		err = store_set_tag(db, id, key, strchr(argv[i], '=') + 1);
+		free(key);
+	}
+	store_close(db);
+	return err ? cli_fail(err) : CLI_OK;
+}
+
+/* ---- similar ---------------------------------------------------------- */
+
+/* After the table: "this hang also happened on DATE (incident ID) and DATE
+ * (incident ID)", for the incidents scoring 0.5 or more. */
+static struct util_error *print_recurrence(FILE *out, sqlite3 *h, int64_t id, int64_t limit)
+{
+	sqlite3_stmt *st;
+	struct util_error *err = cli_prepare(h, "similar", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, limit);
+	char (*seen)[64] = calloc((size_t)limit, sizeof(*seen));
+	if (!seen) {
+		sqlite3_finalize(st);
+		return &util_enomem;
+	}
+	int64_t n = 0;
+	int rc;
+	while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_double(st, 3) < 0.5)
+			break; // ordered by score
+		const char *when = text(st, 2);
+		// The day of captured_at ("2026-03-02T..."), as it is otherwise.
+		int wlen = strlen(when) >= 10 && when[4] == '-' ? 10 : (int)strlen(when);
+		snprintf(seen[n++], sizeof(seen[0]), "%.*s (incident %lld)", wlen,
+			 *when ? when : "an unknown date", (long long)sqlite3_column_int64(st, 0));
+	}
+	if (n == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		err = step_error(st, "ranking similar incidents");
+	} else if (n == 0) {
+		fprintf(out, "\nno other incident scores 0.5 or more: not seen before\n");
+	} else {
+		fprintf(out, "\nthis hang also happened on ");
+		for (int64_t i = 0; i < n; i++)
+			fprintf(out, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", seen[i]);
+		fputc('\n', out);
+	}
+	free(seen);
+	sqlite3_finalize(st);
+	return err;
+}
+
+int cli_similar(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"limit", required_argument, NULL, 'l'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *db_path = CLI_DEFAULT_DB;
+	enum cli_format format = CLI_FORMAT_TABLE;
+	int64_t limit = 10;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:l:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db_path = optarg; break;
+		case 'l':
+			if (!parse_id("similar", optarg, &limit)) {
+				fprintf(stderr, "gocoroner similar: --limit takes a number > 0\n");
+				return CLI_USAGE;
+			}
+			break;
+		case 'f':
+			if (!parse_format("similar", optarg, &format))
+				return CLI_USAGE;
+			break;
+		case 'h': fputs(similar_usage, stdout); return CLI_OK;
+		default: return bad_option("similar", argv);
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "gocoroner similar: give one incident; see 'gocoroner similar --help' (usage)\n");
+		return CLI_USAGE;
+	}
+	int64_t id;
+	if (!parse_id("similar", argv[optind], &id))
+		return CLI_USAGE;
+	struct store_db *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct util_error *err = store_open_readonly(db_path, &db);
+	if (err)
+		goto out;
+	sqlite3 *h = store_handle(db);
+	err = cli_pick_incident(h, id, &id);
+	if (err)
+		goto out;
+	err = cli_prepare(h, "signature_size", &st);
+	if (err)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		err = step_error(st, "reading the signature");
+		goto out;
+	}
+	if (sqlite3_column_int64(st, 0) == 0) {
+		err = util_error_create(UTIL_ERROR_NOT_FOUND,
+					"%s: incident %lld has no signature (no user goroutine and no finding)",
+					db_path, (long long)id);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	err = cli_prepare(h, "similar", &st);
+	if (err)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, limit);
+	err = cli_print_rows(stdout, st, format);
+	if (!err && format == CLI_FORMAT_TABLE)
+		err = print_recurrence(stdout, h, id, limit);
+out:
+	sqlite3_finalize(st);
+	store_close(db);
+	return err ? cli_fail(err) : CLI_OK;
+}
+
+/* ---- diff ------------------------------------------------------------- */
+
+static struct util_error *print_side(FILE *out, sqlite3 *h, const char *label, int64_t id)
+{
+	sqlite3_stmt *st;
+	struct util_error *err = cli_prepare(h, "diff_header", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		fprintf(out, "%s: incident %lld", label, (long long)id);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			fprintf(out, " \"%s\"", text(st, 1));
+		fprintf(out, ", %s %s, %lld goroutines, captured %s\n", text(st, 3), text(st, 4),
+			(long long)sqlite3_column_int64(st, 5),
+			sqlite3_column_type(st, 2) == SQLITE_NULL ? "(unknown)" : text(st, 2));
+	} else if (rc != SQLITE_DONE) {
+		err = step_error(st, "reading the incident");
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* Run statement NAME for A and B, printing each row with PRINT; *N_RET rows. */
+static struct util_error *diff_section(sqlite3 *h, const char *name, int64_t a, int64_t b,
+				       void (*print)(sqlite3_stmt *), int *n_ret)
+{
+	sqlite3_stmt *st;
+	struct util_error *err = cli_prepare(h, name, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	int rc;
+	*n_ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		print(st);
+		(*n_ret)++;
+	}
+	if (rc != SQLITE_DONE)
+		err = step_error(st, name);
+	sqlite3_finalize(st);
+	return err;
+}
+
+static void print_bucket(sqlite3_stmt *st)
+{
+	printf("  %-9s %5lld -> %-5lld %s\n", text(st, 0), (long long)sqlite3_column_int64(st, 1),
+	       (long long)sqlite3_column_int64(st, 2), text(st, 3));
+}
+
+static void print_finding(sqlite3_stmt *st)
+{
+	printf("  %-9s %5lld -> %-5lld %s %s", text(st, 0), (long long)sqlite3_column_int64(st, 1),
+	       (long long)sqlite3_column_int64(st, 2), text(st, 3),
+	       sqlite3_column_type(st, 4) == SQLITE_NULL ? "-" : text(st, 4));
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		printf(" (%s)", text(st, 5));
+	putchar('\n');
+}
+
+static void print_context_shape(sqlite3_stmt *st)
+{
+	printf("  %-9s %5lld -> %-5lld %s at depth %lld (canceled %lld -> %lld)\n", "changed",
+	       (long long)sqlite3_column_int64(st, 2), (long long)sqlite3_column_int64(st, 4),
+	       text(st, 0), (long long)sqlite3_column_int64(st, 1),
+	       (long long)sqlite3_column_int64(st, 3), (long long)sqlite3_column_int64(st, 5));
+}
+
+int cli_diff(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *db_path = CLI_DEFAULT_DB;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db_path = optarg; break;
+		case 'h': fputs(diff_usage, stdout); return CLI_OK;
+		default: return bad_option("diff", argv);
+		}
+	}
+	if (optind != argc - 2) {
+		fprintf(stderr, "gocoroner diff: give two incidents; see 'gocoroner diff --help' (usage)\n");
+		return CLI_USAGE;
+	}
+	int64_t a, b;
+	if (!parse_id("diff", argv[optind], &a) || !parse_id("diff", argv[optind + 1], &b))
+		return CLI_USAGE;
+	struct store_db *db = NULL;
+	struct util_error *err = store_open_readonly(db_path, &db);
+	if (err)
+		return cli_fail(err);
+	sqlite3 *h = store_handle(db);
+	int nb = 0, nf = 0, nc = 0;
+	if ((err = cli_pick_incident(h, a, &a)) || (err = cli_pick_incident(h, b, &b)) ||
+	    (err = print_side(stdout, h, "A", a)) || (err = print_side(stdout, h, "B", b)))
+		goto out;
+	printf("\ngoroutine groups (functions innermost first, runtime frames left out; A -> B):\n");
+	err = diff_section(h, "diff_buckets", a, b, print_bucket, &nb);
+	if (err)
+		goto out;
+	if (!nb)
+		printf("  (the same)\n");
+	printf("\nfindings (kind, culprit, object; A -> B):\n");
+	err = diff_section(h, "diff_findings", a, b, print_finding, &nf);
+	if (err)
+		goto out;
+	if (!nf)
+		printf("  (the same)\n");
+	printf("\ncontext trees (contexts by kind and depth; A -> B):\n");
+	err = diff_section(h, "diff_contexts", a, b, print_context_shape, &nc);
+	if (err)
+		goto out;
+	if (!nc)
+		printf("  (the same shape)\n");
+	printf("\n%d goroutine groups, %d findings and %d context shapes differ\n", nb, nf, nc);
+out:
+	store_close(db);
+	return err ? cli_fail(err) : CLI_OK;
+}
+
+/* ---- core ------------------------------------------------------------- */
+
+int cli_core(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"to", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *db_path = CLI_DEFAULT_DB, *to = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db_path = optarg; break;
+		case 't': to = optarg; break;
+		case 'h': fputs(core_usage, stdout); return CLI_OK;
+		default: return bad_option("core", argv);
+		}
+	}
+	if (optind != argc - 1 || !to) {
+		fprintf(stderr, "gocoroner core: give one incident and --to FILE; see 'gocoroner core --help' (usage)\n");
+		return CLI_USAGE;
+	}
+	int64_t id;
+	if (!parse_id("core", argv[optind], &id))
+		return CLI_USAGE;
+	struct store_db *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int fd = -1;
+	struct util_error *err = store_open_readonly(db_path, &db);
+	if (err)
+		goto out;
+	sqlite3 *h = store_handle(db);
+	err = cli_pick_incident(h, id, &id);
+	if (err)
+		goto out;
+	err = cli_prepare(h, "core_blob", &st);
+	if (err)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		err = util_error_create(UTIL_ERROR_NOT_FOUND,
+					"%s: the core of incident %lld is not kept (analyze it with --keep-core)",
+					db_path, (long long)id);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		err = step_error(st, "reading the core");
+		goto out;
+	}
+	const unsigned char *data = sqlite3_column_blob(st, 0);
+	size_t len = (size_t)sqlite3_column_bytes(st, 0);
+	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = util_error_os(errno, to, "cannot create");
+		goto out;
+	}
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = util_error_os(errno, to, "write");
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (!err && close(fd) < 0)
+		err = util_error_os(errno, to, "close");
+	fd = -1;
+	if (err)
+		unlink(to); // no half-written core left behind
+	else
+		fprintf(stderr, "wrote the core of incident %lld to %s (%zu bytes of zstd, %lld once decompressed)\n",
+			(long long)id, to, len, (long long)sqlite3_column_int64(st, 1));
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(to);
+	}
+	sqlite3_finalize(st);
+	store_close(db);
+	return err ? cli_fail(err) : CLI_OK;
+}

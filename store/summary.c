@@ -1,0 +1,188 @@
+// summary.c: an incident's summary rows (finding counts and signature, from
+// the query library's views), computed again for old databases, and tags.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store-private.h"
+#include "store/store.h"
+
+/* Step STMT (bound with ?1 = ID, and ?2 = V if V >= 0) to its end. */
+static struct util_error *run(struct store_db *db, enum store_stmt id_stmt, int64_t id,
+			      int64_t v, const char *what)
+{
+	sqlite3_stmt *s;
+	struct util_error *err = store_stmt(db, id_stmt, &s);
+	if (err)
+		return err;
+	int rc = sqlite3_bind_int64(s, 1, id);
+	if (rc == SQLITE_OK && v >= 0)
+		rc = sqlite3_bind_int64(s, 2, v);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE) {
+		char buf[96];
+		snprintf(buf, sizeof(buf), "%s of incident %lld", what, (long long)id);
+		err = store_error_sqlite(db, rc, buf);
+	}
+	sqlite3_reset(s);
+	return err;
+}
+
+struct util_error *store_write_summary(struct store_db *db, int64_t id)
+{
+	struct util_error *err;
+	if ((err = run(db, STORE_STMT_CLEAR_FINDINGS, id, -1, "clearing the findings")) ||
+	    (err = run(db, STORE_STMT_CLEAR_SIGNATURE, id, -1, "clearing the signature")) ||
+	    // The signature reads the finding rows: findings first.
+	    (err = run(db, STORE_STMT_SUMMARIZE_FINDINGS, id, -1, "counting the findings")) ||
+	    (err = run(db, STORE_STMT_SUMMARIZE_SIGNATURE, id, -1, "writing the signature")))
+		return err;
+	return run(db, STORE_STMT_SET_SUMMARY_VERSION, id, STORE_SUMMARY_VERSION,
+		   "setting the summary version");
+}
+
+/* Whether incident ID exists and needs its summary (re)computed. */
+static struct util_error *is_stale(struct store_db *db, int64_t id, bool *exists, bool *stale)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db->h, "SELECT summary_version IS ?2 FROM incident WHERE id = ?1",
+				    -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(s, 2, STORE_SUMMARY_VERSION);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	*exists = rc == SQLITE_ROW;
+	*stale = rc == SQLITE_ROW && sqlite3_column_int(s, 0) == 0;
+	struct util_error *err = NULL;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_error_sqlite(db, rc, "reading the summary version");
+	sqlite3_finalize(s);
+	return err;
+}
+
+/* One incident in its own transaction; FORCE: even when it is up to date. */
+static struct util_error *summarize_one(struct store_db *db, int64_t id, bool force)
+{
+	struct util_error *err = store_exec(db, "BEGIN IMMEDIATE", "cannot lock database");
+	if (err)
+		return err;
+	bool exists, stale;
+	err = is_stale(db, id, &exists, &stale);
+	if (!err && !exists)
+		err = util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no incident %lld", db->path,
+					(long long)id);
+	if (!err && (stale || force))
+		err = store_write_summary(db, id);
+	if (!err)
+		err = store_exec(db, "COMMIT", "committing the summary");
+	if (err && !sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}
+
+struct util_error *store_summarize(struct store_db *db, int64_t id)
+{
+	if (db->readonly)
+		return util_error_create(UTIL_ERROR_INVALID, "%s: database was opened read-only",
+					 db->path);
+	return summarize_one(db, id, true);
+}
+
+struct util_error *store_summarize_stale(struct store_db *db)
+{
+	// Collect the ids first: each is summarized in a transaction of its own.
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db->h,
+				    "SELECT id FROM incident WHERE summary_version IS NOT ?1 ORDER BY id",
+				    -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(s, 1, STORE_SUMMARY_VERSION);
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	struct util_error *err = NULL;
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			break;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			int64_t *nids = realloc(ids, ncap * sizeof(*ids));
+			if (!nids) {
+				err = &util_enomem;
+				break;
+			}
+			ids = nids;
+			cap = ncap;
+		}
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_error_sqlite(db, rc, "looking for incidents to summarize");
+	sqlite3_finalize(s);
+	for (size_t i = 0; i < n && !err; i++)
+		err = summarize_one(db, ids[i], false);
+	free(ids);
+	return err;
+}
+
+static bool key_ok(const char *key)
+{
+	size_t n = strlen(key);
+	if (n == 0 || n > 64)
+		return false;
+	for (const char *p = key; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+			return false;
+	return true;
+}
+
+struct util_error *store_set_tag(struct store_db *db, int64_t id, const char *key,
+				 const char *value)
+{
+	if (db->readonly)
+		return util_error_create(UTIL_ERROR_INVALID, "%s: database was opened read-only",
+					 db->path);
+	if (!key_ok(key))
+		return util_error_create(UTIL_ERROR_INVALID,
+					 "tag name '%s': use 1 to 64 letters, digits, '_', '-' or '.'",
+					 key);
+	bool clear = !value || !*value;
+	const char *sql = strcmp(key, "name") == 0
+		? "UPDATE incident SET name = ?3 WHERE id = ?1"
+		: clear ? "DELETE FROM incident_tag WHERE incident_id = ?1 AND key = ?2"
+			: "INSERT INTO incident_tag (incident_id, key, value) VALUES (?1, ?2, ?3)"
+			  " ON CONFLICT (incident_id, key) DO UPDATE SET value = excluded.value";
+	struct util_error *err = store_exec(db, "BEGIN IMMEDIATE", "cannot lock database");
+	if (err)
+		return err;
+	bool exists, stale;
+	err = is_stale(db, id, &exists, &stale);
+	if (!err && !exists)
+		err = util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no incident %lld", db->path,
+					(long long)id);
+	sqlite3_stmt *s = NULL;
+	if (!err) {
+		int rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(s, 1, id);
+		if (rc == SQLITE_OK && sqlite3_bind_parameter_count(s) >= 2)
+			rc = sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK && sqlite3_bind_parameter_count(s) >= 3)
+			rc = clear ? sqlite3_bind_null(s, 3)
+				   : sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		if (rc != SQLITE_DONE)
+			err = store_error_sqlite(db, rc, "writing the tag");
+		sqlite3_finalize(s);
+	}
+	if (!err)
+		err = store_exec(db, "COMMIT", "committing the tag");
+	if (err && !sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}
