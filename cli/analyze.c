@@ -131,6 +131,7 @@ int cli_analyze(int argc, char **argv)
 	err = store_open(db_path, &db);
 	if (err)
 		goto out;
+	cli_test_hooks(db);
 	const struct core_info *ci = core_info(core);
 	const char *build_id = dw_binary_go_build_id(bin);
 	if (!*build_id)

@@ -18,6 +18,9 @@ static const char usage[] =
 	"  query       run a query of the library (canceled contexts, leaks...) or any SQL\n"
 	"  report      the findings of an incident, most severe first\n"
 	"  graph       the context trees or the wait-for graph as Graphviz DOT\n"
+	"  forget      remove an incident from the database\n"
+	"  export      copy an incident into a database file of its own\n"
+	"  import      merge the incidents of another database\n"
 	"\n"
 	"Run 'gocoroner COMMAND --help' for a command's options.\n"
 	"  --version   print the version\n";
@@ -51,6 +54,12 @@ int main(int argc, char **argv)
 		return cli_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "graph") == 0)
 		return cli_graph(argc - 1, argv + 1);
+	if (strcmp(cmd, "forget") == 0)
+		return cli_forget(argc - 1, argv + 1);
+	if (strcmp(cmd, "export") == 0)
+		return cli_export(argc - 1, argv + 1);
+	if (strcmp(cmd, "import") == 0)
+		return cli_import(argc - 1, argv + 1);
 	fprintf(stderr, "gocoroner: unknown command '%s'\n\n%s", cmd, usage);
 	return CLI_USAGE;
 }

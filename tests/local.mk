@@ -101,3 +101,7 @@ endif
 # The query library on corpus cores against the programs' own account.
 TESTS += tests/test-findings.sh
 EXTRA_DIST += tests/test-findings.sh
+
+# The archive under kills and concurrent writers; forget, export, import.
+TESTS += tests/test-archive-reliability.sh
+EXTRA_DIST += tests/test-archive-reliability.sh
