@@ -47,12 +47,18 @@ b=$(sqlite3 "$db" "SELECT min(id) FROM incident WHERE core_path LIKE '%hang-go1.
 
 median "query: incident list" "$gocoroner" query --db "$db" --format csv \
 	"SELECT id, ingested_at, exe_path, exe_build_id, go_version, goroutine_count FROM incident ORDER BY id"
+# Finding counts grouped once per view: a correlated count per incident
+# (SELECT count(*) FROM view WHERE incident_id = i.id) evaluates the view
+# again for every incident and is ten times slower.
 median "query: incident list with finding counts" "$gocoroner" query --db "$db" --format csv \
-	"SELECT i.id, i.go_version, i.goroutine_count,
-	  (SELECT count(*) FROM cancel_unobserved f WHERE f.incident_id = i.id) AS unobserved,
-	  (SELECT count(*) FROM leak_suspect f WHERE f.incident_id = i.id) AS leaks,
-	  (SELECT count(*) FROM wait_cycle f WHERE f.incident_id = i.id) AS cycles
-	 FROM incident i ORDER BY i.id"
+	"SELECT i.id, i.go_version, i.goroutine_count, coalesce(u.n, 0) AS unobserved,
+	  coalesce(l.n, 0) AS leaks, coalesce(c.n, 0) AS cycles, coalesce(b.n, 0) AS broken_links
+	 FROM incident i
+	 LEFT JOIN (SELECT incident_id, count(*) AS n FROM cancel_unobserved GROUP BY 1) u ON u.incident_id = i.id
+	 LEFT JOIN (SELECT incident_id, count(*) AS n FROM leak_suspect GROUP BY 1) l ON l.incident_id = i.id
+	 LEFT JOIN (SELECT incident_id, count(*) AS n FROM wait_cycle GROUP BY 1) c ON c.incident_id = i.id
+	 LEFT JOIN (SELECT incident_id, count(*) AS n FROM cancel_broken_link GROUP BY 1) b ON b.incident_id = i.id
+	 ORDER BY i.id"
 median "query: goroutine_bucket of the newest" "$gocoroner" query --db "$db" --incident "$newest" --format csv goroutine_bucket
 for cmd in incidents similar diff; do
 	if ! has $cmd; then
