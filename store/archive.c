@@ -196,7 +196,12 @@ static struct util_error *forget_rows(struct store_db *db, int64_t id)
 {
 	char *sha = NULL;
 	struct names tables = {0};
-	struct util_error *err = incident_sha(db, "main", db->path, id, &sha);
+	// Tables go in name order, not parents last: with foreign keys
+	// enforced, check them at COMMIT.
+	struct util_error *err = store_exec(db, "PRAGMA defer_foreign_keys = ON",
+					    "deferring foreign key checks");
+	if (!err)
+		err = incident_sha(db, "main", db->path, id, &sha);
 	if (!err)
 		err = incident_tables(db, "main", &tables);
 	for (size_t i = 0; !err && i < tables.n; i++) {
