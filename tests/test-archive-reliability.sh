@@ -27,6 +27,10 @@ corpus=$top/corpus
 command -v zstd >/dev/null || { echo "zstd not installed: skipped"; exit 77; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 not installed: skipped"; exit 77; }
 command -v timeout >/dev/null || { echo "timeout not installed: skipped"; exit 77; }
+# The checks wait for locks as gocoroner does: a killed process's locks may
+# outlive it for a moment (seen once, under the sanitizers: "database is
+# locked" right after a kill); a lock that stays is still an error.
+sqlite3() { command sqlite3 -cmd '.timeout 10000' "$@"; }
 work=$(mktemp -d /tmp/gocoroner-archive.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 pass=0 fail=0
