@@ -7,7 +7,7 @@
 #      from the outside at delays spread over the run — leaves a database that
 #      passes integrity_check and foreign_key_check, holds every earlier
 #      incident with all its rows, and holds either none or all of the new one;
-#      an import killed the same way too;
+#      an import killed the same two ways too;
 #  (b) two ingests at once into one database (new or not) both complete; a
 #      reader answers while another process holds the write lock, and an
 #      ingest waits for that lock instead of failing; readers during an
@@ -417,6 +417,28 @@ while :; do
 done
 [ $ikills -ge 5 ] && [ $ibad -eq 0 ] && ok "import killed at $ikills points: all or nothing" ||
 	bad "import kills: $ikills kills, $ibad bad"
+# From the outside: an import is database work from start to end, so every
+# delay within its run lands in it.
+fresh "$work/p.db" "$base"
+t0=$(date +%s%N)
+"$bin" import --db "$work/p.db" --from "$work/full.db" >/dev/null
+t1=$(date +%s%N)
+run_ms=$(((t1 - t0) / 1000000))
+ikills=0 ibad=0 i=1
+while [ $i -le 20 ]; do
+	fresh "$work/p.db" "$base"
+	ms=$((run_ms * i / 20))
+	timeout -s KILL "$((ms / 1000)).$(printf %03d $((ms % 1000)))" \
+		"$bin" import --db "$work/p.db" --from "$work/full.db" >/dev/null 2>&1
+	[ $? -eq 0 ] || ikills=$((ikills + 1))
+	healthy "$work/p.db" || ibad=$((ibad + 1))
+	census "$work/p.db" >"$work/now.census"
+	cmp -s "$work/now.census" "$work/p0.census" || cmp -s "$work/now.census" "$work/p1.census" ||
+		{ ibad=$((ibad + 1)); echo "# import killed after $ms ms: partial"; }
+	i=$((i + 1))
+done
+[ $ibad -eq 0 ] && ok "import killed at $ikills of 20 delays up to $run_ms ms: all or nothing" ||
+	bad "import delay kills: $ibad bad"
 
 echo "# $pass passed, $fail failed"
 [ $fail -eq 0 ]
