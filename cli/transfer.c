@@ -1,4 +1,4 @@
-// archive.c: 'gocoroner forget', 'export' and 'import' — removing an incident
+// transfer.c: 'gocoroner forget', 'export' and 'import' — removing an incident
 // and moving incidents between gocoroner databases.
 #include <errno.h>
 #include <getopt.h>

@@ -1,4 +1,4 @@
-// archive.c: moving whole incidents — forgetting one, copying incidents
+// transfer.c: moving whole incidents — forgetting one, copying incidents
 // between gocoroner databases (import, export). Per-incident tables are found
 // at run time (every table with an incident_id column), so tables added by
 // later schema versions are covered without changes here.
