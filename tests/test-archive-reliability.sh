@@ -264,7 +264,7 @@ fresh "$a" "$work/full.db"
 # A table a later schema might add, and a stored core: both must follow.
 sqlite3 "$a" "CREATE TABLE later_table (note TEXT, incident_id INTEGER NOT NULL REFERENCES incident (id));
 	INSERT INTO later_table SELECT 'x' || id, id FROM incident;
-	CREATE TABLE core_blob (sha256 TEXT PRIMARY KEY, compression TEXT, size INTEGER, data BLOB);
+	CREATE TABLE IF NOT EXISTS core_blob (sha256 TEXT PRIMARY KEY, compression TEXT, size INTEGER, data BLOB);
 	INSERT INTO core_blob SELECT core_sha256, 'zstd', 3, x'010203' FROM incident;"
 census "$a" >"$work/a.census"
 x=2
@@ -331,7 +331,7 @@ grep -v " $x [0-9a-f]*\$" "$work/a.census" | cmp -s - "$work/now.census" && heal
 fresh "$work/src.db" "$work/full.db"
 sqlite3 "$work/src.db" "CREATE TABLE later_table (note TEXT, incident_id INTEGER NOT NULL);
 	INSERT INTO later_table SELECT 'x' || id, id FROM incident;
-	CREATE TABLE core_blob (sha256 TEXT PRIMARY KEY, compression TEXT, size INTEGER, data BLOB);
+	CREATE TABLE IF NOT EXISTS core_blob (sha256 TEXT PRIMARY KEY, compression TEXT, size INTEGER, data BLOB);
 	INSERT INTO core_blob SELECT core_sha256, 'zstd', 3, x'010203' FROM incident;"
 # Columns in another order in the target: copied by name.
 sqlite3 "$a" "CREATE TABLE cc (child_addr INTEGER NOT NULL, parent_addr INTEGER NOT NULL,
@@ -369,14 +369,18 @@ blobs() { sqlite3 "$a" "SELECT count(*) FROM core_blob WHERE sha256 = '$s1'"; }
 	ok "a shared core is kept until its last incident is forgotten" ||
 	bad "shared core: twin '$twin', blobs $(blobs)"
 
-# Older source: a version-1 database made from a copy; imported from a
-# temporary upgraded copy, the file itself never written.
+# Older source: a version-1 database (block 1 of store/schema.sql) holding
+# the rows of full.db that version 1 has; imported from a temporary upgraded
+# copy, the file itself never written.
 old=$work/old.db
-fresh "$old" "$work/full.db"
-sqlite3 "$old" "$(sqlite3 "$old" "SELECT 'DROP VIEW \"' || name || '\";' FROM sqlite_master WHERE type = 'view'")
-	DROP INDEX sync_wait_by_ctx; DROP INDEX goroutine_by_stack_wait; DROP TABLE wait_waker;
-	DROP TABLE wait_reach; DROP TABLE heap_scan; ALTER TABLE sync_wait DROP COLUMN ctx_addr;
-	PRAGMA user_version = 1; PRAGMA journal_mode = DELETE;" >/dev/null
+rm -f "$old"*
+awk '/^-- @version 2$/ { exit } { print }' "$top/store/schema.sql" | sqlite3 "$old"
+copy=$(sqlite3 "$old" "SELECT 'INSERT INTO main.\"' || m.name || '\" SELECT ' ||
+	(SELECT group_concat('\"' || c.name || '\"', ', ') FROM pragma_table_info(m.name) c) ||
+	' FROM f.\"' || m.name || '\";' FROM sqlite_master m WHERE m.type = 'table'")
+sqlite3 "$old" "ATTACH '$work/full.db' AS f; $copy PRAGMA user_version = 1;
+	PRAGMA application_id = 0x476f436f;" >/dev/null
+[ "$(sqlite3 "$old" 'SELECT count(*) FROM goroutine')" -gt 100 ] || bad "version-1 database made"
 sum=$(cksum <"$old")
 rm -f "$work/o.db"*
 "$bin" import --db "$work/o.db" --from "$old" >"$work/out" 2>&1 &&

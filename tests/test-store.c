@@ -741,7 +741,7 @@ static struct store_db *two_incidents(const char *path, int64_t *a_ret, int64_t 
 	exec_sql(store_handle(db),
 		 "CREATE TABLE later (note TEXT, incident_id INTEGER NOT NULL);"
 		 " INSERT INTO later SELECT 'n' || id, id FROM incident;"
-		 " CREATE TABLE core_blob (sha256 TEXT PRIMARY KEY, compression TEXT, size INTEGER,"
+		 " CREATE TABLE IF NOT EXISTS core_blob (sha256 TEXT PRIMARY KEY, compression TEXT, size INTEGER,"
 		 "   data BLOB);"
 		 " INSERT INTO core_blob SELECT core_sha256, 'zstd', 1, x'00' FROM incident;");
 	return db;
@@ -817,7 +817,7 @@ static void test_import(void **state)
 	db = open_ok(tmp_path(one, sizeof(one), "import-one.db"));
 	exec_sql(store_handle(db),
 		 "CREATE TABLE later (incident_id INTEGER NOT NULL, note TEXT);"
-		 " CREATE TABLE core_blob (data BLOB, sha256 TEXT PRIMARY KEY, size INTEGER,"
+		 " CREATE TABLE IF NOT EXISTS core_blob (data BLOB, sha256 TEXT PRIMARY KEY, size INTEGER,"
 		 "   compression TEXT);"
 		 // frame rows come before their stack rows (name order): checked at COMMIT
 		 " PRAGMA foreign_keys = ON;");
