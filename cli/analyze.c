@@ -146,6 +146,7 @@ int cli_analyze(int argc, char **argv)
 	err = store_open(db_path, &db);
 	if (err)
 		goto out;
+	cli_test_hooks(db);
 	const struct core_info *ci = core_info(core);
 	// When the core was captured: its file's modification time (the
 	// kernel or gcore wrote it then; an ELF core records no wall clock).

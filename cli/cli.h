@@ -38,6 +38,16 @@ int cli_tag(int argc, char **argv);
 int cli_similar(int argc, char **argv);
 int cli_diff(int argc, char **argv);
 int cli_core(int argc, char **argv);
+int cli_forget(int argc, char **argv);
+int cli_export(int argc, char **argv);
+int cli_import(int argc, char **argv);
+
+struct store_db;
+/** Test hooks set through the environment, for the reliability tests only:
+ * GOCORONER_TEST_CRASH_AFTER=N: store_test_crash_after(DB, N);
+ * GOCORONER_TEST_CACHE_KIB=K: a page cache of K KiB, so that a transaction
+ * spills uncommitted pages into the WAL. */
+void cli_test_hooks(struct store_db *db);
 
 /** Parse --incident's value (a number > 0) for COMMAND; on error print why
  * and return true. */

@@ -1,6 +1,6 @@
 bin_PROGRAMS += gocoroner
 gocoroner_SOURCES = cli/main.c cli/cli.h cli/common.c cli/analyze.c cli/show.c cli/contexts.c \
-	cli/query.c cli/report.c cli/graph.c cli/archive.c
+	cli/query.c cli/report.c cli/graph.c cli/archive.c cli/transfer.c
 nodist_gocoroner_SOURCES = cli/statements_sql.c
 gocoroner_LDADD = libgocoroner.a $(LIBS_ALL)
 BUILT_SOURCES += cli/statements_sql.c

@@ -25,6 +25,9 @@ static const char usage[] =
 	"  similar     incidents whose signature resembles one's: the same hang again\n"
 	"  diff        what changed between two incidents\n"
 	"  core        write a core kept with 'analyze --keep-core' back to a file\n"
+	"  forget      remove an incident from the database\n"
+	"  export      copy an incident into a database file of its own\n"
+	"  import      merge the incidents of another database\n"
 	"\n"
 	"Run 'gocoroner COMMAND --help' for a command's options.\n"
 	"  --version   print the version\n";
@@ -68,6 +71,12 @@ int main(int argc, char **argv)
 		return cli_diff(argc - 1, argv + 1);
 	if (strcmp(cmd, "core") == 0)
 		return cli_core(argc - 1, argv + 1);
+	if (strcmp(cmd, "forget") == 0)
+		return cli_forget(argc - 1, argv + 1);
+	if (strcmp(cmd, "export") == 0)
+		return cli_export(argc - 1, argv + 1);
+	if (strcmp(cmd, "import") == 0)
+		return cli_import(argc - 1, argv + 1);
 	fprintf(stderr, "gocoroner: unknown command '%s'\n\n%s", cmd, usage);
 	return CLI_USAGE;
 }

@@ -1,6 +1,7 @@
 // open.c: opening a gocoroner database — creating, checking or upgrading its
 // schema — and the SQLite error wrapping the rest of store/ uses.
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,10 +130,22 @@ static struct util_error *db_open(const char *path, bool readonly, struct store_
 	}
 	// NOMUTEX: a store_db is used by one thread at a time (store.h), so
 	// SQLite's per-call locking is pure cost (~5% of an ingest).
-	int flags = SQLITE_OPEN_NOMUTEX |
+	// URI: store_import attaches its source as "file:...?mode=ro", which
+	// only a connection opened with URI names enabled accepts. A PATH that
+	// itself starts with "file:" is a file name: "./" keeps it one.
+	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI |
 		    (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	struct util_error *err = NULL;
-	int rc = sqlite3_open_v2(path, &db->h, flags, NULL);
+	bool uri_like = strncmp(path, "file:", 5) == 0;
+	char *name = uri_like ? malloc(strlen(path) + 3) : NULL;
+	if (uri_like && !name) {
+		store_close(db);
+		return &util_enomem;
+	}
+	if (name)
+		strcat(strcpy(name, "./"), path);
+	int rc = sqlite3_open_v2(name ? name : path, &db->h, flags, NULL);
+	free(name);
 	if (rc != SQLITE_OK) {
 		err = store_error_sqlite(db, rc, "cannot open database");
 		goto out;
@@ -216,6 +229,21 @@ void store_close(struct store_db *db)
 sqlite3 *store_handle(struct store_db *db)
 {
 	return db->h;
+}
+
+/* Progress handler of store_test_crash_after: counts calls down to 0. */
+static int crash_countdown(void *arg)
+{
+	unsigned long *left = arg;
+	if (--*left == 0)
+		raise(SIGKILL);
+	return 0;
+}
+
+void store_test_crash_after(struct store_db *db, unsigned long n)
+{
+	db->crash_left = n;
+	sqlite3_progress_handler(db->h, n ? 100 : 0, n ? crash_countdown : NULL, &db->crash_left);
 }
 
 struct util_error *store_latest_incident(struct store_db *db, int64_t *ret)

@@ -43,6 +43,7 @@ struct store_db {
 	char *path;                            /**< as given to store_open*, for messages */
 	bool readonly;                         /**< opened by store_open_readonly */
 	sqlite3_stmt *stmts[STORE_STMT_COUNT]; /**< NULL until first used */
+	unsigned long crash_left;              /**< store_test_crash_after's countdown */
 };
 
 /** PRAGMA application_id of gocoroner databases: "GoCo". */

@@ -88,6 +88,46 @@ struct util_error *store_set_tag(struct store_db *db, int64_t id, const char *ke
 /** The newest incident id, UTIL_ERROR_NOT_FOUND when the database is empty. */
 struct util_error *store_latest_incident(struct store_db *db, int64_t *ret);
 
+/**
+ * Remove incident ID completely, in one transaction: its row, every row of
+ * every table with an incident_id column (found in the database itself, so
+ * tables of later schema versions are covered) and, when the schema keeps
+ * cores (table core_blob), its core unless another incident has the same
+ * core_sha256. UTIL_ERROR_NOT_FOUND if there is no incident ID.
+ */
+struct util_error *store_forget(struct store_db *db, int64_t id);
+
+/** What store_import did. */
+struct store_import_result {
+	int64_t imported; /**< incidents copied */
+	int64_t skipped;  /**< incidents DB already had (same core_sha256 and exe_build_id) */
+	int64_t last_id;  /**< DB's id of the last incident copied or skipped; 0 if none */
+};
+
+/**
+ * Copy the incidents of the gocoroner database at SRC_PATH into DB, in one
+ * transaction (all or nothing). ONLY = 0 copies every incident, else just
+ * incident ONLY of the source (UTIL_ERROR_NOT_FOUND if it has none).
+ * Incidents DB already holds (same core_sha256 and exe_build_id, as
+ * store_ingest dedups) are skipped; copied ones get new ids, and their rows of
+ * every per-incident table (every table with an incident_id column, matched
+ * by table and column names; a rowid-alias key such as diagnostic.id is
+ * renumbered) are copied with it, and the core blob if DB lacks it.
+ * SRC_PATH is only read: a source of a newer schema is refused
+ * (UTIL_ERROR_UNSUPPORTED); one of an older schema is copied to a temporary
+ * file, upgraded there, and imported from the copy. A file that is not a
+ * gocoroner database is UTIL_ERROR_BAD_DATA, and DB itself UTIL_ERROR_INVALID.
+ */
+struct util_error *store_import(struct store_db *db, const char *src_path, int64_t only,
+				struct store_import_result *ret);
+
+/**
+ * For reliability tests only: after about N hundred steps of SQLite's
+ * virtual machine on DB's connection (N > 0), the process kills itself with
+ * SIGKILL, as a crash or `kill -9` at that point of a write would.
+ */
+void store_test_crash_after(struct store_db *db, unsigned long n);
+
 /** The schema text compiled into the binary (store/schema.sql). */
 extern const char store_schema_sql[];
 

@@ -114,3 +114,7 @@ EXTRA_DIST += tests/test-golden.sh tests/golden
 # The incident archive on corpus cores: incidents, tag, similar, diff, kept cores.
 TESTS += tests/test-archive.sh
 EXTRA_DIST += tests/test-archive.sh
+
+# The archive under kills and concurrent writers; forget, export, import.
+TESTS += tests/test-archive-reliability.sh
+EXTRA_DIST += tests/test-archive-reliability.sh

@@ -818,6 +818,211 @@ static void test_upgrade_from_v2(void **state)
 	store_close(db);
 }
 
+/* ---- forget, import ----------------------------------------------------- */
+
+static const struct store_incident incident_b = {
+	.core_path = "/var/crash/core.app.5678",
+	.core_sha256 = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100",
+	.exe_path = "/usr/bin/app",
+	.exe_build_id = "4c1d5e0a",
+	.go_version = "go1.22.3",
+	.tool_version = "0.1.0",
+};
+
+/* Rows of incident ID in every table with an incident_id column. */
+static int64_t incident_rows(struct store_db *db, int64_t id)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(store_handle(db),
+					    "SELECT name FROM sqlite_master m WHERE type = 'table' AND"
+					    " EXISTS (SELECT 1 FROM pragma_table_info(m.name)"
+					    "         WHERE name = 'incident_id')",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	int64_t total = query_int(db, "SELECT count(*) FROM incident WHERE id = %lld", (long long)id);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		total += query_int(db, "SELECT count(*) FROM \"%s\" WHERE incident_id = %lld",
+				   (const char *)sqlite3_column_text(s, 0), (long long)id);
+	sqlite3_finalize(s);
+	return total;
+}
+
+/* A database with incidents A and B, a table a later schema might add, and
+ * stored cores; *A_RET and *B_RET are their ids. */
+static struct store_db *two_incidents(const char *path, int64_t *a_ret, int64_t *b_ret)
+{
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	struct store_db *db = open_ok(path);
+	bool existed;
+	*a_ret = ingest_ok(db, &incident_a, &snap, &existed);
+	*b_ret = ingest_ok(db, &incident_b, &snap, &existed);
+	exec_sql(store_handle(db),
+		 "CREATE TABLE later (note TEXT, incident_id INTEGER NOT NULL);"
+		 " INSERT INTO later SELECT 'n' || id, id FROM incident;"
+		 " CREATE TABLE IF NOT EXISTS core_blob (sha256 TEXT PRIMARY KEY, compression TEXT, size INTEGER,"
+		 "   data BLOB);"
+		 " INSERT INTO core_blob SELECT core_sha256, 'zstd', 1, x'00' FROM incident;");
+	return db;
+}
+
+static void test_forget(void **state)
+{
+	char path[4096];
+	int64_t a, b;
+	struct store_db *db = two_incidents(tmp_path(path, sizeof(path), "forget.db"), &a, &b);
+	int64_t b_rows = incident_rows(db, b);
+	assert_true(incident_rows(db, a) > 20);
+	// Tables are emptied in name order: foreign keys are checked at COMMIT.
+	exec_sql(store_handle(db), "PRAGMA foreign_keys = ON");
+	assert_null(store_forget(db, a));
+	assert_int_equal(incident_rows(db, a), 0);
+	assert_int_equal(incident_rows(db, b), b_rows);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM core_blob WHERE sha256 = '%s'",
+				   incident_a.core_sha256), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM core_blob"), 1);
+	assert_string_equal(query_text(db, "PRAGMA integrity_check"), "ok");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	struct util_error *err = store_forget(db, a);
+	assert_true(util_error_is(err, UTIL_ERROR_NOT_FOUND));
+	assert_non_null(strstr(err->message, "no incident"));
+	util_error_destroy(err);
+	store_close(db);
+}
+
+static void test_import(void **state)
+{
+	char src[4096], dst[4096];
+	int64_t a, b;
+	struct store_db *s = two_incidents(tmp_path(src, sizeof(src), "import-src.db"), &a, &b);
+	int64_t b_rows = incident_rows(s, b);
+	store_close(s);
+
+	// The target has A already (another id), no later table, no core_blob.
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	struct store_db *db = open_ok(tmp_path(dst, sizeof(dst), "import-dst.db"));
+	bool existed;
+	ingest_ok(db, &incident_b, &snap, &existed); // takes id 1 here
+	assert_null(store_forget(db, 1));
+	int64_t a_here = ingest_ok(db, &incident_a, &snap, &existed);
+	struct store_import_result r = {0};
+	assert_null(store_import(db, src, 0, &r));
+	assert_int_equal(r.imported, 1);
+	assert_int_equal(r.skipped, 1);
+	int64_t b_here = r.last_id;
+	assert_true(b_here > a_here);
+	// Every row but the later table's, which this schema lacks.
+	assert_int_equal(incident_rows(db, b_here), b_rows - 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM diagnostic"), 4);
+	assert_int_equal(query_int(db, "SELECT count(DISTINCT id) FROM diagnostic"), 4);
+	assert_string_equal(query_text(db, "SELECT core_path FROM incident WHERE id = %lld",
+				       (long long)b_here), incident_b.core_path);
+	assert_string_equal(query_text(db, "PRAGMA integrity_check"), "ok");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+
+	// Again: nothing new. One incident that is absent: not found.
+	assert_null(store_import(db, src, 0, &r));
+	assert_int_equal(r.imported, 0);
+	assert_int_equal(r.skipped, 2);
+	struct util_error *err = store_import(db, src, 99, &r);
+	assert_true(util_error_is(err, UTIL_ERROR_NOT_FOUND));
+	util_error_destroy(err);
+	store_close(db);
+
+	// Into a target with core_blob and the later table: both follow, and
+	// only the one incident asked for.
+	char one[4096];
+	db = open_ok(tmp_path(one, sizeof(one), "import-one.db"));
+	exec_sql(store_handle(db),
+		 "CREATE TABLE later (incident_id INTEGER NOT NULL, note TEXT);"
+		 " CREATE TABLE IF NOT EXISTS core_blob (data BLOB, sha256 TEXT PRIMARY KEY, size INTEGER,"
+		 "   compression TEXT);"
+		 // frame rows come before their stack rows (name order): checked at COMMIT
+		 " PRAGMA foreign_keys = ON;");
+	assert_null(store_import(db, src, b, &r));
+	assert_int_equal(r.imported, 1);
+	assert_int_equal(incident_rows(db, r.last_id), b_rows);
+	assert_string_equal(query_text(db, "SELECT note FROM later"), "n2");
+	assert_string_equal(query_text(db, "SELECT sha256 || ' ' || compression FROM core_blob"),
+			    "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100 zstd");
+	store_close(db);
+}
+
+static void test_import_refused(void **state)
+{
+	char path[4096], other[4096];
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "refuse.db"));
+	struct store_import_result r = {0};
+	// Itself.
+	struct util_error *err = store_import(db, path, 0, &r);
+	assert_true(util_error_is(err, UTIL_ERROR_INVALID));
+	util_error_destroy(err);
+	// Newer.
+	struct store_db *n = open_ok(tmp_path(other, sizeof(other), "refuse-newer.db"));
+	store_close(n);
+	raw_exec(other, "PRAGMA user_version = 1000");
+	err = store_import(db, other, 0, &r);
+	assert_true(util_error_is(err, UTIL_ERROR_UNSUPPORTED));
+	assert_non_null(strstr(err->message, "newer"));
+	util_error_destroy(err);
+	// Not a gocoroner database, not a database, missing.
+	raw_exec(tmp_path(other, sizeof(other), "refuse-foreign.db"), "CREATE TABLE t (x)");
+	err = store_import(db, other, 0, &r);
+	assert_true(util_error_is(err, UTIL_ERROR_BAD_DATA));
+	util_error_destroy(err);
+	FILE *f = fopen(tmp_path(other, sizeof(other), "refuse-text.db"), "w");
+	assert_non_null(f);
+	fputs("not a database, not at all, though long enough to be read as a header...", f);
+	fclose(f);
+	err = store_import(db, other, 0, &r);
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "refuse-text.db"));
+	util_error_destroy(err);
+	err = store_import(db, tmp_path(other, sizeof(other), "missing.db"), 0, &r);
+	assert_true(util_error_is(err, UTIL_ERROR_OS));
+	util_error_destroy(err);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident"), 0);
+	store_close(db);
+}
+
+static void test_import_from_v1(void **state)
+{
+	char path[4096], dst[4096];
+	tmp_path(path, sizeof(path), "import-v1.db");
+	const char *v2 = strstr(store_schema_sql, "\n-- @version 2");
+	assert_non_null(v2);
+	char *v1 = strndup(store_schema_sql, (size_t)(v2 - store_schema_sql));
+	assert_non_null(v1);
+	raw_exec(path, v1);
+	free(v1);
+	raw_exec(path, "PRAGMA user_version = 1; PRAGMA application_id = 0x476f436f;"
+		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES ('old.core', printf('%064d', 0), '', 1);"
+		       " INSERT INTO sync_wait (incident_id, goid, addr, kind) VALUES (1, 5, 4096, 'mutex')");
+	struct store_db *db = open_ok(tmp_path(dst, sizeof(dst), "import-v1-dst.db"));
+	struct store_import_result r = {0};
+	assert_null(store_import(db, path, 0, &r));
+	assert_int_equal(r.imported, 1);
+	assert_string_equal(query_text(db, "SELECT goid || ' ' || quote(ctx_addr) FROM sync_wait"),
+			    "5 NULL");
+	store_close(db);
+	// The source was only read: still version 1, no table of version 2.
+	db = NULL;
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT user_version FROM pragma_user_version),"
+					       " (SELECT count(*) FROM sqlite_master WHERE name = 'heap_scan')",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 1);
+	assert_int_equal(sqlite3_column_int(s, 1), 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+}
+
 /* The obvious lookups use an index, never a scan of a big table. */
 static void test_query_plans(void **state)
 {
@@ -867,6 +1072,10 @@ int main(void)
 		cmocka_unit_test(test_upgrade_from_v1),
 		cmocka_unit_test(test_upgrade_from_v2),
 		cmocka_unit_test(test_query_plans),
+		cmocka_unit_test(test_forget),
+		cmocka_unit_test(test_import),
+		cmocka_unit_test(test_import_refused),
+		cmocka_unit_test(test_import_from_v1),
 	};
 	return cmocka_run_group_tests_name("store", tests, group_setup, group_teardown);
 }
