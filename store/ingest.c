@@ -11,10 +11,11 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 	[STORE_STMT_FIND_INCIDENT] =
 		"SELECT id FROM incident WHERE core_sha256 = ?1 AND exe_build_id = ?2",
 	[STORE_STMT_INSERT_INCIDENT] =
-		"INSERT INTO incident (core_path, core_sha256, exe_path, exe_build_id,"
+		"INSERT INTO incident (id, core_path, core_sha256, exe_path, exe_build_id,"
 		" go_version, arch, pid, cmdline, signal, core_kind, tool_version, now_ns,"
 		" now_source, build_settings, goroutine_count, captured_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+		" VALUES (" STORE_NEXT_INCIDENT_ID ","
+		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 	[STORE_STMT_INSERT_STACK] =
 		"INSERT INTO stack (incident_id, stack_id, depth) VALUES (?1, ?2, ?3)",
 	[STORE_STMT_INSERT_FRAME] =

@@ -604,3 +604,20 @@ CREATE TABLE core_blob (
   -- given compressed, else the raw core compressed by gocoroner.
   data BLOB NOT NULL
 );
+
+-- The highest incident id ever given, so that no id is given twice: ids name
+-- incidents in tags, bug reports and other databases, and SQLite would hand
+-- the id of a forgotten newest incident to the next one. At most one row,
+-- kept by the trigger below on every deletion (gocoroner forget, or plain
+-- SQL); ingest and import number an incident max(incident.id, last_id) + 1.
+CREATE TABLE incident_last_id (
+  -- The largest id an incident has had.
+  last_id INTEGER NOT NULL
+);
+
+CREATE TRIGGER incident_keep_last_id AFTER DELETE ON incident
+BEGIN
+  INSERT INTO incident_last_id (last_id)
+    SELECT OLD.id WHERE OLD.id > (SELECT COALESCE(max(last_id), 0) FROM incident_last_id);
+  DELETE FROM incident_last_id WHERE last_id < OLD.id;
+END;

@@ -49,6 +49,12 @@ struct store_db {
 /** PRAGMA application_id of gocoroner databases: "GoCo". */
 #define STORE_APPLICATION_ID 0x476f436f
 
+/** The id a new incident gets (schema.sql, incident_last_id): one more than
+ * any id an incident of the database has ever had. */
+#define STORE_NEXT_INCIDENT_ID \
+	"(SELECT max(COALESCE((SELECT max(id) FROM main.incident), 0)," \
+	" COALESCE((SELECT max(last_id) FROM main.incident_last_id), 0)) + 1)"
+
 /**
  * An SQLite failure (RC, just returned by a call on DB's connection) as a
  * util_error: "PATH: WHAT: sqlite's message". SQLITE_NOTADB and

@@ -474,7 +474,8 @@ static struct util_error *copier_init(struct store_db *db, struct copier *c)
 			c->n++;
 	}
 	if (!err)
-		err = prepare_copy(db, "incident", "id", "", "", "id = ?1", &c->incident);
+		err = prepare_copy(db, "incident", "id", "id", STORE_NEXT_INCIDENT_ID, "id = ?1",
+				   &c->incident);
 	bool blobs = false, src_blobs = false;
 	if (!err)
 		err = has_table(db, "main", blob_table, &blobs);

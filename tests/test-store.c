@@ -272,8 +272,10 @@ static void test_new_database(void **state)
 	db = open_ok(path);
 	// incident, goroutine, stack, frame, diagnostic; channel, chan_wait,
 	// sync_wait, defer_call, panic; context, context_child, goroutine_context;
-	// heap_scan, wait_reach, wait_waker (version 2).
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 20);
+	// heap_scan, wait_reach, wait_waker (version 2); incident_tag,
+	// incident_finding, incident_signature, core_blob, incident_last_id
+	// (version 3).
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 21);
 	store_close(db);
 	store_close(NULL);
 }
@@ -887,6 +889,18 @@ static void test_forget(void **state)
 	assert_true(util_error_is(err, UTIL_ERROR_NOT_FOUND));
 	assert_non_null(strstr(err->message, "no incident"));
 	util_error_destroy(err);
+	// The newest forgotten, its id is not given again.
+	assert_true(b > a);
+	assert_null(store_forget(db, b));
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	bool existed;
+	int64_t c = ingest_ok(db, &incident_a, &snap, &existed);
+	assert_false(existed);
+	assert_int_equal(c, b + 1);
+	assert_null(store_forget(db, c));
+	assert_int_equal(query_int(db, "SELECT last_id FROM incident_last_id"), c);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident_last_id"), 1);
 	store_close(db);
 }
 
