@@ -34,9 +34,9 @@ static const char tag_usage[] =
 	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n";
 
 static const char similar_usage[] =
-	"usage: gocoroner similar [--db FILE] [--limit N] [--format table|csv|json] INCIDENT\n"
+	"usage: gocoroner similar [--db FILE] [--limit N] [--all] [--format table|csv|json] INCIDENT\n"
 	"\n"
-	"Rank the other incidents by how much their signature shares with\n"
+	"Rank the earlier incidents (captured before INCIDENT) by how much their signature shares with\n"
 	"INCIDENT's: its findings (kind and culprit function) and its largest\n"
 	"goroutine groups by function names, which a rebuild of the same code\n"
 	"keeps. score is the weighted Jaccard index of the two signatures (1: the\n"
@@ -45,6 +45,7 @@ static const char similar_usage[] =
 	"\n"
 	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
 	"  --limit N    at most N incidents (default 10)\n"
+	"  --all        the incidents captured later too\n"
 	"  --format F   table (default, then a line naming the incidents with a\n"
 	"               score of at least 0.5), csv or json\n";
 
@@ -215,7 +216,8 @@ int cli_tag(int argc, char **argv)
 
 /* After the table: "this hang also happened on DATE (incident ID) and DATE
  * (incident ID)", for the incidents scoring 0.5 or more. */
-static struct util_error *print_recurrence(FILE *out, sqlite3 *h, int64_t id, int64_t limit)
+static struct util_error *print_recurrence(FILE *out, sqlite3 *h, int64_t id, int64_t limit,
+				       bool all)
 {
 	sqlite3_stmt *st;
 	struct util_error *err = cli_prepare(h, "similar", &st);
@@ -223,6 +225,7 @@ static struct util_error *print_recurrence(FILE *out, sqlite3 *h, int64_t id, in
 		return err;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int(st, 3, all);
 	char (*seen)[64] = calloc((size_t)limit, sizeof(*seen));
 	if (!seen) {
 		sqlite3_finalize(st);
@@ -242,7 +245,8 @@ static struct util_error *print_recurrence(FILE *out, sqlite3 *h, int64_t id, in
 	if (n == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		err = step_error(st, "ranking similar incidents");
 	} else if (n == 0) {
-		fprintf(out, "\nno other incident scores 0.5 or more: not seen before\n");
+		fprintf(out, all ? "\nno other incident scores 0.5 or more: not seen elsewhere\n"
+				 : "\nno earlier incident scores 0.5 or more: not seen before\n");
 	} else {
 		fprintf(out, "\nthis hang also happened on ");
 		for (int64_t i = 0; i < n; i++)
@@ -260,18 +264,21 @@ int cli_similar(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		{"limit", required_argument, NULL, 'l'},
 		{"format", required_argument, NULL, 'f'},
+		{"all", no_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB;
 	enum cli_format format = CLI_FORMAT_TABLE;
 	int64_t limit = 10;
+	bool all = false;
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:l:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:l:f:ah", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
+		case 'a': all = true; break;
 		case 'l':
 			if (!parse_id("similar", optarg, &limit)) {
 				fprintf(stderr, "gocoroner similar: --limit takes a number > 0\n");
@@ -323,9 +330,10 @@ int cli_similar(int argc, char **argv)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int(st, 3, all);
 	err = cli_print_rows(stdout, st, format);
 	if (!err && format == CLI_FORMAT_TABLE)
-		err = print_recurrence(stdout, h, id, limit);
+		err = print_recurrence(stdout, h, id, limit, all);
 out:
 	sqlite3_finalize(st);
 	store_close(db);

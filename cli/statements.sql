@@ -287,7 +287,9 @@ SELECT incident_id AS id, name, captured_at, ingested_at, executable, build_id,
 
 -- STMT similar
 -- 'similar': the other incidents sharing signature terms with incident ?1,
--- most similar first, at most ?2. score is the weighted Jaccard index of the
+-- most similar first, at most ?2; only those captured before it (by
+-- captured_at, then by id where a capture time is unknown or equal) unless
+-- ?3 is 1. score is the weighted Jaccard index of the
 -- two signatures, sum(min(weight)) / sum(max(weight)) over the terms of
 -- either: since an absent term weighs 0, sum(max) = total(?1) + total(other)
 -- - sum(min), and only shared terms need reading (through the term index).
@@ -314,6 +316,11 @@ SELECT i.id AS id, i.name AS name, i.captured_at AS captured_at,
   FROM common AS c
   JOIN theirs AS t ON t.incident_id = c.incident_id
   JOIN incident AS i ON i.id = c.incident_id
+ WHERE ?3 = 1
+    OR COALESCE(i.captured_at < (SELECT captured_at FROM incident WHERE id = ?1)
+                OR (i.captured_at = (SELECT captured_at FROM incident WHERE id = ?1)
+                    AND i.id < ?1),
+                i.id < ?1)
  ORDER BY score DESC, i.id
  LIMIT ?2;
 

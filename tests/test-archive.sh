@@ -110,7 +110,7 @@ for i in $(ids_of hang); do [ "$(inc "$i" leaks)" -eq 0 ] || bad "incidents $i: 
 for prog in hang diag; do
 	other=$([ $prog = hang ] && echo diag || echo hang)
 	for i in $(ids_of $prog); do
-		"$bin" similar --db "$db" --format csv "$i" | tr -d '\r' | tail -n +2 >"$work/sim"
+		"$bin" similar --db "$db" --all --format csv "$i" | tr -d '\r' | tail -n +2 >"$work/sim"
 		same=$(ids_of $prog | grep -vx "$i" | sort | tr '\n' ' ')
 		nsame=$(echo "$same" | wc -w)
 		top=$(head -n "$nsame" "$work/sim" | cut -d, -f1 | sort | tr '\n' ' ')
@@ -124,8 +124,11 @@ for prog in hang diag; do
 	done
 done
 "$bin" similar --db "$db" 3 >"$work/sim"
+grep -qx "this hang also happened on 2026-03-02 (incident 1)" "$work/sim" &&
+	ok "similar names the earlier dates of the same hang" || bad "similar 3: $(tail -1 "$work/sim")"
+"$bin" similar --db "$db" --all 3 >"$work/sim"
 grep -q "this hang also happened on 2026-03-02 (incident 1) and 2026-07-04 (incident 5)" "$work/sim" &&
-	ok "similar names the dates of the same hang" || bad "similar 3: $(tail -1 "$work/sim")"
+	ok "similar --all names the later one too" || bad "similar --all 3: $(tail -1 "$work/sim")"
 "$bin" similar --db "$db" --limit 1 --format csv 3 | tr -d '\r' | tail -n +2 >"$work/sim"
 [ "$(wc -l <"$work/sim")" -eq 1 ] && ok "similar --limit" || bad "similar --limit 1 gave $(wc -l <"$work/sim") rows"
 grep -q "finding:cancel_unobserved:main\." "$work/sim" || grep -q "bucket:main\." "$work/sim" &&
