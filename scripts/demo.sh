@@ -1,25 +1,54 @@
 #!/bin/sh
 # demo.sh: the main job on the bundled corpus — install what is missing, build,
-# analyze a corpus core (a Go 1.27 program hung in a dozen known ways) and
-# print what gocoroner found.
+# analyze corpus cores into one archive and print what gocoroner found:
+#   1. a Go 1.27 service hung in a dozen known ways (the 11-layer chain whose
+#      conn layer ignores the canceled request among them): the report names
+#      the goroutine, the frame and the context;
+#   2. a program with planted leaks and deadlocks: leak suspects, wait cycles;
+#   3. the first service again, built with Go 1.21 in debug mode: the archive
+#      recognizes the same hang.
+# A corpus core name as argument replaces the first (see corpus/manifest.tsv).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh"
 "$top/scripts/build.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-name=${1:-hang-go1.27-opt-kernel}
-col() { # a column of the corpus manifest row NAME
-	awk -F'\t' -v want="$1" -v row="$name" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
+g="$top/_build/gocoroner"
+db=$work/archive.db
+col() { # col COLUMN CORE: a column of the corpus manifest
+	awk -F'\t' -v want="$1" -v row="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
 		$1 == row { print $c }' "$top/corpus/manifest.tsv"
 }
-[ -n "$(col exe)" ] || { echo "demo: no corpus core named $name (see corpus/manifest.tsv)" >&2; exit 2; }
-zstd -q -d -f "$top/corpus/$(col exe)" -o "$work/hang"
-chmod +x "$work/hang"
-"$top/_build/gocoroner" analyze --db "$work/demo.db" --exe "$work/hang" "$top/corpus/$(col core)"
+ingest() { # ingest CORE: analyze a corpus core into the archive, quietly
+	[ -n "$(col exe "$1")" ] || { echo "demo: no corpus core named $1 (see corpus/manifest.tsv)" >&2; exit 2; }
+	zstd -q -d -f "$top/corpus/$(col exe "$1")" -o "$work/exe"
+	chmod +x "$work/exe"
+	"$g" analyze -q --db "$db" --exe "$work/exe" "$top/corpus/$(col core "$1")"
+}
+first=${1:-hang-go1.27-opt-kernel}
+
+echo "--- gocoroner analyze $(col core "$first") ---"
+zstd -q -d -f "$top/corpus/$(col exe "$first")" -o "$work/exe"
+"$g" analyze --db "$db" --exe "$work/exe" "$top/corpus/$(col core "$first")"
 echo
-echo "--- gocoroner goroutines ---"
-"$top/_build/gocoroner" goroutines --db "$work/demo.db"
+echo "--- gocoroner report: every finding, most severe first ---"
+"$g" report --db "$db" --incident 1
 echo
-echo "--- gocoroner contexts ---"
-"$top/_build/gocoroner" contexts --db "$work/demo.db"
+echo "--- gocoroner contexts --goid: the deep chain's goroutine and its contexts ---"
+deep=$("$g" query --db "$db" --incident 1 --format csv \
+	"SELECT goid FROM cancel_unobserved WHERE incident_id = ?1 AND func = 'main.epoll'" | tail -n +2 | tr -d '\r')
+[ -n "$deep" ] && "$g" contexts --db "$db" --goid "$deep"
+echo
+diag=$(ingest diag-go1.27-opt-kernel)
+echo "--- gocoroner report --short, planted leaks and deadlocks (incident $diag) ---"
+"$g" report --db "$db" --incident "$diag" --short
+echo
+"$g" query --db "$db" --incident "$diag" \
+	"SELECT cycle_id, goid, waker_goid, printf('%#x', obj_addr) AS waits_on FROM wait_cycle WHERE incident_id = ?1"
+echo
+again=$(ingest hang-go1.21-debug-gcore)
+echo "--- gocoroner incidents, and similar $again: the same hang, rebuilt ---"
+"$g" incidents --db "$db"
+echo
+"$g" similar --db "$db" "$again"
