@@ -554,9 +554,7 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 		err = &util_enomem;
 		goto fail;
 	}
-	err = gr_stacks_reserve(&r.stacks_copy, n);
-	if (err)
-		goto fail;
+	gr_stacks_reserve(&r.stacks_copy, n);
 	struct util_u64map seen;
 	util_u64map_init(&seen);
 	for (uint64_t base = 0; base < n; base += G_CHUNK) {

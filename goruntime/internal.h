@@ -82,8 +82,8 @@ struct gr_stacks {
 };
 
 void gr_stacks_init(struct gr_stacks *st);
-/** Make room for NGOROUTINES copies; without the region, gr_stacks_get says NULL. */
-struct util_error *gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines);
+/** Make room for NGOROUTINES copies; without memory for them, gr_stacks_get says NULL. */
+void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines);
 /** Copy the live stack of G, snapshot goroutine GI, if the core holds it all and it fits. */
 void gr_stacks_take(struct gr_stacks *st, struct core_file *core, size_t gi,
 		    const struct gr_goroutine *g);

@@ -21,23 +21,23 @@ void gr_stacks_init(struct gr_stacks *st)
 	memset(st, 0, sizeof(*st));
 }
 
-struct util_error *gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines)
+void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines)
 {
+	// The copies only spare work: without memory for them, none are made.
 	st->by_g = calloc(ngoroutines ? ngoroutines : 1, sizeof(*st->by_g));
 	if (!st->by_g)
-		return &util_enomem;
+		return;
 	st->n = ngoroutines;
 	// Address space only: pages count once written.
 	void *p = mmap(NULL, GR_STACKS_MAX, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
-		return NULL; // no copies: the passes read the core
+		return; // no copies: the passes read the core
 #ifdef MADV_HUGEPAGE
 	madvise(p, GR_STACKS_MAX, MADV_HUGEPAGE);
 #endif
 	st->base = p;
 	st->cap = GR_STACKS_MAX;
-	return NULL;
 }
 
 void gr_stacks_take(struct gr_stacks *st, struct core_file *core, size_t gi,
