@@ -17,7 +17,7 @@ enum {
 	MAX_READS_PER_STACK = 256,
 	MAX_FIELDS = 2,
 	MAX_MEMBERS = 64,
-	MAX_SCAN = 1 << 20,       /* bytes of one goroutine's stack scanned */
+	MAX_SCAN = GR_STACK_COPY_MAX, /* bytes of one goroutine's stack scanned */
 	RELEASE_EVERY = 1024,     /* goroutines between core_release_pages */
 };
 
@@ -338,6 +338,26 @@ static struct util_error *hold(struct cf_state *st, const struct gr_goroutine *g
 	return NULL;
 }
 
+/* Goroutine G's copy of [ADDR, ADDR + LEN) of its stack, or NULL if its copy does not hold it. */
+static const unsigned char *stack_copy(const struct cf_state *st, const struct gr_goroutine *g,
+				       uint64_t addr, size_t len)
+{
+	const struct gr_reader *r = st->r;
+	return gr_stacks_get(&r->stacks_copy, (size_t)(g - r->snap->goroutines), addr, len);
+}
+
+/* LEN bytes at ADDR of G's stack: from its copy when it holds them, else from the core. */
+static bool stack_read(const struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
+		       void *buf, size_t len)
+{
+	const unsigned char *p = stack_copy(st, g, addr, len);
+	if (p) {
+		memcpy(buf, p, len);
+		return true;
+	}
+	return gr_read_ok(st->r->core, addr, buf, len);
+}
+
 /* The contexts DWARF locates in G's frames; FRAME_HAS[i] set for frames with one. */
 static struct util_error *dwarf_holdings(struct cf_state *st, const struct gr_goroutine *g,
 					 size_t first, bool *frame_has)
@@ -354,11 +374,11 @@ static struct util_error *dwarf_holdings(struct cf_state *st, const struct gr_go
 			continue;
 		uint64_t sp = g->frame_sp[rd->frame], w0, w1 = 0, type = 0, data = 0;
 		bool vouched = true;
-		if (!gr_read_ok(r->core, sp + (uint64_t)rd->off, &w0, 8))
+		if (!stack_read(st, g, sp + (uint64_t)rd->off, &w0, 8))
 			continue;
 		switch (rd->mode) {
 		case RD_IFACE:
-			if (!w0 || !gr_read_ok(r->core, sp + (uint64_t)rd->off2, &w1, 8))
+			if (!w0 || !stack_read(st, g, sp + (uint64_t)rd->off2, &w1, 8))
 				continue;
 			type = gr_ctx_itab_type(st->c, w0);
 			data = w1;
@@ -619,9 +639,9 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 				     size_t first, const bool *frame_has)
 {
 	struct gr_reader *r = st->r;
-	uint64_t hi;
-	if (!g->nframes || !g->frame_sp ||
-	    !gr_read_ok(r->core, g->g_addr + r->layout.g_stack_hi, &hi, 8))
+	// stack.hi as read with the goroutine (the same bytes of its g).
+	uint64_t hi = g->stack_hi;
+	if (!g->nframes || !g->frame_sp)
 		return NULL;
 	uint64_t lo = g->frame_sp[0] & ~7ULL;
 	if (hi <= lo)
@@ -633,12 +653,16 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 	struct util_error *ierr = frame_info(st, g, &info);
 	if (ierr)
 		return ierr;
-	if (!gr_read_ok(r->core, lo, st->stack, n))
-		return NULL;
+	const unsigned char *stack = stack_copy(st, g, lo, n);
+	if (!stack) {
+		if (!gr_read_ok(r->core, lo, st->stack, n))
+			return NULL;
+		stack = st->stack;
+	}
 	size_t fi = 0; // the physical frame containing the word
 	for (size_t off = 0; off + 16 <= n; off += 8) {
 		uint64_t w, v, addr = lo + off;
-		memcpy(&w, st->stack + off, 8);
+		memcpy(&w, stack + off, 8);
 		// Most words are no itab or type: a range check spares the lookup.
 		if (w < st->scan_lo || w > st->scan_hi || !util_u64map_get(&st->scan_words, w, &v))
 			continue;
@@ -666,7 +690,7 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 		if (depth == (int32_t)fi ? !info->self[fi] : frame_has[depth])
 			continue;
 		uint64_t data, type = v == 1 ? gr_ctx_itab_type(st->c, w) : w;
-		memcpy(&data, st->stack + off + 8, 8);
+		memcpy(&data, stack + off + 8, 8);
 		if (!type || !data)
 			continue;
 		bool is;
@@ -725,9 +749,8 @@ static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goro
 {
 	struct gr_reader *r = st->r;
 	const struct gr_ctx *c = st->c;
-	uint64_t hi;
-	if (!g->nframes || !g->frame_sp ||
-	    !gr_read_ok(r->core, g->g_addr + r->layout.g_stack_hi, &hi, 8))
+	uint64_t hi = g->stack_hi;
+	if (!g->nframes || !g->frame_sp)
 		return NULL;
 	size_t first = st->nheld;
 	const struct cf_frames *info;
@@ -758,11 +781,15 @@ static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goro
 		if (end - lo > MAX_SCAN)
 			end = lo + MAX_SCAN;
 		size_t n = (size_t)(end - lo);
-		if (!gr_read_ok(r->core, lo, st->stack, n))
-			continue;
+		const unsigned char *stack = stack_copy(st, g, lo, n);
+		if (!stack) {
+			if (!gr_read_ok(r->core, lo, st->stack, n))
+				continue;
+			stack = st->stack;
+		}
 		for (size_t off = 0; off + 8 <= n; off += 8) {
 			uint64_t w, idx;
-			memcpy(&w, st->stack + off, 8);
+			memcpy(&w, stack + off, 8);
 			// Words off the few pages that hold contexts (frame pointers,
 			// other heap pointers) are turned away by a small map that
 			// stays in the cache, before the big map of contexts.

@@ -485,6 +485,7 @@ static void reader_deinit(struct gr_reader *r)
 	util_u64map_deinit(&r->pc_cache);
 	util_u64map_deinit(&r->m_by_addr);
 	util_u64map_deinit(&r->stacks);
+	gr_stacks_deinit(&r->stacks_copy);
 }
 
 struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *bin,
@@ -507,6 +508,7 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	util_u64map_init(&r.pc_cache);
 	util_u64map_init(&r.m_by_addr);
 	util_u64map_init(&r.stacks);
+	gr_stacks_init(&r.stacks_copy);
 	unsigned char *gbuf = NULL;
 	uint64_t *gptrs = NULL;
 	struct util_error *err = gr_layout_probe(bin, &r.layout);
@@ -552,6 +554,7 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 		err = &util_enomem;
 		goto fail;
 	}
+	gr_stacks_reserve(&r.stacks_copy, n);
 	struct util_u64map seen;
 	util_u64map_init(&seen);
 	for (uint64_t base = 0; base < n; base += G_CHUNK) {
@@ -585,6 +588,8 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 				util_u64map_deinit(&seen);
 				goto fail;
 			}
+			// Its pages were just read by the unwinder: copy them now.
+			gr_stacks_take(&r.stacks_copy, core, s->ngoroutines, g);
 			s->ngoroutines++;
 		}
 		// The stacks just read are not needed again: keep memory flat.
@@ -599,6 +604,7 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 		err = gr_read_defers(&r);
 	if (!err)
 		err = gr_read_contexts(&r);
+	gr_stacks_deinit(&r.stacks_copy); // the last reader of the copies
 	if (!err)
 		err = gr_read_reach(&r);
 fail:

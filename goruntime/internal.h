@@ -61,6 +61,36 @@ struct gr_pcinfo {
 };
 
 /** The reader: one core, one binary, the probed layout and the caches. */
+/** Most bytes of one goroutine's live stack copied (the context scan's own bound). */
+#define GR_STACK_COPY_MAX (1u << 20)
+/** Most bytes of stack copies in all (address space reserved; memory as used). */
+#define GR_STACKS_MAX ((size_t)160 << 20)
+
+/** A copy of the goroutine's live stack [lo, lo + len): frame_sp[0] up to stack.hi. */
+struct gr_stack_copy {
+	uint64_t lo;
+	size_t len;
+	const unsigned char *bytes;   /* NULL: no copy (unreadable, or the region was full) */
+};
+
+/** The live stacks of the snapshot's goroutines (goruntime/stackcopy.c). */
+struct gr_stacks {
+	struct gr_stack_copy *by_g;   /* by index in snapshot->goroutines */
+	size_t n;
+	unsigned char *base;          /* the region the copies are in; NULL: none */
+	size_t used, cap;
+};
+
+void gr_stacks_init(struct gr_stacks *st);
+/** Make room for NGOROUTINES copies; without memory for them, gr_stacks_get says NULL. */
+void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines);
+/** Copy the live stack of G, snapshot goroutine GI, if the core holds it all and it fits. */
+void gr_stacks_take(struct gr_stacks *st, struct core_file *core, size_t gi,
+		    const struct gr_goroutine *g);
+/** The bytes [ADDR, ADDR + LEN) of goroutine GI's copy, or NULL if the copy does not hold them all. */
+const unsigned char *gr_stacks_get(const struct gr_stacks *st, size_t gi, uint64_t addr, size_t len);
+void gr_stacks_deinit(struct gr_stacks *st);
+
 struct gr_reader {
 	struct core_file *core;
 	struct dw_binary *bin;
@@ -81,6 +111,7 @@ struct gr_reader {
 	struct gr_ctx *ctx;            /* context decoder state (ctx.h), during gr_read_contexts */
 	uint64_t *sudog_addrs;         /* every sudog gr_read_waits read: never traced by gr_read_reach */
 	size_t nsudog_addrs, sudog_addrs_cap;
+	struct gr_stacks stacks_copy;  /* live stacks, from the goroutines' read to the contexts' */
 };
 
 /**

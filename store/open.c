@@ -219,8 +219,10 @@ void store_close(struct store_db *db)
 {
 	if (!db)
 		return;
-	for (int i = 0; i < STORE_STMT_COUNT; i++)
+	for (int i = 0; i < STORE_STMT_COUNT; i++) {
 		sqlite3_finalize(db->stmts[i]);
+		sqlite3_finalize(db->batch[i]);
+	}
 	sqlite3_close(db->h);
 	free(db->path);
 	free(db);

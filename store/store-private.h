@@ -44,7 +44,11 @@ struct store_db {
 	bool readonly;                         /**< opened by store_open_readonly */
 	sqlite3_stmt *stmts[STORE_STMT_COUNT]; /**< NULL until first used */
 	unsigned long crash_left;              /**< store_test_crash_after's countdown */
+	sqlite3_stmt *batch[STORE_STMT_COUNT]; /**< STORE_BATCH rows at once; NULL until first used */
 };
+
+/** Rows a batched INSERT writes per step. */
+#define STORE_BATCH 32
 
 /** PRAGMA application_id of gocoroner databases: "GoCo". */
 #define STORE_APPLICATION_ID 0x476f436f
@@ -68,6 +72,15 @@ struct util_error *store_exec(struct store_db *db, const char *sql, const char *
 
 /** The writer's statement ID, preparing it on first use. */
 struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret);
+
+/**
+ * The row statement ID made to insert STORE_BATCH rows in one step: the
+ * same INSERT with STORE_BATCH value tuples, ?1 (the incident id) shared,
+ * the other parameters of tuple k numbered as the single row's plus k times
+ * their count (*PER_ROW). Prepared on first use.
+ */
+struct util_error *store_stmt_batch(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret,
+				    int *per_row);
 
 /**
  * Write SNAP's channels, channel waits, sync waits, deferred calls and panics

@@ -5,30 +5,35 @@
 #include "store/store-private.h"
 #include "store/store.h"
 
-/* Bind values one by one, keeping the first failure. */
+/* Bind values one by one, keeping the first failure. Parameter I of the
+ * single-row statement is I + base: base is 0 there, and k times the
+ * parameters of a row for the k-th row of a batched statement. */
 struct row {
 	struct store_db *db;
 	sqlite3_stmt *s;
 	int rc;
+	int base;
 };
 
 static void i64(struct row *r, int i, int64_t v)
 {
 	if (r->rc == SQLITE_OK)
-		r->rc = sqlite3_bind_int64(r->s, i, v);
+		r->rc = sqlite3_bind_int64(r->s, r->base + i, v);
 }
 
 static void text(struct row *r, int i, const char *v)
 {
 	if (r->rc == SQLITE_OK)
-		r->rc = v ? sqlite3_bind_text(r->s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(r->s, i);
+		r->rc = v ? sqlite3_bind_text(r->s, r->base + i, v, -1, SQLITE_STATIC)
+			  : sqlite3_bind_null(r->s, r->base + i);
 }
 
 /* An integer when KNOWN, else NULL. */
 static void opt(struct row *r, int i, bool known, int64_t v)
 {
 	if (r->rc == SQLITE_OK)
-		r->rc = known ? sqlite3_bind_int64(r->s, i, v) : sqlite3_bind_null(r->s, i);
+		r->rc = known ? sqlite3_bind_int64(r->s, r->base + i, v)
+			      : sqlite3_bind_null(r->s, r->base + i);
 }
 
 static struct util_error *done(struct row *r, const char *what)
@@ -47,47 +52,139 @@ static struct util_error *start(struct store_db *db, enum store_stmt id, int64_t
 		return err;
 	r->db = db;
 	r->rc = sqlite3_bind_int64(r->s, 1, incident);
+	r->base = 0;
 	return NULL;
+}
+
+/* Binds every parameter but ?1 of row I of a table. */
+typedef void bind_fn(struct row *r, const struct gr_snapshot *snap, size_t i);
+
+/* Rows 0..N-1 of statement ID, in order: STORE_BATCH at a time, the rest one by one. */
+static struct util_error *write_rows(struct store_db *db, enum store_stmt id, int64_t incident,
+				     const struct gr_snapshot *snap, size_t n, bind_fn *bind,
+				     const char *what)
+{
+	struct row r = { .db = db };
+	struct util_error *err = NULL;
+	size_t i = 0;
+	if (n >= STORE_BATCH) {
+		int per_row;
+		err = store_stmt_batch(db, id, &r.s, &per_row);
+		if (err)
+			return err;
+		r.rc = sqlite3_bind_int64(r.s, 1, incident);
+		for (; !err && n - i >= STORE_BATCH; i += STORE_BATCH) {
+			for (int k = 0; k < STORE_BATCH; k++) {
+				r.base = k * per_row;
+				bind(&r, snap, i + k);
+			}
+			err = done(&r, what);
+		}
+	}
+	if (!err && i < n)
+		err = start(db, id, incident, &r);
+	for (; !err && i < n; i++) {
+		bind(&r, snap, i);
+		err = done(&r, what);
+	}
+	return err;
+}
+
+static void bind_channel(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	const struct gr_channel *c = &snap->channels[i];
+	i64(r, 2, (int64_t)c->addr);
+	text(r, 3, c->elem_type);
+	i64(r, 4, (int64_t)c->cap);
+	i64(r, 5, (int64_t)c->len);
+	i64(r, 6, c->closed);
+	i64(r, 7, c->is_timer);
+	i64(r, 8, c->send_waiters);
+	i64(r, 9, c->recv_waiters);
+}
+
+static void bind_chan_wait(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	const struct gr_chan_wait *w = &snap->chan_waits[i];
+	i64(r, 2, (int64_t)w->goid);
+	i64(r, 3, (int64_t)w->chan_addr);
+	text(r, 4, w->send ? "send" : "recv");
+	i64(r, 5, w->in_select);
+	i64(r, 6, w->queue_pos);
+}
+
+static void bind_sync_wait(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	const struct gr_sync_wait *w = &snap->sync_waits[i];
+	i64(r, 2, (int64_t)w->goid);
+	text(r, 3, w->kind ? w->kind : "semaphore");
+	i64(r, 4, (int64_t)w->addr);
+	opt(r, 5, w->ctx_addr != 0, (int64_t)w->ctx_addr);
+}
+
+static void bind_wait_reach(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	const struct gr_wait_reach *w = &snap->wait_reaches[i];
+	i64(r, 2, (int64_t)w->goid);
+	i64(r, 3, (int64_t)w->obj_addr);
+	text(r, 4, w->reached_by);
+	opt(r, 5, w->reached_by && strcmp(w->reached_by, "goroutine") == 0, (int64_t)w->via_goid);
+}
+
+static void bind_wait_waker(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	const struct gr_wait_waker *w = &snap->wait_wakers[i];
+	i64(r, 2, (int64_t)w->goid);
+	i64(r, 3, (int64_t)w->obj_addr);
+	i64(r, 4, (int64_t)w->waker_goid);
+}
+
+static void bind_context(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	const struct gr_context *c = &snap->contexts[i];
+	i64(r, 2, (int64_t)c->addr);
+	text(r, 3, c->kind ? c->kind : "user");
+	text(r, 4, c->type_name);
+	opt(r, 5, c->parent_addr != 0, (int64_t)c->parent_addr);
+	opt(r, 6, c->done_chan != 0, (int64_t)c->done_chan);
+	i64(r, 7, c->done_closed);
+	opt(r, 8, c->canceled >= 0, c->canceled);
+	text(r, 9, c->err);
+	text(r, 10, c->cause);
+	opt(r, 11, c->has_deadline, c->deadline_unix_ns);
+	text(r, 12, c->value_key);
+	text(r, 13, c->value_text);
+	opt(r, 14, c->timer_pending >= 0, c->timer_pending);
+}
+
+static void bind_context_child(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	i64(r, 2, (int64_t)snap->context_children[i].parent_addr);
+	i64(r, 3, (int64_t)snap->context_children[i].child_addr);
+}
+
+static void bind_goroutine_context(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	const struct gr_goroutine_context *h = &snap->goroutine_contexts[i];
+	i64(r, 2, (int64_t)h->goid);
+	opt(r, 3, h->frame_depth >= 0, h->frame_depth);
+	text(r, 4, h->var_name);
+	i64(r, 5, (int64_t)h->ctx_addr);
+	text(r, 6, h->found_by ? h->found_by : "dwarf");
 }
 
 struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 				     const struct gr_snapshot *snap)
 {
 	struct row r;
-	struct util_error *err = start(db, STORE_STMT_INSERT_CHANNEL, incident_id, &r);
-	for (size_t i = 0; !err && i < snap->nchannels; i++) {
-		const struct gr_channel *c = &snap->channels[i];
-		i64(&r, 2, (int64_t)c->addr);
-		text(&r, 3, c->elem_type);
-		i64(&r, 4, (int64_t)c->cap);
-		i64(&r, 5, (int64_t)c->len);
-		i64(&r, 6, c->closed);
-		i64(&r, 7, c->is_timer);
-		i64(&r, 8, c->send_waiters);
-		i64(&r, 9, c->recv_waiters);
-		err = done(&r, "writing a channel");
-	}
+	struct util_error *err = write_rows(db, STORE_STMT_INSERT_CHANNEL, incident_id, snap,
+					    snap->nchannels, bind_channel, "writing a channel");
 	if (!err)
-		err = start(db, STORE_STMT_INSERT_CHAN_WAIT, incident_id, &r);
-	for (size_t i = 0; !err && i < snap->nchan_waits; i++) {
-		const struct gr_chan_wait *w = &snap->chan_waits[i];
-		i64(&r, 2, (int64_t)w->goid);
-		i64(&r, 3, (int64_t)w->chan_addr);
-		text(&r, 4, w->send ? "send" : "recv");
-		i64(&r, 5, w->in_select);
-		i64(&r, 6, w->queue_pos);
-		err = done(&r, "writing a channel wait");
-	}
+		err = write_rows(db, STORE_STMT_INSERT_CHAN_WAIT, incident_id, snap,
+				 snap->nchan_waits, bind_chan_wait, "writing a channel wait");
 	if (!err)
-		err = start(db, STORE_STMT_INSERT_SYNC_WAIT, incident_id, &r);
-	for (size_t i = 0; !err && i < snap->nsync_waits; i++) {
-		const struct gr_sync_wait *w = &snap->sync_waits[i];
-		i64(&r, 2, (int64_t)w->goid);
-		text(&r, 3, w->kind ? w->kind : "semaphore");
-		i64(&r, 4, (int64_t)w->addr);
-		opt(&r, 5, w->ctx_addr != 0, (int64_t)w->ctx_addr);
-		err = done(&r, "writing a sync wait");
-	}
+		err = write_rows(db, STORE_STMT_INSERT_SYNC_WAIT, incident_id, snap,
+				 snap->nsync_waits, bind_sync_wait, "writing a sync wait");
 	// Heap reachability: no heap_scan row (and no wait_reach rows) when the
 	// heap could not be read.
 	if (!err && snap->has_heap_scan) {
@@ -102,25 +199,12 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 		if (!err)
 			err = done(&r, "writing the heap scan");
 		if (!err)
-			err = start(db, STORE_STMT_INSERT_WAIT_REACH, incident_id, &r);
-		for (size_t i = 0; !err && i < snap->nwait_reaches; i++) {
-			const struct gr_wait_reach *w = &snap->wait_reaches[i];
-			i64(&r, 2, (int64_t)w->goid);
-			i64(&r, 3, (int64_t)w->obj_addr);
-			text(&r, 4, w->reached_by);
-			opt(&r, 5, w->reached_by && strcmp(w->reached_by, "goroutine") == 0,
-			    (int64_t)w->via_goid);
-			err = done(&r, "writing a wait's reachability");
-		}
+			err = write_rows(db, STORE_STMT_INSERT_WAIT_REACH, incident_id, snap,
+					 snap->nwait_reaches, bind_wait_reach,
+					 "writing a wait's reachability");
 		if (!err)
-			err = start(db, STORE_STMT_INSERT_WAIT_WAKER, incident_id, &r);
-		for (size_t i = 0; !err && i < snap->nwait_wakers; i++) {
-			const struct gr_wait_waker *w = &snap->wait_wakers[i];
-			i64(&r, 2, (int64_t)w->goid);
-			i64(&r, 3, (int64_t)w->obj_addr);
-			i64(&r, 4, (int64_t)w->waker_goid);
-			err = done(&r, "writing a waker");
-		}
+			err = write_rows(db, STORE_STMT_INSERT_WAIT_WAKER, incident_id, snap,
+					 snap->nwait_wakers, bind_wait_waker, "writing a waker");
 	}
 	if (!err)
 		err = start(db, STORE_STMT_INSERT_DEFER, incident_id, &r);
@@ -150,41 +234,14 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 		err = done(&r, "writing a panic");
 	}
 	if (!err)
-		err = start(db, STORE_STMT_INSERT_CONTEXT, incident_id, &r);
-	for (size_t i = 0; !err && i < snap->ncontexts; i++) {
-		const struct gr_context *c = &snap->contexts[i];
-		i64(&r, 2, (int64_t)c->addr);
-		text(&r, 3, c->kind ? c->kind : "user");
-		text(&r, 4, c->type_name);
-		opt(&r, 5, c->parent_addr != 0, (int64_t)c->parent_addr);
-		opt(&r, 6, c->done_chan != 0, (int64_t)c->done_chan);
-		i64(&r, 7, c->done_closed);
-		opt(&r, 8, c->canceled >= 0, c->canceled);
-		text(&r, 9, c->err);
-		text(&r, 10, c->cause);
-		opt(&r, 11, c->has_deadline, c->deadline_unix_ns);
-		text(&r, 12, c->value_key);
-		text(&r, 13, c->value_text);
-		opt(&r, 14, c->timer_pending >= 0, c->timer_pending);
-		err = done(&r, "writing a context");
-	}
+		err = write_rows(db, STORE_STMT_INSERT_CONTEXT, incident_id, snap, snap->ncontexts,
+				 bind_context, "writing a context");
 	if (!err)
-		err = start(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, &r);
-	for (size_t i = 0; !err && i < snap->ncontext_children; i++) {
-		i64(&r, 2, (int64_t)snap->context_children[i].parent_addr);
-		i64(&r, 3, (int64_t)snap->context_children[i].child_addr);
-		err = done(&r, "writing a context child");
-	}
+		err = write_rows(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, snap,
+				 snap->ncontext_children, bind_context_child, "writing a context child");
 	if (!err)
-		err = start(db, STORE_STMT_INSERT_GOROUTINE_CONTEXT, incident_id, &r);
-	for (size_t i = 0; !err && i < snap->ngoroutine_contexts; i++) {
-		const struct gr_goroutine_context *h = &snap->goroutine_contexts[i];
-		i64(&r, 2, (int64_t)h->goid);
-		opt(&r, 3, h->frame_depth >= 0, h->frame_depth);
-		text(&r, 4, h->var_name);
-		i64(&r, 5, (int64_t)h->ctx_addr);
-		text(&r, 6, h->found_by ? h->found_by : "dwarf");
-		err = done(&r, "writing a goroutine's context");
-	}
+		err = write_rows(db, STORE_STMT_INSERT_GOROUTINE_CONTEXT, incident_id, snap,
+				 snap->ngoroutine_contexts, bind_goroutine_context,
+				 "writing a goroutine's context");
 	return err;
 }
