@@ -71,42 +71,6 @@ static const char core_usage[] =
 	"  --to FILE    where to write the core\n";
 
 /* The usual option loop's pieces: one line of our own on a bad option. */
-static int bad_option(const char *cmd, char **argv)
-{
-	fprintf(stderr, "gocoroner %s: bad option '%s'; see 'gocoroner %s --help' (usage)\n", cmd,
-		argv[optind - 1], cmd);
-	return CLI_USAGE;
-}
-
-static bool parse_format(const char *cmd, const char *arg, enum cli_format *ret)
-{
-	if (strcmp(arg, "table") == 0)
-		*ret = CLI_FORMAT_TABLE;
-	else if (strcmp(arg, "csv") == 0)
-		*ret = CLI_FORMAT_CSV;
-	else if (strcmp(arg, "json") == 0)
-		*ret = CLI_FORMAT_JSON;
-	else {
-		fprintf(stderr, "gocoroner %s: --format takes table, csv or json, not '%s'\n", cmd, arg);
-		return false;
-	}
-	return true;
-}
-
-/* An incident number on the command line (> 0); prints why not. */
-static bool parse_id(const char *cmd, const char *arg, int64_t *ret)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(arg, &end, 10);
-	if (*arg == '\0' || *end || v <= 0 || errno) {
-		fprintf(stderr, "gocoroner %s: an incident is a number > 0, not '%s'\n", cmd, arg);
-		return false;
-	}
-	*ret = v;
-	return true;
-}
-
 static const char *text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -140,11 +104,11 @@ int cli_incidents(int argc, char **argv)
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'f':
-			if (!parse_format("incidents", optarg, &format))
+			if (cli_parse_format("incidents", optarg, &format))
 				return CLI_USAGE;
 			break;
 		case 'h': fputs(incidents_usage, stdout); return CLI_OK;
-		default: return bad_option("incidents", argv);
+		default: return cli_bad_option("incidents", argv);
 		}
 	}
 	if (optind != argc) {
@@ -167,28 +131,16 @@ int cli_incidents(int argc, char **argv)
 
 int cli_tag(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	const char *db_path = CLI_DEFAULT_DB;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db_path = optarg; break;
-		case 'h': fputs(tag_usage, stdout); return CLI_OK;
-		default: return bad_option("tag", argv);
-		}
-	}
+	int status = cli_parse_db_options("tag", tag_usage, argc, argv, &db_path, NULL, NULL);
+	if (status >= 0)
+		return status;
 	if (argc - optind < 2) {
 		fprintf(stderr, "gocoroner tag: give an incident and KEY=VALUE; see 'gocoroner tag --help' (usage)\n");
 		return CLI_USAGE;
 	}
 	int64_t id;
-	if (!parse_id("tag", argv[optind], &id))
+	if (cli_parse_incident("tag", argv[optind], &id))
 		return CLI_USAGE;
 	for (int i = optind + 1; i < argc; i++)
 		if (!strchr(argv[i], '=') || argv[i][0] == '=') {
@@ -280,17 +232,22 @@ int cli_similar(int argc, char **argv)
 		case 'd': db_path = optarg; break;
 		case 'a': all = true; break;
 		case 'l':
-			if (!parse_id("similar", optarg, &limit)) {
-				fprintf(stderr, "gocoroner similar: --limit takes a number > 0\n");
+		{
+			char *end;
+			limit = strtoll(optarg, &end, 10);
+			if (!*optarg || *end || limit <= 0) {
+				fprintf(stderr, "gocoroner similar: --limit takes a number > 0, not '%s'\n",
+					optarg);
 				return CLI_USAGE;
 			}
 			break;
+		}
 		case 'f':
-			if (!parse_format("similar", optarg, &format))
+			if (cli_parse_format("similar", optarg, &format))
 				return CLI_USAGE;
 			break;
 		case 'h': fputs(similar_usage, stdout); return CLI_OK;
-		default: return bad_option("similar", argv);
+		default: return cli_bad_option("similar", argv);
 		}
 	}
 	if (optind != argc - 1) {
@@ -298,7 +255,7 @@ int cli_similar(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	int64_t id;
-	if (!parse_id("similar", argv[optind], &id))
+	if (cli_parse_incident("similar", argv[optind], &id))
 		return CLI_USAGE;
 	struct store_db *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -412,57 +369,46 @@ static void print_context_shape(sqlite3_stmt *st)
 
 int cli_diff(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	const char *db_path = CLI_DEFAULT_DB;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db_path = optarg; break;
-		case 'h': fputs(diff_usage, stdout); return CLI_OK;
-		default: return bad_option("diff", argv);
-		}
-	}
+	int status = cli_parse_db_options("diff", diff_usage, argc, argv, &db_path, NULL, NULL);
+	if (status >= 0)
+		return status;
 	if (optind != argc - 2) {
 		fprintf(stderr, "gocoroner diff: give two incidents; see 'gocoroner diff --help' (usage)\n");
 		return CLI_USAGE;
 	}
 	int64_t a, b;
-	if (!parse_id("diff", argv[optind], &a) || !parse_id("diff", argv[optind + 1], &b))
+	if (cli_parse_incident("diff", argv[optind], &a) || cli_parse_incident("diff", argv[optind + 1], &b))
 		return CLI_USAGE;
 	struct store_db *db = NULL;
 	struct util_error *err = store_open_readonly(db_path, &db);
 	if (err)
 		return cli_fail(err);
 	sqlite3 *h = store_handle(db);
-	int nb = 0, nf = 0, nc = 0;
+	static const struct {
+		const char *title, *stmt, *same;
+		void (*print)(sqlite3_stmt *);
+	} sections[] = {
+		{"goroutine groups (functions innermost first, runtime frames left out; A -> B)",
+		 "diff_buckets", "(the same)", print_bucket},
+		{"findings (kind, culprit, object; A -> B)", "diff_findings", "(the same)",
+		 print_finding},
+		{"context trees (contexts by kind and depth; A -> B)", "diff_contexts",
+		 "(the same shape)", print_context_shape},
+	};
+	int n[3] = {0};
 	if ((err = cli_pick_incident(h, a, &a)) || (err = cli_pick_incident(h, b, &b)) ||
 	    (err = print_side(stdout, h, "A", a)) || (err = print_side(stdout, h, "B", b)))
 		goto out;
-	printf("\ngoroutine groups (functions innermost first, runtime frames left out; A -> B):\n");
-	err = diff_section(h, "diff_buckets", a, b, print_bucket, &nb);
-	if (err)
-		goto out;
-	if (!nb)
-		printf("  (the same)\n");
-	printf("\nfindings (kind, culprit, object; A -> B):\n");
-	err = diff_section(h, "diff_findings", a, b, print_finding, &nf);
-	if (err)
-		goto out;
-	if (!nf)
-		printf("  (the same)\n");
-	printf("\ncontext trees (contexts by kind and depth; A -> B):\n");
-	err = diff_section(h, "diff_contexts", a, b, print_context_shape, &nc);
-	if (err)
-		goto out;
-	if (!nc)
-		printf("  (the same shape)\n");
-	printf("\n%d goroutine groups, %d findings and %d context shapes differ\n", nb, nf, nc);
+	for (size_t i = 0; i < 3; i++) {
+		printf("\n%s:\n", sections[i].title);
+		err = diff_section(h, sections[i].stmt, a, b, sections[i].print, &n[i]);
+		if (err)
+			goto out;
+		if (!n[i])
+			printf("  %s\n", sections[i].same);
+	}
+	printf("\n%d goroutine groups, %d findings and %d context shapes differ\n", n[0], n[1], n[2]);
 out:
 	store_close(db);
 	return err ? cli_fail(err) : CLI_OK;
@@ -472,30 +418,16 @@ out:
 
 int cli_core(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"to", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	const char *db_path = CLI_DEFAULT_DB, *to = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db_path = optarg; break;
-		case 't': to = optarg; break;
-		case 'h': fputs(core_usage, stdout); return CLI_OK;
-		default: return bad_option("core", argv);
-		}
-	}
+	int status = cli_parse_db_options("core", core_usage, argc, argv, &db_path, "to", &to);
+	if (status >= 0)
+		return status;
 	if (optind != argc - 1 || !to) {
 		fprintf(stderr, "gocoroner core: give one incident and --to FILE; see 'gocoroner core --help' (usage)\n");
 		return CLI_USAGE;
 	}
 	int64_t id;
-	if (!parse_id("core", argv[optind], &id))
+	if (cli_parse_incident("core", argv[optind], &id))
 		return CLI_USAGE;
 	struct store_db *db = NULL;
 	sqlite3_stmt *st = NULL;

@@ -52,6 +52,17 @@ void cli_test_hooks(struct store_db *db);
 /** Parse --incident's value (a number > 0) for COMMAND; on error print why
  * and return true. */
 bool cli_parse_incident(const char *command, const char *arg, int64_t *ret);
+/** Parse --format's value for COMMAND; on error print why and return true. */
+bool cli_parse_format(const char *command, const char *arg, enum cli_format *ret);
+/** Say that the option just read by getopt is unknown; returns CLI_USAGE. */
+int cli_bad_option(const char *command, char **argv);
+/**
+ * The options of a command that takes --db FILE, --help and, if FILE_OPT is
+ * not NULL, --FILE_OPT VALUE (into *FILE). Returns -1 to go on with the
+ * arguments from optind, else the exit status (--help printed USAGE).
+ */
+int cli_parse_db_options(const char *command, const char *usage, int argc, char **argv,
+			 const char **db_path, const char *file_opt, const char **file);
 /** Print every row of ST (stepped here) in FORMAT. */
 struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format format);
 /** Counts of findings of an incident (report_counts); computes the findings

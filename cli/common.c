@@ -1,4 +1,7 @@
 // common.c: helpers the subcommands share — errors, embedded statements, summaries.
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,11 +138,58 @@ struct util_error *cli_print_summary(FILE *out, sqlite3 *db, int64_t incident)
 bool cli_parse_incident(const char *command, const char *arg, int64_t *ret)
 {
 	char *end;
+	errno = 0;
 	long long v = strtoll(arg, &end, 10);
-	if (*arg == '\0' || *end || v <= 0) {
-		fprintf(stderr, "gocoroner %s: --incident takes a number > 0, not '%s'\n", command, arg);
+	if (*arg == '\0' || *end || v <= 0 || errno) {
+		fprintf(stderr, "gocoroner %s: an incident is a number > 0, not '%s'\n", command, arg);
 		return true;
 	}
 	*ret = v;
 	return false;
+}
+
+bool cli_parse_format(const char *command, const char *arg, enum cli_format *ret)
+{
+	if (strcmp(arg, "table") == 0)
+		*ret = CLI_FORMAT_TABLE;
+	else if (strcmp(arg, "csv") == 0)
+		*ret = CLI_FORMAT_CSV;
+	else if (strcmp(arg, "json") == 0)
+		*ret = CLI_FORMAT_JSON;
+	else {
+		fprintf(stderr, "gocoroner %s: --format takes table, csv or json, not '%s'\n", command,
+			arg);
+		return true;
+	}
+	return false;
+}
+
+int cli_bad_option(const char *command, char **argv)
+{
+	fprintf(stderr, "gocoroner %s: bad option '%s'; see 'gocoroner %s --help' (usage)\n",
+		command, argv[optind - 1], command);
+	return CLI_USAGE;
+}
+
+int cli_parse_db_options(const char *command, const char *usage, int argc, char **argv,
+			 const char **db_path, const char *file_opt, const char **file)
+{
+	struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{file_opt ? file_opt : "db", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': *db_path = optarg; break;
+		case 'f': *file = optarg; break;
+		case 'h': fputs(usage, stdout); return CLI_OK;
+		default: return cli_bad_option(command, argv);
+		}
+	}
+	return -1;
 }

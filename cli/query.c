@@ -224,17 +224,8 @@ int cli_query(int argc, char **argv)
 				return CLI_USAGE;
 			break;
 		case 'f':
-			if (strcmp(optarg, "table") == 0)
-				format = CLI_FORMAT_TABLE;
-			else if (strcmp(optarg, "csv") == 0)
-				format = CLI_FORMAT_CSV;
-			else if (strcmp(optarg, "json") == 0)
-				format = CLI_FORMAT_JSON;
-			else {
-				fprintf(stderr, "gocoroner query: --format is table, csv or json, not '%s'\n",
-					optarg);
+			if (cli_parse_format("query", optarg, &format))
 				return CLI_USAGE;
-			}
 			break;
 		case 'l': list = true; break;
 		case 'h': fputs(query_usage, stdout); return CLI_OK;

@@ -64,33 +64,6 @@ void cli_test_hooks(struct store_db *db)
 	}
 }
 
-/* The options every command here takes; returns -1 to go on, else an exit status. */
-static int parse(const char *cmd, const char *usage, int argc, char **argv, const char **db_path,
-		 const char **file, const char *file_opt)
-{
-	struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{file_opt ? file_opt : "db", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': *db_path = optarg; break;
-		case 'f': *file = optarg; break;
-		case 'h': fputs(usage, stdout); return CLI_OK;
-		default:
-			fprintf(stderr, "gocoroner %s: bad option '%s'; see 'gocoroner %s --help' (usage)\n",
-				cmd, argv[optind - 1], cmd);
-			return CLI_USAGE;
-		}
-	}
-	return -1;
-}
-
 /* The INCIDENT argument: exactly one number > 0. */
 static bool parse_incident_arg(const char *cmd, int argc, char **argv, int64_t *ret)
 {
@@ -121,8 +94,8 @@ static struct util_error *open_existing(const char *path, struct store_db **ret)
 
 int cli_forget(int argc, char **argv)
 {
-	const char *db_path = CLI_DEFAULT_DB, *unused = NULL;
-	int status = parse("forget", forget_usage, argc, argv, &db_path, &unused, NULL);
+	const char *db_path = CLI_DEFAULT_DB;
+	int status = cli_parse_db_options("forget", forget_usage, argc, argv, &db_path, NULL, NULL);
 	if (status >= 0)
 		return status;
 	int64_t id;
@@ -144,7 +117,7 @@ int cli_forget(int argc, char **argv)
 int cli_export(int argc, char **argv)
 {
 	const char *db_path = CLI_DEFAULT_DB, *to = NULL;
-	int status = parse("export", export_usage, argc, argv, &db_path, &to, "to");
+	int status = cli_parse_db_options("export", export_usage, argc, argv, &db_path, "to", &to);
 	if (status >= 0)
 		return status;
 	int64_t id;
@@ -193,7 +166,7 @@ int cli_export(int argc, char **argv)
 int cli_import(int argc, char **argv)
 {
 	const char *db_path = CLI_DEFAULT_DB, *from = NULL;
-	int status = parse("import", import_usage, argc, argv, &db_path, &from, "from");
+	int status = cli_parse_db_options("import", import_usage, argc, argv, &db_path, "from", &from);
 	if (status >= 0)
 		return status;
 	if (optind != argc || !from) {
