@@ -20,31 +20,18 @@
 # Row sets are read with sqlite3 from the database's own catalogue, never
 # from gocoroner.
 set -u
-top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-bin=${GOCORONER:-./gocoroner}
-corpus=$top/corpus
-[ -f "$corpus/manifest.tsv" ] || { echo "no corpus: skipped"; exit 77; }
-command -v zstd >/dev/null || { echo "zstd not installed: skipped"; exit 77; }
+. "${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/corpus-lib.sh"
+corpus_setup archive-reliability
 command -v sqlite3 >/dev/null || { echo "sqlite3 not installed: skipped"; exit 77; }
 command -v timeout >/dev/null || { echo "timeout not installed: skipped"; exit 77; }
 # The checks wait for locks as gocoroner does: a killed process's locks may
 # outlive it for a moment (seen once, under the sanitizers: "database is
 # locked" right after a kill); a lock that stays is still an error.
 sqlite3() { command sqlite3 -cmd '.timeout 10000' "$@"; }
-work=$(mktemp -d /tmp/gocoroner-archive.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
 check() { # check DESCRIPTION COMMAND...: ok if COMMAND succeeds
 	d=$1
 	shift
 	if "$@"; then ok "$d"; else bad "$d"; fi
-}
-
-col() { # col NAME ROW: a manifest column by name
-	awk -F'\t' -v want="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
-		$1 == row { print $c }' row="$2" "$corpus/manifest.tsv"
 }
 core_of() { echo "$corpus/$(col core "$1")"; }
 exe_of() { # the decompressed executable of manifest row $1

@@ -6,21 +6,8 @@
 # programs' sources and the finding views themselves, never from a stored
 # copy of gocoroner's output.
 set -u
-top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-bin=${GOCORONER:-./gocoroner}
-corpus=$top/corpus
-[ -f "$corpus/manifest.tsv" ] || { echo "no corpus: skipped"; exit 77; }
-command -v zstd >/dev/null || { echo "zstd not installed: skipped"; exit 77; }
-work=$(mktemp -d /tmp/gocoroner-archive.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
-
-col() { # col NAME ROW: a manifest column by name
-	awk -F'\t' -v want="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
-		$1 == row { print $c }' row="$2" "$corpus/manifest.tsv"
-}
+. "${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/corpus-lib.sh"
+corpus_setup archive
 
 db=$work/archive.db
 # Each core is copied with its own modification time: the capture time
