@@ -407,6 +407,27 @@ char *gt_unpack(const struct gt_manifest *m, const struct gt_manifest_row *row, 
 	return dst;
 }
 
+int gt_each_core(const struct gt_manifest *m, const char *corpus_dir, const char *tmpdir,
+		 const char *program,
+		 int (*check)(const char *name, const char *exe, const char *core, const char *out))
+{
+	int bad = 0;
+	for (size_t i = 0; i < m->nrows; i++) {
+		const struct gt_manifest_row *row = &m->rows[i];
+		if (program && strcmp(gt_col(m, row, "program"), program) != 0)
+			continue;
+		char *exe = gt_unpack(m, row, "exe", corpus_dir, tmpdir, ".exe");
+		char *core = gt_path(corpus_dir, gt_col(m, row, "core"));
+		char *out = gt_path(corpus_dir, gt_col(m, row, "stdout"));
+		bad += check(gt_col(m, row, "name"), exe, core, out);
+		unlink(exe);
+		free(exe);
+		free(core);
+		free(out);
+	}
+	return bad;
+}
+
 bool gt_patch_core(const char *core_path, uint64_t addr, const void *bytes, size_t len)
 {
 	if (elf_version(EV_CURRENT) == EV_NONE)

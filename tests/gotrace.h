@@ -72,6 +72,15 @@ const struct gt_manifest_row *gt_row(const struct gt_manifest *m, const char *na
  */
 char *gt_unpack(const struct gt_manifest *m, const struct gt_manifest_row *row, const char *col,
 		const char *corpus_dir, const char *tmpdir, const char *suffix);
+/**
+ * Run CHECK on every manifest row of PROGRAM ("hang", "diag"; NULL: every
+ * row) with its executable decompressed into TMPDIR (removed afterwards) and
+ * the paths of its core and stdout under CORPUS_DIR. Returns the sum of what
+ * CHECK returned (its failures).
+ */
+int gt_each_core(const struct gt_manifest *m, const char *corpus_dir, const char *tmpdir,
+		 const char *program,
+		 int (*check)(const char *name, const char *exe, const char *core, const char *out));
 /** Overwrite LEN bytes at virtual address ADDR of a raw core file; false if no PT_LOAD holds them. */
 bool gt_patch_core(const char *core_path, uint64_t addr, const void *bytes, size_t len);
 

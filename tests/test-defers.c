@@ -424,25 +424,8 @@ static void test_corpus(void **state)
 		printf("corpus not found: skipped\n");
 		skip();
 	}
-	int bad = 0;
-	for (size_t i = 0; i < manifest.nrows; i++) {
-		const struct gt_manifest_row *row = &manifest.rows[i];
-		const char *name = gt_col(&manifest, row, "name");
-		// The built-in expectations (add_builtin) are the hang program's.
-		if (strcmp(gt_col(&manifest, row, "program"), "hang") != 0)
-			continue;
-		char *src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "exe"));
-		char *exe = xasprintf("%s/%s.exe", tmpdir, name);
-		assert_true(gt_unzstd(src, exe));
-		char *core = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "core"));
-		char *out = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "stdout"));
-		bad += check_core(name, exe, core, out);
-		unlink(exe);
-		free(src);
-		free(exe);
-		free(core);
-		free(out);
-	}
+	// The built-in expectations (add_builtin) are the hang program's.
+	int bad = gt_each_core(&manifest, TOP_SRCDIR "/corpus", tmpdir, "hang", check_core);
 	assert_int_equal(bad, 0);
 }
 

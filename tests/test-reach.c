@@ -207,26 +207,9 @@ static void test_corpus(void **state)
 		printf("corpus not found: skipped\n");
 		skip();
 	}
-	int bad = 0;
-	for (size_t i = 0; i < manifest.nrows; i++) {
-		const struct gt_manifest_row *row = &manifest.rows[i];
-		const char *name = gt_col(&manifest, row, "name");
-		// The hang program leaks nothing; the diag program's planted leaks
-		// and cycles are checked through the query views (test-diag).
-		if (strcmp(gt_col(&manifest, row, "program"), "hang") != 0)
-			continue;
-		char *src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "exe"));
-		char *exe = xasprintf("%s/%s.exe", tmpdir, name);
-		assert_true(gt_unzstd(src, exe));
-		char *core = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "core"));
-		char *out = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "stdout"));
-		bad += check_core(name, exe, core, out);
-		unlink(exe);
-		free(src);
-		free(exe);
-		free(core);
-		free(out);
-	}
+	// The hang program leaks nothing; the diag program's planted leaks
+	// and cycles are checked through the query views (test-diag).
+	int bad = gt_each_core(&manifest, TOP_SRCDIR "/corpus", tmpdir, "hang", check_core);
 	printf("# %zu hang cores read stacks through their stack maps\n", cores_with_maps);
 	assert_true(cores_with_maps >= 20);
 	assert_int_equal(bad, 0);
