@@ -126,7 +126,7 @@ struct gr_stackmaps {
 	uint64_t sm_n, sm_nbit, sm_data;    /* runtime.stackmap member offsets */
 	uint64_t rec_size, rec_off, rec_sz; /* runtime.stackObjectRecord size, off, size */
 	struct util_u64map plans;    /* pc<<1 | innermost → index into plans_list */
-	struct plan **plans_list;
+	struct gr_frame_plan **plans_list;
 	size_t nplans, plans_cap;
 	uint64_t frames_exact, frames_words; /* frames scanned by their maps, word by word */
 };

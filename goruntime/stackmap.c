@@ -26,7 +26,7 @@ enum {
 };
 
 /* How one frame at one PC is scanned. */
-struct plan {
+struct gr_frame_plan {
 	bool conservative;
 	int32_t spdelta;
 	uint32_t locals_nbit, args_nbit;
@@ -35,7 +35,7 @@ struct plan {
 	int32_t *objs;              /* (off, size) pairs */
 };
 
-static const struct plan conservative_plan = {.conservative = true};
+static const struct gr_frame_plan conservative_plan = {.conservative = true};
 
 /* True if ERR is NULL; otherwise drop it (a probe whose failure is an answer). */
 static bool ok(struct util_error *err)
@@ -89,7 +89,7 @@ void gr_stackmaps_init(struct gr_stackmaps *m, struct gr_reader *r)
 void gr_stackmaps_deinit(struct gr_stackmaps *m)
 {
 	for (size_t i = 0; i < m->nplans; i++) {
-		struct plan *p = m->plans_list[i];
+		struct gr_frame_plan *p = m->plans_list[i];
 		free(p->locals);
 		free(p->args);
 		free(p->objs);
@@ -132,10 +132,10 @@ static bool read_map(struct gr_stackmaps *m, const struct dw_func *f, int fd, in
 }
 
 /* Work out how the frame of F at PC is scanned (getStackMap). */
-static struct plan *make_plan(struct gr_stackmaps *m, const struct dw_func *f, uint64_t pc)
+static struct gr_frame_plan *make_plan(struct gr_stackmaps *m, const struct dw_func *f, uint64_t pc)
 {
 	struct dw_binary *b = m->r->bin;
-	struct plan *p = calloc(1, sizeof(*p));
+	struct gr_frame_plan *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	int32_t spdelta;
@@ -182,19 +182,19 @@ static struct plan *make_plan(struct gr_stackmaps *m, const struct dw_func *f, u
 	return p;
 }
 
-static const struct plan *plan_at(struct gr_stackmaps *m, uint64_t pc, bool innermost)
+static const struct gr_frame_plan *plan_at(struct gr_stackmaps *m, uint64_t pc, bool innermost)
 {
 	uint64_t key = pc << 1 | innermost, v;
 	if (util_u64map_get(&m->plans, key, &v))
 		return m->plans_list[v];
 	// A caller's pc is a return address: its call is the instruction before.
 	const struct dw_func *f = dw_func_at(m->r->bin, innermost ? pc : pc - 1);
-	struct plan *p = f && m->nplans < MAX_PLANS ? make_plan(m, f, pc) : NULL;
+	struct gr_frame_plan *p = f && m->nplans < MAX_PLANS ? make_plan(m, f, pc) : NULL;
 	if (!p)
 		return &conservative_plan;
 	if (m->nplans == m->plans_cap) {
 		size_t cap = m->plans_cap ? 2 * m->plans_cap : 256;
-		struct plan **a = realloc(m->plans_list, cap * sizeof(*a));
+		struct gr_frame_plan **a = realloc(m->plans_list, cap * sizeof(*a));
 		if (!a)
 			goto fail;
 		m->plans_list = a;
@@ -246,7 +246,7 @@ void gr_stackmaps_visit(struct gr_stackmaps *m, const struct gr_goroutine *g, ui
 			m->frames_words++;
 			return;
 		}
-		const struct plan *p = exact ? plan_at(m, g->frames[i].pc, i == 0) : &conservative_plan;
+		const struct gr_frame_plan *p = exact ? plan_at(m, g->frames[i].pc, i == 0) : &conservative_plan;
 		uint64_t fp = sp + (uint64_t)p->spdelta + 8;
 		if (!p->conservative && j < n && fp != next) {
 			v->words(v->arg, sp, hi); // the maps disagree with the unwind
