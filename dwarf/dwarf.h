@@ -68,6 +68,10 @@ bool dw_has_member(struct dw_binary *b, const char *type_name, const char *membe
 
 /** Value of a DW_TAG_constant ("runtime._Gwaiting", "runtime.waitReasonSelect"). */
 struct util_error *dw_constant(struct dw_binary *b, const char *name, int64_t *ret);
+/** The first of NAMES (NULL-terminated) the binary has as a constant, for a
+ * constant that moved between packages ("internal/abi.X" from 1.21,
+ * "runtime._X" in 1.19); false if none. */
+bool dw_constant_any(struct dw_binary *b, const char *const *names, int64_t *ret);
 /** Call FN for each constant whose name starts with PREFIX; FN returning non-NULL stops. */
 struct util_error *dw_constants_with_prefix(struct dw_binary *b, const char *prefix,
 					    struct util_error *(*fn)(const char *name, int64_t value, void *arg),

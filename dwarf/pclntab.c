@@ -305,8 +305,7 @@ static const uint8_t *table(const struct dw_pclntab *p, const uint64_t *offs, in
 	return p->data + start;
 }
 
-/* A constant from DWARF, trying each name in turn. */
-static bool constant_any(struct dw_binary *b, const char *const *names, int64_t *v)
+bool dw_constant_any(struct dw_binary *b, const char *const *names, int64_t *v)
 {
 	for (; *names; names++)
 		if (dw_ok(dw_constant(b, *names, v)))
@@ -350,13 +349,13 @@ static void probe_layouts(struct dw_binary *b)
 	static const char *const top[] = {"internal/abi.FuncFlagTopFrame", "runtime.funcFlag_TOPFRAME", NULL};
 	static const char *const spw[] = {"internal/abi.FuncFlagSPWrite", "runtime.funcFlag_SPWRITE", NULL};
 	int64_t v;
-	if (constant_any(b, wrapper, &v) && v > 0 && v < 256) {
+	if (dw_constant_any(b, wrapper, &v) && v > 0 && v < 256) {
 		p->wrapper_known = true;
 		p->wrapper_id = v;
 	}
 	// FuncFlag bits are 1 and 2 in every release (1.19 runtime/symtab.go:379, 1.27 internal/abi/symtab.go:41).
-	p->flag_topframe = constant_any(b, top, &v) && v > 0 && v < 256 ? v : 1;
-	p->flag_spwrite = constant_any(b, spw, &v) && v > 0 && v < 256 ? v : 2;
+	p->flag_topframe = dw_constant_any(b, top, &v) && v > 0 && v < 256 ? v : 1;
+	p->flag_spwrite = dw_constant_any(b, spw, &v) && v > 0 && v < 256 ? v : 2;
 	p->print_names = b->has_print_names;
 }
 

@@ -44,14 +44,6 @@ static bool ok(struct util_error *err)
 	return !err;
 }
 
-static bool constant_any(struct dw_binary *b, const char *const *names, int64_t *v)
-{
-	for (; *names; names++)
-		if (ok(dw_constant(b, *names, v)))
-			return true;
-	return false;
-}
-
 void gr_stackmaps_init(struct gr_stackmaps *m, struct gr_reader *r)
 {
 	memset(m, 0, sizeof(*m));
@@ -66,8 +58,8 @@ void gr_stackmaps_init(struct gr_stackmaps *m, struct gr_reader *r)
 	static const char *const objs[] = {"internal/abi.FUNCDATA_StackObjects", "runtime._FUNCDATA_StackObjects", NULL};
 	int64_t v[4];
 	uint64_t osz, ssz;
-	m->ok = constant_any(b, pcd, &v[0]) && constant_any(b, args, &v[1]) &&
-		constant_any(b, locals, &v[2]) && constant_any(b, objs, &v[3]) &&
+	m->ok = dw_constant_any(b, pcd, &v[0]) && dw_constant_any(b, args, &v[1]) &&
+		dw_constant_any(b, locals, &v[2]) && dw_constant_any(b, objs, &v[3]) &&
 		ok(dw_member_offset(b, "runtime.stackmap", "n", &m->sm_n)) &&
 		ok(dw_member_offset(b, "runtime.stackmap", "nbit", &m->sm_nbit)) &&
 		ok(dw_member_offset(b, "runtime.stackmap", "bytedata", &m->sm_data)) &&
