@@ -63,17 +63,26 @@ static struct util_error *is_stale(struct store_db *db, int64_t id, bool *exists
 	return err;
 }
 
-/* One incident in its own transaction; FORCE: even when it is up to date. */
-static struct util_error *summarize_one(struct store_db *db, int64_t id, bool force)
+/* BEGIN IMMEDIATE on incident ID, which must exist; *STALE: its summary is
+ * not up to date. On error the transaction may be open: roll it back. */
+static struct util_error *begin_on(struct store_db *db, int64_t id, bool *stale)
 {
 	struct util_error *err = store_exec(db, "BEGIN IMMEDIATE", "cannot lock database");
 	if (err)
 		return err;
-	bool exists, stale;
-	err = is_stale(db, id, &exists, &stale);
+	bool exists;
+	err = is_stale(db, id, &exists, stale);
 	if (!err && !exists)
 		err = util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no incident %lld", db->path,
 					(long long)id);
+	return err;
+}
+
+/* One incident in its own transaction; FORCE: even when it is up to date. */
+static struct util_error *summarize_one(struct store_db *db, int64_t id, bool force)
+{
+	bool stale;
+	struct util_error *err = begin_on(db, id, &stale);
 	if (!err && (stale || force))
 		err = store_write_summary(db, id);
 	if (!err)
@@ -156,14 +165,8 @@ struct util_error *store_set_tag(struct store_db *db, int64_t id, const char *ke
 		: clear ? "DELETE FROM incident_tag WHERE incident_id = ?1 AND key = ?2"
 			: "INSERT INTO incident_tag (incident_id, key, value) VALUES (?1, ?2, ?3)"
 			  " ON CONFLICT (incident_id, key) DO UPDATE SET value = excluded.value";
-	struct util_error *err = store_exec(db, "BEGIN IMMEDIATE", "cannot lock database");
-	if (err)
-		return err;
-	bool exists, stale;
-	err = is_stale(db, id, &exists, &stale);
-	if (!err && !exists)
-		err = util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no incident %lld", db->path,
-					(long long)id);
+	bool stale;
+	struct util_error *err = begin_on(db, id, &stale);
 	sqlite3_stmt *s = NULL;
 	if (!err) {
 		int rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
