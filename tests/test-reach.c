@@ -29,6 +29,7 @@
 
 static struct gt_manifest manifest;
 static char tmpdir[] = "/tmp/gocoroner-reach-XXXXXX";
+#define unpack(row, col, suffix) gt_unpack(&manifest, (row), (col), TOP_SRCDIR "/corpus", tmpdir, (suffix))
 
 static char *xasprintf(const char *fmt, ...)
 {
@@ -236,11 +237,8 @@ static void test_stackmap_corrupt(void **state)
 		printf("corpus not found: skipped\n");
 		skip();
 	}
-	char *src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "exe"));
-	char *exe = xasprintf("%s/maps.exe", tmpdir);
-	assert_true(gt_unzstd(src, exe));
-	free(src);
-	char *core = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "core"));
+	char *exe = unpack(row, "exe", ".maps.exe");
+	char *core = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "core"));
 	struct dw_binary *bin;
 	assert_null(dw_binary_open(exe, &bin));
 	struct gr_snapshot *s = snapshot(core, exe, bin);
@@ -314,14 +312,8 @@ static void test_corrupt(void **state)
 		printf("corpus not found: skipped\n");
 		skip();
 	}
-	char *src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "exe"));
-	char *exe = xasprintf("%s/corrupt.exe", tmpdir);
-	assert_true(gt_unzstd(src, exe));
-	free(src);
-	src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "core"));
-	char *raw = xasprintf("%s/corrupt.core", tmpdir);
-	assert_true(gt_unzstd(src, raw));
-	free(src);
+	char *exe = unpack(row, "exe", ".corrupt.exe");
+	char *raw = unpack(row, "core", ".corrupt.core");
 
 	struct dw_binary *bin;
 	assert_null(dw_binary_open(exe, &bin));
@@ -454,15 +446,9 @@ static void test_made_leak(void **state)
 		printf("corpus not found: skipped\n");
 		skip();
 	}
-	char *src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "exe"));
-	char *exe = xasprintf("%s/leak.exe", tmpdir);
-	assert_true(gt_unzstd(src, exe));
-	free(src);
-	src = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "core"));
-	char *raw = xasprintf("%s/leak.core", tmpdir);
-	assert_true(gt_unzstd(src, raw));
-	free(src);
-	char *out = xasprintf("%s/corpus/%s", TOP_SRCDIR, gt_col(&manifest, row, "stdout"));
+	char *exe = unpack(row, "exe", ".leak.exe");
+	char *raw = unpack(row, "core", ".leak.core");
+	char *out = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
 	uint64_t x = line_addr(out, "chan samechan-x ", "addr=");
 	uint64_t id1 = line_addr(out, "scenario samechan-recv-1 ", "goid=");
 	uint64_t id2 = line_addr(out, "scenario samechan-recv-2 ", "goid=");
