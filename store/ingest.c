@@ -56,8 +56,8 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT OR IGNORE INTO context_child (incident_id, parent_addr, child_addr)"
 		" VALUES (?1, ?2, ?3)",
 	[STORE_STMT_INSERT_GOROUTINE_CONTEXT] =
-		"INSERT OR IGNORE INTO goroutine_context (incident_id, goid, frame_depth, var_name,"
-		" ctx_addr, found_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		"INSERT OR IGNORE INTO goroutine_context (incident_id, goid, seq, frame_depth,"
+		" var_name, ctx_addr, found_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[STORE_STMT_INSERT_HEAP_SCAN] =
 		"INSERT INTO heap_scan (incident_id, spans, objects, marked_objects, marked_bytes,"
 		" rounds, complete) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

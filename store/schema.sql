@@ -621,3 +621,59 @@ BEGIN
     SELECT OLD.id WHERE OLD.id > (SELECT COALESCE(max(last_id), 0) FROM incident_last_id);
   DELETE FROM incident_last_id WHERE last_id < OLD.id;
 END;
+
+-- @version 4
+
+-- goroutine_context gets a key of its own: the goroutine, then the holding's
+-- place among that goroutine's holdings. gocoroner writes the rows in key
+-- order, so the table is filled by appending and "which contexts does
+-- goroutine G hold" reads them in place, where version 3 kept a rowid table
+-- plus an index on (incident_id, goid): on the 100,000-goroutine benchmark
+-- core that index took 0.26 s of the ingest to build and 7 MB of the file.
+-- SQLite cannot add a primary key to a table: the rows are copied through a
+-- temporary table (numbered in the order they were written), the old table
+-- is dropped with its indexes, and the new one takes its name.
+CREATE TEMP TABLE goroutine_context_v3 AS
+  SELECT incident_id, goid,
+         row_number() OVER (PARTITION BY incident_id, goid ORDER BY rowid) - 1 AS seq,
+         frame_depth, var_name, ctx_addr, found_by
+    FROM main.goroutine_context;
+
+DROP TABLE main.goroutine_context;
+
+-- Which goroutine holds which context, in which frame.
+CREATE TABLE goroutine_context (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  -- The holding's place among the goroutine's, from 0: first the variables
+  -- DWARF locates, innermost frame first, then what the stack scans found.
+  seq INTEGER NOT NULL,
+  -- The frame (goroutine_frame.depth) whose variable holds it; NULL when a
+  -- stack scan found it between frames.
+  frame_depth INTEGER,
+  -- The variable, with the field path followed: 'ctx', 'r.ctx'; NULL for a
+  -- stack scan.
+  var_name TEXT,
+  ctx_addr INTEGER NOT NULL,
+  -- 'dwarf' (a variable the debug info locates at the frame's pc) or
+  -- 'stack-scan' (an interface value found on the live stack by its type
+  -- word and validated, where optimized code left no location).
+  found_by TEXT NOT NULL CHECK (found_by IN ('dwarf', 'stack-scan')),
+  PRIMARY KEY (incident_id, goid, seq)
+) WITHOUT ROWID;
+
+INSERT INTO main.goroutine_context
+  (incident_id, goid, seq, frame_depth, var_name, ctx_addr, found_by)
+  SELECT incident_id, goid, seq, frame_depth, var_name, ctx_addr, found_by
+    FROM temp.goroutine_context_v3
+   ORDER BY incident_id, goid, seq;
+
+DROP TABLE temp.goroutine_context_v3;
+
+-- "Who holds this context?"
+CREATE INDEX goroutine_context_by_ctx ON goroutine_context (incident_id, ctx_addr);
+
+-- goroutine_by_stack_wait (version 2) starts with the same columns and
+-- serves every lookup this index did: building it was 0.1 s of an ingest of
+-- 100,000 goroutines for nothing.
+DROP INDEX goroutine_by_stack;

@@ -1,5 +1,6 @@
 // waits.c: write who waits on what (channels, their queues, sync waits) and
 // each goroutine's deferred calls and panics into the incident's tables.
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store-private.h"
@@ -13,6 +14,7 @@ struct row {
 	sqlite3_stmt *s;
 	int rc;
 	int base;
+	const uint32_t *seq; /**< goroutine_context: each holding's place in its goroutine */
 };
 
 static void i64(struct row *r, int i, int64_t v)
@@ -59,12 +61,17 @@ static struct util_error *start(struct store_db *db, enum store_stmt id, int64_t
 /* Binds every parameter but ?1 of row I of a table. */
 typedef void bind_fn(struct row *r, const struct gr_snapshot *snap, size_t i);
 
-/* Rows 0..N-1 of statement ID, in order: STORE_BATCH at a time, the rest one by one. */
-static struct util_error *write_rows(struct store_db *db, enum store_stmt id, int64_t incident,
-				     const struct gr_snapshot *snap, size_t n, bind_fn *bind,
-				     const char *what)
+/*
+ * Rows 0..N-1 of statement ID, in the order ORDER gives (NULL: 0..N-1):
+ * STORE_BATCH at a time, the rest one by one. SEQ is handed to BIND in
+ * row.seq.
+ */
+static struct util_error *write_rows_ordered(struct store_db *db, enum store_stmt id,
+					     int64_t incident, const struct gr_snapshot *snap,
+					     size_t n, bind_fn *bind, const char *what,
+					     const uint32_t *order, const uint32_t *seq)
 {
-	struct row r = { .db = db };
+	struct row r = { .db = db, .seq = seq };
 	struct util_error *err = NULL;
 	size_t i = 0;
 	if (n >= STORE_BATCH) {
@@ -76,7 +83,7 @@ static struct util_error *write_rows(struct store_db *db, enum store_stmt id, in
 		for (; !err && n - i >= STORE_BATCH; i += STORE_BATCH) {
 			for (int k = 0; k < STORE_BATCH; k++) {
 				r.base = k * per_row;
-				bind(&r, snap, i + k);
+				bind(&r, snap, order ? order[i + k] : i + k);
 			}
 			err = done(&r, what);
 		}
@@ -84,10 +91,17 @@ static struct util_error *write_rows(struct store_db *db, enum store_stmt id, in
 	if (!err && i < n)
 		err = start(db, id, incident, &r);
 	for (; !err && i < n; i++) {
-		bind(&r, snap, i);
+		bind(&r, snap, order ? order[i] : i);
 		err = done(&r, what);
 	}
 	return err;
+}
+
+static struct util_error *write_rows(struct store_db *db, enum store_stmt id, int64_t incident,
+				     const struct gr_snapshot *snap, size_t n, bind_fn *bind,
+				     const char *what)
+{
+	return write_rows_ordered(db, id, incident, snap, n, bind, what, NULL, NULL);
 }
 
 static void bind_channel(struct row *r, const struct gr_snapshot *snap, size_t i)
@@ -167,10 +181,80 @@ static void bind_goroutine_context(struct row *r, const struct gr_snapshot *snap
 {
 	const struct gr_goroutine_context *h = &snap->goroutine_contexts[i];
 	i64(r, 2, (int64_t)h->goid);
-	opt(r, 3, h->frame_depth >= 0, h->frame_depth);
-	text(r, 4, h->var_name);
-	i64(r, 5, (int64_t)h->ctx_addr);
-	text(r, 6, h->found_by ? h->found_by : "dwarf");
+	i64(r, 3, r->seq[i]);
+	opt(r, 4, h->frame_depth >= 0, h->frame_depth);
+	text(r, 5, h->var_name);
+	i64(r, 6, (int64_t)h->ctx_addr);
+	text(r, 7, h->found_by ? h->found_by : "dwarf");
+}
+
+/* A goroutine's holdings, which the snapshot keeps together. */
+struct holding_run {
+	uint64_t goid;
+	uint32_t start, len;
+};
+
+static int run_cmp(const void *a, const void *b)
+{
+	const struct holding_run *x = a, *y = b;
+	if (x->goid != y->goid)
+		return x->goid < y->goid ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * goroutine_context in its key's order (goroutine_context.seq): goroutine by
+ * goroutine in goid order, each one's holdings as the snapshot lists them.
+ * Appending in key order fills the table's B-tree page after page; the
+ * snapshot lists goroutines in allgs order, where a reused g carries a
+ * newer goid than the ones after it.
+ */
+static struct util_error *write_holdings(struct store_db *db, int64_t incident_id,
+					 const struct gr_snapshot *snap)
+{
+	size_t n = snap->ngoroutine_contexts, nruns = 0;
+	if (n == 0)
+		return NULL;
+	if (n > UINT32_MAX)
+		return util_error_create(UTIL_ERROR_BAD_DATA, "%s: %zu context holdings is too many",
+					 db->path, n);
+	const struct gr_goroutine_context *h = snap->goroutine_contexts;
+	for (size_t i = 0; i < n; i++)
+		nruns += i == 0 || h[i].goid != h[i - 1].goid;
+	struct holding_run *runs = malloc(nruns * sizeof(*runs));
+	uint32_t *order = malloc(n * sizeof(*order)), *seq = malloc(n * sizeof(*seq));
+	struct util_error *err = NULL;
+	if (!runs || !order || !seq) {
+		err = &util_enomem;
+		goto out;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || h[i].goid != h[i - 1].goid)
+			runs[k++] = (struct holding_run){.goid = h[i].goid, .start = (uint32_t)i};
+		runs[k - 1].len++;
+	}
+	qsort(runs, nruns, sizeof(*runs), run_cmp);
+	// A goroutine split into several runs (the snapshot does not promise
+	// otherwise) numbers on across them: the key stays unique.
+	size_t o = 0;
+	uint32_t next = 0;
+	for (size_t r = 0; r < nruns; r++) {
+		if (r == 0 || runs[r].goid != runs[r - 1].goid)
+			next = 0;
+		for (uint32_t j = 0; j < runs[r].len; j++) {
+			order[o++] = runs[r].start + j;
+			seq[runs[r].start + j] = next++;
+		}
+	}
+	err = write_rows_ordered(db, STORE_STMT_INSERT_GOROUTINE_CONTEXT, incident_id, snap, n,
+				 bind_goroutine_context, "writing a goroutine's context", order,
+				 seq);
+out:
+	free(runs);
+	free(order);
+	free(seq);
+	return err;
 }
 
 struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
@@ -240,8 +324,6 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 		err = write_rows(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, snap,
 				 snap->ncontext_children, bind_context_child, "writing a context child");
 	if (!err)
-		err = write_rows(db, STORE_STMT_INSERT_GOROUTINE_CONTEXT, incident_id, snap,
-				 snap->ngoroutine_contexts, bind_goroutine_context,
-				 "writing a goroutine's context");
+		err = write_holdings(db, incident_id, snap);
 	return err;
 }

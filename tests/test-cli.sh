@@ -73,8 +73,8 @@ if "$bin" analyze -q --db "$cdb" --exe "$work/hang-go1.27-debug-gcore.exe" \
 	  VALUES (1, 16384, 'user', 'main.detachedCtx', 12288, 0, NULL);
 	INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_closed, canceled, deadline_unix_ns, timer_pending)
 	  VALUES (1, 20480, 'timer', '*context.timerCtx', 4096, 0, 0, 1795000000000000000, 1);
-	INSERT INTO goroutine_context VALUES (1, 1, 0, 'ctx', 16384, 'dwarf');
-	INSERT INTO goroutine_context VALUES (1, 2, NULL, NULL, 20480, 'stack-scan');"
+	INSERT INTO goroutine_context VALUES (1, 1, 0, 0, 'ctx', 16384, 'dwarf');
+	INSERT INTO goroutine_context VALUES (1, 2, 0, NULL, NULL, 20480, 'stack-scan');"
 	"$bin" contexts --db "$cdb" >"$work/ctx.txt" 2>&1
 	cat >"$work/ctx.want" <<'WANT'
 0x1000 background

@@ -396,9 +396,10 @@ static void holds(struct store_db *db, int goid, int depth, const char *var, int
 	if (depth >= 0)
 		snprintf(depth_s, sizeof(depth_s), "%d", depth);
 	char *sql = sqlite3_mprintf(
-		"INSERT INTO goroutine_context (incident_id, goid, frame_depth, var_name, ctx_addr, found_by)"
-		" VALUES (1, %d, %s, %Q, %d, %Q)",
-		goid, depth_s, var, addr, depth >= 0 ? "dwarf" : "stack-scan");
+		"INSERT INTO goroutine_context (incident_id, goid, seq, frame_depth, var_name, ctx_addr,"
+		" found_by) VALUES (1, %d, (SELECT count(*) FROM goroutine_context"
+		" WHERE incident_id = 1 AND goid = %d), %s, %Q, %d, %Q)",
+		goid, goid, depth_s, var, addr, depth >= 0 ? "dwarf" : "stack-scan");
 	exec(db, sql);
 	sqlite3_free(sql);
 }

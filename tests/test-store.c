@@ -368,6 +368,47 @@ static void test_context_rows(void **state)
 	store_close(db);
 }
 
+/*
+ * goroutine_context is keyed by (incident, goroutine, seq) and written in
+ * key order: goroutine by goroutine in goid order, each one's holdings in
+ * the snapshot's order, numbered from 0 even when the snapshot lists one
+ * goroutine's holdings apart. Enough rows for the batched statement.
+ */
+static void test_holdings_order(void **state)
+{
+	char path[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	enum { N = 75, GOROUTINES = 10 };
+	struct gr_goroutine_context held[N];
+	char want[GOROUTINES + 1][512] = {{0}};
+	for (int i = 0; i < N; i++) {
+		// Runs of one to three holdings, goroutines out of order and revisited.
+		int goid = (i / 3 * 7) % GOROUTINES + 1;
+		held[i] = (struct gr_goroutine_context){.goid = (uint64_t)goid, .frame_depth = -1,
+							.ctx_addr = 0x1000 + (uint64_t)i,
+							.found_by = "stack-scan"};
+		size_t len = strlen(want[goid]);
+		snprintf(want[goid] + len, sizeof(want[goid]) - len, "%s%d", len ? "," : "",
+			 0x1000 + i);
+	}
+	snap.goroutine_contexts = held, snap.ngoroutine_contexts = N;
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "holdings.db"));
+	bool existed;
+	ingest_ok(db, &incident_a, &snap, &existed);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine_context"), N);
+	for (int goid = 1; goid <= GOROUTINES; goid++) {
+		assert_string_equal(query_text(db, "SELECT group_concat(ctx_addr, ',') FROM"
+					      " (SELECT ctx_addr FROM goroutine_context WHERE goid = %d"
+					      " ORDER BY seq)", goid), want[goid]);
+		// seq runs 0, 1, 2... within each goroutine.
+		assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine_context WHERE goid = %d"
+					   " AND seq >= (SELECT count(*) FROM goroutine_context"
+					   " WHERE goid = %d)", goid, goid), 0);
+	}
+	store_close(db);
+}
+
 static void test_ingest_rows(void **state)
 {
 	char path[4096];
@@ -749,6 +790,45 @@ static void test_upgrade_from_v1(void **state)
 	store_close(db);
 }
 
+/* A database of schema version 3 is upgraded in place: goroutine_context
+ * gets its key, each goroutine's holdings numbered in the order they were
+ * written, and the two indexes the key and goroutine_by_stack_wait stand in
+ * for are gone. */
+static void test_upgrade_from_v3(void **state)
+{
+	char path[4096];
+	tmp_path(path, sizeof(path), "v3.db");
+	const char *v4 = strstr(store_schema_sql, "\n-- @version 4");
+	assert_non_null(v4);
+	char *v123 = strndup(store_schema_sql, (size_t)(v4 - store_schema_sql));
+	assert_non_null(v123);
+	raw_exec(path, v123);
+	free(v123);
+	raw_exec(path, "PRAGMA user_version = 3; PRAGMA application_id = 0x476f436f;"
+		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES ('a.core', printf('%064d', 1), '', 2), ('b.core', printf('%064d', 2), '', 1);"
+		       " INSERT INTO goroutine_context VALUES (1, 5, 0, 'ctx', 300, 'dwarf'),"
+		       " (1, 3, NULL, NULL, 200, 'stack-scan'), (1, 5, NULL, NULL, 100, 'stack-scan'),"
+		       " (2, 5, 1, 'r.ctx', 400, 'dwarf'), (1, 5, NULL, NULL, 300, 'stack-scan')");
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_string_equal(query_text(db, "SELECT group_concat(r, ' ') FROM (SELECT incident_id || ':'"
+					  " || goid || ':' || seq || ':' || ctx_addr || ':' || found_by"
+					  " || ':' || ifnull(var_name, '-') AS r FROM goroutine_context"
+					  " ORDER BY incident_id, goid, seq)"),
+			    "1:3:0:200:stack-scan:- 1:5:0:300:dwarf:ctx 1:5:1:100:stack-scan:-"
+			    " 1:5:2:300:stack-scan:- 2:5:0:400:dwarf:r.ctx");
+	assert_string_equal(query_text(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM"
+					  " pragma_table_info('goroutine_context') WHERE pk > 0 ORDER BY pk)"),
+			    "incident_id,goid,seq");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
+				       " ('goroutine_context_by_goid', 'goroutine_by_stack')"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name ="
+				       " 'goroutine_context_by_ctx'"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_temp_master"), 0);
+	store_close(db);
+}
+
 /* A database of schema version 2 is upgraded in place: its incidents get the
  * version-3 columns and tables, and their summary rows (finding counts,
  * signature) are computed from their stored goroutines when it is opened for
@@ -1076,6 +1156,7 @@ int main(void)
 		cmocka_unit_test(test_keep_core),
 		cmocka_unit_test(test_wait_rows),
 		cmocka_unit_test(test_context_rows),
+		cmocka_unit_test(test_holdings_order),
 		cmocka_unit_test(test_ingest_twice_and_second_incident),
 		cmocka_unit_test(test_duplicate_goid),
 		cmocka_unit_test(test_failure_rolls_back),
@@ -1085,6 +1166,7 @@ int main(void)
 		cmocka_unit_test(test_readonly),
 		cmocka_unit_test(test_upgrade_from_v1),
 		cmocka_unit_test(test_upgrade_from_v2),
+		cmocka_unit_test(test_upgrade_from_v3),
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_import),
