@@ -40,6 +40,7 @@ static struct core_file *core_alloc(const char *path)
 
 static void fp_thread_stop(struct core_file *core);
 static void fp_thread_start(struct core_file *core);
+static void cache_init(struct core_page_cache *c);
 
 void core_destroy(struct core_file *core)
 {
@@ -52,6 +53,10 @@ void core_destroy(struct core_file *core)
 		close(core->fd);
 	if (core->exe_map)
 		munmap(core->exe_map, core->exe_size);
+	if (core->cache.pages)
+		munmap(core->cache.pages, core->cache.nsets * CORE_CACHE_WAYS * CORE_PAGE_SIZE);
+	free(core->cache.tags);
+	free(core->cache.turn);
 	util_u64map_deinit(&core->pages);
 	util_arena_deinit(&core->page_arena);
 	util_arena_deinit(&core->arena);
@@ -116,6 +121,7 @@ struct util_error *core_open(const char *path, struct core_file **ret)
 		core->fd = fd;
 		core->map = map;
 		core->file_size = (uint64_t)st.st_size;
+		cache_init(&core->cache);
 	}
 	core->info.file_size = core->file_size;
 	core->info.mtime = (int64_t)st.st_mtime;
@@ -374,10 +380,103 @@ void core_find_exe_path(struct core_file *core)
 
 /* ---- Reading memory ---------------------------------------------------- */
 
+/* ---- The page cache of a raw core (struct core_page_cache) ------------- */
+
+/* Without memory for it, a raw core is read through its mapping as before. */
+size_t core_cache_test_sets;
+
+static void cache_init(struct core_page_cache *c)
+{
+	size_t nsets = core_cache_test_sets ? core_cache_test_sets : CORE_CACHE_SETS;
+	size_t slots = nsets * CORE_CACHE_WAYS;
+	// Address space only: a page counts in memory once a read fills it.
+	void *p = mmap(NULL, slots * CORE_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	c->tags = calloc(slots, sizeof(*c->tags));
+	c->turn = calloc(nsets, sizeof(*c->turn));
+	if (p == MAP_FAILED || !c->tags || !c->turn) {
+		if (p != MAP_FAILED)
+			munmap(p, slots * CORE_PAGE_SIZE);
+		free(c->tags);
+		free(c->turn);
+		*c = (struct core_page_cache){0};
+		return;
+	}
+	c->pages = p;
+	c->nsets = nsets;
+#ifdef MADV_HUGEPAGE
+	madvise(p, slots * CORE_PAGE_SIZE, MADV_HUGEPAGE); // filled in 2 MiB faults
+#endif
+}
+
+/*
+ * Bytes [OFF, OFF+LEN) of a raw core, which lie within the file: read, or if
+ * the descriptor fails (the tests swap it for one that cannot read), copied
+ * from the mapping, as all reads were before the cache.
+ */
+static void file_copy(struct core_file *core, uint64_t off, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = pread(core->fd, buf + got, len - got, (off_t)(off + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < len)
+		memcpy(buf + got, core->map + off + got, len - got);
+}
+
+/* Forget every pointer into PAGE, which is about to hold another page. */
+static void cache_evict(struct core_file *core, const uint8_t *page)
+{
+	for (size_t i = 0; i < CORE_WINDOWS; i++) {
+		struct core_window *w = &core->win[i];
+		// A window of the page store covers its page only (set_window).
+		if (w->data && (uintptr_t)(w->data + (w->end - w->start) - 1) >= (uintptr_t)page &&
+		    (uintptr_t)w->data < (uintptr_t)page + CORE_PAGE_SIZE)
+			*w = (struct core_window){0};
+	}
+	if (core->cached_page == page)
+		core->cached_pageno = ~(uint64_t)0;
+}
+
+static const uint8_t *cache_lookup(struct core_file *core, uint64_t pageno)
+{
+	struct core_page_cache *c = &core->cache;
+	uint64_t h = pageno * 0x9e3779b97f4a7c15ULL;
+	size_t set = (size_t)((h >> 32) % c->nsets), first = set * CORE_CACHE_WAYS;
+	for (size_t w = 0; w < CORE_CACHE_WAYS; w++)
+		if (c->tags[first + w] == pageno + 1)
+			return c->pages + (first + w) * CORE_PAGE_SIZE;
+	size_t slot = first + c->turn[set];
+	c->turn[set] = (uint8_t)((c->turn[set] + 1) % CORE_CACHE_WAYS);
+	uint8_t *page = c->pages + slot * CORE_PAGE_SIZE;
+	if (c->tags[slot])
+		cache_evict(core, page);
+	uint64_t off = pageno * CORE_PAGE_SIZE;
+	size_t len = off < core->file_size ? (size_t)(core->file_size - off) : 0;
+	if (len > CORE_PAGE_SIZE)
+		len = CORE_PAGE_SIZE;
+	file_copy(core, off, page, len);
+	memset(page + len, 0, CORE_PAGE_SIZE - len); // past the end of the file
+	c->tags[slot] = pageno + 1;
+	c->reads++;
+	return page;
+}
+
 static const uint8_t *page_lookup(struct core_file *core, uint64_t pageno)
 {
 	if (pageno == core->cached_pageno)
 		return core->cached_page;
+	if (core->cache.pages) {
+		const uint8_t *page = cache_lookup(core, pageno);
+		core->cached_pageno = pageno;
+		core->cached_page = page;
+		return page;
+	}
 	uint64_t v;
 	const uint8_t *page = zero_page;
 	if (util_u64map_get(&core->pages, pageno, &v))
@@ -389,7 +488,7 @@ static const uint8_t *page_lookup(struct core_file *core, uint64_t pageno)
 
 void core_file_read(struct core_file *core, uint64_t off, void *buf, size_t len)
 {
-	if (core->map) {
+	if (core->map && !core->cache.pages) {
 		memcpy(buf, core->map + off, len);
 		return;
 	}
@@ -567,12 +666,59 @@ static struct util_error *core_read_slow(struct core_file *core, uint64_t addr, 
 	return NULL;
 }
 
+struct util_error *core_read_once(struct core_file *core, uint64_t addr, void *buf, size_t len)
+{
+	if (core->fd < 0 || !core->cache.pages)
+		return core_read(core, addr, buf, len);
+	uint8_t *out = buf;
+	uint64_t a = addr;
+	size_t left = len;
+	while (left) {
+		struct core_range r;
+		if (!range_lookup(core, a, true, &r))
+			return util_error_fault(a, "reading %zu bytes at 0x%" PRIx64, len, addr);
+		size_t n = r.end - a < left ? (size_t)(r.end - a) : left;
+		// The core's own segments are read from the file (their data is
+		// NULL: see core_page_cache); the executable's overlay as always.
+		if (!r.data) {
+			file_copy(core, r.offset + (a - r.start), out, n);
+		} else {
+			range_copy(core, &r, a, out, n);
+		}
+		out += n;
+		a += n;
+		left -= n;
+	}
+	return NULL;
+}
+
+void core_pin(struct core_file *core, uint64_t addr, size_t len, const void *bytes)
+{
+	core->pin = (struct core_window){.start = addr, .end = addr + len, .data = bytes};
+	if (core->pin.end < addr)
+		core->pin.end = core->pin.start; // wraps: pin nothing
+}
+
+void core_unpin(struct core_file *core)
+{
+	core->pin = (struct core_window){0};
+}
+
+/** The read from the pinned copy or win[0], if one holds it all. */
+static inline bool read_fast(const struct core_file *core, uint64_t addr, void *buf, size_t len)
+{
+	const struct core_window *w = in_window(&core->pin, addr, len) ? &core->pin
+				    : in_window(&core->win[0], addr, len) ? &core->win[0]
+									  : NULL;
+	if (w)
+		memcpy(buf, w->data + (addr - w->start), len);
+	return w != NULL;
+}
+
 struct util_error *core_read(struct core_file *core, uint64_t addr, void *buf, size_t len)
 {
-	if (in_window(&core->win[0], addr, len)) {
-		memcpy(buf, core->win[0].data + (addr - core->win[0].start), len);
+	if (read_fast(core, addr, buf, len))
 		return NULL;
-	}
 	return core_read_slow(core, addr, buf, len);
 }
 
@@ -584,10 +730,8 @@ struct util_error *core_read_no_overlay(struct core_file *core, uint64_t addr, v
 
 struct util_error *core_read_u64(struct core_file *core, uint64_t addr, uint64_t *ret)
 {
-	if (in_window(&core->win[0], addr, sizeof(*ret))) {
-		memcpy(ret, core->win[0].data + (addr - core->win[0].start), sizeof(*ret));
+	if (read_fast(core, addr, ret, sizeof(*ret)))
 		return NULL;
-	}
 	uint64_t v;
 	struct util_error *err = core_read_slow(core, addr, &v, sizeof(v));
 	if (!err)
@@ -597,10 +741,8 @@ struct util_error *core_read_u64(struct core_file *core, uint64_t addr, uint64_t
 
 struct util_error *core_read_u32(struct core_file *core, uint64_t addr, uint32_t *ret)
 {
-	if (in_window(&core->win[0], addr, sizeof(*ret))) {
-		memcpy(ret, core->win[0].data + (addr - core->win[0].start), sizeof(*ret));
+	if (read_fast(core, addr, ret, sizeof(*ret)))
 		return NULL;
-	}
 	uint32_t v;
 	struct util_error *err = core_read_slow(core, addr, &v, sizeof(v));
 	if (!err)
@@ -610,10 +752,8 @@ struct util_error *core_read_u32(struct core_file *core, uint64_t addr, uint32_t
 
 struct util_error *core_read_u8(struct core_file *core, uint64_t addr, uint8_t *ret)
 {
-	if (in_window(&core->win[0], addr, sizeof(*ret))) {
-		memcpy(ret, core->win[0].data + (addr - core->win[0].start), sizeof(*ret));
+	if (read_fast(core, addr, ret, sizeof(*ret)))
 		return NULL;
-	}
 	uint8_t v;
 	struct util_error *err = core_read_slow(core, addr, &v, sizeof(v));
 	if (!err)

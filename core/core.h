@@ -141,12 +141,28 @@ struct util_error *core_read_u64(struct core_file *core, uint64_t addr, uint64_t
 struct util_error *core_read_u32(struct core_file *core, uint64_t addr, uint32_t *ret);
 struct util_error *core_read_u8(struct core_file *core, uint64_t addr, uint8_t *ret);
 /**
- * Drop the pages of a raw (mapped) core from this process's resident memory
- * once it has grown past a budget (96 MiB); they are read again from the file
- * when needed. Call it freely between the stages of a long walk (e.g. every
- * few thousand goroutines): under budget it only reads /proc/self/statm, so
- * memory stays flat however large the core without refaulting pages that
- * could stay. Pointers into the core are not handed out, so nothing is
+ * Like core_read, for bytes read once and kept by the caller (a goroutine's
+ * live stack): from a raw core they are read from the file straight into BUF,
+ * bypassing the page cache core_read keeps (core/internal.h), so they do not
+ * push out the pages other reads keep coming back to.
+ */
+struct util_error *core_read_once(struct core_file *core, uint64_t addr, void *buf, size_t len);
+/**
+ * Until core_unpin, serve the reads that fall wholly within [ADDR, ADDR+LEN)
+ * from BYTES, the caller's copy of that memory (e.g. from core_read_once),
+ * which must stay valid that long. One range at a time; a new pin replaces
+ * the old.
+ */
+void core_pin(struct core_file *core, uint64_t addr, size_t len, const void *bytes);
+void core_unpin(struct core_file *core);
+/**
+ * Drop the pages of a raw core's mapping from this process's resident memory
+ * once the file-backed pages it has mapped pass a budget (64 MiB); they are
+ * read again from the file when needed. Memory is read through a bounded page
+ * cache, not the mapping, unless the cache could not be had, so this
+ * mostly finds nothing to do. Call it freely between the stages of a long
+ * walk (e.g. every few thousand goroutines): under budget it only reads
+ * /proc/self/statm. Pointers into the core are not handed out, so nothing is
  * invalidated. No effect on compressed cores.
  */
 void core_release_pages(struct core_file *core);

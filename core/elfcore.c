@@ -174,7 +174,9 @@ static struct util_error *build_segments(struct core_file *core, const Elf64_Phd
 		s->file_end = ph->p_vaddr + ph->p_filesz;
 		s->end = ph->p_vaddr + ph->p_memsz;
 		s->offset = ph->p_offset;
-		s->data = core->map && ph->p_filesz ? core->map + ph->p_offset : NULL;
+		// A raw core's memory is read through the page cache, when there is one.
+		s->data = core->map && !core->cache.pages && ph->p_filesz ? core->map + ph->p_offset
+									   : NULL;
 	}
 	qsort(core->segs, core->nsegs, sizeof(*core->segs), seg_cmp);
 	for (size_t i = 1; i < core->nsegs; i++) {

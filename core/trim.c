@@ -6,19 +6,24 @@
 
 #include "core/internal.h"
 
-/* Resident memory this process may reach before mapped core pages are dropped. */
-#define CORE_RSS_BUDGET (96UL << 20)
+/* Pages of the core (file-backed memory) this process may keep mapped. */
+#define CORE_MAPPED_BUDGET (64UL << 20)
 
-static unsigned long resident_bytes(void)
+/* File-backed resident memory: the core's mapped pages, plus the few MiB of
+ * the executable and libraries. The process's own memory (the snapshot, the
+ * stack copies, SQLite) does not count: it is not given back by dropping
+ * core pages, and counting it made every release drop everything once it had
+ * grown past the budget, so that each pass faulted all its pages in again. */
+static unsigned long mapped_file_bytes(void)
 {
-	unsigned long size = 0, resident = 0;
+	unsigned long size = 0, resident = 0, shared = 0;
 	FILE *f = fopen("/proc/self/statm", "r");
 	if (!f)
 		return ~0UL; // cannot tell: release, to be safe
-	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
-		resident = ~0UL / 4096;
+	if (fscanf(f, "%lu %lu %lu", &size, &resident, &shared) != 3)
+		shared = ~0UL / 4096;
 	fclose(f);
-	return resident * (unsigned long)sysconf(_SC_PAGESIZE);
+	return shared * (unsigned long)sysconf(_SC_PAGESIZE);
 }
 
 void core_release_pages(struct core_file *core)
@@ -27,7 +32,7 @@ void core_release_pages(struct core_file *core)
 		return;
 	// Dropping pages that are in budget would only make later passes fault
 	// them in again (each pass over the goroutines revisits their stacks).
-	if (resident_bytes() < CORE_RSS_BUDGET)
+	if (mapped_file_bytes() < CORE_MAPPED_BUDGET)
 		return;
 	// The mapping is private and read-only: dropping our page tables loses
 	// nothing; a later read faults the page back in from the page cache.

@@ -350,7 +350,11 @@ static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr,
 	err = choose_start(r, gbuf, g, m, &st);
 	if (err)
 		return err;
+	// The live stack is copied first and the unwinder reads the copy.
+	if (st.sp >= g->stack_lo && st.sp < g->stack_hi)
+		gr_stacks_fill(&r->stacks_copy, r->core, st.sp, g->stack_hi);
 	err = gr_unwind(r, g, &st);
+	core_unpin(r->core);
 	if (err)
 		return err;
 	if (g->stack_error)
@@ -588,8 +592,7 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 				util_u64map_deinit(&seen);
 				goto fail;
 			}
-			// Its pages were just read by the unwinder: copy them now.
-			gr_stacks_take(&r.stacks_copy, core, s->ngoroutines, g);
+			gr_stacks_take(&r.stacks_copy, s->ngoroutines, g);
 			s->ngoroutines++;
 		}
 		// The stacks just read are not needed again: keep memory flat.

@@ -66,7 +66,7 @@ struct gr_pcinfo {
 /** Most bytes of stack copies in all (address space reserved; memory as used). */
 #define GR_STACKS_MAX ((size_t)160 << 20)
 
-/** A copy of the goroutine's live stack [lo, lo + len): frame_sp[0] up to stack.hi. */
+/** A copy of the goroutine's live stack [lo, lo + len): the unwinder's start sp up to stack.hi. */
 struct gr_stack_copy {
 	uint64_t lo;
 	size_t len;
@@ -79,14 +79,23 @@ struct gr_stacks {
 	size_t n;
 	unsigned char *base;          /* the region the copies are in; NULL: none */
 	size_t used, cap;
+	struct gr_stack_copy pending; /* the last fill, not yet taken */
 };
 
 void gr_stacks_init(struct gr_stacks *st);
 /** Make room for NGOROUTINES copies; without memory for them, gr_stacks_get says NULL. */
 void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines);
-/** Copy the live stack of G, snapshot goroutine GI, if the core holds it all and it fits. */
-void gr_stacks_take(struct gr_stacks *st, struct core_file *core, size_t gi,
-		    const struct gr_goroutine *g);
+/**
+ * Copy the live stack [SP, HI) of the goroutine about to be unwound, if the
+ * core holds it all and it fits, and pin it (core_pin) for the unwinder.
+ */
+void gr_stacks_fill(struct gr_stacks *st, struct core_file *core, uint64_t sp, uint64_t hi);
+/**
+ * Keep the copy the last gr_stacks_fill made as that of G, snapshot
+ * goroutine GI; without a call, the next fill reuses its room. The caller
+ * unpins it (core_unpin) once the unwinder is done.
+ */
+void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *g);
 /** The bytes [ADDR, ADDR + LEN) of goroutine GI's copy, or NULL if the copy does not hold them all. */
 const unsigned char *gr_stacks_get(const struct gr_stacks *st, size_t gi, uint64_t addr, size_t len);
 void gr_stacks_deinit(struct gr_stacks *st);

@@ -1,15 +1,19 @@
 // stackcopy.c: each goroutine's live stack, copied once while the goroutines
-// are read, for the context passes that read every stack again.
+// are read, for the unwinder and the context passes that read every stack.
 //
-// Three passes read each goroutine's live stack after the unwinder has (the
-// DWARF variables, the scan for interface words, the scan for bare context
-// pointers), each over all goroutines, and the core's pages are let go of in
-// between to keep memory flat: each pass faulted them all in again. A live
-// stack is mostly far smaller than the pages it lies on (about 1 KiB of an
-// 8 KiB stack on the 100,000-goroutine benchmark core), so the copies of all
-// of them take less memory than one pass's pages, and reading them faults
-// nothing. The copies go into one anonymous region asked for in huge pages,
-// so filling it takes a few dozen faults, not one per 4 KiB.
+// The unwinder reads a goroutine's live stack, and then three context passes
+// read it again (the DWARF variables, the scan for interface words, the scan
+// for bare context pointers). A live stack is mostly far smaller than the
+// pages it lies on (about 1 KiB of an 8 KiB stack on the 100,000-goroutine
+// benchmark core), so the copies of all of them take a fraction of the
+// memory their pages would, and reading them faults nothing. Each copy is
+// made before the goroutine is unwound, straight from the core file
+// (core_read_once), and lent to the core reader (core_pin) while the
+// unwinder runs: the stack pages are never mapped. Mapped, they were 390 MiB
+// of that core, which had to be dropped over and over to keep memory flat,
+// and with them the heap pages every later pass read again.
+// The copies go into one anonymous region asked for in huge pages, so
+// filling it takes a few dozen faults, not one per 4 KiB.
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -40,15 +44,12 @@ void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines)
 	st->cap = GR_STACKS_MAX;
 }
 
-void gr_stacks_take(struct gr_stacks *st, struct core_file *core, size_t gi,
-		    const struct gr_goroutine *g)
+void gr_stacks_fill(struct gr_stacks *st, struct core_file *core, uint64_t sp, uint64_t hi)
 {
-	if (!st->base || gi >= st->n)
+	st->pending = (struct gr_stack_copy){0};
+	if (!st->base)
 		return;
-	st->by_g[gi] = (struct gr_stack_copy){0};
-	if (!g->nframes || !g->frame_sp)
-		return;
-	uint64_t lo = g->frame_sp[0] & ~7ULL, hi = g->stack_hi;
+	uint64_t lo = sp & ~7ULL;
 	if (hi <= lo)
 		return;
 	if (hi - lo > GR_STACK_COPY_MAX)
@@ -56,13 +57,26 @@ void gr_stacks_take(struct gr_stacks *st, struct core_file *core, size_t gi,
 	size_t len = (size_t)(hi - lo), at = (st->used + 7) & ~(size_t)7;
 	if (at > st->cap || st->cap - at < len)
 		return; // full: this one is read from the core
-	struct util_error *err = core_read(core, lo, st->base + at, len);
+	struct util_error *err = core_read_once(core, lo, st->base + at, len);
 	if (err) {
-		util_error_destroy(err);
+		util_error_destroy(err); // not all in the core: read as it comes
 		return;
 	}
-	st->by_g[gi] = (struct gr_stack_copy){.lo = lo, .len = len, .bytes = st->base + at};
-	st->used = at + len;
+	st->pending = (struct gr_stack_copy){.lo = lo, .len = len, .bytes = st->base + at};
+	core_pin(core, lo, len, st->base + at);
+}
+
+void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *g)
+{
+	struct gr_stack_copy c = st->pending;
+	st->pending = (struct gr_stack_copy){0};
+	if (!c.bytes || gi >= st->n)
+		return;
+	st->by_g[gi] = (struct gr_stack_copy){0};
+	if (!g->nframes || !g->frame_sp)
+		return;
+	st->by_g[gi] = c;
+	st->used = (size_t)(c.bytes - st->base) + c.len;
 }
 
 const unsigned char *gr_stacks_get(const struct gr_stacks *st, size_t gi, uint64_t addr, size_t len)

@@ -906,6 +906,91 @@ static void test_gcore_layout(void **state)
 	}
 }
 
+/* What the synthetic core holds at A, in its first two segments. */
+static uint8_t synthetic_byte(uint64_t a)
+{
+	return a >= 0x11000 && a < 0x12000 ? 0 : mem_byte(a);
+}
+
+/*
+ * A raw core is read through a bounded cache of pages: with room for four
+ * pages (one set), nearly every read replaces a page, and the windows the
+ * reader kept into a replaced page must not serve its new contents.
+ */
+static void test_page_cache(void **state)
+{
+	struct core_opts plain = {0}, gcore = {.sections = true, .unaligned = true};
+	for (int k = 0; k < 2; k++) {
+		core_cache_test_sets = 1;
+		struct core_file *core = open_ok(
+			write_synthetic(k ? "cache-g.core" : "cache.core", k ? &gcore : &plain, false, 1));
+		core_cache_test_sets = 0;
+		check_synthetic(core, k ? CORE_KIND_GCORE : CORE_KIND_KERNEL);
+		// Hop between six pages and two segments, words and odd sizes, so
+		// that each read finds its window's page replaced.
+		static const uint64_t at[] = {0x10008, 0x13ff0, 0x12010, 0x20400, 0x10ffc, 0x11ffc,
+					      0x12ffd, 0x207f0, 0x10001, 0x13001};
+		for (int round = 0; round < 50; round++) {
+			for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+				uint64_t a = at[i] + (uint64_t)(round % 7);
+				uint8_t buf[9];
+				size_t n = a < 0x20000 ? (a + 9 <= 0x14000 ? 9 : 0x14000 - a)
+						       : (a + 9 <= 0x20800 ? 9 : 0x20800 - a);
+				assert_null(core_read(core, a, buf, n));
+				for (size_t j = 0; j < n; j++)
+					assert_int_equal(buf[j], synthetic_byte(a + j));
+				uint64_t v;
+				if (a + 8 <= (a < 0x20000 ? 0x14000u : 0x20800u)) {
+					assert_null(core_read_u64(core, a, &v));
+					for (int j = 0; j < 8; j++)
+						assert_int_equal((v >> (8 * j)) & 0xff, synthetic_byte(a + j));
+				}
+			}
+		}
+		core_destroy(core);
+	}
+}
+
+/*
+ * core_read_once reads what core_read does, without the cache; a pinned copy
+ * answers the reads that lie wholly inside it, until unpinned.
+ */
+static void test_read_once_and_pin(void **state)
+{
+	struct core_opts o = {.sections = true, .unaligned = true};
+	for (int zst = 0; zst < 2; zst++) {
+		struct core_file *core = open_ok(
+			write_synthetic(zst ? "once.core.zst" : "once.core", &o, zst, 1));
+		uint8_t a[0x2800], b[0x2800];
+		assert_null(core_read_once(core, 0x10800, a, sizeof(a))); // across the zero page
+		assert_null(core_read(core, 0x10800, b, sizeof(b)));
+		assert_memory_equal(a, b, sizeof(a));
+		for (size_t i = 0; i < sizeof(a); i++)
+			assert_int_equal(a[i], synthetic_byte(0x10800 + i));
+		assert_null(core_read_once(core, EXE_BASE, a, 4)); // the executable's first page
+		assert_memory_equal(a, ELFMAG, 4);
+		assert_fault(core_read_once(core, 0x13ff8, a, 16), 0x14000);
+		assert_fault(core_read_once(core, 0x5000, a, 8), 0x5000);
+
+		uint8_t mine[64];
+		memset(mine, 0xee, sizeof(mine));
+		core_pin(core, 0x12000, sizeof(mine), mine);
+		uint64_t v;
+		assert_null(core_read_u64(core, 0x12008, &v));
+		assert_int_equal(v, 0xeeeeeeeeeeeeeeeeULL);
+		assert_null(core_read(core, 0x12000, a, 64));
+		assert_memory_equal(a, mine, 64);
+		// Partly outside the copy: all from the core.
+		assert_null(core_read(core, 0x12038, a, 16));
+		for (size_t i = 0; i < 16; i++)
+			assert_int_equal(a[i], mem_byte(0x12038 + i));
+		core_unpin(core);
+		assert_null(core_read_u64(core, 0x12008, &v));
+		assert_int_equal(v & 0xff, mem_byte(0x12008));
+		core_destroy(core);
+	}
+}
+
 static void assert_open_fails(const char *path, enum util_error_code code, const char *text)
 {
 	struct util_error *err = open_err(path);
@@ -1618,6 +1703,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_fingerprint_thread_resized, hook_teardown),
 		cmocka_unit_test_teardown(test_fingerprint_thread_cancel, hook_teardown),
 		cmocka_unit_test(test_gcore_layout),
+		cmocka_unit_test(test_page_cache),
+		cmocka_unit_test(test_read_once_and_pin),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_attach_exe),
 		cmocka_unit_test(test_build_id_mismatch),
