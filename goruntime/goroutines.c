@@ -602,6 +602,8 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	}
 	util_u64map_deinit(&seen);
 	estimate_now(&r);
+	if (opts->goroutines_done)
+		opts->goroutines_done(s, opts->goroutines_done_arg);
 	err = gr_read_waits(&r);
 	if (!err)
 		err = gr_read_defers(&r);

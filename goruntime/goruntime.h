@@ -211,6 +211,16 @@ struct gr_options {
 	/** Called now and then with (done, total) goroutines; may be NULL. */
 	void (*progress)(size_t done, size_t total, void *arg);
 	void *progress_arg;
+	/**
+	 * Called once the goroutines are read, before their waits, defers and
+	 * contexts; may be NULL. From then on the snapshot's goroutines (and
+	 * what they point to), ngoroutines, go_version, now_ns, now_source and
+	 * build_settings do not change, so another thread may read them while
+	 * gr_snapshot_create goes on (store_ingest_begin does). Nothing else of
+	 * the snapshot may be read before gr_snapshot_create returns.
+	 */
+	void (*goroutines_done)(const struct gr_snapshot *snap, void *arg);
+	void *goroutines_done_arg;
 };
 
 /**

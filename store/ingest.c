@@ -286,18 +286,40 @@ static bool stack_set_grow(struct stack_set *set)
 	return true;
 }
 
+/* ---- Secondary indexes of a fresh database ---------------------------- */
+
+/* The first incident of a new database fills tables that are empty: SQLite
+ * builds an index over them by one sort far faster than by ~100,000 inserts
+ * at random places. So while nothing else is stored, the ingest drops the
+ * schema's secondary indexes and creates them again, from their own SQL,
+ * before COMMIT: in the same transaction, so a failure undoes both and a
+ * reader never sees the database without them. */
+struct fresh_index {
+	char *sql, *table;
+	bool made;                      /* created again already */
+};
+
+struct fresh_indexes {
+	struct fresh_index *v;
+	size_t n;
+};
+
 /* ---- Rows ------------------------------------------------------------ */
 
-/* Statements and state of one ingest. */
-struct ingest {
+/* Statements and state of one ingest (store_ingest_begin .. _finish). */
+struct store_ingest {
 	struct store_db *db;
+	const struct store_incident *inc;
 	int64_t incident_id;
+	int64_t existing;               /* the incident this core already is; 0: new */
 	sqlite3_stmt *stack, *frame, *goroutine, *diagnostic;
 	struct stack_set stacks;
 	int64_t next_stack_id;
+	size_t *dup, ndups;             /* find_duplicates */
+	struct fresh_indexes fresh;     /* dropped for the first incident, to build again */
 };
 
-static struct util_error *write_stack(struct ingest *in, const struct gr_goroutine *g,
+static struct util_error *write_stack(struct store_ingest *in, const struct gr_goroutine *g,
 				      int64_t stack_id)
 {
 	struct binder b = { in->stack, SQLITE_OK };
@@ -326,7 +348,7 @@ static struct util_error *write_stack(struct ingest *in, const struct gr_gorouti
 }
 
 /* The stack_id of G's frames, writing them if this incident has not seen them. */
-static struct util_error *stack_id_of(struct ingest *in, const struct gr_goroutine *g,
+static struct util_error *stack_id_of(struct store_ingest *in, const struct gr_goroutine *g,
 				      int64_t *ret)
 {
 	struct stack_set *set = &in->stacks;
@@ -347,7 +369,7 @@ static struct util_error *stack_id_of(struct ingest *in, const struct gr_gorouti
 	return NULL;
 }
 
-static struct util_error *write_goroutine(struct ingest *in, const struct gr_goroutine *g)
+static struct util_error *write_goroutine(struct store_ingest *in, const struct gr_goroutine *g)
 {
 	int64_t stack_id;
 	struct util_error *err = stack_id_of(in, g, &stack_id);
@@ -376,7 +398,7 @@ static struct util_error *write_goroutine(struct ingest *in, const struct gr_gor
 	return step_done(in->db, &b, "the row", g);
 }
 
-static struct util_error *write_diagnostic(struct ingest *in, const char *severity,
+static struct util_error *write_diagnostic(struct store_ingest *in, const char *severity,
 					   const char *what, const char *detail)
 {
 	struct binder b = { in->diagnostic, SQLITE_OK };
@@ -427,33 +449,22 @@ static struct util_error *find_duplicates(const struct gr_snapshot *snap, size_t
 	return NULL;
 }
 
-/* ---- Secondary indexes of a fresh database ---------------------------- */
-
-/* The first incident of a new database fills tables that are empty: SQLite
- * builds an index over them by one sort far faster than by ~100,000 inserts
- * at random places. So while nothing else is stored, the ingest drops the
- * schema's secondary indexes and creates them again, from their own SQL,
- * before COMMIT: in the same transaction, so a failure undoes both and a
- * reader never sees the database without them. */
-struct fresh_indexes {
-	char **sql;
-	size_t n;
-};
-
 static void fresh_indexes_free(struct fresh_indexes *f)
 {
-	for (size_t i = 0; i < f->n; i++)
-		free(f->sql[i]);
-	free(f->sql);
-	f->sql = NULL;
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].sql);
+		free(f->v[i].table);
+	}
+	free(f->v);
+	f->v = NULL;
 	f->n = 0;
 }
 
 static struct util_error *drop_indexes_if_fresh(struct store_db *db, struct fresh_indexes *f)
 {
 	static const char sql[] =
-		"SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
-		" AND NOT EXISTS (SELECT 1 FROM incident) ORDER BY rowid";
+		"SELECT name, sql, tbl_name FROM sqlite_schema WHERE type = 'index'"
+		" AND sql IS NOT NULL AND NOT EXISTS (SELECT 1 FROM incident) ORDER BY rowid";
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
 	char **names = NULL;
@@ -463,20 +474,23 @@ static struct util_error *drop_indexes_if_fresh(struct store_db *db, struct fres
 			break;
 		const char *name = (const char *)sqlite3_column_text(s, 0);
 		const char *text = (const char *)sqlite3_column_text(s, 1);
-		char **nsql = realloc(f->sql, (f->n + 1) * sizeof(*nsql));
-		if (nsql)
-			f->sql = nsql;
-		char **nnames = nsql ? realloc(names, (f->n + 1) * sizeof(*nnames)) : NULL;
+		const char *table = (const char *)sqlite3_column_text(s, 2);
+		struct fresh_index *nv = realloc(f->v, (f->n + 1) * sizeof(*nv));
+		if (nv)
+			f->v = nv;
+		char **nnames = nv ? realloc(names, (f->n + 1) * sizeof(*nnames)) : NULL;
 		if (nnames)
 			names = nnames;
 		char *a = nnames && name ? strdup(name) : NULL, *b = a && text ? strdup(text) : NULL;
-		if (!b) {
+		char *c = b && table ? strdup(table) : NULL;
+		if (!c) {
 			free(a);
+			free(b);
 			err = &util_enomem;
 			break;
 		}
 		names[f->n] = a;
-		f->sql[f->n++] = b;
+		f->v[f->n++] = (struct fresh_index){.sql = b, .table = c};
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = store_error_sqlite(db, rc, "reading the schema's indexes");
@@ -498,17 +512,24 @@ static struct util_error *drop_indexes_if_fresh(struct store_db *db, struct fres
 	return err;
 }
 
-static struct util_error *recreate_indexes(struct store_db *db, const struct fresh_indexes *f)
+/* Create again the dropped indexes of TABLE (NULL: all that are left). */
+static struct util_error *recreate_indexes(struct store_db *db, struct fresh_indexes *f,
+					   const char *table)
 {
 	struct util_error *err = NULL;
-	for (size_t i = 0; i < f->n && !err; i++)
-		err = store_exec(db, f->sql[i], "creating an index");
+	for (size_t i = 0; i < f->n && !err; i++) {
+		struct fresh_index *x = &f->v[i];
+		if (x->made || (table && strcmp(x->table, table) != 0))
+			continue;
+		err = store_exec(db, x->sql, "creating an index");
+		x->made = !err;
+	}
 	return err;
 }
 
 /* ---- The transaction ------------------------------------------------- */
 
-static struct util_error *write_incident(struct ingest *in, const struct store_incident *inc,
+static struct util_error *write_incident(struct store_ingest *in, const struct store_incident *inc,
 					 const struct gr_snapshot *snap, size_t ngoroutines)
 {
 	sqlite3_stmt *s;
@@ -581,63 +602,70 @@ static struct util_error *write_core_blob(struct store_db *db, const struct stor
 	return err;
 }
 
-/* Everything between BEGIN and COMMIT. */
-static struct util_error *ingest_rows(struct ingest *in, const struct store_incident *inc,
-				      const struct gr_snapshot *snap)
+/* The incident's row and its goroutines (with their stacks). */
+static struct util_error *write_goroutines(struct store_ingest *in, const struct gr_snapshot *snap)
 {
-	size_t *dup = NULL, ndups = 0;
-	struct util_error *err = find_duplicates(snap, &dup, &ndups);
+	struct util_error *err = find_duplicates(snap, &in->dup, &in->ndups);
 	if (err)
 		return err;
-	err = write_incident(in, inc, snap, snap->ngoroutines - ndups);
+	err = write_incident(in, in->inc, snap, snap->ngoroutines - in->ndups);
 	if (err)
-		goto out;
+		return err;
 	// incident_id is ?1 of every row statement: bind it once.
 	sqlite3_stmt *row_stmts[] = { in->stack, in->frame, in->goroutine, in->diagnostic };
 	for (size_t i = 0; i < sizeof(row_stmts) / sizeof(row_stmts[0]); i++) {
 		int rc = sqlite3_bind_int64(row_stmts[i], 1, in->incident_id);
-		if (rc != SQLITE_OK) {
-			err = store_error_sqlite(in->db, rc, "binding the incident id");
-			goto out;
-		}
+		if (rc != SQLITE_OK)
+			return store_error_sqlite(in->db, rc, "binding the incident id");
 	}
-	for (size_t i = 0; i < snap->ngoroutines; i++) {
-		if (dup[i] == SIZE_MAX) {
+	for (size_t i = 0; i < snap->ngoroutines && !err; i++)
+		if (in->dup[i] == SIZE_MAX)
 			err = write_goroutine(in, &snap->goroutines[i]);
-			if (err)
-				goto out;
-		}
-	}
-	err = store_write_waits(in->db, in->incident_id, snap);
-	if (err)
-		goto out;
-	for (size_t i = 0; i < snap->ndiags; i++) {
+	return err;
+}
+
+/* The rest of the rows: waits, defers, contexts..., diagnostics. */
+static struct util_error *write_rest(struct store_ingest *in, const struct gr_snapshot *snap)
+{
+	struct util_error *err = store_write_waits(in->db, in->incident_id, snap);
+	for (size_t i = 0; i < snap->ndiags && !err; i++) {
 		const struct gr_diag *d = &snap->diags[i];
 		err = write_diagnostic(in, d->severity, d->what, d->detail);
-		if (err)
-			goto out;
 	}
-	for (size_t i = 0; i < snap->ngoroutines && ndups; i++) {
-		if (dup[i] == SIZE_MAX)
+	for (size_t i = 0; i < snap->ngoroutines && in->ndups && !err; i++) {
+		if (in->dup[i] == SIZE_MAX)
 			continue;
 		const struct gr_goroutine *g = &snap->goroutines[i];
 		char detail[160];
 		snprintf(detail, sizeof(detail),
 			 "goroutine %llu appears twice (runtime.g at %#llx and %#llx); kept the first",
 			 (unsigned long long)g->goid,
-			 (unsigned long long)snap->goroutines[dup[i]].g_addr,
+			 (unsigned long long)snap->goroutines[in->dup[i]].g_addr,
 			 (unsigned long long)g->g_addr);
 		err = write_diagnostic(in, "warning", "goid", detail);
-		if (err)
-			goto out;
 	}
-out:
-	free(dup);
 	return err;
 }
 
-struct util_error *store_ingest(struct store_db *db, const struct store_incident *inc,
-				const struct gr_snapshot *snap, int64_t *id_ret, bool *existed_ret)
+static void ingest_free(struct store_ingest *in)
+{
+	fresh_indexes_free(&in->fresh);
+	free(in->stacks.slots);
+	free(in->dup);
+	free(in);
+}
+
+void store_ingest_abort(struct store_ingest *in)
+{
+	if (!in)
+		return;
+	if (!sqlite3_get_autocommit(in->db->h))
+		sqlite3_exec(in->db->h, "ROLLBACK", NULL, NULL, NULL);
+	ingest_free(in);
+}
+
+struct util_error *store_ingest_begin(struct store_db *db, const struct store_incident *inc,
+				      const struct gr_snapshot *snap, struct store_ingest **ret)
 {
 	if (!inc || !snap || !inc->core_path || !inc->core_sha256)
 		return util_error_create(UTIL_ERROR_INVALID,
@@ -646,44 +674,74 @@ struct util_error *store_ingest(struct store_db *db, const struct store_incident
 	if (db->readonly)
 		return util_error_create(UTIL_ERROR_INVALID, "%s: database was opened read-only",
 					 db->path);
-	struct ingest in = { .db = db, .next_stack_id = 1 };
+	struct store_ingest *in = calloc(1, sizeof(*in));
+	if (!in)
+		return &util_enomem;
+	*in = (struct store_ingest){.db = db, .inc = inc, .next_stack_id = 1};
 	struct util_error *err;
-	if ((err = store_stmt(db, STORE_STMT_INSERT_STACK, &in.stack)) ||
-	    (err = store_stmt(db, STORE_STMT_INSERT_FRAME, &in.frame)) ||
-	    (err = store_stmt(db, STORE_STMT_INSERT_GOROUTINE, &in.goroutine)) ||
-	    (err = store_stmt(db, STORE_STMT_INSERT_DIAGNOSTIC, &in.diagnostic)))
+	if ((err = store_stmt(db, STORE_STMT_INSERT_STACK, &in->stack)) ||
+	    (err = store_stmt(db, STORE_STMT_INSERT_FRAME, &in->frame)) ||
+	    (err = store_stmt(db, STORE_STMT_INSERT_GOROUTINE, &in->goroutine)) ||
+	    (err = store_stmt(db, STORE_STMT_INSERT_DIAGNOSTIC, &in->diagnostic))) {
+		ingest_free(in);
 		return err;
-
+	}
 	// IMMEDIATE: take the write lock now, so the existence check and the
 	// insert see the same database even with another gocoroner writing.
 	err = store_exec(db, "BEGIN IMMEDIATE", "cannot lock database");
-	if (err)
+	if (err) {
+		ingest_free(in);
 		return err;
-	int64_t existing;
-	err = find_incident(db, inc, &existing);
-	struct fresh_indexes fresh = {0};
-	if (!err && existing == 0)
-		err = drop_indexes_if_fresh(db, &fresh);
-	if (!err && existing == 0)
-		err = ingest_rows(&in, inc, snap);
-	if (!err && existing == 0)
-		err = recreate_indexes(db, &fresh);
+	}
+	err = find_incident(db, inc, &in->existing);
+	if (!err && in->existing == 0)
+		err = drop_indexes_if_fresh(db, &in->fresh);
+	if (!err && in->existing == 0)
+		err = write_goroutines(in, snap);
+	if (!err && in->existing == 0)
+		err = recreate_indexes(db, &in->fresh, "goroutine");
+	if (err) {
+		store_ingest_abort(in);
+		return err;
+	}
+	*ret = in;
+	return NULL;
+}
+
+struct util_error *store_ingest_finish(struct store_ingest *in, const struct gr_snapshot *snap,
+				       int64_t *id_ret, bool *existed_ret)
+{
+	struct store_db *db = in->db;
+	struct util_error *err = NULL;
+	if (in->existing == 0)
+		err = write_rest(in, snap);
+	if (!err && in->existing == 0)
+		err = recreate_indexes(db, &in->fresh, NULL);
 	// The summary reads the new rows through the views, which name indexes.
-	if (!err && existing == 0)
-		err = store_write_summary(db, in.incident_id);
-	fresh_indexes_free(&fresh);
+	if (!err && in->existing == 0)
+		err = store_write_summary(db, in->incident_id);
 	bool blob_added = false;
 	if (!err)
-		err = write_core_blob(db, inc, &blob_added);
+		err = write_core_blob(db, in->inc, &blob_added);
 	if (!err)
-		err = store_exec(db, existing && !blob_added ? "ROLLBACK" : "COMMIT",
+		err = store_exec(db, in->existing && !blob_added ? "ROLLBACK" : "COMMIT",
 				 "committing the incident");
-	if (err && !sqlite3_get_autocommit(db->h))
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	free(in.stacks.slots);
-	if (err)
+	if (err) {
+		store_ingest_abort(in);
 		return err;
-	*id_ret = existing ? existing : in.incident_id;
-	*existed_ret = existing != 0;
+	}
+	*id_ret = in->existing ? in->existing : in->incident_id;
+	*existed_ret = in->existing != 0;
+	ingest_free(in);
 	return NULL;
+}
+
+struct util_error *store_ingest(struct store_db *db, const struct store_incident *inc,
+				const struct gr_snapshot *snap, int64_t *id_ret, bool *existed_ret)
+{
+	struct store_ingest *in;
+	struct util_error *err = store_ingest_begin(db, inc, snap, &in);
+	if (!err)
+		err = store_ingest_finish(in, snap, id_ret, existed_ret);
+	return err;
 }

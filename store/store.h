@@ -69,6 +69,25 @@ struct util_error *store_ingest(struct store_db *db, const struct store_incident
 				const struct gr_snapshot *snap, int64_t *id_ret, bool *existed_ret);
 
 /**
+ * store_ingest in two steps, so that the goroutines can be written while the
+ * rest of the snapshot is still being read (gr_options.goroutines_done).
+ * store_ingest_begin starts the transaction and, unless the core is already
+ * an incident, writes the incident and its goroutines: it reads only what
+ * gr_snapshot_create has finished with by then (goroutines, go_version,
+ * now_ns, now_source, build_settings). store_ingest_finish writes the rest
+ * from the finished SNAP, commits, and frees the ingest; store_ingest_abort
+ * rolls back and frees it. INC must stay valid until then; its core_zstd
+ * may be set in between. Either step failing leaves the database as it was
+ * (the ingest is freed).
+ */
+struct store_ingest;
+struct util_error *store_ingest_begin(struct store_db *db, const struct store_incident *inc,
+				      const struct gr_snapshot *snap, struct store_ingest **ret);
+struct util_error *store_ingest_finish(struct store_ingest *in, const struct gr_snapshot *snap,
+				       int64_t *id_ret, bool *existed_ret);
+void store_ingest_abort(struct store_ingest *in);
+
+/**
  * Compute the summary rows of incident ID again (incident_finding and
  * incident_signature from the query library's views), in one transaction.
  * store_ingest does it for a new incident; store_open for every incident

@@ -179,6 +179,35 @@ static bool stack_has(const struct gr_goroutine *g, const char *func)
 	return false;
 }
 
+/* What gr_options.goroutines_done saw, to check it against the finished snapshot. */
+struct goroutines_seen {
+	int calls;
+	size_t n;
+	uint64_t sum;
+};
+
+/* The goroutines' fields an early reader (store_ingest_begin) writes. */
+static uint64_t goroutines_sum(const struct gr_snapshot *snap)
+{
+	uint64_t h = 0;
+	for (size_t i = 0; i < snap->ngoroutines; i++) {
+		const struct gr_goroutine *g = &snap->goroutines[i];
+		h = h * 31 + g->goid;
+		h = h * 31 + g->status + (uint64_t)g->wait_minutes + g->nframes + g->g_addr;
+		for (size_t k = 0; k < g->nframes; k++)
+			h = h * 31 + g->frames[k].pc;
+	}
+	return h;
+}
+
+static void goroutines_done(const struct gr_snapshot *snap, void *arg)
+{
+	struct goroutines_seen *seen = arg;
+	seen->calls++;
+	seen->n = snap->ngoroutines;
+	seen->sum = goroutines_sum(snap);
+}
+
 static void check_scenarios(const struct gt_manifest_row *row)
 {
 	const char *name = gt_col(&manifest, row, "name");
@@ -191,7 +220,13 @@ static void check_scenarios(const struct gt_manifest_row *row)
 	assert_null(core_open(core_path, &core));
 	assert_null(dw_binary_open(exe, &bin));
 	assert_null(core_attach_exe(core, exe, false));
-	assert_null(gr_snapshot_create(core, bin, NULL, &snap));
+	// The goroutines are final when goroutines_done says so.
+	struct goroutines_seen early = {0};
+	struct gr_options opts = {.goroutines_done = goroutines_done, .goroutines_done_arg = &early};
+	assert_null(gr_snapshot_create(core, bin, &opts, &snap));
+	assert_int_equal(early.calls, 1);
+	assert_int_equal(early.n, snap->ngoroutines);
+	assert_true(early.sum == goroutines_sum(snap));
 
 	FILE *f = fopen(out_path, "r");
 	assert_non_null(f);

@@ -409,6 +409,55 @@ static void test_holdings_order(void **state)
 	store_close(db);
 }
 
+/*
+ * An ingest in two steps (the CLI writes the goroutines while the rest is
+ * read): begin writes the incident and its goroutines inside the
+ * transaction, abort leaves the database as it was (the first incident's
+ * indexes included), finish writes the rest; a known core is not written.
+ */
+static void test_ingest_two_steps(void **state)
+{
+	char path[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "steps.db"));
+	const char *schema = "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master"
+			     " ORDER BY name)";
+	char before[1024];
+	snprintf(before, sizeof(before), "%s", query_text(db, schema));
+	struct store_ingest *in = NULL;
+	struct util_error *err = store_ingest_begin(db, &incident_a, &snap, &in);
+	if (err)
+		fail_msg("store_ingest_begin: %s", err->message);
+	// Inside the transaction: the goroutines, their indexes, no waits yet.
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine"), (int64_t)snap.ngoroutines);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name ="
+				       " 'goroutine_by_stack_wait'"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name ="
+				       " 'goroutine_context_by_ctx'"), 0);
+	store_ingest_abort(in);
+	assert_int_equal(row_total(db), 0);
+	assert_string_equal(query_text(db, schema), before);
+
+	assert_null(store_ingest_begin(db, &incident_a, &snap, &in));
+	int64_t id = 0;
+	bool existed = true;
+	assert_null(store_ingest_finish(in, &snap, &id, &existed));
+	assert_false(existed);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine WHERE incident_id = %lld",
+				   (long long)id), (int64_t)snap.ngoroutines);
+	assert_string_equal(query_text(db, schema), before);
+	int64_t rows = row_total(db);
+
+	assert_null(store_ingest_begin(db, &incident_a, &snap, &in));
+	int64_t again = 0;
+	assert_null(store_ingest_finish(in, &snap, &again, &existed));
+	assert_true(existed);
+	assert_int_equal(again, id);
+	assert_int_equal(row_total(db), rows);
+	store_close(db);
+}
+
 static void test_ingest_rows(void **state)
 {
 	char path[4096];
@@ -1157,6 +1206,7 @@ int main(void)
 		cmocka_unit_test(test_wait_rows),
 		cmocka_unit_test(test_context_rows),
 		cmocka_unit_test(test_holdings_order),
+		cmocka_unit_test(test_ingest_two_steps),
 		cmocka_unit_test(test_ingest_twice_and_second_incident),
 		cmocka_unit_test(test_duplicate_goid),
 		cmocka_unit_test(test_failure_rolls_back),
