@@ -96,11 +96,13 @@ static void heap_in_huge_pages(void)
 }
 
 /*
- * The ingest's first step, on a thread of its own: while the snapshot goes
- * on with the waits, defers and contexts (half a second on the
- * 100,000-goroutine benchmark core), this thread opens the database and
- * writes the incident with its goroutines and their indexes
- * (store_ingest_begin). The main thread then finishes the ingest.
+ * The ingest's first steps, on a thread of its own. Once the goroutines are
+ * read, this thread opens the database and writes the incident with its
+ * goroutines (store_ingest_begin) while the snapshot reads the contexts;
+ * once those are read, it writes them (store_ingest_contexts) while the
+ * snapshot reads the waits, defers and heap. The main thread then joins it
+ * and finishes the ingest. On the 100,000-goroutine benchmark core that is
+ * 0.6 s of SQLite's 1.05 s off the critical path.
  */
 struct writer {
 	const char *db_path;
@@ -108,10 +110,14 @@ struct writer {
 	struct store_incident inc;
 	const struct gr_snapshot *snap;
 	struct store_db *db;
-	struct store_ingest *ingest;  /**< begun; NULL before, or if it failed */
-	struct util_error *err;       /**< of store_open or store_ingest_begin */
+	struct store_ingest *ingest;  /**< begun; NULL before, or once a step failed */
+	struct util_error *err;       /**< of the step that failed */
 	pthread_t thread;
 	bool started;                 /**< the thread runs or ran, and is not joined */
+	pthread_mutex_t mu;           /**< guards the two flags below */
+	pthread_cond_t cond;
+	bool contexts_ready;          /**< gr_options.contexts_done was called */
+	bool snapshot_over;           /**< gr_snapshot_create returned */
 };
 
 static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
@@ -127,6 +133,16 @@ static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
 	writer_begin(w, w->snap);
+	pthread_mutex_lock(&w->mu);
+	while (!w->contexts_ready && !w->snapshot_over)
+		pthread_cond_wait(&w->cond, &w->mu);
+	bool contexts = w->contexts_ready;
+	pthread_mutex_unlock(&w->mu);
+	if (contexts && w->ingest) {
+		w->err = store_ingest_contexts(w->ingest, w->snap);
+		if (w->err)
+			w->ingest = NULL; // rolled back and freed
+	}
 	return NULL;
 }
 
@@ -143,10 +159,27 @@ static void start_writer(const struct gr_snapshot *snap, void *arg)
 	w->started = pthread_create(&w->thread, NULL, writer_main, w) == 0;
 }
 
+static void tell_writer(struct writer *w, bool *flag)
+{
+	pthread_mutex_lock(&w->mu);
+	*flag = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* gr_options.contexts_done: the writer may write the contexts. */
+static void contexts_to_writer(const struct gr_snapshot *snap, void *arg)
+{
+	(void)snap;
+	struct writer *w = arg;
+	tell_writer(w, &w->contexts_ready);
+}
+
 /* Wait for the writer, if it runs; its error, if it had one. */
 static struct util_error *writer_join(struct writer *w)
 {
 	if (w->started) {
+		tell_writer(w, &w->snapshot_over);
 		pthread_join(w->thread, NULL);
 		w->started = false;
 	}
@@ -200,7 +233,7 @@ int cli_analyze(int argc, char **argv)
 	void *kept = NULL;
 	size_t kept_len = 0;
 	char *abs_core = NULL, *abs_exe = NULL;
-	struct writer w = {0};
+	struct writer w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 	int status = CLI_ERROR;
 
 	struct util_error *err = core_open(core_path, &core);
@@ -264,6 +297,8 @@ int cli_analyze(int argc, char **argv)
 		gopts.progress = progress;
 	gopts.goroutines_done = start_writer;
 	gopts.goroutines_done_arg = &w;
+	gopts.contexts_done = contexts_to_writer;
+	gopts.contexts_done_arg = &w;
 	err = gr_snapshot_create(core, bin, &gopts, &snap);
 	if (err) {
 		err = util_error_prefix(err, "%s: ", core_path);
@@ -329,6 +364,8 @@ out:
 	store_close(w.db);
 	free(abs_core);
 	free(abs_exe);
+	pthread_mutex_destroy(&w.mu);
+	pthread_cond_destroy(&w.cond);
 	free(kept);
 	gr_snapshot_destroy(snap);
 	dw_binary_destroy(bin);

@@ -604,12 +604,16 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	estimate_now(&r);
 	if (opts->goroutines_done)
 		opts->goroutines_done(s, opts->goroutines_done_arg);
-	err = gr_read_waits(&r);
+	// Contexts first, so that their rows can be written meanwhile too
+	// (contexts_done): nothing of them depends on the waits or defers.
+	err = gr_read_contexts(&r);
+	gr_stacks_deinit(&r.stacks_copy); // the last reader of the copies
+	if (!err && opts->contexts_done)
+		opts->contexts_done(s, opts->contexts_done_arg);
+	if (!err)
+		err = gr_read_waits(&r);
 	if (!err)
 		err = gr_read_defers(&r);
-	if (!err)
-		err = gr_read_contexts(&r);
-	gr_stacks_deinit(&r.stacks_copy); // the last reader of the copies
 	if (!err)
 		err = gr_read_reach(&r);
 fail:

@@ -212,8 +212,8 @@ struct gr_options {
 	void (*progress)(size_t done, size_t total, void *arg);
 	void *progress_arg;
 	/**
-	 * Called once the goroutines are read, before their waits, defers and
-	 * contexts; may be NULL. From then on the snapshot's goroutines (and
+	 * Called once the goroutines are read, before their contexts, waits
+	 * and defers; may be NULL. From then on the snapshot's goroutines (and
 	 * what they point to), ngoroutines, go_version, now_ns, now_source and
 	 * build_settings do not change, so another thread may read them while
 	 * gr_snapshot_create goes on (store_ingest_begin does). Nothing else of
@@ -221,6 +221,14 @@ struct gr_options {
 	 */
 	void (*goroutines_done)(const struct gr_snapshot *snap, void *arg);
 	void *goroutines_done_arg;
+	/**
+	 * Called once the contexts are read, before the waits, defers and heap
+	 * reachability; may be NULL. From then on the snapshot's contexts,
+	 * context_children and goroutine_contexts (with their counts) do not
+	 * change either, and another thread may read them too.
+	 */
+	void (*contexts_done)(const struct gr_snapshot *snap, void *arg);
+	void *contexts_done_arg;
 };
 
 /**

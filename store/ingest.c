@@ -317,6 +317,7 @@ struct store_ingest {
 	int64_t next_stack_id;
 	size_t *dup, ndups;             /* find_duplicates */
 	struct fresh_indexes fresh;     /* dropped for the first incident, to build again */
+	bool contexts_written;          /* by store_ingest_contexts */
 };
 
 static struct util_error *write_stack(struct store_ingest *in, const struct gr_goroutine *g,
@@ -627,7 +628,11 @@ static struct util_error *write_goroutines(struct store_ingest *in, const struct
 /* The rest of the rows: waits, defers, contexts..., diagnostics. */
 static struct util_error *write_rest(struct store_ingest *in, const struct gr_snapshot *snap)
 {
-	struct util_error *err = store_write_waits(in->db, in->incident_id, snap);
+	struct util_error *err = NULL;
+	if (!in->contexts_written)
+		err = store_write_contexts(in->db, in->incident_id, snap);
+	if (!err)
+		err = store_write_waits(in->db, in->incident_id, snap);
 	for (size_t i = 0; i < snap->ndiags && !err; i++) {
 		const struct gr_diag *d = &snap->diags[i];
 		err = write_diagnostic(in, d->severity, d->what, d->detail);
@@ -705,6 +710,24 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 		return err;
 	}
 	*ret = in;
+	return NULL;
+}
+
+/* The tables store_write_contexts fills, whose indexes it can build. */
+static const char *const context_tables[] = {"context", "context_child", "goroutine_context"};
+
+struct util_error *store_ingest_contexts(struct store_ingest *in, const struct gr_snapshot *snap)
+{
+	if (in->existing || in->contexts_written)
+		return NULL;
+	struct util_error *err = store_write_contexts(in->db, in->incident_id, snap);
+	for (size_t i = 0; i < sizeof(context_tables) / sizeof(context_tables[0]) && !err; i++)
+		err = recreate_indexes(in->db, &in->fresh, context_tables[i]);
+	if (err) {
+		store_ingest_abort(in);
+		return err;
+	}
+	in->contexts_written = true;
 	return NULL;
 }
 

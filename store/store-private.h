@@ -83,12 +83,15 @@ struct util_error *store_stmt_batch(struct store_db *db, enum store_stmt id, sql
 				    int *per_row);
 
 /**
- * Write SNAP's channels, channel waits, sync waits, deferred calls and panics
- * as rows of incident INCIDENT_ID (store/waits.c); called inside the ingest's
- * transaction.
+ * Write SNAP's channels, channel waits, sync waits, heap reachability,
+ * deferred calls and panics as rows of incident INCIDENT_ID (store/waits.c);
+ * called inside the ingest's transaction.
  */
 struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 				     const struct gr_snapshot *snap);
+/** The same for SNAP's contexts, their children and who holds them. */
+struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id,
+					const struct gr_snapshot *snap);
 
 /**
  * Write the summary rows of incident ID (incident_finding, incident_signature,

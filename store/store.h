@@ -83,6 +83,13 @@ struct util_error *store_ingest(struct store_db *db, const struct store_incident
 struct store_ingest;
 struct util_error *store_ingest_begin(struct store_db *db, const struct store_incident *inc,
 				      const struct gr_snapshot *snap, struct store_ingest **ret);
+/**
+ * Optionally, between begin and finish: write the contexts of SNAP, their
+ * children and who holds them, once gr_snapshot_create has finished with
+ * them (gr_options.contexts_done). On failure the ingest is rolled back and
+ * freed, as by store_ingest_abort.
+ */
+struct util_error *store_ingest_contexts(struct store_ingest *in, const struct gr_snapshot *snap);
 struct util_error *store_ingest_finish(struct store_ingest *in, const struct gr_snapshot *snap,
 				       int64_t *id_ret, bool *existed_ret);
 void store_ingest_abort(struct store_ingest *in);

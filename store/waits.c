@@ -1,5 +1,6 @@
-// waits.c: write who waits on what (channels, their queues, sync waits) and
-// each goroutine's deferred calls and panics into the incident's tables.
+// waits.c: write who waits on what (channels, their queues, sync waits),
+// each goroutine's deferred calls and panics, and the contexts with who
+// holds them into the incident's tables.
 #include <stdlib.h>
 #include <string.h>
 
@@ -317,9 +318,14 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 		i64(&r, 8, p->goexit);
 		err = done(&r, "writing a panic");
 	}
-	if (!err)
-		err = write_rows(db, STORE_STMT_INSERT_CONTEXT, incident_id, snap, snap->ncontexts,
-				 bind_context, "writing a context");
+	return err;
+}
+
+struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id,
+					const struct gr_snapshot *snap)
+{
+	struct util_error *err = write_rows(db, STORE_STMT_INSERT_CONTEXT, incident_id, snap,
+					    snap->ncontexts, bind_context, "writing a context");
 	if (!err)
 		err = write_rows(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, snap,
 				 snap->ncontext_children, bind_context_child, "writing a context child");

@@ -183,7 +183,7 @@ static bool stack_has(const struct gr_goroutine *g, const char *func)
 struct goroutines_seen {
 	int calls;
 	size_t n;
-	uint64_t sum;
+	uint64_t sum, ctx_sum;
 };
 
 /* The goroutines' fields an early reader (store_ingest_begin) writes. */
@@ -208,6 +208,32 @@ static void goroutines_done(const struct gr_snapshot *snap, void *arg)
 	seen->sum = goroutines_sum(snap);
 }
 
+/* The contexts' fields, their children and holdings. */
+static uint64_t contexts_sum(const struct gr_snapshot *snap)
+{
+	uint64_t h = snap->ncontexts * 7 + snap->ncontext_children * 3 + snap->ngoroutine_contexts;
+	for (size_t i = 0; i < snap->ncontexts; i++) {
+		const struct gr_context *c = &snap->contexts[i];
+		h = h * 31 + c->addr + c->parent_addr + c->done_chan + (uint64_t)c->canceled;
+	}
+	for (size_t i = 0; i < snap->ncontext_children; i++)
+		h = h * 31 + snap->context_children[i].parent_addr + snap->context_children[i].child_addr;
+	for (size_t i = 0; i < snap->ngoroutine_contexts; i++) {
+		const struct gr_goroutine_context *gc = &snap->goroutine_contexts[i];
+		h = h * 31 + gc->goid + gc->ctx_addr + (uint64_t)gc->frame_depth;
+	}
+	return h;
+}
+
+/* contexts_done comes after goroutines_done (same struct, other fields). */
+static void contexts_done(const struct gr_snapshot *snap, void *arg)
+{
+	struct goroutines_seen *seen = arg;
+	assert_int_equal(seen->calls, 1);
+	seen->calls += 10;
+	seen->ctx_sum = contexts_sum(snap);
+}
+
 static void check_scenarios(const struct gt_manifest_row *row)
 {
 	const char *name = gt_col(&manifest, row, "name");
@@ -220,13 +246,16 @@ static void check_scenarios(const struct gt_manifest_row *row)
 	assert_null(core_open(core_path, &core));
 	assert_null(dw_binary_open(exe, &bin));
 	assert_null(core_attach_exe(core, exe, false));
-	// The goroutines are final when goroutines_done says so.
+	// The goroutines are final when goroutines_done says so, the contexts
+	// when contexts_done does.
 	struct goroutines_seen early = {0};
-	struct gr_options opts = {.goroutines_done = goroutines_done, .goroutines_done_arg = &early};
+	struct gr_options opts = {.goroutines_done = goroutines_done, .goroutines_done_arg = &early,
+				  .contexts_done = contexts_done, .contexts_done_arg = &early};
 	assert_null(gr_snapshot_create(core, bin, &opts, &snap));
-	assert_int_equal(early.calls, 1);
+	assert_int_equal(early.calls, 11);
 	assert_int_equal(early.n, snap->ngoroutines);
 	assert_true(early.sum == goroutines_sum(snap));
+	assert_true(early.ctx_sum == contexts_sum(snap));
 
 	FILE *f = fopen(out_path, "r");
 	assert_non_null(f);

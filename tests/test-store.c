@@ -410,10 +410,11 @@ static void test_holdings_order(void **state)
 }
 
 /*
- * An ingest in two steps (the CLI writes the goroutines while the rest is
- * read): begin writes the incident and its goroutines inside the
- * transaction, abort leaves the database as it was (the first incident's
- * indexes included), finish writes the rest; a known core is not written.
+ * An ingest in steps (the CLI writes the goroutines, then the contexts,
+ * while the rest is read): begin writes the incident and its goroutines
+ * inside the transaction, abort leaves the database as it was (the first
+ * incident's indexes included), contexts writes the contexts once, finish
+ * writes the rest; a known core is not written.
  */
 static void test_ingest_two_steps(void **state)
 {
@@ -439,11 +440,26 @@ static void test_ingest_two_steps(void **state)
 	assert_int_equal(row_total(db), 0);
 	assert_string_equal(query_text(db, schema), before);
 
+	// With the contexts written between the two steps, once.
+	struct gr_context ctxs[] = {{.addr = 0x100, .kind = "background", .timer_pending = -1},
+				    {.addr = 0x200, .kind = "cancel", .parent_addr = 0x100,
+				     .timer_pending = -1}};
+	struct gr_goroutine_context held[] = {
+		{.goid = 2, .frame_depth = 1, .var_name = "ctx", .ctx_addr = 0x200, .found_by = "dwarf"},
+	};
+	snap.contexts = ctxs, snap.ncontexts = 2;
+	snap.goroutine_contexts = held, snap.ngoroutine_contexts = 1;
 	assert_null(store_ingest_begin(db, &incident_a, &snap, &in));
+	assert_null(store_ingest_contexts(in, &snap));
+	assert_int_equal(query_int(db, "SELECT count(*) FROM context"), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name ="
+				       " 'goroutine_context_by_ctx'"), 1);
 	int64_t id = 0;
 	bool existed = true;
 	assert_null(store_ingest_finish(in, &snap, &id, &existed));
 	assert_false(existed);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM context"), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine_context"), 1);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine WHERE incident_id = %lld",
 				   (long long)id), (int64_t)snap.ngoroutines);
 	assert_string_equal(query_text(db, schema), before);
