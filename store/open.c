@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "queries/queries.h"
 #include "store/store-private.h"
@@ -40,6 +41,26 @@ struct util_error *store_exec(struct store_db *db, const char *sql, const char *
 {
 	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? NULL : store_error_sqlite(db, rc, what);
+}
+
+/*
+ * store_exec, trying again while another connection holds a lock SQLite
+ * does not wait for by itself: two gocoroners creating the same new file at
+ * once meet this when one switches it to WAL while the other writes its
+ * first page.
+ */
+static struct util_error *exec_patiently(struct store_db *db, const char *sql, const char *what)
+{
+	for (int waited = 0;; waited += 10) {
+		int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return NULL;
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) ||
+		    waited >= STORE_BUSY_TIMEOUT_MS)
+			return store_error_sqlite(db, rc, what);
+		struct timespec ten_ms = {0, 10 * 1000 * 1000};
+		nanosleep(&ten_ms, NULL);
+	}
 }
 
 /* What a database says about itself before we touch it. */
@@ -178,7 +199,7 @@ static struct util_error *db_open(const char *path, bool readonly, struct store_
 	if (h.version == 0 && h.nobjects == 0)
 		err = store_exec(db, "PRAGMA page_size = 32768", "setting the page size");
 	if (!err)
-		err = store_exec(db, "PRAGMA journal_mode = WAL", "setting WAL mode");
+		err = exec_patiently(db, "PRAGMA journal_mode = WAL", "setting WAL mode");
 	if (!err)
 		err = store_exec(db, "PRAGMA synchronous = NORMAL", "setting synchronous mode");
 	// An incident is one transaction: with SQLite's default 2 MiB cache a
