@@ -338,24 +338,14 @@ static struct util_error *hold(struct cf_state *st, const struct gr_goroutine *g
 	return NULL;
 }
 
-/* Goroutine G's copy of [ADDR, ADDR + LEN) of its stack, or NULL if its copy does not hold it. */
-static const unsigned char *stack_copy(const struct cf_state *st, const struct gr_goroutine *g,
-				       uint64_t addr, size_t len)
-{
-	const struct gr_reader *r = st->r;
-	return gr_stacks_get(&r->stacks_copy, (size_t)(g - r->snap->goroutines), addr, len);
-}
-
 /* LEN bytes at ADDR of G's stack: from its copy when it holds them, else from the core. */
 static bool stack_read(const struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
 		       void *buf, size_t len)
 {
-	const unsigned char *p = stack_copy(st, g, addr, len);
-	if (p) {
-		memcpy(buf, p, len);
+	const struct gr_reader *r = st->r;
+	if (gr_stacks_read(&r->stacks_copy, (size_t)(g - r->snap->goroutines), addr, buf, len))
 		return true;
-	}
-	return gr_read_ok(st->r->core, addr, buf, len);
+	return gr_read_ok(r->core, addr, buf, len);
 }
 
 /* The contexts DWARF locates in G's frames; FRAME_HAS[i] set for frames with one. */
@@ -638,7 +628,6 @@ static size_t callee_frame(const struct cf_frames *info, const struct gr_gorouti
 static struct util_error *scan_stack(struct cf_state *st, const struct gr_goroutine *g,
 				     size_t first, const bool *frame_has)
 {
-	struct gr_reader *r = st->r;
 	// stack.hi as read with the goroutine (the same bytes of its g).
 	uint64_t hi = g->stack_hi;
 	if (!g->nframes || !g->frame_sp)
@@ -653,12 +642,9 @@ static struct util_error *scan_stack(struct cf_state *st, const struct gr_gorout
 	struct util_error *ierr = frame_info(st, g, &info);
 	if (ierr)
 		return ierr;
-	const unsigned char *stack = stack_copy(st, g, lo, n);
-	if (!stack) {
-		if (!gr_read_ok(r->core, lo, st->stack, n))
-			return NULL;
-		stack = st->stack;
-	}
+	if (!stack_read(st, g, lo, st->stack, n))
+		return NULL;
+	const unsigned char *stack = st->stack;
 	size_t fi = 0; // the physical frame containing the word
 	for (size_t off = 0; off + 16 <= n; off += 8) {
 		uint64_t w, v, addr = lo + off;
@@ -747,7 +733,6 @@ static bool dwarf_at(const struct cf_state *st, size_t from, size_t to, int32_t 
 static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goroutine *g,
 				       const size_t *from, const size_t *to, size_t nr)
 {
-	struct gr_reader *r = st->r;
 	const struct gr_ctx *c = st->c;
 	uint64_t hi = g->stack_hi;
 	if (!g->nframes || !g->frame_sp)
@@ -781,12 +766,9 @@ static struct util_error *pointer_scan(struct cf_state *st, const struct gr_goro
 		if (end - lo > MAX_SCAN)
 			end = lo + MAX_SCAN;
 		size_t n = (size_t)(end - lo);
-		const unsigned char *stack = stack_copy(st, g, lo, n);
-		if (!stack) {
-			if (!gr_read_ok(r->core, lo, st->stack, n))
-				continue;
-			stack = st->stack;
-		}
+		if (!stack_read(st, g, lo, st->stack, n))
+			continue;
+		const unsigned char *stack = st->stack;
 		for (size_t off = 0; off + 8 <= n; off += 8) {
 			uint64_t w, idx;
 			memcpy(&w, stack + off, 8);

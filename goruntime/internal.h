@@ -66,7 +66,11 @@ struct gr_pcinfo {
 /** Most bytes of stack copies in all (address space reserved; memory as used). */
 #define GR_STACKS_MAX ((size_t)160 << 20)
 
-/** A copy of the goroutine's live stack [lo, lo + len): the unwinder's start sp up to stack.hi. */
+/**
+ * A copy of the goroutine's live stack [lo, lo + len): the unwinder's start
+ * sp up to stack.hi; bytes is packed (stackcopy.c), except for the pending
+ * copy, which is the plain bytes in scratch.
+ */
 struct gr_stack_copy {
 	uint64_t lo;
 	size_t len;
@@ -80,10 +84,11 @@ struct gr_stacks {
 	unsigned char *base;          /* the region the copies are in; NULL: none */
 	size_t used, cap;
 	struct gr_stack_copy pending; /* the last fill, not yet taken */
+	unsigned char *scratch;       /* GR_STACK_COPY_MAX bytes: the last fill */
 };
 
 void gr_stacks_init(struct gr_stacks *st);
-/** Make room for NGOROUTINES copies; without memory for them, gr_stacks_get says NULL. */
+/** Make room for NGOROUTINES copies; without memory for them, gr_stacks_read says false. */
 void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines);
 /**
  * Copy the live stack [SP, HI) of the goroutine about to be unwound, if the
@@ -96,8 +101,8 @@ void gr_stacks_fill(struct gr_stacks *st, struct core_file *core, uint64_t sp, u
  * unpins it (core_unpin) once the unwinder is done.
  */
 void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *g);
-/** The bytes [ADDR, ADDR + LEN) of goroutine GI's copy, or NULL if the copy does not hold them all. */
-const unsigned char *gr_stacks_get(const struct gr_stacks *st, size_t gi, uint64_t addr, size_t len);
+/** Copy bytes [ADDR, ADDR + LEN) of goroutine GI's copy to BUF; false if the copy does not hold them all. */
+bool gr_stacks_read(const struct gr_stacks *st, size_t gi, uint64_t addr, void *buf, size_t len);
 void gr_stacks_deinit(struct gr_stacks *st);
 
 struct gr_reader {

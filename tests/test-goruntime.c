@@ -611,6 +611,82 @@ static void test_corrupt_allm_cycle(void **state)
 	corrupt_teardown(&env);
 }
 
+/*
+ * The packed stack copies (stackcopy.c) give back exactly the core's bytes,
+ * for every range inside a copy, aligned or not; ranges outside are refused.
+ * While a fill is pinned, core_read answers from it too.
+ */
+static void test_stack_copies(void **state)
+{
+	SKIP_WITHOUT_CORPUS();
+	const struct gt_manifest_row *row = row_named("hang-go1.22-opt-kernel");
+	assert_non_null(row);
+	char *exe = unpack(row, "exe", ".exe");
+	char *core_path = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "core"));
+	struct core_file *core;
+	struct dw_binary *bin;
+	struct gr_snapshot *snap;
+	assert_null(core_open(core_path, &core));
+	assert_null(dw_binary_open(exe, &bin));
+	assert_null(core_attach_exe(core, exe, false));
+	assert_null(gr_snapshot_create(core, bin, NULL, &snap));
+	struct gr_stacks st;
+	gr_stacks_init(&st);
+	gr_stacks_reserve(&st, snap->ngoroutines);
+	size_t copies = 0, zeros = 0, words = 0;
+	for (size_t gi = 0; gi < snap->ngoroutines; gi++) {
+		const struct gr_goroutine *g = &snap->goroutines[gi];
+		if (!g->nframes || !g->frame_sp)
+			continue;
+		uint64_t lo = g->frame_sp[0] & ~7ULL, hi = g->stack_hi;
+		gr_stacks_fill(&st, core, lo, hi);
+		uint64_t pinned = 0, real = 0;
+		assert_null(core_read_u64(core, lo, &pinned));
+		core_unpin(core);
+		assert_null(core_read_u64(core, lo, &real));
+		assert_true(pinned == real);
+		gr_stacks_take(&st, gi, g);
+		size_t len = (size_t)(hi - lo);
+		unsigned char *want = malloc(len), *got = malloc(len + 1);
+		assert_non_null(want);
+		assert_non_null(got);
+		assert_null(core_read(core, lo, want, len));
+		for (size_t i = 0; i + 8 <= len; i += 8) {
+			uint64_t w;
+			memcpy(&w, want + i, 8);
+			zeros += w == 0;
+			words++;
+		}
+		// The whole copy, then odd ranges across word edges.
+		assert_true(gr_stacks_read(&st, gi, lo, got, len));
+		assert_memory_equal(got, want, len);
+		for (size_t off = 0; off < len; off += 37) {
+			for (size_t n = 1; n <= 24 && off + n <= len; n += 5) {
+				memset(got, 0xa5, n + 1);
+				assert_true(gr_stacks_read(&st, gi, lo + off, got, n));
+				assert_memory_equal(got, want + off, n);
+				assert_int_equal(got[n], 0xa5);
+			}
+		}
+		assert_false(gr_stacks_read(&st, gi, lo - 8, got, 16));
+		assert_false(gr_stacks_read(&st, gi, hi - 8, got, 16));
+		assert_true(gr_stacks_read(&st, gi, hi - 8, got, 8));
+		free(want);
+		free(got);
+		copies++;
+	}
+	assert_true(copies > 10);
+	assert_true(zeros > 0 && zeros < words); // both kinds of words were packed
+	assert_false(gr_stacks_read(&st, snap->ngoroutines, 0, NULL, 0));
+	gr_stacks_deinit(&st);
+	gr_snapshot_destroy(snap);
+	dw_binary_destroy(bin);
+	core_destroy(core);
+	unlink(exe);
+	free(exe);
+	free(core_path);
+}
+
 static void test_stack_sharing(void **state)
 {
 	SKIP_WITHOUT_CORPUS();
@@ -668,6 +744,7 @@ int main(void)
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_diag),
 		cmocka_unit_test(test_stack_sharing),
+		cmocka_unit_test(test_stack_copies),
 		cmocka_unit_test(test_corrupt_allgs),
 		cmocka_unit_test(test_corrupt_allm_cycle),
 	};
