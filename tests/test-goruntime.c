@@ -611,6 +611,36 @@ static void test_corrupt_allm_cycle(void **state)
 	corrupt_teardown(&env);
 }
 
+/* A corpus core opened and read, for the tests that look inside a snapshot. */
+struct opened {
+	char *exe, *core_path;
+	struct core_file *core;
+	struct dw_binary *bin;
+	struct gr_snapshot *snap;
+};
+
+static void open_core(const char *name, struct opened *o)
+{
+	const struct gt_manifest_row *row = row_named(name);
+	assert_non_null(row);
+	o->exe = unpack(row, "exe", ".exe");
+	o->core_path = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "core"));
+	assert_null(core_open(o->core_path, &o->core));
+	assert_null(dw_binary_open(o->exe, &o->bin));
+	assert_null(core_attach_exe(o->core, o->exe, false));
+	assert_null(gr_snapshot_create(o->core, o->bin, NULL, &o->snap));
+}
+
+static void close_core(struct opened *o)
+{
+	gr_snapshot_destroy(o->snap);
+	dw_binary_destroy(o->bin);
+	core_destroy(o->core);
+	unlink(o->exe);
+	free(o->exe);
+	free(o->core_path);
+}
+
 /*
  * The packed stack copies (stackcopy.c) give back exactly the core's bytes,
  * for every range inside a copy, aligned or not; ranges outside are refused.
@@ -619,17 +649,10 @@ static void test_corrupt_allm_cycle(void **state)
 static void test_stack_copies(void **state)
 {
 	SKIP_WITHOUT_CORPUS();
-	const struct gt_manifest_row *row = row_named("hang-go1.22-opt-kernel");
-	assert_non_null(row);
-	char *exe = unpack(row, "exe", ".exe");
-	char *core_path = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "core"));
-	struct core_file *core;
-	struct dw_binary *bin;
-	struct gr_snapshot *snap;
-	assert_null(core_open(core_path, &core));
-	assert_null(dw_binary_open(exe, &bin));
-	assert_null(core_attach_exe(core, exe, false));
-	assert_null(gr_snapshot_create(core, bin, NULL, &snap));
+	struct opened o;
+	open_core("hang-go1.22-opt-kernel", &o);
+	struct core_file *core = o.core;
+	const struct gr_snapshot *snap = o.snap;
 	struct gr_stacks st;
 	gr_stacks_init(&st);
 	gr_stacks_reserve(&st, snap->ngoroutines);
@@ -679,28 +702,15 @@ static void test_stack_copies(void **state)
 	assert_true(zeros > 0 && zeros < words); // both kinds of words were packed
 	assert_false(gr_stacks_read(&st, snap->ngoroutines, 0, NULL, 0));
 	gr_stacks_deinit(&st);
-	gr_snapshot_destroy(snap);
-	dw_binary_destroy(bin);
-	core_destroy(core);
-	unlink(exe);
-	free(exe);
-	free(core_path);
+	close_core(&o);
 }
 
 static void test_stack_sharing(void **state)
 {
 	SKIP_WITHOUT_CORPUS();
-	const struct gt_manifest_row *row = row_named("hang-go1.27-opt-gcore");
-	assert_non_null(row);
-	char *exe = unpack(row, "exe", ".exe");
-	char *core_path = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "core"));
-	struct core_file *core;
-	struct dw_binary *bin;
-	struct gr_snapshot *snap;
-	assert_null(core_open(core_path, &core));
-	assert_null(dw_binary_open(exe, &bin));
-	assert_null(core_attach_exe(core, exe, false));
-	assert_null(gr_snapshot_create(core, bin, NULL, &snap));
+	struct opened o;
+	open_core("hang-go1.27-opt-gcore", &o);
+	const struct gr_snapshot *snap = o.snap;
 	// The four idle GC workers have identical stacks: one frame array, own SPs.
 	const struct gr_goroutine *w[8];
 	size_t n = 0;
@@ -724,12 +734,7 @@ static void test_stack_sharing(void **state)
 		for (size_t k = 1; k < g->nframes; k++)
 			assert_true(g->frame_sp[k] >= g->frame_sp[k - 1]);
 	}
-	gr_snapshot_destroy(snap);
-	dw_binary_destroy(bin);
-	core_destroy(core);
-	unlink(exe);
-	free(exe);
-	free(core_path);
+	close_core(&o);
 }
 
 int main(void)
