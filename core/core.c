@@ -421,7 +421,14 @@ static void file_copy(struct core_file *core, uint64_t off, uint8_t *buf, size_t
 		ssize_t n = pread(core->fd, buf + got, len - got, (off_t)(off + got));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n == 0) {
+			// The file shrank since core_open (where the mapping would
+			// fault with SIGBUS): zeros, and the fingerprint, which checks
+			// the size, refuses the core.
+			memset(buf + got, 0, len - got);
+			return;
+		}
+		if (n < 0)
 			break;
 		got += (size_t)n;
 	}

@@ -1594,6 +1594,30 @@ static void test_fingerprint_thread_error(void **state)
 	core_destroy(core);
 }
 
+/* A core cut short after core_open: reads of the lost part give zeros, not
+ * a SIGBUS through the mapping, and the core has no fingerprint, so no
+ * incident is written from it. */
+static void test_shrunk_after_open(void **state)
+{
+	struct core_opts o = {0};
+	const char *path = write_synthetic("shrunk.core", &o, false, 1);
+	struct core_file *core = open_ok(path);
+	uint64_t v;
+	assert_null(core_read_u64(core, 0x10008, &v)); // read before: cached, still right
+	assert_int_equal(v & 0xff, mem_byte(0x10008));
+	assert_int_equal(truncate(path, 0), 0);
+	assert_null(core_read_u64(core, 0x10008, &v));
+	assert_int_equal(v & 0xff, mem_byte(0x10008));
+	assert_null(core_read_u64(core, 0x13000, &v));
+	assert_int_equal(v, 0);
+	uint8_t buf[64];
+	assert_null(core_read_once(core, 0x12000, buf, sizeof(buf)));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0);
+	assert_null(core_sha256(core));
+	core_destroy(core);
+}
+
 /** A core whose size changes after core_open has no fingerprint, whenever it changes. */
 static void test_fingerprint_thread_resized(void **state)
 {
@@ -1705,6 +1729,7 @@ int main(void)
 		cmocka_unit_test(test_gcore_layout),
 		cmocka_unit_test(test_page_cache),
 		cmocka_unit_test(test_read_once_and_pin),
+		cmocka_unit_test(test_shrunk_after_open),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_attach_exe),
 		cmocka_unit_test(test_build_id_mismatch),
