@@ -470,7 +470,6 @@ static const uint8_t *cache_lookup(struct core_file *core, uint64_t pageno)
 	file_copy(core, off, page, len);
 	memset(page + len, 0, CORE_PAGE_SIZE - len); // past the end of the file
 	c->tags[slot] = pageno + 1;
-	c->reads++;
 	return page;
 }
 

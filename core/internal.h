@@ -77,7 +77,6 @@ struct core_page_cache {
 	uint8_t *pages;        /**< nsets * CORE_CACHE_WAYS pages; NULL: no cache */
 	uint64_t *tags;        /**< page number + 1 of each slot; 0: empty */
 	uint8_t *turn;         /**< per set: the way to replace next */
-	uint64_t reads;        /**< pages read from the file (misses) */
 };
 
 /**
