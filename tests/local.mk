@@ -11,7 +11,7 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/test-store
 tests_test_store_SOURCES = tests/test-store.c
 tests_test_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_store_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+tests_test_store_LDADD = libgocoroner_test.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-store
 endif
 
@@ -19,7 +19,7 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/test-core
 tests_test_core_SOURCES = tests/test-core.c
 tests_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
-tests_test_core_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+tests_test_core_LDADD = libgocoroner_test.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-core
 endif
 
