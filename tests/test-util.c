@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -90,6 +91,27 @@ static void test_u64map(void **state)
 	util_u64map_deinit(&m);
 }
 
+static void test_grow(void **state)
+{
+	(void)state;
+	int *v = NULL;
+	size_t cap = 0;
+	for (size_t n = 0; n < 1000; n++) {
+		assert_null(util_grow((void **)&v, n, &cap, sizeof(*v), 64));
+		assert_true(cap > n);
+		v[n] = (int)n;
+	}
+	assert_int_equal(cap, 1024); /* 64 doubled four times */
+	for (size_t n = 0; n < 1000; n++)
+		assert_int_equal(v[n], (int)n);
+	/* A size that cannot be allocated leaves the array as it was. */
+	size_t before = cap;
+	assert_ptr_equal(util_grow((void **)&v, SIZE_MAX / 2, &cap, sizeof(*v), 64), &util_enomem);
+	assert_int_equal(cap, before);
+	assert_int_equal(v[999], 999);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -98,6 +120,7 @@ int main(void)
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_strtab),
 		cmocka_unit_test(test_u64map),
+		cmocka_unit_test(test_grow),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -112,6 +112,13 @@ struct util_error *util_u64map_put(struct util_u64map *m, uint64_t key, uint64_t
 /** True and *val set when key is present. */
 bool util_u64map_get(const struct util_u64map *m, uint64_t key, uint64_t *val);
 
+/**
+ * Make room in the malloc'd array *ARR (of *CAP elements of ELEM bytes) for
+ * element number N: doubles the capacity (from MIN when empty) while N does
+ * not fit. UTIL_ERROR_NOMEM, with *ARR and *CAP unchanged, on failure.
+ */
+struct util_error *util_grow(void **arr, size_t n, size_t *cap, size_t elem, size_t min);
+
 /** 64-bit FNV-1a, used for hashing names and stacks. */
 uint64_t util_hash_bytes(const void *p, size_t n, uint64_t seed);
 
