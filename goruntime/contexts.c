@@ -26,198 +26,80 @@ void gr_ctx_diag(struct gr_ctx *c, const char *severity, const char *fmt, ...)
 {
 	if (c->quiet)
 		return;
-	unsigned n = c->ndiags++;
-	if (n > MAX_DIAGS)
-		return;
-	if (n == MAX_DIAGS) {
-		gr_diag(c->r->snap, "info", "context",
-			"more than %d such diagnostics; the rest are not recorded", MAX_DIAGS);
-		return;
-	}
-	char detail[400];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	gr_vdiag_capped(c->r->snap, &c->diags, severity, fmt, ap);
 	va_end(ap);
-	gr_diag(c->r->snap, severity, "context", "%s", detail);
 }
 
 /* ---- Probing ------------------------------------------------------------- */
 
-static uint64_t member(struct gr_ctx *c, const char *type, const char *m)
-{
-	uint64_t off;
-	struct util_error *err = dw_member_offset(c->r->bin, type, m, &off);
-	if (err) {
-		util_error_destroy(err);
-		return GR_ABSENT;
-	}
-	return off;
-}
-
-static uint64_t size_of(struct gr_ctx *c, const char *type)
-{
-	uint64_t sz;
-	struct util_error *err = dw_type_size(c->r->bin, type, &sz);
-	if (err) {
-		util_error_destroy(err);
-		return 0;
-	}
-	return sz;
-}
-
 static uint64_t global_word(struct gr_ctx *c, const char *name, uint64_t off)
 {
-	uint64_t addr, size, v = 0;
-	struct util_error *err = dw_variable(c->r->bin, name, &addr, &size);
-	if (err) {
-		util_error_destroy(err);
-		err = dw_symbol(c->r->bin, name, &addr);
-	}
-	if (err) {
-		util_error_destroy(err);
-		return 0;
-	}
-	if (!gr_read_ok(c->r->core, addr + off, &v, 8))
+	uint64_t addr = gr_global_addr(c->r->bin, name), v = 0;
+	if (!addr || !gr_read_ok(c->r->core, addr + off, &v, 8))
 		return 0;
 	return v;
-}
-
-static uint64_t rtype_addr(struct gr_ctx *c, const char *dwarf_name)
-{
-	uint64_t off;
-	if (!c->types_base)
-		return 0;
-	struct util_error *err = dw_type_runtime_offset(c->r->bin, dwarf_name, &off);
-	if (err) {
-		util_error_destroy(err);
-		return 0;
-	}
-	return c->types_base + off;
-}
-
-static void probe_maps(struct gr_ctx *c)
-{
-	struct dw_binary *b = c->r->bin;
-	const char *BK = "bucket<context.canceler,struct {}>";
-	const char *GP = "noalg.map.group[context.canceler]struct {}";
-	bool classic = dw_has_type(b, BK) || (dw_has_type(b, "runtime.hmap") &&
-					      !dw_has_type(b, "internal/runtime/maps.Map"));
-	if (classic) {
-		const char *H = "runtime.hmap";
-		c->hm_count = member(c, H, "count");
-		c->hm_flags = member(c, H, "flags");
-		c->hm_b = member(c, H, "B");
-		c->hm_buckets = member(c, H, "buckets");
-		c->hm_oldbuckets = member(c, H, "oldbuckets");
-		// The canceler bucket: tophash [8]uint8, keys [8]canceler, elems, overflow.
-		c->bk_size = size_of(c, BK);
-		c->bk_keys = member(c, BK, "keys");
-		c->bk_overflow = member(c, BK, "overflow");
-		if (!c->bk_size || c->bk_keys == GR_ABSENT || c->bk_overflow == GR_ABSENT) {
-			c->bk_size = 144, c->bk_keys = 8, c->bk_overflow = 136;
-		}
-		c->bk_keystride = 16;
-		c->map_ok = c->hm_count != GR_ABSENT && c->hm_b != GR_ABSENT &&
-			    c->hm_flags != GR_ABSENT && c->hm_buckets != GR_ABSENT &&
-			    c->hm_oldbuckets != GR_ABSENT;
-		return;
-	}
-	c->swiss = true;
-	const char *M = "internal/runtime/maps.Map", *T = "internal/runtime/maps.table";
-	c->sm_used = member(c, M, "used");
-	c->sm_dirptr = member(c, M, "dirPtr");
-	c->sm_dirlen = member(c, M, "dirLen");
-	c->st_groups = member(c, T, "groups.data");
-	c->st_mask = member(c, T, "groups.lengthMask");
-	// The group: ctrl, then slots [8]struct{key; elem} (1.24–1.26), or
-	// keys [8]K then elems (1.27's split layout); the stride from the size.
-	c->gp_size = size_of(c, GP);
-	uint64_t keys = member(c, GP, "slots"), sz = 0;
-	struct util_error *err = NULL;
-	if (keys != GR_ABSENT) {
-		err = dw_member_size(b, GP, "slots", &sz);
-	} else if ((keys = member(c, GP, "keys")) != GR_ABSENT) {
-		err = dw_member_size(b, GP, "keys", &sz);
-	}
-	if (err || keys == GR_ABSENT || !sz || !c->gp_size) {
-		util_error_destroy(err);
-		c->gp_size = 200, c->gp_keys = 8, c->gp_keystride = 24;
-	} else {
-		c->gp_keys = keys;
-		c->gp_keystride = sz / 8;
-	}
-	c->map_ok = c->sm_used != GR_ABSENT && c->sm_dirptr != GR_ABSENT &&
-		    c->sm_dirlen != GR_ABSENT && c->st_groups != GR_ABSENT &&
-		    c->st_mask != GR_ABSENT && c->gp_keystride >= 16;
 }
 
 static void probe(struct gr_ctx *c)
 {
 	struct dw_binary *b = c->r->bin;
-	uint64_t md = 0, size;
-	struct util_error *err = dw_variable(b, "runtime.firstmoduledata", &md, &size);
-	if (err) {
-		util_error_destroy(err);
-		err = dw_symbol(b, "runtime.firstmoduledata", &md);
-	}
-	uint64_t types_off = member(c, "runtime.moduledata", "types");
-	if (err || types_off == GR_ABSENT || !gr_read_ok(c->r->core, md + types_off, &c->types_base, 8))
-		c->types_base = 0;
-	util_error_destroy(err);
-
+	struct util_error *err;
 	const char *CC = "context.cancelCtx";
-	c->cc_size = size_of(c, CC);
-	c->cc_parent = member(c, CC, "Context");
-	c->cc_done = member(c, CC, "done");
-	c->cc_children = member(c, CC, "children");
-	c->cc_err = member(c, CC, "err");
-	c->cc_cause = member(c, CC, "cause"); // Go 1.20+
+	c->cc_size = gr_type_size(c->r->bin, CC);
+	c->cc_parent = gr_member(c->r->bin, CC, "Context");
+	c->cc_done = gr_member(c->r->bin, CC, "done");
+	c->cc_children = gr_member(c->r->bin, CC, "children");
+	c->cc_err = gr_member(c->r->bin, CC, "err");
+	c->cc_cause = gr_member(c->r->bin, CC, "cause"); // Go 1.20+
 	const char *et = NULL;
 	err = dw_member_type_name(b, CC, "err", &et);
 	util_error_destroy(err);
 	c->err_atomic = !err && et && strstr(et, "atomic.Value");
-	c->tc_size = size_of(c, "context.timerCtx");
-	c->tc_cancel = member(c, "context.timerCtx", "cancelCtx");
-	c->tc_timer = member(c, "context.timerCtx", "timer");
-	c->tc_deadline = member(c, "context.timerCtx", "deadline");
-	c->af_size = size_of(c, "context.afterFuncCtx");
-	c->af_cancel = member(c, "context.afterFuncCtx", "cancelCtx");
-	c->vc_size = size_of(c, "context.valueCtx");
-	c->vc_parent = member(c, "context.valueCtx", "Context");
-	c->vc_key = member(c, "context.valueCtx", "key");
-	c->vc_val = member(c, "context.valueCtx", "val");
-	c->wc_parent = member(c, "context.withoutCancelCtx", "c");
-	c->sc_parent = member(c, "context.stopCtx", "Context");
+	c->tc_size = gr_type_size(c->r->bin, "context.timerCtx");
+	c->tc_cancel = gr_member(c->r->bin, "context.timerCtx", "cancelCtx");
+	c->tc_timer = gr_member(c->r->bin, "context.timerCtx", "timer");
+	c->tc_deadline = gr_member(c->r->bin, "context.timerCtx", "deadline");
+	c->af_size = gr_type_size(c->r->bin, "context.afterFuncCtx");
+	c->af_cancel = gr_member(c->r->bin, "context.afterFuncCtx", "cancelCtx");
+	c->vc_size = gr_type_size(c->r->bin, "context.valueCtx");
+	c->vc_parent = gr_member(c->r->bin, "context.valueCtx", "Context");
+	c->vc_key = gr_member(c->r->bin, "context.valueCtx", "key");
+	c->vc_val = gr_member(c->r->bin, "context.valueCtx", "val");
+	c->wc_parent = gr_member(c->r->bin, "context.withoutCancelCtx", "c");
+	c->sc_parent = gr_member(c->r->bin, "context.stopCtx", "Context");
 	// Timers: time.Timer{C; r runtimeTimer} until 1.22; from 1.23 the
 	// *time.Timer is a runtime.timeTimer{c; init; timer}.
-	c->tm_when = member(c, "runtime.timeTimer", "timer.when");
+	c->tm_when = gr_member(c->r->bin, "runtime.timeTimer", "timer.when");
 	if (c->tm_when != GR_ABSENT) {
 		c->tm_runtime = true;
 	} else {
-		c->tm_when = member(c, "time.Timer", "r.when");
-		c->tm_status = member(c, "time.Timer", "r.status");
+		c->tm_when = gr_member(c->r->bin, "time.Timer", "r.when");
+		c->tm_status = gr_member(c->r->bin, "time.Timer", "r.status");
 		if (c->tm_when == GR_ABSENT && dw_has_member(b, "time.Timer", "initTimer")) {
 			// 1.23+ without runtime.timeTimer in DWARF: timer at +16, when in runtime.timer.
-			uint64_t w = member(c, "runtime.timer", "when");
+			uint64_t w = gr_member(c->r->bin, "runtime.timer", "when");
 			if (w != GR_ABSENT) {
 				c->tm_when = 16 + w;
 				c->tm_runtime = true;
 			}
 		}
 	}
-	c->hc_closed = member(c, "runtime.hchan", "closed");
-	c->hc_size = size_of(c, "runtime.hchan");
+	c->hc_closed = gr_member(c->r->bin, "runtime.hchan", "closed");
+	c->hc_size = gr_type_size(c->r->bin, "runtime.hchan");
 	// Globals: Canceled's data word, closedchan, 1.19–1.20's background/todo.
 	c->canceled_data = global_word(c, "context.Canceled", 8);
 	c->closedchan = global_word(c, "context.closedchan", 0);
 	c->background = global_word(c, "context.background", 0);
 	c->todo = global_word(c, "context.todo", 0);
-	c->deadline_type = rtype_addr(c, "context.deadlineExceededError");
-	c->iface_ctx_type = rtype_addr(c, "context.Context");
+	c->deadline_type = gr_type_addr(c->r, "context.deadlineExceededError");
+	c->iface_ctx_type = gr_type_addr(c->r, "context.Context");
 	c->ok = c->cc_size && c->cc_parent != GR_ABSENT && c->cc_done != GR_ABSENT &&
 		c->cc_err != GR_ABSENT && c->cc_children != GR_ABSENT;
-	probe_maps(c);
+	// The children: a map[canceler]struct{}, whose keys are 16-byte ifaces.
+	gr_map_type_probe(c->r, "bucket<context.canceler,struct {}>",
+			  "noalg.map.group[context.canceler]struct {}", 16, 0, &c->children_map);
 }
 
 struct util_error *gr_ctx_init(struct gr_reader *r)
@@ -226,13 +108,11 @@ struct util_error *gr_ctx_init(struct gr_reader *r)
 	if (!c)
 		return &util_enomem;
 	c->r = r;
+	c->diags = GR_DIAG_CAP("context", MAX_DIAGS);
 	util_u64map_init(&c->type_index);
 	util_u64map_init(&c->itabs);
 	util_u64map_init(&c->by_addr);
 	r->ctx = c;
-	struct util_error *err = gr_panics_init(r, &c->pan);
-	if (err)
-		return err;
 	probe(c);
 	return NULL;
 }
@@ -242,8 +122,7 @@ void gr_ctx_free(struct gr_reader *r)
 	struct gr_ctx *c = r->ctx;
 	if (!c)
 		return;
-	if (c->pan)
-		gr_panics_free(c->pan);
+	gr_diag_cap_flush(r->snap, &c->diags);
 	util_u64map_deinit(&c->type_index);
 	util_u64map_deinit(&c->itabs);
 	util_u64map_deinit(&c->by_addr);
@@ -257,19 +136,6 @@ void gr_ctx_free(struct gr_reader *r)
 }
 
 /* ---- Types ----------------------------------------------------------------- */
-
-static struct util_error *grow(void **arr, size_t n, size_t *cap, size_t elem)
-{
-	if (n < *cap)
-		return NULL;
-	size_t ncap = *cap ? *cap * 2 : 64;
-	void *p = realloc(*arr, ncap * elem);
-	if (!p)
-		return &util_enomem;
-	*arr = p;
-	*cap = ncap;
-	return NULL;
-}
 
 static enum gr_ctx_kind kind_by_name(const char *n)
 {
@@ -333,20 +199,18 @@ static struct util_error *get_type(struct gr_ctx *c, uint64_t type, bool vouched
 			*ret = t;
 		return NULL;
 	}
-	const char *name, *dwarf;
-	uint8_t kind;
-	bool direct;
-	if (!gr_panics_type(c->pan, type, &name, &dwarf, &kind, &direct))
+	const struct gr_type *rt = gr_type_read(c->r, type);
+	if (!rt)
 		return util_u64map_put(&c->type_index, type, 0);
-	struct util_error *err = grow((void **)&c->types, c->ntypes, &c->types_cap, sizeof(*c->types));
+	struct util_error *err = util_grow((void **)&c->types, c->ntypes, &c->types_cap, sizeof(*c->types), 64);
 	if (err)
 		return err;
 	struct gr_ctx_type *t = &c->types[c->ntypes];
-	*t = (struct gr_ctx_type){.kind = kind_by_name(name), .name = name, .direct = direct,
-				  .parent_off = GR_ABSENT, .done_off = GR_ABSENT};
+	*t = (struct gr_ctx_type){.kind = kind_by_name(rt->name), .name = rt->name,
+				  .direct = rt->direct, .parent_off = GR_ABSENT, .done_off = GR_ABSENT};
 	if (t->kind == CK_NONE && vouched) {
 		t->kind = CK_USER;
-		user_fields(c, dwarf, t);
+		user_fields(c, rt->dwarf, t);
 	}
 	c->ntypes++;
 	err = util_u64map_put(&c->type_index, type, c->ntypes);
@@ -380,23 +244,13 @@ static const char *kind_names[] = {
 	[CK_STOP] = "stop", [CK_USER] = "user",
 };
 
-static uint64_t w64(const unsigned char *buf, uint64_t off)
-{
-	uint64_t v;
-	memcpy(&v, buf + off, 8);
-	return v;
-}
-
 /* A Go value (an eface's TYPE and DATA) as %v-ish text: strings quoted. */
 static const char *value_text(struct gr_ctx *c, uint64_t type, uint64_t data)
 {
 	if (!type)
 		return "<nil>";
-	const char *name, *dwarf;
-	uint8_t kind;
-	bool direct;
-	if (gr_panics_type(c->pan, type, &name, &dwarf, &kind, &direct) && kind == KIND_STRING &&
-	    !direct && strcmp(name, "string") == 0) {
+	const struct gr_type *vt = gr_type_read(c->r, type);
+	if (vt && vt->kind == GR_KIND_STRING && !vt->direct && strcmp(vt->name, "string") == 0) {
 		const char *s = NULL;
 		struct util_error *err = gr_read_gostring(c->r, data, 4096, &s);
 		if (err || !s) {
@@ -429,7 +283,7 @@ static const char *value_text(struct gr_ctx *c, uint64_t type, uint64_t data)
 		free(q);
 		return r;
 	}
-	return gr_panics_render(c->pan, type, data);
+	return gr_value_text(c->r, type, data);
 }
 
 /* An error interface's text: Canceled, DeadlineExceeded or its own. */
@@ -439,7 +293,7 @@ static const char *error_text(struct gr_ctx *c, uint64_t type, uint64_t data)
 		return "context canceled";
 	if (c->deadline_type && type == c->deadline_type)
 		return "context deadline exceeded";
-	const char *t = gr_panics_render(c->pan, type, data);
+	const char *t = gr_value_text(c->r, type, data);
 	return t ? t : "(unreadable error)";
 }
 
@@ -465,11 +319,11 @@ static bool read_cancel(struct gr_ctx *c, uint64_t addr, struct gr_context *x, u
 	unsigned char buf[256];
 	if (c->cc_size > sizeof(buf) || !gr_read_ok(c->r->core, addr, buf, c->cc_size))
 		return false;
-	uint64_t itab = w64(buf, c->cc_parent), pdata = w64(buf, c->cc_parent + 8);
+	uint64_t itab = gr_rd64(buf, c->cc_parent), pdata = gr_rd64(buf, c->cc_parent + 8);
 	if (!itab || !pdata)
 		return false; // a cancelCtx always has a parent
 	parent[0] = itab, parent[1] = pdata;
-	uint64_t dtype = w64(buf, c->cc_done), ddata = w64(buf, c->cc_done + 8);
+	uint64_t dtype = gr_rd64(buf, c->cc_done), ddata = gr_rd64(buf, c->cc_done + 8);
 	if ((dtype == 0) != (ddata == 0))
 		return false;
 	x->done_chan = ddata;
@@ -481,14 +335,14 @@ static bool read_cancel(struct gr_ctx *c, uint64_t addr, struct gr_context *x, u
 			return false;
 		x->done_closed = closed != 0;
 	}
-	uint64_t ew = w64(buf, c->cc_err), edata = w64(buf, c->cc_err + 8), etype = ew;
+	uint64_t ew = gr_rd64(buf, c->cc_err), edata = gr_rd64(buf, c->cc_err + 8), etype = ew;
 	if (ew && !c->err_atomic && !gr_read_ok(c->r->core, ew + 8, &etype, 8))
 		return false;
 	x->canceled = ew != 0;
 	if (ew)
 		x->err = error_text(c, etype, edata);
 	if (c->cc_cause != GR_ABSENT && c->cc_cause + 16 <= c->cc_size) {
-		uint64_t cw = w64(buf, c->cc_cause), cdata = w64(buf, c->cc_cause + 8), ctype = cw;
+		uint64_t cw = gr_rd64(buf, c->cc_cause), cdata = gr_rd64(buf, c->cc_cause + 8), ctype = cw;
 		if (cw && cdata != edata && gr_read_ok(c->r->core, cw + 8, &ctype, 8))
 			x->cause = error_text(c, ctype, cdata);
 	}
@@ -501,7 +355,7 @@ static void read_timer(struct gr_ctx *c, uint64_t addr, struct gr_context *x)
 	x->timer_pending = 0;
 	if (c->tc_deadline != GR_ABSENT && gr_read_ok(c->r->core, addr + c->tc_deadline, buf, 16)) {
 		x->has_deadline = true;
-		x->deadline_unix_ns = unix_ns(w64(buf, 0), (int64_t)w64(buf, 8));
+		x->deadline_unix_ns = unix_ns(gr_rd64(buf, 0), (int64_t)gr_rd64(buf, 8));
 	}
 	uint64_t timer;
 	if (c->tc_timer == GR_ABSENT || !gr_read_ok(c->r->core, addr + c->tc_timer, &timer, 8) ||
@@ -562,20 +416,17 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 		if (c->vc_parent == GR_ABSENT || c->vc_key == GR_ABSENT || c->vc_val == GR_ABSENT ||
 		    !gr_read_ok(core, data + c->vc_parent, parent, 16) || !parent[0] || !parent[1] ||
 		    !gr_read_ok(core, data + c->vc_key, buf, 16) ||
-		    !gr_read_ok(core, data + c->vc_val, buf + 16, 16) || !w64(buf, 0))
+		    !gr_read_ok(core, data + c->vc_val, buf + 16, 16) || !gr_rd64(buf, 0))
 			return false;
-		x->value_key = value_text(c, w64(buf, 0), w64(buf, 8));
-		x->value_text = value_text(c, w64(buf, 16), w64(buf, 24));
+		x->value_key = value_text(c, gr_rd64(buf, 0), gr_rd64(buf, 8));
+		x->value_text = value_text(c, gr_rd64(buf, 16), gr_rd64(buf, 24));
 		// Keys that do not render (pointers, structs) are common; a key
 		// whose type is unknown or whose indirect value is unmapped is wrong
 		// (said once the context is validated, below).
 		if (!x->value_key) {
-			const char *kn, *kdw;
-			uint8_t kk;
-			bool kdirect;
+			const struct gr_type *kt = gr_type_read(c->r, gr_rd64(buf, 0));
 			unsigned char kb;
-			bad_key = !gr_panics_type(c->pan, w64(buf, 0), &kn, &kdw, &kk, &kdirect) ||
-				  (!kdirect && !gr_read_ok(core, w64(buf, 8), &kb, 1));
+			bad_key = !kt || (!kt->direct && !gr_read_ok(core, gr_rd64(buf, 8), &kb, 1));
 		}
 		break;
 	case CK_WITHOUT:
@@ -596,7 +447,7 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 		if (t->parent_off != GR_ABSENT && !gr_read_ok(core, data + t->parent_off, parent, 16))
 			return false;
 		if (t->done_off != GR_ABSENT && gr_read_ok(core, data + t->done_off, buf, 8)) {
-			x->done_chan = w64(buf, 0);
+			x->done_chan = gr_rd64(buf, 0);
 			uint32_t closed;
 			if (x->done_chan && c->hc_closed != GR_ABSENT &&
 			    gr_read_ok(core, x->done_chan + c->hc_closed, &closed, 4))
@@ -621,8 +472,8 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 	x->kind = kind_names[k];
 	if (bad_key)
 		gr_ctx_diag(c, "warning", "context 0x%llx: value key (type 0x%llx, data 0x%llx) "
-			    "is unreadable", (unsigned long long)data, (unsigned long long)w64(buf, 0),
-			    (unsigned long long)w64(buf, 8));
+			    "is unreadable", (unsigned long long)data, (unsigned long long)gr_rd64(buf, 0),
+			    (unsigned long long)gr_rd64(buf, 8));
 	return true;
 }
 
@@ -630,7 +481,7 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 static struct util_error *push_ctx(struct gr_ctx *c, const struct gr_context *x,
 				   const struct gr_ctx_type *t, size_t *idx)
 {
-	struct util_error *err = grow((void **)&c->ctxs, c->nctxs, &c->ctxs_cap, sizeof(*c->ctxs));
+	struct util_error *err = util_grow((void **)&c->ctxs, c->nctxs, &c->ctxs_cap, sizeof(*c->ctxs), 64);
 	if (!err)
 		err = util_u64map_put(&c->by_addr, x->addr, c->nctxs);
 	if (err)
@@ -646,8 +497,8 @@ static struct util_error *push_ctx(struct gr_ctx *c, const struct gr_context *x,
 			c->far_reads = 0;
 		}
 	}
-	if ((t->kind == CK_CANCEL || t->kind == CK_TIMER || t->kind == CK_AFTERFUNC) && c->map_ok) {
-		err = grow((void **)&c->walk, c->nwalk, &c->walk_cap, sizeof(*c->walk));
+	if ((t->kind == CK_CANCEL || t->kind == CK_TIMER || t->kind == CK_AFTERFUNC) && c->children_map.ok) {
+		err = util_grow((void **)&c->walk, c->nwalk, &c->walk_cap, sizeof(*c->walk), 64);
 		if (!err)
 			c->walk[c->nwalk++] = *idx;
 	}
@@ -751,69 +602,31 @@ static struct util_error *add_child(struct gr_ctx *c, uint64_t parent, const uin
 				    (unsigned long long)parent, (unsigned long long)key[1]);
 		return err;
 	}
-	err = grow((void **)&c->children, c->nchildren, &c->children_cap, sizeof(*c->children));
+	err = util_grow((void **)&c->children, c->nchildren, &c->children_cap, sizeof(*c->children), 64);
 	if (!err)
 		c->children[c->nchildren++] = (struct gr_context_child){parent, key[1]};
 	return err;
 }
 
-/* Note a key (16 bytes at SLOT) of PARENT's map, while BUDGET lasts. */
-static struct util_error *push_key(struct gr_ctx *c, uint64_t parent, const unsigned char *slot,
-				   size_t *budget)
+struct key_walk {
+	struct gr_ctx *c;
+	uint64_t parent;
+};
+
+/* Note a key of a children map (a canceler interface) and whose map it is in. */
+static struct util_error *push_key(void *arg, uint64_t key_addr, const unsigned char *key,
+				   uint64_t elem_addr)
 {
-	if (!*budget)
-		return NULL;
-	(*budget)--;
-	struct util_error *err = grow((void **)&c->keys, c->nkeys, &c->keys_cap, sizeof(*c->keys));
+	struct key_walk *kw = arg;
+	struct gr_ctx *c = kw->c;
+	(void)key_addr, (void)elem_addr;
+	struct util_error *err = util_grow((void **)&c->keys, c->nkeys, &c->keys_cap, sizeof(*c->keys), 64);
 	if (err)
 		return err;
 	struct gr_ctx_key *k = &c->keys[c->nkeys++];
-	k->parent = parent;
-	memcpy(&k->itab, slot, 8);
-	memcpy(&k->data, slot + 8, 8);
-	return NULL;
-}
-
-static struct util_error *classic_buckets(struct gr_ctx *c, uint64_t parent, uint64_t buckets,
-					  uint64_t nb, size_t *budget)
-{
-	unsigned char b[512];
-	if (c->bk_size > sizeof(b))
-		return NULL;
-	for (uint64_t i = 0; i < nb && buckets && *budget; i++) {
-		uint64_t bk = buckets + i * c->bk_size;
-		for (int chain = 0; bk && chain < 1024; chain++) {
-			if (!gr_read_ok(c->r->core, bk, b, c->bk_size))
-				break;
-			for (int s = 0; s < 8; s++) {
-				if (b[s] < 5) // emptyRest, emptyOne, evacuated*
-					continue;
-				struct util_error *err =
-					push_key(c, parent, b + c->bk_keys + (uint64_t)s * c->bk_keystride, budget);
-				if (err)
-					return err;
-			}
-			bk = w64(b, c->bk_overflow);
-		}
-	}
-	return NULL;
-}
-
-static struct util_error *swiss_group(struct gr_ctx *c, uint64_t parent, uint64_t g,
-				      size_t *budget)
-{
-	unsigned char b[512];
-	if (c->gp_size > sizeof(b) || !gr_read_ok(c->r->core, g, b, c->gp_size))
-		return NULL;
-	uint64_t ctrl = w64(b, 0);
-	for (int s = 0; s < 8; s++) {
-		if ((ctrl >> (8 * s)) & 0x80)
-			continue;
-		struct util_error *err =
-			push_key(c, parent, b + c->gp_keys + (uint64_t)s * c->gp_keystride, budget);
-		if (err)
-			return err;
-	}
+	k->parent = kw->parent;
+	k->itab = gr_rd64(key, 0);
+	k->data = gr_rd64(key, 8);
 	return NULL;
 }
 
@@ -821,46 +634,10 @@ static struct util_error *swiss_group(struct gr_ctx *c, uint64_t parent, uint64_
 static struct util_error *map_keys(struct gr_ctx *c, uint64_t parent, uint64_t m)
 {
 	size_t budget = MAX_CHILDREN;
-	struct core_file *core = c->r->core;
-	if (!c->swiss) {
-		unsigned char h[64];
-		if (!gr_read_ok(core, m, h, c->hm_oldbuckets + 8))
-			return NULL;
-		uint8_t B = h[c->hm_b], flags = h[c->hm_flags];
-		if (B > 40)
-			return NULL;
-		uint64_t nb = 1ULL << B, old = w64(h, c->hm_oldbuckets);
-		struct util_error *err = classic_buckets(c, parent, w64(h, c->hm_buckets), nb, &budget);
-		if (!err && old)
-			err = classic_buckets(c, parent, old, (flags & 8) || !B ? nb : nb / 2, &budget);
-		return err;
-	}
-	uint64_t used, dir, dirlen;
-	if (!gr_read_ok(core, m + c->sm_used, &used, 8) || !gr_read_ok(core, m + c->sm_dirptr, &dir, 8) ||
-	    !gr_read_ok(core, m + c->sm_dirlen, &dirlen, 8) || !used || !dir)
-		return NULL;
-	if (dirlen == 0)
-		return swiss_group(c, parent, dir, &budget);
-	if (dirlen > (1u << 20))
-		return NULL;
-	uint64_t prev = 0;
-	for (uint64_t i = 0; i < dirlen && budget; i++) {
-		uint64_t tab, groups, mask;
-		if (!gr_read_ok(core, dir + 8 * i, &tab, 8))
-			return NULL;
-		if (!tab || tab == prev)
-			continue;
-		prev = tab;
-		if (!gr_read_ok(core, tab + c->st_groups, &groups, 8) ||
-		    !gr_read_ok(core, tab + c->st_mask, &mask, 8) || mask >= (1u << 24))
-			continue;
-		for (uint64_t g = 0; g <= mask && budget; g++) {
-			struct util_error *err = swiss_group(c, parent, groups + g * c->gp_size, &budget);
-			if (err)
-				return err;
-		}
-	}
-	return NULL;
+	struct key_walk kw = {c, parent};
+	struct util_error *err = gr_map_each(c->r, &c->children_map, m, &budget, push_key, &kw);
+	// What could not be read of a map is skipped, as a map that is not there.
+	return err == &util_enomem ? err : (util_error_destroy(err), NULL);
 }
 
 static int key_by_data(const void *a, const void *b)
@@ -1002,17 +779,4 @@ struct util_error *gr_ctx_add_found(struct gr_ctx *c, uint64_t type, uint64_t da
 			return err;
 	}
 	return add_chain(c, type, data, vouched, is_context, index_ret);
-}
-
-struct util_error *gr_context_add(struct gr_reader *r, uint64_t type_addr, uint64_t data,
-				  bool *is_context, size_t *index_ret)
-{
-	*is_context = false;
-	if (!r->ctx) {
-		struct util_error *err = gr_ctx_init(r);
-		if (err)
-			return err;
-	}
-	struct util_error *err = gr_ctx_add(r->ctx, type_addr, data, false, is_context, index_ret);
-	return err ? err : gr_ctx_walk(r->ctx);
 }

@@ -3,7 +3,7 @@
 #ifndef GOCORONER_GORUNTIME_CTX_H
 #define GOCORONER_GORUNTIME_CTX_H
 
-#include "goruntime/defers.h"
+#include "goruntime/internal.h"
 
 enum gr_ctx_kind {
 	CK_NONE, CK_BACKGROUND, CK_TODO, CK_EMPTY, CK_CANCEL, CK_TIMER, CK_VALUE,
@@ -28,9 +28,7 @@ struct gr_ctx_key {
 
 struct gr_ctx {
 	struct gr_reader *r;
-	struct gr_panics *pan;
 	bool ok;                   /* the context layouts were found */
-	uint64_t types_base;
 	/* cancelCtx */
 	uint64_t cc_size, cc_parent, cc_done, cc_children, cc_err, cc_cause;
 	bool err_atomic;           /* err is atomic.Value (1.26+), else an error iface */
@@ -46,12 +44,7 @@ struct gr_ctx {
 	/* globals */
 	uint64_t canceled_data, deadline_type, closedchan, background, todo;
 	uint64_t iface_ctx_type;   /* runtime type of context.Context (itab.Inter) */
-	/* maps */
-	bool swiss, map_ok;
-	uint64_t hm_count, hm_flags, hm_b, hm_buckets, hm_oldbuckets;
-	uint64_t bk_size, bk_keys, bk_keystride, bk_overflow;
-	uint64_t sm_used, sm_dirptr, sm_dirlen, st_groups, st_mask;
-	uint64_t gp_size, gp_keys, gp_keystride;
+	struct gr_map_type children_map; /* cancelCtx.children: map[canceler]struct{} */
 	/* caches */
 	struct util_u64map type_index; /* type descriptor → index+1 into types, 0 (absent) */
 	struct gr_ctx_type *types;
@@ -67,7 +60,7 @@ struct gr_ctx {
 	size_t nwalk, walk_cap;
 	struct gr_ctx_key *keys;       /* children map keys of one round of walks, to sort */
 	size_t nkeys, keys_cap;
-	unsigned ndiags;
+	struct gr_diag_cap diags;      /* gr_ctx_diag's */
 	unsigned quiet;                /* >0: gr_ctx_diag records nothing (trial decodes) */
 	uint64_t last_region;           /* 64 KiB region of the last context read */
 	unsigned far_reads;             /* regions read since core_release_pages */
@@ -78,10 +71,15 @@ struct util_error *gr_ctx_init(struct gr_reader *r);
 void gr_ctx_free(struct gr_reader *r);
 
 /**
- * gr_context_add with VOUCHED: the caller knows TYPE implements
- * context.Context (it came from a context.Context interface), so a type
- * outside package context is taken as a "user" context. The registered
- * children of what it adds are not read yet: gr_ctx_walk reads them.
+ * Decode the context object DATA whose dynamic type is the runtime type at
+ * TYPE (the eface type word, or itab->Type of an iface), adding it and its
+ * ancestors (bounded) to c->ctxs once each. *IS_CONTEXT is false (and
+ * nothing is added) when TYPE is not a context type or the object does not
+ * validate; *INDEX_RET is its index in c->ctxs. VOUCHED: the caller knows
+ * TYPE implements context.Context (it came from a context.Context
+ * interface), so a type outside package context is taken as a "user"
+ * context. The registered children of what it adds are not read yet:
+ * gr_ctx_walk reads them.
  */
 struct util_error *gr_ctx_add(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
 			      bool *is_context, size_t *index_ret);
@@ -107,8 +105,100 @@ struct util_error *gr_ctx_walk(struct gr_ctx *c);
 /** The context type of ITAB (itab.Inter is context.Context); 0 if it is none. */
 uint64_t gr_ctx_itab_type(struct gr_ctx *c, uint64_t itab);
 
-/** Record a diagnostic (at most 100). */
+/** Record a diagnostic (at most 100; gr_diag_capped). */
 void gr_ctx_diag(struct gr_ctx *c, const char *severity, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* ---- Finding the contexts goroutines hold (ctxfind.c, ctxscan.c) ---------- */
+
+enum {
+	GR_CF_MAX_FIELDS = 2,                /* context fields of one struct variable */
+	GR_CF_MAX_SCAN = GR_STACK_COPY_MAX,  /* bytes of one goroutine's stack scanned */
+	GR_NCTX_TYPES = 9,
+};
+
+/** The DWARF names of package context's own context types. */
+extern const char *const gr_ctx_types[GR_NCTX_TYPES];
+
+enum rd_mode { RD_IFACE, RD_PTRCTX, RD_PTRFIELD };
+
+/* One context to read in a goroutine's frame (offsets from frame_sp[frame]). */
+struct cf_read {
+	uint32_t frame;
+	bool innermost;           /* only for a parked goroutine */
+	uint8_t mode;
+	int64_t off, off2;        /* IFACE: itab and data words; PTR*: the pointer */
+	uint64_t field;           /* PTRFIELD: the iface's offset in the pointee */
+	uint64_t type;            /* PTRCTX: runtime type of the pointer type */
+	const char *name;         /* "ctx", "r.ctx" */
+};
+
+struct cf_plan {
+	struct cf_read *reads;
+	size_t n, cap;
+};
+
+/* What a DWARF type holds, as contexts (cached per type DIE). */
+struct cf_class {
+	enum { CL_NONE, CL_IFACE, CL_PTRCTX, CL_STRUCT, CL_PTRSTRUCT } kind;
+	uint64_t type;            /* CL_PTRCTX */
+	size_t nfields;
+	uint64_t field_off[GR_CF_MAX_FIELDS];
+	const char *field_name[GR_CF_MAX_FIELDS];
+};
+
+/* Per distinct stack (its frames array): what the scans ask of each frame. */
+struct cf_frames {
+	bool *self;               /* not runtime, and its function has a context variable */
+	int32_t *callee;          /* the callee whose spilled arguments start the frame, or -1 */
+	uint64_t *args;           /* bytes of those arguments */
+};
+
+struct cf_state {
+	struct gr_reader *r;
+	struct gr_ctx *c;
+	struct util_u64map plans;     /* frames pointer → struct cf_plan * */
+	struct cf_plan **all;
+	size_t nall, all_cap;
+	struct util_u64map classes;   /* type DIE → index+1 into cls */
+	struct cf_class *cls;
+	size_t ncls, cls_cap;
+	struct util_u64map scan_words; /* itab or type word → 1 (itab) or 2 (type) */
+	uint64_t scan_lo, scan_hi;    /* least and greatest key of scan_words */
+	uint64_t ctx_lo, ctx_hi;      /* least and greatest context address (pass 3) */
+	struct util_u64map ctx_pages; /* 4 KiB pages holding a context → 1 (pass 3) */
+	struct util_u64map takes;     /* function entry → takes a context parameter */
+	struct util_u64map mentions;  /* function entry → has any context variable */
+	struct util_u64map frame_info; /* frames pointer → struct cf_frames * */
+	struct cf_frames **infos;
+	size_t ninfos, infos_cap;
+	struct gr_goroutine_context *held;
+	size_t nheld, held_cap;
+	size_t ndwarf, nscan;
+	unsigned char *stack;         /* GR_CF_MAX_SCAN bytes */
+};
+
+/** What the DWARF type DIE holds, as contexts (cached); *RET NULL if unknown. */
+struct util_error *gr_cf_classify(struct cf_state *st, uint64_t die, const struct cf_class **ret);
+/** A holding (CTX, DEPTH) among G's, from st->held[FIRST] on. */
+bool gr_cf_held_already(struct cf_state *st, size_t first, uint64_t ctx, int32_t depth);
+/** Record that G's frame DEPTH holds CTX (through variable NAME, NULL from a scan). */
+struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g, int32_t depth,
+			      const char *name, uint64_t ctx, bool dwarf);
+/** LEN bytes at ADDR of G's stack: from its copy when it holds them, else from the core. */
+bool gr_cf_stack_read(const struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
+		      void *buf, size_t len);
+
+/** Collect the words that start a context interface value on a stack (ctxscan.c). */
+struct util_error *gr_cf_scan_words(struct cf_state *st);
+/** Pass 2: scan G's live stack in the frames FRAME_HAS says no variable gave a context. */
+struct util_error *gr_cf_scan_stack(struct cf_state *st, const struct gr_goroutine *g,
+				    size_t first, const bool *frame_has);
+/**
+ * Pass 3: bare pointers in G's frames to contexts already validated; the
+ * holdings G already has are st->held[FROM[k]..TO[k]) for k < NR.
+ */
+struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_goroutine *g,
+				      const size_t *from, const size_t *to, size_t nr);
 
 #endif

@@ -92,36 +92,25 @@ static bool bin_read(struct dw_binary *bin, uint64_t addr, void *buf, size_t len
 	return !err;
 }
 
-static uint64_t member(struct dw_binary *bin, const char *type, const char *name)
-{
-	uint64_t off;
-	struct util_error *err = dw_member_offset(bin, type, name, &off);
-	if (err) {
-		util_error_destroy(err);
-		return GR_ABSENT;
-	}
-	return off;
-}
-
 static void probe(struct reader *d)
 {
 	struct dw_binary *bin = d->r->bin;
 	const char *D = "runtime._defer";
-	d->g_defer = member(bin, "runtime.g", "_defer");
-	d->g_panic = member(bin, "runtime.g", "_panic");
+	d->g_defer = gr_member(bin, "runtime.g", "_defer");
+	d->g_panic = gr_member(bin, "runtime.g", "_panic");
 	struct util_error *err = dw_type_size(bin, D, &d->d_size);
 	if (err) {
 		util_error_destroy(err);
 		d->d_size = 0;
 	}
-	d->d_sp = member(bin, D, "sp");
-	d->d_fn = member(bin, D, "fn");
-	d->d_link = member(bin, D, "link");
-	d->d_heap = member(bin, D, "heap");
-	d->d_started = member(bin, D, "started");     // 1.19–1.21
-	d->d_open = member(bin, D, "openDefer");      // 1.19–1.21
-	d->d_rangefunc = member(bin, D, "rangefunc"); // 1.22+
-	d->d_head = member(bin, D, "head");           // 1.22+
+	d->d_sp = gr_member(bin, D, "sp");
+	d->d_fn = gr_member(bin, D, "fn");
+	d->d_link = gr_member(bin, D, "link");
+	d->d_heap = gr_member(bin, D, "heap");
+	d->d_started = gr_member(bin, D, "started");     // 1.19–1.21
+	d->d_open = gr_member(bin, D, "openDefer");      // 1.19–1.21
+	d->d_rangefunc = gr_member(bin, D, "rangefunc"); // 1.22+
+	d->d_head = gr_member(bin, D, "head");           // 1.22+
 	// 1.19–1.21 _defer carries fd (the open-coded funcdata); Go 1.22 rewrote
 	// _defer and changed the funcdata to {deferBitsOffset, slotsOffset}
 	// (1.22 cmd/compile/internal/ssagen/ssa.go:270) in the same release.
@@ -133,7 +122,7 @@ static void probe(struct reader *d)
 		const char *tn = NULL;
 		err = dw_member_type_name(bin, D, "head", &tn);
 		if (!err && tn && tn[0] == '*') {
-			uint64_t v = member(bin, tn + 1, "v");
+			uint64_t v = gr_member(bin, tn + 1, "v");
 			if (v != GR_ABSENT)
 				d->head_ptr = v;
 		}
@@ -486,13 +475,6 @@ static bool read_record(struct reader *d, const struct gr_goroutine *g, uint64_t
 	return false;
 }
 
-static uint64_t rd64(const unsigned char *p, uint64_t off)
-{
-	uint64_t v;
-	memcpy(&v, p + off, 8);
-	return v;
-}
-
 /* The pending records of g._defer, in list order (which is the order they run). */
 static struct util_error *read_records(struct reader *d, const struct gr_goroutine *g, uint64_t first)
 {
@@ -509,7 +491,7 @@ static struct util_error *read_records(struct reader *d, const struct gr_gorouti
 		}
 		if (!read_record(d, g, at, rec))
 			break;
-		uint64_t sp = rd64(rec, d->d_sp), fn = rd64(rec, d->d_fn);
+		uint64_t sp = gr_rd64(rec, d->d_sp), fn = gr_rd64(rec, d->d_fn);
 		bool open = d->d_open != GR_ABSENT && rec[d->d_open];
 		bool started = d->d_started != GR_ABSENT && rec[d->d_started];
 		bool rangefunc = d->d_rangefunc != GR_ABSENT && rec[d->d_rangefunc];
@@ -521,7 +503,7 @@ static struct util_error *read_records(struct reader *d, const struct gr_gorouti
 		} else if (rangefunc && d->d_head != GR_ABSENT) {
 			// The loop body's defers, last registered first, run in place
 			// of this record (deferconvert); nil or badDefer() (1) ends them.
-			uint64_t head = rd64(rec, d->d_head), sub = 0;
+			uint64_t head = gr_rd64(rec, d->d_head), sub = 0;
 			if (head && !gr_read_ok(d->r->core, head + d->head_ptr, &sub, 8))
 				sub = 0;
 			unsigned char srec[MAX_RECORD_SIZE];
@@ -536,15 +518,15 @@ static struct util_error *read_records(struct reader *d, const struct gr_gorouti
 				}
 				if (!read_record(d, g, sub, srec))
 					break;
-				err = push_record(d, sp, rd64(srec, d->d_fn), "rangefunc");
-				sub = rd64(srec, d->d_link);
+				err = push_record(d, sp, gr_rd64(srec, d->d_fn), "rangefunc");
+				sub = gr_rd64(srec, d->d_link);
 			}
 		} else {
 			err = push_record(d, sp, fn, rec[d->d_heap] ? "heap" : "stack");
 		}
 		if (err)
 			return err;
-		at = rd64(rec, d->d_link);
+		at = gr_rd64(rec, d->d_link);
 	}
 	return NULL;
 }
@@ -652,8 +634,8 @@ struct util_error *gr_read_defers(struct gr_reader *r)
 			err = NULL;
 			continue;
 		}
-		uint64_t first_defer = rd64(gbuf, d.g_defer - lo);
-		uint64_t first_panic = d.g_panic != GR_ABSENT ? rd64(gbuf, d.g_panic - lo) : 0;
+		uint64_t first_defer = gr_rd64(gbuf, d.g_defer - lo);
+		uint64_t first_panic = d.g_panic != GR_ABSENT ? gr_rd64(gbuf, d.g_panic - lo) : 0;
 		const struct plan *p;
 		err = stack_plan(&d, g, &p);
 		if (!err && (first_defer || p->count))

@@ -1,6 +1,5 @@
 // goroutines.c: read every goroutine of runtime.allgs — status, wait reason,
 // creator, thread, labels — and unwind its stack from the right saved context.
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,78 +7,10 @@
 #include "goruntime/internal.h"
 
 enum {
-	DEFAULT_MAX_FRAMES = 1024,
 	DEFAULT_MAX_GOROUTINES = 10000000,
 	MAX_MS = 100000,
 	G_CHUNK = 4096, /* goroutine pointers read at once */
 };
-
-const char *gr_intern(struct gr_snapshot *s, const char *str)
-{
-	return str ? util_strtab_intern_cstr(&s->strings, str) : NULL;
-}
-
-void gr_diag(struct gr_snapshot *s, const char *severity, const char *what, const char *fmt, ...)
-{
-	if (s->ndiags == s->diags_cap) {
-		size_t ncap = s->diags_cap ? s->diags_cap * 2 : 16;
-		struct gr_diag *n = util_arena_alloc(&s->arena, ncap * sizeof(*n));
-		if (!n)
-			return; // diagnostics are best effort under memory pressure
-		if (s->ndiags)
-			memcpy(n, s->diags, s->ndiags * sizeof(*n));
-		s->diags = n;
-		s->diags_cap = ncap;
-	}
-	char detail[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	s->diags[s->ndiags++] = (struct gr_diag){
-		.severity = gr_intern(s, severity),
-		.what = gr_intern(s, what),
-		.detail = gr_intern(s, detail),
-	};
-}
-
-static uint64_t rd64(const unsigned char *buf, uint64_t off)
-{
-	uint64_t v;
-	memcpy(&v, buf + off, 8);
-	return v;
-}
-
-static uint32_t rd32(const unsigned char *buf, uint64_t off)
-{
-	uint32_t v;
-	memcpy(&v, buf + off, 4);
-	return v;
-}
-
-struct util_error *gr_read_gostring(struct gr_reader *r, uint64_t addr, size_t max,
-				    const char **ret)
-{
-	uint64_t hdr[2];
-	struct util_error *err = core_read(r->core, addr, hdr, sizeof(hdr));
-	if (err)
-		return err;
-	size_t len = hdr[1] > max ? max : hdr[1];
-	char *tmp = malloc(len + 1);
-	if (!tmp)
-		return &util_enomem;
-	if (len) {
-		err = core_read(r->core, hdr[0], tmp, len);
-		if (err) {
-			free(tmp);
-			return err;
-		}
-	}
-	tmp[len] = '\0';
-	*ret = util_strtab_intern(&r->snap->strings, tmp, len);
-	free(tmp);
-	return *ret ? NULL : &util_enomem;
-}
 
 /* Walk runtime.allm and tie each M to the core thread with its procid (the TID). */
 static struct util_error *read_ms(struct gr_reader *r)
@@ -121,13 +52,13 @@ static struct util_error *read_ms(struct gr_reader *r)
 		struct gr_m *m = &r->ms[r->nms];
 		*m = (struct gr_m){
 			.addr = maddr,
-			.curg = rd64(buf, l->m_curg),
-			.g0 = rd64(buf, l->m_g0),
-			.gsignal = rd64(buf, l->m_gsignal),
-			.procid = rd64(buf, l->m_procid),
-			.id = (int64_t)rd64(buf, l->m_id),
-			.vdso_sp = l->m_vdso_sp != GR_ABSENT ? rd64(buf, l->m_vdso_sp) : 0,
-			.vdso_pc = l->m_vdso_pc != GR_ABSENT ? rd64(buf, l->m_vdso_pc) : 0,
+			.curg = gr_rd64(buf, l->m_curg),
+			.g0 = gr_rd64(buf, l->m_g0),
+			.gsignal = gr_rd64(buf, l->m_gsignal),
+			.procid = gr_rd64(buf, l->m_procid),
+			.id = (int64_t)gr_rd64(buf, l->m_id),
+			.vdso_sp = l->m_vdso_sp != GR_ABSENT ? gr_rd64(buf, l->m_vdso_sp) : 0,
+			.vdso_pc = l->m_vdso_pc != GR_ABSENT ? gr_rd64(buf, l->m_vdso_pc) : 0,
 		};
 		for (size_t i = 0; i < core_num_threads(r->core); i++) {
 			const struct core_thread *t = core_thread(r->core, i);
@@ -142,7 +73,7 @@ static struct util_error *read_ms(struct gr_reader *r)
 			return err;
 		}
 		r->nms++;
-		maddr = rd64(buf, l->m_alllink);
+		maddr = gr_rd64(buf, l->m_alllink);
 	}
 	free(buf);
 	return NULL;
@@ -176,19 +107,19 @@ static struct util_error *choose_start(struct gr_reader *r, const unsigned char 
 				       struct gr_unwind_start *st)
 {
 	const struct gr_layout *l = &r->layout;
-	st->stack_lo = rd64(gbuf, l->g_stack_lo);
-	st->stack_hi = rd64(gbuf, l->g_stack_hi);
-	st->pc = rd64(gbuf, l->g_sched_pc);
-	st->sp = rd64(gbuf, l->g_sched_sp);
-	st->bp = rd64(gbuf, l->g_sched_bp);
+	st->stack_lo = gr_rd64(gbuf, l->g_stack_lo);
+	st->stack_hi = gr_rd64(gbuf, l->g_stack_hi);
+	st->pc = gr_rd64(gbuf, l->g_sched_pc);
+	st->sp = gr_rd64(gbuf, l->g_sched_sp);
+	st->bp = gr_rd64(gbuf, l->g_sched_bp);
 	st->trap = false;
-	uint64_t syscallsp = rd64(gbuf, l->g_syscallsp);
+	uint64_t syscallsp = gr_rd64(gbuf, l->g_syscallsp);
 
 	if ((int64_t)g->status == l->st_syscall || (syscallsp && (int64_t)g->status != l->st_running)) {
 		if (syscallsp) {
-			st->pc = rd64(gbuf, l->g_syscallpc);
+			st->pc = gr_rd64(gbuf, l->g_syscallpc);
 			st->sp = syscallsp;
-			st->bp = l->g_syscallbp != GR_ABSENT ? rd64(gbuf, l->g_syscallbp) : 0;
+			st->bp = l->g_syscallbp != GR_ABSENT ? gr_rd64(gbuf, l->g_syscallbp) : 0;
 		}
 		if (m && m->vdso_sp) {
 			st->pc = m->vdso_pc;
@@ -270,17 +201,17 @@ static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr,
 		util_error_destroy(err);
 		return NULL;
 	}
-	uint32_t status = rd32(gbuf, l->g_atomicstatus) & ~(uint32_t)l->st_scan;
+	uint32_t status = gr_rd32(gbuf, l->g_atomicstatus) & ~(uint32_t)l->st_scan;
 	if ((int64_t)status == l->st_dead || (int64_t)status == l->st_deadextra)
 		return NULL;
 	*live = true;
 	memset(g, 0, sizeof(*g));
 	g->g_addr = gaddr;
-	g->goid = rd64(gbuf, l->g_goid);
+	g->goid = gr_rd64(gbuf, l->g_goid);
 	g->status = status;
 	g->status_name = status < 32 && l->status_names[status] ? l->status_names[status] : "???";
 	g->wait_minutes = -1;
-	if ((int64_t)status == l->st_waiting || (int64_t)status == l->st_leaked) {
+	if (gr_goroutine_parked(r, g)) {
 		uint8_t wr = gbuf[l->g_waitreason];
 		if (wr != 0) {
 			if (wr < l->wrs_count) {
@@ -299,12 +230,12 @@ static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr,
 			}
 		}
 	}
-	g->wait_since_ns = (int64_t)rd64(gbuf, l->g_waitsince);
+	g->wait_since_ns = (int64_t)gr_rd64(gbuf, l->g_waitsince);
 	if (l->g_parent_goid != GR_ABSENT) {
 		g->has_creator = true;
-		g->creator_goid = rd64(gbuf, l->g_parent_goid);
+		g->creator_goid = gr_rd64(gbuf, l->g_parent_goid);
 	}
-	g->gopc = rd64(gbuf, l->g_gopc);
+	g->gopc = gr_rd64(gbuf, l->g_gopc);
 	if (g->gopc) {
 		const struct gr_pcinfo *info;
 		// gopc is a return address: Go prints the line of the CALL.
@@ -320,19 +251,19 @@ static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr,
 			g->created_by_pc_offset = (uint32_t)(g->gopc - info->fn->entry);
 		}
 	}
-	const struct dw_func *start = dw_func_at(r->bin, rd64(gbuf, l->g_startpc));
+	const struct dw_func *start = dw_func_at(r->bin, gr_rd64(gbuf, l->g_startpc));
 	g->start_func = start ? start->name : NULL;
 	g->is_system = is_system_goroutine(r, start);
-	g->locked = rd64(gbuf, l->g_lockedm) != 0;
+	g->locked = gr_rd64(gbuf, l->g_lockedm) != 0;
 
-	const struct gr_m *m = find_m(r, rd64(gbuf, l->g_m));
+	const struct gr_m *m = find_m(r, gr_rd64(gbuf, l->g_m));
 	if (m && m->thread &&
 	    ((int64_t)status == l->st_running || (int64_t)status == l->st_syscall))
 		g->thread_id = m->thread->tid;
 	else if (m && ((int64_t)status == l->st_running || (int64_t)status == l->st_syscall))
 		g->thread_id = (uint32_t)m->procid;
 
-	uint64_t labels = rd64(gbuf, l->g_labels);
+	uint64_t labels = gr_rd64(gbuf, l->g_labels);
 	if (labels) {
 		err = gr_labels_read(r, labels, &g->labels);
 		if (err) {
@@ -344,8 +275,8 @@ static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr,
 		}
 	}
 
-	g->stack_lo = rd64(gbuf, l->g_stack_lo);
-	g->stack_hi = rd64(gbuf, l->g_stack_hi);
+	g->stack_lo = gr_rd64(gbuf, l->g_stack_lo);
+	g->stack_hi = gr_rd64(gbuf, l->g_stack_hi);
 	struct gr_unwind_start st;
 	err = choose_start(r, gbuf, g, m, &st);
 	if (err)
@@ -442,99 +373,35 @@ static void estimate_now(struct gr_reader *r)
 	}
 }
 
-static struct util_error *read_build_info(struct gr_reader *r)
+/* ---- All goroutines ---------------------------------------------------- */
+
+bool gr_goroutine_parked(const struct gr_reader *r, const struct gr_goroutine *g)
 {
+	const struct gr_layout *l = &r->layout;
+	// _Gleaked (Go 1.26+): parked forever, found so by the leak detector.
+	return (int64_t)g->status == l->st_waiting ||
+	       (l->st_leaked >= 0 && (int64_t)g->status == l->st_leaked);
+}
+
+bool gr_goroutine_running(const struct gr_reader *r, const struct gr_goroutine *g)
+{
+	return (int64_t)g->status == r->layout.st_running;
+}
+
+struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_options *opts)
+{
+	struct core_file *core = r->core;
 	struct gr_snapshot *s = r->snap;
-	const char *v = NULL;
-	struct util_error *err = gr_go_version(r->bin, &v);
-	if (err)
-		return err;
-	s->go_version = gr_intern(s, v);
-	free((char *)v);
-	s->build_settings = "";
-	s->main_path = "";
-	uint64_t addr, size;
-	err = dw_variable(r->bin, "runtime.modinfo", &addr, &size);
-	if (!err) {
-		const char *mod = NULL;
-		err = gr_read_gostring(r, addr, 1 << 20, &mod);
-		if (!err && mod) {
-			// modinfo is framed by 16-byte sentinels (debug/buildinfo).
-			size_t n = strlen(mod);
-			if (n >= 33 && mod[n - 17] == '\n') {
-				char *inner = util_arena_strndup(&s->arena, mod + 16, n - 32);
-				if (inner)
-					mod = inner;
-			}
-			s->build_settings = gr_intern(s, mod);
-			const char *p = strstr(s->build_settings, "path\t");
-			if (p) {
-				p += 5;
-				size_t len = strcspn(p, "\n");
-				s->main_path = util_strtab_intern(&s->strings, p, len);
-			}
-		}
-	}
-	util_error_destroy(err);
-	return NULL;
-}
-
-/* Free the reader's caches (the snapshot it filled lives on). */
-static void reader_deinit(struct gr_reader *r)
-{
-	free(r->pcinfos);
-	free(r->ms);
-	free(r->stack_list);
-	free(r->sudog_addrs);
-	util_u64map_deinit(&r->pc_cache);
-	util_u64map_deinit(&r->m_by_addr);
-	util_u64map_deinit(&r->stacks);
-	gr_stacks_deinit(&r->stacks_copy);
-}
-
-struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *bin,
-				      const struct gr_options *opts, struct gr_snapshot **ret)
-{
-	struct gr_options defaults = {0};
-	if (!opts)
-		opts = &defaults;
-	struct gr_snapshot *s = calloc(1, sizeof(*s));
-	if (!s)
-		return &util_enomem;
-	util_arena_init(&s->arena);
-	util_strtab_init(&s->strings);
-	struct gr_reader r = {
-		.core = core,
-		.bin = bin,
-		.snap = s,
-		.max_frames = opts->max_frames ? opts->max_frames : DEFAULT_MAX_FRAMES,
-	};
-	util_u64map_init(&r.pc_cache);
-	util_u64map_init(&r.m_by_addr);
-	util_u64map_init(&r.stacks);
-	gr_stacks_init(&r.stacks_copy);
 	unsigned char *gbuf = NULL;
 	uint64_t *gptrs = NULL;
-	struct util_error *err = gr_layout_probe(bin, &r.layout);
+	struct util_error *err = read_ms(r);
 	if (err)
-		goto fail;
-	err = read_build_info(&r);
-	if (err)
-		goto fail;
-	r.fn_sigtramp = dw_func_by_name(bin, "runtime.sigtramp");
-	r.fn_sigpanic = dw_func_by_name(bin, "runtime.sigpanic");
-	r.fn_async_preempt = dw_func_by_name(bin, "runtime.asyncPreempt");
-	r.fn_debug_call = dw_func_by_name(bin, "runtime.debugCallV2");
-
-	err = read_ms(&r);
-	if (err)
-		goto fail;
-
+		goto out;
 	uint64_t allgs[3];
-	err = core_read(core, r.layout.allgs_addr, allgs, sizeof(allgs));
+	err = core_read(core, r->layout.allgs_addr, allgs, sizeof(allgs));
 	if (err) {
 		err = util_error_prefix(err, "runtime.allgs: ");
-		goto fail;
+		goto out;
 	}
 	size_t max_g = opts->max_goroutines ? opts->max_goroutines : DEFAULT_MAX_GOROUTINES;
 	uint64_t n = allgs[1];
@@ -543,22 +410,22 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 					"runtime.allgs has length %llu and capacity %llu: corrupt "
 					"(or more than %zu goroutines)",
 					(unsigned long long)n, (unsigned long long)allgs[2], max_g);
-		goto fail;
+		goto out;
 	}
 	if (n == 0) {
 		err = util_error_create(UTIL_ERROR_BAD_DATA,
 					"runtime.allgs is empty: the process had not started its "
 					"runtime, or this is not the core of this executable");
-		goto fail;
+		goto out;
 	}
 	s->goroutines = util_arena_alloc(&s->arena, n * sizeof(*s->goroutines));
-	gbuf = malloc(r.layout.g_size);
+	gbuf = malloc(r->layout.g_size);
 	gptrs = malloc(G_CHUNK * sizeof(*gptrs));
 	if (!s->goroutines || !gbuf || !gptrs) {
 		err = &util_enomem;
-		goto fail;
+		goto out;
 	}
-	gr_stacks_reserve(&r.stacks_copy, n);
+	gr_stacks_reserve(&r->stacks_copy, n);
 	struct util_u64map seen;
 	util_u64map_init(&seen);
 	for (uint64_t base = 0; base < n; base += G_CHUNK) {
@@ -567,17 +434,17 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 		if (err) {
 			util_u64map_deinit(&seen);
 			err = util_error_prefix(err, "runtime.allgs array: ");
-			goto fail;
+			goto out;
 		}
 		for (size_t i = 0; i < chunk; i++) {
 			if (!gptrs[i])
 				continue;
 			bool live;
 			struct gr_goroutine *g = &s->goroutines[s->ngoroutines];
-			err = read_goroutine(&r, gptrs[i], gbuf, g, &live);
+			err = read_goroutine(r, gptrs[i], gbuf, g, &live);
 			if (err) {
 				util_u64map_deinit(&seen);
-				goto fail;
+				goto out;
 			}
 			if (!live)
 				continue;
@@ -590,9 +457,9 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 			err = util_u64map_put(&seen, g->goid, 1);
 			if (err) {
 				util_u64map_deinit(&seen);
-				goto fail;
+				goto out;
 			}
-			gr_stacks_take(&r.stacks_copy, s->ngoroutines, g);
+			gr_stacks_take(&r->stacks_copy, s->ngoroutines, g);
 			s->ngoroutines++;
 		}
 		// The stacks just read are not needed again: keep memory flat.
@@ -601,38 +468,9 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 			opts->progress(base + chunk, n, opts->progress_arg);
 	}
 	util_u64map_deinit(&seen);
-	estimate_now(&r);
-	if (opts->goroutines_done)
-		opts->goroutines_done(s, opts->goroutines_done_arg);
-	// Contexts first, so that their rows can be written meanwhile too
-	// (contexts_done): nothing of them depends on the waits or defers.
-	err = gr_read_contexts(&r);
-	gr_stacks_deinit(&r.stacks_copy); // the last reader of the copies
-	if (!err && opts->contexts_done)
-		opts->contexts_done(s, opts->contexts_done_arg);
-	if (!err)
-		err = gr_read_waits(&r);
-	if (!err)
-		err = gr_read_defers(&r);
-	if (!err)
-		err = gr_read_reach(&r);
-fail:
+	estimate_now(r);
+out:
 	free(gbuf);
 	free(gptrs);
-	reader_deinit(&r);
-	if (err) {
-		gr_snapshot_destroy(s);
-		return err;
-	}
-	*ret = s;
-	return NULL;
-}
-
-void gr_snapshot_destroy(struct gr_snapshot *s)
-{
-	if (!s)
-		return;
-	util_strtab_deinit(&s->strings);
-	util_arena_deinit(&s->arena);
-	free(s);
+	return err;
 }

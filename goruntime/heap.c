@@ -100,17 +100,10 @@ void gr_heap_deinit(struct gr_heap *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* A span diagnostic, the first MAX_SPAN_DIAGS only. */
-#define SPAN_DIAG(r, n, ...)                                                     \
-	do {                                                                     \
-		if ((*(n))++ < MAX_SPAN_DIAGS)                                   \
-			gr_diag((r)->snap, "warning", "heap", __VA_ARGS__);      \
-	} while (0)
-
 /* The allocated slots of span S (mspan.isFree), into h->alloc. */
 static struct util_error *read_alloc_bits(struct gr_reader *r, struct gr_heap *h,
 					  const struct gr_span *s, uint64_t freeindex,
-					  uint64_t bits_addr, unsigned *ndiag)
+					  uint64_t bits_addr, struct gr_diag_cap *diags)
 {
 	for (uint64_t i = 0; i < freeindex && i < s->nelems; i++)
 		gr_bit_set(h->alloc, s->first + i);
@@ -126,7 +119,7 @@ static struct util_error *read_alloc_bits(struct gr_reader *r, struct gr_heap *h
 	if (err) {
 		// Unknown: every slot counts as allocated (marking errs towards
 		// reachable), and the scan is incomplete.
-		SPAN_DIAG(r, ndiag, "span 0x%llx: allocation bits at 0x%llx unreadable (%s); "
+		gr_diag_capped(r->snap, diags, "warning", "span 0x%llx: allocation bits at 0x%llx unreadable (%s); "
 			  "all its slots taken as allocated",
 			  (unsigned long long)s->base, (unsigned long long)bits_addr, err->message);
 		util_error_destroy(err);
@@ -195,7 +188,7 @@ struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *fo
 	size_t cap = 1024;
 	h->spans = malloc(cap * sizeof(*h->spans));
 	uint64_t *freeidx = malloc(cap * sizeof(*freeidx)), *bitsp = malloc(cap * sizeof(*bitsp));
-	unsigned ndiag = 0;
+	struct gr_diag_cap diags = GR_DIAG_CAP("heap", MAX_SPAN_DIAGS);
 	if (!ptrs || !sbuf || !h->spans || !freeidx || !bitsp) {
 		err = &util_enomem;
 		goto out;
@@ -219,7 +212,7 @@ struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *fo
 				continue;
 			struct util_error *e = core_read(r->core, ptrs[i], sbuf, l.size);
 			if (e) {
-				SPAN_DIAG(r, &ndiag, "span #%llu at 0x%llx: %s",
+				gr_diag_capped(r->snap, &diags, "warning", "span #%llu at 0x%llx: %s",
 					  (unsigned long long)(base + i), (unsigned long long)ptrs[i],
 					  e->message);
 				util_error_destroy(e);
@@ -236,7 +229,7 @@ struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *fo
 			    !nelems || start % h->page_size || start + npages * h->page_size < start ||
 			    nelems > npages * h->page_size / elemsize || fi > nelems ||
 			    h->nobjects + nelems > MAX_OBJECTS) {
-				SPAN_DIAG(r, &ndiag,
+				gr_diag_capped(r->snap, &diags, "warning",
 					  "span #%llu at 0x%llx: implausible (start 0x%llx, %llu pages, "
 					  "%llu objects of %llu bytes, free index %llu); skipped",
 					  (unsigned long long)(base + i), (unsigned long long)ptrs[i],
@@ -287,7 +280,7 @@ struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *fo
 		goto out;
 	}
 	for (size_t i = 0; i < h->nspans; i++) {
-		err = read_alloc_bits(r, h, &h->spans[i], freeidx[i], bitsp[i], &ndiag);
+		err = read_alloc_bits(r, h, &h->spans[i], freeidx[i], bitsp[i], &diags);
 		if (err)
 			goto out;
 	}
@@ -296,7 +289,7 @@ struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *fo
 	size_t kept = 0;
 	for (size_t i = 0; i < h->nspans; i++) {
 		if (kept && h->spans[i].base < h->spans[kept - 1].end) {
-			SPAN_DIAG(r, &ndiag, "span at 0x%llx overlaps the span at 0x%llx; skipped",
+			gr_diag_capped(r->snap, &diags, "warning", "span at 0x%llx overlaps the span at 0x%llx; skipped",
 				  (unsigned long long)h->spans[i].base,
 				  (unsigned long long)h->spans[kept - 1].base);
 			h->complete = false;
@@ -344,9 +337,7 @@ struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *fo
 				h->page_span[p] = (uint32_t)(i + 1);
 		}
 	}
-	if (ndiag > MAX_SPAN_DIAGS)
-		gr_diag(r->snap, "warning", "heap", "%u more problems with spans not listed",
-			ndiag - MAX_SPAN_DIAGS);
+	gr_diag_cap_flush(r->snap, &diags);
 	*found = true;
 out:
 	free(ptrs);

@@ -3,7 +3,105 @@
 #ifndef GOCORONER_GORUNTIME_INTERNAL_H
 #define GOCORONER_GORUNTIME_INTERNAL_H
 
+#include <stdarg.h>
+#include <string.h>
+
 #include "goruntime/goruntime.h"
+
+
+struct gr_reader;
+
+/* ---- The reader's floor (reader.c) ------------------------------------------ */
+
+/** At most this many records in one runtime list (_defer, _panic...): a longer one is garbage or a cycle. */
+#define GR_MAX_RECORDS 100000
+
+/** Intern a string in the snapshot. */
+const char *gr_intern(struct gr_snapshot *s, const char *str);
+
+/** Record a diagnostic in the snapshot (printf-style detail). */
+void gr_diag(struct gr_snapshot *s, const char *severity, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/**
+ * A kind of diagnostic that may repeat without bound (one per channel, span,
+ * context...): the first MAX are recorded, the rest counted, and
+ * gr_diag_cap_flush says how many were left out. The one policy for every
+ * reader of this folder.
+ */
+struct gr_diag_cap {
+	const char *what;          /**< the diagnostic rows' "what" */
+	unsigned max;              /**< recorded at most */
+	unsigned n;                /**< seen so far */
+};
+
+#define GR_DIAG_CAP(what_, max_) ((struct gr_diag_cap){.what = (what_), .max = (max_)})
+
+void gr_diag_capped(struct gr_snapshot *s, struct gr_diag_cap *c, const char *severity,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void gr_vdiag_capped(struct gr_snapshot *s, struct gr_diag_cap *c, const char *severity,
+		     const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+/** One diagnostic saying how many of C's kind were not recorded, if any. */
+void gr_diag_cap_flush(struct gr_snapshot *s, struct gr_diag_cap *c);
+
+/**
+ * Read LEN bytes at ADDR; when the core does not hold them, a diagnostic of
+ * C's kind says WHAT was read and the faulting address (C NULL: a probe,
+ * whose failure is expected and says nothing).
+ */
+bool gr_read(struct gr_reader *r, struct gr_diag_cap *c, uint64_t addr, void *buf, size_t len,
+	     const char *what);
+
+/** core_read for a probe, whose failure is an answer, not a problem: only says whether it worked. */
+static inline bool gr_read_ok(struct core_file *core, uint64_t addr, void *buf, size_t len)
+{
+	struct util_error *err = core_read(core, addr, buf, len);
+	util_error_destroy(err);
+	return !err;
+}
+
+/** Read a Go string header {ptr, len} at ADDR from the core (len capped at MAX). */
+struct util_error *gr_read_gostring(struct gr_reader *r, uint64_t addr, size_t max,
+				    const char **ret);
+
+/** The little-endian word at byte OFF of a buffer read from the core. */
+static inline uint64_t gr_rd64(const unsigned char *buf, uint64_t off)
+{
+	uint64_t v;
+	memcpy(&v, buf + off, 8);
+	return v;
+}
+
+static inline uint32_t gr_rd32(const unsigned char *buf, uint64_t off)
+{
+	uint32_t v;
+	memcpy(&v, buf + off, 4);
+	return v;
+}
+
+/**
+ * Brent's cycle detection over a linked list read from the core: call with
+ * each node in turn; true when NODE was seen before. Start with a zeroed
+ * struct. Bounded memory, whatever the list.
+ */
+struct gr_cycle {
+	uint64_t saved;
+	uint64_t power, steps;
+};
+
+static inline bool gr_cycle_step(struct gr_cycle *c, uint64_t node)
+{
+	if (c->steps && node == c->saved)
+		return true;
+	if (++c->steps >= c->power) {
+		c->power = c->power ? c->power * 2 : 2;
+		c->steps = 0;
+		c->saved = node;
+	}
+	return false;
+}
+
+/* ---- Layouts (layout.c) ------------------------------------------------------ */
 
 /** Marks an offset the binary's runtime does not have. */
 #define GR_ABSENT UINT64_MAX
@@ -50,6 +148,115 @@ struct gr_layout {
 };
 
 struct util_error *gr_layout_probe(struct dw_binary *bin, struct gr_layout *l);
+
+/*
+ * Probes every reader of this folder asks the binary, each answering "not
+ * there" rather than failing: a layout is detected by what the binary has.
+ */
+/** Offset of MEMBER ("a.b" for nested members) in TYPE; GR_ABSENT when either is missing. */
+uint64_t gr_member(struct dw_binary *bin, const char *type, const char *member);
+/** gr_member of A, else of B (a member renamed between releases; B may be NULL). */
+uint64_t gr_member_any(struct dw_binary *bin, const char *type, const char *a, const char *b);
+/** Size of TYPE; 0 when the binary does not describe it. */
+uint64_t gr_type_size(struct dw_binary *bin, const char *type);
+/** Address of the package variable NAME (DWARF, else the symbol table); 0 if none. */
+uint64_t gr_global_addr(struct dw_binary *bin, const char *name);
+
+/* ---- Go's types, values and maps (gotypes.c, govalues.c) --------------------- */
+
+/* internal/abi Kind values (1.27 internal/abi/type.go:52-80; 1.19 runtime/typekind.go). */
+enum {
+	GR_KIND_BOOL = 1, GR_KIND_INT, GR_KIND_INT8, GR_KIND_INT16, GR_KIND_INT32, GR_KIND_INT64,
+	GR_KIND_UINT, GR_KIND_UINT8, GR_KIND_UINT16, GR_KIND_UINT32, GR_KIND_UINT64,
+	GR_KIND_UINTPTR, GR_KIND_FLOAT32, GR_KIND_FLOAT64, GR_KIND_COMPLEX64, GR_KIND_COMPLEX128,
+	GR_KIND_CHAN = 18,
+	GR_KIND_STRING = 24,
+	GR_KIND_MASK = 0x1f,
+};
+
+/** A runtime type descriptor, read. */
+struct gr_type {
+	const char *name;          /**< as %T prints it ("*http.Request") */
+	const char *dwarf;         /**< the DWARF name (full package path), NULL if none */
+	uint8_t kind;              /**< abi.Kind; 0 when only DWARF named it */
+	bool direct;               /**< values are stored in an interface's data word itself */
+};
+
+/** Map header layouts, classic (runtime.hmap, Go ≤ 1.23) or swiss (1.24+). */
+struct gr_maps {
+	bool ok, swiss;
+	uint64_t hm_count, hm_flags, hm_b, hm_buckets, hm_oldbuckets;
+	uint64_t sm_used, sm_dirptr, sm_dirlen, st_groups, st_mask;
+};
+
+/** One map type's buckets (classic) or groups (swiss). */
+struct gr_map_type {
+	bool ok;
+	uint64_t size;             /**< of a bucket or group */
+	uint64_t keys, key_stride, ksize;
+	uint64_t elems, elem_stride;
+	uint64_t overflow;         /**< classic: the overflow pointer */
+};
+
+/** The reader's type metadata (gotypes.c), probed once per snapshot. */
+struct gr_types {
+	uint64_t moduledata;       /**< runtime.firstmoduledata's address, 0 if unknown */
+	uint64_t types, etypes;    /**< moduledata.types/etypes, 0 if unknown */
+	bool ok;                   /**< descriptors can be read */
+	uint64_t t_tflag, t_kind, t_str, t_read;
+	struct gr_maps maps;
+	struct util_u64map index;  /**< descriptor → index+1 into cache, 0: unreadable */
+	struct gr_type *cache;
+	size_t ncache, cache_cap;
+	/* govalues.c, probed on first use */
+	bool values_probed;
+	bool shortest_floats;      /**< the runtime prints floats like strconv 'g' -1 (1.26+) */
+	bool nil_error_prefixed;   /**< PanicNilError.Error() has "runtime error: " (1.27+) */
+};
+
+/** Probe r->types (descriptor and map layouts); nothing fails, what is missing reads as unknown. */
+void gr_types_init(struct gr_reader *r);
+void gr_types_deinit(struct gr_types *t);
+
+/** Read LEN bytes of runtime.firstmoduledata's member FIELD; false if unknown. */
+bool gr_moduledata_read(struct gr_reader *r, const char *field, void *buf, size_t len);
+
+/** The runtime type descriptor of the DWARF type DWARF_NAME (DW_AT_go_runtime_type); 0 if none. */
+uint64_t gr_type_addr(struct gr_reader *r, const char *dwarf_name);
+
+/** The descriptor at ADDR, read once and cached; NULL if neither it nor DWARF names it. */
+const struct gr_type *gr_type_read(struct gr_reader *r, uint64_t addr);
+
+/** Its name as %T prints it; NULL if unknown. */
+const char *gr_type_name(struct gr_reader *r, uint64_t addr);
+
+/**
+ * The value of dynamic type TYPE (a descriptor) whose interface data word is
+ * DATA, as the runtime prints a panic value: an error's text for the errors
+ * whose Error() is a field, a basic value, TYPE(value) for named basic types,
+ * "(TYPE) 0xADDR" otherwise (govalues.c). NULL if unreadable.
+ */
+const char *gr_value_text(struct gr_reader *r, uint64_t type, uint64_t data);
+
+/**
+ * Probe the buckets or groups of one map type: BUCKET and GROUP are the
+ * compiler's DWARF names of them (classic and swiss), KSIZE and ESIZE the
+ * key and element sizes, used where DWARF does not describe the type.
+ */
+void gr_map_type_probe(struct gr_reader *r, const char *bucket, const char *group, uint64_t ksize,
+		       uint64_t esize, struct gr_map_type *mt);
+
+/** Called for each entry: the key's address and bytes, the element's address. */
+typedef struct util_error *gr_map_fn(void *arg, uint64_t key_addr, const unsigned char *key,
+				     uint64_t elem_addr);
+
+/**
+ * Call FN for each entry of the map whose header is at M, at most *BUDGET
+ * entries (decremented). Unreadable buckets are skipped and the first such
+ * fault returned at the end; FN's error stops the walk.
+ */
+struct util_error *gr_map_each(struct gr_reader *r, const struct gr_map_type *mt, uint64_t m,
+			       size_t *budget, gr_map_fn *fn, void *arg);
 
 /** One result of the per-PC cache: how to step over a frame and what it shows. */
 struct gr_pcinfo {
@@ -109,6 +316,9 @@ struct gr_reader {
 	struct core_file *core;
 	struct dw_binary *bin;
 	struct gr_layout layout;
+	struct gr_types types;         /* Go's type metadata (gotypes.c) */
+	struct gr_map_type labels_map; /* map[string]string of pprof labels (Go ≤ 1.23) */
+	bool labels_map_probed;
 	struct gr_snapshot *snap;
 	struct util_u64map pc_cache;   /* (pc<<1 | trap) → index into pcinfos */
 	struct util_u64map stacks;     /* hash of a frame sequence → index into stack_list */
@@ -182,11 +392,6 @@ struct gr_m {
 	const struct core_thread *thread; /* NULL if no thread in the core has that tid */
 };
 
-/** Record a diagnostic in the snapshot (printf-style detail). */
-void gr_diag(struct gr_snapshot *s, const char *severity, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/** Intern a string in the snapshot. */
-const char *gr_intern(struct gr_snapshot *s, const char *str);
 
 /**
  * Information for one PC, cached. TRAP says PC is a trapping instruction (or
@@ -203,6 +408,16 @@ struct gr_unwind_start {
 	bool trap;              /* pc is a trapping instruction, not a return address */
 };
 
+/** Look up the runtime functions the unwinder treats specially (unwind.c). */
+void gr_unwind_init(struct gr_reader *r);
+
+/**
+ * A function whose frame was entered by a trap or an injected call, not by a
+ * CALL (sigpanic, asyncPreempt, debugCallV2, sigtramp): the frame below it
+ * has no return address to look up as a call site.
+ */
+bool gr_unwind_is_trap(const struct gr_reader *r, const struct dw_func *f);
+
 /** Unwind a goroutine's stack into g->frames. Problems go to g->stack_error. */
 struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 			     const struct gr_unwind_start *start);
@@ -216,6 +431,18 @@ struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 struct util_error *gr_signal_context(struct gr_reader *r, const struct core_thread *t,
 				     uint64_t lo, uint64_t hi, struct gr_unwind_start *ret,
 				     bool *found);
+
+/**
+ * Read every live goroutine of runtime.allgs into r->snap, its stack unwound
+ * and copied (goroutines.c); the Ms first, to find running goroutines'
+ * threads. Then estimate the dump's time and each wait's length.
+ */
+struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_options *opts);
+
+/** G is parked: waiting, or leaked (Go 1.26+) — the one definition every reader uses. */
+bool gr_goroutine_parked(const struct gr_reader *r, const struct gr_goroutine *g);
+/** G was on a CPU: its innermost frame stopped at any instruction, not at a safe point. */
+bool gr_goroutine_running(const struct gr_reader *r, const struct gr_goroutine *g);
 
 /**
  * The wait-for facts of every goroutine already in r->snap (goruntime/waits.c):
@@ -242,6 +469,9 @@ struct gr_frame_var {
 	int64_t cfa_off;           /**< CFA minus the frame's SP: loc offsets are from the CFA */
 };
 
+/** The piece of LOC holding the 8 bytes at byte OFF of the value, as a CFA offset; false if none or unavailable. */
+bool gr_frame_var_word(const struct dw_var_loc *loc, uint64_t off, int64_t *cfa_off);
+
 /**
  * Walk the variables of G's physical frames (goruntime/framevars.c): for each
  * frame stopped at a call (a frame a signal or an injected call interrupted
@@ -265,17 +495,7 @@ struct util_error *gr_frame_vars_each(struct gr_reader *r, const struct gr_gorou
 struct util_error *gr_read_contexts(struct gr_reader *r);
 
 /**
- * Decode the context object DATA whose dynamic type is the runtime type at
- * TYPE_ADDR (the eface type word, or itab->Type of an iface), adding it and
- * its ancestors (bounded) to r->snap->contexts once each. *IS_CONTEXT is
- * false (and nothing is added) when TYPE_ADDR is not a context type or the
- * object does not validate; *INDEX_RET is its index in snap->contexts.
- */
-struct util_error *gr_context_add(struct gr_reader *r, uint64_t type_addr, uint64_t data,
-				  bool *is_context, size_t *index_ret);
-
-/**
- * Heap reachability (goroutine/heap.c, reach.c), after waits and contexts:
+ * Heap reachability (goruntime/heap.c, reach.c), after waits and contexts:
  * sync_waits' ctx_addr, and the heap marking from what can run into
  * heap_scan, wait_reaches and wait_wakers. No usable heap is a diagnostic.
  */
@@ -284,8 +504,5 @@ struct util_error *gr_read_reach(struct gr_reader *r);
 /** Decode pprof labels at LABELS_PTR into a JSON object text (NULL if none). */
 struct util_error *gr_labels_read(struct gr_reader *r, uint64_t labels_ptr, const char **ret);
 
-/** Read a Go string header {ptr, len} at ADDR from the core (len capped at MAX). */
-struct util_error *gr_read_gostring(struct gr_reader *r, uint64_t addr, size_t max,
-				    const char **ret);
 
 #endif

@@ -58,60 +58,42 @@ static int pair_cmp(const void *a, const void *b)
 	return strcmp(((const struct pair *)a)->k, ((const struct pair *)b)->k);
 }
 
-/* map[string]string (Go ≤ 1.23): walk the classic hash map's buckets. */
+struct pairs {
+	struct gr_reader *r;
+	struct pair *v;
+	size_t n;
+};
+
+static struct util_error *add_pair(void *arg, uint64_t key_addr, const unsigned char *key,
+				   uint64_t elem_addr)
+{
+	struct pairs *p = arg;
+	const char *k, *v;
+	struct util_error *err;
+	(void)key;
+	if ((err = gr_read_gostring(p->r, key_addr, MAX_LABEL_TEXT, &k)) ||
+	    (err = gr_read_gostring(p->r, elem_addr, MAX_LABEL_TEXT, &v)))
+		return err;
+	p->v[p->n++] = (struct pair){k, v};
+	return NULL;
+}
+
+/* map[string]string (Go ≤ 1.23). */
 static struct util_error *read_label_map(struct gr_reader *r, uint64_t hmap, struct pair *out,
 					 size_t *n)
 {
-	uint64_t count_off, b_off, buckets_off, oldbuckets_off;
-	struct util_error *err = dw_member_offset(r->bin, "runtime.hmap", "count", &count_off);
-	if (!err)
-		err = dw_member_offset(r->bin, "runtime.hmap", "B", &b_off);
-	if (!err)
-		err = dw_member_offset(r->bin, "runtime.hmap", "buckets", &buckets_off);
-	if (!err)
-		err = dw_member_offset(r->bin, "runtime.hmap", "oldbuckets", &oldbuckets_off);
-	if (err)
-		return err;
-	uint64_t buckets, oldbuckets;
-	uint8_t B;
-	if ((err = core_read_u8(r->core, hmap + b_off, &B)) ||
-	    (err = core_read_u64(r->core, hmap + buckets_off, &buckets)) ||
-	    (err = core_read_u64(r->core, hmap + oldbuckets_off, &oldbuckets)))
-		return err;
-	if (B > 8)
-		return util_error_create(UTIL_ERROR_BAD_DATA, "label map with 2^%u buckets", B);
-	// A bucket of map[string]string: tophash [8]uint8, keys [8]string,
-	// elems [8]string, overflow pointer (runtime/map.go bmap).
-	const uint64_t keys = 8, elems = 8 + 8 * 16, overflow = 8 + 16 * 16, bsize = overflow + 8;
-	uint64_t lists[2] = {buckets, oldbuckets};
-	uint64_t nb[2] = {1ULL << B, B ? 1ULL << (B - 1) : 1};
-	size_t steps = 0;
-	for (int li = 0; li < 2; li++) {
-		for (uint64_t i = 0; lists[li] && i < nb[li]; i++) {
-			uint64_t bucket = lists[li] + i * bsize;
-			while (bucket && steps++ < 1024) {
-				unsigned char bk[8 + 16 * 16 + 8];
-				err = core_read(r->core, bucket, bk, sizeof(bk));
-				if (err)
-					return err;
-				for (int slot = 0; slot < 8; slot++) {
-					if (bk[slot] < 5) // empty or evacuated (minTopHash)
-						continue;
-					if (*n >= MAX_LABELS)
-						return NULL;
-					const char *k, *v;
-					if ((err = gr_read_gostring(r, bucket + keys + 16 * slot,
-								    MAX_LABEL_TEXT, &k)) ||
-					    (err = gr_read_gostring(r, bucket + elems + 16 * slot,
-								    MAX_LABEL_TEXT, &v)))
-						return err;
-					out[(*n)++] = (struct pair){k, v};
-				}
-				memcpy(&bucket, bk + overflow, 8);
-			}
-		}
+	if (!r->labels_map_probed) {
+		gr_map_type_probe(r, "bucket<string,string>", "noalg.map.group[string]string", 16, 16,
+				  &r->labels_map);
+		r->labels_map_probed = true;
 	}
-	return NULL;
+	if (!r->labels_map.ok)
+		return util_error_create(UTIL_ERROR_BAD_DATA, "the map layout is not understood");
+	struct pairs p = {r, out, *n};
+	size_t budget = MAX_LABELS - *n;
+	struct util_error *err = gr_map_each(r, &r->labels_map, hmap, &budget, add_pair, &p);
+	*n = p.n;
+	return err;
 }
 
 /* labelMap{LabelSet{list []label}} (Go 1.24+): a sorted slice of key/value pairs. */

@@ -24,16 +24,54 @@ static uint64_t need(struct probe *p, const char *type, const char *member)
 	return off;
 }
 
-/* A member that only some releases have: GR_ABSENT when missing. */
-static uint64_t maybe(struct probe *p, const char *type, const char *member)
+uint64_t gr_member(struct dw_binary *bin, const char *type, const char *member)
 {
 	uint64_t off = GR_ABSENT;
-	struct util_error *err = dw_member_offset(p->bin, type, member, &off);
+	struct util_error *err = dw_member_offset(bin, type, member, &off);
 	if (err) {
 		util_error_destroy(err);
 		return GR_ABSENT;
 	}
 	return off;
+}
+
+uint64_t gr_member_any(struct dw_binary *bin, const char *type, const char *a, const char *b)
+{
+	uint64_t off = gr_member(bin, type, a);
+	return off != GR_ABSENT || !b ? off : gr_member(bin, type, b);
+}
+
+uint64_t gr_type_size(struct dw_binary *bin, const char *type)
+{
+	uint64_t size;
+	struct util_error *err = dw_type_size(bin, type, &size);
+	if (err) {
+		util_error_destroy(err);
+		return 0;
+	}
+	return size;
+}
+
+uint64_t gr_global_addr(struct dw_binary *bin, const char *name)
+{
+	uint64_t addr = 0, size;
+	struct util_error *err = dw_variable(bin, name, &addr, &size);
+	if (err) {
+		// Stripped of its DWARF variable, the symbol may still be there.
+		util_error_destroy(err);
+		err = dw_symbol(bin, name, &addr);
+	}
+	if (err) {
+		util_error_destroy(err);
+		return 0;
+	}
+	return addr;
+}
+
+/* A member that only some releases have: GR_ABSENT when missing. */
+static uint64_t maybe(struct probe *p, const char *type, const char *member)
+{
+	return gr_member(p->bin, type, member);
 }
 
 /* Offset of an integer field that may be wrapped in an atomic type. */

@@ -83,31 +83,19 @@ struct reach {
 	struct gr_stackmaps maps;  /* which stack words are live pointers */
 	uint64_t marked_objects, marked_bytes;
 	uint64_t since_release;    /* bytes read since the core's pages were last released */
-	unsigned missing;
+	struct gr_diag_cap missing;  /* memory the marking could not read */
 	struct util_error *err;    /* first allocation failure */
 	uint64_t g_defer, g_panic; /* runtime.g members that are roots of a runnable goroutine */
 };
-
-static void *grow(void *p, size_t *cap, size_t n, size_t elem, struct util_error **err)
-{
-	if (n < *cap)
-		return p;
-	size_t ncap = *cap ? *cap * 2 : 256;
-	void *q = realloc(p, ncap * elem);
-	if (!q) {
-		*err = &util_enomem;
-		return p;
-	}
-	*cap = ncap;
-	return q;
-}
 
 static void wake(struct reach *x, size_t gi)
 {
 	if (x->state[gi] != 1)
 		return;
 	x->state[gi] = 2;
-	x->queue = grow(x->queue, &x->queue_cap, x->nqueue, sizeof(*x->queue), &x->err);
+	if (!x->err)
+		x->err = util_grow((void **)&x->queue, x->nqueue, &x->queue_cap, sizeof(*x->queue),
+				   256);
 	if (x->nqueue < x->queue_cap)
 		x->queue[x->nqueue++] = gi;
 }
@@ -134,7 +122,9 @@ static void edge_chain(struct reach *x, size_t head)
 		const struct entry *en = &x->entries[e - 1];
 		if (en->gi == x->edge_goroutine || en->reached_by)
 			continue; // a goroutine cannot wake itself
-		x->wakers = grow(x->wakers, &x->wakers_cap, x->nwakers, sizeof(*x->wakers), &x->err);
+		if (!x->err)
+			x->err = util_grow((void **)&x->wakers, x->nwakers, &x->wakers_cap,
+					   sizeof(*x->wakers), 256);
 		if (x->nwakers < x->wakers_cap)
 			x->wakers[x->nwakers++] = (struct gr_wait_waker){
 				.goid = en->goid, .obj_addr = en->addr, .waker_goid = waker->goid};
@@ -152,7 +142,9 @@ static inline void mark_word(struct reach *x, uint64_t word)
 			return;
 		gr_bit_set(x->mark2, o);
 		x->edge_objects++;
-		x->touched = grow(x->touched, &x->touched_cap, x->ntouched, sizeof(*x->touched), &x->err);
+		if (!x->err)
+			x->err = util_grow((void **)&x->touched, x->ntouched, &x->touched_cap,
+					   sizeof(*x->touched), 256);
 		if (x->ntouched < x->touched_cap)
 			x->touched[x->ntouched++] = o;
 	} else {
@@ -192,8 +184,7 @@ static inline void mark_word(struct reach *x, uint64_t word)
 static void missing(struct reach *x, uint64_t addr, const char *what)
 {
 	x->h.complete = false;
-	if (x->missing++ < MAX_MISSING_DIAGS)
-		gr_diag(x->r->snap, "warning", "heap",
+	gr_diag_capped(x->r->snap, &x->missing, "warning",
 			"%s: memory at 0x%llx is not in the core; what it points to is not marked",
 			what, (unsigned long long)addr);
 }
@@ -292,7 +283,7 @@ static void scan_stack(struct reach *x, size_t gi)
 	if (sp < lo || sp > hi)
 		sp = lo;
 	// On a CPU, the innermost frame stopped at any instruction.
-	bool exact_top = !g->status_name || strcmp(g->status_name, "running") != 0;
+	bool exact_top = !gr_goroutine_running(x->r, g);
 	struct gr_stack_visit v = {stack_words, stack_bits, x};
 	gr_stackmaps_visit(&x->maps, g, sp, hi, exact_top, &v);
 }
@@ -495,16 +486,11 @@ static void scan_globals(struct reach *x)
 {
 	static const char *const names[][2] = {{"data", "edata"}, {"bss", "ebss"}};
 	struct gr_reader *r = x->r;
-	uint64_t md = 0, size;
-	struct util_error *err = dw_variable(r->bin, "runtime.firstmoduledata", &md, &size);
-	if (err) {
-		util_error_destroy(err);
-		md = 0;
-	}
+	struct util_error *err;
 	x->cur_by = "global";
 	x->cur_via = 0;
 	for (size_t i = 0; i < 2; i++) {
-		uint64_t lo = 0, hi = 0, off;
+		uint64_t lo = 0, hi = 0;
 		char sym[32];
 		// The linker's symbols first; else moduledata's copy of them.
 		snprintf(sym, sizeof(sym), "runtime.%s", names[i][0]);
@@ -513,15 +499,10 @@ static void scan_globals(struct reach *x)
 			snprintf(sym, sizeof(sym), "runtime.%s", names[i][1]);
 			err = dw_symbol(r->bin, sym, &hi);
 		}
-		if (err && md) {
+		if (err && gr_moduledata_read(r, names[i][0], &lo, 8) &&
+		    gr_moduledata_read(r, names[i][1], &hi, 8)) {
 			util_error_destroy(err);
-			err = dw_member_offset(r->bin, "runtime.moduledata", names[i][0], &off);
-			if (!err)
-				err = core_read_u64(r->core, md + off, &lo);
-			if (!err)
-				err = dw_member_offset(r->bin, "runtime.moduledata", names[i][1], &off);
-			if (!err)
-				err = core_read_u64(r->core, md + off, &hi);
+			err = NULL;
 		}
 		if (err || hi <= lo || hi - lo > ((uint64_t)1 << 32)) {
 			gr_diag(r->snap, "warning", "heap",
@@ -672,7 +653,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	struct util_error *err = context_mutexes(r);
 	if (err)
 		return err;
-	struct reach x = {.r = r};
+	struct reach x = {.r = r, .missing = GR_DIAG_CAP("heap", MAX_MISSING_DIAGS)};
 	gr_stackmaps_init(&x.maps, r);
 	util_u64map_init(&x.wait_obj);
 	util_u64map_init(&x.wait_stack);
@@ -741,9 +722,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 			"stack frames scanned: %llu through the code's stack maps, %llu word by word%s",
 			(unsigned long long)x.maps.frames_exact, (unsigned long long)x.maps.frames_words,
 			x.maps.ok ? "" : " (the binary's stack maps could not be read)");
-	if (x.missing > MAX_MISSING_DIAGS)
-		gr_diag(s, "warning", "heap", "%u more unreadable ranges not listed",
-			x.missing - MAX_MISSING_DIAGS);
+	gr_diag_cap_flush(s, &x.missing);
 	err = x.err;
 	if (!err)
 		err = publish(&x, rounds);

@@ -207,13 +207,6 @@ fail:
 	return &conservative_plan;
 }
 
-/* The frame after a signal or an asynchronous preemption stopped it anywhere. */
-static bool is_trap(const struct gr_reader *r, uint64_t pc)
-{
-	const struct dw_func *f = dw_func_at(r->bin, pc);
-	return f && (f == r->fn_sigpanic || f == r->fn_async_preempt || f == r->fn_sigtramp);
-}
-
 void gr_stackmaps_visit(struct gr_stackmaps *m, const struct gr_goroutine *g, uint64_t lo,
 			uint64_t hi, bool exact_top, const struct gr_stack_visit *v)
 {
@@ -264,9 +257,10 @@ void gr_stackmaps_visit(struct gr_stackmaps *m, const struct gr_goroutine *g, ui
 					v->words(v->arg, base, base + (uint64_t)size);
 			}
 		}
-		// A frame interrupted by a signal or preempted asynchronously was
-		// stopped between safe points: its caller's maps do not apply.
-		exact = !is_trap(m->r, g->frames[i].pc);
+		// A frame interrupted by a signal, preempted asynchronously or
+		// entered by an injected call was stopped between safe points:
+		// its caller's maps do not apply.
+		exact = !gr_unwind_is_trap(m->r, dw_func_at(m->r->bin, g->frames[i].pc));
 		i = j;
 	}
 }

@@ -91,6 +91,19 @@ static bool is_injected_call(const struct gr_reader *r, const struct dw_func *f)
 	return f && (f == r->fn_sigpanic || f == r->fn_async_preempt || f == r->fn_debug_call);
 }
 
+bool gr_unwind_is_trap(const struct gr_reader *r, const struct dw_func *f)
+{
+	return f && (is_injected_call(r, f) || f == r->fn_sigtramp);
+}
+
+void gr_unwind_init(struct gr_reader *r)
+{
+	r->fn_sigtramp = dw_func_by_name(r->bin, "runtime.sigtramp");
+	r->fn_sigpanic = dw_func_by_name(r->bin, "runtime.sigpanic");
+	r->fn_async_preempt = dw_func_by_name(r->bin, "runtime.asyncPreempt");
+	r->fn_debug_call = dw_func_by_name(r->bin, "runtime.debugCallV2");
+}
+
 /* Scratch buffer of frames for one goroutine, copied into the arena at the end. */
 struct frame_buf {
 	struct gr_frame *v;

@@ -15,17 +15,6 @@ enum {
 	MAX_SCAN_BYTES = 64 * 1024, /* stack scanned for a sync.Cond */
 };
 
-static uint64_t member(struct gr_waits *w, const char *type, const char *m)
-{
-	uint64_t off = GR_ABSENT;
-	struct util_error *err = dw_member_offset(w->r->bin, type, m, &off);
-	if (err) {
-		util_error_destroy(err);
-		return GR_ABSENT;
-	}
-	return off;
-}
-
 static uint64_t add(uint64_t a, uint64_t b)
 {
 	return a == GR_ABSENT || b == GR_ABSENT ? GR_ABSENT : a + b;
@@ -49,26 +38,26 @@ void gr_waits_probe_sync(struct gr_waits *w)
 		l->semtable_count = (uint64_t)count;
 		l->semtable_stride = size / (uint64_t)count;
 	}
-	l->semroot_treap = member(w, "runtime.semaRoot", "treap");
+	l->semroot_treap = gr_member(w->r->bin, "runtime.semaRoot", "treap");
 	if (l->semtable_addr != GR_ABSENT &&
 	    (l->semroot_treap == GR_ABSENT || l->semroot_treap + 8 > l->semtable_stride))
 		l->semtable_addr = GR_ABSENT;
-	l->nl_head = member(w, "runtime.notifyList", "head");
-	l->nl_tail = member(w, "runtime.notifyList", "tail");
+	l->nl_head = gr_member(w->r->bin, "runtime.notifyList", "head");
+	l->nl_tail = gr_member(w->r->bin, "runtime.notifyList", "tail");
 	// Go 1.24 made sync.Mutex a wrapper of internal/sync.Mutex (field mu).
-	l->mutex_sema = member(w, "sync.Mutex", "mu.sema");
+	l->mutex_sema = gr_member(w->r->bin, "sync.Mutex", "mu.sema");
 	if (l->mutex_sema == GR_ABSENT)
-		l->mutex_sema = member(w, "sync.Mutex", "sema");
-	l->rw_w = member(w, "sync.RWMutex", "w");
-	l->rw_writer_sem = member(w, "sync.RWMutex", "writerSem");
-	l->rw_reader_sem = member(w, "sync.RWMutex", "readerSem");
+		l->mutex_sema = gr_member(w->r->bin, "sync.Mutex", "sema");
+	l->rw_w = gr_member(w->r->bin, "sync.RWMutex", "w");
+	l->rw_writer_sem = gr_member(w->r->bin, "sync.RWMutex", "writerSem");
+	l->rw_reader_sem = gr_member(w->r->bin, "sync.RWMutex", "readerSem");
 	// Go 1.20 replaced WaitGroup{state1 uint64; state2 uint32} — whose
 	// state2 is the semaphore when state1 is 8-byte aligned, always on
 	// amd64 (waitgroup.go state()) — with {state atomic.Uint64; sema uint32}.
-	l->wg_sema = member(w, "sync.WaitGroup", "sema");
+	l->wg_sema = gr_member(w->r->bin, "sync.WaitGroup", "sema");
 	if (l->wg_sema == GR_ABSENT)
-		l->wg_sema = member(w, "sync.WaitGroup", "state2");
-	l->cond_notify = member(w, "sync.Cond", "notify");
+		l->wg_sema = gr_member(w->r->bin, "sync.WaitGroup", "state2");
+	l->cond_notify = gr_member(w->r->bin, "sync.Cond", "notify");
 }
 
 /* The primitive a goroutine waits on, as its frames show it. */
@@ -490,13 +479,10 @@ struct util_error *gr_waits_sync(struct gr_waits *w)
 	util_u64map_init(&st.sema_by_g);
 	util_u64map_init(&st.cond_by_g);
 	const struct gr_snapshot *snap = w->r->snap;
-	const struct gr_layout *gl = &w->r->layout;
 	struct util_error *err = NULL;
 	for (size_t i = 0; i < snap->ngoroutines && !err; i++) {
 		const struct gr_goroutine *g = &snap->goroutines[i];
-		bool waiting = (int64_t)g->status == gl->st_waiting ||
-			       (gl->st_leaked >= 0 && (int64_t)g->status == gl->st_leaked);
-		if (waiting && (w->sema_of[i] || sema_reason(g->wait_reason)))
+		if (gr_goroutine_parked(w->r, g) && (w->sema_of[i] || sema_reason(g->wait_reason)))
 			err = sync_wait(&st, i);
 	}
 	free(st.gs);

@@ -18,42 +18,16 @@ enum {
 	RELEASE_EVERY = 256,          /* reads far apart between core_release_pages */
 };
 
-static const char *const diag_what[] = {
-	[WD_CHANWAIT] = "chanwait", [WD_CHANNEL] = "channel", [WD_SYNCWAIT] = "syncwait",
-	[WD_SEMTABLE] = "semtable", [WD_LAYOUT] = "waits",
-};
-
 void gr_waits_diag(struct gr_waits *w, enum gr_waits_diag_kind kind, const char *severity,
 		   const char *fmt, ...)
 {
-	unsigned n = w->ndiag[kind]++;
-	if (n > MAX_DIAGS)
-		return;
-	if (n == MAX_DIAGS) {
-		gr_diag(w->r->snap, "info", diag_what[kind],
-			"more than %d such diagnostics; the rest are not recorded", MAX_DIAGS);
-		return;
-	}
-	char detail[400];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	gr_vdiag_capped(w->r->snap, &w->diags[kind], severity, fmt, ap);
 	va_end(ap);
-	gr_diag(w->r->snap, severity, diag_what[kind], "%s", detail);
 }
 
 /* ---- Layouts -------------------------------------------------------------- */
-
-static uint64_t member(struct gr_waits *w, const char *type, const char *m)
-{
-	uint64_t off = GR_ABSENT;
-	struct util_error *err = dw_member_offset(w->r->bin, type, m, &off);
-	if (err) {
-		util_error_destroy(err);
-		return GR_ABSENT;
-	}
-	return off;
-}
 
 /*
  * The offset of a pointer-sized field that Go 1.26 wrapped in
@@ -65,54 +39,14 @@ static uint64_t maybe_traceable(struct gr_waits *w, const char *type, const char
 {
 	char path[64];
 	snprintf(path, sizeof(path), "%s.vu", field);
-	uint64_t off = member(w, type, path);
+	uint64_t off = gr_member(w->r->bin, type, path);
 	if (off == GR_ABSENT) {
 		snprintf(path, sizeof(path), "%s.maybeTraceablePtr.vu", field);
-		off = member(w, type, path);
+		off = gr_member(w->r->bin, type, path);
 	}
 	if (off != GR_ABSENT)
 		return off;
-	return member(w, type, field); // Go 1.19-1.25: a plain pointer
-}
-
-static uint64_t module_field(struct gr_waits *w, uint64_t md, const char *field)
-{
-	uint64_t off = member(w, "runtime.moduledata", field), v = 0;
-	if (off == GR_ABSENT)
-		return 0;
-	struct util_error *err = core_read_u64(w->r->core, md + off, &v);
-	if (err) {
-		util_error_destroy(err);
-		return 0;
-	}
-	return v;
-}
-
-static void probe_types(struct gr_waits *w)
-{
-	struct gr_waits_layout *l = &w->l;
-	uint64_t md, size;
-	struct util_error *err = dw_variable(w->r->bin, "runtime.firstmoduledata", &md, &size);
-	if (err) {
-		util_error_destroy(err);
-		err = dw_symbol(w->r->bin, "runtime.firstmoduledata", &md);
-	}
-	if (err) {
-		util_error_destroy(err);
-		return;
-	}
-	l->types = module_field(w, md, "types");
-	l->etypes = module_field(w, md, "etypes");
-	if (l->etypes <= l->types)
-		l->types = l->etypes = 0;
-	// The type descriptor: runtime._type (tflag, str) until Go 1.20, then
-	// internal/abi.Type (TFlag, Str), same offsets.
-	l->type_tflag = member(w, "internal/abi.Type", "TFlag");
-	l->type_str = member(w, "internal/abi.Type", "Str");
-	if (l->type_tflag == GR_ABSENT || l->type_str == GR_ABSENT) {
-		l->type_tflag = member(w, "runtime._type", "tflag");
-		l->type_str = member(w, "runtime._type", "str");
-	}
+	return gr_member(w->r->bin, type, field); // Go 1.19-1.25: a plain pointer
 }
 
 /* Probe what the channel reader needs; false if the runtime lacks it. */
@@ -120,7 +54,7 @@ static bool probe_chans(struct gr_waits *w)
 {
 	struct gr_waits_layout *l = &w->l;
 	const char *SG = "runtime.sudog", *HC = "runtime.hchan";
-	l->g_waiting = member(w, "runtime.g", "waiting");
+	l->g_waiting = gr_member(w->r->bin, "runtime.g", "waiting");
 	struct util_error *err = dw_type_size(w->r->bin, SG, &l->sg_size);
 	if (!err)
 		err = dw_type_size(w->r->bin, HC, &l->hc_size);
@@ -129,21 +63,21 @@ static bool probe_chans(struct gr_waits *w)
 		util_error_destroy(err);
 		return false;
 	}
-	l->sg_g = member(w, SG, "g");
-	l->sg_next = member(w, SG, "next");
-	l->sg_prev = member(w, SG, "prev");
-	l->sg_waitlink = member(w, SG, "waitlink");
-	l->sg_is_select = member(w, SG, "isSelect");
+	l->sg_g = gr_member(w->r->bin, SG, "g");
+	l->sg_next = gr_member(w->r->bin, SG, "next");
+	l->sg_prev = gr_member(w->r->bin, SG, "prev");
+	l->sg_waitlink = gr_member(w->r->bin, SG, "waitlink");
+	l->sg_is_select = gr_member(w->r->bin, SG, "isSelect");
 	// Go 1.26: sudog.elem became maybeTraceablePtr, sudog.c maybeTraceableChan.
 	l->sg_elem = maybe_traceable(w, SG, "elem");
 	l->sg_c = maybe_traceable(w, SG, "c");
-	l->hc_qcount = member(w, HC, "qcount");
-	l->hc_dataqsiz = member(w, HC, "dataqsiz");
-	l->hc_closed = member(w, HC, "closed");
-	l->hc_elemtype = member(w, HC, "elemtype");
-	l->hc_recvq = member(w, HC, "recvq.first");
-	l->hc_sendq = member(w, HC, "sendq.first");
-	l->hc_timer = member(w, HC, "timer"); // Go 1.23+: timer channels
+	l->hc_qcount = gr_member(w->r->bin, HC, "qcount");
+	l->hc_dataqsiz = gr_member(w->r->bin, HC, "dataqsiz");
+	l->hc_closed = gr_member(w->r->bin, HC, "closed");
+	l->hc_elemtype = gr_member(w->r->bin, HC, "elemtype");
+	l->hc_recvq = gr_member(w->r->bin, HC, "recvq.first");
+	l->hc_sendq = gr_member(w->r->bin, HC, "sendq.first");
+	l->hc_timer = gr_member(w->r->bin, HC, "timer"); // Go 1.23+: timer channels
 	const struct {
 		uint64_t off, width, size;
 	} need[] = {
@@ -165,18 +99,10 @@ static bool probe_chans(struct gr_waits *w)
 	}
 	if (l->hc_timer != GR_ABSENT && l->hc_timer + 8 > l->hc_size)
 		l->hc_timer = GR_ABSENT;
-	probe_types(w);
 	return true;
 }
 
 /* ---- Reading ---------------------------------------------------------------- */
-
-static uint64_t rd64(const unsigned char *buf, uint64_t off)
-{
-	uint64_t v;
-	memcpy(&v, buf + off, 8);
-	return v;
-}
 
 void gr_waits_note_read(struct gr_waits *w, uint64_t addr)
 {
@@ -202,12 +128,12 @@ bool gr_waits_read_sudog(struct gr_waits *w, uint64_t addr, struct gr_sudog *s)
 	}
 	*s = (struct gr_sudog){
 		.addr = addr,
-		.g = rd64(w->sgbuf, l->sg_g),
-		.next = rd64(w->sgbuf, l->sg_next),
-		.prev = rd64(w->sgbuf, l->sg_prev),
-		.waitlink = rd64(w->sgbuf, l->sg_waitlink),
-		.elem = rd64(w->sgbuf, l->sg_elem),
-		.c = rd64(w->sgbuf, l->sg_c),
+		.g = gr_rd64(w->sgbuf, l->sg_g),
+		.next = gr_rd64(w->sgbuf, l->sg_next),
+		.prev = gr_rd64(w->sgbuf, l->sg_prev),
+		.waitlink = gr_rd64(w->sgbuf, l->sg_waitlink),
+		.elem = gr_rd64(w->sgbuf, l->sg_elem),
+		.c = gr_rd64(w->sgbuf, l->sg_c),
 		.is_select = w->sgbuf[l->sg_is_select] != 0,
 	};
 	// Remembered for the heap marking, which must not trace through sudogs.
@@ -223,20 +149,6 @@ bool gr_waits_read_sudog(struct gr_waits *w, uint64_t addr, struct gr_sudog *s)
 	if (r->nsudog_addrs < r->sudog_addrs_cap)
 		r->sudog_addrs[r->nsudog_addrs++] = addr;
 	return true;
-}
-
-/* Grow a malloc'd array to hold one more element. */
-static struct util_error *grow(void **arr, size_t n, size_t *cap, size_t elem)
-{
-	if (n < *cap)
-		return NULL;
-	size_t ncap = *cap ? *cap * 2 : 64;
-	void *p = realloc(*arr, ncap * elem);
-	if (!p)
-		return &util_enomem;
-	*arr = p;
-	*cap = ncap;
-	return NULL;
 }
 
 /*
@@ -257,138 +169,13 @@ static struct util_error *get_sudog(struct gr_waits *w, uint64_t addr, struct gr
 		*ok = false;
 		return NULL;
 	}
-	struct util_error *err = grow((void **)&w->sudogs, w->nsudogs, &w->sudogs_cap,
-				      sizeof(*w->sudogs));
+	struct util_error *err = util_grow((void **)&w->sudogs, w->nsudogs, &w->sudogs_cap,
+				      sizeof(*w->sudogs), 64);
 	if (!err)
 		err = util_u64map_put(&w->sudog_index, addr, w->nsudogs);
 	if (!err)
 		w->sudogs[w->nsudogs++] = *s;
 	return err;
-}
-
-/*
- * Go's reflect name of a type, from the type descriptor itself: the name at
- * moduledata.types + Str (a flag byte, a uvarint length, the bytes), minus the
- * leading '*' when TFlagExtraStar is set — what reflect.Type.String() and %T
- * print ("int", "*main.Request", "http.Header").
- */
-static const char *runtime_type_name(struct gr_waits *w, uint64_t typ)
-{
-	const struct gr_waits_layout *l = &w->l;
-	if (!l->types || typ < l->types || typ >= l->etypes || l->type_str == GR_ABSENT)
-		return NULL;
-	uint8_t tflag;
-	uint32_t str;
-	struct core_file *core = w->r->core;
-	struct util_error *err = core_read_u8(core, typ + l->type_tflag, &tflag);
-	if (!err)
-		err = core_read_u32(core, typ + l->type_str, &str);
-	unsigned char hdr[11];
-	if (!err && str)
-		err = core_read(core, l->types + str, hdr, sizeof(hdr));
-	if (err || !str) {
-		util_error_destroy(err);
-		return NULL;
-	}
-	uint64_t len = 0;
-	size_t i = 1;
-	for (int shift = 0; i < sizeof(hdr); i++, shift += 7) {
-		len |= (uint64_t)(hdr[i] & 0x7f) << shift;
-		if (!(hdr[i] & 0x80))
-			break;
-	}
-	if (i == sizeof(hdr) || len == 0 || len > MAX_TYPE_NAME)
-		return NULL;
-	char buf[MAX_TYPE_NAME + 1];
-	err = core_read(core, l->types + str + i + 1, buf, len);
-	if (err) {
-		util_error_destroy(err);
-		return NULL;
-	}
-	buf[len] = '\0';
-	const char *s = buf;
-	if ((tflag & 2) && s[0] == '*') // abi.TFlagExtraStar
-		s++;
-	return gr_intern(w->r->snap, s);
-}
-
-/*
- * The same from DWARF, when the descriptor cannot be read: the DWARF name
- * with its quirks removed — full package paths become the package name
- * ("net/http.Header" → "http.Header"), compiler markers "noalg." and the
- * "·N" suffixes of function-local types go.
- */
-static const char *dwarf_type_name(struct gr_waits *w, uint64_t typ)
-{
-	const struct gr_waits_layout *l = &w->l;
-	const char *name;
-	if (!l->types || typ < l->types)
-		return NULL;
-	struct util_error *err = dw_type_by_runtime_offset(w->r->bin, typ - l->types, &name);
-	if (err) {
-		util_error_destroy(err);
-		return NULL;
-	}
-	size_t n = strlen(name);
-	if (n > MAX_TYPE_NAME)
-		return NULL;
-	char out[MAX_TYPE_NAME + 1];
-	size_t o = 0, word = 0;
-	for (size_t i = 0; i < n;) {
-		const char *p = name + i;
-		if (strncmp(p, "noalg.", 6) == 0 && (i == 0 || !strchr("._/", p[-1]))) {
-			i += 6;
-			continue;
-		}
-		if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xb7) { // '·' N
-			i += 2;
-			while (i < n && name[i] >= '0' && name[i] <= '9')
-				i++;
-			continue;
-		}
-		if (o >= 2 && out[o - 1] == ' ' && (out[o - 2] == '{' || out[o - 2] == ';')) {
-			// A field name, which DWARF qualifies ("struct { main.a int }").
-			size_t end = i, dot = 0;
-			while (end < n && name[end] != ' ' && name[end] != '}')
-				if (name[end++] == '.')
-					dot = end;
-			if (dot && end < n && name[end] == ' ') {
-				i = dot;
-				p = name + i;
-			}
-		}
-		char c = *p;
-		bool ident = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9') || strchr("._-~/", c) || (unsigned char)c >= 0x80;
-		if (!ident)
-			word = o + 1;
-		if (c == '/') { // drop the path up to the last element
-			o = word;
-			i++;
-			continue;
-		}
-		out[o++] = c;
-		i++;
-	}
-	out[o] = '\0';
-	return gr_intern(w->r->snap, out);
-}
-
-static struct util_error *type_name(struct gr_waits *w, uint64_t typ, const char **ret)
-{
-	uint64_t v;
-	*ret = NULL;
-	if (!typ)
-		return NULL;
-	if (util_u64map_get(&w->type_names, typ, &v)) {
-		*ret = (const char *)(uintptr_t)v;
-		return NULL;
-	}
-	const char *name = runtime_type_name(w, typ);
-	if (!name)
-		name = dwarf_type_name(w, typ);
-	*ret = name;
-	return util_u64map_put(&w->type_names, typ, (uint64_t)(uintptr_t)name);
 }
 
 /* Walk one of a channel's queues, recording each sudog's place in it. */
@@ -433,7 +220,7 @@ static struct util_error *walk_queue(struct gr_waits *w, uint64_t chan_addr, uin
 				      (unsigned long long)chan_addr, send ? "send" : "receive",
 				      (unsigned long long)s, (unsigned long long)sg.prev,
 				      (unsigned long long)prev);
-		err = grow((void **)&w->queued, w->nqueued, &w->queued_cap, sizeof(*w->queued));
+		err = util_grow((void **)&w->queued, w->nqueued, &w->queued_cap, sizeof(*w->queued), 64);
 		if (!err)
 			err = util_u64map_put(&w->queued_index, s, w->nqueued);
 		if (err)
@@ -458,7 +245,7 @@ static struct util_error *get_channel(struct gr_waits *w, uint64_t addr, uint32_
 		return NULL;
 	}
 	const struct gr_waits_layout *l = &w->l;
-	struct util_error *err = grow((void **)&w->chans, w->nchans, &w->chans_cap, sizeof(*w->chans));
+	struct util_error *err = util_grow((void **)&w->chans, w->nchans, &w->chans_cap, sizeof(*w->chans), 64);
 	if (!err)
 		err = util_u64map_put(&w->chan_index, addr, w->nchans);
 	if (err)
@@ -479,12 +266,12 @@ static struct util_error *get_channel(struct gr_waits *w, uint64_t addr, uint32_
 		free(buf);
 		return NULL;
 	}
-	c->cap = rd64(buf, l->hc_dataqsiz);
-	c->len = rd64(buf, l->hc_qcount);
+	c->cap = gr_rd64(buf, l->hc_dataqsiz);
+	c->len = gr_rd64(buf, l->hc_qcount);
 	uint32_t closed;
 	memcpy(&closed, buf + l->hc_closed, 4);
 	c->closed = closed != 0;
-	c->is_timer = l->hc_timer != GR_ABSENT && rd64(buf, l->hc_timer) != 0;
+	c->is_timer = l->hc_timer != GR_ABSENT && gr_rd64(buf, l->hc_timer) != 0;
 	if (c->is_timer) {
 		// A synchronous timer channel (Go 1.23+) is buffered underneath but
 		// len() and cap() report 0 (runtime/chan.go chanlen, chancap).
@@ -494,13 +281,10 @@ static struct util_error *get_channel(struct gr_waits *w, uint64_t addr, uint32_
 			      (unsigned long long)addr, (unsigned long long)c->len,
 			      (unsigned long long)c->cap);
 	}
-	uint64_t elemtype = rd64(buf, l->hc_elemtype), recvq = rd64(buf, l->hc_recvq),
-		 sendq = rd64(buf, l->hc_sendq);
+	uint64_t elemtype = gr_rd64(buf, l->hc_elemtype), recvq = gr_rd64(buf, l->hc_recvq),
+		 sendq = gr_rd64(buf, l->hc_sendq);
 	free(buf);
-	const char *name;
-	err = type_name(w, elemtype, &name);
-	if (err)
-		return err;
+	const char *name = gr_type_name(w->r, elemtype);
 	c = &w->chans[ci];
 	c->elem_type = name;
 	if (!name)
@@ -516,17 +300,6 @@ static struct util_error *get_channel(struct gr_waits *w, uint64_t addr, uint32_
 		return err;
 	w->chans[ci].send_waiters = n;
 	return NULL;
-}
-
-bool gr_waits_is_parked(const struct gr_reader *r, const struct gr_goroutine *g)
-{
-	return (int64_t)g->status == r->layout.st_waiting ||
-	       (r->layout.st_leaked >= 0 && (int64_t)g->status == r->layout.st_leaked);
-}
-
-static bool is_waiting(const struct gr_reader *r, const struct gr_goroutine *g)
-{
-	return gr_waits_is_parked(r, g);
 }
 
 /*
@@ -554,15 +327,15 @@ struct util_error *gr_waits_frame_channel(struct gr_waits *w, uint64_t addr, boo
 	err = NULL;
 	const char *name = NULL;
 	if (ok) {
-		uint64_t qcount = rd64(buf, l->hc_qcount), dataqsiz = rd64(buf, l->hc_dataqsiz);
+		uint64_t qcount = gr_rd64(buf, l->hc_qcount), dataqsiz = gr_rd64(buf, l->hc_dataqsiz);
 		uint32_t closed;
 		memcpy(&closed, buf + l->hc_closed, 4);
-		uint64_t elemtype = rd64(buf, l->hc_elemtype);
+		uint64_t elemtype = gr_rd64(buf, l->hc_elemtype);
 		ok = qcount <= dataqsiz && dataqsiz < ((uint64_t)1 << 40) && closed <= 1 &&
-		     elemtype && l->types && elemtype >= l->types && elemtype < l->etypes;
+		     elemtype && elemtype >= w->r->types.types && elemtype < w->r->types.etypes;
 		if (ok)
-			err = type_name(w, elemtype, &name);
-		ok = ok && !err && name;
+			name = gr_type_name(w->r, elemtype);
+		ok = ok && name;
 	}
 	free(buf);
 	if (err)
@@ -624,7 +397,7 @@ static struct util_error *chan_wait(struct gr_waits *w, size_t gi, const struct 
 			return NULL;
 		}
 	}
-	err = grow((void **)&w->cws, w->ncws, &w->cws_cap, sizeof(*w->cws));
+	err = util_grow((void **)&w->cws, w->ncws, &w->cws_cap, sizeof(*w->cws), 64);
 	if (err)
 		return err;
 	w->cws[w->ncws++] = cw;
@@ -730,7 +503,7 @@ static struct util_error *cross_check_queues(struct gr_waits *w)
 			continue;
 		}
 		const struct gr_goroutine *g = &snap->goroutines[gi];
-		bool waiting = is_waiting(w->r, g);
+		bool waiting = gr_goroutine_parked(w->r, g);
 		// A select woken by another case stays queued on its other
 		// channels until it runs again: normal for a runnable goroutine.
 		gr_waits_diag(w, WD_CHANWAIT, waiting ? "warning" : "info",
@@ -789,7 +562,7 @@ static struct util_error *read_chan_waits(struct gr_waits *w)
 	}
 	size_t n = 0;
 	for (size_t i = 0; i < snap->ngoroutines; i++)
-		if (is_waiting(r, &snap->goroutines[i]))
+		if (gr_goroutine_parked(r, &snap->goroutines[i]))
 			ord[n++] = (struct addr_index){snap->goroutines[i].g_addr, i};
 	qsort(ord, n, sizeof(*ord), cmp_addr_index);
 	size_t m = 0;
@@ -864,12 +637,20 @@ static int cmp_sync_wait(const void *a, const void *b)
 
 struct util_error *gr_read_waits(struct gr_reader *r)
 {
-	struct gr_waits w = {.r = r};
+	struct gr_waits w = {
+		.r = r,
+		.diags = {
+			[WD_CHANWAIT] = GR_DIAG_CAP("chanwait", MAX_DIAGS),
+			[WD_CHANNEL] = GR_DIAG_CAP("channel", MAX_DIAGS),
+			[WD_SYNCWAIT] = GR_DIAG_CAP("syncwait", MAX_DIAGS),
+			[WD_SEMTABLE] = GR_DIAG_CAP("semtable", MAX_DIAGS),
+			[WD_LAYOUT] = GR_DIAG_CAP("waits", MAX_DIAGS),
+		},
+	};
 	util_u64map_init(&w.g_index);
 	util_u64map_init(&w.chan_index);
 	util_u64map_init(&w.chan_rejected);
 	util_u64map_init(&w.queued_index);
-	util_u64map_init(&w.type_names);
 	util_u64map_init(&w.sudog_index);
 	struct util_error *err = read_all(&w);
 	struct gr_snapshot *s = r->snap;
@@ -890,6 +671,8 @@ struct util_error *gr_read_waits(struct gr_reader *r)
 		s->nchan_waits = w.ncws;
 		s->nsync_waits = w.nsws;
 	}
+	for (size_t k = 0; k < WD_KINDS; k++)
+		gr_diag_cap_flush(s, &w.diags[k]);
 	core_release_pages(r->core);
 	free(w.sgbuf);
 	free(w.chans);
@@ -902,7 +685,6 @@ struct util_error *gr_read_waits(struct gr_reader *r)
 	util_u64map_deinit(&w.chan_index);
 	util_u64map_deinit(&w.chan_rejected);
 	util_u64map_deinit(&w.queued_index);
-	util_u64map_deinit(&w.type_names);
 	util_u64map_deinit(&w.sudog_index);
 	return err;
 }

@@ -17,9 +17,6 @@ struct gr_waits_layout {
 	uint64_t hc_size;
 	uint64_t hc_qcount, hc_dataqsiz, hc_closed, hc_elemtype, hc_recvq, hc_sendq;
 	uint64_t hc_timer;             /* Go 1.23+ */
-	/* runtime type descriptors, for element type names */
-	uint64_t types, etypes;        /* runtime.firstmoduledata.types/etypes, 0 if unknown */
-	uint64_t type_tflag, type_str; /* offsets in runtime._type / internal/abi.Type */
 	/* semaphores */
 	uint64_t semtable_addr;        /* runtime.semtable, GR_ABSENT if absent */
 	uint64_t semtable_count, semtable_stride;
@@ -68,7 +65,6 @@ struct gr_waits {
 	struct gr_queued *queued;
 	size_t nqueued, queued_cap;
 	struct util_u64map queued_index; /* sudog → index into queued */
-	struct util_u64map type_names; /* type descriptor → interned name (pointer) */
 	struct gr_sudog *sudogs;       /* cache of the sudogs read for channel waits */
 	size_t nsudogs, sudogs_cap;
 	struct util_u64map sudog_index; /* sudog address → index into sudogs */
@@ -76,14 +72,14 @@ struct gr_waits {
 	uint64_t *sema_of;             /* per goroutine: c == nil sudog's elem on g.waiting (Go 1.26+) */
 	struct gr_sync_wait *sws;
 	size_t nsws, sws_cap;
-	unsigned ndiag[8];             /* per kind, to cap repeated diagnostics */
+	struct gr_diag_cap diags[5];   /* per gr_waits_diag_kind */
 	unsigned reads;                /* far reads since the last core_release_pages */
 	uint64_t last_region;          /* 64 KiB region of the last read */
 };
 
-enum gr_waits_diag_kind { WD_CHANWAIT, WD_CHANNEL, WD_SYNCWAIT, WD_SEMTABLE, WD_LAYOUT };
+enum gr_waits_diag_kind { WD_CHANWAIT, WD_CHANNEL, WD_SYNCWAIT, WD_SEMTABLE, WD_LAYOUT, WD_KINDS };
 
-/** A diagnostic, at most 100 of each kind (then one saying the rest were dropped). */
+/** A diagnostic, at most 100 of each kind (gr_diag_capped; counted past that). */
 void gr_waits_diag(struct gr_waits *w, enum gr_waits_diag_kind kind, const char *severity,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -99,8 +95,6 @@ struct util_error *gr_waits_index_gs(struct gr_waits *w);
 /** Read the sudog at ADDR; false if the core does not hold it. */
 bool gr_waits_read_sudog(struct gr_waits *w, uint64_t addr, struct gr_sudog *s);
 
-/** The goroutine is parked (waiting, or leaked in Go 1.26+). */
-bool gr_waits_is_parked(const struct gr_reader *r, const struct gr_goroutine *g);
 
 /**
  * ADDR, read from a frame variable, as a channel: added to the channels if it
@@ -108,7 +102,7 @@ bool gr_waits_is_parked(const struct gr_reader *r, const struct gr_goroutine *g)
  */
 struct util_error *gr_waits_frame_channel(struct gr_waits *w, uint64_t addr, bool *added);
 
-/** Every channel held in a goroutine's frame variables (framevars.c). */
+/** Every channel held in a goroutine's frame variables (waits-frames.c). */
 struct util_error *gr_waits_frame_chans(struct gr_waits *w);
 
 /** Probe the sync layouts (waits-sync.c). */

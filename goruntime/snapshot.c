@@ -1,0 +1,125 @@
+// snapshot.c: gr_snapshot_create, the top of goruntime — probe the
+// binary, then read the goroutines, their contexts, waits, defers and what
+// the heap reaches, in that order, each reader on the floor below it.
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/internal.h"
+
+enum { DEFAULT_MAX_FRAMES = 1024 };
+
+static struct util_error *read_build_info(struct gr_reader *r)
+{
+	struct gr_snapshot *s = r->snap;
+	const char *v = NULL;
+	struct util_error *err = gr_go_version(r->bin, &v);
+	if (err)
+		return err;
+	s->go_version = gr_intern(s, v);
+	free((char *)v);
+	s->build_settings = "";
+	s->main_path = "";
+	uint64_t addr, size;
+	err = dw_variable(r->bin, "runtime.modinfo", &addr, &size);
+	if (!err) {
+		const char *mod = NULL;
+		err = gr_read_gostring(r, addr, 1 << 20, &mod);
+		if (!err && mod) {
+			// modinfo is framed by 16-byte sentinels (debug/buildinfo).
+			size_t n = strlen(mod);
+			if (n >= 33 && mod[n - 17] == '\n') {
+				char *inner = util_arena_strndup(&s->arena, mod + 16, n - 32);
+				if (inner)
+					mod = inner;
+			}
+			s->build_settings = gr_intern(s, mod);
+			const char *p = strstr(s->build_settings, "path\t");
+			if (p) {
+				p += 5;
+				size_t len = strcspn(p, "\n");
+				s->main_path = util_strtab_intern(&s->strings, p, len);
+			}
+		}
+	}
+	util_error_destroy(err);
+	return NULL;
+}
+
+/* Free the reader's caches (the snapshot it filled lives on). */
+static void reader_deinit(struct gr_reader *r)
+{
+	free(r->pcinfos);
+	free(r->ms);
+	free(r->stack_list);
+	free(r->sudog_addrs);
+	util_u64map_deinit(&r->pc_cache);
+	util_u64map_deinit(&r->m_by_addr);
+	util_u64map_deinit(&r->stacks);
+	gr_stacks_deinit(&r->stacks_copy);
+	gr_types_deinit(&r->types);
+}
+
+struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *bin,
+				      const struct gr_options *opts, struct gr_snapshot **ret)
+{
+	struct gr_options defaults = {0};
+	if (!opts)
+		opts = &defaults;
+	struct gr_snapshot *s = calloc(1, sizeof(*s));
+	if (!s)
+		return &util_enomem;
+	util_arena_init(&s->arena);
+	util_strtab_init(&s->strings);
+	struct gr_reader r = {
+		.core = core,
+		.bin = bin,
+		.snap = s,
+		.max_frames = opts->max_frames ? opts->max_frames : DEFAULT_MAX_FRAMES,
+	};
+	util_u64map_init(&r.pc_cache);
+	util_u64map_init(&r.m_by_addr);
+	util_u64map_init(&r.stacks);
+	gr_stacks_init(&r.stacks_copy);
+	struct util_error *err = gr_layout_probe(bin, &r.layout);
+	if (err)
+		goto fail;
+	gr_types_init(&r);
+	err = read_build_info(&r);
+	if (err)
+		goto fail;
+	gr_unwind_init(&r);
+	err = gr_read_goroutines(&r, opts);
+	if (err)
+		goto fail;
+	if (opts->goroutines_done)
+		opts->goroutines_done(s, opts->goroutines_done_arg);
+	// Contexts first, so that their rows can be written meanwhile too
+	// (contexts_done): nothing of them depends on the waits or defers.
+	err = gr_read_contexts(&r);
+	gr_stacks_deinit(&r.stacks_copy); // the last reader of the copies
+	if (!err && opts->contexts_done)
+		opts->contexts_done(s, opts->contexts_done_arg);
+	if (!err)
+		err = gr_read_waits(&r);
+	if (!err)
+		err = gr_read_defers(&r);
+	if (!err)
+		err = gr_read_reach(&r);
+fail:
+	reader_deinit(&r);
+	if (err) {
+		gr_snapshot_destroy(s);
+		return err;
+	}
+	*ret = s;
+	return NULL;
+}
+
+void gr_snapshot_destroy(struct gr_snapshot *s)
+{
+	if (!s)
+		return;
+	util_strtab_deinit(&s->strings);
+	util_arena_deinit(&s->arena);
+	free(s);
+}
