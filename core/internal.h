@@ -1,5 +1,5 @@
 /* internal.h: private to core/ — the core_file structure and the helpers its
- * files share (file-byte access, ELF and note parsing, the zstd loader). */
+ * files share (the file's bytes, the fingerprint, ELF and note parsing, the zstd loader). */
 #ifndef GOCORONER_CORE_INTERNAL_H
 #define GOCORONER_CORE_INTERNAL_H
 
@@ -171,17 +171,29 @@ static inline uint64_t core_le64(const uint8_t *p)
 	return v;
 }
 
+/* cache.c: the bytes of the (decompressed) core file. */
+
+/** Set up the page cache of a raw core; left empty (pages NULL) if it cannot be had. */
+void core_cache_init(struct core_page_cache *c);
+/** Free the page cache; accepts an empty one. */
+void core_cache_deinit(struct core_page_cache *c);
+
 /** Copy [off, off+len) of the (decompressed) core file; the caller checked bounds. */
 void core_file_read(struct core_file *core, uint64_t off, void *buf, size_t len);
 
 /**
- * Decompress the zstd stream on FD into the sparse page store and compute the
- * core's fingerprint (core_sha256) from the pages kept.
+ * Copy [OFF, OFF+LEN) of a raw core, which lie within the file, with pread,
+ * bypassing the page cache.
  */
-struct util_error *core_zstd_load(struct core_file *core, int fd);
+void core_file_copy(struct core_file *core, uint64_t off, uint8_t *buf, size_t len);
+
+/** The CORE_PAGE_SIZE bytes of page PAGENO of the (decompressed) core file. */
+const uint8_t *core_page_lookup(struct core_file *core, uint64_t pageno);
 
 /** True if the LEN bytes at P (at most CORE_PAGE_SIZE) are all zero. */
 bool core_page_is_zero(const uint8_t *p, size_t len);
+
+/* fingerprint.c: core_sha256. */
 
 /** Start the fingerprint of a core image of SIZE bytes (see core_sha256). */
 void core_fingerprint_init(struct sha256_ctx *ctx, uint64_t size);
@@ -192,6 +204,21 @@ void core_fingerprint_init(struct sha256_ctx *ctx, uint64_t size);
  * Pages must come in increasing order of offset.
  */
 void core_fingerprint_page(struct sha256_ctx *ctx, uint64_t off, const uint8_t *p, size_t len);
+
+/** Start fingerprinting the raw core in the background; on failure, core_sha256 will. */
+void core_fp_thread_start(struct core_file *core);
+/** Make the background fingerprint stop early and wait for it; nothing if none runs. */
+void core_fp_thread_stop(struct core_file *core);
+
+/* zstd.c */
+
+/**
+ * Decompress the zstd stream on FD into the sparse page store and compute the
+ * core's fingerprint (core_sha256) from the pages kept.
+ */
+struct util_error *core_zstd_load(struct core_file *core, int fd);
+
+/* elfcore.c, notes.c */
 
 /** Parse the ELF header and program headers; fill segs, kind, then the notes. */
 struct util_error *core_elf_parse(struct core_file *core);
@@ -224,8 +251,12 @@ int core_note_next(const uint8_t *buf, size_t len, size_t align, size_t *pos,
 /** True if NOTE's name is NAME followed by nothing but NULs (or by nothing). */
 bool core_note_name_is(const struct core_note *note, const char *name);
 
+/* core.c */
+
 /** Choose core_exe_path from AT_ENTRY, AT_PHDR, then the first offset-0 mapping. */
 void core_find_exe_path(struct core_file *core);
+
+/* memory.c */
 
 /** Forget cached ranges (after the overlay changes). */
 void core_reset_cache(struct core_file *core);
