@@ -160,25 +160,3 @@ const char *core_exe_path(const struct core_file *core)
 {
 	return core->exe_path;
 }
-
-void core_find_exe_path(struct core_file *core)
-{
-	uint64_t wanted[2] = {core->info.auxv_entry, core->info.auxv_phdr};
-	for (int w = 0; w < 2; w++) {
-		if (!wanted[w])
-			continue;
-		for (size_t i = 0; i < core->nmappings; i++) {
-			const struct core_mapping *m = &core->mappings[i];
-			if (m->start <= wanted[w] && wanted[w] < m->end) {
-				core->exe_path = m->path;
-				return;
-			}
-		}
-	}
-	for (size_t i = 0; i < core->nmappings; i++) {
-		if (core->mappings[i].file_offset == 0) {
-			core->exe_path = core->mappings[i].path;
-			return;
-		}
-	}
-}

@@ -251,8 +251,6 @@ int core_note_next(const uint8_t *buf, size_t len, size_t align, size_t *pos,
 /** True if NOTE's name is NAME followed by nothing but NULs (or by nothing). */
 bool core_note_name_is(const struct core_note *note, const char *name);
 
-/* core.c */
-
 /** Choose core_exe_path from AT_ENTRY, AT_PHDR, then the first offset-0 mapping. */
 void core_find_exe_path(struct core_file *core);
 
