@@ -19,9 +19,9 @@ bool core_page_is_zero(const uint8_t *p, size_t len)
 
 /* ---- The page cache of a raw core (struct core_page_cache) ------------- */
 
-/* Without memory for it, a raw core is read through its mapping as before. */
 size_t core_cache_test_sets;
 
+/* Without memory for it, a raw core is read through its mapping. */
 void core_cache_init(struct core_page_cache *c)
 {
 	size_t nsets = core_cache_test_sets ? core_cache_test_sets : CORE_CACHE_SETS;
@@ -57,7 +57,7 @@ void core_cache_deinit(struct core_page_cache *c)
 /*
  * Bytes [OFF, OFF+LEN) of a raw core, which lie within the file: read, or if
  * the descriptor fails (the tests swap it for one that cannot read), copied
- * from the mapping, as all reads were before the cache.
+ * from the mapping.
  */
 void core_file_copy(struct core_file *core, uint64_t off, uint8_t *buf, size_t len)
 {

@@ -17,7 +17,7 @@
 #error "core/ reads little-endian x86-64 cores with plain loads; port le*() first"
 #endif
 
-/** Granule of the sparse page store for decompressed cores. */
+/** Page of the core file: the unit of the page cache, the page store and the fingerprint. */
 #define CORE_PAGE_SIZE 4096u
 
 /** How many recent windows reads remember (readers alternate stack, heap, text). */
@@ -36,7 +36,7 @@ struct core_segment {
 	uint64_t file_end;     /**< p_vaddr + p_filesz */
 	uint64_t end;          /**< p_vaddr + p_memsz */
 	uint64_t offset;       /**< file offset of start (core segments) */
-	const uint8_t *data;   /**< bytes of start if directly addressable, else NULL (zstd) */
+	const uint8_t *data;   /**< bytes of start if directly addressable, else NULL */
 };
 
 /** The most recent readable range, so repeated nearby reads skip all searching. */
@@ -47,9 +47,10 @@ struct core_range {
 };
 
 /**
- * Bytes of [start, end) at data: the whole of fast for a mapped raw core or the
- * executable, one stored page of it for a decompressed core. The read fast path
- * is one range check and a memcpy from here.
+ * Bytes of [start, end) at data: the whole of fast when its bytes are directly
+ * addressable (the executable, or a raw core read through its mapping), else
+ * one page of it from the page cache or the page store. The read fast path is
+ * one range check and a memcpy from here.
  */
 struct core_window {
 	uint64_t start, end;
@@ -64,11 +65,10 @@ struct core_window {
  * Not the mapping: a page of a mapped file is paid for once per mapping
  * (page tables, on a virtual machine a trap each), the kernel maps 16 pages
  * around each fault, and all of them count in the process's resident
- * memory. On the 100,000-goroutine benchmark core the goroutine pass mapped
- * 390 MiB that way, which then had to be dropped over and over to keep
- * memory flat, and every later pass mapped its pages again: 20,000 faults,
- * 0.6 s of a 2.6 s ingest. Read here, a page costs one pread (about 2 us)
- * the first time, and memory stays at the cache's size.
+ * memory; keeping that flat means dropping them (core_release_pages), and
+ * every later pass then faults them in again. Read here, a page costs one
+ * pread the first time, and memory stays at the cache's size. Measured
+ * figures: bench/README.md.
  */
 #define CORE_CACHE_WAYS 4
 #define CORE_CACHE_SETS 1024u /* 16 MiB */
@@ -113,15 +113,18 @@ struct core_file {
 	uint64_t src_size;              /**< size of the file given, at core_open */
 	struct timespec src_mtim;       /**< its modification time then */
 
-	// Where the (decompressed) core bytes live: a mapping of a raw file, or
-	// a sparse store of non-zero pages (absent pages inside file_size are zero).
-	int fd;                         /**< raw core, kept open for lazy fingerprinting; -1 */
-	const uint8_t *map;             /**< raw core mapping, NULL when compressed */
+	// Where the (decompressed) core bytes live: a raw file, read with pread
+	// through the page cache, or a sparse store of non-zero pages (absent
+	// pages inside file_size are zero).
+	int fd;                         /**< raw core, for pread and the fingerprint; -1 */
+	/** Raw core mapping, NULL when compressed: read without a cache, when a
+	 *  pread fails, and to keep the core (core_zstd_image). */
+	const uint8_t *map;
 	uint64_t file_size;             /**< bytes of the (decompressed) core */
 	struct util_u64map pages;       /**< page number → page address (zstd) */
 	struct core_page_cache cache;   /**< pages of a raw core, read with pread */
 	struct util_arena page_arena;   /**< the stored pages (zstd) */
-	uint64_t cached_pageno;         /**< last page looked up in pages, ~0 if none */
+	uint64_t cached_pageno;         /**< last page core_page_lookup found, ~0 if none */
 	const uint8_t *cached_page;
 
 	struct core_segment *segs;      /**< PT_LOADs with memsz > 0, sorted by start */

@@ -126,7 +126,7 @@ static void set_window(struct core_file *core, const struct core_range *r, uint6
 		w->data = r->data;
 		return;
 	}
-	// One page of the sparse store, as virtual addresses clipped to the range.
+	// One page of the page cache or store, as virtual addresses clipped to the range.
 	uint64_t fo = r->offset + (addr - r->start);
 	uint64_t in = fo % CORE_PAGE_SIZE;
 	w->start = addr - in < r->start || addr - in > addr ? r->start : addr - in;
