@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#ifdef GOCORONER_TESTING
+#include "core/testing.h"
+#endif
 
 /** What absent pages of a decompressed core hold. */
 static const uint8_t zero_page[CORE_PAGE_SIZE];
@@ -19,12 +22,18 @@ bool core_page_is_zero(const uint8_t *p, size_t len)
 
 /* ---- The page cache of a raw core (struct core_page_cache) ------------- */
 
+#ifdef GOCORONER_TESTING
 size_t core_cache_test_sets;
+#endif
 
 /* Without memory for it, a raw core is read through its mapping. */
 void core_cache_init(struct core_page_cache *c)
 {
-	size_t nsets = core_cache_test_sets ? core_cache_test_sets : CORE_CACHE_SETS;
+	size_t nsets = CORE_CACHE_SETS;
+#ifdef GOCORONER_TESTING
+	if (core_cache_test_sets)
+		nsets = core_cache_test_sets;
+#endif
 	size_t slots = nsets * CORE_CACHE_WAYS;
 	// Address space only: a page counts in memory once a read fills it.
 	void *p = mmap(NULL, slots * CORE_PAGE_SIZE, PROT_READ | PROT_WRITE,

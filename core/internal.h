@@ -73,7 +73,7 @@ struct core_window {
 #define CORE_CACHE_WAYS 4
 #define CORE_CACHE_SETS 1024u /* 16 MiB */
 struct core_page_cache {
-	size_t nsets;          /**< CORE_CACHE_SETS, or core_cache_test_sets */
+	size_t nsets;          /**< CORE_CACHE_SETS, or core_cache_test_sets (core/testing.h) */
 	uint8_t *pages;        /**< nsets * CORE_CACHE_WAYS pages; NULL: no cache */
 	uint64_t *tags;        /**< page number + 1 of each slot; 0: empty */
 	uint8_t *turn;         /**< per set: the way to replace next */
@@ -94,16 +94,6 @@ struct core_fp_job {
 	bool ok;               /**< after the join: hex holds the fingerprint */
 	char hex[65];
 };
-
-/** Test hook: when nonzero, the page cache of cores opened next has this many sets. */
-extern size_t core_cache_test_sets;
-
-/**
- * Test hook: when set, the fingerprint thread calls it with the descriptor it
- * is about to read before doing anything else. Set it before core_open and
- * clear it after core_destroy.
- */
-extern void (*core_fp_thread_hook)(int fd);
 
 struct core_file {
 	char *path;                     /**< as given to core_open */
