@@ -56,10 +56,13 @@ struct core_info {
 /**
  * Open a core. PATH may be a raw ELF core or a single zstd frame (or several
  * concatenated, as systemd-coredump writes) of one, detected by magic, not by
- * name. Memory held: a raw core is mapped and read on demand; a compressed one
- * is decompressed once, keeping only pages that are not all zero, so memory
- * follows the non-zero content. Errors name PATH and the problem (not ELF, not
- * a core, truncated, unsupported machine...).
+ * name. Memory held: a raw core stays on disk and is read with pread, through
+ * a bounded page cache (16 MiB) for core_read and straight from the file for
+ * core_read_once; it is also mapped, but the mapping is read only when the
+ * cache could not be had or a pread fails, and by core_zstd_image. A
+ * compressed one is decompressed once, keeping only pages that are not all
+ * zero, so memory follows the non-zero content. Errors name PATH and the
+ * problem (not ELF, not a core, truncated, unsupported machine...).
  */
 struct util_error *core_open(const char *path, struct core_file **ret);
 /** Free everything; accepts NULL. */

@@ -1,5 +1,5 @@
 /* internal.h: private to core/ — the core_file structure and the helpers its
- * files share (file-byte access, ELF and note parsing, the zstd loader). */
+ * files share (the file's bytes, the fingerprint, ELF and note parsing, the zstd loader). */
 #ifndef GOCORONER_CORE_INTERNAL_H
 #define GOCORONER_CORE_INTERNAL_H
 
@@ -17,7 +17,7 @@
 #error "core/ reads little-endian x86-64 cores with plain loads; port le*() first"
 #endif
 
-/** Granule of the sparse page store for decompressed cores. */
+/** Page of the core file: the unit of the page cache, the page store and the fingerprint. */
 #define CORE_PAGE_SIZE 4096u
 
 /** How many recent windows reads remember (readers alternate stack, heap, text). */
@@ -36,7 +36,7 @@ struct core_segment {
 	uint64_t file_end;     /**< p_vaddr + p_filesz */
 	uint64_t end;          /**< p_vaddr + p_memsz */
 	uint64_t offset;       /**< file offset of start (core segments) */
-	const uint8_t *data;   /**< bytes of start if directly addressable, else NULL (zstd) */
+	const uint8_t *data;   /**< bytes of start if directly addressable, else NULL */
 };
 
 /** The most recent readable range, so repeated nearby reads skip all searching. */
@@ -47,9 +47,10 @@ struct core_range {
 };
 
 /**
- * Bytes of [start, end) at data: the whole of fast for a mapped raw core or the
- * executable, one stored page of it for a decompressed core. The read fast path
- * is one range check and a memcpy from here.
+ * Bytes of [start, end) at data: the whole of fast when its bytes are directly
+ * addressable (the executable, or a raw core read through its mapping), else
+ * one page of it from the page cache or the page store. The read fast path is
+ * one range check and a memcpy from here.
  */
 struct core_window {
 	uint64_t start, end;
@@ -64,16 +65,15 @@ struct core_window {
  * Not the mapping: a page of a mapped file is paid for once per mapping
  * (page tables, on a virtual machine a trap each), the kernel maps 16 pages
  * around each fault, and all of them count in the process's resident
- * memory. On the 100,000-goroutine benchmark core the goroutine pass mapped
- * 390 MiB that way, which then had to be dropped over and over to keep
- * memory flat, and every later pass mapped its pages again: 20,000 faults,
- * 0.6 s of a 2.6 s ingest. Read here, a page costs one pread (about 2 us)
- * the first time, and memory stays at the cache's size.
+ * memory; keeping that flat means dropping them (core_release_pages), and
+ * every later pass then faults them in again. Read here, a page costs one
+ * pread the first time, and memory stays at the cache's size. Measured
+ * figures: bench/README.md.
  */
 #define CORE_CACHE_WAYS 4
 #define CORE_CACHE_SETS 1024u /* 16 MiB */
 struct core_page_cache {
-	size_t nsets;          /**< CORE_CACHE_SETS, or core_cache_test_sets */
+	size_t nsets;          /**< CORE_CACHE_SETS, or core_cache_test_sets (core/testing.h) */
 	uint8_t *pages;        /**< nsets * CORE_CACHE_WAYS pages; NULL: no cache */
 	uint64_t *tags;        /**< page number + 1 of each slot; 0: empty */
 	uint8_t *turn;         /**< per set: the way to replace next */
@@ -95,16 +95,6 @@ struct core_fp_job {
 	char hex[65];
 };
 
-/** Test hook: when nonzero, the page cache of cores opened next has this many sets. */
-extern size_t core_cache_test_sets;
-
-/**
- * Test hook: when set, the fingerprint thread calls it with the descriptor it
- * is about to read before doing anything else. Set it before core_open and
- * clear it after core_destroy.
- */
-extern void (*core_fp_thread_hook)(int fd);
-
 struct core_file {
 	char *path;                     /**< as given to core_open */
 	struct core_info info;
@@ -113,15 +103,18 @@ struct core_file {
 	uint64_t src_size;              /**< size of the file given, at core_open */
 	struct timespec src_mtim;       /**< its modification time then */
 
-	// Where the (decompressed) core bytes live: a mapping of a raw file, or
-	// a sparse store of non-zero pages (absent pages inside file_size are zero).
-	int fd;                         /**< raw core, kept open for lazy fingerprinting; -1 */
-	const uint8_t *map;             /**< raw core mapping, NULL when compressed */
+	// Where the (decompressed) core bytes live: a raw file, read with pread
+	// through the page cache, or a sparse store of non-zero pages (absent
+	// pages inside file_size are zero).
+	int fd;                         /**< raw core, for pread and the fingerprint; -1 */
+	/** Raw core mapping, NULL when compressed: read without a cache, when a
+	 *  pread fails, and to keep the core (core_zstd_image). */
+	const uint8_t *map;
 	uint64_t file_size;             /**< bytes of the (decompressed) core */
 	struct util_u64map pages;       /**< page number → page address (zstd) */
 	struct core_page_cache cache;   /**< pages of a raw core, read with pread */
 	struct util_arena page_arena;   /**< the stored pages (zstd) */
-	uint64_t cached_pageno;         /**< last page looked up in pages, ~0 if none */
+	uint64_t cached_pageno;         /**< last page core_page_lookup found, ~0 if none */
 	const uint8_t *cached_page;
 
 	struct core_segment *segs;      /**< PT_LOADs with memsz > 0, sorted by start */
@@ -171,17 +164,29 @@ static inline uint64_t core_le64(const uint8_t *p)
 	return v;
 }
 
+/* cache.c: the bytes of the (decompressed) core file. */
+
+/** Set up the page cache of a raw core; left empty (pages NULL) if it cannot be had. */
+void core_cache_init(struct core_page_cache *c);
+/** Free the page cache; accepts an empty one. */
+void core_cache_deinit(struct core_page_cache *c);
+
 /** Copy [off, off+len) of the (decompressed) core file; the caller checked bounds. */
 void core_file_read(struct core_file *core, uint64_t off, void *buf, size_t len);
 
 /**
- * Decompress the zstd stream on FD into the sparse page store and compute the
- * core's fingerprint (core_sha256) from the pages kept.
+ * Copy [OFF, OFF+LEN) of a raw core, which lie within the file, with pread,
+ * bypassing the page cache.
  */
-struct util_error *core_zstd_load(struct core_file *core, int fd);
+void core_file_copy(struct core_file *core, uint64_t off, uint8_t *buf, size_t len);
+
+/** The CORE_PAGE_SIZE bytes of page PAGENO of the (decompressed) core file. */
+const uint8_t *core_page_lookup(struct core_file *core, uint64_t pageno);
 
 /** True if the LEN bytes at P (at most CORE_PAGE_SIZE) are all zero. */
 bool core_page_is_zero(const uint8_t *p, size_t len);
+
+/* fingerprint.c: core_sha256. */
 
 /** Start the fingerprint of a core image of SIZE bytes (see core_sha256). */
 void core_fingerprint_init(struct sha256_ctx *ctx, uint64_t size);
@@ -192,6 +197,21 @@ void core_fingerprint_init(struct sha256_ctx *ctx, uint64_t size);
  * Pages must come in increasing order of offset.
  */
 void core_fingerprint_page(struct sha256_ctx *ctx, uint64_t off, const uint8_t *p, size_t len);
+
+/** Start fingerprinting the raw core in the background; on failure, core_sha256 will. */
+void core_fp_thread_start(struct core_file *core);
+/** Make the background fingerprint stop early and wait for it; nothing if none runs. */
+void core_fp_thread_stop(struct core_file *core);
+
+/* zstd.c */
+
+/**
+ * Decompress the zstd stream on FD into the sparse page store and compute the
+ * core's fingerprint (core_sha256) from the pages kept.
+ */
+struct util_error *core_zstd_load(struct core_file *core, int fd);
+
+/* elfcore.c, notes.c */
 
 /** Parse the ELF header and program headers; fill segs, kind, then the notes. */
 struct util_error *core_elf_parse(struct core_file *core);
@@ -226,6 +246,8 @@ bool core_note_name_is(const struct core_note *note, const char *name);
 
 /** Choose core_exe_path from AT_ENTRY, AT_PHDR, then the first offset-0 mapping. */
 void core_find_exe_path(struct core_file *core);
+
+/* memory.c */
 
 /** Forget cached ranges (after the overlay changes). */
 void core_reset_cache(struct core_file *core);

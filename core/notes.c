@@ -1,4 +1,5 @@
-// notes.c: threads, process info, auxv and file mappings from a core's PT_NOTEs.
+// notes.c: threads, process info, auxv and file mappings from a core's PT_NOTEs,
+// and the executable's path they point to.
 #include <elf.h>
 #include <inttypes.h>
 
@@ -213,6 +214,28 @@ struct util_error *core_notes_parse(struct core_file *core, const uint8_t *buf, 
 			break;
 		default:
 			break;
+		}
+	}
+}
+
+void core_find_exe_path(struct core_file *core)
+{
+	uint64_t wanted[2] = {core->info.auxv_entry, core->info.auxv_phdr};
+	for (int w = 0; w < 2; w++) {
+		if (!wanted[w])
+			continue;
+		for (size_t i = 0; i < core->nmappings; i++) {
+			const struct core_mapping *m = &core->mappings[i];
+			if (m->start <= wanted[w] && wanted[w] < m->end) {
+				core->exe_path = m->path;
+				return;
+			}
+		}
+	}
+	for (size_t i = 0; i < core->nmappings; i++) {
+		if (core->mappings[i].file_offset == 0) {
+			core->exe_path = core->mappings[i].path;
+			return;
 		}
 	}
 }

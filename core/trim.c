@@ -1,5 +1,6 @@
-// trim.c: let go of the core pages a walk has finished with, so a process
-// reading a multi-gigabyte raw core keeps its resident memory small.
+// trim.c: let go of the mapped core pages a walk has finished with, so a
+// process reading a multi-gigabyte raw core through its mapping (when no page
+// cache could be had) keeps its resident memory small.
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -35,6 +36,6 @@ void core_release_pages(struct core_file *core)
 	if (mapped_file_bytes() < CORE_MAPPED_BUDGET)
 		return;
 	// The mapping is private and read-only: dropping our page tables loses
-	// nothing; a later read faults the page back in from the page cache.
+	// nothing; a later read faults the page back in from the kernel's page cache.
 	madvise((void *)core->map, (size_t)core->file_size, MADV_DONTNEED);
 }

@@ -18,7 +18,8 @@ endif
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test-core
 tests_test_core_SOURCES = tests/test-core.c
-tests_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"' \
+	-DGOCORONER_TESTING
 tests_test_core_LDADD = libgocoroner_test.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-core
 endif

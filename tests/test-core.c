@@ -20,7 +20,7 @@
 #include <zstd.h>
 
 #include "core/core.h"
-#include "core/internal.h" /* core_fp_thread_hook */
+#include "core/testing.h" /* core_fp_thread_hook, core_cache_test_sets */
 #include "core/sha256.h"
 
 #ifndef NT_FILE

@@ -1,0 +1,165 @@
+// cache.c: the bytes of the (decompressed) core file, page by page: a raw
+// core's bounded page cache read with pread, a decompressed core's store of
+// non-zero pages.
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+#ifdef GOCORONER_TESTING
+#include "core/testing.h"
+#endif
+
+/** What absent pages of a decompressed core hold. */
+static const uint8_t zero_page[CORE_PAGE_SIZE];
+
+bool core_page_is_zero(const uint8_t *p, size_t len)
+{
+	return memcmp(p, zero_page, len) == 0;
+}
+
+/* ---- The page cache of a raw core (struct core_page_cache) ------------- */
+
+#ifdef GOCORONER_TESTING
+size_t core_cache_test_sets;
+#endif
+
+/* Without memory for it, a raw core is read through its mapping. */
+void core_cache_init(struct core_page_cache *c)
+{
+	size_t nsets = CORE_CACHE_SETS;
+#ifdef GOCORONER_TESTING
+	if (core_cache_test_sets)
+		nsets = core_cache_test_sets;
+#endif
+	size_t slots = nsets * CORE_CACHE_WAYS;
+	// Address space only: a page counts in memory once a read fills it.
+	void *p = mmap(NULL, slots * CORE_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	c->tags = calloc(slots, sizeof(*c->tags));
+	c->turn = calloc(nsets, sizeof(*c->turn));
+	if (p == MAP_FAILED || !c->tags || !c->turn) {
+		if (p != MAP_FAILED)
+			munmap(p, slots * CORE_PAGE_SIZE);
+		free(c->tags);
+		free(c->turn);
+		*c = (struct core_page_cache){0};
+		return;
+	}
+	c->pages = p;
+	c->nsets = nsets;
+#ifdef MADV_HUGEPAGE
+	madvise(p, slots * CORE_PAGE_SIZE, MADV_HUGEPAGE); // filled in 2 MiB faults
+#endif
+}
+
+void core_cache_deinit(struct core_page_cache *c)
+{
+	if (c->pages)
+		munmap(c->pages, c->nsets * CORE_CACHE_WAYS * CORE_PAGE_SIZE);
+	free(c->tags);
+	free(c->turn);
+}
+
+/*
+ * Bytes [OFF, OFF+LEN) of a raw core, which lie within the file: read, or if
+ * the descriptor fails (the tests swap it for one that cannot read), copied
+ * from the mapping.
+ */
+void core_file_copy(struct core_file *core, uint64_t off, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = pread(core->fd, buf + got, len - got, (off_t)(off + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0) {
+			// The file shrank since core_open (where the mapping would
+			// fault with SIGBUS): zeros, and the fingerprint, which checks
+			// the size, refuses the core.
+			memset(buf + got, 0, len - got);
+			return;
+		}
+		if (n < 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < len)
+		memcpy(buf + got, core->map + off + got, len - got);
+}
+
+/* Forget every pointer into PAGE, which is about to hold another page. */
+static void cache_evict(struct core_file *core, const uint8_t *page)
+{
+	for (size_t i = 0; i < CORE_WINDOWS; i++) {
+		struct core_window *w = &core->win[i];
+		// A window of the page store covers its page only (set_window).
+		if (w->data && (uintptr_t)(w->data + (w->end - w->start) - 1) >= (uintptr_t)page &&
+		    (uintptr_t)w->data < (uintptr_t)page + CORE_PAGE_SIZE)
+			*w = (struct core_window){0};
+	}
+	if (core->cached_page == page)
+		core->cached_pageno = ~(uint64_t)0;
+}
+
+static const uint8_t *cache_lookup(struct core_file *core, uint64_t pageno)
+{
+	struct core_page_cache *c = &core->cache;
+	uint64_t h = pageno * 0x9e3779b97f4a7c15ULL;
+	size_t set = (size_t)((h >> 32) % c->nsets), first = set * CORE_CACHE_WAYS;
+	for (size_t w = 0; w < CORE_CACHE_WAYS; w++)
+		if (c->tags[first + w] == pageno + 1)
+			return c->pages + (first + w) * CORE_PAGE_SIZE;
+	size_t slot = first + c->turn[set];
+	c->turn[set] = (uint8_t)((c->turn[set] + 1) % CORE_CACHE_WAYS);
+	uint8_t *page = c->pages + slot * CORE_PAGE_SIZE;
+	if (c->tags[slot])
+		cache_evict(core, page);
+	uint64_t off = pageno * CORE_PAGE_SIZE;
+	size_t len = off < core->file_size ? (size_t)(core->file_size - off) : 0;
+	if (len > CORE_PAGE_SIZE)
+		len = CORE_PAGE_SIZE;
+	core_file_copy(core, off, page, len);
+	memset(page + len, 0, CORE_PAGE_SIZE - len); // past the end of the file
+	c->tags[slot] = pageno + 1;
+	return page;
+}
+
+const uint8_t *core_page_lookup(struct core_file *core, uint64_t pageno)
+{
+	if (pageno == core->cached_pageno)
+		return core->cached_page;
+	if (core->cache.pages) {
+		const uint8_t *page = cache_lookup(core, pageno);
+		core->cached_pageno = pageno;
+		core->cached_page = page;
+		return page;
+	}
+	uint64_t v;
+	const uint8_t *page = zero_page;
+	if (util_u64map_get(&core->pages, pageno, &v))
+		page = (const uint8_t *)(uintptr_t)v;
+	core->cached_pageno = pageno;
+	core->cached_page = page;
+	return page;
+}
+
+void core_file_read(struct core_file *core, uint64_t off, void *buf, size_t len)
+{
+	if (core->map && !core->cache.pages) {
+		memcpy(buf, core->map + off, len);
+		return;
+	}
+	uint8_t *out = buf;
+	while (len) {
+		size_t in = (size_t)(off % CORE_PAGE_SIZE);
+		size_t n = CORE_PAGE_SIZE - in < len ? CORE_PAGE_SIZE - in : len;
+		memcpy(out, core_page_lookup(core, off / CORE_PAGE_SIZE) + in, n);
+		out += n;
+		off += n;
+		len -= n;
+	}
+}
+

@@ -1,0 +1,193 @@
+// fingerprint.c: a core's identity (core_sha256), for a raw core computed on
+// a thread core_open starts, reading only the file's data extents.
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+#ifdef GOCORONER_TESTING
+#include "core/testing.h"
+#endif
+
+static void put_le64(struct sha256_ctx *ctx, uint64_t v)
+{
+	uint8_t b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	sha256_update(ctx, b, sizeof(b));
+}
+
+void core_fingerprint_init(struct sha256_ctx *ctx, uint64_t size)
+{
+	sha256_init(ctx);
+	put_le64(ctx, size);
+}
+
+void core_fingerprint_page(struct sha256_ctx *ctx, uint64_t off, const uint8_t *p, size_t len)
+{
+	put_le64(ctx, off);
+	sha256_update(ctx, p, len);
+}
+
+/** Read through this much at a time: a whole number of pages that stays in L2. */
+enum { FP_CHUNK = 64 * CORE_PAGE_SIZE };
+
+/** Add the non-zero pages of [start, end) of the raw core; START is page-aligned. */
+static bool fingerprint_extent(int fd, struct sha256_ctx *ctx, uint8_t *buf, uint64_t start,
+			       uint64_t end, const int *cancel)
+{
+	while (start < end) {
+		if (__atomic_load_n(cancel, __ATOMIC_RELAXED))
+			return false;
+		size_t want = end - start < FP_CHUNK ? (size_t)(end - start) : FP_CHUNK;
+		for (size_t got = 0; got < want;) {
+			ssize_t n = pread(fd, buf + got, want - got, (off_t)(start + got));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return false;
+			got += (size_t)n;
+		}
+		for (size_t off = 0; off < want; off += CORE_PAGE_SIZE) {
+			size_t len = want - off < CORE_PAGE_SIZE ? want - off : CORE_PAGE_SIZE;
+			if (!core_page_is_zero(buf + off, len))
+				core_fingerprint_page(ctx, start + off, buf + off, len);
+		}
+		start += want;
+	}
+	return true;
+}
+
+/**
+ * The fingerprint of the raw core of SIZE bytes on FD into HEX; false if FD
+ * cannot be read, has another size, or *CANCEL became nonzero.
+ */
+static bool fingerprint_raw(int fd, uint64_t size, const int *cancel, char hex[65])
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != size)
+		return false;
+	// Through a small buffer, not the mapping, so RSS stays small.
+	uint8_t *buf = malloc(FP_CHUNK);
+	if (!buf)
+		return false;
+	struct sha256_ctx ctx;
+	core_fingerprint_init(&ctx, size);
+	// Visit only data extents: holes read as zeros, so they add nothing. An
+	// extent need not be page-aligned (small filesystem blocks): widen it to
+	// whole pages, never revisiting one. Without SEEK_DATA, all is data.
+	uint64_t next = 0;
+	while (next < size) {
+		uint64_t data, hole;
+		off_t d = lseek(fd, (off_t)next, SEEK_DATA);
+		if (d < 0 && errno == ENXIO)
+			break; // nothing but a hole up to the end
+		if (d < 0) {
+			data = next;
+			hole = size;
+		} else {
+			data = (uint64_t)d;
+			off_t h = lseek(fd, d, SEEK_HOLE);
+			hole = h < 0 ? size : (uint64_t)h;
+		}
+		if (data >= size)
+			break;
+		if (hole > size)
+			hole = size;
+		uint64_t start = data / CORE_PAGE_SIZE * CORE_PAGE_SIZE;
+		uint64_t end = (hole + CORE_PAGE_SIZE - 1) / CORE_PAGE_SIZE * CORE_PAGE_SIZE;
+		if (start < next)
+			start = next;
+		if (end <= start) // a confused filesystem: still make progress
+			end = start + CORE_PAGE_SIZE;
+		if (end > size)
+			end = size;
+		if (!fingerprint_extent(fd, &ctx, buf, start, end, cancel)) {
+			free(buf);
+			return false;
+		}
+		next = end;
+	}
+	free(buf);
+	sha256_final_hex(&ctx, hex);
+	return true;
+}
+
+#ifdef GOCORONER_TESTING
+void (*core_fp_thread_hook)(int fd);
+#endif
+
+static void *fp_thread_main(void *arg)
+{
+	struct core_fp_job *job = arg;
+#ifdef GOCORONER_TESTING
+	if (core_fp_thread_hook)
+		core_fp_thread_hook(job->fd);
+#endif
+	job->ok = fingerprint_raw(job->fd, job->size, &job->cancel, job->hex);
+	return NULL;
+}
+
+/** Start fingerprinting the raw core in the background; on failure, core_sha256 will. */
+void core_fp_thread_start(struct core_file *core)
+{
+	struct core_fp_job *job = &core->fp;
+	job->fd = core->fd;
+	job->size = core->file_size;
+	job->cancel = 0;
+	job->ok = false;
+	// Signals are for the caller's threads: the new one inherits a full mask.
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	job->running = pthread_create(&job->thread, NULL, fp_thread_main, job) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/** Wait for the background fingerprint, if any; true if it produced one. */
+static bool fp_thread_join(struct core_file *core)
+{
+	struct core_fp_job *job = &core->fp;
+	if (!job->running)
+		return false;
+	pthread_join(job->thread, NULL);
+	job->running = false;
+	return job->ok;
+}
+
+/** Make the background fingerprint stop early and wait for it. */
+void core_fp_thread_stop(struct core_file *core)
+{
+	if (!core->fp.running)
+		return;
+	__atomic_store_n(&core->fp.cancel, 1, __ATOMIC_RELAXED);
+	fp_thread_join(core);
+}
+
+const char *core_sha256(struct core_file *core)
+{
+	if (core->have_sha256)
+		return core->sha256;
+	if (core->fd < 0)
+		return NULL;
+	if (core->fp.running) {
+		// The thread's answer, good or bad; a later call starts afresh.
+		if (!fp_thread_join(core))
+			return NULL;
+		struct stat st;
+		if (fstat(core->fd, &st) < 0 || (uint64_t)st.st_size != core->file_size)
+			return NULL;
+		memcpy(core->sha256, core->fp.hex, sizeof(core->sha256));
+		core->have_sha256 = true;
+		return core->sha256;
+	}
+	static const int no_cancel = 0;
+	if (!fingerprint_raw(core->fd, core->file_size, &no_cancel, core->sha256))
+		return NULL;
+	core->have_sha256 = true;
+	return core->sha256;
+}

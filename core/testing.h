@@ -1,0 +1,23 @@
+/* testing.h: the seams tests drive inside core/, which only the test variant
+ * of the library (libgocoroner_test.a, built with GOCORONER_TESTING) has.
+ * For core/ files and test programs; the command never sees them. */
+#ifndef GOCORONER_CORE_TESTING_H
+#define GOCORONER_CORE_TESTING_H
+
+#ifndef GOCORONER_TESTING
+#error "core/testing.h needs GOCORONER_TESTING: link libgocoroner_test.a and build with it"
+#endif
+
+#include <stddef.h>
+
+/** When nonzero, the page cache of cores opened next has this many sets. */
+extern size_t core_cache_test_sets;
+
+/**
+ * When set, the fingerprint thread calls it with the descriptor it is about
+ * to read before doing anything else. Set it before core_open and clear it
+ * after core_destroy.
+ */
+extern void (*core_fp_thread_hook)(int fd);
+
+#endif
