@@ -14,7 +14,6 @@
 enum {
 	MAX_CHAIN = 4096,        /* ancestors followed from one context */
 	MAX_CHILDREN = 1 << 20,  /* children read from one map */
-	MAX_DIAGS = 100,
 	MAX_MEMBERS = 64,
 	KIND_CHAN = 18,
 	KIND_STRING = 24,
@@ -108,7 +107,7 @@ struct util_error *gr_ctx_init(struct gr_reader *r)
 	if (!c)
 		return &util_enomem;
 	c->r = r;
-	c->diags = GR_DIAG_CAP("context", MAX_DIAGS);
+	c->diags = GR_DIAG_CAP("context", GR_DIAG_MAX);
 	util_u64map_init(&c->type_index);
 	util_u64map_init(&c->itabs);
 	util_u64map_init(&c->by_addr);

@@ -39,7 +39,8 @@ static struct util_error *collect_scan_words(struct cf_state *st)
 		uint64_t *tabs = malloc(links[1] * 8 + 8);
 		if (!tabs)
 			return &util_enomem;
-		if (gr_read_ok(core, links[0], tabs, links[1] * 8)) {
+		if (gr_read(st->r, &c->diags, links[0], tabs, links[1] * 8,
+			    "moduledata.itablinks, where the stack scan finds context itabs")) {
 			for (uint64_t i = 0; i < links[1] && !err; i++) {
 				uint64_t inter;
 				if (gr_read_ok(core, tabs[i], &inter, 8) && inter == c->iface_ctx_type &&
@@ -49,25 +50,32 @@ static struct util_error *collect_scan_words(struct cf_state *st)
 		}
 		free(tabs);
 	}
-	// 1.27: itabs in the type data, moduledata.types + itaboffset, itabsize bytes.
-	uint64_t ioff = 0, isz = 0;
-	if (types && c->iface_ctx_type && gr_moduledata_read(st->r, "itaboffset", &ioff, 8) &&
+	// 1.27: itabs in the type data, moduledata.types + itaboffset, itabsize
+	// bytes, each an internal/abi.ITab with as many Fun words as its
+	// interface has methods (one, Fun[0] = 0, for a type that lacks them).
+	uint64_t ioff = 0, isz = 0, tab_size = gr_type_size(b, "internal/abi.ITab"),
+		 tab_fun = gr_member(b, "internal/abi.ITab", "Fun"),
+		 methods = gr_member(b, "internal/abi.InterfaceType", "Methods");
+	if (types && c->iface_ctx_type && tab_size == tab_fun + 8 && tab_size <= 64 &&
+	    methods != GR_ABSENT && gr_moduledata_read(st->r, "itaboffset", &ioff, 8) &&
 	    gr_moduledata_read(st->r, "itabsize", &isz, 8) && isz < (64u << 20)) {
 		uint64_t p = types + ioff, end = p + isz;
-		while (p + 32 <= end && !err) {
-			uint64_t it[4], nm = 1;
-			if (!gr_read_ok(core, p, it, 32))
+		while (p + tab_size <= end && !err) {
+			uint64_t it[8], nm = 1; // Inter, Type, Hash, Fun[0]
+			if (!gr_read(st->r, &c->diags, p, it, tab_size,
+				     "the itabs in moduledata.types, where the stack scan finds context itabs"))
 				break;
-			if (it[3] && !gr_read_ok(core, it[0] + 56 + 8, &nm, 8))
+			uint64_t fun0 = it[tab_fun / 8];
+			if (fun0 && !gr_read_ok(core, it[0] + methods + 8, &nm, 8)) // len(Methods)
 				break;
-			if (it[0] == c->iface_ctx_type && it[3] && gr_ctx_itab_type(c, p))
+			if (it[0] == c->iface_ctx_type && fun0 && gr_ctx_itab_type(c, p))
 				err = util_u64map_put(&st->scan_words, p, 1);
-			if (!it[3] || nm == 0)
-				p += 32;
+			if (!fun0 || nm == 0)
+				p += tab_size;
 			else if (nm > 4096)
 				break;
 			else
-				p += 32 + 8 * (nm - 1);
+				p += tab_size + 8 * (nm - 1);
 		}
 	}
 	return err;

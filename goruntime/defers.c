@@ -82,6 +82,7 @@ struct reader {
 	struct gr_panic *panics;
 	size_t npanics, panics_cap;
 	struct gr_panics *preader;
+	struct gr_diag_cap diags;    /* every "defer" diagnostic */
 };
 
 /* dw_binary_read, true on success. */
@@ -134,7 +135,7 @@ static void probe(struct reader *d)
 			d->d_fn + 8 <= d->d_size && d->d_link + 8 <= d->d_size &&
 			(d->d_head == GR_ABSENT || d->d_head + 8 <= d->d_size);
 	if (!d->records_ok)
-		gr_diag(d->s, "warning", "defer",
+		gr_diag_capped(d->s, &d->diags, "warning",
 			"runtime._defer layout not understood: the defer lists are not read");
 }
 
@@ -223,7 +224,7 @@ static const char *func_name(struct reader *d, const struct gr_goroutine *g, uin
 	struct gr_reader *r = d->r;
 	uint64_t pc, v;
 	if (!funcval || !gr_read_ok(r->core, funcval, &pc, 8)) {
-		gr_diag(d->s, "warning", "defer", "goroutine %llu: deferred func value 0x%llx unreadable",
+		gr_diag_capped(d->s, &d->diags, "warning", "goroutine %llu: deferred func value 0x%llx unreadable",
 			(unsigned long long)g->goid, (unsigned long long)funcval);
 		return NULL;
 	}
@@ -231,7 +232,7 @@ static const char *func_name(struct reader *d, const struct gr_goroutine *g, uin
 		return (const char *)(uintptr_t)v;
 	const struct dw_func *f = dw_func_at(r->bin, pc);
 	if (!f) {
-		gr_diag(d->s, "warning", "defer",
+		gr_diag_capped(d->s, &d->diags, "warning",
 			"goroutine %llu: deferred call to 0x%llx, which is no Go function",
 			(unsigned long long)g->goid, (unsigned long long)pc);
 		return NULL;
@@ -245,7 +246,7 @@ static const char *func_name(struct reader *d, const struct gr_goroutine *g, uin
 		if (callee) {
 			name = strip_fm(d->s, callee);
 		} else if (!util_u64map_get(&d->reported, (uintptr_t)f, NULL)) {
-			gr_diag(d->s, "info", "defer",
+			gr_diag_capped(d->s, &d->diags, "info",
 				"defer wrapper %s: the function it calls cannot be told (a call "
 				"through a func value or an interface, or an empty inlined body); "
 				"the wrapper's name is reported",
@@ -308,9 +309,9 @@ static struct util_error *open_info(struct reader *d, const struct dw_func *f, l
 			ok = read_uvarint(bin, &at, &info.slot_off[0]);
 		}
 		if (!ok)
-			gr_diag(d->s, "warning", "defer", "%s: open-coded defer info unreadable", f->name);
+			gr_diag_capped(d->s, &d->diags, "warning", "%s: open-coded defer info unreadable", f->name);
 	} else if (!util_error_is(err, UTIL_ERROR_NOT_FOUND)) {
-		gr_diag(d->s, "warning", "defer", "%s: %s", f->name, err->message);
+		gr_diag_capped(d->s, &d->diags, "warning", "%s: %s", f->name, err->message);
 	}
 	util_error_destroy(err);
 	if (ok) {
@@ -417,13 +418,13 @@ static struct util_error *emit_open(struct reader *d, const struct gr_goroutine 
 	uint8_t bits;
 	struct util_error *err = core_read_u8(r->core, varp - info->bits_off, &bits);
 	if (err) {
-		gr_diag(d->s, "warning", "defer", "goroutine %llu: deferBits of %s: %s",
+		gr_diag_capped(d->s, &d->diags, "warning", "goroutine %llu: deferBits of %s: %s",
 			(unsigned long long)g->goid, g->frames[pf->frame].func, err->message);
 		util_error_destroy(err);
 		return NULL;
 	}
 	if (d->old_funcdata && info->n < MAX_OPEN_DEFERS && (bits >> info->n) != 0) {
-		gr_diag(d->s, "warning", "defer",
+		gr_diag_capped(d->s, &d->diags, "warning",
 			"goroutine %llu: deferBits 0x%02x of %s has bits beyond its %u defers",
 			(unsigned long long)g->goid, bits, g->frames[pf->frame].func, info->n);
 		bits &= (uint8_t)((1u << info->n) - 1);
@@ -469,7 +470,7 @@ static bool read_record(struct reader *d, const struct gr_goroutine *g, uint64_t
 					  : core_read(d->r->core, at, rec, d->d_size);
 	if (!err)
 		return true;
-	gr_diag(d->s, "warning", "defer", "goroutine %llu: _defer 0x%llx: %s",
+	gr_diag_capped(d->s, &d->diags, "warning", "goroutine %llu: _defer 0x%llx: %s",
 		(unsigned long long)g->goid, (unsigned long long)at, err->message);
 	util_error_destroy(err);
 	return false;
@@ -484,7 +485,7 @@ static struct util_error *read_records(struct reader *d, const struct gr_gorouti
 	d->nrecs = 0;
 	for (uint64_t at = first; at;) {
 		if (++count > GR_MAX_RECORDS || gr_cycle_step(&cyc, at)) {
-			gr_diag(d->s, "warning", "defer", "goroutine %llu: the _defer list %s",
+			gr_diag_capped(d->s, &d->diags, "warning", "goroutine %llu: the _defer list %s",
 				(unsigned long long)g->goid,
 				count > GR_MAX_RECORDS ? "is too long" : "loops");
 			break;
@@ -504,13 +505,16 @@ static struct util_error *read_records(struct reader *d, const struct gr_gorouti
 			// The loop body's defers, last registered first, run in place
 			// of this record (deferconvert); nil or badDefer() (1) ends them.
 			uint64_t head = gr_rd64(rec, d->d_head), sub = 0;
-			if (head && !gr_read_ok(d->r->core, head + d->head_ptr, &sub, 8))
+			char what[80];
+			snprintf(what, sizeof(what), "goroutine %llu: range-over-func defer list",
+				 (unsigned long long)g->goid);
+			if (head && !gr_read(d->r, &d->diags, head + d->head_ptr, &sub, 8, what))
 				sub = 0;
 			unsigned char srec[MAX_RECORD_SIZE];
 			struct gr_cycle scyc = {0};
 			while (sub && !(sub & 7) && !err) {
 				if (++count > GR_MAX_RECORDS || gr_cycle_step(&scyc, sub)) {
-					gr_diag(d->s, "warning", "defer",
+					gr_diag_capped(d->s, &d->diags, "warning",
 						"goroutine %llu: a range-over-func defer list %s",
 						(unsigned long long)g->goid,
 						count > GR_MAX_RECORDS ? "is too long" : "loops");
@@ -597,7 +601,7 @@ static void *to_arena(struct gr_snapshot *s, const void *v, size_t size)
 struct util_error *gr_read_defers(struct gr_reader *r)
 {
 	struct gr_snapshot *s = r->snap;
-	struct reader d = {.r = r, .s = s};
+	struct reader d = {.r = r, .s = s, .diags = GR_DIAG_CAP("defer", GR_DIAG_MAX)};
 	util_u64map_init(&d.fn_info);
 	util_u64map_init(&d.names);
 	util_u64map_init(&d.reported);
@@ -628,7 +632,7 @@ struct util_error *gr_read_defers(struct gr_reader *r)
 		unsigned char gbuf[64];
 		err = core_read(r->core, g->g_addr + lo, gbuf, hi - lo + 8);
 		if (err) {
-			gr_diag(s, "warning", "defer", "goroutine %llu: g._defer: %s",
+			gr_diag_capped(s, &d.diags, "warning", "goroutine %llu: g._defer: %s",
 				(unsigned long long)g->goid, err->message);
 			util_error_destroy(err);
 			err = NULL;
@@ -655,6 +659,7 @@ struct util_error *gr_read_defers(struct gr_reader *r)
 	s->ndefers = d.ndefers;
 	s->npanics = d.npanics;
 out:
+	gr_diag_cap_flush(s, &d.diags);
 	reader_free(&d);
 	return err;
 }

@@ -420,9 +420,19 @@ struct util_error *gr_map_each(struct gr_reader *r, const struct gr_map_type *mt
 		if (!tab || tab == prev) // tables are listed once per directory slot they cover
 			continue;
 		prev = tab;
-		if (!gr_read_ok(r->core, tab + l->st_groups, &groups, 8) ||
-		    !gr_read_ok(r->core, tab + l->st_mask, &mask, 8) || mask >= (1u << 24))
+		struct util_error *terr = core_read(r->core, tab + l->st_groups, &groups, 8);
+		if (!terr)
+			terr = core_read(r->core, tab + l->st_mask, &mask, 8);
+		if (!terr && mask >= (1u << 24))
+			terr = util_error_create(UTIL_ERROR_BAD_DATA, "map table 0x%llx with %llu groups",
+						 (unsigned long long)tab, (unsigned long long)mask + 1);
+		if (terr) { // skipped, like an unreadable group
+			if (!w->fault)
+				w->fault = terr;
+			else
+				util_error_destroy(terr);
 			continue;
+		}
 		for (uint64_t g = 0; g <= mask && *budget && !err && w->reads <= MAX_READS; g++)
 			err = swiss_group(w, groups + g * mt->size);
 	}

@@ -35,6 +35,9 @@ struct gr_diag_cap {
 	unsigned n;                /**< seen so far */
 };
 
+/** The usual cap: enough to see a pattern, not a flood. */
+#define GR_DIAG_MAX 100
+
 #define GR_DIAG_CAP(what_, max_) ((struct gr_diag_cap){.what = (what_), .max = (max_)})
 
 void gr_diag_capped(struct gr_snapshot *s, struct gr_diag_cap *c, const char *severity,
@@ -267,7 +270,6 @@ struct gr_pcinfo {
 	struct dw_location *locs;  /* logical frames, innermost first */
 };
 
-/** The reader: one core, one binary, the probed layout and the caches. */
 /** Most bytes of one goroutine's live stack copied (the context scan's own bound). */
 #define GR_STACK_COPY_MAX (1u << 20)
 /** Most bytes of stack copies in all (address space reserved; memory as used). */
@@ -312,6 +314,7 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 bool gr_stacks_read(const struct gr_stacks *st, size_t gi, uint64_t addr, void *buf, size_t len);
 void gr_stacks_deinit(struct gr_stacks *st);
 
+/** The reader: one core, one binary, the probed layout and the caches. */
 struct gr_reader {
 	struct core_file *core;
 	struct dw_binary *bin;

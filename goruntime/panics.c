@@ -14,6 +14,7 @@ struct gr_panics {
 	/* runtime.eface */
 	uint64_t eface_type, eface_data;
 	bool g_ok;
+	struct gr_diag_cap diags;   /* every "panic" diagnostic */
 };
 
 struct util_error *gr_panics_init(struct gr_reader *r, struct gr_panics **ret)
@@ -22,6 +23,7 @@ struct util_error *gr_panics_init(struct gr_reader *r, struct gr_panics **ret)
 	if (!p)
 		return &util_enomem;
 	p->r = r;
+	p->diags = GR_DIAG_CAP("panic", GR_DIAG_MAX);
 	const char *P = "runtime._panic";
 	// _panic was rewritten in Go 1.22 (argp/pc/sp/aborted → startPC, sp,
 	// fp, deferBitsPtr...), 1.25 added repanicked, 1.26 removed argp, 1.27
@@ -38,7 +40,7 @@ struct util_error *gr_panics_init(struct gr_reader *r, struct gr_panics **ret)
 		  p->eface_type != GR_ABSENT && p->eface_data != GR_ABSENT &&
 		  p->arg + 16 <= p->size && p->link + 8 <= p->size;
 	if (!p->g_ok)
-		gr_diag(r->snap, "warning", "panic",
+		gr_diag_capped(r->snap, &p->diags, "warning",
 			"runtime._panic layout not understood: panics are not read");
 	*ret = p;
 	return NULL;
@@ -48,6 +50,7 @@ void gr_panics_free(struct gr_panics *p)
 {
 	if (!p)
 		return;
+	gr_diag_cap_flush(p->r->snap, &p->diags);
 	free(p);
 }
 
@@ -62,7 +65,7 @@ struct util_error *gr_panics_read(struct gr_panics *p, const struct gr_goroutine
 	uint32_t seq = 0;
 	for (uint64_t at = first; at; seq++) {
 		if (seq >= GR_MAX_RECORDS || gr_cycle_step(&cyc, at)) {
-			gr_diag(r->snap, "warning", "panic", "goroutine %llu: the _panic list %s",
+			gr_diag_capped(r->snap, &p->diags, "warning", "goroutine %llu: the _panic list %s",
 				(unsigned long long)g->goid,
 				seq >= GR_MAX_RECORDS ? "is too long" : "loops");
 			break;
@@ -70,7 +73,7 @@ struct util_error *gr_panics_read(struct gr_panics *p, const struct gr_goroutine
 		struct util_error *err = (at & 7) ? util_error_fault(at, "misaligned _panic")
 						  : core_read(r->core, at, rec, p->size);
 		if (err) {
-			gr_diag(r->snap, "warning", "panic", "goroutine %llu: _panic 0x%llx: %s",
+			gr_diag_capped(r->snap, &p->diags, "warning", "goroutine %llu: _panic 0x%llx: %s",
 				(unsigned long long)g->goid, (unsigned long long)at, err->message);
 			util_error_destroy(err);
 			break;
@@ -106,7 +109,7 @@ struct util_error *gr_panics_read(struct gr_panics *p, const struct gr_goroutine
 				out->value_type = t->name;
 				out->value_text = gr_value_text(r, type, data);
 			} else {
-				gr_diag(r->snap, "warning", "panic",
+				gr_diag_capped(r->snap, &p->diags, "warning",
 					"goroutine %llu: panic value of unknown type at 0x%llx",
 					(unsigned long long)g->goid, (unsigned long long)type);
 			}

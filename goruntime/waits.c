@@ -13,7 +13,6 @@ enum {
 	MAX_QUEUE = 1000000,          /* sudogs walked in one waitq */
 	MAX_TOTAL_QUEUED = 8000000,   /* sudogs walked in all waitqs together */
 	MAX_WAITLINK = 65537,         /* a select has at most 65536 cases */
-	MAX_DIAGS = 100,              /* per kind of wait diagnostic */
 	MAX_TYPE_NAME = 4096,
 	RELEASE_EVERY = 256,          /* reads far apart between core_release_pages */
 };
@@ -640,11 +639,11 @@ struct util_error *gr_read_waits(struct gr_reader *r)
 	struct gr_waits w = {
 		.r = r,
 		.diags = {
-			[WD_CHANWAIT] = GR_DIAG_CAP("chanwait", MAX_DIAGS),
-			[WD_CHANNEL] = GR_DIAG_CAP("channel", MAX_DIAGS),
-			[WD_SYNCWAIT] = GR_DIAG_CAP("syncwait", MAX_DIAGS),
-			[WD_SEMTABLE] = GR_DIAG_CAP("semtable", MAX_DIAGS),
-			[WD_LAYOUT] = GR_DIAG_CAP("waits", MAX_DIAGS),
+			[WD_CHANWAIT] = GR_DIAG_CAP("chanwait", GR_DIAG_MAX),
+			[WD_CHANNEL] = GR_DIAG_CAP("channel", GR_DIAG_MAX),
+			[WD_SYNCWAIT] = GR_DIAG_CAP("syncwait", GR_DIAG_MAX),
+			[WD_SEMTABLE] = GR_DIAG_CAP("semtable", GR_DIAG_MAX),
+			[WD_LAYOUT] = GR_DIAG_CAP("waits", GR_DIAG_MAX),
 		},
 	};
 	util_u64map_init(&w.g_index);
