@@ -4,20 +4,17 @@
 // The unwinder reads a goroutine's live stack, and then three context passes
 // read it again (the DWARF variables, the scan for interface words, the scan
 // for bare context pointers). A live stack is mostly far smaller than the
-// pages it lies on (about 1 KiB of an 8 KiB stack on the 100,000-goroutine
-// benchmark core), so the copies of all of them take a fraction of the
+// pages it lies on, so the copies of all of them take a fraction of the
 // memory their pages would, and reading them faults nothing. Each copy is
 // made before the goroutine is unwound, straight from the core file
 // (core_read_once), and lent to the core reader (core_pin) while the
-// unwinder runs: the stack pages are never mapped. Mapped, they were 390 MiB
-// of that core, which had to be dropped over and over to keep memory flat,
-// and with them the heap pages every later pass read again.
+// unwinder runs: the stack pages are never mapped, nor dropped and mapped
+// again by every later pass.
 // The copies go into one anonymous region asked for in huge pages, so
 // filling it takes a few dozen faults, not one per 4 KiB. They are packed:
 // a bitmap of the words that are not zero, then those words. The passes
-// look for pointers, never zeros, and 45% of the live stacks' words are
-// zero on that core (94 MiB of copies became 55 MiB, and the first touch
-// of a fresh page is what costs on a virtual machine).
+// look for pointers, never zeros, and a large share of a live stack's words
+// are zero. What this saved is measured in bench/README.md.
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
