@@ -119,3 +119,8 @@ EXTRA_DIST += tests/test-archive.sh
 # The archive under kills and concurrent writers; forget, export, import.
 TESTS += tests/test-archive-reliability.sh
 EXTRA_DIST += tests/test-archive-reliability.sh
+
+# The modules' shape: no large circle of files calling each other, no source
+# file over 800 lines (from the objects' symbols, with nm).
+TESTS += tests/test-layering.sh
+EXTRA_DIST += tests/test-layering.sh
