@@ -9,6 +9,9 @@
 
 #include "cli/cli.h"
 #include "store/store.h"
+#ifdef GOCORONER_TESTING
+#include "store/testing.h"
+#endif
 
 static const char forget_usage[] =
 	"usage: gocoroner forget [--db FILE] INCIDENT\n"

@@ -10,6 +10,9 @@
 #include "queries/queries.h"
 #include "store/store-private.h"
 #include "store/store.h"
+#ifdef GOCORONER_TESTING
+#include "store/testing.h"
+#endif
 
 /* Wait this long for another gocoroner writing the same database. */
 enum { STORE_BUSY_TIMEOUT_MS = 10000 };
@@ -254,6 +257,7 @@ sqlite3 *store_handle(struct store_db *db)
 	return db->h;
 }
 
+#ifdef GOCORONER_TESTING
 /* Progress handler of store_test_crash_after: counts calls down to 0. */
 static int crash_countdown(void *arg)
 {
@@ -268,6 +272,7 @@ void store_test_crash_after(struct store_db *db, unsigned long n)
 	db->crash_left = n;
 	sqlite3_progress_handler(db->h, n ? 100 : 0, n ? crash_countdown : NULL, &db->crash_left);
 }
+#endif
 
 struct util_error *store_latest_incident(struct store_db *db, int64_t *ret)
 {

@@ -149,13 +149,6 @@ struct store_import_result {
 struct util_error *store_import(struct store_db *db, const char *src_path, int64_t only,
 				struct store_import_result *ret);
 
-/**
- * For reliability tests only: after about N hundred steps of SQLite's
- * virtual machine on DB's connection (N > 0), the process kills itself with
- * SIGKILL, as a crash or `kill -9` at that point of a write would.
- */
-void store_test_crash_after(struct store_db *db, unsigned long n);
-
 /** The schema text compiled into the binary (store/schema.sql). */
 extern const char store_schema_sql[];
 
