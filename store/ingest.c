@@ -100,8 +100,8 @@ struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_s
 /*
  * A step costs about as much as the small row it writes: the statement
  * starts, opens its cursors and stops each time. The tables of many small
- * rows (half a million holdings on the benchmark core) are written
- * STORE_BATCH rows a step; the goroutine rows, wide, gained nothing so.
+ * rows (a big server's holdings of contexts, say) are written STORE_BATCH
+ * rows a step; the goroutine rows, wide, gained nothing so.
  */
 struct util_error *store_stmt_batch(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret,
 				    int *per_row)
@@ -203,7 +203,7 @@ static struct util_error *step_done(struct store_db *db, struct binder *b, const
 /* ---- Secondary indexes of a fresh database ---------------------------- */
 
 /* The first incident of a new database fills tables that are empty: SQLite
- * builds an index over them by one sort far faster than by ~100,000 inserts
+ * builds an index over them by one sort far faster than by as many inserts
  * at random places. So while nothing else is stored, the ingest drops the
  * schema's secondary indexes and creates them again, from their own SQL,
  * before COMMIT: in the same transaction, so a failure undoes both and a
