@@ -78,6 +78,7 @@ static int make_snapshot(struct gr_snapshot *s, size_t n)
 		g->labels = i % 10 == 0 ? "{\"request\":\"r\"}" : NULL;
 		g->nframes = FRAMES;
 		g->frames = &shapes[(i % SHAPES) * FRAMES];
+		g->stack_index = (uint32_t)(i % SHAPES); // as goruntime numbers distinct stacks
 		if (i % UNIQUE_EVERY == 0) { // a copy with its own innermost pc
 			struct gr_frame *own = util_arena_alloc(&s->arena, FRAMES * sizeof(*own));
 			if (!own)
@@ -86,9 +87,11 @@ static int make_snapshot(struct gr_snapshot *s, size_t n)
 				own[d] = g->frames[d];
 			own[0].pc = 0x900000 + i;
 			g->frames = own;
+			g->stack_index = (uint32_t)(SHAPES + i / UNIQUE_EVERY);
 		}
 	}
 	s->ngoroutines = n;
+	s->nstacks = SHAPES + (n + UNIQUE_EVERY - 1) / UNIQUE_EVERY;
 	return 0;
 }
 

@@ -47,9 +47,8 @@ static void progress(size_t done, size_t total, void *arg)
  * An ingest frees big blocks (a stack buffer, the holdings, decoders'
  * tables) and then needs as much again (SQLite's cache and index sorts).
  * By default glibc gives blocks over 128 KiB back to the system, so the
- * next ones are fresh pages, faulted in one by one: with blocks kept in the
- * heap for reuse, the 100,000-goroutine benchmark core takes 16,000 fewer
- * page faults at the same peak memory.
+ * next ones are fresh pages, faulted in one by one. Blocks kept in the heap
+ * for reuse save those page faults at the same peak memory (bench/README.md).
  */
 static void keep_freed_memory(void)
 {
@@ -69,17 +68,16 @@ static void keep_freed_memory(void)
 #define HUGE_PAGE ((uintptr_t)2 << 20)
 
 /*
- * An ingest fills some hundred MiB of fresh heap (the snapshot's arena,
- * the holdings, SQLite's cache and sorts), and every first touch of a 4 KiB
- * page is a page fault: on the 100,000-goroutine benchmark core, 39,000 of
- * the ingest's 67,000, and on a virtual machine each costs microseconds.
- * So the heap is grown once by a block that is at once given
- * back (the trim threshold above keeps it), after asking the kernel to back
- * it with 2 MiB pages where it can (transparent huge pages, "madvise" mode):
- * one fault then fills 512 pages. Only address space is taken: a page counts
- * in memory once touched, a huge one as a whole, which leaves the peak as it
- * was. Without THP, or when the block is not served from the heap, nothing
- * changes.
+ * An ingest of a big core fills much fresh heap (the snapshot's arena, the
+ * holdings, SQLite's cache and sorts), and every first touch of a 4 KiB
+ * page is a page fault: most of an ingest's faults (bench/README.md), and
+ * on a virtual machine each costs microseconds. So the heap is grown once
+ * by a block that is at once given back (the trim threshold above keeps
+ * it), after asking the kernel to back it with 2 MiB pages where it can
+ * (transparent huge pages, "madvise" mode): one fault then fills 512 pages.
+ * Only address space is taken: a page counts in memory once touched, a huge
+ * one as a whole, which leaves the peak as it was. Without THP, or when the
+ * block is not served from the heap, nothing changes.
  */
 static void heap_in_huge_pages(void)
 {
@@ -101,8 +99,8 @@ static void heap_in_huge_pages(void)
  * goroutines (store_ingest_begin) while the snapshot reads the contexts;
  * once those are read, it writes them (store_ingest_contexts) while the
  * snapshot reads the waits, defers and heap. The main thread then joins it
- * and finishes the ingest. On the 100,000-goroutine benchmark core about
- * 0.75 s of SQLite's 1.05 s runs beside the snapshot.
+ * and finishes the ingest. Most of SQLite's part of an ingest so runs beside
+ * the snapshot (bench/README.md).
  */
 struct writer {
 	const char *db_path;
@@ -304,8 +302,8 @@ int cli_analyze(int argc, char **argv)
 		err = util_error_prefix(err, "%s: ", core_path);
 		goto out;
 	}
-	// Level 3, zstd's default: a gcore core of 700 MB compresses in about a
-	// second, to the size 'zstd' itself gives.
+	// Level 3, zstd's default: quick even on a big core (bench/README.md),
+	// to the size 'zstd' itself gives.
 	if (keep_core) {
 		err = core_zstd_image(core, 3, &kept, &kept_len);
 		if (err)

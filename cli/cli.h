@@ -43,11 +43,20 @@ int cli_export(int argc, char **argv);
 int cli_import(int argc, char **argv);
 
 struct store_db;
-/** Test hooks set through the environment, for the reliability tests only:
+#ifdef GOCORONER_TESTING
+/** Test hooks set through the environment, in tests/gocoroner-test only (the
+ * command built with GOCORONER_TESTING, for the reliability tests):
  * GOCORONER_TEST_CRASH_AFTER=N: store_test_crash_after(DB, N);
  * GOCORONER_TEST_CACHE_KIB=K: a page cache of K KiB, so that a transaction
  * spills uncommitted pages into the WAL. */
 void cli_test_hooks(struct store_db *db);
+#else
+/** The installed command reads no test hooks. */
+static inline void cli_test_hooks(struct store_db *db)
+{
+	(void)db;
+}
+#endif
 
 /** Parse --incident's value (a number > 0) for COMMAND; on error print why
  * and return true. */

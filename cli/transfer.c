@@ -9,6 +9,9 @@
 
 #include "cli/cli.h"
 #include "store/store.h"
+#ifdef GOCORONER_TESTING
+#include "store/testing.h"
+#endif
 
 static const char forget_usage[] =
 	"usage: gocoroner forget [--db FILE] INCIDENT\n"
@@ -45,6 +48,7 @@ static const char import_usage[] =
 	"  --db FILE       the database to write (default " CLI_DEFAULT_DB ")\n"
 	"  --from OTHER.db the database to read\n";
 
+#ifdef GOCORONER_TESTING
 void cli_test_hooks(struct store_db *db)
 {
 	// For tests of crash safety (tests/test-archive-reliability.sh). A small
@@ -63,6 +67,7 @@ void cli_test_hooks(struct store_db *db)
 			store_test_crash_after(db, n);
 	}
 }
+#endif
 
 /* The INCIDENT argument: exactly one number > 0. */
 static bool parse_incident_arg(const char *cmd, int argc, char **argv, int64_t *ret)

@@ -50,7 +50,11 @@ struct gr_goroutine {
 	const struct gr_frame *frames; /**< innermost first; shared by identical stacks */
 	const uint64_t *frame_sp;      /**< SP of each frame's physical frame (parallel to frames) */
 	size_t nframes;
-	uint32_t stack_index;   /**< frames are the snapshot's stack number stack_index (0-based) */
+	uint32_t stack_index;   /**< THE definition of "the same stack": goroutines whose frames
+				     are equal (pc, func, line and inlined at every depth) share
+				     one index and one frames pointer; an empty stack is a stack
+				     too. 0-based, below gr_snapshot.nstacks, in unwind order.
+				     The store writes one stack row per index it meets. */
 	const char *stack_error;/**< why unwinding stopped early, NULL if it reached the top */
 	uint64_t stack_lo, stack_hi; /**< g.stack bounds */
 };
@@ -177,7 +181,8 @@ struct gr_snapshot {
 	const char *now_source;       /**< how now_ns was estimated */
 	struct gr_goroutine *goroutines;
 	size_t ngoroutines;
-	size_t nstacks;               /**< distinct frame arrays among the goroutines */
+	size_t nstacks;               /**< distinct stacks (gr_goroutine.stack_index); an index may
+					   belong to no goroutine (one dropped as a repeated goid) */
 	struct gr_channel *channels;  /**< every channel in chan_waits, once */
 	size_t nchannels;
 	struct gr_chan_wait *chan_waits;

@@ -100,8 +100,8 @@ struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_s
 /*
  * A step costs about as much as the small row it writes: the statement
  * starts, opens its cursors and stops each time. The tables of many small
- * rows (half a million holdings on the benchmark core) are written
- * STORE_BATCH rows a step; the goroutine rows, wide, gained nothing so.
+ * rows (a big server's holdings of contexts, say) are written STORE_BATCH
+ * rows a step; the goroutine rows, wide, gained nothing so.
  */
 struct util_error *store_stmt_batch(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret,
 				    int *per_row)
@@ -200,96 +200,10 @@ static struct util_error *step_done(struct store_db *db, struct binder *b, const
 	return err;
 }
 
-/* ---- Stack sharing --------------------------------------------------- */
-
-/* A set of the distinct stacks written so far in this incident, keyed by a
- * hash of their frames in C: identical stacks are found without a query. */
-struct stack_slot {
-	uint64_t hash;
-	const struct gr_goroutine *g; /**< first goroutine with this stack; NULL = empty */
-	int64_t stack_id;
-};
-
-struct stack_set {
-	struct stack_slot *slots;
-	size_t cap, count; /**< cap is a power of two, at least twice count */
-};
-
-static inline uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
-/* pc, line and inlined only: names follow from the pc, so hashing their
- * bytes would cost more than it separates. Equality still compares them. */
-static uint64_t stack_hash(const struct gr_goroutine *g)
-{
-	uint64_t h = mix64(g->nframes);
-	for (size_t i = 0; i < g->nframes; i++) {
-		const struct gr_frame *f = &g->frames[i];
-		h = mix64(h ^ f->pc);
-		h = mix64(h ^ ((uint64_t)(uint32_t)f->line << 1 | f->inlined));
-	}
-	return h;
-}
-
-static inline bool str_eq(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0); // interned: usually a == b
-}
-
-static bool stacks_equal(const struct gr_goroutine *a, const struct gr_goroutine *b)
-{
-	if (a->nframes != b->nframes)
-		return false;
-	for (size_t i = 0; i < a->nframes; i++) {
-		const struct gr_frame *x = &a->frames[i], *y = &b->frames[i];
-		if (x->pc != y->pc || x->line != y->line || x->inlined != y->inlined ||
-		    x->pc_offset != y->pc_offset ||
-		    !str_eq(x->func, y->func) || !str_eq(x->file, y->file))
-			return false;
-	}
-	return true;
-}
-
-/* The slot holding G's stack, or the empty slot where it belongs. */
-static struct stack_slot *stack_set_find(struct stack_set *set, const struct gr_goroutine *g,
-					 uint64_t hash)
-{
-	size_t j = hash & (set->cap - 1);
-	for (;;) {
-		struct stack_slot *s = &set->slots[j];
-		if (!s->g || (s->hash == hash && stacks_equal(s->g, g)))
-			return s;
-		j = (j + 1) & (set->cap - 1);
-	}
-}
-
-static bool stack_set_grow(struct stack_set *set)
-{
-	size_t cap = set->cap ? set->cap * 2 : 1024;
-	struct stack_slot *slots = calloc(cap, sizeof(*slots));
-	if (!slots)
-		return false;
-	struct stack_set bigger = { slots, cap, set->count };
-	for (size_t i = 0; i < set->cap; i++) {
-		if (set->slots[i].g)
-			*stack_set_find(&bigger, set->slots[i].g, set->slots[i].hash) = set->slots[i];
-	}
-	free(set->slots);
-	*set = bigger;
-	return true;
-}
-
 /* ---- Secondary indexes of a fresh database ---------------------------- */
 
 /* The first incident of a new database fills tables that are empty: SQLite
- * builds an index over them by one sort far faster than by ~100,000 inserts
+ * builds an index over them by one sort far faster than by as many inserts
  * at random places. So while nothing else is stored, the ingest drops the
  * schema's secondary indexes and creates them again, from their own SQL,
  * before COMMIT: in the same transaction, so a failure undoes both and a
@@ -313,7 +227,8 @@ struct store_ingest {
 	int64_t incident_id;
 	int64_t existing;               /* the incident this core already is; 0: new */
 	sqlite3_stmt *stack, *frame, *goroutine, *diagnostic;
-	struct stack_set stacks;
+	int64_t *stack_ids;             /* by the snapshot's stack_index; 0: not written yet */
+	size_t nstacks;                 /* entries of stack_ids: the snapshot's nstacks */
 	int64_t next_stack_id;
 	size_t *dup, ndups;             /* find_duplicates */
 	struct fresh_indexes fresh;     /* dropped for the first incident, to build again */
@@ -348,31 +263,36 @@ static struct util_error *write_stack(struct store_ingest *in, const struct gr_g
 	return NULL;
 }
 
-/* The stack_id of G's frames, writing them if this incident has not seen them. */
+/*
+ * The stack_id of G's frames, writing them if this incident has not seen
+ * them. Which goroutines share a stack is the snapshot's to say
+ * (gr_goroutine.stack_index). stack_ids are 1, 2, 3... in order of first
+ * use as the goroutines are written, so an index no kept goroutine uses (a
+ * dropped duplicate's) takes no number.
+ */
 static struct util_error *stack_id_of(struct store_ingest *in, const struct gr_goroutine *g,
 				      int64_t *ret)
 {
-	struct stack_set *set = &in->stacks;
-	if (set->count * 2 >= set->cap && !stack_set_grow(set))
-		return &util_enomem;
-	uint64_t hash = stack_hash(g);
-	struct stack_slot *s = stack_set_find(set, g, hash);
-	if (!s->g) {
-		int64_t id = in->next_stack_id;
-		struct util_error *err = write_stack(in, g, id);
+	if (g->stack_index >= in->nstacks)
+		return util_error_create(UTIL_ERROR_INVALID,
+					 "%s: goroutine %llu: stack_index %u, but the snapshot has"
+					 " %zu stacks (gr_snapshot.nstacks)", in->db->path,
+					 (unsigned long long)g->goid, (unsigned)g->stack_index,
+					 in->nstacks);
+	int64_t *id = &in->stack_ids[g->stack_index];
+	if (*id == 0) {
+		struct util_error *err = write_stack(in, g, in->next_stack_id);
 		if (err)
 			return err;
-		*s = (struct stack_slot){ hash, g, id };
-		set->count++;
-		in->next_stack_id++;
+		*id = in->next_stack_id++;
 	}
-	*ret = s->stack_id;
+	*ret = *id;
 	return NULL;
 }
 
 static struct util_error *write_goroutine(struct store_ingest *in, const struct gr_goroutine *g)
 {
-	int64_t stack_id;
+	int64_t stack_id = 0; // set unless stack_id_of fails
 	struct util_error *err = stack_id_of(in, g, &stack_id);
 	if (err)
 		return err;
@@ -609,6 +529,10 @@ static struct util_error *write_goroutines(struct store_ingest *in, const struct
 	struct util_error *err = find_duplicates(snap, &in->dup, &in->ndups);
 	if (err)
 		return err;
+	in->stack_ids = calloc(snap->nstacks ? snap->nstacks : 1, sizeof(*in->stack_ids));
+	if (!in->stack_ids)
+		return &util_enomem;
+	in->nstacks = snap->nstacks;
 	err = write_incident(in, in->inc, snap, snap->ngoroutines - in->ndups);
 	if (err)
 		return err;
@@ -655,7 +579,7 @@ static struct util_error *write_rest(struct store_ingest *in, const struct gr_sn
 static void ingest_free(struct store_ingest *in)
 {
 	fresh_indexes_free(&in->fresh);
-	free(in->stacks.slots);
+	free(in->stack_ids);
 	free(in->dup);
 	free(in);
 }

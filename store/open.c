@@ -10,6 +10,9 @@
 #include "queries/queries.h"
 #include "store/store-private.h"
 #include "store/store.h"
+#ifdef GOCORONER_TESTING
+#include "store/testing.h"
+#endif
 
 /* Wait this long for another gocoroner writing the same database. */
 enum { STORE_BUSY_TIMEOUT_MS = 10000 };
@@ -150,7 +153,7 @@ static struct util_error *db_open(const char *path, bool readonly, struct store_
 		return &util_enomem;
 	}
 	// NOMUTEX: a store_db is used by one thread at a time (store.h), so
-	// SQLite's per-call locking is pure cost (~5% of an ingest).
+	// SQLite's per-call locking is pure cost (bench/README.md).
 	// URI: store_import attaches its source as "file:...?mode=ro", which
 	// only a connection opened with URI names enabled accepts. A PATH that
 	// itself starts with "file:" is a file name: "./" keeps it one.
@@ -192,10 +195,10 @@ static struct util_error *db_open(const char *path, bool readonly, struct store_
 	// archive rebuilt from cores needs. journal_mode must be set outside a
 	// transaction and persists in the file.
 	// A new, empty file: 32 KiB pages. An incident is written in one
-	// transaction of tens of MiB; with 4 KiB pages its commit is ~10,000
-	// WAL frames (one write each) and a checkpoint of as many pages, which
-	// made up ~15% of an ingest of 100,000 goroutines. Only possible before
-	// the first write (WAL mode included); an existing file keeps its size.
+	// transaction of tens of MiB; its commit writes one WAL frame per page
+	// (one write each) and the checkpoint as many pages: bigger pages, fewer
+	// of both (bench/README.md). Only possible before the first write (WAL
+	// mode included); an existing file keeps its size.
 	if (h.version == 0 && h.nobjects == 0)
 		err = store_exec(db, "PRAGMA page_size = 32768", "setting the page size");
 	if (!err)
@@ -203,8 +206,9 @@ static struct util_error *db_open(const char *path, bool readonly, struct store_
 	if (!err)
 		err = store_exec(db, "PRAGMA synchronous = NORMAL", "setting synchronous mode");
 	// An incident is one transaction: with SQLite's default 2 MiB cache a
-	// big one spills pages to the WAL and reads them back (100,000
-	// goroutines write ~25 MiB). The cache grows only as far as it is used.
+	// big one spills pages to the WAL and reads them back; 64 MiB holds a
+	// big incident's whole transaction (bench/README.md). The cache grows
+	// only as far as it is used.
 	if (!err)
 		err = store_exec(db, "PRAGMA cache_size = -65536", "setting the cache size");
 	if (!err && h.version < STORE_SCHEMA_VERSION)
@@ -254,6 +258,7 @@ sqlite3 *store_handle(struct store_db *db)
 	return db->h;
 }
 
+#ifdef GOCORONER_TESTING
 /* Progress handler of store_test_crash_after: counts calls down to 0. */
 static int crash_countdown(void *arg)
 {
@@ -268,6 +273,7 @@ void store_test_crash_after(struct store_db *db, unsigned long n)
 	db->crash_left = n;
 	sqlite3_progress_handler(db->h, n ? 100 : 0, n ? crash_countdown : NULL, &db->crash_left);
 }
+#endif
 
 struct util_error *store_latest_incident(struct store_db *db, int64_t *ret)
 {

@@ -128,9 +128,9 @@ CREATE TABLE frame (
 ) WITHOUT ROWID;
 
 -- No index on func: stacks are shared, so an incident has few frame rows
--- (44,700 for 100,000 goroutines in bench/store-bench) and "which stacks pass
--- through F" reads them by the primary key's incident_id prefix quickly; an
--- index would add about 13% to every ingest.
+-- and "which stacks pass through F" reads them by the primary key's
+-- incident_id prefix quickly; an index would slow every ingest
+-- (bench/README.md).
 
 -- One row per goroutine of an incident, as Go's traceback describes it
 -- ("goroutine 17 [chan receive, 5 minutes, locked to thread]:").
@@ -379,8 +379,8 @@ CREATE TABLE goroutine_context (
   found_by TEXT NOT NULL CHECK (found_by IN ('dwarf', 'stack-scan'))
 );
 -- No primary key: gocoroner writes each holding once, and a key over
--- (goid, ctx_addr, frame_depth, var_name) cost a third B-tree per row —
--- 81,000 rows on the 100,000-goroutine benchmark.
+-- (goid, ctx_addr, frame_depth, var_name) cost a third B-tree per row of a
+-- table that can be long (bench/README.md).
 
 CREATE INDEX goroutine_context_by_goid ON goroutine_context (incident_id, goid);
 
@@ -496,8 +496,8 @@ CREATE INDEX sync_wait_by_ctx ON sync_wait (incident_id, ctx_addr, goid)
   WHERE ctx_addr IS NOT NULL;
 
 -- Goroutines grouped by stack with what the groups report (view
--- goroutine_bucket): covering, so grouping 100,000 goroutines reads this
--- index alone (0.06 s instead of 0.56 s on the benchmark core).
+-- goroutine_bucket): covering, so grouping the goroutines reads this index
+-- alone, never the table's rows (bench/README.md).
 CREATE INDEX goroutine_by_stack_wait ON goroutine
   (incident_id, stack_id, is_system, wait_minutes, wait_reason, status);
 
@@ -628,8 +628,8 @@ END;
 -- place among that goroutine's holdings. gocoroner writes the rows in key
 -- order, so the table is filled by appending and "which contexts does
 -- goroutine G hold" reads them in place, where version 3 kept a rowid table
--- plus an index on (incident_id, goid): on the 100,000-goroutine benchmark
--- core that index took 0.26 s of the ingest to build and 7 MB of the file.
+-- plus an index on (incident_id, goid) that cost every ingest its build and
+-- the file its pages (bench/README.md).
 -- SQLite cannot add a primary key to a table: the rows are copied through a
 -- temporary table (numbered in the order they were written), the old table
 -- is dropped with its indexes, and the new one takes its name.
@@ -674,6 +674,6 @@ DROP TABLE temp.goroutine_context_v3;
 CREATE INDEX goroutine_context_by_ctx ON goroutine_context (incident_id, ctx_addr);
 
 -- goroutine_by_stack_wait (version 2) starts with the same columns and
--- serves every lookup this index did: building it was 0.1 s of an ingest of
--- 100,000 goroutines for nothing.
+-- serves every lookup this index did: building it was part of every ingest
+-- for nothing.
 DROP INDEX goroutine_by_stack;

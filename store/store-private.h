@@ -43,8 +43,10 @@ struct store_db {
 	char *path;                            /**< as given to store_open*, for messages */
 	bool readonly;                         /**< opened by store_open_readonly */
 	sqlite3_stmt *stmts[STORE_STMT_COUNT]; /**< NULL until first used */
-	unsigned long crash_left;              /**< store_test_crash_after's countdown */
 	sqlite3_stmt *batch[STORE_STMT_COUNT]; /**< STORE_BATCH rows at once; NULL until first used */
+#ifdef GOCORONER_TESTING
+	unsigned long crash_left;              /**< store_test_crash_after's countdown */
+#endif
 };
 
 /** Rows a batched INSERT writes per step. */

@@ -63,7 +63,9 @@ sqlite3 *store_handle(struct store_db *db);
  * Write one incident with all of SNAP in one transaction: on any failure the
  * database is left as it was. A core already ingested (same core_sha256 and
  * exe_build_id) is not written again: *EXISTED_RET is set and *ID_RET is the
- * existing incident id.
+ * existing incident id. Goroutines share a stack row exactly when they share
+ * a stack_index (gr_goroutine.stack_index); an index not below SNAP's nstacks
+ * is the caller's bug, refused with UTIL_ERROR_INVALID.
  */
 struct util_error *store_ingest(struct store_db *db, const struct store_incident *inc,
 				const struct gr_snapshot *snap, int64_t *id_ret, bool *existed_ret);
@@ -73,12 +75,12 @@ struct util_error *store_ingest(struct store_db *db, const struct store_incident
  * rest of the snapshot is still being read (gr_options.goroutines_done).
  * store_ingest_begin starts the transaction and, unless the core is already
  * an incident, writes the incident and its goroutines: it reads only what
- * gr_snapshot_create has finished with by then (goroutines, go_version,
- * now_ns, now_source, build_settings). store_ingest_finish writes the rest
- * from the finished SNAP, commits, and frees the ingest; store_ingest_abort
- * rolls back and frees it. INC must stay valid until then; its core_zstd
- * may be set in between. Either step failing leaves the database as it was
- * (the ingest is freed).
+ * gr_snapshot_create has finished with by then (goroutines, nstacks,
+ * go_version, now_ns, now_source, build_settings). store_ingest_finish writes
+ * the rest from the finished SNAP, commits, and frees the ingest;
+ * store_ingest_abort rolls back and frees it. INC must stay valid until
+ * then; its core_zstd may be set in between. Either step failing leaves the
+ * database as it was (the ingest is freed).
  */
 struct store_ingest;
 struct util_error *store_ingest_begin(struct store_db *db, const struct store_incident *inc,
@@ -146,13 +148,6 @@ struct store_import_result {
  */
 struct util_error *store_import(struct store_db *db, const char *src_path, int64_t only,
 				struct store_import_result *ret);
-
-/**
- * For reliability tests only: after about N hundred steps of SQLite's
- * virtual machine on DB's connection (N > 0), the process kills itself with
- * SIGKILL, as a crash or `kill -9` at that point of a write would.
- */
-void store_test_crash_after(struct store_db *db, unsigned long n);
 
 /** The schema text compiled into the binary (store/schema.sql). */
 extern const char store_schema_sql[];

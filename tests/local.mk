@@ -11,7 +11,7 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/test-store
 tests_test_store_SOURCES = tests/test-store.c
 tests_test_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_store_LDADD = libgocoroner_test.a $(LIBS_ALL) $(CMOCKA_LIBS)
+tests_test_store_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-store
 endif
 
@@ -45,7 +45,19 @@ endif
 # The command end to end: tracebacks against Go's text, bad input.
 TESTS += tests/test-cli.sh
 EXTRA_DIST += tests/test-cli.sh
-AM_TESTS_ENVIRONMENT = TOP_SRCDIR='$(abs_top_srcdir)' GOCORONER='$(abs_top_builddir)/gocoroner'; export TOP_SRCDIR GOCORONER;
+AM_TESTS_ENVIRONMENT = TOP_SRCDIR='$(abs_top_srcdir)' GOCORONER='$(abs_top_builddir)/gocoroner' \
+	GOCORONER_TEST_BIN='$(abs_top_builddir)/tests/gocoroner-test'; \
+	export TOP_SRCDIR GOCORONER GOCORONER_TEST_BIN;
+
+# The command built with GOCORONER_TESTING (cli_test_hooks, store/testing.h):
+# the same sources as gocoroner, reading test hooks from the environment.
+# test-archive-reliability.sh runs it where it kills an ingest from inside;
+# the installed gocoroner has no such hooks.
+check_PROGRAMS += tests/gocoroner-test
+tests_gocoroner_test_SOURCES = $(gocoroner_SOURCES)
+nodist_tests_gocoroner_test_SOURCES = $(nodist_gocoroner_SOURCES)
+tests_gocoroner_test_CPPFLAGS = $(AM_CPPFLAGS) -DGOCORONER_TESTING
+tests_gocoroner_test_LDADD = libgocoroner_test.a $(LIBS_ALL)
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test-goruntime

@@ -18,12 +18,17 @@
 #      cores (core_blob) follow the incident; a source of an older schema is
 #      imported without being written, a newer one and foreign files refused.
 # Row sets are read with sqlite3 from the database's own catalogue, never
-# from gocoroner.
+# from gocoroner. The crash hook and the small page cache are test hooks
+# (GOCORONER_TEST_CRASH_AFTER, GOCORONER_TEST_CACHE_KIB) of the command built
+# for tests, tests/gocoroner-test ($GOCORONER_TEST_BIN); everything else runs
+# the gocoroner under test.
 set -u
 . "${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/corpus-lib.sh"
 corpus_setup archive-reliability
 command -v sqlite3 >/dev/null || { echo "sqlite3 not installed: skipped"; exit 77; }
 command -v timeout >/dev/null || { echo "timeout not installed: skipped"; exit 77; }
+test_bin=${GOCORONER_TEST_BIN:-$(dirname "$bin")/tests/gocoroner-test}
+[ -x "$test_bin" ] || { bad "no $test_bin ('make check' builds it)"; exit 1; }
 # The checks wait for locks as gocoroner does: a killed process's locks may
 # outlive it for a moment (seen once, under the sanitizers: "database is
 # locked" right after a kill); a lock that stays is still an error.
@@ -117,7 +122,7 @@ kill_at() { # kill_at HOW: ingest the victim into a copy of base, KILLED as HOW 
 	fresh "$k" "$base"
 	case $1 in
 	hook=*) GOCORONER_TEST_CACHE_KIB=128 GOCORONER_TEST_CRASH_AFTER=${1#hook=} \
-		"$bin" analyze -q --db "$k" --exe "$(exe_of $victim)" "$(core_of $victim)" >/dev/null 2>&1 ;;
+		"$test_bin" analyze -q --db "$k" --exe "$(exe_of $victim)" "$(core_of $victim)" >/dev/null 2>&1 ;;
 	delay=*) timeout -s KILL "${1#delay=}" \
 		"$bin" analyze -q --db "$k" --exe "$(exe_of $victim)" "$(core_of $victim)" >/dev/null 2>&1 ;;
 	esac
@@ -157,6 +162,12 @@ done
 hook_kills=$kills
 [ $hook_kills -ge 20 ] && ok "crash hook: $hook_kills kills (VM steps 100 to $((last_killed * 100)) of ~$((end * 100)))" ||
 	bad "crash hook: only $hook_kills kills"
+# The gocoroner under test has no hooks: it ignores the variables.
+fresh "$k" "$base"
+GOCORONER_TEST_CACHE_KIB=128 GOCORONER_TEST_CRASH_AFTER=1 \
+	"$bin" analyze -q --db "$k" --exe "$(exe_of $victim)" "$(core_of $victim)" >/dev/null 2>&1 &&
+	[ "$(state "$k")" = full ] && ok "the gocoroner under test reads no test hooks" ||
+	bad "the gocoroner under test obeyed GOCORONER_TEST_CRASH_AFTER"
 # From the outside: delays spread over 1.2 times the run's wall time.
 t0=$(date +%s%N)
 fresh "$k" "$base"
@@ -396,7 +407,7 @@ ikills=0 ibad=0 n=1
 while :; do
 	fresh "$work/p.db" "$base"
 	GOCORONER_TEST_CACHE_KIB=128 GOCORONER_TEST_CRASH_AFTER=$n \
-		"$bin" import --db "$work/p.db" --from "$work/full.db" >/dev/null 2>&1
+		"$test_bin" import --db "$work/p.db" --from "$work/full.db" >/dev/null 2>&1
 	rc=$?
 	healthy "$work/p.db" || ibad=$((ibad + 1))
 	census "$work/p.db" >"$work/now.census"

@@ -189,11 +189,12 @@ struct goroutines_seen {
 /* The goroutines' fields an early reader (store_ingest_begin) writes. */
 static uint64_t goroutines_sum(const struct gr_snapshot *snap)
 {
-	uint64_t h = 0;
+	uint64_t h = snap->nstacks;
 	for (size_t i = 0; i < snap->ngoroutines; i++) {
 		const struct gr_goroutine *g = &snap->goroutines[i];
 		h = h * 31 + g->goid;
 		h = h * 31 + g->status + (uint64_t)g->wait_minutes + g->nframes + g->g_addr;
+		h = h * 31 + g->stack_index;
 		for (size_t k = 0; k < g->nframes; k++)
 			h = h * 31 + g->frames[k].pc;
 	}

@@ -110,7 +110,8 @@ static void raw_exec(const char *path, const char *sql)
 	{ .pc = PC, .func = FUNC, .file = FILE, .line = LINE, .inlined = INLINED, \
 	  .pc_offset = OFF }
 
-/* Parked in a channel receive: goroutines 1 and 2 share it. */
+/* Parked in a channel receive: goroutines 1 and 2 share it (one array, as
+ * goruntime shares the frames of identical stacks). */
 static struct gr_frame chan_frames[] = {
 	FRAME(0x43e1ce, 0xc000050e00, "runtime.gopark", PROC_GO, 398, false, 0xce),
 	FRAME(0x40a0f0, 0xc000050e40, "runtime.chanrecv", CHAN_GO, 583, false, 0x2f0),
@@ -119,11 +120,8 @@ static struct gr_frame chan_frames[] = {
 	FRAME(0x46c1a1, 0xc000050fd0, "runtime.goexit", "/usr/local/go/src/runtime/asm_amd64.s",
 	      1650, false, 0x1),
 };
-/* Filled by make_snapshot: the same frames with other sp and string copies. */
-static struct gr_frame chan_frames_copy[5];
-static char copied_names[5][2][64];
 /* Same pcs, lines and inlined as chan_frames, but another function name at
- * depth 2: must not share (the hash ignores names, equality must not). */
+ * depth 2: another stack. */
 static struct gr_frame chan_frames_other[5];
 static struct gr_frame select_frames[] = {
 	FRAME(0x43e1ce, 0xc000060e00, "runtime.gopark", PROC_GO, 398, false, 0xce),
@@ -155,19 +153,31 @@ static const struct store_incident incident_a = {
 	.tool_version = "0.1.0",
 };
 
+/*
+ * Number S's stacks as goruntime does (gr_goroutine.stack_index,
+ * gr_snapshot.nstacks): goroutines with the same frames array share an
+ * index, the others get the next one, in goroutine order. Call it again
+ * after changing S's goroutines.
+ */
+static void number_stacks(struct gr_snapshot *s)
+{
+	s->nstacks = 0;
+	for (size_t i = 0; i < s->ngoroutines; i++) {
+		struct gr_goroutine *g = &s->goroutines[i];
+		size_t j = 0;
+		while (j < i && (s->goroutines[j].frames != g->frames ||
+				 s->goroutines[j].nframes != g->nframes))
+			j++;
+		g->stack_index = j < i ? s->goroutines[j].stack_index : (uint32_t)s->nstacks++;
+	}
+}
+
 /* Goroutines 1, 2 (same stack), 3 (look-alike stack), 7 (select, labels,
  * locked), 9 (no frames): 4 distinct stacks. */
 static void make_snapshot(struct gr_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
-	memcpy(chan_frames_copy, chan_frames, sizeof(chan_frames));
 	memcpy(chan_frames_other, chan_frames, sizeof(chan_frames));
-	for (int i = 0; i < 5; i++) {
-		strcpy(copied_names[i][0], chan_frames[i].func);
-		strcpy(copied_names[i][1], chan_frames[i].file);
-		chan_frames_copy[i].func = copied_names[i][0];
-		chan_frames_copy[i].file = copied_names[i][1];
-	}
 	chan_frames_other[2].func = "main.worker2";
 
 	memset(goroutines, 0, sizeof(goroutines));
@@ -183,7 +193,7 @@ static void make_snapshot(struct gr_snapshot *s)
 		.has_creator = true, .creator_goid = 1, .created_by_func = "main.main",
 		.created_by_file = MAIN_GO, .created_by_line = 12, .created_by_pc_offset = 0x5b,
 		.start_func = "main.worker",
-		.frames = chan_frames_copy, .nframes = 5,
+		.frames = chan_frames, .nframes = 5,
 	};
 	g[2] = (struct gr_goroutine){
 		.g_addr = 0xc000002200, .goid = 3, .status = 4, .status_name = "waiting",
@@ -211,6 +221,7 @@ static void make_snapshot(struct gr_snapshot *s)
 	s->ngoroutines = 5;
 	s->diags = diags;
 	s->ndiags = s->diags_cap = 2;
+	number_stacks(s);
 }
 
 static struct store_db *open_ok(const char *path)
@@ -504,8 +515,8 @@ static void test_ingest_rows(void **state)
 	assert_int_equal(query_int(db, "SELECT count(*) FROM diagnostic WHERE incident_id = %lld",
 				   (long long)id), 2);
 
-	// Stack sharing: 1 and 2 share although their strings are other copies;
-	// 3 differs only in a name and must not.
+	// Stack sharing as the snapshot's stack_index says: 1 and 2 share; 3,
+	// which differs only in a name, does not.
 	assert_int_equal(query_int(db, "SELECT count(DISTINCT stack_id) FROM goroutine"
 				       " WHERE goid IN (1, 2)"), 1);
 	assert_int_equal(query_int(db, "SELECT count(DISTINCT stack_id) FROM goroutine"
@@ -653,6 +664,7 @@ static void test_duplicate_goid(void **state)
 	goroutines[5].frames = boom_frames;
 	goroutines[5].nframes = 1;
 	snap.ngoroutines = 6;
+	number_stacks(&snap);
 	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "dup.db"));
 	bool existed;
 	int64_t id = ingest_ok(db, &incident_a, &snap, &existed);
@@ -666,6 +678,45 @@ static void test_duplicate_goid(void **state)
 					   " WHERE what = 'goid'"),
 			    "warning goroutine 7 appears twice (runtime.g at 0xc000002300 and"
 			    " 0xc000009900); kept the first");
+	store_close(db);
+}
+
+/*
+ * stack_id numbers the stacks 1, 2, 3... in the order the goroutines first
+ * use them, whatever the snapshot's stack_index values (unwind order, some
+ * used by no goroutine). An index out of the snapshot's range is the
+ * caller's bug: an error, and nothing written.
+ */
+static void test_stack_index(void **state)
+{
+	char path[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	static const uint32_t index[] = {5, 5, 0, 3, 1};
+	for (size_t i = 0; i < 5; i++)
+		goroutines[i].stack_index = index[i];
+	snap.nstacks = 7;
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "stack-index.db"));
+	bool existed;
+	ingest_ok(db, &incident_a, &snap, &existed);
+	assert_string_equal(query_text(db, "SELECT group_concat(goid || ':' || stack_id, ' ') FROM"
+					   " (SELECT goid, stack_id FROM goroutine ORDER BY goid)"),
+			    "1:1 2:1 3:2 7:3 9:4");
+	assert_string_equal(query_text(db, "SELECT group_concat(depth, ' ') FROM"
+					   " (SELECT depth FROM stack ORDER BY stack_id)"), "5 5 3 0");
+	int64_t rows = row_total(db);
+
+	goroutines[3].stack_index = 7;
+	struct store_incident b = incident_a;
+	b.core_sha256 = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+	int64_t id = -1;
+	struct util_error *err = store_ingest(db, &b, &snap, &id, &existed);
+	assert_true(util_error_is(err, UTIL_ERROR_INVALID));
+	assert_non_null(strstr(err->message, "goroutine 7: stack_index 7"));
+	assert_non_null(strstr(err->message, "7 stacks"));
+	util_error_destroy(err);
+	assert_int_equal(id, -1);
+	assert_int_equal(row_total(db), rows);
 	store_close(db);
 }
 
@@ -689,6 +740,7 @@ static void test_failure_rolls_back(void **state)
 	goroutines[5].frames = boom_frames;
 	goroutines[5].nframes = 1;
 	snap.ngoroutines = 6;
+	number_stacks(&snap);
 	struct store_incident b = incident_a;
 	b.core_sha256 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 	int64_t id = -1;
@@ -1225,6 +1277,7 @@ int main(void)
 		cmocka_unit_test(test_ingest_two_steps),
 		cmocka_unit_test(test_ingest_twice_and_second_incident),
 		cmocka_unit_test(test_duplicate_goid),
+		cmocka_unit_test(test_stack_index),
 		cmocka_unit_test(test_failure_rolls_back),
 		cmocka_unit_test(test_newer_version_refused),
 		cmocka_unit_test(test_not_sqlite_refused),
