@@ -157,9 +157,7 @@ struct cf_frames {
 struct cf_state {
 	struct gr_reader *r;
 	struct gr_ctx *c;
-	struct util_u64map plans;     /* frames pointer → struct cf_plan * */
-	struct cf_plan **all;
-	size_t nall, all_cap;
+	struct gr_per_stack plans;    /* struct cf_plan * by stack */
 	struct util_u64map classes;   /* type DIE → index+1 into cls */
 	struct cf_class *cls;
 	size_t ncls, cls_cap;
@@ -169,9 +167,7 @@ struct cf_state {
 	struct util_u64map ctx_pages; /* 4 KiB pages holding a context → 1 (pass 3) */
 	struct util_u64map takes;     /* function entry → takes a context parameter */
 	struct util_u64map mentions;  /* function entry → has any context variable */
-	struct util_u64map frame_info; /* frames pointer → struct cf_frames * */
-	struct cf_frames **infos;
-	size_t ninfos, infos_cap;
+	struct gr_per_stack frame_info; /* struct cf_frames * by stack (ctxscan.c) */
 	struct gr_goroutine_context *held;
 	size_t nheld, held_cap;
 	size_t ndwarf, nscan;

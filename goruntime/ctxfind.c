@@ -192,26 +192,36 @@ static struct util_error *make_plan(struct cf_state *st, const struct gr_gorouti
 static struct util_error *get_plan(struct cf_state *st, const struct gr_goroutine *g,
 				   const struct cf_plan **ret)
 {
-	uint64_t v;
-	uint64_t key = (uint64_t)(uintptr_t)g->frames;
-	if (util_u64map_get(&st->plans, key, &v)) {
-		*ret = (const struct cf_plan *)(uintptr_t)v;
-		return NULL;
+	void **slot = gr_per_stack_slot(&st->plans, g);
+	if (!slot)
+		return util_error_create(UTIL_ERROR_INVALID, "goroutine %llu: no such stack",
+					 (unsigned long long)g->goid);
+	if (!*slot) {
+		struct cf_plan *plan = calloc(1, sizeof(*plan));
+		if (!plan)
+			return &util_enomem;
+		*slot = plan;
+		struct util_error *err = make_plan(st, g, plan);
+		if (err)
+			return err;
 	}
-	struct cf_plan *plan = calloc(1, sizeof(*plan));
-	if (!plan)
-		return &util_enomem;
-	struct util_error *err = util_grow((void **)&st->all, st->nall, &st->all_cap, sizeof(*st->all), 16);
-	if (err) {
-		free(plan);
-		return err;
-	}
-	st->all[st->nall++] = plan;
-	err = make_plan(st, g, plan);
-	if (!err)
-		err = util_u64map_put(&st->plans, key, (uintptr_t)plan);
-	*ret = plan;
-	return err;
+	*ret = *slot;
+	return NULL;
+}
+
+static void free_plan(void *p)
+{
+	free(((struct cf_plan *)p)->reads);
+	free(p);
+}
+
+static void free_frames(void *p)
+{
+	struct cf_frames *fi = p;
+	free(fi->self);
+	free(fi->callee);
+	free(fi->args);
+	free(fi);
 }
 
 /* ---- Holdings ------------------------------------------------------------- */
@@ -255,7 +265,7 @@ static struct util_error *dwarf_holdings(struct cf_state *st, const struct gr_go
 					 size_t first, bool *frame_has)
 {
 	struct gr_reader *r = st->r;
-	const struct cf_plan *plan;
+	const struct cf_plan *plan = NULL;
 	struct util_error *err = get_plan(st, g, &plan);
 	if (err || !plan->n)
 		return err;
@@ -344,17 +354,19 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 {
 	struct gr_snapshot *s = r->snap;
 	struct cf_state st = {.r = r};
-	util_u64map_init(&st.plans);
 	util_u64map_init(&st.classes);
 	util_u64map_init(&st.scan_words);
 	util_u64map_init(&st.takes);
 	util_u64map_init(&st.mentions);
-	util_u64map_init(&st.frame_info);
 	util_u64map_init(&st.ctx_pages);
 	size_t *firsts = NULL, *from2, *to2, *from3, *to3;
 	bool *frame_has = NULL;
 	size_t max_frames = 1;
 	struct util_error *err = r->ctx ? NULL : gr_ctx_init(r);
+	if (!err)
+		err = gr_per_stack_init(&st.plans, s);
+	if (!err)
+		err = gr_per_stack_init(&st.frame_info, s);
 	if (err)
 		goto out;
 	st.c = r->ctx;
@@ -481,30 +493,18 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 			"%zu context holdings from DWARF variables, %zu from a stack scan",
 			st.ndwarf, st.nscan);
 out:
-	for (size_t i = 0; i < st.nall; i++) {
-		free(st.all[i]->reads);
-		free(st.all[i]);
-	}
-	free(st.all);
+	gr_per_stack_deinit(&st.plans, free_plan);
+	gr_per_stack_deinit(&st.frame_info, free_frames);
 	free(st.cls);
 	free(st.held);
 	free(st.stack);
 	free(firsts);
 	free(frame_has);
-	util_u64map_deinit(&st.plans);
 	util_u64map_deinit(&st.classes);
 	util_u64map_deinit(&st.scan_words);
 	util_u64map_deinit(&st.takes);
 	util_u64map_deinit(&st.mentions);
-	util_u64map_deinit(&st.frame_info);
 	util_u64map_deinit(&st.ctx_pages);
-	for (size_t i = 0; i < st.ninfos; i++) {
-		free(st.infos[i]->self);
-		free(st.infos[i]->callee);
-		free(st.infos[i]->args);
-		free(st.infos[i]);
-	}
-	free(st.infos);
 	gr_ctx_free(r);
 	return err;
 }

@@ -166,18 +166,18 @@ static uint64_t takes_ctx(struct cf_state *st, const struct gr_goroutine *g, siz
 static struct util_error *frame_info(struct cf_state *st, const struct gr_goroutine *g,
 				     const struct cf_frames **ret)
 {
-	uint64_t key = (uint64_t)(uintptr_t)g->frames, v;
-	if (util_u64map_get(&st->frame_info, key, &v)) {
-		*ret = (const struct cf_frames *)(uintptr_t)v;
+	void **slot = gr_per_stack_slot(&st->frame_info, g);
+	if (!slot)
+		return util_error_create(UTIL_ERROR_INVALID, "goroutine %llu: no such stack",
+					 (unsigned long long)g->goid);
+	if (*slot) {
+		*ret = *slot;
 		return NULL;
 	}
-	struct util_error *err = util_grow((void **)&st->infos, st->ninfos, &st->infos_cap, sizeof(*st->infos), 16);
-	if (err)
-		return err;
 	size_t n = g->nframes ? g->nframes : 1;
 	struct cf_frames *fi = calloc(1, sizeof(*fi));
 	if (fi) {
-		st->infos[st->ninfos++] = fi;
+		*slot = fi;
 		fi->self = calloc(n, sizeof(*fi->self));
 		fi->callee = calloc(n, sizeof(*fi->callee));
 		fi->args = calloc(n, sizeof(*fi->args));
@@ -202,7 +202,7 @@ static struct util_error *frame_info(struct cf_state *st, const struct gr_gorout
 		}
 	}
 	*ret = fi;
-	return util_u64map_put(&st->frame_info, key, (uintptr_t)fi);
+	return NULL;
 }
 
 /*

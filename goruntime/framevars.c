@@ -89,3 +89,25 @@ struct util_error *gr_frame_vars_each(struct gr_reader *r, const struct gr_gorou
 	}
 	return NULL;
 }
+
+struct util_error *gr_per_stack_init(struct gr_per_stack *p, const struct gr_snapshot *s)
+{
+	p->n = s->nstacks;
+	p->v = calloc(p->n ? p->n : 1, sizeof(*p->v));
+	return p->v ? NULL : &util_enomem;
+}
+
+void **gr_per_stack_slot(struct gr_per_stack *p, const struct gr_goroutine *g)
+{
+	return g->stack_index < p->n ? &p->v[g->stack_index] : NULL;
+}
+
+void gr_per_stack_deinit(struct gr_per_stack *p, void (*free_fn)(void *))
+{
+	for (size_t i = 0; p->v && i < p->n; i++)
+		if (p->v[i])
+			free_fn(p->v[i]);
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}

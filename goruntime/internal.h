@@ -472,6 +472,22 @@ struct gr_frame_var {
 	int64_t cfa_off;           /**< CFA minus the frame's SP: loc offsets are from the CFA */
 };
 
+/**
+ * One value per distinct stack of the snapshot (gr_goroutine.stack_index,
+ * the one definition of "the same stack"): what the frame-variable readers
+ * work out once per stack, not once per goroutine (framevars.c).
+ */
+struct gr_per_stack {
+	void **v;
+	size_t n;
+};
+
+struct util_error *gr_per_stack_init(struct gr_per_stack *p, const struct gr_snapshot *s);
+/** G's slot, NULL until the caller sets it; no slot (NULL) for an index out of range. */
+void **gr_per_stack_slot(struct gr_per_stack *p, const struct gr_goroutine *g);
+/** Free every value set with FREE_FN, then the slots. */
+void gr_per_stack_deinit(struct gr_per_stack *p, void (*free_fn)(void *));
+
 /** The piece of LOC holding the 8 bytes at byte OFF of the value, as a CFA offset; false if none or unavailable. */
 bool gr_frame_var_word(const struct dw_var_loc *loc, uint64_t off, int64_t *cfa_off);
 

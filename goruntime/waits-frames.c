@@ -26,9 +26,7 @@ struct fv_plan {
 
 struct fv_state {
 	struct gr_waits *w;
-	struct util_u64map plans;   /* frames pointer → struct fv_plan * (malloc'd) */
-	struct fv_plan **all;
-	size_t nall, all_cap;
+	struct gr_per_stack plans;  /* struct fv_plan * (malloc'd) by stack */
 };
 
 static struct util_error *push(struct fv_plan *p, size_t *cap, struct fv_read r)
@@ -90,31 +88,27 @@ static struct util_error *make_plan(struct fv_state *st, const struct gr_gorouti
 static struct util_error *get_plan(struct fv_state *st, const struct gr_goroutine *g,
 				   const struct fv_plan **ret)
 {
-	uint64_t v;
-	uint64_t key = (uint64_t)(uintptr_t)g->frames;
-	if (util_u64map_get(&st->plans, key, &v)) {
-		*ret = (const struct fv_plan *)(uintptr_t)v;
-		return NULL;
-	}
-	struct fv_plan *plan = calloc(1, sizeof(*plan));
-	if (!plan)
-		return &util_enomem;
-	if (st->nall == st->all_cap) {
-		size_t ncap = st->all_cap ? 2 * st->all_cap : 64;
-		struct fv_plan **a = realloc(st->all, ncap * sizeof(*a));
-		if (!a) {
-			free(plan);
+	void **slot = gr_per_stack_slot(&st->plans, g);
+	if (!slot)
+		return util_error_create(UTIL_ERROR_INVALID, "goroutine %llu: no such stack",
+					 (unsigned long long)g->goid);
+	if (!*slot) {
+		struct fv_plan *plan = calloc(1, sizeof(*plan));
+		if (!plan)
 			return &util_enomem;
-		}
-		st->all = a;
-		st->all_cap = ncap;
+		*slot = plan;
+		struct util_error *err = make_plan(st, g, plan);
+		if (err)
+			return err;
 	}
-	st->all[st->nall++] = plan;
-	struct util_error *err = make_plan(st, g, plan);
-	if (!err)
-		err = util_u64map_put(&st->plans, key, (uintptr_t)plan);
-	*ret = plan;
-	return err;
+	*ret = *slot;
+	return NULL;
+}
+
+static void free_plan(void *p)
+{
+	free(((struct fv_plan *)p)->reads);
+	free(p);
 }
 
 static struct util_error *take(struct gr_waits *w, uint64_t addr)
@@ -131,13 +125,12 @@ struct util_error *gr_waits_frame_chans(struct gr_waits *w)
 	struct gr_reader *r = w->r;
 	const struct gr_snapshot *snap = r->snap;
 	struct fv_state st = {.w = w};
-	util_u64map_init(&st.plans);
-	struct util_error *err = NULL;
+	struct util_error *err = gr_per_stack_init(&st.plans, snap);
 	for (size_t gi = 0; gi < snap->ngoroutines && !err; gi++) {
 		const struct gr_goroutine *g = &snap->goroutines[gi];
 		if (!g->nframes || !g->frame_sp)
 			continue;
-		const struct fv_plan *plan;
+		const struct fv_plan *plan = NULL;
 		err = get_plan(&st, g, &plan);
 		if (err || !plan->n)
 			continue;
@@ -167,11 +160,6 @@ struct util_error *gr_waits_frame_chans(struct gr_waits *w)
 			}
 		}
 	}
-	for (size_t i = 0; i < st.nall; i++) {
-		free(st.all[i]->reads);
-		free(st.all[i]);
-	}
-	free(st.all);
-	util_u64map_deinit(&st.plans);
+	gr_per_stack_deinit(&st.plans, free_plan);
 	return err;
 }
