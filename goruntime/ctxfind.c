@@ -182,31 +182,11 @@ static struct util_error *plan_ctx(void *arg, const struct gr_frame_var *x)
 			&x->loc, cl);
 }
 
-static struct util_error *make_plan(struct cf_state *st, const struct gr_goroutine *g,
-				    struct cf_plan *plan)
+/* The reads for one distinct stack. */
+static struct util_error *make_plan(void *arg, const struct gr_goroutine *g, void *value)
 {
-	struct ctx_plan cp = {st, plan};
-	return gr_frame_vars_each(st->r, g, want_ctx, plan_ctx, &cp);
-}
-
-static struct util_error *get_plan(struct cf_state *st, const struct gr_goroutine *g,
-				   const struct cf_plan **ret)
-{
-	void **slot = gr_per_stack_slot(&st->plans, g);
-	if (!slot)
-		return util_error_create(UTIL_ERROR_INVALID, "goroutine %llu: no such stack",
-					 (unsigned long long)g->goid);
-	if (!*slot) {
-		struct cf_plan *plan = calloc(1, sizeof(*plan));
-		if (!plan)
-			return &util_enomem;
-		*slot = plan;
-		struct util_error *err = make_plan(st, g, plan);
-		if (err)
-			return err;
-	}
-	*ret = *slot;
-	return NULL;
+	struct ctx_plan cp = {arg, value};
+	return gr_frame_vars_each(cp.st->r, g, want_ctx, plan_ctx, &cp);
 }
 
 static void free_plan(void *p)
@@ -265,8 +245,9 @@ static struct util_error *dwarf_holdings(struct cf_state *st, const struct gr_go
 					 size_t first, bool *frame_has)
 {
 	struct gr_reader *r = st->r;
-	const struct cf_plan *plan = NULL;
-	struct util_error *err = get_plan(st, g, &plan);
+	struct cf_plan *plan = NULL;
+	struct util_error *err = gr_per_stack_get(&st->plans, g, sizeof(*plan), make_plan, st,
+						  (void **)&plan);
 	if (err || !plan->n)
 		return err;
 	bool parked = gr_goroutine_parked(r, g);

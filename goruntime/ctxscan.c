@@ -163,26 +163,15 @@ static uint64_t takes_ctx(struct cf_state *st, const struct gr_goroutine *g, siz
 }
 
 /* What the scans need of G's frames, worked out once per distinct stack. */
-static struct util_error *frame_info(struct cf_state *st, const struct gr_goroutine *g,
-				     const struct cf_frames **ret)
+static struct util_error *make_frame_info(void *arg, const struct gr_goroutine *g, void *value)
 {
-	void **slot = gr_per_stack_slot(&st->frame_info, g);
-	if (!slot)
-		return util_error_create(UTIL_ERROR_INVALID, "goroutine %llu: no such stack",
-					 (unsigned long long)g->goid);
-	if (*slot) {
-		*ret = *slot;
-		return NULL;
-	}
+	struct cf_state *st = arg;
+	struct cf_frames *fi = value;
 	size_t n = g->nframes ? g->nframes : 1;
-	struct cf_frames *fi = calloc(1, sizeof(*fi));
-	if (fi) {
-		*slot = fi;
-		fi->self = calloc(n, sizeof(*fi->self));
-		fi->callee = calloc(n, sizeof(*fi->callee));
-		fi->args = calloc(n, sizeof(*fi->args));
-	}
-	if (!fi || !fi->self || !fi->callee || !fi->args)
+	fi->self = calloc(n, sizeof(*fi->self));
+	fi->callee = calloc(n, sizeof(*fi->callee));
+	fi->args = calloc(n, sizeof(*fi->args));
+	if (!fi->self || !fi->callee || !fi->args)
 		return &util_enomem;
 	for (size_t i = 0; i < g->nframes; i++) {
 		fi->self[i] = strncmp(g->frames[i].func, "runtime.", 8) != 0 && ctx_vars(st, g, i, true);
@@ -201,8 +190,13 @@ static struct util_error *frame_info(struct cf_state *st, const struct gr_gorout
 			break;
 		}
 	}
-	*ret = fi;
 	return NULL;
+}
+
+static struct util_error *frame_info(struct cf_state *st, const struct gr_goroutine *g,
+				     const struct cf_frames **ret)
+{
+	return gr_per_stack_get(&st->frame_info, g, sizeof(**ret), make_frame_info, st, (void **)ret);
 }
 
 /*

@@ -97,9 +97,23 @@ struct util_error *gr_per_stack_init(struct gr_per_stack *p, const struct gr_sna
 	return p->v ? NULL : &util_enomem;
 }
 
-void **gr_per_stack_slot(struct gr_per_stack *p, const struct gr_goroutine *g)
+struct util_error *gr_per_stack_get(struct gr_per_stack *p, const struct gr_goroutine *g,
+				    size_t size, gr_per_stack_fn *make, void *arg, void **ret)
 {
-	return g->stack_index < p->n ? &p->v[g->stack_index] : NULL;
+	if (g->stack_index >= p->n)
+		return util_error_create(UTIL_ERROR_INVALID,
+					 "goroutine %llu: stack %u, but the snapshot has %zu",
+					 (unsigned long long)g->goid, g->stack_index, p->n);
+	void **slot = &p->v[g->stack_index];
+	if (!*slot) {
+		if (!(*slot = calloc(1, size)))
+			return &util_enomem;
+		struct util_error *err = make(arg, g, *slot);
+		if (err)
+			return err;
+	}
+	*ret = *slot;
+	return NULL;
 }
 
 void gr_per_stack_deinit(struct gr_per_stack *p, void (*free_fn)(void *))

@@ -483,8 +483,14 @@ struct gr_per_stack {
 };
 
 struct util_error *gr_per_stack_init(struct gr_per_stack *p, const struct gr_snapshot *s);
-/** G's slot, NULL until the caller sets it; no slot (NULL) for an index out of range. */
-void **gr_per_stack_slot(struct gr_per_stack *p, const struct gr_goroutine *g);
+/** Fill VALUE (zeroed) for G's stack. */
+typedef struct util_error *gr_per_stack_fn(void *arg, const struct gr_goroutine *g, void *value);
+/**
+ * *RET: the value of G's stack, SIZE bytes made by MAKE(ARG, G, value) the
+ * first time the stack is seen; an error for a stack_index out of range.
+ */
+struct util_error *gr_per_stack_get(struct gr_per_stack *p, const struct gr_goroutine *g,
+				    size_t size, gr_per_stack_fn *make, void *arg, void **ret);
 /** Free every value set with FREE_FN, then the slots. */
 void gr_per_stack_deinit(struct gr_per_stack *p, void (*free_fn)(void *));
 

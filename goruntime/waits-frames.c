@@ -78,31 +78,11 @@ static struct util_error *plan_chans(void *arg, const struct gr_frame_var *x)
 }
 
 /* The reads for one distinct stack. */
-static struct util_error *make_plan(struct fv_state *st, const struct gr_goroutine *g,
-				    struct fv_plan *plan)
+static struct util_error *make_plan(void *arg, const struct gr_goroutine *g, void *value)
 {
-	struct chan_plan cp = {plan, 0};
+	struct fv_state *st = arg;
+	struct chan_plan cp = {value, 0};
 	return gr_frame_vars_each(st->w->r, g, want_chans, plan_chans, &cp);
-}
-
-static struct util_error *get_plan(struct fv_state *st, const struct gr_goroutine *g,
-				   const struct fv_plan **ret)
-{
-	void **slot = gr_per_stack_slot(&st->plans, g);
-	if (!slot)
-		return util_error_create(UTIL_ERROR_INVALID, "goroutine %llu: no such stack",
-					 (unsigned long long)g->goid);
-	if (!*slot) {
-		struct fv_plan *plan = calloc(1, sizeof(*plan));
-		if (!plan)
-			return &util_enomem;
-		*slot = plan;
-		struct util_error *err = make_plan(st, g, plan);
-		if (err)
-			return err;
-	}
-	*ret = *slot;
-	return NULL;
 }
 
 static void free_plan(void *p)
@@ -130,8 +110,8 @@ struct util_error *gr_waits_frame_chans(struct gr_waits *w)
 		const struct gr_goroutine *g = &snap->goroutines[gi];
 		if (!g->nframes || !g->frame_sp)
 			continue;
-		const struct fv_plan *plan = NULL;
-		err = get_plan(&st, g, &plan);
+		struct fv_plan *plan = NULL;
+		err = gr_per_stack_get(&st.plans, g, sizeof(*plan), make_plan, &st, (void **)&plan);
 		if (err || !plan->n)
 			continue;
 		bool parked = gr_goroutine_parked(r, g);
