@@ -112,6 +112,66 @@ static void test_grow(void **state)
 	free(v);
 }
 
+/* Nodes A and B share a component exactly when GROUP[A] == GROUP[B]. */
+static void check_scc(size_t n, const size_t *off, const size_t *adj, const int *group,
+		      size_t want)
+{
+	size_t comp[16], nc = 0;
+	assert_null(util_scc(n, off, adj, comp, &nc));
+	assert_int_equal(nc, want);
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = 0; b < n; b++)
+			assert_int_equal(comp[a] == comp[b], group[a] == group[b]);
+	/* Reverse topological: an edge never leads to a larger component. */
+	for (size_t v = 0; v < n; v++)
+		for (size_t e = off[v]; e < off[v + 1]; e++)
+			assert_true(comp[adj[e]] <= comp[v]);
+}
+
+static void test_scc(void **state)
+{
+	(void)state;
+	/* 0 -> 1 -> 2 -> 0 (a cycle), 2 -> 3, 3 -> 4 -> 3 (another), 5 alone
+	 * with a self loop, 6 alone. */
+	size_t off[] = {0, 1, 2, 4, 5, 6, 7, 7};
+	size_t adj[] = {1, 2, 0, 3, 4, 3, 5};
+	int group[] = {1, 1, 1, 2, 2, 3, 4};
+	check_scc(7, off, adj, group, 4);
+	/* A bipartite waits-for graph: goroutines 0-2 wait on object 3, which
+	 * all of them reach (an idle pool: one component). */
+	size_t off2[] = {0, 1, 2, 3, 6};
+	size_t adj2[] = {3, 3, 3, 0, 1, 2};
+	int group2[] = {1, 1, 1, 1};
+	check_scc(4, off2, adj2, group2, 1);
+	/* No nodes. */
+	size_t off3[] = {0}, nc = 9;
+	assert_null(util_scc(0, off3, NULL, NULL, &nc));
+	assert_int_equal(nc, 0);
+}
+
+/* A chain of a million nodes closed into one cycle: no recursion to overflow. */
+static void test_scc_deep(void **state)
+{
+	(void)state;
+	size_t n = 1000000;
+	size_t *off = malloc((n + 1) * sizeof(*off)), *adj = malloc(n * sizeof(*adj));
+	size_t *comp = malloc(n * sizeof(*comp)), nc = 0;
+	assert_non_null(off);
+	assert_non_null(adj);
+	assert_non_null(comp);
+	for (size_t v = 0; v < n; v++) {
+		off[v] = v;
+		adj[v] = (v + 1) % n;
+	}
+	off[n] = n;
+	assert_null(util_scc(n, off, adj, comp, &nc));
+	assert_int_equal(nc, 1);
+	adj[n - 1] = n - 1; /* open the cycle: a million components */
+	assert_null(util_scc(n, off, adj, comp, &nc));
+	assert_int_equal(nc, n);
+	free(off), free(adj), free(comp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -121,6 +181,8 @@ int main(void)
 		cmocka_unit_test(test_strtab),
 		cmocka_unit_test(test_u64map),
 		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_scc),
+		cmocka_unit_test(test_scc_deep),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -119,6 +119,17 @@ bool util_u64map_get(const struct util_u64map *m, uint64_t key, uint64_t *val);
  */
 struct util_error *util_grow(void **arr, size_t n, size_t *cap, size_t elem, size_t min);
 
+/**
+ * The strongly connected components of the directed graph of N nodes whose
+ * edges from node v are ADJ[OFF[v]] .. ADJ[OFF[v + 1] - 1] (OFF has N + 1
+ * entries): COMP[v] (N entries) receives v's component, numbered from 0 in
+ * reverse topological order (a component's edges lead only to components of
+ * smaller numbers, or to itself), and *NCOMP their count. Linear time and
+ * memory (Tarjan's algorithm, without recursion).
+ */
+struct util_error *util_scc(size_t n, const size_t *off, const size_t *adj, size_t *comp,
+			    size_t *ncomp);
+
 /** 64-bit FNV-1a, used for hashing names and stacks. */
 uint64_t util_hash_bytes(const void *p, size_t n, uint64_t seed);
 
