@@ -77,7 +77,9 @@ struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format f
 /** Counts of findings of an incident (report_counts); computes the findings
  * into the connection's temporary tables that 'report' prints from. */
 struct cli_findings {
-	int64_t unobserved, broken_links, leaks, cycles, detached, lock_waits;
+	int64_t unobserved, broken_links, detached, lock_waits;
+	int64_t leaks, leak_groups;   /* leaked goroutines, and the groups they are in */
+	int64_t cycles, in_cycles;    /* wait cycles, and their goroutines */
 	bool heap_scanned;
 };
 struct util_error *cli_count_findings(sqlite3 *db, int64_t incident, struct cli_findings *ret);

@@ -122,6 +122,8 @@ struct util_error *cli_count_findings(sqlite3 *db, int64_t incident, struct cli_
 			.detached = sqlite3_column_int64(st, 4),
 			.lock_waits = sqlite3_column_int64(st, 5),
 			.heap_scanned = sqlite3_column_int64(st, 6) > 0,
+			.in_cycles = sqlite3_column_int64(st, 7),
+			.leak_groups = sqlite3_column_int64(st, 8),
 		};
 	} else {
 		err = util_error_create(UTIL_ERROR_LIB, "%s: counting findings: %s",
@@ -146,10 +148,25 @@ void cli_print_findings_short(FILE *out, const struct cli_findings *f, int64_t i
 	fprintf(out, "findings: %lld %s blocked holding a canceled context, %lld broken cancel %s",
 		(long long)f->unobserved, plural(f->unobserved, "goroutine", "goroutines"),
 		(long long)f->broken_links, plural(f->broken_links, "link", "links"));
-	if (f->heap_scanned)
-		fprintf(out, ", %lld leak %s, %lld wait %s\n", (long long)f->leaks,
-			plural(f->leaks, "suspect", "suspects"), (long long)f->cycles,
-			plural(f->cycles, "cycle", "cycles"));
+	// Goroutines and the groups or cycles they are in, each named: a pool
+	// of 5,000 leaked workers is one group, not 5,000 findings.
+	if (f->heap_scanned) {
+		int64_t grouped = f->leaks - f->in_cycles;
+		fprintf(out, ", %lld leaked %s", (long long)f->leaks,
+			plural(f->leaks, "goroutine", "goroutines"));
+		if (grouped > 0 && f->cycles)
+			fprintf(out, " (%lld in %lld %s, %lld in %lld wait %s)", (long long)grouped,
+				(long long)f->leak_groups, plural(f->leak_groups, "group", "groups"),
+				(long long)f->in_cycles, (long long)f->cycles,
+				plural(f->cycles, "cycle", "cycles"));
+		else if (grouped > 0)
+			fprintf(out, " in %lld %s", (long long)f->leak_groups,
+				plural(f->leak_groups, "group", "groups"));
+		else if (f->cycles)
+			fprintf(out, " in %lld wait %s", (long long)f->cycles,
+				plural(f->cycles, "cycle", "cycles"));
+		fputc('\n', out);
+	}
 	else
 		fputs(" (no leak analysis for this incident)\n", out);
 	fprintf(out, "info: %lld %s detached on purpose (WithoutCancel), %lld %s with goroutines waiting on its lock\n",
@@ -178,8 +195,8 @@ static struct util_error *report_cycles(FILE *out, sqlite3 *db, int64_t id, int 
 		print_wait(out, st, 5, -1);
 		fputs(" at ", out);
 		print_frame(out, st, 6);
-		fprintf(out, "\n    waits on %#llx, which only goroutine %lld can reach\n", addr(st, 2),
-			(long long)sqlite3_column_int64(st, 3));
+		fprintf(out, "\n    waits on %#llx, which goroutine %lld reaches (and no goroutine able to run)\n",
+			addr(st, 2), (long long)sqlite3_column_int64(st, 3));
 	}
 	sqlite3_finalize(st);
 	return NULL;
@@ -334,6 +351,9 @@ static struct util_error *report_leaks(FILE *out, sqlite3 *db, int64_t id, int *
 			print_goids(out, text(st, 8));
 			fputc('\n', out);
 		}
+		if (!null(st, 10))
+			fprintf(out, "  waiting behind goroutine %lld, which could wake them but is stuck itself\n",
+				(long long)sqlite3_column_int64(st, 10));
 		++*blocks;
 	}
 	sqlite3_finalize(st);

@@ -189,14 +189,20 @@ SELECT ctx_addr, canceled_addr, path, holder_goids
 
 -- STMT report_leaks
 -- 'report': leak suspects bucketed by where they block and on what kind of
--- object; biggest bucket first. Goroutines of a wait cycle are reported
--- there, not here.
-SELECT func, file, line, wait_reason, obj_kind, count(DISTINCT goid) AS n,
-       min(goid) AS goid, max(wait_minutes) AS max_wait,
-       group_concat(DISTINCT goid) AS goids, min(heap_complete) AS complete
-  FROM (SELECT * FROM f_leak WHERE goid NOT IN (SELECT goid FROM f_cycle)
-         ORDER BY goid)
- GROUP BY func, file, line, wait_reason, obj_kind
+-- object; biggest bucket first; behind: the stuck goroutine the example's
+-- wait group waits behind (wait_component.behind_goid). Goroutines of a wait
+-- cycle are reported there, not here.
+SELECT x.*,
+       (SELECT c.behind_goid FROM wait_member AS m
+          JOIN wait_component AS c ON c.incident_id = m.incident_id
+                                  AND c.component_id = m.component_id
+         WHERE m.incident_id = ?1 AND m.goid = x.goid) AS behind
+  FROM (SELECT func, file, line, wait_reason, obj_kind, count(DISTINCT goid) AS n,
+               min(goid) AS goid, max(wait_minutes) AS max_wait,
+               group_concat(DISTINCT goid) AS goids, min(heap_complete) AS complete
+          FROM (SELECT * FROM f_leak WHERE goid NOT IN (SELECT goid FROM f_cycle)
+                 ORDER BY goid)
+         GROUP BY func, file, line, wait_reason, obj_kind) AS x
  ORDER BY n DESC, goid;
 
 -- STMT report_cycles
@@ -227,14 +233,22 @@ SELECT goid, wait_reason, wait_minutes, func, file, line
 -- STMT report_counts
 -- 'report --short' and 'analyze': how many findings of each kind (goroutines
 -- for the goroutine-level queries, contexts for the context ones), and
--- whether the leak analysis ran; after report_findings.
+-- whether the leak analysis ran; after report_findings. Leaked goroutines
+-- come in groups: a wait_group's goroutines are one, a leaked goroutine in
+-- none is one of its own; the members of wait cycles are counted with their
+-- cycles, not as groups.
 SELECT (SELECT count(*) FROM f_unobserved),
        (SELECT count(*) FROM f_broken),
        (SELECT count(DISTINCT goid) FROM f_leak),
        (SELECT count(DISTINCT cycle_id) FROM f_cycle),
        (SELECT count(*) FROM f_detached),
        (SELECT count(*) FROM f_lock),
-       (SELECT count(*) FROM heap_scan WHERE incident_id = ?1);
+       (SELECT count(*) FROM heap_scan WHERE incident_id = ?1),
+       (SELECT count(DISTINCT goid) FROM f_cycle),
+       (SELECT count(DISTINCT COALESCE('c' || m.component_id, 'g' || l.goid))
+          FROM f_leak AS l
+          LEFT JOIN wait_member AS m ON m.incident_id = ?1 AND m.goid = l.goid
+         WHERE l.goid NOT IN (SELECT goid FROM f_cycle));
 
 -- STMT graph_contexts
 -- 'graph --contexts': every context with what the queries found about it:
@@ -253,37 +267,55 @@ SELECT goid, wait_reason, ctx_addr, func, line FROM cancel_unobserved
  WHERE incident_id = ?1 ORDER BY goid;
 
 -- STMT graph_waits
--- 'graph --waits': every wait of a goroutine on a channel or primitive, with
--- whether the goroutine is a leak suspect or in a wait cycle.
-SELECT w.goid, w.kind, w.addr, g.wait_reason, g.wait_minutes,
-       EXISTS (SELECT 1 FROM leak_suspect l WHERE l.incident_id = ?1 AND l.goid = w.goid),
-       EXISTS (SELECT 1 FROM wait_cycle y WHERE y.incident_id = ?1 AND y.goid = w.goid)
+-- 'graph --waits': every wait of a goroutine on a channel or primitive, by
+-- object, with the goroutine's stack, whether it is stuck (a heap scan ran
+-- and none of its waits was reached) and its wait component. One pass over
+-- the waits: gocoroner folds them into nodes in C.
+SELECT w.addr, w.kind, w.goid, g.stack_id, g.wait_reason,
+       EXISTS (SELECT 1 FROM wait_reach AS r WHERE r.incident_id = ?1 AND r.goid = w.goid)
+         AND NOT EXISTS (SELECT 1 FROM wait_reach AS r WHERE r.incident_id = ?1
+                            AND r.goid = w.goid AND r.reached_by IS NOT NULL),
+       m.component_id, c.kind
   FROM (SELECT goid, 'chan' AS kind, chan_addr AS addr FROM chan_wait WHERE incident_id = ?1
         UNION
         SELECT goid, kind, addr FROM sync_wait WHERE incident_id = ?1) AS w
-  JOIN goroutine g ON g.incident_id = ?1 AND g.goid = w.goid
+  JOIN goroutine AS g ON g.incident_id = ?1 AND g.goid = w.goid
+  LEFT JOIN wait_member AS m ON m.incident_id = ?1 AND m.goid = w.goid
+  LEFT JOIN wait_component AS c ON c.incident_id = ?1 AND c.component_id = m.component_id
  ORDER BY w.addr, w.goid;
 
 -- STMT graph_wakers
--- 'graph --waits': who else could wake the waiter: the goroutine reaching
--- the object (wait_reach.via_goid) or the blocked goroutines whose stacks
--- reach it (wait_waker); 'global' when a package variable does.
+-- 'graph --waits': who else could wake the waiters of an object: the
+-- goroutine whose stack reached it in the marking (wait_reach.via_goid),
+-- the stuck goroutines whose stacks reach it (wait_reacher).
 SELECT obj_addr, via_goid, 'reach' FROM wait_reach
  WHERE incident_id = ?1 AND reached_by = 'goroutine' AND via_goid IS NOT NULL
 UNION
-SELECT obj_addr, waker_goid, 'waker' FROM wait_waker WHERE incident_id = ?1
+SELECT obj_addr, goid, 'waker' FROM wait_reacher WHERE incident_id = ?1
  ORDER BY 1, 2;
+
+-- STMT graph_stack_frame
+-- 'graph --waits': where a stack blocks, for a node's label: its innermost
+-- frame outside runtime, internal/ and sync (the innermost if all are).
+SELECT func, line FROM frame
+ WHERE incident_id = ?1 AND stack_id = ?2
+ ORDER BY (func GLOB 'runtime.*' OR func GLOB 'internal/*' OR func GLOB 'sync.*'), depth
+ LIMIT 1;
 
 -- STMT incidents
 -- 'incidents': the archive, one line per incident, oldest first (view
 -- incident_summary; its finding counts are the incident_finding rows kept at
--- ingest, so no finding view runs here). No ?1.
+-- ingest, so no finding view runs here). leaks: leaked goroutines; cycles:
+-- wait cycles (wait_component), in_cycles: their goroutines, as 'analyze'
+-- and 'report' count them. No ?1.
 SELECT incident_id AS id, name, captured_at, ingested_at, executable, build_id,
        go_version, goroutines, cancel_unobserved AS unobserved,
        cancel_broken_link AS broken_links, leak_suspect AS leaks,
+       (SELECT count(*) FROM wait_component AS w
+         WHERE w.incident_id = s.incident_id AND w.kind = 'cycle') AS cycles,
        wait_cycle AS in_cycles, cancel_detached AS detached,
        context_lock_wait AS lock_waits, tags, core_kept
-  FROM incident_summary ORDER BY incident_id;
+  FROM incident_summary AS s ORDER BY incident_id;
 
 -- STMT similar
 -- 'similar': the other incidents sharing signature terms with incident ?1,

@@ -157,11 +157,63 @@ struct gr_wait_reach {
 	uint64_t via_goid;
 };
 
-/** A blocked goroutine whose own stack reaches an unreached wait object of another. */
-struct gr_wait_waker {
-	uint64_t goid, obj_addr;  /**< the waiter and its object (a gr_wait_reach) */
-	uint64_t waker_goid;      /**< never goid itself */
+/**
+ * A blocked goroutine whose own stack reaches an object that blocked
+ * goroutines wait on and nothing that can run reaches: were it woken, it
+ * could wake them. It may wait on that object itself (the workers of an idle
+ * pool all hold the channel they receive on).
+ */
+struct gr_wait_reacher {
+	uint64_t obj_addr;        /**< the object (a gr_wait_reach with reached_by NULL) */
+	uint64_t goid;
 };
+
+/**
+ * A strongly connected component of the wait-for graph among goroutines
+ * nothing can wake — goroutine → object it waits on → goroutine that
+ * reaches it — with more than one node (gr_wait_graph).
+ */
+struct gr_wait_component {
+	uint32_t id;              /**< 1, 2...: the cycles, then the groups, each in order of
+	                               its smallest goid (a cycle's id is its number among cycles) */
+	const char *kind;         /**< "cycle": two or more objects, each waited on by a member
+	                               and reached by another (a deadlock); "group": one object
+	                               that only the goroutines waiting on it reach */
+	uint32_t goroutines, objects;
+	uint64_t obj_addr;        /**< a group's object; 0 for a cycle */
+	uint64_t example_goid;    /**< its smallest goid */
+	uint64_t behind_goid;     /**< the smallest goid of a blocked goroutine outside that reaches
+	                               one of its objects (it waits behind that one's wait), 0 if none */
+};
+
+/** A goroutine of a gr_wait_component. */
+struct gr_wait_member {
+	uint64_t goid;
+	uint32_t component;       /**< gr_wait_component.id */
+	uint32_t position;        /**< cycle: its place going round, 0 = the smallest goid;
+	                               group: its rank by goid */
+	uint64_t obj_addr;        /**< what it waits on in the component (the smallest if several) */
+	uint64_t waker_goid;      /**< cycle: the next member round, which reaches obj_addr; group: 0 */
+};
+
+/** The components of a wait-for graph, malloc'd (gr_wait_graph). */
+struct gr_wait_graph {
+	struct gr_wait_component *components;  /**< by id */
+	size_t ncomponents;
+	struct gr_wait_member *members;        /**< by goid */
+	size_t nmembers;
+};
+
+/**
+ * The components of the wait-for graph of WAITS (every object each blocked
+ * goroutine waits on; a goroutine with a reached one is not stuck and left
+ * out) and REACHERS, into *OUT, in time linear in their number. Kinds are
+ * static strings. gr_wait_graph_deinit frees *OUT.
+ */
+struct util_error *gr_wait_graph_build(const struct gr_wait_reach *waits, size_t nwaits,
+				       const struct gr_wait_reacher *reachers, size_t nreachers,
+				       struct gr_wait_graph *out);
+void gr_wait_graph_deinit(struct gr_wait_graph *g);
 
 /** Something read but not understood; becomes a row of the diagnostic table. */
 struct gr_diag {
@@ -203,8 +255,12 @@ struct gr_snapshot {
 	struct gr_heap_scan heap_scan;
 	struct gr_wait_reach *wait_reaches; /**< one per (goroutine, wait object), by goid */
 	size_t nwait_reaches;
-	struct gr_wait_waker *wait_wakers;  /**< by goid, object, waker */
-	size_t nwait_wakers;
+	struct gr_wait_reacher *wait_reachers; /**< by object, then goid */
+	size_t nwait_reachers;
+	struct gr_wait_component *wait_components; /**< by id; NULL kinds never */
+	size_t nwait_components;
+	struct gr_wait_member *wait_members;   /**< by goid */
+	size_t nwait_members;
 	struct gr_diag *diags;
 	size_t ndiags, diags_cap;
 };

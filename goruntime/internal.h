@@ -450,8 +450,9 @@ bool gr_goroutine_running(const struct gr_reader *r, const struct gr_goroutine *
 /**
  * The wait-for facts of every goroutine already in r->snap (goruntime/waits.c):
  * the channels they are queued on (from g.waiting and the channels' own
- * queues) and the sync primitives and semaphores they wait on. Problems
- * become diagnostics.
+ * queues) and the sync primitives and semaphores they wait on, with the
+ * context whose mutex a sync wait is on (the contexts are read first).
+ * Problems become diagnostics.
  */
 struct util_error *gr_read_waits(struct gr_reader *r);
 
@@ -521,8 +522,9 @@ struct util_error *gr_read_contexts(struct gr_reader *r);
 
 /**
  * Heap reachability (goruntime/heap.c, reach.c), after waits and contexts:
- * sync_waits' ctx_addr, and the heap marking from what can run into
- * heap_scan, wait_reaches and wait_wakers. No usable heap is a diagnostic.
+ * the heap marking from what can run into
+ * heap_scan, wait_reaches, wait_reachers and the wait-for graph's components
+ * (waitgraph.c). No usable heap is a diagnostic.
  */
 struct util_error *gr_read_reach(struct gr_reader *r);
 

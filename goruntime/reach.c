@@ -4,7 +4,9 @@
 // object a blocked goroutine waits on is reached, that goroutine's stack too,
 // until nothing changes (what Go 1.26's goroutine-leak detector does in a live
 // process, in runtime/mgc.go and mgcmark.go). Then, for each object still
-// unreached, which blocked goroutines' own stacks reach it (wait cycles).
+// unreached, which blocked goroutines' own stacks reach it: the edges of the
+// wait-for graph whose components (waitgraph.c) are the wait cycles and the
+// groups of goroutines leaked on one object.
 //
 // Pointers in heap objects and package variables are found conservatively:
 // every aligned word that points into an allocated object of an in-use span
@@ -40,6 +42,7 @@ struct entry {
 	enum where where;
 	size_t obj;                /* W_HEAP: object number; W_STACK: the owner goroutine's index */
 	size_t next;               /* index+1 of the next entry on the same object, 0 at the end */
+	size_t addrs, naddrs;      /* the chain's head: its distinct unreached addresses in x->addrs */
 	const char *reached_by;    /* "global", "goroutine" or NULL */
 	uint64_t via;
 };
@@ -74,8 +77,9 @@ struct reach {
 	size_t *touched, ntouched, touched_cap;
 	size_t edge_goroutine;     /* the blocked goroutine whose stack is searched */
 	size_t edge_objects;
-	struct gr_wait_waker *wakers;
-	size_t nwakers, wakers_cap;
+	struct gr_wait_reacher *reachers;
+	size_t nreachers, reachers_cap;
+	uint64_t *addrs;           /* per chain head (entry.addrs): its distinct unreached addresses */
 	struct stk *stks;          /* sorted by lo */
 	size_t nstks;
 	uint64_t *glo, *ghi;       /* per goroutine: its stack bounds, 0 when unreadable */
@@ -114,20 +118,21 @@ static void reach_chain(struct reach *x, size_t head)
 	}
 }
 
-/* A wait-cycle edge: goroutine edge_goroutine's stack reaches the chain's object. */
+/*
+ * Edges of the wait-for graph: goroutine edge_goroutine's stack reaches the
+ * chain's object, so each unreached address in it. Once per address, not
+ * per waiter: ten thousand goroutines on one mutex are one address.
+ */
 static void edge_chain(struct reach *x, size_t head)
 {
-	const struct gr_goroutine *waker = &x->r->snap->goroutines[x->edge_goroutine];
-	for (size_t e = head; e; e = x->entries[e - 1].next) {
-		const struct entry *en = &x->entries[e - 1];
-		if (en->gi == x->edge_goroutine || en->reached_by)
-			continue; // a goroutine cannot wake itself
+	const struct entry *h = &x->entries[head - 1];
+	uint64_t goid = x->r->snap->goroutines[x->edge_goroutine].goid;
+	for (size_t k = 0; k < h->naddrs && !x->err; k++) {
+		x->err = util_grow((void **)&x->reachers, x->nreachers, &x->reachers_cap,
+				   sizeof(*x->reachers), 256);
 		if (!x->err)
-			x->err = util_grow((void **)&x->wakers, x->nwakers, &x->wakers_cap,
-					   sizeof(*x->wakers), 256);
-		if (x->nwakers < x->wakers_cap)
-			x->wakers[x->nwakers++] = (struct gr_wait_waker){
-				.goid = en->goid, .obj_addr = en->addr, .waker_goid = waker->goid};
+			x->reachers[x->nreachers++] =
+				(struct gr_wait_reacher){.obj_addr = x->addrs[h->addrs + k], .goid = goid};
 	}
 }
 
@@ -517,6 +522,37 @@ static void scan_globals(struct reach *x)
 	}
 }
 
+/* Each chain's distinct unreached addresses, for edge_chain. */
+static struct util_error *chain_addrs(struct reach *x)
+{
+	x->addrs = malloc((x->nentries + 1) * sizeof(*x->addrs));
+	if (!x->addrs)
+		return &util_enomem;
+	size_t n = 0;
+	const struct util_u64map *maps[2] = {&x->wait_obj, &x->wait_stack};
+	for (size_t mi = 0; mi < 2; mi++) {
+		const struct util_u64map *heads = maps[mi];
+		for (size_t i = 0; i < heads->cap; i++) {
+			if (heads->keys[i] == ~(uint64_t)0) // the map's empty slot
+				continue;
+			struct entry *h = &x->entries[heads->vals[i] - 1];
+			size_t start = n;
+			for (size_t e = (size_t)heads->vals[i]; e; e = x->entries[e - 1].next)
+				if (!x->entries[e - 1].reached_by)
+					x->addrs[n++] = x->entries[e - 1].addr;
+			qsort(x->addrs + start, n - start, sizeof(*x->addrs), cmp_u64);
+			size_t k = start;
+			for (size_t a = start; a < n; a++)
+				if (a == start || x->addrs[a] != x->addrs[k - 1])
+					x->addrs[k++] = x->addrs[a];
+			n = k;
+			h->addrs = start;
+			h->naddrs = n - start;
+		}
+	}
+	return NULL;
+}
+
 /* Goroutines blocked on nothing anyone reaches: who could wake them. */
 static void find_wakers(struct reach *x)
 {
@@ -527,6 +563,9 @@ static void find_wakers(struct reach *x)
 		x->err = &util_enomem;
 		return;
 	}
+	x->err = chain_addrs(x);
+	if (x->err)
+		return;
 	x->edges = true;
 	size_t blocked = 0;
 	for (size_t gi = 0; gi < s->ngoroutines; gi++)
@@ -538,6 +577,9 @@ static void find_wakers(struct reach *x)
 			break;
 		searched++;
 		x->edge_goroutine = gi;
+		uint64_t head;
+		if (util_u64map_get(&x->wait_stack, gi, &head))
+			edge_chain(x, (size_t)head); // what others wait on in its own frames
 		scan_stack(x, gi);
 		drain(x);
 		for (size_t i = 0; i < x->ntouched; i++)
@@ -547,7 +589,7 @@ static void find_wakers(struct reach *x)
 	if (searched < blocked || x->edge_objects >= MAX_EDGE_OBJECTS)
 		gr_diag(s, "warning", "heap",
 			"wakers searched from %zu of %zu unwoken blocked goroutines (%zu objects "
-			"visited, limits %d and %d): wait_waker is incomplete",
+			"visited, limits %d and %d): wait_reacher is incomplete",
 			searched, blocked, x->edge_objects, MAX_EDGE_GOROUTINES, MAX_EDGE_OBJECTS);
 	x->edges = false;
 }
@@ -560,22 +602,28 @@ static int cmp_reach(const void *a, const void *b)
 	return x->obj_addr < y->obj_addr ? -1 : x->obj_addr > y->obj_addr;
 }
 
-static int cmp_waker(const void *a, const void *b)
+static int cmp_reacher(const void *a, const void *b)
 {
-	const struct gr_wait_waker *x = a, *y = b;
-	if (x->goid != y->goid)
-		return x->goid < y->goid ? -1 : 1;
+	const struct gr_wait_reacher *x = a, *y = b;
 	if (x->obj_addr != y->obj_addr)
 		return x->obj_addr < y->obj_addr ? -1 : 1;
-	return x->waker_goid < y->waker_goid ? -1 : x->waker_goid > y->waker_goid;
+	return x->goid < y->goid ? -1 : x->goid > y->goid;
+}
+
+/* A copy of N elements of SIZE in the snapshot's arena (one element at least). */
+static void *to_arena(struct gr_snapshot *s, const void *v, size_t n, size_t size)
+{
+	void *p = util_arena_alloc(&s->arena, (n + 1) * size);
+	if (p && n)
+		memcpy(p, v, n * size);
+	return p;
 }
 
 static struct util_error *publish(struct reach *x, unsigned rounds)
 {
 	struct gr_snapshot *s = x->r->snap;
 	s->wait_reaches = util_arena_alloc(&s->arena, (x->nentries + 1) * sizeof(*s->wait_reaches));
-	s->wait_wakers = util_arena_alloc(&s->arena, (x->nwakers + 1) * sizeof(*s->wait_wakers));
-	if (!s->wait_reaches || !s->wait_wakers)
+	if (!s->wait_reaches)
 		return &util_enomem;
 	for (size_t i = 0; i < x->nentries; i++) {
 		const struct entry *en = &x->entries[i];
@@ -585,14 +633,27 @@ static struct util_error *publish(struct reach *x, unsigned rounds)
 	}
 	s->nwait_reaches = x->nentries;
 	qsort(s->wait_reaches, s->nwait_reaches, sizeof(*s->wait_reaches), cmp_reach);
-	if (x->nwakers)
-		memcpy(s->wait_wakers, x->wakers, x->nwakers * sizeof(*x->wakers));
-	qsort(s->wait_wakers, x->nwakers, sizeof(*s->wait_wakers), cmp_waker);
-	size_t k = 0; // an object reached twice through one goroutine's stack
-	for (size_t i = 0; i < x->nwakers; i++)
-		if (!k || cmp_waker(&s->wait_wakers[k - 1], &s->wait_wakers[i]))
-			s->wait_wakers[k++] = s->wait_wakers[i];
-	s->nwait_wakers = k;
+	// An object reached twice through one goroutine's stack counts once.
+	qsort(x->reachers, x->nreachers, sizeof(*x->reachers), cmp_reacher);
+	size_t k = 0;
+	for (size_t i = 0; i < x->nreachers; i++)
+		if (!k || cmp_reacher(&x->reachers[k - 1], &x->reachers[i]))
+			x->reachers[k++] = x->reachers[i];
+	x->nreachers = k;
+	struct gr_wait_graph wg;
+	struct util_error *err = gr_wait_graph_build(s->wait_reaches, s->nwait_reaches, x->reachers,
+						     x->nreachers, &wg);
+	if (err)
+		return err;
+	s->wait_reachers = to_arena(s, x->reachers, x->nreachers, sizeof(*x->reachers));
+	s->wait_components = to_arena(s, wg.components, wg.ncomponents, sizeof(*wg.components));
+	s->wait_members = to_arena(s, wg.members, wg.nmembers, sizeof(*wg.members));
+	s->nwait_reachers = x->nreachers;
+	s->nwait_components = wg.ncomponents;
+	s->nwait_members = wg.nmembers;
+	gr_wait_graph_deinit(&wg);
+	if (!s->wait_reachers || !s->wait_components || !s->wait_members)
+		return &util_enomem;
 	s->has_heap_scan = true;
 	s->heap_scan = (struct gr_heap_scan){
 		.spans = x->h.nspans,
@@ -605,54 +666,10 @@ static struct util_error *publish(struct reach *x, unsigned rounds)
 	return NULL;
 }
 
-/* sync_wait.ctx_addr: waits on the mu of a decoded cancelCtx (or one embedded in a timerCtx/afterFuncCtx). */
-static struct util_error *context_mutexes(struct gr_reader *r)
-{
-	struct gr_snapshot *s = r->snap;
-	uint64_t mu;
-	if (!s->nsync_waits || !s->ncontexts)
-		return NULL;
-	struct util_error *err = dw_member_offset(r->bin, "context.cancelCtx", "mu", &mu);
-	if (err) {
-		util_error_destroy(err);
-		return NULL;
-	}
-	static const struct {
-		const char *kind, *type;
-	} embeds[] = {{"cancel", NULL}, {"timer", "context.timerCtx"}, {"afterFunc", "context.afterFuncCtx"}};
-	struct util_u64map by_mu;
-	util_u64map_init(&by_mu);
-	for (size_t i = 0; !err && i < s->ncontexts; i++) {
-		const struct gr_context *c = &s->contexts[i];
-		for (size_t k = 0; !err && k < sizeof(embeds) / sizeof(embeds[0]); k++) {
-			if (!c->kind || strcmp(c->kind, embeds[k].kind))
-				continue;
-			uint64_t off = 0;
-			if (embeds[k].type) {
-				struct util_error *e = dw_member_offset(r->bin, embeds[k].type, "cancelCtx", &off);
-				if (e) {
-					util_error_destroy(e);
-					continue;
-				}
-			}
-			err = util_u64map_put(&by_mu, c->addr + off + mu, c->addr);
-		}
-	}
-	for (size_t i = 0; !err && i < s->nsync_waits; i++) {
-		uint64_t ctx;
-		if (util_u64map_get(&by_mu, s->sync_waits[i].addr, &ctx))
-			s->sync_waits[i].ctx_addr = ctx;
-	}
-	util_u64map_deinit(&by_mu);
-	return err;
-}
-
 struct util_error *gr_read_reach(struct gr_reader *r)
 {
 	struct gr_snapshot *s = r->snap;
-	struct util_error *err = context_mutexes(r);
-	if (err)
-		return err;
+	struct util_error *err;
 	struct reach x = {.r = r, .missing = GR_DIAG_CAP("heap", MAX_MISSING_DIAGS)};
 	gr_stackmaps_init(&x.maps, r);
 	util_u64map_init(&x.wait_obj);
@@ -740,7 +757,8 @@ out:
 	free(x.stack);
 	free(x.span_stack);
 	free(x.touched);
-	free(x.wakers);
+	free(x.reachers);
+	free(x.addrs);
 	free(x.stks);
 	free(x.glo);
 	free(x.ghi);

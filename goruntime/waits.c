@@ -634,6 +634,48 @@ static int cmp_sync_wait(const void *a, const void *b)
 	return cmp_u64(x->goid, y->goid);
 }
 
+/* sync_wait.ctx_addr: waits on the mu of a decoded cancelCtx (or one embedded in a timerCtx/afterFuncCtx). */
+static struct util_error *context_mutexes(struct gr_reader *r)
+{
+	struct gr_snapshot *s = r->snap;
+	uint64_t mu;
+	if (!s->nsync_waits || !s->ncontexts)
+		return NULL;
+	struct util_error *err = dw_member_offset(r->bin, "context.cancelCtx", "mu", &mu);
+	if (err) {
+		util_error_destroy(err);
+		return NULL;
+	}
+	static const struct {
+		const char *kind, *type;
+	} embeds[] = {{"cancel", NULL}, {"timer", "context.timerCtx"}, {"afterFunc", "context.afterFuncCtx"}};
+	struct util_u64map by_mu;
+	util_u64map_init(&by_mu);
+	for (size_t i = 0; !err && i < s->ncontexts; i++) {
+		const struct gr_context *c = &s->contexts[i];
+		for (size_t k = 0; !err && k < sizeof(embeds) / sizeof(embeds[0]); k++) {
+			if (!c->kind || strcmp(c->kind, embeds[k].kind))
+				continue;
+			uint64_t off = 0;
+			if (embeds[k].type) {
+				struct util_error *e = dw_member_offset(r->bin, embeds[k].type, "cancelCtx", &off);
+				if (e) {
+					util_error_destroy(e);
+					continue;
+				}
+			}
+			err = util_u64map_put(&by_mu, c->addr + off + mu, c->addr);
+		}
+	}
+	for (size_t i = 0; !err && i < s->nsync_waits; i++) {
+		uint64_t ctx;
+		if (util_u64map_get(&by_mu, s->sync_waits[i].addr, &ctx))
+			s->sync_waits[i].ctx_addr = ctx;
+	}
+	util_u64map_deinit(&by_mu);
+	return err;
+}
+
 struct util_error *gr_read_waits(struct gr_reader *r)
 {
 	struct gr_waits w = {
@@ -669,6 +711,8 @@ struct util_error *gr_read_waits(struct gr_reader *r)
 		s->nchannels = w.nchans;
 		s->nchan_waits = w.ncws;
 		s->nsync_waits = w.nsws;
+		// The contexts are read already: which sync waits are on one's mu.
+		err = context_mutexes(r);
 	}
 	for (size_t k = 0; k < WD_KINDS; k++)
 		gr_diag_cap_flush(s, &w.diags[k]);

@@ -5,7 +5,7 @@
 # installed for other SQLite clients under $(pkgdatadir)/queries/.
 QUERY_FILES = queries/_ctx_canceled.sql queries/_ctx_below_canceled.sql \
 	queries/cancel_unobserved.sql queries/cancel_broken_link.sql \
-	queries/cancel_detached.sql queries/leak_suspect.sql queries/wait_cycle.sql \
+	queries/cancel_detached.sql queries/leak_suspect.sql queries/wait_cycle.sql queries/wait_group.sql \
 	queries/_stack_funcs.sql \
 	queries/goroutine_bucket.sql queries/long_wait.sql queries/context_lock_wait.sql \
 	queries/finding_group.sql queries/signature_term.sql queries/incident_summary.sql

@@ -60,13 +60,18 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		" var_name, ctx_addr, found_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[STORE_STMT_INSERT_HEAP_SCAN] =
 		"INSERT INTO heap_scan (incident_id, spans, objects, marked_objects, marked_bytes,"
-		" rounds, complete) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		" rounds, complete, components) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[STORE_STMT_INSERT_WAIT_REACH] =
 		"INSERT OR IGNORE INTO wait_reach (incident_id, goid, obj_addr, reached_by, via_goid)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
-	[STORE_STMT_INSERT_WAIT_WAKER] =
-		"INSERT OR IGNORE INTO wait_waker (incident_id, goid, obj_addr, waker_goid)"
-		" VALUES (?1, ?2, ?3, ?4)",
+	[STORE_STMT_INSERT_WAIT_REACHER] =
+		"INSERT OR IGNORE INTO wait_reacher (incident_id, obj_addr, goid) VALUES (?1, ?2, ?3)",
+	[STORE_STMT_INSERT_WAIT_COMPONENT] =
+		"INSERT INTO wait_component (incident_id, component_id, kind, goroutines, objects,"
+		" obj_addr, example_goid, behind_goid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[STORE_STMT_INSERT_WAIT_MEMBER] =
+		"INSERT INTO wait_member (incident_id, goid, component_id, position, obj_addr,"
+		" waker_goid) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	// Content-addressed: a core kept before stays as it is.
 	[STORE_STMT_INSERT_CORE_BLOB] =
 		"INSERT OR IGNORE INTO core_blob (sha256, compression, size, data)"

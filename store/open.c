@@ -217,6 +217,10 @@ static struct util_error *db_open(const char *path, bool readonly, struct store_
 	// SQLite client can run them.
 	if (!err)
 		err = queries_sync(db->h, db->path, true);
+	// The wait components of incidents stored before schema version 5; the
+	// summaries below count them.
+	if (!err)
+		err = store_wait_graph_stale(db);
 	// Summary rows the views of this binary define, for incidents of older
 	// databases (or an older summary definition): needs the views above.
 	if (!err)

@@ -677,3 +677,81 @@ CREATE INDEX goroutine_context_by_ctx ON goroutine_context (incident_id, ctx_add
 -- serves every lookup this index did: building it was part of every ingest
 -- for nothing.
 DROP INDEX goroutine_by_stack;
+
+-- @version 5
+
+-- The wait-for graph over objects, and its components, computed at ingest
+-- in linear time. Version 2 kept wait_waker, every (waiter, object, waker)
+-- triple: a thousand goroutines on one mutex that all reach it were a
+-- million rows, and the view that walked them for cycles never finished.
+-- An edge now goes from a goroutine to each object it waits on (wait_reach)
+-- and from an object to each blocked goroutine that reaches it
+-- (wait_reacher): a thousand goroutines on one mutex are a thousand rows.
+
+-- For each object of wait_reach that nothing able to run reaches, the
+-- blocked goroutines whose own stack reaches it: the only goroutines that
+-- could wake its waiters, were they woken themselves. A goroutine may reach
+-- what it waits on itself (the workers of an idle pool hold its channel).
+CREATE TABLE wait_reacher (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  obj_addr INTEGER NOT NULL,
+  goid INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, obj_addr, goid)
+) WITHOUT ROWID;
+
+-- The strongly connected components of that graph among the goroutines
+-- nothing can wake (every object they wait on unreached), with more than
+-- one node: one row per component.
+CREATE TABLE wait_component (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- 1, 2...: the cycles, then the groups, each in order of its smallest
+  -- goid (so a cycle's component_id is its number among the cycles).
+  component_id INTEGER NOT NULL,
+  -- 'cycle': two or more objects, each waited on by a member and reachable
+  -- only by members (a deadlock); 'group': goroutines all waiting on one
+  -- object that only they reach (an idle pool whose producer left: one
+  -- leak, of that many goroutines).
+  kind TEXT NOT NULL CHECK (kind IN ('cycle', 'group')),
+  goroutines INTEGER NOT NULL,
+  objects INTEGER NOT NULL,
+  -- A group's object; NULL for a cycle.
+  obj_addr INTEGER,
+  -- Its smallest goid.
+  example_goid INTEGER NOT NULL,
+  -- A blocked goroutine outside the component (the smallest goid) that
+  -- reaches one of its objects: the component waits behind that goroutine,
+  -- stuck too. NULL if none.
+  behind_goid INTEGER,
+  PRIMARY KEY (incident_id, component_id)
+) WITHOUT ROWID;
+
+-- The goroutines of each component.
+CREATE TABLE wait_member (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  component_id INTEGER NOT NULL,
+  -- A cycle's members in the order going round it, 0 for the smallest goid
+  -- (each waits on an object the next one reaches); a group's by goid.
+  position INTEGER NOT NULL,
+  -- What it waits on in the component (the smallest if several).
+  obj_addr INTEGER NOT NULL,
+  -- In a cycle, the next member round, which reaches obj_addr; NULL in a
+  -- group.
+  waker_goid INTEGER,
+  PRIMARY KEY (incident_id, goid)
+) WITHOUT ROWID;
+
+-- A component's members in order (views wait_cycle, wait_group).
+CREATE INDEX wait_member_by_component ON wait_member (incident_id, component_id, position);
+
+-- The number of wait_component rows written for the incident; NULL for an
+-- incident stored before version 5, whose components gocoroner computes the
+-- next time it opens the database for writing (from wait_reacher).
+ALTER TABLE heap_scan ADD COLUMN components INTEGER;
+
+-- The triples of version 2 say which goroutines reach which object; the
+-- rest of them is redundant.
+INSERT INTO wait_reacher (incident_id, obj_addr, goid)
+  SELECT DISTINCT incident_id, obj_addr, waker_goid FROM wait_waker;
+
+DROP TABLE wait_waker;

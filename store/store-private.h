@@ -28,7 +28,9 @@ enum store_stmt {
 	STORE_STMT_INSERT_GOROUTINE_CONTEXT,
 	STORE_STMT_INSERT_HEAP_SCAN,
 	STORE_STMT_INSERT_WAIT_REACH,
-	STORE_STMT_INSERT_WAIT_WAKER,
+	STORE_STMT_INSERT_WAIT_REACHER,
+	STORE_STMT_INSERT_WAIT_COMPONENT,
+	STORE_STMT_INSERT_WAIT_MEMBER,
 	STORE_STMT_INSERT_CORE_BLOB,
 	STORE_STMT_CLEAR_FINDINGS,
 	STORE_STMT_CLEAR_SIGNATURE,
@@ -101,6 +103,13 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
  * write transaction, with the schema's indexes in place (the views name them).
  */
 struct util_error *store_write_summary(struct store_db *db, int64_t id);
+
+/**
+ * The wait components (wait_component, wait_member) of every incident stored
+ * before schema version 5, from its wait_reach and wait_reacher rows, each
+ * in a transaction of its own (store/waits.c).
+ */
+struct util_error *store_wait_graph_stale(struct store_db *db);
 
 /** Summarize every incident whose summary_version is not STORE_SUMMARY_VERSION,
  * one transaction each (store_open, writable). */

@@ -16,7 +16,7 @@
 struct store_db;
 
 /** The schema version this gocoroner writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /**
  * The definition of an incident's summary rows (incident_finding from view
@@ -25,7 +25,7 @@ struct store_db;
  * produces; incidents with an older number are summarized again the next
  * time the database is opened for writing.
  */
-#define STORE_SUMMARY_VERSION 1
+#define STORE_SUMMARY_VERSION 2
 
 /** Facts about one incident (one core of one executable). */
 struct store_incident {

@@ -146,12 +146,42 @@ static void bind_wait_reach(struct row *r, const struct gr_snapshot *snap, size_
 	opt(r, 5, w->reached_by && strcmp(w->reached_by, "goroutine") == 0, (int64_t)w->via_goid);
 }
 
-static void bind_wait_waker(struct row *r, const struct gr_snapshot *snap, size_t i)
+static void bind_wait_reacher(struct row *r, const struct gr_snapshot *snap, size_t i)
 {
-	const struct gr_wait_waker *w = &snap->wait_wakers[i];
-	i64(r, 2, (int64_t)w->goid);
-	i64(r, 3, (int64_t)w->obj_addr);
-	i64(r, 4, (int64_t)w->waker_goid);
+	const struct gr_wait_reacher *w = &snap->wait_reachers[i];
+	i64(r, 2, (int64_t)w->obj_addr);
+	i64(r, 3, (int64_t)w->goid);
+}
+
+/* The components of a wait-for graph and their members (store_write_wait_graph too). */
+static void bind_wait_component(struct row *r, const struct gr_wait_component *c)
+{
+	i64(r, 2, c->id);
+	text(r, 3, c->kind);
+	i64(r, 4, c->goroutines);
+	i64(r, 5, c->objects);
+	opt(r, 6, c->obj_addr != 0, (int64_t)c->obj_addr);
+	i64(r, 7, (int64_t)c->example_goid);
+	opt(r, 8, c->behind_goid != 0, (int64_t)c->behind_goid);
+}
+
+static void bind_wait_member(struct row *r, const struct gr_wait_member *m)
+{
+	i64(r, 2, (int64_t)m->goid);
+	i64(r, 3, m->component);
+	i64(r, 4, m->position);
+	i64(r, 5, (int64_t)m->obj_addr);
+	opt(r, 6, m->waker_goid != 0, (int64_t)m->waker_goid);
+}
+
+static void bind_snap_component(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	bind_wait_component(r, &snap->wait_components[i]);
+}
+
+static void bind_snap_member(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	bind_wait_member(r, &snap->wait_members[i]);
 }
 
 static void bind_context(struct row *r, const struct gr_snapshot *snap, size_t i)
@@ -281,6 +311,7 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 		i64(&r, 5, (int64_t)h->marked_bytes);
 		i64(&r, 6, h->rounds);
 		i64(&r, 7, h->complete);
+		i64(&r, 8, (int64_t)snap->nwait_components);
 		if (!err)
 			err = done(&r, "writing the heap scan");
 		if (!err)
@@ -288,8 +319,17 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 					 snap->nwait_reaches, bind_wait_reach,
 					 "writing a wait's reachability");
 		if (!err)
-			err = write_rows(db, STORE_STMT_INSERT_WAIT_WAKER, incident_id, snap,
-					 snap->nwait_wakers, bind_wait_waker, "writing a waker");
+			err = write_rows(db, STORE_STMT_INSERT_WAIT_REACHER, incident_id, snap,
+					 snap->nwait_reachers, bind_wait_reacher,
+					 "writing who reaches a wait object");
+		if (!err)
+			err = write_rows(db, STORE_STMT_INSERT_WAIT_COMPONENT, incident_id, snap,
+					 snap->nwait_components, bind_snap_component,
+					 "writing a wait component");
+		if (!err)
+			err = write_rows(db, STORE_STMT_INSERT_WAIT_MEMBER, incident_id, snap,
+					 snap->nwait_members, bind_snap_member,
+					 "writing a wait component's member");
 	}
 	if (!err)
 		err = start(db, STORE_STMT_INSERT_DEFER, incident_id, &r);
@@ -331,5 +371,122 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 				 snap->ncontext_children, bind_context_child, "writing a context child");
 	if (!err)
 		err = write_holdings(db, incident_id, snap);
+	return err;
+}
+
+/* ---- Components of incidents stored before schema version 5 -------------- */
+
+/* Read the int64 columns of SQL (bound to incident ID), NCOL a row, onto *V. */
+static struct util_error *read_rows(struct store_db *db, const char *sql, int64_t id, int ncol,
+				    int64_t **v, size_t *nrows)
+{
+	sqlite3_stmt *s = NULL;
+	size_t n = 0, cap = 0;
+	struct util_error *err = NULL;
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 1, id);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+			break;
+		if ((err = util_grow((void **)v, n * ncol + ncol - 1, &cap, sizeof(**v), 256)))
+			break;
+		for (int c = 0; c < ncol; c++)
+			(*v)[n * ncol + c] = sqlite3_column_type(s, c) == SQLITE_NULL
+						     ? INT64_MIN : sqlite3_column_int64(s, c);
+		n++;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_error_sqlite(db, rc, "reading the wait-for graph");
+	sqlite3_finalize(s);
+	*nrows = n;
+	return err;
+}
+
+/* Compute and write incident ID's wait components, in the open transaction. */
+static struct util_error *graph_one(struct store_db *db, int64_t id)
+{
+	int64_t *wv = NULL, *rv = NULL;
+	size_t nw = 0, nr = 0;
+	struct gr_wait_reach *waits = NULL;
+	struct gr_wait_reacher *reachers = NULL;
+	struct gr_wait_graph g = {0};
+	// reached_by as an integer: 1 when reached, NULL (INT64_MIN) when not.
+	struct util_error *err = read_rows(
+		db, "SELECT goid, obj_addr, reached_by IS NOT NULL FROM wait_reach WHERE incident_id = ?1",
+		id, 3, &wv, &nw);
+	if (!err)
+		err = read_rows(db, "SELECT obj_addr, goid FROM wait_reacher WHERE incident_id = ?1",
+				id, 2, &rv, &nr);
+	if (!err) {
+		waits = calloc(nw + 1, sizeof(*waits));
+		reachers = calloc(nr + 1, sizeof(*reachers));
+		if (!waits || !reachers)
+			err = &util_enomem;
+	}
+	for (size_t i = 0; !err && i < nw; i++)
+		waits[i] = (struct gr_wait_reach){.goid = (uint64_t)wv[3 * i],
+						  .obj_addr = (uint64_t)wv[3 * i + 1],
+						  .reached_by = wv[3 * i + 2] == 1 ? "reached" : NULL};
+	for (size_t i = 0; !err && i < nr; i++)
+		reachers[i] = (struct gr_wait_reacher){.obj_addr = (uint64_t)rv[2 * i],
+						       .goid = (uint64_t)rv[2 * i + 1]};
+	if (!err)
+		err = gr_wait_graph_build(waits, nw, reachers, nr, &g);
+	struct row r;
+	for (size_t i = 0; !err && i < g.ncomponents; i++) {
+		err = start(db, STORE_STMT_INSERT_WAIT_COMPONENT, id, &r);
+		if (!err) {
+			bind_wait_component(&r, &g.components[i]);
+			err = done(&r, "writing a wait component");
+		}
+	}
+	for (size_t i = 0; !err && i < g.nmembers; i++) {
+		err = start(db, STORE_STMT_INSERT_WAIT_MEMBER, id, &r);
+		if (!err) {
+			bind_wait_member(&r, &g.members[i]);
+			err = done(&r, "writing a wait component's member");
+		}
+	}
+	if (!err) {
+		sqlite3_stmt *s = NULL;
+		int rc = sqlite3_prepare_v2(db->h, "UPDATE heap_scan SET components = ?2 WHERE incident_id = ?1",
+					    -1, &s, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(s, 1, id);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(s, 2, (int64_t)g.ncomponents);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		if (rc != SQLITE_DONE)
+			err = store_error_sqlite(db, rc, "counting the wait components");
+		sqlite3_finalize(s);
+	}
+	gr_wait_graph_deinit(&g);
+	free(wv);
+	free(rv);
+	free(waits);
+	free(reachers);
+	return err;
+}
+
+struct util_error *store_wait_graph_stale(struct store_db *db)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+	struct util_error *err =
+		read_rows(db, "SELECT incident_id FROM heap_scan WHERE components IS NULL AND ?1 = ?1"
+			      " ORDER BY incident_id", 0, 1, &ids, &n);
+	// Each incident in a transaction of its own, as the summaries.
+	for (size_t i = 0; i < n && !err; i++) {
+		err = store_exec(db, "BEGIN IMMEDIATE", "cannot lock database");
+		if (!err)
+			err = graph_one(db, ids[i]);
+		if (!err)
+			err = store_exec(db, "COMMIT", "committing the wait components");
+		if (err && !sqlite3_get_autocommit(db->h))
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	}
+	free(ids);
 	return err;
 }

@@ -176,6 +176,30 @@ grep -q 'xlabel="broken link"' "$work/dot" && grep -q 'CANCELED' "$work/dot" && 
 	ok "graph --contexts marks canceled contexts and the broken link" || bad "graph --contexts lacks its marks"
 "$bin" graph --db "$db" --waits | grep -q '^digraph waits {' && ok "graph --waits is DOT" || bad "graph --waits"
 
+# graph --waits on a core of the diag program, whose stdout names its two
+# planted wait cycles: --goid draws one cycle's two objects, bold; --limit
+# bounds the objects drawn and says so; bad numbers are refused.
+dname=$(awk -F'\t' '$2 == "diag" && $3 ~ /^go1\.27/ && $4 == "opt" && $5 == "gcore" { print $1; exit }' "$corpus/manifest.tsv")
+if [ -n "$dname" ] && analyze_core "$dname" "$work/diag.db"; then
+	dout=$corpus/$(col stdout "$dname")
+	ga=$(awk '$1 == "scenario" && $2 == "cycle-chan-a" { sub(/^goid=/, "", $3); print $3 }' "$dout")
+	gb=$(awk '$1 == "scenario" && $2 == "cycle-chan-b" { sub(/^goid=/, "", $3); print $3 }' "$dout")
+	"$bin" graph --db "$work/diag.db" --waits --goid "$ga" >"$work/dot"
+	[ "$(grep -c 'shape=ellipse' "$work/dot")" -eq 2 ] && grep -q "goroutine $ga" "$work/dot" &&
+		grep -q "goroutine $gb" "$work/dot" && grep -q 'penwidth=3' "$work/dot" &&
+		ok "graph --waits --goid $ga: the cycle with $gb, its two channels, bold" ||
+		bad "graph --waits --goid $ga: $(tr '\n' ' ' <"$work/dot")"
+	"$bin" graph --db "$work/diag.db" --waits --limit 1 >"$work/dot"
+	[ "$(grep -c 'shape=ellipse' "$work/dot")" -eq 1 ] && grep -q 'most waited-on objects' "$work/dot" &&
+		ok "graph --waits --limit 1 draws one object and says what it left out" ||
+		bad "graph --waits --limit 1: $(grep -c 'shape=ellipse' "$work/dot") objects"
+	"$bin" graph --db "$work/diag.db" --waits --limit x >/dev/null 2>"$work/err"
+	[ $? -eq 2 ] && grep -q -- "--limit takes a whole number" "$work/err" && ok "graph --limit x is refused" ||
+		bad "graph --limit x: $(cat "$work/err")"
+else
+	bad "no diag Go 1.27 core for graph --waits"
+fi
+
 if command -v dot >/dev/null; then
 	"$bin" graph --db "$db" --contexts --svg | grep -q '<svg' && ok "graph --svg renders through dot" ||
 		bad "graph --svg gave no SVG"

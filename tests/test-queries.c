@@ -102,7 +102,7 @@ static char *rows(struct store_db *db, const char *fmt, ...)
  * all their rows to answer for one incident. */
 static const char *const big_tables[] = {
 	"goroutine", "frame", "goroutine_context", "context", "context_child",
-	"chan_wait", "sync_wait", "wait_reach", "wait_waker",
+	"chan_wait", "sync_wait", "wait_reach", "wait_reacher", "wait_member", "wait_component",
 };
 
 /* Full scans allowed, each with why: {view, table alias in its plan}. */
@@ -518,7 +518,7 @@ static void test_leak_suspect(void **state)
 	char path[4096];
 	struct store_db *db = fresh_db(path, sizeof(path));
 	exec(db, base_sql);
-	exec(db, "INSERT INTO heap_scan VALUES (1, 10, 100, 50, 5000, 1, 1)");
+	exec(db, "INSERT INTO heap_scan VALUES (1, 10, 100, 50, 5000, 1, 1, NULL)");
 	waiting(db, 200); // a channel nothing reaches
 	chan_wait(db, 200, 2000, 0);
 	exec(db, "INSERT INTO wait_reach VALUES (1, 200, 2000, NULL, NULL)");
@@ -552,18 +552,31 @@ static void test_leak_suspect(void **state)
 	store_close(db);
 }
 
+/* GOID waits on OBJ, which it reaches itself, and so does WAKER (if not 0). */
 static void waits_on(struct store_db *db, int goid, int obj, int waker)
 {
 	waiting(db, goid);
 	chan_wait(db, goid, obj, 0);
 	char sql[256];
-	snprintf(sql, sizeof(sql), "INSERT INTO wait_reach VALUES (1, %d, %d, NULL, NULL);", goid, obj);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO wait_reach VALUES (1, %d, %d, NULL, NULL);"
+		 "INSERT INTO wait_reacher VALUES (1, %d, %d);", goid, obj, obj, goid);
 	exec(db, sql);
 	if (waker) {
-		snprintf(sql, sizeof(sql), "INSERT INTO wait_waker VALUES (1, %d, %d, %d);", goid, obj,
-			 waker);
+		snprintf(sql, sizeof(sql), "INSERT INTO wait_reacher VALUES (1, %d, %d);", obj, waker);
 		exec(db, sql);
 	}
+}
+
+/* Close DB and open it again, which computes the wait components of the
+ * incidents whose heap_scan.components is NULL. */
+static struct store_db *reopen(struct store_db *db, const char *path)
+{
+	store_close(db);
+	struct util_error *err = store_open(path, &db);
+	if (err)
+		fail_msg("store_open: %s", err->message);
+	return db;
 }
 
 static void test_wait_cycle(void **state)
@@ -571,7 +584,7 @@ static void test_wait_cycle(void **state)
 	char path[4096];
 	struct store_db *db = fresh_db(path, sizeof(path));
 	exec(db, base_sql);
-	exec(db, "INSERT INTO heap_scan VALUES (1, 10, 100, 50, 5000, 1, 1)");
+	exec(db, "INSERT INTO heap_scan VALUES (1, 10, 100, 50, 5000, 1, 1, NULL)");
 	waits_on(db, 301, 3001, 300); // two goroutines: 300 <-> 301
 	waits_on(db, 300, 3000, 301);
 	waits_on(db, 312, 3120, 310); // three: 310 -> 311 -> 312 -> 310
@@ -584,7 +597,11 @@ static void test_wait_cycle(void **state)
 	waiting(db, 331);
 	chan_wait(db, 331, 3310, 0);
 	exec(db, "INSERT INTO wait_reach VALUES (1, 331, 3310, 'global', NULL);"
-		 "INSERT INTO wait_waker VALUES (1, 331, 3310, 330);");
+		 "INSERT INTO wait_reacher VALUES (1, 3310, 330);");
+	// An idle pool: 340-343 all wait on 3400, which only they reach.
+	for (int g = 340; g < 344; g++)
+		waits_on(db, g, 3400, 0);
+	db = reopen(db, path);
 	assert_rows(db,
 		    "1|300|3000|301|0|2\n"
 		    "1|301|3001|300|1|2\n"
@@ -593,6 +610,17 @@ static void test_wait_cycle(void **state)
 		    "2|312|3120|310|2|3",
 		    "SELECT cycle_id, goid, obj_addr, waker_goid, position, cycle_len FROM wait_cycle"
 		    " WHERE incident_id = 1 ORDER BY cycle_id, position");
+	// The chain's links are groups of one, each behind the next; the pool
+	// is one group of four; so is nothing of the cycles.
+	assert_rows(db,
+		    "320|1|3200|321\n"
+		    "321|1|3210|322\n"
+		    "322|1|3220|NULL\n"
+		    "330|1|3300|NULL\n"
+		    "340|4|3400|NULL",
+		    "SELECT example_goid, goroutines, obj_addr, behind_goid FROM wait_group"
+		    " WHERE incident_id = 1 ORDER BY example_goid");
+	assert_rows(db, "7", "SELECT components FROM heap_scan WHERE incident_id = 1");
 	store_close(db);
 }
 

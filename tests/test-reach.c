@@ -145,9 +145,9 @@ static int check_core(const char *name, const char *exe, const char *core, const
 			bad++;
 		}
 	}
-	if (s->nwait_wakers) {
-		printf("# %s: %zu waker edges in a program without wait cycles\n", name,
-		       s->nwait_wakers);
+	if (s->nwait_reachers || s->nwait_components) {
+		printf("# %s: %zu wait-for edges, %zu components in a program that leaks nothing\n",
+		       name, s->nwait_reachers, s->nwait_components);
 		bad++;
 	}
 	// Stacks are read through the code's stack maps: word by word only for
@@ -526,16 +526,29 @@ static void test_made_leak(void **state)
 		}
 	}
 	assert_int_equal(unreached, 2);
-	for (size_t i = 0; i < s->nwait_wakers; i++) {
-		const struct gr_wait_waker *k = &s->wait_wakers[i];
+	// Both reach x: two goroutines leaked on one channel, one group, no cycle.
+	for (size_t i = 0; i < s->nwait_reachers; i++) {
+		const struct gr_wait_reacher *k = &s->wait_reachers[i];
 		assert_int_equal(k->obj_addr, x);
-		assert_true((k->goid == id1 && k->waker_goid == id2) ||
-			    (k->goid == id2 && k->waker_goid == id1));
+		assert_true(k->goid == id1 || k->goid == id2);
 		edges++;
 	}
 	assert_int_equal(edges, 2);
+	assert_int_equal(s->nwait_components, 1);
+	const struct gr_wait_component *c = &s->wait_components[0];
+	assert_string_equal(c->kind, "group");
+	assert_int_equal(c->goroutines, 2);
+	assert_int_equal(c->objects, 1);
+	assert_int_equal(c->obj_addr, x);
+	assert_int_equal(c->behind_goid, 0);
+	assert_int_equal(s->nwait_members, 2);
+	for (size_t i = 0; i < s->nwait_members; i++) {
+		assert_int_equal(s->wait_members[i].component, 1);
+		assert_int_equal(s->wait_members[i].obj_addr, x);
+		assert_int_equal(s->wait_members[i].waker_goid, 0);
+	}
 	printf("# samechan-x 0x%llx: %zu pointers cleared, %zu kept; goroutines %llu and %llu "
-	       "unreached, each the other's waker\n",
+	       "unreached, both reaching it: one group of two\n",
 	       (unsigned long long)x, cleared, kept, (unsigned long long)id1,
 	       (unsigned long long)id2);
 	gr_snapshot_destroy(s);

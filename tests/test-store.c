@@ -283,10 +283,11 @@ static void test_new_database(void **state)
 	db = open_ok(path);
 	// incident, goroutine, stack, frame, diagnostic; channel, chan_wait,
 	// sync_wait, defer_call, panic; context, context_child, goroutine_context;
-	// heap_scan, wait_reach, wait_waker (version 2); incident_tag,
-	// incident_finding, incident_signature, core_blob, incident_last_id
-	// (version 3).
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 21);
+	// heap_scan, wait_reach (version 2); incident_tag, incident_finding,
+	// incident_signature, core_blob, incident_last_id (version 3);
+	// wait_reacher, wait_component, wait_member (version 5, which drops
+	// version 2's wait_waker).
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 23);
 	store_close(db);
 	store_close(NULL);
 }
@@ -901,7 +902,9 @@ static void test_upgrade_from_v1(void **state)
 	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM incident"), 1);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
-				       " ('heap_scan', 'wait_reach', 'wait_waker')"), 3);
+				       " ('heap_scan', 'wait_reach', 'wait_reacher', 'wait_component',"
+				       " 'wait_member')"), 5);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'wait_waker'"), 0);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('sync_wait')"
 				       " WHERE name = 'ctx_addr'"), 1);
 	store_close(db);
@@ -943,6 +946,51 @@ static void test_upgrade_from_v3(void **state)
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name ="
 				       " 'goroutine_context_by_ctx'"), 1);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_temp_master"), 0);
+	store_close(db);
+}
+
+/*
+ * A database of schema version 4 is upgraded: wait_waker's triples become
+ * who reaches which object (wait_reacher), and the wait components of its
+ * incidents are computed when it is opened: a cycle of two goroutines (each
+ * the other's waker: 5 waits on 50, which 6 reaches; 6 on 60, which 5
+ * reaches) and, in incident 2, none (its goroutine's wait was reached).
+ */
+static void test_upgrade_from_v4(void **state)
+{
+	char path[4096];
+	tmp_path(path, sizeof(path), "v4.db");
+	const char *v5 = strstr(store_schema_sql, "\n-- @version 5");
+	assert_non_null(v5);
+	char *v1234 = strndup(store_schema_sql, (size_t)(v5 - store_schema_sql));
+	assert_non_null(v1234);
+	raw_exec(path, v1234);
+	free(v1234);
+	raw_exec(path, "PRAGMA user_version = 4; PRAGMA application_id = 0x476f436f;"
+		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES ('a.core', printf('%064d', 1), '', 2), ('b.core', printf('%064d', 2), '', 1);"
+		       " INSERT INTO heap_scan VALUES (1, 1, 10, 5, 500, 1, 1), (2, 1, 10, 5, 500, 1, 1);"
+		       " INSERT INTO wait_reach VALUES (1, 5, 50, NULL, NULL), (1, 6, 60, NULL, NULL),"
+		       " (2, 7, 70, 'global', NULL);"
+		       " INSERT INTO wait_waker VALUES (1, 5, 50, 6), (1, 6, 60, 5)");
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_string_equal(query_text(db, "SELECT group_concat(incident_id || ':' || obj_addr || ':' || goid, ' ')"
+					  " FROM (SELECT * FROM wait_reacher ORDER BY 1, 2, 3)"),
+			    "1:50:6 1:60:5");
+	assert_string_equal(query_text(db, "SELECT group_concat(incident_id || ':' || components, ' ')"
+					  " FROM (SELECT * FROM heap_scan ORDER BY 1)"),
+			    "1:1 2:0");
+	assert_string_equal(query_text(db, "SELECT kind || ':' || goroutines || ':' || objects"
+					  " FROM wait_component WHERE incident_id = 1"),
+			    "cycle:2:2");
+	assert_string_equal(query_text(db, "SELECT group_concat(goid || '>' || waker_goid, ' ')"
+					  " FROM (SELECT * FROM wait_member ORDER BY position)"),
+			    "5>6 6>5");
+	store_close(db);
+	// Opened again, nothing is computed twice.
+	db = open_ok(path);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM wait_member"), 2);
 	store_close(db);
 }
 
@@ -1286,6 +1334,7 @@ int main(void)
 		cmocka_unit_test(test_upgrade_from_v1),
 		cmocka_unit_test(test_upgrade_from_v2),
 		cmocka_unit_test(test_upgrade_from_v3),
+		cmocka_unit_test(test_upgrade_from_v4),
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_import),
