@@ -21,8 +21,8 @@ static const char graph_usage[] =
 	"  --waits      the wait-for graph: goroutines (boxes) to the channel or\n"
 	"               primitive they wait on (ellipses), objects to the goroutines\n"
 	"               that could wake them (dashed); stuck goroutines red, wait\n"
-	"               cycles bold. Goroutines waiting on one object with one stack\n"
-	"               are one box (\"4000 goroutines\", an example and where it blocks)\n"
+	"               cycles bold. Goroutines waiting on one object in one state are\n"
+	"               one box (\"4000 goroutines\", an example and where it blocks)\n"
 	"  --goid G     --waits: only G's objects, or those of G's wait component\n"
 	"  --component C  --waits: only the objects of wait component C\n"
 	"               (wait_component.component_id; a cycle's is its cycle_id)\n"
@@ -118,7 +118,7 @@ struct wrow {
 	bool stuck;
 };
 
-/* Goroutines waiting on one object with one stack, one state: one node. */
+/* Goroutines waiting on one object in one state (stuck or not, wait component): one node. */
 struct wnode {
 	size_t first, n;           /* rows[first .. first + n) */
 	size_t obj;                /* index into objs */
@@ -152,8 +152,6 @@ static int cmp_wrow(const void *a, const void *b)
 		return x->component < y->component ? -1 : 1;
 	if (x->stuck != y->stuck)
 		return x->stuck ? -1 : 1;
-	if (x->stack_id != y->stack_id)
-		return x->stack_id < y->stack_id ? -1 : 1;
 	return x->goid < y->goid ? -1 : x->goid > y->goid;
 }
 
@@ -209,8 +207,7 @@ static struct util_error *wgraph_read(struct wgraph *w, sqlite3 *db, int64_t id)
 							   .first_node = w->nnodes};
 		}
 		struct wobj *o = &w->objs[w->nobjs - 1];
-		if (!p || p->addr != r->addr || p->component != r->component || p->stuck != r->stuck ||
-		    p->stack_id != r->stack_id) {
+		if (!p || p->addr != r->addr || p->component != r->component || p->stuck != r->stuck) {
 			if ((err = util_grow((void **)&w->nodes, w->nnodes, &w->nodes_cap, sizeof(*w->nodes), 256)))
 				break;
 			w->nodes[w->nnodes++] = (struct wnode){.first = i, .obj = w->nobjs - 1};
