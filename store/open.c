@@ -108,7 +108,8 @@ static struct util_error *install_schema(struct store_db *db)
 	return err;
 }
 
-static struct util_error *db_open(const char *path, bool readonly, struct store_db **ret)
+static struct util_error *db_open(const char *path, bool readonly, uint64_t budget,
+				   struct store_db **ret)
 {
 	struct store_db *db = calloc(1, sizeof(*db));
 	if (!db)
@@ -143,6 +144,8 @@ static struct util_error *db_open(const char *path, bool readonly, struct store_
 	}
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, STORE_BUSY_TIMEOUT_MS);
+	// Before anything runs through the views (store_summarize_stale).
+	store_set_budget(db, budget);
 
 	struct store_header h;
 	err = read_header(db, &h);
@@ -199,12 +202,17 @@ out:
 
 struct util_error *store_open(const char *path, struct store_db **ret)
 {
-	return db_open(path, false, ret);
+	return db_open(path, false, STORE_BUDGET_DEFAULT, ret);
+}
+
+struct util_error *store_open_budget(const char *path, uint64_t budget, struct store_db **ret)
+{
+	return db_open(path, false, budget, ret);
 }
 
 struct util_error *store_open_readonly(const char *path, struct store_db **ret)
 {
-	return db_open(path, true, ret);
+	return db_open(path, true, STORE_BUDGET_DEFAULT, ret);
 }
 
 void store_close(struct store_db *db)
