@@ -11,6 +11,7 @@
 
 static const char graph_usage[] =
 	"usage: gocoroner graph [--db FILE] [--incident N] --contexts|--waits [--svg]\n"
+	"                       [--budget N]\n"
 	"\n"
 	"Print a graph of the incident as Graphviz DOT on standard output.\n"
 	"  --contexts   the context trees: an edge from each context to its parent;\n"
@@ -22,7 +23,8 @@ static const char graph_usage[] =
 	"               that could wake them (dashed); leak suspects red, wait cycles bold\n"
 	"  --svg        render through dot -Tsvg (Graphviz must be installed)\n"
 	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
-	"  --incident N incident id (default: the newest)\n";
+	"  --incident N incident id (default: the newest)\n"
+	CLI_BUDGET_HELP("   ", "               ");
 
 /* A DOT string: quotes and backslashes escaped. */
 static void dot_string(FILE *out, const char *s)
@@ -46,16 +48,17 @@ static const char *text(sqlite3_stmt *st, int col)
 	return t ? (const char *)t : NULL;
 }
 
-static struct util_error *graph_contexts(FILE *out, sqlite3 *db, int64_t id)
+static struct util_error *graph_contexts(FILE *out, struct store_db *db, int64_t id)
 {
 	sqlite3_stmt *st;
+	bool row;
 	struct util_error *err = cli_prepare(db, "graph_contexts", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
 	fprintf(out, "digraph contexts {\n  rankdir=BT;\n  node [shape=ellipse, fontsize=10];\n");
 	char label[512];
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "graph_contexts", &row)) && row) {
 		unsigned long long a = (unsigned long long)sqlite3_column_int64(st, 0);
 		const char *kind = text(st, 1), *type = text(st, 2), *err_text = text(st, 5);
 		bool canceled = sqlite3_column_type(st, 4) != SQLITE_NULL && sqlite3_column_int(st, 4);
@@ -84,11 +87,13 @@ static struct util_error *graph_contexts(FILE *out, sqlite3 *db, int64_t id)
 				a, (unsigned long long)sqlite3_column_int64(st, 8));
 	}
 	sqlite3_finalize(st);
+	if (err)
+		return err;
 	err = cli_prepare(db, "graph_context_holders", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "graph_context_holders", &row)) && row) {
 		long long g = sqlite3_column_int64(st, 0);
 		snprintf(label, sizeof(label), "goroutine %lld\n[%s]\n%s:%s", g,
 			 text(st, 1) ? text(st, 1) : "?", text(st, 3) ? text(st, 3) : "?",
@@ -99,13 +104,15 @@ static struct util_error *graph_contexts(FILE *out, sqlite3 *db, int64_t id)
 			(unsigned long long)sqlite3_column_int64(st, 2));
 	}
 	sqlite3_finalize(st);
-	fputs("}\n", out);
-	return NULL;
+	if (!err)
+		fputs("}\n", out);
+	return err;
 }
 
-static struct util_error *graph_waits(FILE *out, sqlite3 *db, int64_t id)
+static struct util_error *graph_waits(FILE *out, struct store_db *db, int64_t id)
 {
 	sqlite3_stmt *st;
+	bool row;
 	struct util_error *err = cli_prepare(db, "graph_waits", &st);
 	if (err)
 		return err;
@@ -114,7 +121,7 @@ static struct util_error *graph_waits(FILE *out, sqlite3 *db, int64_t id)
 	char label[256];
 	unsigned long long last = 0;
 	bool have_last = false;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "graph_waits", &row)) && row) {
 		long long g = sqlite3_column_int64(st, 0);
 		unsigned long long a = (unsigned long long)sqlite3_column_int64(st, 2);
 		bool leak = sqlite3_column_int(st, 5), cycle = sqlite3_column_int(st, 6);
@@ -135,17 +142,20 @@ static struct util_error *graph_waits(FILE *out, sqlite3 *db, int64_t id)
 		fprintf(out, "];\n  g%lld -> o%llx%s;\n", g, a, cycle ? " [penwidth=3]" : "");
 	}
 	sqlite3_finalize(st);
+	if (err)
+		return err;
 	err = cli_prepare(db, "graph_wakers", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (!(err = cli_step(db, st, "graph_wakers", &row)) && row)
 		fprintf(out, "  o%llx -> g%lld [style=dashed, label=\"reached by\"];\n",
 			(unsigned long long)sqlite3_column_int64(st, 0),
 			(long long)sqlite3_column_int64(st, 1));
 	sqlite3_finalize(st);
-	fputs("}\n", out);
-	return NULL;
+	if (!err)
+		fputs("}\n", out);
+	return err;
 }
 
 int cli_graph(int argc, char **argv)
@@ -156,10 +166,12 @@ int cli_graph(int argc, char **argv)
 		{"contexts", no_argument, NULL, 'c'},
 		{"waits", no_argument, NULL, 'w'},
 		{"svg", no_argument, NULL, 's'},
+		{"budget", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB;
+	uint64_t budget = STORE_BUDGET_DEFAULT;
 	int64_t incident = 0;
 	int kind = 0;
 	bool svg = false;
@@ -182,6 +194,10 @@ int cli_graph(int argc, char **argv)
 			kind = c;
 			break;
 		case 's': svg = true; break;
+		case 'B':
+			if (cli_parse_budget("graph", optarg, &budget))
+				return CLI_USAGE;
+			break;
 		case 'h': fputs(graph_usage, stdout); return CLI_OK;
 		default:
 			fprintf(stderr, "gocoroner graph: bad arguments; see 'gocoroner graph --help' (usage)\n");
@@ -195,9 +211,9 @@ int cli_graph(int argc, char **argv)
 	struct store_db *db = NULL;
 	int64_t id = 0;
 	FILE *out = stdout, *pipe = NULL;
-	struct util_error *err = store_open_readonly(db_path, &db);
+	struct util_error *err = cli_open_readonly(db_path, budget, &db);
 	if (!err)
-		err = cli_pick_incident(store_handle(db), incident, &id);
+		err = cli_pick_incident(db, incident, &id);
 	if (err)
 		goto out;
 	if (svg) {
@@ -214,7 +230,7 @@ int cli_graph(int argc, char **argv)
 		}
 		out = pipe;
 	}
-	err = kind == 'c' ? graph_contexts(out, store_handle(db), id) : graph_waits(out, store_handle(db), id);
+	err = kind == 'c' ? graph_contexts(out, db, id) : graph_waits(out, db, id);
 out:
 	if (pipe) {
 		int st = pclose(pipe);
