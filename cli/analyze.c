@@ -19,7 +19,7 @@
 
 static const char analyze_usage[] =
 	"usage: gocoroner analyze [--db FILE] [--exe EXE] [--force] [--quiet] [--keep-core]\n"
-	"                         [--fail-on-findings] CORE\n"
+	"                         [--fail-on-findings] [--budget N] CORE\n"
 	"\n"
 	"Read CORE (an ELF core: gcore, kernel or systemd-coredump; raw or .zst) and\n"
 	"the Go executable it was made from, rebuild every goroutine with its stack,\n"
@@ -34,7 +34,8 @@ static const char analyze_usage[] =
 	"              core as it is), stored once however many incidents share\n"
 	"              it; 'gocoroner core INCIDENT --to FILE' writes it back\n"
 	"  --fail-on-findings  exit with status 3 when the incident has bug findings\n"
-	"              (see 'gocoroner report'), 0 when it has none\n";
+	"              (see 'gocoroner report'), 0 when it has none\n"
+	CLI_BUDGET_HELP("  ", "              ");
 
 static void progress(size_t done, size_t total, void *arg)
 {
@@ -104,6 +105,7 @@ static void heap_in_huge_pages(void)
  */
 struct writer {
 	const char *db_path;
+	uint64_t budget;              /**< --budget, for the summary and the report */
 	struct core_file *core;
 	struct store_incident inc;
 	const struct gr_snapshot *snap;
@@ -120,7 +122,7 @@ struct writer {
 
 static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
 {
-	w->err = store_open(w->db_path, &w->db);
+	w->err = store_open_budget(w->db_path, w->budget, &w->db);
 	if (!w->err) {
 		cli_test_hooks(w->db);
 		w->err = store_ingest_begin(w->db, &w->inc, snap, &w->ingest);
@@ -195,10 +197,12 @@ int cli_analyze(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"fail-on-findings", no_argument, NULL, 'F'},
 		{"keep-core", no_argument, NULL, 'k'},
+		{"budget", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB, *exe_path = NULL;
+	uint64_t budget = STORE_BUDGET_DEFAULT;
 	bool force = false, quiet = false, fail_on_findings = false, keep_core = false;
 	int c;
 	optind = 1;
@@ -211,6 +215,10 @@ int cli_analyze(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'F': fail_on_findings = true; break;
 		case 'k': keep_core = true; break;
+		case 'B':
+			if (cli_parse_budget("analyze", optarg, &budget))
+				return CLI_USAGE;
+			break;
 		case 'h': fputs(analyze_usage, stdout); return CLI_OK;
 		default:
 			fprintf(stderr, "gocoroner analyze: bad option '%s'; see 'gocoroner analyze --help' (usage)\n",
@@ -289,6 +297,7 @@ int cli_analyze(int argc, char **argv)
 		.core_size = ci->file_size,
 	};
 	w.db_path = db_path;
+	w.budget = budget;
 	w.core = core;
 	struct gr_options gopts = {0};
 	if (isatty(STDERR_FILENO))
@@ -326,8 +335,11 @@ int cli_analyze(int argc, char **argv)
 	bool existed;
 	err = store_ingest_finish(w.ingest, snap, &id, &existed);
 	w.ingest = NULL;
+	if (util_error_is(err, UTIL_ERROR_BUDGET))
+		err = util_error_prefix(err, "%s: not stored, nothing was written: ", core_path);
 	if (err)
 		goto out;
+	// The incident is committed: what fails from here on leaves it stored.
 	struct store_db *db = w.db;
 	if (quiet) {
 		printf("%lld\n", (long long)id);
@@ -335,19 +347,19 @@ int cli_analyze(int argc, char **argv)
 		if (existed)
 			printf("this core is already incident %lld of %s%s\n\n", (long long)id, db_path,
 			       keep_core ? " (its core is kept)" : "");
-		err = cli_print_summary(stdout, store_handle(db), id);
-		if (err)
-			goto out;
-		if (snap->ndiags)
+		err = cli_print_summary(stdout, db, id);
+		if (!err && snap->ndiags)
 			printf("\n%zu diagnostics (SELECT * FROM diagnostic WHERE incident_id = %lld)\n",
 			       snap->ndiags, (long long)id);
 	}
 	struct cli_findings findings;
-	if (!quiet || fail_on_findings) {
-		err = cli_count_findings(store_handle(db), id, &findings);
-		if (err)
-			goto out;
-	}
+	if (!err && (!quiet || fail_on_findings))
+		err = cli_count_findings(db, id, &findings);
+	if (util_error_is(err, UTIL_ERROR_BUDGET))
+		err = util_error_prefix(err, "incident %lld is stored in %s, but its report was stopped: ",
+					(long long)id, db_path);
+	if (err)
+		goto out;
 	if (!quiet) {
 		printf("\n");
 		cli_print_findings_short(stdout, &findings, id);

@@ -12,7 +12,7 @@
 #include "store/store.h"
 
 static const char incidents_usage[] =
-	"usage: gocoroner incidents [--db FILE] [--format table|csv|json]\n"
+	"usage: gocoroner incidents [--db FILE] [--format table|csv|json] [--budget N]\n"
 	"\n"
 	"List the incidents of the archive, oldest first: name, when the core was\n"
 	"captured (its file's time) and ingested, executable and build id, Go\n"
@@ -22,19 +22,22 @@ static const char incidents_usage[] =
 	"the core itself is kept.\n"
 	"\n"
 	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
-	"  --format F   table (default), csv or json\n";
+	"  --format F   table (default), csv or json\n"
+	CLI_BUDGET_HELP("   ", "               ");
 
 static const char tag_usage[] =
-	"usage: gocoroner tag [--db FILE] INCIDENT KEY=VALUE...\n"
+	"usage: gocoroner tag [--db FILE] [--budget N] INCIDENT KEY=VALUE...\n"
 	"\n"
 	"Set tags of an incident (KEY: letters, digits, '_', '-', '.'); 'KEY=' with\n"
 	"nothing after '=' removes the tag. The key 'name' sets the incident's name\n"
 	"instead, which 'incidents', 'similar' and 'diff' print ('name=' clears it).\n"
 	"\n"
-	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n";
+	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
+	CLI_BUDGET_HELP("   ", "               ");
 
 static const char similar_usage[] =
-	"usage: gocoroner similar [--db FILE] [--limit N] [--all] [--format table|csv|json] INCIDENT\n"
+	"usage: gocoroner similar [--db FILE] [--limit N] [--all] [--format table|csv|json]\n"
+	"                         [--budget N] INCIDENT\n"
 	"\n"
 	"Rank the earlier incidents (captured before INCIDENT) by how much their signature shares with\n"
 	"INCIDENT's: its findings (kind and culprit function) and its largest\n"
@@ -47,10 +50,11 @@ static const char similar_usage[] =
 	"  --limit N    at most N incidents (default 10)\n"
 	"  --all        the incidents captured later too\n"
 	"  --format F   table (default, then a line naming the incidents with a\n"
-	"               score of at least 0.5), csv or json\n";
+	"               score of at least 0.5), csv or json\n"
+	CLI_BUDGET_HELP("   ", "               ");
 
 static const char diff_usage[] =
-	"usage: gocoroner diff [--db FILE] A B\n"
+	"usage: gocoroner diff [--db FILE] [--budget N] A B\n"
 	"\n"
 	"What changed from incident A to incident B: groups of goroutines (by\n"
 	"function names, runtime frames left out) that appeared, vanished, grew or\n"
@@ -58,31 +62,25 @@ static const char diff_usage[] =
 	"context trees of another shape (contexts by kind and depth, canceled ones\n"
 	"counted apart). Addresses and line numbers are not compared.\n"
 	"\n"
-	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n";
+	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
+	CLI_BUDGET_HELP("   ", "               ");
 
 static const char core_usage[] =
-	"usage: gocoroner core [--db FILE] INCIDENT --to FILE\n"
+	"usage: gocoroner core [--db FILE] [--budget N] INCIDENT --to FILE\n"
 	"\n"
 	"Write the core of INCIDENT, kept by 'analyze --keep-core', to FILE as a\n"
 	"zstd stream ('gocoroner analyze' reads it as it is; 'zstd -d' gives the\n"
 	"raw core). FILE must not exist.\n"
 	"\n"
 	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
-	"  --to FILE    where to write the core\n";
+	"  --to FILE    where to write the core\n"
+	CLI_BUDGET_HELP("   ", "               ");
 
 /* The usual option loop's pieces: one line of our own on a bad option. */
 static const char *text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 	return t ? (const char *)t : "";
-}
-
-/* A step failure of ST as an error naming the database. */
-static struct util_error *step_error(sqlite3_stmt *st, const char *what)
-{
-	sqlite3 *h = sqlite3_db_handle(st);
-	return util_error_create(UTIL_ERROR_LIB, "%s: %s: %s", sqlite3_db_filename(h, "main"), what,
-				 sqlite3_errmsg(h));
 }
 
 /* ---- incidents -------------------------------------------------------- */
@@ -92,10 +90,12 @@ int cli_incidents(int argc, char **argv)
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},
 		{"format", required_argument, NULL, 'f'},
+		{"budget", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB;
+	uint64_t budget = STORE_BUDGET_DEFAULT;
 	enum cli_format format = CLI_FORMAT_TABLE;
 	int c;
 	optind = 1;
@@ -105,6 +105,10 @@ int cli_incidents(int argc, char **argv)
 		case 'd': db_path = optarg; break;
 		case 'f':
 			if (cli_parse_format("incidents", optarg, &format))
+				return CLI_USAGE;
+			break;
+		case 'B':
+			if (cli_parse_budget("incidents", optarg, &budget))
 				return CLI_USAGE;
 			break;
 		case 'h': fputs(incidents_usage, stdout); return CLI_OK;
@@ -117,11 +121,11 @@ int cli_incidents(int argc, char **argv)
 	}
 	struct store_db *db = NULL;
 	sqlite3_stmt *st = NULL;
-	struct util_error *err = store_open_readonly(db_path, &db);
+	struct util_error *err = cli_open_readonly(db_path, budget, &db);
 	if (!err)
-		err = cli_prepare(store_handle(db), "incidents", &st);
+		err = cli_prepare(db, "incidents", &st);
 	if (!err)
-		err = cli_print_rows(stdout, st, format);
+		err = cli_print_rows(stdout, db, st, "the statement incidents", format);
 	sqlite3_finalize(st);
 	store_close(db);
 	return err ? cli_fail(err) : CLI_OK;
@@ -132,7 +136,8 @@ int cli_incidents(int argc, char **argv)
 int cli_tag(int argc, char **argv)
 {
 	const char *db_path = CLI_DEFAULT_DB;
-	int status = cli_parse_db_options("tag", tag_usage, argc, argv, &db_path, NULL, NULL);
+	uint64_t budget = STORE_BUDGET_DEFAULT;
+	int status = cli_parse_db_options("tag", tag_usage, argc, argv, &db_path, &budget, NULL, NULL);
 	if (status >= 0)
 		return status;
 	if (argc - optind < 2) {
@@ -148,7 +153,7 @@ int cli_tag(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	struct store_db *db = NULL;
-	struct util_error *err = store_open(db_path, &db);
+	struct util_error *err = store_open_budget(db_path, budget, &db);
 	// One tag per call, each its own transaction: a bad key later on the
 	// line leaves the earlier ones set, and says which.
 	for (int i = optind + 1; i < argc && !err; i++) {
@@ -168,11 +173,11 @@ int cli_tag(int argc, char **argv)
 
 /* After the table: "this hang also happened on DATE (incident ID) and DATE
  * (incident ID)", for the incidents scoring 0.5 or more. */
-static struct util_error *print_recurrence(FILE *out, sqlite3 *h, int64_t id, int64_t limit,
-				       bool all)
+static struct util_error *print_recurrence(FILE *out, struct store_db *db, int64_t id,
+					   int64_t limit, bool all)
 {
 	sqlite3_stmt *st;
-	struct util_error *err = cli_prepare(h, "similar", &st);
+	struct util_error *err = cli_prepare(db, "similar", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
@@ -184,8 +189,8 @@ static struct util_error *print_recurrence(FILE *out, sqlite3 *h, int64_t id, in
 		return &util_enomem;
 	}
 	int64_t n = 0;
-	int rc;
-	while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	bool row;
+	while (n < limit && !(err = cli_step(db, st, "similar", &row)) && row) {
 		if (sqlite3_column_double(st, 3) < 0.5)
 			break; // ordered by score
 		const char *when = text(st, 2);
@@ -194,12 +199,10 @@ static struct util_error *print_recurrence(FILE *out, sqlite3 *h, int64_t id, in
 		snprintf(seen[n++], sizeof(seen[0]), "%.*s (incident %lld)", wlen,
 			 *when ? when : "an unknown date", (long long)sqlite3_column_int64(st, 0));
 	}
-	if (n == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		err = step_error(st, "ranking similar incidents");
-	} else if (n == 0) {
+	if (!err && n == 0) {
 		fprintf(out, all ? "\nno other incident scores 0.5 or more: not seen elsewhere\n"
 				 : "\nno earlier incident scores 0.5 or more: not seen before\n");
-	} else {
+	} else if (!err) {
 		fprintf(out, "\nthis hang also happened on ");
 		for (int64_t i = 0; i < n; i++)
 			fprintf(out, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", seen[i]);
@@ -217,10 +220,12 @@ int cli_similar(int argc, char **argv)
 		{"limit", required_argument, NULL, 'l'},
 		{"format", required_argument, NULL, 'f'},
 		{"all", no_argument, NULL, 'a'},
+		{"budget", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB;
+	uint64_t budget = STORE_BUDGET_DEFAULT;
 	enum cli_format format = CLI_FORMAT_TABLE;
 	int64_t limit = 10;
 	bool all = false;
@@ -246,6 +251,10 @@ int cli_similar(int argc, char **argv)
 			if (cli_parse_format("similar", optarg, &format))
 				return CLI_USAGE;
 			break;
+		case 'B':
+			if (cli_parse_budget("similar", optarg, &budget))
+				return CLI_USAGE;
+			break;
 		case 'h': fputs(similar_usage, stdout); return CLI_OK;
 		default: return cli_bad_option("similar", argv);
 		}
@@ -259,21 +268,22 @@ int cli_similar(int argc, char **argv)
 		return CLI_USAGE;
 	struct store_db *db = NULL;
 	sqlite3_stmt *st = NULL;
-	struct util_error *err = store_open_readonly(db_path, &db);
+	struct util_error *err = cli_open_readonly(db_path, budget, &db);
 	if (err)
 		goto out;
-	sqlite3 *h = store_handle(db);
-	err = cli_pick_incident(h, id, &id);
+	err = cli_pick_incident(db, id, &id);
 	if (err)
 		goto out;
-	err = cli_prepare(h, "signature_size", &st);
+	err = cli_prepare(db, "signature_size", &st);
 	if (err)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		err = step_error(st, "reading the signature");
+	bool row;
+	err = cli_step(db, st, "signature_size", &row);
+	if (!err && !row)
+		err = util_error_create(UTIL_ERROR_LIB, "%s: reading the signature: no row", db_path);
+	if (err)
 		goto out;
-	}
 	if (sqlite3_column_int64(st, 0) == 0) {
 		err = util_error_create(UTIL_ERROR_NOT_FOUND,
 					"%s: incident %lld has no signature (no user goroutine and no finding)",
@@ -282,15 +292,15 @@ int cli_similar(int argc, char **argv)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	err = cli_prepare(h, "similar", &st);
+	err = cli_prepare(db, "similar", &st);
 	if (err)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, limit);
 	sqlite3_bind_int(st, 3, all);
-	err = cli_print_rows(stdout, st, format);
+	err = cli_print_rows(stdout, db, st, "the statement similar", format);
 	if (!err && format == CLI_FORMAT_TABLE)
-		err = print_recurrence(stdout, h, id, limit, all);
+		err = print_recurrence(stdout, db, id, limit, all);
 out:
 	sqlite3_finalize(st);
 	store_close(db);
@@ -299,46 +309,44 @@ out:
 
 /* ---- diff ------------------------------------------------------------- */
 
-static struct util_error *print_side(FILE *out, sqlite3 *h, const char *label, int64_t id)
+static struct util_error *print_side(FILE *out, struct store_db *db, const char *label,
+				     int64_t id)
 {
 	sqlite3_stmt *st;
-	struct util_error *err = cli_prepare(h, "diff_header", &st);
+	bool row;
+	struct util_error *err = cli_prepare(db, "diff_header", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	err = cli_step(db, st, "diff_header", &row);
+	if (!err && row) {
 		fprintf(out, "%s: incident %lld", label, (long long)id);
 		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
 			fprintf(out, " \"%s\"", text(st, 1));
 		fprintf(out, ", %s %s, %lld goroutines, captured %s\n", text(st, 3), text(st, 4),
 			(long long)sqlite3_column_int64(st, 5),
 			sqlite3_column_type(st, 2) == SQLITE_NULL ? "(unknown)" : text(st, 2));
-	} else if (rc != SQLITE_DONE) {
-		err = step_error(st, "reading the incident");
 	}
 	sqlite3_finalize(st);
 	return err;
 }
 
 /* Run statement NAME for A and B, printing each row with PRINT; *N_RET rows. */
-static struct util_error *diff_section(sqlite3 *h, const char *name, int64_t a, int64_t b,
-				       void (*print)(sqlite3_stmt *), int *n_ret)
+static struct util_error *diff_section(struct store_db *db, const char *name, int64_t a,
+				       int64_t b, void (*print)(sqlite3_stmt *), int *n_ret)
 {
 	sqlite3_stmt *st;
-	struct util_error *err = cli_prepare(h, name, &st);
+	struct util_error *err = cli_prepare(db, name, &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, a);
 	sqlite3_bind_int64(st, 2, b);
-	int rc;
+	bool row;
 	*n_ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, name, &row)) && row) {
 		print(st);
 		(*n_ret)++;
 	}
-	if (rc != SQLITE_DONE)
-		err = step_error(st, name);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -370,7 +378,9 @@ static void print_context_shape(sqlite3_stmt *st)
 int cli_diff(int argc, char **argv)
 {
 	const char *db_path = CLI_DEFAULT_DB;
-	int status = cli_parse_db_options("diff", diff_usage, argc, argv, &db_path, NULL, NULL);
+	uint64_t budget = STORE_BUDGET_DEFAULT;
+	int status = cli_parse_db_options("diff", diff_usage, argc, argv, &db_path, &budget, NULL,
+					  NULL);
 	if (status >= 0)
 		return status;
 	if (optind != argc - 2) {
@@ -381,10 +391,9 @@ int cli_diff(int argc, char **argv)
 	if (cli_parse_incident("diff", argv[optind], &a) || cli_parse_incident("diff", argv[optind + 1], &b))
 		return CLI_USAGE;
 	struct store_db *db = NULL;
-	struct util_error *err = store_open_readonly(db_path, &db);
+	struct util_error *err = cli_open_readonly(db_path, budget, &db);
 	if (err)
 		return cli_fail(err);
-	sqlite3 *h = store_handle(db);
 	static const struct {
 		const char *title, *stmt, *same;
 		void (*print)(sqlite3_stmt *);
@@ -397,12 +406,12 @@ int cli_diff(int argc, char **argv)
 		 "(the same shape)", print_context_shape},
 	};
 	int n[3] = {0};
-	if ((err = cli_pick_incident(h, a, &a)) || (err = cli_pick_incident(h, b, &b)) ||
-	    (err = print_side(stdout, h, "A", a)) || (err = print_side(stdout, h, "B", b)))
+	if ((err = cli_pick_incident(db, a, &a)) || (err = cli_pick_incident(db, b, &b)) ||
+	    (err = print_side(stdout, db, "A", a)) || (err = print_side(stdout, db, "B", b)))
 		goto out;
 	for (size_t i = 0; i < 3; i++) {
 		printf("\n%s:\n", sections[i].title);
-		err = diff_section(h, sections[i].stmt, a, b, sections[i].print, &n[i]);
+		err = diff_section(db, sections[i].stmt, a, b, sections[i].print, &n[i]);
 		if (err)
 			goto out;
 		if (!n[i])
@@ -419,7 +428,9 @@ out:
 int cli_core(int argc, char **argv)
 {
 	const char *db_path = CLI_DEFAULT_DB, *to = NULL;
-	int status = cli_parse_db_options("core", core_usage, argc, argv, &db_path, "to", &to);
+	uint64_t budget = STORE_BUDGET_DEFAULT;
+	int status = cli_parse_db_options("core", core_usage, argc, argv, &db_path, &budget, "to",
+					  &to);
 	if (status >= 0)
 		return status;
 	if (optind != argc - 1 || !to) {
@@ -432,26 +443,24 @@ int cli_core(int argc, char **argv)
 	struct store_db *db = NULL;
 	sqlite3_stmt *st = NULL;
 	int fd = -1;
-	struct util_error *err = store_open_readonly(db_path, &db);
+	struct util_error *err = cli_open_readonly(db_path, budget, &db);
 	if (err)
 		goto out;
-	sqlite3 *h = store_handle(db);
-	err = cli_pick_incident(h, id, &id);
+	err = cli_pick_incident(db, id, &id);
 	if (err)
 		goto out;
-	err = cli_prepare(h, "core_blob", &st);
+	err = cli_prepare(db, "core_blob", &st);
 	if (err)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	bool row;
+	err = cli_step(db, st, "core_blob", &row);
+	if (err)
+		goto out;
+	if (!row) {
 		err = util_error_create(UTIL_ERROR_NOT_FOUND,
 					"%s: the core of incident %lld is not kept (analyze it with --keep-core)",
 					db_path, (long long)id);
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		err = step_error(st, "reading the core");
 		goto out;
 	}
 	const unsigned char *data = sqlite3_column_blob(st, 0);

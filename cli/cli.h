@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "store/store.h"
 #include "util/util.h"
 
 /** Exit statuses of the gocoroner command. */
@@ -25,6 +26,14 @@ enum {
 enum cli_format { CLI_FORMAT_TABLE, CLI_FORMAT_CSV, CLI_FORMAT_JSON };
 
 #define CLI_DEFAULT_DB "gocoroner.db"
+
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
+/** The --budget lines of every command's usage (store_set_budget), its
+ * description after GAP (spaces) and continued after INDENT. */
+#define CLI_BUDGET_HELP(GAP, INDENT) \
+	"  --budget N" GAP "stop any one SQL statement after N steps of work\n" \
+	INDENT "(default " CLI_STR(STORE_BUDGET_DEFAULT) "; 0: no limit)\n"
 
 int cli_analyze(int argc, char **argv);
 int cli_goroutines(int argc, char **argv);
@@ -61,19 +70,25 @@ static inline void cli_test_hooks(struct store_db *db)
 /** Parse --incident's value (a number > 0) for COMMAND; on error print why
  * and return true. */
 bool cli_parse_incident(const char *command, const char *arg, int64_t *ret);
+/** Parse --budget's value (steps, 0: no limit) for COMMAND; on error print
+ * why and return true. */
+bool cli_parse_budget(const char *command, const char *arg, uint64_t *ret);
 /** Parse --format's value for COMMAND; on error print why and return true. */
 bool cli_parse_format(const char *command, const char *arg, enum cli_format *ret);
 /** Say that the option just read by getopt is unknown; returns CLI_USAGE. */
 int cli_bad_option(const char *command, char **argv);
 /**
- * The options of a command that takes --db FILE, --help and, if FILE_OPT is
- * not NULL, --FILE_OPT VALUE (into *FILE). Returns -1 to go on with the
- * arguments from optind, else the exit status (--help printed USAGE).
+ * The options of a command that takes --db FILE, --budget N, --help and, if
+ * FILE_OPT is not NULL, --FILE_OPT VALUE (into *FILE). Returns -1 to go on
+ * with the arguments from optind, else the exit status (--help printed USAGE).
  */
 int cli_parse_db_options(const char *command, const char *usage, int argc, char **argv,
-			 const char **db_path, const char *file_opt, const char **file);
-/** Print every row of ST (stepped here) in FORMAT. */
-struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format format);
+			 const char **db_path, uint64_t *budget, const char *file_opt,
+			 const char **file);
+/** Print every row of ST (stepped here, under DB's budget; WHAT names it in
+ * errors) in FORMAT. A table is printed only once every row is read. */
+struct util_error *cli_print_rows(FILE *out, struct store_db *db, sqlite3_stmt *st,
+				  const char *what, enum cli_format format);
 /** Counts of findings of an incident (report_counts); computes the findings
  * into the connection's temporary tables that 'report' prints from. */
 struct cli_findings {
@@ -82,22 +97,29 @@ struct cli_findings {
 	int64_t cycles, in_cycles;    /* wait cycles, and their goroutines */
 	bool heap_scanned;
 };
-struct util_error *cli_count_findings(sqlite3 *db, int64_t incident, struct cli_findings *ret);
+struct util_error *cli_count_findings(struct store_db *db, int64_t incident,
+				      struct cli_findings *ret);
 /** True if the incident has findings that are bugs (not informational). */
 bool cli_has_bugs(const struct cli_findings *f);
 /** The short form of the report: one line per kind of finding. */
 void cli_print_findings_short(FILE *out, const struct cli_findings *f, int64_t incident);
 
-/** Print "gocoroner: MESSAGE" to stderr and free err; returns CLI_ERROR. */
+/** Print "gocoroner: MESSAGE" to stderr and free err; returns CLI_ERROR. A
+ * statement stopped by its budget (UTIL_ERROR_BUDGET) gets how to lift it. */
 int cli_fail(struct util_error *err);
 /** The named statement of cli/statements.sql, or NULL. */
 const char *cli_statement(const char *name);
 /** Prepare a named statement; errors name the database. */
-struct util_error *cli_prepare(sqlite3 *db, const char *name, sqlite3_stmt **ret);
+struct util_error *cli_prepare(struct store_db *db, const char *name, sqlite3_stmt **ret);
+/** Step ST, the named statement NAME, under DB's budget (store_step): *ROW
+ * true for a row, false when done. */
+struct util_error *cli_step(struct store_db *db, sqlite3_stmt *st, const char *name, bool *row);
+/** store_open_readonly, then BUDGET for every statement (store_set_budget). */
+struct util_error *cli_open_readonly(const char *path, uint64_t budget, struct store_db **ret);
 /** Resolve --incident (0 = the newest) against the database. */
-struct util_error *cli_pick_incident(sqlite3 *db, int64_t requested, int64_t *ret);
+struct util_error *cli_pick_incident(struct store_db *db, int64_t requested, int64_t *ret);
 /** Print the header and summary of an incident (counts by state, largest stack groups). */
-struct util_error *cli_print_summary(FILE *out, sqlite3 *db, int64_t incident);
+struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t incident);
 
 /** The statements file compiled into the binary. */
 extern const char cli_statements_sql[];

@@ -6,10 +6,15 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "store/store.h"
 
 int cli_fail(struct util_error *err)
 {
-	fprintf(stderr, "gocoroner: %s\n", err ? err->message : "unknown error");
+	fprintf(stderr, "gocoroner: %s%s\n", err ? err->message : "unknown error",
+		util_error_is(err, UTIL_ERROR_BUDGET)
+			? "; to let it finish, run the command again with a larger --budget,"
+			  " or --budget 0 for no limit"
+			: "");
 	util_error_destroy(err);
 	return CLI_ERROR;
 }
@@ -45,31 +50,57 @@ const char *cli_statement(const char *name)
 	return NULL;
 }
 
-struct util_error *cli_prepare(sqlite3 *db, const char *name, sqlite3_stmt **ret)
+struct util_error *cli_prepare(struct store_db *db, const char *name, sqlite3_stmt **ret)
 {
+	sqlite3 *h = store_handle(db);
 	const char *sql = cli_statement(name);
 	if (!sql)
 		return util_error_create(UTIL_ERROR_NOT_FOUND, "no statement named %s", name);
-	if (sqlite3_prepare_v2(db, sql, -1, ret, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h, sql, -1, ret, NULL) != SQLITE_OK)
 		return util_error_create(UTIL_ERROR_LIB, "%s: statement %s: %s",
-					 sqlite3_db_filename(db, "main"), name, sqlite3_errmsg(db));
+					 sqlite3_db_filename(h, "main"), name, sqlite3_errmsg(h));
 	return NULL;
 }
 
-struct util_error *cli_pick_incident(sqlite3 *db, int64_t requested, int64_t *ret)
+struct util_error *cli_step(struct store_db *db, sqlite3_stmt *st, const char *name, bool *row)
+{
+	// "the statement NAME", made without printf: some statements are
+	// stepped once per goroutine.
+	static const char prefix[] = "the statement ";
+	char what[sizeof(prefix) + 64];
+	size_t n = strnlen(name, 64);
+	memcpy(what, prefix, sizeof(prefix) - 1);
+	memcpy(what + sizeof(prefix) - 1, name, n);
+	what[sizeof(prefix) - 1 + n] = '\0';
+	return store_step(db, st, what, row);
+}
+
+struct util_error *cli_open_readonly(const char *path, uint64_t budget, struct store_db **ret)
+{
+	struct util_error *err = store_open_readonly(path, ret);
+	if (!err)
+		store_set_budget(*ret, budget);
+	return err;
+}
+
+struct util_error *cli_pick_incident(struct store_db *db, int64_t requested, int64_t *ret)
 {
 	sqlite3_stmt *st;
 	struct util_error *err;
+	bool row = false;
+	const char *path = sqlite3_db_filename(store_handle(db), "main");
 	if (requested > 0) {
 		err = cli_prepare(db, "incident_info", &st);
 		if (err)
 			return err;
 		sqlite3_bind_int64(st, 1, requested);
-		int rc = sqlite3_step(st);
+		err = cli_step(db, st, "incident_info", &row);
 		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW)
-			return util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no incident %lld",
-						 sqlite3_db_filename(db, "main"), (long long)requested);
+		if (err)
+			return err;
+		if (!row)
+			return util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no incident %lld", path,
+						 (long long)requested);
 		*ret = requested;
 		return NULL;
 	}
@@ -77,13 +108,16 @@ struct util_error *cli_pick_incident(sqlite3 *db, int64_t requested, int64_t *re
 	if (err)
 		return err;
 	int64_t id = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	err = cli_step(db, st, "latest_incident", &row);
+	if (!err && row)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
+	if (err)
+		return err;
 	if (id <= 0)
 		return util_error_create(UTIL_ERROR_NOT_FOUND,
 					 "%s: the database holds no incident yet; run 'gocoroner analyze' first",
-					 sqlite3_db_filename(db, "main"));
+					 path);
 	*ret = id;
 	return NULL;
 }
@@ -94,14 +128,16 @@ static const char *text(sqlite3_stmt *st, int col)
 	return t ? (const char *)t : "";
 }
 
-struct util_error *cli_print_summary(FILE *out, sqlite3 *db, int64_t incident)
+struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t incident)
 {
 	sqlite3_stmt *st;
+	bool row;
 	struct util_error *err = cli_prepare(db, "incident_info", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, incident);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	err = cli_step(db, st, "incident_info", &row);
+	if (!err && row) {
 		fprintf(out, "incident %lld: %s core %s\n", (long long)incident, text(st, 4),
 			text(st, 1));
 		fprintf(out, "  executable %s (%s)\n", text(st, 2), text(st, 3));
@@ -112,27 +148,31 @@ struct util_error *cli_print_summary(FILE *out, sqlite3 *db, int64_t incident)
 		fputc('\n', out);
 	}
 	sqlite3_finalize(st);
+	if (err)
+		return err;
 
 	err = cli_prepare(db, "status_counts", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, incident);
 	fprintf(out, "\ngoroutines by state:        user  system\n");
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (!(err = cli_step(db, st, "status_counts", &row)) && row)
 		fprintf(out, "  %-24s %6lld  %6lld\n", text(st, 0), sqlite3_column_int64(st, 1),
 			sqlite3_column_int64(st, 2));
 	sqlite3_finalize(st);
+	if (err)
+		return err;
 
 	err = cli_prepare(db, "largest_stacks", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, incident);
 	fprintf(out, "\nlargest groups of identical stacks (user goroutines):\n");
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (!(err = cli_step(db, st, "largest_stacks", &row)) && row)
 		fprintf(out, "  %5lld  [%s] %s\n", sqlite3_column_int64(st, 1), text(st, 2),
 			*text(st, 3) ? text(st, 3) : "(runtime only)");
 	sqlite3_finalize(st);
-	return NULL;
+	return err;
 }
 
 bool cli_parse_incident(const char *command, const char *arg, int64_t *ret)
@@ -142,6 +182,20 @@ bool cli_parse_incident(const char *command, const char *arg, int64_t *ret)
 	long long v = strtoll(arg, &end, 10);
 	if (*arg == '\0' || *end || v <= 0 || errno) {
 		fprintf(stderr, "gocoroner %s: an incident is a number > 0, not '%s'\n", command, arg);
+		return true;
+	}
+	*ret = v;
+	return false;
+}
+
+bool cli_parse_budget(const char *command, const char *arg, uint64_t *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end || errno) {
+		fprintf(stderr, "gocoroner %s: --budget takes a number of steps (0: no limit), not '%s'\n",
+			command, arg);
 		return true;
 	}
 	*ret = v;
@@ -172,10 +226,12 @@ int cli_bad_option(const char *command, char **argv)
 }
 
 int cli_parse_db_options(const char *command, const char *usage, int argc, char **argv,
-			 const char **db_path, const char *file_opt, const char **file)
+			 const char **db_path, uint64_t *budget, const char *file_opt,
+			 const char **file)
 {
 	struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},
+		{"budget", required_argument, NULL, 'B'},
 		{file_opt ? file_opt : "db", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -186,6 +242,10 @@ int cli_parse_db_options(const char *command, const char *usage, int argc, char 
 	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': *db_path = optarg; break;
+		case 'B':
+			if (cli_parse_budget(command, optarg, budget))
+				return CLI_USAGE;
+			break;
 		case 'f': *file = optarg; break;
 		case 'h': fputs(usage, stdout); return CLI_OK;
 		default: return cli_bad_option(command, argv);

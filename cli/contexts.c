@@ -122,7 +122,7 @@ static void print_tree(const struct node *v, size_t i, int depth, bool only_show
 }
 
 static const char contexts_usage[] =
-	"usage: gocoroner contexts [--db FILE] [--incident N] [--goid G]\n"
+	"usage: gocoroner contexts [--db FILE] [--incident N] [--goid G] [--budget N]\n"
 	"\n"
 	"Print the incident's context.Context trees, one context a line, children\n"
 	"indented under their parent: kind, value, deadline, CANCELED with the error\n"
@@ -130,7 +130,8 @@ static const char contexts_usage[] =
 	"\n"
 	"  --db FILE      database (default " CLI_DEFAULT_DB ")\n"
 	"  --incident N   incident id (default: the newest)\n"
-	"  --goid G       only the contexts goroutine G holds, with their ancestors\n";
+	"  --goid G       only the contexts goroutine G holds, with their ancestors\n"
+	CLI_BUDGET_HELP("     ", "                 ");
 
 int cli_contexts(int argc, char **argv)
 {
@@ -138,10 +139,12 @@ int cli_contexts(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		{"incident", required_argument, NULL, 'i'},
 		{"goid", required_argument, NULL, 'g'},
+		{"budget", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB;
+	uint64_t budget = STORE_BUDGET_DEFAULT;
 	int64_t incident = 0, goid = -1;
 	int c;
 	optind = 1;
@@ -164,6 +167,10 @@ int cli_contexts(int argc, char **argv)
 				goid = v;
 			break;
 		}
+		case 'B':
+			if (cli_parse_budget("contexts", optarg, &budget))
+				return CLI_USAGE;
+			break;
 		case 'h': fputs(contexts_usage, stdout); return CLI_OK;
 		default:
 			fprintf(stderr, "gocoroner contexts: bad arguments; see 'gocoroner contexts --help' (usage)\n");
@@ -179,17 +186,18 @@ int cli_contexts(int argc, char **argv)
 	struct node *v = NULL;
 	size_t n = 0, cap = 0;
 	int64_t id = 0;
-	struct util_error *err = store_open_readonly(db_path, &db);
+	struct util_error *err = cli_open_readonly(db_path, budget, &db);
 	if (!err)
-		err = cli_pick_incident(store_handle(db), incident, &id);
+		err = cli_pick_incident(db, incident, &id);
 	if (!err)
-		err = cli_prepare(store_handle(db), "contexts", &cs);
+		err = cli_prepare(db, "contexts", &cs);
 	if (!err)
-		err = cli_prepare(store_handle(db), "context_holders", &hs);
+		err = cli_prepare(db, "context_holders", &hs);
 	if (err)
 		goto out;
 	sqlite3_bind_int64(cs, 1, id);
-	while (sqlite3_step(cs) == SQLITE_ROW) {
+	bool row;
+	while (!(err = cli_step(db, cs, "contexts", &row)) && row) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			struct node *nv = realloc(v, cap * sizeof(*nv));
@@ -217,6 +225,8 @@ int cli_contexts(int argc, char **argv)
 		if (!x->kind)
 			x->kind = strdup("?");
 	}
+	if (err)
+		goto out;
 	if (n == 0) {
 		printf("incident %lld: no contexts found\n", (long long)id);
 		goto out;
@@ -224,7 +234,7 @@ int cli_contexts(int argc, char **argv)
 	qsort(v, n, sizeof(*v), cmp_addr);
 	// Holders, and with --goid the contexts to show.
 	sqlite3_bind_int64(hs, 1, id);
-	while (sqlite3_step(hs) == SQLITE_ROW) {
+	while (!(err = cli_step(db, hs, "context_holders", &row)) && row) {
 		struct node *x = find(v, n, sqlite3_column_int64(hs, 0));
 		if (!x)
 			continue;
@@ -257,6 +267,8 @@ int cli_contexts(int argc, char **argv)
 			}
 		}
 	}
+	if (err)
+		goto out;
 	for (size_t i = 0; i < n; i++)
 		close_holder(&v[i]);
 	// Link children under parents, keeping address order among siblings.

@@ -11,7 +11,7 @@
 
 static const char graph_usage[] =
 	"usage: gocoroner graph [--db FILE] [--incident N] --contexts|--waits [--svg]\n"
-	"                       [--goid G] [--component C] [--limit N]\n"
+	"                       [--goid G] [--component C] [--limit N] [--budget N]\n"
 	"\n"
 	"Print a graph of the incident as Graphviz DOT on standard output.\n"
 	"  --contexts   the context trees: an edge from each context to its parent;\n"
@@ -29,7 +29,8 @@ static const char graph_usage[] =
 	"  --limit N    --waits: the N most waited-on objects (default 50; 0: all)\n"
 	"  --svg        render through dot -Tsvg (Graphviz must be installed)\n"
 	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
-	"  --incident N incident id (default: the newest)\n";
+	"  --incident N incident id (default: the newest)\n"
+	CLI_BUDGET_HELP("   ", "               ");
 
 /* A DOT string: quotes and backslashes escaped. */
 static void dot_string(FILE *out, const char *s)
@@ -53,16 +54,17 @@ static const char *text(sqlite3_stmt *st, int col)
 	return t ? (const char *)t : NULL;
 }
 
-static struct util_error *graph_contexts(FILE *out, sqlite3 *db, int64_t id)
+static struct util_error *graph_contexts(FILE *out, struct store_db *db, int64_t id)
 {
 	sqlite3_stmt *st;
+	bool row;
 	struct util_error *err = cli_prepare(db, "graph_contexts", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
 	fprintf(out, "digraph contexts {\n  rankdir=BT;\n  node [shape=ellipse, fontsize=10];\n");
 	char label[512];
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "graph_contexts", &row)) && row) {
 		unsigned long long a = (unsigned long long)sqlite3_column_int64(st, 0);
 		const char *kind = text(st, 1), *type = text(st, 2), *err_text = text(st, 5);
 		bool canceled = sqlite3_column_type(st, 4) != SQLITE_NULL && sqlite3_column_int(st, 4);
@@ -91,11 +93,13 @@ static struct util_error *graph_contexts(FILE *out, sqlite3 *db, int64_t id)
 				a, (unsigned long long)sqlite3_column_int64(st, 8));
 	}
 	sqlite3_finalize(st);
+	if (err)
+		return err;
 	err = cli_prepare(db, "graph_context_holders", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "graph_context_holders", &row)) && row) {
 		long long g = sqlite3_column_int64(st, 0);
 		snprintf(label, sizeof(label), "goroutine %lld\n[%s]\n%s:%s", g,
 			 text(st, 1) ? text(st, 1) : "?", text(st, 3) ? text(st, 3) : "?",
@@ -106,8 +110,9 @@ static struct util_error *graph_contexts(FILE *out, sqlite3 *db, int64_t id)
 			(unsigned long long)sqlite3_column_int64(st, 2));
 	}
 	sqlite3_finalize(st);
-	fputs("}\n", out);
-	return NULL;
+	if (!err)
+		fputs("}\n", out);
+	return err;
 }
 
 /* One wait row of graph_waits. */
@@ -169,15 +174,15 @@ static const char *intern(struct wgraph *w, const char *s)
 }
 
 /* Read the waits and fold them into objects and nodes. */
-static struct util_error *wgraph_read(struct wgraph *w, sqlite3 *db, int64_t id)
+static struct util_error *wgraph_read(struct wgraph *w, struct store_db *db, int64_t id)
 {
 	sqlite3_stmt *st;
+	bool row;
 	struct util_error *err = cli_prepare(db, "graph_waits", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "graph_waits", &row)) && row) {
 		if ((err = util_grow((void **)&w->rows, w->nrows, &w->rows_cap, sizeof(*w->rows), 1024)))
 			break;
 		w->rows[w->nrows++] = (struct wrow){
@@ -191,9 +196,6 @@ static struct util_error *wgraph_read(struct wgraph *w, sqlite3 *db, int64_t id)
 			.comp_kind = intern(w, text(st, 7)),
 		};
 	}
-	if (!err && rc != SQLITE_DONE)
-		err = util_error_create(UTIL_ERROR_LIB, "%s: reading the waits: %s",
-					sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	if (err)
 		return err;
@@ -256,7 +258,7 @@ static size_t wgraph_select(struct wgraph *w, int64_t goid, int64_t component, s
 	return n;
 }
 
-static void draw_node(FILE *out, sqlite3 *db, int64_t id, struct wgraph *w, size_t ni)
+static void draw_node(FILE *out, struct store_db *db, int64_t id, struct wgraph *w, size_t ni)
 {
 	struct wnode *nd = &w->nodes[ni];
 	if (nd->drawn)
@@ -269,7 +271,9 @@ static void draw_node(FILE *out, sqlite3 *db, int64_t id, struct wgraph *w, size
 	if (!err) {
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, r->stack_id);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		bool row = false;
+		err = cli_step(db, st, "graph_stack_frame", &row);
+		if (!err && row)
 			snprintf(where, sizeof(where), "\n%s:%lld", text(st, 0) ? text(st, 0) : "?",
 				 (long long)sqlite3_column_int64(st, 1));
 		sqlite3_finalize(st);
@@ -291,7 +295,7 @@ static void draw_node(FILE *out, sqlite3 *db, int64_t id, struct wgraph *w, size
 	fputs("];\n", out);
 }
 
-static struct util_error *graph_waits(FILE *out, sqlite3 *db, int64_t id, int64_t goid,
+static struct util_error *graph_waits(FILE *out, struct store_db *db, int64_t id, int64_t goid,
 				      int64_t component, size_t limit)
 {
 	struct wgraph w = {0};
@@ -343,7 +347,8 @@ static struct util_error *graph_waits(FILE *out, sqlite3 *db, int64_t id, int64_
 	sqlite3_bind_int64(st, 1, id);
 	uint64_t last_obj = 0;
 	size_t last_node = SIZE_MAX;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	bool row;
+	while (!(err = cli_step(db, st, "graph_wakers", &row)) && row) {
 		uint64_t a = (uint64_t)sqlite3_column_int64(st, 0), n;
 		int64_t g = sqlite3_column_int64(st, 1);
 		bool selected = false;
@@ -375,7 +380,8 @@ static struct util_error *graph_waits(FILE *out, sqlite3 *db, int64_t id, int64_
 			(unsigned long long)a, (size_t)n);
 	}
 	sqlite3_finalize(st);
-	fputs("}\n", out);
+	if (!err)
+		fputs("}\n", out);
 out:
 	free(w.rows);
 	free(w.nodes);
@@ -396,10 +402,12 @@ int cli_graph(int argc, char **argv)
 		{"goid", required_argument, NULL, 'g'},
 		{"component", required_argument, NULL, 'C'},
 		{"limit", required_argument, NULL, 'l'},
+		{"budget", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB;
+	uint64_t budget = STORE_BUDGET_DEFAULT;
 	int64_t incident = 0;
 	int kind = 0;
 	bool svg = false;
@@ -423,6 +431,10 @@ int cli_graph(int argc, char **argv)
 			kind = c;
 			break;
 		case 's': svg = true; break;
+		case 'B':
+			if (cli_parse_budget("graph", optarg, &budget))
+				return CLI_USAGE;
+			break;
 		case 'g':
 		case 'C':
 		case 'l': {
@@ -455,9 +467,9 @@ int cli_graph(int argc, char **argv)
 	struct store_db *db = NULL;
 	int64_t id = 0;
 	FILE *out = stdout, *pipe = NULL;
-	struct util_error *err = store_open_readonly(db_path, &db);
+	struct util_error *err = cli_open_readonly(db_path, budget, &db);
 	if (!err)
-		err = cli_pick_incident(store_handle(db), incident, &id);
+		err = cli_pick_incident(db, incident, &id);
 	if (err)
 		goto out;
 	if (svg) {
@@ -474,8 +486,8 @@ int cli_graph(int argc, char **argv)
 		}
 		out = pipe;
 	}
-	err = kind == 'c' ? graph_contexts(out, store_handle(db), id)
-			  : graph_waits(out, store_handle(db), id, goid, component, (size_t)limit);
+	err = kind == 'c' ? graph_contexts(out, db, id)
+			  : graph_waits(out, db, id, goid, component, (size_t)limit);
 out:
 	if (pipe) {
 		int st = pclose(pipe);

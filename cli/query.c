@@ -10,7 +10,8 @@
 #include "store/store.h"
 
 static const char query_usage[] =
-	"usage: gocoroner query [--db FILE] [--incident N] [--format table|csv|json] NAME|SQL\n"
+	"usage: gocoroner query [--db FILE] [--incident N] [--format table|csv|json]\n"
+	"                       [--budget N] NAME|SQL\n"
 	"       gocoroner query --list\n"
 	"\n"
 	"Run a query of the library by NAME for one incident, or any SQL (read-only;\n"
@@ -21,7 +22,8 @@ static const char query_usage[] =
 	"  --incident N    incident id (default: the newest)\n"
 	"  --format F      table (default; *_addr columns in hex), csv (RFC 4180,\n"
 	"                  header line) or json (an array of objects)\n"
-	"  --list          list the queries with their descriptions\n";
+	"  --list          list the queries with their descriptions\n"
+	CLI_BUDGET_HELP("      ", "                  ");
 
 /* One result cell as text: NULL stays NULL. */
 static char *cell(sqlite3_stmt *st, int i, bool hex)
@@ -78,11 +80,12 @@ static void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-/* Print every row of ST in FORMAT; returns the SQLite status of the last step. */
-struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format format)
+struct util_error *cli_print_rows(FILE *out, struct store_db *db, sqlite3_stmt *st,
+				  const char *what, enum cli_format format)
 {
 	int ncol = sqlite3_column_count(st);
-	int rc;
+	struct util_error *err = NULL;
+	bool row;
 	if (format == CLI_FORMAT_CSV) {
 		for (int i = 0; i < ncol; i++) {
 			if (i)
@@ -90,7 +93,7 @@ struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format f
 			csv_field(out, sqlite3_column_name(st, i));
 		}
 		fputs("\r\n", out);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while (!(err = store_step(db, st, what, &row)) && row) {
 			for (int i = 0; i < ncol; i++) {
 				if (i)
 					fputc(',', out);
@@ -101,7 +104,7 @@ struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format f
 	} else if (format == CLI_FORMAT_JSON) {
 		fputc('[', out);
 		bool first = true;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while (!(err = store_step(db, st, what, &row)) && row) {
 			fputs(first ? "\n  {" : ",\n  {", out);
 			first = false;
 			for (int i = 0; i < ncol; i++) {
@@ -120,7 +123,8 @@ struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format f
 			}
 			fputc('}', out);
 		}
-		fputs(first ? "]\n" : "\n]\n", out);
+		if (!err)
+			fputs(first ? "]\n" : "\n]\n", out);
 	} else {
 		// A table: read every row to size the columns.
 		size_t nrows = 0, cap = 0;
@@ -130,12 +134,12 @@ struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format f
 			return &util_enomem;
 		for (int i = 0; i < ncol; i++)
 			width[i] = strlen(sqlite3_column_name(st, i));
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while (!(err = store_step(db, st, what, &row)) && row) {
 			if (nrows == cap) {
 				cap = cap ? 2 * cap : 64;
 				char **grown = realloc(cells, cap * (size_t)ncol * sizeof(*cells));
 				if (!grown) {
-					rc = SQLITE_NOMEM;
+					err = &util_enomem;
 					break;
 				}
 				cells = grown;
@@ -148,10 +152,11 @@ struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format f
 			}
 			nrows++;
 		}
-		for (int i = 0; i < ncol; i++)
+		// Rows missing at the end would pass for the whole answer.
+		for (int i = 0; i < ncol && !err; i++)
 			fprintf(out, "%-*s%s", i + 1 < ncol ? (int)width[i] : 0,
 				sqlite3_column_name(st, i), i + 1 < ncol ? "  " : "\n");
-		for (size_t r = 0; r < nrows; r++)
+		for (size_t r = 0; r < nrows && !err; r++)
 			for (int i = 0; i < ncol; i++) {
 				const char *s = cells[r * (size_t)ncol + (size_t)i];
 				fprintf(out, "%-*s%s", i + 1 < ncol ? (int)width[i] : 0, s ? s : "",
@@ -161,16 +166,10 @@ struct util_error *cli_print_rows(FILE *out, sqlite3_stmt *st, enum cli_format f
 			free(cells[k]);
 		free(cells);
 		free(width);
-		if (rc == SQLITE_DONE)
+		if (!err)
 			fprintf(out, "(%zu row%s)\n", nrows, nrows == 1 ? "" : "s");
 	}
-	if (rc == SQLITE_NOMEM)
-		return &util_enomem;
-	if (rc != SQLITE_DONE)
-		return util_error_create(UTIL_ERROR_LIB, "%s: %s",
-					 sqlite3_db_filename(sqlite3_db_handle(st), "main"),
-					 sqlite3_errmsg(sqlite3_db_handle(st)));
-	return NULL;
+	return err;
 }
 
 /* The header of a view without its "-- " prefixes and its @column lines' tag. */
@@ -206,10 +205,12 @@ int cli_query(int argc, char **argv)
 		{"incident", required_argument, NULL, 'i'},
 		{"format", required_argument, NULL, 'f'},
 		{"list", no_argument, NULL, 'l'},
+		{"budget", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB;
+	uint64_t budget = STORE_BUDGET_DEFAULT;
 	int64_t incident = 0;
 	enum cli_format format = CLI_FORMAT_TABLE;
 	bool list = false;
@@ -228,6 +229,10 @@ int cli_query(int argc, char **argv)
 				return CLI_USAGE;
 			break;
 		case 'l': list = true; break;
+		case 'B':
+			if (cli_parse_budget("query", optarg, &budget))
+				return CLI_USAGE;
+			break;
 		case 'h': fputs(query_usage, stdout); return CLI_OK;
 		default:
 			fprintf(stderr, "gocoroner query: bad arguments; see 'gocoroner query --help' (usage)\n");
@@ -257,8 +262,8 @@ int cli_query(int argc, char **argv)
 		fprintf(stderr, "gocoroner query: give one query NAME or SQL; see 'gocoroner query --help' (usage)\n");
 		return CLI_USAGE;
 	}
-	const char *what = argv[optind];
-	bool named = what[0] != '\0' && strspn(what, "abcdefghijklmnopqrstuvwxyz_0123456789") == strlen(what);
+	const char *query = argv[optind];
+	bool named = query[0] != '\0' && strspn(query, "abcdefghijklmnopqrstuvwxyz_0123456789") == strlen(query);
 	char *sql = NULL;
 	struct store_db *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -266,7 +271,7 @@ int cli_query(int argc, char **argv)
 	struct util_error *err = NULL;
 	if (named) {
 		const struct queries_view *v;
-		err = queries_find(what, &v);
+		err = queries_find(query, &v);
 		if (err)
 			goto out;
 		const char *tmpl = cli_statement("query_view");
@@ -283,12 +288,12 @@ int cli_query(int argc, char **argv)
 			goto out;
 		}
 	}
-	err = store_open_readonly(db_path, &db);
+	err = cli_open_readonly(db_path, budget, &db);
 	if (err)
 		goto out;
 	sqlite3 *h = store_handle(db);
 	const char *tail = NULL;
-	if (sqlite3_prepare_v2(h, sql ? sql : what, -1, &st, &tail) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(h, sql ? sql : query, -1, &st, &tail) != SQLITE_OK) {
 		err = util_error_create(UTIL_ERROR_INVALID, "%s: %s", db_path, sqlite3_errmsg(h));
 		goto out;
 	}
@@ -310,12 +315,16 @@ int cli_query(int argc, char **argv)
 		goto out;
 	}
 	if (nparams == 1) {
-		err = cli_pick_incident(h, incident, &id);
+		err = cli_pick_incident(db, incident, &id);
 		if (err)
 			goto out;
 		sqlite3_bind_int64(st, 1, id);
 	}
-	err = cli_print_rows(stdout, st, format);
+	// How errors name it: the view and the incident, or the user's SQL.
+	char what[128] = "the SQL query";
+	if (named)
+		snprintf(what, sizeof(what), "the query %s (incident %lld)", query, (long long)id);
+	err = cli_print_rows(stdout, db, st, what, format);
 out:
 	sqlite3_finalize(st);
 	store_close(db);

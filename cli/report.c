@@ -11,6 +11,7 @@
 
 static const char report_usage[] =
 	"usage: gocoroner report [--db FILE] [--incident N] [--short] [--fail-on-findings]\n"
+	"                        [--budget N]\n"
 	"\n"
 	"Print the findings of an incident, most severe first: wait cycles\n"
 	"(deadlocks), goroutines blocked while holding a canceled context (with the\n"
@@ -22,7 +23,8 @@ static const char report_usage[] =
 	"  --db FILE            database (default " CLI_DEFAULT_DB ")\n"
 	"  --incident N         incident id (default: the newest)\n"
 	"  --short              one line per kind of finding\n"
-	"  --fail-on-findings   exit with status 3 when there are bug findings\n";
+	"  --fail-on-findings   exit with status 3 when there are bug findings\n"
+	CLI_BUDGET_HELP("           ", "                       ");
 
 static const char *text(sqlite3_stmt *st, int col)
 {
@@ -77,32 +79,46 @@ static void print_goids(FILE *out, const char *list)
 }
 
 /* Run every statement of report_findings: the findings into temporary tables. */
-static struct util_error *compute_findings(sqlite3 *db, int64_t incident)
+/*
+ * Run every statement of report_findings: the findings into temporary
+ * tables. Each has its own budget; errors name the view it reads (the last
+ * name after FROM), the one a budget would stop.
+ */
+static struct util_error *compute_findings(struct store_db *db, int64_t incident)
 {
+	sqlite3 *h = store_handle(db);
 	const char *sql = cli_statement("report_findings");
 	if (!sql)
 		return util_error_create(UTIL_ERROR_NOT_FOUND, "no statement named report_findings");
 	while (*sql) {
 		sqlite3_stmt *st = NULL;
 		const char *tail = NULL;
-		if (sqlite3_prepare_v2(db, sql, -1, &st, &tail) != SQLITE_OK)
+		if (sqlite3_prepare_v2(h, sql, -1, &st, &tail) != SQLITE_OK)
 			return util_error_create(UTIL_ERROR_LIB, "%s: statement report_findings: %s",
-						 sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+						 sqlite3_db_filename(h, "main"), sqlite3_errmsg(h));
 		if (!st) // only comments or blanks were left
 			break;
 		if (sqlite3_bind_parameter_count(st) >= 1)
 			sqlite3_bind_int64(st, 1, incident);
-		int rc = sqlite3_step(st);
+		char what[128] = "the statement report_findings";
+		const char *from = NULL;
+		for (const char *p = sql; (p = strstr(p, "FROM ")) && p < tail; p += 5)
+			from = p + 5;
+		if (from)
+			snprintf(what, sizeof(what), "the findings of incident %lld (view %.*s)",
+				 (long long)incident, (int)strcspn(from, " \n;"), from);
+		bool row;
+		struct util_error *err = store_step(db, st, what, &row);
 		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-			return util_error_create(UTIL_ERROR_LIB, "%s: computing the findings: %s",
-						 sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		if (err)
+			return err;
 		sql = tail;
 	}
 	return NULL;
 }
 
-struct util_error *cli_count_findings(sqlite3 *db, int64_t incident, struct cli_findings *ret)
+struct util_error *cli_count_findings(struct store_db *db, int64_t incident,
+				      struct cli_findings *ret)
 {
 	sqlite3_stmt *st;
 	struct util_error *err = compute_findings(db, incident);
@@ -112,8 +128,9 @@ struct util_error *cli_count_findings(sqlite3 *db, int64_t incident, struct cli_
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, incident);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	bool row = false;
+	err = cli_step(db, st, "report_counts", &row);
+	if (!err && row) {
 		*ret = (struct cli_findings){
 			.unobserved = sqlite3_column_int64(st, 0),
 			.broken_links = sqlite3_column_int64(st, 1),
@@ -125,9 +142,9 @@ struct util_error *cli_count_findings(sqlite3 *db, int64_t incident, struct cli_
 			.in_cycles = sqlite3_column_int64(st, 7),
 			.leak_groups = sqlite3_column_int64(st, 8),
 		};
-	} else {
-		err = util_error_create(UTIL_ERROR_LIB, "%s: counting findings: %s",
-					sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+	} else if (!err) {
+		err = util_error_create(UTIL_ERROR_LIB, "%s: counting findings: no row",
+					sqlite3_db_filename(store_handle(db), "main"));
 	}
 	sqlite3_finalize(st);
 	return err;
@@ -176,15 +193,16 @@ void cli_print_findings_short(FILE *out, const struct cli_findings *f, int64_t i
 		fprintf(out, "details: gocoroner report --incident %lld\n", (long long)incident);
 }
 
-static struct util_error *report_cycles(FILE *out, sqlite3 *db, int64_t id, int *blocks)
+static struct util_error *report_cycles(FILE *out, struct store_db *db, int64_t id, int *blocks)
 {
 	sqlite3_stmt *st;
+	bool row;
 	struct util_error *err = cli_prepare(db, "report_cycles", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
 	int64_t cycle = -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "report_cycles", &row)) && row) {
 		if (sqlite3_column_int64(st, 0) != cycle) {
 			cycle = sqlite3_column_int64(st, 0);
 			fprintf(out, "\n== BUG wait cycle %lld: %lld goroutines wait on each other; nothing else can wake them\n",
@@ -199,14 +217,15 @@ static struct util_error *report_cycles(FILE *out, sqlite3 *db, int64_t id, int 
 			addr(st, 2), (long long)sqlite3_column_int64(st, 3));
 	}
 	sqlite3_finalize(st);
-	return NULL;
+	return err;
 }
 
 /* The chain from the held context up to where cancellation happened. */
-static struct util_error *report_chain(FILE *out, sqlite3 *db, int64_t id, int64_t ctx,
+static struct util_error *report_chain(FILE *out, struct store_db *db, int64_t id, int64_t ctx,
 				       int64_t canceled)
 {
 	sqlite3_stmt *st;
+	bool row;
 	struct util_error *err = cli_prepare(db, "report_ctx_chain", &st);
 	if (err)
 		return err;
@@ -214,7 +233,7 @@ static struct util_error *report_chain(FILE *out, sqlite3 *db, int64_t id, int64
 	sqlite3_bind_int64(st, 2, ctx);
 	sqlite3_bind_int64(st, 3, canceled);
 	bool first = true;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "report_ctx_chain", &row)) && row) {
 		fprintf(out, "  %s %#llx %s", first ? "context" : "   <- ", addr(st, 0),
 			null(st, 1) ? "?" : text(st, 1));
 		if (!null(st, 2) && strcmp(text(st, 1), "user") == 0)
@@ -233,17 +252,18 @@ static struct util_error *report_chain(FILE *out, sqlite3 *db, int64_t id, int64
 		first = false;
 	}
 	sqlite3_finalize(st);
-	return NULL;
+	return err;
 }
 
-static struct util_error *report_unobserved(FILE *out, sqlite3 *db, int64_t id, int *blocks)
+static struct util_error *report_unobserved(FILE *out, struct store_db *db, int64_t id, int *blocks)
 {
 	sqlite3_stmt *st;
+	bool row;
 	struct util_error *err = cli_prepare(db, "report_unobserved", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	while (!err && sqlite3_step(st) == SQLITE_ROW) {
+	while (!err && !(err = cli_step(db, st, "report_unobserved", &row)) && row) {
 		int64_t n = sqlite3_column_int64(st, 6);
 		fprintf(out, "\n== BUG blocked holding a canceled context: goroutine %lld ",
 			(long long)sqlite3_column_int64(st, 7));
@@ -274,9 +294,10 @@ static struct util_error *report_unobserved(FILE *out, sqlite3 *db, int64_t id, 
 	return err;
 }
 
-static struct util_error *report_broken(FILE *out, sqlite3 *db, int64_t id, int *blocks)
+static struct util_error *report_broken(FILE *out, struct store_db *db, int64_t id, int *blocks)
 {
 	sqlite3_stmt *st, *who;
+	bool row;
 	struct util_error *err = cli_prepare(db, "report_broken_link", &st);
 	if (err)
 		return err;
@@ -286,7 +307,7 @@ static struct util_error *report_broken(FILE *out, sqlite3 *db, int64_t id, int 
 		return err;
 	}
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "report_broken_link", &row)) && row) {
 		bool user = strcmp(text(st, 5), "user-type") == 0;
 		int64_t n = sqlite3_column_int64(st, 7);
 		fprintf(out, "\n== BUG broken cancel link: context %#llx %s is live under canceled %#llx",
@@ -304,7 +325,11 @@ static struct util_error *report_broken(FILE *out, sqlite3 *db, int64_t id, int 
 		sqlite3_reset(who);
 		sqlite3_bind_int64(who, 1, id);
 		sqlite3_bind_int64(who, 2, sqlite3_column_int64(st, 0));
-		if (sqlite3_step(who) == SQLITE_ROW) {
+		bool held;
+		err = cli_step(db, who, "report_ctx_goroutines", &held);
+		if (err)
+			break;
+		if (held) {
 			if (!null(who, 0)) {
 				fputs("  waiting on its Done channel: goroutines ", out);
 				print_goids(out, text(who, 0));
@@ -320,17 +345,18 @@ static struct util_error *report_broken(FILE *out, sqlite3 *db, int64_t id, int 
 	}
 	sqlite3_finalize(who);
 	sqlite3_finalize(st);
-	return NULL;
+	return err;
 }
 
-static struct util_error *report_leaks(FILE *out, sqlite3 *db, int64_t id, int *blocks)
+static struct util_error *report_leaks(FILE *out, struct store_db *db, int64_t id, int *blocks)
 {
 	sqlite3_stmt *st;
+	bool row;
 	struct util_error *err = cli_prepare(db, "report_leaks", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "report_leaks", &row)) && row) {
 		int64_t n = sqlite3_column_int64(st, 5);
 		fprintf(out, "\n== BUG leak suspect: goroutine %lld ", (long long)sqlite3_column_int64(st, 6));
 		print_wait(out, st, 3, 7);
@@ -357,34 +383,36 @@ static struct util_error *report_leaks(FILE *out, sqlite3 *db, int64_t id, int *
 		++*blocks;
 	}
 	sqlite3_finalize(st);
-	return NULL;
+	return err;
 }
 
-static struct util_error *report_lock_waits(FILE *out, sqlite3 *db, int64_t id)
+static struct util_error *report_lock_waits(FILE *out, struct store_db *db, int64_t id)
 {
 	sqlite3_stmt *st;
+	bool row;
 	struct util_error *err = cli_prepare(db, "report_lock_waits", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "report_lock_waits", &row)) && row) {
 		fprintf(out, "\n== context lock: %lld goroutines wait on the mutex of context %#llx %s\n  goroutines ",
 			(long long)sqlite3_column_int64(st, 2), addr(st, 0), null(st, 1) ? "?" : text(st, 1));
 		print_goids(out, text(st, 3));
 		fputc('\n', out);
 	}
 	sqlite3_finalize(st);
-	return NULL;
+	return err;
 }
 
-static struct util_error *report_detached(FILE *out, sqlite3 *db, int64_t id)
+static struct util_error *report_detached(FILE *out, struct store_db *db, int64_t id)
 {
 	sqlite3_stmt *st;
+	bool row;
 	struct util_error *err = cli_prepare(db, "report_detached", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "report_detached", &row)) && row) {
 		fprintf(out, "\n== info: context %#llx is detached on purpose (WithoutCancel) from canceled %#llx\n",
 			addr(st, 0), addr(st, 1));
 		fprintf(out, "  path: %s\n", text(st, 2));
@@ -395,18 +423,19 @@ static struct util_error *report_detached(FILE *out, sqlite3 *db, int64_t id)
 		}
 	}
 	sqlite3_finalize(st);
-	return NULL;
+	return err;
 }
 
-static struct util_error *report_overview(FILE *out, sqlite3 *db, int64_t id)
+static struct util_error *report_overview(FILE *out, struct store_db *db, int64_t id)
 {
 	sqlite3_stmt *st;
+	bool row;
 	struct util_error *err = cli_prepare(db, "report_buckets", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
 	fputs("\nlargest groups of user goroutines (same functions; gocoroner query goroutine_bucket):\n", out);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "report_buckets", &row)) && row) {
 		fprintf(out, "  %6lld  [%s", (long long)sqlite3_column_int64(st, 0), text(st, 1));
 		if (!null(st, 3) && sqlite3_column_int64(st, 3) > 0)
 			fprintf(out, ", %lld-%lld minutes", (long long)sqlite3_column_int64(st, 2),
@@ -416,12 +445,14 @@ static struct util_error *report_overview(FILE *out, sqlite3 *db, int64_t id)
 			strlen(key) > 160 ? "..." : "");
 	}
 	sqlite3_finalize(st);
+	if (err)
+		return err;
 	err = cli_prepare(db, "report_long_waits", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
 	bool any = false;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!(err = cli_step(db, st, "report_long_waits", &row)) && row) {
 		if (!any)
 			fputs("\nlongest waits (gocoroner query long_wait):\n", out);
 		any = true;
@@ -432,7 +463,7 @@ static struct util_error *report_overview(FILE *out, sqlite3 *db, int64_t id)
 		fputc('\n', out);
 	}
 	sqlite3_finalize(st);
-	return NULL;
+	return err;
 }
 
 int cli_report(int argc, char **argv)
@@ -442,10 +473,12 @@ int cli_report(int argc, char **argv)
 		{"incident", required_argument, NULL, 'i'},
 		{"short", no_argument, NULL, 's'},
 		{"fail-on-findings", no_argument, NULL, 'F'},
+		{"budget", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB;
+	uint64_t budget = STORE_BUDGET_DEFAULT;
 	int64_t incident = 0;
 	bool short_form = false, fail_on_findings = false;
 	int c;
@@ -460,6 +493,10 @@ int cli_report(int argc, char **argv)
 			break;
 		case 's': short_form = true; break;
 		case 'F': fail_on_findings = true; break;
+		case 'B':
+			if (cli_parse_budget("report", optarg, &budget))
+				return CLI_USAGE;
+			break;
 		case 'h': fputs(report_usage, stdout); return CLI_OK;
 		default:
 			fprintf(stderr, "gocoroner report: bad arguments; see 'gocoroner report --help' (usage)\n");
@@ -473,14 +510,13 @@ int cli_report(int argc, char **argv)
 	struct store_db *db = NULL;
 	int64_t id = 0;
 	struct cli_findings f;
-	struct util_error *err = store_open_readonly(db_path, &db);
+	struct util_error *err = cli_open_readonly(db_path, budget, &db);
 	if (!err)
-		err = cli_pick_incident(store_handle(db), incident, &id);
+		err = cli_pick_incident(db, incident, &id);
 	if (!err)
-		err = cli_count_findings(store_handle(db), id, &f);
+		err = cli_count_findings(db, id, &f);
 	if (err)
 		goto out;
-	sqlite3 *h = store_handle(db);
 	if (short_form) {
 		cli_print_findings_short(stdout, &f, id);
 		goto out;
@@ -488,19 +524,19 @@ int cli_report(int argc, char **argv)
 	printf("incident %lld\n", (long long)id);
 	cli_print_findings_short(stdout, &f, id);
 	int blocks = 0;
-	err = report_cycles(stdout, h, id, &blocks);
+	err = report_cycles(stdout, db, id, &blocks);
 	if (!err)
-		err = report_unobserved(stdout, h, id, &blocks);
+		err = report_unobserved(stdout, db, id, &blocks);
 	if (!err)
-		err = report_broken(stdout, h, id, &blocks);
+		err = report_broken(stdout, db, id, &blocks);
 	if (!err)
-		err = report_leaks(stdout, h, id, &blocks);
+		err = report_leaks(stdout, db, id, &blocks);
 	if (!err)
-		err = report_lock_waits(stdout, h, id);
+		err = report_lock_waits(stdout, db, id);
 	if (!err)
-		err = report_detached(stdout, h, id);
+		err = report_detached(stdout, db, id);
 	if (!err)
-		err = report_overview(stdout, h, id);
+		err = report_overview(stdout, db, id);
 out:
 	store_close(db);
 	if (err)

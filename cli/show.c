@@ -9,6 +9,7 @@
 
 struct show_opts {
 	const char *db_path;
+	uint64_t budget;
 	int64_t incident;
 	bool system;   /* traceback: show runtime frames and system goroutines (GOTRACEBACK=system) */
 	bool waits;    /* traceback: a comment line saying what each goroutine waits on */
@@ -41,10 +42,11 @@ static int parse_show(int argc, char **argv, const char *usage, int allowed, str
 		{"system", no_argument, NULL, 's'},
 		{"waits", no_argument, NULL, 'w'},
 		{"chan", required_argument, NULL, 'c'},
+		{"budget", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	*o = (struct show_opts){.db_path = CLI_DEFAULT_DB};
+	*o = (struct show_opts){.db_path = CLI_DEFAULT_DB, .budget = STORE_BUDGET_DEFAULT};
 	int c;
 	optind = 1;
 	opterr = 0; // one line of our own instead of getopt's message plus usage
@@ -79,6 +81,10 @@ static int parse_show(int argc, char **argv, const char *usage, int allowed, str
 				return CLI_USAGE;
 			}
 			o->has_chan = true;
+			break;
+		case 'B':
+			if (cli_parse_budget(argv[0], optarg, &o->budget))
+				return CLI_USAGE;
 			break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: goto bad;
@@ -184,13 +190,13 @@ static const char *print_name(const char *name)
 static struct util_error *open_listing(const struct show_opts *o, struct store_db **db,
 				       int64_t *id, sqlite3_stmt **gs, sqlite3_stmt **fs)
 {
-	struct util_error *err = store_open_readonly(o->db_path, db);
+	struct util_error *err = cli_open_readonly(o->db_path, o->budget, db);
 	if (!err)
-		err = cli_pick_incident(store_handle(*db), o->incident, id);
+		err = cli_pick_incident(*db, o->incident, id);
 	if (!err)
-		err = cli_prepare(store_handle(*db), "goroutines", gs);
+		err = cli_prepare(*db, "goroutines", gs);
 	if (!err)
-		err = cli_prepare(store_handle(*db), "stack_frames", fs);
+		err = cli_prepare(*db, "stack_frames", fs);
 	if (!err)
 		sqlite3_bind_int64(*gs, 1, *id);
 	return err;
@@ -201,12 +207,15 @@ static struct util_error *open_listing(const struct show_opts *o, struct store_d
  * it waits on — "# waits on chan 0xc000012000 (recv, select, position 0)",
  * "# waits on sync.Mutex 0xc000014090".
  */
-static void print_waits(sqlite3_stmt *ws, int64_t id, int64_t goid)
+static struct util_error *print_waits(struct store_db *db, sqlite3_stmt *ws, int64_t id,
+				      int64_t goid)
 {
+	struct util_error *err;
+	bool row;
 	sqlite3_reset(ws);
 	sqlite3_bind_int64(ws, 1, id);
 	sqlite3_bind_int64(ws, 2, goid);
-	while (sqlite3_step(ws) == SQLITE_ROW) {
+	while (!(err = cli_step(db, ws, "goroutine_waits", &row)) && row) {
 		const char *kind = col(ws, 0);
 		unsigned long long addr = (unsigned long long)sqlite3_column_int64(ws, 1);
 		if (strcmp(kind, "chan") != 0) {
@@ -220,10 +229,12 @@ static void print_waits(sqlite3_stmt *ws, int64_t id, int64_t goid)
 		else
 			printf("position unknown)\n");
 	}
+	return err;
 }
 
 static const char traceback_usage[] =
 	"usage: gocoroner traceback [--db FILE] [--incident N] [--system] [--waits]\n"
+	"                           [--budget N]\n"
 	"\n"
 	"Print the incident's goroutines in the text format of Go's own traceback,\n"
 	"so tools that read Go dumps (panicparse...) read it too.\n"
@@ -234,7 +245,8 @@ static const char traceback_usage[] =
 	"                 GOTRACEBACK=system (or crash) prints them\n"
 	"  --waits        after each goroutine's header, '# waits on ...' lines: the\n"
 	"                 channels it is queued on, the sync primitive it waits for\n"
-	"                 (not Go's format: leave it out for tools that read dumps)\n";
+	"                 (not Go's format: leave it out for tools that read dumps)\n"
+	CLI_BUDGET_HELP("     ", "                 ");
 
 int cli_traceback(int argc, char **argv)
 {
@@ -247,19 +259,21 @@ int cli_traceback(int argc, char **argv)
 	sqlite3_stmt *gs = NULL, *fs = NULL, *ws = NULL;
 	struct util_error *err = open_listing(&o, &db, &id, &gs, &fs);
 	if (!err && o.waits)
-		err = cli_prepare(store_handle(db), "goroutine_waits", &ws);
+		err = cli_prepare(db, "goroutine_waits", &ws);
 	if (err)
 		goto out;
 	int go_minor = 0;
 	sqlite3_stmt *vs;
-	if (!cli_prepare(store_handle(db), "incident_go_version", &vs)) {
+	bool row;
+	if (!cli_prepare(db, "incident_go_version", &vs)) {
 		sqlite3_bind_int64(vs, 1, id);
-		if (sqlite3_step(vs) == SQLITE_ROW && col(vs, 0))
+		err = cli_step(db, vs, "incident_go_version", &row);
+		if (!err && row && col(vs, 0))
 			sscanf(col(vs, 0), "go1.%d", &go_minor);
 		sqlite3_finalize(vs);
 	}
 	bool first_g = true;
-	while (sqlite3_step(gs) == SQLITE_ROW) {
+	while (!err && !(err = cli_step(db, gs, "goroutines", &row)) && row) {
 		if (!o.system && sqlite3_column_int(gs, 10))
 			continue; // a system goroutine: Go hides it below GOTRACEBACK=system
 		int64_t goid = sqlite3_column_int64(gs, 0);
@@ -277,14 +291,14 @@ int cli_traceback(int argc, char **argv)
 		printf("]");
 		print_labels(col(gs, 13), go_minor, false);
 		printf(":\n");
-		if (ws)
-			print_waits(ws, id, goid);
+		if (ws && (err = print_waits(db, ws, id, goid)))
+			break;
 		sqlite3_reset(fs);
 		sqlite3_bind_int64(fs, 1, id);
 		sqlite3_bind_int64(fs, 2, sqlite3_column_int64(gs, 14));
-		bool first = true;
+		bool first = true, frame;
 		char callee[256] = "";
-		while (sqlite3_step(fs) == SQLITE_ROW) {
+		while (!(err = cli_step(db, fs, "stack_frames", &frame)) && frame) {
 			const char *fn = col(fs, 1);
 			// Wrappers are elided unless they called a panic (elideWrapperCalling).
 			bool elide = sqlite3_column_int(fs, 6) && strcmp(callee, "runtime.gopanic") != 0 &&
@@ -301,6 +315,8 @@ int cli_traceback(int argc, char **argv)
 				printf(" +0x%llx", (unsigned long long)sqlite3_column_int64(fs, 5));
 			printf("\n");
 		}
+		if (err)
+			break;
 		const char *cfn = col(gs, 5);
 		if (cfn && goid != 1 && (o.system || show_frame(cfn, false))) {
 			printf("created by %s", print_name(cfn));
@@ -322,6 +338,7 @@ out:
 
 static const char goroutines_usage[] =
 	"usage: gocoroner goroutines [--db FILE] [--incident N] [--chan ADDR]\n"
+	"                            [--budget N]\n"
 	"\n"
 	"List the incident's goroutines, one a line: id, state, minutes waited,\n"
 	"thread, innermost frame outside the runtime, and creator.\n"
@@ -330,16 +347,21 @@ static const char goroutines_usage[] =
 	"  --incident N   incident id (default: the newest)\n"
 	"  --chan ADDR    only the goroutines queued on the channel at ADDR (0x...\n"
 	"                 or decimal, as %p prints the chan): its send queue, then\n"
-	"                 its receive queue, in the order they will be woken\n";
+	"                 its receive queue, in the order they will be woken\n"
+	CLI_BUDGET_HELP("     ", "                 ");
 
-/* The innermost frame outside the runtime of stored stack STACK_ID (else the innermost). */
-static const char *where_of(sqlite3_stmt *fs, int64_t id, int64_t stack_id, char *buf, size_t n)
+/* *RET: the innermost frame outside the runtime of stored stack STACK_ID
+ * (else the innermost), in BUF, or "?". */
+static struct util_error *where_of(struct store_db *db, sqlite3_stmt *fs, int64_t id,
+				   int64_t stack_id, char *buf, size_t n, const char **ret)
 {
 	const char *where = "?";
+	struct util_error *err;
+	bool row;
 	sqlite3_reset(fs);
 	sqlite3_bind_int64(fs, 1, id);
 	sqlite3_bind_int64(fs, 2, stack_id);
-	while (sqlite3_step(fs) == SQLITE_ROW) {
+	while (!(err = cli_step(db, fs, "stack_frames", &row)) && row) {
 		const char *fn = col(fs, 1);
 		if (show_frame(fn, false) || where[0] == '?') {
 			snprintf(buf, n, "%s %s:%lld", fn, col(fs, 2), sqlite3_column_int64(fs, 3));
@@ -348,21 +370,27 @@ static const char *where_of(sqlite3_stmt *fs, int64_t id, int64_t stack_id, char
 				break;
 		}
 	}
-	return where;
+	*ret = where;
+	return err;
 }
 
 /* goroutines --chan ADDR: the channel, then its queues. */
-static struct util_error *list_chan(sqlite3 *h, sqlite3_stmt *fs, int64_t id, uint64_t chan)
+static struct util_error *list_chan(struct store_db *db, sqlite3_stmt *fs, int64_t id,
+				     uint64_t chan)
 {
 	sqlite3_stmt *cs = NULL, *ws = NULL;
-	struct util_error *err = cli_prepare(h, "channel_info", &cs);
+	bool row;
+	struct util_error *err = cli_prepare(db, "channel_info", &cs);
 	if (!err)
-		err = cli_prepare(h, "chan_waiters", &ws);
+		err = cli_prepare(db, "chan_waiters", &ws);
 	if (err)
 		goto out;
 	sqlite3_bind_int64(cs, 1, id);
 	sqlite3_bind_int64(cs, 2, (int64_t)chan);
-	if (sqlite3_step(cs) != SQLITE_ROW) {
+	err = cli_step(db, cs, "channel_info", &row);
+	if (err)
+		goto out;
+	if (!row) {
 		err = util_error_create(UTIL_ERROR_NOT_FOUND,
 					"incident %lld: no goroutine is queued on a channel at 0x%llx",
 					(long long)id, (unsigned long long)chan);
@@ -377,15 +405,18 @@ static struct util_error *list_chan(sqlite3 *h, sqlite3_stmt *fs, int64_t id, ui
 	       "MIN", "WHERE");
 	sqlite3_bind_int64(ws, 1, id);
 	sqlite3_bind_int64(ws, 2, (int64_t)chan);
-	while (sqlite3_step(ws) == SQLITE_ROW) {
+	while (!err && !(err = cli_step(db, ws, "chan_waiters", &row)) && row) {
 		char pos[24] = "?", minutes[24] = "", wbuf[512];
+		const char *where;
 		if (sqlite3_column_int64(ws, 3) >= 0)
 			snprintf(pos, sizeof(pos), "%lld", sqlite3_column_int64(ws, 3));
 		if (sqlite3_column_type(ws, 5) != SQLITE_NULL && sqlite3_column_int64(ws, 5) >= 0)
 			snprintf(minutes, sizeof(minutes), "%lld", sqlite3_column_int64(ws, 5));
-		printf("%8lld  %-5s %4s  %-6s  %-22.22s %5s  %s\n", sqlite3_column_int64(ws, 0),
-		       col(ws, 1), pos, sqlite3_column_int(ws, 2) ? "yes" : "", col(ws, 4), minutes,
-		       where_of(fs, id, sqlite3_column_int64(ws, 6), wbuf, sizeof(wbuf)));
+		err = where_of(db, fs, id, sqlite3_column_int64(ws, 6), wbuf, sizeof(wbuf), &where);
+		if (!err)
+			printf("%8lld  %-5s %4s  %-6s  %-22.22s %5s  %s\n", sqlite3_column_int64(ws, 0),
+			       col(ws, 1), pos, sqlite3_column_int(ws, 2) ? "yes" : "", col(ws, 4),
+			       minutes, where);
 	}
 out:
 	sqlite3_finalize(cs);
@@ -404,12 +435,13 @@ int cli_goroutines(int argc, char **argv)
 	sqlite3_stmt *gs = NULL, *fs = NULL;
 	struct util_error *err = open_listing(&o, &db, &id, &gs, &fs);
 	if (!err && o.has_chan)
-		err = list_chan(store_handle(db), fs, id, o.chan);
+		err = list_chan(db, fs, id, o.chan);
 	if (err || o.has_chan)
 		goto out;
 	printf("%8s  %-22s %5s %8s  %-6s %s\n", "GOID", "STATE", "MIN", "THREAD", "FLAGS",
 	       "WHERE / CREATED BY");
-	while (sqlite3_step(gs) == SQLITE_ROW) {
+	bool row;
+	while (!err && !(err = cli_step(db, gs, "goroutines", &row)) && row) {
 		const char *reason = col(gs, 2);
 		char minutes[24] = "", thread[24] = "", flags[8] = "";
 		if (sqlite3_column_type(gs, 3) != SQLITE_NULL && sqlite3_column_int64(gs, 3) >= 0)
@@ -419,7 +451,10 @@ int cli_goroutines(int argc, char **argv)
 		snprintf(flags, sizeof(flags), "%s%s%s", sqlite3_column_int(gs, 10) ? "S" : "",
 			 sqlite3_column_int(gs, 12) ? "L" : "", col(gs, 13) ? "@" : "");
 		char wbuf[512];
-		const char *where = where_of(fs, id, sqlite3_column_int64(gs, 14), wbuf, sizeof(wbuf));
+		const char *where;
+		err = where_of(db, fs, id, sqlite3_column_int64(gs, 14), wbuf, sizeof(wbuf), &where);
+		if (err)
+			break;
 		printf("%8lld  %-22.22s %5s %8s  %-6s %s", sqlite3_column_int64(gs, 0),
 		       reason ? reason : col(gs, 1), minutes, thread, flags, where);
 		if (col(gs, 5) && sqlite3_column_int64(gs, 0) != 1) // Go names no creator for goroutine 1
@@ -428,7 +463,8 @@ int cli_goroutines(int argc, char **argv)
 			printf("  %s", col(gs, 13));
 		printf("\n");
 	}
-	printf("\nFLAGS: S system goroutine, L locked to its thread, @ has pprof labels\n");
+	if (!err)
+		printf("\nFLAGS: S system goroutine, L locked to its thread, @ has pprof labels\n");
 out:
 	sqlite3_finalize(gs);
 	sqlite3_finalize(fs);

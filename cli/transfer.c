@@ -14,17 +14,18 @@
 #endif
 
 static const char forget_usage[] =
-	"usage: gocoroner forget [--db FILE] INCIDENT\n"
+	"usage: gocoroner forget [--db FILE] [--budget N] INCIDENT\n"
 	"\n"
 	"Remove incident INCIDENT from the database completely: its goroutines,\n"
 	"stacks, contexts, findings' data and every other row that belongs to it,\n"
 	"and its stored core unless another incident has the same core. One\n"
 	"transaction: either all of it goes or nothing does.\n"
 	"\n"
-	"  --db FILE   the database (default " CLI_DEFAULT_DB ")\n";
+	"  --db FILE   the database (default " CLI_DEFAULT_DB ")\n"
+	CLI_BUDGET_HELP("  ", "              ");
 
 static const char export_usage[] =
-	"usage: gocoroner export [--db FILE] INCIDENT --to OUT.db\n"
+	"usage: gocoroner export [--db FILE] [--budget N] INCIDENT --to OUT.db\n"
 	"\n"
 	"Write incident INCIDENT into OUT.db, a gocoroner database of its own that\n"
 	"any gocoroner (or SQLite client) can read and 'gocoroner import' can merge.\n"
@@ -33,10 +34,11 @@ static const char export_usage[] =
 	"existing file is left alone.\n"
 	"\n"
 	"  --db FILE   the database to read (default " CLI_DEFAULT_DB ")\n"
-	"  --to OUT.db the database to write\n";
+	"  --to OUT.db the database to write\n"
+	CLI_BUDGET_HELP("  ", "              ");
 
 static const char import_usage[] =
-	"usage: gocoroner import [--db FILE] --from OTHER.db\n"
+	"usage: gocoroner import [--db FILE] [--budget N] --from OTHER.db\n"
 	"\n"
 	"Merge every incident of OTHER.db, another gocoroner database, into FILE.\n"
 	"An incident FILE already holds (the same core analysed with the same\n"
@@ -46,7 +48,8 @@ static const char import_usage[] =
 	"a newer gocoroner is refused.\n"
 	"\n"
 	"  --db FILE       the database to write (default " CLI_DEFAULT_DB ")\n"
-	"  --from OTHER.db the database to read\n";
+	"  --from OTHER.db the database to read\n"
+	CLI_BUDGET_HELP("      ", "                  ");
 
 #ifdef GOCORONER_TESTING
 void cli_test_hooks(struct store_db *db)
@@ -89,25 +92,27 @@ static bool parse_incident_arg(const char *cmd, int argc, char **argv, int64_t *
 }
 
 /* Open an existing database for writing (never create one by mistake). */
-static struct util_error *open_existing(const char *path, struct store_db **ret)
+static struct util_error *open_existing(const char *path, uint64_t budget, struct store_db **ret)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return util_error_os(errno, path, "cannot open database");
-	return store_open(path, ret);
+	return store_open_budget(path, budget, ret);
 }
 
 int cli_forget(int argc, char **argv)
 {
 	const char *db_path = CLI_DEFAULT_DB;
-	int status = cli_parse_db_options("forget", forget_usage, argc, argv, &db_path, NULL, NULL);
+	uint64_t budget = STORE_BUDGET_DEFAULT;
+	int status = cli_parse_db_options("forget", forget_usage, argc, argv, &db_path, &budget, NULL,
+					  NULL);
 	if (status >= 0)
 		return status;
 	int64_t id;
 	if (parse_incident_arg("forget", argc, argv, &id))
 		return CLI_USAGE;
 	struct store_db *db = NULL;
-	struct util_error *err = open_existing(db_path, &db);
+	struct util_error *err = open_existing(db_path, budget, &db);
 	if (!err) {
 		cli_test_hooks(db);
 		err = store_forget(db, id);
@@ -122,7 +127,9 @@ int cli_forget(int argc, char **argv)
 int cli_export(int argc, char **argv)
 {
 	const char *db_path = CLI_DEFAULT_DB, *to = NULL;
-	int status = cli_parse_db_options("export", export_usage, argc, argv, &db_path, "to", &to);
+	uint64_t budget = STORE_BUDGET_DEFAULT;
+	int status = cli_parse_db_options("export", export_usage, argc, argv, &db_path, &budget, "to",
+					  &to);
 	if (status >= 0)
 		return status;
 	int64_t id;
@@ -142,7 +149,7 @@ int cli_export(int argc, char **argv)
 						  to));
 	struct store_db *db = NULL;
 	struct store_import_result res = {0};
-	struct util_error *err = store_open(to, &db);
+	struct util_error *err = store_open_budget(to, budget, &db);
 	if (!err) {
 		cli_test_hooks(db);
 		err = store_import(db, db_path, id, &res);
@@ -171,7 +178,9 @@ int cli_export(int argc, char **argv)
 int cli_import(int argc, char **argv)
 {
 	const char *db_path = CLI_DEFAULT_DB, *from = NULL;
-	int status = cli_parse_db_options("import", import_usage, argc, argv, &db_path, "from", &from);
+	uint64_t budget = STORE_BUDGET_DEFAULT;
+	int status = cli_parse_db_options("import", import_usage, argc, argv, &db_path, &budget,
+					  "from", &from);
 	if (status >= 0)
 		return status;
 	if (optind != argc || !from) {
@@ -180,7 +189,7 @@ int cli_import(int argc, char **argv)
 	}
 	struct store_db *db = NULL;
 	struct store_import_result res = {0};
-	struct util_error *err = store_open(db_path, &db);
+	struct util_error *err = store_open_budget(db_path, budget, &db);
 	if (!err) {
 		cli_test_hooks(db);
 		err = store_import(db, from, 0, &res);

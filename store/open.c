@@ -1,7 +1,6 @@
 // open.c: opening a gocoroner database — creating, checking or upgrading its
-// schema — and the SQLite error wrapping the rest of store/ uses.
+// schema.
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,41 +9,9 @@
 #include "queries/queries.h"
 #include "store/store-private.h"
 #include "store/store.h"
-#ifdef GOCORONER_TESTING
-#include "store/testing.h"
-#endif
 
 /* Wait this long for another gocoroner writing the same database. */
 enum { STORE_BUSY_TIMEOUT_MS = 10000 };
-
-struct util_error *store_error_sqlite(const struct store_db *db, int rc, const char *what)
-{
-	int primary = rc & 0xff;
-	if (primary == SQLITE_NOMEM)
-		return &util_enomem;
-	const char *msg = db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
-	enum util_error_code code = UTIL_ERROR_LIB;
-	int errnum = 0;
-	if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
-		code = UTIL_ERROR_BAD_DATA;
-	else if (primary == SQLITE_CANTOPEN && db->h && (errnum = sqlite3_system_errno(db->h)))
-		code = UTIL_ERROR_OS;
-	struct util_error *err;
-	if (errnum)
-		err = util_error_create(code, "%s: %s: %s (%s)", db->path, what, msg,
-					strerror(errnum));
-	else
-		err = util_error_create(code, "%s: %s: %s", db->path, what, msg);
-	if (err != &util_enomem)
-		err->errnum = errnum;
-	return err;
-}
-
-struct util_error *store_exec(struct store_db *db, const char *sql, const char *what)
-{
-	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
-	return rc == SQLITE_OK ? NULL : store_error_sqlite(db, rc, what);
-}
 
 /*
  * store_exec, trying again while another connection holds a lock SQLite
@@ -141,7 +108,8 @@ static struct util_error *install_schema(struct store_db *db)
 	return err;
 }
 
-static struct util_error *db_open(const char *path, bool readonly, struct store_db **ret)
+static struct util_error *db_open(const char *path, bool readonly, uint64_t budget,
+				   struct store_db **ret)
 {
 	struct store_db *db = calloc(1, sizeof(*db));
 	if (!db)
@@ -176,6 +144,8 @@ static struct util_error *db_open(const char *path, bool readonly, struct store_
 	}
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, STORE_BUSY_TIMEOUT_MS);
+	// Before anything runs through the views (store_summarize_stale).
+	store_set_budget(db, budget);
 
 	struct store_header h;
 	err = read_header(db, &h);
@@ -236,12 +206,17 @@ out:
 
 struct util_error *store_open(const char *path, struct store_db **ret)
 {
-	return db_open(path, false, ret);
+	return db_open(path, false, STORE_BUDGET_DEFAULT, ret);
+}
+
+struct util_error *store_open_budget(const char *path, uint64_t budget, struct store_db **ret)
+{
+	return db_open(path, false, budget, ret);
 }
 
 struct util_error *store_open_readonly(const char *path, struct store_db **ret)
 {
-	return db_open(path, true, ret);
+	return db_open(path, true, STORE_BUDGET_DEFAULT, ret);
 }
 
 void store_close(struct store_db *db)
@@ -261,23 +236,6 @@ sqlite3 *store_handle(struct store_db *db)
 {
 	return db->h;
 }
-
-#ifdef GOCORONER_TESTING
-/* Progress handler of store_test_crash_after: counts calls down to 0. */
-static int crash_countdown(void *arg)
-{
-	unsigned long *left = arg;
-	if (--*left == 0)
-		raise(SIGKILL);
-	return 0;
-}
-
-void store_test_crash_after(struct store_db *db, unsigned long n)
-{
-	db->crash_left = n;
-	sqlite3_progress_handler(db->h, n ? 100 : 0, n ? crash_countdown : NULL, &db->crash_left);
-}
-#endif
 
 struct util_error *store_latest_incident(struct store_db *db, int64_t *ret)
 {

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
@@ -40,12 +41,34 @@ enum store_stmt {
 	STORE_STMT_COUNT
 };
 
+/** Statement runs paused at a row whose steps store_step keeps counting:
+ * a command steps one statement for each row of another, not deeper. */
+#define STORE_BUDGET_RUNS 8
+
+/** The steps one run of a statement (from its first step to its last) has taken. */
+struct store_run {
+	sqlite3_stmt *st; /**< only compared, never used: it may be finalized; NULL: free */
+	uint64_t used;    /**< steps of SQLite's virtual machine */
+};
+
+/** The work budget of store_step (store/step.c). */
+struct store_budget {
+	uint64_t limit;   /**< steps one run may take; 0: no limit */
+	uint64_t used;    /**< steps of the run being stepped */
+	bool counting;    /**< inside store_step: the progress handler counts */
+	bool stopped;     /**< the progress handler stopped the step (past limit) */
+	struct store_run runs[STORE_BUDGET_RUNS]; /**< runs paused at a row */
+	unsigned evict;   /**< which entry of runs a new run takes when none is free */
+};
+
 struct store_db {
 	sqlite3 *h;                            /**< the connection */
 	char *path;                            /**< as given to store_open*, for messages */
 	bool readonly;                         /**< opened by store_open_readonly */
 	sqlite3_stmt *stmts[STORE_STMT_COUNT]; /**< NULL until first used */
 	sqlite3_stmt *batch[STORE_STMT_COUNT]; /**< STORE_BATCH rows at once; NULL until first used */
+	struct store_budget budget;            /**< store_set_budget, store_step */
+	int progress_ops;                      /**< the progress handler's interval; 0: none installed */
 #ifdef GOCORONER_TESTING
 	unsigned long crash_left;              /**< store_test_crash_after's countdown */
 #endif
@@ -71,7 +94,8 @@ struct store_db {
  */
 struct util_error *store_error_sqlite(const struct store_db *db, int rc, const char *what);
 
-/** Run SQL (one or more statements, no results) on DB; WHAT names it in errors. */
+/** Run SQL (one or more statements, no results) on DB, without a budget;
+ * WHAT names it in errors. */
 struct util_error *store_exec(struct store_db *db, const char *sql, const char *what);
 
 /** The writer's statement ID, preparing it on first use. */

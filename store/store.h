@@ -56,8 +56,51 @@ struct store_incident {
 struct util_error *store_open(const char *path, struct store_db **ret);
 /** Open read-only; the file must exist. */
 struct util_error *store_open_readonly(const char *path, struct store_db **ret);
+/**
+ * store_open with BUDGET (store_set_budget) in force from the start: opening
+ * an older database computes its incidents' summaries through the views.
+ * store_open is store_open_budget with STORE_BUDGET_DEFAULT.
+ */
+struct util_error *store_open_budget(const char *path, uint64_t budget, struct store_db **ret);
 void store_close(struct store_db *db);
 sqlite3 *store_handle(struct store_db *db);
+
+/* ---- The work budget ------------------------------------------------- */
+
+/**
+ * The work budget of a statement that a connection starts with: steps of
+ * SQLite's virtual machine one run of a statement may take (store_step).
+ * Counting steps, not time, stops a statement at the same point on every
+ * machine. Far above what any command's statement takes on the
+ * 100,000-goroutine benchmark database, and a statement that runs away is
+ * stopped within some tens of seconds (bench/README.md).
+ */
+#define STORE_BUDGET_DEFAULT 1000000000
+
+/**
+ * Give every statement stepped with store_step on DB, from now on, a budget
+ * of STEPS steps of SQLite's virtual machine per run; 0 = no limit. The
+ * steps are counted in thousands: a run of fewer than a thousand steps is
+ * never stopped. The summaries store_ingest and store_summarize compute
+ * through the views are stepped this way; the ingest's writes are not.
+ */
+void store_set_budget(struct store_db *db, uint64_t steps);
+/** DB's budget (store_set_budget). */
+uint64_t store_budget(const struct store_db *db);
+
+/**
+ * sqlite3_step(ST), ST a statement prepared on DB's connection, under DB's
+ * budget: *ROW_RET is true for a row, false once the statement is done. A
+ * run lasts from ST's first step (after preparing or sqlite3_reset) to its
+ * end and counts only ST's own steps, so a statement stepped once for each
+ * row of another has a budget of its own, per run. Past the budget the step
+ * is stopped (a write statement's transaction is rolled back, as SQLite
+ * does on an interrupt): UTIL_ERROR_BUDGET, "PATH: WHAT did more than N
+ * steps of work and was stopped"; WHAT names the statement ("the query
+ * wait_cycle (incident 3)"). Other failures are SQLite's errors naming WHAT.
+ */
+struct util_error *store_step(struct store_db *db, sqlite3_stmt *st, const char *what,
+			      bool *row_ret);
 
 /**
  * Write one incident with all of SNAP in one transaction: on any failure the
@@ -98,7 +141,8 @@ void store_ingest_abort(struct store_ingest *in);
 
 /**
  * Compute the summary rows of incident ID again (incident_finding and
- * incident_signature from the query library's views), in one transaction.
+ * incident_signature from the query library's views, under DB's budget),
+ * in one transaction.
  * store_ingest does it for a new incident; store_open for every incident
  * whose summary_version is not STORE_SUMMARY_VERSION (old databases).
  */
@@ -143,7 +187,7 @@ struct store_import_result {
  * renumbered) are copied with it, and the core blob if DB lacks it.
  * SRC_PATH is only read: a source of a newer schema is refused
  * (UTIL_ERROR_UNSUPPORTED); one of an older schema is copied to a temporary
- * file, upgraded there, and imported from the copy. A file that is not a
+ * file, upgraded there (under DB's budget), and imported from the copy. A file that is not a
  * gocoroner database is UTIL_ERROR_BAD_DATA, and DB itself UTIL_ERROR_INVALID.
  */
 struct util_error *store_import(struct store_db *db, const char *src_path, int64_t only,

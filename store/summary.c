@@ -7,24 +7,30 @@
 #include "store/store-private.h"
 #include "store/store.h"
 
-/* Step STMT (bound with ?1 = ID, and ?2 = V if V >= 0) to its end. */
+/*
+ * Step statement ID_STMT (bound with ?1 = ID, and ?2 = V if V >= 0) to its
+ * end, under the connection's budget: the summary statements read the
+ * query library's views, whose work is not ours to bound. Errors name WHAT
+ * of the incident, and VIEW if not NULL.
+ */
 static struct util_error *run(struct store_db *db, enum store_stmt id_stmt, int64_t id,
-			      int64_t v, const char *what)
+			      int64_t v, const char *what, const char *view)
 {
 	sqlite3_stmt *s;
 	struct util_error *err = store_stmt(db, id_stmt, &s);
 	if (err)
 		return err;
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s of incident %lld%s%s%s", what, (long long)id,
+		 view ? " (view " : "", view ? view : "", view ? ")" : "");
 	int rc = sqlite3_bind_int64(s, 1, id);
 	if (rc == SQLITE_OK && v >= 0)
 		rc = sqlite3_bind_int64(s, 2, v);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE) {
-		char buf[96];
-		snprintf(buf, sizeof(buf), "%s of incident %lld", what, (long long)id);
+	bool row;
+	if (rc != SQLITE_OK)
 		err = store_error_sqlite(db, rc, buf);
-	}
+	else
+		err = store_step(db, s, buf, &row);
 	sqlite3_reset(s);
 	return err;
 }
@@ -32,14 +38,16 @@ static struct util_error *run(struct store_db *db, enum store_stmt id_stmt, int6
 struct util_error *store_write_summary(struct store_db *db, int64_t id)
 {
 	struct util_error *err;
-	if ((err = run(db, STORE_STMT_CLEAR_FINDINGS, id, -1, "clearing the findings")) ||
-	    (err = run(db, STORE_STMT_CLEAR_SIGNATURE, id, -1, "clearing the signature")) ||
+	if ((err = run(db, STORE_STMT_CLEAR_FINDINGS, id, -1, "clearing the findings", NULL)) ||
+	    (err = run(db, STORE_STMT_CLEAR_SIGNATURE, id, -1, "clearing the signature", NULL)) ||
 	    // The signature reads the finding rows: findings first.
-	    (err = run(db, STORE_STMT_SUMMARIZE_FINDINGS, id, -1, "counting the findings")) ||
-	    (err = run(db, STORE_STMT_SUMMARIZE_SIGNATURE, id, -1, "writing the signature")))
+	    (err = run(db, STORE_STMT_SUMMARIZE_FINDINGS, id, -1, "the summary's findings",
+		       "finding_group")) ||
+	    (err = run(db, STORE_STMT_SUMMARIZE_SIGNATURE, id, -1, "the summary's signature",
+		       "signature_term")))
 		return err;
 	return run(db, STORE_STMT_SET_SUMMARY_VERSION, id, STORE_SUMMARY_VERSION,
-		   "setting the summary version");
+		   "setting the summary version", NULL);
 }
 
 /* Whether incident ID exists and needs its summary (re)computed. */

@@ -317,9 +317,10 @@ static struct util_error *source_version(const char *path, int *ret)
 /*
  * A source of an older schema is never written: it is copied (SQLite's
  * online backup, from a read-only connection) to a temporary file, which is
- * upgraded like any database gocoroner opens. *TMP_RET is that file's name.
+ * upgraded like any database gocoroner opens, under BUDGET (the summaries it
+ * computes). *TMP_RET is that file's name.
  */
-static struct util_error *upgraded_copy(const char *path, char **tmp_ret)
+static struct util_error *upgraded_copy(const char *path, uint64_t budget, char **tmp_ret)
 {
 	const char *dir = getenv("TMPDIR");
 	char *tmp = sqlite3_mprintf("%s/gocoroner-import-XXXXXX", dir && *dir ? dir : "/tmp");
@@ -358,7 +359,7 @@ static struct util_error *upgraded_copy(const char *path, char **tmp_ret)
 	sqlite3_close(to);
 	struct store_db *up = NULL;
 	if (!err)
-		err = store_open(tmp, &up);
+		err = store_open_budget(tmp, budget, &up);
 	store_close(up);
 	if (err) {
 		err = util_error_prefix(err, "%s: upgrading a copy of an older database: ", path);
@@ -622,7 +623,7 @@ struct util_error *store_import(struct store_db *db, const char *src_path, int64
 	char *tmp = NULL;
 	struct util_error *err = source_version(src_real ? src_real : src_path, &version);
 	if (!err && version < STORE_SCHEMA_VERSION)
-		err = upgraded_copy(src_real ? src_real : src_path, &tmp);
+		err = upgraded_copy(src_real ? src_real : src_path, db->budget.limit, &tmp);
 	char *uri = NULL;
 	if (!err && !(uri = readonly_uri(tmp ? tmp : src_real ? src_real : src_path)))
 		err = &util_enomem;

@@ -157,6 +157,38 @@ EOF
 		analyze --db "$db" --exe "$exe27" "$work/nomem.core"
 	rm -f "$work/nomem.core"
 fi
+# The work budget: a statement that runs away stops the command, status 1,
+# with one line naming what ran out and how to lift the limit.
+runaway="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+t0=$(date +%s)
+timeout 120 "$bin" query --db "$db" --budget 1000 "$runaway" >"$work/out" 2>"$work/err"
+rc=$? secs=$(($(date +%s) - t0))
+if [ $rc -eq 1 ] && [ $secs -lt 10 ] && [ ! -s "$work/out" ] && [ "$(wc -l <"$work/err")" -eq 1 ] &&
+	grep -q "the SQL query did more than 1000 steps of work and was stopped.*--budget 0 for no limit" "$work/err"; then
+	ok "a runaway query stops at its budget in $secs s: $(cat "$work/err")"
+else
+	bad "runaway query under --budget 1000: status $rc after $secs s: $(cat "$work/out" "$work/err")"
+fi
+n=$("$bin" query --db "$db" --format csv "SELECT count(*) AS n FROM goroutine" 2>"$work/err" | tail -n 1 | tr -d '\r')
+[ -n "$n" ] && [ "$n" = "$(sqlite3 "$db" "SELECT count(*) FROM goroutine")" ] &&
+	ok "a query under the default budget answers ($n goroutines)" ||
+	bad "query under the default budget: '$n' $(cat "$work/err")"
+n=$("$bin" query --db "$db" --budget 0 --format csv \
+	"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT count(*) FROM c" |
+	tail -n 1 | tr -d '\r')
+[ "$n" = 200000 ] && ok "--budget 0 lets a long query finish" || bad "--budget 0: '$n'"
+expect_error "library query past its budget" "the query goroutine_bucket (incident [0-9]*) did more than 1000 steps" \
+	query --db "$db" --budget 1000 goroutine_bucket
+expect_error "report past its budget" "the findings of incident [0-9]* (view [a-z_]*) did more than 1000 steps" \
+	report --db "$db" --budget 1000
+expect_error "analyze's report past its budget" "incident [0-9]* is stored in .*, but its report was stopped" \
+	analyze --db "$db" --budget 1000 --exe "$exe27" "$core27"
+expect_error "ingest past its budget" "not stored, nothing was written: .*(view [a-z_]*) did more than 1000 steps" \
+	analyze --db "$work/budget.db" --budget 1000 --exe "$exe27" "$core27"
+n=$(sqlite3 "$work/budget.db" "SELECT count(*) FROM incident")
+[ "$n" = 0 ] && ok "an ingest stopped by its budget writes nothing" || bad "$n incidents after a stopped ingest"
+expect_error "bad --budget" "--budget takes a number" query --db "$db" --budget lots "SELECT 1"
+
 after=$(count)
 [ "$before" = "$after" ] && ok "bad input left the database unchanged ($after)" ||
 	bad "database changed by bad input: $before -> $after"

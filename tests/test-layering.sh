@@ -19,7 +19,7 @@ ceilings='
 core 0
 dwarf 2
 goruntime 3
-store 5
+store 3
 cli 0
 util 0
 '

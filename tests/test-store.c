@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1312,6 +1313,160 @@ static void test_query_plans(void **state)
 	store_close(db);
 }
 
+/* ---- The work budget ------------------------------------------------- */
+
+/* Counts to 10^9 in one step: minutes of work, unless the budget stops it. */
+#define COUNT_TO_A_BILLION \
+	"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000)" \
+	" SELECT count(*) FROM c"
+/* Counts to 100,000: some hundred thousand steps. */
+#define COUNT_TO_100K \
+	"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000)" \
+	" SELECT count(*) FROM c"
+
+static sqlite3_stmt *prepare_ok(struct store_db *db, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(store_handle(db), sql, -1, &s, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(store_handle(db)));
+	return s;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void test_budget_stops_a_statement(void **state)
+{
+	char path[4096];
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "budget.db"));
+	assert_int_equal(store_budget(db), STORE_BUDGET_DEFAULT);
+
+	// A billion rows under a budget of 100,000 steps: stopped at once,
+	// with an error naming the statement, the budget and the database.
+	store_set_budget(db, 100000);
+	sqlite3_stmt *s = prepare_ok(db, COUNT_TO_A_BILLION);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bool row = true;
+	struct util_error *err = store_step(db, s, "the query count_to_a_billion", &row);
+	assert_true(seconds_since(&t0) < 2.0);
+	assert_true(util_error_is(err, UTIL_ERROR_BUDGET));
+	assert_non_null(strstr(err->message, path));
+	assert_non_null(strstr(err->message, "the query count_to_a_billion did more than 100000 steps"));
+	util_error_destroy(err);
+	sqlite3_finalize(s);
+
+	// A moderate statement: stopped under a small budget, done without one
+	// (0) and under the default.
+	s = prepare_ok(db, COUNT_TO_100K);
+	store_set_budget(db, 10000);
+	err = store_step(db, s, "counting", &row);
+	assert_true(util_error_is(err, UTIL_ERROR_BUDGET));
+	util_error_destroy(err);
+	sqlite3_reset(s);
+	uint64_t budgets[] = {0, STORE_BUDGET_DEFAULT};
+	for (size_t i = 0; i < 2; i++) {
+		store_set_budget(db, budgets[i]);
+		row = false;
+		assert_null(store_step(db, s, "counting", &row));
+		assert_true(row);
+		assert_int_equal(sqlite3_column_int64(s, 0), 100000);
+		assert_null(store_step(db, s, "counting", &row));
+		assert_false(row);
+		sqlite3_reset(s);
+	}
+
+	// Other failures stay SQLite's, naming the statement.
+	sqlite3_finalize(s);
+	s = prepare_ok(db, "SELECT abs(-9223372036854775807 - 1)");
+	err = store_step(db, s, "the overflow", &row);
+	assert_true(util_error_is(err, UTIL_ERROR_LIB));
+	assert_non_null(strstr(err->message, "the overflow: integer overflow"));
+	util_error_destroy(err);
+	sqlite3_finalize(s);
+	store_close(db);
+}
+
+/*
+ * A run counts its steps over all its rows, even when another statement
+ * is stepped for each of them: a statement that returns rows forever is
+ * stopped too, and the one stepped in between starts afresh each time.
+ */
+static void test_budget_counts_a_run(void **state)
+{
+	char path[4096];
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "budget-run.db"));
+	sqlite3_stmt *outer = prepare_ok(db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL"
+					     " SELECT x + 1 FROM c) SELECT x FROM c");
+	sqlite3_stmt *inner = prepare_ok(db, COUNT_TO_100K);
+	store_set_budget(db, 2000000);
+	struct util_error *err = NULL;
+	int64_t rows = 0;
+	bool row;
+	while (!(err = store_step(db, outer, "the endless query", &row)) && row) {
+		rows++;
+		if (rows % 1000 == 0) {
+			// Each run of INNER takes a good part of the budget.
+			assert_null(store_step(db, inner, "the inner count", &row));
+			assert_true(row);
+			sqlite3_reset(inner);
+		}
+		if (rows > 10000000)
+			fail_msg("the endless query was never stopped");
+	}
+	assert_true(util_error_is(err, UTIL_ERROR_BUDGET));
+	assert_non_null(strstr(err->message, "the endless query did more than 2000000 steps"));
+	// Some ten steps a row: stopped near 2,000,000 / 10 rows, not later.
+	assert_true(rows > 20000 && rows < 1000000);
+	util_error_destroy(err);
+	sqlite3_finalize(outer);
+	sqlite3_finalize(inner);
+	store_close(db);
+}
+
+/* The summaries the store writes through the views have the budget too, and
+ * an ingest stopped by it leaves the database as it was. */
+static void test_budget_of_summaries(void **state)
+{
+	char path[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	tmp_path(path, sizeof(path), "budget-summary.db");
+	struct store_db *db = open_ok(path);
+	int64_t rows = row_total(db);
+	store_set_budget(db, 1);
+	int64_t id = -1;
+	bool existed;
+	struct util_error *err = store_ingest(db, &incident_a, &snap, &id, &existed);
+	if (!util_error_is(err, UTIL_ERROR_BUDGET) ||
+	    !strstr(err->message, "of incident 1 (view ") ||
+	    !strstr(err->message, ") did more than 1 steps of work and was stopped"))
+		fail_msg("%s", err ? err->message : "no error");
+	util_error_destroy(err);
+	assert_int_equal(id, -1);
+	assert_int_equal(row_total(db), rows);
+
+	store_set_budget(db, 0);
+	id = ingest_ok(db, &incident_a, &snap, &existed);
+	store_close(db);
+
+	// Opening a database whose summaries are stale computes them under
+	// the budget given to store_open_budget.
+	raw_exec(path, "UPDATE incident SET summary_version = NULL");
+	err = store_open_budget(path, 1, &db);
+	assert_true(util_error_is(err, UTIL_ERROR_BUDGET));
+	util_error_destroy(err);
+	assert_null(store_open_budget(path, 0, &db));
+	assert_int_equal(store_budget(db), 0);
+	assert_int_equal(query_int(db, "SELECT summary_version FROM incident WHERE id = %lld",
+				   (long long)id), STORE_SUMMARY_VERSION);
+	store_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1340,6 +1495,9 @@ int main(void)
 		cmocka_unit_test(test_import),
 		cmocka_unit_test(test_import_refused),
 		cmocka_unit_test(test_import_from_v1),
+		cmocka_unit_test(test_budget_stops_a_statement),
+		cmocka_unit_test(test_budget_counts_a_run),
+		cmocka_unit_test(test_budget_of_summaries),
 	};
 	return cmocka_run_group_tests_name("store", tests, group_setup, group_teardown);
 }

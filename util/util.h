@@ -22,6 +22,7 @@ enum util_error_code {
 	UTIL_ERROR_INVALID,     /**< bad argument from the caller or user */
 	UTIL_ERROR_LIB,         /**< libelf, libdw, zstd or SQLite failed */
 	UTIL_ERROR_STOP,        /**< an iteration was stopped on purpose */
+	UTIL_ERROR_BUDGET,      /**< a piece of work ran past its budget and was stopped */
 };
 
 /**

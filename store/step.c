@@ -1,0 +1,145 @@
+// step.c: running statements on a gocoroner connection — SQLite's errors as
+// util_errors, and the work budget that stops a statement before it hangs
+// a command (store_step), in the connection's one progress handler.
+#include <signal.h>
+#include <string.h>
+
+#include "store/store-private.h"
+#include "store/store.h"
+#ifdef GOCORONER_TESTING
+#include "store/testing.h"
+#endif
+
+/* Steps of SQLite's virtual machine between two calls of the progress
+ * handler: the budget is counted in these. */
+enum { STORE_PROGRESS_OPS = 1000 };
+
+struct util_error *store_error_sqlite(const struct store_db *db, int rc, const char *what)
+{
+	int primary = rc & 0xff;
+	if (primary == SQLITE_NOMEM)
+		return &util_enomem;
+	const char *msg = db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
+	enum util_error_code code = UTIL_ERROR_LIB;
+	int errnum = 0;
+	if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
+		code = UTIL_ERROR_BAD_DATA;
+	else if (primary == SQLITE_CANTOPEN && db->h && (errnum = sqlite3_system_errno(db->h)))
+		code = UTIL_ERROR_OS;
+	struct util_error *err;
+	if (errnum)
+		err = util_error_create(code, "%s: %s: %s (%s)", db->path, what, msg,
+					strerror(errnum));
+	else
+		err = util_error_create(code, "%s: %s: %s", db->path, what, msg);
+	if (err != &util_enomem)
+		err->errnum = errnum;
+	return err;
+}
+
+struct util_error *store_exec(struct store_db *db, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? NULL : store_error_sqlite(db, rc, what);
+}
+
+/*
+ * The connection's progress handler, called every db->progress_ops steps of
+ * any statement: counts down the test build's crash hook, and counts the
+ * steps of the run store_step is stepping, stopping it (SQLITE_INTERRUPT)
+ * past the budget. Statements stepped otherwise (the ingest's writes) are
+ * not counted.
+ */
+static int progress(void *arg)
+{
+	struct store_db *db = arg;
+#ifdef GOCORONER_TESTING
+	if (db->crash_left && --db->crash_left == 0)
+		raise(SIGKILL);
+#endif
+	struct store_budget *b = &db->budget;
+	if (!b->counting || !b->limit)
+		return 0;
+	b->used += (uint64_t)db->progress_ops;
+	if (b->used <= b->limit)
+		return 0;
+	b->stopped = true;
+	return 1;
+}
+
+/* Install the progress handler when something needs it, at the interval it needs. */
+static void progress_install(struct store_db *db)
+{
+	int ops = db->budget.limit ? STORE_PROGRESS_OPS : 0;
+#ifdef GOCORONER_TESTING
+	// store_test_crash_after counts in hundreds of steps.
+	if (db->crash_left)
+		ops = 100;
+#endif
+	if (ops == db->progress_ops)
+		return;
+	sqlite3_progress_handler(db->h, ops, ops ? progress : NULL, db);
+	db->progress_ops = ops;
+}
+
+void store_set_budget(struct store_db *db, uint64_t steps)
+{
+	db->budget.limit = steps;
+	progress_install(db);
+}
+
+uint64_t store_budget(const struct store_db *db)
+{
+	return db->budget.limit;
+}
+
+/* The count of ST's run: the one kept while it was paused at a row, or a
+ * fresh one when ST starts a run (or its count was given up for another's). */
+static struct store_run *run_of(struct store_budget *b, sqlite3_stmt *st)
+{
+	struct store_run *run = NULL, *free_run = NULL;
+	for (size_t i = 0; i < STORE_BUDGET_RUNS; i++) {
+		if (b->runs[i].st == st)
+			run = &b->runs[i];
+		else if (!b->runs[i].st && !free_run)
+			free_run = &b->runs[i];
+	}
+	if (run && sqlite3_stmt_busy(st))
+		return run;
+	if (!run)
+		run = free_run ? free_run : &b->runs[b->evict++ % STORE_BUDGET_RUNS];
+	*run = (struct store_run){.st = st};
+	return run;
+}
+
+struct util_error *store_step(struct store_db *db, sqlite3_stmt *st, const char *what,
+			      bool *row_ret)
+{
+	struct store_budget *b = &db->budget;
+	struct store_run *run = run_of(b, st);
+	b->used = run->used;
+	b->stopped = false;
+	b->counting = true;
+	int rc = sqlite3_step(st);
+	b->counting = false;
+	run->used = b->used;
+	if (rc != SQLITE_ROW)
+		run->st = NULL; // the run is over
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		*row_ret = rc == SQLITE_ROW;
+		return NULL;
+	}
+	if ((rc & 0xff) == SQLITE_INTERRUPT && b->stopped)
+		return util_error_create(UTIL_ERROR_BUDGET,
+					 "%s: %s did more than %llu steps of work and was stopped",
+					 db->path, what, (unsigned long long)b->limit);
+	return store_error_sqlite(db, rc, what);
+}
+
+#ifdef GOCORONER_TESTING
+void store_test_crash_after(struct store_db *db, unsigned long n)
+{
+	db->crash_left = n;
+	progress_install(db);
+}
+#endif
