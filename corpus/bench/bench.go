@@ -9,6 +9,12 @@
 // started, parked (after a settle delay) and a GC has run. BENCH_N overrides
 // the number of goroutines. Every frame of main takes the request's ctx (nil
 // for the goroutines without a context).
+//
+// BENCH_SHAPE=pileup parks instead BENCH_N goroutines on one sync.Mutex
+// whose holder is itself blocked forever on a channel only it holds, both
+// made by a function that returned: nothing that can run reaches either, so
+// all of them are leaked (the shape of the commonest production hang, and
+// the worst case of the wait-for analysis).
 package main
 
 import (
@@ -152,6 +158,48 @@ func worker(r *req) {
 	sink += next(r.ctx, r, 0)
 }
 
+//go:noinline
+func pileupHolder(mu *sync.Mutex, block chan int, held *sync.WaitGroup) {
+	mu.Lock()
+	held.Done()
+	<-block // nobody sends: the lock is never released
+	mu.Unlock()
+}
+
+//go:noinline
+func pileupWaiter(mu *sync.Mutex) {
+	ready.Done()
+	mu.Lock()
+	sink++
+	mu.Unlock()
+}
+
+// A mutex with a pointer beside it: a lone sync.Mutex has no pointers and
+// is 8 bytes, so Go's tiny allocator would pack it into a 16-byte block with
+// other small objects, and anything reaching those reaches the block (for
+// Go's own collector and leak detector too).
+type pileBox struct {
+	mu    sync.Mutex
+	owner *int
+}
+
+// startPileup returns: only the goroutines it starts keep the mutex and the
+// channel.
+//
+//go:noinline
+func startPileup(n int) {
+	box := &pileBox{owner: new(int)}
+	mu := &box.mu
+	var held sync.WaitGroup
+	held.Add(1)
+	go pileupHolder(mu, make(chan int), &held)
+	held.Wait()
+	ready.Add(n)
+	for i := 0; i < n; i++ {
+		go pileupWaiter(mu)
+	}
+}
+
 func main() {
 	n := defaultN
 	if s := os.Getenv("BENCH_N"); s != "" {
@@ -160,6 +208,22 @@ func main() {
 			panic(err)
 		}
 		n = v
+	}
+	if os.Getenv("BENCH_SHAPE") == "pileup" {
+		// A goroutine that can run (a sleeper), or the runtime would end
+		// the process: "all goroutines are asleep - deadlock!".
+		go func() {
+			for {
+				time.Sleep(time.Hour)
+			}
+		}()
+		startPileup(n)
+		ready.Wait()
+		time.Sleep(2 * time.Second) // let the last ones park
+		runtime.GC()
+		fmt.Printf("goroutines %d\n", runtime.NumGoroutine())
+		fmt.Println("READY")
+		select {}
 	}
 	for i := range recvChans {
 		recvChans[i] = make(chan int)

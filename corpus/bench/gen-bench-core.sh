@@ -9,10 +9,12 @@
 #                 with zstd -10 and delete the raw core)
 #   OUT_EXE       where to write the executable (default: OUT.core's
 #                 directory/bench-go1.27-opt)
-# Environment: BENCH_N (default 100000), GO (default /usr/lib/go-1.27/bin/go).
+# Environment: BENCH_N (default 100000), BENCH_SHAPE (pileup: BENCH_N
+# goroutines on one mutex whose holder is blocked; see bench.go), GO (default
+# /usr/lib/go-1.27/bin/go).
 set -euo pipefail
 
-[ $# -ge 1 ] || { sed -n '2,12p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,14p' "$0"; exit 2; }
 out=$1
 zst=0
 case $out in *.zst) zst=1; out=${out%.zst} ;; esac
@@ -37,7 +39,7 @@ trap cleanup EXIT
 
 start=$(date +%s)
 (cd "$scratch" && ulimit -c 0 && exec env -i PATH=/usr/bin:/bin HOME=/nonexistent \
-	${BENCH_N:+BENCH_N=$BENCH_N} "$exe" >stdout 2>stderr) &
+	${BENCH_N:+BENCH_N=$BENCH_N} ${BENCH_SHAPE:+BENCH_SHAPE=$BENCH_SHAPE} "$exe" >stdout 2>stderr) &
 pid=$!
 until grep -qx READY "$scratch/stdout" 2>/dev/null; do
 	kill -0 "$pid" 2>/dev/null || { cat "$scratch/stderr" >&2; echo "gen-bench-core: program died" >&2; exit 1; }
