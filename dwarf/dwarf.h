@@ -270,6 +270,17 @@ uint64_t dw_type_die(struct dw_binary *b, const char *type_name);
 /** DW_AT_name of the type DIE at TYPE_DIE ("context.Context", "*net/http.Request"), NULL if none. */
 const char *dw_type_die_name(struct dw_binary *b, uint64_t type_die);
 
+/**
+ * The byte offsets, from the start of a value of the named type, of the words
+ * Go's collector would take as pointers (ptrmap.c): pointers, channels, maps,
+ * funcs, unsafe.Pointers, the data words of slices, strings and interfaces,
+ * through structs and arrays — never a uintptr. At most MAX; *N their count.
+ * UTIL_ERROR_NOT_FOUND without the type, UTIL_ERROR_BAD_DATA when its DWARF
+ * is not understood or it holds more than MAX.
+ */
+struct util_error *dw_type_pointer_offsets(struct dw_binary *b, const char *type_name,
+					   uint64_t *offsets, size_t max, size_t *n);
+
 /** One member of a struct type. */
 struct dw_struct_member {
 	const char *name;

@@ -458,6 +458,52 @@ static void test_runtime_types(void **state)
 	}
 }
 
+/* Whether OFFS (N of them) holds an offset in [LO, HI). */
+static bool any_in(const uint64_t *offs, size_t n, uint64_t lo, uint64_t hi)
+{
+	for (size_t i = 0; i < n; i++)
+		if (offs[i] >= lo && offs[i] < hi)
+			return true;
+	return false;
+}
+
+/* The pointer words of runtime types, by the types' own DWARF, against
+ * members whose types say what they are: a *mcache is a pointer, a
+ * muintptr and the write barrier buffer's [N]uintptr are not; every slot of
+ * an array of pointers is one. */
+static void test_pointer_offsets(void **state)
+{
+	need_corpus();
+	static uint64_t offs[8192];
+	for (size_t i = 0; i < nbuilds; i++) {
+		struct dw_binary *b = builds[i].b;
+		size_t n = 0;
+		uint64_t off, size, psize;
+		check_ok(dw_type_pointer_offsets(b, "runtime.p", offs, 8192, &n));
+		check_ok(dw_type_size(b, "runtime.p", &psize));
+		assert_true(n > 10);
+		for (size_t k = 0; k < n; k++)
+			assert_true(offs[k] + 8 <= psize && offs[k] % 8 == 0);
+		check_ok(dw_member_offset(b, "runtime.p", "mcache", &off));
+		assert_true(any_in(offs, n, off, off + 1));
+		check_ok(dw_member_offset(b, "runtime.p", "m", &off)); // muintptr
+		assert_false(any_in(offs, n, off, off + 8));
+		check_ok(dw_member_offset(b, "runtime.p", "wbBuf", &off));
+		check_ok(dw_member_size(b, "runtime.p", "wbBuf", &size));
+		assert_false(any_in(offs, n, off, off + size));
+		// sudogbuf [128]*sudog: 128 pointers, one a word.
+		check_ok(dw_member_offset(b, "runtime.p", "sudogbuf", &off));
+		check_ok(dw_member_size(b, "runtime.p", "sudogbuf", &size));
+		size_t in = 0;
+		for (size_t k = 0; k < n; k++)
+			in += offs[k] >= off && offs[k] < off + size;
+		assert_int_equal(in, size / 8);
+		check_code(dw_type_pointer_offsets(b, "runtime.p", offs, 4, &n), UTIL_ERROR_BAD_DATA, NULL);
+		check_code(dw_type_pointer_offsets(b, "runtime.noSuchType", offs, 8192, &n),
+			   UTIL_ERROR_NOT_FOUND, NULL);
+	}
+}
+
 /* ---- corpus: functions -------------------------------------------------- */
 
 /* The line of "func main() {" in corpus/programs/PROGRAM/main.go. */
@@ -1042,6 +1088,7 @@ int main(void)
 		cmocka_unit_test(test_constants_variables),
 		cmocka_unit_test(test_build_ids),
 		cmocka_unit_test(test_runtime_types),
+		cmocka_unit_test(test_pointer_offsets),
 		cmocka_unit_test(test_funcs),
 		cmocka_unit_test(test_func_table),
 		cmocka_unit_test(test_frame_vars),

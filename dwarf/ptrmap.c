@@ -1,0 +1,161 @@
+// ptrmap.c: where a Go type holds pointers, from its DWARF — what Go's own
+// collector reads from the type's GC bitmap: pointers, channels, maps,
+// funcs, unsafe.Pointers, the data words of slices, strings and interfaces,
+// through structs and arrays. A uintptr is no pointer: a runtime structure
+// that keeps addresses as uintptrs (the write barrier's buffer in runtime.p)
+// keeps nothing alive, and a conservative scan that read them would.
+#include <stdlib.h>
+
+#include <dwarf.h>
+
+#include "dwarf/internal.h"
+
+#define MAX_PEEL 16
+#define MAX_DEPTH 16
+
+struct walk {
+	uint64_t *offsets;
+	size_t n, max;
+	bool overflow;
+};
+
+static void add(struct walk *w, uint64_t off)
+{
+	if (w->n < w->max)
+		w->offsets[w->n++] = off;
+	else
+		w->overflow = true;
+}
+
+static bool next_type(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	return dwarf_attr(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, die);
+}
+
+static uint64_t byte_size(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word v;
+	if (!dwarf_attr(die, DW_AT_byte_size, &attr) || dwarf_formudata(&attr, &v))
+		return 0;
+	return v;
+}
+
+/* The size of a value of the type DIE, through typedefs: a pointer's is a
+ * word (Go's DWARF gives pointer types no byte size). 0 if unknown. */
+static uint64_t type_size(Dwarf_Die die)
+{
+	for (int i = 0; i < MAX_PEEL; i++) {
+		int tag = dwarf_tag(&die);
+		if (tag == DW_TAG_pointer_type || tag == DW_TAG_subroutine_type)
+			return 8;
+		uint64_t size = byte_size(&die);
+		if (size || (tag != DW_TAG_typedef && tag != DW_TAG_const_type &&
+			     tag != DW_TAG_volatile_type) || !next_type(&die))
+			return size;
+	}
+	return 0;
+}
+
+/* The number of elements of the array type DIE (its subrange's count or bound). */
+static uint64_t array_count(Dwarf_Die *die)
+{
+	Dwarf_Die sub;
+	if (dwarf_child(die, &sub) != 0)
+		return 0;
+	do {
+		if (dwarf_tag(&sub) != DW_TAG_subrange_type)
+			continue;
+		Dwarf_Attribute attr;
+		Dwarf_Word v;
+		if (dwarf_attr(&sub, DW_AT_count, &attr) && !dwarf_formudata(&attr, &v))
+			return v;
+		if (dwarf_attr(&sub, DW_AT_upper_bound, &attr) && !dwarf_formudata(&attr, &v))
+			return v + 1;
+		return 0;
+	} while (dwarf_siblingof(&sub, &sub) == 0);
+	return 0;
+}
+
+static bool walk_type(struct walk *w, Dwarf_Die die, uint64_t base, int depth)
+{
+	if (depth > MAX_DEPTH)
+		return false;
+	for (int i = 0; i < MAX_PEEL; i++) {
+		int tag = dwarf_tag(&die);
+		if (tag == DW_TAG_typedef || tag == DW_TAG_const_type || tag == DW_TAG_volatile_type) {
+			if (!next_type(&die))
+				return true; // nothing under it: no pointer
+			continue;
+		}
+		switch (tag) {
+		case DW_TAG_pointer_type: // also chan, map, func and unsafe.Pointer in Go's DWARF
+		case DW_TAG_subroutine_type:
+			add(w, base);
+			return true;
+		case DW_TAG_structure_type: {
+			Dwarf_Die m;
+			if (dwarf_child(&die, &m) != 0)
+				return true;
+			do {
+				if (dwarf_tag(&m) != DW_TAG_member)
+					continue;
+				Dwarf_Attribute attr;
+				Dwarf_Word off;
+				Dwarf_Die t = m;
+				if (!dwarf_attr(&m, DW_AT_data_member_location, &attr) ||
+				    dwarf_formudata(&attr, &off) || !next_type(&t))
+					return false;
+				if (!walk_type(w, t, base + off, depth + 1))
+					return false;
+			} while (dwarf_siblingof(&m, &m) == 0);
+			return true;
+		}
+		case DW_TAG_array_type: {
+			Dwarf_Die elem = die;
+			uint64_t count = array_count(&die);
+			if (!count || !next_type(&elem))
+				return true;
+			// The element's pointers once, then repeated: a [512]uintptr
+			// costs one look.
+			size_t first = w->n;
+			if (!walk_type(w, elem, base, depth + 1))
+				return false;
+			size_t per = w->n - first;
+			uint64_t size = type_size(elem);
+			if (!per)
+				return true;
+			if (!size)
+				return false;
+			for (uint64_t j = 1; j < count && !w->overflow; j++)
+				for (size_t k = 0; k < per; k++)
+					add(w, w->offsets[first + k] + j * size);
+			return true;
+		}
+		default: // base types (uintptr among them): no pointer
+			return true;
+		}
+	}
+	return false;
+}
+
+struct util_error *dw_type_pointer_offsets(struct dw_binary *b, const char *type_name,
+					   uint64_t *offsets, size_t max, size_t *n)
+{
+	*n = 0;
+	uint64_t off = dw_type_die(b, type_name);
+	Dwarf_Die die;
+	if (!off || !dwarf_offdie(b->dwarf, off, &die))
+		return util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no DWARF type %s", b->path,
+					 type_name);
+	struct walk w = {offsets, 0, max, false};
+	if (!walk_type(&w, die, 0, 0))
+		return util_error_create(UTIL_ERROR_BAD_DATA, "%s: the DWARF of %s is not understood",
+					 b->path, type_name);
+	if (w.overflow)
+		return util_error_create(UTIL_ERROR_BAD_DATA, "%s: %s holds more than %zu pointers",
+					 b->path, type_name, max);
+	*n = w.n;
+	return NULL;
+}
