@@ -9,6 +9,9 @@ enum {
 	MAX_SPANS = 1 << 24,            /* allspans entries: 128 GiB of 8 KiB pages */
 	MAX_OBJECTS = 1 << 28,          /* object slots over all spans */
 	MAX_SPAN_DIAGS = 20,            /* diagnostics about single spans, then a count */
+	MAX_P_POINTERS = 4096,          /* pointer words of one runtime.p */
+	MAX_P_SIZE = 1 << 20,
+	MAX_PROCS = 1 << 16,
 	SPAN_CHUNK = 4096,              /* allspans pointers read at once */
 	MAX_PAGE_TABLE = 1 << 22,       /* page → span entries (16 MiB): wider ranges search */
 };
@@ -350,4 +353,45 @@ out:
 		*found = false;
 	}
 	return err;
+}
+
+struct util_error *gr_heap_runtime_roots(struct gr_reader *r, uint64_t **objs, size_t *nobjs,
+					 uint64_t **words, size_t *nwords)
+{
+	*objs = *words = NULL;
+	*nobjs = *nwords = 0;
+	uint64_t offs[MAX_P_POINTERS], allp = gr_global_addr(r->bin, "runtime.allp"), hdr[3];
+	size_t noffs = 0;
+	uint64_t psize = gr_type_size(r->bin, "runtime.p");
+	struct util_error *err = dw_type_pointer_offsets(r->bin, "runtime.p", offs, MAX_P_POINTERS, &noffs);
+	if (err || !allp || !psize || psize > MAX_P_SIZE ||
+	    !gr_read_ok(r->core, allp, hdr, sizeof(hdr)) || hdr[1] > hdr[2] || hdr[1] > MAX_PROCS) {
+		// Then the p structs are scanned word by word, as any heap object.
+		gr_diag(r->snap, "info", "heap", "runtime.p not read by its type (%s): scanned word by word",
+			err ? err->message : "no runtime.allp");
+		util_error_destroy(err);
+		return NULL;
+	}
+	uint64_t *ps = malloc((hdr[1] + 1) * sizeof(*ps));
+	uint64_t *ws = malloc((hdr[1] * noffs + 1) * sizeof(*ws));
+	unsigned char *buf = malloc(psize);
+	if (!ps || !ws || !buf) {
+		free(ps), free(ws), free(buf);
+		return &util_enomem;
+	}
+	size_t np = 0, nw = 0;
+	for (uint64_t i = 0; i < hdr[1]; i++) {
+		uint64_t p;
+		if (!gr_read_ok(r->core, hdr[0] + 8 * i, &p, 8) || !p ||
+		    !gr_read_ok(r->core, p, buf, psize))
+			continue; // left to the word-by-word scan
+		ps[np++] = p;
+		for (size_t k = 0; k < noffs; k++)
+			if (offs[k] + 8 <= psize && (ws[nw] = gr_rd64(buf, offs[k])))
+				nw++;
+	}
+	free(buf);
+	*objs = ps, *nobjs = np;
+	*words = ws, *nwords = nw;
+	return NULL;
 }

@@ -39,6 +39,18 @@ struct gr_heap {
 struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *found);
 void gr_heap_deinit(struct gr_heap *h);
 
+/**
+ * The runtime's per-P structures (runtime.allp), which the marking reads by
+ * their DWARF type instead of word by word: a runtime.p keeps addresses as
+ * uintptrs (its write barrier buffer holds stale ones), which keep nothing
+ * alive. *OBJS: the p objects, to leave out of the conservative scan;
+ * *WORDS: what their pointer fields hold, roots. Both malloc'd; none (and an
+ * "info" diagnostic) when the type or allp cannot be read. Errors only for
+ * memory.
+ */
+struct util_error *gr_heap_runtime_roots(struct gr_reader *r, uint64_t **objs, size_t *nobjs,
+					 uint64_t **words, size_t *nwords);
+
 /** The object holding ADDR: its number and span; false if ADDR is in no object slot. */
 static inline bool gr_heap_find(const struct gr_heap *h, uint64_t addr, size_t *span, size_t *obj)
 {

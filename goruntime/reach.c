@@ -27,7 +27,7 @@
 enum {
 	SCAN_CHUNK = 1 << 16,            /* bytes read at once while scanning */
 	MAX_MISSING_DIAGS = 20,          /* diagnostics about unreadable memory, then a count */
-	MAX_EDGE_GOROUTINES = 100000,    /* blocked goroutines whose wakers are searched */
+	MAX_EDGE_GOROUTINES = 10000000,  /* blocked goroutines whose wakers are searched */
 	MAX_EDGE_OBJECTS = 5000000,      /* objects visited over all those searches */
 	MAX_STACK_BYTES = 1 << 30,       /* a goroutine stack larger than this is corrupt */
 	RELEASE_BYTES = 32 << 20,        /* core bytes read between releases of its pages */
@@ -90,6 +90,8 @@ struct reach {
 	struct gr_diag_cap missing;  /* memory the marking could not read */
 	struct util_error *err;    /* first allocation failure */
 	uint64_t g_defer, g_panic; /* runtime.g members that are roots of a runnable goroutine */
+	uint64_t *ps, *pwords;     /* runtime.p objects, and their pointer fields' words */
+	size_t nps, npwords;
 };
 
 static void wake(struct reach *x, size_t gi)
@@ -484,6 +486,8 @@ static void exclude_runtime(struct reach *x)
 		exclude(x, r->snap->goroutines[i].g_addr);
 	for (size_t i = 0; i < r->nsudog_addrs; i++)
 		exclude(x, r->sudog_addrs[i]);
+	for (size_t i = 0; i < x->nps; i++) // read by their type (scan_globals)
+		exclude(x, x->ps[i]);
 }
 
 /* The executable's data and bss: runtime.data..edata, runtime.bss..ebss. */
@@ -494,6 +498,9 @@ static void scan_globals(struct reach *x)
 	struct util_error *err;
 	x->cur_by = "global";
 	x->cur_via = 0;
+	for (size_t i = 0; i < x->npwords; i++)
+		mark_word(x, x->pwords[i]);
+	drain(x);
 	for (size_t i = 0; i < 2; i++) {
 		uint64_t lo = 0, hi = 0;
 		char sym[32];
@@ -701,6 +708,8 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	}
 	err = read_stacks(&x);
 	if (!err)
+		err = gr_heap_runtime_roots(r, &x.ps, &x.nps, &x.pwords, &x.npwords);
+	if (!err)
 		err = build_entries(&x);
 	if (err)
 		goto out;
@@ -759,6 +768,8 @@ out:
 	free(x.touched);
 	free(x.reachers);
 	free(x.addrs);
+	free(x.ps);
+	free(x.pwords);
 	free(x.stks);
 	free(x.glo);
 	free(x.ghi);
