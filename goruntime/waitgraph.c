@@ -93,7 +93,7 @@ struct util_error *gr_wait_graph_build(const struct gr_wait_reach *waits, size_t
 	size_t nedges = 0, edges_cap = 0;
 	struct comp_info *ci = NULL;
 	uint64_t *cgoids = NULL;
-	size_t *cstart = NULL, *cursor = NULL, *order = NULL;
+	size_t *cstart = NULL, *cursor = NULL, *order = NULL, *first_in = NULL, *second_in = NULL;
 	unsigned char *visited = NULL;
 	struct util_error *err = NULL;
 
@@ -227,6 +227,28 @@ struct util_error *gr_wait_graph_build(const struct gr_wait_reach *waits, size_t
 	}
 	for (size_t v = 0; v < g.n; v++)
 		cursor[v] = g.off[v];
+	// Per object, its two smallest reachers in its own component: once, not
+	// once per waiter (ten thousand waiters share one object).
+	first_in = malloc((g.n + 1) * sizeof(*first_in));
+	second_in = malloc((g.n + 1) * sizeof(*second_in));
+	if (!first_in || !second_in) {
+		err = &util_enomem;
+		goto out;
+	}
+	for (size_t v = 0; v < g.n; v++) {
+		first_in[v] = second_in[v] = SIZE_MAX;
+		if (!g.nodes[v].is_obj)
+			continue;
+		for (size_t e = g.off[v]; e < g.off[v + 1] && second_in[v] == SIZE_MAX; e++) {
+			size_t w = g.adj[e];
+			if (g.comp[w] != g.comp[v])
+				continue;
+			if (first_in[v] == SIZE_MAX)
+				first_in[v] = w;
+			else
+				second_in[v] = w;
+		}
+	}
 	// The members of each component by goid: a counting sort by id of the
 	// goroutine nodes, which come in no order, then each bucket sorted.
 	for (size_t v = 0; v < g.n; v++)
@@ -272,14 +294,11 @@ struct util_error *gr_wait_graph_build(const struct gr_wait_reach *waits, size_t
 				if (g.comp[g.adj[e]] == comp &&
 				    (obj == SIZE_MAX || g.nodes[g.adj[e]].key < g.nodes[obj].key))
 					obj = g.adj[e];
-			// The next: the first unvisited member reaching that object.
+			// The next: the first unvisited member reaching that object;
+			// its waker otherwise the smallest other member reaching it.
 			size_t nx = SIZE_MAX, waker = SIZE_MAX;
 			if (obj != SIZE_MAX) {
-				for (size_t e = g.off[obj]; e < g.off[obj + 1]; e++) {
-					size_t w = g.adj[e];
-					if (g.comp[w] == comp && w != v && waker == SIZE_MAX)
-						waker = w; // the smallest other member reaching it
-				}
+				waker = first_in[obj] != v ? first_in[obj] : second_in[obj];
 				while (cursor[obj] < g.off[obj + 1]) {
 					size_t w = g.adj[cursor[obj]];
 					if (g.comp[w] == comp && !visited[w]) {
@@ -315,6 +334,8 @@ out:
 	free(cgoids);
 	free(cstart);
 	free(cursor);
+	free(first_in);
+	free(second_in);
 	free(order);
 	free(visited);
 	free(g.nodes);
