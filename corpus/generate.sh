@@ -251,7 +251,7 @@ run() {
 	log "$name: core $core_size -> $zsize bytes"
 
 	# pileup's tracebacks, Delve listings and leak profiles list thousands of
-	# goroutines (up to 8 MB, 20 MB and 8 MB of text for 20,000): stored
+	# goroutines (8-9 MB, 17 MB and 8-9 MB of text for 20,000): stored
 	# zstd-compressed, NAME.traceback.zst etc. (the manifest says which).
 	local tb_rel=expect/$name.traceback dlv_rel=expect/$name.dlv
 	rm -f "$CORPUS/$tb_rel.zst" "$CORPUS/$dlv_rel.zst"
