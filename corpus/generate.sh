@@ -3,13 +3,15 @@
 # programs/diag built by every supported Go release (debug and optimized), a
 # core of each taken by gdb's gcore and by the kernel (SIGABRT,
 # GOTRACEBACK=crash), and what Go and Delve say about each core (for diag on
-# Go 1.26+, Go's goroutine-leak profile too). See README.md.
+# Go 1.26+, Go's goroutine-leak profile too). programs/pileup (one core per
+# shape) only when asked for with --program pileup. See README.md.
 #
-# usage: corpus/generate.sh [--program hang|diag]... [--go 1.21]... \
+# usage: corpus/generate.sh [--program hang|diag|pileup]... [--go 1.21]... \
 #                           [--mode debug|opt]... [--kind gcore|kernel]... \
-#                           [--bin-only] [--no-install]
+#                           [--shape SHAPE]... [--bin-only] [--no-install]
 #   --program, --go, --mode, --kind select a subset (repeatable; default:
-#                 everything)
+#                 everything, programs hang and diag)
+#   --shape       pileup's shapes to run (repeatable; default: all of them)
 #   --bin-only    only build and store the executables
 #   --no-install  do not run scripts/install-go-toolchains.sh first
 #
@@ -24,17 +26,20 @@ ALL_PROGRAM="hang diag"
 ALL_GO="1.19 1.21 1.22 1.23 1.24 1.26 1.27"
 ALL_MODE="debug opt"
 ALL_KIND="gcore kernel"
+# pileup's shapes (PILEUP_SHAPE); one core each, named pileup-SHAPE-go1.XX-MODE-KIND.
+ALL_SHAPE="pool8 pool5000 mutex10000 mutexlive10000 deadlocks mix20000"
 
-sel_program="" sel_go="" sel_mode="" sel_kind="" bin_only=0 install=1
+sel_program="" sel_go="" sel_mode="" sel_kind="" sel_shape="" bin_only=0 install=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--program) sel_program="$sel_program $2"; shift 2 ;;
 	--go) sel_go="$sel_go ${2#go}"; shift 2 ;;
 	--mode) sel_mode="$sel_mode $2"; shift 2 ;;
 	--kind) sel_kind="$sel_kind $2"; shift 2 ;;
+	--shape) sel_shape="$sel_shape $2"; shift 2 ;;
 	--bin-only) bin_only=1; shift ;;
 	--no-install) install=0; shift ;;
-	-h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
 	*) echo "generate.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -42,11 +47,15 @@ sel_program=${sel_program:-$ALL_PROGRAM}
 sel_go=${sel_go:-$ALL_GO}
 sel_mode=${sel_mode:-$ALL_MODE}
 sel_kind=${sel_kind:-$ALL_KIND}
+sel_shape=${sel_shape:-$ALL_SHAPE}
 
 log() { echo "generate: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 for p in $sel_program; do
 	[ -d "$CORPUS/programs/$p" ] || die "no program $p"
+done
+for s in $sel_shape; do
+	case " $ALL_SHAPE " in *" $s "*) ;; *) die "no pileup shape $s" ;; esac
 done
 
 if [ "$install" = 1 ]; then
@@ -81,9 +90,10 @@ build() {
 	[ -x "$goroot/bin/go" ] || die "no Go $v at $goroot"
 	local gcflags=() exp=()
 	[ "$mode" = debug ] && gcflags=("-gcflags=all=-N -l")
-	# diag writes Go's goroutine-leak profile: an experiment on Go 1.26
-	# (the default from 1.27). hang is built as before (byte-identical).
-	[ "$prog" = diag ] && [ "$v" = 1.26 ] && exp=(GOEXPERIMENT=goroutineleakprofile)
+	# diag and pileup write Go's goroutine-leak profile: an experiment on
+	# Go 1.26 (the default from 1.27). hang is built as before
+	# (byte-identical).
+	[ "$prog" != hang ] && [ "$v" = 1.26 ] && exp=(GOEXPERIMENT=goroutineleakprofile)
 	(cd "$CORPUS/programs/$prog" &&
 		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOPROXY=off GO111MODULE=on "${exp[@]}" \
 			"$goroot/bin/go" build -trimpath -buildvcs=false "${gcflags[@]}" -o "$out" .)
@@ -142,11 +152,15 @@ check_states() {
 	return 0
 }
 
-# run PROGRAM VERSION MODE KIND
+# run PROGRAM VERSION MODE KIND [SHAPE]
 run() {
-	local prog=$1 v=$2 mode=$3 kind=$4
+	local prog=$1 v=$2 mode=$3 kind=$4 shape=${5:-}
 	local name=$prog-go$v-$mode-$kind exe_name=$prog-go$v-$mode
-	local exe_path scratch pid rc notes="" dumper=0
+	local exe_path scratch pid rc notes="" dumper=0 shape_env=()
+	if [ -n "$shape" ]; then
+		name=$prog-$shape-go$v-$mode-$kind
+		shape_env=(PILEUP_SHAPE="$shape")
+	fi
 	exe_path=$(exe "$prog" "$v" "$mode")
 	scratch=$(mktemp -d "$WORK/run.XXXXXX")
 	cp "$exe_path" "$scratch/$prog"
@@ -164,14 +178,14 @@ run() {
 	[ "${v#1.}" -ge 23 ] && godebug=$godebug,asynctimerchan=0
 	(cd "$scratch" && ulimit -c $ulim && exec env -i PATH=/usr/bin:/bin HOME=/nonexistent \
 		GOTRACEBACK=$tb GODEBUG=$godebug HANG_MODE=$hm $dump HANG_LEAKS="$scratch/leaks.txt" \
-		"./$prog" >stdout 2>stderr) &
+		"${shape_env[@]}" "./$prog" >stdout 2>stderr) &
 	pid=$!
 	child=$pid
 	local i=0
 	until grep -qx READY "$scratch/stdout" 2>/dev/null; do
 		kill -0 "$pid" 2>/dev/null || { cat "$scratch/stderr" >&2; die "$name: program exited before READY"; }
 		i=$((i + 1))
-		[ $i -lt 600 ] || die "$name: no READY after 60 s"
+		[ $i -lt 3000 ] || die "$name: no READY after 300 s"
 		sleep 0.1
 	done
 	sleep 1 # let the dumper goroutine exit and everything settle
@@ -200,9 +214,9 @@ run() {
 	fi
 	child=""
 	cp "$scratch/stdout" "$CORPUS/expect/$name.stdout"
-	# Go's goroutine-leak profile (diag, Go 1.26+): debug=2, every goroutine
-	# with the leaked ones marked "(leaked)".
-	rm -f "$CORPUS/expect/$name.leaks"
+	# Go's goroutine-leak profile (diag and pileup, Go 1.26+): debug=2, every
+	# goroutine with the leaked ones marked "(leaked)".
+	rm -f "$CORPUS/expect/$name.leaks" "$CORPUS/expect/$name.leaks.zst"
 	if [ -f "$scratch/leaks.txt" ]; then
 		cp "$scratch/leaks.txt" "$CORPUS/expect/$name.leaks"
 		notes="$notes $($TOOL leaks "$scratch/leaks.txt" "$scratch/stdout")"
@@ -236,12 +250,26 @@ run() {
 	zsize=$(stat -c %s "$CORPUS/cores/$name.core.zst")
 	log "$name: core $core_size -> $zsize bytes"
 
+	# pileup's tracebacks, Delve listings and leak profiles list thousands of
+	# goroutines (8-9 MB, 17 MB and 8-9 MB of text for 20,000): stored
+	# zstd-compressed, NAME.traceback.zst etc. (the manifest says which).
+	local tb_rel=expect/$name.traceback dlv_rel=expect/$name.dlv
+	rm -f "$CORPUS/$tb_rel.zst" "$CORPUS/$dlv_rel.zst"
+	if [ "$prog" = pileup ]; then
+		for f in "$CORPUS/$tb_rel" "$CORPUS/$dlv_rel" "$CORPUS/expect/$name.leaks"; do
+			[ -f "$f" ] || continue
+			zstd -19 -T2 -q -f --rm "$f" -o "$f.zst"
+			chmod 644 "$f.zst"
+		done
+		tb_rel=$tb_rel.zst dlv_rel=$dlv_rel.zst
+	fi
+
 	local gover
 	gover=$(/usr/lib/go-$v/bin/go version | awk '{print $3}')
 	notes=$(echo $notes | tr ' ' ';')
 	printf '%s\n' "$(printf '%s\t' "$name" "$prog" "$gover" "$mode" "$kind" \
-		"bin/$exe_name.zst" "cores/$name.core.zst" "expect/$name.traceback" \
-		"expect/$name.stdout" "expect/$name.dlv" "$(sha "$exe_path")" "$core_sha" \
+		"bin/$exe_name.zst" "cores/$name.core.zst" "$tb_rel" \
+		"expect/$name.stdout" "$dlv_rel" "$(sha "$exe_path")" "$core_sha" \
 		"$core_size" "$zsize" "${dumper:-0}")$notes" >"$WORK/row"
 	$TOOL manifest "$CORPUS/manifest.tsv" "$WORK/row"
 	rm -rf "$scratch"
@@ -253,7 +281,13 @@ for prog in $sel_program; do
 			exe "$prog" "$v" "$mode" >/dev/null
 			[ "$bin_only" = 1 ] && continue
 			for kind in $sel_kind; do
-				run "$prog" "$v" "$mode" "$kind"
+				if [ "$prog" = pileup ]; then
+					for shape in $sel_shape; do
+						run "$prog" "$v" "$mode" "$kind" "$shape"
+					done
+				else
+					run "$prog" "$v" "$mode" "$kind"
+				fi
 			done
 		done
 	done

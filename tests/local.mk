@@ -136,3 +136,8 @@ EXTRA_DIST += tests/test-archive-reliability.sh
 # file over 800 lines (from the objects' symbols, with nm).
 TESTS += tests/test-layering.sh
 EXTRA_DIST += tests/test-layering.sh
+
+# The wait-for analysis on pile-ups, pools and deadlocks of thousands of
+# goroutines, against the pileup program's record and Go's leak profile.
+TESTS += tests/test-pileup.sh
+EXTRA_DIST += tests/test-pileup.sh

@@ -9,7 +9,10 @@
 #
 #   GOLDEN_UPDATE=1 make check TESTS=tests/test-golden.sh
 #
-# A query without a golden file, or a golden file of no query, fails.
+# A query without a golden file, or a golden file of no query, fails. The
+# pileup program's cores are left out: tens of thousands of rows per core,
+# and test-pileup.sh checks them against the program's own record and Go's
+# leak profile.
 set -u
 . "${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/corpus-lib.sh"
 corpus_setup golden
@@ -19,7 +22,7 @@ golden=$top/tests/golden
 queries=$("$bin" query --list | grep '^[a-z]')
 [ -n "$queries" ] || { echo "FAIL - query --list names no query"; exit 1; }
 db=$work/golden.db
-for name in ${GOLDEN_CORES:-$(awk -F'\t' 'NR > 1 { print $1 }' "$corpus/manifest.tsv")}; do
+for name in ${GOLDEN_CORES:-$(awk -F'\t' 'NR > 1 && $2 != "pileup" { print $1 }' "$corpus/manifest.tsv")}; do
 	analyze_core "$name" "$db" || { bad "$name: analyze failed: $(cat "$work/err")"; continue; }
 	id=$(cat "$work/id")
 	[ -n "${GOLDEN_UPDATE:-}" ] && mkdir -p "$golden/$name"

@@ -35,10 +35,15 @@
 
   corpus_tool.py leaks LEAKS STDOUT
       Compare the goroutines Go's goroutine-leak profile (debug=2 dump,
-      leaked ones marked "(leaked)") lists with the goroutines of the
-      program's "expect leak_suspect" lines. Prints "leaks-profile:N" (N
-      leaked goroutines) and, if the sets differ,
-      "leaks-mismatch:extra=ID/ID,missing=ID/ID".
+      leaked ones marked "(leaked)") lists with the goroutines the program
+      says are leaked: diag's "expect leak_suspect" lines; for pileup (its
+      stdout starts with "shape"), the members of its "group ... leaked=1"
+      lines (the goroutines of the dump with a frame of the group's func=),
+      and the goroutines of its "cycle" and "leak" lines. Prints
+      "leaks-profile:N" (N leaked goroutines) and, if the sets differ,
+      "leaks-mismatch:extra=ID/ID,missing=ID/ID" (at most 10 ids each, then
+      "/...+N"). For pileup also "leaks-group:NAME=GOT/SIZE" when the dump
+      does not have exactly SIZE goroutines running the group's function.
 
   corpus_tool.py manifest MANIFEST ROWFILE
       Insert or replace rows (tab-separated, keyed by the first column) of
@@ -227,20 +232,65 @@ def abort(pid):
     print(0)
 
 
+def dump_funcs(path):
+    """goid -> set of the functions of its frames, from a debug=2 dump."""
+    out, cur = {}, None
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = re.match(r"goroutine (\d+) \[", line)
+            if m:
+                cur = out.setdefault(int(m.group(1)), set())
+            elif cur is not None and line[:1] not in ("\t", "\n", "") \
+                    and not line.startswith("created by "):
+                cur.add(line.split("(", 1)[0].rstrip("\n"))
+    return out
+
+
+def fields(words):
+    return dict(w.split("=", 1) for w in words if "=" in w)
+
+
+def pileup_want(leakpath, lines, notes):
+    """The goroutines pileup's stdout says are leaked."""
+    funcs = dump_funcs(leakpath)
+    want = set()
+    for w in lines:
+        if w[0] == "group":
+            f = fields(w[2:])
+            members = {g for g, fs in funcs.items() if f["func"] in fs}
+            if len(members) != int(f["size"]):
+                notes.append("leaks-group:%s=%d/%s" % (w[1], len(members), f["size"]))
+            if f["leaked"] == "1":
+                want |= members
+        elif w[0] == "cycle":
+            want |= set(int(g) for g in fields(w[2:])["goids"].split(","))
+        elif w[0] == "leak":
+            want.add(int(fields(w[2:])["goid"]))
+    return want
+
+
+def some(ids):
+    ids = sorted(ids)
+    s = "/".join(map(str, ids[:10]))
+    return s + ("/...+%d" % (len(ids) - 10) if len(ids) > 10 else "")
+
+
 def leaks(leakpath, stdoutpath):
     leaked = set(int(g) for g in leaked_goids(leakpath))
-    want = set()
     with open(stdoutpath) as f:
-        for line in f:
-            w = line.split()
+        lines = [l.split() for l in f if l.strip()]
+    want, notes = set(), []
+    if lines and lines[0][0] == "shape":
+        want = pileup_want(leakpath, lines, notes)
+    else:
+        for w in lines:
             if len(w) >= 4 and w[0] == "expect" and w[1] == "leak_suspect":
                 want.add(int(w[3].split("=", 1)[1]))
     out = ["leaks-profile:%d" % len(leaked)]
     if leaked != want:
         out.append("leaks-mismatch:extra=%s,missing=%s" % (
-            "/".join(map(str, sorted(leaked - want))),
-            "/".join(map(str, sorted(want - leaked)))))
-    print(" ".join(out))
+            some(leaked - want), some(want - leaked)))
+    print(" ".join(out + notes))
 
 
 def manifest(path, rowfile):

@@ -1,0 +1,3 @@
+module example.com/pileup
+
+go 1.19
