@@ -54,16 +54,12 @@ SELECT g.incident_id AS incident_id,
             ELSE (SELECT y.kind FROM sync_wait AS y
                    WHERE y.incident_id = su.incident_id AND y.goid = su.goid
                      AND y.addr = su.obj_addr) END AS obj_kind,
-       f.func AS func,
-       f.file AS file,
-       f.line AS line,
+       uf.func AS func,
+       uf.file AS file,
+       uf.line AS line,
        su.complete AS heap_complete
   FROM sus AS su
  CROSS JOIN goroutine AS g ON g.incident_id = su.incident_id AND g.goid = su.goid
-  LEFT JOIN frame AS f
-    ON f.incident_id = g.incident_id AND f.stack_id = g.stack_id
-   AND f.depth = COALESCE((SELECT min(x.depth) FROM frame AS x
-                            WHERE x.incident_id = g.incident_id AND x.stack_id = g.stack_id
-                              AND x.func NOT GLOB 'runtime.*' AND x.func NOT GLOB 'internal/*'
-                              AND x.func NOT GLOB 'sync.*'), 0)
+  LEFT JOIN _user_frame AS uf
+    ON uf.incident_id = g.incident_id AND uf.stack_id = g.stack_id
  WHERE g.status IN ('waiting', 'leaked') AND g.is_system = 0;

@@ -3,7 +3,7 @@
 # whose names start with "_", before the views that use them) behind
 # "-- @file NAME" lines, compiled into the binary (queries_library_sql) and
 # installed for other SQLite clients under $(pkgdatadir)/queries/.
-QUERY_FILES = queries/_ctx_canceled.sql queries/_ctx_below_canceled.sql \
+QUERY_FILES = queries/_user_frame.sql queries/_ctx_canceled.sql queries/_ctx_below_canceled.sql \
 	queries/cancel_unobserved.sql queries/cancel_broken_link.sql \
 	queries/cancel_detached.sql queries/leak_suspect.sql queries/wait_cycle.sql queries/wait_group.sql \
 	queries/_stack_funcs.sql \

@@ -22,15 +22,11 @@ SELECT g.incident_id AS incident_id,
        g.goid AS goid,
        g.wait_reason AS wait_reason,
        g.wait_minutes AS wait_minutes,
-       f.func AS func,
-       f.file AS file,
-       f.line AS line,
+       uf.func AS func,
+       uf.file AS file,
+       uf.line AS line,
        g.status AS status
   FROM goroutine AS g
-  LEFT JOIN frame AS f
-    ON f.incident_id = g.incident_id AND f.stack_id = g.stack_id
-   AND f.depth = COALESCE((SELECT min(x.depth) FROM frame AS x
-                            WHERE x.incident_id = g.incident_id AND x.stack_id = g.stack_id
-                              AND x.func NOT GLOB 'runtime.*' AND x.func NOT GLOB 'internal/*'
-                              AND x.func NOT GLOB 'sync.*'), 0)
+  LEFT JOIN _user_frame AS uf
+    ON uf.incident_id = g.incident_id AND uf.stack_id = g.stack_id
  WHERE g.status IN ('waiting', 'leaked') AND g.is_system = 0;

@@ -39,16 +39,12 @@ SELECT wc.incident_id AS incident_id,
                    WHERE y.incident_id = wc.incident_id AND y.goid = wc.example_goid
                      AND y.addr = wc.obj_addr) END AS obj_kind,
        wc.example_goid AS example_goid,
-       f.func AS func,
-       f.file AS file,
-       f.line AS line,
+       uf.func AS func,
+       uf.file AS file,
+       uf.line AS line,
        wc.behind_goid AS behind_goid
   FROM wait_component AS wc
  CROSS JOIN goroutine AS g ON g.incident_id = wc.incident_id AND g.goid = wc.example_goid
-  LEFT JOIN frame AS f
-    ON f.incident_id = g.incident_id AND f.stack_id = g.stack_id
-   AND f.depth = COALESCE((SELECT min(x.depth) FROM frame AS x
-                            WHERE x.incident_id = g.incident_id AND x.stack_id = g.stack_id
-                              AND x.func NOT GLOB 'runtime.*' AND x.func NOT GLOB 'internal/*'
-                              AND x.func NOT GLOB 'sync.*'), 0)
+  LEFT JOIN _user_frame AS uf
+    ON uf.incident_id = g.incident_id AND uf.stack_id = g.stack_id
  WHERE wc.kind = 'group';
