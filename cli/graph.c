@@ -199,7 +199,8 @@ static struct util_error *wgraph_read(struct wgraph *w, struct store_db *db, int
 	sqlite3_finalize(st);
 	if (err)
 		return err;
-	qsort(w->rows, w->nrows, sizeof(*w->rows), cmp_wrow);
+	if (w->nrows > 1)
+		qsort(w->rows, w->nrows, sizeof(*w->rows), cmp_wrow);
 	for (size_t i = 0; i < w->nrows && !err; i++) {
 		const struct wrow *r = &w->rows[i], *p = i ? &w->rows[i - 1] : NULL;
 		if (!p || p->addr != r->addr) {

@@ -641,7 +641,8 @@ static struct util_error *publish(struct reach *x, unsigned rounds)
 	s->nwait_reaches = x->nentries;
 	qsort(s->wait_reaches, s->nwait_reaches, sizeof(*s->wait_reaches), cmp_reach);
 	// An object reached twice through one goroutine's stack counts once.
-	qsort(x->reachers, x->nreachers, sizeof(*x->reachers), cmp_reacher);
+	if (x->nreachers > 1)
+		qsort(x->reachers, x->nreachers, sizeof(*x->reachers), cmp_reacher);
 	size_t k = 0;
 	for (size_t i = 0; i < x->nreachers; i++)
 		if (!k || cmp_reacher(&x->reachers[k - 1], &x->reachers[i]))
