@@ -288,8 +288,7 @@ static bool peel(Dwarf_Die *die)
 		int tag = dwarf_tag(die);
 		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type)
 			return true;
-		Dwarf_Attribute attr;
-		if (!dwarf_attr(die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, die))
+		if (!dw_next_type(die))
 			return false;
 	}
 	return false;

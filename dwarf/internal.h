@@ -3,6 +3,7 @@
 #ifndef GOCORONER_DWARF_INTERNAL_H
 #define GOCORONER_DWARF_INTERNAL_H
 
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -164,6 +165,13 @@ static inline uint32_t dw_le32(const uint8_t *p)
 static inline uint64_t dw_le64(const uint8_t *p)
 {
 	return (uint64_t)dw_le32(p) | (uint64_t)dw_le32(p + 4) << 32;
+}
+
+/** Move DIE to the type its DW_AT_type names; false if it names none. */
+static inline bool dw_next_type(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	return dwarf_attr(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, die);
 }
 
 #endif

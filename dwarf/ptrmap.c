@@ -27,12 +27,6 @@ static void add(struct walk *w, uint64_t off)
 		w->overflow = true;
 }
 
-static bool next_type(Dwarf_Die *die)
-{
-	Dwarf_Attribute attr;
-	return dwarf_attr(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, die);
-}
-
 static uint64_t byte_size(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
@@ -52,7 +46,7 @@ static uint64_t type_size(Dwarf_Die die)
 			return 8;
 		uint64_t size = byte_size(&die);
 		if (size || (tag != DW_TAG_typedef && tag != DW_TAG_const_type &&
-			     tag != DW_TAG_volatile_type) || !next_type(&die))
+			     tag != DW_TAG_volatile_type) || !dw_next_type(&die))
 			return size;
 	}
 	return 0;
@@ -85,7 +79,7 @@ static bool walk_type(struct walk *w, Dwarf_Die die, uint64_t base, int depth)
 	for (int i = 0; i < MAX_PEEL; i++) {
 		int tag = dwarf_tag(&die);
 		if (tag == DW_TAG_typedef || tag == DW_TAG_const_type || tag == DW_TAG_volatile_type) {
-			if (!next_type(&die))
+			if (!dw_next_type(&die))
 				return true; // nothing under it: no pointer
 			continue;
 		}
@@ -105,7 +99,7 @@ static bool walk_type(struct walk *w, Dwarf_Die die, uint64_t base, int depth)
 				Dwarf_Word off;
 				Dwarf_Die t = m;
 				if (!dwarf_attr(&m, DW_AT_data_member_location, &attr) ||
-				    dwarf_formudata(&attr, &off) || !next_type(&t))
+				    dwarf_formudata(&attr, &off) || !dw_next_type(&t))
 					return false;
 				if (!walk_type(w, t, base + off, depth + 1))
 					return false;
@@ -115,7 +109,7 @@ static bool walk_type(struct walk *w, Dwarf_Die die, uint64_t base, int depth)
 		case DW_TAG_array_type: {
 			Dwarf_Die elem = die;
 			uint64_t count = array_count(&die);
-			if (!count || !next_type(&elem))
+			if (!count || !dw_next_type(&elem))
 				return true;
 			// The element's pointers once, then repeated: a [512]uintptr
 			// costs one look.

@@ -33,12 +33,6 @@ static bool type_die(struct dw_binary *b, uint64_t off, Dwarf_Die *die)
 	return off && dwarf_offdie(b->dwarf, off, die) != NULL;
 }
 
-static bool next_type(Dwarf_Die *die)
-{
-	Dwarf_Attribute attr;
-	return dwarf_attr(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, die);
-}
-
 static int64_t go_kind(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
@@ -62,7 +56,7 @@ static bool peel_not_chan(Dwarf_Die *die)
 			return false;
 		if (!is_qualifier(dwarf_tag(die)))
 			return true;
-		if (!next_type(die))
+		if (!dw_next_type(die))
 			return false;
 	}
 	return false;
@@ -76,7 +70,7 @@ bool dw_type_is_chan(struct dw_binary *b, uint64_t off)
 	for (int i = 0; i < MAX_PEEL; i++) {
 		if (go_kind(&die) == GO_KIND_CHAN)
 			return true;
-		if (!is_qualifier(dwarf_tag(&die)) || !next_type(&die))
+		if (!is_qualifier(dwarf_tag(&die)) || !dw_next_type(&die))
 			return false;
 	}
 	return false;
@@ -99,7 +93,7 @@ bool dw_type_is_pointer_to_struct(struct dw_binary *b, uint64_t off, uint64_t *s
 {
 	Dwarf_Die die;
 	if (!type_die(b, off, &die) || !peel_not_chan(&die) || dwarf_tag(&die) != DW_TAG_pointer_type ||
-	    !next_type(&die))
+	    !dw_next_type(&die))
 		return false;
 	return dw_type_is_struct(b, dwarf_dieoffset(&die), struct_die);
 }
