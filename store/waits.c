@@ -376,7 +376,7 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 
 /* ---- Components of incidents stored before schema version 5 -------------- */
 
-/* Read the int64 columns of SQL (bound to incident ID), NCOL a row, onto *V. */
+/* Read the int64 columns of SQL (?1 bound to incident ID, if it has one), NCOL a row, onto *V. */
 static struct util_error *read_rows(struct store_db *db, const char *sql, int64_t id, int ncol,
 				    int64_t **v, size_t *nrows)
 {
@@ -384,7 +384,7 @@ static struct util_error *read_rows(struct store_db *db, const char *sql, int64_
 	size_t n = 0, cap = 0;
 	struct util_error *err = NULL;
 	int rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(s))
 		rc = sqlite3_bind_int64(s, 1, id);
 	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
 		if ((rc = sqlite3_step(s)) != SQLITE_ROW)
@@ -475,7 +475,7 @@ struct util_error *store_wait_graph_stale(struct store_db *db)
 	int64_t *ids = NULL;
 	size_t n = 0;
 	struct util_error *err =
-		read_rows(db, "SELECT incident_id FROM heap_scan WHERE components IS NULL AND ?1 = ?1"
+		read_rows(db, "SELECT incident_id FROM heap_scan WHERE components IS NULL"
 			      " ORDER BY incident_id", 0, 1, &ids, &n);
 	// Each incident in a transaction of its own, as the summaries.
 	for (size_t i = 0; i < n && !err; i++) {
