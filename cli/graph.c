@@ -306,6 +306,14 @@ static struct util_error *graph_waits(FILE *out, struct store_db *db, int64_t id
 	size_t candidates = 0, drawn = 0;
 	if (!err)
 		drawn = wgraph_select(&w, goid, component, limit, &candidates);
+	if (!err && !candidates && goid)
+		err = util_error_create(UTIL_ERROR_NOT_FOUND,
+					"incident %lld: goroutine %lld waits on no channel or primitive",
+					(long long)id, (long long)goid);
+	else if (!err && !candidates && component)
+		err = util_error_create(UTIL_ERROR_NOT_FOUND,
+					"incident %lld has no wait component %lld (wait_component)",
+					(long long)id, (long long)component);
 	if (err)
 		goto out;
 	fprintf(out, "digraph waits {\n  node [fontsize=10];\n");

@@ -193,6 +193,10 @@ if [ -n "$dname" ] && analyze_core "$dname" "$work/diag.db"; then
 	[ "$(grep -c 'shape=ellipse' "$work/dot")" -eq 1 ] && grep -q 'most waited-on objects' "$work/dot" &&
 		ok "graph --waits --limit 1 draws one object and says what it left out" ||
 		bad "graph --waits --limit 1: $(grep -c 'shape=ellipse' "$work/dot") objects"
+	"$bin" graph --db "$work/diag.db" --waits --goid 999999 >/dev/null 2>"$work/err"
+	[ $? -eq 1 ] && grep -q "goroutine 999999 waits on no channel" "$work/err" &&
+		ok "graph --waits --goid of no waiting goroutine: a clear error" ||
+		bad "graph --goid 999999: $(cat "$work/err")"
 	"$bin" graph --db "$work/diag.db" --waits --limit x >/dev/null 2>"$work/err"
 	[ $? -eq 2 ] && grep -q -- "--limit takes a whole number" "$work/err" && ok "graph --limit x is refused" ||
 		bad "graph --limit x: $(cat "$work/err")"
