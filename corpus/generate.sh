@@ -4,9 +4,10 @@
 # core of each taken by gdb's gcore and by the kernel (SIGABRT,
 # GOTRACEBACK=crash), and what Go and Delve say about each core (for diag on
 # Go 1.26+, Go's goroutine-leak profile too). programs/pileup (one core per
-# shape) only when asked for with --program pileup. See README.md.
+# shape), programs/leakzoo (pileup's zoo shape) and programs/httpsvc only when
+# asked for with --program. See README.md.
 #
-# usage: corpus/generate.sh [--program hang|diag|pileup]... [--go 1.21]... \
+# usage: corpus/generate.sh [--program hang|diag|pileup|leakzoo|httpsvc]... [--go 1.21]... \
 #                           [--mode debug|opt]... [--kind gcore|kernel]... \
 #                           [--shape SHAPE]... [--bin-only] [--no-install]
 #   --program, --go, --mode, --kind select a subset (repeatable; default:
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
 	--shape) sel_shape="$sel_shape $2"; shift 2 ;;
 	--bin-only) bin_only=1; shift ;;
 	--no-install) install=0; shift ;;
-	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
 	*) echo "generate.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -90,7 +91,7 @@ build() {
 	[ -x "$goroot/bin/go" ] || die "no Go $v at $goroot"
 	local gcflags=() exp=()
 	[ "$mode" = debug ] && gcflags=("-gcflags=all=-N -l")
-	# diag and pileup write Go's goroutine-leak profile: an experiment on
+	# diag, pileup, leakzoo and httpsvc write Go's goroutine-leak profile: an experiment on
 	# Go 1.26 (the default from 1.27). hang is built as before
 	# (byte-identical).
 	[ "$prog" != hang ] && [ "$v" = 1.26 ] && exp=(GOEXPERIMENT=goroutineleakprofile)
@@ -161,6 +162,9 @@ run() {
 		name=$prog-$shape-go$v-$mode-$kind
 		shape_env=(PILEUP_SHAPE="$shape")
 	fi
+	# leakzoo is pileup's code plus the zoo shape, its only shape: the
+	# cores are named without it.
+	[ "$prog" = leakzoo ] && shape_env=(PILEUP_SHAPE=zoo)
 	exe_path=$(exe "$prog" "$v" "$mode")
 	scratch=$(mktemp -d "$WORK/run.XXXXXX")
 	cp "$exe_path" "$scratch/$prog"
@@ -250,12 +254,13 @@ run() {
 	zsize=$(stat -c %s "$CORPUS/cores/$name.core.zst")
 	log "$name: core $core_size -> $zsize bytes"
 
-	# pileup's tracebacks, Delve listings and leak profiles list thousands of
-	# goroutines (8-9 MB, 17 MB and 8-9 MB of text for 20,000): stored
-	# zstd-compressed, NAME.traceback.zst etc. (the manifest says which).
+	# pileup's, leakzoo's and httpsvc's tracebacks, Delve listings and leak
+	# profiles list thousands of goroutines (8-9 MB, 17 MB and 8-9 MB of text
+	# for 20,000): stored zstd-compressed, NAME.traceback.zst etc. (the
+	# manifest says which).
 	local tb_rel=expect/$name.traceback dlv_rel=expect/$name.dlv
 	rm -f "$CORPUS/$tb_rel.zst" "$CORPUS/$dlv_rel.zst"
-	if [ "$prog" = pileup ]; then
+	if [ "$prog" = pileup ] || [ "$prog" = leakzoo ] || [ "$prog" = httpsvc ]; then
 		for f in "$CORPUS/$tb_rel" "$CORPUS/$dlv_rel" "$CORPUS/expect/$name.leaks"; do
 			[ -f "$f" ] || continue
 			zstd -19 -T2 -q -f --rm "$f" -o "$f.zst"

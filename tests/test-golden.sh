@@ -22,7 +22,11 @@ golden=$top/tests/golden
 queries=$("$bin" query --list | grep '^[a-z]')
 [ -n "$queries" ] || { echo "FAIL - query --list names no query"; exit 1; }
 db=$work/golden.db
-for name in ${GOLDEN_CORES:-$(awk -F'\t' 'NR > 1 && $2 != "pileup" { print $1 }' "$corpus/manifest.tsv")}; do
+# Not pileup's cores (too large to keep as CSV), nor yet leakzoo's and
+# httpsvc's: what gocoroner reports on them changes with issue 14's fixes
+# (tests/test-leakzoo.sh, tests/test-httpsvc.sh); their golden CSVs are to be
+# written once it is in.
+for name in ${GOLDEN_CORES:-$(awk -F'\t' 'NR > 1 && $2 != "pileup" && $2 != "leakzoo" && $2 != "httpsvc" { print $1 }' "$corpus/manifest.tsv")}; do
 	analyze_core "$name" "$db" || { bad "$name: analyze failed: $(cat "$work/err")"; continue; }
 	id=$(cat "$work/id")
 	[ -n "${GOLDEN_UPDATE:-}" ] && mkdir -p "$golden/$name"

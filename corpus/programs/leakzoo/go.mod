@@ -1,0 +1,3 @@
+module example.com/leakzoo
+
+go 1.19

@@ -1,0 +1,1 @@
+../pileup/shapes.go
