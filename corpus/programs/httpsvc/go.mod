@@ -1,0 +1,3 @@
+module example.com/httpsvc
+
+go 1.19
