@@ -178,9 +178,10 @@ struct gr_wait_component {
 	                               its smallest goid (a cycle's id is its number among cycles) */
 	const char *kind;         /**< "cycle": two or more objects, each waited on by a member
 	                               and reached by another (a deadlock); "group": one object
-	                               that only the goroutines waiting on it reach */
+	                               that only the goroutines waiting on it reach, or several
+	                               that every member waits on (abandoned select loops) */
 	uint32_t goroutines, objects;
-	uint64_t obj_addr;        /**< a group's object; 0 for a cycle */
+	uint64_t obj_addr;        /**< a group's object (the smallest); 0 for a cycle */
 	uint64_t example_goid;    /**< its smallest goid */
 	uint64_t behind_goid;     /**< the smallest goid of a blocked goroutine outside that reaches
 	                               one of its objects (it waits behind that one's wait), 0 if none */

@@ -6,10 +6,11 @@
 // edges into one object and a thousand out of it, not a million pairs.
 //
 // A component with two or more objects is a wait cycle (a deadlock: each
-// object is waited on by a member and reachable only by another). A
-// component with one object is a group: goroutines all waiting on one
-// object that only they reach (an idle pool whose producer left), reported
-// once. A goroutine in no component of more than one node waits on objects
+// object is waited on by a member and reachable only by another), unless
+// every member waits on every one of its objects: then, as with one object,
+// it is a group — goroutines all waiting on what only they reach (an idle
+// pool whose producer left; select loops abandoned on their input and quit
+// channels, none of which can wake another), reported once. A goroutine in no component of more than one node waits on objects
 // no stuck goroutine reaches, or only goroutines of other components.
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +78,14 @@ struct comp_info {
 	uint32_t goroutines, objects;
 	uint64_t min_goid, min_obj, behind;
 	uint32_t id;               /* 0: a single node, not reported */
+	bool partial;              /* a member waits on only some of its objects */
 };
+
+/* Two objects or more, and not all waited on by every member. */
+static bool is_cycle(const struct comp_info *c)
+{
+	return c->objects >= 2 && c->partial;
+}
 
 struct util_error *gr_wait_graph_build(const struct gr_wait_reach *waits, size_t nwaits,
 				       const struct gr_wait_reacher *reachers, size_t nreachers,
@@ -171,6 +179,16 @@ struct util_error *gr_wait_graph_build(const struct gr_wait_reach *waits, size_t
 			c->min_goid = key < c->min_goid ? key : c->min_goid;
 		}
 	}
+	// A member waiting on fewer of the component's objects than it has.
+	for (size_t v = 0; v < g.n; v++) {
+		struct comp_info *c = &ci[g.comp[v]];
+		if (g.nodes[v].is_obj || c->partial)
+			continue;
+		uint32_t inside = 0;
+		for (size_t e = g.off[v]; e < g.off[v + 1]; e++)
+			inside += g.comp[g.adj[e]] == g.comp[v];
+		c->partial = inside < c->objects;
+	}
 	// Ids for the components of more than one node: the cycles by smallest
 	// goid, then the groups by smallest goid.
 	size_t nreal = 0;
@@ -183,7 +201,7 @@ struct util_error *gr_wait_graph_build(const struct gr_wait_reach *waits, size_t
 	for (int pass = 0; pass < 2; pass++) {
 		size_t from = nreal;
 		for (size_t c = 0; c < ncomp; c++)
-			if (ci[c].goroutines && ci[c].objects && (ci[c].objects >= 2) == (pass == 0)) {
+			if (ci[c].goroutines && ci[c].objects && is_cycle(&ci[c]) == (pass == 0)) {
 				cgoids[2 * nreal] = ci[c].min_goid;
 				cgoids[2 * nreal + 1] = c;
 				nreal++;
@@ -202,10 +220,10 @@ struct util_error *gr_wait_graph_build(const struct gr_wait_reach *waits, size_t
 		nmembers += c->goroutines;
 		out->components[i] = (struct gr_wait_component){
 			.id = c->id,
-			.kind = c->objects >= 2 ? "cycle" : "group",
+			.kind = is_cycle(c) ? "cycle" : "group",
 			.goroutines = c->goroutines,
 			.objects = c->objects,
-			.obj_addr = c->objects == 1 ? c->min_obj : 0,
+			.obj_addr = is_cycle(c) ? 0 : c->min_obj,
 			.example_goid = c->min_goid,
 			.behind_goid = c->behind,
 		};
@@ -281,7 +299,7 @@ struct util_error *gr_wait_graph_build(const struct gr_wait_reach *waits, size_t
 	size_t m = 0;
 	for (size_t id = 1; id <= nreal; id++) {
 		size_t lo = cstart[id], hi = cstart[id + 1];
-		bool cycle = out->components[id - 1].objects >= 2;
+		bool cycle = strcmp(out->components[id - 1].kind, "cycle") == 0;
 		size_t next_unvisited = lo; // the smallest goid not yet walked
 		uint32_t pos = 0;
 		size_t v = order[lo];

@@ -8,7 +8,8 @@
 --   so a cycle is found whatever the number of goroutines piled up beside
 --   it; each cycle is listed once, its members in the order going round it
 --   from the smallest goid. Goroutines all waiting on one object that only
---   they reach (an idle pool) are no cycle: see wait_group.
+--   they reach (an idle pool), or all on the same objects (abandoned select
+--   loops), are no cycle: see wait_group.
 -- Why: a deadlock among a few goroutines of a live process: Go's own
 --   "all goroutines are asleep" check only fires when every goroutine is.
 -- Example: SELECT cycle_id, goid, waker_goid FROM wait_cycle WHERE incident_id = 1;

@@ -1,12 +1,13 @@
--- wait_group: goroutines leaked together, all waiting on one object that
--- only they reach.
+-- wait_group: goroutines leaked together, all waiting on one object (or
+-- the same few objects) that only they reach.
 --
 -- What: each component of kind 'group' of the wait-for graph computed at
 --   ingest (wait_component): goroutines nothing able to run can wake, all
 --   waiting on the same channel or sync primitive, which no package variable
 --   and no goroutine outside the group reaches — an idle worker pool whose
---   producer returned without closing the channel, or a lone goroutine on a
---   channel only it holds. One row per group, whatever its size; its
+--   producer returned without closing the channel, select loops abandoned
+--   on their input and quit channels, or a lone goroutine on a channel only
+--   it holds. One row per group, whatever its size; its
 --   goroutines are also rows of leak_suspect. behind_goid names a stuck
 --   goroutine outside that reaches the object: the group waits behind it
 --   (a pile-up on a mutex whose holder is blocked), and that goroutine is
@@ -18,7 +19,8 @@
 -- @column incident_id: the incident (incident.id)
 -- @column group_id: the group's component (wait_component.component_id)
 -- @column goroutines: how many goroutines wait in it
--- @column obj_addr: the object they all wait on
+-- @column obj_addr: the object they all wait on (the smallest address when
+--   they all wait on several, as a select does)
 -- @column obj_kind: 'chan', or sync_wait.kind ('sync.Mutex'...)
 -- @column example_goid: its smallest goid
 -- @column func: the example's innermost frame outside runtime, internal/ and

@@ -710,11 +710,13 @@ CREATE TABLE wait_component (
   -- 'cycle': two or more objects, each waited on by a member and reachable
   -- only by members (a deadlock); 'group': goroutines all waiting on one
   -- object that only they reach (an idle pool whose producer left: one
-  -- leak, of that many goroutines).
+  -- leak, of that many goroutines), or all on the same objects (select
+  -- loops abandoned on their channels: none can wake another).
   kind TEXT NOT NULL CHECK (kind IN ('cycle', 'group')),
   goroutines INTEGER NOT NULL,
   objects INTEGER NOT NULL,
-  -- A group's object; NULL for a cycle.
+  -- A group's object (the smallest address when it waits on several);
+  -- NULL for a cycle.
   obj_addr INTEGER,
   -- Its smallest goid.
   example_goid INTEGER NOT NULL,

@@ -559,6 +559,43 @@ static void test_made_leak(void **state)
 	free(raw);
 }
 
+/*
+ * Components: goroutines that each wait on every object of their component
+ * (select loops on their input and quit channels, which they alone hold) are
+ * a group, not a cycle; a deadlock, each waiting on what the other holds
+ * though both reach both, stays a cycle.
+ */
+static void test_wait_graph_kinds(void **state)
+{
+	(void)state;
+	struct gr_wait_reach waits[] = {
+		{.goid = 10, .obj_addr = 0xa0}, {.goid = 10, .obj_addr = 0xb0},
+		{.goid = 11, .obj_addr = 0xa0}, {.goid = 11, .obj_addr = 0xb0},
+		{.goid = 12, .obj_addr = 0xa0}, {.goid = 12, .obj_addr = 0xb0},
+		{.goid = 20, .obj_addr = 0xd0}, {.goid = 21, .obj_addr = 0xc0},
+	};
+	struct gr_wait_reacher reachers[] = {
+		{.obj_addr = 0xa0, .goid = 10}, {.obj_addr = 0xa0, .goid = 11},
+		{.obj_addr = 0xa0, .goid = 12}, {.obj_addr = 0xb0, .goid = 12},
+		{.obj_addr = 0xc0, .goid = 20}, {.obj_addr = 0xc0, .goid = 21},
+		{.obj_addr = 0xd0, .goid = 20}, {.obj_addr = 0xd0, .goid = 21},
+	};
+	struct gr_wait_graph g;
+	assert_null(gr_wait_graph_build(waits, 8, reachers, 8, &g));
+	assert_int_equal(g.ncomponents, 2);
+	assert_string_equal(g.components[0].kind, "cycle");
+	assert_int_equal(g.components[0].example_goid, 20);
+	assert_int_equal(g.components[0].obj_addr, 0);
+	assert_string_equal(g.components[1].kind, "group");
+	assert_int_equal(g.components[1].goroutines, 3);
+	assert_int_equal(g.components[1].objects, 2);
+	assert_int_equal(g.components[1].obj_addr, 0xa0);
+	for (size_t i = 0; i < g.nmembers; i++)
+		if (g.members[i].component == 2)
+			assert_int_equal(g.members[i].waker_goid, 0);
+	gr_wait_graph_deinit(&g);
+}
+
 int main(void)
 {
 	char *m = xasprintf("%s/corpus/manifest.tsv", TOP_SRCDIR);
@@ -571,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_stackmap_corrupt),
 		cmocka_unit_test(test_made_leak),
+		cmocka_unit_test(test_wait_graph_kinds),
 	};
 	int rc = cmocka_run_group_tests_name("reach", tests, NULL, NULL);
 	rmdir(tmpdir);
