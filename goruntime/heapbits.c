@@ -486,6 +486,7 @@ bool gr_heapbits_globals(struct gr_heapbits *hb, const struct gr_stack_visit *v)
 		return globals_by_symbols(hb, v);
 	}
 	size_t modules = 0;
+	bool all = true;
 	struct gr_cycle cyc = {0};
 	for (; md && modules < MAX_MODULES && !gr_cycle_step(&cyc, md) && !hb->err; modules++) {
 		uint64_t lo[2], hi[2], mask[2] = {0, 0}, next = 0;
@@ -493,11 +494,24 @@ bool gr_heapbits_globals(struct gr_heapbits *hb, const struct gr_stack_visit *v)
 		uint64_t o_mask[2] = {o_dmask, o_bmask};
 		if (!read_ok(hb, md + o_data, &lo[0], 8) || !read_ok(hb, md + o_edata, &hi[0], 8) ||
 		    !read_ok(hb, md + o_bss, &lo[1], 8) || !read_ok(hb, md + o_ebss, &hi[1], 8) ||
-		    !read_ok(hb, md + o_next, &next, 8))
+		    !read_ok(hb, md + o_next, &next, 8)) {
+			if (modules) // else the first: the linker's symbols below
+				gr_diag(r->snap, "warning", "heap",
+					"runtime.moduledata at 0x%llx is not in the core: its "
+					"package variables are not roots", (unsigned long long)md);
+			all = false;
 			break;
+		}
 		for (size_t i = 0; i < 2; i++) {
-			if (hi[i] < lo[i] || hi[i] - lo[i] > MAX_SECTION)
+			if (hi[i] < lo[i] || hi[i] - lo[i] > MAX_SECTION) {
+				gr_diag(r->snap, "warning", "heap",
+					"module 0x%llx: implausible %s bounds 0x%llx-0x%llx: package "
+					"variables there are not roots", (unsigned long long)md,
+					i ? "bss" : "data", (unsigned long long)lo[i],
+					(unsigned long long)hi[i]);
+				all = false;
 				continue;
+			}
 			if (!read_ok(hb, md + o_mask[i] + o_n, &n[i], 4) ||
 			    !read_ok(hb, md + o_mask[i] + o_bytes, &mask[i], 8))
 				mask[i] = 0;
@@ -510,7 +524,7 @@ bool gr_heapbits_globals(struct gr_heapbits *hb, const struct gr_stack_visit *v)
 			"runtime.firstmoduledata is not in the core: data and bss scanned word by word");
 		return globals_by_symbols(hb, v);
 	}
-	return true;
+	return all;
 }
 
 /* Offsets of the special records gr_heapbits_specials reads. */
@@ -562,7 +576,7 @@ static void one_word(const struct gr_stack_visit *v, uint64_t addr)
 	v->bits(v->arg, addr, &one, 1);
 }
 
-void gr_heapbits_specials(struct gr_heapbits *hb, const struct gr_heap *h,
+bool gr_heapbits_specials(struct gr_heapbits *hb, const struct gr_heap *h,
 			  const struct gr_stack_visit *v)
 {
 	struct special_layout l;
@@ -571,12 +585,12 @@ void gr_heapbits_specials(struct gr_heapbits *hb, const struct gr_heap *h,
 	for (size_t si = 0; si < h->nspans && !any; si++)
 		any = h->spans[si].specials != 0;
 	if (!any)
-		return;
+		return true;
 	if (!probe_specials(r->bin, &l)) {
 		gr_diag(r->snap, "warning", "heap",
 			"runtime.special or _KindSpecialFinalizer not in DWARF: what finalizers and "
 			"cleanups reference is not marked");
-		return;
+		return false;
 	}
 	uint64_t seen = 0, finalizers = 0, cleanups = 0, bad = 0;
 	for (size_t si = 0; si < h->nspans && !hb->err; si++) {
@@ -616,6 +630,7 @@ void gr_heapbits_specials(struct gr_heapbits *hb, const struct gr_heap *h,
 			(unsigned long long)bad);
 	gr_diag(r->snap, "info", "heap", "span specials: %llu finalizers, %llu cleanups are roots",
 		(unsigned long long)finalizers, (unsigned long long)cleanups);
+	return !bad;
 }
 
 void gr_heapbits_report(struct gr_heapbits *hb)

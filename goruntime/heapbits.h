@@ -81,9 +81,10 @@ bool gr_heapbits_globals(struct gr_heapbits *hb, const struct gr_stack_visit *v)
  * Report to V the roots Go's markrootSpans takes from mspan.specials: for a
  * finalizer, its function and the pointer words of the object (not the
  * object itself); for a cleanup (Go 1.24+), its function (and argument, Go
- * 1.26+); for a weak handle (Go 1.24+), the handle.
+ * 1.26+); for a weak handle (Go 1.24+), the handle. False (and a
+ * diagnostic) when some could not be read: the marking is incomplete.
  */
-void gr_heapbits_specials(struct gr_heapbits *hb, const struct gr_heap *h,
+bool gr_heapbits_specials(struct gr_heapbits *hb, const struct gr_heap *h,
 			  const struct gr_stack_visit *v);
 
 /** Diagnostics ("info") saying how the heap and the globals were scanned. */

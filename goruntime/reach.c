@@ -526,7 +526,8 @@ static void scan_globals(struct reach *x)
 		x->h.complete = false;
 	drain(x);
 	x->what = "finalizer or cleanup";
-	gr_heapbits_specials(&x->hb, &x->h, &v);
+	if (!gr_heapbits_specials(&x->hb, &x->h, &v))
+		x->h.complete = false;
 	drain(x);
 	if (x->hb.err && !x->err)
 		x->err = x->hb.err;
