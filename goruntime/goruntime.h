@@ -148,7 +148,7 @@ struct gr_heap_scan {
 	uint32_t rounds;          /**< 1 + rounds of woken goroutines' stacks */
 	bool complete;            /**< no span or marked memory was missing from the core */
 	const char *heap_bits;    /**< the runtime's pointer bitmaps read: "headers" (Go 1.22+),
-	                               "arena" (1.20-1.21); NULL: none, every word counted */
+	                               "arena" (1.20-1.21), "arena2" (1.19); NULL: none */
 	uint64_t objects_precise;      /**< objects scanned by those bitmaps (or noscan) */
 	uint64_t objects_conservative; /**< objects scanned word by word */
 	uint64_t global_words_precise;      /**< data and bss words read by their masks */

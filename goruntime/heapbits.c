@@ -106,10 +106,14 @@ void gr_heapbits_init(struct gr_heapbits *hb, struct gr_reader *r, uint64_t page
 		why = probe_arena(hb);
 		hb->scheme = GR_HB_ARENA;
 		hb->name = "arena";
+	} else if (dw_has_member(b, "runtime.heapArena", "bitmap")) {
+		// Go 1.19 and before: two bits per word, a pointer bit and a
+		// scan bit ("more pointers from here"), four words a byte.
+		why = probe_arena(hb);
+		hb->scheme = GR_HB_ARENA2;
+		hb->name = "arena2";
 	} else {
-		why = dw_has_member(b, "runtime.heapArena", "bitmap")
-			      ? "the 2-bit pointer/scan heap bitmap (Go 1.19 and before) is not decoded"
-			      : "no heap bitmap this reader knows";
+		why = "no heap bitmap this reader knows";
 	}
 	hb->bits = malloc(CHUNK_WORDS / 8 + 8);
 	hb->words = malloc((CHUNK_WORDS / 64 + 2) * 8);
@@ -291,6 +295,48 @@ static uint64_t arena_of(struct gr_heapbits *hb, uint64_t a)
 }
 
 /*
+ * Go 1.19 (mbitmap.go heapBitsForAddr, mgcmark.go scanobject): the arena
+ * bitmap's byte for words 4k..4k+3 holds their pointer bits in its low
+ * nibble and their scan bits in its high one; the first word whose scan
+ * bit is clear ends the object's pointers. False if it cannot be read.
+ */
+static bool scan_arena2(struct gr_heapbits *hb, uint64_t a, uint64_t end,
+			const struct gr_stack_visit *v)
+{
+	uint64_t arena_words = hb->arena_bytes / 8;
+	bool stop = false, any_read = false;
+	uint8_t *bytes = (uint8_t *)hb->words; // CHUNK_WORDS / 4 bytes fit
+	for (uint64_t at = a; at + 8 <= end && !stop && !hb->err;) {
+		uint64_t ha = arena_of(hb, at);
+		uint64_t word = at / 8 % arena_words, n = (end - at) / 8;
+		if (n > CHUNK_WORDS / 2)
+			n = CHUNK_WORDS / 2;
+		if (n > arena_words - word)
+			n = arena_words - word;
+		uint64_t b0 = word / 4, b1 = (word + n - 1) / 4;
+		if (!ha || !read_ok(hb, ha + hb->ha_bitmap + b0, bytes, b1 - b0 + 1))
+			return any_read ? (v->words(v->arg, at, end), true) : false;
+		any_read = true;
+		memset(hb->bits, 0, (n + 7) / 8);
+		uint64_t k = 0;
+		for (; k < n; k++) {
+			uint64_t wi = word + k;
+			uint8_t byte = bytes[wi / 4 - b0];
+			if (!(byte >> (wi % 4 + 4) & 1)) {
+				stop = true; // dead: no more pointers in the object
+				break;
+			}
+			if (byte >> (wi % 4) & 1)
+				hb->bits[k / 8] |= (uint8_t)(1u << (k % 8));
+		}
+		if (k)
+			v->bits(v->arg, at, hb->bits, (uint32_t)k);
+		at += 8 * k;
+	}
+	return true;
+}
+
+/*
  * Go 1.20-1.21 (mbitmap.go heapBitsForAddr, next): the arena bitmap's bits
  * for [A, END), stopping after a bitmap word whose noMorePtrs bit says the
  * object has no pointers past it. False if the bitmap cannot be read.
@@ -390,7 +436,8 @@ void gr_heapbits_scan(struct gr_heapbits *hb, const struct gr_span *s, uint64_t 
 		return;
 	}
 	case GR_HB_ARENA:
-		if (scan_arena(hb, a, end, v))
+	case GR_HB_ARENA2:
+		if (hb->scheme == GR_HB_ARENA ? scan_arena(hb, a, end, v) : scan_arena2(hb, a, end, v))
 			hb->objects_precise++;
 		else {
 			conservative(hb, "its heap arena bitmap is not in the core");

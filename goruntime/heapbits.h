@@ -10,9 +10,10 @@
 
 /** How heap objects' pointer words are found, probed from DWARF. */
 enum gr_heapbits_scheme {
-	GR_HB_NONE,     /* every word (no readable metadata, or Go 1.19's 2-bit bitmap) */
+	GR_HB_NONE,     /* every word: no metadata this reader can read */
 	GR_HB_HEADERS,  /* Go 1.22+: bits at the end of small spans, malloc headers, largeType */
 	GR_HB_ARENA,    /* Go 1.20-1.21: heapArena.bitmap, one bit per word, and noMorePtrs */
+	GR_HB_ARENA2,   /* Go 1.19: heapArena.bitmap, pointer and scan bits, four words a byte */
 };
 
 /** A type descriptor's pointer mask, as the marking uses it (heapbits.c). */
@@ -27,7 +28,7 @@ enum { GR_HB_REASONS = 8 };
 struct gr_heapbits {
 	struct gr_reader *r;
 	enum gr_heapbits_scheme scheme;
-	const char *name;          /* heap_scan.heap_bits: "headers", "arena" or NULL */
+	const char *name;          /* heap_scan.heap_bits: "headers", "arena", "arena2" or NULL */
 	const char *why;           /* GR_HB_NONE: why */
 	uint64_t page_size;
 	/* GR_HB_HEADERS */
@@ -42,7 +43,7 @@ struct gr_heapbits {
 	size_t ntypes, types_cap;
 	uint8_t *masks;
 	size_t nmasks, masks_cap;
-	/* GR_HB_ARENA */
+	/* GR_HB_ARENA, GR_HB_ARENA2 */
 	uint64_t arenas;           /* &mheap_.arenas */
 	uint64_t arena_bytes, base_offset;
 	unsigned l2_bits;

@@ -768,10 +768,11 @@ DROP TABLE wait_waker;
 
 -- The heap's metadata read: 'headers' (Go 1.22+: allocation headers — the
 -- bits at the end of small objects' spans, the malloc header's type, the
--- span's largeType), 'arena' (Go 1.20-1.21: heapArena.bitmap with
--- noMorePtrs); NULL when none could be (Go 1.19's 2-bit bitmap is not
--- decoded): every object was then read word by word.
-ALTER TABLE heap_scan ADD COLUMN heap_bits TEXT CHECK (heap_bits IN ('headers', 'arena'));
+-- span's largeType), 'arena' (Go 1.20-1.21: heapArena.bitmap, one bit a
+-- word, with noMorePtrs), 'arena2' (Go 1.19: heapArena.bitmap, a pointer
+-- and a scan bit a word); NULL when none could be: every object was then
+-- read word by word.
+ALTER TABLE heap_scan ADD COLUMN heap_bits TEXT CHECK (heap_bits IN ('headers', 'arena', 'arena2'));
 -- Heap objects scanned by their pointer bitmap (or known to hold none:
 -- noscan spans, large objects without a type), and scanned word by word.
 -- An object is counted each time it is scanned: marking, then the search

@@ -5,8 +5,8 @@
 // from a global; nothing it parks is leaked, so no wait is unreached and
 // there is no waker edge. Then cores with a corrupted runtime.mheap_.allspans
 // and corrupted spans must give diagnostics and an incomplete (or no) scan.
-// The marking reads Go's own pointer bitmaps (heapbits.c): on every core but
-// Go 1.19's, every object and every data/bss word so; a stale copy of a
+// The marking reads Go's own pointer bitmaps (heapbits.c): on every core,
+// every object and every data/bss word so; a stale copy of a
 // pointer in a scalar word keeps nothing alive; a time.After channel is
 // reached through the runtime's timers; and the bitmaps of each release are
 // decoded right on a synthetic core.
@@ -119,11 +119,8 @@ static int check_core(const char *name, const char *exe, const char *core, const
 		bad++;
 	}
 	// Pointers found as Go's collector finds them: every object by its
-	// bitmap, every data and bss word by its module's mask; Go 1.19's
-	// 2-bit heap bitmap is not decoded (its objects word by word).
-	bool go119 = strstr(name, "-go1.19-") != NULL;
-	if ((go119 ? h->heap_bits != NULL || h->objects_precise
-		   : !h->heap_bits || h->objects_conservative || !h->objects_precise) ||
+	// bitmap, every data and bss word by its module's mask.
+	if (!h->heap_bits || h->objects_conservative || !h->objects_precise ||
 	    !h->global_words_precise || h->global_words_conservative) {
 		printf("# %s: heap bits %s, objects %llu precise %llu word by word, data/bss words "
 		       "%llu precise %llu word by word\n",
@@ -963,6 +960,35 @@ static void test_heapbits(void **state)
 	hb.last_ha = 0;
 	assert_string_equal(scan(&hb, &f, AHEAP + 512), "0,2");
 	struct gr_span g = span(0x70000, 1, 64); // no heapArena for it
+	assert_string_equal(scan(&hb, &g, 0x70000), "words");
+	gr_heapbits_deinit(&hb);
+
+	// Go 1.19: the same object, two bits a word. Words 0 and 2 pointers,
+	// 1 scalar, all three "scan"; word 3 dead: no more pointers (the
+	// pointer bit of word 4 is junk).
+	memset(segs[3].bytes + PAGE, 0, PAGE);
+	segs[3].bytes[PAGE + 16] = 0x5 | 0x7 << 4;
+	segs[3].bytes[PAGE + 17] = 0x1;
+	core_destroy(core);
+	write_core(path);
+	assert_null(core_open(path, &core));
+	r.core = core;
+	hb_init(&hb, &r, GR_HB_ARENA2);
+	hb.arenas = ARENAS;
+	hb.arena_bytes = 1 << 16;
+	hb.l2_bits = 4;
+	hb.ha_bitmap = 0;
+	assert_string_equal(scan(&hb, &f, AHEAP + 512), "0,2");
+	segs[3].bytes[PAGE + 16] = 0xff; // every word scan and pointer, to the end
+	memset(segs[3].bytes + PAGE + 17, 0xff, 31);
+	core_destroy(core);
+	write_core(path);
+	assert_null(core_open(path, &core));
+	r.core = core;
+	hb.last_ha = 0;
+	const char *all = scan(&hb, &f, AHEAP + 512);
+	assert_true(strncmp(all, "0,1,2,3,4,", 10) == 0);
+	assert_non_null(strstr(all, ",126,127"));
 	assert_string_equal(scan(&hb, &g, 0x70000), "words");
 	gr_heapbits_deinit(&hb);
 
