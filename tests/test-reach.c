@@ -677,6 +677,61 @@ static void test_timer_root(void **state)
 	free(raw);
 }
 
+/*
+ * A goroutine Go's leak detector left _Gleaked is never a root, even with
+ * no wait object found: diag's leak-sleeper (sleeping, so a root) is the
+ * only one holding the channel leak-sleeper-recv waits on; with its status
+ * made _Gleaked, that wait is no longer reached.
+ */
+static void test_leaked_status(void **state)
+{
+	(void)state;
+	const struct gt_manifest_row *row = gt_row(&manifest, "diag-go1.27-opt-kernel");
+	if (!row) {
+		printf("corpus not found: skipped\n");
+		skip();
+	}
+	char *exe = unpack(row, "exe", ".leaked.exe");
+	char *raw = unpack(row, "core", ".leaked.core");
+	char *out = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
+	uint64_t x = line_addr(out, "addr leak-sleeper-chan ", "leak-sleeper-chan ");
+	uint64_t recv = line_addr(out, "scenario leak-sleeper-recv ", "goid=");
+	uint64_t sleeper = line_addr(out, "scenario leak-sleeper ", "goid=");
+	free(out);
+	assert_true(x && recv && sleeper);
+	struct dw_binary *bin;
+	assert_null(dw_binary_open(exe, &bin));
+	int64_t leaked;
+	assert_null(dw_constant(bin, "runtime._Gleaked", &leaked));
+	uint64_t status_off = offset_of(bin, "runtime.g", "atomicstatus");
+	struct gr_snapshot *s = snapshot(raw, exe, bin);
+	const struct gr_wait_reach *w = find_reach(s, x);
+	assert_non_null(w);
+	assert_int_equal(w->goid, recv);
+	assert_non_null(w->reached_by); // by the sleeper's stack
+	const struct gr_goroutine *g = goroutine(s, sleeper);
+	assert_non_null(g);
+	uint64_t gaddr = g->g_addr;
+	gr_snapshot_destroy(s);
+
+	uint32_t st = (uint32_t)leaked;
+	assert_true(gt_patch_core(raw, gaddr + status_off, &st, 4));
+	s = snapshot(raw, exe, bin);
+	g = goroutine(s, sleeper);
+	assert_non_null(g);
+	assert_string_equal(g->status_name, "leaked");
+	w = find_reach(s, x);
+	assert_non_null(w);
+	assert_null(w->reached_by);
+	assert_true(s->heap_scan.complete);
+	gr_snapshot_destroy(s);
+	dw_binary_destroy(bin);
+	unlink(exe);
+	unlink(raw);
+	free(exe);
+	free(raw);
+}
+
 /* ---- The runtime's pointer bitmaps, on a synthetic core --------------------- */
 
 /* The synthetic core's memory: each segment's bytes, zero unless set. */
@@ -1016,6 +1071,7 @@ int main(void)
 		cmocka_unit_test(test_stackmap_corrupt),
 		cmocka_unit_test(test_made_leak),
 		cmocka_unit_test(test_timer_root),
+		cmocka_unit_test(test_leaked_status),
 		cmocka_unit_test(test_heapbits),
 	};
 	int rc = cmocka_run_group_tests_name("reach", tests, NULL, NULL);
