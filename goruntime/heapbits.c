@@ -263,7 +263,9 @@ static bool scan_small(struct gr_heapbits *hb, const struct gr_span *s, uint64_t
 	uint64_t w = (a - s->base) / 8, nw = s->elemsize / 8;
 	uint8_t raw[10] = {0};
 	uint64_t first = w / 8, last = (w + nw - 1) / 8;
-	if (a + s->elemsize > hbits || !read_ok(hb, hbits + first, raw, last - first + 1))
+	// At most 64 words (minSizeForMallocHeader is 512 bytes on amd64).
+	if (!nw || nw > 64 || a + s->elemsize > hbits ||
+	    !read_ok(hb, hbits + first, raw, last - first + 1))
 		return false;
 	memset(hb->bits, 0, (nw + 7) / 8);
 	bool any = false;

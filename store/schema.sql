@@ -773,10 +773,11 @@ DROP TABLE wait_waker;
 -- and a scan bit a word); NULL when none could be: every object was then
 -- read word by word.
 ALTER TABLE heap_scan ADD COLUMN heap_bits TEXT CHECK (heap_bits IN ('headers', 'arena', 'arena2'));
--- Heap objects scanned by their pointer bitmap (or known to hold none:
--- noscan spans, large objects without a type), and scanned word by word.
--- An object is counted each time it is scanned: marking, then the search
--- for who reaches the unreached waits (wait_reacher), scan some twice.
+-- Heap objects scanned by their pointer bitmap (a large object without a
+-- type counts: it holds no pointers), and scanned word by word. Objects of
+-- noscan spans are never scanned, so not counted. An object is counted each
+-- time it is scanned: marking, then the search for who reaches the
+-- unreached waits (wait_reacher), scan some twice.
 ALTER TABLE heap_scan ADD COLUMN objects_precise INTEGER;
 ALTER TABLE heap_scan ADD COLUMN objects_conservative INTEGER;
 -- Words of the modules' data and bss read by their masks, and word by word.
