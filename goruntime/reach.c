@@ -192,6 +192,16 @@ static inline void mark_word(struct reach *x, uint64_t word)
 	x->span_stack[x->nstack++] = si;
 }
 
+/* Keep resident memory flat over a big heap: what was scanned is not read again. */
+static void scanned(struct reach *x, uint64_t n)
+{
+	x->since_release += n;
+	if (x->since_release >= RELEASE_BYTES) {
+		core_release_pages(x->r->core);
+		x->since_release = 0;
+	}
+}
+
 static void missing(struct reach *x, uint64_t addr, const char *what)
 {
 	x->h.complete = false;
@@ -227,13 +237,7 @@ static void scan_range(struct reach *x, uint64_t lo, uint64_t hi, const char *wh
 			if (x->buf[i] - hlo < hspan)
 				mark_word(x, x->buf[i]);
 		lo += n;
-		// Keep resident memory flat over a big heap: what was scanned is
-		// not read again.
-		x->since_release += n;
-		if (x->since_release >= RELEASE_BYTES) {
-			core_release_pages(x->r->core);
-			x->since_release = 0;
-		}
+		scanned(x, n);
 	}
 }
 
@@ -253,6 +257,7 @@ static void scan_bits(struct reach *x, uint64_t base, const uint8_t *bitmap, uin
 			for (uint32_t i = 0; i < n; i++)
 				if ((bitmap[(k + i) / 8] >> ((k + i) % 8) & 1) && x->buf[i] - hlo < hspan)
 					mark_word(x, x->buf[i]);
+			scanned(x, 8 * (uint64_t)n);
 		}
 		k += n;
 	}
@@ -705,18 +710,8 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 		err = &util_enomem;
 		goto out;
 	}
-	x.g_defer = GR_ABSENT;
-	x.g_panic = GR_ABSENT;
-	struct util_error *e = dw_member_offset(r->bin, "runtime.g", "_defer", &x.g_defer);
-	if (e) {
-		util_error_destroy(e);
-		x.g_defer = GR_ABSENT;
-	}
-	e = dw_member_offset(r->bin, "runtime.g", "_panic", &x.g_panic);
-	if (e) {
-		util_error_destroy(e);
-		x.g_panic = GR_ABSENT;
-	}
+	x.g_defer = gr_member(r->bin, "runtime.g", "_defer");
+	x.g_panic = gr_member(r->bin, "runtime.g", "_panic");
 	err = read_stacks(&x);
 	if (!err)
 		err = gr_heap_runtime_roots(r, &x.ps, &x.nps, &x.pwords, &x.npwords);
