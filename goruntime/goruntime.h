@@ -147,6 +147,12 @@ struct gr_heap_scan {
 	uint64_t marked_objects, marked_bytes; /**< reached from what can run */
 	uint32_t rounds;          /**< 1 + rounds of woken goroutines' stacks */
 	bool complete;            /**< no span or marked memory was missing from the core */
+	const char *heap_bits;    /**< the runtime's pointer bitmaps read: "headers" (Go 1.22+),
+	                               "arena" (1.20-1.21), "arena2" (1.19); NULL: none */
+	uint64_t objects_precise;      /**< objects scanned by those bitmaps (noscan ones never are) */
+	uint64_t objects_conservative; /**< objects scanned word by word */
+	uint64_t global_words_precise;      /**< data and bss words read by their masks */
+	uint64_t global_words_conservative; /**< data and bss words read one by one */
 };
 
 /** An object a blocked goroutine waits on, and how marking first reached it. */

@@ -24,6 +24,7 @@ struct field {
 struct span_layout {
 	uint64_t size;
 	struct field start, npages, nelems, freeindex, alloc_bits, spanclass, state, elemsize;
+	struct field large_type, specials; /* optional: size 0 when absent */
 };
 
 static bool probe_field(struct dw_binary *bin, const char *member, struct field *f)
@@ -86,6 +87,13 @@ static const char *probe_spans(struct dw_binary *bin, struct span_layout *l)
 	if (!probe_field(bin, "state.s.value", &l->state) && !probe_field(bin, "state.s", &l->state) &&
 	    !probe_field(bin, "state", &l->state))
 		return "runtime.mspan has no readable state";
+	// Go 1.22's allocation headers put a large object's type in its span
+	// (mspan.largeType); the specials (finalizers, cleanups) are on every
+	// release. Without them the marking is conservative (heapbits.c).
+	if (!probe_field(bin, "largeType", &l->large_type) || l->large_type.size != 8)
+		l->large_type.size = 0;
+	if (!probe_field(bin, "specials", &l->specials) || l->specials.size != 8)
+		l->specials.size = 0;
 	return NULL;
 }
 
@@ -265,7 +273,11 @@ struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *fo
 				.elemsize = elemsize,
 				.nelems = (uint32_t)nelems,
 				.noscan = rdn(sbuf, &l.spanclass) & 1,
+				.large = rdn(sbuf, &l.spanclass) >> 1 == 0,
 				.first = h->nobjects,
+				.limit = start + npages * h->page_size,
+				.large_type = l.large_type.size ? rdn(sbuf, &l.large_type) : 0,
+				.specials = l.specials.size ? rdn(sbuf, &l.specials) : 0,
 			};
 			freeidx[h->nspans] = fi;
 			bitsp[h->nspans] = rdn(sbuf, &l.alloc_bits);

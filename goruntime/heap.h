@@ -13,7 +13,11 @@ struct gr_span {
 	uint64_t elemsize;
 	uint32_t nelems;
 	bool noscan;          /* spanclass says its objects hold no pointers */
+	bool large;           /* size class 0: one object of its own pages */
 	size_t first;         /* object number of slot 0 (objects are numbered across spans) */
+	uint64_t limit;       /* base + npages * page size: where the span's pages end */
+	uint64_t large_type;  /* mspan.largeType (Go 1.22+, large spans): the object's type, 0 if none */
+	uint64_t specials;    /* mspan.specials: the first special record, 0 if none */
 };
 
 /** The heap: spans sorted by address, and per-object bitmaps. */

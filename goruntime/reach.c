@@ -8,12 +8,14 @@
 // wait-for graph whose components (waitgraph.c) are the wait cycles and the
 // groups of goroutines leaked on one object.
 //
-// Pointers in heap objects and package variables are found conservatively:
-// every aligned word that points into an allocated object of an in-use span
-// counts, so marking errs towards "reachable". Stacks are read through the
-// code's stack maps (stackmap.c), as Go's collector reads them, so a dead
-// slot left by an earlier call does not keep an object alive; frames the
-// maps cannot describe are read word by word. The runtime's own bookkeeping is not traced: runtime.g objects
+// Pointers in heap objects and package variables are found as Go's collector
+// finds them: by the objects' pointer bitmaps and the modules' data and bss
+// masks (heapbits.c), and stacks through the code's stack maps (stackmap.c),
+// so a stale word (a uintptr, a dead slot, a freed object's field) keeps
+// nothing alive. Where that metadata cannot be read, every aligned word that
+// points into an allocated object counts, which errs towards "reachable".
+// Finalizers and cleanups in the span specials are roots, as in
+// markrootSpans. The runtime's own bookkeeping is not traced: runtime.g objects
 // (allgs) and sudogs (g.waiting, channel queues, semtable) would otherwise
 // make every channel and semaphore reachable, and Go's detector hides those
 // pointers for the same reason (sudog.c and sudog.elem are
@@ -22,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "goruntime/heap.h"
+#include "goruntime/heapbits.h"
 
 enum {
 	SCAN_CHUNK = 1 << 16,            /* bytes read at once while scanning */
@@ -56,6 +58,8 @@ struct stk {
 struct reach {
 	struct gr_reader *r;
 	struct gr_heap h;
+	struct gr_heapbits hb;     /* the runtime's pointer bitmaps */
+	const char *what;          /* what is being scanned, for the diagnostics */
 	uint64_t *mark;            /* bit per object: marked (or excluded: g and sudog objects) */
 	uint64_t *is_wait;         /* bit per object: some entry waits on it */
 	struct util_u64map wait_obj;   /* object number → index+1 of its first entry */
@@ -188,6 +192,16 @@ static inline void mark_word(struct reach *x, uint64_t word)
 	x->span_stack[x->nstack++] = si;
 }
 
+/* Keep resident memory flat over a big heap: what was scanned is not read again. */
+static void scanned(struct reach *x, uint64_t n)
+{
+	x->since_release += n;
+	if (x->since_release >= RELEASE_BYTES) {
+		core_release_pages(x->r->core);
+		x->since_release = 0;
+	}
+}
+
 static void missing(struct reach *x, uint64_t addr, const char *what)
 {
 	x->h.complete = false;
@@ -223,37 +237,14 @@ static void scan_range(struct reach *x, uint64_t lo, uint64_t hi, const char *wh
 			if (x->buf[i] - hlo < hspan)
 				mark_word(x, x->buf[i]);
 		lo += n;
-		// Keep resident memory flat over a big heap: what was scanned is
-		// not read again.
-		x->since_release += n;
-		if (x->since_release >= RELEASE_BYTES) {
-			core_release_pages(x->r->core);
-			x->since_release = 0;
-		}
+		scanned(x, n);
 	}
-}
-
-/* Scan the objects pushed until none is left. */
-static void drain(struct reach *x)
-{
-	while (x->nstack && !x->err && x->unreached) {
-		x->nstack--;
-		size_t o = x->stack[x->nstack];
-		const struct gr_span *s = &x->h.spans[x->span_stack[x->nstack]];
-		uint64_t a = s->base + (o - s->first) * s->elemsize;
-		scan_range(x, a, a + s->elemsize, "heap object");
-	}
-}
-
-static void stack_words(void *arg, uint64_t lo, uint64_t hi)
-{
-	scan_range(arg, lo, hi, "goroutine stack");
 }
 
 /* The words of [BASE, BASE + 8*NBIT) whose bit is set in BITMAP. */
-static void stack_bits(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t nbit)
+static void scan_bits(struct reach *x, uint64_t base, const uint8_t *bitmap, uint32_t nbit,
+		      const char *what)
 {
-	struct reach *x = arg;
 	uint64_t hlo = x->h.lo, hspan = x->h.hi - x->h.lo;
 	for (uint32_t k = 0; k < nbit && !x->err;) {
 		uint32_t n = nbit - k < SCAN_CHUNK / 8 ? nbit - k : SCAN_CHUNK / 8;
@@ -261,13 +252,44 @@ static void stack_bits(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t
 		struct util_error *err = core_read(x->r->core, at, x->buf, 8 * (size_t)n);
 		if (err) {
 			util_error_destroy(err);
-			scan_range(x, at, at + 8 * (uint64_t)n, "goroutine stack"); // page by page
+			scan_range(x, at, at + 8 * (uint64_t)n, what); // page by page
 		} else {
 			for (uint32_t i = 0; i < n; i++)
 				if ((bitmap[(k + i) / 8] >> ((k + i) % 8) & 1) && x->buf[i] - hlo < hspan)
 					mark_word(x, x->buf[i]);
+			scanned(x, 8 * (uint64_t)n);
 		}
 		k += n;
+	}
+}
+
+/* What stackmap.c and heapbits.c report, about memory of kind x->what. */
+static void visit_words(void *arg, uint64_t lo, uint64_t hi)
+{
+	scan_range(arg, lo, hi, ((struct reach *)arg)->what);
+}
+
+static void visit_bits(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t nbit)
+{
+	scan_bits(arg, base, bitmap, nbit, ((struct reach *)arg)->what);
+}
+
+/* The pointer words of object A of span SI, by its bitmap (heapbits.c). */
+static void scan_object(struct reach *x, size_t si, uint64_t a)
+{
+	struct gr_stack_visit v = {visit_words, visit_bits, x};
+	x->what = "heap object";
+	gr_heapbits_scan(&x->hb, &x->h.spans[si], a, &v);
+}
+
+/* Scan the objects pushed until none is left. */
+static void drain(struct reach *x)
+{
+	while (x->nstack && !x->err && x->unreached) {
+		x->nstack--;
+		size_t o = x->stack[x->nstack], si = x->span_stack[x->nstack];
+		const struct gr_span *s = &x->h.spans[si];
+		scan_object(x, si, s->base + (o - s->first) * s->elemsize);
 	}
 }
 
@@ -291,7 +313,8 @@ static void scan_stack(struct reach *x, size_t gi)
 		sp = lo;
 	// On a CPU, the innermost frame stopped at any instruction.
 	bool exact_top = !gr_goroutine_running(x->r, g);
-	struct gr_stack_visit v = {stack_words, stack_bits, x};
+	struct gr_stack_visit v = {visit_words, visit_bits, x};
+	x->what = "goroutine stack";
 	gr_stackmaps_visit(&x->maps, g, sp, hi, exact_top, &v);
 }
 
@@ -490,43 +513,29 @@ static void exclude_runtime(struct reach *x)
 		exclude(x, x->ps[i]);
 }
 
-/* The executable's data and bss: runtime.data..edata, runtime.bss..ebss. */
+/*
+ * The roots that are no goroutine: runtime.p by its type, each module's
+ * data and bss (by their masks), and the finalizers and cleanups of the
+ * span specials.
+ */
 static void scan_globals(struct reach *x)
 {
-	static const char *const names[][2] = {{"data", "edata"}, {"bss", "ebss"}};
-	struct gr_reader *r = x->r;
-	struct util_error *err;
 	x->cur_by = "global";
 	x->cur_via = 0;
 	for (size_t i = 0; i < x->npwords; i++)
 		mark_word(x, x->pwords[i]);
 	drain(x);
-	for (size_t i = 0; i < 2; i++) {
-		uint64_t lo = 0, hi = 0;
-		char sym[32];
-		// The linker's symbols first; else moduledata's copy of them.
-		snprintf(sym, sizeof(sym), "runtime.%s", names[i][0]);
-		err = dw_symbol(r->bin, sym, &lo);
-		if (!err) {
-			snprintf(sym, sizeof(sym), "runtime.%s", names[i][1]);
-			err = dw_symbol(r->bin, sym, &hi);
-		}
-		if (err && gr_moduledata_read(r, names[i][0], &lo, 8) &&
-		    gr_moduledata_read(r, names[i][1], &hi, 8)) {
-			util_error_destroy(err);
-			err = NULL;
-		}
-		if (err || hi <= lo || hi - lo > ((uint64_t)1 << 32)) {
-			gr_diag(r->snap, "warning", "heap",
-				"no %s section bounds (%s): package variables there are not roots",
-				names[i][0], err ? err->message : "empty or implausible");
-			util_error_destroy(err);
-			x->h.complete = false;
-			continue;
-		}
-		scan_range(x, lo, hi, names[i][0]);
-		drain(x);
-	}
+	struct gr_stack_visit v = {visit_words, visit_bits, x};
+	x->what = "data or bss";
+	if (!gr_heapbits_globals(&x->hb, &v))
+		x->h.complete = false;
+	drain(x);
+	x->what = "finalizer or cleanup";
+	if (!gr_heapbits_specials(&x->hb, &x->h, &v))
+		x->h.complete = false;
+	drain(x);
+	if (x->hb.err && !x->err)
+		x->err = x->hb.err;
 }
 
 /* Each chain's distinct unreached addresses, for edge_chain. */
@@ -670,6 +679,11 @@ static struct util_error *publish(struct reach *x, unsigned rounds)
 		.marked_bytes = x->marked_bytes,
 		.rounds = rounds,
 		.complete = x->h.complete,
+		.heap_bits = x->hb.name,
+		.objects_precise = x->hb.objects_precise,
+		.objects_conservative = x->hb.objects_conservative,
+		.global_words_precise = x->hb.global_words_precise,
+		.global_words_conservative = x->hb.global_words_conservative,
 	};
 	return NULL;
 }
@@ -686,6 +700,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	err = gr_heap_read(r, &x.h, &found);
 	if (err || !found)
 		goto out;
+	gr_heapbits_init(&x.hb, r, x.h.page_size);
 	x.mark = calloc(x.h.nobjects / 64 + 1, sizeof(uint64_t));
 	x.is_wait = calloc(x.h.nobjects / 64 + 1, sizeof(uint64_t));
 	x.state = calloc(s->ngoroutines + 1, 1);
@@ -695,18 +710,8 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 		err = &util_enomem;
 		goto out;
 	}
-	x.g_defer = GR_ABSENT;
-	x.g_panic = GR_ABSENT;
-	struct util_error *e = dw_member_offset(r->bin, "runtime.g", "_defer", &x.g_defer);
-	if (e) {
-		util_error_destroy(e);
-		x.g_defer = GR_ABSENT;
-	}
-	e = dw_member_offset(r->bin, "runtime.g", "_panic", &x.g_panic);
-	if (e) {
-		util_error_destroy(e);
-		x.g_panic = GR_ABSENT;
-	}
+	x.g_defer = gr_member(r->bin, "runtime.g", "_defer");
+	x.g_panic = gr_member(r->bin, "runtime.g", "_panic");
 	err = read_stacks(&x);
 	if (!err)
 		err = gr_heap_runtime_roots(r, &x.ps, &x.nps, &x.pwords, &x.npwords);
@@ -717,6 +722,12 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	exclude_runtime(&x);
 	// Round 1: package variables first (so what they reach is "global"),
 	// then every goroutine that can run.
+	// Go 1.26's leak detector left _Gleaked on the goroutines it found:
+	// blocked for good, never roots, whatever gocoroner found them waiting on.
+	for (size_t i = 0; i < s->ngoroutines; i++)
+		if (!x.state[i] && r->layout.st_leaked >= 0 &&
+		    (int64_t)s->goroutines[i].status == r->layout.st_leaked)
+			x.state[i] = 1;
 	unsigned rounds = 1;
 	scan_globals(&x);
 	for (size_t i = 0; i < x.nentries; i++)
@@ -749,6 +760,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 			"stack frames scanned: %llu through the code's stack maps, %llu word by word%s",
 			(unsigned long long)x.maps.frames_exact, (unsigned long long)x.maps.frames_words,
 			x.maps.ok ? "" : " (the binary's stack maps could not be read)");
+	gr_heapbits_report(&x.hb);
 	gr_diag_cap_flush(s, &x.missing);
 	err = x.err;
 	if (!err)
@@ -757,6 +769,7 @@ out:
 	core_release_pages(r->core);
 	gr_stackmaps_deinit(&x.maps);
 	gr_heap_deinit(&x.h);
+	gr_heapbits_deinit(&x.hb);
 	free(x.mark);
 	free(x.mark2);
 	free(x.is_wait);

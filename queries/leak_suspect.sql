@@ -26,6 +26,15 @@
 -- @column line: that frame's source line
 -- @column heap_complete: heap_scan.complete: 0 if memory was missing, so the
 --   object might be reachable through what could not be read
+-- @column evidence: how sure the row is. 'proven': nothing that can run
+--   reaches what it waits on, by a complete scan (heap_complete = 1) — where
+--   the runtime's pointer bitmaps could not be read (heap_scan.heap_bits,
+--   objects_conservative) the scan took every word for a pointer, which only
+--   marks more, so an object left unreached stays unreached — or it waits
+--   on a nil channel or an empty select (nothing can ever wake it), or Go's
+--   own leak detector marked it (status 'leaked'). 'probable': memory was
+--   missing from the core (heap_complete = 0), so a root or an object that
+--   could not be read may still reach it.
 CREATE VIEW leak_suspect AS
 WITH sus (incident_id, goid, obj_addr, complete) AS (
   SELECT r.incident_id, r.goid, r.obj_addr, h.complete
@@ -57,7 +66,9 @@ SELECT g.incident_id AS incident_id,
        uf.func AS func,
        uf.file AS file,
        uf.line AS line,
-       su.complete AS heap_complete
+       su.complete AS heap_complete,
+       CASE WHEN su.complete = 1 OR su.obj_addr IS NULL OR g.status = 'leaked' THEN 'proven'
+            ELSE 'probable' END AS evidence
   FROM sus AS su
  CROSS JOIN goroutine AS g ON g.incident_id = su.incident_id AND g.goid = su.goid
   LEFT JOIN _user_frame AS uf

@@ -60,7 +60,9 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		" var_name, ctx_addr, found_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[STORE_STMT_INSERT_HEAP_SCAN] =
 		"INSERT INTO heap_scan (incident_id, spans, objects, marked_objects, marked_bytes,"
-		" rounds, complete, components) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		" rounds, complete, components, heap_bits, objects_precise, objects_conservative,"
+		" global_words_precise, global_words_conservative)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[STORE_STMT_INSERT_WAIT_REACH] =
 		"INSERT OR IGNORE INTO wait_reach (incident_id, goid, obj_addr, reached_by, via_goid)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)",

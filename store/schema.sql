@@ -757,3 +757,31 @@ INSERT INTO wait_reacher (incident_id, obj_addr, goid)
   SELECT DISTINCT incident_id, obj_addr, waker_goid FROM wait_waker;
 
 DROP TABLE wait_waker;
+
+-- @version 6
+-- How the heap marking found pointers (goruntime/heapbits.c): as Go's own
+-- collector does, from the runtime's metadata (the heap objects' pointer
+-- bitmaps, each module's gcdatamask and gcbssmask), or word by word where
+-- that metadata could not be read — every aligned word pointing into an
+-- allocated object then counts, which can only mark more, never less.
+-- Diagnostics (what = 'heap') say how many objects were read word by word
+-- and why. All NULL for an incident stored before version 6, whose marking
+-- was word by word throughout except stacks and runtime.p.
+
+-- The heap's metadata read: 'headers' (Go 1.22+: allocation headers — the
+-- bits at the end of small objects' spans, the malloc header's type, the
+-- span's largeType), 'arena' (Go 1.20-1.21: heapArena.bitmap, one bit a
+-- word, with noMorePtrs), 'arena2' (Go 1.19: heapArena.bitmap, a pointer
+-- and a scan bit a word); NULL when none could be: every object was then
+-- read word by word.
+ALTER TABLE heap_scan ADD COLUMN heap_bits TEXT CHECK (heap_bits IN ('headers', 'arena', 'arena2'));
+-- Heap objects scanned by their pointer bitmap (a large object without a
+-- type counts: it holds no pointers), and scanned word by word. Objects of
+-- noscan spans are never scanned, so not counted. An object is counted each
+-- time it is scanned: marking, then the search for who reaches the
+-- unreached waits (wait_reacher), scan some twice.
+ALTER TABLE heap_scan ADD COLUMN objects_precise INTEGER;
+ALTER TABLE heap_scan ADD COLUMN objects_conservative INTEGER;
+-- Words of the modules' data and bss read by their masks, and word by word.
+ALTER TABLE heap_scan ADD COLUMN global_words_precise INTEGER;
+ALTER TABLE heap_scan ADD COLUMN global_words_conservative INTEGER;

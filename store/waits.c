@@ -312,6 +312,11 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 		i64(&r, 6, h->rounds);
 		i64(&r, 7, h->complete);
 		i64(&r, 8, (int64_t)snap->nwait_components);
+		text(&r, 9, h->heap_bits);
+		i64(&r, 10, (int64_t)h->objects_precise);
+		i64(&r, 11, (int64_t)h->objects_conservative);
+		i64(&r, 12, (int64_t)h->global_words_precise);
+		i64(&r, 13, (int64_t)h->global_words_conservative);
 		if (!err)
 			err = done(&r, "writing the heap scan");
 		if (!err)

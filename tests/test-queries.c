@@ -518,7 +518,8 @@ static void test_leak_suspect(void **state)
 	char path[4096];
 	struct store_db *db = fresh_db(path, sizeof(path));
 	exec(db, base_sql);
-	exec(db, "INSERT INTO heap_scan VALUES (1, 10, 100, 50, 5000, 1, 1, NULL)");
+	exec(db, "INSERT INTO heap_scan (incident_id, spans, objects, marked_objects, marked_bytes,"
+		 " rounds, complete) VALUES (1, 10, 100, 50, 5000, 1, 1)");
 	waiting(db, 200); // a channel nothing reaches
 	chan_wait(db, 200, 2000, 0);
 	exec(db, "INSERT INTO wait_reach VALUES (1, 200, 2000, NULL, NULL)");
@@ -549,6 +550,14 @@ static void test_leak_suspect(void **state)
 		    " FROM leak_suspect WHERE incident_id = 1 ORDER BY goid");
 	assert_rows(db, "0", "SELECT count(*) FROM leak_suspect WHERE incident_id = 2");
 	assert_rows(db, "0", "SELECT count(*) FROM wait_cycle");
+	// Evidence: a complete scan proves them; with memory missing, only
+	// Go's own verdict ('leaked') and a nil channel still do.
+	assert_rows(db, "200|proven\n204|proven\n206|proven",
+		    "SELECT goid, evidence FROM leak_suspect WHERE incident_id = 1 ORDER BY goid");
+	exec(db, "UPDATE heap_scan SET complete = 0 WHERE incident_id = 1;"
+		 "UPDATE goroutine SET status = 'leaked' WHERE incident_id = 1 AND goid = 204");
+	assert_rows(db, "200|probable\n204|proven\n206|proven",
+		    "SELECT goid, evidence FROM leak_suspect WHERE incident_id = 1 ORDER BY goid");
 	store_close(db);
 }
 
@@ -584,7 +593,8 @@ static void test_wait_cycle(void **state)
 	char path[4096];
 	struct store_db *db = fresh_db(path, sizeof(path));
 	exec(db, base_sql);
-	exec(db, "INSERT INTO heap_scan VALUES (1, 10, 100, 50, 5000, 1, 1, NULL)");
+	exec(db, "INSERT INTO heap_scan (incident_id, spans, objects, marked_objects, marked_bytes,"
+		 " rounds, complete) VALUES (1, 10, 100, 50, 5000, 1, 1)");
 	waits_on(db, 301, 3001, 300); // two goroutines: 300 <-> 301
 	waits_on(db, 300, 3000, 301);
 	waits_on(db, 312, 3120, 310); // three: 310 -> 311 -> 312 -> 310

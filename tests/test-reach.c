@@ -5,6 +5,11 @@
 // from a global; nothing it parks is leaked, so no wait is unreached and
 // there is no waker edge. Then cores with a corrupted runtime.mheap_.allspans
 // and corrupted spans must give diagnostics and an incomplete (or no) scan.
+// The marking reads Go's own pointer bitmaps (heapbits.c): on every core,
+// every object and every data/bss word so; a stale copy of a
+// pointer in a scalar word keeps nothing alive; a time.After channel is
+// reached through the runtime's timers; and the bitmaps of each release are
+// decoded right on a synthetic core.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +26,7 @@
 #include "core/core.h"
 #include "dwarf/dwarf.h"
 #include "goruntime/goruntime.h"
+#include "goruntime/heapbits.h"
 #include "tests/gotrace.h"
 
 #ifndef TOP_SRCDIR
@@ -110,6 +116,19 @@ static int check_core(const char *name, const char *exe, const char *core, const
 		       name, (unsigned long long)h->spans, (unsigned long long)h->objects,
 		       (unsigned long long)h->marked_objects, (unsigned long long)h->marked_bytes,
 		       h->rounds, h->complete);
+		bad++;
+	}
+	// Pointers found as Go's collector finds them: every object by its
+	// bitmap, every data and bss word by its module's mask.
+	if (!h->heap_bits || h->objects_conservative || !h->objects_precise ||
+	    !h->global_words_precise || h->global_words_conservative) {
+		printf("# %s: heap bits %s, objects %llu precise %llu word by word, data/bss words "
+		       "%llu precise %llu word by word\n",
+		       name, h->heap_bits ? h->heap_bits : "none",
+		       (unsigned long long)h->objects_precise,
+		       (unsigned long long)h->objects_conservative,
+		       (unsigned long long)h->global_words_precise,
+		       (unsigned long long)h->global_words_conservative);
 		bad++;
 	}
 	// One row per distinct (goroutine, object) of the wait tables.
@@ -509,9 +528,19 @@ static void test_made_leak(void **state)
 	printf("# %zu pointers to samechan-x cleared, %zu kept\n", cleared, kept);
 	assert_true(cleared > 0 && kept >= 2);
 
+	// A stale copy of the address in a scalar word of a package variable
+	// in bss (runtime.mheap_.pagesInUse, an atomic uintptr): gcbssmask
+	// says it is no pointer, so it keeps nothing alive.
+	uint64_t mheap, mheap_size;
+	assert_null(dw_variable(bin, "runtime.mheap_", &mheap, &mheap_size));
+	uint64_t stale = mheap + offset_of(bin, "runtime.mheap", "pagesInUse");
+	assert_true(gt_patch_core(raw, stale, &x, 8));
+
 	s = snapshot(raw, exe, bin);
 	assert_true(s->has_heap_scan);
 	assert_true(s->heap_scan.complete);
+	assert_string_equal(s->heap_scan.heap_bits, "headers");
+	assert_int_equal(s->heap_scan.global_words_conservative, 0);
 	size_t unreached = 0, edges = 0;
 	for (size_t i = 0; i < s->nwait_reaches; i++) {
 		const struct gr_wait_reach *r = &s->wait_reaches[i];
@@ -596,6 +625,476 @@ static void test_wait_graph_kinds(void **state)
 	gr_wait_graph_deinit(&g);
 }
 
+/*
+ * A goroutine blocked on a time.After channel is not leaked: the channel is
+ * reached from the timer, which the runtime's per-P timer heap holds (Go
+ * 1.23+: the timer is there while a goroutine blocks on its channel). Every
+ * pointer to timer-after-chan is cleared but those in the timer object
+ * (hchan.timer points into it), the waiter's stack and its sudog: the wait
+ * is still reached, through runtime.p.
+ */
+static void test_timer_root(void **state)
+{
+	(void)state;
+	const struct gt_manifest_row *row = gt_row(&manifest, "hang-go1.24-opt-kernel");
+	if (!row) {
+		printf("corpus not found: skipped\n");
+		skip();
+	}
+	char *exe = unpack(row, "exe", ".timer.exe");
+	char *raw = unpack(row, "core", ".timer.core");
+	char *out = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
+	uint64_t x = line_addr(out, "chan timer-after-chan ", "addr=");
+	uint64_t id = line_addr(out, "scenario timer-after ", "goid=");
+	free(out);
+	assert_true(x && id);
+	struct dw_binary *bin;
+	assert_null(dw_binary_open(exe, &bin));
+	uint64_t hchan_size, t_off = offset_of(bin, "runtime.hchan", "timer");
+	uint64_t sg_g = offset_of(bin, "runtime.sudog", "g"), sg_c = offset_of(bin, "runtime.sudog", "c");
+	assert_null(dw_type_size(bin, "runtime.hchan", &hchan_size));
+	struct gr_snapshot *s = snapshot(raw, exe, bin);
+	const struct gr_goroutine *g = goroutine(s, id);
+	assert_non_null(g);
+	uint64_t lo = g->stack_lo, hi = g->stack_hi, gaddr = g->g_addr;
+	assert_non_null(find_reach(s, x));
+	gr_snapshot_destroy(s);
+
+	struct core_file *core;
+	assert_null(core_open(raw, &core));
+	assert_null(core_attach_exe(core, exe, false));
+	uint64_t timer;
+	assert_null(core_read_u64(core, x + t_off, &timer));
+	assert_true(timer != 0);
+	uint64_t *buf = malloc(4096), zero = 0;
+	assert_non_null(buf);
+	size_t cleared = 0, kept = 0;
+	static uint64_t segs_[4096][2];
+	size_t nsegs = load_segments(raw, segs_, 4096);
+	for (size_t m = 0; m < nsegs; m++)
+		for (uint64_t a = segs_[m][0]; a < segs_[m][1]; a += 4096) {
+			size_t n = segs_[m][1] - a < 4096 ? segs_[m][1] - a : 4096;
+			struct util_error *e = core_read(core, a, buf, n);
+			if (e) {
+				util_error_destroy(e);
+				continue;
+			}
+			for (size_t i = 0; i < n / 8; i++) {
+				if (buf[i] - x >= hchan_size)
+					continue;
+				uint64_t at = a + 8 * i, sg = 0;
+				// The timeTimer: its c, and its timer's arg, around hchan.timer.
+				bool keep = (at >= lo && at < hi) || at - (timer - 64) < 320;
+				if (!keep && !core_read_u64(core, at - sg_c + sg_g, &sg))
+					keep = buf[i] == x && sg == gaddr;
+				if (keep) {
+					kept++;
+					continue;
+				}
+				assert_true(gt_patch_core(raw, at, &zero, 8));
+				cleared++;
+			}
+		}
+	free(buf);
+	core_destroy(core);
+	printf("# timer-after-chan 0x%llx (timer 0x%llx): %zu pointers cleared, %zu kept\n",
+	       (unsigned long long)x, (unsigned long long)timer, cleared, kept);
+	assert_true(cleared > 0 && kept >= 2);
+	s = snapshot(raw, exe, bin);
+	const struct gr_wait_reach *w = find_reach(s, x);
+	assert_non_null(w);
+	assert_non_null(w->reached_by);
+	assert_string_equal(w->reached_by, "global");
+	assert_true(s->heap_scan.complete);
+	gr_snapshot_destroy(s);
+	dw_binary_destroy(bin);
+	unlink(exe);
+	unlink(raw);
+	free(exe);
+	free(raw);
+}
+
+/*
+ * A goroutine Go's leak detector left _Gleaked is never a root, even with
+ * no wait object found: diag's leak-sleeper (sleeping, so a root) is the
+ * only one holding the channel leak-sleeper-recv waits on; with its status
+ * made _Gleaked, that wait is no longer reached.
+ */
+static void test_leaked_status(void **state)
+{
+	(void)state;
+	const struct gt_manifest_row *row = gt_row(&manifest, "diag-go1.27-opt-kernel");
+	if (!row) {
+		printf("corpus not found: skipped\n");
+		skip();
+	}
+	char *exe = unpack(row, "exe", ".leaked.exe");
+	char *raw = unpack(row, "core", ".leaked.core");
+	char *out = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
+	uint64_t x = line_addr(out, "addr leak-sleeper-chan ", "leak-sleeper-chan ");
+	uint64_t recv = line_addr(out, "scenario leak-sleeper-recv ", "goid=");
+	uint64_t sleeper = line_addr(out, "scenario leak-sleeper ", "goid=");
+	free(out);
+	assert_true(x && recv && sleeper);
+	struct dw_binary *bin;
+	assert_null(dw_binary_open(exe, &bin));
+	int64_t leaked;
+	assert_null(dw_constant(bin, "runtime._Gleaked", &leaked));
+	uint64_t status_off = offset_of(bin, "runtime.g", "atomicstatus");
+	struct gr_snapshot *s = snapshot(raw, exe, bin);
+	const struct gr_wait_reach *w = find_reach(s, x);
+	assert_non_null(w);
+	assert_int_equal(w->goid, recv);
+	assert_non_null(w->reached_by); // by the sleeper's stack
+	const struct gr_goroutine *g = goroutine(s, sleeper);
+	assert_non_null(g);
+	uint64_t gaddr = g->g_addr;
+	gr_snapshot_destroy(s);
+
+	uint32_t st = (uint32_t)leaked;
+	assert_true(gt_patch_core(raw, gaddr + status_off, &st, 4));
+	s = snapshot(raw, exe, bin);
+	g = goroutine(s, sleeper);
+	assert_non_null(g);
+	assert_string_equal(g->status_name, "leaked");
+	w = find_reach(s, x);
+	assert_non_null(w);
+	assert_null(w->reached_by);
+	assert_true(s->heap_scan.complete);
+	gr_snapshot_destroy(s);
+	dw_binary_destroy(bin);
+	unlink(exe);
+	unlink(raw);
+	free(exe);
+	free(raw);
+}
+
+/* ---- The runtime's pointer bitmaps, on a synthetic core --------------------- */
+
+/* The synthetic core's memory: each segment's bytes, zero unless set. */
+struct seg {
+	uint64_t vaddr, size;
+	uint8_t *bytes;
+};
+
+enum {
+	HEAP = 0x10000,   /* four one-page spans: A (32-byte objects), B (8), C (48), D (1024) */
+	LARGE = 0x20000,  /* E: one large object of two pages */
+	TYPES = 0x30000,  /* type descriptors and masks */
+	ARENAS = 0x40000, /* Go 1.20-1.21: arenas L1 and L2 arrays, one heapArena */
+	AHEAP = 0x50000,  /* the heap that arena describes */
+	NSEG = 5,
+	PAGE = 8192,
+};
+
+static struct seg segs[NSEG] = {
+	{HEAP, 4 * PAGE, NULL}, {LARGE, 2 * PAGE, NULL}, {TYPES, 4096, NULL},
+	{ARENAS, 2 * PAGE, NULL}, {AHEAP, PAGE, NULL},
+};
+
+static void put64(uint64_t addr, uint64_t v)
+{
+	for (size_t i = 0; i < NSEG; i++)
+		if (addr - segs[i].vaddr < segs[i].size) {
+			memcpy(segs[i].bytes + (addr - segs[i].vaddr), &v, 8);
+			return;
+		}
+	fail_msg("0x%llx is in no segment", (unsigned long long)addr);
+}
+
+static void put8(uint64_t addr, uint8_t v)
+{
+	for (size_t i = 0; i < NSEG; i++)
+		if (addr - segs[i].vaddr < segs[i].size) {
+			segs[i].bytes[addr - segs[i].vaddr] = v;
+			return;
+		}
+	fail_msg("0x%llx is in no segment", (unsigned long long)addr);
+}
+
+/* An ET_CORE file: one thread's NT_PRSTATUS and the segments. */
+static void write_core(const char *path)
+{
+	uint8_t prstatus[336] = {0};
+	uint32_t tid = 101, nhdr[3] = {5, sizeof(prstatus), 1 /* NT_PRSTATUS */};
+	memcpy(prstatus + 32, &tid, 4);
+	size_t notes_len = sizeof(nhdr) + 8 + sizeof(prstatus);
+	size_t off = sizeof(Elf64_Ehdr) + (1 + NSEG) * sizeof(Elf64_Phdr);
+	Elf64_Phdr ph[1 + NSEG] = {{.p_type = PT_NOTE, .p_offset = off, .p_filesz = notes_len,
+				    .p_align = 4}};
+	off = (off + notes_len + 4095) & ~(size_t)4095;
+	for (size_t i = 0; i < NSEG; i++) {
+		ph[1 + i] = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = off,
+					 .p_vaddr = segs[i].vaddr, .p_filesz = segs[i].size,
+					 .p_memsz = segs[i].size, .p_align = 4096};
+		off += segs[i].size;
+	}
+	Elf64_Ehdr eh = {0};
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_CORE;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_phoff = sizeof(eh);
+	eh.e_ehsize = sizeof(eh);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = 1 + NSEG;
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(&eh, sizeof(eh), 1, f), 1);
+	assert_int_equal(fwrite(ph, sizeof(ph), 1, f), 1);
+	assert_int_equal(fwrite(nhdr, sizeof(nhdr), 1, f), 1);
+	assert_int_equal(fwrite("CORE\0\0\0\0", 8, 1, f), 1);
+	assert_int_equal(fwrite(prstatus, sizeof(prstatus), 1, f), 1);
+	for (size_t i = 0; i < NSEG; i++) {
+		assert_int_equal(fseek(f, (long)ph[1 + i].p_offset, SEEK_SET), 0);
+		assert_int_equal(fwrite(segs[i].bytes, segs[i].size, 1, f), 1);
+	}
+	assert_int_equal(fclose(f), 0);
+}
+
+/* What gr_heapbits_scan reported: pointer words, and word-by-word ranges. */
+struct seen {
+	uint64_t ptrs[512];
+	size_t nptrs;
+	uint64_t words_lo, words_hi;
+	size_t nwords;
+};
+
+static void seen_words(void *arg, uint64_t lo, uint64_t hi)
+{
+	struct seen *s = arg;
+	s->words_lo = lo;
+	s->words_hi = hi;
+	s->nwords++;
+}
+
+static void seen_bits(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t nbit)
+{
+	struct seen *s = arg;
+	for (uint32_t k = 0; k < nbit; k++)
+		if (bitmap[k / 8] >> (k % 8) & 1 && s->nptrs < 512)
+			s->ptrs[s->nptrs++] = base + 8 * (uint64_t)k;
+}
+
+/* Scan the object at A of S; the pointer words as offsets from A, "1,3" (or "words"). */
+static const char *scan(struct gr_heapbits *hb, const struct gr_span *s, uint64_t a)
+{
+	static char out[4096];
+	struct seen seen = {.nptrs = 0};
+	struct gr_stack_visit v = {seen_words, seen_bits, &seen};
+	gr_heapbits_scan(hb, s, a, &v);
+	if (seen.nwords) {
+		assert_int_equal(seen.nwords, 1);
+		assert_int_equal(seen.words_lo, a);
+		assert_int_equal(seen.words_hi, a + s->elemsize);
+		assert_int_equal(seen.nptrs, 0);
+		return "words";
+	}
+	size_t n = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < seen.nptrs && n < sizeof(out) - 24; i++)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%llu", i ? "," : "",
+				      (unsigned long long)((seen.ptrs[i] - a) / 8));
+	return out;
+}
+
+static struct gr_span span(uint64_t base, uint64_t npages, uint64_t elemsize)
+{
+	return (struct gr_span){.base = base, .elemsize = elemsize,
+				.nelems = (uint32_t)(npages * PAGE / elemsize),
+				.end = base + npages * PAGE / elemsize * elemsize,
+				.limit = base + npages * PAGE, .large = npages * PAGE == elemsize};
+}
+
+/* A gr_heapbits as gr_heapbits_init leaves it, for the given scheme, without a binary. */
+static void hb_init(struct gr_heapbits *hb, struct gr_reader *r, enum gr_heapbits_scheme scheme)
+{
+	memset(hb, 0, sizeof(*hb));
+	hb->r = r;
+	hb->scheme = scheme;
+	hb->page_size = PAGE;
+	hb->why = scheme == GR_HB_NONE ? "no bitmap" : NULL;
+	util_u64map_init(&hb->type_index);
+	hb->bits = malloc(8192 / 8 + 8);
+	hb->words = malloc((8192 / 64 + 2) * 8);
+	assert_non_null(hb->bits);
+	assert_non_null(hb->words);
+	// internal/abi.Type of Go 1.22-1.27 (amd64): Size_ 0, PtrBytes 8, TFlag 20, Kind_ 23, GCData 32.
+	hb->max_small = 512;
+	hb->t_size = 0, hb->t_ptrbytes = 8, hb->t_tflag = 20, hb->t_kind = 23, hb->t_gcdata = 32;
+	hb->t_read = 40;
+	// TFlagGCMaskOnDemand (Go 1.24+) and KindGCProg (up to 1.23), both here.
+	hb->tflag_ondemand = 0x10;
+	hb->kind_gcprog = 0x40;
+}
+
+/* A type descriptor at T: SIZE, PTRBYTES, TFLAG, KIND, GCDATA. */
+static void put_type(uint64_t t, uint64_t size, uint64_t ptrbytes, uint8_t tflag, uint8_t kind,
+		     uint64_t gcdata)
+{
+	put64(t, size);
+	put64(t + 8, ptrbytes);
+	put8(t + 20, tflag);
+	put8(t + 23, kind);
+	put64(t + 32, gcdata);
+}
+
+/*
+ * Go 1.22+ (allocation headers) and 1.20-1.21 (arena bitmap) decoded on
+ * memory laid out as the runtime lays it out: which words of an object are
+ * reported as pointers, and when the object is read word by word instead.
+ */
+static void test_heapbits(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NSEG; i++) {
+		segs[i].bytes = calloc(1, segs[i].size);
+		assert_non_null(segs[i].bytes);
+	}
+	struct gr_span a = span(HEAP, 1, 32), b = span(HEAP + PAGE, 1, 8),
+		       c = span(HEAP + 2 * PAGE, 1, 48), d = span(HEAP + 3 * PAGE, 1, 1024),
+		       e = span(LARGE, 2, 2 * PAGE);
+	// Span A: the heap bits are the page's last 128 bytes (mbitmap.go
+	// heapBitsSlice), or the 128 before the Green Tea inline mark bits
+	// (1.26+ spanHeapBitsRange). Object 0: words 0 and 3; 1: word 1.
+	put8(HEAP + PAGE - 128, 0x9 | 0x2 << 4);
+	put8(HEAP + PAGE - 256, 0x4); // Green Tea's place: object 0's word 2
+	// Span B (8-byte objects: no inline mark bits): object 9, a pointer.
+	put8(HEAP + 2 * PAGE - 128 + 1, 0x2);
+	// Span C (48-byte objects): object 10 is words 60-65, across two bitmap words.
+	put64(HEAP + 3 * PAGE - 128 - 128, (uint64_t)0x9 << 60);
+	put64(HEAP + 3 * PAGE - 128 - 120, 0x2);
+	// Types: T1 {p, p, scalar} (24 bytes); T2 a mask built on demand, not
+	// yet; T3 {p, scalar} with its mask built; T4 a GC program.
+	uint64_t t1 = TYPES, t2 = TYPES + 0x40, t3 = TYPES + 0x80, t4 = TYPES + 0xc0;
+	put_type(t1, 24, 16, 0, 25, TYPES + 0x200);
+	put8(TYPES + 0x200, 0x3);
+	put_type(t2, 16, 8, 0x10, 25, TYPES + 0x210); // slot 0: not built
+	put_type(t3, 16, 8, 0x10, 25, TYPES + 0x218);
+	put64(TYPES + 0x218, TYPES + 0x220);
+	put8(TYPES + 0x220, 0x1);
+	put_type(t4, 16, 8, 0, 25 | 0x40, TYPES + 0x228);
+	// Span D (malloc headers): objects 0-4 of types T1, T2, T3, T4, nil.
+	put64(HEAP + 3 * PAGE, t1);
+	put64(HEAP + 3 * PAGE + 1024, t2);
+	put64(HEAP + 3 * PAGE + 2048, t3);
+	put64(HEAP + 3 * PAGE + 3072, t4);
+	// Go 1.20-1.21: arenas of 64 KiB, mheap_.arenas[0][5] is the heapArena
+	// of AHEAP; its bitmap at 0, noMorePtrs at 1024.
+	put64(ARENAS, ARENAS + 0x100);
+	put64(ARENAS + 0x100 + 5 * 8, ARENAS + PAGE);
+	put64(ARENAS + PAGE + 8, 0x5); // bitmap word 1: words 64 and 66
+	put64(ARENAS + PAGE + 16, 0x1); // bitmap word 2: word 128
+	char path[64];
+	snprintf(path, sizeof(path), "%s/heapbits.core", tmpdir);
+	write_core(path);
+
+	struct core_file *core;
+	assert_null(core_open(path, &core));
+	struct gr_reader r = {.core = core};
+	struct gr_heapbits hb;
+	hb_init(&hb, &r, GR_HB_HEADERS);
+	assert_string_equal(scan(&hb, &a, HEAP), "0,3");
+	assert_string_equal(scan(&hb, &a, HEAP + 32), "1");
+	assert_string_equal(scan(&hb, &a, HEAP + 64), "");
+	hb.inline_marks = 128; // Green Tea: the bitmap moves, except for 8-byte objects
+	assert_string_equal(scan(&hb, &a, HEAP), "2");
+	assert_string_equal(scan(&hb, &b, HEAP + PAGE + 72), "0");
+	assert_string_equal(scan(&hb, &c, HEAP + 2 * PAGE + 480), "0,3,5");
+	// Malloc headers: T1 tiled from the word after the header to the object's end.
+	const char *want = scan(&hb, &d, HEAP + 3 * PAGE);
+	assert_true(strncmp(want, "1,2,4,5,7,8,", 12) == 0);
+	assert_non_null(strstr(want, ",124,125,127"));
+	assert_string_equal(scan(&hb, &d, HEAP + 3 * PAGE + 1024), "words"); // mask not built
+	want = scan(&hb, &d, HEAP + 3 * PAGE + 2048);
+	assert_true(strncmp(want, "1,3,5,", 6) == 0);
+	assert_string_equal(scan(&hb, &d, HEAP + 3 * PAGE + 3072), "words"); // GC program
+	assert_string_equal(scan(&hb, &d, HEAP + 3 * PAGE + 4096), "words"); // nil header
+	// Large objects: mspan.largeType tiled from the object's start; none: no pointers.
+	e.large_type = t1;
+	want = scan(&hb, &e, LARGE);
+	assert_true(strncmp(want, "0,1,3,4,6,", 10) == 0);
+	e.large_type = 0;
+	assert_string_equal(scan(&hb, &e, LARGE), "");
+	e.noscan = true;
+	assert_string_equal(scan(&hb, &e, LARGE), "");
+	// A span whose bits are not in the core: word by word.
+	struct gr_span gone = span(0x70000, 1, 32);
+	assert_string_equal(scan(&hb, &gone, 0x70000), "words");
+	assert_int_equal(hb.objects_conservative, 4);
+	assert_int_equal(hb.objects_precise, 11);
+	assert_string_equal(hb.reason[0], "its type's mask is built on demand and was not built yet");
+	assert_string_equal(hb.reason[1], "its type has a GC program");
+	assert_string_equal(hb.reason[2], "its malloc header is nil");
+	assert_string_equal(hb.reason[3], "its span's heap bits are not in the core");
+	gr_heapbits_deinit(&hb);
+
+	// Go 1.20-1.21: an object of 128 words from word 64 of its arena.
+	hb_init(&hb, &r, GR_HB_ARENA);
+	hb.arenas = ARENAS;
+	hb.arena_bytes = 1 << 16;
+	hb.base_offset = 0;
+	hb.l2_bits = 4;
+	hb.ha_bitmap = 0;
+	hb.ha_nomore = 1024;
+	struct gr_span f = span(AHEAP, 1, 1024);
+	assert_string_equal(scan(&hb, &f, AHEAP + 512), "0,2,64");
+	// noMorePtrs for bitmap word 1: nothing past it (its bit in word 2 is junk).
+	uint8_t nomore = 0x2;
+	core_destroy(core);
+	segs[3].bytes[PAGE + 1024] = nomore;
+	write_core(path);
+	assert_null(core_open(path, &core));
+	r.core = core;
+	hb.last_ha = 0;
+	assert_string_equal(scan(&hb, &f, AHEAP + 512), "0,2");
+	struct gr_span g = span(0x70000, 1, 64); // no heapArena for it
+	assert_string_equal(scan(&hb, &g, 0x70000), "words");
+	gr_heapbits_deinit(&hb);
+
+	// Go 1.19: the same object, two bits a word. Words 0 and 2 pointers,
+	// 1 scalar, all three "scan"; word 3 dead: no more pointers (the
+	// pointer bit of word 4 is junk).
+	memset(segs[3].bytes + PAGE, 0, PAGE);
+	segs[3].bytes[PAGE + 16] = 0x5 | 0x7 << 4;
+	segs[3].bytes[PAGE + 17] = 0x1;
+	core_destroy(core);
+	write_core(path);
+	assert_null(core_open(path, &core));
+	r.core = core;
+	hb_init(&hb, &r, GR_HB_ARENA2);
+	hb.arenas = ARENAS;
+	hb.arena_bytes = 1 << 16;
+	hb.l2_bits = 4;
+	hb.ha_bitmap = 0;
+	assert_string_equal(scan(&hb, &f, AHEAP + 512), "0,2");
+	segs[3].bytes[PAGE + 16] = 0xff; // every word scan and pointer, to the end
+	memset(segs[3].bytes + PAGE + 17, 0xff, 31);
+	core_destroy(core);
+	write_core(path);
+	assert_null(core_open(path, &core));
+	r.core = core;
+	hb.last_ha = 0;
+	const char *all = scan(&hb, &f, AHEAP + 512);
+	assert_true(strncmp(all, "0,1,2,3,4,", 10) == 0);
+	assert_non_null(strstr(all, ",126,127"));
+	assert_string_equal(scan(&hb, &g, 0x70000), "words");
+	gr_heapbits_deinit(&hb);
+
+	// Go 1.19 (no bitmap decoded): every object word by word.
+	hb_init(&hb, &r, GR_HB_NONE);
+	assert_string_equal(scan(&hb, &a, HEAP), "words");
+	assert_int_equal(hb.objects_conservative, 1);
+	gr_heapbits_deinit(&hb);
+	core_destroy(core);
+	unlink(path);
+	for (size_t i = 0; i < NSEG; i++)
+		free(segs[i].bytes);
+}
+
 int main(void)
 {
 	char *m = xasprintf("%s/corpus/manifest.tsv", TOP_SRCDIR);
@@ -609,6 +1108,9 @@ int main(void)
 		cmocka_unit_test(test_stackmap_corrupt),
 		cmocka_unit_test(test_made_leak),
 		cmocka_unit_test(test_wait_graph_kinds),
+		cmocka_unit_test(test_timer_root),
+		cmocka_unit_test(test_leaked_status),
+		cmocka_unit_test(test_heapbits),
 	};
 	int rc = cmocka_run_group_tests_name("reach", tests, NULL, NULL);
 	rmdir(tmpdir);

@@ -995,6 +995,33 @@ static void test_upgrade_from_v4(void **state)
 	store_close(db);
 }
 
+/* A version-5 database gets heap_scan's version-6 columns, NULL for its
+ * incidents (marked word by word then), and leak_suspect's evidence. */
+static void test_upgrade_from_v5(void **state)
+{
+	(void)state;
+	char path[4096];
+	tmp_path(path, sizeof(path), "v5.db");
+	const char *v6 = strstr(store_schema_sql, "\n-- @version 6");
+	assert_non_null(v6);
+	char *v12345 = strndup(store_schema_sql, (size_t)(v6 - store_schema_sql));
+	assert_non_null(v12345);
+	raw_exec(path, v12345);
+	free(v12345);
+	raw_exec(path, "PRAGMA user_version = 5; PRAGMA application_id = 0x476f436f;"
+		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES ('a.core', printf('%064d', 1), '', 1);"
+		       " INSERT INTO heap_scan VALUES (1, 1, 10, 5, 500, 1, 0, 0);");
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_string_equal(query_text(db, "SELECT complete || ':' || typeof(heap_bits) || ':' ||"
+					  " typeof(objects_precise) || ':' || typeof(global_words_conservative)"
+					  " FROM heap_scan"),
+			    "0:null:null:null");
+	assert_int_equal(query_int(db, "SELECT count(evidence) FROM leak_suspect"), 0);
+	store_close(db);
+}
+
 /* A database of schema version 2 is upgraded in place: its incidents get the
  * version-3 columns and tables, and their summary rows (finding counts,
  * signature) are computed from their stored goroutines when it is opened for
@@ -1490,6 +1517,7 @@ int main(void)
 		cmocka_unit_test(test_upgrade_from_v2),
 		cmocka_unit_test(test_upgrade_from_v3),
 		cmocka_unit_test(test_upgrade_from_v4),
+		cmocka_unit_test(test_upgrade_from_v5),
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_import),
