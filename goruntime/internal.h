@@ -352,6 +352,8 @@ struct gr_stackmaps {
 	int fd_args, fd_locals, fd_objects; /* FUNCDATA_ indexes */
 	uint64_t sm_n, sm_nbit, sm_data;    /* runtime.stackmap member offsets */
 	uint64_t rec_size, rec_off, rec_sz; /* runtime.stackObjectRecord size, off, size */
+	uint64_t rec_ptr, rec_gcdata; /* its ptrBytes (_ptrdata) and gcdataoff; GR_ABSENT if unknown */
+	uint64_t rodata;             /* moduledata.rodata: the objects' masks are at rodata + gcdataoff */
 	struct util_u64map plans;    /* pc<<1 | innermost → index into plans_list */
 	struct gr_frame_plan **plans_list;
 	size_t nplans, plans_cap;
@@ -377,6 +379,71 @@ void gr_stackmaps_deinit(struct gr_stackmaps *m);
  */
 void gr_stackmaps_visit(struct gr_stackmaps *m, const struct gr_goroutine *g, uint64_t lo,
 			uint64_t hi, bool exact_top, const struct gr_stack_visit *v);
+
+/**
+ * Whether a word of a goroutine's stack holds a live value at its frame's
+ * pc, by the stack maps (stackmap.c): the rule for trusting a frame
+ * variable (and what is read through it).
+ */
+enum gr_live {
+	GR_LIVE_UNVERIFIED,   /**< its frame has no usable maps: kept, but not vouched for */
+	GR_LIVE_DEAD,         /**< the maps say no live pointer is there */
+	GR_LIVE_YES,          /**< a live pointer slot, or in a stack object the collector would mark */
+};
+
+/** One physical frame of the stack gr_stack_live describes. */
+struct gr_live_frame {
+	uint64_t lo, hi;             /**< its words: [sp, the caller's sp) */
+	bool verified;               /**< stopped at a safe point, maps usable and consistent */
+	uint64_t locals, args;       /**< first word the locals and args bitmaps describe */
+	uint32_t locals_nbit, args_nbit;
+	const uint8_t *locals_bits, *args_bits;
+	uint64_t args_end;           /**< !verified: end of its arguments, in the caller's frame */
+};
+
+/** A stack object of a verified frame. */
+struct gr_live_object {
+	uint64_t base, size;
+	uint64_t ptrbytes;           /**< words below it may hold pointers */
+	const uint8_t *mask;         /**< bit k: word k is a pointer; NULL: every word below ptrbytes */
+	bool marked;                 /**< reached as the collector reaches stack objects */
+};
+
+/**
+ * The liveness of one goroutine's stack words at a time (gr_stack_live_of
+ * switches goroutines). Its stack objects are marked on the first question
+ * about a word inside one.
+ */
+struct gr_stack_live {
+	struct gr_stackmaps *m;
+	const struct gr_goroutine *g;  /**< whose stack is described; NULL: none yet */
+	uint64_t goid;
+	uint64_t lo, hi;               /**< the innermost frame's sp, stack.hi */
+	struct gr_live_frame *frames;
+	size_t nframes, frames_cap;
+	struct gr_live_object *objs;
+	size_t nobjs, objs_cap;
+	bool marked;                   /**< objs[].marked are set */
+	uint64_t *ptrs;                /**< marking's worklist */
+	size_t nptrs, ptrs_cap;
+	/** Read LEN bytes of the stack at ADDR; false if unreadable. */
+	bool (*read)(void *arg, uint64_t addr, void *buf, size_t len);
+	void *read_arg;
+};
+
+void gr_stack_live_init(struct gr_stack_live *l, struct gr_stackmaps *m,
+			bool (*read)(void *arg, uint64_t addr, void *buf, size_t len), void *arg);
+void gr_stack_live_deinit(struct gr_stack_live *l);
+/**
+ * Describe G's stack (nothing to do if it is the one described). EXACT_TOP:
+ * its innermost frame stopped at a safe point (parked, in a syscall). Frames
+ * after a trap, without usable maps, or whose maps disagree with the unwind
+ * (and those above) are unverified. Errors only for memory.
+ */
+struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_goroutine *g,
+				    bool exact_top);
+/** The liveness of the 8-byte word at ADDR of the stack described. */
+enum gr_live gr_stack_live_word(struct gr_stack_live *l, uint64_t addr);
 
 /** A distinct frame sequence already stored in the snapshot's arena. */
 struct gr_stack_ref {
