@@ -339,6 +339,8 @@ struct gr_reader {
 	uint64_t *sudog_addrs;         /* every sudog gr_read_waits read: never traced by gr_read_reach */
 	size_t nsudog_addrs, sudog_addrs_cap;
 	struct gr_stacks stacks_copy;  /* live stacks, from the goroutines' read to the contexts' */
+	struct gr_stackmaps *frame_maps; /* the frame-variable readers' stack maps (gr_frame_maps) */
+	size_t dead_vars;              /* frame variables dead at their frame's pc, not followed */
 };
 
 /**
@@ -561,6 +563,15 @@ struct util_error *gr_per_stack_get(struct gr_per_stack *p, const struct gr_goro
 				    size_t size, gr_per_stack_fn *make, void *arg, void **ret);
 /** Free every value set with FREE_FN, then the slots. */
 void gr_per_stack_deinit(struct gr_per_stack *p, void (*free_fn)(void *));
+
+/**
+ * The stack maps the frame-variable readers share (r->frame_maps, made on
+ * first use, freed with the reader): a variable DWARF locates is trusted
+ * only if the word holding its pointer is live at the frame's pc
+ * (gr_stack_live_word). Errors only for memory.
+ */
+struct util_error *gr_frame_maps(struct gr_reader *r, struct gr_stackmaps **ret);
+void gr_frame_maps_free(struct gr_reader *r);
 
 /** The piece of LOC holding the 8 bytes at byte OFF of the value, as a CFA offset; false if none or unavailable. */
 bool gr_frame_var_word(const struct dw_var_loc *loc, uint64_t off, int64_t *cfa_off);
