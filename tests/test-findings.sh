@@ -84,6 +84,10 @@ for name in ${FINDINGS_CORES:-$all}; do
 	'') ok "$name: no other goroutine reported (not main's dead deepCtx)" ;;
 	*) bad "$name: goroutines reported beyond the program's account:$extra" ;;
 	esac
+	nl=$(q "SELECT goid || ':' || COALESCE(evidence, 'NULL') FROM cancel_unobserved
+	        WHERE incident_id = ?1 AND COALESCE(evidence, '') NOT LIKE '%-live'" | tr '\n' ' ')
+	[ -z "$nl" ] && ok "$name: every cancel_unobserved row rests on a live holding" ||
+		bad "$name: cancel_unobserved rows without a live holding: $nl"
 	grep -q "^[0-9]* main.epoll " "$work/expected" && grep -q "main.epoll $(ctxaddr "$out" deep-conn) $deep\$" "$work/ours" &&
 		ok "$name: the deep chain at main.epoll with deep-conn, canceled at deep-cancel" ||
 		bad "$name: the deep chain is not reported at main.epoll"
