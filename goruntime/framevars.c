@@ -18,8 +18,12 @@
 // collector would mark. Debug builds (-N -l) follow the same rule: nothing
 // is SSA'd there (ssagen/ssa.go canSSA is false with -N), every variable
 // has one frame slot over the whole function and DWARF places it there at
-// every pc, but plive still ends each slot's liveness at its last use, and
-// the maps say so at each safe point.
+// every pc, but plive still ends each slot's liveness at its last use (-N
+// only changes liveness/arg.go: register arguments are spilled at entry),
+// and the maps say so at each safe point — checked in Go 1.19, 1.22 and
+// 1.27's sources; on the corpus's debug cores 44-123 variables per core
+// are dead at their frame's pc (the hang program's main keeps deepCtx in
+// scope at its last <-mainBlock, dead there).
 #include <stdlib.h>
 
 #include "goruntime/internal.h"
