@@ -356,6 +356,7 @@ struct gr_stackmaps {
 	uint64_t rec_size, rec_off, rec_sz; /* runtime.stackObjectRecord size, off, size */
 	uint64_t rec_ptr, rec_gcdata; /* its ptrBytes (_ptrdata) and gcdataoff; GR_ABSENT if unknown */
 	uint64_t rodata;             /* moduledata.rodata: the objects' masks are at rodata + gcdataoff */
+	uint64_t g_defer, g_panic, d_fn, d_link; /* g._defer, g._panic, _defer.fn, .link; GR_ABSENT if unknown */
 	struct util_u64map plans;    /* pc<<1 | innermost → index into plans_list */
 	struct gr_frame_plan **plans_list;
 	size_t nplans, plans_cap;
@@ -420,6 +421,7 @@ struct gr_stack_live {
 	struct gr_stackmaps *m;
 	const struct gr_goroutine *g;  /**< whose stack is described; NULL: none yet */
 	uint64_t goid;
+	uint64_t g_addr;               /**< its runtime.g, for the defer and panic roots; 0: none */
 	uint64_t lo, hi;               /**< the innermost frame's sp, stack.hi */
 	struct gr_live_frame *frames;
 	size_t nframes, frames_cap;

@@ -98,6 +98,12 @@ void gr_stackmaps_init(struct gr_stackmaps *m, struct gr_reader *r)
 		m->rec_ptr = gr_member_any(b, "runtime.stackObjectRecord", "ptrBytes", "_ptrdata");
 		m->rec_gcdata = gr_member(b, "runtime.stackObjectRecord", "gcdataoff");
 	}
+	// Roots of the stack objects besides the frames (runtime/mgcmark.go
+	// scanstack, 1.19-1.27): each _defer's fn and link, and g._panic.
+	m->g_defer = gr_member(b, "runtime.g", "_defer");
+	m->g_panic = gr_member(b, "runtime.g", "_panic");
+	m->d_fn = gr_member(b, "runtime._defer", "fn");
+	m->d_link = gr_member(b, "runtime._defer", "link");
 	if (m->ok) {
 		m->pcdata_stackmap = (uint32_t)v[0];
 		m->fd_args = (int)v[1];
@@ -369,6 +375,7 @@ struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_gor
 	struct gr_stackmaps *m = l->m;
 	l->g = g;
 	l->goid = g->goid;
+	l->g_addr = g->g_addr;
 	l->nframes = l->nobjs = 0;
 	l->marked = false;
 	l->lo = g->nframes && g->frame_sp ? g->frame_sp[0] : 0;
@@ -458,16 +465,41 @@ static void follow_bits(struct gr_stack_live *l, uint64_t base, const uint8_t *b
 }
 
 /*
+ * The pointers into the stack that the goroutine's defer and panic records
+ * hold (scanstack: a deferred closure may be a stack object reached from
+ * nothing else, in debug builds above all, which never open-code defers).
+ */
+static void follow_records(struct gr_stack_live *l)
+{
+	const struct gr_stackmaps *m = l->m;
+	uint64_t d = 0, v;
+	if (!l->g_addr || m->g_defer == GR_ABSENT || m->d_fn == GR_ABSENT || m->d_link == GR_ABSENT)
+		return;
+	if (m->g_panic != GR_ABSENT && l->read(l->read_arg, l->g_addr + m->g_panic, &v, 8))
+		follow(l, v);
+	struct gr_cycle cyc = {0};
+	if (!l->read(l->read_arg, l->g_addr + m->g_defer, &d, 8))
+		return;
+	for (unsigned k = 0; d && k < GR_MAX_RECORDS && !gr_cycle_step(&cyc, d); k++) {
+		if (l->read(l->read_arg, d + m->d_fn, &v, 8))
+			follow(l, v);
+		if (!l->read(l->read_arg, d + m->d_link, &d, 8))
+			break;
+		follow(l, d);
+	}
+}
+
+/*
  * Mark the stack objects the collector would (scanstack): the pointers of
- * the frames' live slots, and every word of the frames without maps, that
- * point into the stack; then the pointer words of each object they reach.
- * Not followed: the defer and panic records pointing into the stack, which
- * the collector also uses (an object reached only from them stays dead).
+ * the frames' live slots, of every word of the frames without maps, and of
+ * the defer and panic records, that point into the stack; then the pointer
+ * words of each object they reach.
  */
 static void mark_objects(struct gr_stack_live *l)
 {
 	l->marked = true;
 	l->nptrs = 0;
+	follow_records(l);
 	for (size_t i = 0; i < l->nframes; i++) {
 		const struct gr_live_frame *f = &l->frames[i];
 		if (!f->verified) {

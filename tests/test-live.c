@@ -157,6 +157,32 @@ static void test_objects_from_unverified(void **state)
 	teardown_live(&l);
 }
 
+static void test_objects_from_defers(void **state)
+{
+	(void)state;
+	struct gr_stack_live l;
+	struct gr_live_frame frames[3];
+	struct gr_live_object objs[3];
+	setup_live(&l, frames, objs);
+	// A runtime.g at 0x13a0 (_defer at +0, _panic at +8) whose one defer
+	// record, at 0x13c0 (fn at +0, link at +8), holds a closure in C: the
+	// collector takes d.fn as a root (scanstack), so C is live.
+	maps.g_defer = 0, maps.g_panic = 8, maps.d_fn = 0, maps.d_link = 8;
+	l.g_addr = 0x13a0;
+	*word(0x13a0) = 0x13c0;
+	*word(0x13c0) = 0x1258;
+	assert_int_equal(gr_stack_live_word(&l, 0x1250), GR_LIVE_YES);
+	assert_int_equal(gr_stack_live_word(&l, 0x1200), GR_LIVE_DEAD);
+	teardown_live(&l);
+	// A panic in progress points to B.
+	setup_live(&l, frames, objs);
+	l.g_addr = 0x13a0;
+	*word(0x13a8) = 0x1240;
+	assert_int_equal(gr_stack_live_word(&l, 0x1248), GR_LIVE_YES);
+	teardown_live(&l);
+	maps.g_defer = maps.g_panic = maps.d_fn = maps.d_link = GR_ABSENT;
+}
+
 static void test_no_stack(void **state)
 {
 	(void)state;
@@ -174,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_objects_unreached),
 		cmocka_unit_test(test_objects_transitive),
 		cmocka_unit_test(test_objects_from_unverified),
+		cmocka_unit_test(test_objects_from_defers),
 		cmocka_unit_test(test_no_stack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
