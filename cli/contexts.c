@@ -251,9 +251,11 @@ int cli_contexts(int argc, char **argv)
 			x->last_goid = g;
 			x->last_frames = x->more_frames = 0;
 		}
+		const char *ev = (const char *)sqlite3_column_text(hs, 5);
+		bool unverified = ev && strstr(ev, "-unverified");
 		if (fn && x->last_frames < 2) {
-			snprintf(piece, sizeof(piece), "%s%s%s%s", x->last_frames ? ", " : " (", fn,
-				 var ? " " : "", var ? var : "");
+			snprintf(piece, sizeof(piece), "%s%s%s%s%s", x->last_frames ? ", " : " (", fn,
+				 var ? " " : "", var ? var : "", unverified ? " unverified" : "");
 			append_raw(&x->holders, piece);
 			x->last_frames++;
 		} else if (fn) {

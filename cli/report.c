@@ -277,6 +277,10 @@ static struct util_error *report_unobserved(FILE *out, struct store_db *db, int6
 			fprintf(out, ", variable %s", text(st, 3));
 		else if (strcmp(text(st, 13), "stack-scan") == 0)
 			fputs(", found on its stack", out);
+		// Every holding behind it in a frame without usable stack maps:
+		// reported, but not vouched for (goroutine_context.evidence).
+		if (sqlite3_column_int64(st, 15))
+			fputs(" (probable: no stack maps vouch that it is live there)", out);
 		fputs(": the context was canceled but the goroutine does not wait on ctx.Done()\n", out);
 		err = report_chain(out, db, id, sqlite3_column_int64(st, 10), sqlite3_column_int64(st, 5));
 		if (n > 1) {

@@ -94,8 +94,9 @@ SELECT addr, kind, type_name, parent_addr, canceled, err, cause, deadline_unix_n
 
 -- STMT context_holders
 -- Who holds which context: the goroutine, the frame's function and the
--- variable (NULL function or variable when a stack scan found it).
-SELECT gc.ctx_addr, gc.goid, f.func, gc.var_name, gc.found_by
+-- variable (NULL function or variable when a stack scan found it), how it
+-- was found and established (evidence; NULL before schema version 7).
+SELECT gc.ctx_addr, gc.goid, f.func, gc.var_name, gc.found_by, gc.evidence
   FROM goroutine_context gc
   JOIN goroutine g ON g.incident_id = gc.incident_id AND g.goid = gc.goid
   LEFT JOIN frame f ON f.incident_id = g.incident_id AND f.stack_id = g.stack_id
@@ -133,12 +134,15 @@ CREATE TEMP TABLE f_lock AS SELECT * FROM context_lock_wait WHERE incident_id = 
 -- 'report': goroutines blocked on a canceled context, bucketed by the place
 -- that holds it (culprit frame) and the wait; biggest bucket first. The
 -- example (smallest goid) gives the context chain; goids comma-separated in
--- increasing order; origins = distinct contexts where cancellation started.
+-- increasing order; origins = distinct contexts where cancellation started;
+-- probable = 1 when every goroutine's holding is unverified (its frame had
+-- no usable stack maps: goroutine_context.evidence).
 SELECT func, file, line, var_name, wait_reason, min(canceled_addr) AS canceled_addr,
        count(*) AS n, min(goid) AS goid, max(wait_minutes) AS max_wait,
        group_concat(goid, ',') AS goids, min(ctx_addr) AS ctx_addr,
        min(err) AS err, min(cause) AS cause, min(found_by) AS found_by,
-       count(DISTINCT canceled_addr) AS origins
+       count(DISTINCT canceled_addr) AS origins,
+       min(COALESCE(evidence, '') LIKE '%-unverified') AS probable
   FROM (SELECT * FROM f_unobserved ORDER BY goid)
  GROUP BY func, file, line, var_name, wait_reason
  ORDER BY n DESC, goid;

@@ -171,6 +171,8 @@ struct cf_state {
 	struct gr_goroutine_context *held;
 	size_t nheld, held_cap;
 	size_t ndwarf, nscan;
+	struct gr_stack_live live;    /* the liveness of live_g's stack words */
+	const struct gr_goroutine *live_g;
 	unsigned char *stack;         /* GR_CF_MAX_SCAN bytes */
 };
 
@@ -178,9 +180,15 @@ struct cf_state {
 struct util_error *gr_cf_classify(struct cf_state *st, uint64_t die, const struct cf_class **ret);
 /** A holding (CTX, DEPTH) among G's, from st->held[FIRST] on. */
 bool gr_cf_held_already(struct cf_state *st, size_t first, uint64_t ctx, int32_t depth);
-/** Record that G's frame DEPTH holds CTX (through variable NAME, NULL from a scan). */
+/**
+ * Record that G's frame DEPTH holds CTX (through variable NAME, NULL from a
+ * scan); LIVE: how the stack maps vouch for the word it was read from.
+ */
 struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g, int32_t depth,
-			      const char *name, uint64_t ctx, bool dwarf);
+			      const char *name, uint64_t ctx, bool dwarf, enum gr_live live);
+/** Whether the word at ADDR of G's stack is live at its frame's pc. */
+struct util_error *gr_cf_live(struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
+			      enum gr_live *ret);
 /** LEN bytes at ADDR of G's stack: from its copy when it holds them, else from the core. */
 bool gr_cf_stack_read(const struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
 		      void *buf, size_t len);

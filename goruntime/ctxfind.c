@@ -215,19 +215,46 @@ bool gr_cf_held_already(struct cf_state *st, size_t first, uint64_t ctx, int32_t
 }
 
 struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g, int32_t depth,
-			       const char *name, uint64_t ctx, bool dwarf)
+			       const char *name, uint64_t ctx, bool dwarf, enum gr_live live)
 {
 	struct util_error *err = util_grow((void **)&st->held, st->nheld, &st->held_cap, sizeof(*st->held), 16);
 	if (err)
 		return err;
+	bool yes = live == GR_LIVE_YES;
 	st->held[st->nheld++] = (struct gr_goroutine_context){
 		.goid = g->goid, .frame_depth = depth, .var_name = name, .ctx_addr = ctx,
-		.found_by = dwarf ? "dwarf" : "stack-scan"};
+		.found_by = dwarf ? "dwarf" : "stack-scan",
+		.evidence = dwarf ? (yes ? "dwarf-live" : "dwarf-unverified")
+				  : (yes ? "stack-scan-live" : "stack-scan-unverified")};
 	if (dwarf)
 		st->ndwarf++;
 	else
 		st->nscan++;
 	return NULL;
+}
+
+static bool live_read(void *arg, uint64_t addr, void *buf, size_t len)
+{
+	struct cf_state *st = arg;
+	return gr_cf_stack_read(st, st->live_g, addr, buf, len);
+}
+
+struct util_error *gr_cf_live(struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
+			      enum gr_live *ret)
+{
+	*ret = GR_LIVE_UNVERIFIED;
+	if (!st->live.m) {
+		struct gr_stackmaps *m;
+		struct util_error *err = gr_frame_maps(st->r, &m);
+		if (err)
+			return err;
+		gr_stack_live_init(&st->live, m, live_read, st);
+	}
+	st->live_g = g;
+	struct util_error *err = gr_stack_live_of(&st->live, g, !gr_goroutine_running(st->r, g));
+	if (!err)
+		*ret = gr_stack_live_word(&st->live, addr);
+	return err;
 }
 
 /* LEN bytes at ADDR of G's stack: from its copy when it holds them, else from the core. */
@@ -257,6 +284,16 @@ static struct util_error *dwarf_holdings(struct cf_state *st, const struct gr_go
 			continue;
 		uint64_t sp = g->frame_sp[rd->frame], w0, w1 = 0, type = 0, data = 0;
 		bool vouched = true;
+		// The word holding the pointer: an interface's data word (the
+		// maps never count its itab word), else the pointer itself.
+		enum gr_live live;
+		err = gr_cf_live(st, g, sp + (uint64_t)(rd->mode == RD_IFACE ? rd->off2 : rd->off), &live);
+		if (err)
+			return err;
+		if (live == GR_LIVE_DEAD) {
+			r->dead_vars++;
+			continue;
+		}
 		if (!gr_cf_stack_read(st, g, sp + (uint64_t)rd->off, &w0, 8))
 			continue;
 		switch (rd->mode) {
@@ -295,7 +332,7 @@ static struct util_error *dwarf_holdings(struct cf_state *st, const struct gr_go
 		if (dup)
 			continue;
 		frame_has[rd->frame] = true;
-		err = gr_cf_hold(st, g, (int32_t)rd->frame, rd->name, data, true);
+		err = gr_cf_hold(st, g, (int32_t)rd->frame, rd->name, data, true, live);
 		if (err)
 			return err;
 	}
@@ -476,6 +513,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 out:
 	gr_per_stack_deinit(&st.plans, free_plan);
 	gr_per_stack_deinit(&st.frame_info, free_frames);
+	gr_stack_live_deinit(&st.live);
 	free(st.cls);
 	free(st.held);
 	free(st.stack);

@@ -2,7 +2,11 @@
 // (optimized code keeps ctx in registers), scan the live stack for the words
 // that start a context interface value — the itab of (context type,
 // context.Context) or a context type's descriptor — each candidate validated
-// by decoding it; then bare pointers to contexts already validated.
+// by decoding it; then bare pointers to contexts already validated. Where a
+// frame's stack maps are usable only live pointer slots count (the data
+// word of the interface, the bare pointer: gr_stack_live_word); frames
+// without them are scanned word by word as before, their finds labelled
+// unverified.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,17 +273,25 @@ struct util_error *gr_cf_scan_stack(struct cf_state *st, const struct gr_gorouti
 		memcpy(&data, stack + off + 8, 8);
 		if (!type || !data)
 			continue;
+		// Only a live data word (the maps never count the type word):
+		// a dead slot may point to a freed, reused context.
+		enum gr_live live;
+		struct util_error *err = gr_cf_live(st, g, addr + 8, &live);
+		if (err)
+			return err;
+		if (live == GR_LIVE_DEAD)
+			continue;
 		bool is;
 		size_t idx;
 		// An itab word says context.Context: a type outside package context is a user context.
-		struct util_error *err = gr_ctx_add_found(st->c, type, data, v == 1, &is, &idx);
+		err = gr_ctx_add_found(st->c, type, data, v == 1, &is, &idx);
 		if (err)
 			return err;
 		if (!is)
 			continue;
 		if (gr_cf_held_already(st, first, data, depth)) // one holding per frame
 			continue;
-		err = gr_cf_hold(st, g, depth, NULL, data, false);
+		err = gr_cf_hold(st, g, depth, NULL, data, false, live);
 		if (err)
 			return err;
 		off += 8;
@@ -377,7 +389,10 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 				continue;
 			if (held_in(st, from, to, nr, first, w, (int32_t)depth))
 				continue;
-			struct util_error *err = gr_cf_hold(st, g, (int32_t)depth, NULL, w, false);
+			enum gr_live live;
+			struct util_error *err = gr_cf_live(st, g, lo + off, &live);
+			if (!err && live != GR_LIVE_DEAD)
+				err = gr_cf_hold(st, g, (int32_t)depth, NULL, w, false, live);
 			if (err)
 				return err;
 		}

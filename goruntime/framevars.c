@@ -4,6 +4,26 @@
 // walked: callers (their return address minus one is the CALL, as Go's own
 // liveness maps are looked up) and the innermost frame, which the callers
 // take only for a parked goroutine.
+//
+// A variable in DWARF scope is not necessarily live: the compiler's
+// liveness analysis (cmd/compile/internal/liveness/plive.go) ends a
+// variable at its last use, and its slot keeps the old pointer while the
+// collector may free and reuse what it pointed to (net/http's handlers and
+// conn.serve leave their finished request's r that way). So the readers
+// trust a variable only where the stack maps say the word holding its
+// pointer is live at the frame's pc (gr_stack_live_word): a live slot of
+// the locals or args bitmap — register arguments' spill slots included,
+// which plive counts among the callee's args (pointerMap: a PPARAM's
+// FrameOffset is its spill slot, Go 1.19-1.27) — or a stack object the
+// collector would mark. Debug builds (-N -l) follow the same rule: nothing
+// is SSA'd there (ssagen/ssa.go canSSA is false with -N), every variable
+// has one frame slot over the whole function and DWARF places it there at
+// every pc, but plive still ends each slot's liveness at its last use (-N
+// only changes liveness/arg.go: register arguments are spilled at entry),
+// and the maps say so at each safe point — checked in Go 1.19, 1.22 and
+// 1.27's sources; on the corpus's debug cores 44-123 variables per core
+// are dead at their frame's pc (the hang program's main keeps deepCtx in
+// scope at its last <-mainBlock, dead there).
 #include <stdlib.h>
 
 #include "goruntime/internal.h"
@@ -124,4 +144,24 @@ void gr_per_stack_deinit(struct gr_per_stack *p, void (*free_fn)(void *))
 	free(p->v);
 	p->v = NULL;
 	p->n = 0;
+}
+
+struct util_error *gr_frame_maps(struct gr_reader *r, struct gr_stackmaps **ret)
+{
+	if (!r->frame_maps) {
+		r->frame_maps = malloc(sizeof(*r->frame_maps));
+		if (!r->frame_maps)
+			return &util_enomem;
+		gr_stackmaps_init(r->frame_maps, r);
+	}
+	*ret = r->frame_maps;
+	return NULL;
+}
+
+void gr_frame_maps_free(struct gr_reader *r)
+{
+	if (r->frame_maps)
+		gr_stackmaps_deinit(r->frame_maps);
+	free(r->frame_maps);
+	r->frame_maps = NULL;
 }

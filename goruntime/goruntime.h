@@ -138,6 +138,13 @@ struct gr_goroutine_context {
 	const char *var_name;     /**< "ctx", "r.ctx" (path through fields), NULL from a stack scan */
 	uint64_t ctx_addr;
 	const char *found_by;     /**< "dwarf" (a described variable) or "stack-scan" */
+	/**
+	 * How the stack maps vouch for the word it was read from:
+	 * "dwarf-live", "stack-scan-live" (a live pointer slot, or in a live
+	 * stack object, at the frame's pc), "dwarf-unverified",
+	 * "stack-scan-unverified" (the frame has no usable maps).
+	 */
+	const char *evidence;
 };
 
 /** What the heap marking of gr_snapshot covered (a heap_scan row). */

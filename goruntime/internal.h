@@ -339,6 +339,8 @@ struct gr_reader {
 	uint64_t *sudog_addrs;         /* every sudog gr_read_waits read: never traced by gr_read_reach */
 	size_t nsudog_addrs, sudog_addrs_cap;
 	struct gr_stacks stacks_copy;  /* live stacks, from the goroutines' read to the contexts' */
+	struct gr_stackmaps *frame_maps; /* the frame-variable readers' stack maps (gr_frame_maps) */
+	size_t dead_vars;              /* frame variables dead at their frame's pc, not followed */
 };
 
 /**
@@ -352,6 +354,9 @@ struct gr_stackmaps {
 	int fd_args, fd_locals, fd_objects; /* FUNCDATA_ indexes */
 	uint64_t sm_n, sm_nbit, sm_data;    /* runtime.stackmap member offsets */
 	uint64_t rec_size, rec_off, rec_sz; /* runtime.stackObjectRecord size, off, size */
+	uint64_t rec_ptr, rec_gcdata; /* its ptrBytes (_ptrdata) and gcdataoff; GR_ABSENT if unknown */
+	uint64_t rodata;             /* moduledata.rodata: the objects' masks are at rodata + gcdataoff */
+	uint64_t g_defer, g_panic, d_fn, d_link; /* g._defer, g._panic, _defer.fn, .link; GR_ABSENT if unknown */
 	struct util_u64map plans;    /* pc<<1 | innermost → index into plans_list */
 	struct gr_frame_plan **plans_list;
 	size_t nplans, plans_cap;
@@ -377,6 +382,72 @@ void gr_stackmaps_deinit(struct gr_stackmaps *m);
  */
 void gr_stackmaps_visit(struct gr_stackmaps *m, const struct gr_goroutine *g, uint64_t lo,
 			uint64_t hi, bool exact_top, const struct gr_stack_visit *v);
+
+/**
+ * Whether a word of a goroutine's stack holds a live value at its frame's
+ * pc, by the stack maps (stackmap.c): the rule for trusting a frame
+ * variable (and what is read through it).
+ */
+enum gr_live {
+	GR_LIVE_UNVERIFIED,   /**< its frame has no usable maps: kept, but not vouched for */
+	GR_LIVE_DEAD,         /**< the maps say no live pointer is there */
+	GR_LIVE_YES,          /**< a live pointer slot, or in a stack object the collector would mark */
+};
+
+/** One physical frame of the stack gr_stack_live describes. */
+struct gr_live_frame {
+	uint64_t lo, hi;             /**< its words: [sp, the caller's sp) */
+	bool verified;               /**< stopped at a safe point, maps usable and consistent */
+	uint64_t locals, args;       /**< first word the locals and args bitmaps describe */
+	uint32_t locals_nbit, args_nbit;
+	const uint8_t *locals_bits, *args_bits;
+	uint64_t args_end;           /**< !verified: end of its arguments, in the caller's frame */
+};
+
+/** A stack object of a verified frame. */
+struct gr_live_object {
+	uint64_t base, size;
+	uint64_t ptrbytes;           /**< words below it may hold pointers */
+	const uint8_t *mask;         /**< bit k: word k is a pointer; NULL: every word below ptrbytes */
+	bool marked;                 /**< reached as the collector reaches stack objects */
+};
+
+/**
+ * The liveness of one goroutine's stack words at a time (gr_stack_live_of
+ * switches goroutines). Its stack objects are marked on the first question
+ * about a word inside one.
+ */
+struct gr_stack_live {
+	struct gr_stackmaps *m;
+	const struct gr_goroutine *g;  /**< whose stack is described; NULL: none yet */
+	uint64_t goid;
+	uint64_t g_addr;               /**< its runtime.g, for the defer and panic roots; 0: none */
+	uint64_t lo, hi;               /**< the innermost frame's sp, stack.hi */
+	struct gr_live_frame *frames;
+	size_t nframes, frames_cap;
+	struct gr_live_object *objs;
+	size_t nobjs, objs_cap;
+	bool marked;                   /**< objs[].marked are set */
+	uint64_t *ptrs;                /**< marking's worklist */
+	size_t nptrs, ptrs_cap;
+	/** Read LEN bytes of the stack at ADDR; false if unreadable. */
+	bool (*read)(void *arg, uint64_t addr, void *buf, size_t len);
+	void *read_arg;
+};
+
+void gr_stack_live_init(struct gr_stack_live *l, struct gr_stackmaps *m,
+			bool (*read)(void *arg, uint64_t addr, void *buf, size_t len), void *arg);
+void gr_stack_live_deinit(struct gr_stack_live *l);
+/**
+ * Describe G's stack (nothing to do if it is the one described). EXACT_TOP:
+ * its innermost frame stopped at a safe point (parked, in a syscall). Frames
+ * after a trap, without usable maps, or whose maps disagree with the unwind
+ * (and those above) are unverified. Errors only for memory.
+ */
+struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_goroutine *g,
+				    bool exact_top);
+/** The liveness of the 8-byte word at ADDR of the stack described. */
+enum gr_live gr_stack_live_word(struct gr_stack_live *l, uint64_t addr);
 
 /** A distinct frame sequence already stored in the snapshot's arena. */
 struct gr_stack_ref {
@@ -494,6 +565,15 @@ struct util_error *gr_per_stack_get(struct gr_per_stack *p, const struct gr_goro
 				    size_t size, gr_per_stack_fn *make, void *arg, void **ret);
 /** Free every value set with FREE_FN, then the slots. */
 void gr_per_stack_deinit(struct gr_per_stack *p, void (*free_fn)(void *));
+
+/**
+ * The stack maps the frame-variable readers share (r->frame_maps, made on
+ * first use, freed with the reader): a variable DWARF locates is trusted
+ * only if the word holding its pointer is live at the frame's pc
+ * (gr_stack_live_word). Errors only for memory.
+ */
+struct util_error *gr_frame_maps(struct gr_reader *r, struct gr_stackmaps **ret);
+void gr_frame_maps_free(struct gr_reader *r);
 
 /** The piece of LOC holding the 8 bytes at byte OFF of the value, as a CFA offset; false if none or unavailable. */
 bool gr_frame_var_word(const struct dw_var_loc *loc, uint64_t off, int64_t *cfa_off);

@@ -57,6 +57,7 @@ static void reader_deinit(struct gr_reader *r)
 	util_u64map_deinit(&r->stacks);
 	gr_stacks_deinit(&r->stacks_copy);
 	gr_types_deinit(&r->types);
+	gr_frame_maps_free(r);
 }
 
 struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *bin,
@@ -101,6 +102,10 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 		opts->contexts_done(s, opts->contexts_done_arg);
 	if (!err)
 		err = gr_read_waits(&r);
+	// Contexts and channels alike: one line for the incident.
+	if (!err && r.dead_vars)
+		gr_diag(s, "info", "frame-vars",
+			"%zu frame variables dead at their frame's pc were not followed", r.dead_vars);
 	if (!err)
 		err = gr_read_defers(&r);
 	if (!err)

@@ -14,6 +14,16 @@
 // maps, reflect's call stubs. Stack objects are scanned word by word (the
 // collector scans them only when a live pointer reaches them, with their own
 // type bitmap: word by word over-marks, which is the safe side here).
+//
+// The same maps answer "is this stack word live at the frame's pc?" for the
+// readers of frame variables (gr_stack_live_word): a DWARF variable's
+// location stays in scope over ranges where the compiler's liveness
+// (cmd/compile/internal/liveness/plive.go) already let it die, and the slot
+// then holds a pointer to memory the collector may have freed and reused.
+// There the stack objects count only when marked as the collector marks
+// them (runtime/mgcmark.go scanstack, Go 1.19-1.27): reached from a live
+// pointer slot or a word-by-word frame of the same stack, then through the
+// pointer words of marked objects (their gcdata bitmap), transitively.
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +33,16 @@ enum {
 	MAX_MAP_ENTRIES = 1 << 20,  /* stackmap.n and .nbit beyond this are corrupt */
 	MAX_STACK_OBJECTS = 4096,   /* stack objects of one function */
 	MAX_PLANS = 1 << 20,        /* distinct PCs remembered */
+	MAX_MASK_BYTES = 4096,      /* a stack object's pointer mask read (larger: every word) */
+	MAX_LIVE_PTRS = 1 << 20,    /* stack pointers followed while marking one stack's objects */
+};
+
+/* A stack object of a frame (runtime.stackObjectRecord). */
+struct plan_obj {
+	int32_t off;                /* from varp if negative, else from fp (argp) */
+	int32_t size;
+	uint32_t ptrbytes;          /* its first ptrbytes bytes may hold pointers */
+	uint8_t *mask;              /* bit k: word k is a pointer; NULL: each word below ptrbytes */
 };
 
 /* How one frame at one PC is scanned. */
@@ -32,7 +52,7 @@ struct gr_frame_plan {
 	uint32_t locals_nbit, args_nbit;
 	uint8_t *locals, *args;     /* bitmaps, (nbit + 7) / 8 bytes */
 	uint32_t nobjs;
-	int32_t *objs;              /* (off, size) pairs */
+	struct plan_obj *objs;
 };
 
 static const struct gr_frame_plan conservative_plan = {.conservative = true};
@@ -70,6 +90,20 @@ void gr_stackmaps_init(struct gr_stackmaps *m, struct gr_reader *r)
 		ok(dw_member_size(b, "runtime.stackObjectRecord", "size", &ssz)) && osz == 4 &&
 		ssz == 4 && m->rec_size >= 8 && m->rec_size <= 64 && v[0] >= 0 && v[1] >= 0 &&
 		v[2] >= 0 && v[3] >= 0 && v[0] < 256 && v[1] < 256 && v[2] < 256 && v[3] < 256;
+	// The object's pointer bytes: _ptrdata (negative for a GC program) up
+	// to 1.23, ptrBytes from 1.24 (runtime/stack.go); its mask is at
+	// moduledata.rodata + gcdataoff on every release.
+	m->rec_ptr = m->rec_gcdata = GR_ABSENT;
+	if (m->ok && r->types.moduledata && gr_moduledata_read(r, "rodata", &m->rodata, 8)) {
+		m->rec_ptr = gr_member_any(b, "runtime.stackObjectRecord", "ptrBytes", "_ptrdata");
+		m->rec_gcdata = gr_member(b, "runtime.stackObjectRecord", "gcdataoff");
+	}
+	// Roots of the stack objects besides the frames (runtime/mgcmark.go
+	// scanstack, 1.19-1.27): each _defer's fn and link, and g._panic.
+	m->g_defer = gr_member(b, "runtime.g", "_defer");
+	m->g_panic = gr_member(b, "runtime.g", "_panic");
+	m->d_fn = gr_member(b, "runtime._defer", "fn");
+	m->d_link = gr_member(b, "runtime._defer", "link");
 	if (m->ok) {
 		m->pcdata_stackmap = (uint32_t)v[0];
 		m->fd_args = (int)v[1];
@@ -78,15 +112,20 @@ void gr_stackmaps_init(struct gr_stackmaps *m, struct gr_reader *r)
 	}
 }
 
+static void free_plan(struct gr_frame_plan *p)
+{
+	for (uint32_t k = 0; p->objs && k < p->nobjs; k++)
+		free(p->objs[k].mask);
+	free(p->locals);
+	free(p->args);
+	free(p->objs);
+	free(p);
+}
+
 void gr_stackmaps_deinit(struct gr_stackmaps *m)
 {
-	for (size_t i = 0; i < m->nplans; i++) {
-		struct gr_frame_plan *p = m->plans_list[i];
-		free(p->locals);
-		free(p->args);
-		free(p->objs);
-		free(p);
-	}
+	for (size_t i = 0; i < m->nplans; i++)
+		free_plan(m->plans_list[i]);
 	free(m->plans_list);
 	util_u64map_deinit(&m->plans);
 }
@@ -123,6 +162,34 @@ static bool read_map(struct gr_stackmaps *m, const struct dw_func *f, int fd, in
 	return true;
 }
 
+/*
+ * Which words of stack object O (its record at REC) may hold pointers: its
+ * ptrBytes and gcdata mask (runtime/stack.go stackObjectRecord.gcdata). A
+ * GC program (_ptrdata < 0, up to 1.23) or an unreadable mask: every word
+ * below ptrBytes; no probe at all: every word.
+ */
+static void read_obj_mask(struct gr_stackmaps *m, uint64_t rec, struct plan_obj *o)
+{
+	struct dw_binary *b = m->r->bin;
+	int32_t ptr;
+	uint32_t gcoff;
+	o->ptrbytes = (uint32_t)o->size;
+	if (m->rec_ptr == GR_ABSENT || !ok(dw_binary_read(b, rec + m->rec_ptr, &ptr, 4)))
+		return;
+	o->ptrbytes = (uint32_t)(ptr < 0 ? -(int64_t)ptr : ptr);
+	if (o->ptrbytes > (uint32_t)o->size)
+		o->ptrbytes = (uint32_t)o->size;
+	size_t bytes = (o->ptrbytes / 8 + 7) / 8;
+	if (ptr <= 0 || m->rec_gcdata == GR_ABSENT || bytes > MAX_MASK_BYTES ||
+	    !ok(dw_binary_read(b, rec + m->rec_gcdata, &gcoff, 4)))
+		return;
+	uint8_t *mask = malloc(bytes);
+	if (mask && ok(dw_binary_read(b, m->rodata + gcoff, mask, bytes)))
+		o->mask = mask;
+	else
+		free(mask);
+}
+
 /* Work out how the frame of F at PC is scanned (getStackMap). */
 static struct gr_frame_plan *make_plan(struct gr_stackmaps *m, const struct dw_func *f, uint64_t pc)
 {
@@ -157,14 +224,16 @@ static struct gr_frame_plan *make_plan(struct gr_stackmaps *m, const struct dw_f
 		if (!ok(dw_binary_read(b, at, &n, 8)) || n > MAX_STACK_OBJECTS) {
 			p->conservative = true;
 		} else if (n) {
-			p->objs = malloc(n * 2 * sizeof(*p->objs));
-			p->nobjs = (uint32_t)n;
+			p->objs = calloc(n, sizeof(*p->objs));
+			p->nobjs = p->objs ? (uint32_t)n : 0;
 			for (uint64_t k = 0; p->objs && k < n; k++) {
 				uint64_t rec = at + 8 + k * m->rec_size;
-				if (!ok(dw_binary_read(b, rec + m->rec_off, &p->objs[2 * k], 4)) ||
-				    !ok(dw_binary_read(b, rec + m->rec_sz, &p->objs[2 * k + 1], 4)) ||
-				    p->objs[2 * k + 1] < 0)
+				struct plan_obj *o = &p->objs[k];
+				if (!ok(dw_binary_read(b, rec + m->rec_off, &o->off, 4)) ||
+				    !ok(dw_binary_read(b, rec + m->rec_sz, &o->size, 4)) || o->size < 0)
 					p->conservative = true;
+				else
+					read_obj_mask(m, rec, o);
 			}
 			if (!p->objs)
 				p->conservative = true;
@@ -200,10 +269,7 @@ static const struct gr_frame_plan *plan_at(struct gr_stackmaps *m, uint64_t pc, 
 	m->plans_list[m->nplans++] = p;
 	return p;
 fail:
-	free(p->locals);
-	free(p->args);
-	free(p->objs);
-	free(p);
+	free_plan(p);
 	return &conservative_plan;
 }
 
@@ -251,7 +317,7 @@ void gr_stackmaps_visit(struct gr_stackmaps *m, const struct gr_goroutine *g, ui
 			if (p->args_nbit)
 				v->bits(v->arg, fp, p->args, p->args_nbit);
 			for (uint32_t k = 0; k < p->nobjs; k++) {
-				int32_t off = p->objs[2 * k], size = p->objs[2 * k + 1];
+				int32_t off = p->objs[k].off, size = p->objs[k].size;
 				uint64_t base = (off < 0 ? varp : fp) + (uint64_t)(int64_t)off;
 				if (base >= lo && base + (uint64_t)size <= hi)
 					v->words(v->arg, base, base + (uint64_t)size);
@@ -263,4 +329,223 @@ void gr_stackmaps_visit(struct gr_stackmaps *m, const struct gr_goroutine *g, ui
 		exact = !gr_unwind_is_trap(m->r, dw_func_at(m->r->bin, g->frames[i].pc));
 		i = j;
 	}
+}
+
+/* ---- Liveness of stack words (gr_stack_live_word) -------------------------- */
+
+void gr_stack_live_init(struct gr_stack_live *l, struct gr_stackmaps *m,
+			bool (*read)(void *arg, uint64_t addr, void *buf, size_t len), void *arg)
+{
+	memset(l, 0, sizeof(*l));
+	l->m = m;
+	l->read = read;
+	l->read_arg = arg;
+}
+
+void gr_stack_live_deinit(struct gr_stack_live *l)
+{
+	free(l->frames);
+	free(l->objs);
+	free(l->ptrs);
+	memset(l, 0, sizeof(*l));
+}
+
+static bool bit(const uint8_t *bits, uint64_t k)
+{
+	return bits[k / 8] >> (k % 8) & 1;
+}
+
+/* A frame from SP up to NEXT whose maps cannot be used: every word unverified. */
+static struct util_error *add_unverified(struct gr_stack_live *l, uint64_t sp, uint64_t next,
+					 uint64_t args_end)
+{
+	struct util_error *err = util_grow((void **)&l->frames, l->nframes, &l->frames_cap,
+					   sizeof(*l->frames), 16);
+	if (!err)
+		l->frames[l->nframes++] = (struct gr_live_frame){
+			.lo = sp, .hi = next, .args_end = args_end > next ? args_end : next};
+	return err;
+}
+
+struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_goroutine *g,
+				    bool exact_top)
+{
+	if (l->g == g && l->goid == g->goid)
+		return NULL;
+	struct gr_stackmaps *m = l->m;
+	l->g = g;
+	l->goid = g->goid;
+	l->g_addr = g->g_addr;
+	l->nframes = l->nobjs = 0;
+	l->marked = false;
+	l->lo = g->nframes && g->frame_sp ? g->frame_sp[0] : 0;
+	l->hi = g->stack_hi;
+	size_t n = g->nframes;
+	if (!n || !g->frame_sp || l->lo >= l->hi)
+		return NULL; // nothing known: every word is outside a frame, unverified
+	bool exact = exact_top && m->ok;
+	struct util_error *err = NULL;
+	for (size_t i = 0; i < n && !err;) {
+		if (g->frames[i].inlined) {
+			i++;
+			continue;
+		}
+		size_t j = i + 1;
+		while (j < n && g->frames[j].inlined)
+			j++;
+		uint64_t sp = g->frame_sp[i], next = j < n ? g->frame_sp[j] : l->hi;
+		if (sp < l->lo || sp > l->hi || next < sp || next > l->hi)
+			return add_unverified(l, sp < l->lo || sp > l->hi ? l->lo : sp, l->hi, l->hi);
+		const struct dw_func *at = dw_func_at(m->r->bin, g->frames[i].pc),
+				    *f = i ? dw_func_at(m->r->bin, g->frames[i].pc - 1) : at;
+		// Assembly (no argument size) has no maps of its own to vouch
+		// for its words: the collector scans it by the maps its author
+		// declared, which say nothing of variables.
+		int32_t args = f ? dw_func_args(m->r->bin, f) : -1;
+		const struct gr_frame_plan *p = exact && args >= 0 ? plan_at(m, g->frames[i].pc, i == 0)
+								    : &conservative_plan;
+		uint64_t fp = sp + (uint64_t)p->spdelta + 8;
+		if (!p->conservative && j < n && fp != next) // the maps disagree with the unwind
+			return add_unverified(l, sp, l->hi, l->hi);
+		if (p->conservative) {
+			// Its arguments (register spill slots included) are above
+			// NEXT, in the caller's frame; their size is known for Go code.
+			err = add_unverified(l, sp, next, next + (uint64_t)(args > 0 ? args : 0));
+		} else {
+			uint64_t varp = fp - 8;
+			if (varp > sp)
+				varp -= 8;
+			err = util_grow((void **)&l->frames, l->nframes, &l->frames_cap, sizeof(*l->frames), 16);
+			if (err)
+				break;
+			l->frames[l->nframes++] = (struct gr_live_frame){
+				.lo = sp, .hi = next, .verified = true,
+				.locals = varp - 8 * (uint64_t)p->locals_nbit, .locals_nbit = p->locals_nbit,
+				.locals_bits = p->locals, .args = fp, .args_nbit = p->args_nbit,
+				.args_bits = p->args};
+			for (uint32_t k = 0; k < p->nobjs && !err; k++) {
+				const struct plan_obj *o = &p->objs[k];
+				uint64_t base = (o->off < 0 ? varp : fp) + (uint64_t)(int64_t)o->off;
+				if (base < l->lo || base + (uint64_t)o->size > l->hi)
+					continue;
+				err = util_grow((void **)&l->objs, l->nobjs, &l->objs_cap, sizeof(*l->objs), 16);
+				if (!err)
+					l->objs[l->nobjs++] = (struct gr_live_object){
+						.base = base, .size = (uint64_t)o->size,
+						.ptrbytes = o->ptrbytes, .mask = o->mask};
+			}
+		}
+		exact = m->ok && !gr_unwind_is_trap(m->r, at);
+		i = j;
+	}
+	return err;
+}
+
+/* Note the value V as a pointer to follow when it points into the stack. */
+static void follow(struct gr_stack_live *l, uint64_t v)
+{
+	if (v < l->lo || v >= l->hi || l->nptrs >= MAX_LIVE_PTRS)
+		return;
+	struct util_error *err = util_grow((void **)&l->ptrs, l->nptrs, &l->ptrs_cap, sizeof(*l->ptrs), 64);
+	if (err) { // out of memory: what it would have marked stays unmarked (dead)
+		util_error_destroy(err);
+		return;
+	}
+	l->ptrs[l->nptrs++] = v;
+}
+
+/* The words at BASE whose bit is set in BITS (NBIT bits; NULL: all NBIT), followed. */
+static void follow_bits(struct gr_stack_live *l, uint64_t base, const uint8_t *bits, uint64_t nbit)
+{
+	for (uint64_t k = 0; k < nbit; k++) {
+		uint64_t v;
+		if ((!bits || bit(bits, k)) && l->read(l->read_arg, base + 8 * k, &v, 8))
+			follow(l, v);
+	}
+}
+
+/*
+ * The pointers into the stack that the goroutine's defer and panic records
+ * hold (scanstack: a deferred closure may be a stack object reached from
+ * nothing else, in debug builds above all, which never open-code defers).
+ */
+static void follow_records(struct gr_stack_live *l)
+{
+	const struct gr_stackmaps *m = l->m;
+	uint64_t d = 0, v;
+	if (!l->g_addr || m->g_defer == GR_ABSENT || m->d_fn == GR_ABSENT || m->d_link == GR_ABSENT)
+		return;
+	if (m->g_panic != GR_ABSENT && l->read(l->read_arg, l->g_addr + m->g_panic, &v, 8))
+		follow(l, v);
+	struct gr_cycle cyc = {0};
+	if (!l->read(l->read_arg, l->g_addr + m->g_defer, &d, 8))
+		return;
+	for (unsigned k = 0; d && k < GR_MAX_RECORDS && !gr_cycle_step(&cyc, d); k++) {
+		if (l->read(l->read_arg, d + m->d_fn, &v, 8))
+			follow(l, v);
+		if (!l->read(l->read_arg, d + m->d_link, &d, 8))
+			break;
+		follow(l, d);
+	}
+}
+
+/*
+ * Mark the stack objects the collector would (scanstack): the pointers of
+ * the frames' live slots, of every word of the frames without maps, and of
+ * the defer and panic records, that point into the stack; then the pointer
+ * words of each object they reach.
+ */
+static void mark_objects(struct gr_stack_live *l)
+{
+	l->marked = true;
+	l->nptrs = 0;
+	follow_records(l);
+	for (size_t i = 0; i < l->nframes; i++) {
+		const struct gr_live_frame *f = &l->frames[i];
+		if (!f->verified) {
+			follow_bits(l, f->lo, NULL, (f->hi - f->lo) / 8);
+			continue;
+		}
+		follow_bits(l, f->locals, f->locals_bits, f->locals_nbit);
+		follow_bits(l, f->args, f->args_bits, f->args_nbit);
+	}
+	for (size_t k = 0; k < l->nptrs; k++) {
+		uint64_t p = l->ptrs[k];
+		for (size_t o = 0; o < l->nobjs; o++) {
+			struct gr_live_object *ob = &l->objs[o];
+			if (ob->marked || p < ob->base || p >= ob->base + ob->size)
+				continue;
+			ob->marked = true;
+			follow_bits(l, ob->base, ob->mask, ob->ptrbytes / 8);
+		}
+	}
+}
+
+enum gr_live gr_stack_live_word(struct gr_stack_live *l, uint64_t addr)
+{
+	bool unverified = false, in_frame = false;
+	for (size_t i = 0; i < l->nframes; i++) {
+		const struct gr_live_frame *f = &l->frames[i];
+		in_frame |= addr >= f->lo && addr < f->hi;
+		if (!f->verified) {
+			unverified |= addr >= f->lo && addr < f->args_end;
+			continue;
+		}
+		if (addr >= f->locals && addr < f->locals + 8 * (uint64_t)f->locals_nbit &&
+		    (addr - f->locals) % 8 == 0 && bit(f->locals_bits, (addr - f->locals) / 8))
+			return GR_LIVE_YES;
+		if (addr >= f->args && addr < f->args + 8 * (uint64_t)f->args_nbit &&
+		    (addr - f->args) % 8 == 0 && bit(f->args_bits, (addr - f->args) / 8))
+			return GR_LIVE_YES;
+	}
+	for (size_t o = 0; o < l->nobjs; o++) {
+		const struct gr_live_object *ob = &l->objs[o];
+		if (addr < ob->base || addr >= ob->base + ob->size)
+			continue;
+		if (!l->marked)
+			mark_objects(l);
+		if (ob->marked)
+			return GR_LIVE_YES;
+	}
+	return unverified || !in_frame ? GR_LIVE_UNVERIFIED : GR_LIVE_DEAD;
 }

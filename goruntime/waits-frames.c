@@ -3,7 +3,9 @@
 // fields (one level) — so that channels nobody waits on are listed too. Only
 // memory locations (CFA-relative, from DWARF) are read, through
 // gr_frame_vars_each. The DWARF work is done once per distinct stack; each
-// goroutine then costs a few word reads.
+// goroutine then costs a few word reads. A variable whose word is dead at
+// its frame's pc (gr_stack_live_word) is not followed: the channel it
+// pointed to may be freed and its memory reused.
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +93,11 @@ static void free_plan(void *p)
 	free(p);
 }
 
+static bool core_stack_read(void *arg, uint64_t addr, void *buf, size_t len)
+{
+	return gr_read_ok(((struct gr_reader *)arg)->core, addr, buf, len);
+}
+
 static struct util_error *take(struct gr_waits *w, uint64_t addr)
 {
 	bool added;
@@ -105,7 +112,13 @@ struct util_error *gr_waits_frame_chans(struct gr_waits *w)
 	struct gr_reader *r = w->r;
 	const struct gr_snapshot *snap = r->snap;
 	struct fv_state st = {.w = w};
-	struct util_error *err = gr_per_stack_init(&st.plans, snap);
+	struct gr_stack_live live;
+	struct gr_stackmaps *maps;
+	struct util_error *err = gr_frame_maps(r, &maps);
+	if (err)
+		return err;
+	gr_stack_live_init(&live, maps, core_stack_read, r);
+	err = gr_per_stack_init(&st.plans, snap);
 	for (size_t gi = 0; gi < snap->ngoroutines && !err; gi++) {
 		const struct gr_goroutine *g = &snap->goroutines[gi];
 		if (!g->nframes || !g->frame_sp)
@@ -120,6 +133,13 @@ struct util_error *gr_waits_frame_chans(struct gr_waits *w)
 			if (rd->frame >= g->nframes || (rd->innermost && !parked))
 				continue;
 			uint64_t word, addr = g->frame_sp[rd->frame] + (uint64_t)rd->sp_off;
+			err = gr_stack_live_of(&live, g, !gr_goroutine_running(r, g));
+			if (err)
+				break;
+			if (gr_stack_live_word(&live, addr) == GR_LIVE_DEAD) {
+				r->dead_vars++;
+				continue;
+			}
 			struct util_error *rerr = core_read_u64(r->core, addr, &word);
 			if (rerr) {
 				util_error_destroy(rerr);
@@ -141,5 +161,6 @@ struct util_error *gr_waits_frame_chans(struct gr_waits *w)
 		}
 	}
 	gr_per_stack_deinit(&st.plans, free_plan);
+	gr_stack_live_deinit(&live);
 	return err;
 }

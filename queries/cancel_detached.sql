@@ -14,6 +14,10 @@
 -- @column state_addr: the nearest canceled ancestor
 -- @column path: the contexts from state_addr down to ctx_addr
 -- @column holder_goids: goroutines holding it, comma-separated; NULL if none
+-- @column evidence: how the best of those holdings was established
+--   (goroutine_context.evidence; one the stack maps vouch for, '...-live',
+--   before an unverified one, then the smallest goid); NULL if none or
+--   unknown (incidents stored before version 7)
 CREATE VIEW cancel_detached AS
 SELECT b.incident_id AS incident_id,
        b.addr AS ctx_addr,
@@ -23,6 +27,10 @@ SELECT b.incident_id AS incident_id,
        (SELECT group_concat(goid, ',') FROM (
           SELECT DISTINCT gc.goid FROM goroutine_context AS gc INDEXED BY goroutine_context_by_ctx
            WHERE gc.incident_id = b.incident_id AND gc.ctx_addr = b.addr ORDER BY gc.goid))
-         AS holder_goids
+         AS holder_goids,
+       (SELECT gc.evidence FROM goroutine_context AS gc INDEXED BY goroutine_context_by_ctx
+         WHERE gc.incident_id = b.incident_id AND gc.ctx_addr = b.addr
+         ORDER BY COALESCE(gc.evidence, '') LIKE '%-unverified', gc.goid LIMIT 1)
+         AS evidence
   FROM _ctx_below_canceled AS b
  WHERE b.kind = 'withoutCancel';

@@ -6,7 +6,13 @@
 --   canceled, or it delegates Err() ('value', 'stop') up to a canceled
 --   cancel/timer/afterFunc context. One row per goroutine, at the innermost
 --   frame holding such a context. Goroutines queued on that context's Done
---   channel (about to wake) are left out.
+--   channel (about to wake) are left out. Only holdings whose stack word is
+--   live at the frame's pc, or in a frame without usable stack maps, are
+--   recorded (goroutine_context.evidence); a holding the maps vouch for is
+--   preferred to an unverified one, then the innermost frame. A goroutine
+--   whose only holdings are unverified is still reported, with evidence
+--   '...-unverified': a probable finding (the report says so), not dropped,
+--   since frames without maps are those the maps cannot clear either.
 -- Why: the work was canceled but the goroutine never looks at ctx.Done(): it
 --   stays blocked, holding whatever it holds, until something else wakes it.
 -- Example: SELECT goid, wait_reason, func, file, line, err
@@ -32,12 +38,17 @@
 -- @column err: Err() of ctx: 'context canceled', 'context deadline exceeded'
 -- @column cause: context.Cause's text, when a cause was given
 -- @column found_by: how the holding was found: 'dwarf' or 'stack-scan'
+-- @column evidence: goroutine_context.evidence of the holding: 'dwarf-live',
+--   'stack-scan-live' (the stack maps say its word is live at the frame's
+--   pc), 'dwarf-unverified', 'stack-scan-unverified' (a frame without usable
+--   maps: a probable finding); NULL for incidents stored before version 7
 CREATE VIEW cancel_unobserved AS
 WITH held AS (
   SELECT b.incident_id, gc.goid, gc.frame_depth, gc.var_name, gc.ctx_addr, gc.found_by,
-         b.seed_addr, b.origin_addr,
+         gc.evidence, b.seed_addr, b.origin_addr,
          row_number() OVER (PARTITION BY b.incident_id, gc.goid
-                            ORDER BY gc.frame_depth IS NULL, gc.frame_depth,
+                            ORDER BY COALESCE(gc.evidence, '') LIKE '%-unverified',
+                                     gc.frame_depth IS NULL, gc.frame_depth,
                                      gc.found_by, gc.ctx_addr) AS rank
     FROM _ctx_below_canceled AS b
     JOIN goroutine_context AS gc INDEXED BY goroutine_context_by_ctx
@@ -60,7 +71,8 @@ SELECT g.incident_id AS incident_id,
        hd.seed_addr AS state_addr,
        s.err AS err,
        COALESCE(s.cause, o.cause) AS cause,
-       hd.found_by AS found_by
+       hd.found_by AS found_by,
+       hd.evidence AS evidence
   FROM held AS hd
   JOIN goroutine AS g ON g.incident_id = hd.incident_id AND g.goid = hd.goid
   JOIN context AS c ON c.incident_id = hd.incident_id AND c.addr = hd.ctx_addr

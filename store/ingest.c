@@ -57,7 +57,7 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		" VALUES (?1, ?2, ?3)",
 	[STORE_STMT_INSERT_GOROUTINE_CONTEXT] =
 		"INSERT OR IGNORE INTO goroutine_context (incident_id, goid, seq, frame_depth,"
-		" var_name, ctx_addr, found_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		" var_name, ctx_addr, found_by, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[STORE_STMT_INSERT_HEAP_SCAN] =
 		"INSERT INTO heap_scan (incident_id, spans, objects, marked_objects, marked_bytes,"
 		" rounds, complete, components, heap_bits, objects_precise, objects_conservative,"

@@ -785,3 +785,25 @@ ALTER TABLE heap_scan ADD COLUMN objects_conservative INTEGER;
 -- Words of the modules' data and bss read by their masks, and word by word.
 ALTER TABLE heap_scan ADD COLUMN global_words_precise INTEGER;
 ALTER TABLE heap_scan ADD COLUMN global_words_conservative INTEGER;
+
+-- @version 7
+
+-- How each holding of goroutine_context was established: whether the stack
+-- word the context's pointer was read from is live at the frame's pc, by
+-- the code's stack maps (the pointer bitmaps of locals and arguments, and
+-- the stack objects, as Go's collector reads them). A variable in DWARF
+-- scope may be dead at that pc, its slot still pointing to memory the
+-- collector freed and reused (a finished *http.Request leads to an
+-- unrelated canceled context): such holdings are not recorded at all, and
+-- the incident's 'frame-vars' diagnostic counts them.
+--   'dwarf-live'             a variable DWARF locates, live at the pc
+--   'dwarf-unverified'       a variable DWARF locates in a frame the maps
+--                            cannot describe (assembly, reflect's stubs, a
+--                            frame stopped between safe points, maps that
+--                            disagree with the unwind): kept, not vouched for
+--   'stack-scan-live'        found by a stack scan in a live pointer slot
+--   'stack-scan-unverified'  found by a stack scan of a frame without maps
+-- NULL: unknown (holdings ingested before version 7).
+ALTER TABLE goroutine_context ADD COLUMN evidence TEXT
+  CHECK (evidence IN ('dwarf-live', 'dwarf-unverified', 'stack-scan-live',
+                      'stack-scan-unverified'));

@@ -217,6 +217,7 @@ static void bind_goroutine_context(struct row *r, const struct gr_snapshot *snap
 	text(r, 5, h->var_name);
 	i64(r, 6, (int64_t)h->ctx_addr);
 	text(r, 7, h->found_by ? h->found_by : "dwarf");
+	text(r, 8, h->evidence); // NULL: unknown
 }
 
 /* A goroutine's holdings, which the snapshot keeps together. */

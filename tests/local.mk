@@ -93,6 +93,15 @@ tests_test_contexts_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-contexts
 endif
 
+# The liveness of stack words (frame variables trusted only where live), synthetic.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-live
+tests_test_live_SOURCES = tests/test-live.c
+tests_test_live_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_live_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-live
+endif
+
 # Heap reachability of what blocked goroutines wait on, against the corpus program's source.
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test-reach

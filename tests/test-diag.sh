@@ -226,6 +226,18 @@ for name in $cores; do
 	else
 		bad "$name: $nf failed, $nt met"
 	fi
+	# Every goroutine of the program parks at a call, in frames with stack
+	# maps: each finding backed by a holding rests on a live one
+	# (goroutine_context.evidence), debug and optimized builds alike.
+	notlive=$("$bin" query --db "$db" --incident "$id" --format csv "
+	SELECT 'cancel_unobserved ' || goid || ' ' || COALESCE(evidence, 'NULL') FROM cancel_unobserved
+	 WHERE incident_id = ?1 AND COALESCE(evidence, '') NOT LIKE '%-live'
+	UNION ALL
+	SELECT 'cancel_detached ' || printf('%#x', ctx_addr) || ' ' || COALESCE(evidence, 'NULL')
+	  FROM cancel_detached WHERE incident_id = ?1 AND COALESCE(evidence, '') NOT LIKE '%-live'" |
+		tail -n +2 | tr '\n' ';')
+	[ -z "$notlive" ] && ok "$name: every cancel finding rests on a live holding" ||
+		bad "$name: findings without a live holding: $notlive"
 done
 
 awk '{ split($4, t, "="); split($5, f, "="); split($6, m, "="); split($7, k, "="); split($8, c, "=")

@@ -512,6 +512,41 @@ static void test_cancel_broken_link(void **state)
 	store_close(db);
 }
 
+/*
+ * goroutine_context.evidence (schema version 7): a holding the stack maps
+ * vouch for is the one reported, before an unverified one in an inner
+ * frame; a goroutine with unverified holdings only is still reported
+ * (probable); the holders of a detached context give their best evidence.
+ */
+static void test_cancel_evidence(void **state)
+{
+	char path[4096];
+	struct store_db *db = fresh_db(path, sizeof(path));
+	context_world(db);
+	waiting(db, 113);
+	holds(db, 113, 2, "c", 11);
+	holds(db, 113, 3, "ctx", 13);
+	waiting(db, 114);
+	holds(db, 114, -1, NULL, 10);
+	waiting(db, 115);
+	holds(db, 115, 2, "ctx", 40);
+	exec(db, "UPDATE goroutine_context SET evidence = CASE"
+		 " WHEN goid = 113 AND frame_depth = 2 THEN 'dwarf-unverified'"
+		 " WHEN goid = 114 THEN 'stack-scan-unverified'"
+		 " WHEN goid = 104 THEN 'dwarf-unverified' ELSE 'dwarf-live' END"
+		 " WHERE goid IN (104, 113, 114, 115)");
+	assert_rows(db,
+		    "113|3|main.handler|ctx|13|dwarf-live\n"
+		    "114|NULL|NULL|NULL|10|stack-scan-unverified",
+		    "SELECT goid, frame_depth, func, var_name, ctx_addr, evidence"
+		    " FROM cancel_unobserved WHERE incident_id = 1 AND goid IN (113, 114) ORDER BY goid");
+	assert_rows(db, "100|NULL", // incidents stored before version 7: unknown
+		    "SELECT goid, evidence FROM cancel_unobserved WHERE incident_id = 1 AND goid = 100");
+	assert_rows(db, "104,115|dwarf-live",
+		    "SELECT holder_goids, evidence FROM cancel_detached WHERE incident_id = 1");
+	store_close(db);
+}
+
 /* Leak suspects: incident 1 was heap-scanned, incident 2 was not. */
 static void test_leak_suspect(void **state)
 {
@@ -691,6 +726,7 @@ int main(void)
 		cmocka_unit_test(test_views_kept_in_step),
 		cmocka_unit_test(test_cancel_unobserved),
 		cmocka_unit_test(test_cancel_broken_link),
+		cmocka_unit_test(test_cancel_evidence),
 		cmocka_unit_test(test_leak_suspect),
 		cmocka_unit_test(test_wait_cycle),
 		cmocka_unit_test(test_context_lock_wait),
