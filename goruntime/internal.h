@@ -378,7 +378,9 @@ void gr_stackmaps_deinit(struct gr_stackmaps *m);
  * Report the pointer words of G's stack from LO (its innermost SP) to HI
  * (stack.hi): precisely where the stack maps describe a frame, every word
  * where they cannot. EXACT_TOP: the innermost frame stopped at a safe point
- * (parked, in a syscall), not at any instruction (on a CPU).
+ * (parked, in a syscall), not at any instruction (on a CPU). The stack
+ * objects of the frames described precisely are not reported: see
+ * gr_stack_live_visit_objects.
  */
 void gr_stackmaps_visit(struct gr_stackmaps *m, const struct gr_goroutine *g, uint64_t lo,
 			uint64_t hi, bool exact_top, const struct gr_stack_visit *v);
@@ -438,6 +440,8 @@ struct gr_stack_live {
 void gr_stack_live_init(struct gr_stack_live *l, struct gr_stackmaps *m,
 			bool (*read)(void *arg, uint64_t addr, void *buf, size_t len), void *arg);
 void gr_stack_live_deinit(struct gr_stack_live *l);
+/** A gr_stack_live reader of the core's memory; ARG is the gr_reader. */
+bool gr_stack_read_core(void *arg, uint64_t addr, void *buf, size_t len);
 /**
  * Describe G's stack (nothing to do if it is the one described). EXACT_TOP:
  * its innermost frame stopped at a safe point (parked, in a syscall). Frames
@@ -446,6 +450,12 @@ void gr_stack_live_deinit(struct gr_stack_live *l);
  */
 struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_goroutine *g,
 				    bool exact_top);
+/**
+ * Report the stack objects of the stack described that the collector would
+ * scan (reached from a live slot, a frame without maps, a defer or panic
+ * record, or another such object), each by its pointer mask.
+ */
+void gr_stack_live_visit_objects(struct gr_stack_live *l, const struct gr_stack_visit *v);
 /** The liveness of the 8-byte word at ADDR of the stack described. */
 enum gr_live gr_stack_live_word(struct gr_stack_live *l, uint64_t addr);
 

@@ -8,13 +8,12 @@
 // wait-for graph whose components (waitgraph.c) are the wait cycles and the
 // groups of goroutines leaked on one object.
 //
-// Pointers in heap objects and package variables are found as Go's collector
-// finds them: by the objects' pointer bitmaps and the modules' data and bss
-// masks (heapbits.c), and stacks through the code's stack maps (stackmap.c),
-// so a stale word (a uintptr, a dead slot, a freed object's field) keeps
-// nothing alive. Where that metadata cannot be read, every aligned word that
-// points into an allocated object counts, which errs towards "reachable".
-// Finalizers and cleanups in the span specials are roots, as in
+// Pointers are found as Go's collector finds them: by the heap objects'
+// pointer bitmaps and the modules' data and bss masks (heapbits.c), stacks by
+// the code's stack maps and live stack objects (stackmap.c), so a stale word
+// (a uintptr, a dead slot, a freed object's field) keeps nothing alive; where
+// that metadata cannot be read, every aligned word pointing into an object
+// counts (towards "reachable"). Finalizers and cleanups are roots, as in
 // markrootSpans. The runtime's own bookkeeping is not traced: runtime.g objects
 // (allgs) and sudogs (g.waiting, channel queues, semtable) would otherwise
 // make every channel and semaphore reachable, and Go's detector hides those
@@ -89,6 +88,7 @@ struct reach {
 	uint64_t *glo, *ghi;       /* per goroutine: its stack bounds, 0 when unreadable */
 	uint64_t *buf;
 	struct gr_stackmaps maps;  /* which stack words are live pointers */
+	struct gr_stack_live live; /* which stack objects the collector would scan */
 	uint64_t marked_objects, marked_bytes;
 	uint64_t since_release;    /* bytes read since the core's pages were last released */
 	struct gr_diag_cap missing;  /* memory the marking could not read */
@@ -294,11 +294,10 @@ static void drain(struct reach *x)
 }
 
 /*
- * The live part of goroutine GI's stack, from its innermost frame's SP up:
- * the pointer slots the stack maps give (gr_stackmaps_visit), every word
- * where they cannot tell. A dead slot that still holds an old pointer would
- * otherwise keep what it points to reachable (the diag corpus's deadlocked
- * mutexes, from a frame of the goroutine in a syscall).
+ * The live part of goroutine GI's stack from its innermost SP: the pointer
+ * slots of the stack maps and the stack objects the collector would scan,
+ * every word where they cannot tell. A dead slot's old pointer would keep
+ * what it points to reachable (diag's deadlocked mutexes, from a syscall).
  */
 static void scan_stack(struct reach *x, size_t gi)
 {
@@ -316,6 +315,11 @@ static void scan_stack(struct reach *x, size_t gi)
 	struct gr_stack_visit v = {visit_words, visit_bits, x};
 	x->what = "goroutine stack";
 	gr_stackmaps_visit(&x->maps, g, sp, hi, exact_top, &v);
+	struct util_error *err = gr_stack_live_of(&x->live, g, exact_top);
+	if (!err)
+		gr_stack_live_visit_objects(&x->live, &v);
+	else if (!x->err)
+		x->err = err;
 }
 
 /* Goroutine GI can run: its stack (and what it holds outside it) are roots. */
@@ -694,6 +698,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	struct util_error *err;
 	struct reach x = {.r = r, .missing = GR_DIAG_CAP("heap", MAX_MISSING_DIAGS)};
 	gr_stackmaps_init(&x.maps, r);
+	gr_stack_live_init(&x.live, &x.maps, gr_stack_read_core, r);
 	util_u64map_init(&x.wait_obj);
 	util_u64map_init(&x.wait_stack);
 	bool found = false;
@@ -767,6 +772,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 		err = publish(&x, rounds);
 out:
 	core_release_pages(r->core);
+	gr_stack_live_deinit(&x.live);
 	gr_stackmaps_deinit(&x.maps);
 	gr_heap_deinit(&x.h);
 	gr_heapbits_deinit(&x.hb);

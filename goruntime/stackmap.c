@@ -11,9 +11,12 @@
 // A frame the maps cannot describe precisely is scanned word by word, as
 // before: the innermost frame of a goroutine stopped at any instruction (on
 // a CPU, or interrupted by a signal), frames with missing or inconsistent
-// maps, reflect's call stubs. Stack objects are scanned word by word (the
-// collector scans them only when a live pointer reaches them, with their own
-// type bitmap: word by word over-marks, which is the safe side here).
+// maps, reflect's call stubs. Stack objects are left to
+// gr_stack_live_visit_objects, which reports those the collector would scan:
+// reached from a live pointer of the same stack, each by its own pointer
+// mask (scanning every object word by word let a dead object's stale word
+// keep a leaked channel reachable: httpsvc's orphans, from an idle
+// persistConn.readLoop's stack).
 //
 // The same maps answer "is this stack word live at the frame's pc?" for the
 // readers of frame variables (gr_stack_live_word): a DWARF variable's
@@ -316,12 +319,6 @@ void gr_stackmaps_visit(struct gr_stackmaps *m, const struct gr_goroutine *g, ui
 				v->bits(v->arg, varp - 8 * (uint64_t)p->locals_nbit, p->locals, p->locals_nbit);
 			if (p->args_nbit)
 				v->bits(v->arg, fp, p->args, p->args_nbit);
-			for (uint32_t k = 0; k < p->nobjs; k++) {
-				int32_t off = p->objs[k].off, size = p->objs[k].size;
-				uint64_t base = (off < 0 ? varp : fp) + (uint64_t)(int64_t)off;
-				if (base >= lo && base + (uint64_t)size <= hi)
-					v->words(v->arg, base, base + (uint64_t)size);
-			}
 		}
 		// A frame interrupted by a signal, preempted asynchronously or
 		// entered by an injected call was stopped between safe points:
@@ -340,6 +337,11 @@ void gr_stack_live_init(struct gr_stack_live *l, struct gr_stackmaps *m,
 	l->m = m;
 	l->read = read;
 	l->read_arg = arg;
+}
+
+bool gr_stack_read_core(void *arg, uint64_t addr, void *buf, size_t len)
+{
+	return gr_read_ok(((struct gr_reader *)arg)->core, addr, buf, len);
 }
 
 void gr_stack_live_deinit(struct gr_stack_live *l)
@@ -518,6 +520,23 @@ static void mark_objects(struct gr_stack_live *l)
 			ob->marked = true;
 			follow_bits(l, ob->base, ob->mask, ob->ptrbytes / 8);
 		}
+	}
+}
+
+void gr_stack_live_visit_objects(struct gr_stack_live *l, const struct gr_stack_visit *v)
+{
+	if (!l->nobjs)
+		return;
+	if (!l->marked)
+		mark_objects(l);
+	for (size_t o = 0; o < l->nobjs; o++) {
+		const struct gr_live_object *ob = &l->objs[o];
+		if (!ob->marked || !ob->ptrbytes)
+			continue;
+		if (ob->mask)
+			v->bits(v->arg, ob->base, ob->mask, (uint32_t)(ob->ptrbytes / 8));
+		else
+			v->words(v->arg, ob->base, ob->base + ob->ptrbytes);
 	}
 }
 

@@ -93,11 +93,6 @@ static void free_plan(void *p)
 	free(p);
 }
 
-static bool core_stack_read(void *arg, uint64_t addr, void *buf, size_t len)
-{
-	return gr_read_ok(((struct gr_reader *)arg)->core, addr, buf, len);
-}
-
 static struct util_error *take(struct gr_waits *w, uint64_t addr)
 {
 	bool added;
@@ -117,7 +112,7 @@ struct util_error *gr_waits_frame_chans(struct gr_waits *w)
 	struct util_error *err = gr_frame_maps(r, &maps);
 	if (err)
 		return err;
-	gr_stack_live_init(&live, maps, core_stack_read, r);
+	gr_stack_live_init(&live, maps, gr_stack_read_core, r);
 	err = gr_per_stack_init(&st.plans, snap);
 	for (size_t gi = 0; gi < snap->ngoroutines && !err; gi++) {
 		const struct gr_goroutine *g = &snap->goroutines[gi];

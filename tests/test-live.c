@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -183,6 +184,54 @@ static void test_objects_from_defers(void **state)
 	maps.g_defer = maps.g_panic = maps.d_fn = maps.d_link = GR_ABSENT;
 }
 
+/* What gr_stack_live_visit_objects reports, one line per call. */
+static char visited[256];
+
+static void visit_words(void *arg, uint64_t lo, uint64_t hi)
+{
+	(void)arg;
+	size_t n = strlen(visited);
+	snprintf(visited + n, sizeof(visited) - n, "words %#llx-%#llx;", (unsigned long long)lo,
+		 (unsigned long long)hi);
+}
+
+static void visit_bits(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t nbit)
+{
+	(void)arg;
+	size_t n = strlen(visited);
+	snprintf(visited + n, sizeof(visited) - n, "bits %#llx %u %#x;", (unsigned long long)base,
+		 nbit, bitmap[0]);
+}
+
+/*
+ * The heap marking (reach.c) scans the stack objects the collector would
+ * scan, each by its own mask: a live slot reaches A, A reaches B; C, which
+ * only a non-pointer word of A and a dead slot point to, is not scanned.
+ */
+static void test_visit_objects(void **state)
+{
+	(void)state;
+	struct gr_stack_live l;
+	struct gr_live_frame frames[3];
+	struct gr_live_object objs[3];
+	setup_live(&l, frames, objs);
+	*word(0x1280) = 0x1210;
+	*word(0x1210) = 0x1240;
+	*word(0x1208) = 0x1250;
+	*word(0x10c8) = 0x1250;
+	struct gr_stack_visit v = {visit_words, visit_bits, NULL};
+	visited[0] = 0;
+	gr_stack_live_visit_objects(&l, &v);
+	assert_string_equal(visited, "bits 0x1200 3 0x5;words 0x1240-0x1250;");
+	teardown_live(&l);
+	// Nothing reaches any object: nothing to scan.
+	setup_live(&l, frames, objs);
+	visited[0] = 0;
+	gr_stack_live_visit_objects(&l, &v);
+	assert_string_equal(visited, "");
+	teardown_live(&l);
+}
+
 static void test_no_stack(void **state)
 {
 	(void)state;
@@ -201,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_objects_transitive),
 		cmocka_unit_test(test_objects_from_unverified),
 		cmocka_unit_test(test_objects_from_defers),
+		cmocka_unit_test(test_visit_objects),
 		cmocka_unit_test(test_no_stack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
