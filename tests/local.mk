@@ -151,17 +151,14 @@ EXTRA_DIST += tests/test-layering.sh
 TESTS += tests/test-pileup.sh
 EXTRA_DIST += tests/test-pileup.sh
 
-# Not in TESTS yet (issue 14): pileup's test on the zoo shape's
-# stale-pointer traps (programs/leakzoo), against the program's own record
-# and Go's leak profile. It fails with the conservative heap reading of
-# today (corpus/README.md, "The zoo shape"); add it to TESTS with the
-# pointer-bitmap fix.
+# pileup's test on the zoo shape (programs/leakzoo): leak patterns and the
+# stale-pointer traps a conservative reader gets wrong, against the
+# program's own record and Go's leak profile (corpus/README.md).
+TESTS += tests/test-leakzoo.sh
 EXTRA_DIST += tests/test-leakzoo.sh
 
-# Not in TESTS yet (issue 14): the bug queries on the net/http service's
-# cores (programs/httpsvc) against the program's expect/clean lines and Go's
-# leak profile. It fails with the reading of today: dead stack slots that
-# still hold canceled contexts, and conservative heap words that keep a
-# leaked channel reachable (corpus/README.md, "The httpsvc program"); add it
-# to TESTS with the liveness and pointer-bitmap fixes.
+# Every bug query on the net/http service's cores (programs/httpsvc)
+# against the program's expect/clean lines and Go's leak profile: returned
+# handlers' dead request slots, idle keep-alive connections.
+TESTS += tests/test-httpsvc.sh
 EXTRA_DIST += tests/test-httpsvc.sh

@@ -22,10 +22,10 @@ golden=$top/tests/golden
 queries=$("$bin" query --list | grep '^[a-z]')
 [ -n "$queries" ] || { echo "FAIL - query --list names no query"; exit 1; }
 db=$work/golden.db
-# Not pileup's cores (too large to keep as CSV), nor yet leakzoo's and
-# httpsvc's: what gocoroner reports on them changes with issue 14's fixes
-# (tests/test-leakzoo.sh, tests/test-httpsvc.sh); their golden CSVs are to be
-# written once it is in.
+# Not the cores of pileup and leakzoo (thousands of goroutines: too large to
+# keep as CSV) nor httpsvc's: test-pileup.sh, test-leakzoo.sh and
+# test-httpsvc.sh check every goroutine of those against the programs' own
+# record and Go's leak profile.
 for name in ${GOLDEN_CORES:-$(awk -F'\t' 'NR > 1 && $2 != "pileup" && $2 != "leakzoo" && $2 != "httpsvc" { print $1 }' "$corpus/manifest.tsv")}; do
 	analyze_core "$name" "$db" || { bad "$name: analyze failed: $(cat "$work/err")"; continue; }
 	id=$(cat "$work/id")

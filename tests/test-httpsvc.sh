@@ -185,7 +185,7 @@ for name in $cores; do
 	grep '^summary ' "$work/verdict"
 	grep '^tally ' "$work/verdict" >>"$tally"
 	nf=$(grep -c '^FAIL' "$work/verdict")
-	nt=$(grep '^tally ' "$work/verdict" | awk '{ split($4, a, "="); split($8, b, "="); s += a[2] + b[2] } END { print s + 0 }')
+	nt=$(grep '^tally ' "$work/verdict" | awk '{ split($4, a, "="); split($7, b, "="); s += a[2] + b[2] } END { print s + 0 }')
 	if [ "$nf" -eq 0 ] && [ "$nt" -ge 1000 ]; then
 		ok "$name: $nt expectations met"
 	else
