@@ -30,3 +30,32 @@ analyze_core() {
 	zstd -q -d -f "$corpus/$(col exe "$1")" -o "$work/exe" 2>"$work/err" &&
 		"$bin" analyze -q --db "$2" --exe "$work/exe" "$corpus/$(col core "$1")" >"$work/id" 2>"$work/err"
 }
+
+# The rows of the bug queries for incident ?1, one per finding, '|'-separated
+# (lists space-separated, addresses in hex as the programs print them),
+# followed by UNION ALL: the start of test-diag.sh's and test-httpsvc.sh's
+# statements.
+BUG_ROWS_SQL="
+	SELECT 'cancel_unobserved|' || goid || '|' || COALESCE(func, '') || '|' || printf('%#x', ctx_addr)
+	       || '|' || printf('%#x', canceled_addr) || '|' || printf('%#x', state_addr)
+	  FROM cancel_unobserved WHERE incident_id = ?1
+	UNION ALL
+	SELECT 'cancel_detached|' || replace(COALESCE(holder_goids, ''), ',', ' ') || '|'
+	       || printf('%#x', ctx_addr) || '|' || printf('%#x', canceled_addr) || '|' || printf('%#x', state_addr)
+	  FROM cancel_detached WHERE incident_id = ?1
+	UNION ALL
+	SELECT 'cancel_broken_link|' || replace(COALESCE(waiter_goids, ''), ',', ' ') || '|'
+	       || replace(COALESCE(holder_goids, ''), ',', ' ') || '|'
+	       || printf('%#x', ctx_addr) || '|' || printf('%#x', canceled_addr) || '|' || reason
+	  FROM cancel_broken_link WHERE incident_id = ?1
+	UNION ALL
+	SELECT 'leak_suspect|' || goid || '|' || COALESCE(printf('%#x', obj_addr), '')
+	  FROM leak_suspect WHERE incident_id = ?1
+	UNION ALL
+	SELECT 'wait_cycle|' || goid || '|' || printf('%#x', obj_addr) || '|' || cycle_id
+	  FROM wait_cycle WHERE incident_id = ?1
+	UNION ALL
+	SELECT 'context_lock_wait|' || replace(waiter_goids, ',', ' ') || '|' || printf('%#x', ctx_addr)
+	  FROM context_lock_wait WHERE incident_id = ?1
+	UNION ALL
+	"

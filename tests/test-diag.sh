@@ -33,28 +33,7 @@ for name in $cores; do
 	# One line per finding row, '|'-separated, lists space-separated; hex
 	# addresses as the program prints them.
 	"$bin" query --db "$db" --incident "$id" --format csv "
-	SELECT 'cancel_unobserved|' || goid || '|' || COALESCE(func, '') || '|' || printf('%#x', ctx_addr)
-	       || '|' || printf('%#x', canceled_addr) || '|' || printf('%#x', state_addr)
-	  FROM cancel_unobserved WHERE incident_id = ?1
-	UNION ALL
-	SELECT 'cancel_detached|' || replace(COALESCE(holder_goids, ''), ',', ' ') || '|'
-	       || printf('%#x', ctx_addr) || '|' || printf('%#x', canceled_addr) || '|' || printf('%#x', state_addr)
-	  FROM cancel_detached WHERE incident_id = ?1
-	UNION ALL
-	SELECT 'cancel_broken_link|' || replace(COALESCE(waiter_goids, ''), ',', ' ') || '|'
-	       || replace(COALESCE(holder_goids, ''), ',', ' ') || '|'
-	       || printf('%#x', ctx_addr) || '|' || printf('%#x', canceled_addr) || '|' || reason
-	  FROM cancel_broken_link WHERE incident_id = ?1
-	UNION ALL
-	SELECT 'leak_suspect|' || goid || '|' || COALESCE(printf('%#x', obj_addr), '')
-	  FROM leak_suspect WHERE incident_id = ?1
-	UNION ALL
-	SELECT 'wait_cycle|' || goid || '|' || printf('%#x', obj_addr) || '|' || cycle_id
-	  FROM wait_cycle WHERE incident_id = ?1
-	UNION ALL
-	SELECT 'context_lock_wait|' || replace(waiter_goids, ',', ' ') || '|' || printf('%#x', ctx_addr)
-	  FROM context_lock_wait WHERE incident_id = ?1
-	UNION ALL
+	$BUG_ROWS_SQL
 	SELECT 'goroutine_bucket|' || bucket_kind || '|' || example_goid || '|' || goroutines || '|'
 	       || replace(replace(replace(bucket_key, ',', ' '), '|', ' '), char(34), '')
 	  FROM goroutine_bucket WHERE incident_id = ?1 AND bucket_kind IN ('stack', 'label')

@@ -38,28 +38,7 @@ for name in $cores; do
 	analyze_core "$name" "$db" || { bad "$name: analyze failed: $(cat "$work/err")"; continue; }
 	id=$(cat "$work/id")
 	"$bin" query --db "$db" --incident "$id" --format csv "
-	SELECT 'cancel_unobserved|' || goid || '|' || COALESCE(func, '') || '|' || printf('%#x', ctx_addr)
-	       || '|' || printf('%#x', canceled_addr) || '|' || printf('%#x', state_addr)
-	  FROM cancel_unobserved WHERE incident_id = ?1
-	UNION ALL
-	SELECT 'cancel_detached|' || replace(COALESCE(holder_goids, ''), ',', ' ') || '|'
-	       || printf('%#x', ctx_addr) || '|' || printf('%#x', canceled_addr) || '|' || printf('%#x', state_addr)
-	  FROM cancel_detached WHERE incident_id = ?1
-	UNION ALL
-	SELECT 'cancel_broken_link|' || replace(COALESCE(waiter_goids, ''), ',', ' ') || '|'
-	       || replace(COALESCE(holder_goids, ''), ',', ' ') || '|'
-	       || printf('%#x', ctx_addr) || '|' || printf('%#x', canceled_addr) || '|' || reason
-	  FROM cancel_broken_link WHERE incident_id = ?1
-	UNION ALL
-	SELECT 'leak_suspect|' || goid || '|' || COALESCE(printf('%#x', obj_addr), '')
-	  FROM leak_suspect WHERE incident_id = ?1
-	UNION ALL
-	SELECT 'wait_cycle|' || goid || '|' || printf('%#x', obj_addr) || '|' || cycle_id
-	  FROM wait_cycle WHERE incident_id = ?1
-	UNION ALL
-	SELECT 'context_lock_wait|' || replace(waiter_goids, ',', ' ') || '|' || printf('%#x', ctx_addr)
-	  FROM context_lock_wait WHERE incident_id = ?1
-	UNION ALL
+	$BUG_ROWS_SQL
 	SELECT 'wait|' || goid || '|' || printf('%#x', chan_addr) FROM chan_wait WHERE incident_id = ?1
 	UNION ALL
 	SELECT 'wait|' || goid || '|' || printf('%#x', addr) FROM sync_wait WHERE incident_id = ?1
