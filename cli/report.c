@@ -374,7 +374,8 @@ static struct util_error *report_leaks(FILE *out, struct store_db *db, int64_t i
 			fprintf(out, ": waits on a %s that no goroutine able to run and no package variable reaches\n",
 				text(st, 4));
 		if (sqlite3_column_int(st, 9) == 0)
-			fputs("  (the heap scan was incomplete: it may be reachable through memory missing from the core)\n",
+			fputs("  (probable: the heap scan was incomplete; it may be reachable through memory "
+			      "missing from the core)\n",
 			      out);
 		if (n > 1) {
 			fprintf(out, "  %lld goroutines share it: ", (long long)n);

@@ -194,8 +194,9 @@ SELECT ctx_addr, canceled_addr, path, holder_goids
 -- STMT report_leaks
 -- 'report': leak suspects bucketed by where they block and on what kind of
 -- object; biggest bucket first; behind: the stuck goroutine the example's
--- wait group waits behind (wait_component.behind_goid). Goroutines of a wait
--- cycle are reported there, not here.
+-- wait group waits behind (wait_component.behind_goid); proven: 0 when some
+-- goroutine of the bucket is only a probable leak (leak_suspect.evidence).
+-- Goroutines of a wait cycle are reported there, not here.
 SELECT x.*,
        (SELECT c.behind_goid FROM wait_member AS m
           JOIN wait_component AS c ON c.incident_id = m.incident_id
@@ -203,7 +204,7 @@ SELECT x.*,
          WHERE m.incident_id = ?1 AND m.goid = x.goid) AS behind
   FROM (SELECT func, file, line, wait_reason, obj_kind, count(DISTINCT goid) AS n,
                min(goid) AS goid, max(wait_minutes) AS max_wait,
-               group_concat(DISTINCT goid) AS goids, min(heap_complete) AS complete
+               group_concat(DISTINCT goid) AS goids, min(evidence = 'proven') AS proven
           FROM (SELECT * FROM f_leak WHERE goid NOT IN (SELECT goid FROM f_cycle)
                  ORDER BY goid)
          GROUP BY func, file, line, wait_reason, obj_kind) AS x

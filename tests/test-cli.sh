@@ -100,6 +100,25 @@ WANT
 		{ bad "report of an unverified holding:"; head -5 "$work/rep.txt"; }
 fi
 
+# A leak suspect of an incomplete heap scan (memory missing from the core)
+# is reported, labelled probable (leak_suspect.evidence).
+ldb=$work/leaks.db
+zstd -q -d -f "$corpus/$(col exe diag-go1.24-opt-gcore)" -o "$work/diag24.exe"
+if "$bin" analyze -q --db "$ldb" --exe "$work/diag24.exe" \
+	"$corpus/$(col core diag-go1.24-opt-gcore)" >/dev/null 2>&1; then
+	"$bin" report --db "$ldb" >"$work/leaks1.txt" 2>&1
+	sqlite3 "$ldb" "UPDATE heap_scan SET complete = 0"
+	"$bin" report --db "$ldb" >"$work/leaks2.txt" 2>&1
+	if grep -q "BUG leak suspect" "$work/leaks1.txt" && ! grep -q "probable:" "$work/leaks1.txt" &&
+		[ "$(grep -c "^  (probable: the heap scan was incomplete" "$work/leaks2.txt")" -ge 1 ]; then
+		ok "report labels the leaks of an incomplete heap scan probable, and only those"
+	else
+		bad "report of leaks after an incomplete heap scan:"; grep -A2 "leak suspect" "$work/leaks2.txt" | head -6
+	fi
+else
+	bad "diag-go1.24-opt-gcore: analyze failed"
+fi
+
 count() { sqlite3 "$db" "SELECT COUNT(*) FROM incident; SELECT COUNT(*) FROM goroutine;" | tr '\n' ' '; }
 before=$(count)
 
