@@ -47,6 +47,13 @@ echo
 "$g" query --db "$db" --incident "$diag" \
 	"SELECT cycle_id, goid, waker_goid, printf('%#x', obj_addr) AS waits_on FROM wait_cycle WHERE incident_id = ?1"
 echo
+http=$(ingest httpsvc-go1.27-opt-gcore)
+echo "--- a net/http service (incident $http): of its 1,218 goroutines, the handlers stuck on canceled requests ---"
+"$g" query --db "$db" --incident "$http" \
+	"SELECT goid, wait_reason, func, line, var_name, evidence FROM cancel_unobserved WHERE incident_id = ?1 ORDER BY goid"
+"$g" query --db "$db" --incident "$http" \
+	"SELECT goid, func, line, obj_kind, evidence FROM leak_suspect WHERE incident_id = ?1 ORDER BY goid"
+echo
 again=$(ingest hang-go1.21-debug-gcore)
 echo "--- gocoroner incidents, and similar $again: the same hang, rebuilt ---"
 "$g" incidents --db "$db"
