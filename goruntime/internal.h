@@ -164,6 +164,8 @@ uint64_t gr_member_any(struct dw_binary *bin, const char *type, const char *a, c
 uint64_t gr_type_size(struct dw_binary *bin, const char *type);
 /** Address of the package variable NAME (DWARF, else the symbol table); 0 if none. */
 uint64_t gr_global_addr(struct dw_binary *bin, const char *name);
+/** The DW_TAG_constant NAME; DFLT when the binary does not have it. */
+int64_t gr_constant_or(struct dw_binary *bin, const char *name, int64_t dflt);
 
 /* ---- Go's types, values and maps (gotypes.c, govalues.c) --------------------- */
 
@@ -363,7 +365,7 @@ struct gr_stackmaps {
 	uint64_t frames_exact, frames_words; /* frames scanned by their maps, word by word */
 };
 
-/** What gr_stackmaps_visit reports, to scan. */
+/** What gr_stack_live_visit (and heapbits.c) report, to scan. */
 struct gr_stack_visit {
 	/** Every aligned word of [LO, HI) may be a pointer. */
 	void (*words)(void *arg, uint64_t lo, uint64_t hi);
@@ -374,17 +376,6 @@ struct gr_stack_visit {
 
 void gr_stackmaps_init(struct gr_stackmaps *m, struct gr_reader *r);
 void gr_stackmaps_deinit(struct gr_stackmaps *m);
-/**
- * Report the pointer words of G's stack from LO (its innermost SP) to HI
- * (stack.hi): precisely where the stack maps describe a frame, every word
- * where they cannot. EXACT_TOP: the innermost frame stopped at a safe point
- * (parked, in a syscall), not at any instruction (on a CPU). The stack
- * objects of the frames described precisely are not reported: see
- * gr_stack_live_visit_objects.
- */
-void gr_stackmaps_visit(struct gr_stackmaps *m, const struct gr_goroutine *g, uint64_t lo,
-			uint64_t hi, bool exact_top, const struct gr_stack_visit *v);
-
 /**
  * Whether a word of a goroutine's stack holds a live value at its frame's
  * pc, by the stack maps (stackmap.c): the rule for trusting a frame
@@ -451,11 +442,15 @@ bool gr_stack_read_core(void *arg, uint64_t addr, void *buf, size_t len);
 struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_goroutine *g,
 				    bool exact_top);
 /**
- * Report the stack objects of the stack described that the collector would
- * scan (reached from a live slot, a frame without maps, a defer or panic
- * record, or another such object), each by its pointer mask.
+ * Report the pointer words of the stack described, as Go's collector scans
+ * it: the live slots of each frame the maps describe, every word of the
+ * others, and the stack objects the collector would scan (reached from a
+ * live slot, a frame without maps, a defer or panic record, or another such
+ * object), each by its pointer mask. [LO, HI): the stack's words from its
+ * innermost SP, read word by word when no frame is described.
  */
-void gr_stack_live_visit_objects(struct gr_stack_live *l, const struct gr_stack_visit *v);
+void gr_stack_live_visit(struct gr_stack_live *l, uint64_t lo, uint64_t hi,
+			 const struct gr_stack_visit *v);
 /** The liveness of the 8-byte word at ADDR of the stack described. */
 enum gr_live gr_stack_live_word(struct gr_stack_live *l, uint64_t addr);
 

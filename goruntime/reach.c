@@ -87,8 +87,8 @@ struct reach {
 	size_t nstks;
 	uint64_t *glo, *ghi;       /* per goroutine: its stack bounds, 0 when unreadable */
 	uint64_t *buf;
-	struct gr_stackmaps maps;  /* which stack words are live pointers */
-	struct gr_stack_live live; /* which stack objects the collector would scan */
+	struct gr_stackmaps *maps; /* the code's stack maps (gr_frame_maps) */
+	struct gr_stack_live live; /* one goroutine's stack as the collector scans it */
 	uint64_t marked_objects, marked_bytes;
 	uint64_t since_release;    /* bytes read since the core's pages were last released */
 	struct gr_diag_cap missing;  /* memory the marking could not read */
@@ -314,10 +314,9 @@ static void scan_stack(struct reach *x, size_t gi)
 	bool exact_top = !gr_goroutine_running(x->r, g);
 	struct gr_stack_visit v = {visit_words, visit_bits, x};
 	x->what = "goroutine stack";
-	gr_stackmaps_visit(&x->maps, g, sp, hi, exact_top, &v);
 	struct util_error *err = gr_stack_live_of(&x->live, g, exact_top);
 	if (!err)
-		gr_stack_live_visit_objects(&x->live, &v);
+		gr_stack_live_visit(&x->live, sp, hi, &v);
 	else if (!x->err)
 		x->err = err;
 }
@@ -697,12 +696,14 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	struct gr_snapshot *s = r->snap;
 	struct util_error *err;
 	struct reach x = {.r = r, .missing = GR_DIAG_CAP("heap", MAX_MISSING_DIAGS)};
-	gr_stackmaps_init(&x.maps, r);
-	gr_stack_live_init(&x.live, &x.maps, gr_stack_read_core, r);
 	util_u64map_init(&x.wait_obj);
 	util_u64map_init(&x.wait_stack);
 	bool found = false;
-	err = gr_heap_read(r, &x.h, &found);
+	// The frame plans the readers of frame variables already made.
+	err = gr_frame_maps(r, &x.maps);
+	gr_stack_live_init(&x.live, x.maps, gr_stack_read_core, r); // unused if that failed
+	if (!err)
+		err = gr_heap_read(r, &x.h, &found);
 	if (err || !found)
 		goto out;
 	gr_heapbits_init(&x.hb, r, x.h.page_size);
@@ -760,11 +761,11 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	}
 	if (!x.err)
 		find_wakers(&x);
-	if (x.maps.frames_exact || x.maps.frames_words)
+	if (x.maps->frames_exact || x.maps->frames_words)
 		gr_diag(s, "info", "heap",
 			"stack frames scanned: %llu through the code's stack maps, %llu word by word%s",
-			(unsigned long long)x.maps.frames_exact, (unsigned long long)x.maps.frames_words,
-			x.maps.ok ? "" : " (the binary's stack maps could not be read)");
+			(unsigned long long)x.maps->frames_exact, (unsigned long long)x.maps->frames_words,
+			x.maps->ok ? "" : " (the binary's stack maps could not be read)");
 	gr_heapbits_report(&x.hb);
 	gr_diag_cap_flush(s, &x.missing);
 	err = x.err;
@@ -773,7 +774,6 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 out:
 	core_release_pages(r->core);
 	gr_stack_live_deinit(&x.live);
-	gr_stackmaps_deinit(&x.maps);
 	gr_heap_deinit(&x.h);
 	gr_heapbits_deinit(&x.hb);
 	free(x.mark);

@@ -11,12 +11,13 @@
 // A frame the maps cannot describe precisely is scanned word by word, as
 // before: the innermost frame of a goroutine stopped at any instruction (on
 // a CPU, or interrupted by a signal), frames with missing or inconsistent
-// maps, reflect's call stubs. Stack objects are left to
-// gr_stack_live_visit_objects, which reports those the collector would scan:
-// reached from a live pointer of the same stack, each by its own pointer
-// mask (scanning every object word by word let a dead object's stale word
-// keep a leaked channel reachable: httpsvc's orphans, from an idle
-// persistConn.readLoop's stack).
+// maps, reflect's call stubs. Stack objects are scanned only when the
+// collector would scan them: reached from a live pointer of the same stack,
+// each by its own pointer mask (scanning every object word by word let a
+// dead object's stale word keep a leaked channel reachable: httpsvc's
+// orphans, from an idle persistConn.readLoop's stack). One description of a
+// stack's frames (gr_stack_live_of) serves both the marking
+// (gr_stack_live_visit) and the readers of frame variables.
 //
 // The same maps answer "is this stack word live at the frame's pc?" for the
 // readers of frame variables (gr_stack_live_word): a DWARF variable's
@@ -276,58 +277,6 @@ fail:
 	return &conservative_plan;
 }
 
-void gr_stackmaps_visit(struct gr_stackmaps *m, const struct gr_goroutine *g, uint64_t lo,
-			uint64_t hi, bool exact_top, const struct gr_stack_visit *v)
-{
-	size_t n = g->nframes;
-	if (!m->ok || !n || !g->frame_sp || lo >= hi) {
-		v->words(v->arg, lo, hi);
-		m->frames_words++;
-		return;
-	}
-	bool exact = exact_top;
-	for (size_t i = 0; i < n;) {
-		if (g->frames[i].inlined) {
-			i++;
-			continue;
-		}
-		size_t j = i + 1;
-		while (j < n && g->frames[j].inlined)
-			j++;
-		uint64_t sp = g->frame_sp[i], next = j < n ? g->frame_sp[j] : hi;
-		if (sp < lo || sp > hi || next < sp || next > hi) {
-			v->words(v->arg, sp >= lo && sp < hi ? sp : lo, hi); // the unwind is off
-			m->frames_words++;
-			return;
-		}
-		const struct gr_frame_plan *p = exact ? plan_at(m, g->frames[i].pc, i == 0) : &conservative_plan;
-		uint64_t fp = sp + (uint64_t)p->spdelta + 8;
-		if (!p->conservative && j < n && fp != next) {
-			v->words(v->arg, sp, hi); // the maps disagree with the unwind
-			m->frames_words++;
-			return;
-		}
-		if (p->conservative) {
-			v->words(v->arg, sp, next);
-			m->frames_words++;
-		} else {
-			m->frames_exact++;
-			uint64_t varp = fp - 8;
-			if (varp > sp)
-				varp -= 8;
-			if (p->locals_nbit)
-				v->bits(v->arg, varp - 8 * (uint64_t)p->locals_nbit, p->locals, p->locals_nbit);
-			if (p->args_nbit)
-				v->bits(v->arg, fp, p->args, p->args_nbit);
-		}
-		// A frame interrupted by a signal, preempted asynchronously or
-		// entered by an injected call was stopped between safe points:
-		// its caller's maps do not apply.
-		exact = !gr_unwind_is_trap(m->r, dw_func_at(m->r->bin, g->frames[i].pc));
-		i = j;
-	}
-}
-
 /* ---- Liveness of stack words (gr_stack_live_word) -------------------------- */
 
 void gr_stack_live_init(struct gr_stack_live *l, struct gr_stackmaps *m,
@@ -523,8 +472,28 @@ static void mark_objects(struct gr_stack_live *l)
 	}
 }
 
-void gr_stack_live_visit_objects(struct gr_stack_live *l, const struct gr_stack_visit *v)
+void gr_stack_live_visit(struct gr_stack_live *l, uint64_t lo, uint64_t hi,
+			 const struct gr_stack_visit *v)
 {
+	struct gr_stackmaps *m = l->m;
+	if (!l->nframes) { // nothing described: every word
+		v->words(v->arg, lo, hi);
+		m->frames_words++;
+		return;
+	}
+	for (size_t i = 0; i < l->nframes; i++) {
+		const struct gr_live_frame *f = &l->frames[i];
+		if (!f->verified) {
+			v->words(v->arg, f->lo, f->hi);
+			m->frames_words++;
+			continue;
+		}
+		m->frames_exact++;
+		if (f->locals_nbit)
+			v->bits(v->arg, f->locals, f->locals_bits, f->locals_nbit);
+		if (f->args_nbit)
+			v->bits(v->arg, f->args, f->args_bits, f->args_nbit);
+	}
 	if (!l->nobjs)
 		return;
 	if (!l->marked)

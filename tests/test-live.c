@@ -184,7 +184,7 @@ static void test_objects_from_defers(void **state)
 	maps.g_defer = maps.g_panic = maps.d_fn = maps.d_link = GR_ABSENT;
 }
 
-/* What gr_stack_live_visit_objects reports, one line per call. */
+/* What gr_stack_live_visit reports, one entry per call. */
 static char visited[256];
 
 static void visit_words(void *arg, uint64_t lo, uint64_t hi)
@@ -204,13 +204,18 @@ static void visit_bits(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t
 }
 
 /*
- * The heap marking (reach.c) scans the stack objects the collector would
- * scan, each by its own mask: a live slot reaches A, A reaches B; C, which
- * only a non-pointer word of A and a dead slot point to, is not scanned.
+ * The heap marking (reach.c) scans a stack as the collector does: each
+ * described frame's live slots by its bitmaps, a frame without maps word by
+ * word, then the stack objects the collector would scan, each by its own
+ * mask — a live slot reaches A, A reaches B; C, which only a non-pointer
+ * word of A and a dead slot point to, is not scanned. A stack with no frame
+ * described is read word by word.
  */
-static void test_visit_objects(void **state)
+static void test_visit(void **state)
 {
 	(void)state;
+	static const char frames_seen[] =
+		"bits 0x10c0 4 0x5;bits 0x1100 2 0x1;bits 0x1280 8 0x3;words 0x1300-0x1380;";
 	struct gr_stack_live l;
 	struct gr_live_frame frames[3];
 	struct gr_live_object objs[3];
@@ -221,15 +226,23 @@ static void test_visit_objects(void **state)
 	*word(0x10c8) = 0x1250;
 	struct gr_stack_visit v = {visit_words, visit_bits, NULL};
 	visited[0] = 0;
-	gr_stack_live_visit_objects(&l, &v);
-	assert_string_equal(visited, "bits 0x1200 3 0x5;words 0x1240-0x1250;");
+	gr_stack_live_visit(&l, LO, HI, &v);
+	char want[256];
+	snprintf(want, sizeof(want), "%sbits 0x1200 3 0x5;words 0x1240-0x1250;", frames_seen);
+	assert_string_equal(visited, want);
 	teardown_live(&l);
-	// Nothing reaches any object: nothing to scan.
+	// Nothing reaches any object: the frames only.
 	setup_live(&l, frames, objs);
 	visited[0] = 0;
-	gr_stack_live_visit_objects(&l, &v);
-	assert_string_equal(visited, "");
+	gr_stack_live_visit(&l, LO, HI, &v);
+	assert_string_equal(visited, frames_seen);
 	teardown_live(&l);
+	// No frame described: every word.
+	gr_stack_live_init(&l, &maps, read_mem, NULL);
+	visited[0] = 0;
+	gr_stack_live_visit(&l, 0x1010, HI, &v);
+	assert_string_equal(visited, "words 0x1010-0x1400;");
+	gr_stack_live_deinit(&l);
 }
 
 static void test_no_stack(void **state)
@@ -250,7 +263,7 @@ int main(void)
 		cmocka_unit_test(test_objects_transitive),
 		cmocka_unit_test(test_objects_from_unverified),
 		cmocka_unit_test(test_objects_from_defers),
-		cmocka_unit_test(test_visit_objects),
+		cmocka_unit_test(test_visit),
 		cmocka_unit_test(test_no_stack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
