@@ -168,13 +168,11 @@ struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *fo
 		gr_diag(r->snap, "warning", "heap", "no heap scan: %s", why);
 		return NULL;
 	}
-	int64_t in_use = 1, page_size = 8192;
 	// mSpanInUse has been 1 and _PageSize 8 KiB on every release; the
 	// binary's own constants win when DWARF has them.
-	struct util_error *err = dw_constant(r->bin, "runtime.mSpanInUse", &in_use);
-	util_error_destroy(err);
-	err = dw_constant(r->bin, "runtime._PageSize", &page_size);
-	util_error_destroy(err);
+	int64_t in_use = gr_constant_or(r->bin, "runtime.mSpanInUse", 1);
+	int64_t page_size = gr_constant_or(r->bin, "runtime._PageSize", 8192);
+	struct util_error *err;
 	if (page_size <= 0 || (page_size & (page_size - 1)))
 		page_size = 8192;
 	h->page_size = (uint64_t)page_size;

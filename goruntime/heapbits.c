@@ -20,21 +20,13 @@ enum {
 	MAX_SPECIAL_PTRS = 16,          /* pointer words of one special record */
 };
 
-static int64_t constant_or(struct dw_binary *bin, const char *name, int64_t dflt)
-{
-	int64_t v;
-	struct util_error *err = dw_constant(bin, name, &v);
-	util_error_destroy(err);
-	return err ? dflt : v;
-}
-
 /* Go 1.22+: allocation headers. Small objects keep one bit per word at the
  * end of their span, the others a *_type (malloc header, or mspan.largeType). */
 static const char *probe_headers(struct gr_heapbits *hb)
 {
 	struct dw_binary *b = hb->r->bin;
-	hb->max_small = (uint64_t)constant_or(b, "runtime.minSizeForMallocHeader", 512);
-	if (hb->max_small != (uint64_t)constant_or(b, "internal/runtime/gc.MinSizeForMallocHeader",
+	hb->max_small = (uint64_t)gr_constant_or(b, "runtime.minSizeForMallocHeader", 512);
+	if (hb->max_small != (uint64_t)gr_constant_or(b, "internal/runtime/gc.MinSizeForMallocHeader",
 						   (int64_t)hb->max_small))
 		return "two different minSizeForMallocHeader constants";
 	// Go 1.26's Green Tea collector puts a spanInlineMarkBits after the
@@ -46,8 +38,8 @@ static const char *probe_headers(struct gr_heapbits *hb)
 	hb->t_size = gr_member(b, T, "Size_");
 	hb->t_ptrbytes = gr_member(b, T, "PtrBytes");
 	hb->t_gcdata = gr_member(b, T, "GCData");
-	hb->t_tflag = gr_member(b, T, "TFlag");
-	hb->t_kind = gr_member(b, T, "Kind_");
+	hb->t_tflag = hb->r->types.t_tflag; // probed once, in gotypes.c
+	hb->t_kind = hb->r->types.t_kind;
 	uint64_t offs[] = {hb->t_size + 8, hb->t_ptrbytes + 8, hb->t_gcdata + 8, hb->t_tflag + 1,
 			   hb->t_kind + 1};
 	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
@@ -58,8 +50,8 @@ static const char *probe_headers(struct gr_heapbits *hb)
 	}
 	// Go 1.24 builds big types' masks on first use (GCData then points to
 	// the slot of the mask); up to 1.23 GCData may be a GC program.
-	hb->tflag_ondemand = constant_or(b, "internal/abi.TFlagGCMaskOnDemand", 0);
-	hb->kind_gcprog = constant_or(b, "internal/abi.KindGCProg", 0);
+	hb->tflag_ondemand = gr_constant_or(b, "internal/abi.TFlagGCMaskOnDemand", 0);
+	hb->kind_gcprog = gr_constant_or(b, "internal/abi.KindGCProg", 0);
 	hb->in_progress = gr_global_addr(b, "runtime.inProgress");
 	return NULL;
 }
@@ -76,11 +68,11 @@ static const char *probe_arena(struct gr_heapbits *hb)
 		return "no runtime.mheap_.arenas or heapArena.bitmap";
 	hb->arenas = mheap + arenas;
 	// The linux/amd64 values (malloc.go) when DWARF lacks the constants.
-	hb->arena_bytes = (uint64_t)constant_or(b, "runtime.heapArenaBytes", 64 << 20);
-	hb->base_offset = (uint64_t)constant_or(b, "runtime.arenaBaseOffset",
+	hb->arena_bytes = (uint64_t)gr_constant_or(b, "runtime.heapArenaBytes", 64 << 20);
+	hb->base_offset = (uint64_t)gr_constant_or(b, "runtime.arenaBaseOffset",
 						(int64_t)0xffff800000000000ull);
-	int64_t l1 = constant_or(b, "runtime.arenaL1Bits", 0);
-	int64_t l2 = constant_or(b, "runtime.arenaL2Bits", 22);
+	int64_t l1 = gr_constant_or(b, "runtime.arenaL1Bits", 0);
+	int64_t l2 = gr_constant_or(b, "runtime.arenaL2Bits", 22);
 	if (hb->arena_bytes < hb->page_size || hb->arena_bytes & (hb->arena_bytes - 1) || l1 < 0 ||
 	    l2 <= 0 || l1 + l2 > 48)
 		return "implausible heap arena constants";
@@ -601,9 +593,9 @@ static bool probe_specials(struct dw_binary *b, struct special_layout *l)
 	    l->kind == GR_ABSENT || !l->size)
 		return false;
 	// The kinds are renumbered between releases (Go 1.27 put TinyBlock first).
-	l->k_final = constant_or(b, "runtime._KindSpecialFinalizer", -1);
-	l->k_cleanup = constant_or(b, "runtime._KindSpecialCleanup", -1);   // Go 1.24+
-	l->k_weak = constant_or(b, "runtime._KindSpecialWeakHandle", -1);   // Go 1.24+
+	l->k_final = gr_constant_or(b, "runtime._KindSpecialFinalizer", -1);
+	l->k_cleanup = gr_constant_or(b, "runtime._KindSpecialCleanup", -1);   // Go 1.24+
+	l->k_weak = gr_constant_or(b, "runtime._KindSpecialWeakHandle", -1);   // Go 1.24+
 	l->fin_fn = gr_member(b, "runtime.specialfinalizer", "fn");
 	l->weak_handle = gr_member(b, "runtime.specialWeakHandle", "handle");
 	uint64_t offs[MAX_SPECIAL_PTRS];

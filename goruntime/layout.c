@@ -100,15 +100,17 @@ static int64_t need_const(struct probe *p, const char *name)
 	return v;
 }
 
+int64_t gr_constant_or(struct dw_binary *bin, const char *name, int64_t dflt)
+{
+	int64_t v;
+	struct util_error *err = dw_constant(bin, name, &v);
+	util_error_destroy(err);
+	return err ? dflt : v;
+}
+
 static int64_t maybe_const(struct probe *p, const char *name)
 {
-	int64_t v = -1;
-	struct util_error *err = dw_constant(p->bin, name, &v);
-	if (err) {
-		util_error_destroy(err);
-		return -1;
-	}
-	return v;
+	return gr_constant_or(p->bin, name, -1);
 }
 
 static uint64_t need_var(struct probe *p, const char *name, uint64_t *size)
