@@ -37,6 +37,26 @@ static struct gt_manifest manifest;
 static char tmpdir[] = "/tmp/gocoroner-reach-XXXXXX";
 #define unpack(row, col, suffix) gt_unpack(&manifest, (row), (col), TOP_SRCDIR "/corpus", tmpdir, (suffix))
 
+/* The corpus core NAME's manifest row; the test is skipped without the corpus. */
+static const struct gt_manifest_row *corpus_row(const char *name)
+{
+	const struct gt_manifest_row *row = gt_row(&manifest, name);
+	if (!row) {
+		printf("corpus not found: skipped\n");
+		skip();
+	}
+	return row;
+}
+
+/* Remove and free what unpack wrote. */
+static void drop(char *exe, char *raw)
+{
+	unlink(exe);
+	unlink(raw);
+	free(exe);
+	free(raw);
+}
+
 static char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
@@ -251,11 +271,7 @@ static uint64_t offset_of(struct dw_binary *bin, const char *type, const char *m
 static void test_stackmap_corrupt(void **state)
 {
 	(void)state;
-	const struct gt_manifest_row *row = gt_row(&manifest, "hang-go1.22-opt-kernel");
-	if (!row) {
-		printf("corpus not found: skipped\n");
-		skip();
-	}
+	const struct gt_manifest_row *row = corpus_row("hang-go1.22-opt-kernel");
 	char *exe = unpack(row, "exe", ".maps.exe");
 	char *core = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "core"));
 	struct dw_binary *bin;
@@ -326,11 +342,7 @@ static void test_stackmap_corrupt(void **state)
 static void test_corrupt(void **state)
 {
 	(void)state;
-	const struct gt_manifest_row *row = gt_row(&manifest, "hang-go1.24-opt-kernel");
-	if (!row) {
-		printf("corpus not found: skipped\n");
-		skip();
-	}
+	const struct gt_manifest_row *row = corpus_row("hang-go1.24-opt-kernel");
 	char *exe = unpack(row, "exe", ".corrupt.exe");
 	char *raw = unpack(row, "core", ".corrupt.core");
 
@@ -397,10 +409,7 @@ static void test_corrupt(void **state)
 	(void)st1;
 
 	dw_binary_destroy(bin);
-	unlink(exe);
-	unlink(raw);
-	free(exe);
-	free(raw);
+	drop(exe, raw);
 }
 
 /* The PT_LOAD segments of a raw core with file contents: [vaddr, vaddr + filesz). */
@@ -460,11 +469,7 @@ static const struct gr_goroutine *goroutine(const struct gr_snapshot *s, uint64_
 static void test_made_leak(void **state)
 {
 	(void)state;
-	const struct gt_manifest_row *row = gt_row(&manifest, "hang-go1.24-opt-kernel");
-	if (!row) {
-		printf("corpus not found: skipped\n");
-		skip();
-	}
+	const struct gt_manifest_row *row = corpus_row("hang-go1.24-opt-kernel");
 	char *exe = unpack(row, "exe", ".leak.exe");
 	char *raw = unpack(row, "core", ".leak.core");
 	char *out = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
@@ -582,10 +587,7 @@ static void test_made_leak(void **state)
 	       (unsigned long long)id2);
 	gr_snapshot_destroy(s);
 	dw_binary_destroy(bin);
-	unlink(exe);
-	unlink(raw);
-	free(exe);
-	free(raw);
+	drop(exe, raw);
 }
 
 /*
@@ -636,11 +638,7 @@ static void test_wait_graph_kinds(void **state)
 static void test_timer_root(void **state)
 {
 	(void)state;
-	const struct gt_manifest_row *row = gt_row(&manifest, "hang-go1.24-opt-kernel");
-	if (!row) {
-		printf("corpus not found: skipped\n");
-		skip();
-	}
+	const struct gt_manifest_row *row = corpus_row("hang-go1.24-opt-kernel");
 	char *exe = unpack(row, "exe", ".timer.exe");
 	char *raw = unpack(row, "core", ".timer.core");
 	char *out = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
@@ -708,10 +706,7 @@ static void test_timer_root(void **state)
 	assert_true(s->heap_scan.complete);
 	gr_snapshot_destroy(s);
 	dw_binary_destroy(bin);
-	unlink(exe);
-	unlink(raw);
-	free(exe);
-	free(raw);
+	drop(exe, raw);
 }
 
 /*
@@ -723,11 +718,7 @@ static void test_timer_root(void **state)
 static void test_leaked_status(void **state)
 {
 	(void)state;
-	const struct gt_manifest_row *row = gt_row(&manifest, "diag-go1.27-opt-kernel");
-	if (!row) {
-		printf("corpus not found: skipped\n");
-		skip();
-	}
+	const struct gt_manifest_row *row = corpus_row("diag-go1.27-opt-kernel");
 	char *exe = unpack(row, "exe", ".leaked.exe");
 	char *raw = unpack(row, "core", ".leaked.core");
 	char *out = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
@@ -763,10 +754,7 @@ static void test_leaked_status(void **state)
 	assert_true(s->heap_scan.complete);
 	gr_snapshot_destroy(s);
 	dw_binary_destroy(bin);
-	unlink(exe);
-	unlink(raw);
-	free(exe);
-	free(raw);
+	drop(exe, raw);
 }
 
 /* ---- The runtime's pointer bitmaps, on a synthetic core --------------------- */
