@@ -293,4 +293,33 @@ struct dw_struct_member {
 size_t dw_struct_members(struct dw_binary *b, uint64_t struct_die, struct dw_struct_member *out,
 			 size_t max);
 
+/** Go's kinds of types (abi.Kind), as DW_AT_go_kind gives them. */
+enum {
+	DW_GO_ARRAY = 17, DW_GO_CHAN = 18, DW_GO_FUNC = 19, DW_GO_IFACE = 20, DW_GO_MAP = 21,
+	DW_GO_PTR = 22, DW_GO_SLICE = 23, DW_GO_STRING = 24, DW_GO_STRUCT = 25,
+	DW_GO_UNSAFEPTR = 26,
+};
+
+/** What a value of a type looks like, for walking values (dw_type_shape). */
+struct dw_type_shape {
+	int kind;          /**< DW_GO_*, or a basic abi.Kind; 0 if DWARF does not say */
+	uint64_t size;     /**< bytes of a value: a word for pointers, chans, maps, funcs */
+	uint64_t elem;     /**< DIE of the pointer's target (0: unsafe.Pointer), or of the
+	                        array, slice, chan or map element */
+	uint64_t key;      /**< a map's key DIE */
+	uint64_t count;    /**< an array's length */
+	uint64_t die;      /**< the DIE named types lead to (a struct's, for dw_struct_members) */
+	const char *name;  /**< the name of the DIE asked about, NULL if none */
+	bool empty_iface;  /**< an interface without methods (runtime.eface) */
+};
+
+/** The shape of the type at DIE, through named types; false if DWARF does not say. */
+bool dw_type_shape(struct dw_binary *b, uint64_t die, struct dw_type_shape *out);
+
+/** Call FN for each package variable DWARF gives an address, in no set order; FN's error stops. */
+struct util_error *dw_globals_each(struct dw_binary *b,
+				   struct util_error *(*fn)(void *arg, const char *name,
+							    uint64_t addr, uint64_t type_die),
+				   void *arg);
+
 #endif

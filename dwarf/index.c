@@ -533,3 +533,23 @@ struct util_error *dw_variable(struct dw_binary *b, const char *name, uint64_t *
 	*size_ret = size;
 	return NULL;
 }
+
+struct util_error *dw_globals_each(struct dw_binary *b,
+				   struct util_error *(*fn)(void *arg, const char *name,
+							    uint64_t addr, uint64_t type_die),
+				   void *arg)
+{
+	char name[512];
+	for (size_t i = 0; i < b->vars.cap; i++) {
+		const struct dw_name_slot *sl = &b->vars.slots[i];
+		if (!sl->name || sl->len >= sizeof(name))
+			continue;
+		memcpy(name, sl->name, sl->len);
+		name[sl->len] = 0;
+		const struct dw_global *v = (const struct dw_global *)(uintptr_t)sl->value;
+		struct util_error *err = fn(arg, name, v->addr, v->type);
+		if (err)
+			return err;
+	}
+	return NULL;
+}

@@ -3,8 +3,11 @@
 // funcs, unsafe.Pointers, the data words of slices, strings and interfaces,
 // through structs and arrays. A uintptr is no pointer: a runtime structure
 // that keeps addresses as uintptrs (the write barrier's buffer in runtime.p)
-// keeps nothing alive, and a conservative scan that read them would.
+// keeps nothing alive, and a conservative scan that read them would. And
+// the shape of a type (dw_type_shape): what kind of value it is and what it
+// points to or holds, for walking values with their types.
 #include <stdlib.h>
+#include <string.h>
 
 #include <dwarf.h>
 
@@ -152,4 +155,101 @@ struct util_error *dw_type_pointer_offsets(struct dw_binary *b, const char *type
 					 b->path, type_name, max);
 	*n = w.n;
 	return NULL;
+}
+
+/* ---- Shapes of values, for walking them (goruntime/ctxroots.c) ------------ */
+
+#define DW_AT_go_kind 0x2900
+#define DW_AT_go_key 0x2901
+#define DW_AT_go_elem 0x2902
+
+static int64_t attr_udata(Dwarf_Die *die, unsigned name)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word v;
+	if (!dwarf_attr(die, name, &attr) || dwarf_formudata(&attr, &v))
+		return -1;
+	return (int64_t)v;
+}
+
+static uint64_t attr_ref(Dwarf_Die *die, unsigned name)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die t;
+	if (!dwarf_attr(die, name, &attr) || !dwarf_formref_die(&attr, &t))
+		return 0;
+	return dwarf_dieoffset(&t);
+}
+
+bool dw_type_shape(struct dw_binary *b, uint64_t off, struct dw_type_shape *out)
+{
+	Dwarf_Die die;
+	memset(out, 0, sizeof(*out));
+	if (!off || !dwarf_offdie(b->dwarf, off, &die))
+		return false;
+	out->name = dwarf_diename(&die);
+	for (int i = 0; i < MAX_PEEL; i++) {
+		int tag = dwarf_tag(&die);
+		int64_t kind = attr_udata(&die, DW_AT_go_kind);
+		// chan, map and interface types are typedefs that say so (cmd/link's
+		// DW_ABRV_CHANTYPE, MAPTYPE, IFACETYPE); named types are plain ones.
+		if (tag == DW_TAG_typedef && kind != DW_GO_CHAN && kind != DW_GO_MAP &&
+		    kind != DW_GO_IFACE) {
+			if (!dw_next_type(&die))
+				return false;
+			continue;
+		}
+		out->die = dwarf_dieoffset(&die);
+		out->kind = kind > 0 ? (int)kind : 0;
+		switch (tag) {
+		case DW_TAG_typedef:
+			out->size = 16;
+			if (kind == DW_GO_IFACE) {
+				Dwarf_Die t = die;
+				const char *n = dw_next_type(&t) ? dwarf_diename(&t) : NULL;
+				out->empty_iface = n && strcmp(n, "runtime.eface") == 0;
+				return true;
+			}
+			out->size = 8;
+			out->elem = attr_ref(&die, DW_AT_go_elem);
+			out->key = kind == DW_GO_MAP ? attr_ref(&die, DW_AT_go_key) : 0;
+			return out->elem != 0;
+		case DW_TAG_pointer_type: {
+			Dwarf_Die t = die;
+			out->kind = DW_GO_PTR;
+			out->size = 8;
+			out->elem = dw_next_type(&t) ? dwarf_dieoffset(&t) : 0; // 0: unsafe.Pointer
+			if (kind == DW_GO_UNSAFEPTR)
+				out->elem = 0;
+			return true;
+		}
+		case DW_TAG_subroutine_type:
+			out->kind = DW_GO_FUNC;
+			out->size = 8;
+			return true;
+		case DW_TAG_structure_type:
+			out->size = byte_size(&die);
+			if (!out->kind)
+				out->kind = DW_GO_STRUCT;
+			if (out->kind == DW_GO_SLICE)
+				out->elem = attr_ref(&die, DW_AT_go_elem);
+			return true;
+		case DW_TAG_array_type: {
+			Dwarf_Die t = die;
+			out->kind = DW_GO_ARRAY;
+			out->count = array_count(&die);
+			out->elem = dw_next_type(&t) ? dwarf_dieoffset(&t) : 0;
+			out->size = byte_size(&die);
+			if (!out->size && out->elem)
+				out->size = out->count * type_size(t);
+			return out->elem != 0;
+		}
+		case DW_TAG_base_type:
+			out->size = byte_size(&die);
+			return true;
+		default:
+			return false;
+		}
+	}
+	return false;
 }

@@ -504,6 +504,77 @@ static void test_pointer_offsets(void **state)
 	}
 }
 
+struct global_probe {
+	size_t n;
+	uint64_t build_version;
+};
+
+static struct util_error *count_global(void *arg, const char *name, uint64_t addr, uint64_t die)
+{
+	struct global_probe *g = arg;
+	(void)die;
+	g->n++;
+	if (strcmp(name, "runtime.buildVersion") == 0)
+		g->build_version = addr;
+	return NULL;
+}
+
+/* dw_type_shape, what ctxroots.c walks values with, and dw_globals_each. */
+static void test_type_shapes(void **state)
+{
+	(void)state;
+	need_corpus();
+	for (size_t i = 0; i < nbuilds; i++) {
+		struct dw_binary *b = builds[i].b;
+		struct dw_type_shape sh;
+		uint64_t die, size;
+		assert_true(dw_type_shape(b, dw_type_die(b, "error"), &sh));
+		assert_int_equal(sh.kind, DW_GO_IFACE);
+		assert_int_equal(sh.size, 16);
+		assert_false(sh.empty_iface);
+		assert_string_equal(sh.name, "error");
+		assert_true(dw_type_shape(b, dw_type_die(b, "interface {}"), &sh));
+		assert_int_equal(sh.kind, DW_GO_IFACE);
+		assert_true(sh.empty_iface);
+		assert_true(dw_type_shape(b, dw_type_die(b, "runtime.p"), &sh));
+		assert_int_equal(sh.kind, DW_GO_STRUCT);
+		check_ok(dw_type_size(b, "runtime.p", &size));
+		assert_int_equal(sh.size, size);
+		assert_true(dw_type_shape(b, dw_type_die(b, "*runtime.g"), &sh));
+		assert_int_equal(sh.kind, DW_GO_PTR);
+		assert_int_equal(sh.size, 8);
+		assert_string_equal(dw_type_die_name(b, sh.elem), "runtime.g");
+		assert_true(dw_type_shape(b, dw_type_die(b, "[]string"), &sh));
+		assert_int_equal(sh.kind, DW_GO_SLICE);
+		assert_int_equal(sh.size, 24);
+		assert_string_equal(dw_type_die_name(b, sh.elem), "string");
+		assert_true(dw_type_shape(b, dw_type_die(b, "[8]uint8"), &sh));
+		assert_int_equal(sh.kind, DW_GO_ARRAY);
+		assert_int_equal(sh.count, 8);
+		assert_int_equal(sh.size, 8);
+		assert_string_equal(dw_type_die_name(b, sh.elem), "uint8");
+		if ((die = dw_type_die(b, "map[string]string"))) {
+			assert_true(dw_type_shape(b, die, &sh));
+			assert_int_equal(sh.kind, DW_GO_MAP);
+			assert_int_equal(sh.size, 8);
+			assert_string_equal(dw_type_die_name(b, sh.key), "string");
+			assert_string_equal(dw_type_die_name(b, sh.elem), "string");
+		}
+		if ((die = dw_type_die(b, "chan struct {}"))) {
+			assert_true(dw_type_shape(b, die, &sh));
+			assert_int_equal(sh.kind, DW_GO_CHAN);
+			assert_string_equal(dw_type_die_name(b, sh.elem), "struct {}");
+		}
+		assert_false(dw_type_shape(b, 0, &sh));
+		struct global_probe g = {0};
+		uint64_t addr, vsize;
+		check_ok(dw_globals_each(b, count_global, &g));
+		check_ok(dw_variable(b, "runtime.buildVersion", &addr, &vsize));
+		assert_true(g.n > 100);
+		assert_int_equal(g.build_version, addr);
+	}
+}
+
 /* ---- corpus: functions -------------------------------------------------- */
 
 /* The line of "func main() {" in corpus/programs/PROGRAM/main.go. */
@@ -1089,6 +1160,7 @@ int main(void)
 		cmocka_unit_test(test_build_ids),
 		cmocka_unit_test(test_runtime_types),
 		cmocka_unit_test(test_pointer_offsets),
+		cmocka_unit_test(test_type_shapes),
 		cmocka_unit_test(test_funcs),
 		cmocka_unit_test(test_func_table),
 		cmocka_unit_test(test_frame_vars),
