@@ -174,8 +174,9 @@ static void user_fields(struct gr_ctx *c, const char *dwarf, struct gr_ctx_type 
 		const char *tn = dw_type_die_name(b, ms[i].type_die);
 		if (t->parent_off == GR_ABSENT && tn && strcmp(tn, "context.Context") == 0)
 			t->parent_off = ms[i].offset;
-		else if (t->done_off == GR_ABSENT && dw_type_is_chan(b, ms[i].type_die))
-			t->done_off = ms[i].offset;
+		else if (t->done_off == GR_ABSENT && dw_type_is_chan(b, ms[i].type_die) &&
+			 gr_ctx_own_done(c->r, dwarf))
+			t->done_off = ms[i].offset; // the channel its own Done returns, presumably
 	}
 }
 
@@ -417,8 +418,10 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 		    !gr_read_ok(core, data + c->vc_key, buf, 16) ||
 		    !gr_read_ok(core, data + c->vc_val, buf + 16, 16) || !gr_rd64(buf, 0))
 			return false;
-		x->value_key = value_text(c, gr_rd64(buf, 0), gr_rd64(buf, 8));
 		x->value_text = value_text(c, gr_rd64(buf, 16), gr_rd64(buf, 24));
+		uint64_t kv[4] = {gr_rd64(buf, 0), gr_rd64(buf, 8), gr_rd64(buf, 16), gr_rd64(buf, 24)};
+		if (!gr_ctx_std_value(c->r, kv, &x->value_key, &x->value_text))
+			x->value_key = value_text(c, gr_rd64(buf, 0), gr_rd64(buf, 8));
 		// Keys that do not render (pointers, structs) are common; a key
 		// whose type is unknown or whose indirect value is unmapped is wrong
 		// (said once the context is validated, below).

@@ -120,7 +120,7 @@ enum {
 /** The DWARF names of package context's own context types. */
 extern const char *const gr_ctx_types[GR_NCTX_TYPES];
 
-enum rd_mode { RD_IFACE, RD_PTRCTX, RD_PTRFIELD };
+enum rd_mode { RD_IFACE, RD_PTRCTX, RD_PTRFIELD, RD_WALK };
 
 /* One context to read in a goroutine's frame (offsets from frame_sp[frame]). */
 struct cf_read {
@@ -129,7 +129,7 @@ struct cf_read {
 	uint8_t mode;
 	int64_t off, off2;        /* IFACE: itab and data words; PTR*: the pointer */
 	uint64_t field;           /* PTRFIELD: the iface's offset in the pointee */
-	uint64_t type;            /* PTRCTX: runtime type of the pointer type */
+	uint64_t type;            /* PTRCTX: runtime type of the pointer type; WALK: type DIE */
 	const char *name;         /* "ctx", "r.ctx" */
 };
 
@@ -145,6 +145,7 @@ struct cf_class {
 	size_t nfields;
 	uint64_t field_off[GR_CF_MAX_FIELDS];
 	const char *field_name[GR_CF_MAX_FIELDS];
+	bool walk;                /* a pointer, map or chan that may lead to a context (ctxroots.c) */
 };
 
 /* Per distinct stack (its frames array): what the scans ask of each frame. */
@@ -153,6 +154,8 @@ struct cf_frames {
 	int32_t *callee;          /* the callee whose spilled arguments start the frame, or -1 */
 	uint64_t *args;           /* bytes of those arguments */
 };
+
+struct gr_cr;
 
 struct cf_state {
 	struct gr_reader *r;
@@ -174,6 +177,8 @@ struct cf_state {
 	struct gr_stack_live live;    /* the liveness of live_g's stack words */
 	const struct gr_goroutine *live_g;
 	unsigned char *stack;         /* GR_CF_MAX_SCAN bytes */
+	struct gr_cr *cr;             /* the walk from every root (ctxroots.c) */
+	struct util_u64map impl;      /* runtime types with a context.Context itab → 1 */
 };
 
 /** What the DWARF type DIE holds, as contexts (cached); *RET NULL if unknown. */
@@ -193,7 +198,13 @@ struct util_error *gr_cf_live(struct cf_state *st, const struct gr_goroutine *g,
 bool gr_cf_stack_read(const struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
 		      void *buf, size_t len);
 
-/** Collect the words that start a context interface value on a stack (ctxscan.c). */
+/**
+ * The static context.Context itabs (ctxscan.c): the words that start a
+ * context interface value on a stack, and in st->impl the types they name,
+ * the user-defined context types among them. Before the DWARF pass.
+ */
+struct util_error *gr_cf_static_itabs(struct cf_state *st);
+/** Add the context itabs the DWARF pass met to the words a stack scan looks for. */
 struct util_error *gr_cf_scan_words(struct cf_state *st);
 /** Pass 2: scan G's live stack in the frames FRAME_HAS says no variable gave a context. */
 struct util_error *gr_cf_scan_stack(struct cf_state *st, const struct gr_goroutine *g,
@@ -204,5 +215,32 @@ struct util_error *gr_cf_scan_stack(struct cf_state *st, const struct gr_gorouti
  */
 struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_goroutine *g,
 				      const size_t *from, const size_t *to, size_t nr);
+
+/* ---- User-defined context types (ctxtypes.c) -------------------------------- */
+
+/**
+ * The runtime type of the pointer type NAME ("*main.reqCtx") if it is a
+ * user-defined type that implements context.Context (a context.Context
+ * itab names it, or it has the four methods), else 0.
+ */
+uint64_t gr_cf_user_ctx_type(struct cf_state *st, const char *name);
+/** Whether the context type NAME (DWARF) defines Done itself, not promoted from a field. */
+bool gr_ctx_own_done(struct gr_reader *r, const char *name);
+
+/* ---- Contexts from every root (ctxroots.c) --------------------------------- */
+
+struct util_error *gr_cr_init(struct cf_state *st);
+void gr_cr_destroy(struct cf_state *st);
+/** Whether a frame variable of type DIE (a pointer, map or chan) is worth walking from. */
+bool gr_cr_walkable(struct cf_state *st, uint64_t die);
+/** G's live frame variable of type DIE holds WORD: walk from it (now, queued). */
+struct util_error *gr_cr_frame_root(struct cf_state *st, const struct gr_goroutine *g,
+				    uint64_t word, uint64_t die);
+/** Walk what the frames queued, then every package variable. */
+struct util_error *gr_cr_walk(struct cf_state *st);
+/** A frame of goroutine GOID holds CTX: context.found_in "frame". */
+void gr_cr_found_frame(struct cf_state *st, uint64_t ctx, uint64_t goid);
+/** Name where the contexts no root gave were found: ancestor, child. */
+void gr_cr_finish(struct cf_state *st);
 
 #endif

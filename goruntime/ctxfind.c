@@ -74,6 +74,9 @@ struct util_error *gr_cf_classify(struct cf_state *st, uint64_t die, const struc
 				cl.type = type;
 			}
 		}
+	} else if ((cl.type = gr_cf_user_ctx_type(st, name))) {
+		// A pointer to a user-defined type that implements context.Context.
+		cl.kind = CL_PTRCTX;
 	} else if (name && strncmp(name, "context.", 8) == 0) {
 		// context's own structs: their Context fields are read as contexts anyway
 	} else if (dw_type_is_struct(b, die, &sd)) {
@@ -83,6 +86,12 @@ struct util_error *gr_cf_classify(struct cf_state *st, uint64_t die, const struc
 		struct_fields(st, sd, &cl);
 		cl.kind = cl.nfields ? CL_PTRSTRUCT : CL_NONE;
 	}
+	if (cl.kind == CL_NONE || cl.kind == CL_PTRSTRUCT)
+		cl.walk = gr_cr_walkable(st, die);
+	// gr_cr_walkable may have classified other types: the vector may have moved.
+	err = util_grow((void **)&st->cls, st->ncls, &st->cls_cap, sizeof(*st->cls), 16);
+	if (err)
+		return err;
 	st->cls[st->ncls] = cl;
 	err = util_u64map_put(&st->classes, die, st->ncls);
 	if (!err)
@@ -157,6 +166,20 @@ static struct util_error *plan_var(struct cf_state *st, struct cf_plan *plan, ui
 	return NULL;
 }
 
+/* A pointer, map or chan variable that may lead to contexts: a root of ctxroots.c's walk. */
+static struct util_error *plan_walk(struct cf_state *st, struct cf_plan *plan, uint32_t fi,
+				    bool innermost, int64_t cfa, const struct dw_var *v,
+				    const struct dw_var_loc *loc)
+{
+	int64_t a;
+	if (!gr_frame_var_word(loc, 0, &a))
+		return NULL;
+	struct cf_read rd = {.frame = fi, .innermost = innermost, .mode = RD_WALK,
+			     .off = cfa + a, .type = v->type_die, .name = NULL};
+	(void)st;
+	return push(plan, rd);
+}
+
 struct ctx_plan {
 	struct cf_state *st;
 	struct cf_plan *plan;
@@ -167,7 +190,7 @@ static struct util_error *want_ctx(void *arg, const struct dw_func_vars *fv, con
 {
 	const struct cf_class *cl;
 	struct util_error *err = gr_cf_classify(((struct ctx_plan *)arg)->st, v->type_die, &cl);
-	*yes = !err && cl && cl->kind != CL_NONE;
+	*yes = !err && cl && (cl->kind != CL_NONE || cl->walk);
 	return err;
 }
 
@@ -178,8 +201,12 @@ static struct util_error *plan_ctx(void *arg, const struct gr_frame_var *x)
 	struct util_error *err = gr_cf_classify(cp->st, x->var->type_die, &cl); // cached
 	if (err)
 		return err;
-	return plan_var(cp->st, cp->plan, (uint32_t)x->frame, x->innermost, x->cfa_off, x->var,
-			&x->loc, cl);
+	err = plan_var(cp->st, cp->plan, (uint32_t)x->frame, x->innermost, x->cfa_off, x->var,
+		       &x->loc, cl);
+	if (!err && cl->walk)
+		err = plan_walk(cp->st, cp->plan, (uint32_t)x->frame, x->innermost, x->cfa_off,
+				x->var, &x->loc);
+	return err;
 }
 
 /* The reads for one distinct stack. */
@@ -230,6 +257,7 @@ struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g,
 		st->ndwarf++;
 	else
 		st->nscan++;
+	gr_cr_found_frame(st, ctx, g->goid);
 	return NULL;
 }
 
@@ -296,6 +324,12 @@ static struct util_error *dwarf_holdings(struct cf_state *st, const struct gr_go
 		}
 		if (!gr_cf_stack_read(st, g, sp + (uint64_t)rd->off, &w0, 8))
 			continue;
+		if (rd->mode == RD_WALK) {
+			err = gr_cr_frame_root(st, g, w0, rd->type);
+			if (err)
+				return err;
+			continue;
+		}
 		switch (rd->mode) {
 		case RD_IFACE:
 			if (!w0 || !gr_cf_stack_read(st, g, sp + (uint64_t)rd->off2, &w1, 8))
@@ -377,6 +411,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	util_u64map_init(&st.takes);
 	util_u64map_init(&st.mentions);
 	util_u64map_init(&st.ctx_pages);
+	util_u64map_init(&st.impl);
 	size_t *firsts = NULL, *from2, *to2, *from3, *to3;
 	bool *frame_has = NULL;
 	size_t max_frames = 1;
@@ -390,6 +425,11 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	st.c = r->ctx;
 	if (!st.c->ok && !dw_has_type(r->bin, "context.cancelCtx"))
 		goto out; // the program does not use contexts
+	err = gr_cf_static_itabs(&st);
+	if (!err)
+		err = gr_cr_init(&st);
+	if (err)
+		goto out;
 	for (size_t gi = 0; gi < s->ngoroutines; gi++)
 		if (s->goroutines[gi].nframes > max_frames)
 			max_frames = s->goroutines[gi].nframes;
@@ -482,6 +522,13 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		err = gr_cf_pointer_scan(&st, g, rf, rt, 2);
 		to3[gi] = st.nheld;
 	}
+	// Pass 4: the contexts no frame holds, from every root (ctxroots.c).
+	if (!err)
+		err = gr_cr_walk(&st);
+	if (!err)
+		err = gr_ctx_walk(st.c);
+	if (!err)
+		gr_cr_finish(&st);
 	// Holdings sorted by goroutine (each pass appended its own), straight
 	// into the snapshot's arena: half a million of them, copied once.
 	if (!err && st.nheld > firsts[ng]) {
@@ -511,6 +558,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 			"%zu context holdings from DWARF variables, %zu from a stack scan",
 			st.ndwarf, st.nscan);
 out:
+	gr_cr_destroy(&st);
 	gr_per_stack_deinit(&st.plans, free_plan);
 	gr_per_stack_deinit(&st.frame_info, free_frames);
 	gr_stack_live_deinit(&st.live);
@@ -524,6 +572,7 @@ out:
 	util_u64map_deinit(&st.takes);
 	util_u64map_deinit(&st.mentions);
 	util_u64map_deinit(&st.ctx_pages);
+	util_u64map_deinit(&st.impl);
 	gr_ctx_free(r);
 	return err;
 }

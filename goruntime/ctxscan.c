@@ -400,8 +400,18 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 	return NULL;
 }
 
-struct util_error *gr_cf_scan_words(struct cf_state *st)
+struct util_error *gr_cf_static_itabs(struct cf_state *st)
 {
 	struct util_error *err = collect_scan_words(st);
-	return err ? err : learn_itabs(st);
+	struct gr_ctx *c = st->c;
+	// Every type with a context.Context itab implements it: user types too.
+	for (size_t i = 0; i < c->itabs.cap && !err; i++)
+		if (c->itabs.keys[i] != ~0ULL && c->itabs.vals[i])
+			err = util_u64map_put(&st->impl, c->itabs.vals[i], 1);
+	return err;
+}
+
+struct util_error *gr_cf_scan_words(struct cf_state *st)
+{
+	return learn_itabs(st);
 }

@@ -124,6 +124,17 @@ struct gr_context {
 	int timer_pending;        /**< timerCtx: 1 its timer is still to fire, 0 not, -1 n/a */
 	const char *value_key;    /**< valueCtx: the key and value as Go would print them */
 	const char *value_text;
+	/**
+	 * Where it was best found: "frame" (a goroutine's frame variable),
+	 * "global" (a package variable itself), "chan buffer", "map", "heap"
+	 * (an object reached from a package variable or a frame), else
+	 * "ancestor" (only as the parent of one found) or "child" (only in a
+	 * registered children map).
+	 */
+	const char *found_in;
+	/** The package variable, "goroutine N", or the channel ("0x...") it was found from; NULL for ancestor/child. */
+	const char *found_at;
+	uint8_t found_rank;       /**< found_in's place in that order, 1 = frame */
 };
 
 /** A child registered in a cancelCtx's children map. */

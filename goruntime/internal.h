@@ -616,5 +616,15 @@ struct util_error *gr_read_reach(struct gr_reader *r);
 /** Decode pprof labels at LABELS_PTR into a JSON object text (NULL if none). */
 struct util_error *gr_labels_read(struct gr_reader *r, uint64_t labels_ptr, const char **ret);
 
+/**
+ * A valueCtx's key and value (KV: the key's type and data words, the
+ * value's) when the key is one of the standard library's that prints badly
+ * as a value: pprof.WithLabels' (key "pprof labels", value the labels as
+ * JSON) and net/http's contextKeys (key as their String() says; *VAL left
+ * alone). False, *KEY and *VAL untouched, for any other key.
+ */
+bool gr_ctx_std_value(struct gr_reader *r, const uint64_t kv[4], const char **key,
+		      const char **val);
+
 
 #endif

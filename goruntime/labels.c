@@ -160,3 +160,33 @@ struct util_error *gr_labels_read(struct gr_reader *r, uint64_t labels_ptr, cons
 	free(b.s);
 	return *ret ? NULL : &util_enomem;
 }
+
+bool gr_ctx_std_value(struct gr_reader *r, const uint64_t kv[4], const char **key,
+		      const char **val)
+{
+	const char *kn = gr_type_name(r, kv[0]), *vn = gr_type_name(r, kv[2]);
+	if (!kn)
+		return false;
+	if (strcmp(kn, "pprof.labelContextKey") == 0 && vn && strcmp(vn, "*pprof.labelMap") == 0) {
+		// pprof.WithLabels: the value is what g.labels points to as well.
+		const char *labels = NULL;
+		struct util_error *err = kv[3] ? gr_labels_read(r, kv[3], &labels) : NULL;
+		util_error_destroy(err);
+		*key = "pprof labels";
+		*val = labels ? labels : "{}";
+		return true;
+	}
+	if (strcmp(kn, "*http.contextKey") == 0) { // its String(): "net/http context value NAME"
+		const char *name = NULL;
+		struct util_error *err = gr_read_gostring(r, kv[1], 256, &name);
+		if (err || !name) {
+			util_error_destroy(err);
+			return false;
+		}
+		char b[320];
+		snprintf(b, sizeof(b), "net/http context value %s", name);
+		*key = gr_intern(r->snap, b);
+		return *key != NULL;
+	}
+	return false;
+}

@@ -50,8 +50,8 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 	[STORE_STMT_INSERT_CONTEXT] =
 		"INSERT OR IGNORE INTO context (incident_id, addr, kind, type_name, parent_addr,"
 		" done_chan, done_closed, canceled, err, cause, deadline_unix_ns, value_key,"
-		" value_text, timer_pending)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+		" value_text, timer_pending, found_in, found_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 	[STORE_STMT_INSERT_CONTEXT_CHILD] =
 		"INSERT OR IGNORE INTO context_child (incident_id, parent_addr, child_addr)"
 		" VALUES (?1, ?2, ?3)",

@@ -807,3 +807,26 @@ ALTER TABLE heap_scan ADD COLUMN global_words_conservative INTEGER;
 ALTER TABLE goroutine_context ADD COLUMN evidence TEXT
   CHECK (evidence IN ('dwarf-live', 'dwarf-unverified', 'stack-scan-live',
                       'stack-scan-unverified'));
+
+-- @version 8
+
+-- Where each context was found. gocoroner looks for contexts from every
+-- root the collector has, not only goroutine frames: package variables and
+-- what they reach, the heap objects live frame variables point to, maps
+-- and channel buffers, each walked with its DWARF type (a canceled request
+-- subtree kept only by a registry, jobs queued in a channel, sessions in a
+-- map). A context found several ways keeps the first of this order:
+--   'frame'        a goroutine's frame variable holds it (goroutine_context)
+--   'global'       a package variable holds it itself (found_at: its name)
+--   'chan buffer'  queued in a channel's buffer (found_at: the channel,
+--                  '0x...'; channel rows exist only for waited-on channels)
+--   'map'          a key or value of a map (found_at: the package variable
+--                  or 'goroutine N' the map was reached from)
+--   'heap'         in a heap object reached from a package variable or a
+--                  frame (found_at: that variable, or 'goroutine N')
+--   'ancestor'     only as the parent of a context found (found_at NULL)
+--   'child'        only in a found context's children map (found_at NULL)
+-- NULL: unknown (incidents stored before version 8).
+ALTER TABLE context ADD COLUMN found_in TEXT
+  CHECK (found_in IN ('frame', 'global', 'chan buffer', 'map', 'heap', 'ancestor', 'child'));
+ALTER TABLE context ADD COLUMN found_at TEXT;

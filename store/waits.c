@@ -200,6 +200,8 @@ static void bind_context(struct row *r, const struct gr_snapshot *snap, size_t i
 	text(r, 12, c->value_key);
 	text(r, 13, c->value_text);
 	opt(r, 14, c->timer_pending >= 0, c->timer_pending);
+	text(r, 15, c->found_in);
+	text(r, 16, c->found_at);
 }
 
 static void bind_context_child(struct row *r, const struct gr_snapshot *snap, size_t i)
