@@ -313,6 +313,7 @@ static struct util_error *report_broken(FILE *out, struct store_db *db, int64_t 
 	sqlite3_bind_int64(st, 1, id);
 	while (!(err = cli_step(db, st, "report_broken_link", &row)) && row) {
 		bool user = strcmp(text(st, 5), "user-type") == 0;
+		bool own = strcmp(text(st, 5), "own-done") == 0;
 		int64_t n = sqlite3_column_int64(st, 7);
 		fprintf(out, "\n== BUG broken cancel link: context %#llx %s is live under canceled %#llx",
 			addr(st, 0), text(st, 1), addr(st, 2));
@@ -322,6 +323,10 @@ static struct util_error *report_broken(FILE *out, struct store_db *db, int64_t 
 		if (user)
 			fprintf(out, "  break: %#llx %s, a user-defined Context, does not forward cancellation\n",
 				addr(st, 3), text(st, 4));
+		else if (own)
+			fprintf(out, "  break: %s returns its own Done channel, still open although an "
+				"ancestor it wraps is canceled: whoever waits on it waits for good\n",
+				text(st, 4));
 		else
 			fprintf(out, "  break: it is missing from the children of %#llx %s, so its cancel never reached it\n",
 				addr(st, 3), text(st, 4));
