@@ -62,6 +62,8 @@ struct shape {
 	struct dw_struct_member *members; /* the struct's members that lead somewhere */
 	struct gr_map_type *map;   /* a map type's buckets, probed on first use */
 	uint64_t esize, ksize;     /* element (and key) sizes: arrays, slices, maps, chans */
+	uint64_t entry, indirect;  /* internal/sync.node[any,any]: what it heads, by isEntry */
+	uint64_t is_entry;         /* node.isEntry's offset */
 };
 
 struct gr_cr {
@@ -88,10 +90,13 @@ struct gr_cr {
 
 /* ---- Types ----------------------------------------------------------------- */
 
+/* The runtime's types and internal packages' (but internal/sync, sync.Map's trie). */
 static bool is_runtime_name(const char *n)
 {
-	return n && (strncmp(n, "runtime.", 8) == 0 || strncmp(n, "*runtime.", 9) == 0 ||
-		     strncmp(n, "internal/", 9) == 0 || strncmp(n, "*internal/", 10) == 0);
+	if (n && n[0] == '*')
+		n++;
+	return n && (strncmp(n, "runtime.", 8) == 0 ||
+		     (strncmp(n, "internal/", 9) == 0 && strncmp(n, "internal/sync.", 14) != 0));
 }
 
 static struct shape *shape_of(struct gr_cr *w, uint64_t die);
@@ -141,14 +146,22 @@ static bool leads(struct gr_cr *w, uint64_t die, int depth)
 		}
 		break;
 	case DW_GO_STRUCT: {
-		if (is_runtime_name(name) || (name && strncmp(name, "context.", 8) == 0) ||
-		    (name && strncmp(name, "sync.", 5) == 0))
+		if (is_runtime_name(name) || (name && strncmp(name, "context.", 8) == 0))
 			break;
+		if (sh->entry || sh->indirect) { // sync.Map's trie (1.24+): entries hold the values
+			yes = leads(w, sh->entry, depth + 1) || leads(w, sh->indirect, depth + 1);
+			break;
+		}
 		struct dw_struct_member ms[MAX_MEMBERS];
 		size_t n = dw_struct_members(b, sh->s.die, ms, MAX_MEMBERS);
 		struct dw_struct_member keep[MAX_MEMBERS];
 		size_t nk = 0;
 		for (size_t i = 0; i < n; i++) {
+			// Go 1.19's sync.Map entry: p unsafe.Pointer is an *interface{}.
+			const char *tn = dw_type_die_name(b, ms[i].type_die);
+			if (name && strcmp(name, "sync.entry") == 0 && strcmp(ms[i].name, "p") == 0 &&
+			    tn && strcmp(tn, "unsafe.Pointer") == 0)
+				ms[i].type_die = dw_type_die(b, "*interface {}");
 			struct shape *m = shape_of(w, ms[i].type_die);
 			// A member of a type being decided is walked: if that type
 			// leads anywhere it is through here too.
@@ -198,8 +211,33 @@ static struct shape *shape_of(struct gr_cr *w, uint64_t die)
 		util_error_destroy(util_u64map_put(&w->shape_index, die, 0));
 		return NULL;
 	}
+	const char *n = s.name;
+	if (s.kind == DW_GO_STRUCT && n && strncmp(n, "sync/atomic.Pointer[", 20) == 0) {
+		// atomic.Pointer[T] (Go 1.19+) is a *T: its v unsafe.Pointer (at 0,
+		// after zero-size fields), typed by its member _ [0]*T.
+		struct dw_struct_member ms[4];
+		size_t nm = dw_struct_members(b, s.die, ms, 4);
+		struct dw_type_shape a, p;
+		for (size_t i = 0; i < nm; i++)
+			if (strcmp(ms[i].name, "_") == 0 && dw_type_shape(b, ms[i].type_die, &a) &&
+			    a.kind == DW_GO_ARRAY && dw_type_shape(b, a.elem, &p) && p.kind == DW_GO_PTR)
+				s.kind = DW_GO_PTR, s.elem = p.elem, s.size = 8;
+	}
+	uint64_t entry = 0, indirect = 0, is_entry = GR_ABSENT;
+	if (n && strcmp(n, "internal/sync.node[interface {},interface {}]") == 0) {
+		// The nodes of sync.Map's HashTrieMap (Go 1.24+) head an entry or an
+		// indirect node, as isEntry says; DWARF may name only the shape type.
+		entry = dw_type_die(b, "internal/sync.entry[interface {},interface {}]");
+		if (!entry)
+			entry = dw_type_die(b, "internal/sync.entry[go.shape.interface {},go.shape.interface {}]");
+		indirect = dw_type_die(b, "internal/sync.indirect[interface {},interface {}]");
+		is_entry = gr_member(b, n, "isEntry");
+		if (is_entry == GR_ABSENT)
+			entry = indirect = 0;
+	}
 	struct shape *sh = &w->shapes[w->nshapes];
-	*sh = (struct shape){.s = s, .leads = -3};
+	*sh = (struct shape){.s = s, .leads = -3, .entry = entry, .indirect = indirect,
+			     .is_entry = is_entry};
 	sh->ctx_iface = s.kind == DW_GO_IFACE && s.name && strcmp(s.name, "context.Context") == 0;
 	if (s.kind == DW_GO_PTR)
 		sh->ctx_type = gr_cf_user_ctx_type(w->st, s.name);
@@ -518,6 +556,14 @@ static struct util_error *walk_values(struct gr_cr *w, const struct item *it)
 	struct shape *sh = shape_of(w, it->die);
 	if (!sh)
 		return NULL;
+	if (sh->entry || sh->indirect) { // a trie node: walk what it heads
+		uint8_t e;
+		struct item x = *it;
+		if (!gr_read_ok(w->st->r->core, it->addr + sh->is_entry, &e, 1))
+			return NULL;
+		x.die = e ? sh->entry : sh->indirect;
+		return x.die ? walk_values(w, &x) : NULL;
+	}
 	uint64_t size = sh->s.kind == DW_GO_PTR || sh->s.kind == DW_GO_MAP ||
 				sh->s.kind == DW_GO_CHAN || sh->s.kind == DW_GO_FUNC ? 8 : sh->s.size;
 	if (!size || size > MAX_VALUE)
