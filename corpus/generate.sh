@@ -4,10 +4,10 @@
 # core of each taken by gdb's gcore and by the kernel (SIGABRT,
 # GOTRACEBACK=crash), and what Go and Delve say about each core (for diag on
 # Go 1.26+, Go's goroutine-leak profile too). programs/pileup (one core per
-# shape), programs/leakzoo (pileup's zoo shape) and programs/httpsvc only when
-# asked for with --program. See README.md.
+# shape), programs/leakzoo (pileup's zoo shape), programs/httpsvc and
+# programs/ctxroots only when asked for with --program. See README.md.
 #
-# usage: corpus/generate.sh [--program hang|diag|pileup|leakzoo|httpsvc]... [--go 1.21]... \
+# usage: corpus/generate.sh [--program hang|diag|pileup|leakzoo|httpsvc|ctxroots]... [--go 1.21]... \
 #                           [--mode debug|opt]... [--kind gcore|kernel]... \
 #                           [--shape SHAPE]... [--bin-only] [--no-install]
 #   --program, --go, --mode, --kind select a subset (repeatable; default:
@@ -93,8 +93,8 @@ build() {
 	[ "$mode" = debug ] && gcflags=("-gcflags=all=-N -l")
 	# diag, pileup, leakzoo and httpsvc write Go's goroutine-leak profile: an experiment on
 	# Go 1.26 (the default from 1.27). hang is built as before
-	# (byte-identical).
-	[ "$prog" != hang ] && [ "$v" = 1.26 ] && exp=(GOEXPERIMENT=goroutineleakprofile)
+	# (byte-identical); ctxroots writes no profile and is a plain build.
+	[ "$prog" != hang ] && [ "$prog" != ctxroots ] && [ "$v" = 1.26 ] && exp=(GOEXPERIMENT=goroutineleakprofile)
 	(cd "$CORPUS/programs/$prog" &&
 		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOPROXY=off GO111MODULE=on "${exp[@]}" \
 			"$goroot/bin/go" build -trimpath -buildvcs=false "${gcflags[@]}" -o "$out" .)

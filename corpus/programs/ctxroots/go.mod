@@ -1,0 +1,3 @@
+module example.com/ctxroots
+
+go 1.19
