@@ -13,6 +13,7 @@ enum { MAX_DEPTH = 256 };
 struct node {
 	int64_t addr, parent;
 	char *kind, *type, *err, *cause, *key, *value;
+	char *found;           /* "package variable main.current"...: where, when no frame holds it */
 	int canceled;          /* 1, 0, -1 unknown */
 	int timer_pending;     /* 1, 0, -1 n/a */
 	bool has_deadline;
@@ -107,6 +108,8 @@ static void print_node(const struct node *v, size_t i, int depth)
 	}
 	if (n->holders)
 		printf("  <- %s", n->holders);
+	else if (n->found)
+		printf("  (in %s)", n->found);
 	printf("\n");
 }
 
@@ -126,7 +129,9 @@ static const char contexts_usage[] =
 	"\n"
 	"Print the incident's context.Context trees, one context a line, children\n"
 	"indented under their parent: kind, value, deadline, CANCELED with the error\n"
-	"and cause, and the goroutines holding it (goroutine, frame, variable).\n"
+	"and cause, and the goroutines holding it (goroutine, frame, variable) or,\n"
+	"when no frame does, where it was found (a package variable, a map, a\n"
+	"channel's buffer, a heap object reached from one).\n"
 	"\n"
 	"  --db FILE      database (default " CLI_DEFAULT_DB ")\n"
 	"  --incident N   incident id (default: the newest)\n"
@@ -221,6 +226,7 @@ int cli_contexts(int argc, char **argv)
 		x->key = dup_col(cs, 8);
 		x->value = dup_col(cs, 9);
 		x->timer_pending = sqlite3_column_type(cs, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(cs, 10);
+		x->found = dup_col(cs, 12);
 		x->last_goid = -1;
 		if (!x->kind)
 			x->kind = strdup("?");
@@ -296,7 +302,7 @@ int cli_contexts(int argc, char **argv)
 out:
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].kind), free(v[i].type), free(v[i].err), free(v[i].cause);
-		free(v[i].key), free(v[i].value), free(v[i].holders);
+		free(v[i].key), free(v[i].value), free(v[i].holders), free(v[i].found);
 	}
 	free(v);
 	sqlite3_finalize(cs);

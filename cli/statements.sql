@@ -87,9 +87,14 @@ SELECT go_version FROM incident WHERE id = ?1;
 SELECT MAX(id) FROM incident;
 
 -- STMT contexts
--- Every context of an incident, for drawing the trees.
+-- Every context of an incident, for drawing the trees, with where it was
+-- found when no frame holds it ("package variable main.current").
 SELECT addr, kind, type_name, parent_addr, canceled, err, cause, deadline_unix_ns,
-       value_key, value_text, timer_pending, done_closed
+       value_key, value_text, timer_pending, done_closed,
+       CASE found_in WHEN 'global' THEN 'package variable ' || found_at
+                     WHEN 'chan buffer' THEN 'the buffer of channel ' || found_at
+                     WHEN 'map' THEN 'a map reached from ' || found_at
+                     WHEN 'heap' THEN 'the heap, reached from ' || found_at END
   FROM context WHERE incident_id = ?1 ORDER BY addr;
 
 -- STMT context_holders
