@@ -162,3 +162,10 @@ EXTRA_DIST += tests/test-leakzoo.sh
 # handlers' dead request slots, idle keep-alive connections.
 TESTS += tests/test-httpsvc.sh
 EXTRA_DIST += tests/test-httpsvc.sh
+
+# Where each context of the ctxroots program's cores was found (frame,
+# package variable, channel buffer, map, sync.Map, heap), its kind, parent
+# and state, the own-done broken link, the holders below a WithoutCancel
+# context and the pprof labels of a value, against the program's own lines.
+TESTS += tests/test-ctxroots.sh
+EXTRA_DIST += tests/test-ctxroots.sh

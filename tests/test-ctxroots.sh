@@ -13,7 +13,10 @@
 # - each "owndone CTX done=CHAN waiter=G" line: a cancel_broken_link row
 #   with reason own-done names CTX and goroutine G;
 # - each "detached WC child=CHILD holder=G" line: goroutine G appears in a
-#   cancel_detached row.
+#   cancel_detached row;
+# - each "labels CTX JSON" line (a pprof.WithLabels context): its row has
+#   value_key 'pprof labels' and value_text the labels JSON (compared
+#   without quotes, which the CSV output mangles).
 # The victims of the culprit are checked elsewhere. One FAIL line per unmet
 # check (CTXROOTS_SHOW, default 40, per core), a summary and a tally per
 # found= place per core, totals at the end. CTXROOTS_CORES (manifest names)
@@ -39,6 +42,9 @@ for name in $cores; do
 	       || CASE WHEN parent_addr IS NULL THEN '' ELSE printf('%#x', parent_addr) END || '|'
 	       || COALESCE(canceled, '')
 	  FROM context WHERE incident_id = ?1
+	UNION ALL
+	SELECT 'val|' || printf('%#x', addr) || '|' || value_key || '|' || COALESCE(value_text, '')
+	  FROM context WHERE incident_id = ?1 AND value_key IS NOT NULL
 	" >"$work/out" 2>"$work/err" || { bad "$name: query context: $(cat "$work/err")"; continue; }
 	tail -n +2 "$work/out" | tr -d '\r"' >"$work/rows"
 	# found_in/found_at are new columns: without them every where-found
@@ -85,6 +91,7 @@ for name in $cores; do
 		split($0, r, "|")
 		if (r[1] == "ctx") { kind[r[2]] = r[3]; par[r[2]] = r[4]; canc[r[2]] = r[5]; next }
 		if (r[1] == "where") { fin[r[2]] = r[3]; fat[r[2]] = r[4]; next }
+		if (r[1] == "val") { vkey[r[2]] = r[3]; vtext[r[2]] = r[4]; next }
 		if (r[1] == "qerr") { qerr[r[2]] = r[3]; next }
 		q = r[1]; sub(/^[^|]*\| /, "")
 		nq[q]++; qrow[q, nq[q]] = $0
@@ -130,6 +137,12 @@ for name in $cores; do
 		check("owndone", hit, "owndone " a " (waiter " g "): no cancel_broken_link row with reason own-done naming both" (("cancel_broken_link" in qerr) ? " (" qerr["cancel_broken_link"] ")" : "") " (" nq["cancel_broken_link"] + 0 " lines of output)")
 		next
 	}
+	$1 == "labels" {
+		a = $2; want = $3; gsub(/"/, "", want)
+		check("labels", vkey[a] == "pprof labels" && vtext[a] == want,
+		      "labels " a ": value_key " vkey[a] ", value_text " vtext[a] ", want " want)
+		next
+	}
 	$1 == "detached" {
 		a = $2; g = $4; sub(/^holder=/, "", g)
 		hit = 0
@@ -140,11 +153,11 @@ for name in $cores; do
 	END {
 		if (nfail > show) print "... " nfail " FAIL lines in all"
 		printf "summary %s: %d ctx lines", core, nctx
-		split("present kind parent state found owndone detached", w, " ")
-		for (i = 1; i <= 7; i++) if (w[i] in n) printf ", %s %d/%d", w[i], met[w[i]], n[w[i]]
+		split("present kind parent state found owndone detached labels", w, " ")
+		for (i = 1; i <= 8; i++) if (w[i] in n) printf ", %s %d/%d", w[i], met[w[i]], n[w[i]]
 		printf "\n"
 		for (f in nf) printf "tally %s found=%s lines=%d met=%d\n", core, f, nf[f], nfmet[f]
-		for (i = 1; i <= 7; i++) if (w[i] in n) printf "check %s %s %d %d\n", core, w[i], met[w[i]], n[w[i]]
+		for (i = 1; i <= 8; i++) if (w[i] in n) printf "check %s %s %d %d\n", core, w[i], met[w[i]], n[w[i]]
 		if (nctx < 100) print "FAIL - " core ": only " nctx " ctx lines in the stdout"
 	}' "$work/rows" "$out" >"$work/verdict"
 	grep -v '^tally ' "$work/verdict" | grep -v '^check '

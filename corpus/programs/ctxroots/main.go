@@ -19,8 +19,8 @@
 //
 // HANG_LEAKS is ignored: the program writes no goroutine-leak profile.
 //
-// Stdout lines (in this order): scenario, ctx, owndone, detached, culprit,
-// victim, dumper, READY.
+// Stdout lines (in this order): scenario, ctx, labels, owndone, detached,
+// culprit, victim, dumper, READY.
 package main
 
 import (
@@ -31,6 +31,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,6 +65,14 @@ var (
 
 	// scenario server: contexts in a field of heap objects.
 	server *srv
+
+	// scenario syncmap: contexts as values of a sync.Map (behind
+	// unsafe.Pointers: atomic.Pointer, or the trie nodes of Go 1.24+).
+	inflight sync.Map
+
+	// scenario labels: a pprof.WithLabels context in a package variable;
+	// its value is the labels, printed as a "labels" line.
+	labeled context.Context
 
 	// scenario culprit: the mutex it holds in IO wait; the loopback
 	// connection it reads (the peer never writes) and its peer, kept
@@ -136,6 +145,7 @@ var (
 
 	ctxLines     []string
 	ownLine      string
+	labelsLine   string
 	detachedLine string
 	culpritLines []string
 
@@ -420,6 +430,33 @@ func plantServer() {
 }
 
 // ---------------------------------------------------------------------------
+// 4b. syncmap: contexts as the values of a package-level sync.Map.
+
+//go:noinline
+func plantSyncMap() {
+	bg := context.Background()
+	for i := 1; i <= 6; i++ {
+		c, cancel := context.WithCancel(bg)
+		if i%3 == 0 {
+			cancel()
+		}
+		inflight.Store("req-"+strconv.Itoa(i), c)
+		plant(c, bg, "cancel", "heap", "main.inflight", "syncmap")
+	}
+}
+
+// 4c. labels: pprof.WithLabels keeps the labels as a valueCtx's value.
+
+//go:noinline
+func plantLabels() {
+	bg := context.Background()
+	c := pprof.WithLabels(bg, pprof.Labels("tenant", "t-9", "route", "/export"))
+	labeled = c
+	plant(c, bg, "value", "global", "main.labeled", "labels")
+	labelsLine = "labels " + ctxAddr(c) + ` {"route":"/export","tenant":"t-9"}`
+}
+
+// ---------------------------------------------------------------------------
 // 5. own-done: a user-defined Context whose Done is its own channel.
 
 // ownWaiter holds C in a frame variable and waits on C.Done() and on OTHER
@@ -555,6 +592,8 @@ func main() {
 	plantJobs()
 	plantSessions()
 	plantServer()
+	plantSyncMap()
+	plantLabels()
 	plantOwnDone()
 	plantDetached()
 	plantCulprit()
@@ -569,6 +608,7 @@ func main() {
 	for _, l := range ctxLines {
 		fmt.Println(l)
 	}
+	fmt.Println(labelsLine)
 	fmt.Println(ownLine)
 	if detachedLine != "" {
 		fmt.Println(detachedLine)
