@@ -4,7 +4,10 @@
 // only its waiters can finish; a deadlock, which has no culprit; two
 // possible releasers, no culprit either; a search cut short, no claim; a
 // thousand and ten thousand goroutines on one lock, and a chain of ten
-// thousand waits, in time linear in them.
+// thousand waits, in time linear in them. Then, on the pileup program's
+// cores, the whole path from the heap searches: ten thousand goroutines on
+// the mutex a leaked goroutine holds are stuck behind it; on a package
+// variable's mutex, behind nobody.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +16,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "core/core.h"
+#include "dwarf/dwarf.h"
 #include "goruntime/goruntime.h"
+#include "tests/gotrace.h"
+
+#ifndef TOP_SRCDIR
+#define TOP_SRCDIR "."
+#endif
+
+static struct gt_manifest manifest;
+static char tmpdir[] = "/tmp/gocoroner-victims-XXXXXX";
 
 #define NONE SIZE_MAX
 
@@ -287,8 +301,91 @@ static void test_linear(void **state)
 	assert_true(big < 40 * small + 0.05);
 }
 
+/* The value after KEY on the program's output line starting with PREFIX, 0 if none. */
+static uint64_t line_value(const char *path, const char *prefix, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char line[4096];
+	uint64_t v = 0;
+	while (!v && fgets(line, sizeof(line), f))
+		if (strncmp(line, prefix, strlen(prefix)) == 0) {
+			const char *p = strstr(line, key);
+			if (p)
+				v = strtoull(p + strlen(key), NULL, 0);
+		}
+	fclose(f);
+	return v;
+}
+
+/*
+ * Corpus core NAME's snapshot, its binary in *BIN (destroy it after the
+ * snapshot) and its stdout's path in *OUT; NULL without the corpus.
+ */
+static struct gr_snapshot *corpus_snapshot(const char *name, char **out, struct dw_binary **bin)
+{
+	const struct gt_manifest_row *row = gt_row(&manifest, name);
+	if (!row)
+		return NULL;
+	char *exe = gt_unpack(&manifest, row, "exe", TOP_SRCDIR "/corpus", tmpdir, ".exe");
+	char *raw = gt_unpack(&manifest, row, "core", TOP_SRCDIR "/corpus", tmpdir, ".core");
+	*out = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
+	assert_null(dw_binary_open(exe, bin));
+	struct core_file *core;
+	assert_null(core_open(raw, &core));
+	assert_null(core_attach_exe(core, exe, false));
+	struct gr_snapshot *snap;
+	assert_null(gr_snapshot_create(core, *bin, NULL, &snap));
+	core_destroy(core);
+	unlink(exe);
+	unlink(raw);
+	free(exe);
+	free(raw);
+	return snap;
+}
+
+static void test_pileup_cores(void **state)
+{
+	(void)state;
+	char *out;
+	struct dw_binary *bin;
+	struct gr_snapshot *s = corpus_snapshot("pileup-mutex10000-go1.27-opt-gcore", &out, &bin);
+	if (!s) {
+		printf("corpus not found: skipped\n");
+		skip();
+	}
+	uint64_t holder = line_value(out, "scenario mutex-holder ", "goid=");
+	uint64_t mu = line_value(out, "addr mutex-mu ", "mutex-mu ");
+	free(out);
+	assert_true(holder && mu);
+	size_t behind = 0;
+	for (size_t i = 0; i < s->nblockers; i++) {
+		const struct gr_blocker *b = &s->blockers[i];
+		assert_int_equal(b->culprit_goid, holder);
+		assert_int_equal(b->obj_addr, mu);
+		assert_string_equal(b->via, "mutex");
+		assert_int_equal(b->hops, 1);
+		behind++;
+	}
+	assert_int_equal(behind, 10000);
+	gr_snapshot_destroy(s);
+	dw_binary_destroy(bin);
+	// The same pile-up on a package variable's mutex: anyone may unlock it.
+	s = corpus_snapshot("pileup-mutexlive10000-go1.27-opt-gcore", &out, &bin);
+	free(out);
+	assert_non_null(s);
+	assert_int_equal(s->nblockers, 0);
+	gr_snapshot_destroy(s);
+	dw_binary_destroy(bin);
+}
+
 int main(void)
 {
+	char *m = NULL;
+	if (asprintf(&m, "%s/corpus/manifest.tsv", TOP_SRCDIR) < 0 || !mkdtemp(tmpdir))
+		return 1;
+	gt_manifest_read(m, &manifest);
+	free(m);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mutex_group),
 		cmocka_unit_test(test_anyone),
@@ -297,6 +394,10 @@ int main(void)
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_leaked_holder),
 		cmocka_unit_test(test_linear),
+		cmocka_unit_test(test_pileup_cores),
 	};
-	return cmocka_run_group_tests_name("victims", tests, NULL, NULL);
+	int rc = cmocka_run_group_tests_name("victims", tests, NULL, NULL);
+	rmdir(tmpdir);
+	gt_manifest_free(&manifest);
+	return rc;
 }
