@@ -843,7 +843,7 @@ CREATE TABLE goroutine_blocker (
   via TEXT NOT NULL CHECK (via IN ('mutex', 'rwmutex', 'waitgroup', 'cond', 'sema', 'chan')),
   -- How many waits away the culprit is: 1 when the culprit itself is what
   -- releases obj_addr, 2 when victims of hops 1 are, and so on (the longest
-  -- such chain).
+  -- such chain; inside a knot of waits on each other, the first one found).
   hops INTEGER NOT NULL,
   PRIMARY KEY (incident_id, goid)
 ) WITHOUT ROWID;
