@@ -255,6 +255,42 @@ static struct util_error *report_chain(FILE *out, struct store_db *db, int64_t i
 	return err;
 }
 
+/*
+ * The goroutines stuck behind those of one finding (GOIDS, comma-separated;
+ * N of them), by wait reason and where they block: "101 goroutines stuck
+ * behind it: 100 × sync.Mutex.Lock in main.worker, 1 × ...".
+ */
+static struct util_error *report_victims(FILE *out, struct store_db *db, int64_t id,
+					 const char *goids, int64_t n)
+{
+	sqlite3_stmt *st;
+	bool row;
+	struct util_error *err = cli_prepare(db, "report_victims", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, goids, -1, SQLITE_TRANSIENT);
+	int shown = 0;
+	while (!(err = cli_step(db, st, "report_victims", &row)) && row) {
+		if (!shown)
+			fprintf(out, "  %lld %s stuck behind %s: ", (long long)sqlite3_column_int64(st, 3),
+				plural(sqlite3_column_int64(st, 3), "goroutine", "goroutines"),
+				n > 1 ? "them" : "it");
+		else
+			fputs(", ", out);
+		if (shown++ == 8) {
+			fputs("...", out);
+			break;
+		}
+		fprintf(out, "%lld \u00d7 %s in %s", (long long)sqlite3_column_int64(st, 0),
+			null(st, 1) ? "?" : text(st, 1), null(st, 2) ? "?" : text(st, 2));
+	}
+	if (shown)
+		fputc('\n', out);
+	sqlite3_finalize(st);
+	return err;
+}
+
 static struct util_error *report_unobserved(FILE *out, struct store_db *db, int64_t id, int *blocks)
 {
 	sqlite3_stmt *st;
@@ -292,6 +328,8 @@ static struct util_error *report_unobserved(FILE *out, struct store_db *db, int6
 			print_goids(out, text(st, 9));
 			fputc('\n', out);
 		}
+		if (!err)
+			err = report_victims(out, db, id, text(st, 9), n);
 		++*blocks;
 	}
 	sqlite3_finalize(st);
@@ -390,6 +428,9 @@ static struct util_error *report_leaks(FILE *out, struct store_db *db, int64_t i
 		if (!null(st, 10))
 			fprintf(out, "  waiting behind goroutine %lld, which could wake them but is stuck itself\n",
 				(long long)sqlite3_column_int64(st, 10));
+		err = report_victims(out, db, id, text(st, 8), n);
+		if (err)
+			break;
 		++*blocks;
 	}
 	sqlite3_finalize(st);

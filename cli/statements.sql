@@ -126,6 +126,7 @@ DROP TABLE IF EXISTS temp.f_detached;
 DROP TABLE IF EXISTS temp.f_leak;
 DROP TABLE IF EXISTS temp.f_cycle;
 DROP TABLE IF EXISTS temp.f_lock;
+DROP TABLE IF EXISTS temp.f_victim;
 CREATE TEMP TABLE f_unobserved AS SELECT * FROM cancel_unobserved WHERE incident_id = ?1;
 CREATE TEMP TABLE f_broken AS
   SELECT incident_id, ctx_addr, ctx_type, canceled_addr, break_addr, break_type, reason, path
@@ -134,6 +135,17 @@ CREATE TEMP TABLE f_detached AS SELECT * FROM cancel_detached WHERE incident_id 
 CREATE TEMP TABLE f_leak AS SELECT * FROM leak_suspect WHERE incident_id = ?1;
 CREATE TEMP TABLE f_cycle AS SELECT * FROM wait_cycle WHERE incident_id = ?1;
 CREATE TEMP TABLE f_lock AS SELECT * FROM context_lock_wait WHERE incident_id = ?1;
+-- The goroutines stuck behind a goroutine these findings report, shown
+-- under its finding (report_victims) rather than as findings of their own.
+-- (stuck_behind's rows without their frames: report_victims finds the frame
+-- once per stack, not once per goroutine.)
+CREATE TEMP TABLE f_victim AS
+  SELECT b.culprit_goid, b.goid, g.wait_reason, g.stack_id
+    FROM goroutine_blocker AS b
+    JOIN goroutine AS g ON g.incident_id = b.incident_id AND g.goid = b.goid
+   WHERE b.incident_id = ?1
+     AND (b.culprit_goid IN (SELECT goid FROM f_unobserved)
+          OR b.culprit_goid IN (SELECT goid FROM f_leak));
 
 -- STMT report_unobserved
 -- 'report': goroutines blocked on a canceled context, bucketed by the place
@@ -151,6 +163,18 @@ SELECT func, file, line, var_name, wait_reason, min(canceled_addr) AS canceled_a
   FROM (SELECT * FROM f_unobserved ORDER BY goid)
  GROUP BY func, file, line, var_name, wait_reason
  ORDER BY n DESC, goid;
+
+-- STMT report_victims
+-- 'report': the goroutines stuck behind those of one finding (?2: their
+-- goids, comma-separated), by wait reason and where they block; biggest
+-- first; total: all of them.
+SELECT sum(v.n) AS n, v.wait_reason, uf.func, sum(sum(v.n)) OVER () AS total
+  FROM (SELECT wait_reason, stack_id, count(*) AS n, min(goid) AS goid FROM f_victim
+         WHERE instr(',' || ?2 || ',', ',' || culprit_goid || ',') > 0
+         GROUP BY wait_reason, stack_id) AS v
+  LEFT JOIN _user_frame AS uf ON uf.incident_id = ?1 AND uf.stack_id = v.stack_id
+ GROUP BY v.wait_reason, uf.func
+ ORDER BY n DESC, min(v.goid);
 
 -- STMT report_ctx_chain
 -- 'report': a context and its ancestors (?2 = the context), up to and
@@ -201,7 +225,8 @@ SELECT ctx_addr, canceled_addr, path, holder_goids
 -- object; biggest bucket first; behind: the stuck goroutine the example's
 -- wait group waits behind (wait_component.behind_goid); proven: 0 when some
 -- goroutine of the bucket is only a probable leak (leak_suspect.evidence).
--- Goroutines of a wait cycle are reported there, not here.
+-- Goroutines of a wait cycle are reported there, not here; those stuck
+-- behind a reported goroutine (f_victim) under its finding.
 SELECT x.*,
        (SELECT c.behind_goid FROM wait_member AS m
           JOIN wait_component AS c ON c.incident_id = m.incident_id
@@ -211,6 +236,7 @@ SELECT x.*,
                min(goid) AS goid, max(wait_minutes) AS max_wait,
                group_concat(DISTINCT goid) AS goids, min(evidence = 'proven') AS proven
           FROM (SELECT * FROM f_leak WHERE goid NOT IN (SELECT goid FROM f_cycle)
+                   AND goid NOT IN (SELECT goid FROM f_victim)
                  ORDER BY goid)
          GROUP BY func, file, line, wait_reason, obj_kind) AS x
  ORDER BY n DESC, goid;

@@ -240,6 +240,47 @@ struct util_error *gr_wait_graph_build(const struct gr_wait_reach *waits, size_t
 				       struct gr_wait_graph *out);
 void gr_wait_graph_deinit(struct gr_wait_graph *g);
 
+/**
+ * A blocked goroutine stuck behind another (gr_victims_find): every
+ * goroutine that could release what it waits on is that culprit or stuck
+ * behind it, so it cannot move before the culprit does.
+ */
+struct gr_blocker {
+	uint64_t goid;            /**< the victim */
+	uint64_t culprit_goid;    /**< the goroutine it is stuck behind, stuck behind nobody */
+	uint64_t obj_addr;        /**< the object it waits on (the smallest if several) */
+	const char *via;          /**< "mutex", "rwmutex", "waitgroup", "cond", "sema", "chan" */
+	uint32_t hops;            /**< 1: the culprit releases obj_addr; 2: a victim of hops 1... */
+};
+
+/** Goroutine G (an index) waits on, or reaches, object OBJ (an index). */
+struct gr_victim_edge {
+	size_t g, obj;
+};
+
+/** The input of gr_victims_find: goroutines 0..ngoroutines-1, objects 0..nobjects-1. */
+struct gr_victims_in {
+	size_t ngoroutines, nobjects;
+	/** G waits on OBJ; OBJ >= nobjects: on something anyone may reach (a package variable). */
+	const struct gr_victim_edge *waits;
+	size_t nwaits;
+	/** G's own stack reaches OBJ (through live slots and heap objects). */
+	const struct gr_victim_edge *reaches;
+	size_t nreaches;
+	/** Per goroutine, or NULL: its search was cut short or not made, so it may reach any object. */
+	const bool *cut;
+};
+
+/**
+ * Who each goroutine is stuck behind: CULPRIT[g] the culprit's index or
+ * SIZE_MAX (not stuck behind anyone, or not known for sure), HOPS[g] how
+ * many waits away (1: the culprit itself releases what g waits on). A
+ * goroutine waiting on nothing is its own culprit; one blocked on an object
+ * nobody or several independent goroutines could release, too. Linear in
+ * goroutines, objects, waits and reaches. CULPRIT and HOPS hold ngoroutines.
+ */
+struct util_error *gr_victims_find(const struct gr_victims_in *in, size_t *culprit, uint32_t *hops);
+
 /** Something read but not understood; becomes a row of the diagnostic table. */
 struct gr_diag {
 	const char *severity;   /**< "error", "warning" or "info" */
@@ -286,6 +327,8 @@ struct gr_snapshot {
 	size_t nwait_components;
 	struct gr_wait_member *wait_members;   /**< by goid */
 	size_t nwait_members;
+	struct gr_blocker *blockers;           /**< by goid: who is stuck behind whom */
+	size_t nblockers;
 	struct gr_diag *diags;
 	size_t ndiags, diags_cap;
 };

@@ -7,6 +7,7 @@
 // unreached, which blocked goroutines' own stacks reach it: the edges of the
 // wait-for graph whose components (waitgraph.c) are the wait cycles and the
 // groups of goroutines leaked on one object.
+// Last, every goroutine's own search: who is stuck behind whom (victims.c).
 //
 // Pointers are found as Go's collector finds them: by the heap objects'
 // pointer bitmaps and the modules' data and bss masks (heapbits.c), stacks by
@@ -23,80 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "goruntime/heapbits.h"
-
-enum {
-	SCAN_CHUNK = 1 << 16,            /* bytes read at once while scanning */
-	MAX_MISSING_DIAGS = 20,          /* diagnostics about unreadable memory, then a count */
-	MAX_EDGE_GOROUTINES = 10000000,  /* blocked goroutines whose wakers are searched */
-	MAX_EDGE_OBJECTS = 5000000,      /* objects visited over all those searches */
-	MAX_STACK_BYTES = 1 << 30,       /* a goroutine stack larger than this is corrupt */
-	RELEASE_BYTES = 32 << 20,        /* core bytes read between releases of its pages */
-};
-
-enum where { W_HEAP, W_STACK, W_GLOBAL };
-
-/* One object a blocked goroutine waits on (a row of wait_reach). */
-struct entry {
-	uint64_t goid, addr;
-	size_t gi;                 /* the waiting goroutine's index */
-	enum where where;
-	size_t obj;                /* W_HEAP: object number; W_STACK: the owner goroutine's index */
-	size_t next;               /* index+1 of the next entry on the same object, 0 at the end */
-	size_t addrs, naddrs;      /* the chain's head: its distinct unreached addresses in x->addrs */
-	const char *reached_by;    /* "global", "goroutine" or NULL */
-	uint64_t via;
-};
-
-/* A goroutine's stack range, for the waits on an object inside a stack. */
-struct stk {
-	uint64_t lo, hi;
-	size_t gi;
-};
-
-struct reach {
-	struct gr_reader *r;
-	struct gr_heap h;
-	struct gr_heapbits hb;     /* the runtime's pointer bitmaps */
-	const char *what;          /* what is being scanned, for the diagnostics */
-	uint64_t *mark;            /* bit per object: marked (or excluded: g and sudog objects) */
-	uint64_t *is_wait;         /* bit per object: some entry waits on it */
-	struct util_u64map wait_obj;   /* object number → index+1 of its first entry */
-	struct util_u64map wait_stack; /* owner goroutine index → index+1 of its first stack entry */
-	struct entry *entries;
-	size_t nentries;
-	size_t unreached;          /* entries not reached yet: marking stops at 0 */
-	unsigned char *state;      /* per goroutine: 0 can run, 1 blocked, 2 blocked then woken */
-	size_t *first_entry;       /* per goroutine: index+1 of its first entry (entries by goroutine) */
-	size_t *queue, nqueue, queue_cap;    /* goroutines woken, to scan next round */
-	size_t *stack, nstack, stack_cap;    /* objects (number) to scan; spans in span_stack */
-	size_t *span_stack;
-	/* attribution of what the current root reaches */
-	const char *cur_by;
-	uint64_t cur_via;
-	/* the wake-edge searches: objects visited in the current search */
-	bool edges;
-	uint64_t *mark2;
-	size_t *touched, ntouched, touched_cap;
-	size_t edge_goroutine;     /* the blocked goroutine whose stack is searched */
-	size_t edge_objects;
-	struct gr_wait_reacher *reachers;
-	size_t nreachers, reachers_cap;
-	uint64_t *addrs;           /* per chain head (entry.addrs): its distinct unreached addresses */
-	struct stk *stks;          /* sorted by lo */
-	size_t nstks;
-	uint64_t *glo, *ghi;       /* per goroutine: its stack bounds, 0 when unreadable */
-	uint64_t *buf;
-	struct gr_stackmaps *maps; /* the code's stack maps (gr_frame_maps) */
-	struct gr_stack_live live; /* one goroutine's stack as the collector scans it */
-	uint64_t marked_objects, marked_bytes;
-	uint64_t since_release;    /* bytes read since the core's pages were last released */
-	struct gr_diag_cap missing;  /* memory the marking could not read */
-	struct util_error *err;    /* first allocation failure */
-	uint64_t g_defer, g_panic; /* runtime.g members that are roots of a runnable goroutine */
-	uint64_t *ps, *pwords;     /* runtime.p objects, and their pointer fields' words */
-	size_t nps, npwords;
-};
+#include "goruntime/reach.h"
 
 static void wake(struct reach *x, size_t gi)
 {
@@ -146,11 +74,15 @@ static void edge_chain(struct reach *x, size_t head)
 static inline void mark_word(struct reach *x, uint64_t word)
 {
 	size_t si, o;
-	if (!gr_heap_find(&x->h, word, &si, &o) || !gr_bit(x->h.alloc, o) || gr_bit(x->mark, o))
+	if (!gr_heap_find(&x->h, word, &si, &o) || !gr_bit(x->h.alloc, o) || gr_bit(x->skip, o))
 		return;
 	if (x->edges) {
-		if (gr_bit(x->mark2, o) || x->edge_objects >= MAX_EDGE_OBJECTS)
+		if (gr_bit(x->mark2, o))
 			return;
+		if (x->edge_objects >= x->edge_limit) {
+			x->edge_cut = true;
+			return;
+		}
 		gr_bit_set(x->mark2, o);
 		x->edge_objects++;
 		if (!x->err)
@@ -166,7 +98,9 @@ static inline void mark_word(struct reach *x, uint64_t word)
 	if (gr_bit(x->is_wait, o)) {
 		uint64_t head;
 		if (util_u64map_get(&x->wait_obj, o, &head)) {
-			if (x->edges)
+			if (x->victims)
+				gr_victims_reach(x, (size_t)head);
+			else if (x->edges)
 				edge_chain(x, (size_t)head);
 			else
 				reach_chain(x, (size_t)head);
@@ -285,7 +219,7 @@ static void scan_object(struct reach *x, size_t si, uint64_t a)
 /* Scan the objects pushed until none is left. */
 static void drain(struct reach *x)
 {
-	while (x->nstack && !x->err && x->unreached) {
+	while (x->nstack && !x->err && (x->unreached || x->victims)) {
 		x->nstack--;
 		size_t o = x->stack[x->nstack], si = x->span_stack[x->nstack];
 		const struct gr_span *s = &x->h.spans[si];
@@ -321,16 +255,11 @@ static void scan_stack(struct reach *x, size_t gi)
 		x->err = err;
 }
 
-/* Goroutine GI can run: its stack (and what it holds outside it) are roots. */
-static void scan_goroutine(struct reach *x, size_t gi)
+/* What goroutine GI holds: its stack, and what hangs off its g and thread. */
+static void scan_roots(struct reach *x, size_t gi)
 {
 	struct gr_reader *r = x->r;
 	const struct gr_goroutine *g = &r->snap->goroutines[gi];
-	x->cur_by = "goroutine";
-	x->cur_via = g->goid;
-	uint64_t head;
-	if (util_u64map_get(&x->wait_stack, gi, &head))
-		reach_chain(x, (size_t)head); // waits on objects in its own stack frames
 	uint64_t w;
 	scan_stack(x, gi);
 	// Heap defer records and panics hang off the g, not the stack.
@@ -349,6 +278,17 @@ static void scan_goroutine(struct reach *x, size_t gi)
 				mark_word(x, regs[k]);
 		}
 	drain(x);
+}
+
+/* Goroutine GI can run: its stack (and what it holds outside it) are roots. */
+static void scan_goroutine(struct reach *x, size_t gi)
+{
+	x->cur_by = "goroutine";
+	x->cur_via = x->r->snap->goroutines[gi].goid;
+	uint64_t head;
+	if (util_u64map_get(&x->wait_stack, gi, &head))
+		reach_chain(x, (size_t)head); // waits on objects in its own stack frames
+	scan_roots(x, gi);
 }
 
 static int cmp_stk(const void *a, const void *b)
@@ -586,6 +526,7 @@ static void find_wakers(struct reach *x)
 	if (x->err)
 		return;
 	x->edges = true;
+	x->edge_limit = MAX_EDGE_OBJECTS;
 	size_t blocked = 0;
 	for (size_t gi = 0; gi < s->ngoroutines; gi++)
 		blocked += x->state[gi] == 1;
@@ -611,6 +552,57 @@ static void find_wakers(struct reach *x)
 			"visited, limits %d and %d): wait_reacher is incomplete",
 			searched, blocked, x->edge_objects, MAX_EDGE_GOROUTINES, MAX_EDGE_OBJECTS);
 	x->edges = false;
+}
+
+/*
+ * Who is stuck behind whom (victims.c) needs, for each wait object, every
+ * goroutine whose own stack reaches it, blocked or not, reached by the
+ * marking or not: a search per goroutine, skipping what the package
+ * variables reach (anyone may reach that: no culprit there) and stopping at
+ * VICTIM_OBJECTS objects; past VICTIM_TOTAL_OBJECTS in all the goroutines
+ * left are not searched. A goroutine cut short may reach anything, and
+ * gr_victims_find claims nothing it could release.
+ */
+static void find_victims(struct reach *x)
+{
+	size_t n = x->r->snap->ngoroutines;
+	if (!gr_victims_wanted(x))
+		return;
+	struct gr_victim_search vs = {.cut = calloc(n + 1, sizeof(bool))};
+	if (!vs.cut) {
+		x->err = &util_enomem;
+		return;
+	}
+	x->victims = x->edges = true;
+	x->skip = x->gmark;
+	x->edge_objects = 0;
+	for (size_t gi = 0; gi < n && !x->err; gi++) {
+		if (x->edge_objects >= VICTIM_TOTAL_OBJECTS || !x->ghi[gi]) {
+			vs.cut[gi] = true;
+			vs.unsearched++;
+			continue;
+		}
+		x->edge_goroutine = gi;
+		x->edge_limit = x->edge_objects + VICTIM_OBJECTS;
+		if (x->edge_limit > VICTIM_TOTAL_OBJECTS)
+			x->edge_limit = VICTIM_TOTAL_OBJECTS;
+		x->edge_cut = false;
+		uint64_t head;
+		if (util_u64map_get(&x->wait_stack, gi, &head))
+			gr_victims_reach(x, (size_t)head); // what others wait on in its own frames
+		scan_roots(x, gi);
+		for (size_t i = 0; i < x->ntouched; i++)
+			x->mark2[x->touched[i] / 64] = 0;
+		x->ntouched = 0;
+		if (x->edge_cut && !vs.clipped++)
+			vs.example = gi;
+		vs.cut[gi] |= x->edge_cut;
+	}
+	x->victims = x->edges = false;
+	x->skip = x->mark;
+	if (!x->err)
+		x->err = gr_victims_of_reach(x, &vs);
+	free(vs.cut);
 }
 
 static int cmp_reach(const void *a, const void *b)
@@ -708,6 +700,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 		goto out;
 	gr_heapbits_init(&x.hb, r, x.h.page_size);
 	x.mark = calloc(x.h.nobjects / 64 + 1, sizeof(uint64_t));
+	x.skip = x.mark;
 	x.is_wait = calloc(x.h.nobjects / 64 + 1, sizeof(uint64_t));
 	x.state = calloc(s->ngoroutines + 1, 1);
 	x.first_entry = calloc(s->ngoroutines + 1, sizeof(*x.first_entry));
@@ -736,6 +729,9 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 			x.state[i] = 1;
 	unsigned rounds = 1;
 	scan_globals(&x);
+	err = gr_victims_keep_globals(&x);
+	if (err)
+		goto out;
 	for (size_t i = 0; i < x.nentries; i++)
 		if (x.entries[i].where == W_GLOBAL)
 			wake(&x, x.entries[i].gi); // waits on a package variable
@@ -761,6 +757,8 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	}
 	if (!x.err)
 		find_wakers(&x);
+	if (!x.err)
+		find_victims(&x);
 	if (x.maps->frames_exact || x.maps->frames_words)
 		gr_diag(s, "info", "heap",
 			"stack frames scanned: %llu through the code's stack maps, %llu word by word%s",
@@ -778,6 +776,8 @@ out:
 	gr_heapbits_deinit(&x.hb);
 	free(x.mark);
 	free(x.mark2);
+	free(x.gmark);
+	free(x.vreach);
 	free(x.is_wait);
 	free(x.state);
 	free(x.first_entry);

@@ -13,6 +13,12 @@
 --   whose only holdings are unverified is still reported, with evidence
 --   '...-unverified': a probable finding (the report says so), not dropped,
 --   since frames without maps are those the maps cannot clear either.
+--   A goroutine stuck behind another (goroutine_blocker) is left out when
+--   its culprit is reported too, here or by leak_suspect: it is the
+--   culprit's symptom, listed by stuck_behind and counted under the
+--   culprit's finding by 'report' ("N goroutines stuck behind it"). A
+--   victim whose culprit no bug view reports stays: hiding it would hide
+--   the incident.
 -- Why: the work was canceled but the goroutine never looks at ctx.Done(): it
 --   stays blocked, holding whatever it holds, until something else wakes it.
 -- Example: SELECT goid, wait_reason, func, file, line, err
@@ -54,7 +60,10 @@ WITH held AS (
     JOIN goroutine_context AS gc INDEXED BY goroutine_context_by_ctx
       ON gc.incident_id = b.incident_id AND gc.ctx_addr = b.addr
    WHERE b.depth = 0 OR (b.kind IN ('value', 'stop') AND b.user_addr IS NULL)
-)
+),
+-- Every such goroutine, victims included: the victims' culprits are looked
+-- up in it (used twice, so SQLite computes it once).
+found AS (
 SELECT g.incident_id AS incident_id,
        g.goid AS goid,
        g.status AS status,
@@ -85,4 +94,12 @@ SELECT g.incident_id AS incident_id,
    AND NOT EXISTS (
      SELECT 1 FROM chan_wait AS w
       WHERE w.incident_id = g.incident_id AND w.goid = g.goid
-        AND (w.chan_addr = s.done_chan OR w.chan_addr = c.done_chan));
+        AND (w.chan_addr = s.done_chan OR w.chan_addr = c.done_chan)))
+SELECT fo.* FROM found AS fo
+ WHERE NOT EXISTS (
+   SELECT 1 FROM goroutine_blocker AS vb
+    WHERE vb.incident_id = fo.incident_id AND vb.goid = fo.goid
+      AND (EXISTS (SELECT 1 FROM found AS fc
+                    WHERE fc.incident_id = vb.incident_id AND fc.goid = vb.culprit_goid)
+           OR EXISTS (SELECT 1 FROM leak_suspect AS ls
+                       WHERE ls.incident_id = vb.incident_id AND ls.goid = vb.culprit_goid)));

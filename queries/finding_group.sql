@@ -27,7 +27,8 @@
 --   (context_lock_wait); NULL otherwise or when unknown
 -- @column count: goroutines (cancel_unobserved, leak_suspect, wait_cycle) or
 --   contexts (cancel_broken_link, cancel_detached, context_lock_wait) in the
---   group
+--   group; cancel_unobserved's without the victims it leaves out (they
+--   count under their culprit: stuck_behind)
 CREATE VIEW finding_group AS
 -- One arm per view, each grouped on incident_id so that "incident_id = ?"
 -- reaches the finding view underneath.

@@ -74,6 +74,9 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 	[STORE_STMT_INSERT_WAIT_MEMBER] =
 		"INSERT INTO wait_member (incident_id, goid, component_id, position, obj_addr,"
 		" waker_goid) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STORE_STMT_INSERT_BLOCKER] =
+		"INSERT OR IGNORE INTO goroutine_blocker (incident_id, goid, culprit_goid, obj_addr, via,"
+		" hops) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	// Content-addressed: a core kept before stays as it is.
 	[STORE_STMT_INSERT_CORE_BLOB] =
 		"INSERT OR IGNORE INTO core_blob (sha256, compression, size, data)"

@@ -830,3 +830,47 @@ ALTER TABLE goroutine_context ADD COLUMN evidence TEXT
 ALTER TABLE context ADD COLUMN found_in TEXT
   CHECK (found_in IN ('frame', 'global', 'chan buffer', 'map', 'heap', 'ancestor', 'child'));
 ALTER TABLE context ADD COLUMN found_at TEXT;
+
+-- @version 9
+
+-- Who each blocked goroutine is stuck behind (goruntime/victims.c), written
+-- at ingest from the heap marking's searches. The releasers of an object
+-- (a channel or sync primitive some goroutine waits on) are the goroutines
+-- whose own stacks reach it — through live stack slots and heap objects, as
+-- the marking follows pointers — other than those blocked on that object
+-- alone. A goroutine is stuck behind a culprit when every releaser of every
+-- object it waits on is that culprit or is itself stuck behind it, and the
+-- culprit is stuck behind nobody: nothing it waits on can change before the
+-- culprit runs. A goroutine waiting on something a package variable reaches
+-- (anyone may release it) is stuck behind nobody; so is one whose objects
+-- nobody, or two independent goroutines, could release. The claim is
+-- conservative: a goroutine whose search was cut short (diagnostics with
+-- what = 'victims') may reach any object, and no goroutine is said to be
+-- stuck behind a culprit unless that one too is behind the same culprit; a
+-- deadlock with nothing flowing into it has no culprit (wait_cycle reports
+-- it). One row per victim; goroutines stuck behind nobody have none.
+-- Incidents stored before version 9 have no rows.
+CREATE TABLE goroutine_blocker (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- The victim (goroutine.goid).
+  goid INTEGER NOT NULL,
+  -- The goroutine it is stuck behind (goroutine.goid), itself stuck behind
+  -- nobody: running, in a syscall or IO wait, asleep, or blocked on what
+  -- nobody else (or several goroutines) could release.
+  culprit_goid INTEGER NOT NULL,
+  -- The object the victim waits on (chan_wait.chan_addr or sync_wait.addr;
+  -- the smallest if it waits on several, as a select does).
+  obj_addr INTEGER NOT NULL,
+  -- How it waits on obj_addr: 'mutex' (sync.Mutex), 'rwmutex'
+  -- (sync.RWMutex), 'waitgroup' (sync.WaitGroup), 'cond' (sync.Cond),
+  -- 'sema' (another runtime semaphore), 'chan' (a channel or a select).
+  via TEXT NOT NULL CHECK (via IN ('mutex', 'rwmutex', 'waitgroup', 'cond', 'sema', 'chan')),
+  -- How many waits away the culprit is: 1 when the culprit itself is what
+  -- releases obj_addr, 2 when victims of hops 1 are, and so on (the longest
+  -- such chain; inside a knot of waits on each other, the first one found).
+  hops INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, goid)
+) WITHOUT ROWID;
+
+-- The victims of each culprit: for "N goroutines stuck behind it".
+CREATE INDEX goroutine_blocker_by_culprit ON goroutine_blocker (incident_id, culprit_goid);

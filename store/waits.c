@@ -184,6 +184,16 @@ static void bind_snap_member(struct row *r, const struct gr_snapshot *snap, size
 	bind_wait_member(r, &snap->wait_members[i]);
 }
 
+static void bind_blocker(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	const struct gr_blocker *b = &snap->blockers[i];
+	i64(r, 2, (int64_t)b->goid);
+	i64(r, 3, (int64_t)b->culprit_goid);
+	i64(r, 4, (int64_t)b->obj_addr);
+	text(r, 5, b->via);
+	i64(r, 6, b->hops);
+}
+
 static void bind_context(struct row *r, const struct gr_snapshot *snap, size_t i)
 {
 	const struct gr_context *c = &snap->contexts[i];
@@ -338,6 +348,9 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 			err = write_rows(db, STORE_STMT_INSERT_WAIT_MEMBER, incident_id, snap,
 					 snap->nwait_members, bind_snap_member,
 					 "writing a wait component's member");
+		if (!err)
+			err = write_rows(db, STORE_STMT_INSERT_BLOCKER, incident_id, snap,
+					 snap->nblockers, bind_blocker, "writing who is stuck behind whom");
 	}
 	if (!err)
 		err = start(db, STORE_STMT_INSERT_DEFER, incident_id, &r);

@@ -111,6 +111,14 @@ tests_test_reach_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
 TESTS += tests/test-reach
 endif
 
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-victims
+tests_test_victims_SOURCES = tests/test-victims.c tests/gotrace.c tests/gotrace.h
+tests_test_victims_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_test_victims_LDADD = libgocoroner.a $(LIBS_ALL) $(CMOCKA_LIBS)
+TESTS += tests/test-victims
+endif
+
 # The query library: linter, views kept in step, each rule on synthetic incidents.
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test-queries

@@ -103,6 +103,7 @@ static char *rows(struct store_db *db, const char *fmt, ...)
 static const char *const big_tables[] = {
 	"goroutine", "frame", "goroutine_context", "context", "context_child",
 	"chan_wait", "sync_wait", "wait_reach", "wait_reacher", "wait_member", "wait_component",
+	"goroutine_blocker",
 };
 
 /* Full scans allowed, each with why: {view, table alias in its plan}. */

@@ -287,8 +287,8 @@ static void test_new_database(void **state)
 	// heap_scan, wait_reach (version 2); incident_tag, incident_finding,
 	// incident_signature, core_blob, incident_last_id (version 3);
 	// wait_reacher, wait_component, wait_member (version 5, which drops
-	// version 2's wait_waker).
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 23);
+	// version 2's wait_waker); goroutine_blocker (version 9).
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 24);
 	store_close(db);
 	store_close(NULL);
 }
