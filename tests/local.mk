@@ -177,3 +177,9 @@ EXTRA_DIST += tests/test-httpsvc.sh
 # context and the pprof labels of a value, against the program's own lines.
 TESTS += tests/test-ctxroots.sh
 EXTRA_DIST += tests/test-ctxroots.sh
+
+# Who is stuck behind whom on the ctxroots cores: the culprit's 100 mutex
+# victims and its errgroup waiter in stuck_behind, none of them a finding of
+# its own, the culprit's finding counting them (report).
+TESTS += tests/test-stuck.sh
+EXTRA_DIST += tests/test-stuck.sh

@@ -74,10 +74,10 @@ var (
 	// its value is the labels, printed as a "labels" line.
 	labeled context.Context
 
-	// scenario culprit: the mutex it holds in IO wait; the loopback
-	// connection it reads (the peer never writes) and its peer, kept
-	// reachable so that no finalizer closes them.
-	mu          sync.Mutex
+	// scenario culprit: the loopback connection it reads (the peer never
+	// writes) and its peer, kept reachable so that no finalizer closes
+	// them. The mutex it holds is in a resource no package variable
+	// reaches (a global mutex anyone could unlock is nobody's to hold).
 	listener    net.Listener
 	culpritConn net.Conn
 	peerConn    net.Conn
@@ -489,31 +489,38 @@ func plantOwnDone() {
 // ---------------------------------------------------------------------------
 // 7. culprit and victims.
 
-// culprit locks mu, then reads a loopback connection whose peer never
+// resource is what the culprit and its victims share: only their stacks
+// reach it.
+type resource struct {
+	mu   sync.Mutex
+	name string
+}
+
+// culprit locks res.mu, then reads a loopback connection whose peer never
 // writes: IO wait, holding the mutex. It holds its (canceled) request
 // context and never looks at ctx.Done().
 //
 //go:noinline
-func culprit(ctx context.Context, c net.Conn, locked chan struct{}) {
+func culprit(ctx context.Context, c net.Conn, res *resource, locked chan struct{}) {
 	register("culprit")
-	mu.Lock()
+	res.mu.Lock()
 	close(locked)
 	buf := make([]byte, 1)
 	n, err := c.Read(buf)
-	mu.Unlock()
+	res.mu.Unlock()
 	runtime.KeepAlive(ctx)
 	fmt.Fprintln(os.Stderr, "ctxroots: culprit read returned", n, err)
 	os.Exit(2)
 }
 
 // victimLock: a group member that takes the canceled request context and
-// waits for mu.
+// waits for res.mu.
 //
 //go:noinline
-func victimLock(ctx context.Context, name string) error {
+func victimLock(ctx context.Context, name string, res *resource) error {
 	register(name)
-	mu.Lock()
-	defer mu.Unlock()
+	res.mu.Lock()
+	defer res.mu.Unlock()
 	return ctx.Err()
 }
 
@@ -552,7 +559,8 @@ func plantCulprit() {
 	ctx, cancel := context.WithCancel(bg)
 	cancel()
 	locked := make(chan struct{})
-	go culprit(ctx, culpritConn, locked)
+	res := &resource{name: "db-1"}
+	go culprit(ctx, culpritConn, res, locked)
 	<-locked
 	cid := waitFor("culprit")
 	waitParked([]uint64{cid}, "culprit")
@@ -561,7 +569,7 @@ func plantCulprit() {
 	var vids []uint64
 	for i := 1; i <= nVictims; i++ {
 		name := "victim-" + strconv.Itoa(i)
-		g.Go(func() error { return victimLock(ctx, name) })
+		g.Go(func() error { return victimLock(ctx, name, res) })
 	}
 	for i := 1; i <= nVictims; i++ {
 		vids = append(vids, waitFor("victim-"+strconv.Itoa(i)))
@@ -572,7 +580,7 @@ func plantCulprit() {
 	waitParked([]uint64{wid}, "waitgroup")
 
 	plant(ctx, bg, "cancel", "frame", "goroutine:"+utoa(cid), "culprit")
-	culpritLines = append(culpritLines, fmt.Sprintf("culprit %d mutex=%p ctx=%s", cid, &mu, ctxAddr(ctx)))
+	culpritLines = append(culpritLines, fmt.Sprintf("culprit %d mutex=%p ctx=%s", cid, &res.mu, ctxAddr(ctx)))
 	for _, v := range vids {
 		culpritLines = append(culpritLines, fmt.Sprintf("victim %d culprit=%d via=mutex", v, cid))
 	}
