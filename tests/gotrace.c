@@ -453,3 +453,20 @@ bool gt_patch_core(const char *core_path, uint64_t addr, const void *bytes, size
 	close(fd);
 	return done;
 }
+
+uint64_t gt_line_value(const char *path, const char *prefix, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char line[4096];
+	uint64_t v = 0;
+	while (!v && fgets(line, sizeof(line), f))
+		if (strncmp(line, prefix, strlen(prefix)) == 0) {
+			const char *p = strstr(line, key);
+			if (p)
+				v = strtoull(p + strlen(key), NULL, 0);
+		}
+	fclose(f);
+	return v;
+}

@@ -84,4 +84,10 @@ int gt_each_core(const struct gt_manifest *m, const char *corpus_dir, const char
 /** Overwrite LEN bytes at virtual address ADDR of a raw core file; false if no PT_LOAD holds them. */
 bool gt_patch_core(const char *core_path, uint64_t addr, const void *bytes, size_t len);
 
+/**
+ * The number after KEY on the first line of the program's output file PATH
+ * that starts with PREFIX ("scenario culprit ", "goid="), 0 if none.
+ */
+uint64_t gt_line_value(const char *path, const char *prefix, const char *key);
+
 #endif

@@ -434,22 +434,6 @@ static size_t load_segments(const char *path, uint64_t (*segs)[2], size_t max)
 	return k;
 }
 
-static uint64_t line_addr(const char *path, const char *prefix, const char *key)
-{
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char line[4096];
-	uint64_t v = 0;
-	while (!v && fgets(line, sizeof(line), f))
-		if (strncmp(line, prefix, strlen(prefix)) == 0) {
-			const char *p = strstr(line, key);
-			if (p)
-				v = strtoull(p + strlen(key), NULL, 0);
-		}
-	fclose(f);
-	return v;
-}
-
 static const struct gr_goroutine *goroutine(const struct gr_snapshot *s, uint64_t goid)
 {
 	for (size_t i = 0; i < s->ngoroutines; i++)
@@ -473,9 +457,9 @@ static void test_made_leak(void **state)
 	char *exe = unpack(row, "exe", ".leak.exe");
 	char *raw = unpack(row, "core", ".leak.core");
 	char *out = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
-	uint64_t x = line_addr(out, "chan samechan-x ", "addr=");
-	uint64_t id1 = line_addr(out, "scenario samechan-recv-1 ", "goid=");
-	uint64_t id2 = line_addr(out, "scenario samechan-recv-2 ", "goid=");
+	uint64_t x = gt_line_value(out, "chan samechan-x ", "addr=");
+	uint64_t id1 = gt_line_value(out, "scenario samechan-recv-1 ", "goid=");
+	uint64_t id2 = gt_line_value(out, "scenario samechan-recv-2 ", "goid=");
 	free(out);
 	assert_true(x && id1 && id2);
 
@@ -642,8 +626,8 @@ static void test_timer_root(void **state)
 	char *exe = unpack(row, "exe", ".timer.exe");
 	char *raw = unpack(row, "core", ".timer.core");
 	char *out = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
-	uint64_t x = line_addr(out, "chan timer-after-chan ", "addr=");
-	uint64_t id = line_addr(out, "scenario timer-after ", "goid=");
+	uint64_t x = gt_line_value(out, "chan timer-after-chan ", "addr=");
+	uint64_t id = gt_line_value(out, "scenario timer-after ", "goid=");
 	free(out);
 	assert_true(x && id);
 	struct dw_binary *bin;
@@ -722,9 +706,9 @@ static void test_leaked_status(void **state)
 	char *exe = unpack(row, "exe", ".leaked.exe");
 	char *raw = unpack(row, "core", ".leaked.core");
 	char *out = gt_path(TOP_SRCDIR "/corpus", gt_col(&manifest, row, "stdout"));
-	uint64_t x = line_addr(out, "addr leak-sleeper-chan ", "leak-sleeper-chan ");
-	uint64_t recv = line_addr(out, "scenario leak-sleeper-recv ", "goid=");
-	uint64_t sleeper = line_addr(out, "scenario leak-sleeper ", "goid=");
+	uint64_t x = gt_line_value(out, "addr leak-sleeper-chan ", "leak-sleeper-chan ");
+	uint64_t recv = gt_line_value(out, "scenario leak-sleeper-recv ", "goid=");
+	uint64_t sleeper = gt_line_value(out, "scenario leak-sleeper ", "goid=");
 	free(out);
 	assert_true(x && recv && sleeper);
 	struct dw_binary *bin;

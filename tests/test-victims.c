@@ -301,23 +301,6 @@ static void test_linear(void **state)
 	assert_true(big < 40 * small + 0.05);
 }
 
-/* The value after KEY on the program's output line starting with PREFIX, 0 if none. */
-static uint64_t line_value(const char *path, const char *prefix, const char *key)
-{
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char line[4096];
-	uint64_t v = 0;
-	while (!v && fgets(line, sizeof(line), f))
-		if (strncmp(line, prefix, strlen(prefix)) == 0) {
-			const char *p = strstr(line, key);
-			if (p)
-				v = strtoull(p + strlen(key), NULL, 0);
-		}
-	fclose(f);
-	return v;
-}
-
 /*
  * Corpus core NAME's snapshot, its binary in *BIN (destroy it after the
  * snapshot) and its stdout's path in *OUT; NULL without the corpus.
@@ -354,8 +337,8 @@ static void test_pileup_cores(void **state)
 		printf("corpus not found: skipped\n");
 		skip();
 	}
-	uint64_t holder = line_value(out, "scenario mutex-holder ", "goid=");
-	uint64_t mu = line_value(out, "addr mutex-mu ", "mutex-mu ");
+	uint64_t holder = gt_line_value(out, "scenario mutex-holder ", "goid=");
+	uint64_t mu = gt_line_value(out, "addr mutex-mu ", "mutex-mu ");
 	free(out);
 	assert_true(holder && mu);
 	size_t behind = 0;
