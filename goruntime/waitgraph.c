@@ -306,12 +306,22 @@ struct util_error *gr_wait_graph_build(const struct gr_wait_reach *waits, size_t
 		while (pos < hi - lo) {
 			visited[v] = 1;
 			size_t comp = g.comp[v];
-			// The object it waits on in the component: its smallest.
-			size_t obj = SIZE_MAX;
-			for (size_t e = g.off[v]; e < g.off[v + 1]; e++)
-				if (g.comp[g.adj[e]] == comp &&
-				    (obj == SIZE_MAX || g.nodes[g.adj[e]].key < g.nodes[obj].key))
-					obj = g.adj[e];
+			// The object it waits on in the component: its smallest that
+			// another member reaches (one only it reaches names no waker:
+			// a select's own never-ready channel), else its smallest.
+			size_t obj = SIZE_MAX, own = SIZE_MAX;
+			for (size_t e = g.off[v]; e < g.off[v + 1]; e++) {
+				size_t o = g.adj[e];
+				if (g.comp[o] != comp)
+					continue;
+				bool other = (first_in[o] != SIZE_MAX && first_in[o] != v) ||
+					     second_in[o] != SIZE_MAX;
+				size_t *best = other ? &obj : &own;
+				if (*best == SIZE_MAX || g.nodes[o].key < g.nodes[*best].key)
+					*best = o;
+			}
+			if (obj == SIZE_MAX)
+				obj = own;
 			// The next: the first unvisited member reaching that object;
 			// its waker otherwise the smallest other member reaching it.
 			size_t nx = SIZE_MAX, waker = SIZE_MAX;

@@ -609,6 +609,26 @@ static void test_wait_graph_kinds(void **state)
 		if (g.members[i].component == 2)
 			assert_int_equal(g.members[i].waker_goid, 0);
 	gr_wait_graph_deinit(&g);
+
+	// A cycle member's own never-ready select case (0xe0, which only it
+	// reaches) names no waker: it is shown on 0xf0, which the other reaches.
+	struct gr_wait_reach w2[] = {
+		{.goid = 30, .obj_addr = 0xe0}, {.goid = 30, .obj_addr = 0xf0},
+		{.goid = 31, .obj_addr = 0xf0},
+	};
+	struct gr_wait_reacher r2[] = {
+		{.obj_addr = 0xe0, .goid = 30}, {.obj_addr = 0xf0, .goid = 30},
+		{.obj_addr = 0xf0, .goid = 31},
+	};
+	assert_null(gr_wait_graph_build(w2, 3, r2, 3, &g));
+	assert_int_equal(g.ncomponents, 1);
+	assert_string_equal(g.components[0].kind, "cycle");
+	assert_int_equal(g.nmembers, 2);
+	for (size_t i = 0; i < g.nmembers; i++) {
+		assert_int_equal(g.members[i].obj_addr, 0xf0);
+		assert_int_equal(g.members[i].waker_goid, g.members[i].goid == 30 ? 31 : 30);
+	}
+	gr_wait_graph_deinit(&g);
 }
 
 /*
