@@ -35,23 +35,46 @@
 --   before an unverified one, then the smallest goid); NULL if none or
 --   unknown (incidents stored before version 7)
 CREATE VIEW cancel_broken_link AS
-WITH linked (incident_id, addr, origin_addr, break_addr, reason, path) AS (
+WITH RECURSIVE linked (incident_id, addr, origin_addr, break_addr, reason, path) AS (
   SELECT b.incident_id, b.addr, b.origin_addr, COALESCE(b.user_addr, b.seed_addr),
          CASE WHEN b.user_addr IS NOT NULL THEN 'user-type' ELSE 'not-registered' END, b.path
     FROM _ctx_below_canceled AS b
    WHERE b.depth > 0 AND b.kind IN ('cancel', 'timer', 'afterFunc') AND b.canceled = 0
+),
+-- The own-done candidates, walked upwards from the few user contexts whose
+-- own Done is open, through contexts without a state of their own, to the
+-- nearest canceled one: not a second walk down from every canceled context.
+up (incident_id, addr, node, node_kind, node_canceled, path, steps) AS (
+  SELECT uc.incident_id, uc.addr, uc.addr, uc.kind, uc.canceled,
+         printf('%#x %s', uc.addr, COALESCE(uc.type_name, 'user')), 0
+    FROM incident AS i
+   CROSS JOIN context AS uc ON uc.incident_id = i.id
+   WHERE uc.kind = 'user' AND uc.done_chan IS NOT NULL AND uc.done_closed = 0
+  UNION ALL
+  SELECT up.incident_id, up.addr, p.addr, p.kind, p.canceled,
+         printf('%#x %s', p.addr, CASE WHEN p.kind = 'user' THEN COALESCE(p.type_name, 'user')
+                                       ELSE p.kind END)
+           || CASE WHEN p.canceled = 1 THEN ' (canceled)' ELSE '' END || ' > ' || up.path,
+         up.steps + 1
+    FROM up
+    JOIN context AS n ON n.incident_id = up.incident_id AND n.addr = up.node
+    JOIN context AS p ON p.incident_id = n.incident_id AND p.addr = n.parent_addr
+   WHERE up.steps < 1000 AND (up.steps = 0 OR up.node_kind IN ('value', 'stop', 'user'))
 ),
 broken (incident_id, addr, origin_addr, break_addr, reason, path) AS (
   SELECT * FROM linked
   UNION ALL
   -- A user type already named as the break of a live context below it is
   -- one finding, not two.
-  SELECT b.incident_id, b.addr, b.origin_addr, b.addr, 'own-done', b.path
-    FROM _ctx_below_canceled AS b
-    JOIN context AS own ON own.incident_id = b.incident_id AND own.addr = b.addr
-   WHERE b.depth > 0 AND b.kind = 'user' AND own.done_chan IS NOT NULL AND own.done_closed = 0
+  SELECT up.incident_id, up.addr,
+         (SELECT cc.origin_addr FROM _ctx_canceled AS cc
+           WHERE cc.incident_id = up.incident_id AND cc.addr = up.node),
+         up.addr, 'own-done', up.path
+    FROM up
+   WHERE up.steps > 0 AND up.node_canceled = 1
+     AND up.node_kind IN ('cancel', 'timer', 'afterFunc')
      AND NOT EXISTS (SELECT 1 FROM linked AS l
-                      WHERE l.incident_id = b.incident_id AND l.break_addr = b.addr)
+                      WHERE l.incident_id = up.incident_id AND l.break_addr = up.addr)
 )
 SELECT b.incident_id AS incident_id,
        b.addr AS ctx_addr,

@@ -101,5 +101,5 @@ SELECT fo.* FROM found AS fo
     WHERE vb.incident_id = fo.incident_id AND vb.goid = fo.goid
       AND (EXISTS (SELECT 1 FROM found AS fc
                     WHERE fc.incident_id = vb.incident_id AND fc.goid = vb.culprit_goid)
-           OR EXISTS (SELECT 1 FROM leak_suspect AS ls
-                       WHERE ls.incident_id = vb.incident_id AND ls.goid = vb.culprit_goid)));
+           OR EXISTS (SELECT 1 FROM _leaked AS lk -- leak_suspect's goroutines, by goid
+                       WHERE lk.incident_id = vb.incident_id AND lk.goid = vb.culprit_goid)));

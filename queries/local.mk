@@ -4,7 +4,7 @@
 # "-- @file NAME" lines, compiled into the binary (queries_library_sql) and
 # installed for other SQLite clients under $(pkgdatadir)/queries/.
 QUERY_FILES = queries/_user_frame.sql queries/_ctx_canceled.sql queries/_ctx_below_canceled.sql \
-	queries/leak_suspect.sql queries/cancel_unobserved.sql queries/cancel_broken_link.sql \
+	queries/leak_suspect.sql queries/_leaked.sql queries/cancel_unobserved.sql queries/cancel_broken_link.sql \
 	queries/cancel_detached.sql queries/wait_cycle.sql queries/wait_group.sql \
 	queries/stuck_behind.sql \
 	queries/_stack_funcs.sql \

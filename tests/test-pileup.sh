@@ -12,7 +12,9 @@
 # - the leak suspects are exactly the goroutines of the leaked groups, the
 #   cycles and the leak lines, and exactly those of Go's leak profile (a
 #   goroutine in a select is a suspect on each of its channels: it counts
-#   once, and as a suspect on the group's object).
+#   once, and as a suspect on the group's object);
+# - the private view _leaked (leak_suspect's goroutines, looked up by goid
+#   by cancel_unobserved) has exactly leak_suspect's goroutines.
 # PILEUP_PROGRAM (default pileup) selects the manifest's rows: leakzoo runs
 # this test on the zoo shape (tests/test-leakzoo.sh), whose leak lines are
 # the stale-pointer traps and whose one-goroutine leaked=0 groups are their
@@ -39,6 +41,15 @@ for name in $cores; do
 	UNION ALL
 	SELECT 'group|' || printf('%#x', obj_addr) || '|' || goroutines FROM wait_group WHERE incident_id = ?1
 	" 2>"$work/err" | tail -n +2 | tr -d '\r"' >"$work/rows" || { bad "$name: query: $(cat "$work/err")"; continue; }
+	# _leaked (what cancel_unobserved asks by goid) is leak_suspect's set.
+	d=$("$bin" query --db "$db" --incident "$id" --format csv "
+	SELECT (SELECT count(*) FROM (SELECT goid FROM leak_suspect WHERE incident_id = ?1
+	                              EXCEPT SELECT goid FROM _leaked WHERE incident_id = ?1))
+	     + (SELECT count(*) FROM (SELECT goid FROM _leaked WHERE incident_id = ?1
+	                              EXCEPT SELECT goid FROM leak_suspect WHERE incident_id = ?1))
+	" 2>&1 | tail -n 1 | tr -d '\r"')
+	[ "$d" = 0 ] && ok "$name: _leaked is leak_suspect's goroutines" ||
+		bad "$name: _leaked and leak_suspect differ by $d goroutines"
 	leaks=
 	if [ -f "$corpus/expect/$name.leaks.zst" ]; then
 		zstd -q -d -f "$corpus/expect/$name.leaks.zst" -o "$work/leaks" && leaks=$work/leaks
