@@ -231,7 +231,11 @@ bool gr_ctx_own_done(struct gr_reader *r, const char *name);
 
 struct util_error *gr_cr_init(struct cf_state *st);
 void gr_cr_destroy(struct cf_state *st);
-/** Whether a frame variable of type DIE (a pointer, map or chan) is worth walking from. */
+/**
+ * Whether a frame variable of type DIE (a pointer, map or chan) is worth
+ * walking from: it may lead to a context other than through the
+ * context.Context fields of the struct it points to (read as "r.ctx").
+ */
 bool gr_cr_walkable(struct cf_state *st, uint64_t die);
 /** G's live frame variable of type DIE holds WORD: walk from it (now, queued). */
 struct util_error *gr_cr_frame_root(struct cf_state *st, const struct gr_goroutine *g,

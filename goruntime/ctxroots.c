@@ -84,7 +84,6 @@ struct gr_cr {
 	bool stopped;              /* a bound was reached */
 	/* runtime.hchan */
 	uint64_t hc_size, hc_qcount, hc_dataqsiz, hc_buf, hc_elemsize, hc_recvx;
-	unsigned char buf[MAX_VALUE];
 	int nest;
 };
 
@@ -306,9 +305,8 @@ void gr_cr_found_frame(struct cf_state *st, uint64_t ctx, uint64_t goid)
 	if (!util_u64map_get(&c->by_addr, ctx, &v) ||
 	    (c->ctxs[v].found_rank && c->ctxs[v].found_rank <= WH_FRAME))
 		return;
-	char b[40];
-	snprintf(b, sizeof(b), "goroutine %llu", (unsigned long long)goid);
-	set_found(c, v, WH_FRAME, gr_intern(st->r->snap, b));
+	(void)goid; // the holders are goroutine_context's rows
+	set_found(c, v, WH_FRAME, NULL);
 }
 
 /* (TYPE, DATA) of an interface met at WH: a context? */
@@ -535,18 +533,12 @@ static struct util_error *walk_chan(struct gr_cr *w, const struct item *it)
 	memcpy(&esz, h + w->hc_elemsize, 2);
 	if (!q || !size || q > size || recvx >= size || !buf || esz != sh->esize || !esz)
 		return NULL;
-	struct util_error *err = NULL;
-	for (uint64_t i = 0; i < q && i < MAX_ELEMS && !err; i++) {
-		uint64_t at = buf + ((recvx + i) % size) * esz;
-		if (!gr_read_ok(w->st->r->core, at, w->buf, esz))
-			continue;
-		unsigned char *copy = malloc(esz);
-		if (!copy)
-			return &util_enomem;
-		memcpy(copy, w->buf, esz);
-		err = walk_value(w, copy, esz, sh->s.elem, WH_CHAN, it->root, it->addr);
-		free(copy);
-	}
+	unsigned char *e = malloc(esz);
+	struct util_error *err = e ? NULL : &util_enomem;
+	for (uint64_t i = 0; i < q && i < MAX_ELEMS && !err; i++)
+		if (gr_read_ok(w->st->r->core, buf + ((recvx + i) % size) * esz, e, esz))
+			err = walk_value(w, e, esz, sh->s.elem, WH_CHAN, it->root, it->addr);
+	free(e);
 	return err;
 }
 
@@ -684,9 +676,22 @@ bool gr_cr_walkable(struct cf_state *st, uint64_t die)
 	if (!sh || (sh->s.kind != DW_GO_PTR && sh->s.kind != DW_GO_MAP && sh->s.kind != DW_GO_CHAN))
 		return false;
 	const char *n = sh->s.name;
-	if (is_runtime_name(n) || (n && strncmp(n, "*context.", 9) == 0))
+	if (is_runtime_name(n) || (n && strncmp(n, "*context.", 9) == 0) || !worth(w, die))
 		return false;
-	return worth(w, die);
+	// A pointer to a struct whose only way to a context is its own
+	// context.Context fields: the frame's reader takes those ("r.ctx").
+	// (Shapes move as the cache grows: each is looked up again after.)
+	sh = shape_of(w, die);
+	uint64_t elem = sh->s.kind == DW_GO_PTR ? sh->s.elem : 0;
+	struct shape *t = elem ? shape_of(w, elem) : NULL;
+	if (!t || t->s.kind != DW_GO_STRUCT || !worth(w, elem) || !shape_of(w, elem)->nmembers)
+		return true;
+	for (size_t i = 0; i < shape_of(w, elem)->nmembers; i++) {
+		struct shape *m = shape_of(w, shape_of(w, elem)->members[i].type_die);
+		if (!m || !m->ctx_iface)
+			return true;
+	}
+	return false;
 }
 
 struct util_error *gr_cr_frame_root(struct cf_state *st, const struct gr_goroutine *g,

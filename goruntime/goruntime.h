@@ -132,7 +132,7 @@ struct gr_context {
 	 * registered children map).
 	 */
 	const char *found_in;
-	/** The package variable, "goroutine N", or the channel ("0x...") it was found from; NULL for ancestor/child. */
+	/** The package variable, "goroutine N", or the channel ("0x...") it was found from; NULL for frame, ancestor, child. */
 	const char *found_at;
 	uint8_t found_rank;       /**< found_in's place in that order, 1 = frame */
 };

@@ -816,7 +816,8 @@ ALTER TABLE goroutine_context ADD COLUMN evidence TEXT
 -- and channel buffers, each walked with its DWARF type (a canceled request
 -- subtree kept only by a registry, jobs queued in a channel, sessions in a
 -- map). A context found several ways keeps the first of this order:
---   'frame'        a goroutine's frame variable holds it (goroutine_context)
+--   'frame'        a goroutine's frame variable holds it (found_at NULL: the
+--                  holders are goroutine_context's rows)
 --   'global'       a package variable holds it itself (found_at: its name)
 --   'chan buffer'  queued in a channel's buffer (found_at: the channel,
 --                  '0x...'; channel rows exist only for waited-on channels)
