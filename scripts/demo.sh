@@ -5,7 +5,10 @@
 #      conn layer ignores the canceled request among them): the report names
 #      the goroutine, the frame and the context;
 #   2. a program with planted leaks and deadlocks: leak suspects, wait cycles;
-#   3. the first service again, built with Go 1.21 in debug mode: the archive
+#   3. a net/http service's handlers stuck on canceled requests;
+#   4. contexts no frame holds (a registry, a job queue, a sync.Map), and a
+#      culprit holding a mutex: one finding, its 101 victims behind it;
+#   5. the first service again, built with Go 1.21 in debug mode: the archive
 #      recognizes the same hang.
 # A corpus core name as argument replaces the first (see corpus/manifest.tsv).
 set -eu
@@ -53,6 +56,14 @@ echo "--- a net/http service (incident $http): of its 1,218 goroutines, the hand
 	"SELECT goid, wait_reason, func, line, var_name, evidence FROM cancel_unobserved WHERE incident_id = ?1 ORDER BY goid"
 "$g" query --db "$db" --incident "$http" \
 	"SELECT goid, func, line, obj_kind, evidence FROM leak_suspect WHERE incident_id = ?1 ORDER BY goid"
+echo
+roots=$(ingest ctxroots-go1.27-opt-gcore)
+echo "--- contexts kept outside any frame, and who is stuck behind whom (incident $roots) ---"
+"$g" query --db "$db" --incident "$roots" \
+	"SELECT found_in, found_at, count(*) AS contexts FROM context
+	  WHERE incident_id = ?1 AND found_in IN ('global', 'chan buffer', 'map', 'heap')
+	  GROUP BY 1, 2 ORDER BY 3 DESC"
+"$g" report --db "$db" --incident "$roots" | awk '/^== BUG blocked holding/ { p = 1 } p && /^$/ { exit } p'
 echo
 again=$(ingest hang-go1.21-debug-gcore)
 echo "--- gocoroner incidents, and similar $again: the same hang, rebuilt ---"
