@@ -8,7 +8,9 @@
 // channel buffers and interfaces (the dynamic type's DWARF type, from its
 // runtime type descriptor). A context.Context interface met on the way is a
 // context, as is an interface whose dynamic type is one of package
-// context's. Each context keeps where it was best found (context.found_in,
+// context's. Where no type says what a word is — the variables a closure
+// captured — the words that start a context interface are taken, each
+// validated with its parents, as a stack scan does. Types are ctxshape.c's. Each context keeps where it was best found (context.found_in,
 // found_at): a frame, a package variable itself, a channel buffer, a map,
 // a heap object reached from a root, else as an ancestor or a registered
 // child of one found.
@@ -23,15 +25,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "goruntime/ctx.h"
+#include "goruntime/ctxshape.h"
 
 enum {
 	MAX_ITEMS = 2000000,  /* heap values, maps and channels taken from the queue */
 	MAX_ELEMS = 1 << 16,  /* elements walked of one array, slice, map or buffer */
 	MAX_VALUE = 1 << 16,  /* bytes of one value read at once */
 	MAX_NEST = 24,        /* structs and arrays nested inside one value */
-	MAX_MEMBERS = 128,    /* members of one struct */
 	MAX_MAP = 1 << 16,    /* entries of one map */
+	CLOSURE_WORDS = 8,    /* words of a closure looked at: its code, then captures */
 };
 
 /* Where a value sits; the order is context.found_in's preference. */
@@ -42,7 +44,7 @@ static const char *const where_names[] = {
 	[WH_MAP] = "map", [WH_HEAP] = "heap", [WH_ANCESTOR] = "ancestor", [WH_CHILD] = "child",
 };
 
-enum item_kind { IT_VALUES, IT_MAP, IT_CHAN };
+enum item_kind { IT_VALUES, IT_MAP, IT_CHAN, IT_CLOSURE };
 
 /* Something to walk later: N values of type DIE at ADDR, a map or a channel. */
 struct item {
@@ -51,27 +53,10 @@ struct item {
 	uint8_t kind;
 };
 
-/* A type's shape and what walking it can lead to, cached per DIE. */
-struct shape {
-	struct dw_type_shape s;
-	int8_t leads;              /* 1 can lead to a context, 0 cannot, -1 being worked
-	                              out, -3 not known yet */
-	int8_t ctx_iface;          /* the type is context.Context */
-	uint64_t ctx_type;         /* a pointer type that implements it: its runtime type */
-	uint16_t nmembers;
-	struct dw_struct_member *members; /* the struct's members that lead somewhere */
-	struct gr_map_type *map;   /* a map type's buckets, probed on first use */
-	uint64_t esize, ksize;     /* element (and key) sizes: arrays, slices, maps, chans */
-	uint64_t entry, indirect;  /* internal/sync.node[any,any]: what it heads, by isEntry */
-	uint64_t is_entry;         /* node.isEntry's offset */
-};
-
 struct gr_cr {
 	struct cf_state *st;
 	struct gr_ctx *c;
-	struct util_u64map shape_index; /* type DIE → index+1 into shapes */
-	struct shape *shapes;
-	size_t nshapes, shapes_cap;
+	struct gr_shapes shapes;   /* the types met (ctxshape.c) */
 	struct util_u64map dyn;    /* runtime type → its DWARF DIE + 1 (1: none) */
 	struct util_u64map seen;   /* mix(address, DIE) of what was queued */
 	struct item *queue;
@@ -79,202 +64,11 @@ struct gr_cr {
 	const char **roots;        /* package variable names, "goroutine N" */
 	size_t nroots, roots_cap;
 	size_t items;              /* taken from the queue */
-	size_t *undecided;         /* shapes the current question left undecided */
-	size_t nundecided, undecided_cap;
 	bool stopped;              /* a bound was reached */
 	/* runtime.hchan */
 	uint64_t hc_size, hc_qcount, hc_dataqsiz, hc_buf, hc_elemsize, hc_recvx;
 	int nest;
 };
-
-/* ---- Types ----------------------------------------------------------------- */
-
-/* The runtime's types and internal packages' (but internal/sync, sync.Map's trie). */
-static bool is_runtime_name(const char *n)
-{
-	if (n && n[0] == '*')
-		n++;
-	return n && (strncmp(n, "runtime.", 8) == 0 ||
-		     (strncmp(n, "internal/", 9) == 0 && strncmp(n, "internal/sync.", 14) != 0));
-}
-
-static struct shape *shape_of(struct gr_cr *w, uint64_t die);
-
-/* Whether walking a value of DIE can meet a context: an interface (any
- * dynamic type may be one), or something pointing or holding one. Package
- * context's own structs and the runtime's are not entered: contexts are
- * decoded by contexts.c, and the runtime's bookkeeping leads everywhere. */
-static bool leads(struct gr_cr *w, uint64_t die, int depth)
-{
-	struct shape *sh = shape_of(w, die);
-	if (!sh)
-		return false;
-	if (sh->leads >= 0)
-		return sh->leads;
-	if (depth > MAX_NEST)
-		return true;
-	size_t idx = (size_t)(sh - w->shapes);
-	w->shapes[idx].leads = -1;
-	bool yes = false, cut = false;
-	const char *name = sh->s.name;
-	struct dw_binary *b = w->st->r->bin;
-	uint64_t elem = sh->s.elem, key = sh->s.key;
-	switch (sh->s.kind) {
-	case DW_GO_IFACE:
-		yes = true;
-		break;
-	case DW_GO_PTR:
-		if (sh->ctx_type) {
-			yes = true;
-			break;
-		}
-		// fallthrough
-	case DW_GO_SLICE:
-	case DW_GO_ARRAY:
-	case DW_GO_CHAN:
-	case DW_GO_MAP:
-		for (int k = 0; k < 2 && !yes; k++) {
-			uint64_t t = k ? key : elem;
-			if (!t)
-				continue;
-			struct shape *e = shape_of(w, t);
-			if (e && e->leads == -1)
-				cut = true; // a recursive type: decided by its other members
-			else
-				yes = leads(w, t, depth + 1);
-		}
-		break;
-	case DW_GO_STRUCT: {
-		if (is_runtime_name(name) || (name && strncmp(name, "context.", 8) == 0))
-			break;
-		if (sh->entry || sh->indirect) { // sync.Map's trie (1.24+): entries hold the values
-			yes = leads(w, sh->entry, depth + 1) || leads(w, sh->indirect, depth + 1);
-			break;
-		}
-		struct dw_struct_member ms[MAX_MEMBERS];
-		size_t n = dw_struct_members(b, sh->s.die, ms, MAX_MEMBERS);
-		struct dw_struct_member keep[MAX_MEMBERS];
-		size_t nk = 0;
-		for (size_t i = 0; i < n; i++) {
-			// Go 1.19's sync.Map entry: p unsafe.Pointer is an *interface{}.
-			const char *tn = dw_type_die_name(b, ms[i].type_die);
-			if (name && strcmp(name, "sync.entry") == 0 && strcmp(ms[i].name, "p") == 0 &&
-			    tn && strcmp(tn, "unsafe.Pointer") == 0)
-				ms[i].type_die = dw_type_die(b, "*interface {}");
-			struct shape *m = shape_of(w, ms[i].type_die);
-			// A member of a type being decided is walked: if that type
-			// leads anywhere it is through here too.
-			bool rec = m && m->leads == -1;
-			bool l = rec || leads(w, ms[i].type_die, depth + 1);
-			cut |= rec;
-			if (l)
-				keep[nk++] = ms[i];
-			yes |= l && !rec;
-		}
-		sh = &w->shapes[idx];
-		if (yes && nk) {
-			sh->members = util_arena_alloc(&w->st->r->snap->arena, nk * sizeof(*keep));
-			if (sh->members) {
-				memcpy(sh->members, keep, nk * sizeof(*keep));
-				sh->nmembers = (uint16_t)nk;
-			}
-		}
-		break;
-	}
-	default:
-		break;
-	}
-	sh = &w->shapes[idx];
-	// "No" is final only if no type still being decided was consulted;
-	// otherwise worth() settles it once the outermost question is answered.
-	sh->leads = yes ? 1 : (cut ? -3 : 0);
-	if (sh->leads == -3 && !util_grow((void **)&w->undecided, w->nundecided,
-					   &w->undecided_cap, sizeof(*w->undecided), 64))
-		w->undecided[w->nundecided++] = idx;
-	return yes;
-}
-
-static struct shape *shape_of(struct gr_cr *w, uint64_t die)
-{
-	uint64_t v;
-	if (!die)
-		return NULL;
-	if (util_u64map_get(&w->shape_index, die, &v)) {
-		struct shape *sh = v ? &w->shapes[v - 1] : NULL;
-		return sh;
-	}
-	struct dw_type_shape s;
-	struct dw_binary *b = w->st->r->bin;
-	if (!dw_type_shape(b, die, &s) ||
-	    util_grow((void **)&w->shapes, w->nshapes, &w->shapes_cap, sizeof(*w->shapes), 64)) {
-		util_error_destroy(util_u64map_put(&w->shape_index, die, 0));
-		return NULL;
-	}
-	const char *n = s.name;
-	if (s.kind == DW_GO_STRUCT && n && strncmp(n, "sync/atomic.Pointer[", 20) == 0) {
-		// atomic.Pointer[T] (Go 1.19+) is a *T: its v unsafe.Pointer (at 0,
-		// after zero-size fields), typed by its member _ [0]*T.
-		struct dw_struct_member ms[4];
-		size_t nm = dw_struct_members(b, s.die, ms, 4);
-		struct dw_type_shape a, p;
-		for (size_t i = 0; i < nm; i++)
-			if (strcmp(ms[i].name, "_") == 0 && dw_type_shape(b, ms[i].type_die, &a) &&
-			    a.kind == DW_GO_ARRAY && dw_type_shape(b, a.elem, &p) && p.kind == DW_GO_PTR)
-				s.kind = DW_GO_PTR, s.elem = p.elem, s.size = 8;
-	}
-	uint64_t entry = 0, indirect = 0, is_entry = GR_ABSENT;
-	if (n && strcmp(n, "internal/sync.node[interface {},interface {}]") == 0) {
-		// The nodes of sync.Map's HashTrieMap (Go 1.24+) head an entry or an
-		// indirect node, as isEntry says; DWARF may name only the shape type.
-		entry = dw_type_die(b, "internal/sync.entry[interface {},interface {}]");
-		if (!entry)
-			entry = dw_type_die(b, "internal/sync.entry[go.shape.interface {},go.shape.interface {}]");
-		indirect = dw_type_die(b, "internal/sync.indirect[interface {},interface {}]");
-		is_entry = gr_member(b, n, "isEntry");
-		if (is_entry == GR_ABSENT)
-			entry = indirect = 0;
-	}
-	struct shape *sh = &w->shapes[w->nshapes];
-	*sh = (struct shape){.s = s, .leads = -3, .entry = entry, .indirect = indirect,
-			     .is_entry = is_entry};
-	sh->ctx_iface = s.kind == DW_GO_IFACE && s.name && strcmp(s.name, "context.Context") == 0;
-	if (s.kind == DW_GO_PTR)
-		sh->ctx_type = gr_cf_user_ctx_type(w->st, s.name);
-	if (s.elem) {
-		struct dw_type_shape e;
-		if (dw_type_shape(b, s.elem, &e))
-			sh->esize = e.kind == DW_GO_PTR || e.kind == DW_GO_MAP || e.kind == DW_GO_CHAN ||
-					    e.kind == DW_GO_FUNC ? 8 : e.size;
-	}
-	if (s.key) {
-		struct dw_type_shape k;
-		if (dw_type_shape(b, s.key, &k))
-			sh->ksize = k.kind == DW_GO_PTR || k.kind == DW_GO_MAP || k.kind == DW_GO_CHAN ||
-					    k.kind == DW_GO_FUNC ? 8 : k.size;
-	}
-	if (util_u64map_put(&w->shape_index, die, w->nshapes + 1))
-		return NULL;
-	return &w->shapes[w->nshapes++];
-}
-
-/* Whether DIE leads to a context, decided once per type. */
-static bool worth(struct gr_cr *w, uint64_t die)
-{
-	struct shape *sh = shape_of(w, die);
-	if (!sh)
-		return false;
-	if (sh->leads == 0 || sh->leads == 1)
-		return sh->leads;
-	w->nundecided = 0;
-	if (leads(w, die, 0))
-		return true;
-	// The outermost type cannot: nor can any type its question left undecided
-	// (each was waiting on a type on the way down from it, all "no").
-	for (size_t i = 0; i < w->nundecided; i++)
-		if (w->shapes[w->undecided[i]].leads == -3)
-			w->shapes[w->undecided[i]].leads = 0;
-	return false;
-}
 
 /* ---- Contexts met ------------------------------------------------------------ */
 
@@ -392,7 +186,7 @@ static struct util_error *walk_iface(struct gr_cr *w, const struct shape *sh, ui
 		return err;
 	}
 	uint64_t die = rt ? dyn_die(w, type) : 0;
-	if (!die || !worth(w, die))
+	if (!die || !gr_shape_worth(&w->shapes, die))
 		return NULL;
 	if (rt->direct) // the data word is the value (a pointer, map, chan, or a struct of one)
 		return walk_value(w, (const unsigned char *)&data, 8, die, wh, root, chan);
@@ -403,9 +197,9 @@ static struct util_error *walk_iface(struct gr_cr *w, const struct shape *sh, ui
 static struct util_error *walk_value(struct gr_cr *w, const unsigned char *buf, uint64_t len,
 				     uint64_t die, enum where wh, uint32_t root, uint64_t chan)
 {
-	if (!worth(w, die))
+	if (!gr_shape_worth(&w->shapes, die))
 		return NULL;
-	struct shape *sh = shape_of(w, die);
+	struct shape *sh = gr_shape_of(&w->shapes, die);
 	if (!sh || w->nest > MAX_NEST)
 		return NULL;
 	struct util_error *err = NULL;
@@ -435,25 +229,28 @@ static struct util_error *walk_value(struct gr_cr *w, const unsigned char *buf, 
 	case DW_GO_CHAN:
 		err = enqueue(w, word, die, 1, root, IT_CHAN);
 		break;
+	case DW_GO_FUNC:
+		err = enqueue(w, word, die, 1, root, IT_CLOSURE);
+		break;
 	case DW_GO_ARRAY:
 		for (uint64_t i = 0; sh->esize && i < sh->s.count && i < MAX_ELEMS && !err; i++) {
 			if ((i + 1) * sh->esize > len)
 				break;
 			err = walk_value(w, buf + i * sh->esize, sh->esize, sh->s.elem, wh, root, chan);
-			sh = shape_of(w, die); // the cache may have moved
+			sh = gr_shape_of(&w->shapes, die); // the cache may have moved
 		}
 		break;
 	case DW_GO_STRUCT:
 		for (size_t i = 0; i < sh->nmembers && !err; i++) {
 			const struct dw_struct_member *m = &sh->members[i];
-			struct shape *ms = shape_of(w, m->type_die);
-			sh = shape_of(w, die);
+			struct shape *ms = gr_shape_of(&w->shapes, m->type_die);
+			sh = gr_shape_of(&w->shapes, die);
 			uint64_t msz = ms ? (ms->s.kind == DW_GO_PTR || ms->s.kind == DW_GO_MAP ||
 					     ms->s.kind == DW_GO_CHAN ? 8 : ms->s.size) : 0;
 			if (!msz || m->offset + msz > len)
 				continue;
 			err = walk_value(w, buf + m->offset, msz, m->type_die, wh, root, chan);
-			sh = shape_of(w, die);
+			sh = gr_shape_of(&w->shapes, die);
 		}
 		break;
 	default:
@@ -481,9 +278,9 @@ static struct util_error *map_entry(void *arg, uint64_t key_addr, const unsigned
 	unsigned char ebuf[128];
 	struct util_error *err = NULL;
 	(void)key_addr;
-	if (ks && worth(w, kd))
+	if (ks && gr_shape_worth(&w->shapes, kd))
 		err = walk_value(w, key, ks, kd, WH_MAP, a->root, 0);
-	if (!err && es && es <= sizeof(ebuf) && worth(w, ed) &&
+	if (!err && es && es <= sizeof(ebuf) && gr_shape_worth(&w->shapes, ed) &&
 	    gr_read_ok(w->st->r->core, elem_addr, ebuf, es))
 		err = walk_value(w, ebuf, es, ed, WH_MAP, a->root, 0);
 	return err;
@@ -491,7 +288,7 @@ static struct util_error *map_entry(void *arg, uint64_t key_addr, const unsigned
 
 static struct util_error *walk_map(struct gr_cr *w, const struct item *it)
 {
-	struct shape *sh = shape_of(w, it->die);
+	struct shape *sh = gr_shape_of(&w->shapes, it->die);
 	// Keys and elements over 128 bytes are stored indirectly: not walked.
 	if (!sh || !sh->ksize || sh->ksize > 128 || sh->esize > 128)
 		return NULL;
@@ -505,7 +302,7 @@ static struct util_error *walk_map(struct gr_cr *w, const struct item *it)
 		if (!mt)
 			return &util_enomem;
 		gr_map_type_probe(w->st->r, bucket, group, sh->ksize, sh->esize, mt);
-		sh = shape_of(w, it->die);
+		sh = gr_shape_of(&w->shapes, it->die);
 		sh->map = mt;
 	}
 	size_t budget = MAX_MAP;
@@ -523,7 +320,7 @@ static struct util_error *walk_map(struct gr_cr *w, const struct item *it)
 
 static struct util_error *walk_chan(struct gr_cr *w, const struct item *it)
 {
-	struct shape *sh = shape_of(w, it->die);
+	struct shape *sh = gr_shape_of(&w->shapes, it->die);
 	unsigned char h[256];
 	if (!sh || !w->hc_size || w->hc_size > sizeof(h) || !gr_read_ok(w->st->r->core, it->addr, h, w->hc_size))
 		return NULL;
@@ -542,10 +339,41 @@ static struct util_error *walk_chan(struct gr_cr *w, const struct item *it)
 	return err;
 }
 
+/*
+ * A closure (a func value's funcval): its captured variables have no type
+ * DWARF ties to the object. Its first word must be the code of a function;
+ * then the words that start a context interface (a context.Context itab or
+ * a context type's descriptor, as the stack scan looks for) among the next
+ * few, each validated with its whole parent chain as a stack scan's are.
+ */
+static struct util_error *walk_closure(struct gr_cr *w, const struct item *it)
+{
+	uint64_t v[CLOSURE_WORDS], kind;
+	struct cf_state *st = w->st;
+	if (!gr_read_ok(st->r->core, it->addr, v, sizeof(v)) || !dw_func_at(st->r->bin, v[0]))
+		return NULL;
+	struct util_error *err = NULL;
+	for (size_t k = 1; k + 1 < CLOSURE_WORDS && !err; k++) {
+		if (!v[k + 1] || !util_u64map_get(&st->scan_words, v[k], &kind))
+			continue;
+		uint64_t type = kind == 1 ? gr_ctx_itab_type(w->c, v[k]) : v[k];
+		bool is = false;
+		size_t idx;
+		w->c->quiet++;
+		err = type ? gr_ctx_add_found(w->c, type, v[k + 1], kind == 1, &is, &idx) : NULL;
+		w->c->quiet--;
+		if (is) {
+			set_found(w->c, idx, WH_HEAP, w->roots[it->root]);
+			k++;
+		}
+	}
+	return err;
+}
+
 /* N values of type DIE at ADDR in the heap (or a stack object). */
 static struct util_error *walk_values(struct gr_cr *w, const struct item *it)
 {
-	struct shape *sh = shape_of(w, it->die);
+	struct shape *sh = gr_shape_of(&w->shapes, it->die);
 	if (!sh)
 		return NULL;
 	if (sh->entry || sh->indirect) { // a trie node: walk what it heads
@@ -590,6 +418,8 @@ static struct util_error *drain(struct gr_cr *w)
 			err = walk_map(w, &it);
 		else if (it.kind == IT_CHAN)
 			err = walk_chan(w, &it);
+		else if (it.kind == IT_CLOSURE)
+			err = walk_closure(w, &it);
 		else
 			err = walk_values(w, &it);
 		if (w->items % 4096 == 0)
@@ -625,9 +455,9 @@ struct globals {
 static struct util_error *take_global(void *arg, const char *name, uint64_t addr, uint64_t die)
 {
 	struct globals *g = arg;
-	if (!addr || !die || is_runtime_name(name) || strncmp(name, "context.", 8) == 0 ||
+	if (!addr || !die || gr_shape_runtime_name(name) || strncmp(name, "context.", 8) == 0 ||
 	    strncmp(name, "type:", 5) == 0 || strncmp(name, "go:", 3) == 0 ||
-	    !worth(g->w, die))
+	    !gr_shape_worth(&g->w->shapes, die))
 		return NULL;
 	struct util_error *err = util_grow((void **)&g->v, g->n, &g->cap, sizeof(*g->v), 64);
 	if (err)
@@ -649,7 +479,7 @@ static struct util_error *walk_globals(struct gr_cr *w)
 	if (!err && g.n)
 		qsort(g.v, g.n, sizeof(*g.v), by_addr);
 	for (size_t i = 0; i < g.n && !err; i++) {
-		struct shape *sh = shape_of(w, g.v[i].die);
+		struct shape *sh = gr_shape_of(&w->shapes, g.v[i].die);
 		uint64_t size = sh ? (sh->s.kind == DW_GO_PTR || sh->s.kind == DW_GO_MAP ||
 				      sh->s.kind == DW_GO_CHAN ? 8 : sh->s.size) : 0;
 		if (!size || size > MAX_VALUE)
@@ -672,22 +502,22 @@ bool gr_cr_walkable(struct cf_state *st, uint64_t die)
 	struct gr_cr *w = st->cr;
 	if (!w)
 		return false;
-	struct shape *sh = shape_of(w, die);
+	struct shape *sh = gr_shape_of(&w->shapes, die);
 	if (!sh || (sh->s.kind != DW_GO_PTR && sh->s.kind != DW_GO_MAP && sh->s.kind != DW_GO_CHAN))
 		return false;
 	const char *n = sh->s.name;
-	if (is_runtime_name(n) || (n && strncmp(n, "*context.", 9) == 0) || !worth(w, die))
+	if (gr_shape_runtime_name(n) || (n && strncmp(n, "*context.", 9) == 0) || !gr_shape_worth(&w->shapes, die))
 		return false;
 	// A pointer to a struct whose only way to a context is its own
 	// context.Context fields: the frame's reader takes those ("r.ctx").
 	// (Shapes move as the cache grows: each is looked up again after.)
-	sh = shape_of(w, die);
+	sh = gr_shape_of(&w->shapes, die);
 	uint64_t elem = sh->s.kind == DW_GO_PTR ? sh->s.elem : 0;
-	struct shape *t = elem ? shape_of(w, elem) : NULL;
-	if (!t || t->s.kind != DW_GO_STRUCT || !worth(w, elem) || !shape_of(w, elem)->nmembers)
+	struct shape *t = elem ? gr_shape_of(&w->shapes, elem) : NULL;
+	if (!t || t->s.kind != DW_GO_STRUCT || !gr_shape_worth(&w->shapes, elem) || !gr_shape_of(&w->shapes, elem)->nmembers)
 		return true;
-	for (size_t i = 0; i < shape_of(w, elem)->nmembers; i++) {
-		struct shape *m = shape_of(w, shape_of(w, elem)->members[i].type_die);
+	for (size_t i = 0; i < gr_shape_of(&w->shapes, elem)->nmembers; i++) {
+		struct shape *m = gr_shape_of(&w->shapes, gr_shape_of(&w->shapes, elem)->members[i].type_die);
 		if (!m || !m->ctx_iface)
 			return true;
 	}
@@ -719,7 +549,7 @@ struct util_error *gr_cr_init(struct cf_state *st)
 		return &util_enomem;
 	w->st = st;
 	w->c = st->c;
-	util_u64map_init(&w->shape_index);
+	gr_shapes_init(&w->shapes, st);
 	util_u64map_init(&w->dyn);
 	util_u64map_init(&w->seen);
 	struct dw_binary *b = st->r->bin;
@@ -782,13 +612,11 @@ void gr_cr_destroy(struct cf_state *st)
 	struct gr_cr *w = st->cr;
 	if (!w)
 		return;
-	util_u64map_deinit(&w->shape_index);
+	gr_shapes_deinit(&w->shapes);
 	util_u64map_deinit(&w->dyn);
 	util_u64map_deinit(&w->seen);
-	free(w->shapes);
 	free(w->queue);
 	free(w->roots);
-	free(w->undecided);
 	free(w);
 	st->cr = NULL;
 }
