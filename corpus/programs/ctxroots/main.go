@@ -74,6 +74,10 @@ var (
 	// its value is the labels, printed as a "labels" line.
 	labeled context.Context
 
+	// scenario closure: a context captured by a func value kept in a
+	// package variable (a captured variable has no DWARF type).
+	onShutdown func() int
+
 	// scenario culprit: the loopback connection it reads (the peer never
 	// writes) and its peer, kept reachable so that no finalizer closes
 	// them. The mutex it holds is in a resource no package variable
@@ -456,6 +460,24 @@ func plantLabels() {
 	labelsLine = "labels " + ctxAddr(c) + ` {"route":"/export","tenant":"t-9"}`
 }
 
+// 4d. closure: a context captured by a func value in a package variable.
+
+//go:noinline
+func plantClosure() {
+	bg := context.Background()
+	c, cancel := context.WithCancel(bg)
+	cancel()
+	n := 0
+	onShutdown = func() int { // captures c by value, n by reference
+		n++
+		if c.Err() != nil {
+			return n
+		}
+		return 0
+	}
+	plant(c, bg, "cancel", "heap", "main.onShutdown", "closure")
+}
+
 // ---------------------------------------------------------------------------
 // 5. own-done: a user-defined Context whose Done is its own channel.
 
@@ -602,6 +624,7 @@ func main() {
 	plantServer()
 	plantSyncMap()
 	plantLabels()
+	plantClosure()
 	plantOwnDone()
 	plantDetached()
 	plantCulprit()
