@@ -18,7 +18,9 @@
 // that one; when none does (a deadlock by itself) or several, no claim. A
 // goroutine whose search was cut short (GR_VICTIM cut) may reach any object:
 // it counts as a releaser of every object, so unless it too is stuck behind
-// the same culprit nothing is claimed.
+// the same culprit nothing is claimed; and an object no search found a
+// releaser of is claimed behind nobody, cut searches or not (it may have no
+// releaser at all: its waiters are leaked, not stuck behind the cut one).
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +42,7 @@ struct vic {
 	size_t *queue, nq, qhead;
 	const bool *cut;
 	size_t ncut;
+	size_t *known;                /* per object: releasers the searches found */
 };
 
 static size_t merge(size_t a, size_t b)
@@ -150,7 +153,7 @@ static void resolve(struct vic *v)
 				feed_g(v, v->oadj[i], v->agg[x], v->hop[x]);
 		} else {
 			for (size_t o = 0; o < v->m; o++)
-				feed_obj(v, v->n + o, v->agg[x], v->hop[x]);
+				feed_obj(v, v->n + o, v->known[o] ? v->agg[x] : MIXED, v->hop[x]);
 		}
 	}
 }
@@ -194,7 +197,7 @@ static struct util_error *knots(struct vic *v)
 				raise(v, v->oadj[i], label, v->hop[x] + 1);
 		} else {
 			for (size_t o = 0; o < v->m; o++)
-				raise(v, v->n + o, label, v->hop[x]);
+				raise(v, v->n + o, v->known[o] ? label : MIXED, v->hop[x]);
 		}
 	}
 	return NULL;
@@ -212,8 +215,9 @@ struct util_error *gr_victims_find(const struct gr_victims_in *in, size_t *culpr
 	v.hop = calloc(nodes, sizeof(*v.hop));
 	v.done = calloc(nodes, 1);
 	v.queue = malloc(nodes * sizeof(*v.queue));
+	v.known = malloc((v.m + 1) * sizeof(*v.known));
 	rel = malloc((in->nreaches + 1) * sizeof(*rel));
-	if (!v.only || !v.pend || !v.agg || !v.hop || !v.done || !v.queue || !rel)
+	if (!v.only || !v.pend || !v.agg || !v.hop || !v.done || !v.queue || !v.known || !rel)
 		err = &util_enomem;
 	// Waits on something anyone reaches (GR_VICTIM_ANYONE) are left out of
 	// the CSR, and settle their goroutine as its own culprit below.
@@ -253,8 +257,10 @@ struct util_error *gr_victims_find(const struct gr_victims_in *in, size_t *culpr
 				v.ncut++;
 		}
 		v.pend[any] = v.ncut;
-		for (size_t o = 0; o < v.m; o++)
+		for (size_t o = 0; o < v.m; o++) {
+			v.known[o] = v.pend[v.n + o];
 			v.pend[v.n + o] += v.ncut > 0; // "any object" releases it too
+		}
 		if (!v.ncut)
 			v.done[any] = 1;
 		for (size_t g = 0; g < v.n; g++)
@@ -287,6 +293,7 @@ struct util_error *gr_victims_find(const struct gr_victims_in *in, size_t *culpr
 	free(v.hop);
 	free(v.done);
 	free(v.queue);
+	free(v.known);
 	return err;
 }
 
