@@ -95,6 +95,7 @@ struct cli_findings {
 	int64_t unobserved, broken_links, detached, lock_waits;
 	int64_t leaks, leak_groups;   /* leaked goroutines, and the groups they are in */
 	int64_t cycles, in_cycles;    /* wait cycles, and their goroutines */
+	int64_t victims;              /* goroutines stuck behind those reported, not counted above */
 	bool heap_scanned;
 };
 struct util_error *cli_count_findings(struct store_db *db, int64_t incident,

@@ -141,6 +141,7 @@ struct util_error *cli_count_findings(struct store_db *db, int64_t incident,
 			.heap_scanned = sqlite3_column_int64(st, 6) > 0,
 			.in_cycles = sqlite3_column_int64(st, 7),
 			.leak_groups = sqlite3_column_int64(st, 8),
+			.victims = sqlite3_column_int64(st, 9),
 		};
 	} else if (!err) {
 		err = util_error_create(UTIL_ERROR_LIB, "%s: counting findings: no row",
@@ -186,6 +187,9 @@ void cli_print_findings_short(FILE *out, const struct cli_findings *f, int64_t i
 	}
 	else
 		fputs(" (no leak analysis for this incident)\n", out);
+	if (f->victims)
+		fprintf(out, "and %lld %s stuck behind the goroutines found (gocoroner query stuck_behind)\n",
+			(long long)f->victims, plural(f->victims, "goroutine", "goroutines"));
 	fprintf(out, "info: %lld %s detached on purpose (WithoutCancel), %lld %s with goroutines waiting on its lock\n",
 		(long long)f->detached, plural(f->detached, "context", "contexts"),
 		(long long)f->lock_waits, plural(f->lock_waits, "context", "contexts"));

@@ -272,7 +272,8 @@ SELECT goid, wait_reason, wait_minutes, func, file, line
 -- whether the leak analysis ran; after report_findings. Leaked goroutines
 -- come in groups: a wait_group's goroutines are one, a leaked goroutine in
 -- none is one of its own; the members of wait cycles are counted with their
--- cycles, not as groups.
+-- cycles, not as groups. Last, the goroutines stuck behind a reported one
+-- that no finding counts itself (leak_suspect keeps its victims).
 SELECT (SELECT count(*) FROM f_unobserved),
        (SELECT count(*) FROM f_broken),
        (SELECT count(DISTINCT goid) FROM f_leak),
@@ -284,7 +285,9 @@ SELECT (SELECT count(*) FROM f_unobserved),
        (SELECT count(DISTINCT COALESCE('c' || m.component_id, 'g' || l.goid))
           FROM f_leak AS l
           LEFT JOIN wait_member AS m ON m.incident_id = ?1 AND m.goid = l.goid
-         WHERE l.goid NOT IN (SELECT goid FROM f_cycle));
+         WHERE l.goid NOT IN (SELECT goid FROM f_cycle)),
+       (SELECT count(*) FROM f_victim
+         WHERE goid NOT IN (SELECT goid FROM f_unobserved));
 
 -- STMT graph_contexts
 -- 'graph --contexts': every context with what the queries found about it:

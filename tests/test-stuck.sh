@@ -10,7 +10,8 @@
 # - stuck_behind has no row for a goroutine without a victim line;
 # - cancel_unobserved reports the culprit C with its context (ctx=), and
 #   none of its victims (they are not findings of their own);
-# - report shows C's finding with all its victims stuck behind it.
+# - report shows C's finding with all its victims stuck behind it, and its
+#   summary counts them.
 # One line per core and check, totals at the end. STUCK_CORES (manifest
 # names) restricts the cores checked.
 set -u
@@ -76,7 +77,8 @@ for name in $cores; do
 	cg=$(awk '$1 == "culprit" { print $2 }' "$out")
 	# The report: the culprit's finding counts every victim behind it.
 	if grep -q "^== BUG blocked holding a canceled context: goroutine $cg \[" "$work/report" &&
-		grep -q "$nv goroutines stuck behind it" "$work/report"; then
+		grep -q "$nv goroutines stuck behind it" "$work/report" &&
+		grep -q "^and $nv goroutines stuck behind the goroutines found" "$work/report"; then
 		rep=1
 	else
 		rep=0
