@@ -242,8 +242,8 @@ struct util_error *gr_cr_frame_root(struct cf_state *st, const struct gr_gorouti
 				    uint64_t word, uint64_t die);
 /** Walk what the frames queued, then every package variable. */
 struct util_error *gr_cr_walk(struct cf_state *st);
-/** A frame of goroutine GOID holds CTX: context.found_in "frame". */
-void gr_cr_found_frame(struct cf_state *st, uint64_t ctx, uint64_t goid);
+/** A frame holds CTX: context.found_in "frame" (its holders are goroutine_context's rows). */
+void gr_cr_found_frame(struct cf_state *st, uint64_t ctx);
 /** Name where the contexts no root gave were found: ancestor, child. */
 void gr_cr_finish(struct cf_state *st);
 

@@ -167,16 +167,14 @@ static struct util_error *plan_var(struct cf_state *st, struct cf_plan *plan, ui
 }
 
 /* A pointer, map or chan variable that may lead to contexts: a root of ctxroots.c's walk. */
-static struct util_error *plan_walk(struct cf_state *st, struct cf_plan *plan, uint32_t fi,
-				    bool innermost, int64_t cfa, const struct dw_var *v,
-				    const struct dw_var_loc *loc)
+static struct util_error *plan_walk(struct cf_plan *plan, uint32_t fi, bool innermost,
+				    int64_t cfa, const struct dw_var *v, const struct dw_var_loc *loc)
 {
 	int64_t a;
 	if (!gr_frame_var_word(loc, 0, &a))
 		return NULL;
 	struct cf_read rd = {.frame = fi, .innermost = innermost, .mode = RD_WALK,
-			     .off = cfa + a, .type = v->type_die, .name = NULL};
-	(void)st;
+			     .off = cfa + a, .type = v->type_die};
 	return push(plan, rd);
 }
 
@@ -204,8 +202,8 @@ static struct util_error *plan_ctx(void *arg, const struct gr_frame_var *x)
 	err = plan_var(cp->st, cp->plan, (uint32_t)x->frame, x->innermost, x->cfa_off, x->var,
 		       &x->loc, cl);
 	if (!err && cl->walk)
-		err = plan_walk(cp->st, cp->plan, (uint32_t)x->frame, x->innermost, x->cfa_off,
-				x->var, &x->loc);
+		err = plan_walk(cp->plan, (uint32_t)x->frame, x->innermost, x->cfa_off, x->var,
+				&x->loc);
 	return err;
 }
 
@@ -257,7 +255,7 @@ struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g,
 		st->ndwarf++;
 	else
 		st->nscan++;
-	gr_cr_found_frame(st, ctx, g->goid);
+	gr_cr_found_frame(st, ctx);
 	return NULL;
 }
 

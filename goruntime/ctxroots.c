@@ -92,14 +92,13 @@ static void set_found(struct gr_ctx *c, size_t idx, enum where wh, const char *a
 	x->found_at = at;
 }
 
-void gr_cr_found_frame(struct cf_state *st, uint64_t ctx, uint64_t goid)
+void gr_cr_found_frame(struct cf_state *st, uint64_t ctx)
 {
 	uint64_t v;
 	struct gr_ctx *c = st->c;
 	if (!util_u64map_get(&c->by_addr, ctx, &v) ||
 	    (c->ctxs[v].found_rank && c->ctxs[v].found_rank <= WH_FRAME))
 		return;
-	(void)goid; // the holders are goroutine_context's rows
 	set_found(c, v, WH_FRAME, NULL);
 }
 
