@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,7 +20,7 @@
 
 static const char analyze_usage[] =
 	"usage: gocoroner analyze [--db FILE] [--exe EXE] [--force] [--quiet] [--keep-core]\n"
-	"                         [--fail-on-findings] [--budget N] CORE\n"
+	"                         [--fail-on-findings] [--timings] [--budget N] CORE\n"
 	"\n"
 	"Read CORE (an ELF core: gcore, kernel or systemd-coredump; raw or .zst) and\n"
 	"the Go executable it was made from, rebuild every goroutine with its stack,\n"
@@ -35,6 +36,7 @@ static const char analyze_usage[] =
 	"              it; 'gocoroner core INCIDENT --to FILE' writes it back\n"
 	"  --fail-on-findings  exit with status 3 when the incident has bug findings\n"
 	"              (see 'gocoroner report'), 0 when it has none\n"
+	"  --timings   print on stderr how long each stage took, and the peak memory\n"
 	CLI_BUDGET_HELP("  ", "              ");
 
 static void progress(size_t done, size_t total, void *arg)
@@ -42,6 +44,71 @@ static void progress(size_t done, size_t total, void *arg)
 	fprintf(stderr, "\rreading goroutines: %zu/%zu", done, total);
 	if (done == total)
 		fputs("\r\033[K", stderr);
+}
+
+/*
+ * --timings: when each stage began, on which thread. The snapshot and the
+ * store tell their stages (util_stage_fn); the analyze steps around them
+ * are told here. A stage lasts until the next one of its thread.
+ */
+enum { TIMINGS_MAX = 64 };
+struct timings {
+	pthread_mutex_t mu;
+	pthread_t main_thread;
+	struct timespec start;
+	size_t n;
+	struct {
+		const char *name;
+		bool on_main;
+		double at;            /**< seconds from start */
+	} ev[TIMINGS_MAX];
+};
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* util_stage_fn: record that stage NAME begins; ARG is a struct timings, or NULL. */
+static void timing_mark(const char *name, void *arg)
+{
+	struct timings *t = arg;
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->mu);
+	if (t->n < TIMINGS_MAX) {
+		t->ev[t->n].name = name;
+		t->ev[t->n].on_main = pthread_equal(pthread_self(), t->main_thread);
+		t->ev[t->n].at = seconds_since(&t->start);
+		t->n++;
+	}
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void timings_print(struct timings *t)
+{
+	if (!t)
+		return;
+	timing_mark("end", t);
+	fprintf(stderr, "%-7s %-22s %9s %9s\n", "thread", "stage", "start s", "took s");
+	for (size_t i = 0; i < t->n; i++) {
+		if (!strcmp(t->ev[i].name, "end"))
+			continue;
+		double end = t->ev[i].at;
+		for (size_t j = i + 1; j < t->n; j++)
+			if (t->ev[j].on_main == t->ev[i].on_main) {
+				end = t->ev[j].at;
+				break;
+			}
+		fprintf(stderr, "%-7s %-22s %9.3f %9.3f\n", t->ev[i].on_main ? "main" : "writer",
+			t->ev[i].name, t->ev[i].at, end - t->ev[i].at);
+	}
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		fprintf(stderr, "total %.3f s, peak memory %.1f MiB\n", t->ev[t->n - 1].at,
+			(double)ru.ru_maxrss / 1024.0);
 }
 
 /*
@@ -118,12 +185,15 @@ struct writer {
 	pthread_cond_t cond;
 	bool contexts_ready;          /**< gr_options.contexts_done was called */
 	bool snapshot_over;           /**< gr_snapshot_create returned */
+	struct timings *timings;      /**< --timings, else NULL */
 };
 
 static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
 {
+	timing_mark("open database", w->timings);
 	w->err = store_open_budget(w->db_path, w->budget, &w->db);
 	if (!w->err) {
+		store_set_stage_hook(w->db, w->timings ? timing_mark : NULL, w->timings);
 		cli_test_hooks(w->db);
 		w->err = store_ingest_begin(w->db, &w->inc, snap, &w->ingest);
 	}
@@ -143,6 +213,7 @@ static void *writer_main(void *arg)
 		if (w->err)
 			w->ingest = NULL; // rolled back and freed
 	}
+	timing_mark("writer done", w->timings);
 	return NULL;
 }
 
@@ -153,7 +224,9 @@ static void start_writer(const struct gr_snapshot *snap, void *arg)
 	// The fingerprint names the incident. It is asked for here, on the
 	// thread that owns the core: core_sha256 joins the fingerprint's
 	// thread, which has mostly finished by now.
+	timing_mark("fingerprint", w->timings);
 	w->inc.core_sha256 = core_sha256(w->core);
+	timing_mark("start writer", w->timings);
 	w->snap = snap;
 	// Without a thread, the main thread does it all after the snapshot.
 	w->started = pthread_create(&w->thread, NULL, writer_main, w) == 0;
@@ -198,16 +271,18 @@ int cli_analyze(int argc, char **argv)
 		{"fail-on-findings", no_argument, NULL, 'F'},
 		{"keep-core", no_argument, NULL, 'k'},
 		{"budget", required_argument, NULL, 'B'},
+		{"timings", no_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB, *exe_path = NULL;
 	uint64_t budget = STORE_BUDGET_DEFAULT;
 	bool force = false, quiet = false, fail_on_findings = false, keep_core = false;
+	struct timings timings = {.mu = PTHREAD_MUTEX_INITIALIZER}, *tmg = NULL;
 	int c;
 	optind = 1;
 	opterr = 0; // one line of our own instead of getopt's message plus usage
-	while ((c = getopt_long(argc, argv, "d:e:fqkh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:e:fqkTh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'e': exe_path = optarg; break;
@@ -215,6 +290,7 @@ int cli_analyze(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'F': fail_on_findings = true; break;
 		case 'k': keep_core = true; break;
+		case 'T': tmg = &timings; break;
 		case 'B':
 			if (cli_parse_budget("analyze", optarg, &budget))
 				return CLI_USAGE;
@@ -231,6 +307,11 @@ int cli_analyze(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	const char *core_path = argv[optind];
+	if (tmg) {
+		tmg->main_thread = pthread_self();
+		clock_gettime(CLOCK_MONOTONIC, &tmg->start);
+		timing_mark("open core", tmg);
+	}
 	keep_freed_memory();
 	heap_in_huge_pages();
 	struct core_file *core = NULL;
@@ -261,6 +342,7 @@ int cli_analyze(int argc, char **argv)
 			goto out;
 		}
 	}
+	timing_mark("open executable", tmg);
 	err = dw_binary_open(exe_path, &bin);
 	if (err)
 		goto out;
@@ -299,7 +381,12 @@ int cli_analyze(int argc, char **argv)
 	w.db_path = db_path;
 	w.budget = budget;
 	w.core = core;
+	w.timings = tmg;
 	struct gr_options gopts = {0};
+	if (tmg) {
+		gopts.stage = timing_mark;
+		gopts.stage_arg = tmg;
+	}
 	if (isatty(STDERR_FILENO))
 		gopts.progress = progress;
 	gopts.goroutines_done = start_writer;
@@ -314,12 +401,14 @@ int cli_analyze(int argc, char **argv)
 	// Level 3, zstd's default: quick even on a big core (bench/README.md),
 	// to the size 'zstd' itself gives.
 	if (keep_core) {
+		timing_mark("keep core", tmg);
 		err = core_zstd_image(core, 3, &kept, &kept_len);
 		if (err)
 			goto out;
 	}
 	// The goroutines' part of the ingest, started by start_writer.
 	bool had_thread = w.started;
+	timing_mark("wait for writer", tmg);
 	err = writer_join(&w);
 	if (!err && !had_thread && !w.ingest) {
 		if (!w.inc.core_sha256)
@@ -341,6 +430,7 @@ int cli_analyze(int argc, char **argv)
 		goto out;
 	// The incident is committed: what fails from here on leaves it stored.
 	struct store_db *db = w.db;
+	timing_mark("print summary", tmg);
 	if (quiet) {
 		printf("%lld\n", (long long)id);
 	} else {
@@ -365,6 +455,7 @@ int cli_analyze(int argc, char **argv)
 		cli_print_findings_short(stdout, &findings, id);
 	}
 	status = fail_on_findings && cli_has_bugs(&findings) ? CLI_FINDINGS : CLI_OK;
+	timings_print(tmg);
 out:
 	if (err)
 		status = cli_fail(err);

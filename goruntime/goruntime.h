@@ -358,6 +358,9 @@ struct gr_options {
 	 */
 	void (*contexts_done)(const struct gr_snapshot *snap, void *arg);
 	void *contexts_done_arg;
+	/** Told as each stage of the snapshot begins; may be NULL. */
+	util_stage_fn *stage;
+	void *stage_arg;
 };
 
 /**

@@ -60,6 +60,12 @@ static void reader_deinit(struct gr_reader *r)
 	gr_frame_maps_free(r);
 }
 
+static void stage(const struct gr_options *opts, const char *name)
+{
+	if (opts->stage)
+		opts->stage(name, opts->stage_arg);
+}
+
 struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *bin,
 				      const struct gr_options *opts, struct gr_snapshot **ret)
 {
@@ -89,6 +95,7 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	if (err)
 		goto fail;
 	gr_unwind_init(&r);
+	stage(opts, "goroutines");
 	err = gr_read_goroutines(&r, opts);
 	if (err)
 		goto fail;
@@ -96,20 +103,28 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 		opts->goroutines_done(s, opts->goroutines_done_arg);
 	// Contexts first, so that their rows can be written meanwhile too
 	// (contexts_done): nothing of them depends on the waits or defers.
+	stage(opts, "contexts");
 	err = gr_read_contexts(&r);
 	gr_stacks_deinit(&r.stacks_copy); // the last reader of the copies
 	if (!err && opts->contexts_done)
 		opts->contexts_done(s, opts->contexts_done_arg);
-	if (!err)
+	if (!err) {
+		stage(opts, "waits");
 		err = gr_read_waits(&r);
+	}
 	// Contexts and channels alike: one line for the incident.
 	if (!err && r.dead_vars)
 		gr_diag(s, "info", "frame-vars",
 			"%zu frame variables dead at their frame's pc were not followed", r.dead_vars);
-	if (!err)
+	if (!err) {
+		stage(opts, "defers");
 		err = gr_read_defers(&r);
-	if (!err)
+	}
+	if (!err) {
+		stage(opts, "reach");
 		err = gr_read_reach(&r);
+	}
+	stage(opts, "snapshot done");
 fail:
 	reader_deinit(&r);
 	if (err) {

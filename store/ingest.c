@@ -635,8 +635,10 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 	err = find_incident(db, inc, &in->existing);
 	if (!err && in->existing == 0)
 		err = drop_indexes_if_fresh(db, &in->fresh);
-	if (!err && in->existing == 0)
+	if (!err && in->existing == 0) {
+		store_stage(db, "store goroutines");
 		err = write_goroutines(in, snap);
+	}
 	if (!err && in->existing == 0)
 		err = recreate_indexes(db, &in->fresh, "goroutine");
 	if (err) {
@@ -654,6 +656,7 @@ struct util_error *store_ingest_contexts(struct store_ingest *in, const struct g
 {
 	if (in->existing || in->contexts_written)
 		return NULL;
+	store_stage(in->db, "store contexts");
 	struct util_error *err = store_write_contexts(in->db, in->incident_id, snap);
 	for (size_t i = 0; i < sizeof(context_tables) / sizeof(context_tables[0]) && !err; i++)
 		err = recreate_indexes(in->db, &in->fresh, context_tables[i]);
@@ -670,13 +673,21 @@ struct util_error *store_ingest_finish(struct store_ingest *in, const struct gr_
 {
 	struct store_db *db = in->db;
 	struct util_error *err = NULL;
-	if (in->existing == 0)
+	if (in->existing == 0) {
+		store_stage(db, "store waits");
 		err = write_rest(in, snap);
-	if (!err && in->existing == 0)
+	}
+	if (!err && in->existing == 0) {
+		store_stage(db, "store indexes");
 		err = recreate_indexes(db, &in->fresh, NULL);
+	}
 	// The summary reads the new rows through the views, which name indexes.
-	if (!err && in->existing == 0)
+	if (!err && in->existing == 0) {
+		store_stage(db, "store summary");
 		err = store_write_summary(db, in->incident_id);
+	}
+	if (!err)
+		store_stage(db, "store commit");
 	bool blob_added = false;
 	if (!err)
 		err = write_core_blob(db, in->inc, &blob_added);

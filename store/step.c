@@ -88,6 +88,12 @@ void store_set_budget(struct store_db *db, uint64_t steps)
 	progress_install(db);
 }
 
+void store_set_stage_hook(struct store_db *db, util_stage_fn *fn, void *arg)
+{
+	db->stage = fn;
+	db->stage_arg = arg;
+}
+
 uint64_t store_budget(const struct store_db *db)
 {
 	return db->budget.limit;

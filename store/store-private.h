@@ -70,6 +70,8 @@ struct store_db {
 	sqlite3_stmt *batch[STORE_STMT_COUNT]; /**< STORE_BATCH rows at once; NULL until first used */
 	struct store_budget budget;            /**< store_set_budget, store_step */
 	int progress_ops;                      /**< the progress handler's interval; 0: none installed */
+	util_stage_fn *stage;                  /**< store_set_stage_hook; may be NULL */
+	void *stage_arg;
 #ifdef GOCORONER_TESTING
 	unsigned long crash_left;              /**< store_test_crash_after's countdown */
 #endif
@@ -153,5 +155,12 @@ struct util_error *store_schema_block(int version, char **ret);
  * caller holds the write transaction (FROM is 0 for a new database).
  */
 struct util_error *store_schema_upgrade(struct store_db *db, int from);
+
+/** Tell DB's stage hook (store_set_stage_hook) that stage NAME begins. */
+static inline void store_stage(struct store_db *db, const char *name)
+{
+	if (db->stage)
+		db->stage(name, db->stage_arg);
+}
 
 #endif

@@ -85,6 +85,8 @@ sqlite3 *store_handle(struct store_db *db);
  * through the views are stepped this way; the ingest's writes are not.
  */
 void store_set_budget(struct store_db *db, uint64_t steps);
+/** Tell FN, with ARG, as each stage of an ingest into DB begins; FN may be NULL. */
+void store_set_stage_hook(struct store_db *db, util_stage_fn *fn, void *arg);
 /** DB's budget (store_set_budget). */
 uint64_t store_budget(const struct store_db *db);
 

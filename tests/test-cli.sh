@@ -57,6 +57,30 @@ for name in hang-go1.19-opt-gcore hang-go1.22-debug-gcore hang-go1.24-opt-gcore 
 		bad "$name: $missing scenario goroutines missing from the listing"
 done
 
+# --timings: every stage of the snapshot and of the store is told on stderr,
+# each with a start and a duration that add up, and stdout stays the id.
+tdb=$work/timings.db
+core27t=$corpus/$(col core hang-go1.27-debug-gcore)
+if "$bin" analyze -q --timings --db "$tdb" --exe "$work/hang-go1.27-debug-gcore.exe" \
+	"$core27t" >"$work/t.out" 2>"$work/t.err"; then
+	stages=$(awk 'NR > 1 && !/^total/ { $1 = ""; $NF = ""; $(NF-1) = ""; sub(/^ +/, ""); sub(/ +$/, ""); print }' \
+		"$work/t.err" | tr '\n' ',')
+	want="open core,open executable,goroutines,fingerprint,start writer,contexts,open database,store goroutines,waits,store contexts,defers,reach,snapshot done,wait for writer,writer done,store waits,store indexes,store summary,store commit,print summary,"
+	# Which thread gets to each stage first varies; the set of stages does not.
+	got_sorted=$(echo "$stages" | tr ',' '\n' | sort | tr '\n' ',')
+	want_sorted=$(echo "$want" | tr ',' '\n' | sort | tr '\n' ',')
+	[ "$got_sorted" = "$want_sorted" ] && ok "analyze --timings: every stage told" ||
+		bad "analyze --timings: stages $stages"
+	awk 'NR > 1 && !/^total/ && ($(NF) < 0 || $(NF-1) < 0) { exit 1 }
+	     /^total [0-9.]+ s, peak memory [0-9.]+ MiB$/ { t = 1 } END { exit !t }' "$work/t.err" &&
+		ok "analyze --timings: times and peak memory" ||
+		bad "analyze --timings: $(cat "$work/t.err")"
+	grep -qx '[0-9][0-9]*' "$work/t.out" && ok "analyze --timings: stdout is the incident id" ||
+		bad "analyze --timings: stdout $(cat "$work/t.out")"
+else
+	bad "analyze --timings failed: $(cat "$work/t.err")"
+fi
+
 # 'contexts' draws the trees from the tables: rows written here by hand, so
 # the drawing is checked apart from how contexts are found.
 cdb=$work/contexts.db

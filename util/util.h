@@ -37,6 +37,13 @@ struct util_error {
 	char *message;     /**< human-readable, one line, no trailing newline */
 };
 
+/**
+ * Told, with a short name, that a stage of a long piece of work begins
+ * ("goroutines", "store contexts"): how a caller times the stages
+ * ('analyze --timings'). Called on the thread that does the stage.
+ */
+typedef void util_stage_fn(const char *stage, void *arg);
+
 /** Returned for out-of-memory; never freed (util_error_destroy ignores it). */
 extern struct util_error util_enomem;
 
