@@ -75,6 +75,11 @@ struct dw_inl_layout {
 };
 
 /** Go's pclntab (runtime.pcHeader and the tables after it). */
+/** dw_func_at's index: one entry per this many bytes of text (the runtime's findfunctab subbucket). */
+#define DW_PC_BUCKET 256u
+/** A text range longer than this gets no index (8 MiB of it); no real binary comes near. */
+#define DW_PC_INDEX_MAX_TEXT ((uint64_t)512 << 20)
+
 struct dw_pclntab {
 	const uint8_t *data;   /**< start of the pcHeader in the file mapping */
 	size_t size;           /**< bytes available from data */
@@ -95,6 +100,10 @@ struct dw_pclntab {
 	uint8_t flag_topframe, flag_spwrite; /**< FuncFlag bits */
 	struct dw_func *funcs; /**< nfunc functions, sorted by entry */
 	uint64_t maxpc;        /**< end of the last function (ftab[nfunc].entry) */
+	uint32_t *bucket_first; /**< per DW_PC_BUCKET bytes of text from funcs[0].entry: the
+				    last function whose entry is at or before the bucket's
+				    start; NULL: dw_func_at searches */
+	size_t nbuckets;
 	struct dw_namemap by_name;   /**< name → index in funcs */
 	struct util_u64map names;    /**< funcnametab offset → interned print name */
 	struct util_u64map files;    /**< filetab offset → interned file name */

@@ -397,6 +397,35 @@ static uint64_t gofunc_base(struct dw_binary *b)
 	return 0;
 }
 
+/*
+ * dw_func_at's index, as the runtime's findfunctab: per DW_PC_BUCKET bytes
+ * of text, the function that bucket starts in. A stack of a debug build has
+ * a dozen frames and each pass over 100,000 of them asked for each frame's
+ * function again, a binary search of thousands of entries every time; with
+ * the index it is a step or two. Without memory, or for a text range no
+ * real binary has, dw_func_at searches as before.
+ */
+static void index_buckets(struct dw_pclntab *p)
+{
+	if (!p->nfunc || p->maxpc <= p->funcs[0].entry ||
+	    p->maxpc - p->funcs[0].entry > DW_PC_INDEX_MAX_TEXT)
+		return;
+	uint64_t base = p->funcs[0].entry;
+	size_t n = (size_t)((p->maxpc - base + DW_PC_BUCKET - 1) / DW_PC_BUCKET);
+	uint32_t *first = malloc(n * sizeof(*first));
+	if (!first)
+		return;
+	size_t i = 0;
+	for (size_t k = 0; k < n; k++) {
+		uint64_t start = base + (uint64_t)k * DW_PC_BUCKET;
+		while (i + 1 < p->nfunc && p->funcs[i + 1].entry <= start)
+			i++;
+		first[k] = (uint32_t)i;
+	}
+	p->bucket_first = first;
+	p->nbuckets = n;
+}
+
 static struct util_error *load_funcs(struct dw_binary *b)
 {
 	struct dw_pclntab *p = &b->pcln;
@@ -439,6 +468,7 @@ static struct util_error *load_funcs(struct dw_binary *b)
 			return err;
 	}
 	p->maxpc = p->text + dw_le32(ftab + 8 * p->nfunc);
+	index_buckets(p);
 	return NULL;
 }
 
@@ -501,6 +531,7 @@ struct util_error *dw_pclntab_load(struct dw_binary *b)
 void dw_pclntab_deinit(struct dw_pclntab *p)
 {
 	free(p->funcs);
+	free(p->bucket_first);
 	dw_namemap_deinit(&p->by_name);
 	util_u64map_deinit(&p->names);
 	util_u64map_deinit(&p->files);
@@ -516,6 +547,12 @@ const struct dw_func *dw_func_at(struct dw_binary *b, uint64_t pc)
 	if (!p->nfunc || pc < p->funcs[0].entry || pc >= p->maxpc)
 		return NULL;
 	// Last function whose entry <= pc (the non-empty one among equal entries).
+	if (p->bucket_first) {
+		size_t i = p->bucket_first[(pc - p->funcs[0].entry) / DW_PC_BUCKET];
+		while (i + 1 < p->nfunc && p->funcs[i + 1].entry <= pc)
+			i++;
+		return &p->funcs[i];
+	}
 	size_t lo = 0, hi = p->nfunc;
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;

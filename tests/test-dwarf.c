@@ -748,6 +748,47 @@ static void test_func_table(void **state)
 	}
 }
 
+/*
+ * dw_func_at's bucket index against a search of its own: the functions, in
+ * entry order as the tiling walk finds them, and for pcs all over the text
+ * (every 3rd byte: each bucket boundary and function edge lands on several)
+ * the last function whose entry is at or before the pc.
+ */
+static void test_func_at_index(void **state)
+{
+	need_corpus();
+	for (size_t i = 0; i < nbuilds; i++) {
+		struct dw_binary *b = builds[i].b;
+		uint64_t text;
+		check_ok(dw_symbol(b, "runtime.text", &text));
+		const struct dw_func **fs = NULL;
+		size_t n = 0, cap = 0;
+		for (const struct dw_func *f = dw_func_at(b, text); f && n < 1000000; f = dw_func_at(b, f->end)) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 1024;
+				fs = realloc(fs, cap * sizeof(*fs));
+				assert_non_null(fs);
+			}
+			fs[n++] = f;
+			if (f->end <= f->entry)
+				break;
+		}
+		assert_true(n > 1000);
+		uint64_t end = fs[n - 1]->end;
+		size_t k = 0, checked = 0;
+		for (uint64_t pc = fs[0]->entry; pc < end; pc += 3, checked++) {
+			while (k + 1 < n && fs[k + 1]->entry <= pc)
+				k++;
+			const struct dw_func *got = dw_func_at(b, pc);
+			if (got != fs[k])
+				fail_msg("%s: pc %#" PRIx64 ": %s, expected %s", builds[i].name, pc,
+					 got ? got->name : "(none)", fs[k]->name);
+		}
+		assert_true(checked > 100000);
+		free(fs);
+	}
+}
+
 /* ---- corpus: inline expansion against Go's own tracebacks --------------- */
 
 struct frame {
@@ -1163,6 +1204,7 @@ int main(void)
 		cmocka_unit_test(test_type_shapes),
 		cmocka_unit_test(test_funcs),
 		cmocka_unit_test(test_func_table),
+		cmocka_unit_test(test_func_at_index),
 		cmocka_unit_test(test_frame_vars),
 		cmocka_unit_test(test_tracebacks),
 		cmocka_unit_test(test_not_go),
