@@ -61,6 +61,7 @@ struct timings {
 		const char *name;
 		bool on_main;
 		double at;            /**< seconds from start */
+		double cpu;           /**< the thread's CPU seconds then */
 	} ev[TIMINGS_MAX];
 };
 
@@ -82,6 +83,9 @@ static void timing_mark(const char *name, void *arg)
 		t->ev[t->n].name = name;
 		t->ev[t->n].on_main = pthread_equal(pthread_self(), t->main_thread);
 		t->ev[t->n].at = seconds_since(&t->start);
+		struct timespec c;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
+		t->ev[t->n].cpu = (double)c.tv_sec + (double)c.tv_nsec / 1e9;
 		t->n++;
 	}
 	pthread_mutex_unlock(&t->mu);
@@ -92,18 +96,19 @@ static void timings_print(struct timings *t)
 	if (!t)
 		return;
 	timing_mark("end", t);
-	fprintf(stderr, "%-7s %-22s %9s %9s\n", "thread", "stage", "start s", "took s");
+	fprintf(stderr, "%-7s %-22s %9s %9s %9s\n", "thread", "stage", "start s", "took s", "cpu s");
 	for (size_t i = 0; i < t->n; i++) {
 		if (!strcmp(t->ev[i].name, "end"))
 			continue;
-		double end = t->ev[i].at;
+		double end = t->ev[i].at, cpu_end = t->ev[i].cpu;
 		for (size_t j = i + 1; j < t->n; j++)
 			if (t->ev[j].on_main == t->ev[i].on_main) {
 				end = t->ev[j].at;
+				cpu_end = t->ev[j].cpu;
 				break;
 			}
-		fprintf(stderr, "%-7s %-22s %9.3f %9.3f\n", t->ev[i].on_main ? "main" : "writer",
-			t->ev[i].name, t->ev[i].at, end - t->ev[i].at);
+		fprintf(stderr, "%-7s %-22s %9.3f %9.3f %9.3f\n", t->ev[i].on_main ? "main" : "writer",
+			t->ev[i].name, t->ev[i].at, end - t->ev[i].at, cpu_end - t->ev[i].cpu);
 	}
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
@@ -203,6 +208,7 @@ static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
 	writer_begin(w, w->snap);
+	timing_mark("wait for contexts", w->timings);
 	pthread_mutex_lock(&w->mu);
 	while (!w->contexts_ready && !w->snapshot_over)
 		pthread_cond_wait(&w->cond, &w->mu);
