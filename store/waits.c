@@ -382,14 +382,63 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 	return err;
 }
 
+/* A row's key (A, B) and its index in the snapshot, for sort_keyed. */
+struct keyed {
+	uint64_t a, b;
+	uint32_t i;
+};
+
+static int keyed_cmp(const void *x, const void *y)
+{
+	const struct keyed *p = x, *q = y;
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	if (p->b != q->b)
+		return p->b < q->b ? -1 : 1;
+	return p->i < q->i ? -1 : p->i > q->i;
+}
+
+/* Sort K[0..N-1] by key and put their indexes, in that order, in ORDER. Keys
+ * are compared as the table's are: addresses are stored as signed integers. */
+static void sort_keyed(struct keyed *k, size_t n, uint32_t *order)
+{
+	for (size_t i = 0; i < n; i++) {
+		k[i].a ^= UINT64_C(1) << 63; // signed order, compared unsigned
+		k[i].b ^= UINT64_C(1) << 63;
+	}
+	qsort(k, n, sizeof(*k), keyed_cmp);
+	for (size_t i = 0; i < n; i++)
+		order[i] = k[i].i;
+}
+
 struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id,
 					const struct gr_snapshot *snap)
 {
-	struct util_error *err = write_rows(db, STORE_STMT_INSERT_CONTEXT, incident_id, snap,
-					    snap->ncontexts, bind_context, "writing a context");
+	// In key order, as the holdings below: the snapshot finds contexts
+	// in no order of address, and rows inserted at random places of a
+	// B-tree of 400,000 split its pages all over.
+	size_t nc = snap->ncontexts, nch = snap->ncontext_children;
+	struct keyed *k = malloc((nc > nch ? nc : nch) * sizeof(*k) + 1);
+	uint32_t *order = malloc((nc > nch ? nc : nch) * sizeof(*order) + 1);
+	if (!k || !order) {
+		free(k);
+		free(order);
+		return &util_enomem;
+	}
+	for (size_t i = 0; i < nc; i++)
+		k[i] = (struct keyed){.a = snap->contexts[i].addr, .i = (uint32_t)i};
+	sort_keyed(k, nc, order);
+	struct util_error *err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT, incident_id, snap,
+						    nc, bind_context, "writing a context", order, NULL);
+	for (size_t i = 0; i < nch; i++)
+		k[i] = (struct keyed){.a = snap->context_children[i].parent_addr,
+				      .b = snap->context_children[i].child_addr, .i = (uint32_t)i};
+	sort_keyed(k, nch, order);
 	if (!err)
-		err = write_rows(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, snap,
-				 snap->ncontext_children, bind_context_child, "writing a context child");
+		err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, snap, nch,
+					 bind_context_child, "writing a context child", order, NULL);
+	free(k);
+	free(order);
 	if (!err)
 		err = write_holdings(db, incident_id, snap);
 	return err;
