@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <malloc.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -62,6 +63,7 @@ struct timings {
 		bool on_main;
 		double at;            /**< seconds from start */
 		double cpu;           /**< the thread's CPU seconds then */
+		double rss;           /**< the process's resident MiB then */
 	} ev[TIMINGS_MAX];
 };
 
@@ -70,6 +72,19 @@ static double seconds_since(const struct timespec *t0)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The process's resident memory in MiB, from /proc/self/statm; 0 if unknown. */
+static double resident_mib(void)
+{
+	unsigned long size, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return (double)resident * (double)sysconf(_SC_PAGESIZE) / (1024.0 * 1024.0);
 }
 
 /* util_stage_fn: record that stage NAME begins; ARG is a struct timings, or NULL. */
@@ -86,6 +101,7 @@ static void timing_mark(const char *name, void *arg)
 		struct timespec c;
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
 		t->ev[t->n].cpu = (double)c.tv_sec + (double)c.tv_nsec / 1e9;
+		t->ev[t->n].rss = resident_mib();
 		t->n++;
 	}
 	pthread_mutex_unlock(&t->mu);
@@ -96,7 +112,8 @@ static void timings_print(struct timings *t)
 	if (!t)
 		return;
 	timing_mark("end", t);
-	fprintf(stderr, "%-7s %-22s %9s %9s %9s\n", "thread", "stage", "start s", "took s", "cpu s");
+	fprintf(stderr, "%-7s %-22s %9s %9s %9s %9s\n", "thread", "stage", "start s", "took s", "cpu s",
+		"rss MiB");
 	for (size_t i = 0; i < t->n; i++) {
 		if (!strcmp(t->ev[i].name, "end"))
 			continue;
@@ -107,8 +124,8 @@ static void timings_print(struct timings *t)
 				cpu_end = t->ev[j].cpu;
 				break;
 			}
-		fprintf(stderr, "%-7s %-22s %9.3f %9.3f %9.3f\n", t->ev[i].on_main ? "main" : "writer",
-			t->ev[i].name, t->ev[i].at, end - t->ev[i].at, cpu_end - t->ev[i].cpu);
+		fprintf(stderr, "%-7s %-22s %9.3f %9.3f %9.3f %9.0f\n", t->ev[i].on_main ? "main" : "writer",
+			t->ev[i].name, t->ev[i].at, end - t->ev[i].at, cpu_end - t->ev[i].cpu, t->ev[i].rss);
 	}
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
