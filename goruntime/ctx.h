@@ -174,8 +174,7 @@ struct cf_state {
 	struct gr_goroutine_context *held;
 	size_t nheld, held_cap;
 	size_t ndwarf, nscan;
-	struct gr_stack_live live;    /* the liveness of live_g's stack words */
-	const struct gr_goroutine *live_g;
+	struct gr_stack_live live;    /* the liveness of the stack words of the goroutine asked about last */
 	unsigned char *stack;         /* GR_CF_MAX_SCAN bytes */
 	struct gr_cr *cr;             /* the walk from every root (ctxroots.c) */
 	struct util_u64map impl;      /* runtime types with a context.Context itab → 1 */

@@ -259,10 +259,9 @@ struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g,
 	return NULL;
 }
 
-static bool live_read(void *arg, uint64_t addr, void *buf, size_t len)
+static bool live_read(void *arg, const struct gr_goroutine *g, uint64_t addr, void *buf, size_t len)
 {
-	struct cf_state *st = arg;
-	return gr_cf_stack_read(st, st->live_g, addr, buf, len);
+	return gr_cf_stack_read(arg, g, addr, buf, len);
 }
 
 struct util_error *gr_cf_live(struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
@@ -276,7 +275,6 @@ struct util_error *gr_cf_live(struct cf_state *st, const struct gr_goroutine *g,
 			return err;
 		gr_stack_live_init(&st->live, m, live_read, st);
 	}
-	st->live_g = g;
 	struct util_error *err = gr_stack_live_of(&st->live, g, !gr_goroutine_running(st->r, g));
 	if (!err)
 		*ret = gr_stack_live_word(&st->live, addr);
@@ -287,10 +285,7 @@ struct util_error *gr_cf_live(struct cf_state *st, const struct gr_goroutine *g,
 bool gr_cf_stack_read(const struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
 		       void *buf, size_t len)
 {
-	const struct gr_reader *r = st->r;
-	if (gr_stacks_read(&r->stacks_copy, (size_t)(g - r->snap->goroutines), addr, buf, len))
-		return true;
-	return gr_read_ok(r->core, addr, buf, len);
+	return gr_read_stack(st->r, g, addr, buf, len);
 }
 
 /* The contexts DWARF locates in G's frames; FRAME_HAS[i] set for frames with one. */
@@ -373,24 +368,14 @@ static struct util_error *dwarf_holdings(struct cf_state *st, const struct gr_go
 
 /* ---- Publishing ----------------------------------------------------------- */
 
-static void *to_arena(struct gr_snapshot *s, const void *v, size_t size)
-{
-	if (!size)
-		return NULL;
-	void *a = util_arena_alloc(&s->arena, size);
-	if (a)
-		memcpy(a, v, size);
-	return a;
-}
-
 static struct util_error *publish(struct cf_state *st)
 {
 	struct gr_snapshot *s = st->r->snap;
 	struct gr_ctx *c = st->c;
-	s->contexts = to_arena(s, c->ctxs, c->nctxs * sizeof(*c->ctxs));
-	s->context_children = to_arena(s, c->children, c->nchildren * sizeof(*c->children));
+	s->contexts = gr_arena_copy(s, c->ctxs, c->nctxs, sizeof(*c->ctxs));
+	s->context_children = gr_arena_copy(s, c->children, c->nchildren, sizeof(*c->children));
 	if (st->held) // else already in the arena
-		s->goroutine_contexts = to_arena(s, st->held, st->nheld * sizeof(*st->held));
+		s->goroutine_contexts = gr_arena_copy(s, st->held, st->nheld, sizeof(*st->held));
 	if ((c->nctxs && !s->contexts) || (c->nchildren && !s->context_children) ||
 	    (st->nheld && !s->goroutine_contexts))
 		return &util_enomem;

@@ -465,6 +465,9 @@ static struct util_error *push_record(struct reader *d, uint64_t sp, uint64_t fn
 static bool read_record(struct reader *d, const struct gr_goroutine *g, uint64_t at,
 			unsigned char *rec)
 {
+	// In a debug build the records are in the goroutine's frames.
+	if (!(at & 7) && gr_read_stack(d->r, g, at, rec, d->d_size))
+		return true;
 	struct util_error *err = (at & 7) ? util_error_fault(at, "misaligned _defer 0x%llx",
 							     (unsigned long long)at)
 					  : core_read(d->r->core, at, rec, d->d_size);
@@ -588,16 +591,6 @@ static void reader_free(struct reader *d)
 }
 
 /* Move a malloc'd vector into the snapshot's arena. */
-static void *to_arena(struct gr_snapshot *s, const void *v, size_t size)
-{
-	if (!size)
-		return NULL;
-	void *a = util_arena_alloc(&s->arena, size);
-	if (a)
-		memcpy(a, v, size);
-	return a;
-}
-
 struct util_error *gr_read_defers(struct gr_reader *r)
 {
 	struct gr_snapshot *s = r->snap;
@@ -629,8 +622,10 @@ struct util_error *gr_read_defers(struct gr_reader *r)
 		const struct gr_goroutine *g = &s->goroutines[i];
 		if (i % G_RELEASE_EVERY == G_RELEASE_EVERY - 1)
 			core_release_pages(r->core);
-		unsigned char gbuf[64];
-		err = core_read(r->core, g->g_addr + lo, gbuf, hi - lo + 8);
+		uint64_t first_defer = 0, first_panic = 0;
+		err = gr_g_word(r, g, d.g_defer, &first_defer);
+		if (!err && d.g_panic != GR_ABSENT)
+			err = gr_g_word(r, g, d.g_panic, &first_panic);
 		if (err) {
 			gr_diag_capped(s, &d.diags, "warning", "goroutine %llu: g._defer: %s",
 				(unsigned long long)g->goid, err->message);
@@ -638,8 +633,6 @@ struct util_error *gr_read_defers(struct gr_reader *r)
 			err = NULL;
 			continue;
 		}
-		uint64_t first_defer = gr_rd64(gbuf, d.g_defer - lo);
-		uint64_t first_panic = d.g_panic != GR_ABSENT ? gr_rd64(gbuf, d.g_panic - lo) : 0;
 		const struct plan *p;
 		err = stack_plan(&d, g, &p);
 		if (!err && (first_defer || p->count))
@@ -650,8 +643,8 @@ struct util_error *gr_read_defers(struct gr_reader *r)
 		if (err)
 			goto out;
 	}
-	s->defers = to_arena(s, d.defers, d.ndefers * sizeof(*d.defers));
-	s->panics = to_arena(s, d.panics, d.npanics * sizeof(*d.panics));
+	s->defers = gr_arena_copy(s, d.defers, d.ndefers, sizeof(*d.defers));
+	s->panics = gr_arena_copy(s, d.panics, d.npanics, sizeof(*d.panics));
 	if ((d.ndefers && !s->defers) || (d.npanics && !s->panics)) {
 		err = &util_enomem;
 		goto out;

@@ -388,6 +388,46 @@ bool gr_goroutine_running(const struct gr_reader *r, const struct gr_goroutine *
 	return (int64_t)g->status == r->layout.st_running;
 }
 
+/* Where the members of enum gr_gword are in runtime.g, and room for them: N goroutines. */
+static void keep_gwords_init(struct gr_reader *r, size_t n)
+{
+	static const char *const names[GR_GW_COUNT] = {
+		[GR_GW_DEFER] = "_defer", [GR_GW_PANIC] = "_panic", [GR_GW_WAITING] = "waiting",
+	};
+	for (size_t k = 0; k < GR_GW_COUNT; k++) {
+		uint64_t off = k == GR_GW_STACK_HI ? r->layout.g_stack_hi
+						   : gr_member(r->bin, "runtime.g", names[k]);
+		r->gw_off[k] = off != GR_ABSENT && off + 8 <= r->layout.g_size ? off : GR_ABSENT;
+	}
+	// Without memory for them, gr_g_word reads the core.
+	r->gwords = malloc((n ? n : 1) * GR_GW_COUNT * sizeof(*r->gwords));
+}
+
+/* Keep the members of goroutine GI's runtime.g, read into GBUF. */
+static void keep_gwords(struct gr_reader *r, size_t gi, const unsigned char *gbuf)
+{
+	if (!r->gwords)
+		return;
+	for (size_t k = 0; k < GR_GW_COUNT; k++)
+		r->gwords[gi * GR_GW_COUNT + k] =
+			r->gw_off[k] != GR_ABSENT ? gr_rd64(gbuf, r->gw_off[k]) : 0;
+}
+
+struct util_error *gr_g_word(const struct gr_reader *r, const struct gr_goroutine *g, uint64_t off,
+			     uint64_t *ret)
+{
+	const struct gr_snapshot *s = r->snap;
+	if (r->gwords && off != GR_ABSENT && g >= s->goroutines && g < s->goroutines + s->ngoroutines) {
+		size_t gi = (size_t)(g - s->goroutines);
+		for (size_t k = 0; k < GR_GW_COUNT; k++)
+			if (r->gw_off[k] == off) {
+				*ret = r->gwords[gi * GR_GW_COUNT + k];
+				return NULL;
+			}
+	}
+	return core_read_u64(r->core, g->g_addr + off, ret);
+}
+
 struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_options *opts)
 {
 	struct core_file *core = r->core;
@@ -426,6 +466,7 @@ struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_optio
 		goto out;
 	}
 	gr_stacks_reserve(&r->stacks_copy, n);
+	keep_gwords_init(r, n);
 	struct util_u64map seen;
 	util_u64map_init(&seen);
 	for (uint64_t base = 0; base < n; base += G_CHUNK) {
@@ -460,6 +501,7 @@ struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_optio
 				goto out;
 			}
 			gr_stacks_take(&r->stacks_copy, s->ngoroutines, g);
+			keep_gwords(r, s->ngoroutines, gbuf);
 			s->ngoroutines++;
 		}
 		// The stacks just read are not needed again: keep memory flat.

@@ -18,6 +18,10 @@ struct gr_reader;
 
 /** Intern a string in the snapshot. */
 const char *gr_intern(struct gr_snapshot *s, const char *str);
+/** N elements of SIZE bytes at V, copied into S's arena (room for N + 1); NULL if out of memory. */
+void *gr_arena_copy(struct gr_snapshot *s, const void *v, size_t n, size_t size);
+/** qsort's comparison of uint64_t values (or rows whose first member is one). */
+int gr_cmp_u64(const void *a, const void *b);
 
 /** Record a diagnostic in the snapshot (printf-style detail). */
 void gr_diag(struct gr_snapshot *s, const char *severity, const char *what, const char *fmt, ...)
@@ -312,9 +316,37 @@ void gr_stacks_fill(struct gr_stacks *st, struct core_file *core, uint64_t sp, u
  * unpins it (core_unpin) once the unwinder is done.
  */
 void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *g);
+/**
+ * Bytes [ADDR, ADDR + LEN) as G (one of the snapshot's goroutines) sees
+ * them: from the copy of its live stack while the copies last
+ * (gr_read_reach is their last reader), a member of its runtime.g from what
+ * its read kept (gr_g_word), else from the core; false if none has them.
+ */
+bool gr_read_stack(const struct gr_reader *r, const struct gr_goroutine *g, uint64_t addr,
+		   void *buf, size_t len);
+/**
+ * The 8-byte member at offset OFF of G's runtime.g (G one of the snapshot's
+ * goroutines): from what the goroutines' read kept when OFF is one it kept
+ * (enum gr_gword), else read from the core.
+ */
+struct util_error *gr_g_word(const struct gr_reader *r, const struct gr_goroutine *g, uint64_t off,
+			     uint64_t *ret);
 /** Copy bytes [ADDR, ADDR + LEN) of goroutine GI's copy to BUF; false if the copy does not hold them all. */
 bool gr_stacks_read(const struct gr_stacks *st, size_t gi, uint64_t addr, void *buf, size_t len);
 void gr_stacks_deinit(struct gr_stacks *st);
+
+/**
+ * The members of runtime.g that passes after the goroutines' read ask for,
+ * kept from that read (gr_g_word): each g lies on a page of its own as often
+ * as not, and each pass reading them again read 100,000 pages of ctxgen's core.
+ */
+enum gr_gword {
+	GR_GW_DEFER,    /* g._defer */
+	GR_GW_PANIC,    /* g._panic */
+	GR_GW_WAITING,  /* g.waiting */
+	GR_GW_STACK_HI, /* g.stack.hi */
+	GR_GW_COUNT,
+};
 
 /** The reader: one core, one binary, the probed layout and the caches. */
 struct gr_reader {
@@ -340,7 +372,9 @@ struct gr_reader {
 	struct gr_ctx *ctx;            /* context decoder state (ctx.h), during gr_read_contexts */
 	uint64_t *sudog_addrs;         /* every sudog gr_read_waits read: never traced by gr_read_reach */
 	size_t nsudog_addrs, sudog_addrs_cap;
-	struct gr_stacks stacks_copy;  /* live stacks, from the goroutines' read to the contexts' */
+	struct gr_stacks stacks_copy;  /* live stacks, from the goroutines' read to the heap's marking */
+	uint64_t gw_off[GR_GW_COUNT];  /* runtime.g members kept (enum gr_gword); GR_ABSENT: none */
+	uint64_t *gwords;              /* by goroutine index, GR_GW_COUNT each; NULL: none kept */
 	struct gr_stackmaps *frame_maps; /* the frame-variable readers' stack maps (gr_frame_maps) */
 	size_t dead_vars;              /* frame variables dead at their frame's pc, not followed */
 };
@@ -423,16 +457,18 @@ struct gr_stack_live {
 	bool marked;                   /**< objs[].marked are set */
 	uint64_t *ptrs;                /**< marking's worklist */
 	size_t nptrs, ptrs_cap;
-	/** Read LEN bytes of the stack at ADDR; false if unreadable. */
-	bool (*read)(void *arg, uint64_t addr, void *buf, size_t len);
+	/** Read LEN bytes at ADDR of G's stack (or memory it points to); false if unreadable. */
+	bool (*read)(void *arg, const struct gr_goroutine *g, uint64_t addr, void *buf, size_t len);
 	void *read_arg;
 };
 
 void gr_stack_live_init(struct gr_stack_live *l, struct gr_stackmaps *m,
-			bool (*read)(void *arg, uint64_t addr, void *buf, size_t len), void *arg);
+			bool (*read)(void *arg, const struct gr_goroutine *g, uint64_t addr,
+				     void *buf, size_t len),
+			void *arg);
 void gr_stack_live_deinit(struct gr_stack_live *l);
-/** A gr_stack_live reader of the core's memory; ARG is the gr_reader. */
-bool gr_stack_read_core(void *arg, uint64_t addr, void *buf, size_t len);
+/** A gr_stack_live reader: gr_read_stack; ARG is the gr_reader. */
+bool gr_stack_read_core(void *arg, const struct gr_goroutine *g, uint64_t addr, void *buf, size_t len);
 /**
  * Describe G's stack (nothing to do if it is the one described). EXACT_TOP:
  * its innermost frame stopped at a safe point (parked, in a syscall). Frames

@@ -144,6 +144,15 @@ static void missing(struct reach *x, uint64_t addr, const char *what)
 			what, (unsigned long long)addr);
 }
 
+/* Bytes [AT, AT + LEN) into x->buf: from the stack copy of the goroutine
+ * whose stack is scanned, if it has them, else from the core. */
+static struct util_error *read_words(struct reach *x, uint64_t at, size_t len)
+{
+	if (x->stack_g && gr_read_stack(x->r, x->stack_g, at, x->buf, len))
+		return NULL;
+	return core_read(x->r->core, at, x->buf, len);
+}
+
 /* Every aligned word of [LO, HI) as a pointer. */
 static void scan_range(struct reach *x, uint64_t lo, uint64_t hi, const char *what)
 {
@@ -151,7 +160,7 @@ static void scan_range(struct reach *x, uint64_t lo, uint64_t hi, const char *wh
 	uint64_t hlo = x->h.lo, hspan = x->h.hi - x->h.lo;
 	while (lo + 8 <= hi && !x->err) {
 		uint64_t n = hi - lo < SCAN_CHUNK ? (hi - lo) & ~(uint64_t)7 : SCAN_CHUNK;
-		struct util_error *err = core_read(x->r->core, lo, x->buf, n);
+		struct util_error *err = read_words(x, lo, n);
 		if (err) {
 			util_error_destroy(err);
 			// Page by page: only what is really missing is skipped.
@@ -183,7 +192,7 @@ static void scan_bits(struct reach *x, uint64_t base, const uint8_t *bitmap, uin
 	for (uint32_t k = 0; k < nbit && !x->err;) {
 		uint32_t n = nbit - k < SCAN_CHUNK / 8 ? nbit - k : SCAN_CHUNK / 8;
 		uint64_t at = base + 8 * (uint64_t)k;
-		struct util_error *err = core_read(x->r->core, at, x->buf, 8 * (size_t)n);
+		struct util_error *err = read_words(x, at, 8 * (size_t)n);
 		if (err) {
 			util_error_destroy(err);
 			scan_range(x, at, at + 8 * (uint64_t)n, what); // page by page
@@ -248,11 +257,13 @@ static void scan_stack(struct reach *x, size_t gi)
 	bool exact_top = !gr_goroutine_running(x->r, g);
 	struct gr_stack_visit v = {visit_words, visit_bits, x};
 	x->what = "goroutine stack";
+	x->stack_g = g;
 	struct util_error *err = gr_stack_live_of(&x->live, g, exact_top);
 	if (!err)
 		gr_stack_live_visit(&x->live, sp, hi, &v);
 	else if (!x->err)
 		x->err = err;
+	x->stack_g = NULL;
 }
 
 /* What goroutine GI holds: its stack, and what hangs off its g and thread. */
@@ -263,9 +274,9 @@ static void scan_roots(struct reach *x, size_t gi)
 	uint64_t w;
 	scan_stack(x, gi);
 	// Heap defer records and panics hang off the g, not the stack.
-	if (x->g_defer != GR_ABSENT && !core_read_u64(r->core, g->g_addr + x->g_defer, &w))
+	if (x->g_defer != GR_ABSENT && !gr_g_word(r, g, x->g_defer, &w))
 		mark_word(x, w);
-	if (x->g_panic != GR_ABSENT && !core_read_u64(r->core, g->g_addr + x->g_panic, &w))
+	if (x->g_panic != GR_ABSENT && !gr_g_word(r, g, x->g_panic, &w))
 		mark_word(x, w);
 	// A goroutine on a CPU may hold pointers in its thread's registers.
 	if (g->thread_id)
@@ -364,12 +375,6 @@ static struct util_error *add_entry(struct reach *x, struct util_u64map *goidx, 
 	return NULL;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* A row per wait: the entries of each goroutine's chan and sync waits. */
 static struct util_error *build_entries(struct reach *x)
 {
@@ -394,7 +399,7 @@ static struct util_error *build_entries(struct reach *x)
 		keys[2 * (s->nchan_waits + i) + 1] = s->sync_waits[i].addr;
 	}
 	if (!err)
-		qsort(keys, n, 2 * sizeof(uint64_t), cmp_u64);
+		qsort(keys, n, 2 * sizeof(uint64_t), gr_cmp_u64);
 	for (size_t i = 0; !err && i < n; i++)
 		err = add_entry(x, &goidx, keys[2 * i], keys[2 * i + 1]);
 	free(keys);
@@ -499,7 +504,7 @@ static struct util_error *chain_addrs(struct reach *x)
 			for (size_t e = (size_t)heads->vals[i]; e; e = x->entries[e - 1].next)
 				if (!x->entries[e - 1].reached_by)
 					x->addrs[n++] = x->entries[e - 1].addr;
-			qsort(x->addrs + start, n - start, sizeof(*x->addrs), cmp_u64);
+			qsort(x->addrs + start, n - start, sizeof(*x->addrs), gr_cmp_u64);
 			size_t k = start;
 			for (size_t a = start; a < n; a++)
 				if (a == start || x->addrs[a] != x->addrs[k - 1])
@@ -622,14 +627,6 @@ static int cmp_reacher(const void *a, const void *b)
 }
 
 /* A copy of N elements of SIZE in the snapshot's arena (one element at least). */
-static void *to_arena(struct gr_snapshot *s, const void *v, size_t n, size_t size)
-{
-	void *p = util_arena_alloc(&s->arena, (n + 1) * size);
-	if (p && n)
-		memcpy(p, v, n * size);
-	return p;
-}
-
 static struct util_error *publish(struct reach *x, unsigned rounds)
 {
 	struct gr_snapshot *s = x->r->snap;
@@ -657,9 +654,9 @@ static struct util_error *publish(struct reach *x, unsigned rounds)
 						     x->nreachers, &wg);
 	if (err)
 		return err;
-	s->wait_reachers = to_arena(s, x->reachers, x->nreachers, sizeof(*x->reachers));
-	s->wait_components = to_arena(s, wg.components, wg.ncomponents, sizeof(*wg.components));
-	s->wait_members = to_arena(s, wg.members, wg.nmembers, sizeof(*wg.members));
+	s->wait_reachers = gr_arena_copy(s, x->reachers, x->nreachers, sizeof(*x->reachers));
+	s->wait_components = gr_arena_copy(s, wg.components, wg.ncomponents, sizeof(*wg.components));
+	s->wait_members = gr_arena_copy(s, wg.members, wg.nmembers, sizeof(*wg.members));
 	s->nwait_reachers = x->nreachers;
 	s->nwait_components = wg.ncomponents;
 	s->nwait_members = wg.nmembers;

@@ -1,6 +1,6 @@
 // reader.c: the floor every goruntime reader stands on — interned strings,
-// diagnostics (one capped-per-kind policy), reads that say what failed and
-// where, and Go strings.
+// copies into the snapshot's arena, diagnostics (one capped-per-kind
+// policy), reads that say what failed and where, and Go strings.
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,20 @@
 const char *gr_intern(struct gr_snapshot *s, const char *str)
 {
 	return str ? util_strtab_intern_cstr(&s->strings, str) : NULL;
+}
+
+void *gr_arena_copy(struct gr_snapshot *s, const void *v, size_t n, size_t size)
+{
+	void *p = util_arena_alloc(&s->arena, (n + 1) * size);
+	if (p && n)
+		memcpy(p, v, n * size);
+	return p;
+}
+
+int gr_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
 }
 
 static void add_diag(struct gr_snapshot *s, const char *severity, const char *what,

@@ -52,6 +52,7 @@ static void reader_deinit(struct gr_reader *r)
 	free(r->ms);
 	free(r->stack_list);
 	free(r->sudog_addrs);
+	free(r->gwords);
 	util_u64map_deinit(&r->pc_cache);
 	util_u64map_deinit(&r->m_by_addr);
 	util_u64map_deinit(&r->stacks);
@@ -105,7 +106,6 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	// (contexts_done): nothing of them depends on the waits or defers.
 	stage(opts, "contexts");
 	err = gr_read_contexts(&r);
-	gr_stacks_deinit(&r.stacks_copy); // the last reader of the copies
 	if (!err && opts->contexts_done)
 		opts->contexts_done(s, opts->contexts_done_arg);
 	if (!err) {
@@ -124,6 +124,7 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 		stage(opts, "reach");
 		err = gr_read_reach(&r);
 	}
+	gr_stacks_deinit(&r.stacks_copy); // the last reader of the copies
 	stage(opts, "snapshot done");
 fail:
 	reader_deinit(&r);

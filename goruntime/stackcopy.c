@@ -188,3 +188,21 @@ void gr_stacks_deinit(struct gr_stacks *st)
 	free(st->scratch);
 	memset(st, 0, sizeof(*st));
 }
+
+bool gr_read_stack(const struct gr_reader *r, const struct gr_goroutine *g, uint64_t addr,
+		   void *buf, size_t len)
+{
+	const struct gr_snapshot *s = r->snap;
+	if (g && g >= s->goroutines && g < s->goroutines + s->ngoroutines) {
+		size_t gi = (size_t)(g - s->goroutines);
+		if (gr_stacks_read(&r->stacks_copy, gi, addr, buf, len))
+			return true;
+		// The members of its runtime.g kept when it was read (gr_g_word).
+		for (size_t k = 0; r->gwords && len == 8 && k < GR_GW_COUNT; k++)
+			if (r->gw_off[k] != GR_ABSENT && addr == g->g_addr + r->gw_off[k]) {
+				memcpy(buf, &r->gwords[gi * GR_GW_COUNT + k], 8);
+				return true;
+			}
+	}
+	return gr_read_ok(r->core, addr, buf, len);
+}

@@ -280,7 +280,9 @@ fail:
 /* ---- Liveness of stack words (gr_stack_live_word) -------------------------- */
 
 void gr_stack_live_init(struct gr_stack_live *l, struct gr_stackmaps *m,
-			bool (*read)(void *arg, uint64_t addr, void *buf, size_t len), void *arg)
+			bool (*read)(void *arg, const struct gr_goroutine *g, uint64_t addr,
+				     void *buf, size_t len),
+			void *arg)
 {
 	memset(l, 0, sizeof(*l));
 	l->m = m;
@@ -288,9 +290,9 @@ void gr_stack_live_init(struct gr_stack_live *l, struct gr_stackmaps *m,
 	l->read_arg = arg;
 }
 
-bool gr_stack_read_core(void *arg, uint64_t addr, void *buf, size_t len)
+bool gr_stack_read_core(void *arg, const struct gr_goroutine *g, uint64_t addr, void *buf, size_t len)
 {
-	return gr_read_ok(((struct gr_reader *)arg)->core, addr, buf, len);
+	return gr_read_stack(arg, g, addr, buf, len);
 }
 
 void gr_stack_live_deinit(struct gr_stack_live *l)
@@ -410,7 +412,7 @@ static void follow_bits(struct gr_stack_live *l, uint64_t base, const uint8_t *b
 {
 	for (uint64_t k = 0; k < nbit; k++) {
 		uint64_t v;
-		if ((!bits || bit(bits, k)) && l->read(l->read_arg, base + 8 * k, &v, 8))
+		if ((!bits || bit(bits, k)) && l->read(l->read_arg, l->g, base + 8 * k, &v, 8))
 			follow(l, v);
 	}
 }
@@ -426,15 +428,15 @@ static void follow_records(struct gr_stack_live *l)
 	uint64_t d = 0, v;
 	if (!l->g_addr || m->g_defer == GR_ABSENT || m->d_fn == GR_ABSENT || m->d_link == GR_ABSENT)
 		return;
-	if (m->g_panic != GR_ABSENT && l->read(l->read_arg, l->g_addr + m->g_panic, &v, 8))
+	if (m->g_panic != GR_ABSENT && l->read(l->read_arg, l->g, l->g_addr + m->g_panic, &v, 8))
 		follow(l, v);
 	struct gr_cycle cyc = {0};
-	if (!l->read(l->read_arg, l->g_addr + m->g_defer, &d, 8))
+	if (!l->read(l->read_arg, l->g, l->g_addr + m->g_defer, &d, 8))
 		return;
 	for (unsigned k = 0; d && k < GR_MAX_RECORDS && !gr_cycle_step(&cyc, d); k++) {
-		if (l->read(l->read_arg, d + m->d_fn, &v, 8))
+		if (l->read(l->read_arg, l->g, d + m->d_fn, &v, 8))
 			follow(l, v);
-		if (!l->read(l->read_arg, d + m->d_link, &d, 8))
+		if (!l->read(l->read_arg, l->g, d + m->d_link, &d, 8))
 			break;
 		follow(l, d);
 	}

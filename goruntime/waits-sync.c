@@ -353,7 +353,7 @@ static struct util_error *find_cond(struct sync_state *st, size_t gi, size_t wai
 	uint64_t lo = g->frame_sp[0], hi, stack_hi = 0;
 	hi = wait_frame + 1 < g->nframes ? g->frame_sp[wait_frame + 1] + 128
 					 : g->frame_sp[wait_frame] + 4096;
-	err = core_read_u64(w->r->core, g->g_addr + w->r->layout.g_stack_hi, &stack_hi);
+	err = gr_g_word(w->r, g, w->r->layout.g_stack_hi, &stack_hi);
 	if (err) {
 		util_error_destroy(err);
 		return NULL;

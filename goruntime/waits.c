@@ -566,8 +566,7 @@ static struct util_error *read_chan_waits(struct gr_waits *w)
 	qsort(ord, n, sizeof(*ord), cmp_addr_index);
 	size_t m = 0;
 	for (size_t k = 0; k < n; k++) {
-		gr_waits_note_read(w, ord[k].addr);
-		err = core_read_u64(r->core, ord[k].addr + w->l.g_waiting, &waiting[ord[k].gi]);
+		err = gr_g_word(r, &snap->goroutines[ord[k].gi], w->l.g_waiting, &waiting[ord[k].gi]);
 		if (err) { // the goroutine itself was read: not expected
 			util_error_destroy(err);
 			err = NULL;

@@ -24,9 +24,10 @@ static uint64_t *word(uint64_t addr)
 	return &mem[(addr - LO) / 8];
 }
 
-static bool read_mem(void *arg, uint64_t addr, void *buf, size_t len)
+static bool read_mem(void *arg, const struct gr_goroutine *g, uint64_t addr, void *buf, size_t len)
 {
 	(void)arg;
+	(void)g;
 	if (addr < LO || addr + len > HI)
 		return false;
 	memcpy(buf, (const unsigned char *)mem + (addr - LO), len);
