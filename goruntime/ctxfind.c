@@ -536,6 +536,12 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	}
 	if (!err)
 		err = publish(&st);
+	if (!err)
+		err = gr_cancel_sets(s->contexts, s->ncontexts, &s->arena, &s->cancel_sets);
+	if (!err && s->cancel_sets.cut)
+		gr_diag(s, "warning", "context",
+			"the contexts below canceled ones were cut short after %zu rows",
+			s->cancel_sets.nbelow);
 	if (!err && st.nscan)
 		gr_diag(s, "info", "context",
 			"%zu context holdings from DWARF variables, %zu from a stack scan",

@@ -137,6 +137,45 @@ struct gr_context {
 	uint8_t found_rank;       /**< found_in's place in that order, 1 = frame */
 };
 
+/** A canceled context with a state of its own, and where its cancellation started (table context_canceled). */
+struct gr_ctx_canceled {
+	uint64_t addr;
+	uint64_t origin_addr;     /**< the outermost canceled ancestor reached through delegating
+				       or canceled contexts; addr itself if none */
+	uint32_t origin_steps;    /**< parent steps from addr up to origin_addr */
+};
+
+/** A context a canceled one's cancellation should reach (table context_below_canceled). */
+struct gr_ctx_below {
+	uint64_t seed_addr;       /**< the canceled context (gr_ctx_canceled.addr) the walk began at */
+	uint64_t addr;            /**< the context reached; seed_addr itself at depth 0 */
+	uint64_t origin_addr;     /**< the seed's origin_addr */
+	uint64_t user_addr;       /**< the first user-defined context on the way down, 0 if none */
+	const char *kind;         /**< its kind ("user" for a type outside package context) */
+	int canceled;             /**< its gr_context.canceled */
+	const char *path;         /**< "0xADDR KIND (canceled) > 0xADDR KIND > ..." */
+	uint32_t depth;           /**< parent steps down from the seed */
+};
+
+/** The canceled contexts and what their cancellation should reach (gr_cancel_sets). */
+struct gr_cancel_sets {
+	struct gr_ctx_canceled *canceled;
+	size_t ncanceled;
+	struct gr_ctx_below *below;   /**< seed by seed, each breadth first */
+	size_t nbelow;
+	bool cut;                     /**< the walks down stopped at their bound (4 million rows) */
+};
+
+/**
+ * The canceled contexts among the N contexts CTXS (unique addresses) and the
+ * contexts below each that its cancellation should reach, by the rules of
+ * store/schema.sql's context_canceled and context_below_canceled. The arrays
+ * and paths are allocated in ARENA. Linear in the contexts and the rows
+ * produced, after two sorts.
+ */
+struct util_error *gr_cancel_sets(const struct gr_context *ctxs, size_t n, struct util_arena *arena,
+				  struct gr_cancel_sets *ret);
+
 /** A child registered in a cancelCtx's children map. */
 struct gr_context_child {
 	uint64_t parent_addr, child_addr;
@@ -317,6 +356,7 @@ struct gr_snapshot {
 	size_t ncontext_children;
 	struct gr_goroutine_context *goroutine_contexts;
 	size_t ngoroutine_contexts;
+	struct gr_cancel_sets cancel_sets; /**< of contexts, with them (contexts_done) */
 	bool has_heap_scan;           /**< the heap was read: heap_scan, wait_reaches are valid */
 	struct gr_heap_scan heap_scan;
 	struct gr_wait_reach *wait_reaches; /**< one per (goroutine, wait object), by goid */

@@ -5,6 +5,9 @@
 -- and at 'withoutCancel' (detached on purpose). A canceled child is a seed
 -- of its own, so every context appears under its nearest canceled ancestor.
 --
+-- The rows are computed at ingest (table context_below_canceled, schema
+-- version 10; goruntime/ctxcancel.c), at most 1,000 steps down.
+--
 -- What: seeds (depth 0) and the contexts their cancellation should reach.
 -- Why: the shared walk of cancel_unobserved, cancel_broken_link and
 --   cancel_detached.
@@ -22,23 +25,5 @@
 -- @column path: the contexts from the seed down to addr, "ADDR KIND > ..."
 -- @column depth: parent steps from the seed (0 = the seed itself)
 CREATE VIEW _ctx_below_canceled AS
-WITH RECURSIVE down (incident_id, addr, kind, canceled, seed_addr, origin_addr, user_addr, path, depth) AS (
-  SELECT cc.incident_id, cc.addr, c.kind, c.canceled, cc.addr, cc.origin_addr, NULL,
-         printf('%#x %s (canceled)', cc.addr, c.kind), 0
-    FROM _ctx_canceled AS cc
-    JOIN context AS c ON c.incident_id = cc.incident_id AND c.addr = cc.addr
-  UNION ALL
-  SELECT d.incident_id, c.addr, c.kind, c.canceled, d.seed_addr, d.origin_addr,
-         COALESCE(d.user_addr, CASE WHEN c.kind = 'user' THEN c.addr END),
-         d.path || ' > ' || printf('%#x %s', c.addr,
-                                   CASE WHEN c.kind = 'user' THEN COALESCE(c.type_name, 'user') ELSE c.kind END),
-         d.depth + 1
-    FROM down AS d
-    JOIN context AS c INDEXED BY context_by_parent
-      ON c.incident_id = d.incident_id AND c.parent_addr = d.addr
-   WHERE d.depth < 1000
-     AND (d.depth = 0 OR d.kind IN ('value', 'stop', 'user'))
-     AND NOT (c.canceled = 1 AND c.kind IN ('cancel', 'timer', 'afterFunc'))
-)
 SELECT incident_id, addr, kind, canceled, seed_addr, origin_addr, user_addr, path, depth
-  FROM down;
+  FROM context_below_canceled;

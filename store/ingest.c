@@ -13,9 +13,9 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 	[STORE_STMT_INSERT_INCIDENT] =
 		"INSERT INTO incident (id, core_path, core_sha256, exe_path, exe_build_id,"
 		" go_version, arch, pid, cmdline, signal, core_kind, tool_version, now_ns,"
-		" now_source, build_settings, goroutine_count, captured_at)"
+		" now_source, build_settings, goroutine_count, captured_at, context_sets)"
 		" VALUES (" STORE_NEXT_INCIDENT_ID ","
-		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1)",
 	[STORE_STMT_INSERT_STACK] =
 		"INSERT INTO stack (incident_id, stack_id, depth) VALUES (?1, ?2, ?3)",
 	[STORE_STMT_INSERT_FRAME] =
@@ -55,6 +55,12 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 	[STORE_STMT_INSERT_CONTEXT_CHILD] =
 		"INSERT OR IGNORE INTO context_child (incident_id, parent_addr, child_addr)"
 		" VALUES (?1, ?2, ?3)",
+	[STORE_STMT_INSERT_CTX_CANCELED] =
+		"INSERT OR IGNORE INTO context_canceled (incident_id, addr, origin_addr, origin_steps)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[STORE_STMT_INSERT_CTX_BELOW] =
+		"INSERT OR IGNORE INTO context_below_canceled (incident_id, seed_addr, depth, addr, kind,"
+		" canceled, origin_addr, user_addr, path) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[STORE_STMT_INSERT_GOROUTINE_CONTEXT] =
 		"INSERT OR IGNORE INTO goroutine_context (incident_id, goid, seq, frame_depth,"
 		" var_name, ctx_addr, found_by, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

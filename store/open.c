@@ -191,6 +191,10 @@ static struct util_error *db_open(const char *path, bool readonly, uint64_t budg
 	// summaries below count them.
 	if (!err)
 		err = store_wait_graph_stale(db);
+	// The canceled contexts of incidents stored before schema version 10,
+	// which the cancel_* views of the summaries below read.
+	if (!err)
+		err = store_context_sets_stale(db);
 	// Summary rows the views of this binary define, for incidents of older
 	// databases (or an older summary definition): needs the views above.
 	if (!err)

@@ -875,3 +875,64 @@ CREATE TABLE goroutine_blocker (
 
 -- The victims of each culprit: for "N goroutines stuck behind it".
 CREATE INDEX goroutine_blocker_by_culprit ON goroutine_blocker (incident_id, culprit_goid);
+
+-- @version 10
+
+-- The canceled contexts and what their cancellation should reach, computed
+-- at ingest in linear time (goruntime/ctxcancel.c) from the context rows.
+-- The private views _ctx_canceled and _ctx_below_canceled (queries/) read
+-- them. Before version 10 those views were recursive queries, evaluated
+-- again by each cancel_* query: three times by every summary, most of a
+-- second of an ingest of 400,000 contexts (bench/README.md). Incidents
+-- stored before get them the first time a version-10 gocoroner opens the
+-- database for writing (incident.context_sets NULL), from their rows.
+
+-- Each canceled context with a state of its own ('cancel', 'timer',
+-- 'afterFunc'), with the node its cancellation started at: walking up
+-- through contexts that delegate Err() ('value', 'stop', user types without
+-- a Done channel) and through canceled ancestors, the outermost canceled one
+-- (at most 1,000 steps).
+CREATE TABLE context_canceled (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- The canceled context (context.addr).
+  addr INTEGER NOT NULL,
+  -- Where the cancellation started: addr itself, or a canceled ancestor.
+  origin_addr INTEGER NOT NULL,
+  -- Parent steps from addr up to origin_addr (0: itself).
+  origin_steps INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, addr)
+) WITHOUT ROWID;
+
+-- Each canceled context of context_canceled (the seed, depth 0) and the
+-- contexts below it that its cancellation should reach: walking down the
+-- parent links through 'value', 'stop' and user-defined contexts, stopping
+-- at a live context with a state of its own (a broken link), at
+-- 'withoutCancel' (detached on purpose) and at a canceled child (a seed of
+-- its own), at most 1,000 steps down.
+CREATE TABLE context_below_canceled (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- The canceled context the walk started from (context_canceled.addr).
+  seed_addr INTEGER NOT NULL,
+  -- Parent steps from the seed (0: the seed itself).
+  depth INTEGER NOT NULL,
+  -- The context reached (context.addr), with its context.kind and canceled.
+  addr INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  canceled INTEGER CHECK (canceled IN (0, 1)),
+  -- The seed's context_canceled.origin_addr.
+  origin_addr INTEGER NOT NULL,
+  -- The first user-defined context on the way down from the seed; NULL if
+  -- none (below one, the effective state is unknown).
+  user_addr INTEGER,
+  -- The contexts from the seed down to addr: "0xADDR KIND (canceled) >
+  -- 0xADDR KIND > ...", a user type by its type name.
+  path TEXT NOT NULL,
+  PRIMARY KEY (incident_id, seed_addr, depth, addr)
+) WITHOUT ROWID;
+
+-- 1 once context_canceled and context_below_canceled hold the incident's
+-- rows; NULL for an incident stored before version 10 that gocoroner has not
+-- computed them for yet. After changing an incident's context rows by hand,
+-- set it to NULL: the next gocoroner command that opens the database for
+-- writing computes the incident's rows of both tables again.
+ALTER TABLE incident ADD COLUMN context_sets INTEGER;

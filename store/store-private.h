@@ -26,6 +26,8 @@ enum store_stmt {
 	STORE_STMT_INSERT_PANIC,
 	STORE_STMT_INSERT_CONTEXT,
 	STORE_STMT_INSERT_CONTEXT_CHILD,
+	STORE_STMT_INSERT_CTX_CANCELED,
+	STORE_STMT_INSERT_CTX_BELOW,
 	STORE_STMT_INSERT_GOROUTINE_CONTEXT,
 	STORE_STMT_INSERT_HEAP_SCAN,
 	STORE_STMT_INSERT_WAIT_REACH,
@@ -123,6 +125,17 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 /** The same for SNAP's contexts, their children and who holds them. */
 struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id,
 					const struct gr_snapshot *snap);
+/** The rows of context_canceled and context_below_canceled, from SNAP's cancel_sets. */
+struct util_error *store_write_cancel_sets(struct store_db *db, int64_t incident_id,
+					   const struct gr_snapshot *snap);
+
+/**
+ * context_canceled and context_below_canceled of every incident whose
+ * incident.context_sets is NULL (stored before schema version 10, or
+ * written by hand), from its context rows, each in a transaction of its own
+ * (store/cancel.c).
+ */
+struct util_error *store_context_sets_stale(struct store_db *db);
 
 /**
  * Write the summary rows of incident ID (incident_finding, incident_signature,

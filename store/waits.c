@@ -382,9 +382,30 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 	return err;
 }
 
-/* A row's key (A, B) and its index in the snapshot, for sort_keyed. */
+static void bind_ctx_canceled(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	const struct gr_ctx_canceled *c = &snap->cancel_sets.canceled[i];
+	i64(r, 2, (int64_t)c->addr);
+	i64(r, 3, (int64_t)c->origin_addr);
+	i64(r, 4, c->origin_steps);
+}
+
+static void bind_ctx_below(struct row *r, const struct gr_snapshot *snap, size_t i)
+{
+	const struct gr_ctx_below *b = &snap->cancel_sets.below[i];
+	i64(r, 2, (int64_t)b->seed_addr);
+	i64(r, 3, b->depth);
+	i64(r, 4, (int64_t)b->addr);
+	text(r, 5, b->kind);
+	opt(r, 6, b->canceled >= 0, b->canceled);
+	i64(r, 7, (int64_t)b->origin_addr);
+	opt(r, 8, b->user_addr != 0, (int64_t)b->user_addr);
+	text(r, 9, b->path);
+}
+
+/* A row's key (A, B, C) and its index in the snapshot, for sort_keyed. */
 struct keyed {
-	uint64_t a, b;
+	uint64_t a, b, c;
 	uint32_t i;
 };
 
@@ -395,6 +416,8 @@ static int keyed_cmp(const void *x, const void *y)
 		return p->a < q->a ? -1 : 1;
 	if (p->b != q->b)
 		return p->b < q->b ? -1 : 1;
+	if (p->c != q->c)
+		return p->c < q->c ? -1 : 1;
 	return p->i < q->i ? -1 : p->i > q->i;
 }
 
@@ -405,10 +428,45 @@ static void sort_keyed(struct keyed *k, size_t n, uint32_t *order)
 	for (size_t i = 0; i < n; i++) {
 		k[i].a ^= UINT64_C(1) << 63; // signed order, compared unsigned
 		k[i].b ^= UINT64_C(1) << 63;
+		k[i].c ^= UINT64_C(1) << 63;
 	}
 	qsort(k, n, sizeof(*k), keyed_cmp);
 	for (size_t i = 0; i < n; i++)
 		order[i] = k[i].i;
+}
+
+/* context_canceled and context_below_canceled, each in its key's order. */
+struct util_error *store_write_cancel_sets(struct store_db *db, int64_t incident_id,
+					    const struct gr_snapshot *snap)
+{
+	const struct gr_cancel_sets *cs = &snap->cancel_sets;
+	size_t n = cs->ncanceled > cs->nbelow ? cs->ncanceled : cs->nbelow;
+	struct keyed *k = malloc(n * sizeof(*k) + 1);
+	uint32_t *order = malloc(n * sizeof(*order) + 1);
+	struct util_error *err = NULL;
+	if (!k || !order || n > UINT32_MAX) {
+		err = &util_enomem;
+		goto out;
+	}
+	for (size_t i = 0; i < cs->ncanceled; i++)
+		k[i] = (struct keyed){.a = cs->canceled[i].addr, .i = (uint32_t)i};
+	sort_keyed(k, cs->ncanceled, order);
+	err = write_rows_ordered(db, STORE_STMT_INSERT_CTX_CANCELED, incident_id, snap, cs->ncanceled,
+				 bind_ctx_canceled, "writing a canceled context", order, NULL);
+	// (seed, depth, addr), the table's key.
+	for (size_t i = 0; i < cs->nbelow && !err; i++)
+		k[i] = (struct keyed){.a = cs->below[i].seed_addr, .b = cs->below[i].depth,
+				      .c = cs->below[i].addr, .i = (uint32_t)i};
+	if (!err) {
+		sort_keyed(k, cs->nbelow, order);
+		err = write_rows_ordered(db, STORE_STMT_INSERT_CTX_BELOW, incident_id, snap, cs->nbelow,
+					 bind_ctx_below, "writing a context below a canceled one", order,
+					 NULL);
+	}
+out:
+	free(k);
+	free(order);
+	return err;
 }
 
 struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id,
@@ -439,6 +497,8 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 					 bind_context_child, "writing a context child", order, NULL);
 	free(k);
 	free(order);
+	if (!err)
+		err = store_write_cancel_sets(db, incident_id, snap);
 	if (!err)
 		err = write_holdings(db, incident_id, snap);
 	return err;

@@ -574,6 +574,44 @@ static void test_value_key_wild(void **state)
 	corrupt_teardown(&env);
 }
 
+/*
+ * gr_cancel_sets on a corrupt core's parent cycle (two canceled cancelCtx,
+ * each the other's parent, and a value below one): the walks stop at their
+ * 1,000 steps, up and down, instead of going round for ever.
+ */
+static void test_cancel_sets_cycle(void **state)
+{
+	(void)state;
+	struct gr_context c[] = {
+		{.addr = 0x10, .kind = "cancel", .parent_addr = 0x20, .canceled = 1},
+		{.addr = 0x20, .kind = "value", .parent_addr = 0x10, .canceled = 0},
+		{.addr = 0x30, .kind = "value", .parent_addr = 0x10, .canceled = 0},
+		{.addr = 0x40, .kind = "user", .parent_addr = 0x30, .canceled = -1},
+	};
+	struct util_arena arena;
+	util_arena_init(&arena);
+	struct gr_cancel_sets cs;
+	assert_null(gr_cancel_sets(c, 4, &arena, &cs));
+	assert_int_equal(cs.ncanceled, 1);
+	assert_int_equal(cs.canceled[0].addr, 0x10);
+	assert_int_equal(cs.canceled[0].origin_addr, 0x10); // itself: 1,000 steps up, every other one 0x10
+	assert_true(cs.canceled[0].origin_steps <= 1000);
+	// Down: 0x10, then 0x20 and 0x30 below it, 0x10 below 0x20 is a seed (not
+	// entered again), 0x40 below 0x30 with user_addr itself.
+	assert_int_equal(cs.nbelow, 4);
+	assert_false(cs.cut);
+	for (size_t i = 0; i < cs.nbelow; i++) {
+		const struct gr_ctx_below *b = &cs.below[i];
+		assert_int_equal(b->seed_addr, 0x10);
+		if (b->addr == 0x40) {
+			assert_int_equal(b->depth, 2);
+			assert_int_equal(b->user_addr, 0x40);
+			assert_string_equal(b->path, "0x10 cancel (canceled) > 0x30 value > 0x40 user");
+		}
+	}
+	util_arena_deinit(&arena);
+}
+
 static void test_corpus(void **state)
 {
 	(void)state;
@@ -603,6 +641,7 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		return 1;
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cancel_sets_cycle),
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_parent_cycle),
 		cmocka_unit_test(test_children_garbage),

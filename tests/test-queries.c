@@ -415,6 +415,18 @@ static void chan_wait(struct store_db *db, int goid, int chan, int in_select)
 	exec(db, sql);
 }
 
+/* Close DB and open it again, which computes the wait components of the
+ * incidents whose heap_scan.components is NULL, and the canceled contexts
+ * of those whose incident.context_sets is NULL (rows written by hand). */
+static struct store_db *reopen(struct store_db *db, const char *path)
+{
+	store_close(db);
+	struct util_error *err = store_open(path, &db);
+	if (err)
+		fail_msg("store_open: %s", err->message);
+	return db;
+}
+
 /* The context trees of the cancel_* tests (addresses in decimal):
  *   1 background
  *   ├ 10 cancel CANCELED ── 11 value
@@ -426,7 +438,7 @@ static void chan_wait(struct store_db *db, int goid, int chan, int in_select)
  *   ├ 30 timer, pending
  *   ├ 60 cancel CANCELED ── 61 value ── 62 cancel (live: not registered)
  *   └ 80 cancel ── 81 cancel (live under live) */
-static void context_world(struct store_db *db)
+static struct store_db *context_world(struct store_db *db, const char *path)
 {
 	exec(db, base_sql);
 	ctx(db, 1, "background", 0, "0", NULL, 0);
@@ -478,13 +490,14 @@ static void context_world(struct store_db *db)
 	chan_wait(db, 111, 952, 0);
 	waiting(db, 112); // holds the unregistered child
 	holds(db, 112, 2, "ctx", 62);
+	return reopen(db, path); // computes context_canceled, context_below_canceled
 }
 
 static void test_cancel_unobserved(void **state)
 {
 	char path[4096];
 	struct store_db *db = fresh_db(path, sizeof(path));
-	context_world(db);
+	db = context_world(db, path);
 	assert_rows(db,
 		    "100|waiting|3|2|main.work|/app/w.go|10|c|11|value|10|10|context canceled|upstream reset|dwarf\n"
 		    "101|waiting|3|3|main.handler|/app/h.go|20|ctx|13|value|10|12|context canceled|upstream reset|dwarf\n"
@@ -501,7 +514,7 @@ static void test_cancel_broken_link(void **state)
 {
 	char path[4096];
 	struct store_db *db = fresh_db(path, sizeof(path));
-	context_world(db);
+	db = context_world(db, path);
 	assert_rows(db,
 		    "52|cancel|10|50|main.myCtx|user-type|0xa cancel (canceled) > 0x32 main.myCtx > 0x34 cancel|110,111|110\n"
 		    "62|cancel|60|60|cancel|not-registered|0x3c cancel (canceled) > 0x3d value > 0x3e cancel|NULL|112",
@@ -523,7 +536,7 @@ static void test_cancel_evidence(void **state)
 {
 	char path[4096];
 	struct store_db *db = fresh_db(path, sizeof(path));
-	context_world(db);
+	db = context_world(db, path);
 	waiting(db, 113);
 	holds(db, 113, 2, "c", 11);
 	holds(db, 113, 3, "ctx", 13);
@@ -611,17 +624,6 @@ static void waits_on(struct store_db *db, int goid, int obj, int waker)
 		snprintf(sql, sizeof(sql), "INSERT INTO wait_reacher VALUES (1, %d, %d);", obj, waker);
 		exec(db, sql);
 	}
-}
-
-/* Close DB and open it again, which computes the wait components of the
- * incidents whose heap_scan.components is NULL. */
-static struct store_db *reopen(struct store_db *db, const char *path)
-{
-	store_close(db);
-	struct util_error *err = store_open(path, &db);
-	if (err)
-		fail_msg("store_open: %s", err->message);
-	return db;
 }
 
 static void test_wait_cycle(void **state)

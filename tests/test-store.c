@@ -287,8 +287,9 @@ static void test_new_database(void **state)
 	// heap_scan, wait_reach (version 2); incident_tag, incident_finding,
 	// incident_signature, core_blob, incident_last_id (version 3);
 	// wait_reacher, wait_component, wait_member (version 5, which drops
-	// version 2's wait_waker); goroutine_blocker (version 9).
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 24);
+	// version 2's wait_waker); goroutine_blocker (version 9);
+	// context_canceled, context_below_canceled (version 10).
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 26);
 	store_close(db);
 	store_close(NULL);
 }
@@ -995,6 +996,56 @@ static void test_upgrade_from_v4(void **state)
 	store_close(db);
 }
 
+/*
+ * A database of schema version 9 is upgraded: the canceled contexts of its
+ * incidents (context_canceled, context_below_canceled) are computed from
+ * their context rows when it is opened. A canceled cancelCtx 0x10 whose
+ * parent 0x20 (a value) sits on a canceled 0x30: canceled from 0x30, two
+ * steps up; below 0x10 a value 0x11 and a user type 0x12 with a live cancel
+ * 0x13 under it; a canceled child 0x14 is a seed of its own.
+ */
+static void test_upgrade_from_v9(void **state)
+{
+	(void)state;
+	char path[4096];
+	tmp_path(path, sizeof(path), "v9.db");
+	const char *v10 = strstr(store_schema_sql, "\n-- @version 10");
+	assert_non_null(v10);
+	char *upto9 = strndup(store_schema_sql, (size_t)(v10 - store_schema_sql));
+	assert_non_null(upto9);
+	raw_exec(path, upto9);
+	free(upto9);
+	raw_exec(path, "PRAGMA user_version = 9; PRAGMA application_id = 0x476f436f;"
+		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES ('a.core', printf('%064d', 1), '', 0);"
+		       " INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_chan,"
+		       " done_closed, canceled) VALUES"
+		       " (1, 48, 'cancel', '*context.cancelCtx', NULL, 1, 1, 1),"
+		       " (1, 32, 'value', '*context.valueCtx', 48, NULL, 0, 0),"
+		       " (1, 16, 'cancel', '*context.cancelCtx', 32, 2, 1, 1),"
+		       " (1, 17, 'value', '*context.valueCtx', 16, NULL, 0, 0),"
+		       " (1, 18, 'user', '*main.myCtx', 16, NULL, 0, NULL),"
+		       " (1, 19, 'cancel', '*context.cancelCtx', 18, 3, 0, 0),"
+		       " (1, 20, 'cancel', '*context.cancelCtx', 16, 4, 1, 1)");
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(query_int(db, "SELECT context_sets FROM incident"), 1);
+	assert_string_equal(query_text(db, "SELECT group_concat(printf('%%#x<%%#x:%%d', addr, origin_addr,"
+					  " origin_steps), ' ') FROM (SELECT * FROM context_canceled ORDER BY addr)"),
+			    "0x10<0x30:2 0x14<0x30:3 0x30<0x30:0");
+	assert_string_equal(query_text(db, "SELECT group_concat(path || ' u=' || CASE WHEN user_addr IS NULL THEN '-' ELSE printf('%%#x', user_addr) END, ' | ')"
+					  " FROM (SELECT * FROM context_below_canceled WHERE seed_addr = 16"
+					  " ORDER BY depth, addr)"),
+			    "0x10 cancel (canceled) u=- | 0x10 cancel (canceled) > 0x11 value u=- | "
+			    "0x10 cancel (canceled) > 0x12 *main.myCtx u=0x12 | "
+			    "0x10 cancel (canceled) > 0x12 *main.myCtx > 0x13 cancel u=0x12");
+	store_close(db);
+	// Opened again, nothing is computed twice.
+	db = open_ok(path);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM context_canceled"), 3);
+	store_close(db);
+}
+
 /* A version-5 database gets heap_scan's version-6 columns, NULL for its
  * incidents (marked word by word then), and leak_suspect's evidence. */
 static void test_upgrade_from_v5(void **state)
@@ -1517,6 +1568,7 @@ int main(void)
 		cmocka_unit_test(test_upgrade_from_v2),
 		cmocka_unit_test(test_upgrade_from_v3),
 		cmocka_unit_test(test_upgrade_from_v4),
+		cmocka_unit_test(test_upgrade_from_v9),
 		cmocka_unit_test(test_upgrade_from_v5),
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_forget),
