@@ -167,7 +167,9 @@ struct cf_state {
 	struct util_u64map scan_words; /* itab or type word → 1 (itab) or 2 (type) */
 	uint64_t scan_lo, scan_hi;    /* least and greatest key of scan_words */
 	uint64_t ctx_lo, ctx_hi;      /* least and greatest context address (pass 3) */
-	struct util_u64map ctx_pages; /* 4 KiB pages holding a context → 1 (pass 3) */
+	uint64_t win_lo, win_hi;      /* the window of ctx_pages (pass 3) */
+	uint64_t *ctx_pages;          /* bit per 4 KiB page from win_lo's: it holds a context (pass 3) */
+	struct util_u64map ctx_pages_far; /* pages holding a context outside the window → 1 (pass 3) */
 	struct util_u64map takes;     /* function entry → takes a context parameter */
 	struct util_u64map mentions;  /* function entry → has any context variable */
 	struct gr_per_stack frame_info; /* struct cf_frames * by stack (ctxscan.c) */

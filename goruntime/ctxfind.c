@@ -372,7 +372,12 @@ static struct util_error *publish(struct cf_state *st)
 {
 	struct gr_snapshot *s = st->r->snap;
 	struct gr_ctx *c = st->c;
-	s->contexts = gr_arena_copy(s, c->ctxs, c->nctxs, sizeof(*c->ctxs));
+	// Handed over, not copied: 400,000 contexts are 60 MB, and a copy
+	// was that much more memory at the peak, and fresh pages to fault in.
+	if (c->ctxs) {
+		s->contexts = gr_own(s, c->ctxs) ? c->ctxs : NULL;
+		c->ctxs = NULL;
+	}
 	s->context_children = gr_arena_copy(s, c->children, c->nchildren, sizeof(*c->children));
 	if (st->held) // else already in the arena
 		s->goroutine_contexts = gr_arena_copy(s, st->held, st->nheld, sizeof(*st->held));
@@ -385,6 +390,46 @@ static struct util_error *publish(struct cf_state *st)
 	return NULL;
 }
 
+/*
+ * Which pages hold a context, for pass 3, which asks it of every word of
+ * every stack (a map lookup each was most of that pass): a bitmap of the
+ * pages within 2 GiB of the median context, where the heap's are, and a map
+ * of the pages of the few elsewhere (context.Background's, in the data).
+ */
+static struct util_error *context_pages(struct cf_state *st)
+{
+	const struct gr_ctx *c = st->c;
+	size_t n = c->nctxs;
+	st->ctx_lo = UINT64_MAX;
+	st->ctx_hi = 0;
+	if (!n)
+		return NULL;
+	uint64_t *a = malloc(n * sizeof(*a));
+	if (!a)
+		return &util_enomem;
+	for (size_t i = 0; i < n; i++)
+		a[i] = c->ctxs[i].addr;
+	qsort(a, n, sizeof(*a), gr_cmp_u64);
+	st->ctx_lo = a[0];
+	st->ctx_hi = a[n - 1];
+	const uint64_t half = (uint64_t)2 << 30;
+	uint64_t mid = a[n / 2];
+	st->win_lo = (mid > half ? mid - half : 0) & ~(uint64_t)4095;
+	st->win_hi = mid < UINT64_MAX - half ? mid + half : UINT64_MAX;
+	st->ctx_pages = calloc(((st->win_hi - st->win_lo) >> 12) / 64 + 1, sizeof(uint64_t));
+	struct util_error *err = st->ctx_pages ? NULL : &util_enomem;
+	for (size_t i = 0; i < n && !err; i++) {
+		if (a[i] >= st->win_lo && a[i] <= st->win_hi) {
+			uint64_t pg = (a[i] - st->win_lo) >> 12;
+			st->ctx_pages[pg / 64] |= UINT64_C(1) << (pg % 64);
+		} else {
+			err = util_u64map_put(&st->ctx_pages_far, a[i] >> 12, 1);
+		}
+	}
+	free(a);
+	return err;
+}
+
 struct util_error *gr_read_contexts(struct gr_reader *r)
 {
 	struct gr_snapshot *s = r->snap;
@@ -393,7 +438,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	util_u64map_init(&st.scan_words);
 	util_u64map_init(&st.takes);
 	util_u64map_init(&st.mentions);
-	util_u64map_init(&st.ctx_pages);
+	util_u64map_init(&st.ctx_pages_far);
 	util_u64map_init(&st.impl);
 	size_t *firsts = NULL, *from2, *to2, *from3, *to3;
 	bool *frame_has = NULL;
@@ -487,13 +532,8 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	if (!err)
 		err = gr_ctx_walk(st.c);
 	// Pass 3: bare pointers to the contexts the passes above validated.
-	st.ctx_lo = UINT64_MAX;
-	for (size_t i = 0; i < st.c->nctxs && !err; i++) {
-		uint64_t a = st.c->ctxs[i].addr;
-		st.ctx_lo = a < st.ctx_lo ? a : st.ctx_lo;
-		st.ctx_hi = a > st.ctx_hi ? a : st.ctx_hi;
-		err = util_u64map_put(&st.ctx_pages, a >> 12, 1);
-	}
+	if (!err)
+		err = context_pages(&st);
 	for (size_t gi = 0; gi < ng && !err && st.c->nctxs; gi++) {
 		const struct gr_goroutine *g = &s->goroutines[gi];
 		from3[gi] = to3[gi] = st.nheld;
@@ -560,7 +600,8 @@ out:
 	util_u64map_deinit(&st.scan_words);
 	util_u64map_deinit(&st.takes);
 	util_u64map_deinit(&st.mentions);
-	util_u64map_deinit(&st.ctx_pages);
+	free(st.ctx_pages);
+	util_u64map_deinit(&st.ctx_pages_far);
 	util_u64map_deinit(&st.impl);
 	gr_ctx_free(r);
 	return err;

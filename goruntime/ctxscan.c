@@ -375,11 +375,15 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 			uint64_t w, idx;
 			memcpy(&w, stack + off, 8);
 			// Words off the few pages that hold contexts (frame pointers,
-			// other heap pointers) are turned away by a small map that
-			// stays in the cache, before the big map of contexts.
-			if (w < st->ctx_lo || w > st->ctx_hi ||
-			    !util_u64map_get(&st->ctx_pages, w >> 12, NULL) ||
-			    !util_u64map_get(&c->by_addr, w, &idx) || idx >= c->nctxs)
+			// other heap pointers) are turned away by a bitmap of pages
+			// that stays in the cache, before the big map of contexts.
+			if (w < st->ctx_lo || w > st->ctx_hi)
+				continue;
+			if (w >= st->win_lo && w <= st->win_hi
+				    ? !(st->ctx_pages[(w - st->win_lo) >> 18] >> (((w - st->win_lo) >> 12) % 64) & 1)
+				    : !st->ctx_pages_far.count || !util_u64map_get(&st->ctx_pages_far, w >> 12, NULL))
+				continue;
+			if (!util_u64map_get(&c->by_addr, w, &idx) || idx >= c->nctxs)
 				continue;
 			const char *kind = c->ctxs[idx].kind;
 			if (strcmp(kind, "background") == 0 || strcmp(kind, "todo") == 0)

@@ -330,6 +330,8 @@ struct gr_diag {
 /** Everything rebuilt from one core. All memory lives in the arena. */
 struct gr_snapshot {
 	struct util_arena arena;
+	void **owned;                 /**< blocks malloc'd by a pass, handed over whole (gr_own) */
+	size_t nowned, owned_cap;
 	struct util_strtab strings;
 	const char *go_version;       /**< runtime.buildVersion, e.g. "go1.27.3" */
 	const char *build_settings;   /**< .go.buildinfo modinfo text ("" if none) */

@@ -20,6 +20,8 @@ struct gr_reader;
 const char *gr_intern(struct gr_snapshot *s, const char *str);
 /** N elements of SIZE bytes at V, copied into S's arena (room for N + 1); NULL if out of memory. */
 void *gr_arena_copy(struct gr_snapshot *s, const void *v, size_t n, size_t size);
+/** Make S own block P (malloc'd; freed with S); false, and P freed, if out of memory. */
+bool gr_own(struct gr_snapshot *s, void *p);
 /** qsort's comparison of uint64_t values (or rows whose first member is one). */
 int gr_cmp_u64(const void *a, const void *b);
 

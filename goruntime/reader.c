@@ -21,6 +21,18 @@ void *gr_arena_copy(struct gr_snapshot *s, const void *v, size_t n, size_t size)
 	return p;
 }
 
+bool gr_own(struct gr_snapshot *s, void *p)
+{
+	struct util_error *err = util_grow((void **)&s->owned, s->nowned, &s->owned_cap,
+					   sizeof(*s->owned), 16);
+	if (err) {
+		free(p);
+		return false;
+	}
+	s->owned[s->nowned++] = p;
+	return true;
+}
+
 int gr_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

@@ -142,5 +142,8 @@ void gr_snapshot_destroy(struct gr_snapshot *s)
 		return;
 	util_strtab_deinit(&s->strings);
 	util_arena_deinit(&s->arena);
+	for (size_t i = 0; i < s->nowned; i++)
+		free(s->owned[i]);
+	free(s->owned);
 	free(s);
 }
