@@ -1,35 +1,88 @@
 #!/bin/sh
-# bench-analyze.sh: time 'gocoroner analyze' on a core of 100,000 parked
-# goroutines, next to Delve listing every goroutine's stack of the same core.
+# bench-analyze.sh: 'gocoroner analyze' on the two benchmark cores, next to
+# Delve listing the goroutines of the same core, in one sitting.
 # Not a test: a benchmark, reported with /usr/bin/time (wall time, peak RSS).
 #
+#   bench   corpus/bench (Go 1.27, optimized): 100,000 parked goroutines
+#   ctxgen  bench/ctxgen (Go 1.26, -gcflags=all=-N -l): 100,008 goroutines,
+#           every frame holding its request's context
+#
 # usage: bench/bench-analyze.sh [WORKDIR]   (default /tmp/gocoroner-bench)
-# Needs: a built gocoroner in _build/, Go 1.27 and gdb for the core
-# (corpus/bench/gen-bench-core.sh), and Delve (dlv) for the comparison.
+# Environment: CORES (default "bench ctxgen"), RUNS (analyze runs per core,
+# default 3: the median is reported), ZST=1 (also analyze the core
+# compressed with zstd -3), QUERIES=1 (also time report, graph and every
+# query of the library on the database), GOCORONER (default _build/gocoroner).
+# Needs: Go 1.27 and 1.26 and gdb to make the cores (made once, kept in
+# WORKDIR), Delve (dlv) for the comparison.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/gocoroner-bench}
 mkdir -p "$work"
-core=$work/bench.core
-exe=$work/bench-go1.27-opt
-[ -f "$core" ] || "$top/corpus/bench/gen-bench-core.sh" "$core" "$exe"
 gocoroner=${GOCORONER:-$top/_build/gocoroner}
+runs=${RUNS:-3}
 
-measure() { # measure LABEL COMMAND...: one run, its wall time and peak RSS
-	label=$1
-	shift
-	/usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >"$work/out.txt" 2>&1 || true
+measure() { # measure COMMAND...: one run; sets secs and mb
+	/usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >"$work/out.txt" 2>"$work/err.txt" || true
 	read -r secs kib <"$work/time.txt"
-	printf '%-34s %8.2f s %8d MB\n' "$label" "$secs" $((kib / 1024))
+	mb=$((kib / 1024))
 }
 
-rm -f "$work/bench.db"
-measure "gocoroner analyze (new database)" "$gocoroner" analyze -q --db "$work/bench.db" --exe "$exe" "$core"
-measure "gocoroner analyze (already stored)" "$gocoroner" analyze -q --db "$work/bench.db" --exe "$exe" "$core"
-measure "gocoroner traceback" sh -c "'$gocoroner' traceback --db '$work/bench.db' >/dev/null"
-if command -v dlv >/dev/null; then
-	printf 'goroutines -t\nexit\n' >"$work/dlv.init"
-	measure "dlv core ... goroutines -t" env TERM=dumb dlv core "$exe" "$core" \
-		--check-go-version=false --allow-non-terminal-interactive=true \
-		--init "$work/dlv.init"
-fi
+median() { # median N...: the middle of the numbers given
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+analyze_runs() { # analyze_runs LABEL EXE CORE: RUNS runs, each into a new database
+	label=$1
+	all= mems=
+	for i in $(seq "$runs"); do
+		rm -f "$work/a.db" "$work/a.db-wal" "$work/a.db-shm"
+		measure "$gocoroner" analyze -q --timings --db "$work/a.db" --exe "$2" "$3"
+		all="$all $secs"
+		mems="$mems $mb"
+		cp "$work/err.txt" "$work/timings-$label.txt"
+	done
+	med=$(median $all)
+	printf '%-34s %8.2f s %6d MB  (runs:%s s; peak MB:%s)\n' "gocoroner analyze $label" "$med" \
+		"$(median $mems)" "$all" "$mems"
+	printf '%-34s %8.1f MB\n' "  database" "$(stat -c %s "$work/a.db" | awk '{ print $1 / 1048576 }')"
+}
+
+for name in ${CORES:-bench ctxgen}; do
+	case $name in
+	bench)
+		core=$work/bench.core exe=$work/bench-go1.27-opt
+		[ -f "$core" ] || "$top/corpus/bench/gen-bench-core.sh" "$core" "$exe"
+		;;
+	ctxgen)
+		core=$work/ctxgen.core exe=$work/ctxgen-debug
+		[ -f "$core" ] || "$top/bench/ctxgen/gen-core.sh" "$core" "$exe"
+		;;
+	*) echo "bench-analyze: no core named $name" >&2; exit 2 ;;
+	esac
+	echo "== $name: $(stat -c %s "$core") bytes"
+	analyze_runs "$name" "$exe" "$core"
+	gmed=$med
+	sed 's/^/    /' "$work/timings-$name.txt"
+	if command -v dlv >/dev/null; then
+		printf 'goroutines\nexit\n' >"$work/dlv.init"
+		measure env TERM=dumb dlv core "$exe" "$core" --check-go-version=false \
+			--allow-non-terminal-interactive=true --init "$work/dlv.init"
+		printf '%-34s %8.2f s %6d MB  (%.1fx gocoroner)\n' "dlv core ... goroutines" "$secs" "$mb" \
+			"$(echo "$secs $gmed" | awk '{ print $1 / $2 }')"
+	fi
+	if [ "${QUERIES:-0}" = 1 ]; then
+		for q in report "graph --contexts" "graph --waits" contexts \
+			$("$gocoroner" query --list | grep -E '^[a-z_]+$'); do
+			case $q in report|graph*|contexts) cmd="$gocoroner $q --db $work/a.db" ;;
+			*) cmd="$gocoroner query --db $work/a.db $q" ;; esac
+			measure sh -c "$cmd >/dev/null"
+			printf '    %-30s %6.2f s\n' "$q" "$secs"
+		done
+	fi
+	if [ "${ZST:-0}" = 1 ]; then
+		[ -f "$core.zst" ] || zstd -3 -T0 -q -f "$core" -o "$core.zst"
+		echo "  $core.zst: $(stat -c %s "$core.zst") bytes"
+		analyze_runs "$name.zst" "$exe" "$core.zst"
+		printf '%-34s %8.2f\n' "  .zst / raw" "$(echo "$med $gmed" | awk '{ print $1 / $2 }')"
+	fi
+done

@@ -1,0 +1,3 @@
+module ctxgen
+
+go 1.26
