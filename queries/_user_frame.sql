@@ -4,7 +4,9 @@
 -- The stack's innermost frame outside runtime.*, internal/* and sync.*, or
 -- its innermost frame if all of its frames are there: what leak_suspect,
 -- long_wait and wait_group show as func, file and line. Joined on
--- (incident_id, stack_id), it reads that stack's frames only.
+-- (incident_id, stack_id), it reads that stack's row and one frame: the
+-- depth is stack.user_depth, computed at ingest (or, for rows written
+-- without it, looked for among the stack's frames).
 --
 -- @column incident_id: the incident (incident.id)
 -- @column stack_id: the stack (stack.stack_id)
@@ -17,8 +19,10 @@ SELECT f.incident_id AS incident_id,
        f.func AS func,
        f.file AS file,
        f.line AS line
-  FROM frame AS f
- WHERE f.depth = COALESCE((SELECT min(x.depth) FROM frame AS x
-                            WHERE x.incident_id = f.incident_id AND x.stack_id = f.stack_id
+  FROM stack AS sk
+  JOIN frame AS f ON f.incident_id = sk.incident_id AND f.stack_id = sk.stack_id
+ WHERE f.depth = COALESCE(sk.user_depth,
+                          (SELECT min(x.depth) FROM frame AS x
+                            WHERE x.incident_id = sk.incident_id AND x.stack_id = sk.stack_id
                               AND x.func NOT GLOB 'runtime.*' AND x.func NOT GLOB 'internal/*'
                               AND x.func NOT GLOB 'sync.*'), 0);

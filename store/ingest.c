@@ -17,7 +17,7 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		" VALUES (" STORE_NEXT_INCIDENT_ID ","
 		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1)",
 	[STORE_STMT_INSERT_STACK] =
-		"INSERT INTO stack (incident_id, stack_id, depth) VALUES (?1, ?2, ?3)",
+		"INSERT INTO stack (incident_id, stack_id, depth, user_depth) VALUES (?1, ?2, ?3, ?4)",
 	[STORE_STMT_INSERT_FRAME] =
 		"INSERT INTO frame (incident_id, stack_id, depth, pc, pc_offset, func, file, line,"
 		" inlined, wrapper) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -251,12 +251,26 @@ struct store_ingest {
 	bool contexts_written;          /* by store_ingest_contexts */
 };
 
+// stack.user_depth: G's innermost frame outside packages runtime, sync and
+// internal/..., else 0 (the rule of the view _user_frame).
+static size_t user_depth(const struct gr_goroutine *g)
+{
+	for (size_t i = 0; i < g->nframes; i++) {
+		const char *f = g->frames[i].func;
+		if (f && strncmp(f, "runtime.", 8) != 0 && strncmp(f, "internal/", 9) != 0 &&
+		    strncmp(f, "sync.", 5) != 0)
+			return i;
+	}
+	return 0;
+}
+
 static struct util_error *write_stack(struct store_ingest *in, const struct gr_goroutine *g,
 				      int64_t stack_id)
 {
 	struct binder b = { in->stack, SQLITE_OK };
 	bind_int64(&b, 2, stack_id);
 	bind_int64(&b, 3, (int64_t)g->nframes);
+	bind_int64(&b, 4, (int64_t)user_depth(g));
 	struct util_error *err = step_done(in->db, &b, "the stack", g);
 	if (err)
 		return err;

@@ -329,7 +329,7 @@ static void test_views_kept_in_step(void **state)
 static const char base_sql[] =
 	"INSERT INTO incident (id, core_path, core_sha256, exe_build_id, goroutine_count)"
 	"  VALUES (1, 'c1', printf('%064d', 1), 'b', 0), (2, 'c2', printf('%064d', 2), 'b', 0);"
-	"INSERT INTO stack VALUES (1, 1, 5), (1, 2, 5), (1, 3, 4), (2, 1, 5);"
+	"INSERT INTO stack (incident_id, stack_id, depth) VALUES (1, 1, 5), (1, 2, 5), (1, 3, 4), (2, 1, 5);"
 	"INSERT INTO frame (incident_id, stack_id, depth, pc, pc_offset, func, file, line, inlined) VALUES"
 	" (1, 1, 0, 1, 0, 'runtime.gopark', '/go/proc.go', 400, 0),"
 	" (1, 1, 1, 2, 0, 'runtime.chanrecv1', '/go/chan.go', 500, 0),"
