@@ -321,7 +321,7 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 /**
  * Bytes [ADDR, ADDR + LEN) as G (one of the snapshot's goroutines) sees
  * them: from the copy of its live stack while the copies last
- * (gr_read_reach is their last reader), a member of its runtime.g from what
+ * (gr_read_defers is their last reader), a member of its runtime.g from what
  * its read kept (gr_g_word), else from the core; false if none has them.
  */
 bool gr_read_stack(const struct gr_reader *r, const struct gr_goroutine *g, uint64_t addr,
@@ -374,7 +374,7 @@ struct gr_reader {
 	struct gr_ctx *ctx;            /* context decoder state (ctx.h), during gr_read_contexts */
 	uint64_t *sudog_addrs;         /* every sudog gr_read_waits read: never traced by gr_read_reach */
 	size_t nsudog_addrs, sudog_addrs_cap;
-	struct gr_stacks stacks_copy;  /* live stacks, from the goroutines' read to the heap's marking */
+	struct gr_stacks stacks_copy;  /* live stacks, from the goroutines' read to the defers' */
 	uint64_t gw_off[GR_GW_COUNT];  /* runtime.g members kept (enum gr_gword); GR_ABSENT: none */
 	uint64_t *gwords;              /* by goroutine index, GR_GW_COUNT each; NULL: none kept */
 	struct gr_stackmaps *frame_maps; /* the frame-variable readers' stack maps (gr_frame_maps) */

@@ -144,15 +144,6 @@ static void missing(struct reach *x, uint64_t addr, const char *what)
 			what, (unsigned long long)addr);
 }
 
-/* Bytes [AT, AT + LEN) into x->buf: from the stack copy of the goroutine
- * whose stack is scanned, if it has them, else from the core. */
-static struct util_error *read_words(struct reach *x, uint64_t at, size_t len)
-{
-	if (x->stack_g && gr_read_stack(x->r, x->stack_g, at, x->buf, len))
-		return NULL;
-	return core_read(x->r->core, at, x->buf, len);
-}
-
 /* Every aligned word of [LO, HI) as a pointer. */
 static void scan_range(struct reach *x, uint64_t lo, uint64_t hi, const char *what)
 {
@@ -160,7 +151,7 @@ static void scan_range(struct reach *x, uint64_t lo, uint64_t hi, const char *wh
 	uint64_t hlo = x->h.lo, hspan = x->h.hi - x->h.lo;
 	while (lo + 8 <= hi && !x->err) {
 		uint64_t n = hi - lo < SCAN_CHUNK ? (hi - lo) & ~(uint64_t)7 : SCAN_CHUNK;
-		struct util_error *err = read_words(x, lo, n);
+		struct util_error *err = core_read(x->r->core, lo, x->buf, n);
 		if (err) {
 			util_error_destroy(err);
 			// Page by page: only what is really missing is skipped.
@@ -192,7 +183,7 @@ static void scan_bits(struct reach *x, uint64_t base, const uint8_t *bitmap, uin
 	for (uint32_t k = 0; k < nbit && !x->err;) {
 		uint32_t n = nbit - k < SCAN_CHUNK / 8 ? nbit - k : SCAN_CHUNK / 8;
 		uint64_t at = base + 8 * (uint64_t)k;
-		struct util_error *err = read_words(x, at, 8 * (size_t)n);
+		struct util_error *err = core_read(x->r->core, at, x->buf, 8 * (size_t)n);
 		if (err) {
 			util_error_destroy(err);
 			scan_range(x, at, at + 8 * (uint64_t)n, what); // page by page
@@ -257,13 +248,11 @@ static void scan_stack(struct reach *x, size_t gi)
 	bool exact_top = !gr_goroutine_running(x->r, g);
 	struct gr_stack_visit v = {visit_words, visit_bits, x};
 	x->what = "goroutine stack";
-	x->stack_g = g;
 	struct util_error *err = gr_stack_live_of(&x->live, g, exact_top);
 	if (!err)
 		gr_stack_live_visit(&x->live, sp, hi, &v);
 	else if (!x->err)
 		x->err = err;
-	x->stack_g = NULL;
 }
 
 /* What goroutine GI holds: its stack, and what hangs off its g and thread. */

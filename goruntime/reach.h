@@ -78,7 +78,6 @@ struct reach {
 	size_t nstks;
 	uint64_t *glo, *ghi;       /* per goroutine: its stack bounds, 0 when unreadable */
 	uint64_t *buf;
-	const struct gr_goroutine *stack_g; /* whose stack scan_stack scans: read from its copy */
 	struct gr_stackmaps *maps; /* the code's stack maps (gr_frame_maps) */
 	struct gr_stack_live live; /* one goroutine's stack as the collector scans it */
 	uint64_t marked_objects, marked_bytes;
