@@ -11,7 +11,8 @@
 # Environment: CORES (default "bench ctxgen"), RUNS (analyze runs per core,
 # default 3: the median is reported), ZST=1 (also analyze the core
 # compressed with zstd -3), QUERIES=1 (also time report, graph and every
-# query of the library on the database), GOCORONER (default _build/gocoroner).
+# query of the library on the database), DLV=0 (no Delve), GOCORONER
+# (default _build/gocoroner).
 # Needs: Go 1.27 and 1.26 and gdb to make the cores (made once, kept in
 # WORKDIR), Delve (dlv) for the comparison.
 set -eu
@@ -63,7 +64,7 @@ for name in ${CORES:-bench ctxgen}; do
 	analyze_runs "$name" "$exe" "$core"
 	gmed=$med
 	sed 's/^/    /' "$work/timings-$name.txt"
-	if command -v dlv >/dev/null; then
+	if [ "${DLV:-1}" = 1 ] && command -v dlv >/dev/null; then
 		printf 'goroutines\nexit\n' >"$work/dlv.init"
 		measure env TERM=dumb dlv core "$exe" "$core" --check-go-version=false \
 			--allow-non-terminal-interactive=true --init "$work/dlv.init"
