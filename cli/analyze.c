@@ -224,6 +224,12 @@ static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
+	// The fingerprint names the incident. Waiting for it is the writer's
+	// part: on ctxgen's core the goroutines are read before the core's
+	// 1.87 GB are hashed, and the snapshot goes on with the contexts
+	// meanwhile. core_sha256 touches only the fingerprint's own state.
+	timing_mark("fingerprint", w->timings);
+	w->inc.core_sha256 = core_sha256(w->core);
 	writer_begin(w, w->snap);
 	timing_mark("wait for contexts", w->timings);
 	pthread_mutex_lock(&w->mu);
@@ -244,11 +250,6 @@ static void *writer_main(void *arg)
 static void start_writer(const struct gr_snapshot *snap, void *arg)
 {
 	struct writer *w = arg;
-	// The fingerprint names the incident. It is asked for here, on the
-	// thread that owns the core: core_sha256 joins the fingerprint's
-	// thread, which has mostly finished by now.
-	timing_mark("fingerprint", w->timings);
-	w->inc.core_sha256 = core_sha256(w->core);
 	timing_mark("start writer", w->timings);
 	w->snap = snap;
 	// Without a thread, the main thread does it all after the snapshot.
