@@ -121,6 +121,28 @@ static bool fingerprint_raw(int fd, uint64_t size, const int *cancel, char hex[6
 void (*core_fp_thread_hook)(int fd);
 #endif
 
+/*
+ * The fingerprint of a decompressed core of SIZE bytes from its stored
+ * pages, into HEX; false if *CANCEL became nonzero. It starts with the
+ * size, known only at the end of the stream, so the pages are hashed after
+ * decompression; the result equals core_sha256 of the same core raw.
+ */
+static bool fingerprint_pages(const struct core_stored_page *pages, size_t n, uint64_t size,
+			      const int *cancel, char hex[65])
+{
+	struct sha256_ctx sha;
+	core_fingerprint_init(&sha, size);
+	for (size_t i = 0; i < n; i++) {
+		if (i % 4096 == 0 && __atomic_load_n(cancel, __ATOMIC_RELAXED))
+			return false;
+		uint64_t off = pages[i].pageno * CORE_PAGE_SIZE;
+		size_t len = size - off < CORE_PAGE_SIZE ? (size_t)(size - off) : CORE_PAGE_SIZE;
+		core_fingerprint_page(&sha, off, pages[i].data, len);
+	}
+	sha256_final_hex(&sha, hex);
+	return true;
+}
+
 static void *fp_thread_main(void *arg)
 {
 	struct core_fp_job *job = arg;
@@ -128,7 +150,9 @@ static void *fp_thread_main(void *arg)
 	if (core_fp_thread_hook)
 		core_fp_thread_hook(job->fd);
 #endif
-	job->ok = fingerprint_raw(job->fd, job->size, &job->cancel, job->hex);
+	job->ok = job->pages ? fingerprint_pages(job->pages, job->npages, job->size, &job->cancel,
+						  job->hex)
+			     : fingerprint_raw(job->fd, job->size, &job->cancel, job->hex);
 	return NULL;
 }
 
@@ -148,6 +172,24 @@ void core_fp_thread_start(struct core_file *core)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+void core_fp_pages_start(struct core_file *core, struct core_stored_page *pages, size_t n,
+			 uint64_t size)
+{
+	struct core_fp_job *job = &core->fp;
+	*job = (struct core_fp_job){.fd = -1, .pages = pages, .npages = n, .size = size};
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	job->running = pthread_create(&job->thread, NULL, fp_thread_main, job) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!job->running) { // no thread: now
+		static const int no_cancel = 0;
+		core->have_sha256 = fingerprint_pages(pages, n, size, &no_cancel, core->sha256);
+		free(job->pages);
+		job->pages = NULL;
+	}
+}
+
 /** Wait for the background fingerprint, if any; true if it produced one. */
 static bool fp_thread_join(struct core_file *core)
 {
@@ -156,6 +198,8 @@ static bool fp_thread_join(struct core_file *core)
 		return false;
 	pthread_join(job->thread, NULL);
 	job->running = false;
+	free(job->pages);
+	job->pages = NULL;
 	return job->ok;
 }
 
@@ -172,19 +216,20 @@ const char *core_sha256(struct core_file *core)
 {
 	if (core->have_sha256)
 		return core->sha256;
-	if (core->fd < 0)
-		return NULL;
 	if (core->fp.running) {
 		// The thread's answer, good or bad; a later call starts afresh.
 		if (!fp_thread_join(core))
 			return NULL;
 		struct stat st;
-		if (fstat(core->fd, &st) < 0 || (uint64_t)st.st_size != core->file_size)
+		if (core->fd >= 0 &&
+		    (fstat(core->fd, &st) < 0 || (uint64_t)st.st_size != core->file_size))
 			return NULL;
 		memcpy(core->sha256, core->fp.hex, sizeof(core->sha256));
 		core->have_sha256 = true;
 		return core->sha256;
 	}
+	if (core->fd < 0)
+		return NULL;
 	static const int no_cancel = 0;
 	if (!fingerprint_raw(core->fd, core->file_size, &no_cancel, core->sha256))
 		return NULL;

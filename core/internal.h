@@ -85,11 +85,19 @@ struct core_page_cache {
  * pread) and size, which stay fixed while it runs, and writes only ok and hex,
  * which the owner reads after joining it; no locks, and none in core_read.
  */
+/** A non-zero page of a decompressed core, in file order (core_zstd_load). */
+struct core_stored_page {
+	uint64_t pageno;
+	const uint8_t *data;
+};
+
 struct core_fp_job {
 	pthread_t thread;
 	bool running;          /**< started and not joined yet */
 	int cancel;            /**< nonzero (set atomically): stop at the next chunk */
-	int fd;
+	int fd;                /**< the raw core's; -1 for a decompressed one */
+	struct core_stored_page *pages; /**< a decompressed core's pages (owned), else NULL */
+	size_t npages;
 	uint64_t size;
 	bool ok;               /**< after the join: hex holds the fingerprint */
 	char hex[65];
@@ -200,6 +208,10 @@ void core_fingerprint_page(struct sha256_ctx *ctx, uint64_t off, const uint8_t *
 
 /** Start fingerprinting the raw core in the background; on failure, core_sha256 will. */
 void core_fp_thread_start(struct core_file *core);
+/** Start fingerprinting a decompressed core of SIZE bytes from its N stored PAGES
+ * (malloc'd; the job frees them) in the background; without a thread, now. */
+void core_fp_pages_start(struct core_file *core, struct core_stored_page *pages, size_t n,
+			 uint64_t size);
 /** Make the background fingerprint stop early and wait for it; nothing if none runs. */
 void core_fp_thread_stop(struct core_file *core);
 

@@ -15,10 +15,7 @@ enum {
 
 /** The stored pages in file order, for the fingerprint once the size is known. */
 struct page_list {
-	struct stored_page {
-		uint64_t pageno;
-		const uint8_t *data;
-	} *v;
+	struct core_stored_page *v;
 	size_t n, cap;
 };
 
@@ -30,7 +27,7 @@ static struct util_error *store_page(struct core_file *core, struct page_list *l
 		return NULL;
 	if (list->n == list->cap) {
 		size_t cap = list->cap ? 2 * list->cap : 1024;
-		struct stored_page *v = realloc(list->v, cap * sizeof(*v));
+		struct core_stored_page *v = realloc(list->v, cap * sizeof(*v));
 		if (!v)
 			return &util_enomem;
 		list->v = v;
@@ -40,28 +37,8 @@ static struct util_error *store_page(struct core_file *core, struct page_list *l
 	if (!copy)
 		return &util_enomem;
 	memcpy(copy, p, len); // the rest of a short page stays zero
-	list->v[list->n++] = (struct stored_page){pageno, copy};
+	list->v[list->n++] = (struct core_stored_page){pageno, copy};
 	return util_u64map_put(&core->pages, pageno, (uint64_t)(uintptr_t)copy);
-}
-
-/**
- * The fingerprint (core_sha256) of a core of TOTAL bytes from its stored
- * pages. It starts with the size, known only at the end of the stream, so the
- * pages are hashed after decompression rather than as they arrive; the result
- * equals core_sha256 of the same core raw.
- */
-static void fingerprint_pages(struct core_file *core, const struct page_list *list,
-			      uint64_t total)
-{
-	struct sha256_ctx sha;
-	core_fingerprint_init(&sha, total);
-	for (size_t i = 0; i < list->n; i++) {
-		uint64_t off = list->v[i].pageno * CORE_PAGE_SIZE;
-		size_t len = total - off < CORE_PAGE_SIZE ? (size_t)(total - off) : CORE_PAGE_SIZE;
-		core_fingerprint_page(&sha, off, list->v[i].data, len);
-	}
-	sha256_final_hex(&sha, core->sha256);
-	core->have_sha256 = true;
 }
 
 struct util_error *core_zstd_load(struct core_file *core, int fd)
@@ -150,7 +127,9 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 		goto out;
 	}
 	core->file_size = total;
-	fingerprint_pages(core, &list, total);
+	// Hashed on a thread while the core is analyzed (core_sha256 waits).
+	core_fp_pages_start(core, list.v, list.n, total);
+	list.v = NULL;
 out:
 	free(list.v);
 	ZSTD_freeDStream(ds);
