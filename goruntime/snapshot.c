@@ -108,6 +108,16 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	err = gr_read_contexts(&r);
 	if (!err && opts->contexts_done)
 		opts->contexts_done(s, opts->contexts_done_arg);
+	// The defers next, the copies' last reader (stackcopy.c; a debug
+	// build's _defer records are in the frames): then the copies go,
+	// before the waits and the heap's marking add their own memory. Kept
+	// through the marking they spared it 100,000 page reads on ctxgen's
+	// core, but were the peak memory, 20-35 MiB over (bench/README.md).
+	if (!err) {
+		stage(opts, "defers");
+		err = gr_read_defers(&r);
+	}
+	gr_stacks_deinit(&r.stacks_copy);
 	if (!err) {
 		stage(opts, "waits");
 		err = gr_read_waits(&r);
@@ -116,14 +126,6 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	if (!err && r.dead_vars)
 		gr_diag(s, "info", "frame-vars",
 			"%zu frame variables dead at their frame's pc were not followed", r.dead_vars);
-	if (!err) {
-		stage(opts, "defers");
-		err = gr_read_defers(&r);
-	}
-	// The copies' last reader is the defers pass: kept through the heap's
-	// marking too, they saved it 100,000 page reads on ctxgen's core but
-	// were its peak memory, 20-35 MiB over (bench/README.md).
-	gr_stacks_deinit(&r.stacks_copy);
 	if (!err) {
 		stage(opts, "reach");
 		err = gr_read_reach(&r);
