@@ -26,7 +26,6 @@ static struct core_file *core_alloc(const char *path)
 	core->cached_pageno = ~(uint64_t)0;
 	core->exe_build_id = "";
 	util_arena_init(&core->arena);
-	util_arena_init(&core->page_arena);
 	util_strtab_init(&core->strings);
 	util_u64map_init(&core->pages);
 	return core;
@@ -45,7 +44,9 @@ void core_destroy(struct core_file *core)
 		munmap(core->exe_map, core->exe_size);
 	core_cache_deinit(&core->cache);
 	util_u64map_deinit(&core->pages);
-	util_arena_deinit(&core->page_arena);
+	for (size_t i = 0; i < core->page_store.nchunks; i++)
+		munmap(core->page_store.chunks[i], CORE_PAGE_CHUNK);
+	free(core->page_store.chunks);
 	util_arena_deinit(&core->arena);
 	util_strtab_deinit(&core->strings);
 	free(core->path);

@@ -22,6 +22,8 @@
 
 /** How many recent windows reads remember (readers alternate stack, heap, text). */
 #define CORE_WINDOWS 4
+/** Bytes of a decompressed core's page store asked for at once (a whole number of 2 MiB pages). */
+#define CORE_PAGE_CHUNK ((size_t)32 << 20)
 
 /** Upper bound on one PT_NOTE segment we are willing to load. */
 #define CORE_MAX_NOTE_SEGMENT (256u << 20)
@@ -121,7 +123,11 @@ struct core_file {
 	uint64_t file_size;             /**< bytes of the (decompressed) core */
 	struct util_u64map pages;       /**< page number → page address (zstd) */
 	struct core_page_cache cache;   /**< pages of a raw core, read with pread */
-	struct util_arena page_arena;   /**< the stored pages (zstd) */
+	struct core_page_store {        /**< the stored pages (zstd): chunks asked for in huge pages */
+		uint8_t **chunks;
+		size_t nchunks, cap;
+		size_t used;            /**< bytes used of the last chunk */
+	} page_store;
 	uint64_t cached_pageno;         /**< last page core_page_lookup found, ~0 if none */
 	const uint8_t *cached_page;
 
