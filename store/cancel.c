@@ -106,32 +106,6 @@ static struct util_error *sets_one(struct store_db *db, int64_t id)
 
 struct util_error *store_context_sets_stale(struct store_db *db)
 {
-	sqlite3_stmt *s = NULL;
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	struct util_error *err = NULL;
-	int rc = sqlite3_prepare_v2(db->h, "SELECT id FROM incident WHERE context_sets IS NULL ORDER BY id",
-				    -1, &s, NULL);
-	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-		if ((rc = sqlite3_step(s)) != SQLITE_ROW)
-			break;
-		if ((err = util_grow((void **)&ids, n, &cap, sizeof(*ids), 16)))
-			break;
-		ids[n++] = sqlite3_column_int64(s, 0);
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = store_error_sqlite(db, rc, "looking for incidents without their canceled contexts");
-	sqlite3_finalize(s);
-	// Each incident in a transaction of its own, as the summaries.
-	for (size_t i = 0; i < n && !err; i++) {
-		err = store_exec(db, "BEGIN IMMEDIATE", "cannot lock database");
-		if (!err)
-			err = sets_one(db, ids[i]);
-		if (!err)
-			err = store_exec(db, "COMMIT", "committing the canceled contexts");
-		if (err && !sqlite3_get_autocommit(db->h))
-			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	}
-	free(ids);
-	return err;
+	return store_each_incident(db, "SELECT id FROM incident WHERE context_sets IS NULL ORDER BY id",
+				   sets_one, "committing the canceled contexts");
 }

@@ -1,7 +1,9 @@
 // step.c: running statements on a gocoroner connection — SQLite's errors as
-// util_errors, and the work budget that stops a statement before it hangs
-// a command (store_step), in the connection's one progress handler.
+// util_errors, the work budget that stops a statement before it hangs a
+// command (store_step), in the connection's one progress handler, and the
+// loop that updates incidents one transaction each (store_each_incident).
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store-private.h"
@@ -149,3 +151,36 @@ void store_test_crash_after(struct store_db *db, unsigned long n)
 	progress_install(db);
 }
 #endif
+
+struct util_error *store_each_incident(struct store_db *db, const char *sql,
+				       struct util_error *(*fn)(struct store_db *db, int64_t id),
+				       const char *what)
+{
+	// The ids first: each incident is then done in a transaction of its own.
+	sqlite3_stmt *s = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	struct util_error *err = NULL;
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+			break;
+		if ((err = util_grow((void **)&ids, n, &cap, sizeof(*ids), 16)))
+			break;
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_error_sqlite(db, rc, "looking for incidents to update");
+	sqlite3_finalize(s);
+	for (size_t i = 0; i < n && !err; i++) {
+		err = store_exec(db, "BEGIN IMMEDIATE", "cannot lock database");
+		if (!err)
+			err = fn(db, ids[i]);
+		if (!err)
+			err = store_exec(db, "COMMIT", what);
+		if (err && !sqlite3_get_autocommit(db->h))
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	}
+	free(ids);
+	return err;
+}

@@ -145,6 +145,15 @@ struct util_error *store_context_sets_stale(struct store_db *db);
 struct util_error *store_write_summary(struct store_db *db, int64_t id);
 
 /**
+ * FN(DB, ID) for each incident id the one-column query SQL lists, each in a
+ * write transaction of its own (BEGIN IMMEDIATE; WHAT names the COMMIT in
+ * errors); the first error stops it, rolled back.
+ */
+struct util_error *store_each_incident(struct store_db *db, const char *sql,
+				       struct util_error *(*fn)(struct store_db *db, int64_t id),
+				       const char *what);
+
+/**
  * The wait components (wait_component, wait_member) of every incident stored
  * before schema version 5, from its wait_reach and wait_reacher rows, each
  * in a transaction of its own (store/waits.c).

@@ -602,21 +602,8 @@ static struct util_error *graph_one(struct store_db *db, int64_t id)
 
 struct util_error *store_wait_graph_stale(struct store_db *db)
 {
-	int64_t *ids = NULL;
-	size_t n = 0;
-	struct util_error *err =
-		read_rows(db, "SELECT incident_id FROM heap_scan WHERE components IS NULL"
-			      " ORDER BY incident_id", 0, 1, &ids, &n);
-	// Each incident in a transaction of its own, as the summaries.
-	for (size_t i = 0; i < n && !err; i++) {
-		err = store_exec(db, "BEGIN IMMEDIATE", "cannot lock database");
-		if (!err)
-			err = graph_one(db, ids[i]);
-		if (!err)
-			err = store_exec(db, "COMMIT", "committing the wait components");
-		if (err && !sqlite3_get_autocommit(db->h))
-			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	}
-	free(ids);
-	return err;
+	return store_each_incident(db,
+				   "SELECT incident_id FROM heap_scan WHERE components IS NULL"
+				   " ORDER BY incident_id",
+				   graph_one, "committing the wait components");
 }
