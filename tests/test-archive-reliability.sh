@@ -415,6 +415,8 @@ while :; do
 		{ ibad=$((ibad + 1)); echo "# import killed at $n: partial"; }
 	[ $rc -eq 0 ] && break
 	ikills=$((ikills + 1))
+	# An import that fails for another reason would never finish: stop.
+	[ $ikills -le 200 ] || { ibad=$((ibad + 1)); echo "# import never finished (exit $rc)"; break; }
 	n=$((n + n / 3 + 1))
 done
 [ $ikills -ge 5 ] && [ $ibad -eq 0 ] && ok "import killed at $ikills points: all or nothing" ||
