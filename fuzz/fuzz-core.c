@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/testing.h"
 #include "fuzz/fuzz.h"
 
 /* Each call's results are folded into this so no read is optimized away and
@@ -59,6 +60,8 @@ static void probe(struct core_file *core, uint64_t addr, int depth)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	// Two sets of four pages: cheap to set up, and inputs evict.
+	core_cache_test_sets = 2;
 	char path[64];
 	int fd = fuzz_memfd("fuzz-core", data, size, path, sizeof(path));
 	if (fd < 0)
