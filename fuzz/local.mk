@@ -9,6 +9,8 @@
 #   - fuzz/replay-NAME, a check program: the harness with fuzz/replay.c's
 #     main(), built by the normal compiler in every build;
 #   - fuzz/fuzz-NAME, the libFuzzer binary, only with --enable-fuzz (make fuzz).
+# Optional: fuzz/fuzz-NAME.options, libFuzzer flags for scripts/fuzz.sh (in
+# EXTRA_DIST too).
 FUZZERS =
 FUZZ_LIBS = libgocoroner.a $(LIBS_ALL)
 FUZZ_CPP = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
@@ -53,4 +55,5 @@ endif
 
 # Every harness over its seeds and saved crash inputs.
 TESTS += fuzz/test-fuzz-replay.sh
-EXTRA_DIST += fuzz/test-fuzz-replay.sh fuzz/make-seeds.py fuzz/seeds fuzz/regress
+EXTRA_DIST += fuzz/test-fuzz-replay.sh fuzz/make-seeds.py fuzz/seeds fuzz/regress \
+	fuzz/fuzz-exe.options
