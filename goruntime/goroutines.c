@@ -489,6 +489,13 @@ struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_optio
 			}
 			if (!live)
 				continue;
+			// Go counts goids up from 1: one past INT64_MAX is a corrupt
+			// word (~0, say), and would read as negative in SQL.
+			if (g->goid > INT64_MAX)
+				gr_diag(s, "warning", "goroutine",
+					"g 0x%llx: goroutine id %#llx is not one Go hands out "
+					"(corrupt runtime.g); kept as it is",
+					(unsigned long long)g->g_addr, (unsigned long long)g->goid);
 			if (util_u64map_get(&seen, g->goid, NULL)) {
 				gr_diag(s, "error", "goroutine",
 					"goroutine id %llu appears twice (g 0x%llx); second ignored",

@@ -117,5 +117,43 @@ else
 	echo "# no tests/gocoroner-test: the snapshot-failure cases skipped"
 fi
 
+# 2. A word of ~0 where the runtime keeps an address or a goid: the ingest
+# goes on, the goroutine or object is named in a diagnostic.
+# sudog.c is a maybeTraceablePtr {vp, vu} since Go 1.25: both words.
+patched sudog-c
+for o in "$c_off" $((c_off + 8)); do
+	[ "$(peek "$work/core" "$(at "$sudog" "$o")")" = "$(printf '0x%016x' "$chan")" ] &&
+		poke "$work/sudog-c.core" "$(at "$sudog" "$o")" 0xffffffffffffffff
+done
+analyze_patched sudog-c
+if [ "$rc" -eq 0 ] && ! grep -q "AddressSanitizer\|runtime error" "$work/sudog-c.err"; then
+	ok "sudog.c = ~0: ingested"
+else
+	bad "sudog.c = ~0: status $rc: $(head -c 2000 "$work/sudog-c.err")"
+fi
+
+# expect_diag NAME WHAT TEXT: the ingest of NAME succeeded and one of its
+# diagnostics of kind WHAT holds TEXT.
+expect_diag() {
+	if [ "$rc" -ne 0 ] || grep -q "AddressSanitizer\|runtime error" "$work/$1.err"; then
+		bad "$1: status $rc: $(head -c 2000 "$work/$1.err")"
+	elif q "$work/$1.db" "SELECT detail FROM diagnostic WHERE what = '$2'" | grep -qF -- "$3"; then
+		ok "$1: ingested, diagnostic $2 says $3"
+	else
+		bad "$1: no $2 diagnostic with '$3': $(q "$work/$1.db" "SELECT what, detail FROM diagnostic" | head -20)"
+	fi
+}
+expect_diag sudog-c chanwait "goroutine $goid "
+
+patched goid
+poke "$work/goid.core" "$(at "$gaddr" "$goid_off")" 0xffffffffffffffff
+analyze_patched goid
+expect_diag goid goroutine "g $gaddr: goroutine id 0xffffffffffffffff"
+
+patched elemtype
+poke "$work/elemtype.core" "$(at "$chan" 40)" 0xffffffffffffffff
+analyze_patched elemtype
+expect_diag elemtype channel "chan $chan: element type 0xffffffffffffffff"
+
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
