@@ -155,5 +155,24 @@ poke "$work/elemtype.core" "$(at "$chan" 40)" 0xffffffffffffffff
 analyze_patched elemtype
 expect_diag elemtype channel "chan $chan: element type 0xffffffffffffffff"
 
+# 3. runtime.allgs of length and capacity 10,000,000 (62 goroutines): cut
+# to runtime.allglen; with allglen 10,000,000 too, to what the core holds
+# of the array. Before, the goroutine table was sized by it and the words
+# past the array read as goroutine pointers (17 s, then an error).
+sym() { readelf -sW "$work/exe" | awk -v n="$1" '$8 == n { print "0x" $2; exit }'; }
+allgs=$(sym runtime.allgs) allglen=$(sym runtime.allglen)
+ng=$(q "$work/base.db" "SELECT count(*) FROM goroutine")
+patched allgs
+poke "$work/allgs.core" "$(at "$allgs" 8)" 10000000
+poke "$work/allgs.core" "$(at "$allgs" 16)" 10000000
+analyze_patched allgs
+expect_diag allgs goroutine "runtime.allgs has length 10000000, runtime.allglen"
+n=$(q "$work/allgs.db" "SELECT count(*) FROM goroutine")
+[ "$n" = "$ng" ] && ok "allgs: $n goroutines, as unpatched" || bad "allgs: $n goroutines, not $ng"
+cp "$work/allgs.core" "$work/allglen.core"
+poke "$work/allglen.core" "$allglen" 10000000
+analyze_patched allglen
+expect_diag allglen goroutine "but the core holds"
+
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
