@@ -147,6 +147,13 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 		err = stage(opts, "reach");
 	if (!err)
 		err = gr_read_reach(&r);
+	// What the executable's tables had corrupt, met while reading them
+	// (a function name that is not text, a line table that does not decode).
+	for (size_t i = 0; !err && i < dw_binary_num_problems(bin); i++)
+		gr_diag(s, "warning", "executable", "%s", dw_binary_problem(bin, i));
+	if (!err && dw_binary_problems_dropped(bin))
+		gr_diag(s, "info", "executable", "%zu more problems of the executable not recorded",
+			dw_binary_problems_dropped(bin));
 	if (!err)
 		stage(opts, "snapshot done");
 	// Another thread may be reading the goroutines (goroutines_done): it

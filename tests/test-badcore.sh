@@ -174,5 +174,47 @@ poke "$work/allglen.core" "$allglen" 10000000
 analyze_patched allglen
 expect_diag allglen goroutine "but the core holds"
 
+# 4. A corrupt pclntab in the executable: main.main's name with a control
+# character, its line table junk. The frame gets ?func@0xENTRY, never the
+# bytes; a diagnostic names the function.
+u32() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }
+u64() { od -An -tu8 -j "$2" -N8 "$1" | tr -d ' '; }
+section() { readelf -SW "$1" | sed 's/^ *\[ */[/' | awk -v n="$2" '$2 == n { print "0x" $col }' col="$3"; }
+# pcln_of EXE ENTRY: the file offset of the line table of the function at
+# ENTRY (pcHeader: nfunc at 8, textStart 24, pctabOffset 56, pclnOffset 64;
+# ftab pairs of entry and _func offsets; _func.pcln at 24).
+pcln_of() {
+	h=$(($(section "$1" .gopclntab 5)))
+	text=$(u64 "$1" $((h + 24))) nfunc=$(u64 "$1" $((h + 8)))
+	[ "$text" -ne 0 ] || text=$(($(section "$1" .text 4))) # 0 in the file since Go 1.22
+	pctab=$(u64 "$1" $((h + 56))) pcln=$(u64 "$1" $((h + 64)))
+	funcoff=$(od -An -tu4 -v -j $((h + pcln)) -N $((8 * nfunc)) "$1" | tr -s ' ' '\n' |
+		awk -v want=$(($2 - text)) 'NF { v[n++] = $1 }
+			END { for (i = 0; i < n; i += 2) if (v[i] == want) { print v[i + 1]; exit } }')
+	[ -n "$funcoff" ] || return 1
+	echo $((h + pctab + $(u32 "$1" $((h + pcln + funcoff + 24)))))
+}
+entry=$(sym main.main)
+sec=$(($(section "$work/exe" .gopclntab 5))) size=$(($(section "$work/exe" .gopclntab 6)))
+name_at=$(grep -obUaP '\x00main\.main\x00' "$work/exe" | awk -F: -v lo="$sec" -v hi=$((sec + size)) '$1 >= lo && $1 < hi { print $1 + 1; exit }')
+ln_at=$(pcln_of "$work/exe" "$entry")
+if [ -z "$name_at" ] || [ -z "$ln_at" ]; then
+	bad "main.main's name or line table not found in the executable's pclntab"
+else
+	cp "$work/core" "$work/pcln.core"
+	cp "$work/exe" "$work/exe.good"
+	printf '\001' | dd of="$work/exe" bs=1 seek=$((name_at + 6)) count=1 conv=notrunc 2>/dev/null
+	printf '\377\377\377\377\377\377\377\377' | dd of="$work/exe" bs=1 seek="$ln_at" count=8 conv=notrunc 2>/dev/null
+	analyze_patched pcln
+	mv "$work/exe.good" "$work/exe"
+	ph=$(printf '?func@%#x' "$entry")
+	expect_diag pcln executable "function at $(printf '%#x' "$entry"): its name at funcnametab offset"
+	expect_diag pcln executable "function $ph at $(printf '%#x' "$entry"): its line table"
+	n=$(q "$work/pcln.db" "SELECT count(*) FROM frame WHERE func = '$ph' AND line IS NULL")
+	[ "${n:-0}" -gt 0 ] && ok "pcln: frames of $ph, no line" || bad "pcln: no frame named $ph"
+	n=$(q "$work/pcln.db" "SELECT count(*) FROM frame WHERE func GLOB '*main.m?in*'")
+	[ "${n:-1}" = 0 ] && ok "pcln: no frame with the corrupt name" || bad "pcln: $n frames with the corrupt name"
+fi
+
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
