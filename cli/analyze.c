@@ -395,6 +395,8 @@ int cli_analyze(int argc, char **argv)
 	// When the core was captured: its file's modification time (the
 	// kernel or gcore wrote it then; an ELF core records no wall clock).
 	const struct core_info *ci = core_info(core);
+	if (ci->problem) // read all the same; a diagnostic of the incident too
+		fprintf(stderr, "gocoroner: warning: %s\n", ci->problem);
 	char captured[32] = "";
 	struct tm tm;
 	time_t mtime = (time_t)ci->mtime;

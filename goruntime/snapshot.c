@@ -147,6 +147,8 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 		err = stage(opts, "reach");
 	if (!err)
 		err = gr_read_reach(&r);
+	if (!err && core_info(core)->problem)
+		gr_diag(s, "warning", "core", "%s", core_info(core)->problem);
 	// What the executable's tables had corrupt, met while reading them
 	// (a function name that is not text, a line table that does not decode).
 	for (size_t i = 0; !err && i < dw_binary_num_problems(bin); i++)

@@ -216,5 +216,20 @@ else
 	[ "${n:-1}" = 0 ] && ok "pcln: no frame with the corrupt name" || bad "pcln: $n frames with the corrupt name"
 fi
 
+# 5. A gcore cut inside its section headers, which gdb writes last: read,
+# with a warning and a diagnostic saying so (expected and actual size).
+gname=diag-go1.27-opt-gcore
+if zstd -q -d -f "$corpus/$(col core "$gname")" -o "$work/shdr.core"; then
+	shoff=$(readelf -hW "$work/shdr.core" | awk -F: '/Start of section headers/ { print $2 + 0 }')
+	truncate -s $((shoff + 100)) "$work/shdr.core"
+	analyze_patched shdr
+	expect_diag shdr core "shdr.core: truncated: its 30 section headers end at byte"
+	grep -q "warning: .*shdr.core: truncated:.* $((shoff + 100)) bytes" "$work/shdr.err" &&
+		ok "shdr: warned on stderr" || bad "shdr: no warning: $(cat "$work/shdr.err")"
+	rm -f "$work/shdr.core"
+else
+	bad "cannot decompress $gname"
+fi
+
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
