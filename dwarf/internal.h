@@ -160,6 +160,8 @@ void dw_problem(struct dw_binary *b, const char *fmt, ...) __attribute__((format
 struct util_error *dw_index_dwarf(struct dw_binary *b);
 struct util_error *dw_index_rtypes(struct dw_binary *b, uint64_t types, uint64_t etypes);
 /* pcnames.c */
+/** Whether S[0..LEN) can be a Go name or file name: UTF-8 text without control characters. */
+bool dw_pcln_is_text(const unsigned char *s, size_t len);
 /** funcnametab[OFF] as stored, *LEN its length; NULL outside the table or unterminated. */
 const char *dw_pcln_raw_name(const struct dw_pclntab *p, int64_t off, size_t *len);
 /**

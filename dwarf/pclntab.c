@@ -170,9 +170,16 @@ static struct util_error *line_at(struct dw_binary *b, const struct dw_func *f, 
 		const char *nul = memchr(s, 0, p->filetab_size - fileoff);
 		if (!nul)
 			return NULL;
-		const char *name = util_strtab_intern(&b->strings, s, nul - s);
-		if (!name)
+		const char *name;
+		if (!dw_pcln_is_text((const unsigned char *)s, (size_t)(nul - s))) {
+			// Binary junk must not become a frame's file either; told once.
+			dw_problem(b, "function %s at 0x%llx: its file name at filetab offset %u is"
+				   " not printable UTF-8; its frames' file is ?", f->name,
+				   (unsigned long long)f->entry, fileoff);
+			name = "?";
+		} else if (!(name = util_strtab_intern(&b->strings, s, nul - s))) {
 			return &util_enomem;
+		}
 		struct util_error *err = util_u64map_put(&p->files, fileoff, (uintptr_t)name);
 		if (err)
 			return err;

@@ -85,8 +85,7 @@ const char *dw_pcln_raw_name(const struct dw_pclntab *p, int64_t off, size_t *le
 	return s;
 }
 
-/* Whether S[0..LEN) can be a Go name: UTF-8 text without control characters. */
-static bool name_is_text(const unsigned char *s, size_t len)
+bool dw_pcln_is_text(const unsigned char *s, size_t len)
 {
 	if (len == 0)
 		return false;
@@ -128,7 +127,7 @@ struct util_error *dw_pcln_func_name(struct dw_binary *b, int64_t off, uint64_t 
 	size_t len;
 	const char *raw = dw_pcln_raw_name(p, off, &len);
 	const char *name;
-	if (!raw || !name_is_text((const unsigned char *)raw, len)) {
+	if (!raw || !dw_pcln_is_text((const unsigned char *)raw, len)) {
 		// A corrupt pclntab: binary junk must not become a frame's name.
 		dw_problem(b, "function at 0x%llx: its name at funcnametab offset %lld is %s; "
 			   "named ?func@0x%llx", (unsigned long long)where, (long long)off,
@@ -148,7 +147,7 @@ struct util_error *dw_pcln_func_name(struct dw_binary *b, int64_t off, uint64_t 
 	} else {
 		name = util_strtab_intern(&b->strings, raw, len);
 	}
-	if (!name && raw && name_is_text((const unsigned char *)raw, len))
+	if (!name && raw && dw_pcln_is_text((const unsigned char *)raw, len))
 		return &util_enomem;
 	if (off >= 0) {
 		struct util_error *err = util_u64map_put(&p->names, off, (uintptr_t)name);

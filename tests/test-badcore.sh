@@ -205,8 +205,14 @@ else
 	cp "$work/exe" "$work/exe.good"
 	printf '\001' | dd of="$work/exe" bs=1 seek=$((name_at + 6)) count=1 conv=notrunc 2>/dev/null
 	printf '\377\377\377\377\377\377\377\377' | dd of="$work/exe" bs=1 seek="$ln_at" count=8 conv=notrunc 2>/dev/null
+	# and the main package's file name, a control byte in example.com/diag/main.go
+	file_at=$(grep -obUaP '\x00example\.com/diag/main\.go\x00' "$work/exe" | awk -F: '{ print $1 + 1; exit }')
+	[ -n "$file_at" ] && printf '\002' | dd of="$work/exe" bs=1 seek=$((file_at + 12)) count=1 conv=notrunc 2>/dev/null
 	analyze_patched pcln
 	mv "$work/exe.good" "$work/exe"
+	expect_diag pcln executable "its file name at filetab offset"
+	n=$(q "$work/pcln.db" "SELECT count(*) FROM frame WHERE file GLOB 'example.com/?iag/main.go' AND file != 'example.com/diag/main.go'")
+	[ "${n:-1}" = 0 ] && ok "pcln: no frame with the corrupt file name" || bad "pcln: $n frames with the corrupt file name"
 	ph=$(printf '?func@%#x' "$entry")
 	expect_diag pcln executable "function at $(printf '%#x' "$entry"): its name at funcnametab offset"
 	expect_diag pcln executable "function $ph at $(printf '%#x' "$entry"): its line table"
