@@ -4,7 +4,10 @@
 # core becomes a diagnostic naming the goroutine or object, and the ingest
 # goes on; a snapshot that fails while the writer thread reads it leaves the
 # database without an incident and frees nothing the thread still reads
-# (under the sanitizer build, a use-after-free fails the test).
+# (under the sanitizer build, a use-after-free fails the test). A corrupt
+# pclntab in the executable (a function's name, its line table, a file
+# name) gives diagnostics and placeholder names, never the bytes; a gcore
+# cut inside its section headers is read with a warning.
 #
 # The patches find their places through the database of the unpatched core
 # (goroutine.g_addr, channel.addr) and check the word they replace holds the
