@@ -18,6 +18,9 @@
 #include "dwarf/dwarf.h"
 #include "goruntime/goruntime.h"
 #include "store/store.h"
+#ifdef GOCORONER_TESTING
+#include "goruntime/testing.h"
+#endif
 
 static const char analyze_usage[] =
 	"usage: gocoroner analyze [--db FILE] [--exe EXE] [--force] [--quiet] [--keep-core]\n"
@@ -285,6 +288,21 @@ static struct util_error *writer_join(struct writer *w)
 	return err;
 }
 
+/*
+ * gr_options.snapshot_failed: the snapshot is about to free the goroutines
+ * the writer reads. The writer is joined first, and what it wrote is rolled
+ * back: a failed analyze leaves the database without a half-written
+ * incident. The snapshot's error is the one told; the writer's goes.
+ */
+static void stop_writer(const struct gr_snapshot *snap, void *arg)
+{
+	(void)snap;
+	struct writer *w = arg;
+	util_error_destroy(writer_join(w));
+	store_ingest_abort(w->ingest);
+	w->ingest = NULL;
+}
+
 int cli_analyze(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -377,6 +395,8 @@ int cli_analyze(int argc, char **argv)
 	// When the core was captured: its file's modification time (the
 	// kernel or gcore wrote it then; an ELF core records no wall clock).
 	const struct core_info *ci = core_info(core);
+	if (ci->problem) // read all the same; a diagnostic of the incident too
+		fprintf(stderr, "gocoroner: warning: %s\n", ci->problem);
 	char captured[32] = "";
 	struct tm tm;
 	time_t mtime = (time_t)ci->mtime;
@@ -417,6 +437,11 @@ int cli_analyze(int argc, char **argv)
 	gopts.goroutines_done_arg = &w;
 	gopts.contexts_done = contexts_to_writer;
 	gopts.contexts_done_arg = &w;
+	gopts.snapshot_failed = stop_writer;
+	gopts.snapshot_failed_arg = &w;
+#ifdef GOCORONER_TESTING
+	gr_test_fail_stage = getenv("GOCORONER_TEST_SNAPSHOT_FAIL");
+#endif
 	err = gr_snapshot_create(core, bin, &gopts, &snap);
 	if (err) {
 		err = util_error_prefix(err, "%s: ", core_path);
@@ -483,7 +508,7 @@ int cli_analyze(int argc, char **argv)
 out:
 	if (err)
 		status = cli_fail(err);
-	struct util_error *werr = writer_join(&w); // if the snapshot failed meanwhile
+	struct util_error *werr = writer_join(&w); // if what followed the snapshot failed
 	util_error_destroy(werr);
 	store_ingest_abort(w.ingest);
 	store_close(w.db);

@@ -51,6 +51,13 @@ struct core_info {
 	bool compressed;       /**< the input was zstd-compressed */
 	uint64_t file_size;    /**< bytes of the (decompressed) core */
 	int64_t mtime;         /**< modification time of the file given, Unix seconds */
+	/**
+	 * What is wrong with a core that can still be read, else NULL: a file
+	 * cut after its segments and notes, inside the section headers gdb's
+	 * gcore writes last ("CORE: truncated: ... expected N bytes, has M").
+	 * For the caller's diagnostics and warnings.
+	 */
+	const char *problem;
 };
 
 /**

@@ -1,7 +1,9 @@
 // elfcore.c: validate a core's ELF and program headers into the sorted segment table.
 #include <elf.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/internal.h"
 
@@ -190,6 +192,33 @@ static struct util_error *build_segments(struct core_file *core, const Elf64_Phd
 	return NULL;
 }
 
+/*
+ * A file cut after every segment and note, inside the section headers
+ * (gcore writes them last; the kernel writes none): nothing the reading
+ * needs is lost, so the core is read, but the cut is told (core_info's
+ * problem) rather than passed over.
+ */
+static void check_section_headers(struct core_file *core, const Elf64_Ehdr *eh)
+{
+	uint64_t end = eh->e_shoff + (uint64_t)eh->e_shnum * eh->e_shentsize;
+	if (!eh->e_shoff || !eh->e_shnum || in_file(eh->e_shoff, end - eh->e_shoff, core->file_size))
+		return;
+	char text[320];
+	int n = snprintf(text, sizeof(text),
+			 "%s: truncated: its %u section headers end at byte %" PRIu64 " of the file,"
+			 " which has %" PRIu64 " bytes; its segments and notes are whole",
+			 core->path, (unsigned)eh->e_shnum, end, core->file_size);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(text))
+		n = sizeof(text) - 1;
+	char *p = util_arena_alloc(&core->arena, (size_t)n + 1);
+	if (p) {
+		memcpy(p, text, (size_t)n + 1);
+		core->info.problem = p;
+	}
+}
+
 struct util_error *core_elf_parse(struct core_file *core)
 {
 	Elf64_Ehdr eh;
@@ -235,6 +264,7 @@ struct util_error *core_elf_parse(struct core_file *core)
 	free(phdrs);
 	if (err)
 		return err;
+	check_section_headers(core, &eh);
 	if (core->nthreads)
 		core->info.signal = core->threads[0].cursig;
 	core_find_exe_path(core);

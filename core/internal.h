@@ -25,6 +25,15 @@
 /** Bytes of a decompressed core's page store asked for at once (a whole number of 2 MiB pages). */
 #define CORE_PAGE_CHUNK ((size_t)32 << 20)
 
+/**
+ * Most bytes a compressed core may decompress to. The largest cores seen are
+ * a few GiB of content in a few hundred GiB of address space; a stream
+ * beyond this is a zstd bomb (a tiny file expanding without end), stopped
+ * before it takes hours or all memory. The test build can lower it
+ * (core_zstd_test_max, core/testing.h).
+ */
+#define CORE_MAX_ZSTD_OUTPUT ((uint64_t)1 << 40)
+
 /** Upper bound on one PT_NOTE segment we are willing to load. */
 #define CORE_MAX_NOTE_SEGMENT (256u << 20)
 

@@ -9,6 +9,7 @@
 #endif
 
 #include <stddef.h>
+#include <stdint.h>
 
 /** When nonzero, the page cache of cores opened next has this many sets. */
 extern size_t core_cache_test_sets;
@@ -19,5 +20,8 @@ extern size_t core_cache_test_sets;
  * after core_destroy.
  */
 extern void (*core_fp_thread_hook)(int fd);
+
+/** When nonzero, the most bytes a .zst core may decompress to (CORE_MAX_ZSTD_OUTPUT). */
+extern uint64_t core_zstd_test_max;
 
 #endif

@@ -1,6 +1,7 @@
 // zstd.c: decompress a core once, keeping and fingerprinting only its non-zero pages.
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -8,6 +9,38 @@
 #include <zstd.h>
 
 #include "core/internal.h"
+#ifdef GOCORONER_TESTING
+#include "core/testing.h"
+
+uint64_t core_zstd_test_max;
+#endif
+
+/* The most bytes a .zst core may decompress to, and the error past it. */
+static uint64_t max_output(void)
+{
+#ifdef GOCORONER_TESTING
+	if (core_zstd_test_max)
+		return core_zstd_test_max;
+#endif
+	return CORE_MAX_ZSTD_OUTPUT;
+}
+
+/* The error for a stream past max_output: DECLARED by its frame header, or
+ * 0 when found while decompressing. */
+static struct util_error *too_big(const char *path, uint64_t declared)
+{
+	uint64_t max = max_output();
+	char limit[48];
+	snprintf(limit, sizeof(limit), "%" PRIu64 " %s", max >= (1u << 30) ? max >> 30 : max >> 20,
+		 max >= (1u << 30) ? "GiB" : "MiB");
+	if (declared)
+		return util_error_create(UTIL_ERROR_BAD_DATA,
+					 "%s: its zstd frame declares %" PRIu64 " bytes, beyond the %s"
+					 " a core may have: not a core (a zstd bomb?)", path, declared, limit);
+	return util_error_create(UTIL_ERROR_BAD_DATA,
+				 "%s: decompresses beyond %s, more than a core may have: not a core"
+				 " (a zstd bomb?)", path, limit);
+}
 
 enum {
 	IN_CHUNK = 1 << 20,
@@ -106,6 +139,13 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 		}
 		if (n == 0)
 			break;
+		// A frame that says how big it is: refused at once when too big.
+		unsigned long long declared = ZSTD_getFrameContentSize(inbuf, (size_t)n);
+		if (!checked_magic && declared != ZSTD_CONTENTSIZE_UNKNOWN &&
+		    declared != ZSTD_CONTENTSIZE_ERROR && declared > max_output()) {
+			err = too_big(path, declared);
+			goto out;
+		}
 		ZSTD_inBuffer in = {inbuf, (size_t)n, 0};
 		// Call again while the output fills up: the decoder may hold more
 		// than one buffer's worth; stop once the input is consumed.
@@ -137,6 +177,10 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 				}
 				total += out.size;
 				out.pos = 0;
+				if (total > max_output()) {
+					err = too_big(path, 0);
+					goto out;
+				}
 				continue;
 			}
 			if (in.pos == in.size)

@@ -448,10 +448,26 @@ fail:
 	return err;
 }
 
+size_t dw_binary_num_problems(const struct dw_binary *b)
+{
+	return b->nproblems;
+}
+
+const char *dw_binary_problem(const struct dw_binary *b, size_t i)
+{
+	return i < b->nproblems ? b->problems[i] : NULL;
+}
+
+size_t dw_binary_problems_dropped(const struct dw_binary *b)
+{
+	return b->problems_dropped;
+}
+
 void dw_binary_destroy(struct dw_binary *b)
 {
 	if (!b)
 		return;
+	free(b->problems);
 	dw_pclntab_deinit(&b->pcln);
 	if (b->dwarf)
 		dwarf_end(b->dwarf);

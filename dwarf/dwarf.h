@@ -26,6 +26,16 @@ const char *dw_binary_path(const struct dw_binary *b);
 const char *dw_binary_go_build_id(const struct dw_binary *b);
 /** GNU build id as lowercase hex ("" if none). */
 const char *dw_binary_gnu_build_id(const struct dw_binary *b);
+/**
+ * What was found corrupt in the executable's tables as they were read (a
+ * function name outside pclntab's name table or not UTF-8 text, a line
+ * table that does not decode), each naming the function by its entry pc:
+ * the I-th of dw_binary_num_problems, which grows while the binary is used.
+ * Past 100, problems are only counted (dw_binary_problems_dropped).
+ */
+size_t dw_binary_num_problems(const struct dw_binary *b);
+const char *dw_binary_problem(const struct dw_binary *b, size_t i);
+size_t dw_binary_problems_dropped(const struct dw_binary *b);
 /** DW_AT_producer of the first Go CU, e.g. "Go cmd/compile go1.27.3; regabi" ("" if none). */
 const char *dw_binary_producer(const struct dw_binary *b);
 

@@ -108,6 +108,7 @@ struct dw_pclntab {
 	struct util_u64map names;    /**< funcnametab offset → interned print name */
 	struct util_u64map files;    /**< filetab offset → interned file name */
 	struct util_u64map expands;  /**< pc → struct dw_expand_cache * */
+	struct util_u64map bad_lines; /**< entry pc of functions whose line table was reported */
 };
 
 struct dw_binary {
@@ -144,11 +145,35 @@ struct dw_binary {
 	struct util_u64map func_vars; /**< entry pc → struct dw_func_vars * (vars.c) */
 
 	struct dw_pclntab pcln;
+	/* What was found corrupt while reading the tables (dw_binary_problem). */
+	const char **problems;        /**< interned; at most DW_MAX_PROBLEMS */
+	size_t nproblems, problems_cap, problems_dropped;
 };
+
+/** Problems kept; more are counted (dw_binary_problems_dropped). */
+#define DW_MAX_PROBLEMS 100
+/** Note that the executable's tables have a corrupt part, for the caller's
+ * diagnostics (library code does not print). */
+void dw_problem(struct dw_binary *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* index.c */
 struct util_error *dw_index_dwarf(struct dw_binary *b);
 struct util_error *dw_index_rtypes(struct dw_binary *b, uint64_t types, uint64_t etypes);
+/* pcnames.c */
+/** Whether S[0..LEN) can be a Go name or file name: UTF-8 text without control characters. */
+bool dw_pcln_is_text(const unsigned char *s, size_t len);
+/** funcnametab[OFF] as stored, *LEN its length; NULL outside the table or unterminated. */
+const char *dw_pcln_raw_name(const struct dw_pclntab *p, int64_t off, size_t *len);
+/**
+ * The interned name Go prints for funcnametab[OFF]; *RET NULL when the name
+ * is corrupt (outside the table, not NUL-terminated in it, not text), told
+ * once per offset as a problem (dw_problem) naming WHERE, the function's
+ * entry pc (an inlined call's pc), and its placeholder name.
+ */
+struct util_error *dw_pcln_func_name(struct dw_binary *b, int64_t off, uint64_t where,
+				     const char **ret);
+/** The interned placeholder name of a function whose own name is corrupt: ?func@0xPC. */
+const char *dw_pcln_placeholder(struct dw_binary *b, uint64_t pc);
 /* pclntab.c */
 uint64_t dw_moduledata_field(struct dw_binary *b, const char *field);
 struct util_error *dw_pclntab_load(struct dw_binary *b);

@@ -50,122 +50,6 @@ static const uint8_t *func_ptr(const struct dw_pclntab *p, const struct dw_func 
 	return p->pclntable + f->funcoff;
 }
 
-/* ---- names -------------------------------------------------------------- */
-
-/*
- * funcNamePiecesForPrint (1.27 runtime/traceback.go:747): generic shapes
- * print as "[...]"; "pkg.T[...].M[...]" for a generic method of a generic
- * type (new in 1.27, identical to the 1.21 rule on names older releases emit).
- * Writes into OUT (at least LEN+6 bytes), returns its length.
- */
-static size_t name_for_print(const char *name, size_t len, char *out)
-{
-	const char *lb = memchr(name, '[', len);
-	if (!lb)
-		goto whole;
-	size_t i = lb - name, j = len - 1;
-	while (j > 0 && name[j] != ']')
-		j--;
-	if (j <= i)
-		goto whole;
-	const char *in = name + i + 1;
-	size_t inlen = j - i - 1;
-	if (!memchr(in, '[', inlen)) {
-		memcpy(out, name, i);
-		memcpy(out + i, "[...]", 5);
-		memcpy(out + i + 5, name + j + 1, len - j - 1);
-		return i + 5 + len - j - 1;
-	}
-	long depth = 1, rbr = -1, lbr = -1;
-	for (size_t k = 0; k < inlen; k++) {
-		if (in[k] == '[') {
-			depth++;
-			if (depth != 1)
-				continue;
-			lbr = k;
-			break;
-		}
-		if (in[k] == ']') {
-			depth--;
-			if (depth < 0)
-				break;
-			if (depth != 0)
-				continue;
-			rbr = k;
-		}
-	}
-	if (depth == 1) {
-		if (rbr >= 0 && lbr > rbr) {
-			size_t n = 0, mid = lbr - rbr - 1;
-			memcpy(out, name, i), n += i;
-			memcpy(out + n, "[...]", 5), n += 5;
-			memcpy(out + n, in + rbr + 1, mid), n += mid;
-			memcpy(out + n, "[...]", 5), n += 5;
-			memcpy(out + n, name + j + 1, len - j - 1), n += len - j - 1;
-			return n;
-		}
-		if (rbr == -1 && lbr == -1) {
-			memcpy(out, name, i);
-			memcpy(out + i, "[...]", 5);
-			memcpy(out + i + 5, name + j + 1, len - j - 1);
-			return i + 5 + len - j - 1;
-		}
-	}
-whole:
-	memcpy(out, name, len);
-	return len;
-}
-
-/* The raw name at funcnametab[OFF], NULL if out of bounds. */
-static const char *raw_name(const struct dw_pclntab *p, int64_t off, size_t *len)
-{
-	if (off < 0 || (uint64_t)off >= p->funcnametab_size)
-		return NULL;
-	const char *s = (const char *)p->funcnametab + off;
-	const char *nul = memchr(s, 0, p->funcnametab_size - off);
-	if (!nul)
-		return NULL;
-	*len = nul - s;
-	return s;
-}
-
-/* The interned name Go prints for funcnametab[OFF] ("?" when corrupt). */
-static struct util_error *func_name(struct dw_binary *b, int64_t off, const char **ret)
-{
-	struct dw_pclntab *p = &b->pcln;
-	uint64_t v;
-	if (off >= 0 && util_u64map_get(&p->names, off, &v)) {
-		*ret = (const char *)(uintptr_t)v;
-		return NULL;
-	}
-	size_t len;
-	const char *raw = raw_name(p, off, &len);
-	const char *name;
-	if (!raw) {
-		name = "?";
-	} else if (p->print_names && memchr(raw, '[', len)) {
-		char stack[256];
-		char *buf = len + 16 <= sizeof(stack) ? stack : malloc(len + 16);
-		if (!buf)
-			return &util_enomem;
-		size_t n = name_for_print(raw, len, buf);
-		name = util_strtab_intern(&b->strings, buf, n);
-		if (buf != stack)
-			free(buf);
-	} else {
-		name = util_strtab_intern(&b->strings, raw, len);
-	}
-	if (!name)
-		return &util_enomem;
-	if (off >= 0) {
-		struct util_error *err = util_u64map_put(&p->names, off, (uintptr_t)name);
-		if (err)
-			return err;
-	}
-	*ret = name;
-	return NULL;
-}
-
 /* ---- pc-value tables ---------------------------------------------------- */
 
 static bool read_varint(const uint8_t **q, const uint8_t *end, uint32_t *ret)
@@ -211,6 +95,25 @@ static bool pcvalue(const struct dw_pclntab *p, const struct dw_func *f, uint32_
 	}
 }
 
+/* Whether the table at pctab[OFF] fails to decode before its end (Go's
+ * pcvalue would throw "invalid pc-encoded table"), rather than not covering
+ * a pc. */
+static bool pctab_corrupt(const struct dw_pclntab *p, uint32_t off)
+{
+	if (off >= p->pctab_size)
+		return true;
+	const uint8_t *q = p->pctab + off, *end = p->pctab + p->pctab_size;
+	for (bool first = true;; first = false) {
+		uint32_t uvdelta, pcdelta;
+		if (q < end && *q == 0 && !first)
+			return false;
+		if (!read_varint(&q, end, &uvdelta) || !read_varint(&q, end, &pcdelta))
+			return true;
+		if (pcdelta == 0 && !first)
+			return true; // no progress: Go's step would loop
+	}
+}
+
 static int32_t pcdata_value(const struct dw_pclntab *p, const struct dw_func *f, uint32_t table,
 			    uint64_t pc)
 {
@@ -240,9 +143,21 @@ static struct util_error *line_at(struct dw_binary *b, const struct dw_func *f, 
 	int32_t fileno, line;
 	*file_ret = "?";
 	*line_ret = 0;
-	if (!pcvalue(p, f, dw_le32(fp + FUNC_PCFILE), pc, &fileno) ||
-	    !pcvalue(p, f, dw_le32(fp + FUNC_PCLN), pc, &line) || fileno < 0 || line < 0)
+	uint32_t pcfile = dw_le32(fp + FUNC_PCFILE), pcln = dw_le32(fp + FUNC_PCLN);
+	if (!pcvalue(p, f, pcfile, pc, &fileno) || !pcvalue(p, f, pcln, pc, &line) ||
+	    fileno < 0 || line < 0) {
+		// Told once per function: a table that does not decode, unlike
+		// one that does not cover this pc, is a corrupt pclntab.
+		bool bad_file = pcfile && pctab_corrupt(p, pcfile), bad_ln = pcln && pctab_corrupt(p, pcln);
+		if ((bad_file || bad_ln) && !util_u64map_get(&p->bad_lines, f->entry, NULL)) {
+			dw_problem(b, "function %s at 0x%llx: its %s table at pctab offset %u does not "
+				   "decode; its frames have no file and line", f->name,
+				   (unsigned long long)f->entry, bad_ln ? "line" : "file",
+				   bad_ln ? pcln : pcfile);
+			return util_u64map_put(&p->bad_lines, f->entry, 1);
+		}
 		return NULL;
+	}
 	uint64_t idx = (uint64_t)dw_le32(fp + FUNC_CUOFFSET) + (uint32_t)fileno;
 	if (idx >= p->cutab_size / 4)
 		return NULL;
@@ -255,9 +170,16 @@ static struct util_error *line_at(struct dw_binary *b, const struct dw_func *f, 
 		const char *nul = memchr(s, 0, p->filetab_size - fileoff);
 		if (!nul)
 			return NULL;
-		const char *name = util_strtab_intern(&b->strings, s, nul - s);
-		if (!name)
+		const char *name;
+		if (!dw_pcln_is_text((const unsigned char *)s, (size_t)(nul - s))) {
+			// Binary junk must not become a frame's file either; told once.
+			dw_problem(b, "function %s at 0x%llx: its file name at filetab offset %u is"
+				   " not printable UTF-8; its frames' file is ?", f->name,
+				   (unsigned long long)f->entry, fileoff);
+			name = "?";
+		} else if (!(name = util_strtab_intern(&b->strings, s, nul - s))) {
 			return &util_enomem;
+		}
 		struct util_error *err = util_u64map_put(&p->files, fileoff, (uintptr_t)name);
 		if (err)
 			return err;
@@ -455,14 +377,17 @@ static struct util_error *load_funcs(struct dw_binary *b)
 		f->flag = fp[p->func_size - 3];
 		f->start_line = p->has_start_line ? (int32_t)dw_le32(fp + FUNC_STARTLINE) : 0;
 		int32_t nameoff = dw_le32(fp + FUNC_NAMEOFF);
-		struct util_error *err = func_name(b, nameoff, &f->name);
+		struct util_error *err = dw_pcln_func_name(b, nameoff, f->entry, &f->name);
+		if (!err && !f->name && !(f->name = dw_pcln_placeholder(b, f->entry)))
+			err = &util_enomem;
 		if (err)
 			return err;
 		// By-name lookup under the printed and the raw name (they differ for generics).
 		err = dw_namemap_add(&p->by_name, f->name, strlen(f->name), i, NULL);
 		size_t len;
-		const char *raw = raw_name(p, nameoff, &len);
-		if (!err && raw && (len != strlen(f->name) || memcmp(raw, f->name, len) != 0))
+		const char *raw = dw_pcln_raw_name(p, nameoff, &len);
+		if (!err && raw && f->name[0] != '?' &&
+		    (len != strlen(f->name) || memcmp(raw, f->name, len) != 0))
 			err = dw_namemap_add(&p->by_name, raw, len, i, NULL);
 		if (err)
 			return err;
@@ -479,6 +404,7 @@ struct util_error *dw_pclntab_load(struct dw_binary *b)
 	util_u64map_init(&p->names);
 	util_u64map_init(&p->files);
 	util_u64map_init(&p->expands);
+	util_u64map_init(&p->bad_lines);
 
 	uint64_t addr, size;
 	struct util_error *err = locate(b, &addr, &size);
@@ -536,6 +462,7 @@ void dw_pclntab_deinit(struct dw_pclntab *p)
 	util_u64map_deinit(&p->names);
 	util_u64map_deinit(&p->files);
 	util_u64map_deinit(&p->expands);
+	util_u64map_deinit(&p->bad_lines);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -682,7 +609,10 @@ static struct util_error *expand(struct dw_binary *b, const struct dw_func *f, u
 			return util_error_prefix(err, "inline tree of %s: ", f->name);
 		struct dw_location *l = &out[n++];
 		int32_t nameoff = dw_le32(e + p->inl.nameoff);
-		err = func_name(b, nameoff, &l->func);
+		// An inlined call has no entry of its own: its pc stands for it.
+		err = dw_pcln_func_name(b, nameoff, tracepc, &l->func);
+		if (!err && !l->func && !(l->func = dw_pcln_placeholder(b, tracepc)))
+			err = &util_enomem;
 		if (!err)
 			err = line_at(b, f, tracepc, &l->file, &l->line);
 		if (err)

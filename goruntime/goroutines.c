@@ -189,15 +189,16 @@ static bool is_system_goroutine(struct gr_reader *r, const struct dw_func *f)
 }
 
 static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr,
-					 unsigned char *gbuf, struct gr_goroutine *g, bool *live)
+					 unsigned char *gbuf, struct gr_goroutine *g, bool *live,
+					 struct gr_diag_cap *unreadable)
 {
 	const struct gr_layout *l = &r->layout;
 	struct gr_snapshot *s = r->snap;
 	*live = false;
 	struct util_error *err = core_read(r->core, gaddr, gbuf, l->g_size);
 	if (err) {
-		gr_diag(s, "error", "goroutine", "g 0x%llx: %s", (unsigned long long)gaddr,
-			err->message);
+		gr_diag_capped(s, unreadable, "error", "g 0x%llx: %s", (unsigned long long)gaddr,
+			       err->message);
 		util_error_destroy(err);
 		return NULL;
 	}
@@ -428,6 +429,47 @@ struct util_error *gr_g_word(const struct gr_reader *r, const struct gr_goroutin
 	return core_read_u64(r->core, g->g_addr + off, ret);
 }
 
+/*
+ * How many of runtime.allgs's N pointers, at ADDR, to read: a corrupt
+ * length (10,000,000 for 62 goroutines) would size the goroutine table and
+ * read whatever follows the array as goroutine pointers. runtime.allglen
+ * is the same count kept apart (allgadd sets both), so the smaller one is
+ * taken; and only the part of the array the core holds is read. Each cut
+ * is a diagnostic; 0 when the core holds none of it.
+ */
+static uint64_t allgs_bounded(struct gr_reader *r, uint64_t addr, uint64_t n)
+{
+	struct gr_snapshot *s = r->snap;
+	uint64_t lenaddr, size, allglen;
+	struct util_error *err = dw_variable(r->bin, "runtime.allglen", &lenaddr, &size);
+	if (!err && size == 8)
+		err = core_read_u64(r->core, lenaddr, &allglen);
+	if (!err && size == 8 && allglen && allglen < n) {
+		gr_diag(s, "error", "goroutine",
+			"runtime.allgs has length %llu, runtime.allglen %llu: read %llu",
+			(unsigned long long)n, (unsigned long long)allglen,
+			(unsigned long long)allglen);
+		n = allglen;
+	}
+	util_error_destroy(err);
+	if (n == 0 || core_readable(r->core, addr, n * 8))
+		return n;
+	uint64_t lo = 0, hi = n; // the core holds lo pointers, not hi
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (core_readable(r->core, addr, mid * 8))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (lo)
+		gr_diag(s, "error", "goroutine",
+			"runtime.allgs has length %llu, but the core holds %llu of its pointers "
+			"(array at 0x%llx): the rest ignored",
+			(unsigned long long)n, (unsigned long long)lo, (unsigned long long)addr);
+	return lo;
+}
+
 struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_options *opts)
 {
 	struct core_file *core = r->core;
@@ -458,6 +500,14 @@ struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_optio
 					"runtime, or this is not the core of this executable");
 		goto out;
 	}
+	n = allgs_bounded(r, allgs[0], n);
+	if (n == 0) { // the fault, with the address the core lacks
+		uint64_t first;
+		err = core_read_u64(core, allgs[0], &first);
+		err = util_error_prefix(err ? err : util_error_create(UTIL_ERROR_BAD_DATA, "empty"),
+					"runtime.allgs array: ");
+		goto out;
+	}
 	s->goroutines = util_arena_alloc(&s->arena, n * sizeof(*s->goroutines));
 	gbuf = malloc(r->layout.g_size);
 	gptrs = malloc(G_CHUNK * sizeof(*gptrs));
@@ -469,6 +519,8 @@ struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_optio
 	keep_gwords_init(r, n);
 	struct util_u64map seen;
 	util_u64map_init(&seen);
+	// A corrupt array's pointers mostly lead nowhere: a pattern, not a flood.
+	struct gr_diag_cap unreadable = GR_DIAG_CAP("goroutine", GR_DIAG_MAX);
 	for (uint64_t base = 0; base < n; base += G_CHUNK) {
 		size_t chunk = n - base < G_CHUNK ? n - base : G_CHUNK;
 		err = core_read(core, allgs[0] + base * 8, gptrs, chunk * 8);
@@ -482,13 +534,20 @@ struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_optio
 				continue;
 			bool live;
 			struct gr_goroutine *g = &s->goroutines[s->ngoroutines];
-			err = read_goroutine(r, gptrs[i], gbuf, g, &live);
+			err = read_goroutine(r, gptrs[i], gbuf, g, &live, &unreadable);
 			if (err) {
 				util_u64map_deinit(&seen);
 				goto out;
 			}
 			if (!live)
 				continue;
+			// Go counts goids up from 1: one past INT64_MAX is a corrupt
+			// word (~0, say), and would read as negative in SQL.
+			if (g->goid > INT64_MAX)
+				gr_diag(s, "warning", "goroutine",
+					"g 0x%llx: goroutine id %#llx is not one Go hands out "
+					"(corrupt runtime.g); kept as it is",
+					(unsigned long long)g->g_addr, (unsigned long long)g->goid);
 			if (util_u64map_get(&seen, g->goid, NULL)) {
 				gr_diag(s, "error", "goroutine",
 					"goroutine id %llu appears twice (g 0x%llx); second ignored",
@@ -510,6 +569,7 @@ struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_optio
 			opts->progress(base + chunk, n, opts->progress_arg);
 	}
 	util_u64map_deinit(&seen);
+	gr_diag_cap_flush(s, &unreadable);
 	estimate_now(r);
 out:
 	free(gbuf);

@@ -400,6 +400,14 @@ struct gr_options {
 	 */
 	void (*contexts_done)(const struct gr_snapshot *snap, void *arg);
 	void *contexts_done_arg;
+	/**
+	 * Called when gr_snapshot_create fails after goroutines_done was
+	 * called, before it frees the snapshot; may be NULL (then nothing may
+	 * read the snapshot on another thread). Whatever goroutines_done
+	 * started reading it must have stopped when this returns.
+	 */
+	void (*snapshot_failed)(const struct gr_snapshot *snap, void *arg);
+	void *snapshot_failed_arg;
 	/** Told as each stage of the snapshot begins; may be NULL. */
 	util_stage_fn *stage;
 	void *stage_arg;

@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "goruntime/internal.h"
+#ifdef GOCORONER_TESTING
+#include "goruntime/testing.h"
+#endif
 
 enum { DEFAULT_MAX_FRAMES = 1024 };
 
@@ -61,10 +64,20 @@ static void reader_deinit(struct gr_reader *r)
 	gr_frame_maps_free(r);
 }
 
-static void stage(const struct gr_options *opts, const char *name)
+#ifdef GOCORONER_TESTING
+const char *gr_test_fail_stage;
+#endif
+
+/* Tell that stage NAME begins; an error only from the test seam. */
+static struct util_error *stage(const struct gr_options *opts, const char *name)
 {
 	if (opts->stage)
 		opts->stage(name, opts->stage_arg);
+#ifdef GOCORONER_TESTING
+	if (gr_test_fail_stage && !strcmp(gr_test_fail_stage, name))
+		return util_error_create(UTIL_ERROR_INVALID, "%s: failed by the test seam", name);
+#endif
+	return NULL;
 }
 
 struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *bin,
@@ -88,6 +101,7 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	util_u64map_init(&r.m_by_addr);
 	util_u64map_init(&r.stacks);
 	gr_stacks_init(&r.stacks_copy);
+	bool shared = false; // the goroutines were given to goroutines_done
 	struct util_error *err = gr_layout_probe(bin, &r.layout);
 	if (err)
 		goto fail;
@@ -96,16 +110,19 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	if (err)
 		goto fail;
 	gr_unwind_init(&r);
-	stage(opts, "goroutines");
-	err = gr_read_goroutines(&r, opts);
+	err = stage(opts, "goroutines");
+	if (!err)
+		err = gr_read_goroutines(&r, opts);
 	if (err)
 		goto fail;
-	if (opts->goroutines_done)
+	shared = opts->goroutines_done != NULL;
+	if (shared)
 		opts->goroutines_done(s, opts->goroutines_done_arg);
 	// Contexts first, so that their rows can be written meanwhile too
 	// (contexts_done): nothing of them depends on the waits or defers.
-	stage(opts, "contexts");
-	err = gr_read_contexts(&r);
+	err = stage(opts, "contexts");
+	if (!err)
+		err = gr_read_contexts(&r);
 	if (!err && opts->contexts_done)
 		opts->contexts_done(s, opts->contexts_done_arg);
 	// The defers next, the copies' last reader (stackcopy.c; a debug
@@ -113,24 +130,38 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	// before the waits and the heap's marking add their own memory. Kept
 	// through the marking they spared it 100,000 page reads on ctxgen's
 	// core, but were the peak memory, 20-35 MiB over (bench/README.md).
-	if (!err) {
-		stage(opts, "defers");
+	if (!err)
+		err = stage(opts, "defers");
+	if (!err)
 		err = gr_read_defers(&r);
-	}
 	gr_stacks_deinit(&r.stacks_copy);
-	if (!err) {
-		stage(opts, "waits");
+	if (!err)
+		err = stage(opts, "waits");
+	if (!err)
 		err = gr_read_waits(&r);
-	}
 	// Contexts and channels alike: one line for the incident.
 	if (!err && r.dead_vars)
 		gr_diag(s, "info", "frame-vars",
 			"%zu frame variables dead at their frame's pc were not followed", r.dead_vars);
-	if (!err) {
-		stage(opts, "reach");
+	if (!err)
+		err = stage(opts, "reach");
+	if (!err)
 		err = gr_read_reach(&r);
-	}
-	stage(opts, "snapshot done");
+	if (!err && core_info(core)->problem)
+		gr_diag(s, "warning", "core", "%s", core_info(core)->problem);
+	// What the executable's tables had corrupt, met while reading them
+	// (a function name that is not text, a line table that does not decode).
+	for (size_t i = 0; !err && i < dw_binary_num_problems(bin); i++)
+		gr_diag(s, "warning", "executable", "%s", dw_binary_problem(bin, i));
+	if (!err && dw_binary_problems_dropped(bin))
+		gr_diag(s, "info", "executable", "%zu more problems of the executable not recorded",
+			dw_binary_problems_dropped(bin));
+	if (!err)
+		stage(opts, "snapshot done");
+	// Another thread may be reading the goroutines (goroutines_done): it
+	// stops before they are freed, not while or after.
+	if (err && shared && opts->snapshot_failed)
+		opts->snapshot_failed(s, opts->snapshot_failed_arg);
 fail:
 	reader_deinit(&r);
 	if (err) {

@@ -183,3 +183,11 @@ EXTRA_DIST += tests/test-ctxroots.sh
 # its own, the culprit's finding counting them (report).
 TESTS += tests/test-stuck.sh
 EXTRA_DIST += tests/test-stuck.sh
+
+# Corpus cores with one word patched (a goid, a sudog's channel, a
+# channel's element type... set to ~0; allgs' length), an executable with
+# a corrupt pclntab, a gcore cut in its section headers: diagnostics, not
+# a failed ingest; a snapshot failing while the writer thread reads it
+# stores nothing.
+TESTS += tests/test-badcore.sh
+EXTRA_DIST += tests/test-badcore.sh

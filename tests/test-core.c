@@ -711,6 +711,50 @@ static void test_zstd(void **state)
 	free(raw.p);
 }
 
+/* A zstd bomb: a frame declaring a petabyte is refused at once; a stream
+ * without a declared size that goes past the limit (lowered to 2 MiB here)
+ * is stopped there. Both say so, not some later build-id or ELF message. */
+static void test_zstd_bomb(void **state)
+{
+	(void)state;
+	// Magic; a single-segment frame with an 8-byte content size of 2^50;
+	// one last RLE block of 4 zero bytes.
+	static const uint8_t declared[] = {0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0, 0, 0, 4, 0,
+					   0x23, 0, 0, 0};
+	const char *path = tmp_path("declared.core.zst");
+	write_file(path, declared, sizeof(declared));
+	struct core_file *core = NULL;
+	struct util_error *err = core_open(path, &core);
+	assert_true(util_error_is(err, UTIL_ERROR_BAD_DATA));
+	assert_non_null(strstr(err->message, "declared.core.zst: its zstd frame declares "
+					     "1125899906842624 bytes, beyond the 1024 GiB"));
+	util_error_destroy(err);
+
+	size_t len = 8 << 20;
+	uint8_t *zeros = calloc(1, len);
+	assert_non_null(zeros);
+	memcpy(zeros, "\177ELF", 4);
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	assert_non_null(cc);
+	assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 0)));
+	size_t bound = ZSTD_compressBound(len);
+	uint8_t *z = malloc(bound);
+	assert_non_null(z);
+	size_t zlen = ZSTD_compress2(cc, z, bound, zeros, len);
+	assert_false(ZSTD_isError(zlen));
+	ZSTD_freeCCtx(cc);
+	path = tmp_path("stream.core.zst");
+	write_file(path, z, zlen);
+	core_zstd_test_max = 2 << 20;
+	err = core_open(path, &core);
+	core_zstd_test_max = 0;
+	assert_true(util_error_is(err, UTIL_ERROR_BAD_DATA));
+	assert_non_null(strstr(err->message, "stream.core.zst: decompresses beyond 2 MiB"));
+	util_error_destroy(err);
+	free(z);
+	free(zeros);
+}
+
 /* The core to keep: a .zst core's own bytes, a raw core compressed (and
  * decompressing to it); a .zst core changed after core_open is refused. */
 static void test_zstd_image(void **state)
@@ -1719,6 +1763,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_sha256_force_portable, restore_impl),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_zstd),
+		cmocka_unit_test(test_zstd_bomb),
 		cmocka_unit_test(test_zstd_image),
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test_setup_teardown(test_fingerprint_portable, force_portable,

@@ -56,8 +56,12 @@ static bool u64map_grow(struct util_u64map *m)
 
 struct util_error *util_u64map_put(struct util_u64map *m, uint64_t key, uint64_t val)
 {
-	if (key == EMPTY_KEY)
-		return util_error_create(UTIL_ERROR_INVALID, "u64map: reserved key");
+	if (key == EMPTY_KEY) {
+		m->count += !m->has_max;
+		m->has_max = true;
+		m->max_val = val;
+		return NULL;
+	}
 	if ((m->count + 1) * 4 > m->cap * 3 && !u64map_grow(m))
 		return &util_enomem;
 	size_t j = slot_of(key, m->cap);
@@ -72,7 +76,12 @@ struct util_error *util_u64map_put(struct util_u64map *m, uint64_t key, uint64_t
 
 bool util_u64map_get(const struct util_u64map *m, uint64_t key, uint64_t *val)
 {
-	if (!m->cap || key == EMPTY_KEY)
+	if (key == EMPTY_KEY) {
+		if (m->has_max && val)
+			*val = m->max_val;
+		return m->has_max;
+	}
+	if (!m->cap)
 		return false;
 	size_t j = slot_of(key, m->cap);
 	while (m->keys[j] != EMPTY_KEY) {

@@ -106,11 +106,18 @@ static inline const char *util_strtab_intern_cstr(struct util_strtab *t, const c
 
 /* ---- u64 → u64 map ---------------------------------------------------- */
 
-/** Open-addressing map from uint64 keys to uint64 values (key ~0 is reserved). */
+/**
+ * Open-addressing map from uint64 keys to uint64 values. Any key may be
+ * put, ~0 too: keys come from cores, where a corrupt word is often ~0.
+ * keys[] marks an empty slot with ~0, so the key ~0 itself is kept aside
+ * (has_max, max_val); a loop over keys[] and vals[] does not see it.
+ */
 struct util_u64map {
 	uint64_t *keys;
 	uint64_t *vals;
-	size_t cap, count;
+	size_t cap, count;            /**< count: the keys held, ~0 too */
+	bool has_max;                 /**< the key ~0 is held, its value in max_val */
+	uint64_t max_val;
 };
 
 void util_u64map_init(struct util_u64map *m);
