@@ -15,11 +15,11 @@ enum { KEEP_CHUNK = 1 << 20 };
 /* The .zst file given to core_open, read again, if it is still that file. */
 static struct util_error *read_compressed(struct core_file *core, void **ret, size_t *len_ret)
 {
-	int fd = open(core->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return util_error_os(errno, core->path, "cannot open core");
+	int fd;
+	struct util_error *err = util_open_regular(core->path, "the core", &fd);
+	if (err)
+		return err;
 	struct stat st;
-	struct util_error *err = NULL;
 	uint8_t *buf = NULL;
 	if (fstat(fd, &st) < 0) {
 		err = util_error_os(errno, core->path, "fstat");

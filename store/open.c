@@ -111,6 +111,11 @@ static struct util_error *install_schema(struct store_db *db)
 static struct util_error *db_open(const char *path, bool readonly, uint64_t budget,
 				   struct store_db **ret)
 {
+	// SQLite would open a FIFO and wait on its first read.
+	bool exists;
+	struct util_error *err = util_check_regular(path, "the database", readonly ? NULL : &exists);
+	if (err)
+		return err;
 	struct store_db *db = calloc(1, sizeof(*db));
 	if (!db)
 		return &util_enomem;
@@ -127,7 +132,6 @@ static struct util_error *db_open(const char *path, bool readonly, uint64_t budg
 	// itself starts with "file:" is a file name: "./" keeps it one.
 	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI |
 		    (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-	struct util_error *err = NULL;
 	bool uri_like = strncmp(path, "file:", 5) == 0;
 	char *name = uri_like ? malloc(strlen(path) + 3) : NULL;
 	if (uri_like && !name) {

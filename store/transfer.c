@@ -611,6 +611,9 @@ struct util_error *store_import(struct store_db *db, const char *src_path, int64
 	if (db->readonly)
 		return util_error_create(UTIL_ERROR_INVALID, "%s: database was opened read-only",
 					 db->path);
+	struct util_error *err = util_check_regular(src_path, "the database to read", NULL);
+	if (err)
+		return err;
 	char *src_real = realpath(src_path, NULL), *db_real = realpath(db->path, NULL);
 	bool same = src_real && db_real && strcmp(src_real, db_real) == 0;
 	free(db_real);
@@ -621,7 +624,7 @@ struct util_error *store_import(struct store_db *db, const char *src_path, int64
 	}
 	int version = 0;
 	char *tmp = NULL;
-	struct util_error *err = source_version(src_real ? src_real : src_path, &version);
+	err = source_version(src_real ? src_real : src_path, &version);
 	if (!err && version < STORE_SCHEMA_VERSION)
 		err = upgraded_copy(src_real ? src_real : src_path, db->budget.limit, &tmp);
 	char *uri = NULL;
