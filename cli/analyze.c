@@ -213,7 +213,7 @@ struct writer {
 static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
 {
 	timing_mark("open database", w->timings);
-	w->err = store_open_budget(w->db_path, w->budget, &w->db);
+	w->err = cli_open_writable("analyze", w->db_path, w->budget, &w->db);
 	if (!w->err) {
 		store_set_stage_hook(w->db, w->timings ? timing_mark : NULL, w->timings);
 		cli_test_hooks(w->db);

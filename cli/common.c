@@ -83,6 +83,22 @@ struct util_error *cli_open_readonly(const char *path, uint64_t budget, struct s
 	return err;
 }
 
+struct util_error *cli_open_writable(const char *command, const char *path, uint64_t budget,
+				     struct store_db **ret)
+{
+	struct util_error *err = store_open_budget(path, budget, ret);
+	if (!util_error_is(err, UTIL_ERROR_OS) ||
+	    (err->errnum != EACCES && err->errnum != EROFS && err->errnum != EPERM))
+		return err;
+	struct util_error *wrapped = util_error_create(
+		UTIL_ERROR_OS, "%s; 'gocoroner %s' needs to write to it",
+		err->message, command);
+	if (wrapped != &util_enomem)
+		wrapped->errnum = err->errnum;
+	util_error_destroy(err);
+	return wrapped;
+}
+
 struct util_error *cli_pick_incident(struct store_db *db, int64_t requested, int64_t *ret)
 {
 	sqlite3_stmt *st;
