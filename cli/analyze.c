@@ -417,18 +417,20 @@ int cli_analyze(int argc, char **argv)
 	gopts.goroutines_done_arg = &w;
 	gopts.contexts_done = contexts_to_writer;
 	gopts.contexts_done_arg = &w;
-	err = gr_snapshot_create(core, bin, &gopts, &snap);
-	if (err) {
-		err = util_error_prefix(err, "%s: ", core_path);
-		goto out;
-	}
 	// Level 3, zstd's default: quick even on a big core (bench/README.md),
-	// to the size 'zstd' itself gives.
+	// to the size 'zstd' itself gives. Before the snapshot, whose
+	// goroutines_done starts the write transaction: compressing a big core
+	// under the database's write lock made other ingests time out.
 	if (keep_core) {
 		timing_mark("keep core", tmg);
 		err = core_zstd_image(core, 3, &kept, &kept_len);
 		if (err)
 			goto out;
+	}
+	err = gr_snapshot_create(core, bin, &gopts, &snap);
+	if (err) {
+		err = util_error_prefix(err, "%s: ", core_path);
+		goto out;
 	}
 	// The goroutines' part of the ingest, started by start_writer.
 	bool had_thread = w.started;
