@@ -108,6 +108,8 @@ void cli_print_findings_short(FILE *out, const struct cli_findings *f, int64_t i
 /** Print "gocoroner: MESSAGE" to stderr and free err; returns CLI_ERROR. A
  * statement stopped by its budget (UTIL_ERROR_BUDGET) gets how to lift it. */
 int cli_fail(struct util_error *err);
+/** The command being run ("analyze"), for messages: set by main. */
+extern const char *cli_command;
 /** The named statement of cli/statements.sql, or NULL. */
 const char *cli_statement(const char *name);
 /** Prepare a named statement; errors name the database. */

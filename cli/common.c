@@ -8,13 +8,17 @@
 #include "cli/cli.h"
 #include "store/store.h"
 
+const char *cli_command = "";
+
 int cli_fail(struct util_error *err)
 {
-	fprintf(stderr, "gocoroner: %s%s\n", err ? err->message : "unknown error",
-		util_error_is(err, UTIL_ERROR_BUDGET)
-			? "; to let it finish, run the command again with a larger --budget,"
-			  " or --budget 0 for no limit"
-			: "");
+	if (util_error_is(err, UTIL_ERROR_BUDGET))
+		fprintf(stderr,
+			"gocoroner: %s; to let it finish, run 'gocoroner %s' again with a larger"
+			" --budget (steps per statement), or --budget 0 for no limit\n",
+			err->message, cli_command);
+	else
+		fprintf(stderr, "gocoroner: %s\n", err ? err->message : "unknown error");
 	util_error_destroy(err);
 	return CLI_ERROR;
 }

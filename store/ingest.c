@@ -421,7 +421,7 @@ static struct util_error *drop_indexes_if_fresh(struct store_db *db, struct fres
 	char **names = NULL;
 	struct util_error *err = NULL;
 	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-		if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+		if ((rc = store_step_rc(db, s)) != SQLITE_ROW)
 			break;
 		const char *name = (const char *)sqlite3_column_text(s, 0);
 		const char *text = (const char *)sqlite3_column_text(s, 1);

@@ -99,9 +99,16 @@ struct store_db {
  */
 struct util_error *store_error_sqlite(const struct store_db *db, int rc, const char *what);
 
-/** Run SQL (one or more statements, no results) on DB, without a budget;
- * WHAT names it in errors. */
+/** Run SQL (one or more statements, no results) on DB, all of it one run
+ * under DB's budget; WHAT names it in errors. */
 struct util_error *store_exec(struct store_db *db, const char *sql, const char *what);
+
+/**
+ * sqlite3_step(ST) under DB's budget, counted as store_step counts (per
+ * run): SQLite's result code. Past the budget it is SQLITE_INTERRUPT, which
+ * store_error_sqlite turns into UTIL_ERROR_BUDGET.
+ */
+int store_step_rc(struct store_db *db, sqlite3_stmt *st);
 
 /** The writer's statement ID, preparing it on first use. */
 struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret);

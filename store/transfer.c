@@ -71,7 +71,7 @@ static struct util_error *query_names(struct store_db *db, const char *sql, cons
 	if (rc == SQLITE_OK && p2)
 		rc = sqlite3_bind_text(s, 2, p2, -1, SQLITE_STATIC);
 	struct util_error *err = NULL;
-	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (rc == SQLITE_OK && (rc = store_step_rc(db, s)) == SQLITE_ROW) {
 		err = names_add(ret, (const char *)sqlite3_column_text(s, 0));
 		if (err)
 			break;
@@ -157,7 +157,7 @@ static struct util_error *exec_bound(struct store_db *db, const char *sql, int64
 	if (rc == SQLITE_OK && sha)
 		rc = sqlite3_bind_text(s, 2, sha, -1, SQLITE_TRANSIENT);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
+		rc = store_step_rc(db, s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? NULL : store_error_sqlite(db, rc, what);
 }
@@ -176,7 +176,7 @@ static struct util_error *incident_sha(struct store_db *db, const char *schema, 
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(s, 1, id);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
+		rc = store_step_rc(db, s);
 	struct util_error *err = NULL;
 	if (rc == SQLITE_ROW) {
 		*ret = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(s, 0));
@@ -504,7 +504,7 @@ static struct util_error *copier_init(struct store_db *db, struct copier *c)
 
 static struct util_error *step_copy(struct store_db *db, sqlite3_stmt *s, const char *what)
 {
-	int rc = sqlite3_step(s);
+	int rc = store_step_rc(db, s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? NULL : store_error_sqlite(db, rc, what);
 }
@@ -518,7 +518,7 @@ static struct util_error *copy_incident(struct store_db *db, struct copier *c, i
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(c->find, 2, build, -1, SQLITE_TRANSIENT);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_step(c->find);
+		rc = store_step_rc(db, c->find);
 	int64_t existing = rc == SQLITE_ROW ? sqlite3_column_int64(c->find, 0) : 0;
 	sqlite3_reset(c->find);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -578,7 +578,7 @@ static struct util_error *import_rows(struct store_db *db, const char *src_path,
 			err = store_error_sqlite(db, rc, "listing the incidents to import");
 	}
 	int rc = SQLITE_ROW;
-	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW)
+	while (!err && (rc = store_step_rc(db, s)) == SQLITE_ROW)
 		err = copy_incident(db, &c, sqlite3_column_int64(s, 0),
 				    (const char *)sqlite3_column_text(s, 1),
 				    (const char *)sqlite3_column_text(s, 2), res);
@@ -600,7 +600,7 @@ static struct util_error *exec_attach(struct store_db *db, const char *uri)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(s, 1, uri, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
+		rc = store_step_rc(db, s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? NULL : store_error_sqlite(db, rc, "attaching the source database");
 }

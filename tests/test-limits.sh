@@ -1,8 +1,8 @@
 #!/bin/sh
 # test-limits.sh: gocoroner within the limits of what it is given — a
 # database this user may only read (the read-only commands work, the writing
-# ones say which file and which command), and each command's statements
-# under --budget.
+# ones say which file and which command), each command's statements under
+# --budget, and --keep-core on sparse cores.
 set -u
 . "${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/corpus-lib.sh"
 corpus_setup limits
@@ -68,6 +68,47 @@ else
 	echo "no way to run as another user: read-only checks skipped"
 fi
 chmod 755 "$work/ro"
+
+# --budget: every statement a command runs is under it. With a budget of one
+# step (counted in thousands, so any statement past a thousand steps stops)
+# each command below stops with one line naming the command and how to lift
+# the limit, and a database it was writing is left as it was.
+bdb=$work/budget.db
+analyze_core hang-go1.27-opt-kernel "$bdb" && id2=$(cat "$work/id") &&
+	cp "$db" "$work/import.db" &&
+	zstd -q -d -f "$corpus/$(col exe "$name")" -o "$work/exe" &&
+	"$bin" analyze -q --db "$bdb" --exe "$work/exe" "$core" >"$work/id" || bad "budget database: $(cat "$work/err")"
+id1=$(cat "$work/id")
+state() { sqlite3 "$1" "SELECT count(*), group_concat(id) FROM incident; SELECT count(*) FROM goroutine;
+	SELECT count(*) FROM frame; SELECT count(*) FROM incident_tag" | tr '\n' ' '; }
+before=$(state "$bdb")
+for cmd in "analyze --exe $work/exe $corpus/$(col core diag-go1.27-opt-gcore)" report goroutines \
+	traceback contexts "query goroutine_bucket" "graph --waits" "graph --contexts" \
+	"diff $id1 $id2" "forget $id1" "export --to $work/export.db $id1" "import --from $work/import.db"; do
+	c=${cmd%% *}
+	db_arg=$bdb
+	[ "$c" = import ] && db_arg=$work/fresh.db
+	timeout 60 "$bin" $cmd --db "$db_arg" --budget 1 >"$work/out" 2>"$work/err"
+	rc=$?
+	if [ $rc -eq 1 ] && [ "$(wc -l <"$work/err")" -eq 1 ] &&
+		grep -q "more than 1 steps of work.*run 'gocoroner $c' again with a larger --budget" "$work/err"; then
+		ok "'$c --budget 1' stops: $(cat "$work/err")"
+	else
+		bad "'$c --budget 1': status $rc: $(cat "$work/err")"
+	fi
+done
+[ "$(state "$bdb")" = "$before" ] && ok "the commands stopped by their budget left the database as it was" ||
+	bad "a command stopped by its budget changed the database: $before -> $(state "$bdb")"
+[ ! -e "$work/export.db" ] && ok "a stopped export leaves no file" || bad "a stopped export left $work/export.db"
+n=$(sqlite3 "$work/fresh.db" "SELECT count(*) FROM incident" 2>&1)
+[ "$n" = 0 ] && ok "a stopped import wrote no incident" || bad "a stopped import: $n incidents"
+# Commands whose statements are all small either finish or stop the same way.
+for cmd in incidents "tag $id1 k=v" "similar $id1"; do
+	"$bin" $cmd --db "$bdb" --budget 1 >"$work/out" 2>"$work/err"
+	rc=$?
+	[ $rc -eq 0 ] || { [ $rc -eq 1 ] && grep -q "run 'gocoroner ${cmd%% *}' again with a larger --budget" "$work/err"; } &&
+		ok "'${cmd%% *} --budget 1': status $rc" || bad "'${cmd%% *} --budget 1': status $rc: $(cat "$work/err")"
+done
 
 # --keep-core on a raw sparse core: the holes are not read (time and memory
 # follow the data, not the size), the kept core reads the same, and it is
