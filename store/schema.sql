@@ -949,3 +949,16 @@ UPDATE stack SET user_depth = COALESCE(
     WHERE x.incident_id = stack.incident_id AND x.stack_id = stack.stack_id
       AND x.func NOT GLOB 'runtime.*' AND x.func NOT GLOB 'internal/*'
       AND x.func NOT GLOB 'sync.*'), 0);
+
+-- @version 11
+
+-- incident.build_settings is the text 'go version -m' prints (without its
+-- leading tabs): runtime.modinfo without the 16-byte sentinels that frame
+-- it. Before version 11 it kept the opening sentinel and the first 8 bytes
+-- of the closing one (up to its NUL byte), which are not valid UTF-8.
+UPDATE incident
+   SET build_settings = CAST(substr(CAST(build_settings AS BLOB), 17,
+                                    length(CAST(build_settings AS BLOB)) - 24) AS TEXT)
+ WHERE length(CAST(build_settings AS BLOB)) >= 24
+   AND substr(CAST(build_settings AS BLOB), 1, 16) = X'3077AF0C9274080241E1C107E6D618E6'
+   AND substr(CAST(build_settings AS BLOB), -8) = X'F932433186182072';
