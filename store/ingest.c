@@ -187,12 +187,13 @@ static inline void bind_int64_if(struct binder *b, int i, bool known, int64_t v)
 		bind_null(b, i);
 }
 
-/* Strings stay alive until the step that uses them: SQLITE_STATIC, no copy. */
+/* Strings stay alive until the step that uses them: valid UTF-8 is bound
+ * without a copy (store_bind_text). */
 static inline void bind_text(struct binder *b, int i, const char *s)
 {
 	if (b->rc != SQLITE_OK)
 		return;
-	b->rc = s ? sqlite3_bind_text(b->s, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(b->s, i);
+	b->rc = store_bind_text(b->s, i, s);
 }
 
 /* Step a row statement. Bind failures are reported like step failures,

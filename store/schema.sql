@@ -25,6 +25,10 @@
 --   * Function and file names are the ones Go's own traceback prints
 --     ("main.(*conn).Read", "/home/u/src/app/conn.go").
 --   * Booleans are INTEGER 0 or 1.
+--   * Text is valid UTF-8. Names, paths, labels and strings come from the
+--     core or the executable as bytes: a byte that is not part of a valid
+--     UTF-8 sequence is written as the four characters \xNN (two lowercase
+--     hex digits), the rest as it is (a backslash stays one backslash).
 --   * Times named *_ns are nanoseconds of the Go runtime's monotonic clock
 --     (nanotime()), meaningful only relative to each other within one incident.
 -- Tables are not STRICT so that sqlite3 clients older than 3.37 can read the

@@ -110,6 +110,22 @@ struct util_error *store_exec(struct store_db *db, const char *sql, const char *
  */
 int store_step_rc(struct store_db *db, sqlite3_stmt *st);
 
+/**
+ * S[0..N) as valid UTF-8: *RET NULL when it is already, else a malloc'ed
+ * NUL-terminated copy in which every byte that does not belong to a valid
+ * UTF-8 sequence is written "\xNN" (two lowercase hex digits; schema.sql,
+ * "Text"). Valid sequences, backslashes included, are kept as they are.
+ */
+struct util_error *store_utf8_escape(const char *s, size_t n, char **ret);
+
+/**
+ * Bind the NUL-terminated S (NULL: SQL NULL) to parameter I of ST as TEXT,
+ * escaped by store_utf8_escape when it is not valid UTF-8: every byte string
+ * from a core or an executable goes into a TEXT column this way. Valid text
+ * is bound SQLITE_STATIC (S must live until the step); an SQLite code.
+ */
+int store_bind_text(sqlite3_stmt *st, int i, const char *s);
+
 /** The writer's statement ID, preparing it on first use. */
 struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret);
 

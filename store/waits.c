@@ -27,8 +27,7 @@ static void i64(struct row *r, int i, int64_t v)
 static void text(struct row *r, int i, const char *v)
 {
 	if (r->rc == SQLITE_OK)
-		r->rc = v ? sqlite3_bind_text(r->s, r->base + i, v, -1, SQLITE_STATIC)
-			  : sqlite3_bind_null(r->s, r->base + i);
+		r->rc = store_bind_text(r->s, r->base + i, v);
 }
 
 /* An integer when KNOWN, else NULL. */

@@ -13,6 +13,25 @@ analyze_core "$name" "$db" || { bad "$name: analyze failed: $(cat "$work/err")";
 id=$(cat "$work/id")
 core=$corpus/$(col core "$name")
 
+# Text is UTF-8: every value of every table decodes in Python (whose sqlite3
+# module refuses invalid UTF-8 in TEXT), and build_settings is the text
+# 'go version -m' prints, without runtime.modinfo's binary sentinels.
+if command -v python3 >/dev/null; then
+	if python3 - "$db" >"$work/out" 2>&1 <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for (t,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+    c.execute('SELECT * FROM "%s"' % t).fetchall()
+bs = c.execute("SELECT build_settings FROM incident").fetchone()[0]
+assert bs.startswith("path\t") and bs.endswith("\n"), repr(bs[:20] + bs[-20:])
+PY
+	then
+		ok "every table decodes as UTF-8 in Python; build_settings is go version -m's text"
+	else
+		bad "text that is not UTF-8, or build_settings not go version -m's: $(tail -n 1 "$work/out")"
+	fi
+fi
+
 # as_reader CMD...: run CMD as a user who may read but not write $work/ro.
 # Root writes any file whatever its mode: root runs it as nobody.
 chmod 755 "$work"
