@@ -81,6 +81,11 @@ if as_reader true; then
 	grep -q "ro/new.db: the database's folder is read-only.*'gocoroner export' needs to write to it" "$work/err" &&
 		ok "export into a read-only folder: $(cat "$work/err")" ||
 		bad "export into a read-only folder: $(cat "$work/err")"
+	# ... and is a source export and import can read.
+	as_reader "$bin" export --db "$work/ro/a.db" --to "$work/rw/exported.db" "$id" >"$work/out" 2>"$work/err" &&
+		as_reader "$bin" import --db "$work/rw/imported.db" --from "$work/ro/a.db" >>"$work/out" 2>>"$work/err" &&
+		ok "export and import read a read-only database in a read-only folder" ||
+		bad "export or import from a read-only database: $(cat "$work/err")"
 	cmp -s "$db" "$work/ro/a.db" && cmp -s "$db" "$work/rw/a.db" &&
 		ok "the read-only databases are unchanged" || bad "a read-only database changed"
 else
