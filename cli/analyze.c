@@ -216,7 +216,7 @@ struct writer {
 static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
 {
 	timing_mark("open database", w->timings);
-	w->err = store_open_budget(w->db_path, w->budget, &w->db);
+	w->err = cli_open_writable("analyze", w->db_path, w->budget, &w->db);
 	if (!w->err) {
 		store_set_stage_hook(w->db, w->timings ? timing_mark : NULL, w->timings);
 		cli_test_hooks(w->db);
@@ -442,18 +442,20 @@ int cli_analyze(int argc, char **argv)
 #ifdef GOCORONER_TESTING
 	gr_test_fail_stage = getenv("GOCORONER_TEST_SNAPSHOT_FAIL");
 #endif
-	err = gr_snapshot_create(core, bin, &gopts, &snap);
-	if (err) {
-		err = util_error_prefix(err, "%s: ", core_path);
-		goto out;
-	}
 	// Level 3, zstd's default: quick even on a big core (bench/README.md),
-	// to the size 'zstd' itself gives.
+	// to the size 'zstd' itself gives. Before the snapshot, whose
+	// goroutines_done starts the write transaction: compressing a big core
+	// under the database's write lock made other ingests time out.
 	if (keep_core) {
 		timing_mark("keep core", tmg);
 		err = core_zstd_image(core, 3, &kept, &kept_len);
 		if (err)
 			goto out;
+	}
+	err = gr_snapshot_create(core, bin, &gopts, &snap);
+	if (err) {
+		err = util_error_prefix(err, "%s: ", core_path);
+		goto out;
 	}
 	// The goroutines' part of the ingest, started by start_writer.
 	bool had_thread = w.started;

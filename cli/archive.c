@@ -153,7 +153,7 @@ int cli_tag(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	struct store_db *db = NULL;
-	struct util_error *err = store_open_budget(db_path, budget, &db);
+	struct util_error *err = cli_open_writable("tag", db_path, budget, &db);
 	// One tag per call, each its own transaction: a bad key later on the
 	// line leaves the earlier ones set, and says which.
 	for (int i = optind + 1; i < argc && !err; i++) {

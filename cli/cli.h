@@ -108,6 +108,8 @@ void cli_print_findings_short(FILE *out, const struct cli_findings *f, int64_t i
 /** Print "gocoroner: MESSAGE" to stderr and free err; returns CLI_ERROR. A
  * statement stopped by its budget (UTIL_ERROR_BUDGET) gets how to lift it. */
 int cli_fail(struct util_error *err);
+/** The command being run ("analyze"), for messages: set by main. */
+extern const char *cli_command;
 /** The named statement of cli/statements.sql, or NULL. */
 const char *cli_statement(const char *name);
 /** Prepare a named statement; errors name the database. */
@@ -117,6 +119,13 @@ struct util_error *cli_prepare(struct store_db *db, const char *name, sqlite3_st
 struct util_error *cli_step(struct store_db *db, sqlite3_stmt *st, const char *name, bool *row);
 /** store_open_readonly, then BUDGET for every statement (store_set_budget). */
 struct util_error *cli_open_readonly(const char *path, uint64_t budget, struct store_db **ret);
+/**
+ * store_open_budget for COMMAND, which writes to the database: a database
+ * (or folder) this user may not write is refused at once with a message
+ * naming the file and COMMAND.
+ */
+struct util_error *cli_open_writable(const char *command, const char *path, uint64_t budget,
+				     struct store_db **ret);
 /** Resolve --incident (0 = the newest) against the database. */
 struct util_error *cli_pick_incident(struct store_db *db, int64_t requested, int64_t *ret);
 /** Print the header and summary of an incident (counts by state, largest stack groups). */

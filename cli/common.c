@@ -8,13 +8,17 @@
 #include "cli/cli.h"
 #include "store/store.h"
 
+const char *cli_command = "";
+
 int cli_fail(struct util_error *err)
 {
-	fprintf(stderr, "gocoroner: %s%s\n", err ? err->message : "unknown error",
-		util_error_is(err, UTIL_ERROR_BUDGET)
-			? "; to let it finish, run the command again with a larger --budget,"
-			  " or --budget 0 for no limit"
-			: "");
+	if (util_error_is(err, UTIL_ERROR_BUDGET))
+		fprintf(stderr,
+			"gocoroner: %s; to let it finish, run 'gocoroner %s' again with a larger"
+			" --budget (steps per statement), or --budget 0 for no limit\n",
+			err->message, cli_command);
+	else
+		fprintf(stderr, "gocoroner: %s\n", err ? err->message : "unknown error");
 	util_error_destroy(err);
 	return CLI_ERROR;
 }
@@ -81,6 +85,22 @@ struct util_error *cli_open_readonly(const char *path, uint64_t budget, struct s
 	if (!err)
 		store_set_budget(*ret, budget);
 	return err;
+}
+
+struct util_error *cli_open_writable(const char *command, const char *path, uint64_t budget,
+				     struct store_db **ret)
+{
+	struct util_error *err = store_open_budget(path, budget, ret);
+	if (!util_error_is(err, UTIL_ERROR_OS) ||
+	    (err->errnum != EACCES && err->errnum != EROFS && err->errnum != EPERM))
+		return err;
+	struct util_error *wrapped = util_error_create(
+		UTIL_ERROR_OS, "%s; 'gocoroner %s' needs to write to it",
+		err->message, command);
+	if (wrapped != &util_enomem)
+		wrapped->errnum = err->errnum;
+	util_error_destroy(err);
+	return wrapped;
 }
 
 struct util_error *cli_pick_incident(struct store_db *db, int64_t requested, int64_t *ret)

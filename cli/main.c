@@ -47,6 +47,7 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return CLI_OK;
 	}
+	cli_command = cmd;
 	if (strcmp(cmd, "analyze") == 0)
 		return cli_analyze(argc - 1, argv + 1);
 	if (strcmp(cmd, "goroutines") == 0)

@@ -97,7 +97,7 @@ static struct util_error *open_existing(const char *path, uint64_t budget, struc
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return util_error_os(errno, path, "cannot open database");
-	return store_open_budget(path, budget, ret);
+	return cli_open_writable("forget", path, budget, ret);
 }
 
 int cli_forget(int argc, char **argv)
@@ -149,7 +149,7 @@ int cli_export(int argc, char **argv)
 						  to));
 	struct store_db *db = NULL;
 	struct store_import_result res = {0};
-	struct util_error *err = store_open_budget(to, budget, &db);
+	struct util_error *err = cli_open_writable("export", to, budget, &db);
 	if (!err) {
 		cli_test_hooks(db);
 		err = store_import(db, db_path, id, &res);
@@ -189,7 +189,7 @@ int cli_import(int argc, char **argv)
 	}
 	struct store_db *db = NULL;
 	struct store_import_result res = {0};
-	struct util_error *err = store_open_budget(db_path, budget, &db);
+	struct util_error *err = cli_open_writable("import", db_path, budget, &db);
 	if (!err) {
 		cli_test_hooks(db);
 		err = store_import(db, from, 0, &res);

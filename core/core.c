@@ -65,11 +65,10 @@ struct util_error *core_open(const char *path, struct core_file **ret)
 	struct core_file *core = core_alloc(path);
 	if (!core)
 		return &util_enomem;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = util_error_os(errno, path, "cannot open core");
+	int fd;
+	err = util_open_regular(path, "the core", &fd);
+	if (err)
 		goto fail;
-	}
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		err = util_error_os(errno, path, "fstat");

@@ -66,7 +66,7 @@ struct core_info {
  * name. Memory held: a raw core stays on disk and is read with pread, through
  * a bounded page cache (16 MiB) for core_read and straight from the file for
  * core_read_once; it is also mapped, but the mapping is read only when the
- * cache could not be had or a pread fails, and by core_zstd_image. A
+ * cache could not be had or a pread fails. A
  * compressed one is decompressed once, keeping only pages that are not all
  * zero, so memory follows the non-zero content. Errors name PATH and the
  * problem (not ELF, not a core, truncated, unsupported machine...).
@@ -99,7 +99,9 @@ const char *core_sha256(struct core_file *core);
  * to core_open was zstd-compressed, its bytes as they are, read again from
  * the path (UTIL_ERROR_BAD_DATA if the file has changed since: another size
  * or modification time); else the raw core compressed at zstd LEVEL, with
- * its size in the frame header. *RET is malloc'ed, *LEN_RET its bytes.
+ * its size in the frame header, read with pread extent by extent (holes are
+ * compressed as zeros without being read). *RET is malloc'ed, *LEN_RET its
+ * bytes.
  */
 struct util_error *core_zstd_image(struct core_file *core, int level, void **ret,
 				   size_t *len_ret);

@@ -101,9 +101,9 @@ static struct util_error *exe_open(const char *path, struct exe *e)
 	memset(e, 0, sizeof(*e));
 	e->path = path;
 	e->fd = -1;
-	e->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (e->fd < 0)
-		return util_error_os(errno, path, "cannot open executable");
+	struct util_error *err = util_open_regular(path, "the executable", &e->fd);
+	if (err)
+		return err;
 	struct stat st;
 	if (fstat(e->fd, &st) < 0)
 		return util_error_os(errno, path, "fstat");

@@ -15,11 +15,11 @@ enum { KEEP_CHUNK = 1 << 20 };
 /* The .zst file given to core_open, read again, if it is still that file. */
 static struct util_error *read_compressed(struct core_file *core, void **ret, size_t *len_ret)
 {
-	int fd = open(core->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return util_error_os(errno, core->path, "cannot open core");
+	int fd;
+	struct util_error *err = util_open_regular(core->path, "the core", &fd);
+	if (err)
+		return err;
 	struct stat st;
-	struct util_error *err = NULL;
 	uint8_t *buf = NULL;
 	if (fstat(fd, &st) < 0) {
 		err = util_error_os(errno, core->path, "fstat");
@@ -75,55 +75,118 @@ static bool reserve(uint8_t **out, size_t *cap, size_t pos, size_t want)
 	return true;
 }
 
-/* The raw mapped core, compressed in chunks (holes read as zero pages). */
+/* The compression of a raw core under way. */
+struct keeper {
+	struct core_file *core;
+	ZSTD_CCtx *cc;
+	uint8_t *out;  /**< the zstd stream so far */
+	size_t cap, pos;
+	uint64_t fed;  /**< bytes of the core given to the compressor */
+};
+
+/* Compress SRC[0..N), the core's next N bytes; the stream ends with the core's last byte. */
+static struct util_error *feed(struct keeper *k, const void *src, size_t n)
+{
+	k->fed += n;
+	bool last = k->fed == k->core->file_size;
+	ZSTD_inBuffer in = { src, n, 0 };
+	const size_t step = ZSTD_CStreamOutSize();
+	size_t left;
+	do {
+		if (!reserve(&k->out, &k->cap, k->pos, step))
+			return &util_enomem;
+		ZSTD_outBuffer ob = { k->out + k->pos, k->cap - k->pos, 0 };
+		left = ZSTD_compressStream2(k->cc, &ob, &in, last ? ZSTD_e_end : ZSTD_e_continue);
+		if (ZSTD_isError(left))
+			return util_error_create(UTIL_ERROR_LIB, "%s: zstd: %s", k->core->path,
+						 ZSTD_getErrorName(left));
+		k->pos += ob.pos;
+	} while (last ? left != 0 : in.pos < in.size);
+	return NULL;
+}
+
+/*
+ * Where the data at or after OFF starts, and where it ends (the next hole),
+ * as SEEK_DATA and SEEK_HOLE say; a file system without them has one extent,
+ * all data.
+ */
+static void next_extent(int fd, uint64_t off, uint64_t size, uint64_t *data_ret,
+			uint64_t *hole_ret)
+{
+	off_t d = lseek(fd, (off_t)off, SEEK_DATA);
+	if (d < 0) {
+		// ENXIO: only a hole from OFF to the end.
+		*data_ret = *hole_ret = errno == ENXIO ? size : off;
+		if (errno != ENXIO)
+			*hole_ret = size;
+		return;
+	}
+	off_t h = lseek(fd, d, SEEK_HOLE);
+	*data_ret = (uint64_t)d < size ? (uint64_t)d : size;
+	*hole_ret = h < 0 || (uint64_t)h > size ? size : (uint64_t)h;
+}
+
+/*
+ * The raw core compressed, read with pread in chunks rather than through the
+ * map (the pages would stay in our memory), extent by extent: a hole of a
+ * sparse core is given to the compressor from a buffer of zeros, never read
+ * from the file, so a 1.3 GB gcore holding 50 MB costs the reading of 50 MB.
+ */
 static struct util_error *compress_raw(struct core_file *core, int level, void **ret,
 				       size_t *len_ret)
 {
-	ZSTD_CCtx *cc = ZSTD_createCCtx();
-	if (!cc)
-		return &util_enomem;
+	struct keeper k = { .core = core, .cc = ZSTD_createCCtx() };
+	// calloc'ed, never written: its pages are the kernel's zero page.
+	uint8_t *zeros = calloc(1, KEEP_CHUNK), *buf = malloc(KEEP_CHUNK);
 	struct util_error *err = NULL;
-	uint8_t *out = NULL;
-	size_t cap = 0, pos = 0;
-	size_t rc = ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, level);
+	if (!k.cc || !zeros || !buf) {
+		err = &util_enomem;
+		goto out;
+	}
+	size_t rc = ZSTD_CCtx_setParameter(k.cc, ZSTD_c_compressionLevel, level);
 	if (!ZSTD_isError(rc))
-		rc = ZSTD_CCtx_setPledgedSrcSize(cc, core->file_size);
+		rc = ZSTD_CCtx_setPledgedSrcSize(k.cc, core->file_size);
 	if (ZSTD_isError(rc)) {
 		err = util_error_create(UTIL_ERROR_LIB, "%s: zstd: %s", core->path,
 					ZSTD_getErrorName(rc));
 		goto out;
 	}
-	const size_t step = ZSTD_CStreamOutSize();
-	for (uint64_t off = 0;;) {
-		size_t n = core->file_size - off < KEEP_CHUNK ? (size_t)(core->file_size - off)
-							      : KEEP_CHUNK;
-		bool last = off + n == core->file_size;
-		ZSTD_inBuffer in = { core->map + off, n, 0 };
-		size_t left;
-		do {
-			if (!reserve(&out, &cap, pos, step)) {
-				err = &util_enomem;
-				goto out;
+	const uint64_t size = core->file_size;
+	if (size == 0)
+		err = feed(&k, zeros, 0);
+	for (uint64_t off = 0; off < size && !err;) {
+		uint64_t data, hole;
+		next_extent(core->fd, off, size, &data, &hole);
+		if (data < off || hole <= data) // a file changed under us: read it all
+			data = off, hole = size;
+		for (; off < data && !err; off += KEEP_CHUNK < data - off ? KEEP_CHUNK : data - off)
+			err = feed(&k, zeros, KEEP_CHUNK < data - off ? KEEP_CHUNK : (size_t)(data - off));
+		while (off < hole && !err) {
+			size_t n = KEEP_CHUNK < hole - off ? KEEP_CHUNK : (size_t)(hole - off);
+			ssize_t got = pread(core->fd, buf, n, (off_t)off);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				err = got < 0 ? util_error_os(errno, core->path, "read")
+					      : util_error_create(UTIL_ERROR_BAD_DATA,
+								  "%s: the file shrank while it was read",
+								  core->path);
+				break;
 			}
-			ZSTD_outBuffer ob = { out + pos, cap - pos, 0 };
-			left = ZSTD_compressStream2(cc, &ob, &in, last ? ZSTD_e_end : ZSTD_e_continue);
-			if (ZSTD_isError(left)) {
-				err = util_error_create(UTIL_ERROR_LIB, "%s: zstd: %s", core->path,
-							ZSTD_getErrorName(left));
-				goto out;
-			}
-			pos += ob.pos;
-		} while (last ? left != 0 : in.pos < in.size);
-		off += n;
-		if (last)
-			break;
+			err = feed(&k, buf, (size_t)got);
+			off += (uint64_t)got;
+		}
 	}
-	*ret = out;
-	*len_ret = pos;
-	out = NULL;
+	if (err)
+		goto out;
+	*ret = k.out;
+	*len_ret = k.pos;
+	k.out = NULL;
 out:
-	free(out);
-	ZSTD_freeCCtx(cc);
+	free(k.out);
+	free(zeros);
+	free(buf);
+	ZSTD_freeCCtx(k.cc);
 	return err;
 }
 
@@ -132,7 +195,7 @@ struct util_error *core_zstd_image(struct core_file *core, int level, void **ret
 {
 	if (core->info.compressed)
 		return read_compressed(core, ret, len_ret);
-	if (!core->map)
-		return util_error_create(UTIL_ERROR_INVALID, "%s: the core is not mapped", core->path);
+	if (core->fd < 0)
+		return util_error_create(UTIL_ERROR_INVALID, "%s: the core is not open", core->path);
 	return compress_raw(core, level, ret, len_ret);
 }

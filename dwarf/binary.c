@@ -407,12 +407,10 @@ struct util_error *dw_binary_open(const char *path, struct dw_binary **ret)
 	elf_version(EV_CURRENT);
 
 	struct util_error *err = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 	struct stat st;
-	if (fd < 0) {
-		err = util_error_os(errno, path, "open");
+	if ((err = util_open_regular(path, "the executable", &fd)))
 		goto fail;
-	}
 	if (fstat(fd, &st) < 0) {
 		err = util_error_os(errno, path, "stat");
 		close(fd);

@@ -11,6 +11,39 @@
 
 enum { DEFAULT_MAX_FRAMES = 1024 };
 
+/*
+ * The text of runtime.modinfo (the Go string at ADDR), as 'go version -m'
+ * prints it: without the 16-byte sentinels that frame it, as Go's
+ * debug/buildinfo strips them, and "" when they are not there. By the
+ * string's own length: the closing sentinel holds a NUL byte.
+ */
+static struct util_error *read_modinfo(struct gr_reader *r, uint64_t addr, const char **ret)
+{
+	uint64_t hdr[2];
+	struct util_error *err = core_read(r->core, addr, hdr, sizeof(hdr));
+	if (err)
+		return err;
+	size_t len = hdr[1];
+	if (len < 33 || len > (1 << 20)) {
+		*ret = "";
+		return NULL;
+	}
+	char *buf = malloc(len);
+	if (!buf)
+		return &util_enomem;
+	err = core_read(r->core, hdr[0], buf, len);
+	if (!err) {
+		if (buf[len - 17] == '\n' && !memchr(buf + 16, '\0', len - 32))
+			*ret = util_strtab_intern(&r->snap->strings, buf + 16, len - 32);
+		else
+			*ret = "";
+		if (!*ret)
+			err = &util_enomem;
+	}
+	free(buf);
+	return err;
+}
+
 static struct util_error *read_build_info(struct gr_reader *r)
 {
 	struct gr_snapshot *s = r->snap;
@@ -26,16 +59,9 @@ static struct util_error *read_build_info(struct gr_reader *r)
 	err = dw_variable(r->bin, "runtime.modinfo", &addr, &size);
 	if (!err) {
 		const char *mod = NULL;
-		err = gr_read_gostring(r, addr, 1 << 20, &mod);
+		err = read_modinfo(r, addr, &mod);
 		if (!err && mod) {
-			// modinfo is framed by 16-byte sentinels (debug/buildinfo).
-			size_t n = strlen(mod);
-			if (n >= 33 && mod[n - 17] == '\n') {
-				char *inner = util_arena_strndup(&s->arena, mod + 16, n - 32);
-				if (inner)
-					mod = inner;
-			}
-			s->build_settings = gr_intern(s, mod);
+			s->build_settings = mod;
 			const char *p = strstr(s->build_settings, "path\t");
 			if (p) {
 				p += 5;

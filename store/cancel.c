@@ -31,7 +31,7 @@ static struct util_error *read_contexts(struct store_db *db, int64_t id, struct 
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(s, 1, id);
 	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-		if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+		if ((rc = store_step_rc(db, s)) != SQLITE_ROW)
 			break;
 		if ((err = util_grow((void **)&v, n, &cap, sizeof(*v), 256)))
 			break;
@@ -71,7 +71,7 @@ static struct util_error *run_id(struct store_db *db, const char *sql, int64_t i
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(s, 1, id);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
+		rc = store_step_rc(db, s);
 	struct util_error *err = rc == SQLITE_DONE ? NULL : store_error_sqlite(db, rc, what);
 	sqlite3_finalize(s);
 	return err;

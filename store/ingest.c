@@ -187,12 +187,13 @@ static inline void bind_int64_if(struct binder *b, int i, bool known, int64_t v)
 		bind_null(b, i);
 }
 
-/* Strings stay alive until the step that uses them: SQLITE_STATIC, no copy. */
+/* Strings stay alive until the step that uses them: valid UTF-8 is bound
+ * without a copy (store_bind_text). */
 static inline void bind_text(struct binder *b, int i, const char *s)
 {
 	if (b->rc != SQLITE_OK)
 		return;
-	b->rc = s ? sqlite3_bind_text(b->s, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(b->s, i);
+	b->rc = store_bind_text(b->s, i, s);
 }
 
 /* Step a row statement. Bind failures are reported like step failures,
@@ -421,7 +422,7 @@ static struct util_error *drop_indexes_if_fresh(struct store_db *db, struct fres
 	char **names = NULL;
 	struct util_error *err = NULL;
 	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-		if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+		if ((rc = store_step_rc(db, s)) != SQLITE_ROW)
 			break;
 		const char *name = (const char *)sqlite3_column_text(s, 0);
 		const char *text = (const char *)sqlite3_column_text(s, 1);

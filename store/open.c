@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "queries/queries.h"
 #include "store/store-private.h"
@@ -108,9 +110,93 @@ static struct util_error *install_schema(struct store_db *db)
 	return err;
 }
 
+/*
+ * A connection opened for writing on a file it may not write: SQLite falls
+ * back to reading only, and the first write failed with "attempt to write a
+ * readonly database" under whatever the caller was doing. Say it at once,
+ * with the file. The folder must be writable too: WAL mode keeps its -wal
+ * and -shm files next to the database.
+ */
+static struct util_error *check_writable(struct store_db *db)
+{
+	int e = 0;
+	const char *what = "the database file is read-only";
+	if (db->h && sqlite3_db_readonly(db->h, "main") == 1)
+		e = access(db->path, W_OK) == 0 ? EACCES : errno;
+	else {
+		char *dir = strdup(db->path);
+		if (!dir)
+			return &util_enomem;
+		char *slash = strrchr(dir, '/');
+		const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+		if (access(d, W_OK | X_OK) != 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
+			e = errno;
+			what = "the database's folder is read-only (WAL mode writes its -wal and -shm files there)";
+		}
+		free(dir);
+	}
+	if (!e)
+		return NULL;
+	struct util_error *err = util_error_create(UTIL_ERROR_OS, "%s: %s (%s)", db->path, what,
+						   strerror(e));
+	if (err != &util_enomem)
+		err->errnum = e;
+	return err;
+}
+
+/*
+ * A read-only connection to a WAL database must create the -shm file when it
+ * does not exist, which it cannot in a folder it may not write: every read
+ * then fails with "attempt to write a readonly database". When there is no
+ * -wal file either, no connection is using the database and everything is in
+ * the main file: read it as immutable (no locks, no -shm). A writer that
+ * starts meanwhile writes its -wal, not the main file, until a checkpoint.
+ */
+static struct util_error *read_without_shm(struct store_db *db, const char *name)
+{
+	struct store_header h;
+	struct util_error *err = read_header(db, &h);
+	bool readonly = err && (sqlite3_extended_errcode(db->h) & 0xff) == SQLITE_READONLY;
+	util_error_destroy(err);
+	if (!readonly)
+		return NULL; // read_header, again later, says what went wrong
+	char *wal = sqlite3_mprintf("%s-wal", db->path);
+	if (!wal)
+		return &util_enomem;
+	struct stat st;
+	bool has_wal = stat(wal, &st) == 0;
+	sqlite3_free(wal);
+	if (has_wal)
+		return util_error_create(UTIL_ERROR_OS,
+					 "%s: cannot read the database: its -wal file exists but its -shm file cannot be created (the folder is read-only)",
+					 db->path);
+	sqlite3_close(db->h);
+	db->h = NULL;
+	// NAME as a URI: '%', '?' and '#' escaped.
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	sqlite3_str_appendall(s, "file:");
+	for (const char *p = name; *p; p++)
+		if (*p == '%' || *p == '?' || *p == '#')
+			sqlite3_str_appendf(s, "%%%02X", (unsigned)(unsigned char)*p);
+		else
+			sqlite3_str_appendchar(s, 1, *p);
+	sqlite3_str_appendall(s, "?immutable=1");
+	char *uri = sqlite3_str_finish(s);
+	if (!uri)
+		return &util_enomem;
+	int rc = sqlite3_open_v2(uri, &db->h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
+	sqlite3_free(uri);
+	return rc == SQLITE_OK ? NULL : store_error_sqlite(db, rc, "cannot open database");
+}
+
 static struct util_error *db_open(const char *path, bool readonly, uint64_t budget,
 				   struct store_db **ret)
 {
+	// SQLite would open a FIFO and wait on its first read.
+	bool exists;
+	struct util_error *err = util_check_regular(path, "the database", readonly ? NULL : &exists);
+	if (err)
+		return err;
 	struct store_db *db = calloc(1, sizeof(*db));
 	if (!db)
 		return &util_enomem;
@@ -127,7 +213,6 @@ static struct util_error *db_open(const char *path, bool readonly, uint64_t budg
 	// itself starts with "file:" is a file name: "./" keeps it one.
 	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI |
 		    (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-	struct util_error *err = NULL;
 	bool uri_like = strncmp(path, "file:", 5) == 0;
 	char *name = uri_like ? malloc(strlen(path) + 3) : NULL;
 	if (uri_like && !name) {
@@ -137,11 +222,15 @@ static struct util_error *db_open(const char *path, bool readonly, uint64_t budg
 	if (name)
 		strcat(strcpy(name, "./"), path);
 	int rc = sqlite3_open_v2(name ? name : path, &db->h, flags, NULL);
+	if (!readonly && (rc == SQLITE_OK || (rc & 0xff) == SQLITE_CANTOPEN))
+		err = check_writable(db);
+	if (rc == SQLITE_OK && !err && readonly)
+		err = read_without_shm(db, name ? name : path);
 	free(name);
-	if (rc != SQLITE_OK) {
+	if (rc != SQLITE_OK && !err)
 		err = store_error_sqlite(db, rc, "cannot open database");
+	if (err)
 		goto out;
-	}
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, STORE_BUSY_TIMEOUT_MS);
 	// Before anything runs through the views (store_summarize_stale).

@@ -25,6 +25,10 @@
 --   * Function and file names are the ones Go's own traceback prints
 --     ("main.(*conn).Read", "/home/u/src/app/conn.go").
 --   * Booleans are INTEGER 0 or 1.
+--   * Text is valid UTF-8. Names, paths, labels and strings come from the
+--     core or the executable as bytes: a byte that is not part of a valid
+--     UTF-8 sequence is written as the four characters \xNN (two lowercase
+--     hex digits), the rest as it is (a backslash stays one backslash).
 --   * Times named *_ns are nanoseconds of the Go runtime's monotonic clock
 --     (nanotime()), meaningful only relative to each other within one incident.
 -- Tables are not STRICT so that sqlite3 clients older than 3.37 can read the
@@ -949,3 +953,16 @@ UPDATE stack SET user_depth = COALESCE(
     WHERE x.incident_id = stack.incident_id AND x.stack_id = stack.stack_id
       AND x.func NOT GLOB 'runtime.*' AND x.func NOT GLOB 'internal/*'
       AND x.func NOT GLOB 'sync.*'), 0);
+
+-- @version 11
+
+-- incident.build_settings is the text 'go version -m' prints (without its
+-- leading tabs): runtime.modinfo without the 16-byte sentinels that frame
+-- it. Before version 11 it kept the opening sentinel and the first 8 bytes
+-- of the closing one (up to its NUL byte), which are not valid UTF-8.
+UPDATE incident
+   SET build_settings = CAST(substr(CAST(build_settings AS BLOB), 17,
+                                    length(CAST(build_settings AS BLOB)) - 24) AS TEXT)
+ WHERE length(CAST(build_settings AS BLOB)) >= 24
+   AND substr(CAST(build_settings AS BLOB), 1, 16) = X'3077AF0C9274080241E1C107E6D618E6'
+   AND substr(CAST(build_settings AS BLOB), -8) = X'F932433186182072';

@@ -21,6 +21,11 @@ struct util_error *store_error_sqlite(const struct store_db *db, int rc, const c
 	int primary = rc & 0xff;
 	if (primary == SQLITE_NOMEM)
 		return &util_enomem;
+	// Stopped by the progress handler: the budget, not SQLite, says why.
+	if (primary == SQLITE_INTERRUPT && db->budget.stopped)
+		return util_error_create(UTIL_ERROR_BUDGET,
+					 "%s: %s: stopped after more than %llu steps of work",
+					 db->path, what, (unsigned long long)db->budget.limit);
 	const char *msg = db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
 	enum util_error_code code = UTIL_ERROR_LIB;
 	int errnum = 0;
@@ -41,15 +46,22 @@ struct util_error *store_error_sqlite(const struct store_db *db, int rc, const c
 
 struct util_error *store_exec(struct store_db *db, const char *sql, const char *what)
 {
+	// One run under the budget, all of SQL's statements together.
+	struct store_budget *b = &db->budget;
+	b->used = 0;
+	b->stopped = false;
+	b->counting = true;
 	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	b->counting = false;
 	return rc == SQLITE_OK ? NULL : store_error_sqlite(db, rc, what);
 }
 
 /*
  * The connection's progress handler, called every db->progress_ops steps of
  * any statement: counts down the test build's crash hook, and counts the
- * steps of the run store_step is stepping, stopping it (SQLITE_INTERRUPT)
- * past the budget. Statements stepped otherwise (the ingest's writes) are
+ * steps of the run store_step, store_step_rc or store_exec is stepping,
+ * stopping it (SQLITE_INTERRUPT) past the budget. Statements stepped
+ * otherwise (the ingest's row by row writes, bounded by the snapshot) are
  * not counted.
  */
 static int progress(void *arg)
@@ -120,8 +132,7 @@ static struct store_run *run_of(struct store_budget *b, sqlite3_stmt *st)
 	return run;
 }
 
-struct util_error *store_step(struct store_db *db, sqlite3_stmt *st, const char *what,
-			      bool *row_ret)
+int store_step_rc(struct store_db *db, sqlite3_stmt *st)
 {
 	struct store_budget *b = &db->budget;
 	struct store_run *run = run_of(b, st);
@@ -133,6 +144,14 @@ struct util_error *store_step(struct store_db *db, sqlite3_stmt *st, const char 
 	run->used = b->used;
 	if (rc != SQLITE_ROW)
 		run->st = NULL; // the run is over
+	return rc;
+}
+
+struct util_error *store_step(struct store_db *db, sqlite3_stmt *st, const char *what,
+			      bool *row_ret)
+{
+	struct store_budget *b = &db->budget;
+	int rc = store_step_rc(db, st);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
 		*row_ret = rc == SQLITE_ROW;
 		return NULL;
@@ -163,7 +182,7 @@ struct util_error *store_each_incident(struct store_db *db, const char *sql,
 	struct util_error *err = NULL;
 	int rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
 	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-		if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+		if ((rc = store_step_rc(db, s)) != SQLITE_ROW)
 			break;
 		if ((err = util_grow((void **)&ids, n, &cap, sizeof(*ids), 16)))
 			break;

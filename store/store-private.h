@@ -99,9 +99,32 @@ struct store_db {
  */
 struct util_error *store_error_sqlite(const struct store_db *db, int rc, const char *what);
 
-/** Run SQL (one or more statements, no results) on DB, without a budget;
- * WHAT names it in errors. */
+/** Run SQL (one or more statements, no results) on DB, all of it one run
+ * under DB's budget; WHAT names it in errors. */
 struct util_error *store_exec(struct store_db *db, const char *sql, const char *what);
+
+/**
+ * sqlite3_step(ST) under DB's budget, counted as store_step counts (per
+ * run): SQLite's result code. Past the budget it is SQLITE_INTERRUPT, which
+ * store_error_sqlite turns into UTIL_ERROR_BUDGET.
+ */
+int store_step_rc(struct store_db *db, sqlite3_stmt *st);
+
+/**
+ * S[0..N) as valid UTF-8: *RET NULL when it is already, else a malloc'ed
+ * NUL-terminated copy in which every byte that does not belong to a valid
+ * UTF-8 sequence is written "\xNN" (two lowercase hex digits; schema.sql,
+ * "Text"). Valid sequences, backslashes included, are kept as they are.
+ */
+struct util_error *store_utf8_escape(const char *s, size_t n, char **ret);
+
+/**
+ * Bind the NUL-terminated S (NULL: SQL NULL) to parameter I of ST as TEXT,
+ * escaped by store_utf8_escape when it is not valid UTF-8: every byte string
+ * from a core or an executable goes into a TEXT column this way. Valid text
+ * is bound SQLITE_STATIC (S must live until the step); an SQLite code.
+ */
+int store_bind_text(sqlite3_stmt *st, int i, const char *s);
 
 /** The writer's statement ID, preparing it on first use. */
 struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret);

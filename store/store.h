@@ -16,7 +16,7 @@
 struct store_db;
 
 /** The schema version this gocoroner writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 /**
  * The definition of an incident's summary rows (incident_finding from view
@@ -81,8 +81,9 @@ sqlite3 *store_handle(struct store_db *db);
  * Give every statement stepped with store_step on DB, from now on, a budget
  * of STEPS steps of SQLite's virtual machine per run; 0 = no limit. The
  * steps are counted in thousands: a run of fewer than a thousand steps is
- * never stopped. The summaries store_ingest and store_summarize compute
- * through the views are stepped this way; the ingest's writes are not.
+ * never stopped. Every statement store/ runs is under it (the summaries
+ * through the views, index builds, upgrades, import, forget, tags) but the
+ * ingest's row by row writes, whose work the snapshot bounds.
  */
 void store_set_budget(struct store_db *db, uint64_t steps);
 /** Tell FN, with ARG, as each stage of an ingest into DB begins; FN may be NULL. */

@@ -61,7 +61,7 @@ static struct util_error *is_stale(struct store_db *db, int64_t id, bool *exists
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(s, 2, STORE_SUMMARY_VERSION);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
+		rc = store_step_rc(db, s);
 	*exists = rc == SQLITE_ROW;
 	*stale = rc == SQLITE_ROW && sqlite3_column_int(s, 0) == 0;
 	struct util_error *err = NULL;
@@ -121,7 +121,7 @@ struct util_error *store_summarize_stale(struct store_db *db)
 	size_t n = 0, cap = 0;
 	struct util_error *err = NULL;
 	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-		rc = sqlite3_step(s);
+		rc = store_step_rc(db, s);
 		if (rc != SQLITE_ROW)
 			break;
 		if (n == cap) {
@@ -186,7 +186,7 @@ struct util_error *store_set_tag(struct store_db *db, int64_t id, const char *ke
 			rc = clear ? sqlite3_bind_null(s, 3)
 				   : sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
 		if (rc == SQLITE_OK)
-			rc = sqlite3_step(s);
+			rc = store_step_rc(db, s);
 		if (rc != SQLITE_DONE)
 			err = store_error_sqlite(db, rc, "writing the tag");
 		sqlite3_finalize(s);

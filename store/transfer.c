@@ -71,7 +71,7 @@ static struct util_error *query_names(struct store_db *db, const char *sql, cons
 	if (rc == SQLITE_OK && p2)
 		rc = sqlite3_bind_text(s, 2, p2, -1, SQLITE_STATIC);
 	struct util_error *err = NULL;
-	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (rc == SQLITE_OK && (rc = store_step_rc(db, s)) == SQLITE_ROW) {
 		err = names_add(ret, (const char *)sqlite3_column_text(s, 0));
 		if (err)
 			break;
@@ -157,7 +157,7 @@ static struct util_error *exec_bound(struct store_db *db, const char *sql, int64
 	if (rc == SQLITE_OK && sha)
 		rc = sqlite3_bind_text(s, 2, sha, -1, SQLITE_TRANSIENT);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
+		rc = store_step_rc(db, s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? NULL : store_error_sqlite(db, rc, what);
 }
@@ -176,7 +176,7 @@ static struct util_error *incident_sha(struct store_db *db, const char *schema, 
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(s, 1, id);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
+		rc = store_step_rc(db, s);
 	struct util_error *err = NULL;
 	if (rc == SQLITE_ROW) {
 		*ret = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(s, 0));
@@ -251,8 +251,9 @@ struct util_error *store_forget(struct store_db *db, int64_t id)
 
 /* ---- import ---------------------------------------------------------- */
 
-/* PATH as a read-only SQLite URI ("file:/abs%3Fpath?mode=ro"), from sqlite3_mprintf. */
-static char *readonly_uri(const char *path)
+/* PATH as a read-only SQLite URI ("file:/abs%3Fpath?mode=ro"), from
+ * sqlite3_mprintf; IMMUTABLE adds "&immutable=1" (source_version). */
+static char *readonly_uri(const char *path, bool immutable)
 {
 	sqlite3_str *s = sqlite3_str_new(NULL);
 	sqlite3_str_appendall(s, "file:");
@@ -263,35 +264,53 @@ static char *readonly_uri(const char *path)
 		else
 			sqlite3_str_appendf(s, "%%%02X", *p);
 	}
-	sqlite3_str_appendall(s, "?mode=ro");
+	sqlite3_str_appendall(s, immutable ? "?mode=ro&immutable=1" : "?mode=ro");
 	return sqlite3_str_finish(s);
 }
 
-/* What the source file says about itself, read through its own read-only
- * connection before it is attached. */
-static struct util_error *source_version(const char *path, int *ret)
+/*
+ * What the source file says about itself, read through its own read-only
+ * connection before it is attached. *IMMUTABLE_RET: it must be read as
+ * immutable, as store_open_readonly does in a folder this user cannot write
+ * (no -shm file can be made there) when it has no -wal file (store/open.c).
+ */
+static struct util_error *source_version(const char *path, int *ret, bool *immutable_ret)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return util_error_os(errno, path, "cannot open database");
 	sqlite3 *h = NULL;
 	struct util_error *err = NULL;
-	char *uri = readonly_uri(path);
-	if (!uri)
-		return &util_enomem;
-	int rc = sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	sqlite3_free(uri);
 	sqlite3_stmt *s = NULL;
-	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(h, 10000);
-		rc = sqlite3_prepare_v2(h,
-					"SELECT (SELECT user_version FROM pragma_user_version),"
-					" (SELECT application_id FROM pragma_application_id),"
-					" (SELECT count(*) FROM sqlite_master)",
-					-1, &s, NULL);
+	int rc = SQLITE_OK;
+	*immutable_ret = false;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		sqlite3_finalize(s);
+		s = NULL;
+		sqlite3_close(h);
+		h = NULL;
+		char *uri = readonly_uri(path, *immutable_ret);
+		if (!uri)
+			return &util_enomem;
+		rc = sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+		sqlite3_free(uri);
+		if (rc == SQLITE_OK) {
+			sqlite3_busy_timeout(h, 10000);
+			rc = sqlite3_prepare_v2(h,
+						"SELECT (SELECT user_version FROM pragma_user_version),"
+						" (SELECT application_id FROM pragma_application_id),"
+						" (SELECT count(*) FROM sqlite_master)",
+						-1, &s, NULL);
+		}
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		char wal[4096];
+		if ((rc & 0xff) != SQLITE_READONLY || *immutable_ret ||
+		    (size_t)snprintf(wal, sizeof(wal), "%s-wal", path) >= sizeof(wal) ||
+		    stat(wal, &st) == 0)
+			break;
+		*immutable_ret = true;
 	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		int version = sqlite3_column_int(s, 0), app = sqlite3_column_int(s, 1);
 		if (version == 0 || app != STORE_APPLICATION_ID)
@@ -320,7 +339,8 @@ static struct util_error *source_version(const char *path, int *ret)
  * upgraded like any database gocoroner opens, under BUDGET (the summaries it
  * computes). *TMP_RET is that file's name.
  */
-static struct util_error *upgraded_copy(const char *path, uint64_t budget, char **tmp_ret)
+static struct util_error *upgraded_copy(const char *path, bool immutable, uint64_t budget,
+				       char **tmp_ret)
 {
 	const char *dir = getenv("TMPDIR");
 	char *tmp = sqlite3_mprintf("%s/gocoroner-import-XXXXXX", dir && *dir ? dir : "/tmp");
@@ -335,7 +355,7 @@ static struct util_error *upgraded_copy(const char *path, uint64_t budget, char 
 	close(fd);
 	struct util_error *err = NULL;
 	sqlite3 *from = NULL, *to = NULL;
-	char *uri = readonly_uri(path);
+	char *uri = readonly_uri(path, immutable);
 	int rc = uri ? sqlite3_open_v2(uri, &from, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL)
 		     : SQLITE_NOMEM;
 	sqlite3_free(uri);
@@ -504,7 +524,7 @@ static struct util_error *copier_init(struct store_db *db, struct copier *c)
 
 static struct util_error *step_copy(struct store_db *db, sqlite3_stmt *s, const char *what)
 {
-	int rc = sqlite3_step(s);
+	int rc = store_step_rc(db, s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? NULL : store_error_sqlite(db, rc, what);
 }
@@ -518,7 +538,7 @@ static struct util_error *copy_incident(struct store_db *db, struct copier *c, i
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(c->find, 2, build, -1, SQLITE_TRANSIENT);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_step(c->find);
+		rc = store_step_rc(db, c->find);
 	int64_t existing = rc == SQLITE_ROW ? sqlite3_column_int64(c->find, 0) : 0;
 	sqlite3_reset(c->find);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -578,7 +598,7 @@ static struct util_error *import_rows(struct store_db *db, const char *src_path,
 			err = store_error_sqlite(db, rc, "listing the incidents to import");
 	}
 	int rc = SQLITE_ROW;
-	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW)
+	while (!err && (rc = store_step_rc(db, s)) == SQLITE_ROW)
 		err = copy_incident(db, &c, sqlite3_column_int64(s, 0),
 				    (const char *)sqlite3_column_text(s, 1),
 				    (const char *)sqlite3_column_text(s, 2), res);
@@ -600,7 +620,7 @@ static struct util_error *exec_attach(struct store_db *db, const char *uri)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(s, 1, uri, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
+		rc = store_step_rc(db, s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? NULL : store_error_sqlite(db, rc, "attaching the source database");
 }
@@ -611,6 +631,9 @@ struct util_error *store_import(struct store_db *db, const char *src_path, int64
 	if (db->readonly)
 		return util_error_create(UTIL_ERROR_INVALID, "%s: database was opened read-only",
 					 db->path);
+	struct util_error *err = util_check_regular(src_path, "the database to read", NULL);
+	if (err)
+		return err;
 	char *src_real = realpath(src_path, NULL), *db_real = realpath(db->path, NULL);
 	bool same = src_real && db_real && strcmp(src_real, db_real) == 0;
 	free(db_real);
@@ -621,11 +644,13 @@ struct util_error *store_import(struct store_db *db, const char *src_path, int64
 	}
 	int version = 0;
 	char *tmp = NULL;
-	struct util_error *err = source_version(src_real ? src_real : src_path, &version);
+	bool immutable = false;
+	err = source_version(src_real ? src_real : src_path, &version, &immutable);
 	if (!err && version < STORE_SCHEMA_VERSION)
-		err = upgraded_copy(src_real ? src_real : src_path, db->budget.limit, &tmp);
+		err = upgraded_copy(src_real ? src_real : src_path, immutable, db->budget.limit, &tmp);
 	char *uri = NULL;
-	if (!err && !(uri = readonly_uri(tmp ? tmp : src_real ? src_real : src_path)))
+	if (!err && !(uri = readonly_uri(tmp ? tmp : src_real ? src_real : src_path,
+					 immutable && !tmp)))
 		err = &util_enomem;
 	free(src_real);
 	bool attached = false;

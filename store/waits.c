@@ -27,8 +27,7 @@ static void i64(struct row *r, int i, int64_t v)
 static void text(struct row *r, int i, const char *v)
 {
 	if (r->rc == SQLITE_OK)
-		r->rc = v ? sqlite3_bind_text(r->s, r->base + i, v, -1, SQLITE_STATIC)
-			  : sqlite3_bind_null(r->s, r->base + i);
+		r->rc = store_bind_text(r->s, r->base + i, v);
 }
 
 /* An integer when KNOWN, else NULL. */
@@ -517,7 +516,7 @@ static struct util_error *read_rows(struct store_db *db, const char *sql, int64_
 	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(s))
 		rc = sqlite3_bind_int64(s, 1, id);
 	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-		if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+		if ((rc = store_step_rc(db, s)) != SQLITE_ROW)
 			break;
 		if ((err = util_grow((void **)v, n * ncol + ncol - 1, &cap, sizeof(**v), 256)))
 			break;
@@ -587,7 +586,7 @@ static struct util_error *graph_one(struct store_db *db, int64_t id)
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_int64(s, 2, (int64_t)g.ncomponents);
 		if (rc == SQLITE_OK)
-			rc = sqlite3_step(s);
+			rc = store_step_rc(db, s);
 		if (rc != SQLITE_DONE)
 			err = store_error_sqlite(db, rc, "counting the wait components");
 		sqlite3_finalize(s);

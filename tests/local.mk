@@ -45,6 +45,10 @@ endif
 # The command end to end: tracebacks against Go's text, bad input.
 TESTS += tests/test-cli.sh
 EXTRA_DIST += tests/test-cli.sh
+
+# Limits: read-only databases, --keep-core on sparse cores, budgets.
+TESTS += tests/test-limits.sh
+EXTRA_DIST += tests/test-limits.sh
 AM_TESTS_ENVIRONMENT = TOP_SRCDIR='$(abs_top_srcdir)' GOCORONER='$(abs_top_builddir)/gocoroner' \
 	GOCORONER_TEST_BIN='$(abs_top_builddir)/tests/gocoroner-test'; \
 	export TOP_SRCDIR GOCORONER GOCORONER_TEST_BIN;

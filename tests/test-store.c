@@ -1046,6 +1046,83 @@ static void test_upgrade_from_v9(void **state)
 	store_close(db);
 }
 
+/*
+ * A database of schema version 10 is upgraded: build_settings lose the
+ * opening modinfo sentinel and the 8 bytes of the closing one before its
+ * NUL, which versions before 11 stored; other values are left alone.
+ */
+static void test_upgrade_from_v10(void **state)
+{
+	(void)state;
+	char path[4096];
+	tmp_path(path, sizeof(path), "v10.db");
+	const char *v11 = strstr(store_schema_sql, "\n-- @version 11");
+	assert_non_null(v11);
+	char *upto10 = strndup(store_schema_sql, (size_t)(v11 - store_schema_sql));
+	assert_non_null(upto10);
+	raw_exec(path, upto10);
+	free(upto10);
+	raw_exec(path, "PRAGMA user_version = 10; PRAGMA application_id = 0x476f436f;"
+		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count,"
+		       " build_settings) VALUES"
+		       " ('a.core', printf('%064d', 1), '', 0, CAST(X'3077AF0C9274080241E1C107E6D618E6'"
+		       "   || CAST('path' || char(9) || 'example.com/a' || char(10) AS BLOB)"
+		       "   || X'F932433186182072' AS TEXT)),"
+		       " ('b.core', printf('%064d', 2), '', 0, 'path' || char(9) || 'example.com/b' || char(10)),"
+		       " ('c.core', printf('%064d', 3), '', 0, '')");
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_string_equal(query_text(db, "SELECT group_concat(replace(replace(build_settings,"
+					  " char(9), '\\t'), char(10), '\\n'), '|') FROM incident"),
+			    "path\\texample.com/a\\n|path\\texample.com/b\\n|");
+	store_close(db);
+}
+
+/*
+ * Every byte string that lands in a TEXT column is valid UTF-8: invalid bytes
+ * of a label, a function name, a wait reason, a path or the build settings
+ * are written \xNN, valid multibyte text is kept.
+ */
+static void test_text_is_utf8(void **state)
+{
+	(void)state;
+	char path[4096];
+	tmp_path(path, sizeof(path), "utf8.db");
+	struct gr_snapshot s;
+	make_snapshot(&s);
+	goroutines[3].labels = "{\"k\xff\":\"\xc3\x28 caf\xc3\xa9 \xed\xa0\x80\"}";
+	goroutines[0].wait_reason = "chan \xfe receive";
+	s.build_settings = "path\texample.com/\x80" "app\n";
+	struct gr_frame bad_frames[5];
+	memcpy(bad_frames, goroutines[2].frames, sizeof(bad_frames));
+	bad_frames[2].func = "main.w\xc0\xafrker";
+	goroutines[2].frames = bad_frames;
+	struct store_incident inc = incident_a;
+	inc.core_path = "/tmp/\xe9t\xe9.core";
+	struct store_db *db = open_ok(path);
+	bool existed;
+	int64_t id = ingest_ok(db, &inc, &s, &existed);
+	assert_string_equal(query_text(db, "SELECT labels FROM goroutine WHERE incident_id = %lld AND goid = 7",
+				       (long long)id),
+			    "{\"k\\xff\":\"\\xc3( caf\xc3\xa9 \\xed\\xa0\\x80\"}");
+	assert_string_equal(query_text(db, "SELECT wait_reason FROM goroutine WHERE incident_id = %lld AND goid = 1",
+				       (long long)id),
+			    "chan \\xfe receive");
+	assert_string_equal(query_text(db, "SELECT build_settings FROM incident WHERE id = %lld",
+				       (long long)id),
+			    "path\texample.com/\\x80app\n");
+	assert_string_equal(query_text(db, "SELECT core_path FROM incident WHERE id = %lld", (long long)id),
+			    "/tmp/\\xe9t\\xe9.core");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM frame WHERE incident_id = %lld"
+				       " AND func = 'main.w\\xc0\\xafrker'", (long long)id), 1);
+	// No TEXT value of the incident's rows is invalid UTF-8: a text value
+	// that went through a BLOB and back unchanged is what SQLite read.
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine WHERE labels IS NOT NULL"
+				       " AND labels != CAST(CAST(labels AS BLOB) AS TEXT)"), 0);
+	store_close(db);
+	memset(goroutines, 0, sizeof(goroutines));
+}
+
 /* A version-5 database gets heap_scan's version-6 columns, NULL for its
  * incidents (marked word by word then), and leak_suspect's evidence. */
 static void test_upgrade_from_v5(void **state)
@@ -1570,6 +1647,8 @@ int main(void)
 		cmocka_unit_test(test_upgrade_from_v4),
 		cmocka_unit_test(test_upgrade_from_v9),
 		cmocka_unit_test(test_upgrade_from_v5),
+		cmocka_unit_test(test_upgrade_from_v10),
+		cmocka_unit_test(test_text_is_utf8),
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_import),

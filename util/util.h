@@ -68,6 +68,22 @@ static inline bool util_error_is(const struct util_error *err, enum util_error_c
 /** Drop err if it has CODE (returns NULL) or pass it through. */
 struct util_error *util_error_catch(struct util_error *err, enum util_error_code code);
 
+/* ---- Files the user names -------------------------------------------- */
+
+/**
+ * Open PATH read-only, refusing (UTIL_ERROR_BAD_DATA, "PATH: WHAT is a FIFO,
+ * not a regular file") anything but a regular file before open(2) can block
+ * on it: a FIFO without a writer would wait forever. WHAT names the file's
+ * role ("the core", "the executable"). *FD_RET is blocking, close-on-exec.
+ */
+struct util_error *util_open_regular(const char *path, const char *what, int *fd_ret);
+/**
+ * The same check without opening: PATH must be a regular file. With
+ * EXISTS_RET, a missing PATH is no error (*EXISTS_RET false); without it,
+ * it is UTIL_ERROR_OS.
+ */
+struct util_error *util_check_regular(const char *path, const char *what, bool *exists_ret);
+
 /* ---- Arena ------------------------------------------------------------ */
 
 /** Bump allocator: everything rebuilt from one core lives here, freed at once. */
