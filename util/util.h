@@ -49,7 +49,8 @@ extern struct util_error util_enomem;
 
 struct util_error *util_error_create(enum util_error_code code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-struct util_error *util_error_vcreate(enum util_error_code code, const char *fmt, va_list ap);
+struct util_error *util_error_vcreate(enum util_error_code code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /** An OS error: "PATH: what: strerror(errnum)". */
 struct util_error *util_error_os(int errnum, const char *path, const char *what);
 /** A memory fault at ADDR; the message says what was being read. */
