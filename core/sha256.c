@@ -5,6 +5,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #define SHA256_HAVE_SHANI 1
+#include <cpuid.h>
 #include <immintrin.h>
 #else
 #define SHA256_HAVE_SHANI 0
@@ -155,8 +156,13 @@ bool sha256_impl_available(enum sha256_impl impl)
 		return true;
 	case SHA256_IMPL_SHANI:
 #if SHA256_HAVE_SHANI
-		return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") &&
-		       __builtin_cpu_supports("ssse3");
+	{
+		// CPUID leaf 7 EBX bit 29 is SHA: clang (14) has no "sha" for
+		// __builtin_cpu_supports, and the fuzz build is made with clang.
+		unsigned a, b, c, d;
+		return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)) &&
+		       __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3");
+	}
 #else
 		return false;
 #endif

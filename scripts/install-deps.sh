@@ -3,17 +3,45 @@
 # (12 or later), skipping what is already there. Needs root or sudo.
 set -eu
 pkgs="build-essential autoconf automake pkg-config libelf-dev libdw-dev libzstd-dev
-libsqlite3-dev libcmocka-dev zstd sqlite3"
+libsqlite3-dev libcmocka-dev zstd sqlite3 clang libclang-rt-dev"
+# clang and its libFuzzer runtime are for scripts/fuzz.sh. libclang-rt-dev
+# (Debian's llvm-defaults, like clang itself) pulls in libclang-rt-N-dev for
+# the default clang N (14 on Debian 12), which holds libclang_rt.fuzzer.
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-echo "installing:$missing" >&2
+# The runtime matching the clang installed, if the generic package did not
+# bring it (a clang from elsewhere, or a release without libclang-rt-dev).
+fuzzer_runtime() {
+	command -v clang >/dev/null 2>&1 || return 0
+	v=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
+	[ -n "$v" ] || return 0
+	# Where the runtime lives differs between LLVM releases: try a link.
+	t=$(mktemp)
+	if echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' |
+		clang -x c -fsanitize=fuzzer -o "$t" - >/dev/null 2>&1; then
+		rm -f "$t"
+		return 0
+	fi
+	rm -f "$t"
+	echo "libclang-rt-$v-dev"
+}
+rt=$(fuzzer_runtime)
+[ -z "$missing" ] && [ -z "$rt" ] && exit 0
+echo "installing:$missing $rt" >&2
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q >/dev/null
+# Not every release has the generic runtime package; fuzzer_runtime then
+# names the versioned one.
+case " $missing " in *" libclang-rt-dev "*)
+	apt-cache show libclang-rt-dev >/dev/null 2>&1 ||
+		missing=$(echo "$missing" | sed 's/ libclang-rt-dev//') ;;
+esac
 # shellcheck disable=SC2086
-$sudo apt-get install -y -q $missing >/dev/null
+[ -z "$missing" ] || $sudo apt-get install -y -q $missing >/dev/null
+rt=$(fuzzer_runtime)
+[ -z "$rt" ] || $sudo apt-get install -y -q "$rt" >/dev/null

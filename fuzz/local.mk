@@ -1,0 +1,40 @@
+# Fuzzing: libFuzzer harnesses, each also replayed over its saved inputs by
+# make check (fuzz/README: scripts/fuzz.sh, README.md "Fuzzing").
+#
+# A harness NAME is fuzz/fuzz-NAME.c defining LLVMFuzzerTestOneInput (and
+# optionally LLVMFuzzerInitialize), its seeds in fuzz/seeds/NAME/ and the
+# inputs that once crashed it in fuzz/regress/NAME/. To add one, copy the
+# block of an existing harness below with NAME replaced (both programs);
+# scripts/fuzz.sh and fuzz/test-fuzz-replay.sh find it by its file name:
+#   - fuzz/replay-NAME, a check program: the harness with fuzz/replay.c's
+#     main(), built by the normal compiler in every build;
+#   - fuzz/fuzz-NAME, the libFuzzer binary, only with --enable-fuzz (make fuzz).
+FUZZERS =
+FUZZ_LDADD = libgocoroner.a $(LIBS_ALL)
+FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+
+# core/: an ELF core image opened, notes and threads read, memory read.
+check_PROGRAMS += fuzz/replay-core
+fuzz_replay_core_SOURCES = fuzz/fuzz-core.c fuzz/replay.c fuzz/fuzz.h
+fuzz_replay_core_CPPFLAGS = $(FUZZ_CPPFLAGS)
+fuzz_replay_core_LDADD = $(FUZZ_LDADD)
+FUZZERS += fuzz/fuzz-core
+fuzz_fuzz_core_SOURCES = fuzz/fuzz-core.c fuzz/fuzz.h
+fuzz_fuzz_core_CPPFLAGS = $(FUZZ_CPPFLAGS)
+fuzz_fuzz_core_LDADD = $(FUZZ_LDADD)
+fuzz_fuzz_core_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+
+# The libFuzzer binaries: built with everything else under --enable-fuzz.
+if ENABLE_FUZZ
+noinst_PROGRAMS = $(FUZZERS)
+fuzz: $(FUZZERS)
+else
+EXTRA_PROGRAMS += $(FUZZERS)
+fuzz:
+	@echo "make fuzz: configure with CC=clang --enable-fuzz --enable-asan --enable-ubsan (scripts/fuzz.sh does)" >&2; exit 1
+endif
+.PHONY: fuzz
+
+# Every harness over its seeds and saved crash inputs.
+TESTS += fuzz/test-fuzz-replay.sh
+EXTRA_DIST += fuzz/test-fuzz-replay.sh fuzz/make-seeds.py fuzz/seeds fuzz/regress
