@@ -386,6 +386,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < sizeof(never_said) / sizeof(*never_said); i++)
 		if (status != CLI_OK && strstr(said, never_said[i])) {
 			fprintf(stderr, "fuzz-analyze: refused with an internal error: %s", said);
+			cleanup(); // abort() skips atexit
 			abort();
 		}
 	free(said);
