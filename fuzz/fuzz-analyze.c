@@ -27,6 +27,7 @@
 #include <zstd.h>
 
 #include "cli/cli.h"
+#include "fuzz/scratch.h"
 #include "core/core.h"
 #include "dwarf/dwarf.h"
 #include "goruntime/goruntime.h"
@@ -75,12 +76,12 @@ static struct {
 		uint64_t vaddr, filesz, offset;
 	} seg[256];                   /* the core's PT_LOADs with file data */
 	size_t nsegs;
-	char dir[64], core[96], exe[96], db[96];
+	char dir[128], core[160], exe[160], db[160];
 	int fd;                       /* the core, read-write */
 	FILE *devnull;
 } fz;
 
-static void die(const char *what)
+static __attribute__((noreturn)) void die(const char *what)
 {
 	fprintf(stderr, "fuzz-analyze: %s\n", what);
 	abort();
@@ -242,7 +243,7 @@ static void find_targets(void)
 
 static void remove_db(void)
 {
-	char p[128];
+	char p[192];
 	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(p, sizeof(p), "%s%s", fz.db, suffix[i]);
@@ -263,12 +264,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	// tmpfs when there is one: a database per input is written and removed.
-	snprintf(fz.dir, sizeof(fz.dir), "/dev/shm/gocoroner-fuzz-analyze-XXXXXX");
-	if (!mkdtemp(fz.dir)) {
-		snprintf(fz.dir, sizeof(fz.dir), "/tmp/gocoroner-fuzz-analyze-XXXXXX");
-		if (!mkdtemp(fz.dir))
-			die("mkdtemp");
-	}
+	if (fuzz_scratch_make("analyze", fz.dir, sizeof(fz.dir)) != 0)
+		die("mkdtemp");
 	snprintf(fz.core, sizeof(fz.core), "%s/diag.core", fz.dir);
 	snprintf(fz.exe, sizeof(fz.exe), "%s/diag", fz.dir);
 	snprintf(fz.db, sizeof(fz.db), "%s/analyze.db", fz.dir);
@@ -341,6 +338,11 @@ static bool make_patch(const uint8_t *r, struct patch *p)
 	}
 	for (int i = 0; i < 8; i++)
 		p->new[i] = (uint8_t)(val >> (8 * i));
+	if (getenv("FUZZ_ANALYZE_VERBOSE"))
+		fprintf(stderr, "fuzz-analyze: patch kind %u object %u word %u at 0x%llx: 0x%llx -> 0x%llx\n",
+			r[0] % NTARGETS, (unsigned)(le(r + 1, 2) % fz.nobj[r[0] % NTARGETS]),
+			(unsigned)le(r + 3, 2), (unsigned long long)addr, (unsigned long long)old,
+			(unsigned long long)val);
 	return true;
 }
 

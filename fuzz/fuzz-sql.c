@@ -29,6 +29,7 @@
 #include <zstd.h>
 
 #include "cli/cli.h"
+#include "fuzz/scratch.h"
 #include "queries/queries.h"
 
 #ifndef TOP_SRCDIR
@@ -73,7 +74,7 @@ struct table {
 };
 
 static struct {
-	char dir[64], db[96], out[96];
+	char dir[128], db[160], out[160];
 	void *pristine;
 	size_t pristine_len;
 	struct table tables[MAX_TABLES];
@@ -84,7 +85,7 @@ static struct {
 	char *long_text;
 } fz;
 
-static void die(const char *what)
+static __attribute__((noreturn)) void die(const char *what)
 {
 	fprintf(stderr, "fuzz-sql: %s\n", what);
 	abort();
@@ -122,7 +123,7 @@ static void unzstd(const char *src, const char *path)
 
 static void remove_db(void)
 {
-	char p[128];
+	char p[192];
 	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(p, sizeof(p), "%s%s", fz.db, suffix[i]);
@@ -189,7 +190,7 @@ static int run(int argc, char **argv)
 /* Analyze a corpus core into the pristine database. */
 static void analyze(const char *core, const char *exe_zst, bool keep)
 {
-	char exe[128];
+	char exe[192];
 	snprintf(exe, sizeof(exe), "%s/exe", fz.dir);
 	unzstd(exe_zst, exe);
 	char *argv[] = {"analyze", "--quiet", "--db", fz.db, "--exe", exe, (char *)core,
@@ -249,12 +250,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	snprintf(fz.dir, sizeof(fz.dir), "/dev/shm/gocoroner-fuzz-sql-XXXXXX");
-	if (!mkdtemp(fz.dir)) {
-		snprintf(fz.dir, sizeof(fz.dir), "/tmp/gocoroner-fuzz-sql-XXXXXX");
-		if (!mkdtemp(fz.dir))
-			die("mkdtemp");
-	}
+	if (fuzz_scratch_make("sql", fz.dir, sizeof(fz.dir)) != 0)
+		die("mkdtemp");
 	snprintf(fz.db, sizeof(fz.db), "%s/sql.db", fz.dir);
 	snprintf(fz.out, sizeof(fz.out), "%s/core.out", fz.dir);
 	atexit(cleanup);

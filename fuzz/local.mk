@@ -27,12 +27,12 @@ fuzz_fuzz_core_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 # The whole 'analyze' (snapshot, writer thread, store) on a real core whose
 # memory words the input rewrites.
 check_PROGRAMS += fuzz/replay-analyze
-fuzz_replay_analyze_SOURCES = fuzz/fuzz-analyze.c fuzz/replay.c $(CLI_SOURCES)
+fuzz_replay_analyze_SOURCES = fuzz/fuzz-analyze.c fuzz/scratch.h fuzz/replay.c $(CLI_SOURCES)
 nodist_fuzz_replay_analyze_SOURCES = $(nodist_gocoroner_SOURCES)
 fuzz_replay_analyze_CPPFLAGS = $(FUZZ_CPPFLAGS)
 fuzz_replay_analyze_LDADD = $(FUZZ_LDADD)
 FUZZERS += fuzz/fuzz-analyze
-fuzz_fuzz_analyze_SOURCES = fuzz/fuzz-analyze.c $(CLI_SOURCES)
+fuzz_fuzz_analyze_SOURCES = fuzz/fuzz-analyze.c fuzz/scratch.h $(CLI_SOURCES)
 nodist_fuzz_fuzz_analyze_SOURCES = $(nodist_gocoroner_SOURCES)
 fuzz_fuzz_analyze_CPPFLAGS = $(FUZZ_CPPFLAGS)
 fuzz_fuzz_analyze_LDADD = $(FUZZ_LDADD)
@@ -40,12 +40,12 @@ fuzz_fuzz_analyze_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 
 # Every read-only command and query on a database with corrupted rows.
 check_PROGRAMS += fuzz/replay-sql
-fuzz_replay_sql_SOURCES = fuzz/fuzz-sql.c fuzz/replay.c $(CLI_SOURCES)
+fuzz_replay_sql_SOURCES = fuzz/fuzz-sql.c fuzz/scratch.h fuzz/replay.c $(CLI_SOURCES)
 nodist_fuzz_replay_sql_SOURCES = $(nodist_gocoroner_SOURCES)
 fuzz_replay_sql_CPPFLAGS = $(FUZZ_CPPFLAGS)
 fuzz_replay_sql_LDADD = $(FUZZ_LDADD)
 FUZZERS += fuzz/fuzz-sql
-fuzz_fuzz_sql_SOURCES = fuzz/fuzz-sql.c $(CLI_SOURCES)
+fuzz_fuzz_sql_SOURCES = fuzz/fuzz-sql.c fuzz/scratch.h $(CLI_SOURCES)
 nodist_fuzz_fuzz_sql_SOURCES = $(nodist_gocoroner_SOURCES)
 fuzz_fuzz_sql_CPPFLAGS = $(FUZZ_CPPFLAGS)
 fuzz_fuzz_sql_LDADD = $(FUZZ_LDADD)
