@@ -1,11 +1,13 @@
 // fuzz-core.c: libFuzzer harness for core/: an ELF core image (raw or zstd)
-// opened, its notes, threads and mappings read, memory read across segments.
+// opened, its notes, threads and mappings read, memory read across segments,
+// an executable overlaid.
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
+#include "core/testing.h"
 #include "fuzz/fuzz.h"
 
 /* Each call's results are folded into this so no read is optimized away and
@@ -59,6 +61,8 @@ static void probe(struct core_file *core, uint64_t addr, int depth)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	// Two sets of four pages: cheap to set up, and inputs evict.
+	core_cache_test_sets = 2;
 	char path[64];
 	int fd = fuzz_memfd("fuzz-core", data, size, path, sizeof(path));
 	if (fd < 0)
@@ -116,6 +120,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			probe(core, sp + 64, 0);
 			core_unpin(core);
 		}
+	}
+	// The executable overlay (core/exe.c), with this program standing in for
+	// the executable: the build-id checks against the core's notes and first
+	// page refuse it, then it is forced and read through.
+	if (ok(core_attach_exe(core, "/proc/self/exe", false)) ||
+	    ok(core_attach_exe(core, "/proc/self/exe", true))) {
+		const char *id = core_exe_build_id(core);
+		if (id)
+			fold(id, strlen(id));
+		probe(core, info->auxv_entry, 1);
+		probe(core, info->auxv_phdr, 1);
 	}
 	core_release_pages(core);
 	const char *id = core_sha256(core);

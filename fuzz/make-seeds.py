@@ -145,14 +145,19 @@ def write(path, data):
 
 
 def exe_seeds(d):
-    # Region numbers as in fuzz-exe.c's regions[].
+    # Region numbers as in fuzz-exe.c's regions[]. Each seed patches the
+    # start of one region (where the headers of pclntab and of the first
+    # DWARF unit are) in a few places: one input of several patches also
+    # lets libFuzzer's length limit start above a single patch.
     regions = ["file", "ehdr", "shdrs", ".gopclntab", ".debug_info", ".debug_abbrev",
                ".debug_line", ".debug_loclists", ".debug_rnglists", ".debug_addr",
                ".debug_frame", ".symtab", ".strtab", ".note.go.buildid", ".go.buildinfo",
                ".rodata", ".shstrtab", ".noptrdata"]
     write(f"{d}/pristine", b"")
+    patches = [(4, b"\xff\xff\xff\xff\xff\xff\xff\x7f"), (8, b"\x00\x00\x00\x00"),
+               (0x18, b"\x01"), (0x28, b"\x00\x00\x00\x80"), (0x3c, b"\xff\xff")]
     for i, r in enumerate(regions):
-        rec = struct.pack("<BIB", i, 0x40 + 8 * i, 4) + b"\xff\xff\xff\xff"
+        rec = b"".join(struct.pack("<BIB", i, off, len(b)) + b for off, b in patches)
         write(f"{d}/{r.lstrip('.').replace('.', '-')}", rec)
 
 

@@ -35,12 +35,21 @@ for src in "$top"/fuzz/fuzz-*.c; do
 	done
 	log=$out/$name/fuzz.log
 	# -timeout: one input taking 10 s is a hang worth keeping; -rss_limit_mb:
-	# an input making a core of a few KB allocate GBs is a bug (the limits of
-	# issue 17); -max_len: seeds are small, the shrunk cores a few KB.
+	# an input of a few KB that makes us use GBs is a bug (issue 17's limits).
+	# -malloc_limit_mb is above it: a zstd frame may ask for a 2 GiB window
+	# (zstd --long=31, which core/zstd.c accepts on purpose), memory that is
+	# only address space until output fills it; resident use is what counts.
+	# -max_len: seeds are small, the shrunk cores a few KB.
+	# fuzz/fuzz-NAME.options: more libFuzzer flags for one harness, one a
+	# line (# comments), after these, so they win.
+	opts=
+	[ -f "$top/fuzz/fuzz-$name.options" ] &&
+		opts=$(sed 's/#.*//' "$top/fuzz/fuzz-$name.options" | tr '\n' ' ')
 	rc=0
+	# shellcheck disable=SC2086
 	(cd "$out/$name" && "$bin" -max_total_time="$secs" -print_final_stats=1 \
-		-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=16384 \
-		-artifact_prefix="$crashes/" "$corpus") >"$log" 2>&1 || rc=$?
+		-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=4096 -max_len=16384 \
+		$opts -artifact_prefix="$crashes/" "$corpus") >"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
