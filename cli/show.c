@@ -105,6 +105,13 @@ static const char *col(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : NULL;
 }
 
+/* A column that should hold text, or "?" when a damaged row holds NULL. */
+static const char *text(sqlite3_stmt *st, int i)
+{
+	const char *t = col(st, i);
+	return t ? t : "?";
+}
+
 /* runtime.showfuncinfo at GOTRACEBACK below "system". */
 static bool show_frame(const char *name, bool first)
 {
@@ -216,13 +223,13 @@ static struct util_error *print_waits(struct store_db *db, sqlite3_stmt *ws, int
 	sqlite3_bind_int64(ws, 1, id);
 	sqlite3_bind_int64(ws, 2, goid);
 	while (!(err = cli_step(db, ws, "goroutine_waits", &row)) && row) {
-		const char *kind = col(ws, 0);
+		const char *kind = text(ws, 0);
 		unsigned long long addr = (unsigned long long)sqlite3_column_int64(ws, 1);
 		if (strcmp(kind, "chan") != 0) {
 			printf("# waits on %s 0x%llx\n", kind, addr);
 			continue;
 		}
-		printf("# waits on chan 0x%llx (%s%s, ", addr, col(ws, 2),
+		printf("# waits on chan 0x%llx (%s%s, ", addr, text(ws, 2),
 		       sqlite3_column_int(ws, 3) ? ", select" : "");
 		if (sqlite3_column_int64(ws, 4) >= 0)
 			printf("position %lld)\n", sqlite3_column_int64(ws, 4));
@@ -277,7 +284,7 @@ int cli_traceback(int argc, char **argv)
 		if (!o.system && sqlite3_column_int(gs, 10))
 			continue; // a system goroutine: Go hides it below GOTRACEBACK=system
 		int64_t goid = sqlite3_column_int64(gs, 0);
-		const char *status = col(gs, 1), *reason = col(gs, 2);
+		const char *status = text(gs, 1), *reason = col(gs, 2);
 		printf("%sgoroutine %lld [%s", first_g ? "" : "\n", (long long)goid,
 		       reason ? reason : status);
 		first_g = false;
@@ -299,7 +306,7 @@ int cli_traceback(int argc, char **argv)
 		bool first = true, frame;
 		char callee[256] = "";
 		while (!(err = cli_step(db, fs, "stack_frames", &frame)) && frame) {
-			const char *fn = col(fs, 1);
+			const char *fn = text(fs, 1);
 			// Wrappers are elided unless they called a panic (elideWrapperCalling).
 			bool elide = sqlite3_column_int(fs, 6) && strcmp(callee, "runtime.gopanic") != 0 &&
 				     strcmp(callee, "runtime.sigpanic") != 0 &&
@@ -309,7 +316,7 @@ int cli_traceback(int argc, char **argv)
 				continue;
 			first = false;
 			bool inl = sqlite3_column_int(fs, 4);
-			printf("%s(...)\n\t%s:%lld", print_name(fn), col(fs, 2),
+			printf("%s(...)\n\t%s:%lld", print_name(fn), text(fs, 2),
 			       sqlite3_column_int64(fs, 3));
 			if (!inl && sqlite3_column_int64(fs, 5) > 0)
 				printf(" +0x%llx", (unsigned long long)sqlite3_column_int64(fs, 5));
@@ -362,9 +369,9 @@ static struct util_error *where_of(struct store_db *db, sqlite3_stmt *fs, int64_
 	sqlite3_bind_int64(fs, 1, id);
 	sqlite3_bind_int64(fs, 2, stack_id);
 	while (!(err = cli_step(db, fs, "stack_frames", &row)) && row) {
-		const char *fn = col(fs, 1);
+		const char *fn = text(fs, 1);
 		if (show_frame(fn, false) || where[0] == '?') {
-			snprintf(buf, n, "%s %s:%lld", fn, col(fs, 2), sqlite3_column_int64(fs, 3));
+			snprintf(buf, n, "%s %s:%lld", fn, text(fs, 2), sqlite3_column_int64(fs, 3));
 			where = buf;
 			if (show_frame(fn, false))
 				break;
@@ -415,7 +422,7 @@ static struct util_error *list_chan(struct store_db *db, sqlite3_stmt *fs, int64
 		err = where_of(db, fs, id, sqlite3_column_int64(ws, 6), wbuf, sizeof(wbuf), &where);
 		if (!err)
 			printf("%8lld  %-5s %4s  %-6s  %-22.22s %5s  %s\n", sqlite3_column_int64(ws, 0),
-			       col(ws, 1), pos, sqlite3_column_int(ws, 2) ? "yes" : "", col(ws, 4),
+			       text(ws, 1), pos, sqlite3_column_int(ws, 2) ? "yes" : "", text(ws, 4),
 			       minutes, where);
 	}
 out:
@@ -456,7 +463,7 @@ int cli_goroutines(int argc, char **argv)
 		if (err)
 			break;
 		printf("%8lld  %-22.22s %5s %8s  %-6s %s", sqlite3_column_int64(gs, 0),
-		       reason ? reason : col(gs, 1), minutes, thread, flags, where);
+		       reason ? reason : text(gs, 1), minutes, thread, flags, where);
 		if (col(gs, 5) && sqlite3_column_int64(gs, 0) != 1) // Go names no creator for goroutine 1
 			printf("  <- %s", col(gs, 5));
 		if (col(gs, 13))

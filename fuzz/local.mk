@@ -42,6 +42,33 @@ fuzz_fuzz_exe_CPPFLAGS = $(FUZZ_CPP)
 fuzz_fuzz_exe_LDADD = $(FUZZ_LIBS)
 fuzz_fuzz_exe_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 
+# The whole 'analyze' (snapshot, writer thread, store) on a real core whose
+# memory words the input rewrites.
+check_PROGRAMS += fuzz/replay-analyze
+fuzz_replay_analyze_SOURCES = fuzz/fuzz-analyze.c fuzz/scratch.h fuzz/replay.c $(CLI_SOURCES)
+nodist_fuzz_replay_analyze_SOURCES = $(nodist_gocoroner_SOURCES)
+fuzz_replay_analyze_CPPFLAGS = $(FUZZ_CPP)
+fuzz_replay_analyze_LDADD = $(FUZZ_LIBS)
+FUZZERS += fuzz/fuzz-analyze
+fuzz_fuzz_analyze_SOURCES = fuzz/fuzz-analyze.c fuzz/scratch.h $(CLI_SOURCES)
+nodist_fuzz_fuzz_analyze_SOURCES = $(nodist_gocoroner_SOURCES)
+fuzz_fuzz_analyze_CPPFLAGS = $(FUZZ_CPP)
+fuzz_fuzz_analyze_LDADD = $(FUZZ_LIBS)
+fuzz_fuzz_analyze_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+
+# Every read-only command and query on a database with corrupted rows.
+check_PROGRAMS += fuzz/replay-sql
+fuzz_replay_sql_SOURCES = fuzz/fuzz-sql.c fuzz/scratch.h fuzz/replay.c $(CLI_SOURCES)
+nodist_fuzz_replay_sql_SOURCES = $(nodist_gocoroner_SOURCES)
+fuzz_replay_sql_CPPFLAGS = $(FUZZ_CPP)
+fuzz_replay_sql_LDADD = $(FUZZ_LIBS)
+FUZZERS += fuzz/fuzz-sql
+fuzz_fuzz_sql_SOURCES = fuzz/fuzz-sql.c fuzz/scratch.h $(CLI_SOURCES)
+nodist_fuzz_fuzz_sql_SOURCES = $(nodist_gocoroner_SOURCES)
+fuzz_fuzz_sql_CPPFLAGS = $(FUZZ_CPP)
+fuzz_fuzz_sql_LDADD = $(FUZZ_LIBS)
+fuzz_fuzz_sql_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+
 # The libFuzzer binaries: built with everything else under --enable-fuzz.
 if ENABLE_FUZZ
 noinst_PROGRAMS = $(FUZZERS)
@@ -56,4 +83,4 @@ endif
 # Every harness over its seeds and saved crash inputs.
 TESTS += fuzz/test-fuzz-replay.sh
 EXTRA_DIST += fuzz/test-fuzz-replay.sh fuzz/make-seeds.py fuzz/seeds fuzz/regress \
-	fuzz/fuzz-exe.options
+	fuzz/fuzz-exe.options fuzz/fuzz-analyze.options fuzz/fuzz-sql.options
