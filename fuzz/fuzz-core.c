@@ -136,9 +136,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *id = core_sha256(core);
 	if (id)
 		fold(id, strlen(id));
-	// --keep-core's copy, at the fastest level; only for small images, as
-	// compressing the largest inputs would dominate the run.
-	if (size <= 1 << 16) {
+	// --keep-core's copy, at the fastest level; only for small images and
+	// one input in eight (chosen by its last byte): its compression
+	// context's large allocations were two thirds of the harness's time
+	// under ASan, and the copy's code is the same for every input.
+	if (size <= 1 << 16 && size && (data[size - 1] & 7) == 0) {
 		void *z = NULL;
 		size_t zlen = 0;
 		if (ok(core_zstd_image(core, 1, &z, &zlen))) {
