@@ -4,6 +4,9 @@
 
 #include "config.h"
 #include "cli/cli.h"
+#ifdef GOCORONER_TESTING
+#include "store/testing.h"
+#endif
 
 static const char usage[] =
 	"usage: gocoroner COMMAND [OPTIONS] [ARGS]\n"
@@ -34,6 +37,10 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+#ifdef GOCORONER_TESTING
+	// Before any database is opened: the fault injector is SQLite's default VFS.
+	store_test_iofault_init();
+#endif
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return CLI_USAGE;
