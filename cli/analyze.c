@@ -213,6 +213,15 @@ struct writer {
 static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
 {
 	timing_mark("open database", w->timings);
+	if (!w->inc.core_sha256) {
+		// Its file failed a read, or changed since it was opened.
+		w->err = core_read_error(w->core);
+		if (!w->err)
+			w->err = util_error_create(UTIL_ERROR_BAD_DATA,
+						   "%s: changed while it was read; not stored",
+						   core_path(w->core));
+		return;
+	}
 	w->err = store_open_budget(w->db_path, w->budget, &w->db);
 	if (!w->err) {
 		store_set_stage_hook(w->db, w->timings ? timing_mark : NULL, w->timings);
@@ -440,6 +449,9 @@ int cli_analyze(int argc, char **argv)
 		writer_begin(&w, snap);
 		err = writer_join(&w);
 	}
+	// A read of the core's file that failed gave zeros to the snapshot.
+	if (!err)
+		err = core_read_error(core);
 	if (err)
 		goto out;
 	w.inc.core_zstd = kept;

@@ -5,7 +5,14 @@
 #include "config.h"
 #include "cli/cli.h"
 #ifdef GOCORONER_TESTING
+#include "core/testing.h"
 #include "store/testing.h"
+
+/* core_read_fault_hook: reads of the core counted and failed with the database's. */
+static int core_read_fault(void)
+{
+	return store_test_io_fault(STORE_IO_CORE_READ);
+}
 #endif
 
 static const char usage[] =
@@ -40,6 +47,7 @@ int main(int argc, char **argv)
 #ifdef GOCORONER_TESTING
 	// Before any database is opened: the fault injector is SQLite's default VFS.
 	store_test_iofault_init();
+	core_read_fault_hook = core_read_fault;
 #endif
 	if (argc < 2) {
 		fputs(usage, stderr);

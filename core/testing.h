@@ -9,6 +9,7 @@
 #endif
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /** When nonzero, the page cache of cores opened next has this many sets. */
 extern size_t core_cache_test_sets;
@@ -19,5 +20,16 @@ extern size_t core_cache_test_sets;
  * after core_destroy.
  */
 extern void (*core_fp_thread_hook)(int fd);
+
+/**
+ * When set, called before every read of a core file's bytes (the
+ * decompression's reads, the page cache's and the fingerprint's preads):
+ * a nonzero return is an errno that read fails with instead of reading.
+ * May be called from the fingerprint thread.
+ */
+extern int (*core_read_fault_hook)(void);
+
+/** read(2) or pread(2) (OFF >= 0) of a core file, through core_read_fault_hook. */
+ssize_t core_test_read(int fd, void *buf, size_t len, off_t off);
 
 #endif
