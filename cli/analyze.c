@@ -492,11 +492,20 @@ int cli_analyze(int argc, char **argv)
 	}
 	status = fail_on_findings && cli_has_bugs(&findings) ? CLI_FINDINGS : CLI_OK;
 	timings_print(tmg);
-out:
-	if (err)
-		status = cli_fail(err);
+out:;
 	struct util_error *werr = writer_join(&w); // if the snapshot failed meanwhile
 	util_error_destroy(werr);
+	// After a read of the core's file failed, what went wrong next (an
+	// empty allgs, a core "of another executable") came from the zeros it
+	// gave: say the read. Checked once the writer, which may be reading
+	// the fingerprint's failure, is joined.
+	struct util_error *read_err = err && core ? core_read_error(core) : NULL;
+	if (read_err) {
+		util_error_destroy(err);
+		err = read_err;
+	}
+	if (err)
+		status = cli_fail(err);
 	store_ingest_abort(w.ingest);
 	store_close(w.db);
 	free(abs_core);
