@@ -216,6 +216,15 @@ struct writer {
 static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
 {
 	timing_mark("open database", w->timings);
+	if (!w->inc.core_sha256) {
+		// Its file failed a read, or changed since it was opened.
+		w->err = core_read_error(w->core);
+		if (!w->err)
+			w->err = util_error_create(UTIL_ERROR_BAD_DATA,
+						   "%s: changed while it was read; not stored",
+						   core_path(w->core));
+		return;
+	}
 	w->err = cli_open_writable("analyze", w->db_path, w->budget, &w->db);
 	if (!w->err) {
 		store_set_stage_hook(w->db, w->timings ? timing_mark : NULL, w->timings);
@@ -467,6 +476,9 @@ int cli_analyze(int argc, char **argv)
 		writer_begin(&w, snap);
 		err = writer_join(&w);
 	}
+	// A read of the core's file that failed gave zeros to the snapshot.
+	if (!err)
+		err = core_read_error(core);
 	if (err)
 		goto out;
 	w.inc.core_zstd = kept;
@@ -507,11 +519,20 @@ int cli_analyze(int argc, char **argv)
 	}
 	status = fail_on_findings && cli_has_bugs(&findings) ? CLI_FINDINGS : CLI_OK;
 	timings_print(tmg);
-out:
-	if (err)
-		status = cli_fail(err);
+out:;
 	struct util_error *werr = writer_join(&w); // if what followed the snapshot failed
 	util_error_destroy(werr);
+	// After a read of the core's file failed, what went wrong next (an
+	// empty allgs, a core "of another executable") came from the zeros it
+	// gave: say the read. Checked once the writer, which may be reading
+	// the fingerprint's failure, is joined.
+	struct util_error *read_err = err && core ? core_read_error(core) : NULL;
+	if (read_err) {
+		util_error_destroy(err);
+		err = read_err;
+	}
+	if (err)
+		status = cli_fail(err);
 	store_ingest_abort(w.ingest);
 	store_close(w.db);
 	free(abs_core);

@@ -31,6 +31,7 @@ static const char tag_usage[] =
 	"Set tags of an incident (KEY: letters, digits, '_', '-', '.'); 'KEY=' with\n"
 	"nothing after '=' removes the tag. The key 'name' sets the incident's name\n"
 	"instead, which 'incidents', 'similar' and 'diff' print ('name=' clears it).\n"
+	"All of them are set in one transaction, or none of them is.\n"
 	"\n"
 	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
 	CLI_BUDGET_HELP("   ", "               ");
@@ -152,19 +153,28 @@ int cli_tag(int argc, char **argv)
 			fprintf(stderr, "gocoroner tag: '%s' is not KEY=VALUE\n", argv[i]);
 			return CLI_USAGE;
 		}
-	struct store_db *db = NULL;
-	struct util_error *err = cli_open_writable("tag", db_path, budget, &db);
-	// One tag per call, each its own transaction: a bad key later on the
-	// line leaves the earlier ones set, and says which.
-	for (int i = optind + 1; i < argc && !err; i++) {
-		char *key = strndup(argv[i], (size_t)(strchr(argv[i], '=') - argv[i]));
-		if (!key) {
+	// All the tags in one transaction: a failure (a bad key, a full disk)
+	// leaves the incident's tags as they were, not half of them set.
+	size_t n = (size_t)(argc - optind - 1);
+	char **keys = calloc(n, sizeof(*keys));
+	const char **values = calloc(n, sizeof(*values));
+	struct util_error *err = keys && values ? NULL : &util_enomem;
+	for (size_t i = 0; i < n && !err; i++) {
+		const char *arg = argv[optind + 1 + (int)i], *eq = strchr(arg, '=');
+		keys[i] = strndup(arg, (size_t)(eq - arg));
+		values[i] = eq + 1;
+		if (!keys[i])
 			err = &util_enomem;
-			break;
-		}
-		err = store_set_tag(db, id, key, strchr(argv[i], '=') + 1);
-		free(key);
 	}
+	struct store_db *db = NULL;
+	if (!err)
+		err = cli_open_writable("tag", db_path, budget, &db);
+	if (!err)
+		err = store_set_tags(db, id, (const char *const *)keys, values, n);
+	for (size_t i = 0; keys && i < n; i++)
+		free(keys[i]);
+	free(keys);
+	free(values);
 	store_close(db);
 	return err ? cli_fail(err) : CLI_OK;
 }

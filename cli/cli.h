@@ -57,7 +57,8 @@ struct store_db;
  * command built with GOCORONER_TESTING, for the reliability tests):
  * GOCORONER_TEST_CRASH_AFTER=N: store_test_crash_after(DB, N);
  * GOCORONER_TEST_CACHE_KIB=K: a page cache of K KiB, so that a transaction
- * spills uncommitted pages into the WAL. */
+ * spills uncommitted pages into the WAL. The I/O fault injector's variables
+ * (GOCORONER_TEST_IOFAULT...) are read by main (store/testing.h). */
 void cli_test_hooks(struct store_db *db);
 #else
 /** The installed command reads no test hooks. */

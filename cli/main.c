@@ -4,6 +4,16 @@
 
 #include "config.h"
 #include "cli/cli.h"
+#ifdef GOCORONER_TESTING
+#include "core/testing.h"
+#include "store/testing.h"
+
+/* core_read_fault_hook: reads of the core counted and failed with the database's. */
+static int core_read_fault(void)
+{
+	return store_test_io_fault(STORE_IO_CORE_READ);
+}
+#endif
 
 static const char usage[] =
 	"usage: gocoroner COMMAND [OPTIONS] [ARGS]\n"
@@ -34,6 +44,11 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+#ifdef GOCORONER_TESTING
+	// Before any database is opened: the fault injector is SQLite's default VFS.
+	store_test_iofault_init();
+	core_read_fault_hook = core_read_fault;
+#endif
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return CLI_USAGE;

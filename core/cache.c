@@ -24,6 +24,17 @@ bool core_page_is_zero(const uint8_t *p, size_t len)
 
 #ifdef GOCORONER_TESTING
 size_t core_cache_test_sets;
+int (*core_read_fault_hook)(void);
+
+ssize_t core_test_read(int fd, void *buf, size_t len, off_t off)
+{
+	int err = core_read_fault_hook ? core_read_fault_hook() : 0;
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return off < 0 ? read(fd, buf, len) : pread(fd, buf, len, off);
+}
 #endif
 
 /* Without memory for it, a raw core is read through its mapping. */
@@ -65,20 +76,28 @@ void core_cache_deinit(struct core_page_cache *c)
 
 /*
  * Bytes [OFF, OFF+LEN) of a raw core, which lie within the file: read, or if
- * the descriptor fails (the tests swap it for one that cannot read), copied
- * from the mapping.
+ * the descriptor cannot read (EBADF: the tests swap it for a write-only one),
+ * copied from the mapping. A read the file itself fails (EIO: a bad sector,
+ * which the mapping would turn into a SIGBUS) gives zeros and is kept for
+ * core_read_error, which refuses the analysis.
  */
 void core_file_copy(struct core_file *core, uint64_t off, uint8_t *buf, size_t len)
 {
 	size_t got = 0;
 	while (got < len) {
-		ssize_t n = pread(core->fd, buf + got, len - got, (off_t)(off + got));
+		ssize_t n = CORE_PREAD(core->fd, buf + got, len - got, off + got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == 0) {
 			// The file shrank since core_open (where the mapping would
 			// fault with SIGBUS): zeros, and the fingerprint, which checks
 			// the size, refuses the core.
+			memset(buf + got, 0, len - got);
+			return;
+		}
+		if (n < 0 && errno != EBADF) {
+			if (!core->read_fail.errnum)
+				core->read_fail = (struct core_read_fail){errno, off + got};
 			memset(buf + got, 0, len - got);
 			return;
 		}

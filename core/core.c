@@ -115,6 +115,12 @@ struct util_error *core_open(const char *path, struct core_file **ret)
 	core->src_size = (uint64_t)st.st_size;
 	core->src_mtim = st.st_mtim;
 	err = core_elf_parse(core);
+	// Headers that a failed read turned into zeros: say the read failed.
+	struct util_error *read_err = core_read_error(core);
+	if (read_err) {
+		util_error_destroy(err);
+		err = read_err;
+	}
 	if (err)
 		goto fail;
 	if (core->fd >= 0)

@@ -95,6 +95,15 @@ const struct core_info *core_info(const struct core_file *core);
 const char *core_sha256(struct core_file *core);
 
 /**
+ * The first read of a raw core's file that failed since core_open (the
+ * system said EIO, say), by the page cache or the fingerprint, as "PATH:
+ * read error at offset OFF: ERROR"; NULL if none did. The bytes a failed
+ * read should have given were taken as zeros: what was read from the core
+ * since then is not to be trusted, nor stored.
+ */
+struct util_error *core_read_error(const struct core_file *core);
+
+/**
  * The core as one zstd stream, to keep it (core/keep.c): when the file given
  * to core_open was zstd-compressed, its bytes as they are, read again from
  * the path (UTIL_ERROR_BAD_DATA if the file has changed since: another size

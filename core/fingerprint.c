@@ -1,8 +1,10 @@
 // fingerprint.c: a core's identity (core_sha256), for a raw core computed on
 // a thread core_open starts, reading only the file's data extents.
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,16 +40,18 @@ enum { FP_CHUNK = 64 * CORE_PAGE_SIZE };
 
 /** Add the non-zero pages of [start, end) of the raw core; START is page-aligned. */
 static bool fingerprint_extent(int fd, struct sha256_ctx *ctx, uint8_t *buf, uint64_t start,
-			       uint64_t end, const int *cancel)
+			       uint64_t end, const int *cancel, struct core_read_fail *fail)
 {
 	while (start < end) {
 		if (__atomic_load_n(cancel, __ATOMIC_RELAXED))
 			return false;
 		size_t want = end - start < FP_CHUNK ? (size_t)(end - start) : FP_CHUNK;
 		for (size_t got = 0; got < want;) {
-			ssize_t n = pread(fd, buf + got, want - got, (off_t)(start + got));
+			ssize_t n = CORE_PREAD(fd, buf + got, want - got, start + got);
 			if (n < 0 && errno == EINTR)
 				continue;
+			if (n < 0 && !fail->errnum)
+				*fail = (struct core_read_fail){errno, start + got};
 			if (n <= 0)
 				return false;
 			got += (size_t)n;
@@ -64,9 +68,11 @@ static bool fingerprint_extent(int fd, struct sha256_ctx *ctx, uint8_t *buf, uin
 
 /**
  * The fingerprint of the raw core of SIZE bytes on FD into HEX; false if FD
- * cannot be read, has another size, or *CANCEL became nonzero.
+ * cannot be read (a failed read in *FAIL), has another size, or *CANCEL
+ * became nonzero.
  */
-static bool fingerprint_raw(int fd, uint64_t size, const int *cancel, char hex[65])
+static bool fingerprint_raw(int fd, uint64_t size, const int *cancel, char hex[65],
+			    struct core_read_fail *fail)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != size)
@@ -106,7 +112,7 @@ static bool fingerprint_raw(int fd, uint64_t size, const int *cancel, char hex[6
 			end = start + CORE_PAGE_SIZE;
 		if (end > size)
 			end = size;
-		if (!fingerprint_extent(fd, &ctx, buf, start, end, cancel)) {
+		if (!fingerprint_extent(fd, &ctx, buf, start, end, cancel, fail)) {
 			free(buf);
 			return false;
 		}
@@ -152,7 +158,7 @@ static void *fp_thread_main(void *arg)
 #endif
 	job->ok = job->pages ? fingerprint_pages(job->pages, job->npages, job->size, &job->cancel,
 						  job->hex)
-			     : fingerprint_raw(job->fd, job->size, &job->cancel, job->hex);
+			     : fingerprint_raw(job->fd, job->size, &job->cancel, job->hex, &job->fail);
 	return NULL;
 }
 
@@ -219,7 +225,7 @@ const char *core_sha256(struct core_file *core)
 	if (core->fp.running) {
 		// The thread's answer, good or bad; a later call starts afresh.
 		if (!fp_thread_join(core))
-			return NULL;
+			return NULL; // a failed read is in core->fp.fail
 		struct stat st;
 		if (core->fd >= 0 &&
 		    (fstat(core->fd, &st) < 0 || (uint64_t)st.st_size != core->file_size))
@@ -231,8 +237,23 @@ const char *core_sha256(struct core_file *core)
 	if (core->fd < 0)
 		return NULL;
 	static const int no_cancel = 0;
-	if (!fingerprint_raw(core->fd, core->file_size, &no_cancel, core->sha256))
+	core->fp.fail = (struct core_read_fail){0};
+	if (!fingerprint_raw(core->fd, core->file_size, &no_cancel, core->sha256, &core->fp.fail))
 		return NULL;
 	core->have_sha256 = true;
 	return core->sha256;
+}
+
+struct util_error *core_read_error(const struct core_file *core)
+{
+	// The page cache's (this thread's), else the fingerprint's: written by
+	// its thread, read here only once core_sha256 has joined it.
+	const struct core_read_fail *f = &core->read_fail;
+	if (!f->errnum && !core->fp.running && !core->have_sha256)
+		f = &core->fp.fail;
+	if (!f->errnum)
+		return NULL;
+	char what[64];
+	snprintf(what, sizeof(what), "read error at offset %" PRIu64, f->off);
+	return util_error_os(f->errnum, core->path, what);
 }

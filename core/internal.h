@@ -12,6 +12,19 @@
 
 #include "core/core.h"
 #include "core/sha256.h"
+#ifdef GOCORONER_TESTING
+#include "core/testing.h"
+#endif
+
+/* Every read of a core file's bytes: in the test build, through the fault
+ * hook (core_read_fault_hook), so that a test can fail any of them. */
+#ifdef GOCORONER_TESTING
+#define CORE_READ(fd, buf, len) core_test_read((fd), (buf), (len), -1)
+#define CORE_PREAD(fd, buf, len, off) core_test_read((fd), (buf), (len), (off_t)(off))
+#else
+#define CORE_READ(fd, buf, len) read((fd), (buf), (len))
+#define CORE_PREAD(fd, buf, len, off) pread((fd), (buf), (len), (off_t)(off))
+#endif
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "core/ reads little-endian x86-64 cores with plain loads; port le*() first"
@@ -102,6 +115,12 @@ struct core_stored_page {
 	const uint8_t *data;
 };
 
+/** A read of the core file that failed: where, and the errno (0: none). */
+struct core_read_fail {
+	int errnum;
+	uint64_t off;
+};
+
 struct core_fp_job {
 	pthread_t thread;
 	bool running;          /**< started and not joined yet */
@@ -111,6 +130,7 @@ struct core_fp_job {
 	size_t npages;
 	uint64_t size;
 	bool ok;               /**< after the join: hex holds the fingerprint */
+	struct core_read_fail fail; /**< the read that stopped it, if one did */
 	char hex[65];
 };
 
@@ -159,6 +179,9 @@ struct core_file {
 	bool have_sha256;
 	char sha256[65];
 	struct core_fp_job fp;          /**< background fingerprint (raw cores) */
+	/** The first read of the raw core that failed (core_read_error); what
+	 *  it should have read was taken as zeros. */
+	struct core_read_fail read_fail;
 
 	// Attached executable.
 	uint8_t *exe_map;

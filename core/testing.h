@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /** When nonzero, the page cache of cores opened next has this many sets. */
 extern size_t core_cache_test_sets;
@@ -23,5 +24,15 @@ extern void (*core_fp_thread_hook)(int fd);
 
 /** When nonzero, the most bytes a .zst core may decompress to (CORE_MAX_ZSTD_OUTPUT). */
 extern uint64_t core_zstd_test_max;
+/**
+ * When set, called before every read of a core file's bytes (the
+ * decompression's reads, the page cache's and the fingerprint's preads):
+ * a nonzero return is an errno that read fails with instead of reading.
+ * May be called from the fingerprint thread.
+ */
+extern int (*core_read_fault_hook)(void);
+
+/** read(2) or pread(2) (OFF >= 0) of a core file, through core_read_fault_hook. */
+ssize_t core_test_read(int fd, void *buf, size_t len, off_t off);
 
 #endif

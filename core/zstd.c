@@ -124,21 +124,27 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 	// window costs memory only when a frame asks for it.
 	ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, 31);
 
+	uint64_t in_off = 0;      // compressed bytes read
 	uint64_t total = 0;       // decompressed bytes flushed to pages
 	size_t last_ret = 0;      // 0 when the last frame was complete
 	bool checked_magic = false;
 	ZSTD_outBuffer out = {outbuf, OUT_PAGES * CORE_PAGE_SIZE, 0};
 	// Bounded by the input: every iteration consumes input or flushes output.
 	for (;;) {
-		ssize_t n = read(fd, inbuf, IN_CHUNK);
+		ssize_t n = CORE_READ(fd, inbuf, IN_CHUNK);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			err = util_error_os(errno, path, "read");
+			// Where in the file: a bad sector is found by its offset.
+			int e = errno;
+			char what[64];
+			snprintf(what, sizeof(what), "read error at offset %" PRIu64, in_off);
+			err = util_error_os(e, path, what);
 			goto out;
 		}
 		if (n == 0)
 			break;
+		in_off += (uint64_t)n;
 		// A frame that says how big it is: refused at once when too big.
 		unsigned long long declared = ZSTD_getFrameContentSize(inbuf, (size_t)n);
 		if (!checked_magic && declared != ZSTD_CONTENTSIZE_UNKNOWN &&

@@ -1,5 +1,6 @@
 // queries.c: splitting the compiled-in library into views, and creating
 // them in databases.
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,8 +140,23 @@ nomem:
 
 static struct util_error *sql_error(sqlite3 *h, const char *path, const char *what)
 {
-	if ((sqlite3_errcode(h) & 0xff) == SQLITE_NOMEM)
+	int rc = sqlite3_extended_errcode(h);
+	if ((rc & 0xff) == SQLITE_NOMEM)
 		return &util_enomem;
+	// As store_error_sqlite says them: "disk I/O error" names neither the
+	// call that failed nor why, "database or disk is full" is ENOSPC.
+	const char *call = rc == SQLITE_IOERR_READ || rc == SQLITE_IOERR_SHORT_READ ? "read"
+		: rc == SQLITE_IOERR_WRITE ? "write"
+		: rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC ? "fsync"
+		: rc == SQLITE_IOERR_TRUNCATE ? "truncate"
+		: rc == SQLITE_IOERR_FSTAT ? "fstat" : NULL;
+	int errnum = (rc & 0xff) == SQLITE_IOERR ? sqlite3_system_errno(h)
+		   : (rc & 0xff) == SQLITE_FULL ? ENOSPC : 0;
+	if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL)
+		return util_error_create(UTIL_ERROR_OS, "%s: %s: %s (%s%s%s)", path, what,
+					 sqlite3_errmsg(h), call ? call : "",
+					 call ? (errnum ? ": " : " failed") : "",
+					 errnum ? strerror(errnum) : "");
 	return util_error_create(UTIL_ERROR_LIB, "%s: %s: %s", path, what, sqlite3_errmsg(h));
 }
 

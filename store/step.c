@@ -2,6 +2,7 @@
 // util_errors, the work budget that stops a statement before it hangs a
 // command (store_step), in the connection's one progress handler, and the
 // loop that updates incidents one transaction each (store_each_incident).
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,27 @@
  * handler: the budget is counted in these. */
 enum { STORE_PROGRESS_OPS = 1000 };
 
+/* The I/O call an extended SQLITE_IOERR_* code says failed, or NULL. */
+static const char *ioerr_call(int rc)
+{
+	switch (rc) {
+	case SQLITE_IOERR_READ:
+	case SQLITE_IOERR_SHORT_READ:
+		return "read";
+	case SQLITE_IOERR_WRITE:
+		return "write";
+	case SQLITE_IOERR_FSYNC:
+	case SQLITE_IOERR_DIR_FSYNC:
+		return "fsync";
+	case SQLITE_IOERR_TRUNCATE:
+		return "truncate";
+	case SQLITE_IOERR_FSTAT:
+		return "fstat";
+	default:
+		return NULL;
+	}
+}
+
 struct util_error *store_error_sqlite(const struct store_db *db, int rc, const char *what)
 {
 	int primary = rc & 0xff;
@@ -29,12 +51,30 @@ struct util_error *store_error_sqlite(const struct store_db *db, int rc, const c
 	const char *msg = db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
 	enum util_error_code code = UTIL_ERROR_LIB;
 	int errnum = 0;
+	const char *call = NULL;
 	if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
 		code = UTIL_ERROR_BAD_DATA;
 	else if (primary == SQLITE_CANTOPEN && db->h && (errnum = sqlite3_system_errno(db->h)))
 		code = UTIL_ERROR_OS;
+	else if (primary == SQLITE_IOERR) {
+		// "disk I/O error" says neither which call failed nor why. SQLite
+		// keeps the errno for some failures only (not a COMMIT's fsync).
+		code = UTIL_ERROR_OS;
+		call = ioerr_call(db->h ? sqlite3_extended_errcode(db->h) : rc);
+		errnum = db->h ? sqlite3_system_errno(db->h) : 0;
+	} else if (primary == SQLITE_FULL) {
+		// What SQLite's unix VFS returns when a write finds no space
+		// (ENOSPC or a short write); it keeps no errno for it.
+		code = UTIL_ERROR_OS;
+		errnum = ENOSPC;
+	}
 	struct util_error *err;
-	if (errnum)
+	if (call && errnum)
+		err = util_error_create(code, "%s: %s: %s (%s: %s)", db->path, what, msg, call,
+					strerror(errnum));
+	else if (call)
+		err = util_error_create(code, "%s: %s: %s (%s failed)", db->path, what, msg, call);
+	else if (errnum)
 		err = util_error_create(code, "%s: %s: %s (%s)", db->path, what, msg,
 					strerror(errnum));
 	else

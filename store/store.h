@@ -159,6 +159,10 @@ struct util_error *store_summarize(struct store_db *db, int64_t id);
  */
 struct util_error *store_set_tag(struct store_db *db, int64_t id, const char *key,
 				 const char *value);
+/** store_set_tag for N tags (KEYS[i] to VALUES[i]) in one transaction: all
+ * of them are set or, on any error (a bad key included), none is. */
+struct util_error *store_set_tags(struct store_db *db, int64_t id, const char *const *keys,
+				  const char *const *values, size_t n);
 
 /** The newest incident id, UTIL_ERROR_NOT_FOUND when the database is empty. */
 struct util_error *store_latest_incident(struct store_db *db, int64_t *ret);

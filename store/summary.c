@@ -157,43 +157,58 @@ static bool key_ok(const char *key)
 	return true;
 }
 
-struct util_error *store_set_tag(struct store_db *db, int64_t id, const char *key,
-				 const char *value)
+/* Set tag KEY of incident ID to VALUE inside the caller's transaction. */
+static struct util_error *write_tag(struct store_db *db, int64_t id, const char *key,
+				    const char *value)
 {
-	if (db->readonly)
-		return util_error_create(UTIL_ERROR_INVALID, "%s: database was opened read-only",
-					 db->path);
-	if (!key_ok(key))
-		return util_error_create(UTIL_ERROR_INVALID,
-					 "tag name '%s': use 1 to 64 letters, digits, '_', '-' or '.'",
-					 key);
 	bool clear = !value || !*value;
 	const char *sql = strcmp(key, "name") == 0
 		? "UPDATE incident SET name = ?3 WHERE id = ?1"
 		: clear ? "DELETE FROM incident_tag WHERE incident_id = ?1 AND key = ?2"
 			: "INSERT INTO incident_tag (incident_id, key, value) VALUES (?1, ?2, ?3)"
 			  " ON CONFLICT (incident_id, key) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 1, id);
+	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(s) >= 2)
+		rc = sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(s) >= 3)
+		rc = clear ? sqlite3_bind_null(s, 3) : sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = store_step_rc(db, s);
+	struct util_error *err = NULL;
+	if (rc != SQLITE_DONE)
+		err = store_error_sqlite(db, rc, "writing the tag");
+	sqlite3_finalize(s);
+	return err;
+}
+
+struct util_error *store_set_tags(struct store_db *db, int64_t id, const char *const *keys,
+				  const char *const *values, size_t n)
+{
+	if (db->readonly)
+		return util_error_create(UTIL_ERROR_INVALID, "%s: database was opened read-only",
+					 db->path);
+	// Every key checked before anything is written: all the tags or none.
+	for (size_t i = 0; i < n; i++)
+		if (!key_ok(keys[i]))
+			return util_error_create(UTIL_ERROR_INVALID,
+						 "tag name '%s': use 1 to 64 letters, digits, '_', '-' or '.'",
+						 keys[i]);
 	bool stale;
 	struct util_error *err = begin_on(db, id, &stale);
-	sqlite3_stmt *s = NULL;
-	if (!err) {
-		int rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_int64(s, 1, id);
-		if (rc == SQLITE_OK && sqlite3_bind_parameter_count(s) >= 2)
-			rc = sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-		if (rc == SQLITE_OK && sqlite3_bind_parameter_count(s) >= 3)
-			rc = clear ? sqlite3_bind_null(s, 3)
-				   : sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
-		if (rc == SQLITE_OK)
-			rc = store_step_rc(db, s);
-		if (rc != SQLITE_DONE)
-			err = store_error_sqlite(db, rc, "writing the tag");
-		sqlite3_finalize(s);
-	}
+	for (size_t i = 0; i < n && !err; i++)
+		err = write_tag(db, id, keys[i], values[i]);
 	if (!err)
-		err = store_exec(db, "COMMIT", "committing the tag");
+		err = store_exec(db, "COMMIT", "committing the tags");
 	if (err && !sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	return err;
+}
+
+struct util_error *store_set_tag(struct store_db *db, int64_t id, const char *key,
+				 const char *value)
+{
+	return store_set_tags(db, id, &key, &value, 1);
 }

@@ -323,10 +323,9 @@ static struct util_error *source_version(const char *path, int *ret, bool *immut
 		else
 			*ret = version;
 	} else {
-		err = util_error_create((rc & 0xff) == SQLITE_NOTADB ? UTIL_ERROR_BAD_DATA
-								     : UTIL_ERROR_LIB,
-					"%s: cannot read database: %s", path,
-					h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+		// A connection of its own: its errors said as the store's are.
+		struct store_db src = {.h = h, .path = (char *)path};
+		err = store_error_sqlite(&src, rc, "cannot read database");
 	}
 	sqlite3_finalize(s);
 	sqlite3_close(h);

@@ -153,6 +153,13 @@ EXTRA_DIST += tests/test-archive.sh
 TESTS += tests/test-archive-reliability.sh
 EXTRA_DIST += tests/test-archive-reliability.sh
 
+# Every write, fsync and read of analyze, import, forget, tag and export
+# failed in turn (and the core file's reads), by the fault injector of the
+# command built for tests: the archive stays intact, the message names the
+# file and the error (IOFAULT_POINTS=0 runs every point; see the script).
+TESTS += tests/test-iofault.sh
+EXTRA_DIST += tests/test-iofault.sh
+
 # The modules' shape: no large circle of files calling each other, no source
 # file over 800 lines (from the objects' symbols, with nm).
 TESTS += tests/test-layering.sh

@@ -1212,6 +1212,16 @@ static void test_upgrade_from_v2(void **state)
 	err = store_set_tag(db, 1, "bad key", "x");
 	assert_true(util_error_is(err, UTIL_ERROR_INVALID));
 	util_error_destroy(err);
+	// Several tags at once: all of them, or with a bad key among them none.
+	const char *keys[] = {"name", "host", "bad key"}, *values[] = {"hang", "db-5", "x"};
+	err = store_set_tags(db, 1, keys, values, 3);
+	assert_true(util_error_is(err, UTIL_ERROR_INVALID));
+	util_error_destroy(err);
+	assert_string_equal(query_text(db, "SELECT quote(name) || quote(tags) FROM incident_summary"),
+			    "NULLNULL");
+	assert_null(store_set_tags(db, 1, keys, values, 2));
+	assert_string_equal(query_text(db, "SELECT name || ' ' || tags FROM incident_summary"),
+			    "hang host=db-5");
 	store_close(db);
 	// Reopening leaves the summary alone; an outdated one is computed again.
 	raw_exec(path, "UPDATE incident SET summary_version = 0;"
