@@ -10,19 +10,6 @@
 #include "core/testing.h"
 #include "fuzz/fuzz.h"
 
-/* Each call's results are folded into this so no read is optimized away and
- * every byte returned is used (MSan/valgrind would flag uninitialized ones). */
-static volatile uint64_t sink;
-
-static void fold(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint64_t h = sink;
-	for (size_t i = 0; i < n; i++)
-		h = h * 31 + b[i];
-	sink = h;
-}
-
 /* True on success; an error is dropped (its message read first). */
 static bool ok(struct util_error *err)
 {

@@ -55,17 +55,6 @@ static uint64_t text_addr, text_size;
 static int image_fd = -1;
 static char image_path[64];
 
-static volatile uint64_t sink;
-
-static void fold(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint64_t h = sink;
-	for (size_t i = 0; i < n; i++)
-		h = h * 31 + b[i];
-	sink = h;
-}
-
 static void fold_str(const char *s)
 {
 	if (s)

@@ -31,4 +31,17 @@ static inline int fuzz_memfd(const char *name, const void *data, size_t size,
 	return fd;
 }
 
+/* Results are folded into this, so that no read is optimized away and every
+ * byte returned is used (MSan or valgrind would flag uninitialized ones). */
+static volatile uint64_t sink;
+
+static inline void fold(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = sink;
+	for (size_t i = 0; i < n; i++)
+		h = h * 31 + b[i];
+	sink = h;
+}
+
 #endif
