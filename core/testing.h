@@ -24,6 +24,8 @@ extern void (*core_fp_thread_hook)(int fd);
 
 /** When nonzero, the most bytes a .zst core may decompress to (CORE_MAX_ZSTD_OUTPUT). */
 extern uint64_t core_zstd_test_max;
+/** When nonzero, the most bytes a .zst core's non-zero pages may take in memory. */
+extern uint64_t core_zstd_test_mem;
 /**
  * When set, called before every read of a core file's bytes (the
  * decompression's reads, the page cache's and the fingerprint's preads):

@@ -13,6 +13,7 @@
 #include "core/testing.h"
 
 uint64_t core_zstd_test_max;
+uint64_t core_zstd_test_mem;
 #endif
 
 /* The most bytes a .zst core may decompress to, and the error past it. */
@@ -47,10 +48,29 @@ enum {
 	OUT_PAGES = 256, /**< decompress into 1 MiB, a whole number of pages */
 };
 
+/*
+ * The most bytes of non-zero pages a .zst core may keep in memory: three
+ * quarters of the machine's. A core that needs more would end in the
+ * out-of-memory killer, with nothing said; decompressed to a file it is read
+ * through the page cache instead.
+ */
+static uint64_t max_stored(void)
+{
+#ifdef GOCORONER_TESTING
+	if (core_zstd_test_mem)
+		return core_zstd_test_mem;
+#endif
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || size <= 0)
+		return UINT64_MAX;
+	return (uint64_t)pages / 4 * 3 * (uint64_t)size;
+}
+
 /** The stored pages in file order, for the fingerprint once the size is known. */
 struct page_list {
 	struct core_stored_page *v;
 	size_t n, cap;
+	uint64_t max_bytes; /**< the most the pages may take (max_stored) */
 };
 
 /*
@@ -92,6 +112,12 @@ static struct util_error *store_page(struct core_file *core, struct page_list *l
 {
 	if (core_page_is_zero(p, len))
 		return NULL;
+	if ((uint64_t)(list->n + 1) * CORE_PAGE_SIZE > list->max_bytes)
+		return util_error_create(UTIL_ERROR_BUDGET,
+					 "%s: its non-zero pages need more than the %" PRIu64
+					 " MiB of memory a compressed core may use here (3/4 of this"
+					 " machine's): decompress it ('zstd -d --sparse') and analyze"
+					 " the raw core", core->path, list->max_bytes >> 20);
 	if (list->n == list->cap) {
 		size_t cap = list->cap ? 2 * list->cap : 1024;
 		struct core_stored_page *v = realloc(list->v, cap * sizeof(*v));
@@ -112,7 +138,7 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 {
 	const char *path = core->path;
 	struct util_error *err = NULL;
-	struct page_list list = {0};
+	struct page_list list = {.max_bytes = max_stored()};
 	ZSTD_DStream *ds = ZSTD_createDStream();
 	uint8_t *inbuf = malloc(IN_CHUNK);
 	uint8_t *outbuf = malloc(OUT_PAGES * CORE_PAGE_SIZE);

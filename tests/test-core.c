@@ -752,6 +752,29 @@ static void test_zstd_bomb(void **state)
 	assert_non_null(strstr(err->message, "stream.core.zst: decompresses beyond 2 MiB"));
 	util_error_destroy(err);
 	free(z);
+
+	// Non-zero pages past the memory a compressed core may take here: a
+	// limit with a way out, not the out-of-memory killer.
+	Elf64_Ehdr eh = {.e_ident = {0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT},
+			 .e_type = ET_CORE, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+			 .e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr)};
+	memcpy(zeros, &eh, sizeof(eh));
+	memset(zeros + 4096, 0x5a, len - 4096);
+	bound = ZSTD_compressBound(len);
+	z = malloc(bound);
+	assert_non_null(z);
+	zlen = ZSTD_compress(z, bound, zeros, len, 1);
+	assert_false(ZSTD_isError(zlen));
+	path = tmp_path("memory.core.zst");
+	write_file(path, z, zlen);
+	core_zstd_test_mem = 1 << 20;
+	err = core_open(path, &core);
+	core_zstd_test_mem = 0;
+	assert_true(util_error_is(err, UTIL_ERROR_BUDGET));
+	assert_non_null(strstr(err->message, "memory.core.zst: its non-zero pages need more than"
+					     " the 1 MiB of memory"));
+	util_error_destroy(err);
+	free(z);
 	free(zeros);
 }
 
