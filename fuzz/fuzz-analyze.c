@@ -98,46 +98,6 @@ static void add_object(enum target t, uint64_t addr, uint64_t size)
 	fz.obj[t] = o;
 }
 
-/* Decompress a .zst file to PATH, leaving its zero pages as holes. */
-static void unzstd(const char *src, const char *path)
-{
-	FILE *in = fopen(src, "rb");
-	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ZSTD_DStream *ds = ZSTD_createDStream();
-	if (!in || out < 0 || !ds)
-		die(src);
-	size_t inlen = ZSTD_DStreamInSize(), outlen = 1 << 16;
-	uint8_t *ib = malloc(inlen), *ob = malloc(outlen);
-	if (!ib || !ob)
-		die("out of memory");
-	uint64_t at = 0;
-	size_t n;
-	while ((n = fread(ib, 1, inlen, in)) > 0) {
-		ZSTD_inBuffer zi = {ib, n, 0};
-		while (zi.pos < zi.size) {
-			ZSTD_outBuffer zo = {ob, outlen, 0};
-			if (ZSTD_isError(ZSTD_decompressStream(ds, &zo, &zi)))
-				die(src);
-			for (size_t off = 0; off < zo.pos; off += 4096) {
-				size_t len = zo.pos - off < 4096 ? zo.pos - off : 4096;
-				size_t nz = 0;
-				while (nz < len && !ob[off + nz])
-					nz++;
-				if (nz < len && pwrite(out, ob + off, len, (off_t)(at + off)) != (ssize_t)len)
-					die(path);
-			}
-			at += zo.pos;
-		}
-	}
-	if (ftruncate(out, (off_t)at) != 0)
-		die(path);
-	ZSTD_freeDStream(ds);
-	free(ib);
-	free(ob);
-	fclose(in);
-	close(out);
-}
-
 /* The core's PT_LOADs that hold file data: the only bytes a patch may change. */
 static void read_segments(void)
 {
@@ -270,8 +230,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(fz.exe, sizeof(fz.exe), "%s/diag", fz.dir);
 	snprintf(fz.db, sizeof(fz.db), "%s/analyze.db", fz.dir);
 	atexit(cleanup);
-	unzstd(CORE_ZST, fz.core);
-	unzstd(EXE_ZST, fz.exe);
+	if (fuzz_unzstd(CORE_ZST, fz.core) != 0)
+		die(CORE_ZST);
+	if (fuzz_unzstd(EXE_ZST, fz.exe) != 0)
+		die(EXE_ZST);
 	fz.fd = open(fz.core, O_RDWR | O_CLOEXEC);
 	if (fz.fd < 0)
 		die(fz.core);

@@ -91,36 +91,6 @@ static __attribute__((noreturn)) void die(const char *what)
 	abort();
 }
 
-/* Decompress a .zst file to PATH. */
-static void unzstd(const char *src, const char *path)
-{
-	FILE *in = fopen(src, "rb"), *out = fopen(path, "wb");
-	ZSTD_DStream *ds = ZSTD_createDStream();
-	if (!in || !out || !ds)
-		die(src);
-	size_t inlen = ZSTD_DStreamInSize(), outlen = ZSTD_DStreamOutSize();
-	uint8_t *ib = malloc(inlen), *ob = malloc(outlen);
-	if (!ib || !ob)
-		die("out of memory");
-	size_t n;
-	while ((n = fread(ib, 1, inlen, in)) > 0) {
-		ZSTD_inBuffer zi = {ib, n, 0};
-		while (zi.pos < zi.size) {
-			ZSTD_outBuffer zo = {ob, outlen, 0};
-			if (ZSTD_isError(ZSTD_decompressStream(ds, &zo, &zi)))
-				die(src);
-			if (fwrite(ob, 1, zo.pos, out) != zo.pos)
-				die(path);
-		}
-	}
-	ZSTD_freeDStream(ds);
-	free(ib);
-	free(ob);
-	fclose(in);
-	if (fclose(out) != 0)
-		die(path);
-}
-
 static void remove_db(void)
 {
 	char p[192];
@@ -192,7 +162,8 @@ static void analyze(const char *core, const char *exe_zst, bool keep)
 {
 	char exe[192];
 	snprintf(exe, sizeof(exe), "%s/exe", fz.dir);
-	unzstd(exe_zst, exe);
+	if (fuzz_unzstd(exe_zst, exe) != 0)
+		die(exe_zst);
 	char *argv[] = {"analyze", "--quiet", "--db", fz.db, "--exe", exe, (char *)core,
 			keep ? "--keep-core" : NULL, NULL};
 	if (run(keep ? 8 : 7, argv) != CLI_OK)

@@ -5,11 +5,15 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <zstd.h>
 
 /* Remove FOLDER and the files in it (no subfolders). */
 static inline void fuzz_scratch_remove(const char *folder)
@@ -59,6 +63,50 @@ static inline int fuzz_scratch_make(const char *name, char *ret, size_t size)
 			return 0;
 	}
 	return -1;
+}
+
+/* Decompress the .zst file SRC to PATH, its zero pages left as holes (a
+ * corpus core is mostly zeros); -1 on any failure. */
+static inline int fuzz_unzstd(const char *src, const char *path)
+{
+	FILE *in = fopen(src, "rb");
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	size_t inlen = ZSTD_DStreamInSize(), outlen = 1 << 16;
+	uint8_t *ib = malloc(inlen), *ob = malloc(outlen);
+	int rc = in && out >= 0 && ds && ib && ob ? 0 : -1;
+	uint64_t at = 0;
+	size_t n;
+	while (rc == 0 && (n = fread(ib, 1, inlen, in)) > 0) {
+		ZSTD_inBuffer zi = {ib, n, 0};
+		while (rc == 0 && zi.pos < zi.size) {
+			ZSTD_outBuffer zo = {ob, outlen, 0};
+			if (ZSTD_isError(ZSTD_decompressStream(ds, &zo, &zi))) {
+				rc = -1;
+				break;
+			}
+			for (size_t off = 0; off < zo.pos; off += 4096) {
+				size_t len = zo.pos - off < 4096 ? zo.pos - off : 4096;
+				size_t nz = 0;
+				while (nz < len && !ob[off + nz])
+					nz++;
+				if (nz < len &&
+				    pwrite(out, ob + off, len, (off_t)(at + off)) != (ssize_t)len)
+					rc = -1;
+			}
+			at += zo.pos;
+		}
+	}
+	if (rc == 0 && ftruncate(out, (off_t)at) != 0)
+		rc = -1;
+	ZSTD_freeDStream(ds);
+	free(ib);
+	free(ob);
+	if (in)
+		fclose(in);
+	if (out >= 0)
+		close(out);
+	return rc;
 }
 
 #endif
