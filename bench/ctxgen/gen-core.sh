@@ -30,30 +30,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 	"$GO" build -trimpath -buildvcs=false -gcflags='all=-N -l' -o "$exe" .)
 echo "ctxgen: built $exe ($("$GO" version | awk '{print $3}'))" >&2
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/gocoroner-ctxgen.XXXXXX")
-pid=""
-cleanup() {
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	rm -rf "$scratch"
-}
-trap cleanup EXIT
-
-start=$(date +%s)
-(cd "$scratch" && ulimit -c 0 && exec env -i PATH=/usr/bin:/bin HOME=/nonexistent \
-	"$exe" -n "$n" -life 60m >stdout 2>stderr) &
-pid=$!
-until grep -q '^ready ' "$scratch/stdout" 2>/dev/null; do
-	kill -0 "$pid" 2>/dev/null || { cat "$scratch/stderr" >&2; echo "ctxgen: program died" >&2; exit 1; }
-	[ $(($(date +%s) - start)) -lt 900 ] || { echo "ctxgen: not ready after 900 s" >&2; exit 1; }
-	sleep 0.5
-done
-echo "ctxgen: $n goroutines parked after $(($(date +%s) - start)) s; taking the core" >&2
-gcore -o "$scratch/core" "$pid" >"$scratch/gcore.log" 2>&1 || { cat "$scratch/gcore.log" >&2; exit 1; }
-kill -KILL "$pid"
-wait "$pid" 2>/dev/null || true
-pid=""
-mv "$scratch/core.$(ls "$scratch" | sed -n 's/^core\.//p' | head -1)" "$out"
-echo "ctxgen: $out: $(stat -c %s "$out") bytes" >&2
+# The core stays as gcore writes it, zeros included, as a production gcore would.
+"$here/../gcore-run.sh" ctxgen "$out" '^ready ' 900 "$exe" -n "$n" -life 60m
 if [ "$zst" = 1 ]; then
 	zstd -3 -T0 -q -f "$out" -o "$out.zst"
 	rm -f "$out"

@@ -29,33 +29,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 	"$GO" build -trimpath -buildvcs=false -o "$exe" .)
 echo "gen-bench-core: built $exe ($("$GO" version | awk '{print $3}'))" >&2
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/gocoroner-bench.XXXXXX")
-pid=""
-cleanup() {
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	rm -rf "$scratch"
-}
-trap cleanup EXIT
-
-start=$(date +%s)
-(cd "$scratch" && ulimit -c 0 && exec env -i PATH=/usr/bin:/bin HOME=/nonexistent \
-	${BENCH_N:+BENCH_N=$BENCH_N} ${BENCH_SHAPE:+BENCH_SHAPE=$BENCH_SHAPE} "$exe" >stdout 2>stderr) &
-pid=$!
-until grep -qx READY "$scratch/stdout" 2>/dev/null; do
-	kill -0 "$pid" 2>/dev/null || { cat "$scratch/stderr" >&2; echo "gen-bench-core: program died" >&2; exit 1; }
-	[ $(($(date +%s) - start)) -lt 300 ] || { echo "gen-bench-core: no READY after 300 s" >&2; exit 1; }
-	sleep 0.2
-done
-sleep 1
-echo "gen-bench-core: $(grep goroutines "$scratch/stdout") after $(($(date +%s) - start)) s; taking the core" >&2
-gcore -o "$scratch/core" "$pid" >"$scratch/gcore.log" 2>&1 || { cat "$scratch/gcore.log" >&2; exit 1; }
-kill -KILL "$pid"
-wait "$pid" 2>/dev/null || true
-pid=""
-mv "$scratch/core.$(ls "$scratch" | sed -n 's/^core\.//p' | head -1)" "$out"
-# gcore writes the zeros (1.6 GB for 100,000 goroutines, 0.4 GB of data).
-fallocate --dig-holes "$out" 2>/dev/null || true
-echo "gen-bench-core: $out: $(stat -c %s "$out") bytes ($(du -k "$out" | cut -f1) KiB on disk)" >&2
+# gcore writes the zeros (1.6 GB for 100,000 goroutines, 0.4 GB of data):
+# dig holes to spare the disk.
+DIG_HOLES=1 "$here/../../bench/gcore-run.sh" gen-bench-core "$out" '^READY$' 300 \
+	${BENCH_N:+BENCH_N=$BENCH_N} ${BENCH_SHAPE:+BENCH_SHAPE=$BENCH_SHAPE} "$exe"
 if [ "$zst" = 1 ]; then
 	zstd -10 -T0 -q -f "$out" -o "$out.zst"
 	rm -f "$out"
