@@ -456,7 +456,7 @@ WITH RECURSIVE d (incident_id, addr, depth) AS (
                           WHERE p.incident_id = c.incident_id AND p.addr = c.parent_addr))
   UNION ALL
   SELECT c.incident_id, c.addr, d.depth + 1
-    FROM d JOIN context AS c INDEXED BY context_by_parent
+    FROM d JOIN context_base AS c INDEXED BY context_by_parent
       ON c.incident_id = d.incident_id AND c.parent_addr = d.addr
    WHERE d.depth < 1000),
 shape AS (

@@ -32,7 +32,7 @@ below (incident_id, top, addr, depth) AS (
   UNION ALL
   SELECT b.incident_id, b.top, c.addr, b.depth + 1
     FROM below AS b
-    JOIN context AS c INDEXED BY context_by_parent
+    JOIN context_base AS c INDEXED BY context_by_parent
       ON c.incident_id = b.incident_id AND c.parent_addr = b.addr
    WHERE b.depth < 1000
 ),

@@ -42,13 +42,13 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT OR IGNORE INTO sync_wait (incident_id, goid, kind, addr, ctx_addr)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STORE_STMT_INSERT_DEFER] =
-		"INSERT OR IGNORE INTO defer_call (incident_id, goid, seq, func, frame_depth, kind)"
+		"INSERT OR IGNORE INTO defer_call_base (incident_id, goid, seq, func, frame_depth, kind)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[STORE_STMT_INSERT_PANIC] =
 		"INSERT OR IGNORE INTO panic (incident_id, goid, seq, value_type, value_text,"
 		" recovered, aborted, goexit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[STORE_STMT_INSERT_CONTEXT] =
-		"INSERT OR IGNORE INTO context (incident_id, addr, kind, type_name, parent_addr,"
+		"INSERT OR IGNORE INTO context_base (incident_id, addr, kind, type_name, parent_addr,"
 		" done_chan, done_closed, canceled, err, cause, deadline_unix_ns, value_key,"
 		" value_text, timer_pending, found_in, found_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
@@ -99,6 +99,11 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT INTO incident_signature (incident_id, term, weight)"
 		" SELECT incident_id, term, weight FROM signature_term WHERE incident_id = ?1",
 	[STORE_STMT_SET_SUMMARY_VERSION] = "UPDATE incident SET summary_version = ?2 WHERE id = ?1",
+	// incident_text (store/waits.c).
+	[STORE_STMT_NEXT_TEXT_ID] =
+		"SELECT COALESCE(max(id), 0) + 1 FROM incident_text WHERE incident_id = ?1",
+	[STORE_STMT_INSERT_TEXT] =
+		"INSERT INTO incident_text (incident_id, id, text) VALUES (?1, ?2, ?3)",
 };
 
 struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret)

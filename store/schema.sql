@@ -966,3 +966,248 @@ UPDATE incident
  WHERE length(CAST(build_settings AS BLOB)) >= 24
    AND substr(CAST(build_settings AS BLOB), 1, 16) = X'3077AF0C9274080241E1C107E6D618E6'
    AND substr(CAST(build_settings AS BLOB), -8) = X'F932433186182072';
+
+-- @version 12
+
+-- Smaller rows for the longest tables. The text a table repeats on every
+-- row ('cancel', '*context.cancelCtx', 'frame', a value key or a deferred
+-- function's name) is stored once: context and defer_call become views of
+-- the same names, columns and column order over compact tables
+-- (context_base, defer_call_base), so every query reads them as before.
+-- 400,000 contexts were 37 MB of a 95 MB database, most of it that text
+-- (bench/README.md). Each view has INSTEAD OF triggers: INSERT, UPDATE and
+-- DELETE on it work as on the table it replaces (with its OR IGNORE or OR
+-- REPLACE), so hand-written SQL keeps working.
+--
+-- How a compact column holds its text, for who reads the base tables:
+--   * a column of a fixed vocabulary (context.kind, found_in...) holds a
+--     small integer, the vocabulary's place in the decoding CASE of the
+--     view; any other text is stored as it is (the view passes text
+--     through), so nothing outside the vocabulary is lost;
+--   * a column of open text (context.value_key, defer_call.func) holds
+--     either the text or an integer: the id of an incident_text row of the
+--     same incident. gocoroner's writer stores each distinct text once that
+--     way; rows written through the views keep their text.
+
+-- Text shared by many rows of an incident, by id (see above). Rows of an
+-- incident like any other, so forget, export and import carry them along.
+CREATE TABLE incident_text (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- 1, 2...: what the compact columns hold.
+  id INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  PRIMARY KEY (incident_id, id)
+) WITHOUT ROWID;
+
+-- The rows of view context (version 1's table; see that table's comments
+-- for the meaning of each column). kind: 0 'background', 1 'todo',
+-- 2 'cancel', 3 'timer', 4 'value', 5 'withoutCancel', 6 'afterFunc',
+-- 7 'stop', 8 'user'. type_name: 0 'context.backgroundCtx',
+-- 1 'context.todoCtx', 2 '*context.emptyCtx', 3 '*context.cancelCtx',
+-- 4 '*context.timerCtx', 5 '*context.valueCtx', 6 'context.withoutCancelCtx',
+-- 7 '*context.afterFuncCtx', 8 '*context.stopCtx'. err: 0 'context
+-- canceled', 1 'context deadline exceeded'. found_in: 0 'frame', 1 'global',
+-- 2 'chan buffer', 3 'map', 4 'heap', 5 'ancestor', 6 'child'. value_key:
+-- text or an incident_text id. The columns that hold codes have no declared
+-- type, so SQLite keeps the integer or the text as written.
+CREATE TABLE context_base (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  addr INTEGER NOT NULL,
+  kind NOT NULL,
+  type_name,
+  parent_addr INTEGER,
+  done_chan INTEGER,
+  done_closed INTEGER NOT NULL CHECK (done_closed IN (0, 1)),
+  canceled INTEGER CHECK (canceled IN (0, 1)),
+  err,
+  cause TEXT,
+  deadline_unix_ns INTEGER,
+  value_key,
+  value_text TEXT,
+  timer_pending INTEGER CHECK (timer_pending IN (0, 1)),
+  found_in CHECK (found_in IN (0, 1, 2, 3, 4, 5, 6)),
+  found_at TEXT,
+  PRIMARY KEY (incident_id, addr)
+) WITHOUT ROWID;
+
+INSERT INTO context_base
+  SELECT incident_id, addr,
+         CASE kind WHEN 'background' THEN 0 WHEN 'todo' THEN 1 WHEN 'cancel' THEN 2
+                   WHEN 'timer' THEN 3 WHEN 'value' THEN 4 WHEN 'withoutCancel' THEN 5
+                   WHEN 'afterFunc' THEN 6 WHEN 'stop' THEN 7 WHEN 'user' THEN 8 ELSE kind END,
+         CASE type_name WHEN 'context.backgroundCtx' THEN 0 WHEN 'context.todoCtx' THEN 1
+                        WHEN '*context.emptyCtx' THEN 2 WHEN '*context.cancelCtx' THEN 3
+                        WHEN '*context.timerCtx' THEN 4 WHEN '*context.valueCtx' THEN 5
+                        WHEN 'context.withoutCancelCtx' THEN 6
+                        WHEN '*context.afterFuncCtx' THEN 7 WHEN '*context.stopCtx' THEN 8
+                        ELSE type_name END,
+         parent_addr, done_chan, done_closed, canceled,
+         CASE err WHEN 'context canceled' THEN 0 WHEN 'context deadline exceeded' THEN 1
+                  ELSE err END,
+         cause, deadline_unix_ns, value_key, value_text, timer_pending,
+         CASE found_in WHEN 'frame' THEN 0 WHEN 'global' THEN 1 WHEN 'chan buffer' THEN 2
+                       WHEN 'map' THEN 3 WHEN 'heap' THEN 4 WHEN 'ancestor' THEN 5
+                       WHEN 'child' THEN 6 ELSE found_in END,
+         found_at
+    FROM main.context ORDER BY incident_id, addr;
+
+DROP TABLE main.context;
+
+-- "Which contexts were derived from this one?" (walks down the trees).
+-- Queries that name it in INDEXED BY read context_base.
+CREATE INDEX context_by_parent ON context_base (incident_id, parent_addr);
+
+-- Every context.Context object found in the incident: version 1's table
+-- context, with the same columns in the same order (see there and version 8
+-- for their meaning), read from context_base.
+CREATE VIEW context AS
+SELECT c.incident_id AS incident_id,
+       c.addr AS addr,
+       CASE c.kind WHEN 0 THEN 'background' WHEN 1 THEN 'todo' WHEN 2 THEN 'cancel'
+                   WHEN 3 THEN 'timer' WHEN 4 THEN 'value' WHEN 5 THEN 'withoutCancel'
+                   WHEN 6 THEN 'afterFunc' WHEN 7 THEN 'stop' WHEN 8 THEN 'user'
+                   ELSE c.kind END AS kind,
+       CASE c.type_name WHEN 0 THEN 'context.backgroundCtx' WHEN 1 THEN 'context.todoCtx'
+                        WHEN 2 THEN '*context.emptyCtx' WHEN 3 THEN '*context.cancelCtx'
+                        WHEN 4 THEN '*context.timerCtx' WHEN 5 THEN '*context.valueCtx'
+                        WHEN 6 THEN 'context.withoutCancelCtx'
+                        WHEN 7 THEN '*context.afterFuncCtx' WHEN 8 THEN '*context.stopCtx'
+                        ELSE c.type_name END AS type_name,
+       c.parent_addr AS parent_addr,
+       c.done_chan AS done_chan,
+       c.done_closed AS done_closed,
+       c.canceled AS canceled,
+       CASE c.err WHEN 0 THEN 'context canceled' WHEN 1 THEN 'context deadline exceeded'
+                  ELSE c.err END AS err,
+       c.cause AS cause,
+       c.deadline_unix_ns AS deadline_unix_ns,
+       CASE WHEN typeof(c.value_key) = 'integer'
+            THEN (SELECT t.text FROM incident_text AS t
+                   WHERE t.incident_id = c.incident_id AND t.id = c.value_key)
+            ELSE c.value_key END AS value_key,
+       c.value_text AS value_text,
+       c.timer_pending AS timer_pending,
+       CASE c.found_in WHEN 0 THEN 'frame' WHEN 1 THEN 'global' WHEN 2 THEN 'chan buffer'
+                       WHEN 3 THEN 'map' WHEN 4 THEN 'heap' WHEN 5 THEN 'ancestor'
+                       WHEN 6 THEN 'child' ELSE c.found_in END AS found_in,
+       c.found_at AS found_at
+  FROM context_base AS c;
+
+-- Writing view context writes context_base: text of a vocabulary becomes
+-- its code, a number given for a text column becomes text (as the TEXT
+-- column of version 1 stored it), other text stays text.
+CREATE TRIGGER context_insert INSTEAD OF INSERT ON context
+BEGIN
+  INSERT INTO context_base (incident_id, addr, kind, type_name, parent_addr, done_chan,
+                            done_closed, canceled, err, cause, deadline_unix_ns, value_key,
+                            value_text, timer_pending, found_in, found_at)
+  VALUES (NEW.incident_id, NEW.addr,
+          CASE NEW.kind WHEN 'background' THEN 0 WHEN 'todo' THEN 1 WHEN 'cancel' THEN 2
+                        WHEN 'timer' THEN 3 WHEN 'value' THEN 4 WHEN 'withoutCancel' THEN 5
+                        WHEN 'afterFunc' THEN 6 WHEN 'stop' THEN 7 WHEN 'user' THEN 8
+                        ELSE CASE WHEN typeof(NEW.kind) IN ('integer', 'real')
+                                  THEN CAST(NEW.kind AS TEXT) ELSE NEW.kind END END,
+          CASE NEW.type_name WHEN 'context.backgroundCtx' THEN 0 WHEN 'context.todoCtx' THEN 1
+                             WHEN '*context.emptyCtx' THEN 2 WHEN '*context.cancelCtx' THEN 3
+                             WHEN '*context.timerCtx' THEN 4 WHEN '*context.valueCtx' THEN 5
+                             WHEN 'context.withoutCancelCtx' THEN 6
+                             WHEN '*context.afterFuncCtx' THEN 7 WHEN '*context.stopCtx' THEN 8
+                             ELSE CASE WHEN typeof(NEW.type_name) IN ('integer', 'real')
+                                       THEN CAST(NEW.type_name AS TEXT)
+                                       ELSE NEW.type_name END END,
+          NEW.parent_addr, NEW.done_chan, NEW.done_closed, NEW.canceled,
+          CASE NEW.err WHEN 'context canceled' THEN 0 WHEN 'context deadline exceeded' THEN 1
+                       ELSE CASE WHEN typeof(NEW.err) IN ('integer', 'real')
+                                 THEN CAST(NEW.err AS TEXT) ELSE NEW.err END END,
+          NEW.cause, NEW.deadline_unix_ns,
+          CASE WHEN typeof(NEW.value_key) IN ('integer', 'real')
+               THEN CAST(NEW.value_key AS TEXT) ELSE NEW.value_key END,
+          NEW.value_text, NEW.timer_pending,
+          CASE NEW.found_in WHEN 'frame' THEN 0 WHEN 'global' THEN 1 WHEN 'chan buffer' THEN 2
+                            WHEN 'map' THEN 3 WHEN 'heap' THEN 4 WHEN 'ancestor' THEN 5
+                            WHEN 'child' THEN 6
+                            ELSE CASE WHEN typeof(NEW.found_in) IN ('integer', 'real')
+                                      THEN CAST(NEW.found_in AS TEXT) ELSE NEW.found_in END END,
+          NEW.found_at);
+END;
+
+CREATE TRIGGER context_delete INSTEAD OF DELETE ON context
+BEGIN
+  DELETE FROM context_base WHERE incident_id = OLD.incident_id AND addr = OLD.addr;
+END;
+
+-- An update is the row deleted and the new one inserted through the view.
+CREATE TRIGGER context_update INSTEAD OF UPDATE ON context
+BEGIN
+  DELETE FROM context_base WHERE incident_id = OLD.incident_id AND addr = OLD.addr;
+  INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_chan,
+                       done_closed, canceled, err, cause, deadline_unix_ns, value_key,
+                       value_text, timer_pending, found_in, found_at)
+  VALUES (NEW.incident_id, NEW.addr, NEW.kind, NEW.type_name, NEW.parent_addr, NEW.done_chan,
+          NEW.done_closed, NEW.canceled, NEW.err, NEW.cause, NEW.deadline_unix_ns,
+          NEW.value_key, NEW.value_text, NEW.timer_pending, NEW.found_in, NEW.found_at);
+END;
+
+-- The rows of view defer_call (version 1's table, same meaning). func: text
+-- or an incident_text id. kind: 0 'open-coded', 1 'stack', 2 'heap',
+-- 3 'rangefunc'.
+CREATE TABLE defer_call_base (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  func,
+  frame_depth INTEGER,
+  kind NOT NULL,
+  PRIMARY KEY (incident_id, goid, seq)
+) WITHOUT ROWID;
+
+INSERT INTO defer_call_base
+  SELECT incident_id, goid, seq, func, frame_depth,
+         CASE kind WHEN 'open-coded' THEN 0 WHEN 'stack' THEN 1 WHEN 'heap' THEN 2
+                   WHEN 'rangefunc' THEN 3 ELSE kind END
+    FROM main.defer_call ORDER BY incident_id, goid, seq;
+
+DROP TABLE main.defer_call;
+
+-- Each goroutine's pending deferred calls, in the order they will run:
+-- version 1's table defer_call, same columns and order, read from
+-- defer_call_base.
+CREATE VIEW defer_call AS
+SELECT d.incident_id AS incident_id,
+       d.goid AS goid,
+       d.seq AS seq,
+       CASE WHEN typeof(d.func) = 'integer'
+            THEN (SELECT t.text FROM incident_text AS t
+                   WHERE t.incident_id = d.incident_id AND t.id = d.func)
+            ELSE d.func END AS func,
+       d.frame_depth AS frame_depth,
+       CASE d.kind WHEN 0 THEN 'open-coded' WHEN 1 THEN 'stack' WHEN 2 THEN 'heap'
+                   WHEN 3 THEN 'rangefunc' ELSE d.kind END AS kind
+  FROM defer_call_base AS d;
+
+CREATE TRIGGER defer_call_insert INSTEAD OF INSERT ON defer_call
+BEGIN
+  INSERT INTO defer_call_base (incident_id, goid, seq, func, frame_depth, kind)
+  VALUES (NEW.incident_id, NEW.goid, NEW.seq,
+          CASE WHEN typeof(NEW.func) IN ('integer', 'real')
+               THEN CAST(NEW.func AS TEXT) ELSE NEW.func END,
+          NEW.frame_depth,
+          CASE NEW.kind WHEN 'open-coded' THEN 0 WHEN 'stack' THEN 1 WHEN 'heap' THEN 2
+                        WHEN 'rangefunc' THEN 3
+                        ELSE CASE WHEN typeof(NEW.kind) IN ('integer', 'real')
+                                  THEN CAST(NEW.kind AS TEXT) ELSE NEW.kind END END);
+END;
+
+CREATE TRIGGER defer_call_delete INSTEAD OF DELETE ON defer_call
+BEGIN
+  DELETE FROM defer_call_base
+   WHERE incident_id = OLD.incident_id AND goid = OLD.goid AND seq = OLD.seq;
+END;
+
+CREATE TRIGGER defer_call_update INSTEAD OF UPDATE ON defer_call
+BEGIN
+  DELETE FROM defer_call_base
+   WHERE incident_id = OLD.incident_id AND goid = OLD.goid AND seq = OLD.seq;
+  INSERT INTO defer_call (incident_id, goid, seq, func, frame_depth, kind)
+  VALUES (NEW.incident_id, NEW.goid, NEW.seq, NEW.func, NEW.frame_depth, NEW.kind);
+END;

@@ -288,8 +288,10 @@ static void test_new_database(void **state)
 	// incident_signature, core_blob, incident_last_id (version 3);
 	// wait_reacher, wait_component, wait_member (version 5, which drops
 	// version 2's wait_waker); goroutine_blocker (version 9);
-	// context_canceled, context_below_canceled (version 10).
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 26);
+	// context_canceled, context_below_canceled (version 10); version 12
+	// turns context and defer_call into views over context_base and
+	// defer_call_base, with incident_text.
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 27);
 	store_close(db);
 	store_close(NULL);
 }
@@ -1079,6 +1081,97 @@ static void test_upgrade_from_v10(void **state)
 }
 
 /*
+ * Version 12 keeps context and defer_call as views over compact tables: the
+ * rows of a version-11 database read the same after the upgrade, and SQL
+ * written by hand inserts, updates and deletes through the views as it did
+ * on the tables (vocabulary words become codes, other text stays text).
+ */
+static void test_upgrade_from_v11(void **state)
+{
+	(void)state;
+	char path[4096];
+	tmp_path(path, sizeof(path), "v11.db");
+	const char *v12 = strstr(store_schema_sql, "\n-- @version 12");
+	assert_non_null(v12);
+	char *upto11 = strndup(store_schema_sql, (size_t)(v12 - store_schema_sql));
+	assert_non_null(upto11);
+	raw_exec(path, upto11);
+	free(upto11);
+	raw_exec(path, "PRAGMA user_version = 11; PRAGMA application_id = 0x476f436f;"
+		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES ('a.core', printf('%064d', 1), '', 0);"
+		       " INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_chan,"
+		       "  done_closed, canceled, err, cause, deadline_unix_ns, value_key, value_text,"
+		       "  timer_pending, found_in, found_at) VALUES"
+		       " (1, 16, 'background', 'context.backgroundCtx', NULL, NULL, 0, 0, NULL, NULL,"
+		       "  NULL, NULL, NULL, NULL, 'ancestor', NULL),"
+		       " (1, 32, 'cancel', '*context.cancelCtx', 16, 48, 1, 1, 'context canceled',"
+		       "  'shutdown', NULL, NULL, NULL, NULL, 'frame', NULL),"
+		       " (1, 64, 'value', '*context.valueCtx', 32, NULL, 0, 0, NULL, NULL, NULL,"
+		       "  'main.key(\"a\")', '\"x\"', NULL, 'global', 'main.ctx'),"
+		       " (1, 80, 'user', '*main.myCtx', 32, NULL, 0, NULL, 'my error', NULL, NULL,"
+		       "  NULL, NULL, NULL, NULL, NULL),"
+		       " (1, 96, 'timer', NULL, 32, NULL, 1, 1, 'context deadline exceeded', NULL,"
+		       "  1000, NULL, NULL, 0, 'map', 'goroutine 3');"
+		       " INSERT INTO defer_call (incident_id, goid, seq, func, frame_depth, kind) VALUES"
+		       " (1, 1, 0, 'main.cleanup', 2, 'open-coded'), (1, 1, 1, NULL, NULL, 'heap'),"
+		       " (1, 2, 0, 'main.f.func1', 0, 'weird')");
+	const char *ctx_rows = "SELECT group_concat(r, ';') FROM (SELECT quote(incident_id) || ','"
+			       " || quote(addr) || ',' || quote(kind) || ',' || quote(type_name) || ','"
+			       " || quote(parent_addr) || ',' || quote(done_chan) || ','"
+			       " || quote(done_closed) || ',' || quote(canceled) || ',' || quote(err)"
+			       " || ',' || quote(cause) || ',' || quote(deadline_unix_ns) || ','"
+			       " || quote(value_key) || ',' || quote(value_text) || ','"
+			       " || quote(timer_pending) || ',' || quote(found_in) || ','"
+			       " || quote(found_at) AS r FROM context ORDER BY incident_id, addr)";
+	const char *defer_rows = "SELECT group_concat(r, ';') FROM (SELECT quote(incident_id) || ','"
+				 " || quote(goid) || ',' || quote(seq) || ',' || quote(func) || ','"
+				 " || quote(frame_depth) || ',' || quote(kind) AS r FROM defer_call"
+				 " ORDER BY incident_id, goid, seq)";
+	// After the upgrade, the views show what version 11's tables held.
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_string_equal(query_text(db, ctx_rows),
+			    "1,16,'background','context.backgroundCtx',NULL,NULL,0,0,NULL,NULL,NULL,NULL,NULL,NULL,'ancestor',NULL;"
+			    "1,32,'cancel','*context.cancelCtx',16,48,1,1,'context canceled','shutdown',NULL,NULL,NULL,NULL,'frame',NULL;"
+			    "1,64,'value','*context.valueCtx',32,NULL,0,0,NULL,NULL,NULL,'main.key(\"a\")','\"x\"',NULL,'global','main.ctx';"
+			    "1,80,'user','*main.myCtx',32,NULL,0,NULL,'my error',NULL,NULL,NULL,NULL,NULL,NULL,NULL;"
+			    "1,96,'timer',NULL,32,NULL,1,1,'context deadline exceeded',NULL,1000,NULL,NULL,0,'map','goroutine 3'");
+	assert_string_equal(query_text(db, defer_rows),
+			    "1,1,0,'main.cleanup',2,'open-coded';1,1,1,NULL,NULL,'heap';"
+			    "1,2,0,'main.f.func1',0,'weird'");
+	assert_string_equal(query_text(db, "SELECT type FROM sqlite_master WHERE name = 'context'"),
+			    "view");
+	// Vocabulary words are codes in the base table, other text is text.
+	assert_string_equal(query_text(db, "SELECT group_concat(quote(kind) || quote(type_name), ' ')"
+					  " FROM context_base"), // 'user' is 8
+			    "00 23 45 8'*main.myCtx' 3NULL");
+	// Writing through the views: a number given for a text column is text,
+	// as in version 11's TEXT columns; OR IGNORE keeps the first row.
+	exec_sql(store_handle(db), "INSERT INTO context (incident_id, addr, kind, done_closed, err, found_in)"
+		       " VALUES (1, 112, 7, 0, 'context canceled', 'heap');"
+		       " INSERT OR IGNORE INTO context (incident_id, addr, kind, done_closed)"
+		       " VALUES (1, 112, 'todo', 0);"
+		       " UPDATE context SET canceled = 1, value_key = 'k' WHERE addr = 64;"
+		       " DELETE FROM context WHERE addr = 80;"
+		       " UPDATE defer_call SET kind = 'stack' WHERE goid = 2;"
+		       " DELETE FROM defer_call WHERE goid = 1 AND seq = 1");
+	assert_string_equal(query_text(db, "SELECT group_concat(quote(addr) || quote(kind) || quote(canceled)"
+					  " || quote(value_key) || quote(found_in), ' ') FROM context"
+					  " WHERE addr IN (64, 80, 112)"),
+			    "64'value'1'k''global' 112'7'NULLNULL'heap'");
+	assert_string_equal(query_text(db, "SELECT typeof(kind) FROM context_base WHERE addr = 112"),
+			    "text");
+	assert_string_equal(query_text(db, defer_rows),
+			    "1,1,0,'main.cleanup',2,'open-coded';1,2,0,'main.f.func1',0,'stack'");
+	// found_in keeps its CHECK: a word outside the list is refused.
+	assert_int_not_equal(sqlite3_exec(store_handle(db), "INSERT INTO context (incident_id, addr,"
+					  " kind, done_closed, found_in) VALUES (1, 128, 'cancel', 0,"
+					  " 'nowhere')", NULL, NULL, NULL), SQLITE_OK);
+	store_close(db);
+}
+
+/*
  * Every byte string that lands in a TEXT column is valid UTF-8: invalid bytes
  * of a label, a function name, a wait reason, a path or the build settings
  * are written \xNN, valid multibyte text is kept.
@@ -1658,6 +1751,7 @@ int main(void)
 		cmocka_unit_test(test_upgrade_from_v9),
 		cmocka_unit_test(test_upgrade_from_v5),
 		cmocka_unit_test(test_upgrade_from_v10),
+		cmocka_unit_test(test_upgrade_from_v11),
 		cmocka_unit_test(test_text_is_utf8),
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_forget),
