@@ -22,7 +22,7 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT INTO frame (incident_id, stack_id, depth, pc, pc_offset, func, file, line,"
 		" inlined, wrapper) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[STORE_STMT_INSERT_GOROUTINE] =
-		"INSERT INTO goroutine (incident_id, goid, status, status_code, wait_reason,"
+		"INSERT INTO goroutine_base (incident_id, goid, status, status_code, wait_reason,"
 		" wait_since_ns, wait_minutes, creator_goid, created_by_func, created_by_file,"
 		" created_by_line, created_by_pc_offset, start_func, is_system, thread_id, locked,"
 		" labels, stack_id, g_addr, stack_error)"
@@ -201,6 +201,22 @@ static inline void bind_text(struct binder *b, int i, const char *s)
 	b->rc = store_bind_text(b->s, i, s);
 }
 
+/* goroutine_base.status: its place in the vocabulary of schema.sql's
+ * version 12 (the view goroutine decodes it), other text as it is. */
+static inline void bind_status(struct binder *b, int i, const char *s)
+{
+	static const char *const names[] = {
+		"idle", "runnable", "running", "syscall", "waiting", "dead", "copystack",
+		"preempted", "leaked", "???",
+	};
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (strcmp(s, names[k]) == 0) {
+			bind_int64(b, i, (int64_t)k);
+			return;
+		}
+	bind_text(b, i, s);
+}
+
 /* Step a row statement. Bind failures are reported like step failures,
  * naming WHAT was written and for which goroutine G (may be NULL). */
 static struct util_error *step_done(struct store_db *db, struct binder *b, const char *what,
@@ -255,6 +271,7 @@ struct store_ingest {
 	size_t *dup, ndups;             /* find_duplicates */
 	struct fresh_indexes fresh;     /* dropped for the first incident, to build again */
 	bool contexts_written;          /* by store_ingest_contexts */
+	struct store_texts texts;       /* function and file names of the goroutine rows */
 };
 
 // stack.user_depth: G's innermost frame outside packages runtime, sync and
@@ -334,17 +351,25 @@ static struct util_error *write_goroutine(struct store_ingest *in, const struct 
 		return err;
 	struct binder b = { in->goroutine, SQLITE_OK };
 	bind_int64(&b, 2, (int64_t)g->goid);
-	bind_text(&b, 3, g->status_name ? g->status_name : "???"); // as Go's traceback
+	// Names many goroutines share go to incident_text once (schema 12).
+	const char *file = g->created_by_func ? g->created_by_file : NULL;
+	int64_t created_by = 0, created_file = 0, start = 0;
+	if ((g->created_by_func &&
+	     (err = store_text_id(&in->texts, g->created_by_func, &created_by))) ||
+	    (file && (err = store_text_id(&in->texts, file, &created_file))) ||
+	    (g->start_func && (err = store_text_id(&in->texts, g->start_func, &start))))
+		return err;
+	bind_status(&b, 3, g->status_name ? g->status_name : "???"); // as Go's traceback
 	bind_int64(&b, 4, g->status);
 	bind_text(&b, 5, g->wait_reason);
 	bind_int64_if(&b, 6, g->wait_since_ns != 0, g->wait_since_ns);
 	bind_int64_if(&b, 7, g->wait_minutes >= 0, g->wait_minutes);
 	bind_int64_if(&b, 8, g->has_creator, (int64_t)g->creator_goid);
-	bind_text(&b, 9, g->created_by_func);
-	bind_text(&b, 10, g->created_by_func ? g->created_by_file : NULL);
+	bind_int64_if(&b, 9, g->created_by_func != NULL, created_by);
+	bind_int64_if(&b, 10, file != NULL, created_file);
 	bind_int64_if(&b, 11, g->created_by_func && g->created_by_line > 0, g->created_by_line);
 	bind_int64_if(&b, 12, g->created_by_func != NULL, g->created_by_pc_offset);
-	bind_text(&b, 13, g->start_func);
+	bind_int64_if(&b, 13, g->start_func != NULL, start);
 	bind_int64(&b, 14, g->is_system);
 	bind_int64_if(&b, 15, g->thread_id != 0, g->thread_id);
 	bind_int64(&b, 16, g->locked);
@@ -579,9 +604,11 @@ static struct util_error *write_goroutines(struct store_ingest *in, const struct
 		if (rc != SQLITE_OK)
 			return store_error_sqlite(in->db, rc, "binding the incident id");
 	}
+	err = store_texts_begin(in->db, in->incident_id, &in->texts);
 	for (size_t i = 0; i < snap->ngoroutines && !err; i++)
 		if (in->dup[i] == SIZE_MAX)
 			err = write_goroutine(in, &snap->goroutines[i]);
+	store_texts_end(&in->texts);
 	return err;
 }
 
@@ -666,7 +693,7 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 		err = write_goroutines(in, snap);
 	}
 	if (!err && in->existing == 0)
-		err = recreate_indexes(db, &in->fresh, "goroutine");
+		err = recreate_indexes(db, &in->fresh, "goroutine_base");
 	if (err) {
 		store_ingest_abort(in);
 		return err;
@@ -676,7 +703,7 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 }
 
 /* The tables store_write_contexts fills, whose indexes it can build. */
-static const char *const context_tables[] = {"context", "context_child", "goroutine_context"};
+static const char *const context_tables[] = {"context_base", "context_child", "goroutine_context"};
 
 struct util_error *store_ingest_contexts(struct store_ingest *in, const struct gr_snapshot *snap)
 {

@@ -1211,3 +1211,141 @@ BEGIN
   INSERT INTO defer_call (incident_id, goid, seq, func, frame_depth, kind)
   VALUES (NEW.incident_id, NEW.goid, NEW.seq, NEW.func, NEW.frame_depth, NEW.kind);
 END;
+
+-- The rows of view goroutine (version 1's table, same meaning). status:
+-- 0 'idle', 1 'runnable', 2 'running', 3 'syscall', 4 'waiting', 5 'dead',
+-- 6 'copystack', 7 'preempted', 8 'leaked', 9 '???'. created_by_func,
+-- created_by_file and start_func: text or an incident_text id: 100,000
+-- goroutines of a server name a few dozen functions. wait_reason stays text:
+-- the indexes look goroutines up by it.
+CREATE TABLE goroutine_base (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  status NOT NULL,
+  status_code INTEGER NOT NULL,
+  wait_reason TEXT,
+  wait_since_ns INTEGER,
+  wait_minutes INTEGER,
+  creator_goid INTEGER,
+  created_by_func,
+  created_by_file,
+  created_by_line INTEGER,
+  created_by_pc_offset INTEGER,
+  start_func,
+  is_system INTEGER NOT NULL CHECK (is_system IN (0, 1)),
+  thread_id INTEGER,
+  locked INTEGER NOT NULL CHECK (locked IN (0, 1)),
+  labels TEXT,
+  stack_id INTEGER NOT NULL,
+  g_addr INTEGER NOT NULL,
+  stack_error TEXT,
+  PRIMARY KEY (incident_id, goid),
+  FOREIGN KEY (incident_id, stack_id) REFERENCES stack (incident_id, stack_id)
+) WITHOUT ROWID;
+
+INSERT INTO goroutine_base
+  SELECT incident_id, goid,
+         CASE status WHEN 'idle' THEN 0 WHEN 'runnable' THEN 1
+         WHEN 'running' THEN 2 WHEN 'syscall' THEN 3 WHEN 'waiting' THEN 4
+         WHEN 'dead' THEN 5 WHEN 'copystack' THEN 6 WHEN 'preempted' THEN 7
+         WHEN 'leaked' THEN 8 WHEN '???' THEN 9 ELSE status END,
+         status_code, wait_reason, wait_since_ns, wait_minutes, creator_goid,
+           created_by_func, created_by_file, created_by_line, created_by_pc_offset,
+           start_func, is_system, thread_id, locked, labels, stack_id, g_addr, stack_error
+    FROM main.goroutine ORDER BY incident_id, goid;
+
+DROP TABLE main.goroutine;
+
+-- Version 2's indexes, on the base table (a query naming one in INDEXED BY
+-- reads goroutine_base). goroutine_by_wait now holds only the waits that
+-- can never end (nil channels, an empty select), which view leak_suspect
+-- looks up by reason: an entry per goroutine cost 2 MB for 100,000 of them
+-- and served no query of gocoroner's. A lookup by another reason reads
+-- goroutine_by_stack_wait, which holds every goroutine's wait_reason.
+CREATE INDEX goroutine_by_wait ON goroutine_base (incident_id, wait_reason)
+  WHERE wait_reason IN ('chan receive (nil chan)', 'chan send (nil chan)', 'select (no cases)');
+-- The covering index of goroutine grouping (view goroutine_bucket).
+CREATE INDEX goroutine_by_stack_wait ON goroutine_base
+  (incident_id, stack_id, is_system, wait_minutes, wait_reason, status);
+
+-- One row per goroutine of an incident: version 1's table goroutine, same
+-- columns in the same order (see there), read from goroutine_base.
+CREATE VIEW goroutine AS
+SELECT g.incident_id AS incident_id,
+       g.goid AS goid,
+       CASE g.status WHEN 0 THEN 'idle' WHEN 1 THEN 'runnable'
+       WHEN 2 THEN 'running' WHEN 3 THEN 'syscall' WHEN 4 THEN 'waiting'
+       WHEN 5 THEN 'dead' WHEN 6 THEN 'copystack' WHEN 7 THEN 'preempted'
+       WHEN 8 THEN 'leaked' WHEN 9 THEN '???' ELSE g.status END AS status,
+       g.status_code AS status_code,
+       g.wait_reason AS wait_reason,
+       g.wait_since_ns AS wait_since_ns,
+       g.wait_minutes AS wait_minutes,
+       g.creator_goid AS creator_goid,
+       CASE WHEN typeof(g.created_by_func) = 'integer'
+            THEN (SELECT t.text FROM incident_text AS t
+                   WHERE t.incident_id = g.incident_id AND t.id = g.created_by_func)
+            ELSE g.created_by_func END AS created_by_func,
+       CASE WHEN typeof(g.created_by_file) = 'integer'
+            THEN (SELECT t.text FROM incident_text AS t
+                   WHERE t.incident_id = g.incident_id AND t.id = g.created_by_file)
+            ELSE g.created_by_file END AS created_by_file,
+       g.created_by_line AS created_by_line,
+       g.created_by_pc_offset AS created_by_pc_offset,
+       CASE WHEN typeof(g.start_func) = 'integer'
+            THEN (SELECT t.text FROM incident_text AS t
+                   WHERE t.incident_id = g.incident_id AND t.id = g.start_func)
+            ELSE g.start_func END AS start_func,
+       g.is_system AS is_system,
+       g.thread_id AS thread_id,
+       g.locked AS locked,
+       g.labels AS labels,
+       g.stack_id AS stack_id,
+       g.g_addr AS g_addr,
+       g.stack_error AS stack_error
+  FROM goroutine_base AS g;
+
+CREATE TRIGGER goroutine_insert INSTEAD OF INSERT ON goroutine
+BEGIN
+  INSERT INTO goroutine_base (incident_id, goid, status, status_code, wait_reason,
+    wait_since_ns, wait_minutes, creator_goid, created_by_func, created_by_file,
+    created_by_line, created_by_pc_offset, start_func, is_system, thread_id, locked,
+    labels, stack_id, g_addr, stack_error)
+  VALUES (NEW.incident_id, NEW.goid,
+          CASE NEW.status WHEN 'idle' THEN 0 WHEN 'runnable' THEN 1
+          WHEN 'running' THEN 2 WHEN 'syscall' THEN 3 WHEN 'waiting' THEN 4
+          WHEN 'dead' THEN 5 WHEN 'copystack' THEN 6 WHEN 'preempted' THEN 7
+          WHEN 'leaked' THEN 8 WHEN '???' THEN 9 ELSE CASE
+          WHEN typeof(NEW.status) IN ('integer', 'real') THEN CAST(NEW.status AS TEXT)
+            ELSE NEW.status END END,
+          NEW.status_code, NEW.wait_reason, NEW.wait_since_ns, NEW.wait_minutes,
+          NEW.creator_goid,
+          CASE WHEN typeof(NEW.created_by_func) IN ('integer', 'real')
+               THEN CAST(NEW.created_by_func AS TEXT) ELSE NEW.created_by_func END,
+          CASE WHEN typeof(NEW.created_by_file) IN ('integer', 'real')
+               THEN CAST(NEW.created_by_file AS TEXT) ELSE NEW.created_by_file END,
+          NEW.created_by_line, NEW.created_by_pc_offset,
+          CASE WHEN typeof(NEW.start_func) IN ('integer', 'real')
+               THEN CAST(NEW.start_func AS TEXT) ELSE NEW.start_func END,
+          NEW.is_system, NEW.thread_id, NEW.locked, NEW.labels, NEW.stack_id, NEW.g_addr,
+          NEW.stack_error);
+END;
+
+CREATE TRIGGER goroutine_delete INSTEAD OF DELETE ON goroutine
+BEGIN
+  DELETE FROM goroutine_base WHERE incident_id = OLD.incident_id AND goid = OLD.goid;
+END;
+
+CREATE TRIGGER goroutine_update INSTEAD OF UPDATE ON goroutine
+BEGIN
+  DELETE FROM goroutine_base WHERE incident_id = OLD.incident_id AND goid = OLD.goid;
+  INSERT INTO goroutine (incident_id, goid, status, status_code, wait_reason,
+    wait_since_ns, wait_minutes, creator_goid, created_by_func, created_by_file,
+    created_by_line, created_by_pc_offset, start_func, is_system, thread_id, locked,
+    labels, stack_id, g_addr, stack_error)
+  VALUES (NEW.incident_id, NEW.goid, NEW.status, NEW.status_code, NEW.wait_reason,
+    NEW.wait_since_ns, NEW.wait_minutes, NEW.creator_goid, NEW.created_by_func,
+    NEW.created_by_file, NEW.created_by_line, NEW.created_by_pc_offset, NEW.start_func,
+    NEW.is_system, NEW.thread_id, NEW.locked, NEW.labels, NEW.stack_id, NEW.g_addr,
+    NEW.stack_error);
+END;

@@ -1115,7 +1115,16 @@ static void test_upgrade_from_v11(void **state)
 		       "  1000, NULL, NULL, 0, 'map', 'goroutine 3');"
 		       " INSERT INTO defer_call (incident_id, goid, seq, func, frame_depth, kind) VALUES"
 		       " (1, 1, 0, 'main.cleanup', 2, 'open-coded'), (1, 1, 1, NULL, NULL, 'heap'),"
-		       " (1, 2, 0, 'main.f.func1', 0, 'weird')");
+		       " (1, 2, 0, 'main.f.func1', 0, 'weird');"
+		       " INSERT INTO stack (incident_id, stack_id, depth) VALUES (1, 1, 0);"
+		       " INSERT INTO goroutine (incident_id, goid, status, status_code, wait_reason,"
+		       "  created_by_func, created_by_file, created_by_line, start_func, is_system,"
+		       "  locked, stack_id, g_addr) VALUES"
+		       " (1, 1, 'waiting', 4, 'chan receive', 'main.main', '/a.go', 7, 'main.w', 0, 0,"
+		       "  1, 4096),"
+		       " (1, 2, '?\?\?', 31, NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 8192),"
+		       " (1, 3, 'odd', 40, 'select (no cases)', NULL, NULL, NULL, 'main.w', 0, 0, 1,"
+		       "  12288)");
 	const char *ctx_rows = "SELECT group_concat(r, ';') FROM (SELECT quote(incident_id) || ','"
 			       " || quote(addr) || ',' || quote(kind) || ',' || quote(type_name) || ','"
 			       " || quote(parent_addr) || ',' || quote(done_chan) || ','"
@@ -1140,6 +1149,16 @@ static void test_upgrade_from_v11(void **state)
 	assert_string_equal(query_text(db, defer_rows),
 			    "1,1,0,'main.cleanup',2,'open-coded';1,1,1,NULL,NULL,'heap';"
 			    "1,2,0,'main.f.func1',0,'weird'");
+	assert_string_equal(query_text(db, "SELECT group_concat(goid || quote(status) || status_code"
+					  " || quote(wait_reason) || quote(created_by_func)"
+					  " || quote(created_by_file) || quote(start_func) || is_system"
+					  " || locked || g_addr, ' ') FROM (SELECT * FROM goroutine ORDER BY goid)"),
+			    "1'waiting'4'chan receive''main.main''/a.go''main.w'004096"
+			    " 2'?\?\?'31NULLNULLNULLNULL118192"
+			    " 3'odd'40'select (no cases)'NULLNULL'main.w'0012288");
+	assert_string_equal(query_text(db, "SELECT group_concat(quote(status), ' ') FROM"
+					  " (SELECT status FROM goroutine_base ORDER BY goid)"),
+			    "4 9 'odd'");
 	assert_string_equal(query_text(db, "SELECT type FROM sqlite_master WHERE name = 'context'"),
 			    "view");
 	// Vocabulary words are codes in the base table, other text is text.
@@ -1155,7 +1174,17 @@ static void test_upgrade_from_v11(void **state)
 		       " UPDATE context SET canceled = 1, value_key = 'k' WHERE addr = 64;"
 		       " DELETE FROM context WHERE addr = 80;"
 		       " UPDATE defer_call SET kind = 'stack' WHERE goid = 2;"
-		       " DELETE FROM defer_call WHERE goid = 1 AND seq = 1");
+		       " DELETE FROM defer_call WHERE goid = 1 AND seq = 1;"
+		       " UPDATE goroutine SET status = 'running', start_func = 'main.x' WHERE goid = 1;"
+		       " DELETE FROM goroutine WHERE goid = 2");
+	assert_string_equal(query_text(db, "SELECT group_concat(goid || quote(status) || quote(start_func)"
+					  " || quote(created_by_func), ' ') FROM (SELECT * FROM goroutine"
+					  " ORDER BY goid)"),
+			    "1'running''main.x''main.main' 3'odd''main.w'NULL");
+	// The partial index still answers the reasons it holds.
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine_base INDEXED BY goroutine_by_wait"
+				       " WHERE incident_id = 1 AND wait_reason IN ('chan receive (nil chan)',"
+				       " 'chan send (nil chan)', 'select (no cases)')"), 1);
 	assert_string_equal(query_text(db, "SELECT group_concat(quote(addr) || quote(kind) || quote(canceled)"
 					  " || quote(value_key) || quote(found_in), ' ') FROM context"
 					  " WHERE addr IN (64, 80, 112)"),
@@ -1185,6 +1214,8 @@ static void test_text_is_utf8(void **state)
 	make_snapshot(&s);
 	goroutines[3].labels = "{\"k\xff\":\"\xc3\x28 caf\xc3\xa9 \xed\xa0\x80\"}";
 	goroutines[0].wait_reason = "chan \xfe receive";
+	goroutines[0].start_func = "main.st\xff"; // stored once in incident_text
+	goroutines[1].start_func = "main.st\xff";
 	s.build_settings = "path\texample.com/\x80" "app\n";
 	struct gr_frame bad_frames[5];
 	memcpy(bad_frames, goroutines[2].frames, sizeof(bad_frames));
@@ -1201,6 +1232,11 @@ static void test_text_is_utf8(void **state)
 	assert_string_equal(query_text(db, "SELECT wait_reason FROM goroutine WHERE incident_id = %lld AND goid = 1",
 				       (long long)id),
 			    "chan \\xfe receive");
+	assert_string_equal(query_text(db, "SELECT group_concat(start_func, ' ') FROM goroutine"
+				       " WHERE incident_id = %lld AND goid IN (1, 2)", (long long)id),
+			    "main.st\\xff main.st\\xff");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident_text WHERE incident_id = %lld"
+				       " AND text = 'main.st\\xff'", (long long)id), 1);
 	assert_string_equal(query_text(db, "SELECT build_settings FROM incident WHERE id = %lld",
 				       (long long)id),
 			    "path\texample.com/\\x80app\n");
