@@ -85,7 +85,7 @@ SELECT b.incident_id AS incident_id,
        b.reason AS reason,
        b.path AS path,
        (SELECT group_concat(goid, ',') FROM (
-          SELECT DISTINCT w.goid FROM chan_wait AS w INDEXED BY chan_wait_by_chan
+          SELECT DISTINCT w.goid FROM chan_wait_base AS w INDEXED BY chan_wait_by_chan
            WHERE w.incident_id = b.incident_id AND w.chan_addr = c.done_chan ORDER BY w.goid))
          AS waiter_goids,
        (SELECT group_concat(goid, ',') FROM (

@@ -36,7 +36,7 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT OR IGNORE INTO channel (incident_id, addr, elem_type, cap, len, closed,"
 		" is_timer, send_waiters, recv_waiters) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[STORE_STMT_INSERT_CHAN_WAIT] =
-		"INSERT OR IGNORE INTO chan_wait (incident_id, goid, chan_addr, direction, in_select,"
+		"INSERT OR IGNORE INTO chan_wait_base (incident_id, goid, chan_addr, direction, in_select,"
 		" queue_pos) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[STORE_STMT_INSERT_SYNC_WAIT] =
 		"INSERT OR IGNORE INTO sync_wait (incident_id, goid, kind, addr, ctx_addr)"
@@ -49,9 +49,8 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		" recovered, aborted, goexit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[STORE_STMT_INSERT_CONTEXT] =
 		"INSERT OR IGNORE INTO context_base (incident_id, addr, kind, type_name, parent_addr,"
-		" done_chan, done_closed, canceled, err, cause, deadline_unix_ns, value_key,"
-		" value_text, timer_pending, found_in, found_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+		" done_chan, state, err, cause, deadline_unix_ns, value_key, value_text, found_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[STORE_STMT_INSERT_CONTEXT_CHILD] =
 		"INSERT OR IGNORE INTO context_child (incident_id, parent_addr, child_addr)"
 		" VALUES (?1, ?2, ?3)",
@@ -70,7 +69,7 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		" global_words_precise, global_words_conservative)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[STORE_STMT_INSERT_WAIT_REACH] =
-		"INSERT OR IGNORE INTO wait_reach (incident_id, goid, obj_addr, reached_by, via_goid)"
+		"INSERT OR IGNORE INTO wait_reach_base (incident_id, goid, obj_addr, reached_by, via_goid)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STORE_STMT_INSERT_WAIT_REACHER] =
 		"INSERT OR IGNORE INTO wait_reacher (incident_id, obj_addr, goid) VALUES (?1, ?2, ?3)",

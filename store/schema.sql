@@ -999,6 +999,12 @@ CREATE TABLE incident_text (
   PRIMARY KEY (incident_id, id)
 ) WITHOUT ROWID;
 
+-- SQLite cannot turn a table into a view: version 11's rows wait in a
+-- temporary table, written back through the view below.
+CREATE TEMP TABLE context_v11 AS SELECT * FROM main.context;
+
+DROP TABLE main.context;
+
 -- The rows of view context (version 1's table; see that table's comments
 -- for the meaning of each column). kind: 0 'background', 1 'todo',
 -- 2 'cancel', 3 'timer', 4 'value', 5 'withoutCancel', 6 'afterFunc',
@@ -1006,10 +1012,19 @@ CREATE TABLE incident_text (
 -- 1 'context.todoCtx', 2 '*context.emptyCtx', 3 '*context.cancelCtx',
 -- 4 '*context.timerCtx', 5 '*context.valueCtx', 6 'context.withoutCancelCtx',
 -- 7 '*context.afterFuncCtx', 8 '*context.stopCtx'. err: 0 'context
--- canceled', 1 'context deadline exceeded'. found_in: 0 'frame', 1 'global',
--- 2 'chan buffer', 3 'map', 4 'heap', 5 'ancestor', 6 'child'. value_key:
--- text or an incident_text id. The columns that hold codes have no declared
--- type, so SQLite keeps the integer or the text as written.
+-- canceled', 1 'context deadline exceeded'. value_key: text or an
+-- incident_text id. The columns that hold codes have no declared type, so
+-- SQLite keeps the integer or the text as written.
+-- state packs four small columns in one number, since every column costs
+-- each row a byte of its header (17 of a row's 47 bytes in version 11):
+--   found_in      state % 8: 0 NULL, 1 'frame', 2 'global', 3 'chan buffer',
+--                 4 'map', 5 'heap', 6 'ancestor', 7 'child'
+--   canceled      state / 8 % 3: 0 NULL, 1 for 0, 2 for 1
+--   timer_pending state / 24 % 3: the same
+--   done_closed   state / 72: 0 or 1
+-- A row written through the view with a value outside those (which
+-- version 11's CHECK constraints refused) gets a state that fails this
+-- table's CHECK, so it is refused the same way.
 CREATE TABLE context_base (
   incident_id INTEGER NOT NULL REFERENCES incident (id),
   addr INTEGER NOT NULL,
@@ -1017,41 +1032,15 @@ CREATE TABLE context_base (
   type_name,
   parent_addr INTEGER,
   done_chan INTEGER,
-  done_closed INTEGER NOT NULL CHECK (done_closed IN (0, 1)),
-  canceled INTEGER CHECK (canceled IN (0, 1)),
+  state NOT NULL CHECK (typeof(state) = 'integer' AND state BETWEEN 0 AND 143),
   err,
   cause TEXT,
   deadline_unix_ns INTEGER,
   value_key,
   value_text TEXT,
-  timer_pending INTEGER CHECK (timer_pending IN (0, 1)),
-  found_in CHECK (found_in IN (0, 1, 2, 3, 4, 5, 6)),
   found_at TEXT,
   PRIMARY KEY (incident_id, addr)
 ) WITHOUT ROWID;
-
-INSERT INTO context_base
-  SELECT incident_id, addr,
-         CASE kind WHEN 'background' THEN 0 WHEN 'todo' THEN 1 WHEN 'cancel' THEN 2
-                   WHEN 'timer' THEN 3 WHEN 'value' THEN 4 WHEN 'withoutCancel' THEN 5
-                   WHEN 'afterFunc' THEN 6 WHEN 'stop' THEN 7 WHEN 'user' THEN 8 ELSE kind END,
-         CASE type_name WHEN 'context.backgroundCtx' THEN 0 WHEN 'context.todoCtx' THEN 1
-                        WHEN '*context.emptyCtx' THEN 2 WHEN '*context.cancelCtx' THEN 3
-                        WHEN '*context.timerCtx' THEN 4 WHEN '*context.valueCtx' THEN 5
-                        WHEN 'context.withoutCancelCtx' THEN 6
-                        WHEN '*context.afterFuncCtx' THEN 7 WHEN '*context.stopCtx' THEN 8
-                        ELSE type_name END,
-         parent_addr, done_chan, done_closed, canceled,
-         CASE err WHEN 'context canceled' THEN 0 WHEN 'context deadline exceeded' THEN 1
-                  ELSE err END,
-         cause, deadline_unix_ns, value_key, value_text, timer_pending,
-         CASE found_in WHEN 'frame' THEN 0 WHEN 'global' THEN 1 WHEN 'chan buffer' THEN 2
-                       WHEN 'map' THEN 3 WHEN 'heap' THEN 4 WHEN 'ancestor' THEN 5
-                       WHEN 'child' THEN 6 ELSE found_in END,
-         found_at
-    FROM main.context ORDER BY incident_id, addr;
-
-DROP TABLE main.context;
 
 -- "Which contexts were derived from this one?" (walks down the trees).
 -- Queries that name it in INDEXED BY read context_base.
@@ -1075,8 +1064,8 @@ SELECT c.incident_id AS incident_id,
                         ELSE c.type_name END AS type_name,
        c.parent_addr AS parent_addr,
        c.done_chan AS done_chan,
-       c.done_closed AS done_closed,
-       c.canceled AS canceled,
+       c.state / 72 AS done_closed,
+       CASE c.state / 8 % 3 WHEN 1 THEN 0 WHEN 2 THEN 1 END AS canceled,
        CASE c.err WHEN 0 THEN 'context canceled' WHEN 1 THEN 'context deadline exceeded'
                   ELSE c.err END AS err,
        c.cause AS cause,
@@ -1086,21 +1075,22 @@ SELECT c.incident_id AS incident_id,
                    WHERE t.incident_id = c.incident_id AND t.id = c.value_key)
             ELSE c.value_key END AS value_key,
        c.value_text AS value_text,
-       c.timer_pending AS timer_pending,
-       CASE c.found_in WHEN 0 THEN 'frame' WHEN 1 THEN 'global' WHEN 2 THEN 'chan buffer'
-                       WHEN 3 THEN 'map' WHEN 4 THEN 'heap' WHEN 5 THEN 'ancestor'
-                       WHEN 6 THEN 'child' ELSE c.found_in END AS found_in,
+       CASE c.state / 24 % 3 WHEN 1 THEN 0 WHEN 2 THEN 1 END AS timer_pending,
+       CASE c.state % 8 WHEN 1 THEN 'frame' WHEN 2 THEN 'global' WHEN 3 THEN 'chan buffer'
+                        WHEN 4 THEN 'map' WHEN 5 THEN 'heap' WHEN 6 THEN 'ancestor'
+                        WHEN 7 THEN 'child' END AS found_in,
        c.found_at AS found_at
   FROM context_base AS c;
 
 -- Writing view context writes context_base: text of a vocabulary becomes
 -- its code, a number given for a text column becomes text (as the TEXT
--- column of version 1 stored it), other text stays text.
+-- column of version 1 stored it), other text stays text; the 0/1 columns
+-- take '0' and '1' as numbers, as version 1's INTEGER columns did.
 CREATE TRIGGER context_insert INSTEAD OF INSERT ON context
 BEGIN
   INSERT INTO context_base (incident_id, addr, kind, type_name, parent_addr, done_chan,
-                            done_closed, canceled, err, cause, deadline_unix_ns, value_key,
-                            value_text, timer_pending, found_in, found_at)
+                            state, err, cause, deadline_unix_ns, value_key, value_text,
+                            found_at)
   VALUES (NEW.incident_id, NEW.addr,
           CASE NEW.kind WHEN 'background' THEN 0 WHEN 'todo' THEN 1 WHEN 'cancel' THEN 2
                         WHEN 'timer' THEN 3 WHEN 'value' THEN 4 WHEN 'withoutCancel' THEN 5
@@ -1115,20 +1105,27 @@ BEGIN
                              ELSE CASE WHEN typeof(NEW.type_name) IN ('integer', 'real')
                                        THEN CAST(NEW.type_name AS TEXT)
                                        ELSE NEW.type_name END END,
-          NEW.parent_addr, NEW.done_chan, NEW.done_closed, NEW.canceled,
+          NEW.parent_addr, NEW.done_chan,
+          -- Any part outside its values makes the sum NULL: refused.
+          (CASE WHEN NEW.found_in IS NULL THEN 0
+                ELSE CASE NEW.found_in WHEN 'frame' THEN 1 WHEN 'global' THEN 2
+                                       WHEN 'chan buffer' THEN 3 WHEN 'map' THEN 4
+                                       WHEN 'heap' THEN 5 WHEN 'ancestor' THEN 6
+                                       WHEN 'child' THEN 7 END END)
+          + 8 * (CASE WHEN NEW.canceled IS NULL THEN 0
+                      WHEN NEW.canceled IN (0, '0') THEN 1 WHEN NEW.canceled IN (1, '1') THEN 2 END)
+          + 24 * (CASE WHEN NEW.timer_pending IS NULL THEN 0
+                       WHEN NEW.timer_pending IN (0, '0') THEN 1
+                       WHEN NEW.timer_pending IN (1, '1') THEN 2 END)
+          + 72 * (CASE WHEN NEW.done_closed IN (0, '0') THEN 0
+                       WHEN NEW.done_closed IN (1, '1') THEN 1 END),
           CASE NEW.err WHEN 'context canceled' THEN 0 WHEN 'context deadline exceeded' THEN 1
                        ELSE CASE WHEN typeof(NEW.err) IN ('integer', 'real')
                                  THEN CAST(NEW.err AS TEXT) ELSE NEW.err END END,
           NEW.cause, NEW.deadline_unix_ns,
           CASE WHEN typeof(NEW.value_key) IN ('integer', 'real')
                THEN CAST(NEW.value_key AS TEXT) ELSE NEW.value_key END,
-          NEW.value_text, NEW.timer_pending,
-          CASE NEW.found_in WHEN 'frame' THEN 0 WHEN 'global' THEN 1 WHEN 'chan buffer' THEN 2
-                            WHEN 'map' THEN 3 WHEN 'heap' THEN 4 WHEN 'ancestor' THEN 5
-                            WHEN 'child' THEN 6
-                            ELSE CASE WHEN typeof(NEW.found_in) IN ('integer', 'real')
-                                      THEN CAST(NEW.found_in AS TEXT) ELSE NEW.found_in END END,
-          NEW.found_at);
+          NEW.value_text, NEW.found_at);
 END;
 
 CREATE TRIGGER context_delete INSTEAD OF DELETE ON context
@@ -1147,6 +1144,17 @@ BEGIN
           NEW.done_closed, NEW.canceled, NEW.err, NEW.cause, NEW.deadline_unix_ns,
           NEW.value_key, NEW.value_text, NEW.timer_pending, NEW.found_in, NEW.found_at);
 END;
+
+-- Version 11's rows, through the view's trigger, in key order.
+INSERT INTO main.context (incident_id, addr, kind, type_name, parent_addr, done_chan,
+                          done_closed, canceled, err, cause, deadline_unix_ns, value_key,
+                          value_text, timer_pending, found_in, found_at)
+  SELECT incident_id, addr, kind, type_name, parent_addr, done_chan, done_closed, canceled,
+         err, cause, deadline_unix_ns, value_key, value_text, timer_pending, found_in,
+         found_at
+    FROM temp.context_v11 ORDER BY incident_id, addr;
+
+DROP TABLE temp.context_v11;
 
 -- The rows of view defer_call (version 1's table, same meaning). func: text
 -- or an incident_text id. kind: 0 'open-coded', 1 'stack', 2 'heap',
@@ -1348,4 +1356,125 @@ BEGIN
     NEW.created_by_file, NEW.created_by_line, NEW.created_by_pc_offset, NEW.start_func,
     NEW.is_system, NEW.thread_id, NEW.locked, NEW.labels, NEW.stack_id, NEW.g_addr,
     NEW.stack_error);
+END;
+
+-- The rows of view wait_reach (version 2's table, same meaning). reached_by:
+-- 0 'global', 1 'goroutine', NULL.
+CREATE TABLE wait_reach_base (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  obj_addr INTEGER NOT NULL,
+  reached_by CHECK (reached_by IN (0, 1)),
+  via_goid INTEGER,
+  PRIMARY KEY (incident_id, goid, obj_addr)
+) WITHOUT ROWID;
+
+INSERT INTO wait_reach_base
+  SELECT incident_id, goid, obj_addr, CASE reached_by WHEN 'global' THEN 0 WHEN
+    'goroutine' THEN 1 ELSE reached_by END, via_goid
+    FROM main.wait_reach ORDER BY incident_id, goid, obj_addr;
+
+DROP TABLE main.wait_reach;
+
+-- One row per object a blocked goroutine waits on: version 2's table
+-- wait_reach, same columns in the same order, read from wait_reach_base.
+CREATE VIEW wait_reach AS
+SELECT x.incident_id AS incident_id,
+       x.goid AS goid,
+       x.obj_addr AS obj_addr,
+       CASE x.reached_by WHEN 0 THEN 'global' WHEN 1 THEN 'goroutine' ELSE x.reached_by
+         END AS reached_by,
+       x.via_goid AS via_goid
+  FROM wait_reach_base AS x;
+
+CREATE TRIGGER wait_reach_insert INSTEAD OF INSERT ON wait_reach
+BEGIN
+  INSERT INTO wait_reach_base (incident_id, goid, obj_addr, reached_by, via_goid)
+  VALUES (NEW.incident_id,
+          NEW.goid,
+          NEW.obj_addr,
+          CASE NEW.reached_by WHEN 'global' THEN 0 WHEN 'goroutine' THEN 1
+               ELSE CASE WHEN typeof(NEW.reached_by) IN ('integer', 'real')
+                         THEN CAST(NEW.reached_by AS TEXT) ELSE NEW.reached_by END END,
+          NEW.via_goid);
+END;
+
+CREATE TRIGGER wait_reach_delete INSTEAD OF DELETE ON wait_reach
+BEGIN
+  DELETE FROM wait_reach_base WHERE incident_id = OLD.incident_id AND goid = OLD.goid
+    AND obj_addr = OLD.obj_addr;
+END;
+
+CREATE TRIGGER wait_reach_update INSTEAD OF UPDATE ON wait_reach
+BEGIN
+  DELETE FROM wait_reach_base WHERE incident_id = OLD.incident_id AND goid = OLD.goid
+    AND obj_addr = OLD.obj_addr;
+  INSERT INTO wait_reach (incident_id, goid, obj_addr, reached_by, via_goid)
+  VALUES (NEW.incident_id, NEW.goid, NEW.obj_addr, NEW.reached_by, NEW.via_goid);
+END;
+
+-- The rows of view chan_wait (version 1's table, same meaning). direction:
+-- 0 'recv', 1 'send' (the order of the text, so the key orders rows as
+-- before), in the key and in chan_wait_by_chan.
+CREATE TABLE chan_wait_base (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  chan_addr INTEGER NOT NULL,
+  direction NOT NULL CHECK (direction IN (0, 1)),
+  in_select INTEGER NOT NULL CHECK (in_select IN (0, 1)),
+  queue_pos INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, goid, chan_addr, direction)
+) WITHOUT ROWID;
+
+INSERT INTO chan_wait_base
+  SELECT incident_id, goid, chan_addr, CASE direction WHEN 'recv' THEN 0 WHEN 'send'
+    THEN 1 ELSE direction END, in_select, queue_pos
+    FROM main.chan_wait ORDER BY incident_id, goid, chan_addr, direction;
+
+DROP TABLE main.chan_wait;
+
+-- "Who waits on this channel?" Queries that name it in INDEXED BY read
+-- chan_wait_base.
+CREATE INDEX chan_wait_by_chan ON chan_wait_base (incident_id, chan_addr);
+
+-- One row per goroutine per channel it is queued on: version 1's table
+-- chan_wait, same columns in the same order, read from chan_wait_base.
+CREATE VIEW chan_wait AS
+SELECT x.incident_id AS incident_id,
+       x.goid AS goid,
+       x.chan_addr AS chan_addr,
+       CASE x.direction WHEN 0 THEN 'recv' WHEN 1 THEN 'send' ELSE x.direction END AS
+         direction,
+       x.in_select AS in_select,
+       x.queue_pos AS queue_pos
+  FROM chan_wait_base AS x;
+
+CREATE TRIGGER chan_wait_insert INSTEAD OF INSERT ON chan_wait
+BEGIN
+  INSERT INTO chan_wait_base (incident_id, goid, chan_addr, direction, in_select, queue_pos)
+  VALUES (NEW.incident_id,
+          NEW.goid,
+          NEW.chan_addr,
+          CASE NEW.direction WHEN 'recv' THEN 0 WHEN 'send' THEN 1
+               ELSE CASE WHEN typeof(NEW.direction) IN ('integer', 'real')
+                         THEN CAST(NEW.direction AS TEXT) ELSE NEW.direction END END,
+          NEW.in_select,
+          NEW.queue_pos);
+END;
+
+CREATE TRIGGER chan_wait_delete INSTEAD OF DELETE ON chan_wait
+BEGIN
+  DELETE FROM chan_wait_base WHERE incident_id = OLD.incident_id AND goid = OLD.goid AND
+    chan_addr = OLD.chan_addr AND direction = CASE OLD.direction WHEN 'recv' THEN 0 WHEN
+    'send' THEN 1 ELSE OLD.direction END;
+END;
+
+CREATE TRIGGER chan_wait_update INSTEAD OF UPDATE ON chan_wait
+BEGIN
+  DELETE FROM chan_wait_base WHERE incident_id = OLD.incident_id AND goid = OLD.goid AND
+    chan_addr = OLD.chan_addr AND direction = CASE OLD.direction WHEN 'recv' THEN 0 WHEN
+    'send' THEN 1 ELSE OLD.direction END;
+  INSERT INTO chan_wait (incident_id, goid, chan_addr, direction, in_select, queue_pos)
+  VALUES (NEW.incident_id, NEW.goid, NEW.chan_addr, NEW.direction, NEW.in_select,
+    NEW.queue_pos);
 END;

@@ -63,6 +63,7 @@ static const char *const ctx_found_in[] = {
 	"frame", "global", "chan buffer", "map", "heap", "ancestor", "child",
 };
 static const char *const defer_kinds[] = { "open-coded", "stack", "heap", "rangefunc" };
+static const char *const reach_kinds[] = { "global", "goroutine" };
 
 /* An integer when KNOWN, else NULL. */
 static void opt(struct row *r, int i, bool known, int64_t v)
@@ -216,7 +217,7 @@ static void bind_chan_wait(struct row *r, const struct gr_snapshot *snap, size_t
 	const struct gr_chan_wait *w = &snap->chan_waits[i];
 	i64(r, 2, (int64_t)w->goid);
 	i64(r, 3, (int64_t)w->chan_addr);
-	text(r, 4, w->send ? "send" : "recv");
+	i64(r, 4, w->send ? 1 : 0); // chan_wait_base.direction: 0 'recv', 1 'send'
 	i64(r, 5, w->in_select);
 	i64(r, 6, w->queue_pos);
 }
@@ -235,7 +236,7 @@ static void bind_wait_reach(struct row *r, const struct gr_snapshot *snap, size_
 	const struct gr_wait_reach *w = &snap->wait_reaches[i];
 	i64(r, 2, (int64_t)w->goid);
 	i64(r, 3, (int64_t)w->obj_addr);
-	text(r, 4, w->reached_by);
+	CODE(r, 4, w->reached_by, reach_kinds);
 	opt(r, 5, w->reached_by && strcmp(w->reached_by, "goroutine") == 0, (int64_t)w->via_goid);
 }
 
@@ -295,16 +296,21 @@ static void bind_context(struct row *r, const struct gr_snapshot *snap, size_t i
 	CODE(r, 4, c->type_name, ctx_types);
 	opt(r, 5, c->parent_addr != 0, (int64_t)c->parent_addr);
 	opt(r, 6, c->done_chan != 0, (int64_t)c->done_chan);
-	i64(r, 7, c->done_closed);
-	opt(r, 8, c->canceled >= 0, c->canceled);
-	CODE(r, 9, c->err, ctx_errs);
-	text(r, 10, c->cause);
-	opt(r, 11, c->has_deadline, c->deadline_unix_ns);
-	opt(r, 12, r->ids[i] != 0, r->ids[i]);
-	text(r, 13, c->value_text);
-	opt(r, 14, c->timer_pending >= 0, c->timer_pending);
-	CODE(r, 15, c->found_in, ctx_found_in);
-	text(r, 16, c->found_at);
+	// context_base.state (schema.sql, version 12): found_in, canceled,
+	// timer_pending and done_closed in one number.
+	int64_t found = 0;
+	for (size_t k = 0; c->found_in && k < sizeof(ctx_found_in) / sizeof(ctx_found_in[0]); k++)
+		if (strcmp(c->found_in, ctx_found_in[k]) == 0)
+			found = (int64_t)k + 1;
+	i64(r, 7, found + 8 * (c->canceled < 0 ? 0 : c->canceled ? 2 : 1) +
+			  24 * (c->timer_pending < 0 ? 0 : c->timer_pending ? 2 : 1) +
+			  72 * (c->done_closed ? 1 : 0));
+	CODE(r, 8, c->err, ctx_errs);
+	text(r, 9, c->cause);
+	opt(r, 10, c->has_deadline, c->deadline_unix_ns);
+	opt(r, 11, r->ids[i] != 0, r->ids[i]);
+	text(r, 12, c->value_text);
+	text(r, 13, c->found_at);
 }
 
 static void bind_context_child(struct row *r, const struct gr_snapshot *snap, size_t i)

@@ -102,7 +102,7 @@ static char *rows(struct store_db *db, const char *fmt, ...)
  * all their rows to answer for one incident. */
 static const char *const big_tables[] = {
 	"goroutine", "goroutine_base", "frame", "goroutine_context", "context", "context_base",
-	"context_child", "chan_wait", "sync_wait", "wait_reach", "wait_reacher", "wait_member", "wait_component",
+	"context_child", "chan_wait", "chan_wait_base", "wait_reach_base", "sync_wait", "wait_reach", "wait_reacher", "wait_member", "wait_component",
 	"goroutine_blocker",
 };
 

@@ -289,8 +289,8 @@ static void test_new_database(void **state)
 	// wait_reacher, wait_component, wait_member (version 5, which drops
 	// version 2's wait_waker); goroutine_blocker (version 9);
 	// context_canceled, context_below_canceled (version 10); version 12
-	// turns context and defer_call into views over context_base and
-	// defer_call_base, with incident_text.
+	// turns goroutine, context, defer_call, chan_wait and wait_reach into
+	// views over tables NAME_base, with incident_text.
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 27);
 	store_close(db);
 	store_close(NULL);
@@ -1124,7 +1124,10 @@ static void test_upgrade_from_v11(void **state)
 		       "  1, 4096),"
 		       " (1, 2, '?\?\?', 31, NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 8192),"
 		       " (1, 3, 'odd', 40, 'select (no cases)', NULL, NULL, NULL, 'main.w', 0, 0, 1,"
-		       "  12288)");
+		       "  12288);"
+		       " INSERT INTO chan_wait VALUES (1, 1, 4096, 'send', 0, 0), (1, 1, 4096, 'recv', 1, -1);"
+		       " INSERT INTO wait_reach VALUES (1, 1, 4096, 'goroutine', 3), (1, 3, 8192, NULL, NULL),"
+		       "  (1, 3, 4096, 'global', NULL)");
 	const char *ctx_rows = "SELECT group_concat(r, ';') FROM (SELECT quote(incident_id) || ','"
 			       " || quote(addr) || ',' || quote(kind) || ',' || quote(type_name) || ','"
 			       " || quote(parent_addr) || ',' || quote(done_chan) || ','"
@@ -1159,6 +1162,14 @@ static void test_upgrade_from_v11(void **state)
 	assert_string_equal(query_text(db, "SELECT group_concat(quote(status), ' ') FROM"
 					  " (SELECT status FROM goroutine_base ORDER BY goid)"),
 			    "4 9 'odd'");
+	assert_string_equal(query_text(db, "SELECT group_concat(r, ' ') FROM (SELECT goid || chan_addr"
+					  " || direction || in_select || queue_pos AS r FROM chan_wait"
+					  " ORDER BY goid, chan_addr, direction)"),
+			    "14096recv1-1 14096send00");
+	assert_string_equal(query_text(db, "SELECT group_concat(r, ' ') FROM (SELECT goid || obj_addr"
+					  " || quote(reached_by) || quote(via_goid) AS r FROM wait_reach"
+					  " ORDER BY goid, obj_addr)"),
+			    "14096'goroutine'3 34096'global'NULL 38192NULLNULL");
 	assert_string_equal(query_text(db, "SELECT type FROM sqlite_master WHERE name = 'context'"),
 			    "view");
 	// Vocabulary words are codes in the base table, other text is text.
@@ -1193,6 +1204,23 @@ static void test_upgrade_from_v11(void **state)
 			    "text");
 	assert_string_equal(query_text(db, defer_rows),
 			    "1,1,0,'main.cleanup',2,'open-coded';1,2,0,'main.f.func1',0,'stack'");
+	exec_sql(store_handle(db), "UPDATE chan_wait SET queue_pos = 5 WHERE direction = 'send';"
+				   " DELETE FROM chan_wait WHERE direction = 'recv';"
+				   " INSERT INTO context (incident_id, addr, kind, done_closed, canceled)"
+				   " VALUES (1, 144, 'cancel', '1', '0')");
+	assert_string_equal(query_text(db, "SELECT group_concat(direction || queue_pos) FROM chan_wait"),
+			    "send5");
+	assert_string_equal(query_text(db, "SELECT done_closed || canceled || quote(timer_pending)"
+					  " || quote(found_in) FROM context WHERE addr = 144"),
+			    "10NULLNULL");
+	// The 0/1 columns keep their CHECK: another value is refused, and
+	// skipped under OR IGNORE.
+	assert_int_not_equal(sqlite3_exec(store_handle(db), "INSERT INTO context (incident_id, addr,"
+					  " kind, done_closed, canceled) VALUES (1, 160, 'cancel', 0, 5)",
+					  NULL, NULL, NULL), SQLITE_OK);
+	exec_sql(store_handle(db), "INSERT OR IGNORE INTO context (incident_id, addr, kind, done_closed)"
+				   " VALUES (1, 176, 'cancel', 2)");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM context WHERE addr IN (160, 176)"), 0);
 	// found_in keeps its CHECK: a word outside the list is refused.
 	assert_int_not_equal(sqlite3_exec(store_handle(db), "INSERT INTO context (incident_id, addr,"
 					  " kind, done_closed, found_in) VALUES (1, 128, 'cancel', 0,"
