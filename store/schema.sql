@@ -970,21 +970,24 @@ UPDATE incident
 -- @version 12
 
 -- Smaller rows for the longest tables. The text a table repeats on every
--- row ('cancel', '*context.cancelCtx', 'frame', a value key or a deferred
--- function's name) is stored once: context and defer_call become views of
--- the same names, columns and column order over compact tables
--- (context_base, defer_call_base), so every query reads them as before.
--- 400,000 contexts were 37 MB of a 95 MB database, most of it that text
--- (bench/README.md). Each view has INSTEAD OF triggers: INSERT, UPDATE and
--- DELETE on it work as on the table it replaces (with its OR IGNORE or OR
--- REPLACE), so hand-written SQL keeps working.
+-- row ('cancel', '*context.cancelCtx', 'waiting', a value key, a function's
+-- name) is stored once: context, defer_call, goroutine, wait_reach and
+-- chan_wait become views of the same names, columns and column order over
+-- compact tables (NAME_base), so every query reads them as before. 400,000
+-- contexts were 37 MB of a 95 MB database, most of it that text; it is 59 MB
+-- now (bench/README.md). Each view has INSTEAD OF triggers: INSERT, UPDATE
+-- and DELETE on it work as on the table it replaces (with its OR IGNORE or
+-- OR REPLACE), so hand-written SQL keeps working. The indexes are on the
+-- base tables, under their old names: a query naming one in INDEXED BY
+-- reads the base table (INDEXED BY cannot name a view's table).
 --
 -- How a compact column holds its text, for who reads the base tables:
 --   * a column of a fixed vocabulary (context.kind, found_in...) holds a
 --     small integer, the vocabulary's place in the decoding CASE of the
 --     view; any other text is stored as it is (the view passes text
 --     through), so nothing outside the vocabulary is lost;
---   * a column of open text (context.value_key, defer_call.func) holds
+--   * a column of open text (context.value_key, defer_call.func,
+--     goroutine.start_func, created_by_func and created_by_file) holds
 --     either the text or an integer: the id of an incident_text row of the
 --     same incident. gocoroner's writer stores each distinct text once that
 --     way; rows written through the views keep their text.
