@@ -214,7 +214,7 @@ SELECT (SELECT group_concat(goid, ',') FROM (
              AND w.chan_addr = (SELECT done_chan FROM context WHERE incident_id = ?1 AND addr = ?2)
            ORDER BY w.goid)),
        (SELECT group_concat(goid, ',') FROM (
-          SELECT DISTINCT gc.goid FROM goroutine_context gc INDEXED BY goroutine_context_by_ctx
+          SELECT DISTINCT gc.goid FROM goroutine_context_base gc INDEXED BY goroutine_context_by_ctx
            WHERE gc.incident_id = ?1 AND gc.ctx_addr = ?2 ORDER BY gc.goid));
 
 -- STMT report_detached

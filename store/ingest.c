@@ -61,8 +61,8 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT OR IGNORE INTO context_below_canceled (incident_id, seed_addr, depth, addr, kind,"
 		" canceled, origin_addr, user_addr, path) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[STORE_STMT_INSERT_GOROUTINE_CONTEXT] =
-		"INSERT OR IGNORE INTO goroutine_context (incident_id, goid, seq, frame_depth,"
-		" var_name, ctx_addr, found_by, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		"INSERT OR IGNORE INTO goroutine_context_base (incident_id, goid, seq, frame_depth,"
+		" var_name, ctx_addr, how) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[STORE_STMT_INSERT_HEAP_SCAN] =
 		"INSERT INTO heap_scan (incident_id, spans, objects, marked_objects, marked_bytes,"
 		" rounds, complete, components, heap_bits, objects_precise, objects_conservative,"
@@ -702,7 +702,8 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 }
 
 /* The tables store_write_contexts fills, whose indexes it can build. */
-static const char *const context_tables[] = {"context_base", "context_child", "goroutine_context"};
+static const char *const context_tables[] = {"context_base", "context_child",
+					      "goroutine_context_base"};
 
 struct util_error *store_ingest_contexts(struct store_ingest *in, const struct gr_snapshot *snap)
 {

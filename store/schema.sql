@@ -971,15 +971,16 @@ UPDATE incident
 
 -- Smaller rows for the longest tables. The text a table repeats on every
 -- row ('cancel', '*context.cancelCtx', 'waiting', a value key, a function's
--- name) is stored once: context, defer_call, goroutine, wait_reach and
--- chan_wait become views of the same names, columns and column order over
--- compact tables (NAME_base), so every query reads them as before. 400,000
--- contexts were 37 MB of a 95 MB database, most of it that text; it is 59 MB
--- now (bench/README.md). Each view has INSTEAD OF triggers: INSERT, UPDATE
--- and DELETE on it work as on the table it replaces (with its OR IGNORE or
--- OR REPLACE), so hand-written SQL keeps working. The indexes are on the
--- base tables, under their old names: a query naming one in INDEXED BY
--- reads the base table (INDEXED BY cannot name a view's table).
+-- name) is stored once: context, defer_call, goroutine, wait_reach,
+-- chan_wait and goroutine_context become views of the same names, columns
+-- and column order over compact tables (NAME_base), so every query reads
+-- them as before. 400,000 contexts were 37 MB of a 95 MB database, most of
+-- it that text (bench/README.md). Each view has INSTEAD OF triggers:
+-- INSERT, UPDATE and DELETE on it work as on the table it replaces (with
+-- its OR IGNORE or OR REPLACE), so hand-written SQL keeps working. The
+-- indexes are on the base tables, under their old names: a query naming
+-- one in INDEXED BY reads the base table (INDEXED BY cannot name a view's
+-- table).
 --
 -- How a compact column holds its text, for who reads the base tables:
 --   * a column of a fixed vocabulary (context.kind, found_in...) holds a
@@ -1481,3 +1482,83 @@ BEGIN
   VALUES (NEW.incident_id, NEW.goid, NEW.chan_addr, NEW.direction, NEW.in_select,
     NEW.queue_pos);
 END;
+
+-- The rows of view goroutine_context (version 4's table, with version 7's
+-- evidence; same meaning). how packs found_by and evidence, words of 82,000
+-- rows of ctxgen: how % 2 is found_by (0 'dwarf', 1 'stack-scan') and
+-- how / 2 the evidence (0 NULL, 1 'dwarf-live', 2 'dwarf-unverified',
+-- 3 'stack-scan-live', 4 'stack-scan-unverified'). A row written through
+-- the view with a word outside those (which version 11's CHECK
+-- constraints refused) gets a how that fails this table's CHECK.
+CREATE TEMP TABLE goroutine_context_v11 AS SELECT * FROM main.goroutine_context;
+
+DROP TABLE main.goroutine_context;
+
+CREATE TABLE goroutine_context_base (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  frame_depth INTEGER,
+  var_name TEXT,
+  ctx_addr INTEGER NOT NULL,
+  how NOT NULL CHECK (typeof(how) = 'integer' AND how BETWEEN 0 AND 9),
+  PRIMARY KEY (incident_id, goid, seq)
+) WITHOUT ROWID;
+
+-- "Who holds this context?" Queries that name it in INDEXED BY read
+-- goroutine_context_base (and decode how as the view does).
+CREATE INDEX goroutine_context_by_ctx ON goroutine_context_base (incident_id, ctx_addr);
+
+-- Which goroutine holds which context, in which frame: version 4's table
+-- goroutine_context (with version 7's evidence), same columns in the same
+-- order, read from goroutine_context_base.
+CREATE VIEW goroutine_context AS
+SELECT x.incident_id AS incident_id,
+       x.goid AS goid,
+       x.seq AS seq,
+       x.frame_depth AS frame_depth,
+       x.var_name AS var_name,
+       x.ctx_addr AS ctx_addr,
+       CASE x.how % 2 WHEN 0 THEN 'dwarf' ELSE 'stack-scan' END AS found_by,
+       CASE x.how / 2 WHEN 1 THEN 'dwarf-live' WHEN 2 THEN 'dwarf-unverified'
+            WHEN 3 THEN 'stack-scan-live' WHEN 4 THEN 'stack-scan-unverified' END AS evidence
+  FROM goroutine_context_base AS x;
+
+CREATE TRIGGER goroutine_context_insert INSTEAD OF INSERT ON goroutine_context
+BEGIN
+  INSERT INTO goroutine_context_base (incident_id, goid, seq, frame_depth, var_name, ctx_addr,
+                                      how)
+  VALUES (NEW.incident_id, NEW.goid, NEW.seq, NEW.frame_depth,
+          CASE WHEN typeof(NEW.var_name) IN ('integer', 'real')
+               THEN CAST(NEW.var_name AS TEXT) ELSE NEW.var_name END,
+          NEW.ctx_addr,
+          -- Any word outside the lists makes the sum NULL: refused.
+          CASE NEW.found_by WHEN 'dwarf' THEN 0 WHEN 'stack-scan' THEN 1 END
+          + 2 * (CASE WHEN NEW.evidence IS NULL THEN 0
+                      ELSE CASE NEW.evidence WHEN 'dwarf-live' THEN 1 WHEN 'dwarf-unverified' THEN 2
+                                             WHEN 'stack-scan-live' THEN 3
+                                             WHEN 'stack-scan-unverified' THEN 4 END END));
+END;
+
+CREATE TRIGGER goroutine_context_delete INSTEAD OF DELETE ON goroutine_context
+BEGIN
+  DELETE FROM goroutine_context_base
+   WHERE incident_id = OLD.incident_id AND goid = OLD.goid AND seq = OLD.seq;
+END;
+
+CREATE TRIGGER goroutine_context_update INSTEAD OF UPDATE ON goroutine_context
+BEGIN
+  DELETE FROM goroutine_context_base
+   WHERE incident_id = OLD.incident_id AND goid = OLD.goid AND seq = OLD.seq;
+  INSERT INTO goroutine_context (incident_id, goid, seq, frame_depth, var_name, ctx_addr,
+                                 found_by, evidence)
+  VALUES (NEW.incident_id, NEW.goid, NEW.seq, NEW.frame_depth, NEW.var_name, NEW.ctx_addr,
+          NEW.found_by, NEW.evidence);
+END;
+
+INSERT INTO main.goroutine_context (incident_id, goid, seq, frame_depth, var_name, ctx_addr,
+                                    found_by, evidence)
+  SELECT incident_id, goid, seq, frame_depth, var_name, ctx_addr, found_by, evidence
+    FROM temp.goroutine_context_v11 ORDER BY incident_id, goid, seq;
+
+DROP TABLE temp.goroutine_context_v11;

@@ -327,8 +327,17 @@ static void bind_goroutine_context(struct row *r, const struct gr_snapshot *snap
 	opt(r, 4, h->frame_depth >= 0, h->frame_depth);
 	text(r, 5, h->var_name);
 	i64(r, 6, (int64_t)h->ctx_addr);
-	text(r, 7, h->found_by ? h->found_by : "dwarf");
-	text(r, 8, h->evidence); // NULL: unknown
+	// goroutine_context_base.how (schema.sql, version 12): found_by (0
+	// 'dwarf', 1 'stack-scan') + 2 * evidence (0 NULL: unknown, then the
+	// words of evidences in order).
+	static const char *const evidences[] = {
+		"dwarf-live", "dwarf-unverified", "stack-scan-live", "stack-scan-unverified",
+	};
+	int64_t how = h->found_by && strcmp(h->found_by, "stack-scan") == 0;
+	for (size_t k = 0; h->evidence && k < sizeof(evidences) / sizeof(evidences[0]); k++)
+		if (strcmp(h->evidence, evidences[k]) == 0)
+			how += 2 * ((int64_t)k + 1);
+	i64(r, 7, how);
 }
 
 /* A goroutine's holdings, which the snapshot keeps together. */

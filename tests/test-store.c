@@ -943,7 +943,7 @@ static void test_upgrade_from_v3(void **state)
 			    "1:3:0:200:stack-scan:- 1:5:0:300:dwarf:ctx 1:5:1:100:stack-scan:-"
 			    " 1:5:2:300:stack-scan:- 2:5:0:400:dwarf:r.ctx");
 	assert_string_equal(query_text(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM"
-					  " pragma_table_info('goroutine_context') WHERE pk > 0 ORDER BY pk)"),
+					  " pragma_table_info('goroutine_context_base') WHERE pk > 0 ORDER BY pk)"),
 			    "incident_id,goid,seq");
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
 				       " ('goroutine_context_by_goid', 'goroutine_by_stack')"), 0);
@@ -1127,7 +1127,10 @@ static void test_upgrade_from_v11(void **state)
 		       "  12288);"
 		       " INSERT INTO chan_wait VALUES (1, 1, 4096, 'send', 0, 0), (1, 1, 4096, 'recv', 1, -1);"
 		       " INSERT INTO wait_reach VALUES (1, 1, 4096, 'goroutine', 3), (1, 3, 8192, NULL, NULL),"
-		       "  (1, 3, 4096, 'global', NULL)");
+		       "  (1, 3, 4096, 'global', NULL);"
+		       " INSERT INTO goroutine_context VALUES (1, 1, 0, 2, 'ctx', 32, 'dwarf', 'dwarf-live'),"
+		       "  (1, 1, 1, NULL, NULL, 64, 'stack-scan', 'stack-scan-unverified'),"
+		       "  (1, 3, 0, 0, 'r.ctx', 32, 'dwarf', NULL)");
 	const char *ctx_rows = "SELECT group_concat(r, ';') FROM (SELECT quote(incident_id) || ','"
 			       " || quote(addr) || ',' || quote(kind) || ',' || quote(type_name) || ','"
 			       " || quote(parent_addr) || ',' || quote(done_chan) || ','"
@@ -1170,6 +1173,14 @@ static void test_upgrade_from_v11(void **state)
 					  " || quote(reached_by) || quote(via_goid) AS r FROM wait_reach"
 					  " ORDER BY goid, obj_addr)"),
 			    "14096'goroutine'3 34096'global'NULL 38192NULLNULL");
+	assert_string_equal(query_text(db, "SELECT group_concat(r, ' ') FROM (SELECT goid || seq"
+					  " || quote(frame_depth) || quote(var_name) || ctx_addr || found_by"
+					  " || quote(evidence) AS r FROM goroutine_context ORDER BY goid, seq)"),
+			    "102'ctx'32dwarf'dwarf-live' 11NULLNULL64stack-scan'stack-scan-unverified'"
+			    " 300'r.ctx'32dwarfNULL");
+	assert_int_not_equal(sqlite3_exec(store_handle(db), "INSERT INTO goroutine_context VALUES"
+					  " (1, 3, 1, 0, 'c', 32, 'dwarf', 'maybe')", NULL, NULL, NULL),
+			     SQLITE_OK);
 	assert_string_equal(query_text(db, "SELECT type FROM sqlite_master WHERE name = 'context'"),
 			    "view");
 	// Vocabulary words are codes in the base table, other text is text.
