@@ -59,13 +59,16 @@ SELECT elem_type, cap, len, closed, is_timer, send_waiters, recv_waiters
 -- order the channel will wake them (queue_pos 0 first; -1, position unknown,
 -- last), with each goroutine's state and stack for the listing. Without
 -- statistics SQLite would rather range-scan the incident's whole chan_wait
--- primary key than look rows up through chan_wait_by_chan: name the index.
-SELECT w.goid, w.direction, w.in_select, w.queue_pos,
+-- primary key than look rows up through chan_wait_by_chan: name the index
+-- (on chan_wait_base, whose direction is 0 for 'recv', 1 for 'send').
+SELECT w.goid,
+       CASE w.direction WHEN 0 THEN 'recv' WHEN 1 THEN 'send' ELSE w.direction END,
+       w.in_select, w.queue_pos,
        COALESCE(g.wait_reason, g.status) AS state, g.wait_minutes, g.stack_id
-  FROM chan_wait w INDEXED BY chan_wait_by_chan
+  FROM chan_wait_base w INDEXED BY chan_wait_by_chan
   JOIN goroutine g ON g.incident_id = w.incident_id AND g.goid = w.goid
  WHERE w.incident_id = ?1 AND w.chan_addr = ?2
- ORDER BY w.direction = 'recv', w.queue_pos < 0, w.queue_pos, w.goid;
+ ORDER BY w.direction = 0, w.queue_pos < 0, w.queue_pos, w.goid;
 
 -- STMT goroutine_waits
 -- What one goroutine (?2 = goid) waits on, for 'traceback --waits': each
@@ -206,12 +209,12 @@ SELECT min(ctx_addr) AS ctx_addr, ctx_type, canceled_addr, break_addr, break_typ
 -- 'report': who waits on a context's Done channel (?2 = the context), and
 -- who holds it; goids comma-separated in increasing order, NULL if none.
 SELECT (SELECT group_concat(goid, ',') FROM (
-          SELECT DISTINCT w.goid FROM chan_wait w INDEXED BY chan_wait_by_chan
+          SELECT DISTINCT w.goid FROM chan_wait_base w INDEXED BY chan_wait_by_chan
            WHERE w.incident_id = ?1
              AND w.chan_addr = (SELECT done_chan FROM context WHERE incident_id = ?1 AND addr = ?2)
            ORDER BY w.goid)),
        (SELECT group_concat(goid, ',') FROM (
-          SELECT DISTINCT gc.goid FROM goroutine_context gc INDEXED BY goroutine_context_by_ctx
+          SELECT DISTINCT gc.goid FROM goroutine_context_base gc INDEXED BY goroutine_context_by_ctx
            WHERE gc.incident_id = ?1 AND gc.ctx_addr = ?2 ORDER BY gc.goid));
 
 -- STMT report_detached
@@ -456,7 +459,7 @@ WITH RECURSIVE d (incident_id, addr, depth) AS (
                           WHERE p.incident_id = c.incident_id AND p.addr = c.parent_addr))
   UNION ALL
   SELECT c.incident_id, c.addr, d.depth + 1
-    FROM d JOIN context AS c INDEXED BY context_by_parent
+    FROM d JOIN context_base AS c INDEXED BY context_by_parent
       ON c.incident_id = d.incident_id AND c.parent_addr = d.addr
    WHERE d.depth < 1000),
 shape AS (

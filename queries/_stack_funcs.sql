@@ -21,7 +21,7 @@ SELECT ps.incident_id AS incident_id,
   -- Per stack, not per goroutine: goroutines share stacks, and "incident_id
   -- = ?" reaches the stack table's primary key through this subquery.
   FROM (SELECT st.incident_id, st.stack_id,
-               (SELECT count(*) FROM goroutine AS g INDEXED BY goroutine_by_stack_wait
+               (SELECT count(*) FROM goroutine_base AS g INDEXED BY goroutine_by_stack_wait
                  WHERE g.incident_id = st.incident_id AND g.stack_id = st.stack_id
                    AND g.is_system = 0) AS n,
                (SELECT group_concat(fr.func, ' < ')

@@ -85,16 +85,21 @@ SELECT b.incident_id AS incident_id,
        b.reason AS reason,
        b.path AS path,
        (SELECT group_concat(goid, ',') FROM (
-          SELECT DISTINCT w.goid FROM chan_wait AS w INDEXED BY chan_wait_by_chan
+          SELECT DISTINCT w.goid FROM chan_wait_base AS w INDEXED BY chan_wait_by_chan
            WHERE w.incident_id = b.incident_id AND w.chan_addr = c.done_chan ORDER BY w.goid))
          AS waiter_goids,
        (SELECT group_concat(goid, ',') FROM (
-          SELECT DISTINCT gc.goid FROM goroutine_context AS gc INDEXED BY goroutine_context_by_ctx
+          SELECT DISTINCT gc.goid FROM goroutine_context_base AS gc INDEXED BY goroutine_context_by_ctx
            WHERE gc.incident_id = b.incident_id AND gc.ctx_addr = b.addr ORDER BY gc.goid))
          AS holder_goids,
-       (SELECT gc.evidence FROM goroutine_context AS gc INDEXED BY goroutine_context_by_ctx
+       -- how / 2: goroutine_context.evidence (store/schema.sql, version 12);
+       -- 2 and 4 are the '...-unverified' ones.
+       (SELECT CASE gc.how / 2 WHEN 1 THEN 'dwarf-live' WHEN 2 THEN 'dwarf-unverified'
+                               WHEN 3 THEN 'stack-scan-live'
+                               WHEN 4 THEN 'stack-scan-unverified' END
+          FROM goroutine_context_base AS gc INDEXED BY goroutine_context_by_ctx
          WHERE gc.incident_id = b.incident_id AND gc.ctx_addr = b.addr
-         ORDER BY COALESCE(gc.evidence, '') LIKE '%-unverified', gc.goid LIMIT 1)
+         ORDER BY gc.how / 2 IN (2, 4), gc.goid LIMIT 1)
          AS evidence
   FROM broken AS b
   JOIN context AS c ON c.incident_id = b.incident_id AND c.addr = b.addr

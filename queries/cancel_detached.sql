@@ -32,14 +32,19 @@ below (incident_id, top, addr, depth) AS (
   UNION ALL
   SELECT b.incident_id, b.top, c.addr, b.depth + 1
     FROM below AS b
-    JOIN context AS c INDEXED BY context_by_parent
+    JOIN context_base AS c INDEXED BY context_by_parent
       ON c.incident_id = b.incident_id AND c.parent_addr = b.addr
    WHERE b.depth < 1000
 ),
 held (incident_id, top, goid, evidence) AS (
-  SELECT b.incident_id, b.top, gc.goid, gc.evidence
+  SELECT b.incident_id, b.top, gc.goid,
+         -- goroutine_context.evidence, as the view decodes it (store/schema.sql,
+         -- version 12): the base table's index can be named.
+         CASE gc.how / 2 WHEN 1 THEN 'dwarf-live' WHEN 2 THEN 'dwarf-unverified'
+                         WHEN 3 THEN 'stack-scan-live' WHEN 4 THEN 'stack-scan-unverified'
+                         END
     FROM below AS b
-   CROSS JOIN goroutine_context AS gc INDEXED BY goroutine_context_by_ctx -- b first
+   CROSS JOIN goroutine_context_base AS gc INDEXED BY goroutine_context_by_ctx -- b first
       ON gc.incident_id = b.incident_id AND gc.ctx_addr = b.addr
 )
 SELECT d.incident_id AS incident_id,

@@ -49,15 +49,23 @@
 --   pc), 'dwarf-unverified', 'stack-scan-unverified' (a frame without usable
 --   maps: a probable finding); NULL for incidents stored before version 7
 CREATE VIEW cancel_unobserved AS
+-- The holdings read goroutine_context_base, whose index INDEXED BY can
+-- name: its how holds found_by (how % 2: 0 'dwarf', 1 'stack-scan') and
+-- evidence (how / 2; 2 and 4 are the '...-unverified' ones), decoded as
+-- view goroutine_context does (store/schema.sql, version 12).
 WITH held AS (
-  SELECT b.incident_id, gc.goid, gc.frame_depth, gc.var_name, gc.ctx_addr, gc.found_by,
-         gc.evidence, b.seed_addr, b.origin_addr,
+  SELECT b.incident_id, gc.goid, gc.frame_depth, gc.var_name, gc.ctx_addr,
+         CASE gc.how % 2 WHEN 0 THEN 'dwarf' ELSE 'stack-scan' END AS found_by,
+         CASE gc.how / 2 WHEN 1 THEN 'dwarf-live' WHEN 2 THEN 'dwarf-unverified'
+                         WHEN 3 THEN 'stack-scan-live' WHEN 4 THEN 'stack-scan-unverified'
+                         END AS evidence,
+         b.seed_addr, b.origin_addr,
          row_number() OVER (PARTITION BY b.incident_id, gc.goid
-                            ORDER BY COALESCE(gc.evidence, '') LIKE '%-unverified',
+                            ORDER BY gc.how / 2 IN (2, 4),
                                      gc.frame_depth IS NULL, gc.frame_depth,
-                                     gc.found_by, gc.ctx_addr) AS rank
+                                     gc.how % 2, gc.ctx_addr) AS rank
     FROM _ctx_below_canceled AS b
-    JOIN goroutine_context AS gc INDEXED BY goroutine_context_by_ctx
+    JOIN goroutine_context_base AS gc INDEXED BY goroutine_context_by_ctx
       ON gc.incident_id = b.incident_id AND gc.ctx_addr = b.addr
    WHERE b.depth = 0 OR (b.kind IN ('value', 'stop') AND b.user_addr IS NULL)
 ),

@@ -46,7 +46,9 @@ WITH sus (incident_id, goid, obj_addr, complete) AS (
   UNION ALL
   SELECT g.incident_id, g.goid, NULL, h.complete
     FROM heap_scan AS h
-   CROSS JOIN goroutine AS g INDEXED BY goroutine_by_wait
+   -- The reasons of goroutine_by_wait's WHERE (store/schema.sql, version
+   -- 12), word for word: the partial index holds only these waits.
+   CROSS JOIN goroutine_base AS g INDEXED BY goroutine_by_wait
       ON g.incident_id = h.incident_id
      AND g.wait_reason IN ('chan receive (nil chan)', 'chan send (nil chan)', 'select (no cases)')
 )

@@ -22,7 +22,7 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT INTO frame (incident_id, stack_id, depth, pc, pc_offset, func, file, line,"
 		" inlined, wrapper) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[STORE_STMT_INSERT_GOROUTINE] =
-		"INSERT INTO goroutine (incident_id, goid, status, status_code, wait_reason,"
+		"INSERT INTO goroutine_base (incident_id, goid, status, status_code, wait_reason,"
 		" wait_since_ns, wait_minutes, creator_goid, created_by_func, created_by_file,"
 		" created_by_line, created_by_pc_offset, start_func, is_system, thread_id, locked,"
 		" labels, stack_id, g_addr, stack_error)"
@@ -36,22 +36,21 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT OR IGNORE INTO channel (incident_id, addr, elem_type, cap, len, closed,"
 		" is_timer, send_waiters, recv_waiters) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[STORE_STMT_INSERT_CHAN_WAIT] =
-		"INSERT OR IGNORE INTO chan_wait (incident_id, goid, chan_addr, direction, in_select,"
+		"INSERT OR IGNORE INTO chan_wait_base (incident_id, goid, chan_addr, direction, in_select,"
 		" queue_pos) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[STORE_STMT_INSERT_SYNC_WAIT] =
 		"INSERT OR IGNORE INTO sync_wait (incident_id, goid, kind, addr, ctx_addr)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STORE_STMT_INSERT_DEFER] =
-		"INSERT OR IGNORE INTO defer_call (incident_id, goid, seq, func, frame_depth, kind)"
+		"INSERT OR IGNORE INTO defer_call_base (incident_id, goid, seq, func, frame_depth, kind)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[STORE_STMT_INSERT_PANIC] =
 		"INSERT OR IGNORE INTO panic (incident_id, goid, seq, value_type, value_text,"
 		" recovered, aborted, goexit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[STORE_STMT_INSERT_CONTEXT] =
-		"INSERT OR IGNORE INTO context (incident_id, addr, kind, type_name, parent_addr,"
-		" done_chan, done_closed, canceled, err, cause, deadline_unix_ns, value_key,"
-		" value_text, timer_pending, found_in, found_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+		"INSERT OR IGNORE INTO context_base (incident_id, addr, kind, type_name, parent_addr,"
+		" done_chan, state, err, cause, deadline_unix_ns, value_key, value_text, found_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[STORE_STMT_INSERT_CONTEXT_CHILD] =
 		"INSERT OR IGNORE INTO context_child (incident_id, parent_addr, child_addr)"
 		" VALUES (?1, ?2, ?3)",
@@ -62,15 +61,15 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT OR IGNORE INTO context_below_canceled (incident_id, seed_addr, depth, addr, kind,"
 		" canceled, origin_addr, user_addr, path) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[STORE_STMT_INSERT_GOROUTINE_CONTEXT] =
-		"INSERT OR IGNORE INTO goroutine_context (incident_id, goid, seq, frame_depth,"
-		" var_name, ctx_addr, found_by, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		"INSERT OR IGNORE INTO goroutine_context_base (incident_id, goid, seq, frame_depth,"
+		" var_name, ctx_addr, how) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[STORE_STMT_INSERT_HEAP_SCAN] =
 		"INSERT INTO heap_scan (incident_id, spans, objects, marked_objects, marked_bytes,"
 		" rounds, complete, components, heap_bits, objects_precise, objects_conservative,"
 		" global_words_precise, global_words_conservative)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[STORE_STMT_INSERT_WAIT_REACH] =
-		"INSERT OR IGNORE INTO wait_reach (incident_id, goid, obj_addr, reached_by, via_goid)"
+		"INSERT OR IGNORE INTO wait_reach_base (incident_id, goid, obj_addr, reached_by, via_goid)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STORE_STMT_INSERT_WAIT_REACHER] =
 		"INSERT OR IGNORE INTO wait_reacher (incident_id, obj_addr, goid) VALUES (?1, ?2, ?3)",
@@ -99,6 +98,11 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT INTO incident_signature (incident_id, term, weight)"
 		" SELECT incident_id, term, weight FROM signature_term WHERE incident_id = ?1",
 	[STORE_STMT_SET_SUMMARY_VERSION] = "UPDATE incident SET summary_version = ?2 WHERE id = ?1",
+	// incident_text (store/waits.c).
+	[STORE_STMT_NEXT_TEXT_ID] =
+		"SELECT COALESCE(max(id), 0) + 1 FROM incident_text WHERE incident_id = ?1",
+	[STORE_STMT_INSERT_TEXT] =
+		"INSERT INTO incident_text (incident_id, id, text) VALUES (?1, ?2, ?3)",
 };
 
 struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret)
@@ -196,6 +200,22 @@ static inline void bind_text(struct binder *b, int i, const char *s)
 	b->rc = store_bind_text(b->s, i, s);
 }
 
+/* goroutine_base.status: its place in the vocabulary of schema.sql's
+ * version 12 (the view goroutine decodes it), other text as it is. */
+static inline void bind_status(struct binder *b, int i, const char *s)
+{
+	static const char *const names[] = {
+		"idle", "runnable", "running", "syscall", "waiting", "dead", "copystack",
+		"preempted", "leaked", "???",
+	};
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (strcmp(s, names[k]) == 0) {
+			bind_int64(b, i, (int64_t)k);
+			return;
+		}
+	bind_text(b, i, s);
+}
+
 /* Step a row statement. Bind failures are reported like step failures,
  * naming WHAT was written and for which goroutine G (may be NULL). */
 static struct util_error *step_done(struct store_db *db, struct binder *b, const char *what,
@@ -250,6 +270,7 @@ struct store_ingest {
 	size_t *dup, ndups;             /* find_duplicates */
 	struct fresh_indexes fresh;     /* dropped for the first incident, to build again */
 	bool contexts_written;          /* by store_ingest_contexts */
+	struct store_texts texts;       /* function and file names of the goroutine rows */
 };
 
 // stack.user_depth: G's innermost frame outside packages runtime, sync and
@@ -329,17 +350,25 @@ static struct util_error *write_goroutine(struct store_ingest *in, const struct 
 		return err;
 	struct binder b = { in->goroutine, SQLITE_OK };
 	bind_int64(&b, 2, (int64_t)g->goid);
-	bind_text(&b, 3, g->status_name ? g->status_name : "???"); // as Go's traceback
+	// Names many goroutines share go to incident_text once (schema 12).
+	const char *file = g->created_by_func ? g->created_by_file : NULL;
+	int64_t created_by = 0, created_file = 0, start = 0;
+	if ((g->created_by_func &&
+	     (err = store_text_id(&in->texts, g->created_by_func, &created_by))) ||
+	    (file && (err = store_text_id(&in->texts, file, &created_file))) ||
+	    (g->start_func && (err = store_text_id(&in->texts, g->start_func, &start))))
+		return err;
+	bind_status(&b, 3, g->status_name ? g->status_name : "???"); // as Go's traceback
 	bind_int64(&b, 4, g->status);
 	bind_text(&b, 5, g->wait_reason);
 	bind_int64_if(&b, 6, g->wait_since_ns != 0, g->wait_since_ns);
 	bind_int64_if(&b, 7, g->wait_minutes >= 0, g->wait_minutes);
 	bind_int64_if(&b, 8, g->has_creator, (int64_t)g->creator_goid);
-	bind_text(&b, 9, g->created_by_func);
-	bind_text(&b, 10, g->created_by_func ? g->created_by_file : NULL);
+	bind_int64_if(&b, 9, g->created_by_func != NULL, created_by);
+	bind_int64_if(&b, 10, file != NULL, created_file);
 	bind_int64_if(&b, 11, g->created_by_func && g->created_by_line > 0, g->created_by_line);
 	bind_int64_if(&b, 12, g->created_by_func != NULL, g->created_by_pc_offset);
-	bind_text(&b, 13, g->start_func);
+	bind_int64_if(&b, 13, g->start_func != NULL, start);
 	bind_int64(&b, 14, g->is_system);
 	bind_int64_if(&b, 15, g->thread_id != 0, g->thread_id);
 	bind_int64(&b, 16, g->locked);
@@ -574,9 +603,11 @@ static struct util_error *write_goroutines(struct store_ingest *in, const struct
 		if (rc != SQLITE_OK)
 			return store_error_sqlite(in->db, rc, "binding the incident id");
 	}
+	err = store_texts_begin(in->db, in->incident_id, &in->texts);
 	for (size_t i = 0; i < snap->ngoroutines && !err; i++)
 		if (in->dup[i] == SIZE_MAX)
 			err = write_goroutine(in, &snap->goroutines[i]);
+	store_texts_end(&in->texts);
 	return err;
 }
 
@@ -661,7 +692,7 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 		err = write_goroutines(in, snap);
 	}
 	if (!err && in->existing == 0)
-		err = recreate_indexes(db, &in->fresh, "goroutine");
+		err = recreate_indexes(db, &in->fresh, "goroutine_base");
 	if (err) {
 		store_ingest_abort(in);
 		return err;
@@ -671,7 +702,8 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 }
 
 /* The tables store_write_contexts fills, whose indexes it can build. */
-static const char *const context_tables[] = {"context", "context_child", "goroutine_context"};
+static const char *const context_tables[] = {"context_base", "context_child",
+					      "goroutine_context_base"};
 
 struct util_error *store_ingest_contexts(struct store_ingest *in, const struct gr_snapshot *snap)
 {

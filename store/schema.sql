@@ -966,3 +966,599 @@ UPDATE incident
  WHERE length(CAST(build_settings AS BLOB)) >= 24
    AND substr(CAST(build_settings AS BLOB), 1, 16) = X'3077AF0C9274080241E1C107E6D618E6'
    AND substr(CAST(build_settings AS BLOB), -8) = X'F932433186182072';
+
+-- @version 12
+
+-- Smaller rows for the longest tables. The text a table repeats on every
+-- row ('cancel', '*context.cancelCtx', 'waiting', a value key, a function's
+-- name) is stored once: context, defer_call, goroutine, wait_reach,
+-- chan_wait and goroutine_context become views of the same names, columns
+-- and column order over compact tables (NAME_base), so every query reads
+-- them as before. 400,000 contexts were 37 MB of a 95 MB database, most of
+-- it that text (bench/README.md). Each view has INSTEAD OF triggers:
+-- INSERT, UPDATE and DELETE on it work as on the table it replaces (with
+-- its OR IGNORE or OR REPLACE), so hand-written SQL keeps working. The
+-- indexes are on the base tables, under their old names: a query naming
+-- one in INDEXED BY reads the base table (INDEXED BY cannot name a view's
+-- table).
+--
+-- How a compact column holds its text, for who reads the base tables:
+--   * a column of a fixed vocabulary (context.kind, found_in...) holds a
+--     small integer, the vocabulary's place in the decoding CASE of the
+--     view; any other text is stored as it is (the view passes text
+--     through), so nothing outside the vocabulary is lost;
+--   * a column of open text (context.value_key, defer_call.func,
+--     goroutine.start_func, created_by_func and created_by_file) holds
+--     either the text or an integer: the id of an incident_text row of the
+--     same incident. gocoroner's writer stores each distinct text once that
+--     way; rows written through the views keep their text.
+
+-- Text shared by many rows of an incident, by id (see above). Rows of an
+-- incident like any other, so forget, export and import carry them along.
+CREATE TABLE incident_text (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- 1, 2...: what the compact columns hold.
+  id INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  PRIMARY KEY (incident_id, id)
+) WITHOUT ROWID;
+
+-- SQLite cannot turn a table into a view: version 11's rows wait in a
+-- temporary table, written back through the view below.
+CREATE TEMP TABLE context_v11 AS SELECT * FROM main.context;
+
+DROP TABLE main.context;
+
+-- The rows of view context (version 1's table; see that table's comments
+-- for the meaning of each column). kind: 0 'background', 1 'todo',
+-- 2 'cancel', 3 'timer', 4 'value', 5 'withoutCancel', 6 'afterFunc',
+-- 7 'stop', 8 'user'. type_name: 0 'context.backgroundCtx',
+-- 1 'context.todoCtx', 2 '*context.emptyCtx', 3 '*context.cancelCtx',
+-- 4 '*context.timerCtx', 5 '*context.valueCtx', 6 'context.withoutCancelCtx',
+-- 7 '*context.afterFuncCtx', 8 '*context.stopCtx'. err: 0 'context
+-- canceled', 1 'context deadline exceeded'. value_key: text or an
+-- incident_text id. The columns that hold codes have no declared type, so
+-- SQLite keeps the integer or the text as written.
+-- state packs four small columns in one number, since every column costs
+-- each row a byte of its header (17 of a row's 47 bytes in version 11):
+--   found_in      state % 8: 0 NULL, 1 'frame', 2 'global', 3 'chan buffer',
+--                 4 'map', 5 'heap', 6 'ancestor', 7 'child'
+--   canceled      state / 8 % 3: 0 NULL, 1 for 0, 2 for 1
+--   timer_pending state / 24 % 3: the same
+--   done_closed   state / 72: 0 or 1
+-- A row written through the view with a value outside those (which
+-- version 11's CHECK constraints refused) gets a state that fails this
+-- table's CHECK, so it is refused the same way.
+CREATE TABLE context_base (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  addr INTEGER NOT NULL,
+  kind NOT NULL,
+  type_name,
+  parent_addr INTEGER,
+  done_chan INTEGER,
+  state NOT NULL CHECK (typeof(state) = 'integer' AND state BETWEEN 0 AND 143),
+  err,
+  cause TEXT,
+  deadline_unix_ns INTEGER,
+  value_key,
+  value_text TEXT,
+  found_at TEXT,
+  PRIMARY KEY (incident_id, addr)
+) WITHOUT ROWID;
+
+-- "Which contexts were derived from this one?" (walks down the trees).
+-- Queries that name it in INDEXED BY read context_base.
+CREATE INDEX context_by_parent ON context_base (incident_id, parent_addr);
+
+-- Every context.Context object found in the incident: version 1's table
+-- context, with the same columns in the same order (see there and version 8
+-- for their meaning), read from context_base.
+CREATE VIEW context AS
+SELECT c.incident_id AS incident_id,
+       c.addr AS addr,
+       CASE c.kind WHEN 0 THEN 'background' WHEN 1 THEN 'todo' WHEN 2 THEN 'cancel'
+                   WHEN 3 THEN 'timer' WHEN 4 THEN 'value' WHEN 5 THEN 'withoutCancel'
+                   WHEN 6 THEN 'afterFunc' WHEN 7 THEN 'stop' WHEN 8 THEN 'user'
+                   ELSE c.kind END AS kind,
+       CASE c.type_name WHEN 0 THEN 'context.backgroundCtx' WHEN 1 THEN 'context.todoCtx'
+                        WHEN 2 THEN '*context.emptyCtx' WHEN 3 THEN '*context.cancelCtx'
+                        WHEN 4 THEN '*context.timerCtx' WHEN 5 THEN '*context.valueCtx'
+                        WHEN 6 THEN 'context.withoutCancelCtx'
+                        WHEN 7 THEN '*context.afterFuncCtx' WHEN 8 THEN '*context.stopCtx'
+                        ELSE c.type_name END AS type_name,
+       c.parent_addr AS parent_addr,
+       c.done_chan AS done_chan,
+       c.state / 72 AS done_closed,
+       CASE c.state / 8 % 3 WHEN 1 THEN 0 WHEN 2 THEN 1 END AS canceled,
+       CASE c.err WHEN 0 THEN 'context canceled' WHEN 1 THEN 'context deadline exceeded'
+                  ELSE c.err END AS err,
+       c.cause AS cause,
+       c.deadline_unix_ns AS deadline_unix_ns,
+       CASE WHEN typeof(c.value_key) = 'integer'
+            THEN (SELECT t.text FROM incident_text AS t
+                   WHERE t.incident_id = c.incident_id AND t.id = c.value_key)
+            ELSE c.value_key END AS value_key,
+       c.value_text AS value_text,
+       CASE c.state / 24 % 3 WHEN 1 THEN 0 WHEN 2 THEN 1 END AS timer_pending,
+       CASE c.state % 8 WHEN 1 THEN 'frame' WHEN 2 THEN 'global' WHEN 3 THEN 'chan buffer'
+                        WHEN 4 THEN 'map' WHEN 5 THEN 'heap' WHEN 6 THEN 'ancestor'
+                        WHEN 7 THEN 'child' END AS found_in,
+       c.found_at AS found_at
+  FROM context_base AS c;
+
+-- Writing view context writes context_base: text of a vocabulary becomes
+-- its code, a number given for a text column becomes text (as the TEXT
+-- column of version 1 stored it), other text stays text; the 0/1 columns
+-- take '0' and '1' as numbers, as version 1's INTEGER columns did.
+CREATE TRIGGER context_insert INSTEAD OF INSERT ON context
+BEGIN
+  INSERT INTO context_base (incident_id, addr, kind, type_name, parent_addr, done_chan,
+                            state, err, cause, deadline_unix_ns, value_key, value_text,
+                            found_at)
+  VALUES (NEW.incident_id, NEW.addr,
+          CASE NEW.kind WHEN 'background' THEN 0 WHEN 'todo' THEN 1 WHEN 'cancel' THEN 2
+                        WHEN 'timer' THEN 3 WHEN 'value' THEN 4 WHEN 'withoutCancel' THEN 5
+                        WHEN 'afterFunc' THEN 6 WHEN 'stop' THEN 7 WHEN 'user' THEN 8
+                        ELSE CASE WHEN typeof(NEW.kind) IN ('integer', 'real')
+                                  THEN CAST(NEW.kind AS TEXT) ELSE NEW.kind END END,
+          CASE NEW.type_name WHEN 'context.backgroundCtx' THEN 0 WHEN 'context.todoCtx' THEN 1
+                             WHEN '*context.emptyCtx' THEN 2 WHEN '*context.cancelCtx' THEN 3
+                             WHEN '*context.timerCtx' THEN 4 WHEN '*context.valueCtx' THEN 5
+                             WHEN 'context.withoutCancelCtx' THEN 6
+                             WHEN '*context.afterFuncCtx' THEN 7 WHEN '*context.stopCtx' THEN 8
+                             ELSE CASE WHEN typeof(NEW.type_name) IN ('integer', 'real')
+                                       THEN CAST(NEW.type_name AS TEXT)
+                                       ELSE NEW.type_name END END,
+          NEW.parent_addr, NEW.done_chan,
+          -- Any part outside its values makes the sum NULL: refused.
+          (CASE WHEN NEW.found_in IS NULL THEN 0
+                ELSE CASE NEW.found_in WHEN 'frame' THEN 1 WHEN 'global' THEN 2
+                                       WHEN 'chan buffer' THEN 3 WHEN 'map' THEN 4
+                                       WHEN 'heap' THEN 5 WHEN 'ancestor' THEN 6
+                                       WHEN 'child' THEN 7 END END)
+          + 8 * (CASE WHEN NEW.canceled IS NULL THEN 0
+                      WHEN NEW.canceled IN (0, '0') THEN 1 WHEN NEW.canceled IN (1, '1') THEN 2 END)
+          + 24 * (CASE WHEN NEW.timer_pending IS NULL THEN 0
+                       WHEN NEW.timer_pending IN (0, '0') THEN 1
+                       WHEN NEW.timer_pending IN (1, '1') THEN 2 END)
+          + 72 * (CASE WHEN NEW.done_closed IN (0, '0') THEN 0
+                       WHEN NEW.done_closed IN (1, '1') THEN 1 END),
+          CASE NEW.err WHEN 'context canceled' THEN 0 WHEN 'context deadline exceeded' THEN 1
+                       ELSE CASE WHEN typeof(NEW.err) IN ('integer', 'real')
+                                 THEN CAST(NEW.err AS TEXT) ELSE NEW.err END END,
+          NEW.cause, NEW.deadline_unix_ns,
+          CASE WHEN typeof(NEW.value_key) IN ('integer', 'real')
+               THEN CAST(NEW.value_key AS TEXT) ELSE NEW.value_key END,
+          NEW.value_text, NEW.found_at);
+END;
+
+CREATE TRIGGER context_delete INSTEAD OF DELETE ON context
+BEGIN
+  DELETE FROM context_base WHERE incident_id = OLD.incident_id AND addr = OLD.addr;
+END;
+
+-- An update is the row deleted and the new one inserted through the view.
+CREATE TRIGGER context_update INSTEAD OF UPDATE ON context
+BEGIN
+  DELETE FROM context_base WHERE incident_id = OLD.incident_id AND addr = OLD.addr;
+  INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_chan,
+                       done_closed, canceled, err, cause, deadline_unix_ns, value_key,
+                       value_text, timer_pending, found_in, found_at)
+  VALUES (NEW.incident_id, NEW.addr, NEW.kind, NEW.type_name, NEW.parent_addr, NEW.done_chan,
+          NEW.done_closed, NEW.canceled, NEW.err, NEW.cause, NEW.deadline_unix_ns,
+          NEW.value_key, NEW.value_text, NEW.timer_pending, NEW.found_in, NEW.found_at);
+END;
+
+-- Version 11's rows, through the view's trigger, in key order.
+INSERT INTO main.context (incident_id, addr, kind, type_name, parent_addr, done_chan,
+                          done_closed, canceled, err, cause, deadline_unix_ns, value_key,
+                          value_text, timer_pending, found_in, found_at)
+  SELECT incident_id, addr, kind, type_name, parent_addr, done_chan, done_closed, canceled,
+         err, cause, deadline_unix_ns, value_key, value_text, timer_pending, found_in,
+         found_at
+    FROM temp.context_v11 ORDER BY incident_id, addr;
+
+DROP TABLE temp.context_v11;
+
+-- The rows of view defer_call (version 1's table, same meaning). func: text
+-- or an incident_text id. kind: 0 'open-coded', 1 'stack', 2 'heap',
+-- 3 'rangefunc'.
+CREATE TABLE defer_call_base (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  func,
+  frame_depth INTEGER,
+  kind NOT NULL,
+  PRIMARY KEY (incident_id, goid, seq)
+) WITHOUT ROWID;
+
+INSERT INTO defer_call_base
+  SELECT incident_id, goid, seq, func, frame_depth,
+         CASE kind WHEN 'open-coded' THEN 0 WHEN 'stack' THEN 1 WHEN 'heap' THEN 2
+                   WHEN 'rangefunc' THEN 3 ELSE kind END
+    FROM main.defer_call ORDER BY incident_id, goid, seq;
+
+DROP TABLE main.defer_call;
+
+-- Each goroutine's pending deferred calls, in the order they will run:
+-- version 1's table defer_call, same columns and order, read from
+-- defer_call_base.
+CREATE VIEW defer_call AS
+SELECT d.incident_id AS incident_id,
+       d.goid AS goid,
+       d.seq AS seq,
+       CASE WHEN typeof(d.func) = 'integer'
+            THEN (SELECT t.text FROM incident_text AS t
+                   WHERE t.incident_id = d.incident_id AND t.id = d.func)
+            ELSE d.func END AS func,
+       d.frame_depth AS frame_depth,
+       CASE d.kind WHEN 0 THEN 'open-coded' WHEN 1 THEN 'stack' WHEN 2 THEN 'heap'
+                   WHEN 3 THEN 'rangefunc' ELSE d.kind END AS kind
+  FROM defer_call_base AS d;
+
+CREATE TRIGGER defer_call_insert INSTEAD OF INSERT ON defer_call
+BEGIN
+  INSERT INTO defer_call_base (incident_id, goid, seq, func, frame_depth, kind)
+  VALUES (NEW.incident_id, NEW.goid, NEW.seq,
+          CASE WHEN typeof(NEW.func) IN ('integer', 'real')
+               THEN CAST(NEW.func AS TEXT) ELSE NEW.func END,
+          NEW.frame_depth,
+          CASE NEW.kind WHEN 'open-coded' THEN 0 WHEN 'stack' THEN 1 WHEN 'heap' THEN 2
+                        WHEN 'rangefunc' THEN 3
+                        ELSE CASE WHEN typeof(NEW.kind) IN ('integer', 'real')
+                                  THEN CAST(NEW.kind AS TEXT) ELSE NEW.kind END END);
+END;
+
+CREATE TRIGGER defer_call_delete INSTEAD OF DELETE ON defer_call
+BEGIN
+  DELETE FROM defer_call_base
+   WHERE incident_id = OLD.incident_id AND goid = OLD.goid AND seq = OLD.seq;
+END;
+
+CREATE TRIGGER defer_call_update INSTEAD OF UPDATE ON defer_call
+BEGIN
+  DELETE FROM defer_call_base
+   WHERE incident_id = OLD.incident_id AND goid = OLD.goid AND seq = OLD.seq;
+  INSERT INTO defer_call (incident_id, goid, seq, func, frame_depth, kind)
+  VALUES (NEW.incident_id, NEW.goid, NEW.seq, NEW.func, NEW.frame_depth, NEW.kind);
+END;
+
+-- The rows of view goroutine (version 1's table, same meaning). status:
+-- 0 'idle', 1 'runnable', 2 'running', 3 'syscall', 4 'waiting', 5 'dead',
+-- 6 'copystack', 7 'preempted', 8 'leaked', 9 '???'. created_by_func,
+-- created_by_file and start_func: text or an incident_text id: 100,000
+-- goroutines of a server name a few dozen functions. wait_reason stays text:
+-- the indexes look goroutines up by it.
+CREATE TABLE goroutine_base (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  status NOT NULL,
+  status_code INTEGER NOT NULL,
+  wait_reason TEXT,
+  wait_since_ns INTEGER,
+  wait_minutes INTEGER,
+  creator_goid INTEGER,
+  created_by_func,
+  created_by_file,
+  created_by_line INTEGER,
+  created_by_pc_offset INTEGER,
+  start_func,
+  is_system INTEGER NOT NULL CHECK (is_system IN (0, 1)),
+  thread_id INTEGER,
+  locked INTEGER NOT NULL CHECK (locked IN (0, 1)),
+  labels TEXT,
+  stack_id INTEGER NOT NULL,
+  g_addr INTEGER NOT NULL,
+  stack_error TEXT,
+  PRIMARY KEY (incident_id, goid),
+  FOREIGN KEY (incident_id, stack_id) REFERENCES stack (incident_id, stack_id)
+) WITHOUT ROWID;
+
+INSERT INTO goroutine_base
+  SELECT incident_id, goid,
+         CASE status WHEN 'idle' THEN 0 WHEN 'runnable' THEN 1
+         WHEN 'running' THEN 2 WHEN 'syscall' THEN 3 WHEN 'waiting' THEN 4
+         WHEN 'dead' THEN 5 WHEN 'copystack' THEN 6 WHEN 'preempted' THEN 7
+         WHEN 'leaked' THEN 8 WHEN '???' THEN 9 ELSE status END,
+         status_code, wait_reason, wait_since_ns, wait_minutes, creator_goid,
+           created_by_func, created_by_file, created_by_line, created_by_pc_offset,
+           start_func, is_system, thread_id, locked, labels, stack_id, g_addr, stack_error
+    FROM main.goroutine ORDER BY incident_id, goid;
+
+DROP TABLE main.goroutine;
+
+-- Version 2's indexes, on the base table (a query naming one in INDEXED BY
+-- reads goroutine_base). goroutine_by_wait now holds only the waits that
+-- can never end (nil channels, an empty select), which view leak_suspect
+-- looks up by reason: an entry per goroutine cost 2 MB for 100,000 of them
+-- and served no query of gocoroner's. A lookup by another reason reads
+-- goroutine_by_stack_wait, which holds every goroutine's wait_reason.
+CREATE INDEX goroutine_by_wait ON goroutine_base (incident_id, wait_reason)
+  WHERE wait_reason IN ('chan receive (nil chan)', 'chan send (nil chan)', 'select (no cases)');
+-- The covering index of goroutine grouping (view goroutine_bucket).
+CREATE INDEX goroutine_by_stack_wait ON goroutine_base
+  (incident_id, stack_id, is_system, wait_minutes, wait_reason, status);
+
+-- One row per goroutine of an incident: version 1's table goroutine, same
+-- columns in the same order (see there), read from goroutine_base.
+CREATE VIEW goroutine AS
+SELECT g.incident_id AS incident_id,
+       g.goid AS goid,
+       CASE g.status WHEN 0 THEN 'idle' WHEN 1 THEN 'runnable'
+       WHEN 2 THEN 'running' WHEN 3 THEN 'syscall' WHEN 4 THEN 'waiting'
+       WHEN 5 THEN 'dead' WHEN 6 THEN 'copystack' WHEN 7 THEN 'preempted'
+       WHEN 8 THEN 'leaked' WHEN 9 THEN '???' ELSE g.status END AS status,
+       g.status_code AS status_code,
+       g.wait_reason AS wait_reason,
+       g.wait_since_ns AS wait_since_ns,
+       g.wait_minutes AS wait_minutes,
+       g.creator_goid AS creator_goid,
+       CASE WHEN typeof(g.created_by_func) = 'integer'
+            THEN (SELECT t.text FROM incident_text AS t
+                   WHERE t.incident_id = g.incident_id AND t.id = g.created_by_func)
+            ELSE g.created_by_func END AS created_by_func,
+       CASE WHEN typeof(g.created_by_file) = 'integer'
+            THEN (SELECT t.text FROM incident_text AS t
+                   WHERE t.incident_id = g.incident_id AND t.id = g.created_by_file)
+            ELSE g.created_by_file END AS created_by_file,
+       g.created_by_line AS created_by_line,
+       g.created_by_pc_offset AS created_by_pc_offset,
+       CASE WHEN typeof(g.start_func) = 'integer'
+            THEN (SELECT t.text FROM incident_text AS t
+                   WHERE t.incident_id = g.incident_id AND t.id = g.start_func)
+            ELSE g.start_func END AS start_func,
+       g.is_system AS is_system,
+       g.thread_id AS thread_id,
+       g.locked AS locked,
+       g.labels AS labels,
+       g.stack_id AS stack_id,
+       g.g_addr AS g_addr,
+       g.stack_error AS stack_error
+  FROM goroutine_base AS g;
+
+CREATE TRIGGER goroutine_insert INSTEAD OF INSERT ON goroutine
+BEGIN
+  INSERT INTO goroutine_base (incident_id, goid, status, status_code, wait_reason,
+    wait_since_ns, wait_minutes, creator_goid, created_by_func, created_by_file,
+    created_by_line, created_by_pc_offset, start_func, is_system, thread_id, locked,
+    labels, stack_id, g_addr, stack_error)
+  VALUES (NEW.incident_id, NEW.goid,
+          CASE NEW.status WHEN 'idle' THEN 0 WHEN 'runnable' THEN 1
+          WHEN 'running' THEN 2 WHEN 'syscall' THEN 3 WHEN 'waiting' THEN 4
+          WHEN 'dead' THEN 5 WHEN 'copystack' THEN 6 WHEN 'preempted' THEN 7
+          WHEN 'leaked' THEN 8 WHEN '???' THEN 9 ELSE CASE
+          WHEN typeof(NEW.status) IN ('integer', 'real') THEN CAST(NEW.status AS TEXT)
+            ELSE NEW.status END END,
+          NEW.status_code, NEW.wait_reason, NEW.wait_since_ns, NEW.wait_minutes,
+          NEW.creator_goid,
+          CASE WHEN typeof(NEW.created_by_func) IN ('integer', 'real')
+               THEN CAST(NEW.created_by_func AS TEXT) ELSE NEW.created_by_func END,
+          CASE WHEN typeof(NEW.created_by_file) IN ('integer', 'real')
+               THEN CAST(NEW.created_by_file AS TEXT) ELSE NEW.created_by_file END,
+          NEW.created_by_line, NEW.created_by_pc_offset,
+          CASE WHEN typeof(NEW.start_func) IN ('integer', 'real')
+               THEN CAST(NEW.start_func AS TEXT) ELSE NEW.start_func END,
+          NEW.is_system, NEW.thread_id, NEW.locked, NEW.labels, NEW.stack_id, NEW.g_addr,
+          NEW.stack_error);
+END;
+
+CREATE TRIGGER goroutine_delete INSTEAD OF DELETE ON goroutine
+BEGIN
+  DELETE FROM goroutine_base WHERE incident_id = OLD.incident_id AND goid = OLD.goid;
+END;
+
+CREATE TRIGGER goroutine_update INSTEAD OF UPDATE ON goroutine
+BEGIN
+  DELETE FROM goroutine_base WHERE incident_id = OLD.incident_id AND goid = OLD.goid;
+  INSERT INTO goroutine (incident_id, goid, status, status_code, wait_reason,
+    wait_since_ns, wait_minutes, creator_goid, created_by_func, created_by_file,
+    created_by_line, created_by_pc_offset, start_func, is_system, thread_id, locked,
+    labels, stack_id, g_addr, stack_error)
+  VALUES (NEW.incident_id, NEW.goid, NEW.status, NEW.status_code, NEW.wait_reason,
+    NEW.wait_since_ns, NEW.wait_minutes, NEW.creator_goid, NEW.created_by_func,
+    NEW.created_by_file, NEW.created_by_line, NEW.created_by_pc_offset, NEW.start_func,
+    NEW.is_system, NEW.thread_id, NEW.locked, NEW.labels, NEW.stack_id, NEW.g_addr,
+    NEW.stack_error);
+END;
+
+-- The rows of view wait_reach (version 2's table, same meaning). reached_by:
+-- 0 'global', 1 'goroutine', NULL.
+CREATE TABLE wait_reach_base (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  obj_addr INTEGER NOT NULL,
+  reached_by CHECK (reached_by IN (0, 1)),
+  via_goid INTEGER,
+  PRIMARY KEY (incident_id, goid, obj_addr)
+) WITHOUT ROWID;
+
+INSERT INTO wait_reach_base
+  SELECT incident_id, goid, obj_addr, CASE reached_by WHEN 'global' THEN 0 WHEN
+    'goroutine' THEN 1 ELSE reached_by END, via_goid
+    FROM main.wait_reach ORDER BY incident_id, goid, obj_addr;
+
+DROP TABLE main.wait_reach;
+
+-- One row per object a blocked goroutine waits on: version 2's table
+-- wait_reach, same columns in the same order, read from wait_reach_base.
+CREATE VIEW wait_reach AS
+SELECT x.incident_id AS incident_id,
+       x.goid AS goid,
+       x.obj_addr AS obj_addr,
+       CASE x.reached_by WHEN 0 THEN 'global' WHEN 1 THEN 'goroutine' ELSE x.reached_by
+         END AS reached_by,
+       x.via_goid AS via_goid
+  FROM wait_reach_base AS x;
+
+CREATE TRIGGER wait_reach_insert INSTEAD OF INSERT ON wait_reach
+BEGIN
+  INSERT INTO wait_reach_base (incident_id, goid, obj_addr, reached_by, via_goid)
+  VALUES (NEW.incident_id,
+          NEW.goid,
+          NEW.obj_addr,
+          CASE NEW.reached_by WHEN 'global' THEN 0 WHEN 'goroutine' THEN 1
+               ELSE CASE WHEN typeof(NEW.reached_by) IN ('integer', 'real')
+                         THEN CAST(NEW.reached_by AS TEXT) ELSE NEW.reached_by END END,
+          NEW.via_goid);
+END;
+
+CREATE TRIGGER wait_reach_delete INSTEAD OF DELETE ON wait_reach
+BEGIN
+  DELETE FROM wait_reach_base WHERE incident_id = OLD.incident_id AND goid = OLD.goid
+    AND obj_addr = OLD.obj_addr;
+END;
+
+CREATE TRIGGER wait_reach_update INSTEAD OF UPDATE ON wait_reach
+BEGIN
+  DELETE FROM wait_reach_base WHERE incident_id = OLD.incident_id AND goid = OLD.goid
+    AND obj_addr = OLD.obj_addr;
+  INSERT INTO wait_reach (incident_id, goid, obj_addr, reached_by, via_goid)
+  VALUES (NEW.incident_id, NEW.goid, NEW.obj_addr, NEW.reached_by, NEW.via_goid);
+END;
+
+-- The rows of view chan_wait (version 1's table, same meaning). direction:
+-- 0 'recv', 1 'send' (the order of the text, so the key orders rows as
+-- before), in the key and in chan_wait_by_chan.
+CREATE TABLE chan_wait_base (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  chan_addr INTEGER NOT NULL,
+  direction NOT NULL CHECK (direction IN (0, 1)),
+  in_select INTEGER NOT NULL CHECK (in_select IN (0, 1)),
+  queue_pos INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, goid, chan_addr, direction)
+) WITHOUT ROWID;
+
+INSERT INTO chan_wait_base
+  SELECT incident_id, goid, chan_addr, CASE direction WHEN 'recv' THEN 0 WHEN 'send'
+    THEN 1 ELSE direction END, in_select, queue_pos
+    FROM main.chan_wait ORDER BY incident_id, goid, chan_addr, direction;
+
+DROP TABLE main.chan_wait;
+
+-- "Who waits on this channel?" Queries that name it in INDEXED BY read
+-- chan_wait_base.
+CREATE INDEX chan_wait_by_chan ON chan_wait_base (incident_id, chan_addr);
+
+-- One row per goroutine per channel it is queued on: version 1's table
+-- chan_wait, same columns in the same order, read from chan_wait_base.
+CREATE VIEW chan_wait AS
+SELECT x.incident_id AS incident_id,
+       x.goid AS goid,
+       x.chan_addr AS chan_addr,
+       CASE x.direction WHEN 0 THEN 'recv' WHEN 1 THEN 'send' ELSE x.direction END AS
+         direction,
+       x.in_select AS in_select,
+       x.queue_pos AS queue_pos
+  FROM chan_wait_base AS x;
+
+CREATE TRIGGER chan_wait_insert INSTEAD OF INSERT ON chan_wait
+BEGIN
+  INSERT INTO chan_wait_base (incident_id, goid, chan_addr, direction, in_select, queue_pos)
+  VALUES (NEW.incident_id,
+          NEW.goid,
+          NEW.chan_addr,
+          CASE NEW.direction WHEN 'recv' THEN 0 WHEN 'send' THEN 1
+               ELSE CASE WHEN typeof(NEW.direction) IN ('integer', 'real')
+                         THEN CAST(NEW.direction AS TEXT) ELSE NEW.direction END END,
+          NEW.in_select,
+          NEW.queue_pos);
+END;
+
+CREATE TRIGGER chan_wait_delete INSTEAD OF DELETE ON chan_wait
+BEGIN
+  DELETE FROM chan_wait_base WHERE incident_id = OLD.incident_id AND goid = OLD.goid AND
+    chan_addr = OLD.chan_addr AND direction = CASE OLD.direction WHEN 'recv' THEN 0 WHEN
+    'send' THEN 1 ELSE OLD.direction END;
+END;
+
+CREATE TRIGGER chan_wait_update INSTEAD OF UPDATE ON chan_wait
+BEGIN
+  DELETE FROM chan_wait_base WHERE incident_id = OLD.incident_id AND goid = OLD.goid AND
+    chan_addr = OLD.chan_addr AND direction = CASE OLD.direction WHEN 'recv' THEN 0 WHEN
+    'send' THEN 1 ELSE OLD.direction END;
+  INSERT INTO chan_wait (incident_id, goid, chan_addr, direction, in_select, queue_pos)
+  VALUES (NEW.incident_id, NEW.goid, NEW.chan_addr, NEW.direction, NEW.in_select,
+    NEW.queue_pos);
+END;
+
+-- The rows of view goroutine_context (version 4's table, with version 7's
+-- evidence; same meaning). how packs found_by and evidence, words of 82,000
+-- rows of ctxgen: how % 2 is found_by (0 'dwarf', 1 'stack-scan') and
+-- how / 2 the evidence (0 NULL, 1 'dwarf-live', 2 'dwarf-unverified',
+-- 3 'stack-scan-live', 4 'stack-scan-unverified'). A row written through
+-- the view with a word outside those (which version 11's CHECK
+-- constraints refused) gets a how that fails this table's CHECK.
+CREATE TEMP TABLE goroutine_context_v11 AS SELECT * FROM main.goroutine_context;
+
+DROP TABLE main.goroutine_context;
+
+CREATE TABLE goroutine_context_base (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  goid INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  frame_depth INTEGER,
+  var_name TEXT,
+  ctx_addr INTEGER NOT NULL,
+  how NOT NULL CHECK (typeof(how) = 'integer' AND how BETWEEN 0 AND 9),
+  PRIMARY KEY (incident_id, goid, seq)
+) WITHOUT ROWID;
+
+-- "Who holds this context?" Queries that name it in INDEXED BY read
+-- goroutine_context_base (and decode how as the view does).
+CREATE INDEX goroutine_context_by_ctx ON goroutine_context_base (incident_id, ctx_addr);
+
+-- Which goroutine holds which context, in which frame: version 4's table
+-- goroutine_context (with version 7's evidence), same columns in the same
+-- order, read from goroutine_context_base.
+CREATE VIEW goroutine_context AS
+SELECT x.incident_id AS incident_id,
+       x.goid AS goid,
+       x.seq AS seq,
+       x.frame_depth AS frame_depth,
+       x.var_name AS var_name,
+       x.ctx_addr AS ctx_addr,
+       CASE x.how % 2 WHEN 0 THEN 'dwarf' ELSE 'stack-scan' END AS found_by,
+       CASE x.how / 2 WHEN 1 THEN 'dwarf-live' WHEN 2 THEN 'dwarf-unverified'
+            WHEN 3 THEN 'stack-scan-live' WHEN 4 THEN 'stack-scan-unverified' END AS evidence
+  FROM goroutine_context_base AS x;
+
+CREATE TRIGGER goroutine_context_insert INSTEAD OF INSERT ON goroutine_context
+BEGIN
+  INSERT INTO goroutine_context_base (incident_id, goid, seq, frame_depth, var_name, ctx_addr,
+                                      how)
+  VALUES (NEW.incident_id, NEW.goid, NEW.seq, NEW.frame_depth,
+          CASE WHEN typeof(NEW.var_name) IN ('integer', 'real')
+               THEN CAST(NEW.var_name AS TEXT) ELSE NEW.var_name END,
+          NEW.ctx_addr,
+          -- Any word outside the lists makes the sum NULL: refused.
+          CASE NEW.found_by WHEN 'dwarf' THEN 0 WHEN 'stack-scan' THEN 1 END
+          + 2 * (CASE WHEN NEW.evidence IS NULL THEN 0
+                      ELSE CASE NEW.evidence WHEN 'dwarf-live' THEN 1 WHEN 'dwarf-unverified' THEN 2
+                                             WHEN 'stack-scan-live' THEN 3
+                                             WHEN 'stack-scan-unverified' THEN 4 END END));
+END;
+
+CREATE TRIGGER goroutine_context_delete INSTEAD OF DELETE ON goroutine_context
+BEGIN
+  DELETE FROM goroutine_context_base
+   WHERE incident_id = OLD.incident_id AND goid = OLD.goid AND seq = OLD.seq;
+END;
+
+CREATE TRIGGER goroutine_context_update INSTEAD OF UPDATE ON goroutine_context
+BEGIN
+  DELETE FROM goroutine_context_base
+   WHERE incident_id = OLD.incident_id AND goid = OLD.goid AND seq = OLD.seq;
+  INSERT INTO goroutine_context (incident_id, goid, seq, frame_depth, var_name, ctx_addr,
+                                 found_by, evidence)
+  VALUES (NEW.incident_id, NEW.goid, NEW.seq, NEW.frame_depth, NEW.var_name, NEW.ctx_addr,
+          NEW.found_by, NEW.evidence);
+END;
+
+INSERT INTO main.goroutine_context (incident_id, goid, seq, frame_depth, var_name, ctx_addr,
+                                    found_by, evidence)
+  SELECT incident_id, goid, seq, frame_depth, var_name, ctx_addr, found_by, evidence
+    FROM temp.goroutine_context_v11 ORDER BY incident_id, goid, seq;
+
+DROP TABLE temp.goroutine_context_v11;

@@ -41,6 +41,8 @@ enum store_stmt {
 	STORE_STMT_SUMMARIZE_FINDINGS,
 	STORE_STMT_SUMMARIZE_SIGNATURE,
 	STORE_STMT_SET_SUMMARY_VERSION,
+	STORE_STMT_NEXT_TEXT_ID,
+	STORE_STMT_INSERT_TEXT,
 	STORE_STMT_COUNT
 };
 
@@ -137,6 +139,27 @@ struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_s
  */
 struct util_error *store_stmt_batch(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret,
 				    int *per_row);
+
+/**
+ * The texts an incident's rows share, each stored once in incident_text
+ * (schema version 12) and referred to by id: store_texts_begin, then
+ * store_text_id for each text, then store_texts_end. Writers of one incident
+ * may each have their own: ids continue from the incident's largest
+ * (store/waits.c).
+ */
+struct store_texts {
+	struct store_db *db;
+	int64_t incident_id;
+	int64_t next;                   /**< the id the next new text gets */
+	struct util_strtab tab;         /**< the texts seen, one pointer each */
+	struct util_u64map ids;         /**< tab's pointer → its id */
+};
+
+struct util_error *store_texts_begin(struct store_db *db, int64_t incident_id,
+				     struct store_texts *t);
+void store_texts_end(struct store_texts *t);
+/** The id of text S (not NULL), writing its incident_text row the first time. */
+struct util_error *store_text_id(struct store_texts *t, const char *s, int64_t *ret);
 
 /**
  * Write SNAP's channels, channel waits, sync waits, heap reachability,

@@ -1,6 +1,6 @@
 // waits.c: write who waits on what (channels, their queues, sync waits),
 // each goroutine's deferred calls and panics, and the contexts with who
-// holds them into the incident's tables.
+// holds them into the incident's tables; the texts their rows share, once.
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +16,7 @@ struct row {
 	int rc;
 	int base;
 	const uint32_t *seq; /**< goroutine_context: each holding's place in its goroutine */
+	const int64_t *ids;  /**< context: each row's value_key (incident_text id; 0: none) */
 };
 
 static void i64(struct row *r, int i, int64_t v)
@@ -29,6 +30,40 @@ static void text(struct row *r, int i, const char *v)
 	if (r->rc == SQLITE_OK)
 		r->rc = store_bind_text(r->s, r->base + i, v);
 }
+
+/*
+ * A column of a fixed vocabulary (schema version 12): V's place in VOCAB
+ * (N words) when it is one of them, else V itself as text (or NULL). The
+ * views decode the places with the same lists.
+ */
+static void code(struct row *r, int i, const char *v, const char *const *vocab, size_t n)
+{
+	for (size_t k = 0; v && k < n; k++)
+		if (strcmp(v, vocab[k]) == 0) {
+			i64(r, i, (int64_t)k);
+			return;
+		}
+	text(r, i, v);
+}
+
+#define CODE(r, i, v, vocab) code(r, i, v, vocab, sizeof(vocab) / sizeof(vocab[0]))
+
+/* The vocabularies of context_base and defer_call_base, in code order. */
+static const char *const ctx_kinds[] = {
+	"background", "todo", "cancel", "timer", "value", "withoutCancel", "afterFunc", "stop",
+	"user",
+};
+static const char *const ctx_types[] = {
+	"context.backgroundCtx", "context.todoCtx", "*context.emptyCtx", "*context.cancelCtx",
+	"*context.timerCtx", "*context.valueCtx", "context.withoutCancelCtx",
+	"*context.afterFuncCtx", "*context.stopCtx",
+};
+static const char *const ctx_errs[] = { "context canceled", "context deadline exceeded" };
+static const char *const ctx_found_in[] = {
+	"frame", "global", "chan buffer", "map", "heap", "ancestor", "child",
+};
+static const char *const defer_kinds[] = { "open-coded", "stack", "heap", "rangefunc" };
+static const char *const reach_kinds[] = { "global", "goroutine" };
 
 /* An integer when KNOWN, else NULL. */
 static void opt(struct row *r, int i, bool known, int64_t v)
@@ -69,9 +104,10 @@ typedef void bind_fn(struct row *r, const struct gr_snapshot *snap, size_t i);
 static struct util_error *write_rows_ordered(struct store_db *db, enum store_stmt id,
 					     int64_t incident, const struct gr_snapshot *snap,
 					     size_t n, bind_fn *bind, const char *what,
-					     const uint32_t *order, const uint32_t *seq)
+					     const uint32_t *order, const uint32_t *seq,
+					     const int64_t *ids)
 {
-	struct row r = { .db = db, .seq = seq };
+	struct row r = { .db = db, .seq = seq, .ids = ids };
 	struct util_error *err = NULL;
 	size_t i = 0;
 	if (n >= STORE_BATCH) {
@@ -101,7 +137,66 @@ static struct util_error *write_rows(struct store_db *db, enum store_stmt id, in
 				     const struct gr_snapshot *snap, size_t n, bind_fn *bind,
 				     const char *what)
 {
-	return write_rows_ordered(db, id, incident, snap, n, bind, what, NULL, NULL);
+	return write_rows_ordered(db, id, incident, snap, n, bind, what, NULL, NULL, NULL);
+}
+
+/* ---- Shared texts (incident_text) -------------------------------------- */
+
+struct util_error *store_texts_begin(struct store_db *db, int64_t incident_id,
+				     struct store_texts *t)
+{
+	*t = (struct store_texts){ .db = db, .incident_id = incident_id, .next = 1 };
+	util_strtab_init(&t->tab);
+	util_u64map_init(&t->ids);
+	// Another writer of the incident may have given ids already.
+	sqlite3_stmt *s;
+	struct util_error *err = store_stmt(db, STORE_STMT_NEXT_TEXT_ID, &s);
+	if (err)
+		return err;
+	int rc = sqlite3_bind_int64(s, 1, incident_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		t->next = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? NULL : store_error_sqlite(db, rc, "reading the incident's texts");
+}
+
+void store_texts_end(struct store_texts *t)
+{
+	util_strtab_deinit(&t->tab);
+	util_u64map_deinit(&t->ids);
+}
+
+struct util_error *store_text_id(struct store_texts *t, const char *s, int64_t *ret)
+{
+	const char *p = util_strtab_intern_cstr(&t->tab, s);
+	if (!p)
+		return &util_enomem;
+	uint64_t id;
+	if (util_u64map_get(&t->ids, (uint64_t)(uintptr_t)p, &id)) {
+		*ret = (int64_t)id;
+		return NULL;
+	}
+	sqlite3_stmt *st;
+	struct util_error *err = store_stmt(t->db, STORE_STMT_INSERT_TEXT, &st);
+	if (err)
+		return err;
+	int rc = sqlite3_bind_int64(st, 1, t->incident_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 2, t->next);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(st, 3, p);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_error_sqlite(t->db, rc, "writing a shared text");
+	err = util_u64map_put(&t->ids, (uint64_t)(uintptr_t)p, (uint64_t)t->next);
+	if (err)
+		return err;
+	*ret = t->next++;
+	return NULL;
 }
 
 static void bind_channel(struct row *r, const struct gr_snapshot *snap, size_t i)
@@ -122,7 +217,7 @@ static void bind_chan_wait(struct row *r, const struct gr_snapshot *snap, size_t
 	const struct gr_chan_wait *w = &snap->chan_waits[i];
 	i64(r, 2, (int64_t)w->goid);
 	i64(r, 3, (int64_t)w->chan_addr);
-	text(r, 4, w->send ? "send" : "recv");
+	i64(r, 4, w->send ? 1 : 0); // chan_wait_base.direction: 0 'recv', 1 'send'
 	i64(r, 5, w->in_select);
 	i64(r, 6, w->queue_pos);
 }
@@ -141,7 +236,7 @@ static void bind_wait_reach(struct row *r, const struct gr_snapshot *snap, size_
 	const struct gr_wait_reach *w = &snap->wait_reaches[i];
 	i64(r, 2, (int64_t)w->goid);
 	i64(r, 3, (int64_t)w->obj_addr);
-	text(r, 4, w->reached_by);
+	CODE(r, 4, w->reached_by, reach_kinds);
 	opt(r, 5, w->reached_by && strcmp(w->reached_by, "goroutine") == 0, (int64_t)w->via_goid);
 }
 
@@ -197,20 +292,25 @@ static void bind_context(struct row *r, const struct gr_snapshot *snap, size_t i
 {
 	const struct gr_context *c = &snap->contexts[i];
 	i64(r, 2, (int64_t)c->addr);
-	text(r, 3, c->kind ? c->kind : "user");
-	text(r, 4, c->type_name);
+	CODE(r, 3, c->kind ? c->kind : "user", ctx_kinds);
+	CODE(r, 4, c->type_name, ctx_types);
 	opt(r, 5, c->parent_addr != 0, (int64_t)c->parent_addr);
 	opt(r, 6, c->done_chan != 0, (int64_t)c->done_chan);
-	i64(r, 7, c->done_closed);
-	opt(r, 8, c->canceled >= 0, c->canceled);
-	text(r, 9, c->err);
-	text(r, 10, c->cause);
-	opt(r, 11, c->has_deadline, c->deadline_unix_ns);
-	text(r, 12, c->value_key);
-	text(r, 13, c->value_text);
-	opt(r, 14, c->timer_pending >= 0, c->timer_pending);
-	text(r, 15, c->found_in);
-	text(r, 16, c->found_at);
+	// context_base.state (schema.sql, version 12): found_in, canceled,
+	// timer_pending and done_closed in one number.
+	int64_t found = 0;
+	for (size_t k = 0; c->found_in && k < sizeof(ctx_found_in) / sizeof(ctx_found_in[0]); k++)
+		if (strcmp(c->found_in, ctx_found_in[k]) == 0)
+			found = (int64_t)k + 1;
+	i64(r, 7, found + 8 * (c->canceled < 0 ? 0 : c->canceled ? 2 : 1) +
+			  24 * (c->timer_pending < 0 ? 0 : c->timer_pending ? 2 : 1) +
+			  72 * (c->done_closed ? 1 : 0));
+	CODE(r, 8, c->err, ctx_errs);
+	text(r, 9, c->cause);
+	opt(r, 10, c->has_deadline, c->deadline_unix_ns);
+	opt(r, 11, r->ids[i] != 0, r->ids[i]);
+	text(r, 12, c->value_text);
+	text(r, 13, c->found_at);
 }
 
 static void bind_context_child(struct row *r, const struct gr_snapshot *snap, size_t i)
@@ -227,8 +327,17 @@ static void bind_goroutine_context(struct row *r, const struct gr_snapshot *snap
 	opt(r, 4, h->frame_depth >= 0, h->frame_depth);
 	text(r, 5, h->var_name);
 	i64(r, 6, (int64_t)h->ctx_addr);
-	text(r, 7, h->found_by ? h->found_by : "dwarf");
-	text(r, 8, h->evidence); // NULL: unknown
+	// goroutine_context_base.how (schema.sql, version 12): found_by (0
+	// 'dwarf', 1 'stack-scan') + 2 * evidence (0 NULL: unknown, then the
+	// words of evidences in order).
+	static const char *const evidences[] = {
+		"dwarf-live", "dwarf-unverified", "stack-scan-live", "stack-scan-unverified",
+	};
+	int64_t how = h->found_by && strcmp(h->found_by, "stack-scan") == 0;
+	for (size_t k = 0; h->evidence && k < sizeof(evidences) / sizeof(evidences[0]); k++)
+		if (strcmp(h->evidence, evidences[k]) == 0)
+			how += 2 * ((int64_t)k + 1);
+	i64(r, 7, how);
 }
 
 /* A goroutine's holdings, which the snapshot keeps together. */
@@ -292,11 +401,40 @@ static struct util_error *write_holdings(struct store_db *db, int64_t incident_i
 	}
 	err = write_rows_ordered(db, STORE_STMT_INSERT_GOROUTINE_CONTEXT, incident_id, snap, n,
 				 bind_goroutine_context, "writing a goroutine's context", order,
-				 seq);
+				 seq, NULL);
 out:
 	free(runs);
 	free(order);
 	free(seq);
+	return err;
+}
+
+/* The deferred calls: a function's name once per incident (incident_text),
+ * not once per call. */
+static struct util_error *write_defers(struct store_db *db, int64_t incident_id,
+				       const struct gr_snapshot *snap)
+{
+	struct row r;
+	struct store_texts texts;
+	struct util_error *err = store_texts_begin(db, incident_id, &texts);
+	if (!err)
+		err = start(db, STORE_STMT_INSERT_DEFER, incident_id, &r);
+	for (size_t i = 0; !err && i < snap->ndefers; i++) {
+		const struct gr_defer *d = &snap->defers[i];
+		int64_t func = 0;
+		if (d->func && (err = store_text_id(&texts, d->func, &func)))
+			break;
+		i64(&r, 2, (int64_t)d->goid);
+		i64(&r, 3, d->seq);
+		opt(&r, 4, d->func != NULL, func);
+		if (d->frame_depth >= 0)
+			i64(&r, 5, d->frame_depth);
+		else if (r.rc == SQLITE_OK)
+			r.rc = sqlite3_bind_null(r.s, 5);
+		CODE(&r, 6, d->kind ? d->kind : "heap", defer_kinds);
+		err = done(&r, "writing a deferred call");
+	}
+	store_texts_end(&texts);
 	return err;
 }
 
@@ -352,19 +490,7 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 					 snap->nblockers, bind_blocker, "writing who is stuck behind whom");
 	}
 	if (!err)
-		err = start(db, STORE_STMT_INSERT_DEFER, incident_id, &r);
-	for (size_t i = 0; !err && i < snap->ndefers; i++) {
-		const struct gr_defer *d = &snap->defers[i];
-		i64(&r, 2, (int64_t)d->goid);
-		i64(&r, 3, d->seq);
-		text(&r, 4, d->func);
-		if (d->frame_depth >= 0)
-			i64(&r, 5, d->frame_depth);
-		else if (r.rc == SQLITE_OK)
-			r.rc = sqlite3_bind_null(r.s, 5);
-		text(&r, 6, d->kind ? d->kind : "heap");
-		err = done(&r, "writing a deferred call");
-	}
+		err = write_defers(db, incident_id, snap);
 	if (!err)
 		err = start(db, STORE_STMT_INSERT_PANIC, incident_id, &r);
 	for (size_t i = 0; !err && i < snap->npanics; i++) {
@@ -451,7 +577,7 @@ struct util_error *store_write_cancel_sets(struct store_db *db, int64_t incident
 		k[i] = (struct keyed){.a = cs->canceled[i].addr, .i = (uint32_t)i};
 	sort_keyed(k, cs->ncanceled, order);
 	err = write_rows_ordered(db, STORE_STMT_INSERT_CTX_CANCELED, incident_id, snap, cs->ncanceled,
-				 bind_ctx_canceled, "writing a canceled context", order, NULL);
+				 bind_ctx_canceled, "writing a canceled context", order, NULL, NULL);
 	// (seed, depth, addr), the table's key.
 	for (size_t i = 0; i < cs->nbelow && !err; i++)
 		k[i] = (struct keyed){.a = cs->below[i].seed_addr, .b = cs->below[i].depth,
@@ -460,7 +586,7 @@ struct util_error *store_write_cancel_sets(struct store_db *db, int64_t incident
 		sort_keyed(k, cs->nbelow, order);
 		err = write_rows_ordered(db, STORE_STMT_INSERT_CTX_BELOW, incident_id, snap, cs->nbelow,
 					 bind_ctx_below, "writing a context below a canceled one", order,
-					 NULL);
+					 NULL, NULL);
 	}
 out:
 	free(k);
@@ -485,15 +611,28 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 	for (size_t i = 0; i < nc; i++)
 		k[i] = (struct keyed){.a = snap->contexts[i].addr, .i = (uint32_t)i};
 	sort_keyed(k, nc, order);
-	struct util_error *err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT, incident_id, snap,
-						    nc, bind_context, "writing a context", order, NULL);
+	// Value keys once per incident (incident_text): a few keys name
+	// hundreds of thousands of values.
+	int64_t *keys = calloc(nc + 1, sizeof(*keys));
+	struct store_texts texts;
+	struct util_error *err = store_texts_begin(db, incident_id, &texts);
+	if (!err && !keys)
+		err = &util_enomem;
+	for (size_t i = 0; !err && i < nc; i++)
+		if (snap->contexts[i].value_key)
+			err = store_text_id(&texts, snap->contexts[i].value_key, &keys[i]);
+	store_texts_end(&texts);
+	if (!err)
+		err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT, incident_id, snap, nc,
+					 bind_context, "writing a context", order, NULL, keys);
+	free(keys);
 	for (size_t i = 0; i < nch; i++)
 		k[i] = (struct keyed){.a = snap->context_children[i].parent_addr,
 				      .b = snap->context_children[i].child_addr, .i = (uint32_t)i};
 	sort_keyed(k, nch, order);
 	if (!err)
 		err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, snap, nch,
-					 bind_context_child, "writing a context child", order, NULL);
+					 bind_context_child, "writing a context child", order, NULL, NULL);
 	free(k);
 	free(order);
 	if (!err)

@@ -247,7 +247,9 @@ writer=$!
 reads=0 read_bad=0
 while kill -0 $writer 2>/dev/null; do
 	n=$("$bin" query --db "$g" "SELECT count(*) FROM goroutine WHERE incident_id = 1" 2>&1 | sed -n 2p)
-	[ "$n" = "$(grep '^goroutine 1 ' "$work/base.census" | cut -d' ' -f3)" ] || read_bad=$((read_bad + 1))
+	# The census counts tables: view goroutine's rows are goroutine_base's.
+	[ "$n" = "$(grep '^goroutine_base 1 ' "$work/base.census" | cut -d' ' -f3)" ] ||
+		read_bad=$((read_bad + 1))
 	reads=$((reads + 1))
 done
 wait $writer

@@ -101,8 +101,9 @@ static char *rows(struct store_db *db, const char *fmt, ...)
 /* The tables that grow with the goroutines of an incident: no view may read
  * all their rows to answer for one incident. */
 static const char *const big_tables[] = {
-	"goroutine", "frame", "goroutine_context", "context", "context_child",
-	"chan_wait", "sync_wait", "wait_reach", "wait_reacher", "wait_member", "wait_component",
+	"goroutine", "goroutine_base", "frame", "goroutine_context", "goroutine_context_base",
+	"context", "context_base", "context_child", "chan_wait", "chan_wait_base", "sync_wait",
+	"wait_reach", "wait_reach_base", "wait_reacher", "wait_member", "wait_component",
 	"goroutine_blocker",
 };
 

@@ -288,8 +288,10 @@ static void test_new_database(void **state)
 	// incident_signature, core_blob, incident_last_id (version 3);
 	// wait_reacher, wait_component, wait_member (version 5, which drops
 	// version 2's wait_waker); goroutine_blocker (version 9);
-	// context_canceled, context_below_canceled (version 10).
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 26);
+	// context_canceled, context_below_canceled (version 10); version 12
+	// turns goroutine, context, defer_call, chan_wait and wait_reach into
+	// views over tables NAME_base, with incident_text.
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 27);
 	store_close(db);
 	store_close(NULL);
 }
@@ -941,7 +943,7 @@ static void test_upgrade_from_v3(void **state)
 			    "1:3:0:200:stack-scan:- 1:5:0:300:dwarf:ctx 1:5:1:100:stack-scan:-"
 			    " 1:5:2:300:stack-scan:- 2:5:0:400:dwarf:r.ctx");
 	assert_string_equal(query_text(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM"
-					  " pragma_table_info('goroutine_context') WHERE pk > 0 ORDER BY pk)"),
+					  " pragma_table_info('goroutine_context_base') WHERE pk > 0 ORDER BY pk)"),
 			    "incident_id,goid,seq");
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
 				       " ('goroutine_context_by_goid', 'goroutine_by_stack')"), 0);
@@ -1079,6 +1081,165 @@ static void test_upgrade_from_v10(void **state)
 }
 
 /*
+ * Version 12 keeps context and defer_call as views over compact tables: the
+ * rows of a version-11 database read the same after the upgrade, and SQL
+ * written by hand inserts, updates and deletes through the views as it did
+ * on the tables (vocabulary words become codes, other text stays text).
+ */
+static void test_upgrade_from_v11(void **state)
+{
+	(void)state;
+	char path[4096];
+	tmp_path(path, sizeof(path), "v11.db");
+	const char *v12 = strstr(store_schema_sql, "\n-- @version 12");
+	assert_non_null(v12);
+	char *upto11 = strndup(store_schema_sql, (size_t)(v12 - store_schema_sql));
+	assert_non_null(upto11);
+	raw_exec(path, upto11);
+	free(upto11);
+	raw_exec(path, "PRAGMA user_version = 11; PRAGMA application_id = 0x476f436f;"
+		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES ('a.core', printf('%064d', 1), '', 0);"
+		       " INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_chan,"
+		       "  done_closed, canceled, err, cause, deadline_unix_ns, value_key, value_text,"
+		       "  timer_pending, found_in, found_at) VALUES"
+		       " (1, 16, 'background', 'context.backgroundCtx', NULL, NULL, 0, 0, NULL, NULL,"
+		       "  NULL, NULL, NULL, NULL, 'ancestor', NULL),"
+		       " (1, 32, 'cancel', '*context.cancelCtx', 16, 48, 1, 1, 'context canceled',"
+		       "  'shutdown', NULL, NULL, NULL, NULL, 'frame', NULL),"
+		       " (1, 64, 'value', '*context.valueCtx', 32, NULL, 0, 0, NULL, NULL, NULL,"
+		       "  'main.key(\"a\")', '\"x\"', NULL, 'global', 'main.ctx'),"
+		       " (1, 80, 'user', '*main.myCtx', 32, NULL, 0, NULL, 'my error', NULL, NULL,"
+		       "  NULL, NULL, NULL, NULL, NULL),"
+		       " (1, 96, 'timer', NULL, 32, NULL, 1, 1, 'context deadline exceeded', NULL,"
+		       "  1000, NULL, NULL, 0, 'map', 'goroutine 3');"
+		       " INSERT INTO defer_call (incident_id, goid, seq, func, frame_depth, kind) VALUES"
+		       " (1, 1, 0, 'main.cleanup', 2, 'open-coded'), (1, 1, 1, NULL, NULL, 'heap'),"
+		       " (1, 2, 0, 'main.f.func1', 0, 'weird');"
+		       " INSERT INTO stack (incident_id, stack_id, depth) VALUES (1, 1, 0);"
+		       " INSERT INTO goroutine (incident_id, goid, status, status_code, wait_reason,"
+		       "  created_by_func, created_by_file, created_by_line, start_func, is_system,"
+		       "  locked, stack_id, g_addr) VALUES"
+		       " (1, 1, 'waiting', 4, 'chan receive', 'main.main', '/a.go', 7, 'main.w', 0, 0,"
+		       "  1, 4096),"
+		       " (1, 2, '?\?\?', 31, NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 8192),"
+		       " (1, 3, 'odd', 40, 'select (no cases)', NULL, NULL, NULL, 'main.w', 0, 0, 1,"
+		       "  12288);"
+		       " INSERT INTO chan_wait VALUES (1, 1, 4096, 'send', 0, 0), (1, 1, 4096, 'recv', 1, -1);"
+		       " INSERT INTO wait_reach VALUES (1, 1, 4096, 'goroutine', 3), (1, 3, 8192, NULL, NULL),"
+		       "  (1, 3, 4096, 'global', NULL);"
+		       " INSERT INTO goroutine_context VALUES (1, 1, 0, 2, 'ctx', 32, 'dwarf', 'dwarf-live'),"
+		       "  (1, 1, 1, NULL, NULL, 64, 'stack-scan', 'stack-scan-unverified'),"
+		       "  (1, 3, 0, 0, 'r.ctx', 32, 'dwarf', NULL)");
+	const char *ctx_rows = "SELECT group_concat(r, ';') FROM (SELECT quote(incident_id) || ','"
+			       " || quote(addr) || ',' || quote(kind) || ',' || quote(type_name) || ','"
+			       " || quote(parent_addr) || ',' || quote(done_chan) || ','"
+			       " || quote(done_closed) || ',' || quote(canceled) || ',' || quote(err)"
+			       " || ',' || quote(cause) || ',' || quote(deadline_unix_ns) || ','"
+			       " || quote(value_key) || ',' || quote(value_text) || ','"
+			       " || quote(timer_pending) || ',' || quote(found_in) || ','"
+			       " || quote(found_at) AS r FROM context ORDER BY incident_id, addr)";
+	const char *defer_rows = "SELECT group_concat(r, ';') FROM (SELECT quote(incident_id) || ','"
+				 " || quote(goid) || ',' || quote(seq) || ',' || quote(func) || ','"
+				 " || quote(frame_depth) || ',' || quote(kind) AS r FROM defer_call"
+				 " ORDER BY incident_id, goid, seq)";
+	// After the upgrade, the views show what version 11's tables held.
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_string_equal(query_text(db, ctx_rows),
+			    "1,16,'background','context.backgroundCtx',NULL,NULL,0,0,NULL,NULL,NULL,NULL,NULL,NULL,'ancestor',NULL;"
+			    "1,32,'cancel','*context.cancelCtx',16,48,1,1,'context canceled','shutdown',NULL,NULL,NULL,NULL,'frame',NULL;"
+			    "1,64,'value','*context.valueCtx',32,NULL,0,0,NULL,NULL,NULL,'main.key(\"a\")','\"x\"',NULL,'global','main.ctx';"
+			    "1,80,'user','*main.myCtx',32,NULL,0,NULL,'my error',NULL,NULL,NULL,NULL,NULL,NULL,NULL;"
+			    "1,96,'timer',NULL,32,NULL,1,1,'context deadline exceeded',NULL,1000,NULL,NULL,0,'map','goroutine 3'");
+	assert_string_equal(query_text(db, defer_rows),
+			    "1,1,0,'main.cleanup',2,'open-coded';1,1,1,NULL,NULL,'heap';"
+			    "1,2,0,'main.f.func1',0,'weird'");
+	assert_string_equal(query_text(db, "SELECT group_concat(goid || quote(status) || status_code"
+					  " || quote(wait_reason) || quote(created_by_func)"
+					  " || quote(created_by_file) || quote(start_func) || is_system"
+					  " || locked || g_addr, ' ') FROM (SELECT * FROM goroutine ORDER BY goid)"),
+			    "1'waiting'4'chan receive''main.main''/a.go''main.w'004096"
+			    " 2'?\?\?'31NULLNULLNULLNULL118192"
+			    " 3'odd'40'select (no cases)'NULLNULL'main.w'0012288");
+	assert_string_equal(query_text(db, "SELECT group_concat(quote(status), ' ') FROM"
+					  " (SELECT status FROM goroutine_base ORDER BY goid)"),
+			    "4 9 'odd'");
+	assert_string_equal(query_text(db, "SELECT group_concat(r, ' ') FROM (SELECT goid || chan_addr"
+					  " || direction || in_select || queue_pos AS r FROM chan_wait"
+					  " ORDER BY goid, chan_addr, direction)"),
+			    "14096recv1-1 14096send00");
+	assert_string_equal(query_text(db, "SELECT group_concat(r, ' ') FROM (SELECT goid || obj_addr"
+					  " || quote(reached_by) || quote(via_goid) AS r FROM wait_reach"
+					  " ORDER BY goid, obj_addr)"),
+			    "14096'goroutine'3 34096'global'NULL 38192NULLNULL");
+	assert_string_equal(query_text(db, "SELECT group_concat(r, ' ') FROM (SELECT goid || seq"
+					  " || quote(frame_depth) || quote(var_name) || ctx_addr || found_by"
+					  " || quote(evidence) AS r FROM goroutine_context ORDER BY goid, seq)"),
+			    "102'ctx'32dwarf'dwarf-live' 11NULLNULL64stack-scan'stack-scan-unverified'"
+			    " 300'r.ctx'32dwarfNULL");
+	assert_int_not_equal(sqlite3_exec(store_handle(db), "INSERT INTO goroutine_context VALUES"
+					  " (1, 3, 1, 0, 'c', 32, 'dwarf', 'maybe')", NULL, NULL, NULL),
+			     SQLITE_OK);
+	assert_string_equal(query_text(db, "SELECT type FROM sqlite_master WHERE name = 'context'"),
+			    "view");
+	// Vocabulary words are codes in the base table, other text is text.
+	assert_string_equal(query_text(db, "SELECT group_concat(quote(kind) || quote(type_name), ' ')"
+					  " FROM context_base"), // 'user' is 8
+			    "00 23 45 8'*main.myCtx' 3NULL");
+	// Writing through the views: a number given for a text column is text,
+	// as in version 11's TEXT columns; OR IGNORE keeps the first row.
+	exec_sql(store_handle(db), "INSERT INTO context (incident_id, addr, kind, done_closed, err, found_in)"
+		       " VALUES (1, 112, 7, 0, 'context canceled', 'heap');"
+		       " INSERT OR IGNORE INTO context (incident_id, addr, kind, done_closed)"
+		       " VALUES (1, 112, 'todo', 0);"
+		       " UPDATE context SET canceled = 1, value_key = 'k' WHERE addr = 64;"
+		       " DELETE FROM context WHERE addr = 80;"
+		       " UPDATE defer_call SET kind = 'stack' WHERE goid = 2;"
+		       " DELETE FROM defer_call WHERE goid = 1 AND seq = 1;"
+		       " UPDATE goroutine SET status = 'running', start_func = 'main.x' WHERE goid = 1;"
+		       " DELETE FROM goroutine WHERE goid = 2");
+	assert_string_equal(query_text(db, "SELECT group_concat(goid || quote(status) || quote(start_func)"
+					  " || quote(created_by_func), ' ') FROM (SELECT * FROM goroutine"
+					  " ORDER BY goid)"),
+			    "1'running''main.x''main.main' 3'odd''main.w'NULL");
+	// The partial index still answers the reasons it holds.
+	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine_base INDEXED BY goroutine_by_wait"
+				       " WHERE incident_id = 1 AND wait_reason IN ('chan receive (nil chan)',"
+				       " 'chan send (nil chan)', 'select (no cases)')"), 1);
+	assert_string_equal(query_text(db, "SELECT group_concat(quote(addr) || quote(kind) || quote(canceled)"
+					  " || quote(value_key) || quote(found_in), ' ') FROM context"
+					  " WHERE addr IN (64, 80, 112)"),
+			    "64'value'1'k''global' 112'7'NULLNULL'heap'");
+	assert_string_equal(query_text(db, "SELECT typeof(kind) FROM context_base WHERE addr = 112"),
+			    "text");
+	assert_string_equal(query_text(db, defer_rows),
+			    "1,1,0,'main.cleanup',2,'open-coded';1,2,0,'main.f.func1',0,'stack'");
+	exec_sql(store_handle(db), "UPDATE chan_wait SET queue_pos = 5 WHERE direction = 'send';"
+				   " DELETE FROM chan_wait WHERE direction = 'recv';"
+				   " INSERT INTO context (incident_id, addr, kind, done_closed, canceled)"
+				   " VALUES (1, 144, 'cancel', '1', '0')");
+	assert_string_equal(query_text(db, "SELECT group_concat(direction || queue_pos) FROM chan_wait"),
+			    "send5");
+	assert_string_equal(query_text(db, "SELECT done_closed || canceled || quote(timer_pending)"
+					  " || quote(found_in) FROM context WHERE addr = 144"),
+			    "10NULLNULL");
+	// The 0/1 columns keep their CHECK: another value is refused, and
+	// skipped under OR IGNORE.
+	assert_int_not_equal(sqlite3_exec(store_handle(db), "INSERT INTO context (incident_id, addr,"
+					  " kind, done_closed, canceled) VALUES (1, 160, 'cancel', 0, 5)",
+					  NULL, NULL, NULL), SQLITE_OK);
+	exec_sql(store_handle(db), "INSERT OR IGNORE INTO context (incident_id, addr, kind, done_closed)"
+				   " VALUES (1, 176, 'cancel', 2)");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM context WHERE addr IN (160, 176)"), 0);
+	// found_in keeps its CHECK: a word outside the list is refused.
+	assert_int_not_equal(sqlite3_exec(store_handle(db), "INSERT INTO context (incident_id, addr,"
+					  " kind, done_closed, found_in) VALUES (1, 128, 'cancel', 0,"
+					  " 'nowhere')", NULL, NULL, NULL), SQLITE_OK);
+	store_close(db);
+}
+
+/*
  * Every byte string that lands in a TEXT column is valid UTF-8: invalid bytes
  * of a label, a function name, a wait reason, a path or the build settings
  * are written \xNN, valid multibyte text is kept.
@@ -1092,6 +1253,8 @@ static void test_text_is_utf8(void **state)
 	make_snapshot(&s);
 	goroutines[3].labels = "{\"k\xff\":\"\xc3\x28 caf\xc3\xa9 \xed\xa0\x80\"}";
 	goroutines[0].wait_reason = "chan \xfe receive";
+	goroutines[0].start_func = "main.st\xff"; // stored once in incident_text
+	goroutines[1].start_func = "main.st\xff";
 	s.build_settings = "path\texample.com/\x80" "app\n";
 	struct gr_frame bad_frames[5];
 	memcpy(bad_frames, goroutines[2].frames, sizeof(bad_frames));
@@ -1108,6 +1271,11 @@ static void test_text_is_utf8(void **state)
 	assert_string_equal(query_text(db, "SELECT wait_reason FROM goroutine WHERE incident_id = %lld AND goid = 1",
 				       (long long)id),
 			    "chan \\xfe receive");
+	assert_string_equal(query_text(db, "SELECT group_concat(start_func, ' ') FROM goroutine"
+				       " WHERE incident_id = %lld AND goid IN (1, 2)", (long long)id),
+			    "main.st\\xff main.st\\xff");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident_text WHERE incident_id = %lld"
+				       " AND text = 'main.st\\xff'", (long long)id), 1);
 	assert_string_equal(query_text(db, "SELECT build_settings FROM incident WHERE id = %lld",
 				       (long long)id),
 			    "path\texample.com/\\x80app\n");
@@ -1658,6 +1826,7 @@ int main(void)
 		cmocka_unit_test(test_upgrade_from_v9),
 		cmocka_unit_test(test_upgrade_from_v5),
 		cmocka_unit_test(test_upgrade_from_v10),
+		cmocka_unit_test(test_upgrade_from_v11),
 		cmocka_unit_test(test_text_is_utf8),
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_forget),
