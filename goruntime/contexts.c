@@ -116,6 +116,17 @@ struct util_error *gr_ctx_init(struct gr_reader *r)
 	return NULL;
 }
 
+void gr_ctx_drop_lookups(struct gr_ctx *c)
+{
+	util_u64map_deinit(&c->by_addr);
+	memset(c->hits, 0, sizeof(c->hits));
+	free(c->children);
+	free(c->walk);
+	free(c->keys);
+	c->children = NULL, c->walk = NULL, c->keys = NULL;
+	c->nchildren = c->children_cap = c->nwalk = c->walk_cap = c->nkeys = c->keys_cap = 0;
+}
+
 void gr_ctx_free(struct gr_reader *r)
 {
 	struct gr_ctx *c = r->ctx;
@@ -124,12 +135,9 @@ void gr_ctx_free(struct gr_reader *r)
 	gr_diag_cap_flush(r->snap, &c->diags);
 	util_u64map_deinit(&c->type_index);
 	util_u64map_deinit(&c->itabs);
-	util_u64map_deinit(&c->by_addr);
+	gr_ctx_drop_lookups(c);
 	free(c->types);
 	free(c->ctxs);
-	free(c->children);
-	free(c->walk);
-	free(c->keys);
 	free(c);
 	r->ctx = NULL;
 }
@@ -313,10 +321,8 @@ static int64_t unix_ns(uint64_t wall, int64_t ext)
 	return ns;
 }
 
-/*
- * The cancelCtx at ADDR (or embedded there): done, err, cause; *CHILDREN its
- * children map, read with the rest (GR_ABSENT if outside what was read).
- */
+/* The cancelCtx at ADDR (or embedded there): done, err, cause; *CHILDREN its
+ * children map, read with the rest (GR_ABSENT if past what was read). */
 static bool read_cancel(struct gr_ctx *c, uint64_t addr, struct gr_context *x, uint64_t *parent,
 			uint64_t *children)
 {
@@ -383,8 +389,8 @@ static void read_timer(struct gr_ctx *c, uint64_t addr, struct gr_context *x)
 
 /*
  * Decode the object; the parent as an iface (itab, data) in PARENT, or
- * PARENT[0] = 0; a cancelCtx's children map in *CHILDREN, else GR_ABSENT.
- * False if the object does not validate.
+ * PARENT[0] = 0; *CHILDREN as read_cancel's, else GR_ABSENT. False if it
+ * does not validate.
  */
 static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 		   struct gr_context *x, uint64_t parent[2], uint64_t *children)
@@ -507,8 +513,7 @@ static struct util_error *push_ctx(struct gr_ctx *c, const struct gr_context *x,
 			c->far_reads = 0;
 		}
 	}
-	// No children map (most cancelCtx: it is made for the first child,
-	// dropped on cancel): nothing to walk.
+	// Most cancelCtx have no children map (made for the first child): no walk.
 	if ((t->kind == CK_CANCEL || t->kind == CK_TIMER || t->kind == CK_AFTERFUNC) && c->children_map.ok &&
 	    children) {
 		err = util_grow((void **)&c->walk, c->nwalk, &c->walk_cap, sizeof(*c->walk), 64);
@@ -670,9 +675,7 @@ static struct util_error *children_keys(struct gr_ctx *c, const struct gr_ctx_qu
 		base += c->tc_cancel;
 	else if (strcmp(x->kind, "afterFunc") == 0)
 		base += c->af_cancel;
-	if (m == GR_ABSENT && !gr_read_ok(c->r->core, base + c->cc_children, &m, 8))
-		return NULL;
-	if (!m)
+	if ((m == GR_ABSENT && !gr_read_ok(c->r->core, base + c->cc_children, &m, 8)) || !m)
 		return NULL;
 	unsigned char probe;
 	if (!gr_read_ok(c->r->core, m, &probe, 1)) {

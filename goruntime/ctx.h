@@ -104,6 +104,12 @@ static inline bool gr_ctx_index(struct gr_ctx *c, uint64_t addr, uint64_t *idx)
 /** Set up r->ctx (probes); errors only for memory. */
 struct util_error *gr_ctx_init(struct gr_reader *r);
 void gr_ctx_free(struct gr_reader *r);
+/**
+ * Free what only finding and decoding contexts needs (the address map, the
+ * walk's queues, the children once published): 16 MiB and more on ctxgen's
+ * core that the cancel sets computed next would otherwise add to.
+ */
+void gr_ctx_drop_lookups(struct gr_ctx *c);
 
 /**
  * Decode the context object DATA whose dynamic type is the runtime type at

@@ -587,6 +587,8 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	if (!err)
 		err = publish(&st);
 	if (!err)
+		gr_ctx_drop_lookups(st.c);
+	if (!err)
 		err = gr_cancel_sets(s->contexts, s->ncontexts, &s->arena, &s->cancel_sets);
 	if (!err && s->cancel_sets.cut)
 		gr_diag(s, "warning", "context",
