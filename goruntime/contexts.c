@@ -116,6 +116,17 @@ struct util_error *gr_ctx_init(struct gr_reader *r)
 	return NULL;
 }
 
+void gr_ctx_drop_lookups(struct gr_ctx *c)
+{
+	util_u64map_deinit(&c->by_addr);
+	memset(c->hits, 0, sizeof(c->hits));
+	free(c->children);
+	free(c->walk);
+	free(c->keys);
+	c->children = NULL, c->walk = NULL, c->keys = NULL;
+	c->nchildren = c->children_cap = c->nwalk = c->walk_cap = c->nkeys = c->keys_cap = 0;
+}
+
 void gr_ctx_free(struct gr_reader *r)
 {
 	struct gr_ctx *c = r->ctx;
@@ -124,12 +135,9 @@ void gr_ctx_free(struct gr_reader *r)
 	gr_diag_cap_flush(r->snap, &c->diags);
 	util_u64map_deinit(&c->type_index);
 	util_u64map_deinit(&c->itabs);
-	util_u64map_deinit(&c->by_addr);
+	gr_ctx_drop_lookups(c);
 	free(c->types);
 	free(c->ctxs);
-	free(c->children);
-	free(c->walk);
-	free(c->keys);
 	free(c);
 	r->ctx = NULL;
 }
@@ -313,8 +321,10 @@ static int64_t unix_ns(uint64_t wall, int64_t ext)
 	return ns;
 }
 
-/* The cancelCtx at ADDR (or embedded there): done, err, cause. */
-static bool read_cancel(struct gr_ctx *c, uint64_t addr, struct gr_context *x, uint64_t *parent)
+/* The cancelCtx at ADDR (or embedded there): done, err, cause; *CHILDREN its
+ * children map, read with the rest (GR_ABSENT if past what was read). */
+static bool read_cancel(struct gr_ctx *c, uint64_t addr, struct gr_context *x, uint64_t *parent,
+			uint64_t *children)
 {
 	unsigned char buf[256];
 	if (c->cc_size > sizeof(buf) || !gr_read_ok(c->r->core, addr, buf, c->cc_size))
@@ -323,6 +333,8 @@ static bool read_cancel(struct gr_ctx *c, uint64_t addr, struct gr_context *x, u
 	if (!itab || !pdata)
 		return false; // a cancelCtx always has a parent
 	parent[0] = itab, parent[1] = pdata;
+	if (c->cc_children != GR_ABSENT && c->cc_children + 8 <= c->cc_size)
+		*children = gr_rd64(buf, c->cc_children);
 	uint64_t dtype = gr_rd64(buf, c->cc_done), ddata = gr_rd64(buf, c->cc_done + 8);
 	if ((dtype == 0) != (ddata == 0))
 		return false;
@@ -377,13 +389,15 @@ static void read_timer(struct gr_ctx *c, uint64_t addr, struct gr_context *x)
 
 /*
  * Decode the object; the parent as an iface (itab, data) in PARENT, or
- * PARENT[0] = 0. False if the object does not validate.
+ * PARENT[0] = 0; *CHILDREN as read_cancel's, else GR_ABSENT. False if it
+ * does not validate.
  */
 static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
-		   struct gr_context *x, uint64_t parent[2])
+		   struct gr_context *x, uint64_t parent[2], uint64_t *children)
 {
 	struct core_file *core = c->r->core;
 	parent[0] = parent[1] = 0;
+	*children = GR_ABSENT;
 	x->addr = data;
 	x->type_name = t->name;
 	x->canceled = 0;
@@ -400,16 +414,16 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 	case CK_TODO:
 		break;
 	case CK_CANCEL:
-		if (!c->ok || !read_cancel(c, data, x, parent))
+		if (!c->ok || !read_cancel(c, data, x, parent, children))
 			return false;
 		break;
 	case CK_TIMER:
-		if (!c->ok || c->tc_cancel == GR_ABSENT || !read_cancel(c, data + c->tc_cancel, x, parent))
+		if (!c->ok || c->tc_cancel == GR_ABSENT || !read_cancel(c, data + c->tc_cancel, x, parent, children))
 			return false;
 		read_timer(c, data, x);
 		break;
 	case CK_AFTERFUNC:
-		if (!c->ok || c->af_cancel == GR_ABSENT || !read_cancel(c, data + c->af_cancel, x, parent))
+		if (!c->ok || c->af_cancel == GR_ABSENT || !read_cancel(c, data + c->af_cancel, x, parent, children))
 			return false;
 		break;
 	case CK_VALUE:
@@ -481,7 +495,7 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 
 /* Add one decoded context; its children are walked later. */
 static struct util_error *push_ctx(struct gr_ctx *c, const struct gr_context *x,
-				   const struct gr_ctx_type *t, size_t *idx)
+				   const struct gr_ctx_type *t, uint64_t children, size_t *idx)
 {
 	struct util_error *err = util_grow((void **)&c->ctxs, c->nctxs, &c->ctxs_cap, sizeof(*c->ctxs), 64);
 	if (!err)
@@ -499,10 +513,12 @@ static struct util_error *push_ctx(struct gr_ctx *c, const struct gr_context *x,
 			c->far_reads = 0;
 		}
 	}
-	if ((t->kind == CK_CANCEL || t->kind == CK_TIMER || t->kind == CK_AFTERFUNC) && c->children_map.ok) {
+	// Most cancelCtx have no children map (made for the first child): no walk.
+	if ((t->kind == CK_CANCEL || t->kind == CK_TIMER || t->kind == CK_AFTERFUNC) && c->children_map.ok &&
+	    children) {
 		err = util_grow((void **)&c->walk, c->nwalk, &c->walk_cap, sizeof(*c->walk), 64);
 		if (!err)
-			c->walk[c->nwalk++] = *idx;
+			c->walk[c->nwalk++] = (struct gr_ctx_queued){*idx, children};
 	}
 	return err;
 }
@@ -515,7 +531,7 @@ static struct util_error *add_chain(struct gr_ctx *c, uint64_t type, uint64_t da
 	uint64_t v;
 	if (!data)
 		return NULL;
-	if (util_u64map_get(&c->by_addr, data, &v)) {
+	if (gr_ctx_index(c, data, &v)) {
 		*is_context = true;
 		*index_ret = v;
 		return NULL;
@@ -525,11 +541,11 @@ static struct util_error *add_chain(struct gr_ctx *c, uint64_t type, uint64_t da
 	if (err || !t)
 		return err;
 	struct gr_context x = {0};
-	uint64_t parent[2];
-	if (!decode(c, t, data, &x, parent))
+	uint64_t parent[2], children;
+	if (!decode(c, t, data, &x, parent, &children))
 		return NULL;
 	size_t idx;
-	err = push_ctx(c, &x, t, &idx);
+	err = push_ctx(c, &x, t, children, &idx);
 	if (err)
 		return err;
 	*is_context = true;
@@ -555,7 +571,7 @@ static struct util_error *add_chain(struct gr_ctx *c, uint64_t type, uint64_t da
 				    (unsigned long long)parent[0]);
 			break;
 		}
-		if (util_u64map_get(&c->by_addr, parent[1], &v)) {
+		if (gr_ctx_index(c, parent[1], &v)) {
 			// One this call pushed: the chain closes on itself; the link is cut.
 			if (v >= idx)
 				gr_ctx_diag(c, "warning", "context 0x%llx: its ancestors form a cycle",
@@ -569,15 +585,15 @@ static struct util_error *add_chain(struct gr_ctx *c, uint64_t type, uint64_t da
 		if (err)
 			return err;
 		struct gr_context px = {0};
-		uint64_t pp[2];
-		if (!pt || !decode(c, pt, parent[1], &px, pp)) {
+		uint64_t pp[2], pchildren;
+		if (!pt || !decode(c, pt, parent[1], &px, pp, &pchildren)) {
 			gr_ctx_diag(c, "warning", "context 0x%llx: parent 0x%llx (%s) does not decode",
 				    (unsigned long long)c->ctxs[child].addr,
 				    (unsigned long long)parent[1], pt ? pt->name : "unknown type");
 			break;
 		}
 		c->ctxs[child].parent_addr = parent[1];
-		err = push_ctx(c, &px, pt, &child);
+		err = push_ctx(c, &px, pt, pchildren, &child);
 		if (err)
 			return err;
 		parent[0] = pp[0], parent[1] = pp[1];
@@ -650,16 +666,16 @@ static int key_by_data(const void *a, const void *b)
 	return x->parent < y->parent ? -1 : x->parent > y->parent;
 }
 
-/* Onto c->keys, the keys of the children map of c->ctxs[IDX]. */
-static struct util_error *children_keys(struct gr_ctx *c, size_t idx)
+/* Onto c->keys, the keys of the children map of Q's context. */
+static struct util_error *children_keys(struct gr_ctx *c, const struct gr_ctx_queued *q)
 {
-	const struct gr_context *x = &c->ctxs[idx];
-	uint64_t parent = x->addr, base = parent, m;
+	const struct gr_context *x = &c->ctxs[q->idx];
+	uint64_t parent = x->addr, base = parent, m = q->children;
 	if (strcmp(x->kind, "timer") == 0)
 		base += c->tc_cancel;
 	else if (strcmp(x->kind, "afterFunc") == 0)
 		base += c->af_cancel;
-	if (!gr_read_ok(c->r->core, base + c->cc_children, &m, 8) || !m)
+	if ((m == GR_ABSENT && !gr_read_ok(c->r->core, base + c->cc_children, &m, 8)) || !m)
 		return NULL;
 	unsigned char probe;
 	if (!gr_read_ok(c->r->core, m, &probe, 1)) {
@@ -686,7 +702,7 @@ static struct util_error *add_children(struct gr_ctx *c)
 
 struct walk_item {
 	uint64_t addr;
-	size_t idx;
+	struct gr_ctx_queued q;
 };
 
 static int walk_by_addr(const void *a, const void *b)
@@ -713,7 +729,7 @@ struct util_error *gr_ctx_walk(struct gr_ctx *c)
 			level = p, cap = n;
 		}
 		for (size_t i = 0; i < n; i++)
-			level[i] = (struct walk_item){c->ctxs[c->walk[i]].addr, c->walk[i]};
+			level[i] = (struct walk_item){c->ctxs[c->walk[i].idx].addr, c->walk[i]};
 		c->nwalk = 0;
 		qsort(level, n, sizeof(*level), walk_by_addr);
 		c->nkeys = 0;
@@ -721,7 +737,7 @@ struct util_error *gr_ctx_walk(struct gr_ctx *c)
 			// Tens of thousands of small maps: let go of their pages as for contexts.
 			if (i % RELEASE_MAPS == RELEASE_MAPS - 1)
 				core_release_pages(c->r->core);
-			err = children_keys(c, level[i].idx);
+			err = children_keys(c, &level[i].q);
 			// Bound the keys held at once (each map gives at most MAX_CHILDREN).
 			if (!err && c->nkeys >= MAX_CHILDREN)
 				err = add_children(c);
@@ -745,13 +761,13 @@ static struct util_error *chain_decodes(struct gr_ctx *c, const struct gr_ctx_ty
 					uint64_t data, bool *ok)
 {
 	struct gr_context x = {0};
-	uint64_t parent[2], v;
+	uint64_t parent[2], v, children;
 	struct util_error *err = NULL;
 	c->quiet++;
-	*ok = decode(c, t, data, &x, parent);
+	*ok = decode(c, t, data, &x, parent, &children);
 	struct gr_cycle cyc = {0};
 	for (int depth = 0; *ok && parent[0] && parent[1] && depth < MAX_CHAIN; depth++) {
-		if (gr_cycle_step(&cyc, parent[1]) || util_u64map_get(&c->by_addr, parent[1], &v))
+		if (gr_cycle_step(&cyc, parent[1]) || gr_ctx_index(c, parent[1], &v))
 			break; // a cycle is add_chain's to report
 		uint64_t ptype = gr_ctx_itab_type(c, parent[0]);
 		const struct gr_ctx_type *pt = NULL;
@@ -759,7 +775,7 @@ static struct util_error *chain_decodes(struct gr_ctx *c, const struct gr_ctx_ty
 			break;
 		struct gr_context px = {0};
 		uint64_t pp[2] = {0, 0};
-		*ok = pt && decode(c, pt, parent[1], &px, pp);
+		*ok = pt && decode(c, pt, parent[1], &px, pp, &children);
 		parent[0] = pp[0], parent[1] = pp[1];
 	}
 	c->quiet--;
@@ -771,7 +787,7 @@ struct util_error *gr_ctx_add_found(struct gr_ctx *c, uint64_t type, uint64_t da
 {
 	uint64_t v;
 	*is_context = false;
-	if (data && !util_u64map_get(&c->by_addr, data, &v)) {
+	if (data && !gr_ctx_index(c, data, &v)) {
 		const struct gr_ctx_type *t;
 		bool ok;
 		struct util_error *err = get_type(c, type, vouched, &t);

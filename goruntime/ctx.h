@@ -26,6 +26,19 @@ struct gr_ctx_key {
 	uint64_t itab, data;       /* the canceler interface */
 };
 
+enum { GR_CTX_HITS = 4096 };   /* slots of gr_ctx.hits, a power of two */
+
+/** A context address found in by_addr, and its index (gr_ctx_index). */
+struct gr_ctx_hit {
+	uint64_t addr, idx;
+};
+
+/** A context whose children map is to be read (gr_ctx_walk). */
+struct gr_ctx_queued {
+	size_t idx;                /* into gr_ctx.ctxs */
+	uint64_t children;         /* its cancelCtx.children as decoded; GR_ABSENT: not read yet */
+};
+
 struct gr_ctx {
 	struct gr_reader *r;
 	bool ok;                   /* the context layouts were found */
@@ -51,12 +64,13 @@ struct gr_ctx {
 	size_t ntypes, types_cap;
 	struct util_u64map itabs;      /* itab → its Type, for itabs whose Inter is context.Context */
 	struct util_u64map by_addr;    /* context addr → index into ctxs */
+	struct gr_ctx_hit hits[GR_CTX_HITS]; /* by_addr's recent hits, by address (gr_ctx_index) */
 	/* output */
 	struct gr_context *ctxs;
 	size_t nctxs, ctxs_cap;
 	struct gr_context_child *children;
 	size_t nchildren, children_cap;
-	size_t *walk;                  /* contexts whose children are still to be walked */
+	struct gr_ctx_queued *walk;    /* contexts whose children are still to be walked */
 	size_t nwalk, walk_cap;
 	struct gr_ctx_key *keys;       /* children map keys of one round of walks, to sort */
 	size_t nkeys, keys_cap;
@@ -66,9 +80,36 @@ struct gr_ctx {
 	unsigned far_reads;             /* regions read since core_release_pages */
 };
 
+/**
+ * Whether ADDR is a context added, and *IDX its index in c->ctxs. A stack
+ * holds the few contexts of its goroutine many times over (a debug build's
+ * copies: 1.3 million such words on ctxgen's core), and by_addr is 16 MiB
+ * that each lookup takes two cache misses in: recent hits are kept in a
+ * small table first. Contexts are only ever added, so a hit stays true;
+ * misses are not kept.
+ */
+static inline bool gr_ctx_index(struct gr_ctx *c, uint64_t addr, uint64_t *idx)
+{
+	struct gr_ctx_hit *h = &c->hits[((addr >> 3) ^ (addr >> 15)) & (GR_CTX_HITS - 1)];
+	if (addr && h->addr == addr) {
+		*idx = h->idx;
+		return true;
+	}
+	if (!util_u64map_get(&c->by_addr, addr, idx))
+		return false;
+	*h = (struct gr_ctx_hit){addr, *idx};
+	return true;
+}
+
 /** Set up r->ctx (probes); errors only for memory. */
 struct util_error *gr_ctx_init(struct gr_reader *r);
 void gr_ctx_free(struct gr_reader *r);
+/**
+ * Free what only finding and decoding contexts needs (the address map, the
+ * walk's queues, the children once published): 16 MiB and more on ctxgen's
+ * core that the cancel sets computed next would otherwise add to.
+ */
+void gr_ctx_drop_lookups(struct gr_ctx *c);
 
 /**
  * Decode the context object DATA whose dynamic type is the runtime type at
@@ -169,7 +210,8 @@ struct cf_state {
 	uint64_t ctx_lo, ctx_hi;      /* least and greatest context address (pass 3) */
 	uint64_t win_lo, win_hi;      /* the window of ctx_pages (pass 3) */
 	uint64_t *ctx_pages;          /* bit per 4 KiB page from win_lo's: it holds a context (pass 3) */
-	struct util_u64map ctx_pages_far; /* pages holding a context outside the window → 1 (pass 3) */
+	uint64_t *ctx_pages_far;      /* pages holding a context outside the window, ascending (pass 3) */
+	size_t nctx_pages_far;
 	struct util_u64map takes;     /* function entry → takes a context parameter */
 	struct util_u64map mentions;  /* function entry → has any context variable */
 	struct gr_per_stack frame_info; /* struct cf_frames * by stack (ctxscan.c) */

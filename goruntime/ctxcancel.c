@@ -39,51 +39,68 @@ static bool canceled_with_state(const struct gr_context *c)
 	return c->canceled == 1 && has_state(kind_of(c));
 }
 
-/* Indexes of the contexts sorted by one of their addresses, for lookups. */
+/*
+ * The contexts sorted by one of their addresses, for lookups: that address
+ * (KEY) and the context's index, side by side. The sorts and the searches
+ * compare what the array holds: sorting indexes by the contexts they named
+ * took two cache misses a comparison, 0.1 s of ctxgen's 416,613 contexts.
+ */
+struct keyed {
+	uint64_t key;
+	uint32_t idx;
+	uint32_t tie;                /* orders equal keys: address order (by_parent), index (by_addr) */
+};
+
 struct sorted {
 	const struct gr_context *ctxs;
-	uint32_t *idx;
+	struct keyed *k;
 	size_t n;
 };
 
-static int by_addr(const void *a, const void *b, void *arg)
+static int by_key(const void *a, const void *b)
 {
-	const struct gr_context *ctxs = arg;
-	uint64_t x = ctxs[*(const uint32_t *)a].addr, y = ctxs[*(const uint32_t *)b].addr;
-	return x < y ? -1 : x > y;
+	const struct keyed *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->tie < y->tie ? -1 : x->tie > y->tie;
 }
 
-static int by_parent(const void *a, const void *b, void *arg)
-{
-	const struct gr_context *ctxs = arg;
-	const struct gr_context *x = &ctxs[*(const uint32_t *)a], *y = &ctxs[*(const uint32_t *)b];
-	if (x->parent_addr != y->parent_addr)
-		return x->parent_addr < y->parent_addr ? -1 : 1;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-static bool sort_by(struct sorted *s, const struct gr_context *ctxs, size_t n,
-		    int (*cmp)(const void *, const void *, void *))
+/* By address; equal addresses (not in a snapshot) in index order. */
+static bool sort_by_addr(struct sorted *s, const struct gr_context *ctxs, size_t n)
 {
 	s->ctxs = ctxs;
 	s->n = n;
-	s->idx = malloc((n ? n : 1) * sizeof(*s->idx));
-	if (!s->idx)
+	s->k = malloc((n ? n : 1) * sizeof(*s->k));
+	if (!s->k)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		s->idx[i] = (uint32_t)i;
-	qsort_r(s->idx, n, sizeof(*s->idx), cmp, (void *)ctxs);
+		s->k[i] = (struct keyed){ctxs[i].addr, (uint32_t)i, (uint32_t)i};
+	qsort(s->k, n, sizeof(*s->k), by_key);
 	return true;
 }
 
-/* The first position in S whose address (PARENT: parent address) is >= V. */
-static size_t lower_bound(const struct sorted *s, uint64_t v, bool parent)
+/* By parent address, then address (then index): SA's order breaks the ties. */
+static bool sort_by_parent(struct sorted *s, const struct sorted *sa)
+{
+	size_t n = sa->n;
+	s->ctxs = sa->ctxs;
+	s->n = n;
+	s->k = malloc((n ? n : 1) * sizeof(*s->k));
+	if (!s->k)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		s->k[i] = (struct keyed){sa->ctxs[sa->k[i].idx].parent_addr, sa->k[i].idx, (uint32_t)i};
+	qsort(s->k, n, sizeof(*s->k), by_key);
+	return true;
+}
+
+/* The first position in S whose key is >= V. */
+static size_t lower_bound(const struct sorted *s, uint64_t v)
 {
 	size_t lo = 0, hi = s->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct gr_context *c = &s->ctxs[s->idx[mid]];
-		if ((parent ? c->parent_addr : c->addr) < v)
+		if (s->k[mid].key < v)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -93,10 +110,9 @@ static size_t lower_bound(const struct sorted *s, uint64_t v, bool parent)
 
 static const struct gr_context *find(const struct sorted *by_addr_s, uint64_t addr)
 {
-	size_t k = lower_bound(by_addr_s, addr, false);
-	return k < by_addr_s->n && by_addr_s->ctxs[by_addr_s->idx[k]].addr == addr
-		       ? &by_addr_s->ctxs[by_addr_s->idx[k]]
-		       : NULL;
+	size_t k = lower_bound(by_addr_s, addr);
+	return k < by_addr_s->n && by_addr_s->k[k].key == addr ? &by_addr_s->ctxs[by_addr_s->k[k].idx]
+								: NULL;
 }
 
 /* The walk up from canceled context C: the outermost canceled ancestor
@@ -155,7 +171,7 @@ struct util_error *gr_cancel_sets(const struct gr_context *ctxs, size_t n, struc
 	*ret = (struct gr_cancel_sets){0};
 	if (n > UINT32_MAX)
 		return util_error_create(UTIL_ERROR_INVALID, "%zu contexts: too many", n);
-	if (!sort_by(&sa, ctxs, n, by_addr) || !sort_by(&sp, ctxs, n, by_parent) ||
+	if (!sort_by_addr(&sa, ctxs, n) || !sort_by_parent(&sp, &sa) ||
 	    !(up = malloc((n ? n : 1) * sizeof(*up)))) {
 		err = &util_enomem;
 		goto out;
@@ -180,9 +196,8 @@ struct util_error *gr_cancel_sets(const struct gr_context *ctxs, size_t n, struc
 			if (d.depth >= MAX_STEPS ||
 			    !(d.depth == 0 || is(d.kind, "value") || is(d.kind, "stop") || is(d.kind, "user")))
 				continue;
-			for (size_t j = lower_bound(&sp, d.addr, true);
-			     j < sp.n && ctxs[sp.idx[j]].parent_addr == d.addr; j++) {
-				const struct gr_context *c = &ctxs[sp.idx[j]];
+			for (size_t j = lower_bound(&sp, d.addr); j < sp.n && sp.k[j].key == d.addr; j++) {
+				const struct gr_context *c = &ctxs[sp.k[j].idx];
 				if (canceled_with_state(c))
 					continue;
 				if (nrows >= MAX_BELOW) {
@@ -221,8 +236,8 @@ struct util_error *gr_cancel_sets(const struct gr_context *ctxs, size_t n, struc
 out:
 	if (err)
 		*ret = (struct gr_cancel_sets){0};
-	free(sa.idx);
-	free(sp.idx);
+	free(sa.k);
+	free(sp.k);
 	free(up);
 	free(rows);
 	return err;

@@ -393,8 +393,10 @@ static struct util_error *publish(struct cf_state *st)
 /*
  * Which pages hold a context, for pass 3, which asks it of every word of
  * every stack (a map lookup each was most of that pass): a bitmap of the
- * pages within 2 GiB of the median context, where the heap's are, and a map
- * of the pages of the few elsewhere (context.Background's, in the data).
+ * pages within 2 GiB of the median context, where the heap's are, and a
+ * sorted array of the pages of the few elsewhere (context.Background's, in
+ * the data). Not a map: the words between the two (pointers to the data,
+ * itabs) asked it 64,000 times on ctxgen's core, a cache miss each.
  */
 static struct util_error *context_pages(struct cf_state *st)
 {
@@ -418,13 +420,22 @@ static struct util_error *context_pages(struct cf_state *st)
 	st->win_hi = mid < UINT64_MAX - half ? mid + half : UINT64_MAX;
 	st->ctx_pages = calloc(((st->win_hi - st->win_lo) >> 12) / 64 + 1, sizeof(uint64_t));
 	struct util_error *err = st->ctx_pages ? NULL : &util_enomem;
+	size_t nfar = 0;
 	for (size_t i = 0; i < n && !err; i++) {
 		if (a[i] >= st->win_lo && a[i] <= st->win_hi) {
 			uint64_t pg = (a[i] - st->win_lo) >> 12;
 			st->ctx_pages[pg / 64] |= UINT64_C(1) << (pg % 64);
-		} else {
-			err = util_u64map_put(&st->ctx_pages_far, a[i] >> 12, 1);
+		} else if (!nfar || a[nfar - 1] != a[i] >> 12) {
+			a[nfar++] = a[i] >> 12; // a[0..nfar) are before a[i]: reused, still ascending
 		}
+	}
+	if (!err && nfar) {
+		st->ctx_pages_far = realloc(a, nfar * sizeof(*a));
+		if (st->ctx_pages_far) {
+			st->nctx_pages_far = nfar;
+			return NULL;
+		}
+		err = &util_enomem;
 	}
 	free(a);
 	return err;
@@ -438,7 +449,6 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	util_u64map_init(&st.scan_words);
 	util_u64map_init(&st.takes);
 	util_u64map_init(&st.mentions);
-	util_u64map_init(&st.ctx_pages_far);
 	util_u64map_init(&st.impl);
 	size_t *firsts = NULL, *from2, *to2, *from3, *to3;
 	bool *frame_has = NULL;
@@ -577,6 +587,8 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	if (!err)
 		err = publish(&st);
 	if (!err)
+		gr_ctx_drop_lookups(st.c);
+	if (!err)
 		err = gr_cancel_sets(s->contexts, s->ncontexts, &s->arena, &s->cancel_sets);
 	if (!err && s->cancel_sets.cut)
 		gr_diag(s, "warning", "context",
@@ -601,7 +613,7 @@ out:
 	util_u64map_deinit(&st.takes);
 	util_u64map_deinit(&st.mentions);
 	free(st.ctx_pages);
-	util_u64map_deinit(&st.ctx_pages_far);
+	free(st.ctx_pages_far);
 	util_u64map_deinit(&st.impl);
 	gr_ctx_free(r);
 	return err;

@@ -96,7 +96,7 @@ void gr_cr_found_frame(struct cf_state *st, uint64_t ctx)
 {
 	uint64_t v;
 	struct gr_ctx *c = st->c;
-	if (!util_u64map_get(&c->by_addr, ctx, &v) ||
+	if (!gr_ctx_index(c, ctx, &v) ||
 	    (c->ctxs[v].found_rank && c->ctxs[v].found_rank <= WH_FRAME))
 		return;
 	set_found(c, v, WH_FRAME, NULL);
@@ -590,7 +590,7 @@ void gr_cr_finish(struct cf_state *st)
 	// What no root gave: an ancestor of one found, else a registered child.
 	for (size_t i = 0; i < c->nctxs; i++) {
 		const struct gr_context *x = &c->ctxs[i];
-		if (x->parent_addr && util_u64map_get(&c->by_addr, x->parent_addr, &v) &&
+		if (x->parent_addr && gr_ctx_index(c, x->parent_addr, &v) &&
 		    !c->ctxs[v].found_rank)
 			c->ctxs[v].found_rank = WH_ANCESTOR + 16; // marked; named below
 	}

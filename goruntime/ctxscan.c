@@ -322,6 +322,20 @@ static bool dwarf_at(const struct cf_state *st, size_t from, size_t to, int32_t 
 	return false;
 }
 
+/* Whether page PG, outside the window of st->ctx_pages, holds a context. */
+static bool far_page(const struct cf_state *st, uint64_t pg)
+{
+	size_t lo = 0, hi = st->nctx_pages_far;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (st->ctx_pages_far[mid] < pg)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < st->nctx_pages_far && st->ctx_pages_far[lo] == pg;
+}
+
 /*
  * Pass 3: optimized code that keeps a context alive may spill only the data
  * word of the interface (the itab is a constant of the code), with no DWARF
@@ -335,7 +349,7 @@ static bool dwarf_at(const struct cf_state *st, size_t from, size_t to, int32_t 
 struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_goroutine *g,
 				       const size_t *from, const size_t *to, size_t nr)
 {
-	const struct gr_ctx *c = st->c;
+	struct gr_ctx *c = st->c;
 	uint64_t hi = g->stack_hi;
 	if (!g->nframes || !g->frame_sp)
 		return NULL;
@@ -381,9 +395,9 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 				continue;
 			if (w >= st->win_lo && w <= st->win_hi
 				    ? !(st->ctx_pages[(w - st->win_lo) >> 18] >> (((w - st->win_lo) >> 12) % 64) & 1)
-				    : !st->ctx_pages_far.count || !util_u64map_get(&st->ctx_pages_far, w >> 12, NULL))
+				    : !far_page(st, w >> 12))
 				continue;
-			if (!util_u64map_get(&c->by_addr, w, &idx) || idx >= c->nctxs)
+			if (!gr_ctx_index(c, w, &idx) || idx >= c->nctxs)
 				continue;
 			const char *kind = c->ctxs[idx].kind;
 			if (strcmp(kind, "background") == 0 || strcmp(kind, "todo") == 0)
