@@ -9,7 +9,11 @@
 // made before the goroutine is unwound, straight from the core file
 // (core_read_once), and lent to the core reader (core_pin) while the
 // unwinder runs: the stack pages are never mapped, nor dropped and mapped
-// again by every later pass.
+// again by every later pass. The stacks of each chunk of goroutines are read
+// ahead together (gr_stacks_prefetch): runtime.allgs lists goroutines in no
+// order of their stacks, and one small pread each, out of order, cost more
+// than the copying (on a core of 100,000 goroutines, 100,000 reads of ~1 KiB
+// became ~8,000 of a few stacks each).
 // The copies go into one anonymous region asked for in huge pages, so
 // filling it takes a few dozen faults, not one per 4 KiB. They are packed:
 // a bitmap of the words that are not zero, then those words. The passes
@@ -44,6 +48,7 @@ static size_t packed_size(size_t nwords, size_t nnz)
 void gr_stacks_init(struct gr_stacks *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->next = SIZE_MAX;
 }
 
 void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines)
@@ -71,17 +76,101 @@ void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines)
 	st->cap = GR_STACKS_MAX;
 }
 
+/* The bytes gr_stacks_fill copies for a start at SP: [*LO, *LO + *LEN); false: none. */
+static bool fill_range(uint64_t sp, uint64_t hi, uint64_t *lo, size_t *len)
+{
+	*lo = sp & ~7ULL;
+	if (hi <= *lo)
+		return false;
+	if (hi - *lo > GR_STACK_COPY_MAX)
+		hi = *lo + GR_STACK_COPY_MAX;
+	*len = (size_t)(hi - *lo);
+	return true;
+}
+
+void gr_stacks_prefetch(struct gr_stacks *st, struct core_file *core,
+			const struct gr_stack_want *want, size_t n)
+{
+	st->next = SIZE_MAX;
+	for (size_t i = 0; i < st->npre; i++)
+		st->pre[i] = (struct gr_stack_copy){0};
+	if (!st->base)
+		return;
+	if (n > st->npre) {
+		struct gr_stack_copy *pre = realloc(st->pre, n * sizeof(*pre));
+		if (!pre)
+			return;
+		st->pre = pre;
+		struct core_batch_read *batch = realloc(st->batch, n * sizeof(*batch));
+		if (!batch)
+			return;
+		st->batch = batch;
+		for (size_t i = st->npre; i < n; i++)
+			st->pre[i] = (struct gr_stack_copy){0};
+		st->npre = n;
+	}
+	if (!st->prebuf && !(st->prebuf = malloc(GR_STACK_PREFETCH_MAX)))
+		return;
+	// Room in prebuf in slot order; the reads themselves go in address order.
+	size_t m = 0, used = 0;
+	size_t *slot = malloc((n ? n : 1) * sizeof(*slot));
+	if (!slot)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t lo;
+		size_t len;
+		if (!want[i].sp || !fill_range(want[i].sp, want[i].hi, &lo, &len))
+			continue;
+		if (len > GR_STACK_PREFETCH_MAX - used)
+			continue; // full: its fill reads it
+		st->batch[m] = (struct core_batch_read){.addr = lo, .len = len, .buf = st->prebuf + used};
+		slot[m++] = i;
+		used += (len + 7) & ~(size_t)7;
+		if (used > GR_STACK_PREFETCH_MAX)
+			used = GR_STACK_PREFETCH_MAX;
+	}
+	core_read_batch(core, st->batch, m, st->scratch, GR_STACK_COPY_MAX);
+	for (size_t k = 0; k < m; k++)
+		if (st->batch[k].ok)
+			st->pre[slot[k]] = (struct gr_stack_copy){
+				.lo = st->batch[k].addr, .len = st->batch[k].len, .bytes = st->batch[k].buf};
+	free(slot);
+}
+
+void gr_stacks_next(struct gr_stacks *st, size_t slot)
+{
+	st->next = slot;
+}
+
+void gr_stacks_prefetch_done(struct gr_stacks *st)
+{
+	free(st->pre);
+	free(st->batch);
+	free(st->prebuf);
+	st->pre = NULL;
+	st->batch = NULL;
+	st->prebuf = NULL;
+	st->npre = 0;
+	st->next = SIZE_MAX;
+}
+
 void gr_stacks_fill(struct gr_stacks *st, struct core_file *core, uint64_t sp, uint64_t hi)
 {
 	st->pending = (struct gr_stack_copy){0};
+	size_t next = st->next;
+	st->next = SIZE_MAX;
 	if (!st->base)
 		return;
-	uint64_t lo = sp & ~7ULL;
-	if (hi <= lo)
+	uint64_t lo;
+	size_t len;
+	if (!fill_range(sp, hi, &lo, &len))
 		return;
-	if (hi - lo > GR_STACK_COPY_MAX)
-		hi = lo + GR_STACK_COPY_MAX;
-	size_t len = (size_t)(hi - lo);
+	if (next < st->npre && st->pre[next].bytes && st->pre[next].lo == lo &&
+	    st->pre[next].len == len) {
+		st->pending = st->pre[next];
+		core_pin(core, lo, len, st->pending.bytes);
+		return;
+	}
 	struct util_error *err = core_read_once(core, lo, st->scratch, len);
 	if (err) {
 		util_error_destroy(err); // not all in the core: read as it comes
@@ -89,6 +178,17 @@ void gr_stacks_fill(struct gr_stacks *st, struct core_file *core, uint64_t sp, u
 	}
 	st->pending = (struct gr_stack_copy){.lo = lo, .len = len, .bytes = st->scratch};
 	core_pin(core, lo, len, st->scratch);
+}
+
+/* Word I of the LEN bytes at SRC; the last may be partial (a stack.hi not 8-aligned): zero-padded. */
+static inline uint64_t copy_word(const unsigned char *src, size_t len, size_t i)
+{
+	uint64_t w = 0;
+	if (len - 8 * i >= 8)
+		memcpy(&w, src + 8 * i, 8);
+	else
+		memcpy(&w, src + 8 * i, len - 8 * i);
+	return w;
 }
 
 void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *g)
@@ -100,16 +200,10 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 	st->by_g[gi] = (struct gr_stack_copy){0};
 	if (!g->nframes || !g->frame_sp)
 		return;
-	// The last word may be partial (a stack.hi not 8-aligned): zero-padded.
 	size_t nwords = (c.len + 7) / 8, nnz = 0;
-	if (c.len % 8)
-		memset(st->scratch + c.len, 0, 8 - c.len % 8);
-	const unsigned char *src = st->scratch;
-	for (size_t i = 0; i < nwords; i++) {
-		uint64_t w;
-		memcpy(&w, src + 8 * i, 8);
-		nnz += w != 0;
-	}
+	const unsigned char *src = c.bytes;
+	for (size_t i = 0; i < nwords; i++)
+		nnz += copy_word(src, c.len, i) != 0;
 	size_t at = (st->used + 7) & ~(size_t)7, size = packed_size(nwords, nnz);
 	if (at > st->cap || st->cap - at < size)
 		return; // full: this one is read from the core
@@ -119,8 +213,7 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 	uint64_t *bits = p->bits, *words = p->bits + bitmap_words(nwords);
 	memset(bits, 0, 8 * bitmap_words(nwords));
 	for (size_t i = 0, k = 0; i < nwords; i++) {
-		uint64_t w;
-		memcpy(&w, src + 8 * i, 8);
+		uint64_t w = copy_word(src, c.len, i);
 		if (w) {
 			bits[i / 64] |= 1ULL << (i % 64);
 			words[k++] = w;
@@ -186,7 +279,9 @@ void gr_stacks_deinit(struct gr_stacks *st)
 		munmap(st->base, st->cap);
 	free(st->by_g);
 	free(st->scratch);
+	gr_stacks_prefetch_done(st);
 	memset(st, 0, sizeof(*st));
+	st->next = SIZE_MAX;
 }
 
 bool gr_read_stack(const struct gr_reader *r, const struct gr_goroutine *g, uint64_t addr,
