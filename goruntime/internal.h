@@ -339,6 +339,32 @@ void gr_stacks_next(struct gr_stacks *st, size_t slot);
 /** Free what gr_stacks_prefetch holds, once the goroutines are read. */
 void gr_stacks_prefetch_done(struct gr_stacks *st);
 /**
+ * Live stacks read ahead for a pass that scans the goroutines' stacks in
+ * snapshot order once the copies are gone (reach.c's searches), so that
+ * their pages are not each a page cache miss: GR_STACK_AHEAD goroutines'
+ * at a time, with core_read_batch, and lent to the core reader one at a time.
+ */
+struct gr_stacks_ahead {
+	size_t first, n;                /* the goroutines read ahead: [first, first + n) */
+	struct gr_stack_copy *pre;      /* by goroutine - first; plain bytes; NULL: not read */
+	struct core_batch_read *batch;  /* GR_STACK_AHEAD reads */
+	unsigned char *buf;             /* GR_STACK_PREFETCH_MAX bytes */
+	unsigned char *scratch;         /* GR_STACK_COPY_MAX bytes: the batch's groups */
+};
+enum { GR_STACK_AHEAD = 4096 };
+
+void gr_stacks_ahead_init(struct gr_stacks_ahead *a);
+/**
+ * Pin (core_pin) goroutine GI's live stack, from its innermost frame's SP
+ * (LO[GI] if none) to HI[GI] (0: none), as the scan will read it; if GI is
+ * not among those read ahead, read the next GR_STACK_AHEAD first. Without
+ * memory, or where a stack is not in the core, nothing is pinned and the
+ * scan reads the core as it would have. The caller unpins.
+ */
+void gr_stacks_ahead_pin(struct gr_stacks_ahead *a, const struct gr_reader *r, size_t gi,
+			 const uint64_t *lo, const uint64_t *hi);
+void gr_stacks_ahead_deinit(struct gr_stacks_ahead *a);
+/**
  * Keep the copy the last gr_stacks_fill made as that of G, snapshot
  * goroutine GI; without a call, the next fill reuses its room. The caller
  * unpins it (core_unpin) once the unwinder is done.

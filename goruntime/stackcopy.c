@@ -284,6 +284,77 @@ void gr_stacks_deinit(struct gr_stacks *st)
 	st->next = SIZE_MAX;
 }
 
+void gr_stacks_ahead_init(struct gr_stacks_ahead *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void gr_stacks_ahead_deinit(struct gr_stacks_ahead *a)
+{
+	free(a->pre);
+	free(a->batch);
+	free(a->buf);
+	free(a->scratch);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Read the live stacks of goroutines [FIRST, FIRST + GR_STACK_AHEAD) ahead. */
+static void ahead_read(struct gr_stacks_ahead *a, const struct gr_reader *r, size_t first,
+		       const uint64_t *lo, const uint64_t *hi)
+{
+	const struct gr_snapshot *s = r->snap;
+	a->first = first;
+	a->n = 0;
+	if (!a->pre) {
+		a->pre = malloc(GR_STACK_AHEAD * sizeof(*a->pre));
+		a->batch = malloc(GR_STACK_AHEAD * sizeof(*a->batch));
+		a->buf = malloc(GR_STACK_PREFETCH_MAX);
+		a->scratch = malloc(GR_STACK_COPY_MAX);
+	}
+	if (!a->pre || !a->batch || !a->buf || !a->scratch)
+		return;
+	size_t n = s->ngoroutines - first < GR_STACK_AHEAD ? s->ngoroutines - first : GR_STACK_AHEAD;
+	size_t used = 0;
+	for (size_t k = 0; k < n; k++) {
+		size_t gi = first + k;
+		const struct gr_goroutine *g = &s->goroutines[gi];
+		a->pre[k] = (struct gr_stack_copy){0};
+		a->batch[k] = (struct core_batch_read){0};
+		// The range reach.c's scan_stack reads: from the innermost frame up.
+		uint64_t sp = g->nframes ? g->frame_sp[0] : lo[gi], rlo;
+		if (sp < lo[gi] || sp > hi[gi])
+			sp = lo[gi];
+		size_t len;
+		if (!hi[gi] || !fill_range(sp, hi[gi], &rlo, &len) || len > GR_STACK_PREFETCH_MAX - used)
+			continue;
+		a->batch[k] = (struct core_batch_read){.addr = rlo, .len = len, .buf = a->buf + used};
+		used += (len + 7) & ~(size_t)7;
+		if (used > GR_STACK_PREFETCH_MAX)
+			used = GR_STACK_PREFETCH_MAX;
+	}
+	// The slots left empty (len 0 at 0) are no range of the core: not read.
+	core_read_batch(r->core, a->batch, n, a->scratch, GR_STACK_COPY_MAX);
+	for (size_t k = 0; k < n; k++)
+		if (a->batch[k].ok && a->batch[k].len)
+			a->pre[k] = (struct gr_stack_copy){
+				.lo = a->batch[k].addr, .len = a->batch[k].len, .bytes = a->batch[k].buf};
+	a->n = n;
+}
+
+void gr_stacks_ahead_pin(struct gr_stacks_ahead *a, const struct gr_reader *r, size_t gi,
+			 const uint64_t *lo, const uint64_t *hi)
+{
+	if (gi >= r->snap->ngoroutines)
+		return;
+	if (gi < a->first || gi - a->first >= a->n)
+		ahead_read(a, r, gi, lo, hi);
+	if (gi < a->first || gi - a->first >= a->n)
+		return;
+	const struct gr_stack_copy *c = &a->pre[gi - a->first];
+	if (c->bytes)
+		core_pin(r->core, c->lo, c->len, c->bytes);
+}
+
 bool gr_read_stack(const struct gr_reader *r, const struct gr_goroutine *g, uint64_t addr,
 		   void *buf, size_t len)
 {
