@@ -16,9 +16,10 @@
 // became ~8,000 of a few stacks each).
 // The copies go into one anonymous region asked for in huge pages, so
 // filling it takes a few dozen faults, not one per 4 KiB. They are packed:
-// a bitmap of the words that are not zero, then those words. The passes
-// look for pointers, never zeros, and a large share of a live stack's words
-// are zero. What this saved is measured in bench/README.md.
+// a bitmap of the words that are not zero, then those words, most of them
+// in 4 bytes (struct packed). The passes look for pointers, never zeros,
+// and a large share of a live stack's words are zero. What this saved is
+// measured in bench/README.md.
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -26,12 +27,19 @@
 #include "goruntime/internal.h"
 
 /*
- * A packed copy of NWORDS words: the bitmap (a bit set for each word that is
- * not zero, word i at bit i % 64 of bits[i / 64]), then the NNZ words that
- * are not zero, in order.
+ * A packed copy of NWORDS words: the bitmap of the words that are not zero
+ * (word i at bit i % 64 of bits[i / 64]), then two bitmaps over those NNZ
+ * words in order: NARROW, set for a word kept in 4 bytes, and BASED, set
+ * for a narrow word whose high half is BASE_HI (the stack's own: pointers
+ * into the stack and, mostly, the heap). A word whose high half is zero
+ * (small numbers, code and data addresses) or BASE_HI is narrow. Then the
+ * NNZ words, 4 or 8 bytes each, in order. On ctxgen's debug core the
+ * nonzero words are mostly such pointers and numbers: narrow words take the
+ * copies of its 100,008 stacks from 102 MiB to about half (bench/README.md).
  */
 struct packed {
 	uint32_t nwords, nnz;
+	uint32_t base_hi, nwide;
 	uint64_t bits[];
 };
 
@@ -40,9 +48,72 @@ static size_t bitmap_words(size_t nwords)
 	return (nwords + 63) / 64;
 }
 
-static size_t packed_size(size_t nwords, size_t nnz)
+static size_t packed_size(size_t nwords, size_t nnz, size_t nwide)
 {
-	return sizeof(struct packed) + 8 * (bitmap_words(nwords) + nnz);
+	return sizeof(struct packed) + 8 * (bitmap_words(nwords) + 2 * bitmap_words(nnz)) +
+	       4 * nnz + 4 * nwide;
+}
+
+static const uint64_t *narrow_bits(const struct packed *p)
+{
+	return p->bits + bitmap_words(p->nwords);
+}
+
+static const uint64_t *based_bits(const struct packed *p)
+{
+	return narrow_bits(p) + bitmap_words(p->nnz);
+}
+
+static const unsigned char *packed_data(const struct packed *p)
+{
+	return (const unsigned char *)(based_bits(p) + bitmap_words(p->nnz));
+}
+
+/* How many of bits [0, N) of BITS are set. */
+static size_t rank(const uint64_t *bits, size_t n)
+{
+	size_t k = 0;
+	for (size_t b = 0; b < n / 64; b++)
+		k += (size_t)__builtin_popcountll(bits[b]);
+	if (n % 64)
+		k += (size_t)__builtin_popcountll(bits[n / 64] & ((1ULL << (n % 64)) - 1));
+	return k;
+}
+
+/* A cursor over the nonzero words of P, from the K-th on. */
+struct word_cursor {
+	const struct packed *p;
+	const uint64_t *narrow, *based;
+	const unsigned char *at;
+	size_t k;
+};
+
+static void cursor_init(struct word_cursor *c, const struct packed *p, size_t k)
+{
+	c->p = p;
+	c->narrow = narrow_bits(p);
+	c->based = based_bits(p);
+	c->k = k;
+	// Each word before it took 4 bytes, and 4 more if it is not narrow.
+	c->at = packed_data(p) + 4 * k + 4 * (k - rank(c->narrow, k));
+}
+
+static inline uint64_t cursor_next(struct word_cursor *c)
+{
+	size_t k = c->k++;
+	uint64_t w = 0;
+	if (c->narrow[k / 64] >> (k % 64) & 1) {
+		uint32_t v;
+		memcpy(&v, c->at, 4);
+		c->at += 4;
+		w = v;
+		if (c->based[k / 64] >> (k % 64) & 1)
+			w |= (uint64_t)c->p->base_hi << 32;
+	} else {
+		memcpy(&w, c->at, 8);
+		c->at += 8;
+	}
+	return w;
 }
 
 void gr_stacks_init(struct gr_stacks *st)
@@ -223,24 +294,42 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 	st->by_g[gi] = (struct gr_stack_copy){0};
 	if (!g->nframes || !g->frame_sp)
 		return;
-	size_t nwords = (c.len + 7) / 8, nnz = 0;
+	size_t nwords = (c.len + 7) / 8, nnz = 0, nwide = 0;
 	const unsigned char *src = c.bytes;
-	for (size_t i = 0; i < nwords; i++)
-		nnz += copy_word(src, c.len, i) != 0;
-	size_t at = (st->used + 7) & ~(size_t)7, size = packed_size(nwords, nnz);
+	uint32_t base_hi = (uint32_t)(c.lo >> 32);
+	for (size_t i = 0; i < nwords; i++) {
+		uint64_t w = copy_word(src, c.len, i);
+		nnz += w != 0;
+		nwide += w >> 32 && (uint32_t)(w >> 32) != base_hi;
+	}
+	size_t at = (st->used + 7) & ~(size_t)7, size = packed_size(nwords, nnz, nwide);
 	if (at > st->cap || st->cap - at < size)
 		return; // full: this one is read from the core
 	struct packed *p = (struct packed *)(st->base + at);
-	p->nwords = (uint32_t)nwords;
-	p->nnz = (uint32_t)nnz;
-	uint64_t *bits = p->bits, *words = p->bits + bitmap_words(nwords);
-	memset(bits, 0, 8 * bitmap_words(nwords));
+	*p = (struct packed){.nwords = (uint32_t)nwords, .nnz = (uint32_t)nnz, .base_hi = base_hi,
+			     .nwide = (uint32_t)nwide};
+	uint64_t *bits = p->bits, *narrow = bits + bitmap_words(nwords),
+		 *based = narrow + bitmap_words(nnz);
+	memset(bits, 0, 8 * (bitmap_words(nwords) + 2 * bitmap_words(nnz)));
+	unsigned char *out = (unsigned char *)(based + bitmap_words(nnz));
 	for (size_t i = 0, k = 0; i < nwords; i++) {
 		uint64_t w = copy_word(src, c.len, i);
-		if (w) {
-			bits[i / 64] |= 1ULL << (i % 64);
-			words[k++] = w;
+		if (!w)
+			continue;
+		bits[i / 64] |= 1ULL << (i % 64);
+		uint32_t hi = (uint32_t)(w >> 32);
+		if (!hi || hi == base_hi) {
+			narrow[k / 64] |= 1ULL << (k % 64);
+			if (hi)
+				based[k / 64] |= 1ULL << (k % 64);
+			uint32_t v = (uint32_t)w;
+			memcpy(out, &v, 4);
+			out += 4;
+		} else {
+			memcpy(out, &w, 8);
+			out += 8;
 		}
+		k++;
 	}
 	st->by_g[gi] = (struct gr_stack_copy){.lo = c.lo, .len = c.len, .bytes = st->base + at};
 	st->used = at + size;
@@ -256,14 +345,10 @@ bool gr_stacks_read(const struct gr_stacks *st, size_t gi, uint64_t addr, void *
 	if (!len)
 		return true;
 	const struct packed *p = (const struct packed *)c->bytes;
-	const uint64_t *bits = p->bits, *words = p->bits + bitmap_words(p->nwords);
+	const uint64_t *bits = p->bits;
 	size_t off = (size_t)(addr - c->lo), first = off / 8, last = (off + len - 1) / 8;
-	// The rank of word FIRST: how many words before it are not zero.
-	size_t k = 0;
-	for (size_t b = 0; b < first / 64; b++)
-		k += (size_t)__builtin_popcountll(bits[b]);
-	if (first % 64)
-		k += (size_t)__builtin_popcountll(bits[first / 64] & ((1ULL << (first % 64)) - 1));
+	struct word_cursor cur;
+	cursor_init(&cur, p, rank(bits, first));
 	unsigned char *out = buf;
 	if (off % 8 == 0 && len % 8 == 0) {
 		// Whole words (the scans read whole stacks): zeros, then the words
@@ -277,7 +362,8 @@ bool gr_stacks_read(const struct gr_stacks *st, size_t gi, uint64_t addr, void *
 				m &= (1ULL << (last % 64 + 1)) - 1;
 			while (m) {
 				size_t i = 64 * b + (size_t)__builtin_ctzll(m);
-				memcpy(out + 8 * (i - first), &words[k++], 8);
+				uint64_t w = cursor_next(&cur);
+				memcpy(out + 8 * (i - first), &w, 8);
 				m &= m - 1;
 			}
 		}
@@ -286,7 +372,7 @@ bool gr_stacks_read(const struct gr_stacks *st, size_t gi, uint64_t addr, void *
 	for (size_t i = first; i <= last; i++) {
 		uint64_t w = 0;
 		if (bits[i / 64] >> (i % 64) & 1)
-			w = words[k++];
+			w = cursor_next(&cur);
 		// The part of word i inside [off, off + len).
 		size_t from = i == first ? off % 8 : 0;
 		size_t to = i == last ? (off + len - 1) % 8 + 1 : 8;
