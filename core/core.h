@@ -168,6 +168,25 @@ struct util_error *core_read_u8(struct core_file *core, uint64_t addr, uint8_t *
  * push out the pages other reads keep coming back to.
  */
 struct util_error *core_read_once(struct core_file *core, uint64_t addr, void *buf, size_t len);
+/** One range of a core_read_batch. */
+struct core_batch_read {
+	uint64_t addr;
+	size_t len;
+	void *buf;  /**< where its LEN bytes go */
+	bool ok;    /**< set by core_read_batch: true if BUF holds them */
+};
+/**
+ * Like core_read_once for each of N ranges, in one go: from a raw core,
+ * the ranges lying wholly in one segment's file bytes are read in file
+ * order, and those less than a page apart with one pread through SCRATCH
+ * (SCRATCH_LEN bytes; bigger ranges are read straight into their BUF), so
+ * a few thousand small reads (goroutine structs, live stacks) cost a few
+ * hundred system calls. A range it does not read (ok false: not all in one
+ * segment's file bytes, a compressed core, no memory) is left for the
+ * caller to read as usual, which also gives the fault it should report.
+ */
+void core_read_batch(struct core_file *core, struct core_batch_read *reads, size_t n,
+		     void *scratch, size_t scratch_len);
 /**
  * Until core_unpin, serve the reads that fall wholly within [ADDR, ADDR+LEN)
  * from BYTES, the caller's copy of that memory (e.g. from core_read_once),

@@ -1,6 +1,7 @@
 // memory.c: the faulting memory reader: virtual addresses to the core's
 // segments or the executable overlay, through the windows reads remember.
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/internal.h"
@@ -192,6 +193,74 @@ struct util_error *core_read_once(struct core_file *core, uint64_t addr, void *b
 		left -= n;
 	}
 	return NULL;
+}
+
+/** A range of a batch by where its bytes are in the core file. */
+struct batch_at {
+	uint64_t off;
+	size_t i;
+};
+
+static int batch_at_cmp(const void *a, const void *b)
+{
+	const struct batch_at *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+void core_read_batch(struct core_file *core, struct core_batch_read *reads, size_t n,
+		     void *scratch, size_t scratch_len)
+{
+	for (size_t i = 0; i < n; i++)
+		reads[i].ok = false;
+	// A compressed core's pages are in memory already: nothing to batch.
+	if (core->fd < 0 || !core->cache.pages || !n)
+		return;
+	struct batch_at *at = malloc(n * sizeof(*at));
+	if (!at)
+		return;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct core_batch_read *b = &reads[i];
+		size_t k = seg_search(core->segs, core->nsegs, b->addr);
+		if (k == core->nsegs)
+			continue;
+		const struct core_segment *s = &core->segs[k];
+		// Only what core_read_once would read from this segment's file bytes.
+		if (b->addr >= s->file_end || b->len > s->file_end - b->addr)
+			continue;
+		if (s->data) {
+			memcpy(b->buf, s->data + (b->addr - s->start), b->len);
+			b->ok = true;
+			continue;
+		}
+		at[m++] = (struct batch_at){s->offset + (b->addr - s->start), i};
+	}
+	qsort(at, m, sizeof(*at), batch_at_cmp);
+	for (size_t k = 0; k < m;) {
+		// Ranges less than a page apart share a read, as long as it fits SCRATCH.
+		uint64_t from = at[k].off, to = from + reads[at[k].i].len;
+		size_t end = k + 1;
+		while (end < m && at[end].off <= to + CORE_PAGE_SIZE) {
+			uint64_t e = at[end].off + reads[at[end].i].len;
+			if ((e > to ? e : to) - from > scratch_len)
+				break;
+			if (e > to)
+				to = e;
+			end++;
+		}
+		if (end == k + 1) {
+			core_file_copy(core, from, reads[at[k].i].buf, reads[at[k].i].len);
+		} else {
+			core_file_copy(core, from, scratch, (size_t)(to - from));
+			for (size_t j = k; j < end; j++)
+				memcpy(reads[at[j].i].buf, (const uint8_t *)scratch + (at[j].off - from),
+				       reads[at[j].i].len);
+		}
+		for (size_t j = k; j < end; j++)
+			reads[at[j].i].ok = true;
+		k = end;
+	}
+	free(at);
 }
 
 void core_pin(struct core_file *core, uint64_t addr, size_t len, const void *bytes)

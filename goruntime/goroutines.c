@@ -188,20 +188,29 @@ static bool is_system_goroutine(struct gr_reader *r, const struct dw_func *f)
 	return strncmp(n, "runtime.", 8) == 0;
 }
 
-static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr,
-					 unsigned char *gbuf, struct gr_goroutine *g, bool *live,
-					 struct gr_diag_cap *unreadable)
+/*
+ * Read the runtime.g at GADDR into G: its bytes are *GBUF, read ahead, or
+ * (*GBUF NULL) read into BUF and *GBUF set to them.
+ */
+static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr, unsigned char *buf,
+					 const unsigned char **gbufp, struct gr_goroutine *g,
+					 bool *live, struct gr_diag_cap *unreadable)
 {
 	const struct gr_layout *l = &r->layout;
 	struct gr_snapshot *s = r->snap;
+	struct util_error *err;
 	*live = false;
-	struct util_error *err = core_read(r->core, gaddr, gbuf, l->g_size);
-	if (err) {
-		gr_diag_capped(s, unreadable, "error", "g 0x%llx: %s", (unsigned long long)gaddr,
-			       err->message);
-		util_error_destroy(err);
-		return NULL;
+	if (!*gbufp) {
+		err = core_read(r->core, gaddr, buf, l->g_size);
+		if (err) {
+			gr_diag_capped(s, unreadable, "error", "g 0x%llx: %s",
+				       (unsigned long long)gaddr, err->message);
+			util_error_destroy(err);
+			return NULL;
+		}
+		*gbufp = buf;
 	}
+	const unsigned char *gbuf = *gbufp;
 	uint32_t status = gr_rd32(gbuf, l->g_atomicstatus) & ~(uint32_t)l->st_scan;
 	if ((int64_t)status == l->st_dead || (int64_t)status == l->st_deadextra)
 		return NULL;
@@ -470,12 +479,50 @@ static uint64_t allgs_bounded(struct gr_reader *r, uint64_t addr, uint64_t n)
 	return lo;
 }
 
+/*
+ * Read ahead what the goroutines of a chunk of runtime.allgs (GPTRS, N)
+ * need: their runtime.g structs into GBUFS (READS[i].ok if read) and the live
+ * stacks of the parked ones, in address order (core_read_batch). The
+ * goroutines are then read in allgs order from these bytes, exactly as from
+ * the core; what was not read ahead is read as before.
+ */
+static void prefetch_chunk(struct gr_reader *r, const uint64_t *gptrs, size_t n,
+			   unsigned char *gbufs, struct core_batch_read *reads,
+			   struct gr_stack_want *want)
+{
+	const struct gr_layout *l = &r->layout;
+	for (size_t i = 0; i < n; i++)
+		reads[i] = (struct core_batch_read){
+			.addr = gptrs[i], .len = gptrs[i] ? l->g_size : 0, .buf = gbufs + i * l->g_size};
+	// The stacks' room is free until they are read: it holds the groups of g's.
+	core_read_batch(r->core, reads, n, r->stacks_copy.scratch, GR_STACK_COPY_MAX);
+	for (size_t i = 0; i < n; i++) {
+		want[i] = (struct gr_stack_want){0};
+		if (!reads[i].ok || !gptrs[i])
+			continue;
+		const unsigned char *gbuf = reads[i].buf;
+		int64_t status = gr_rd32(gbuf, l->g_atomicstatus) & ~(uint32_t)l->st_scan;
+		// Only where choose_start surely starts from g.sched: a running
+		// goroutine or one in a system call may start elsewhere.
+		if (status == l->st_dead || status == l->st_deadextra || status == l->st_running ||
+		    status == l->st_syscall || gr_rd64(gbuf, l->g_syscallsp))
+			continue;
+		uint64_t sp = gr_rd64(gbuf, l->g_sched_sp), lo = gr_rd64(gbuf, l->g_stack_lo),
+			 hi = gr_rd64(gbuf, l->g_stack_hi);
+		if (sp >= lo && sp < hi)
+			want[i] = (struct gr_stack_want){sp, hi};
+	}
+	gr_stacks_prefetch(&r->stacks_copy, r->core, want, n);
+}
+
 struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_options *opts)
 {
 	struct core_file *core = r->core;
 	struct gr_snapshot *s = r->snap;
-	unsigned char *gbuf = NULL;
+	unsigned char *gbuf = NULL, *gbufs = NULL;
 	uint64_t *gptrs = NULL;
+	struct core_batch_read *greads = NULL;
+	struct gr_stack_want *want = NULL;
 	struct util_error *err = read_ms(r);
 	if (err)
 		goto out;
@@ -515,6 +562,10 @@ struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_optio
 		err = &util_enomem;
 		goto out;
 	}
+	// Reading ahead only spares work: without memory for it, none.
+	gbufs = malloc(G_CHUNK * r->layout.g_size);
+	greads = malloc(G_CHUNK * sizeof(*greads));
+	want = malloc(G_CHUNK * sizeof(*want));
 	gr_stacks_reserve(&r->stacks_copy, n);
 	keep_gwords_init(r, n);
 	struct util_u64map seen;
@@ -529,12 +580,18 @@ struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_optio
 			err = util_error_prefix(err, "runtime.allgs array: ");
 			goto out;
 		}
+		bool ahead = gbufs && greads && want && r->stacks_copy.scratch;
+		if (ahead)
+			prefetch_chunk(r, gptrs, chunk, gbufs, greads, want);
 		for (size_t i = 0; i < chunk; i++) {
 			if (!gptrs[i])
 				continue;
 			bool live;
 			struct gr_goroutine *g = &s->goroutines[s->ngoroutines];
-			err = read_goroutine(r, gptrs[i], gbuf, g, &live, &unreadable);
+			const unsigned char *gb = ahead && greads[i].ok ? greads[i].buf : NULL;
+			if (ahead)
+				gr_stacks_next(&r->stacks_copy, i);
+			err = read_goroutine(r, gptrs[i], gbuf, &gb, g, &live, &unreadable);
 			if (err) {
 				util_u64map_deinit(&seen);
 				goto out;
@@ -560,7 +617,7 @@ struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_optio
 				goto out;
 			}
 			gr_stacks_take(&r->stacks_copy, s->ngoroutines, g);
-			keep_gwords(r, s->ngoroutines, gbuf);
+			keep_gwords(r, s->ngoroutines, gb);
 			s->ngoroutines++;
 		}
 		// The stacks just read are not needed again: keep memory flat.
@@ -572,7 +629,11 @@ struct util_error *gr_read_goroutines(struct gr_reader *r, const struct gr_optio
 	gr_diag_cap_flush(s, &unreadable);
 	estimate_now(r);
 out:
+	gr_stacks_prefetch_done(&r->stacks_copy);
 	free(gbuf);
+	free(gbufs);
+	free(greads);
+	free(want);
 	free(gptrs);
 	return err;
 }

@@ -43,6 +43,10 @@ struct gr_heapbits {
 	size_t ntypes, types_cap;
 	uint8_t *masks;
 	size_t nmasks, masks_cap;
+	/* The heap bits of the small spans scanned so far, each read once. */
+	struct util_u64map span_bits; /* address of the bits -> offset + 1 into sbits; ~0: unreadable */
+	uint8_t *sbits;
+	size_t nsbits, sbits_cap;
 	/* GR_HB_ARENA, GR_HB_ARENA2 */
 	uint64_t arenas;           /* &mheap_.arenas */
 	uint64_t arena_bytes, base_offset;

@@ -286,7 +286,7 @@ struct gr_pcinfo {
 /**
  * A copy of the goroutine's live stack [lo, lo + len): the unwinder's start
  * sp up to stack.hi; bytes is packed (stackcopy.c), except for the pending
- * copy, which is the plain bytes in scratch.
+ * and the prefetched copies, which are plain bytes (in scratch or prebuf).
  */
 struct gr_stack_copy {
 	uint64_t lo;
@@ -302,6 +302,19 @@ struct gr_stacks {
 	size_t used, cap;
 	struct gr_stack_copy pending; /* the last fill, not yet taken */
 	unsigned char *scratch;       /* GR_STACK_COPY_MAX bytes: the last fill */
+	/* The stacks of the goroutines being read, read ahead (gr_stacks_prefetch). */
+	struct gr_stack_copy *pre;    /* by slot; plain bytes in prebuf; NULL bytes: not read */
+	size_t npre;                  /* slots in pre */
+	size_t next;                  /* the slot the next fill is for; SIZE_MAX: none */
+	unsigned char *prebuf;        /* GR_STACK_PREFETCH_MAX bytes */
+	struct core_batch_read *batch;/* npre reads */
+};
+
+/** Most bytes of live stacks read ahead at once (gr_stacks_prefetch). */
+#define GR_STACK_PREFETCH_MAX ((size_t)16 << 20)
+/** A live stack to read ahead: [sp, hi) as gr_stacks_fill would be asked; sp 0: none. */
+struct gr_stack_want {
+	uint64_t sp, hi;
 };
 
 void gr_stacks_init(struct gr_stacks *st);
@@ -312,6 +325,45 @@ void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines);
  * core holds it all and it fits, and pin it (core_pin) for the unwinder.
  */
 void gr_stacks_fill(struct gr_stacks *st, struct core_file *core, uint64_t sp, uint64_t hi);
+/**
+ * Read the N live stacks WANT (a chunk of goroutines about to be read, by
+ * slot) in one go (core_read_batch): in address order and with few system
+ * calls, where one fill each reads them in the order of runtime.allgs. What
+ * is not read ahead (no memory, not all in the core, past
+ * GR_STACK_PREFETCH_MAX) is read by its fill as before.
+ */
+void gr_stacks_prefetch(struct gr_stacks *st, struct core_file *core,
+			const struct gr_stack_want *want, size_t n);
+/** The next gr_stacks_fill is that of slot SLOT of the last gr_stacks_prefetch. */
+void gr_stacks_next(struct gr_stacks *st, size_t slot);
+/** Free what gr_stacks_prefetch holds, once the goroutines are read. */
+void gr_stacks_prefetch_done(struct gr_stacks *st);
+/**
+ * Live stacks read ahead for a pass that scans the goroutines' stacks in
+ * snapshot order once the copies are gone (reach.c's searches), so that
+ * their pages are not each a page cache miss: GR_STACK_AHEAD goroutines'
+ * at a time, with core_read_batch, and lent to the core reader one at a time.
+ */
+struct gr_stacks_ahead {
+	size_t first, n;                /* the goroutines read ahead: [first, first + n) */
+	struct gr_stack_copy *pre;      /* by goroutine - first; plain bytes; NULL: not read */
+	struct core_batch_read *batch;  /* GR_STACK_AHEAD reads */
+	unsigned char *buf;             /* GR_STACK_PREFETCH_MAX bytes */
+	unsigned char *scratch;         /* GR_STACK_COPY_MAX bytes: the batch's groups */
+};
+enum { GR_STACK_AHEAD = 4096 };
+
+void gr_stacks_ahead_init(struct gr_stacks_ahead *a);
+/**
+ * Pin (core_pin) goroutine GI's live stack, from its innermost frame's SP
+ * (LO[GI] if none) to HI[GI] (0: none), as the scan will read it; if GI is
+ * not among those read ahead, read the next GR_STACK_AHEAD first. Without
+ * memory, or where a stack is not in the core, nothing is pinned and the
+ * scan reads the core as it would have. The caller unpins.
+ */
+void gr_stacks_ahead_pin(struct gr_stacks_ahead *a, const struct gr_reader *r, size_t gi,
+			 const uint64_t *lo, const uint64_t *hi);
+void gr_stacks_ahead_deinit(struct gr_stacks_ahead *a);
 /**
  * Keep the copy the last gr_stacks_fill made as that of G, snapshot
  * goroutine GI; without a call, the next fill reuses its room. The caller

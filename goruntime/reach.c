@@ -534,7 +534,9 @@ static void find_wakers(struct reach *x)
 		uint64_t head;
 		if (util_u64map_get(&x->wait_stack, gi, &head))
 			edge_chain(x, (size_t)head); // what others wait on in its own frames
+		gr_stacks_ahead_pin(&x->ahead, x->r, gi, x->glo, x->ghi);
 		scan_stack(x, gi);
+		core_unpin(x->r->core);
 		drain(x);
 		for (size_t i = 0; i < x->ntouched; i++)
 			x->mark2[x->touched[i] / 64] = 0;
@@ -584,7 +586,9 @@ static void find_victims(struct reach *x)
 		uint64_t head;
 		if (util_u64map_get(&x->wait_stack, gi, &head))
 			gr_victims_reach(x, (size_t)head); // what others wait on in its own frames
+		gr_stacks_ahead_pin(&x->ahead, x->r, gi, x->glo, x->ghi);
 		scan_roots(x, gi);
+		core_unpin(x->r->core);
 		for (size_t i = 0; i < x->ntouched; i++)
 			x->mark2[x->touched[i] / 64] = 0;
 		x->ntouched = 0;
@@ -676,6 +680,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	struct reach x = {.r = r, .missing = GR_DIAG_CAP("heap", MAX_MISSING_DIAGS)};
 	util_u64map_init(&x.wait_obj);
 	util_u64map_init(&x.wait_stack);
+	gr_stacks_ahead_init(&x.ahead);
 	bool found = false;
 	// The frame plans the readers of frame variables already made.
 	err = gr_frame_maps(r, &x.maps);
@@ -760,6 +765,7 @@ out:
 	gr_stack_live_deinit(&x.live);
 	gr_heap_deinit(&x.h);
 	gr_heapbits_deinit(&x.hb);
+	gr_stacks_ahead_deinit(&x.ahead);
 	free(x.mark);
 	free(x.mark2);
 	free(x.gmark);

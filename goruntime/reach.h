@@ -77,6 +77,7 @@ struct reach {
 	struct stk *stks;          /* sorted by lo */
 	size_t nstks;
 	uint64_t *glo, *ghi;       /* per goroutine: its stack bounds, 0 when unreadable */
+	struct gr_stacks_ahead ahead; /* the searches' stacks, read ahead */
 	uint64_t *buf;
 	struct gr_stackmaps *maps; /* the code's stack maps (gr_frame_maps) */
 	struct gr_stack_live live; /* one goroutine's stack as the collector scans it */

@@ -144,23 +144,23 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	shared = opts->goroutines_done != NULL;
 	if (shared)
 		opts->goroutines_done(s, opts->goroutines_done_arg);
-	// Contexts first, so that their rows can be written meanwhile too
-	// (contexts_done): nothing of them depends on the waits or defers.
-	err = stage(opts, "contexts");
-	if (!err)
-		err = gr_read_contexts(&r);
-	if (!err && opts->contexts_done)
-		opts->contexts_done(s, opts->contexts_done_arg);
-	// The defers next, the copies' last reader (stackcopy.c; a debug
-	// build's _defer records are in the frames): then the copies go,
-	// before the waits and the heap's marking add their own memory. Kept
-	// through the marking they spared it 100,000 page reads on ctxgen's
-	// core, but were the peak memory, 20-35 MiB over (bench/README.md).
-	if (!err)
-		err = stage(opts, "defers");
+	// The defers first, then the contexts: the copies' last readers
+	// (stackcopy.c; a debug build's _defer records are in the frames).
+	// Then the copies go, before the writer stores the contexts and the
+	// waits and the heap's marking add their own memory: kept past the
+	// contexts they were the peak (bench/README.md). Nothing of the
+	// contexts depends on the defers or the waits, so their rows are
+	// written meanwhile (contexts_done).
+	err = stage(opts, "defers");
 	if (!err)
 		err = gr_read_defers(&r);
+	if (!err)
+		err = stage(opts, "contexts");
+	if (!err)
+		err = gr_read_contexts(&r);
 	gr_stacks_deinit(&r.stacks_copy);
+	if (!err && opts->contexts_done)
+		opts->contexts_done(s, opts->contexts_done_arg);
 	if (!err)
 		err = stage(opts, "waits");
 	if (!err)

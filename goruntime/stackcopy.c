@@ -9,12 +9,17 @@
 // made before the goroutine is unwound, straight from the core file
 // (core_read_once), and lent to the core reader (core_pin) while the
 // unwinder runs: the stack pages are never mapped, nor dropped and mapped
-// again by every later pass.
+// again by every later pass. The stacks of each chunk of goroutines are read
+// ahead together (gr_stacks_prefetch): runtime.allgs lists goroutines in no
+// order of their stacks, and one small pread each, out of order, cost more
+// than the copying (on a core of 100,000 goroutines, 100,000 reads of ~1 KiB
+// became ~8,000 of a few stacks each).
 // The copies go into one anonymous region asked for in huge pages, so
 // filling it takes a few dozen faults, not one per 4 KiB. They are packed:
-// a bitmap of the words that are not zero, then those words. The passes
-// look for pointers, never zeros, and a large share of a live stack's words
-// are zero. What this saved is measured in bench/README.md.
+// a bitmap of the words that are not zero, then those words, most of them
+// in 4 bytes (struct packed). The passes look for pointers, never zeros,
+// and a large share of a live stack's words are zero. What this saved is
+// measured in bench/README.md.
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,12 +27,19 @@
 #include "goruntime/internal.h"
 
 /*
- * A packed copy of NWORDS words: the bitmap (a bit set for each word that is
- * not zero, word i at bit i % 64 of bits[i / 64]), then the NNZ words that
- * are not zero, in order.
+ * A packed copy of NWORDS words: the bitmap of the words that are not zero
+ * (word i at bit i % 64 of bits[i / 64]), then two bitmaps over those NNZ
+ * words in order: NARROW, set for a word kept in 4 bytes, and BASED, set
+ * for a narrow word whose high half is BASE_HI (the stack's own: pointers
+ * into the stack and, mostly, the heap). A word whose high half is zero
+ * (small numbers, code and data addresses) or BASE_HI is narrow. Then the
+ * NNZ words, 4 or 8 bytes each, in order. On ctxgen's debug core the
+ * nonzero words are mostly such pointers and numbers: narrow words take the
+ * copies of its 100,008 stacks from 102 MiB to about half (bench/README.md).
  */
 struct packed {
 	uint32_t nwords, nnz;
+	uint32_t base_hi, nwide;
 	uint64_t bits[];
 };
 
@@ -36,14 +48,78 @@ static size_t bitmap_words(size_t nwords)
 	return (nwords + 63) / 64;
 }
 
-static size_t packed_size(size_t nwords, size_t nnz)
+static size_t packed_size(size_t nwords, size_t nnz, size_t nwide)
 {
-	return sizeof(struct packed) + 8 * (bitmap_words(nwords) + nnz);
+	return sizeof(struct packed) + 8 * (bitmap_words(nwords) + 2 * bitmap_words(nnz)) +
+	       4 * nnz + 4 * nwide;
+}
+
+static const uint64_t *narrow_bits(const struct packed *p)
+{
+	return p->bits + bitmap_words(p->nwords);
+}
+
+static const uint64_t *based_bits(const struct packed *p)
+{
+	return narrow_bits(p) + bitmap_words(p->nnz);
+}
+
+static const unsigned char *packed_data(const struct packed *p)
+{
+	return (const unsigned char *)(based_bits(p) + bitmap_words(p->nnz));
+}
+
+/* How many of bits [0, N) of BITS are set. */
+static size_t rank(const uint64_t *bits, size_t n)
+{
+	size_t k = 0;
+	for (size_t b = 0; b < n / 64; b++)
+		k += (size_t)__builtin_popcountll(bits[b]);
+	if (n % 64)
+		k += (size_t)__builtin_popcountll(bits[n / 64] & ((1ULL << (n % 64)) - 1));
+	return k;
+}
+
+/* A cursor over the nonzero words of P, from the K-th on. */
+struct word_cursor {
+	const struct packed *p;
+	const uint64_t *narrow, *based;
+	const unsigned char *at;
+	size_t k;
+};
+
+static void cursor_init(struct word_cursor *c, const struct packed *p, size_t k)
+{
+	c->p = p;
+	c->narrow = narrow_bits(p);
+	c->based = based_bits(p);
+	c->k = k;
+	// Each word before it took 4 bytes, and 4 more if it is not narrow.
+	c->at = packed_data(p) + 4 * k + 4 * (k - rank(c->narrow, k));
+}
+
+static inline uint64_t cursor_next(struct word_cursor *c)
+{
+	size_t k = c->k++;
+	uint64_t w = 0;
+	if (c->narrow[k / 64] >> (k % 64) & 1) {
+		uint32_t v;
+		memcpy(&v, c->at, 4);
+		c->at += 4;
+		w = v;
+		if (c->based[k / 64] >> (k % 64) & 1)
+			w |= (uint64_t)c->p->base_hi << 32;
+	} else {
+		memcpy(&w, c->at, 8);
+		c->at += 8;
+	}
+	return w;
 }
 
 void gr_stacks_init(struct gr_stacks *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->next = SIZE_MAX;
 }
 
 void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines)
@@ -71,17 +147,124 @@ void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines)
 	st->cap = GR_STACKS_MAX;
 }
 
+/*
+ * GR_STACK_PREFETCH_MAX bytes for stacks read ahead, asked for in huge
+ * pages: on a virtual machine each first touch of a 4 KiB page is a trap
+ * (~12 us measured here), and these buffers are filled megabytes at a time.
+ */
+static unsigned char *prefetch_alloc(void)
+{
+	void *p = mmap(NULL, GR_STACK_PREFETCH_MAX, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, GR_STACK_PREFETCH_MAX, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+static void prefetch_free(unsigned char *p)
+{
+	if (p)
+		munmap(p, GR_STACK_PREFETCH_MAX);
+}
+
+/* The bytes gr_stacks_fill copies for a start at SP: [*LO, *LO + *LEN); false: none. */
+static bool fill_range(uint64_t sp, uint64_t hi, uint64_t *lo, size_t *len)
+{
+	*lo = sp & ~7ULL;
+	if (hi <= *lo)
+		return false;
+	if (hi - *lo > GR_STACK_COPY_MAX)
+		hi = *lo + GR_STACK_COPY_MAX;
+	*len = (size_t)(hi - *lo);
+	return true;
+}
+
+void gr_stacks_prefetch(struct gr_stacks *st, struct core_file *core,
+			const struct gr_stack_want *want, size_t n)
+{
+	st->next = SIZE_MAX;
+	for (size_t i = 0; i < st->npre; i++)
+		st->pre[i] = (struct gr_stack_copy){0};
+	if (!st->base)
+		return;
+	if (n > st->npre) {
+		struct gr_stack_copy *pre = realloc(st->pre, n * sizeof(*pre));
+		if (!pre)
+			return;
+		st->pre = pre;
+		struct core_batch_read *batch = realloc(st->batch, n * sizeof(*batch));
+		if (!batch)
+			return;
+		st->batch = batch;
+		for (size_t i = st->npre; i < n; i++)
+			st->pre[i] = (struct gr_stack_copy){0};
+		st->npre = n;
+	}
+	if (!st->prebuf && !(st->prebuf = prefetch_alloc()))
+		return;
+	// Room in prebuf in slot order; the reads themselves go in address order.
+	size_t m = 0, used = 0;
+	size_t *slot = malloc((n ? n : 1) * sizeof(*slot));
+	if (!slot)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t lo;
+		size_t len;
+		if (!want[i].sp || !fill_range(want[i].sp, want[i].hi, &lo, &len))
+			continue;
+		if (len > GR_STACK_PREFETCH_MAX - used)
+			continue; // full: its fill reads it
+		st->batch[m] = (struct core_batch_read){.addr = lo, .len = len, .buf = st->prebuf + used};
+		slot[m++] = i;
+		used += (len + 7) & ~(size_t)7;
+		if (used > GR_STACK_PREFETCH_MAX)
+			used = GR_STACK_PREFETCH_MAX;
+	}
+	core_read_batch(core, st->batch, m, st->scratch, GR_STACK_COPY_MAX);
+	for (size_t k = 0; k < m; k++)
+		if (st->batch[k].ok)
+			st->pre[slot[k]] = (struct gr_stack_copy){
+				.lo = st->batch[k].addr, .len = st->batch[k].len, .bytes = st->batch[k].buf};
+	free(slot);
+}
+
+void gr_stacks_next(struct gr_stacks *st, size_t slot)
+{
+	st->next = slot;
+}
+
+void gr_stacks_prefetch_done(struct gr_stacks *st)
+{
+	free(st->pre);
+	free(st->batch);
+	prefetch_free(st->prebuf);
+	st->pre = NULL;
+	st->batch = NULL;
+	st->prebuf = NULL;
+	st->npre = 0;
+	st->next = SIZE_MAX;
+}
+
 void gr_stacks_fill(struct gr_stacks *st, struct core_file *core, uint64_t sp, uint64_t hi)
 {
 	st->pending = (struct gr_stack_copy){0};
+	size_t next = st->next;
+	st->next = SIZE_MAX;
 	if (!st->base)
 		return;
-	uint64_t lo = sp & ~7ULL;
-	if (hi <= lo)
+	uint64_t lo;
+	size_t len;
+	if (!fill_range(sp, hi, &lo, &len))
 		return;
-	if (hi - lo > GR_STACK_COPY_MAX)
-		hi = lo + GR_STACK_COPY_MAX;
-	size_t len = (size_t)(hi - lo);
+	if (next < st->npre && st->pre[next].bytes && st->pre[next].lo == lo &&
+	    st->pre[next].len == len) {
+		st->pending = st->pre[next];
+		core_pin(core, lo, len, st->pending.bytes);
+		return;
+	}
 	struct util_error *err = core_read_once(core, lo, st->scratch, len);
 	if (err) {
 		util_error_destroy(err); // not all in the core: read as it comes
@@ -89,6 +272,17 @@ void gr_stacks_fill(struct gr_stacks *st, struct core_file *core, uint64_t sp, u
 	}
 	st->pending = (struct gr_stack_copy){.lo = lo, .len = len, .bytes = st->scratch};
 	core_pin(core, lo, len, st->scratch);
+}
+
+/* Word I of the LEN bytes at SRC; the last may be partial (a stack.hi not 8-aligned): zero-padded. */
+static inline uint64_t copy_word(const unsigned char *src, size_t len, size_t i)
+{
+	uint64_t w = 0;
+	if (len - 8 * i >= 8)
+		memcpy(&w, src + 8 * i, 8);
+	else
+		memcpy(&w, src + 8 * i, len - 8 * i);
+	return w;
 }
 
 void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *g)
@@ -100,31 +294,42 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 	st->by_g[gi] = (struct gr_stack_copy){0};
 	if (!g->nframes || !g->frame_sp)
 		return;
-	// The last word may be partial (a stack.hi not 8-aligned): zero-padded.
-	size_t nwords = (c.len + 7) / 8, nnz = 0;
-	if (c.len % 8)
-		memset(st->scratch + c.len, 0, 8 - c.len % 8);
-	const unsigned char *src = st->scratch;
+	size_t nwords = (c.len + 7) / 8, nnz = 0, nwide = 0;
+	const unsigned char *src = c.bytes;
+	uint32_t base_hi = (uint32_t)(c.lo >> 32);
 	for (size_t i = 0; i < nwords; i++) {
-		uint64_t w;
-		memcpy(&w, src + 8 * i, 8);
+		uint64_t w = copy_word(src, c.len, i);
 		nnz += w != 0;
+		nwide += w >> 32 && (uint32_t)(w >> 32) != base_hi;
 	}
-	size_t at = (st->used + 7) & ~(size_t)7, size = packed_size(nwords, nnz);
+	size_t at = (st->used + 7) & ~(size_t)7, size = packed_size(nwords, nnz, nwide);
 	if (at > st->cap || st->cap - at < size)
 		return; // full: this one is read from the core
 	struct packed *p = (struct packed *)(st->base + at);
-	p->nwords = (uint32_t)nwords;
-	p->nnz = (uint32_t)nnz;
-	uint64_t *bits = p->bits, *words = p->bits + bitmap_words(nwords);
-	memset(bits, 0, 8 * bitmap_words(nwords));
+	*p = (struct packed){.nwords = (uint32_t)nwords, .nnz = (uint32_t)nnz, .base_hi = base_hi,
+			     .nwide = (uint32_t)nwide};
+	uint64_t *bits = p->bits, *narrow = bits + bitmap_words(nwords),
+		 *based = narrow + bitmap_words(nnz);
+	memset(bits, 0, 8 * (bitmap_words(nwords) + 2 * bitmap_words(nnz)));
+	unsigned char *out = (unsigned char *)(based + bitmap_words(nnz));
 	for (size_t i = 0, k = 0; i < nwords; i++) {
-		uint64_t w;
-		memcpy(&w, src + 8 * i, 8);
-		if (w) {
-			bits[i / 64] |= 1ULL << (i % 64);
-			words[k++] = w;
+		uint64_t w = copy_word(src, c.len, i);
+		if (!w)
+			continue;
+		bits[i / 64] |= 1ULL << (i % 64);
+		uint32_t hi = (uint32_t)(w >> 32);
+		if (!hi || hi == base_hi) {
+			narrow[k / 64] |= 1ULL << (k % 64);
+			if (hi)
+				based[k / 64] |= 1ULL << (k % 64);
+			uint32_t v = (uint32_t)w;
+			memcpy(out, &v, 4);
+			out += 4;
+		} else {
+			memcpy(out, &w, 8);
+			out += 8;
 		}
+		k++;
 	}
 	st->by_g[gi] = (struct gr_stack_copy){.lo = c.lo, .len = c.len, .bytes = st->base + at};
 	st->used = at + size;
@@ -140,14 +345,10 @@ bool gr_stacks_read(const struct gr_stacks *st, size_t gi, uint64_t addr, void *
 	if (!len)
 		return true;
 	const struct packed *p = (const struct packed *)c->bytes;
-	const uint64_t *bits = p->bits, *words = p->bits + bitmap_words(p->nwords);
+	const uint64_t *bits = p->bits;
 	size_t off = (size_t)(addr - c->lo), first = off / 8, last = (off + len - 1) / 8;
-	// The rank of word FIRST: how many words before it are not zero.
-	size_t k = 0;
-	for (size_t b = 0; b < first / 64; b++)
-		k += (size_t)__builtin_popcountll(bits[b]);
-	if (first % 64)
-		k += (size_t)__builtin_popcountll(bits[first / 64] & ((1ULL << (first % 64)) - 1));
+	struct word_cursor cur;
+	cursor_init(&cur, p, rank(bits, first));
 	unsigned char *out = buf;
 	if (off % 8 == 0 && len % 8 == 0) {
 		// Whole words (the scans read whole stacks): zeros, then the words
@@ -161,7 +362,8 @@ bool gr_stacks_read(const struct gr_stacks *st, size_t gi, uint64_t addr, void *
 				m &= (1ULL << (last % 64 + 1)) - 1;
 			while (m) {
 				size_t i = 64 * b + (size_t)__builtin_ctzll(m);
-				memcpy(out + 8 * (i - first), &words[k++], 8);
+				uint64_t w = cursor_next(&cur);
+				memcpy(out + 8 * (i - first), &w, 8);
 				m &= m - 1;
 			}
 		}
@@ -170,7 +372,7 @@ bool gr_stacks_read(const struct gr_stacks *st, size_t gi, uint64_t addr, void *
 	for (size_t i = first; i <= last; i++) {
 		uint64_t w = 0;
 		if (bits[i / 64] >> (i % 64) & 1)
-			w = words[k++];
+			w = cursor_next(&cur);
 		// The part of word i inside [off, off + len).
 		size_t from = i == first ? off % 8 : 0;
 		size_t to = i == last ? (off + len - 1) % 8 + 1 : 8;
@@ -186,7 +388,80 @@ void gr_stacks_deinit(struct gr_stacks *st)
 		munmap(st->base, st->cap);
 	free(st->by_g);
 	free(st->scratch);
+	gr_stacks_prefetch_done(st);
 	memset(st, 0, sizeof(*st));
+	st->next = SIZE_MAX;
+}
+
+void gr_stacks_ahead_init(struct gr_stacks_ahead *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void gr_stacks_ahead_deinit(struct gr_stacks_ahead *a)
+{
+	free(a->pre);
+	free(a->batch);
+	prefetch_free(a->buf);
+	free(a->scratch);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Read the live stacks of goroutines [FIRST, FIRST + GR_STACK_AHEAD) ahead. */
+static void ahead_read(struct gr_stacks_ahead *a, const struct gr_reader *r, size_t first,
+		       const uint64_t *lo, const uint64_t *hi)
+{
+	const struct gr_snapshot *s = r->snap;
+	a->first = first;
+	a->n = 0;
+	if (!a->pre) {
+		a->pre = malloc(GR_STACK_AHEAD * sizeof(*a->pre));
+		a->batch = malloc(GR_STACK_AHEAD * sizeof(*a->batch));
+		a->buf = prefetch_alloc();
+		a->scratch = malloc(GR_STACK_COPY_MAX);
+	}
+	if (!a->pre || !a->batch || !a->buf || !a->scratch)
+		return;
+	size_t n = s->ngoroutines - first < GR_STACK_AHEAD ? s->ngoroutines - first : GR_STACK_AHEAD;
+	size_t used = 0;
+	for (size_t k = 0; k < n; k++) {
+		size_t gi = first + k;
+		const struct gr_goroutine *g = &s->goroutines[gi];
+		a->pre[k] = (struct gr_stack_copy){0};
+		a->batch[k] = (struct core_batch_read){0};
+		// The range reach.c's scan_stack reads: from the innermost frame up.
+		uint64_t sp = g->nframes ? g->frame_sp[0] : lo[gi], rlo;
+		if (sp < lo[gi] || sp > hi[gi])
+			sp = lo[gi];
+		size_t len;
+		if (!hi[gi] || !fill_range(sp, hi[gi], &rlo, &len) || len > GR_STACK_PREFETCH_MAX - used)
+			continue;
+		a->batch[k] = (struct core_batch_read){.addr = rlo, .len = len, .buf = a->buf + used};
+		used += (len + 7) & ~(size_t)7;
+		if (used > GR_STACK_PREFETCH_MAX)
+			used = GR_STACK_PREFETCH_MAX;
+	}
+	// The slots left empty (len 0 at 0) are no range of the core: not read.
+	core_read_batch(r->core, a->batch, n, a->scratch, GR_STACK_COPY_MAX);
+	for (size_t k = 0; k < n; k++)
+		if (a->batch[k].ok && a->batch[k].len)
+			a->pre[k] = (struct gr_stack_copy){
+				.lo = a->batch[k].addr, .len = a->batch[k].len, .bytes = a->batch[k].buf};
+	a->n = n;
+}
+
+void gr_stacks_ahead_pin(struct gr_stacks_ahead *a, const struct gr_reader *r, size_t gi,
+			 const uint64_t *lo, const uint64_t *hi)
+{
+	if (gi >= r->snap->ngoroutines)
+		return;
+	if (gi < a->first || gi - a->first >= a->n)
+		ahead_read(a, r, gi, lo, hi);
+	if (gi < a->first || gi - a->first >= a->n)
+		return;
+	const struct gr_stack_copy *c = &a->pre[gi - a->first];
+	if (c->bytes)
+		core_pin(r->core, c->lo, c->len, c->bytes);
 }
 
 bool gr_read_stack(const struct gr_reader *r, const struct gr_goroutine *g, uint64_t addr,

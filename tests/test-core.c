@@ -1058,6 +1058,49 @@ static void test_read_once_and_pin(void **state)
 	}
 }
 
+/*
+ * core_read_batch reads what core_read does, in file order and grouped; what
+ * is not all in one segment's file bytes (or a compressed core) is left to
+ * the caller.
+ */
+static void test_read_batch(void **state)
+{
+	struct core_opts o = {.sections = true, .unaligned = true};
+	// Close together, overlapping, bigger than the scratch, a gap, out of order.
+	static const struct {
+		uint64_t addr;
+		size_t len;
+		bool raw_ok;
+	} want[] = {
+		{0x12010, 24, true},  {0x12000, 40, true},   {0x10800, 0x900, true},
+		{0x13000, 100, true}, {0x12028, 8, true},    {0x13ff8, 16, false},
+		{0x5000, 8, false},   {EXE_BASE, 4, true},   {0x11ff0, 0, true},
+		{0x12100, 64, true},
+	};
+	enum { N = sizeof(want) / sizeof(want[0]) };
+	for (int zst = 0; zst < 2; zst++) {
+		struct core_file *core = open_ok(
+			write_synthetic(zst ? "batch.core.zst" : "batch.core", &o, zst, 1));
+		struct core_batch_read reads[N];
+		static uint8_t bufs[N][0x900];
+		uint8_t scratch[256], b[0x900];
+		for (size_t i = 0; i < N; i++)
+			reads[i] = (struct core_batch_read){want[i].addr, want[i].len, bufs[i], true};
+		core_read_batch(core, reads, N, scratch, sizeof(scratch));
+		for (size_t i = 0; i < N; i++) {
+			if (reads[i].ok != (!zst && want[i].raw_ok))
+				fail_msg("read %zu of a %s core: ok %d", i, zst ? "compressed" : "raw",
+					 reads[i].ok);
+			if (!reads[i].ok)
+				continue;
+			assert_null(core_read(core, want[i].addr, b, want[i].len));
+			assert_memory_equal(bufs[i], b, want[i].len);
+		}
+		core_read_batch(core, reads, 0, scratch, sizeof(scratch)); // nothing to do
+		core_destroy(core);
+	}
+}
+
 static void assert_open_fails(const char *path, enum util_error_code code, const char *text)
 {
 	struct util_error *err = open_err(path);
@@ -1797,6 +1840,7 @@ int main(void)
 		cmocka_unit_test(test_gcore_layout),
 		cmocka_unit_test(test_page_cache),
 		cmocka_unit_test(test_read_once_and_pin),
+		cmocka_unit_test(test_read_batch),
 		cmocka_unit_test(test_shrunk_after_open),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_attach_exe),
