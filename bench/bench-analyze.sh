@@ -60,7 +60,7 @@ for name in ${CORES:-bench ctxgen}; do
 		;;
 	*) echo "bench-analyze: no core named $name" >&2; exit 2 ;;
 	esac
-	echo "== $name: $(stat -c %s "$core") bytes"
+	echo "== $name: $(stat -L -c %s "$core") bytes"
 	analyze_runs "$name" "$exe" "$core"
 	gmed=$med
 	sed 's/^/    /' "$work/timings-$name.txt"
