@@ -373,7 +373,7 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 /**
  * Bytes [ADDR, ADDR + LEN) as G (one of the snapshot's goroutines) sees
  * them: from the copy of its live stack while the copies last
- * (gr_read_defers is their last reader), a member of its runtime.g from what
+ * (gr_read_contexts is their last reader), a member of its runtime.g from what
  * its read kept (gr_g_word), else from the core; false if none has them.
  */
 bool gr_read_stack(const struct gr_reader *r, const struct gr_goroutine *g, uint64_t addr,

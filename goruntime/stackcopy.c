@@ -182,6 +182,37 @@ static bool fill_range(uint64_t sp, uint64_t hi, uint64_t *lo, size_t *len)
 	return true;
 }
 
+/*
+ * Read the N ranges of READS (addr, len; len 0: none) ahead, laid out in
+ * order in BUF (GR_STACK_PREFETCH_MAX bytes; what does not fit is left
+ * out) and read with one core_read_batch through SCRATCH: COPIES[i] gets
+ * range i's plain bytes, or none if it was not read. The two read-ahead
+ * passes, the goroutines' and the searches' (gr_stacks_ahead_pin), share it.
+ */
+static void read_ahead(struct core_file *core, struct core_batch_read *reads, size_t n,
+		       unsigned char *buf, unsigned char *scratch, struct gr_stack_copy *copies)
+{
+	size_t used = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct core_batch_read *b = &reads[i];
+		if (!b->len || b->len > GR_STACK_PREFETCH_MAX - used) {
+			*b = (struct core_batch_read){0}; // none, or full: read as it comes
+			continue;
+		}
+		b->buf = buf + used;
+		used += (b->len + 7) & ~(size_t)7;
+		if (used > GR_STACK_PREFETCH_MAX)
+			used = GR_STACK_PREFETCH_MAX;
+	}
+	// The ranges left empty (len 0 at 0) are no range of the core: not read.
+	core_read_batch(core, reads, n, scratch, GR_STACK_COPY_MAX);
+	for (size_t i = 0; i < n; i++)
+		copies[i] = reads[i].ok && reads[i].len
+				    ? (struct gr_stack_copy){.lo = reads[i].addr, .len = reads[i].len,
+							     .bytes = reads[i].buf}
+				    : (struct gr_stack_copy){0};
+}
+
 void gr_stacks_prefetch(struct gr_stacks *st, struct core_file *core,
 			const struct gr_stack_want *want, size_t n)
 {
@@ -205,30 +236,14 @@ void gr_stacks_prefetch(struct gr_stacks *st, struct core_file *core,
 	}
 	if (!st->prebuf && !(st->prebuf = prefetch_alloc()))
 		return;
-	// Room in prebuf in slot order; the reads themselves go in address order.
-	size_t m = 0, used = 0;
-	size_t *slot = malloc((n ? n : 1) * sizeof(*slot));
-	if (!slot)
-		return;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t lo;
-		size_t len;
+		uint64_t lo = 0;
+		size_t len = 0;
 		if (!want[i].sp || !fill_range(want[i].sp, want[i].hi, &lo, &len))
-			continue;
-		if (len > GR_STACK_PREFETCH_MAX - used)
-			continue; // full: its fill reads it
-		st->batch[m] = (struct core_batch_read){.addr = lo, .len = len, .buf = st->prebuf + used};
-		slot[m++] = i;
-		used += (len + 7) & ~(size_t)7;
-		if (used > GR_STACK_PREFETCH_MAX)
-			used = GR_STACK_PREFETCH_MAX;
+			lo = 0, len = 0;
+		st->batch[i] = (struct core_batch_read){.addr = lo, .len = len};
 	}
-	core_read_batch(core, st->batch, m, st->scratch, GR_STACK_COPY_MAX);
-	for (size_t k = 0; k < m; k++)
-		if (st->batch[k].ok)
-			st->pre[slot[k]] = (struct gr_stack_copy){
-				.lo = st->batch[k].addr, .len = st->batch[k].len, .bytes = st->batch[k].buf};
-	free(slot);
+	read_ahead(core, st->batch, n, st->prebuf, st->scratch, st->pre);
 }
 
 void gr_stacks_next(struct gr_stacks *st, size_t slot)
@@ -423,30 +438,19 @@ static void ahead_read(struct gr_stacks_ahead *a, const struct gr_reader *r, siz
 	if (!a->pre || !a->batch || !a->buf || !a->scratch)
 		return;
 	size_t n = s->ngoroutines - first < GR_STACK_AHEAD ? s->ngoroutines - first : GR_STACK_AHEAD;
-	size_t used = 0;
 	for (size_t k = 0; k < n; k++) {
 		size_t gi = first + k;
 		const struct gr_goroutine *g = &s->goroutines[gi];
-		a->pre[k] = (struct gr_stack_copy){0};
 		a->batch[k] = (struct core_batch_read){0};
 		// The range reach.c's scan_stack reads: from the innermost frame up.
 		uint64_t sp = g->nframes ? g->frame_sp[0] : lo[gi], rlo;
 		if (sp < lo[gi] || sp > hi[gi])
 			sp = lo[gi];
 		size_t len;
-		if (!hi[gi] || !fill_range(sp, hi[gi], &rlo, &len) || len > GR_STACK_PREFETCH_MAX - used)
-			continue;
-		a->batch[k] = (struct core_batch_read){.addr = rlo, .len = len, .buf = a->buf + used};
-		used += (len + 7) & ~(size_t)7;
-		if (used > GR_STACK_PREFETCH_MAX)
-			used = GR_STACK_PREFETCH_MAX;
+		if (hi[gi] && fill_range(sp, hi[gi], &rlo, &len))
+			a->batch[k] = (struct core_batch_read){.addr = rlo, .len = len};
 	}
-	// The slots left empty (len 0 at 0) are no range of the core: not read.
-	core_read_batch(r->core, a->batch, n, a->scratch, GR_STACK_COPY_MAX);
-	for (size_t k = 0; k < n; k++)
-		if (a->batch[k].ok && a->batch[k].len)
-			a->pre[k] = (struct gr_stack_copy){
-				.lo = a->batch[k].addr, .len = a->batch[k].len, .bytes = a->batch[k].buf};
+	read_ahead(r->core, a->batch, n, a->buf, a->scratch, a->pre);
 	a->n = n;
 }
 
