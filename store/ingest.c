@@ -208,12 +208,11 @@ static inline void bind_status(struct binder *b, int i, const char *s)
 		"idle", "runnable", "running", "syscall", "waiting", "dead", "copystack",
 		"preempted", "leaked", "???",
 	};
-	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-		if (strcmp(s, names[k]) == 0) {
-			bind_int64(b, i, (int64_t)k);
-			return;
-		}
-	bind_text(b, i, s);
+	int k = STORE_VOCAB(s, names);
+	if (k >= 0)
+		bind_int64(b, i, k);
+	else
+		bind_text(b, i, s);
 }
 
 /* Step a row statement. Bind failures are reported like step failures,

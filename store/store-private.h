@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include <sqlite3.h>
 
 #include "goruntime/goruntime.h"
@@ -127,6 +129,20 @@ struct util_error *store_utf8_escape(const char *s, size_t n, char **ret);
  * is bound SQLITE_STATIC (S must live until the step); an SQLite code.
  */
 int store_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/**
+ * The place of V in VOCAB (N words), -1 if V is NULL or none of them: the
+ * code a column of a fixed vocabulary stores (schema version 12), which the
+ * column's view decodes with the same list, in the same order.
+ */
+static inline int store_vocab_index(const char *v, const char *const *vocab, size_t n)
+{
+	for (size_t k = 0; v && k < n; k++)
+		if (strcmp(v, vocab[k]) == 0)
+			return (int)k;
+	return -1;
+}
+#define STORE_VOCAB(v, vocab) store_vocab_index(v, vocab, sizeof(vocab) / sizeof(vocab[0]))
 
 /** The writer's statement ID, preparing it on first use. */
 struct util_error *store_stmt(struct store_db *db, enum store_stmt id, sqlite3_stmt **ret);

@@ -33,17 +33,15 @@ static void text(struct row *r, int i, const char *v)
 
 /*
  * A column of a fixed vocabulary (schema version 12): V's place in VOCAB
- * (N words) when it is one of them, else V itself as text (or NULL). The
- * views decode the places with the same lists.
+ * (N words) when it is one of them, else V itself as text (or NULL).
  */
 static void code(struct row *r, int i, const char *v, const char *const *vocab, size_t n)
 {
-	for (size_t k = 0; v && k < n; k++)
-		if (strcmp(v, vocab[k]) == 0) {
-			i64(r, i, (int64_t)k);
-			return;
-		}
-	text(r, i, v);
+	int k = store_vocab_index(v, vocab, n);
+	if (k >= 0)
+		i64(r, i, k);
+	else
+		text(r, i, v);
 }
 
 #define CODE(r, i, v, vocab) code(r, i, v, vocab, sizeof(vocab) / sizeof(vocab[0]))
@@ -298,10 +296,7 @@ static void bind_context(struct row *r, const struct gr_snapshot *snap, size_t i
 	opt(r, 6, c->done_chan != 0, (int64_t)c->done_chan);
 	// context_base.state (schema.sql, version 12): found_in, canceled,
 	// timer_pending and done_closed in one number.
-	int64_t found = 0;
-	for (size_t k = 0; c->found_in && k < sizeof(ctx_found_in) / sizeof(ctx_found_in[0]); k++)
-		if (strcmp(c->found_in, ctx_found_in[k]) == 0)
-			found = (int64_t)k + 1;
+	int64_t found = STORE_VOCAB(c->found_in, ctx_found_in) + 1; // 0: none
 	i64(r, 7, found + 8 * (c->canceled < 0 ? 0 : c->canceled ? 2 : 1) +
 			  24 * (c->timer_pending < 0 ? 0 : c->timer_pending ? 2 : 1) +
 			  72 * (c->done_closed ? 1 : 0));
@@ -334,9 +329,7 @@ static void bind_goroutine_context(struct row *r, const struct gr_snapshot *snap
 		"dwarf-live", "dwarf-unverified", "stack-scan-live", "stack-scan-unverified",
 	};
 	int64_t how = h->found_by && strcmp(h->found_by, "stack-scan") == 0;
-	for (size_t k = 0; h->evidence && k < sizeof(evidences) / sizeof(evidences[0]); k++)
-		if (strcmp(h->evidence, evidences[k]) == 0)
-			how += 2 * ((int64_t)k + 1);
+	how += 2 * (STORE_VOCAB(h->evidence, evidences) + 1);
 	i64(r, 7, how);
 }
 
