@@ -171,8 +171,8 @@ static void find_targets(void)
 				if (core_read_u64(core, s + waitlink, &s) != NULL)
 					break;
 			}
-		if (g->nframes && g->frame_sp[0] < g->stack_hi && g->frame_sp[0] >= g->stack_lo)
-			add_object(T_STACK, g->frame_sp[0], g->stack_hi - g->frame_sp[0]);
+		if (g->nframes && gr_frame_sp(g, 0) < g->stack_hi && gr_frame_sp(g, 0) >= g->stack_lo)
+			add_object(T_STACK, gr_frame_sp(g, 0), g->stack_hi - gr_frame_sp(g, 0));
 	}
 	for (size_t i = 0; i < snap->nchannels; i++)
 		add_object(T_HCHAN, snap->channels[i].addr, hchan_size);

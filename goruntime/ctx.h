@@ -163,7 +163,7 @@ extern const char *const gr_ctx_types[GR_NCTX_TYPES];
 
 enum rd_mode { RD_IFACE, RD_PTRCTX, RD_PTRFIELD, RD_WALK };
 
-/* One context to read in a goroutine's frame (offsets from frame_sp[frame]). */
+/* One context to read in a goroutine's frame (offsets from gr_frame_sp(g, frame)). */
 struct cf_read {
 	uint32_t frame;
 	bool innermost;           /* only for a parked goroutine */

@@ -303,7 +303,7 @@ static struct util_error *dwarf_holdings(struct cf_state *st, const struct gr_go
 		const struct cf_read *rd = &plan->reads[k];
 		if (rd->frame >= g->nframes || (rd->innermost && !parked))
 			continue;
-		uint64_t sp = g->frame_sp[rd->frame], w0, w1 = 0, type = 0, data = 0;
+		uint64_t sp = gr_frame_sp(g, rd->frame), w0, w1 = 0, type = 0, data = 0;
 		bool vouched = true;
 		// The word holding the pointer: an interface's data word (the
 		// maps never count its itab word), else the pointer itself.
@@ -488,7 +488,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		firsts[gi] = st.nheld;
 		if (gi % RELEASE_EVERY == RELEASE_EVERY - 1)
 			core_release_pages(r->core);
-		if (!g->nframes || !g->frame_sp)
+		if (!g->nframes || !g->frame_sp_off)
 			continue;
 		memset(frame_has, 0, g->nframes);
 		err = dwarf_holdings(&st, g, st.nheld, frame_has);
@@ -514,7 +514,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	for (size_t gi = 0; gi < ng && !err && st.scan_words.count; gi++) {
 		const struct gr_goroutine *g = &s->goroutines[gi];
 		from2[gi] = to2[gi] = st.nheld;
-		if (!g->nframes || !g->frame_sp)
+		if (!g->nframes || !g->frame_sp_off)
 			continue;
 		if (gi % RELEASE_EVERY == RELEASE_EVERY - 1)
 			core_release_pages(r->core);
@@ -547,7 +547,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	for (size_t gi = 0; gi < ng && !err && st.c->nctxs; gi++) {
 		const struct gr_goroutine *g = &s->goroutines[gi];
 		from3[gi] = to3[gi] = st.nheld;
-		if (!g->nframes || !g->frame_sp)
+		if (!g->nframes || !g->frame_sp_off)
 			continue;
 		if (gi % RELEASE_EVERY == RELEASE_EVERY - 1)
 			core_release_pages(r->core);

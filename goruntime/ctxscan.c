@@ -212,8 +212,8 @@ static struct util_error *frame_info(struct cf_state *st, const struct gr_gorout
 static size_t callee_frame(const struct cf_frames *info, const struct gr_goroutine *g, size_t fi,
 			   uint64_t addr)
 {
-	if (addr >= g->frame_sp[fi] + 64 || info->callee[fi] < 0 ||
-	    addr >= g->frame_sp[fi] + info->args[fi])
+	if (addr >= gr_frame_sp(g, fi) + 64 || info->callee[fi] < 0 ||
+	    addr >= gr_frame_sp(g, fi) + info->args[fi])
 		return fi;
 	return (size_t)info->callee[fi];
 }
@@ -224,9 +224,9 @@ struct util_error *gr_cf_scan_stack(struct cf_state *st, const struct gr_gorouti
 {
 	// stack.hi as read with the goroutine (the same bytes of its g).
 	uint64_t hi = g->stack_hi;
-	if (!g->nframes || !g->frame_sp)
+	if (!g->nframes || !g->frame_sp_off)
 		return NULL;
-	uint64_t lo = g->frame_sp[0] & ~7ULL;
+	uint64_t lo = gr_frame_sp(g, 0) & ~7ULL;
 	if (hi <= lo)
 		return NULL;
 	if (hi - lo > GR_CF_MAX_SCAN)
@@ -250,7 +250,7 @@ struct util_error *gr_cf_scan_stack(struct cf_state *st, const struct gr_gorouti
 		for (size_t j = fi + 1; j < g->nframes; j++) {
 			if (g->frames[j].inlined)
 				continue;
-			if (g->frame_sp[j] > addr)
+			if (gr_frame_sp(g, j) > addr)
 				break;
 			fi = j;
 		}
@@ -351,7 +351,7 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 {
 	struct gr_ctx *c = st->c;
 	uint64_t hi = g->stack_hi;
-	if (!g->nframes || !g->frame_sp)
+	if (!g->nframes || !g->frame_sp_off)
 		return NULL;
 	size_t first = st->nheld;
 	const struct cf_frames *info;
@@ -364,8 +364,8 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 		size_t nx = fi + 1;
 		while (nx < g->nframes && g->frames[nx].inlined)
 			nx++;
-		uint64_t lo = g->frame_sp[fi] & ~7ULL, end = nx < g->nframes ? g->frame_sp[nx] : hi;
-		if (end <= lo || lo < (g->frame_sp[0] & ~7ULL) || end > hi)
+		uint64_t lo = gr_frame_sp(g, fi) & ~7ULL, end = nx < g->nframes ? gr_frame_sp(g, nx) : hi;
+		if (end <= lo || lo < (gr_frame_sp(g, 0) & ~7ULL) || end > hi)
 			continue;
 		// A frame DWARF already gave its contexts (pass 1) is done: other
 		// context addresses in it are dead slots of earlier calls (debug

@@ -335,7 +335,7 @@ static struct util_error *stack_plan(struct reader *d, const struct gr_goroutine
 {
 	static const struct plan none = {0, 0, true};
 	*ret = &none;
-	if (g->stack_index >= d->nplans || !g->frame_sp)
+	if (g->stack_index >= d->nplans || !g->frame_sp_off)
 		return NULL;
 	struct plan *p = &d->plans[g->stack_index];
 	*ret = p;
@@ -414,7 +414,7 @@ static struct util_error *emit_open(struct reader *d, const struct gr_goroutine 
 {
 	struct gr_reader *r = d->r;
 	const struct open_info *info = &d->infos[pf->info];
-	uint64_t varp = g->frame_sp[pf->frame] + (uint64_t)(int64_t)pf->varp_off;
+	uint64_t varp = gr_frame_sp(g, pf->frame) + (uint64_t)(int64_t)pf->varp_off;
 	uint8_t bits;
 	struct util_error *err = core_read_u8(r->core, varp - info->bits_off, &bits);
 	if (err) {
@@ -554,7 +554,7 @@ static struct util_error *goroutine_defers(struct reader *d, const struct gr_gor
 	for (size_t i = 0; i < g->nframes && !err; i++) {
 		if (g->frames[i].inlined)
 			continue;
-		uint64_t sp = g->frame_sp[i];
+		uint64_t sp = gr_frame_sp(g, i);
 		// Records of frames not in the stack we have run before the first
 		// frame above them (the list is sorted by sp).
 		while (!err && ri < d->nrecs && d->recs[ri].sp < sp) {

@@ -547,6 +547,7 @@ enum gr_live gr_stack_live_word(struct gr_stack_live *l, uint64_t addr);
 /** A distinct frame sequence already stored in the snapshot's arena. */
 struct gr_stack_ref {
 	const struct gr_frame *frames;
+	const uint32_t *sp_off;  /* the first goroutine's gr_goroutine.frame_sp_off, to share */
 	size_t nframes;
 	uint64_t next;  /* index+1 of the next stack with the same hash, 0 at the end */
 };

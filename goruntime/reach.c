@@ -241,7 +241,7 @@ static void scan_stack(struct reach *x, size_t gi)
 		missing(x, g->g_addr, "runtime.g stack bounds");
 		return;
 	}
-	uint64_t sp = g->nframes ? g->frame_sp[0] : lo;
+	uint64_t sp = g->nframes ? gr_frame_sp(g, 0) : lo;
 	if (sp < lo || sp > hi)
 		sp = lo;
 	// On a CPU, the innermost frame stopped at any instruction.

@@ -307,7 +307,7 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 	if (!c.bytes || gi >= st->n)
 		return;
 	st->by_g[gi] = (struct gr_stack_copy){0};
-	if (!g->nframes || !g->frame_sp)
+	if (!g->nframes || !g->frame_sp_off)
 		return;
 	size_t nwords = (c.len + 7) / 8, nnz = 0, nwide = 0;
 	const unsigned char *src = c.bytes;
@@ -443,7 +443,7 @@ static void ahead_read(struct gr_stacks_ahead *a, const struct gr_reader *r, siz
 		const struct gr_goroutine *g = &s->goroutines[gi];
 		a->batch[k] = (struct core_batch_read){0};
 		// The range reach.c's scan_stack reads: from the innermost frame up.
-		uint64_t sp = g->nframes ? g->frame_sp[0] : lo[gi], rlo;
+		uint64_t sp = g->nframes ? gr_frame_sp(g, 0) : lo[gi], rlo;
 		if (sp < lo[gi] || sp > hi[gi])
 			sp = lo[gi];
 		size_t len;

@@ -331,10 +331,10 @@ struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_gor
 	l->g_addr = g->g_addr;
 	l->nframes = l->nobjs = 0;
 	l->marked = false;
-	l->lo = g->nframes && g->frame_sp ? g->frame_sp[0] : 0;
+	l->lo = g->nframes && g->frame_sp_off ? gr_frame_sp(g, 0) : 0;
 	l->hi = g->stack_hi;
 	size_t n = g->nframes;
-	if (!n || !g->frame_sp || l->lo >= l->hi)
+	if (!n || !g->frame_sp_off || l->lo >= l->hi)
 		return NULL; // nothing known: every word is outside a frame, unverified
 	bool exact = exact_top && m->ok;
 	struct util_error *err = NULL;
@@ -346,7 +346,7 @@ struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_gor
 		size_t j = i + 1;
 		while (j < n && g->frames[j].inlined)
 			j++;
-		uint64_t sp = g->frame_sp[i], next = j < n ? g->frame_sp[j] : l->hi;
+		uint64_t sp = gr_frame_sp(g, i), next = j < n ? gr_frame_sp(g, j) : l->hi;
 		if (sp < l->lo || sp > l->hi || next < sp || next > l->hi)
 			return add_unverified(l, sp < l->lo || sp > l->hi ? l->lo : sp, l->hi, l->hi);
 		const struct dw_func *at = dw_func_at(m->r->bin, g->frames[i].pc),

@@ -151,6 +151,35 @@ static bool frames_equal(const struct gr_frame *a, const struct gr_frame *b, siz
 	return true;
 }
 
+/*
+ * G's frame_sp_off from BUF's SPs: those of the stack INDEX (its frames)
+ * when they are the same, as they are when the frame sizes follow from the
+ * pcs; a copy of its own otherwise.
+ */
+static struct util_error *share_sp_off(struct gr_reader *r, uint32_t index,
+				       const struct frame_buf *buf, struct gr_goroutine *g)
+{
+	struct gr_stack_ref *ref = &r->stack_list[index];
+	uint64_t sp0 = buf->sp[0];
+	bool same = ref->sp_off != NULL;
+	for (size_t i = 0; same && i < buf->n; i++)
+		same = buf->sp[i] - sp0 == ref->sp_off[i];
+	if (!same) {
+		uint32_t *off = util_arena_alloc(&r->snap->arena, buf->n * sizeof(*off));
+		if (!off)
+			return &util_enomem;
+		for (size_t i = 0; i < buf->n; i++)
+			off[i] = (uint32_t)(buf->sp[i] - sp0); // below 4 GiB (gr_unwind)
+		if (!ref->sp_off)
+			ref->sp_off = off;
+		g->frame_sp_off = off;
+	} else {
+		g->frame_sp_off = ref->sp_off;
+	}
+	g->frame_sp0 = sp0;
+	return NULL;
+}
+
 /* The snapshot's copy of this frame sequence, shared when it was seen before. */
 static struct util_error *intern_frames(struct gr_reader *r, const struct frame_buf *buf,
 					const struct gr_frame **ret, uint32_t *index_ret)
@@ -181,7 +210,7 @@ static struct util_error *intern_frames(struct gr_reader *r, const struct frame_
 		return &util_enomem;
 	if (buf->n)
 		memcpy(copy, buf->v, buf->n * sizeof(*copy));
-	r->stack_list[r->nstack_list] = (struct gr_stack_ref){copy, buf->n, head};
+	r->stack_list[r->nstack_list] = (struct gr_stack_ref){copy, NULL, buf->n, head};
 	struct util_error *err = util_u64map_put(&r->stacks, h, r->nstack_list + 1);
 	if (err)
 		return err;
@@ -218,6 +247,16 @@ struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 	for (size_t physical = 0;; physical++) {
 		if (buf.n >= r->max_frames) {
 			stop = gr_intern(s, "stack truncated: too many frames");
+			break;
+		}
+		// The SPs are kept as offsets from the first (gr_frame_sp): one
+		// below it, or 4 GiB above it (Go's stacks stop at 1 GB), is
+		// corrupt data.
+		if (buf.n && sp - buf.sp[0] > UINT32_MAX) {
+			char msg[128];
+			snprintf(msg, sizeof(msg), "sp 0x%llx is not within 4 GiB above the first frame's",
+				 (unsigned long long)sp);
+			stop = gr_intern(s, msg);
 			break;
 		}
 		if (sp < start->stack_lo || sp >= start->stack_hi) {
@@ -289,14 +328,10 @@ struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 out:
 	if (!err && buf.n) {
 		err = intern_frames(r, &buf, &g->frames, &g->stack_index);
-		uint64_t *sps = err ? NULL : util_arena_alloc(&s->arena, buf.n * sizeof(*sps));
-		if (!err && !sps)
-			err = &util_enomem;
-		if (!err) {
-			memcpy(sps, buf.sp, buf.n * sizeof(*sps));
-			g->frame_sp = sps;
+		if (!err)
+			err = share_sp_off(r, g->stack_index, &buf, g);
+		if (!err)
 			g->nframes = buf.n;
-		}
 	} else if (!err) {
 		// An empty stack is a stack too: the store gives every goroutine one.
 		err = intern_frames(r, &buf, &g->frames, &g->stack_index);

@@ -13,7 +13,7 @@
 
 enum { MAX_READS_PER_STACK = 256 };
 
-/* One word to read in a goroutine's frame: at frame_sp[frame] + sp_off. */
+/* One word to read in a goroutine's frame: at gr_frame_sp(g, frame) + sp_off. */
 struct fv_read {
 	uint32_t frame;             /* index into the goroutine's frames */
 	bool innermost;             /* only for a parked goroutine */
@@ -116,7 +116,7 @@ struct util_error *gr_waits_frame_chans(struct gr_waits *w)
 	err = gr_per_stack_init(&st.plans, snap);
 	for (size_t gi = 0; gi < snap->ngoroutines && !err; gi++) {
 		const struct gr_goroutine *g = &snap->goroutines[gi];
-		if (!g->nframes || !g->frame_sp)
+		if (!g->nframes || !g->frame_sp_off)
 			continue;
 		struct fv_plan *plan = NULL;
 		err = gr_per_stack_get(&st.plans, g, sizeof(*plan), make_plan, &st, (void **)&plan);
@@ -127,7 +127,7 @@ struct util_error *gr_waits_frame_chans(struct gr_waits *w)
 			const struct fv_read *rd = &plan->reads[k];
 			if (rd->frame >= g->nframes || (rd->innermost && !parked))
 				continue;
-			uint64_t word, addr = g->frame_sp[rd->frame] + (uint64_t)rd->sp_off;
+			uint64_t word, addr = gr_frame_sp(g, rd->frame) + (uint64_t)rd->sp_off;
 			err = gr_stack_live_of(&live, g, !gr_goroutine_running(r, g));
 			if (err)
 				break;

@@ -345,14 +345,14 @@ static struct util_error *find_cond(struct sync_state *st, size_t gi, size_t wai
 	if (util_u64map_get(&st->cond_by_g, g->g_addr, nl_ret))
 		return NULL;
 	if (l->nl_head == GR_ABSENT || l->nl_tail == GR_ABSENT || l->cond_notify == GR_ABSENT ||
-	    !g->frame_sp || wait_frame >= g->nframes)
+	    !g->frame_sp_off || wait_frame >= g->nframes)
 		return NULL;
 	struct util_error *err = gr_waits_index_gs(w);
 	if (err)
 		return err;
-	uint64_t lo = g->frame_sp[0], hi, stack_hi = 0;
-	hi = wait_frame + 1 < g->nframes ? g->frame_sp[wait_frame + 1] + 128
-					 : g->frame_sp[wait_frame] + 4096;
+	uint64_t lo = gr_frame_sp(g, 0), hi, stack_hi = 0;
+	hi = wait_frame + 1 < g->nframes ? gr_frame_sp(g, wait_frame + 1) + 128
+					 : gr_frame_sp(g, wait_frame) + 4096;
 	err = gr_g_word(w->r, g, w->r->layout.g_stack_hi, &stack_hi);
 	if (err) {
 		util_error_destroy(err);

@@ -664,9 +664,9 @@ static void test_stack_copies(void **state)
 	size_t copies = 0, zeros = 0, words = 0;
 	for (size_t gi = 0; gi < snap->ngoroutines; gi++) {
 		const struct gr_goroutine *g = &snap->goroutines[gi];
-		if (!g->nframes || !g->frame_sp)
+		if (!g->nframes || !g->frame_sp_off)
 			continue;
-		uint64_t lo = g->frame_sp[0] & ~7ULL, hi = g->stack_hi;
+		uint64_t lo = gr_frame_sp(g, 0) & ~7ULL, hi = g->stack_hi;
 		gr_stacks_fill(&st, core, lo, hi);
 		uint64_t pinned = 0, real = 0;
 		assert_null(core_read_u64(core, lo, &pinned));
@@ -730,14 +730,14 @@ static void test_stack_sharing(void **state)
 		if (w[i]->nframes == w[0]->nframes && w[i]->frames == w[0]->frames) {
 			shared = true;
 			assert_int_equal(w[i]->stack_index, w[0]->stack_index);
-			assert_int_not_equal(w[i]->frame_sp[0], w[0]->frame_sp[0]);
+			assert_int_not_equal(gr_frame_sp(w[i], 0), gr_frame_sp(w[0], 0));
 		}
 	assert_true(shared);
 	// SPs grow outwards within each stack.
 	for (size_t i = 0; i < snap->ngoroutines; i++) {
 		const struct gr_goroutine *g = &snap->goroutines[i];
 		for (size_t k = 1; k < g->nframes; k++)
-			assert_true(g->frame_sp[k] >= g->frame_sp[k - 1]);
+			assert_true(gr_frame_sp(g, k) >= gr_frame_sp(g, k - 1));
 	}
 	close_core(&o);
 }
