@@ -294,10 +294,26 @@ struct gr_stack_copy {
 	const unsigned char *bytes;   /* NULL: no copy (unreadable, or the region was full) */
 };
 
+/** Most bytes of stack templates (struct gr_stack_tmpl) in all. */
+#define GR_STACK_TMPLS_MAX ((size_t)16 << 20)
+
+/**
+ * The live stack of the first goroutine copied with a given stack (its
+ * stack_index), plain: the copies of the others keep only the words that
+ * differ from it (stackcopy.c).
+ */
+struct gr_stack_tmpl {
+	uint64_t lo;                  /* its copy's lo */
+	size_t nwords;
+	uint64_t *words;              /* NULL: none for this stack */
+};
+
 /** The live stacks of the snapshot's goroutines (goruntime/stackcopy.c). */
 struct gr_stacks {
 	struct gr_stack_copy *by_g;   /* by index in snapshot->goroutines */
 	size_t n;
+	struct gr_stack_tmpl *tmpls;  /* by stack_index */
+	size_t ntmpls, tmpls_cap, tmpl_bytes;
 	unsigned char *base;          /* the region the copies are in; NULL: none */
 	size_t used, cap;
 	struct gr_stack_copy pending; /* the last fill, not yet taken */

@@ -16,10 +16,13 @@
 // became ~8,000 of a few stacks each).
 // The copies go into one anonymous region asked for in huge pages, so
 // filling it takes a few dozen faults, not one per 4 KiB. They are packed:
-// a bitmap of the words that are not zero, then those words, most of them
-// in 4 bytes (struct packed). The passes look for pointers, never zeros,
-// and a large share of a live stack's words are zero. What this saved is
-// measured in bench/README.md.
+// a bitmap of the words that differ from what is expected there, then those
+// words, most of them in 4 bytes (struct packed). Expected is zero, or,
+// once a goroutine with the same stack was copied, that goroutine's word
+// (struct gr_stack_tmpl): goroutines parked in the same frames hold the
+// same return addresses, frame pointers (shifted by where their stacks
+// lie), numbers and zeros, and differ mostly in their heap pointers. What
+// this saved is measured in bench/README.md.
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,21 +30,42 @@
 #include "goruntime/internal.h"
 
 /*
- * A packed copy of NWORDS words: the bitmap of the words that are not zero
- * (word i at bit i % 64 of bits[i / 64]), then two bitmaps over those NNZ
- * words in order: NARROW, set for a word kept in 4 bytes, and BASED, set
- * for a narrow word whose high half is BASE_HI (the stack's own: pointers
- * into the stack and, mostly, the heap). A word whose high half is zero
- * (small numbers, code and data addresses) or BASE_HI is narrow. Then the
- * NNZ words, 4 or 8 bytes each, in order. On ctxgen's debug core the
- * nonzero words are mostly such pointers and numbers: narrow words take the
- * copies of its 100,008 stacks from 102 MiB to about half (bench/README.md).
+ * A packed copy of NWORDS words: the bitmap of the words that are not the
+ * expected ones (word i at bit i % 64 of bits[i / 64]; see expected), then
+ * two bitmaps over those NNZ words in order: NARROW, set for a word kept in
+ * 4 bytes, and BASED, set for a narrow word whose high half is BASE_HI (the
+ * stack's own: pointers into the stack and, mostly, the heap). A word whose
+ * high half is zero (small numbers, code and data addresses) or BASE_HI is
+ * narrow. Then the NNZ words, 4 or 8 bytes each, in order. On ctxgen's
+ * debug core the nonzero words are mostly such pointers and numbers: narrow
+ * words took the copies of its 100,008 stacks from 102 MiB to about half,
+ * the templates to less again (bench/README.md).
  */
 struct packed {
 	uint32_t nwords, nnz;
 	uint32_t base_hi, nwide;
+	uint32_t tmpl;          /* 1 + the index of the template in gr_stacks.tmpls; 0: none */
 	uint64_t bits[];
 };
+
+/*
+ * The word expected at word I of a copy at LO made from template T (NULL:
+ * none, zero): T's word, moved along with the stack if it pointed into T's.
+ */
+static inline uint64_t expected(const struct gr_stack_tmpl *t, uint64_t lo, size_t i)
+{
+	if (!t || i >= t->nwords)
+		return 0;
+	uint64_t w = t->words[i];
+	if (w >= t->lo && w - t->lo < 8 * (uint64_t)t->nwords)
+		w = w - t->lo + lo;
+	return w;
+}
+
+static const struct gr_stack_tmpl *tmpl_of(const struct gr_stacks *st, const struct packed *p)
+{
+	return p->tmpl && p->tmpl <= st->ntmpls ? &st->tmpls[p->tmpl - 1] : NULL;
+}
 
 static size_t bitmap_words(size_t nwords)
 {
@@ -300,6 +324,35 @@ static inline uint64_t copy_word(const unsigned char *src, size_t len, size_t i)
 	return w;
 }
 
+/*
+ * The template of stack INDEX, made from the NWORDS words at SRC (LEN bytes,
+ * at LO) if there is none yet and the budget allows; NULL: none.
+ */
+static const struct gr_stack_tmpl *tmpl_for(struct gr_stacks *st, uint32_t index, uint64_t lo,
+					    const unsigned char *src, size_t len, size_t nwords)
+{
+	if (index >= st->ntmpls) {
+		size_t n = st->ntmpls;
+		if (util_grow((void **)&st->tmpls, index, &st->tmpls_cap, sizeof(*st->tmpls), 64))
+			return NULL;
+		st->ntmpls = index + 1;
+		memset(st->tmpls + n, 0, (st->ntmpls - n) * sizeof(*st->tmpls));
+	}
+	struct gr_stack_tmpl *t = &st->tmpls[index];
+	if (t->words)
+		return t;
+	// Past the budget (a core whose stacks are all different), copies
+	// are kept against zeros, as without templates.
+	if (st->tmpl_bytes + 8 * nwords > GR_STACK_TMPLS_MAX || !(t->words = malloc(8 * nwords)))
+		return NULL;
+	for (size_t i = 0; i < nwords; i++)
+		t->words[i] = copy_word(src, len, i);
+	t->lo = lo;
+	t->nwords = nwords;
+	st->tmpl_bytes += 8 * nwords;
+	return t;
+}
+
 void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *g)
 {
 	struct gr_stack_copy c = st->pending;
@@ -312,9 +365,12 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 	size_t nwords = (c.len + 7) / 8, nnz = 0, nwide = 0;
 	const unsigned char *src = c.bytes;
 	uint32_t base_hi = (uint32_t)(c.lo >> 32);
+	const struct gr_stack_tmpl *t = tmpl_for(st, g->stack_index, c.lo, src, c.len, nwords);
 	for (size_t i = 0; i < nwords; i++) {
 		uint64_t w = copy_word(src, c.len, i);
-		nnz += w != 0;
+		if (w == expected(t, c.lo, i))
+			continue;
+		nnz++;
 		nwide += w >> 32 && (uint32_t)(w >> 32) != base_hi;
 	}
 	size_t at = (st->used + 7) & ~(size_t)7, size = packed_size(nwords, nnz, nwide);
@@ -322,14 +378,15 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 		return; // full: this one is read from the core
 	struct packed *p = (struct packed *)(st->base + at);
 	*p = (struct packed){.nwords = (uint32_t)nwords, .nnz = (uint32_t)nnz, .base_hi = base_hi,
-			     .nwide = (uint32_t)nwide};
+			     .nwide = (uint32_t)nwide,
+			     .tmpl = t ? (uint32_t)(t - st->tmpls) + 1 : 0};
 	uint64_t *bits = p->bits, *narrow = bits + bitmap_words(nwords),
 		 *based = narrow + bitmap_words(nnz);
 	memset(bits, 0, 8 * (bitmap_words(nwords) + 2 * bitmap_words(nnz)));
 	unsigned char *out = (unsigned char *)(based + bitmap_words(nnz));
 	for (size_t i = 0, k = 0; i < nwords; i++) {
 		uint64_t w = copy_word(src, c.len, i);
-		if (!w)
+		if (w == expected(t, c.lo, i))
 			continue;
 		bits[i / 64] |= 1ULL << (i % 64);
 		uint32_t hi = (uint32_t)(w >> 32);
@@ -360,15 +417,23 @@ bool gr_stacks_read(const struct gr_stacks *st, size_t gi, uint64_t addr, void *
 	if (!len)
 		return true;
 	const struct packed *p = (const struct packed *)c->bytes;
+	const struct gr_stack_tmpl *t = tmpl_of(st, p);
 	const uint64_t *bits = p->bits;
 	size_t off = (size_t)(addr - c->lo), first = off / 8, last = (off + len - 1) / 8;
 	struct word_cursor cur;
 	cursor_init(&cur, p, rank(bits, first));
 	unsigned char *out = buf;
 	if (off % 8 == 0 && len % 8 == 0) {
-		// Whole words (the scans read whole stacks): zeros, then the words
-		// that are not, found bit by bit.
-		memset(out, 0, len);
+		// Whole words (the scans read whole stacks): the expected words,
+		// then the ones that are not, found bit by bit.
+		if (!t) {
+			memset(out, 0, len);
+		} else {
+			for (size_t i = first; i <= last; i++) {
+				uint64_t w = expected(t, c->lo, i);
+				memcpy(out + 8 * (i - first), &w, 8);
+			}
+		}
 		for (size_t b = first / 64; b <= last / 64; b++) {
 			uint64_t m = bits[b];
 			if (b == first / 64)
@@ -385,9 +450,7 @@ bool gr_stacks_read(const struct gr_stacks *st, size_t gi, uint64_t addr, void *
 		return true;
 	}
 	for (size_t i = first; i <= last; i++) {
-		uint64_t w = 0;
-		if (bits[i / 64] >> (i % 64) & 1)
-			w = cursor_next(&cur);
+		uint64_t w = bits[i / 64] >> (i % 64) & 1 ? cursor_next(&cur) : expected(t, c->lo, i);
 		// The part of word i inside [off, off + len).
 		size_t from = i == first ? off % 8 : 0;
 		size_t to = i == last ? (off + len - 1) % 8 + 1 : 8;
@@ -401,6 +464,9 @@ void gr_stacks_deinit(struct gr_stacks *st)
 {
 	if (st->base)
 		munmap(st->base, st->cap);
+	for (size_t i = 0; i < st->ntmpls; i++)
+		free(st->tmpls[i].words);
+	free(st->tmpls);
 	free(st->by_g);
 	free(st->scratch);
 	gr_stacks_prefetch_done(st);
