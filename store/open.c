@@ -265,11 +265,13 @@ static struct util_error *db_open(const char *path, bool readonly, uint64_t budg
 	if (!err)
 		err = store_exec(db, "PRAGMA synchronous = NORMAL", "setting synchronous mode");
 	// An incident is one transaction: with SQLite's default 2 MiB cache a
-	// big one spills pages to the WAL and reads them back; 64 MiB holds a
-	// big incident's whole transaction (bench/README.md). The cache grows
-	// only as far as it is used.
+	// big one spills pages to the WAL and reads them back. 64 MiB held a
+	// big incident's whole transaction, but then the cache was a quarter
+	// of the ingest's peak memory, held beside the snapshot; 16 MiB spills
+	// some, at no cost measured (bench/README.md). The cache grows only as
+	// far as it is used.
 	if (!err)
-		err = store_exec(db, "PRAGMA cache_size = -65536", "setting the cache size");
+		err = store_exec(db, "PRAGMA cache_size = -16384", "setting the cache size");
 	if (!err && h.version < STORE_SCHEMA_VERSION)
 		err = install_schema(db);
 	// The library's views live in every database gocoroner writes, so any
