@@ -308,12 +308,19 @@ struct gr_stack_tmpl {
 	uint64_t *words;              /* NULL: none for this stack */
 };
 
+/** The words of the copy read last (gr_stacks_read). */
+struct gr_stack_decoded {
+	size_t gi;                    /* its goroutine; SIZE_MAX: none */
+	uint64_t *words;              /* GR_STACK_COPY_MAX bytes */
+};
+
 /** The live stacks of the snapshot's goroutines (goruntime/stackcopy.c). */
 struct gr_stacks {
 	struct gr_stack_copy *by_g;   /* by index in snapshot->goroutines */
 	size_t n;
 	struct gr_stack_tmpl *tmpls;  /* by stack_index */
 	size_t ntmpls, tmpls_cap, tmpl_bytes;
+	struct gr_stack_decoded *dec; /* apart: written by gr_stacks_read, which is given a const */
 	unsigned char *base;          /* the region the copies are in; NULL: none */
 	size_t used, cap;
 	struct gr_stack_copy pending; /* the last fill, not yet taken */

@@ -32,21 +32,57 @@
 /*
  * A packed copy of NWORDS words: the bitmap of the words that are not the
  * expected ones (word i at bit i % 64 of bits[i / 64]; see expected), then
- * two bitmaps over those NNZ words in order: NARROW, set for a word kept in
- * 4 bytes, and BASED, set for a narrow word whose high half is BASE_HI (the
- * stack's own: pointers into the stack and, mostly, the heap). A word whose
- * high half is zero (small numbers, code and data addresses) or BASE_HI is
- * narrow. Then the NNZ words, 4 or 8 bytes each, in order. On ctxgen's
- * debug core the nonzero words are mostly such pointers and numbers: narrow
- * words took the copies of its 100,008 stacks from 102 MiB to about half,
- * the templates to less again (bench/README.md).
+ * those NNZ words, in order, as a stream of NBYTES bytes: each a byte CODE,
+ * below RECENT_MAX for the same word as the CODE-th of the last RECENT_MAX
+ * words written in full (a stack holds the same few heap pointers over and
+ * over: a debug build copies a context into every frame), else one of
+ * CODE_LOW (4 bytes follow, the high half zero: small numbers, code and
+ * data addresses), CODE_BASED (4 bytes follow, the high half BASE_HI, the
+ * stack's own: pointers into the stack and, mostly, the heap) or CODE_WIDE
+ * (8 bytes follow). What this saved is measured in bench/README.md.
  */
 struct packed {
 	uint32_t nwords, nnz;
-	uint32_t base_hi, nwide;
+	uint32_t base_hi, nbytes;
 	uint32_t tmpl;          /* 1 + the index of the template in gr_stacks.tmpls; 0: none */
 	uint64_t bits[];
 };
+
+enum { RECENT_MAX = 16, CODE_LOW = RECENT_MAX, CODE_BASED, CODE_WIDE };
+
+/* The words last written in full, to refer back to. */
+struct recent {
+	uint64_t w[RECENT_MAX];
+	unsigned next;
+};
+
+/*
+ * Append word W to the stream at OUT (NULL: only count), base BASE_HI;
+ * return its bytes. The decoder (decode_copy) keeps R the same way.
+ */
+static size_t encode_word(struct recent *r, uint64_t w, uint32_t base_hi, unsigned char *out)
+{
+	for (unsigned k = 0; k < RECENT_MAX; k++)
+		if (r->w[k] == w) {
+			if (out)
+				*out = (unsigned char)k;
+			return 1;
+		}
+	r->w[r->next++ % RECENT_MAX] = w;
+	uint32_t hi = (uint32_t)(w >> 32), lo = (uint32_t)w;
+	if (!hi || hi == base_hi) {
+		if (out) {
+			*out = hi ? CODE_BASED : CODE_LOW;
+			memcpy(out + 1, &lo, 4);
+		}
+		return 5;
+	}
+	if (out) {
+		*out = CODE_WIDE;
+		memcpy(out + 1, &w, 8);
+	}
+	return 9;
+}
 
 /*
  * The word expected at word I of a copy at LO made from template T (NULL:
@@ -72,72 +108,45 @@ static size_t bitmap_words(size_t nwords)
 	return (nwords + 63) / 64;
 }
 
-static size_t packed_size(size_t nwords, size_t nnz, size_t nwide)
+static size_t packed_size(size_t nwords, size_t nbytes)
 {
-	return sizeof(struct packed) + 8 * (bitmap_words(nwords) + 2 * bitmap_words(nnz)) +
-	       4 * nnz + 4 * nwide;
+	return sizeof(struct packed) + 8 * bitmap_words(nwords) + nbytes;
 }
 
-static const uint64_t *narrow_bits(const struct packed *p)
+/* The words of P, a copy at LO, into OUT (8 * P->nwords bytes). */
+static void decode_copy(const struct gr_stacks *st, const struct packed *p, uint64_t lo,
+			uint64_t *out)
 {
-	return p->bits + bitmap_words(p->nwords);
-}
-
-static const uint64_t *based_bits(const struct packed *p)
-{
-	return narrow_bits(p) + bitmap_words(p->nnz);
-}
-
-static const unsigned char *packed_data(const struct packed *p)
-{
-	return (const unsigned char *)(based_bits(p) + bitmap_words(p->nnz));
-}
-
-/* How many of bits [0, N) of BITS are set. */
-static size_t rank(const uint64_t *bits, size_t n)
-{
-	size_t k = 0;
-	for (size_t b = 0; b < n / 64; b++)
-		k += (size_t)__builtin_popcountll(bits[b]);
-	if (n % 64)
-		k += (size_t)__builtin_popcountll(bits[n / 64] & ((1ULL << (n % 64)) - 1));
-	return k;
-}
-
-/* A cursor over the nonzero words of P, from the K-th on. */
-struct word_cursor {
-	const struct packed *p;
-	const uint64_t *narrow, *based;
-	const unsigned char *at;
-	size_t k;
-};
-
-static void cursor_init(struct word_cursor *c, const struct packed *p, size_t k)
-{
-	c->p = p;
-	c->narrow = narrow_bits(p);
-	c->based = based_bits(p);
-	c->k = k;
-	// Each word before it took 4 bytes, and 4 more if it is not narrow.
-	c->at = packed_data(p) + 4 * k + 4 * (k - rank(c->narrow, k));
-}
-
-static inline uint64_t cursor_next(struct word_cursor *c)
-{
-	size_t k = c->k++;
-	uint64_t w = 0;
-	if (c->narrow[k / 64] >> (k % 64) & 1) {
-		uint32_t v;
-		memcpy(&v, c->at, 4);
-		c->at += 4;
-		w = v;
-		if (c->based[k / 64] >> (k % 64) & 1)
-			w |= (uint64_t)c->p->base_hi << 32;
-	} else {
-		memcpy(&w, c->at, 8);
-		c->at += 8;
+	const struct gr_stack_tmpl *t = tmpl_of(st, p);
+	const unsigned char *at = (const unsigned char *)(p->bits + bitmap_words(p->nwords));
+	const unsigned char *end = at + p->nbytes;
+	struct recent r = {{0}, 0};
+	for (size_t b = 0; b < bitmap_words(p->nwords); b++) {
+		uint64_t m = p->bits[b];
+		size_t n = p->nwords - 64 * b < 64 ? p->nwords - 64 * b : 64;
+		for (size_t j = 0; j < n; j++) {
+			size_t i = 64 * b + j;
+			uint64_t w;
+			if (!(m >> j & 1)) {
+				w = expected(t, lo, i);
+			} else if (at >= end) {
+				w = 0; // NEVER: the stream holds a word per bit
+			} else if (*at < RECENT_MAX) {
+				w = r.w[*at++];
+			} else if (*at == CODE_WIDE) {
+				memcpy(&w, at + 1, 8);
+				at += 9;
+				r.w[r.next++ % RECENT_MAX] = w;
+			} else {
+				uint32_t v;
+				memcpy(&v, at + 1, 4);
+				w = *at == CODE_BASED ? (uint64_t)p->base_hi << 32 | v : v;
+				at += 5;
+				r.w[r.next++ % RECENT_MAX] = w;
+			}
+			out[i] = w;
+		}
 	}
-	return w;
 }
 
 void gr_stacks_init(struct gr_stacks *st)
@@ -151,13 +160,21 @@ void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines)
 	// The copies only spare work: without memory for them, none are made.
 	st->by_g = calloc(ngoroutines ? ngoroutines : 1, sizeof(*st->by_g));
 	st->scratch = malloc(GR_STACK_COPY_MAX);
-	if (!st->by_g || !st->scratch) {
+	st->dec = malloc(sizeof(*st->dec));
+	if (st->dec)
+		st->dec->words = malloc(GR_STACK_COPY_MAX + 8);
+	if (!st->by_g || !st->scratch || !st->dec || !st->dec->words) {
 		free(st->by_g);
 		free(st->scratch);
+		if (st->dec)
+			free(st->dec->words);
+		free(st->dec);
 		st->by_g = NULL;
 		st->scratch = NULL;
+		st->dec = NULL;
 		return;
 	}
+	st->dec->gi = SIZE_MAX;
 	st->n = ngoroutines;
 	// Address space only: pages count once written.
 	void *p = mmap(NULL, GR_STACKS_MAX, PROT_READ | PROT_WRITE,
@@ -362,46 +379,37 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 	st->by_g[gi] = (struct gr_stack_copy){0};
 	if (!g->nframes || !g->frame_sp_off)
 		return;
-	size_t nwords = (c.len + 7) / 8, nnz = 0, nwide = 0;
+	if (st->dec && st->dec->gi == gi)
+		st->dec->gi = SIZE_MAX;
+	size_t nwords = (c.len + 7) / 8, nnz = 0, nbytes = 0;
 	const unsigned char *src = c.bytes;
 	uint32_t base_hi = (uint32_t)(c.lo >> 32);
 	const struct gr_stack_tmpl *t = tmpl_for(st, g->stack_index, c.lo, src, c.len, nwords);
+	struct recent r = {{0}, 0};
 	for (size_t i = 0; i < nwords; i++) {
 		uint64_t w = copy_word(src, c.len, i);
 		if (w == expected(t, c.lo, i))
 			continue;
 		nnz++;
-		nwide += w >> 32 && (uint32_t)(w >> 32) != base_hi;
+		nbytes += encode_word(&r, w, base_hi, NULL);
 	}
-	size_t at = (st->used + 7) & ~(size_t)7, size = packed_size(nwords, nnz, nwide);
-	if (at > st->cap || st->cap - at < size)
+	size_t at = (st->used + 7) & ~(size_t)7, size = packed_size(nwords, nbytes);
+	if (at > st->cap || st->cap - at < size || nbytes > UINT32_MAX)
 		return; // full: this one is read from the core
 	struct packed *p = (struct packed *)(st->base + at);
 	*p = (struct packed){.nwords = (uint32_t)nwords, .nnz = (uint32_t)nnz, .base_hi = base_hi,
-			     .nwide = (uint32_t)nwide,
+			     .nbytes = (uint32_t)nbytes,
 			     .tmpl = t ? (uint32_t)(t - st->tmpls) + 1 : 0};
-	uint64_t *bits = p->bits, *narrow = bits + bitmap_words(nwords),
-		 *based = narrow + bitmap_words(nnz);
-	memset(bits, 0, 8 * (bitmap_words(nwords) + 2 * bitmap_words(nnz)));
-	unsigned char *out = (unsigned char *)(based + bitmap_words(nnz));
-	for (size_t i = 0, k = 0; i < nwords; i++) {
+	uint64_t *bits = p->bits;
+	memset(bits, 0, 8 * bitmap_words(nwords));
+	unsigned char *out = (unsigned char *)(bits + bitmap_words(nwords));
+	r = (struct recent){{0}, 0};
+	for (size_t i = 0; i < nwords; i++) {
 		uint64_t w = copy_word(src, c.len, i);
 		if (w == expected(t, c.lo, i))
 			continue;
 		bits[i / 64] |= 1ULL << (i % 64);
-		uint32_t hi = (uint32_t)(w >> 32);
-		if (!hi || hi == base_hi) {
-			narrow[k / 64] |= 1ULL << (k % 64);
-			if (hi)
-				based[k / 64] |= 1ULL << (k % 64);
-			uint32_t v = (uint32_t)w;
-			memcpy(out, &v, 4);
-			out += 4;
-		} else {
-			memcpy(out, &w, 8);
-			out += 8;
-		}
-		k++;
+		out += encode_word(&r, w, base_hi, out);
 	}
 	st->by_g[gi] = (struct gr_stack_copy){.lo = c.lo, .len = c.len, .bytes = st->base + at};
 	st->used = at + size;
@@ -409,54 +417,21 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 
 bool gr_stacks_read(const struct gr_stacks *st, size_t gi, uint64_t addr, void *buf, size_t len)
 {
-	if (gi >= st->n)
+	if (gi >= st->n || !st->dec)
 		return false;
 	const struct gr_stack_copy *c = &st->by_g[gi];
 	if (!c->bytes || addr < c->lo || addr - c->lo > c->len || len > c->len - (addr - c->lo))
 		return false;
 	if (!len)
 		return true;
-	const struct packed *p = (const struct packed *)c->bytes;
-	const struct gr_stack_tmpl *t = tmpl_of(st, p);
-	const uint64_t *bits = p->bits;
-	size_t off = (size_t)(addr - c->lo), first = off / 8, last = (off + len - 1) / 8;
-	struct word_cursor cur;
-	cursor_init(&cur, p, rank(bits, first));
-	unsigned char *out = buf;
-	if (off % 8 == 0 && len % 8 == 0) {
-		// Whole words (the scans read whole stacks): the expected words,
-		// then the ones that are not, found bit by bit.
-		if (!t) {
-			memset(out, 0, len);
-		} else {
-			for (size_t i = first; i <= last; i++) {
-				uint64_t w = expected(t, c->lo, i);
-				memcpy(out + 8 * (i - first), &w, 8);
-			}
-		}
-		for (size_t b = first / 64; b <= last / 64; b++) {
-			uint64_t m = bits[b];
-			if (b == first / 64)
-				m &= ~0ULL << (first % 64);
-			if (b == last / 64 && last % 64 != 63)
-				m &= (1ULL << (last % 64 + 1)) - 1;
-			while (m) {
-				size_t i = 64 * b + (size_t)__builtin_ctzll(m);
-				uint64_t w = cursor_next(&cur);
-				memcpy(out + 8 * (i - first), &w, 8);
-				m &= m - 1;
-			}
-		}
-		return true;
+	// The passes read a goroutine's stack many times over, one goroutine
+	// after the other: its words are decoded once, for all those reads.
+	struct gr_stack_decoded *d = st->dec;
+	if (d->gi != gi) {
+		decode_copy(st, (const struct packed *)c->bytes, c->lo, d->words);
+		d->gi = gi;
 	}
-	for (size_t i = first; i <= last; i++) {
-		uint64_t w = bits[i / 64] >> (i % 64) & 1 ? cursor_next(&cur) : expected(t, c->lo, i);
-		// The part of word i inside [off, off + len).
-		size_t from = i == first ? off % 8 : 0;
-		size_t to = i == last ? (off + len - 1) % 8 + 1 : 8;
-		memcpy(out, (const unsigned char *)&w + from, to - from);
-		out += to - from;
-	}
+	memcpy(buf, (const unsigned char *)d->words + (addr - c->lo), len);
 	return true;
 }
 
@@ -467,6 +442,9 @@ void gr_stacks_deinit(struct gr_stacks *st)
 	for (size_t i = 0; i < st->ntmpls; i++)
 		free(st->tmpls[i].words);
 	free(st->tmpls);
+	if (st->dec)
+		free(st->dec->words);
+	free(st->dec);
 	free(st->by_g);
 	free(st->scratch);
 	gr_stacks_prefetch_done(st);
