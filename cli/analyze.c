@@ -156,6 +156,23 @@ static void keep_freed_memory(void)
 #endif
 }
 
+/*
+ * Blocks of 64 MiB and more in mappings of their own, once the heap is
+ * grown (heap_in_huge_pages). An array that doubles past that size (the
+ * contexts of a big core: 109 -> 218 MB at 300,000 goroutines) is then
+ * moved by mremap, its pages kept, instead of copied to the top of the
+ * heap whenever another thread's blocks lie after it: that copy was both
+ * arrays in memory at once, 540-585 MiB at the peak on that core in about
+ * half the runs against 460-505 (bench/README.md). Smaller blocks stay in
+ * the heap, for the reasons above.
+ */
+static void map_big_blocks(void)
+{
+#ifdef M_MMAP_THRESHOLD
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+#endif
+}
+
 /* The heap an ingest grows into, asked for in huge pages (below the mmap threshold). */
 #define HEAP_IN_HUGE_PAGES ((size_t)255 << 20)
 #define HUGE_PAGE ((uintptr_t)2 << 20)
@@ -365,6 +382,7 @@ int cli_analyze(int argc, char **argv)
 	}
 	keep_freed_memory();
 	heap_in_huge_pages();
+	map_big_blocks();
 	struct core_file *core = NULL;
 	struct dw_binary *bin = NULL;
 	struct gr_snapshot *snap = NULL;
