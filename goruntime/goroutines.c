@@ -261,9 +261,15 @@ static struct util_error *read_goroutine(struct gr_reader *r, uint64_t gaddr, un
 			g->created_by_pc_offset = (uint32_t)(g->gopc - info->fn->entry);
 		}
 	}
-	const struct dw_func *start = dw_func_at(r->bin, gr_rd64(gbuf, l->g_startpc));
-	g->start_func = start ? start->name : NULL;
-	g->is_system = is_system_goroutine(r, start);
+	// Goroutines mostly start at a few functions: each pc is looked up once.
+	uint64_t startpc = gr_rd64(gbuf, l->g_startpc);
+	struct gr_start_fn *sf = &r->start_fns[(startpc >> 4) % 64];
+	if (!startpc || sf->pc != startpc) {
+		const struct dw_func *fn = dw_func_at(r->bin, startpc);
+		*sf = (struct gr_start_fn){startpc, fn, is_system_goroutine(r, fn)};
+	}
+	g->start_func = sf->fn ? sf->fn->name : NULL;
+	g->is_system = sf->is_system;
 	g->locked = gr_rd64(gbuf, l->g_lockedm) != 0;
 
 	const struct gr_m *m = find_m(r, gr_rd64(gbuf, l->g_m));

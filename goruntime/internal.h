@@ -453,6 +453,11 @@ struct gr_reader {
 	uint64_t gw_off[GR_GW_COUNT];  /* runtime.g members kept (enum gr_gword); GR_ABSENT: none */
 	uint64_t *gwords;              /* by goroutine index, GR_GW_COUNT each; NULL: none kept */
 	struct gr_stackmaps *frame_maps; /* the frame-variable readers' stack maps (gr_frame_maps) */
+	struct gr_start_fn {            /* g.startpc's function and isSystemGoroutine, by (pc >> 4) % 64 */
+		uint64_t pc;            /* 0: none */
+		const struct dw_func *fn;
+		bool is_system;
+	} start_fns[64];
 	size_t dead_vars;              /* frame variables dead at their frame's pc, not followed */
 };
 

@@ -385,32 +385,30 @@ void gr_stacks_take(struct gr_stacks *st, size_t gi, const struct gr_goroutine *
 	const unsigned char *src = c.bytes;
 	uint32_t base_hi = (uint32_t)(c.lo >> 32);
 	const struct gr_stack_tmpl *t = tmpl_for(st, g->stack_index, c.lo, src, c.len, nwords);
-	struct recent r = {{0}, 0};
-	for (size_t i = 0; i < nwords; i++) {
-		uint64_t w = copy_word(src, c.len, i);
-		if (w == expected(t, c.lo, i))
-			continue;
-		nnz++;
-		nbytes += encode_word(&r, w, base_hi, NULL);
-	}
-	size_t at = (st->used + 7) & ~(size_t)7, size = packed_size(nwords, nbytes);
-	if (at > st->cap || st->cap - at < size || nbytes > UINT32_MAX)
-		return; // full: this one is read from the core
+	// Written in place, in one pass: the region is address space, and
+	// only the bytes written count. A copy that might not fit (9 bytes a
+	// word at most) is read from the core instead.
+	size_t at = (st->used + 7) & ~(size_t)7;
+	if (at > st->cap || st->cap - at < packed_size(nwords, 9 * nwords))
+		return;
 	struct packed *p = (struct packed *)(st->base + at);
-	*p = (struct packed){.nwords = (uint32_t)nwords, .nnz = (uint32_t)nnz, .base_hi = base_hi,
-			     .nbytes = (uint32_t)nbytes,
-			     .tmpl = t ? (uint32_t)(t - st->tmpls) + 1 : 0};
 	uint64_t *bits = p->bits;
 	memset(bits, 0, 8 * bitmap_words(nwords));
-	unsigned char *out = (unsigned char *)(bits + bitmap_words(nwords));
-	r = (struct recent){{0}, 0};
+	unsigned char *out = (unsigned char *)(bits + bitmap_words(nwords)), *start = out;
+	struct recent r = {{0}, 0};
 	for (size_t i = 0; i < nwords; i++) {
 		uint64_t w = copy_word(src, c.len, i);
 		if (w == expected(t, c.lo, i))
 			continue;
 		bits[i / 64] |= 1ULL << (i % 64);
 		out += encode_word(&r, w, base_hi, out);
+		nnz++;
 	}
+	nbytes = (size_t)(out - start);
+	*p = (struct packed){.nwords = (uint32_t)nwords, .nnz = (uint32_t)nnz, .base_hi = base_hi,
+			     .nbytes = (uint32_t)nbytes,
+			     .tmpl = t ? (uint32_t)(t - st->tmpls) + 1 : 0};
+	size_t size = packed_size(nwords, nbytes);
 	st->by_g[gi] = (struct gr_stack_copy){.lo = c.lo, .len = c.len, .bytes = st->base + at};
 	st->used = at + size;
 }
