@@ -191,8 +191,9 @@ static void heap_in_huge_pages(void)
  * read, this thread opens the database and writes the incident with its
  * goroutines (store_ingest_begin) while the snapshot reads the contexts;
  * once those are read, it writes them (store_ingest_contexts) while the
- * snapshot reads the waits, defers and heap. The main thread then joins it
- * and finishes the ingest. Most of SQLite's part of an ingest so runs beside
+ * snapshot reads the waits, and then the waits with the defers
+ * (store_ingest_waits) while the snapshot marks the heap. The main thread
+ * then joins it and finishes the ingest. Most of SQLite's part of an ingest so runs beside
  * the snapshot (bench/README.md).
  */
 struct writer {
@@ -209,6 +210,7 @@ struct writer {
 	pthread_mutex_t mu;           /**< guards the two flags below */
 	pthread_cond_t cond;
 	bool contexts_ready;          /**< gr_options.contexts_done was called */
+	bool waits_ready;             /**< gr_options.waits_done was called */
 	bool snapshot_over;           /**< gr_snapshot_create returned */
 	struct timings *timings;      /**< --timings, else NULL */
 };
@@ -254,6 +256,21 @@ static void *writer_main(void *arg)
 		if (w->err)
 			w->ingest = NULL; // rolled back and freed
 	}
+	// The waits' rows too, while the snapshot marks the heap: the main
+	// thread then writes only the reachability before the summary.
+	if (contexts && w->ingest) {
+		timing_mark("wait for waits", w->timings);
+		pthread_mutex_lock(&w->mu);
+		while (!w->waits_ready && !w->snapshot_over)
+			pthread_cond_wait(&w->cond, &w->mu);
+		bool waits = w->waits_ready;
+		pthread_mutex_unlock(&w->mu);
+		if (waits) {
+			w->err = store_ingest_waits(w->ingest, w->snap);
+			if (w->err)
+				w->ingest = NULL;
+		}
+	}
 	timing_mark("writer done", w->timings);
 	return NULL;
 }
@@ -282,6 +299,14 @@ static void contexts_to_writer(const struct gr_snapshot *snap, void *arg)
 	(void)snap;
 	struct writer *w = arg;
 	tell_writer(w, &w->contexts_ready);
+}
+
+/* gr_options.waits_done: the writer may write the waits. */
+static void waits_to_writer(const struct gr_snapshot *snap, void *arg)
+{
+	(void)snap;
+	struct writer *w = arg;
+	tell_writer(w, &w->waits_ready);
 }
 
 /* Wait for the writer, if it runs; its error, if it had one. */
@@ -446,6 +471,8 @@ int cli_analyze(int argc, char **argv)
 	gopts.goroutines_done_arg = &w;
 	gopts.contexts_done = contexts_to_writer;
 	gopts.contexts_done_arg = &w;
+	gopts.waits_done = waits_to_writer;
+	gopts.waits_done_arg = &w;
 	gopts.snapshot_failed = stop_writer;
 	gopts.snapshot_failed_arg = &w;
 #ifdef GOCORONER_TESTING

@@ -178,11 +178,15 @@ void store_texts_end(struct store_texts *t);
 struct util_error *store_text_id(struct store_texts *t, const char *s, int64_t *ret);
 
 /**
- * Write SNAP's channels, channel waits, sync waits, heap reachability,
- * deferred calls and panics as rows of incident INCIDENT_ID (store/waits.c);
- * called inside the ingest's transaction.
+ * Write SNAP's channels, channel waits, sync waits, deferred calls and
+ * panics as rows of incident INCIDENT_ID (store/waits.c); called inside the
+ * ingest's transaction.
  */
 struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
+				     const struct gr_snapshot *snap);
+/** The same for SNAP's heap reachability: heap_scan, wait reaches and
+ * reachers, wait components and their members, blockers. */
+struct util_error *store_write_reach(struct store_db *db, int64_t incident_id,
 				     const struct gr_snapshot *snap);
 /** The same for SNAP's contexts, their children and who holds them. */
 struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id,

@@ -138,6 +138,15 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
  * freed, as by store_ingest_abort.
  */
 struct util_error *store_ingest_contexts(struct store_ingest *in, const struct gr_snapshot *snap);
+/**
+ * Optionally, after store_ingest_contexts: write the channels, waits,
+ * deferred calls and panics of SNAP, once gr_snapshot_create has finished
+ * with them (gr_options.waits_done), so that store_ingest_finish has only
+ * the heap reachability and the diagnostics left to write. Does nothing if
+ * the contexts were not written first. On failure the ingest is rolled back
+ * and freed, as by store_ingest_abort.
+ */
+struct util_error *store_ingest_waits(struct store_ingest *in, const struct gr_snapshot *snap);
 struct util_error *store_ingest_finish(struct store_ingest *in, const struct gr_snapshot *snap,
 				       int64_t *id_ret, bool *existed_ret);
 void store_ingest_abort(struct store_ingest *in);
