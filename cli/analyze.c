@@ -493,6 +493,9 @@ int cli_analyze(int argc, char **argv)
 		err = util_error_prefix(err, "%s: ", core_path);
 		goto out;
 	}
+	// Nothing reads the core's memory from here on, and SQLite's cache and
+	// sorts grow to the ingest's peak: the page cache need not count in it.
+	core_drop_page_cache(core);
 	// The goroutines' part of the ingest, started by start_writer.
 	bool had_thread = w.started;
 	timing_mark("wait for writer", tmg);
