@@ -230,6 +230,7 @@ static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
 	w->err = cli_open_writable("analyze", w->db_path, w->budget, &w->db);
 	if (!w->err) {
 		store_set_stage_hook(w->db, w->timings ? timing_mark : NULL, w->timings);
+		store_checkpoint_defer(w->db); // store_checkpoint_start once committed
 		cli_test_hooks(w->db);
 		w->err = store_ingest_begin(w->db, &w->inc, snap, &w->ingest);
 	}
@@ -522,7 +523,9 @@ int cli_analyze(int argc, char **argv)
 	if (err)
 		goto out;
 	// The incident is committed: what fails from here on leaves it stored.
+	// Its copy from the WAL into the file runs beside the summary's reads.
 	struct store_db *db = w.db;
+	store_checkpoint_start(db);
 	timing_mark("print summary", tmg);
 	if (quiet) {
 		printf("%lld\n", (long long)id);
@@ -548,6 +551,8 @@ int cli_analyze(int argc, char **argv)
 		cli_print_findings_short(stdout, &findings, id);
 	}
 	status = fail_on_findings && cli_has_bugs(&findings) ? CLI_FINDINGS : CLI_OK;
+	timing_mark("wait for checkpoint", tmg);
+	store_checkpoint_wait(db);
 	timings_print(tmg);
 out:;
 	struct util_error *werr = writer_join(&w); // if what followed the snapshot failed

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "goruntime/goruntime.h"
@@ -78,6 +79,10 @@ struct store_db {
 	int progress_ops;                      /**< the progress handler's interval; 0: none installed */
 	util_stage_fn *stage;                  /**< store_set_stage_hook; may be NULL */
 	void *stage_arg;
+	bool ckpt_deferred;                    /**< store_checkpoint_defer: commits do not checkpoint */
+	bool ckpt_running;                     /**< ckpt_thread started and not joined */
+	pthread_t ckpt_thread;                 /**< store_checkpoint_start's */
+	char *ckpt_path;                       /**< the file ckpt_thread opens (owned) */
 #ifdef GOCORONER_TESTING
 	unsigned long crash_left;              /**< store_test_crash_after's countdown */
 #endif
