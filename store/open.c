@@ -337,8 +337,11 @@ static void *checkpoint_main(void *arg)
 {
 	const char *path = arg;
 	sqlite3 *h = NULL;
-	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
-	    SQLITE_OK)
+	// A read first: a connection finds the WAL when it first reads, and
+	// until then has none to checkpoint.
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &h, flags, NULL) == SQLITE_OK &&
+	    sqlite3_exec(h, "PRAGMA schema_version", NULL, NULL, NULL) == SQLITE_OK)
 		sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	sqlite3_close(h);
 	return NULL;
