@@ -208,8 +208,9 @@ static void heap_in_huge_pages(void)
  * read, this thread opens the database and writes the incident with its
  * goroutines (store_ingest_begin) while the snapshot reads the contexts;
  * once those are read, it writes them (store_ingest_contexts) while the
- * snapshot reads the waits, defers and heap. The main thread then joins it
- * and finishes the ingest. Most of SQLite's part of an ingest so runs beside
+ * snapshot reads the waits, and then the waits with the defers
+ * (store_ingest_waits) while the snapshot marks the heap. The main thread
+ * then joins it and finishes the ingest. Most of SQLite's part of an ingest so runs beside
  * the snapshot (bench/README.md).
  */
 struct writer {
@@ -226,6 +227,7 @@ struct writer {
 	pthread_mutex_t mu;           /**< guards the two flags below */
 	pthread_cond_t cond;
 	bool contexts_ready;          /**< gr_options.contexts_done was called */
+	bool waits_ready;             /**< gr_options.waits_done was called */
 	bool snapshot_over;           /**< gr_snapshot_create returned */
 	struct timings *timings;      /**< --timings, else NULL */
 };
@@ -245,6 +247,7 @@ static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
 	w->err = cli_open_writable("analyze", w->db_path, w->budget, &w->db);
 	if (!w->err) {
 		store_set_stage_hook(w->db, w->timings ? timing_mark : NULL, w->timings);
+		store_checkpoint_defer(w->db); // store_checkpoint_start once committed
 		cli_test_hooks(w->db);
 		w->err = store_ingest_begin(w->db, &w->inc, snap, &w->ingest);
 	}
@@ -270,6 +273,21 @@ static void *writer_main(void *arg)
 		w->err = store_ingest_contexts(w->ingest, w->snap);
 		if (w->err)
 			w->ingest = NULL; // rolled back and freed
+	}
+	// The waits' rows too, while the snapshot marks the heap: the main
+	// thread then writes only the reachability before the summary.
+	if (contexts && w->ingest) {
+		timing_mark("wait for waits", w->timings);
+		pthread_mutex_lock(&w->mu);
+		while (!w->waits_ready && !w->snapshot_over)
+			pthread_cond_wait(&w->cond, &w->mu);
+		bool waits = w->waits_ready;
+		pthread_mutex_unlock(&w->mu);
+		if (waits) {
+			w->err = store_ingest_waits(w->ingest, w->snap);
+			if (w->err)
+				w->ingest = NULL;
+		}
 	}
 	timing_mark("writer done", w->timings);
 	return NULL;
@@ -299,6 +317,14 @@ static void contexts_to_writer(const struct gr_snapshot *snap, void *arg)
 	(void)snap;
 	struct writer *w = arg;
 	tell_writer(w, &w->contexts_ready);
+}
+
+/* gr_options.waits_done: the writer may write the waits. */
+static void waits_to_writer(const struct gr_snapshot *snap, void *arg)
+{
+	(void)snap;
+	struct writer *w = arg;
+	tell_writer(w, &w->waits_ready);
 }
 
 /* Wait for the writer, if it runs; its error, if it had one. */
@@ -464,6 +490,8 @@ int cli_analyze(int argc, char **argv)
 	gopts.goroutines_done_arg = &w;
 	gopts.contexts_done = contexts_to_writer;
 	gopts.contexts_done_arg = &w;
+	gopts.waits_done = waits_to_writer;
+	gopts.waits_done_arg = &w;
 	gopts.snapshot_failed = stop_writer;
 	gopts.snapshot_failed_arg = &w;
 #ifdef GOCORONER_TESTING
@@ -484,6 +512,9 @@ int cli_analyze(int argc, char **argv)
 		err = util_error_prefix(err, "%s: ", core_path);
 		goto out;
 	}
+	// Nothing reads the core's memory from here on, and SQLite's cache and
+	// sorts grow to the ingest's peak: the page cache need not count in it.
+	core_drop_page_cache(core);
 	// The goroutines' part of the ingest, started by start_writer.
 	bool had_thread = w.started;
 	timing_mark("wait for writer", tmg);
@@ -510,7 +541,9 @@ int cli_analyze(int argc, char **argv)
 	if (err)
 		goto out;
 	// The incident is committed: what fails from here on leaves it stored.
+	// Its copy from the WAL into the file runs beside the summary's reads.
 	struct store_db *db = w.db;
+	store_checkpoint_start(db);
 	timing_mark("print summary", tmg);
 	if (quiet) {
 		printf("%lld\n", (long long)id);
@@ -536,6 +569,8 @@ int cli_analyze(int argc, char **argv)
 		cli_print_findings_short(stdout, &findings, id);
 	}
 	status = fail_on_findings && cli_has_bugs(&findings) ? CLI_FINDINGS : CLI_OK;
+	timing_mark("wait for checkpoint", tmg);
+	store_checkpoint_wait(db);
 	timings_print(tmg);
 out:;
 	struct util_error *werr = writer_join(&w); // if what followed the snapshot failed

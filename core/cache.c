@@ -66,6 +66,23 @@ void core_cache_init(struct core_page_cache *c)
 #endif
 }
 
+void core_drop_page_cache(struct core_file *core)
+{
+	struct core_page_cache *c = &core->cache;
+	if (!c->pages)
+		return;
+	size_t slots = c->nsets * CORE_CACHE_WAYS;
+	// Nothing may point into the pages once they are gone: the windows, the
+	// last page looked up, and every slot's tag.
+	memset(&core->fast, 0, sizeof(core->fast));
+	memset(&core->win, 0, sizeof(core->win));
+	core->cached_pageno = ~(uint64_t)0;
+	memset(c->tags, 0, slots * sizeof(*c->tags));
+	memset(c->turn, 0, c->nsets * sizeof(*c->turn));
+	// Private and anonymous: given back now, zeros when next touched.
+	madvise(c->pages, slots * CORE_PAGE_SIZE, MADV_DONTNEED);
+}
+
 void core_cache_deinit(struct core_page_cache *c)
 {
 	if (c->pages)

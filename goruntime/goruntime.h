@@ -422,6 +422,14 @@ struct gr_options {
 	void (*contexts_done)(const struct gr_snapshot *snap, void *arg);
 	void *contexts_done_arg;
 	/**
+	 * Called once the waits are read, before the heap reachability; may be
+	 * NULL. From then on the snapshot's channels, chan_waits, sync_waits,
+	 * defers and panics (with their counts) do not change either, and
+	 * another thread may read them too.
+	 */
+	void (*waits_done)(const struct gr_snapshot *snap, void *arg);
+	void *waits_done_arg;
+	/**
 	 * Called when gr_snapshot_create fails after goroutines_done was
 	 * called, before it frees the snapshot; may be NULL (then nothing may
 	 * read the snapshot on another thread). Whatever goroutines_done

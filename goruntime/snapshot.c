@@ -169,6 +169,9 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	if (!err && r.dead_vars)
 		gr_diag(s, "info", "frame-vars",
 			"%zu frame variables dead at their frame's pc were not followed", r.dead_vars);
+	// The heap's marking only reads the waits: their rows are written meanwhile.
+	if (!err && opts->waits_done)
+		opts->waits_done(s, opts->waits_done_arg);
 	if (!err)
 		err = stage(opts, "reach");
 	if (!err)

@@ -269,6 +269,7 @@ struct store_ingest {
 	size_t *dup, ndups;             /* find_duplicates */
 	struct fresh_indexes fresh;     /* dropped for the first incident, to build again */
 	bool contexts_written;          /* by store_ingest_contexts */
+	bool waits_written;             /* by store_ingest_waits */
 	struct store_texts texts;       /* function and file names of the goroutine rows */
 };
 
@@ -616,8 +617,12 @@ static struct util_error *write_rest(struct store_ingest *in, const struct gr_sn
 	struct util_error *err = NULL;
 	if (!in->contexts_written)
 		err = store_write_contexts(in->db, in->incident_id, snap);
-	if (!err)
+	if (!err && !in->waits_written)
 		err = store_write_waits(in->db, in->incident_id, snap);
+	if (!err) {
+		store_stage(in->db, "store reach");
+		err = store_write_reach(in->db, in->incident_id, snap);
+	}
 	for (size_t i = 0; i < snap->ndiags && !err; i++) {
 		const struct gr_diag *d = &snap->diags[i];
 		err = write_diagnostic(in, d->severity, d->what, d->detail);
@@ -720,13 +725,36 @@ struct util_error *store_ingest_contexts(struct store_ingest *in, const struct g
 	return NULL;
 }
 
+/* The tables store_write_waits fills, whose indexes it can build. */
+static const char *const wait_tables[] = {"channel", "chan_wait_base", "sync_wait",
+					  "defer_call_base", "panic"};
+
+struct util_error *store_ingest_waits(struct store_ingest *in, const struct gr_snapshot *snap)
+{
+	// After the contexts only: the deferred calls' function names take the
+	// incident_text ids that follow the contexts' value keys.
+	if (in->existing || in->waits_written || !in->contexts_written)
+		return NULL;
+	store_stage(in->db, "store waits");
+	struct util_error *err = store_write_waits(in->db, in->incident_id, snap);
+	for (size_t i = 0; i < sizeof(wait_tables) / sizeof(wait_tables[0]) && !err; i++)
+		err = recreate_indexes(in->db, &in->fresh, wait_tables[i]);
+	if (err) {
+		store_ingest_abort(in);
+		return err;
+	}
+	in->waits_written = true;
+	return NULL;
+}
+
 struct util_error *store_ingest_finish(struct store_ingest *in, const struct gr_snapshot *snap,
 				       int64_t *id_ret, bool *existed_ret)
 {
 	struct store_db *db = in->db;
 	struct util_error *err = NULL;
 	if (in->existing == 0) {
-		store_stage(db, "store waits");
+		if (!in->waits_written)
+			store_stage(db, "store waits");
 		err = write_rest(in, snap);
 	}
 	if (!err && in->existing == 0) {

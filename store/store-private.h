@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "goruntime/goruntime.h"
@@ -78,6 +79,10 @@ struct store_db {
 	int progress_ops;                      /**< the progress handler's interval; 0: none installed */
 	util_stage_fn *stage;                  /**< store_set_stage_hook; may be NULL */
 	void *stage_arg;
+	bool ckpt_deferred;                    /**< store_checkpoint_defer: commits do not checkpoint */
+	bool ckpt_running;                     /**< ckpt_thread started and not joined */
+	pthread_t ckpt_thread;                 /**< store_checkpoint_start's */
+	char *ckpt_path;                       /**< the file ckpt_thread opens (owned) */
 #ifdef GOCORONER_TESTING
 	unsigned long crash_left;              /**< store_test_crash_after's countdown */
 #endif
@@ -178,11 +183,15 @@ void store_texts_end(struct store_texts *t);
 struct util_error *store_text_id(struct store_texts *t, const char *s, int64_t *ret);
 
 /**
- * Write SNAP's channels, channel waits, sync waits, heap reachability,
- * deferred calls and panics as rows of incident INCIDENT_ID (store/waits.c);
- * called inside the ingest's transaction.
+ * Write SNAP's channels, channel waits, sync waits, deferred calls and
+ * panics as rows of incident INCIDENT_ID (store/waits.c); called inside the
+ * ingest's transaction.
  */
 struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
+				     const struct gr_snapshot *snap);
+/** The same for SNAP's heap reachability: heap_scan, wait reaches and
+ * reachers, wait components and their members, blockers. */
+struct util_error *store_write_reach(struct store_db *db, int64_t incident_id,
 				     const struct gr_snapshot *snap);
 /** The same for SNAP's contexts, their children and who holds them. */
 struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id,

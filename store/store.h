@@ -63,6 +63,19 @@ struct util_error *store_open_readonly(const char *path, struct store_db **ret);
  */
 struct util_error *store_open_budget(const char *path, uint64_t budget, struct store_db **ret);
 void store_close(struct store_db *db);
+
+/**
+ * WAL checkpoints on a thread: after store_checkpoint_defer, DB's commits no
+ * longer copy the WAL into the database file themselves (a big incident's
+ * commit wrote its rows twice and waited for two fsyncs);
+ * store_checkpoint_start copies what is committed on a connection of its own
+ * on another thread, while DB goes on being used; store_checkpoint_wait (and
+ * store_close) waits for it. Nothing is told of a failure: the WAL keeps the
+ * committed rows for the next checkpoint. No effect on a read-only DB.
+ */
+void store_checkpoint_defer(struct store_db *db);
+void store_checkpoint_start(struct store_db *db);
+void store_checkpoint_wait(struct store_db *db);
 sqlite3 *store_handle(struct store_db *db);
 
 /* ---- The work budget ------------------------------------------------- */
@@ -138,6 +151,15 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
  * freed, as by store_ingest_abort.
  */
 struct util_error *store_ingest_contexts(struct store_ingest *in, const struct gr_snapshot *snap);
+/**
+ * Optionally, after store_ingest_contexts: write the channels, waits,
+ * deferred calls and panics of SNAP, once gr_snapshot_create has finished
+ * with them (gr_options.waits_done), so that store_ingest_finish has only
+ * the heap reachability and the diagnostics left to write. Does nothing if
+ * the contexts were not written first. On failure the ingest is rolled back
+ * and freed, as by store_ingest_abort.
+ */
+struct util_error *store_ingest_waits(struct store_ingest *in, const struct gr_snapshot *snap);
 struct util_error *store_ingest_finish(struct store_ingest *in, const struct gr_snapshot *snap,
 				       int64_t *id_ret, bool *existed_ret);
 void store_ingest_abort(struct store_ingest *in);

@@ -443,45 +443,6 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 	if (!err)
 		err = write_rows(db, STORE_STMT_INSERT_SYNC_WAIT, incident_id, snap,
 				 snap->nsync_waits, bind_sync_wait, "writing a sync wait");
-	// Heap reachability: no heap_scan row (and no wait_reach rows) when the
-	// heap could not be read.
-	if (!err && snap->has_heap_scan) {
-		const struct gr_heap_scan *h = &snap->heap_scan;
-		err = start(db, STORE_STMT_INSERT_HEAP_SCAN, incident_id, &r);
-		i64(&r, 2, (int64_t)h->spans);
-		i64(&r, 3, (int64_t)h->objects);
-		i64(&r, 4, (int64_t)h->marked_objects);
-		i64(&r, 5, (int64_t)h->marked_bytes);
-		i64(&r, 6, h->rounds);
-		i64(&r, 7, h->complete);
-		i64(&r, 8, (int64_t)snap->nwait_components);
-		text(&r, 9, h->heap_bits);
-		i64(&r, 10, (int64_t)h->objects_precise);
-		i64(&r, 11, (int64_t)h->objects_conservative);
-		i64(&r, 12, (int64_t)h->global_words_precise);
-		i64(&r, 13, (int64_t)h->global_words_conservative);
-		if (!err)
-			err = done(&r, "writing the heap scan");
-		if (!err)
-			err = write_rows(db, STORE_STMT_INSERT_WAIT_REACH, incident_id, snap,
-					 snap->nwait_reaches, bind_wait_reach,
-					 "writing a wait's reachability");
-		if (!err)
-			err = write_rows(db, STORE_STMT_INSERT_WAIT_REACHER, incident_id, snap,
-					 snap->nwait_reachers, bind_wait_reacher,
-					 "writing who reaches a wait object");
-		if (!err)
-			err = write_rows(db, STORE_STMT_INSERT_WAIT_COMPONENT, incident_id, snap,
-					 snap->nwait_components, bind_snap_component,
-					 "writing a wait component");
-		if (!err)
-			err = write_rows(db, STORE_STMT_INSERT_WAIT_MEMBER, incident_id, snap,
-					 snap->nwait_members, bind_snap_member,
-					 "writing a wait component's member");
-		if (!err)
-			err = write_rows(db, STORE_STMT_INSERT_BLOCKER, incident_id, snap,
-					 snap->nblockers, bind_blocker, "writing who is stuck behind whom");
-	}
 	if (!err)
 		err = write_defers(db, incident_id, snap);
 	if (!err)
@@ -497,6 +458,50 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 		i64(&r, 8, p->goexit);
 		err = done(&r, "writing a panic");
 	}
+	return err;
+}
+
+struct util_error *store_write_reach(struct store_db *db, int64_t incident_id,
+				     const struct gr_snapshot *snap)
+{
+	// Heap reachability: no heap_scan row (and no wait_reach rows) when the
+	// heap could not be read.
+	if (!snap->has_heap_scan)
+		return NULL;
+	struct row r;
+	const struct gr_heap_scan *h = &snap->heap_scan;
+	struct util_error *err = start(db, STORE_STMT_INSERT_HEAP_SCAN, incident_id, &r);
+	i64(&r, 2, (int64_t)h->spans);
+	i64(&r, 3, (int64_t)h->objects);
+	i64(&r, 4, (int64_t)h->marked_objects);
+	i64(&r, 5, (int64_t)h->marked_bytes);
+	i64(&r, 6, h->rounds);
+	i64(&r, 7, h->complete);
+	i64(&r, 8, (int64_t)snap->nwait_components);
+	text(&r, 9, h->heap_bits);
+	i64(&r, 10, (int64_t)h->objects_precise);
+	i64(&r, 11, (int64_t)h->objects_conservative);
+	i64(&r, 12, (int64_t)h->global_words_precise);
+	i64(&r, 13, (int64_t)h->global_words_conservative);
+	if (!err)
+		err = done(&r, "writing the heap scan");
+	if (!err)
+		err = write_rows(db, STORE_STMT_INSERT_WAIT_REACH, incident_id, snap,
+				 snap->nwait_reaches, bind_wait_reach, "writing a wait's reachability");
+	if (!err)
+		err = write_rows(db, STORE_STMT_INSERT_WAIT_REACHER, incident_id, snap,
+				 snap->nwait_reachers, bind_wait_reacher,
+				 "writing who reaches a wait object");
+	if (!err)
+		err = write_rows(db, STORE_STMT_INSERT_WAIT_COMPONENT, incident_id, snap,
+				 snap->nwait_components, bind_snap_component, "writing a wait component");
+	if (!err)
+		err = write_rows(db, STORE_STMT_INSERT_WAIT_MEMBER, incident_id, snap,
+				 snap->nwait_members, bind_snap_member,
+				 "writing a wait component's member");
+	if (!err)
+		err = write_rows(db, STORE_STMT_INSERT_BLOCKER, incident_id, snap, snap->nblockers,
+				 bind_blocker, "writing who is stuck behind whom");
 	return err;
 }
 
