@@ -272,6 +272,18 @@ static struct util_error *db_open(const char *path, bool readonly, uint64_t budg
 	// far as it is used.
 	if (!err)
 		err = store_exec(db, "PRAGMA cache_size = -16384", "setting the cache size");
+	// Inside the ingest's transaction every multi-row INSERT into a table
+	// whose CHECK calls a function (typeof in context_base and
+	// goroutine_context_base) keeps a statement journal, to take back its
+	// own rows if it fails: in a temporary file once past 64 KiB, which
+	// with 32 KiB pages nearly every batch was. On ctxgen's core that was
+	// 53,000 writes, 858 MB to /var/tmp read by no one. In memory the
+	// journal of a batch is at most a few pages, freed as it ends. The
+	// sorts that build a new database's indexes go to memory too (about
+	// the size of the index: context_by_parent is 8 MB on ctxgen), after
+	// the stack copies are freed: the peak did not move (bench/README.md).
+	if (!err)
+		err = store_exec(db, "PRAGMA temp_store = MEMORY", "setting the temporary store");
 	if (!err && h.version < STORE_SCHEMA_VERSION)
 		err = install_schema(db);
 	// The library's views live in every database gocoroner writes, so any
