@@ -219,6 +219,15 @@ struct cf_state {
 	size_t nheld, held_cap;
 	size_t ndwarf, nscan;
 	struct gr_stack_live live;    /* the liveness of the stack words of the goroutine asked about last */
+	uint8_t *live_tab;            /* gr_stack_live_table of live's stack, from live_lo (gr_cf_live) */
+	size_t live_n, live_cap;      /* words in live_tab; its room */
+	uint64_t live_lo;
+	const struct gr_goroutine *live_g; /* whose stack live_tab describes; NULL: none */
+	uint64_t live_goid;
+	unsigned char *live_copy;     /* live.g's stack from live_lo, for the marking's reads */
+	size_t live_copy_len;         /* its bytes; 0: not read (yet) */
+	bool live_copied;             /* live_copy was read for live_g */
+	uint64_t *live_marks;         /* per goroutine: gr_stack_live_marks once marked, else 0 */
 	unsigned char *stack;         /* GR_CF_MAX_SCAN bytes */
 	struct gr_cr *cr;             /* the walk from every root (ctxroots.c) */
 	struct util_u64map impl;      /* runtime types with a context.Context itab → 1 */

@@ -539,3 +539,69 @@ enum gr_live gr_stack_live_word(struct gr_stack_live *l, uint64_t addr)
 	}
 	return unverified || !in_frame ? GR_LIVE_UNVERIFIED : GR_LIVE_DEAD;
 }
+
+/* Set FLAG in T for the words LO + 8j (j < N) with A <= word < B. */
+static void flag_range(uint8_t *t, uint64_t lo, size_t n, uint64_t a, uint64_t b, uint8_t flag)
+{
+	uint64_t end = lo + 8 * (uint64_t)n;
+	if (b <= lo || a >= end || a >= b)
+		return;
+	size_t j0 = a <= lo ? 0 : (size_t)((a - lo + 7) / 8);
+	size_t j1 = b >= end ? n : (size_t)((b - lo + 7) / 8);
+	for (size_t j = j0; j < j1; j++)
+		t[j] |= flag;
+}
+
+/* Set GR_LIVE_T_YES in T for the words of BITS (NBIT bits from BASE) that are set. */
+static void flag_bits(uint8_t *t, uint64_t lo, size_t n, uint64_t base, const uint8_t *bits,
+		      uint32_t nbit)
+{
+	// gr_stack_live_word asks for a whole word of the bitmap: none of the
+	// table's words is one when BASE is not aligned with LO.
+	if (!nbit || (base - lo) % 8)
+		return;
+	uint64_t end = lo + 8 * (uint64_t)n, top = base + 8 * (uint64_t)nbit;
+	if (top < base || top <= lo || base >= end) // past the address space: no word
+		return;
+	uint64_t k0 = base >= lo ? 0 : (lo - base) / 8, k1 = top <= end ? nbit : (end - base) / 8;
+	for (uint64_t k = k0; k < k1; k++)
+		if (bit(bits, k))
+			t[(base + 8 * k - lo) / 8] |= GR_LIVE_T_YES;
+}
+
+void gr_stack_live_table(const struct gr_stack_live *l, uint64_t lo, size_t n, uint8_t *t)
+{
+	memset(t, 0, n);
+	for (size_t i = 0; i < l->nframes; i++) {
+		const struct gr_live_frame *f = &l->frames[i];
+		flag_range(t, lo, n, f->lo, f->hi, GR_LIVE_T_FRAME);
+		if (!f->verified) {
+			flag_range(t, lo, n, f->lo, f->args_end, GR_LIVE_T_UNVERIFIED);
+			continue;
+		}
+		flag_bits(t, lo, n, f->locals, f->locals_bits, f->locals_nbit);
+		flag_bits(t, lo, n, f->args, f->args_bits, f->args_nbit);
+	}
+	for (size_t o = 0; o < l->nobjs; o++)
+		flag_range(t, lo, n, l->objs[o].base, l->objs[o].base + l->objs[o].size,
+			   GR_LIVE_T_OBJECT);
+}
+
+uint64_t gr_stack_live_marks(const struct gr_stack_live *l)
+{
+	uint64_t m = 0;
+	if (!l->marked || l->nobjs >= 64)
+		return 0;
+	for (size_t o = 0; o < l->nobjs; o++)
+		m |= (uint64_t)l->objs[o].marked << o;
+	return m | UINT64_C(1) << 63;
+}
+
+void gr_stack_live_set_marks(struct gr_stack_live *l, uint64_t marks)
+{
+	if (!(marks >> 63) || l->nobjs >= 64 || l->marked)
+		return;
+	for (size_t o = 0; o < l->nobjs; o++)
+		l->objs[o].marked = marks >> o & 1;
+	l->marked = true;
+}
