@@ -110,7 +110,6 @@ struct util_error *gr_ctx_init(struct gr_reader *r)
 	c->diags = GR_DIAG_CAP("context", GR_DIAG_MAX);
 	util_u64map_init(&c->type_index);
 	util_u64map_init(&c->itabs);
-	util_u64map_init(&c->by_addr);
 	r->ctx = c;
 	probe(c);
 	return NULL;
@@ -118,7 +117,9 @@ struct util_error *gr_ctx_init(struct gr_reader *r)
 
 void gr_ctx_drop_lookups(struct gr_ctx *c)
 {
-	util_u64map_deinit(&c->by_addr);
+	free(c->by_addr);
+	c->by_addr = NULL;
+	c->by_addr_cap = c->by_addr_count = 0;
 	memset(c->hits, 0, sizeof(c->hits));
 	free(c->children);
 	free(c->walk);
@@ -225,22 +226,6 @@ static struct util_error *get_type(struct gr_ctx *c, uint64_t type, bool vouched
 	if (!err && t->kind != CK_NONE)
 		*ret = t;
 	return err;
-}
-
-uint64_t gr_ctx_itab_type(struct gr_ctx *c, uint64_t itab)
-{
-	uint64_t v, w[2];
-	if (!itab)
-		return 0;
-	if (util_u64map_get(&c->itabs, itab, &v))
-		return v;
-	v = 0;
-	if (gr_read_ok(c->r->core, itab, w, 16) && w[1] &&
-	    (!c->iface_ctx_type || w[0] == c->iface_ctx_type))
-		v = w[1];
-	struct util_error *err = util_u64map_put(&c->itabs, itab, v);
-	util_error_destroy(err);
-	return v;
 }
 
 /* ---- Decoding ------------------------------------------------------------- */
@@ -499,7 +484,7 @@ static struct util_error *push_ctx(struct gr_ctx *c, const struct gr_context *x,
 {
 	struct util_error *err = util_grow((void **)&c->ctxs, c->nctxs, &c->ctxs_cap, sizeof(*c->ctxs), 64);
 	if (!err)
-		err = util_u64map_put(&c->by_addr, x->addr, c->nctxs);
+		err = x->addr ? gr_ctx_by_addr_put(c, x->addr, c->nctxs) : NULL;
 	if (err)
 		return err;
 	*idx = c->nctxs;

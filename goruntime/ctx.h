@@ -28,7 +28,10 @@ struct gr_ctx_key {
 
 enum { GR_CTX_HITS = 4096 };   /* slots of gr_ctx.hits, a power of two */
 
-/** A context address found in by_addr, and its index (gr_ctx_index). */
+/**
+ * A context address found in by_addr, and its index (gr_ctx_index); also a
+ * slot of by_addr, where addr 0 is an empty slot.
+ */
 struct gr_ctx_hit {
 	uint64_t addr, idx;
 };
@@ -63,7 +66,11 @@ struct gr_ctx {
 	struct gr_ctx_type *types;
 	size_t ntypes, types_cap;
 	struct util_u64map itabs;      /* itab → its Type, for itabs whose Inter is context.Context */
-	struct util_u64map by_addr;    /* context addr → index into ctxs */
+	/* context addr → index into ctxs: open addressing, linear probing, at
+	 * most 3/4 full; each address beside its index, so that a lookup in
+	 * these 16 MiB takes one cache miss, not one for each of two arrays */
+	struct gr_ctx_hit *by_addr;
+	size_t by_addr_cap, by_addr_count;  /* slots (a power of two), used */
 	struct gr_ctx_hit hits[GR_CTX_HITS]; /* by_addr's recent hits, by address (gr_ctx_index) */
 	/* output */
 	struct gr_context *ctxs;
@@ -88,6 +95,14 @@ struct gr_ctx {
  * small table first. Contexts are only ever added, so a hit stays true;
  * misses are not kept.
  */
+/** Where by_addr's probe for ADDR starts (before the mask). */
+static inline size_t gr_ctx_slot(uint64_t addr)
+{
+	addr ^= addr >> 33;
+	addr *= 0xff51afd7ed558ccdULL;
+	return (size_t)(addr ^ addr >> 33);
+}
+
 static inline bool gr_ctx_index(struct gr_ctx *c, uint64_t addr, uint64_t *idx)
 {
 	struct gr_ctx_hit *h = &c->hits[((addr >> 3) ^ (addr >> 15)) & (GR_CTX_HITS - 1)];
@@ -95,11 +110,21 @@ static inline bool gr_ctx_index(struct gr_ctx *c, uint64_t addr, uint64_t *idx)
 		*idx = h->idx;
 		return true;
 	}
-	if (!util_u64map_get(&c->by_addr, addr, idx))
+	if (!addr || !c->by_addr_cap)
 		return false;
-	*h = (struct gr_ctx_hit){addr, *idx};
-	return true;
+	size_t mask = c->by_addr_cap - 1;
+	for (size_t j = gr_ctx_slot(addr) & mask; c->by_addr[j].addr; j = (j + 1) & mask) {
+		if (c->by_addr[j].addr == addr) {
+			*idx = c->by_addr[j].idx;
+			*h = c->by_addr[j];
+			return true;
+		}
+	}
+	return false;
 }
+
+/** Note in by_addr that the context at ADDR (not there yet, not 0) is c->ctxs[IDX]. */
+struct util_error *gr_ctx_by_addr_put(struct gr_ctx *c, uint64_t addr, size_t idx);
 
 /** Set up r->ctx (probes); errors only for memory. */
 struct util_error *gr_ctx_init(struct gr_reader *r);
@@ -212,6 +237,8 @@ struct cf_state {
 	uint64_t *ctx_pages;          /* bit per 4 KiB page from win_lo's: it holds a context (pass 3) */
 	uint64_t *ctx_pages_far;      /* pages holding a context outside the window, ascending (pass 3) */
 	size_t nctx_pages_far;
+	uint64_t *not_ctx;            /* GR_CTX_HITS words on context pages found no context (pass 3) */
+	size_t not_ctx_n;             /* c->nctxs when they were (a context added empties it) */
 	struct util_u64map takes;     /* function entry → takes a context parameter */
 	struct util_u64map mentions;  /* function entry → has any context variable */
 	struct gr_per_stack frame_info; /* struct cf_frames * by stack (ctxscan.c) */

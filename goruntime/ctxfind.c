@@ -677,6 +677,7 @@ out:
 	free(st.live_tab);
 	free(st.live_copy);
 	free(st.live_marks);
+	free(st.not_ctx);
 	free(st.cls);
 	free(st.held);
 	free(st.stack);

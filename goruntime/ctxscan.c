@@ -358,6 +358,12 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 	struct util_error *ierr = frame_info(st, g, &info);
 	if (ierr)
 		return ierr;
+	if (!st->not_ctx && !(st->not_ctx = malloc(GR_CTX_HITS * sizeof(*st->not_ctx))))
+		return &util_enomem;
+	if (st->not_ctx_n != c->nctxs) {
+		memset(st->not_ctx, 0, GR_CTX_HITS * sizeof(*st->not_ctx));
+		st->not_ctx_n = c->nctxs;
+	}
 	for (size_t fi = 0; fi < g->nframes; fi++) {
 		if (g->frames[fi].inlined)
 			continue;
@@ -397,10 +403,18 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 				    ? !(st->ctx_pages[(w - st->win_lo) >> 18] >> (((w - st->win_lo) >> 12) % 64) & 1)
 				    : !far_page(st, w >> 12))
 				continue;
-			if (!gr_ctx_index(c, w, &idx) || idx >= c->nctxs)
+			// Most words left are other objects on those pages, met again
+			// and again down a debug build's stack: a miss is remembered.
+			uint64_t *no = &st->not_ctx[((w >> 3) ^ (w >> 15)) & (GR_CTX_HITS - 1)];
+			if (w == *no)
 				continue;
+			if (!gr_ctx_index(c, w, &idx) || idx >= c->nctxs) {
+				*no = w;
+				continue;
+			}
 			const char *kind = c->ctxs[idx].kind;
-			if (strcmp(kind, "background") == 0 || strcmp(kind, "todo") == 0)
+			if ((kind[0] == 'b' && strcmp(kind, "background") == 0) ||
+			    (kind[0] == 't' && strcmp(kind, "todo") == 0))
 				continue;
 			size_t depth = callee_frame(info, g, fi, lo + off);
 			if (depth == fi && !self)

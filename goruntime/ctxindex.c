@@ -1,0 +1,49 @@
+// ctxindex.c: the context decoder's lookups by address: the contexts added
+// (by_addr, asked about some 2 million times on ctxgen's core, most of them
+// for a stack word that is no context) and the context.Context itabs.
+#include <stdlib.h>
+
+#include "goruntime/ctx.h"
+
+struct util_error *gr_ctx_by_addr_put(struct gr_ctx *c, uint64_t addr, size_t idx)
+{
+	if ((c->by_addr_count + 1) * 4 > c->by_addr_cap * 3) {
+		size_t cap = c->by_addr_cap ? 2 * c->by_addr_cap : 1024;
+		struct gr_ctx_hit *t = calloc(cap, sizeof(*t));
+		if (!t)
+			return &util_enomem;
+		for (size_t i = 0; i < c->by_addr_cap; i++) {
+			if (!c->by_addr[i].addr)
+				continue;
+			size_t j = gr_ctx_slot(c->by_addr[i].addr) & (cap - 1);
+			while (t[j].addr)
+				j = (j + 1) & (cap - 1);
+			t[j] = c->by_addr[i];
+		}
+		free(c->by_addr);
+		c->by_addr = t;
+		c->by_addr_cap = cap;
+	}
+	size_t mask = c->by_addr_cap - 1, j = gr_ctx_slot(addr) & mask;
+	while (c->by_addr[j].addr && c->by_addr[j].addr != addr)
+		j = (j + 1) & mask;
+	c->by_addr_count += !c->by_addr[j].addr;
+	c->by_addr[j] = (struct gr_ctx_hit){addr, idx};
+	return NULL;
+}
+
+uint64_t gr_ctx_itab_type(struct gr_ctx *c, uint64_t itab)
+{
+	uint64_t v, w[2];
+	if (!itab)
+		return 0;
+	if (util_u64map_get(&c->itabs, itab, &v))
+		return v;
+	v = 0;
+	if (gr_read_ok(c->r->core, itab, w, 16) && w[1] &&
+	    (!c->iface_ctx_type || w[0] == c->iface_ctx_type))
+		v = w[1];
+	struct util_error *err = util_u64map_put(&c->itabs, itab, v);
+	util_error_destroy(err);
+	return v;
+}
