@@ -251,9 +251,12 @@ struct cf_state {
 	uint64_t live_lo;
 	const struct gr_goroutine *live_g; /* whose stack live_tab describes; NULL: none */
 	uint64_t live_goid;
-	unsigned char *live_copy;     /* live.g's stack from live_lo, for the marking's reads */
-	size_t live_copy_len;         /* its bytes; 0: not read (yet) */
-	bool live_copied;             /* live_copy was read for live_g */
+	/* One goroutine's live stack read whole (gr_cf_stack_image), for the
+	 * scans and the marking of its stack objects */
+	const struct gr_goroutine *img_g; /* whose; NULL: none */
+	uint64_t img_goid, img_lo;
+	size_t img_len;               /* bytes in img; 0: not readable whole */
+	unsigned char *img;           /* GR_CF_MAX_SCAN bytes */
 	uint64_t *live_marks;         /* per goroutine: gr_stack_live_marks once marked, else 0 */
 	unsigned char *stack;         /* GR_CF_MAX_SCAN bytes */
 	struct gr_cr *cr;             /* the walk from every root (ctxroots.c) */
@@ -273,6 +276,14 @@ struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g,
 /** Whether the word at ADDR of G's stack is live at its frame's pc. */
 struct util_error *gr_cf_live(struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
 			      enum gr_live *ret);
+/**
+ * G's live stack from its innermost sp (aligned down) up to stack.hi, at
+ * most GR_CF_MAX_SCAN bytes, read whole once for all the readers of one
+ * pass (the copy of a stack is packed: each read of it unpacks); NULL if it
+ * cannot be read so, else *LO and *LEN say which bytes it holds.
+ */
+const unsigned char *gr_cf_stack_image(struct cf_state *st, const struct gr_goroutine *g,
+				       uint64_t *lo, size_t *len);
 /** LEN bytes at ADDR of G's stack: from its copy when it holds them, else from the core. */
 bool gr_cf_stack_read(const struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
 		      void *buf, size_t len);

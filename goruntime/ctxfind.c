@@ -259,31 +259,18 @@ struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g,
 	return NULL;
 }
 
-/*
- * The marking of stack objects (gr_stack_live_word) reads the stack word by
- * word: from one copy of the live stack read whole, when it holds them (a
- * read of a packed stack copy first counts the words before the one asked).
- */
+/* The marking of stack objects (gr_stack_live_word) reads the stack word by word. */
 static bool live_read(void *arg, const struct gr_goroutine *g, uint64_t addr, void *buf, size_t len)
 {
 	struct cf_state *st = arg;
-	if (g == st->live_g && st->live_n) {
-		if (!st->live_copied) {
-			st->live_copied = true;
-			st->live_copy_len = 0;
-			size_t n = 8 * st->live_n;
-			// A runtime.g on its own stack (corrupt) would be read apart (gr_g_word).
-			bool g_inside = g->g_addr < st->live_lo + n && g->g_addr + 65536 > st->live_lo;
-			if (!st->live_copy)
-				st->live_copy = malloc(GR_CF_MAX_SCAN);
-			if (st->live_copy && !g_inside && gr_cf_stack_read(st, g, st->live_lo, st->live_copy, n))
-				st->live_copy_len = n;
-		}
-		uint64_t off = addr - st->live_lo;
-		if (addr >= st->live_lo && off <= st->live_copy_len && len <= st->live_copy_len - off) {
-			memcpy(buf, st->live_copy + off, len);
-			return true;
-		}
+	uint64_t lo;
+	size_t n;
+	const unsigned char *img = gr_cf_stack_image(st, g, &lo, &n);
+	// A runtime.g on its own stack (corrupt) is read apart (gr_g_word).
+	bool g_inside = g->g_addr < lo + n && g->g_addr + 65536 > lo;
+	if (img && !g_inside && addr >= lo && addr - lo <= n && len <= n - (addr - lo)) {
+		memcpy(buf, img + (addr - lo), len);
+		return true;
 	}
 	return gr_cf_stack_read(arg, g, addr, buf, len);
 }
@@ -298,7 +285,6 @@ static struct util_error *live_table(struct cf_state *st, const struct gr_gorout
 	const struct gr_stack_live *l = &st->live;
 	st->live_g = g;
 	st->live_goid = g->goid;
-	st->live_copied = false;
 	st->live_lo = l->lo;
 	st->live_n = 0;
 	if (!l->nframes || l->lo >= l->hi)
@@ -349,6 +335,28 @@ struct util_error *gr_cf_live(struct cf_state *st, const struct gr_goroutine *g,
 		*ret = f & GR_LIVE_T_UNVERIFIED || !(f & GR_LIVE_T_FRAME) ? GR_LIVE_UNVERIFIED : GR_LIVE_DEAD;
 	}
 	return NULL;
+}
+
+const unsigned char *gr_cf_stack_image(struct cf_state *st, const struct gr_goroutine *g,
+				       uint64_t *lo, size_t *len)
+{
+	if (st->img_g != g || st->img_goid != g->goid) {
+		st->img_g = g;
+		st->img_goid = g->goid;
+		st->img_len = 0;
+		uint64_t hi = g->stack_hi;
+		st->img_lo = g->nframes && g->frame_sp ? g->frame_sp[0] & ~7ULL : hi;
+		if (hi > st->img_lo) {
+			size_t n = hi - st->img_lo > GR_CF_MAX_SCAN ? GR_CF_MAX_SCAN : (size_t)(hi - st->img_lo);
+			if (!st->img)
+				st->img = malloc(GR_CF_MAX_SCAN);
+			if (st->img && gr_cf_stack_read(st, g, st->img_lo, st->img, n))
+				st->img_len = n;
+		}
+	}
+	*lo = st->img_lo;
+	*len = st->img_len;
+	return st->img_len ? st->img : NULL;
 }
 
 /* LEN bytes at ADDR of G's stack: from its copy when it holds them, else from the core. */
@@ -675,7 +683,7 @@ out:
 	gr_per_stack_deinit(&st.frame_info, free_frames);
 	gr_stack_live_deinit(&st.live);
 	free(st.live_tab);
-	free(st.live_copy);
+	free(st.img);
 	free(st.live_marks);
 	free(st.not_ctx);
 	free(st.cls);

@@ -236,9 +236,14 @@ struct util_error *gr_cf_scan_stack(struct cf_state *st, const struct gr_gorouti
 	struct util_error *ierr = frame_info(st, g, &info);
 	if (ierr)
 		return ierr;
-	if (!gr_cf_stack_read(st, g, lo, st->stack, n))
-		return NULL;
-	const unsigned char *stack = st->stack;
+	uint64_t img_lo;
+	size_t img_len;
+	const unsigned char *stack = gr_cf_stack_image(st, g, &img_lo, &img_len);
+	if (!stack || img_lo != lo || img_len != n) { // the same bytes: both as read above
+		if (!gr_cf_stack_read(st, g, lo, st->stack, n))
+			return NULL;
+		stack = st->stack;
+	}
 	size_t fi = 0; // the physical frame containing the word
 	for (size_t off = 0; off + 16 <= n; off += 8) {
 		uint64_t w, v, addr = lo + off;
@@ -364,6 +369,10 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 		memset(st->not_ctx, 0, GR_CTX_HITS * sizeof(*st->not_ctx));
 		st->not_ctx_n = c->nctxs;
 	}
+	uint64_t img_lo = 0;
+	size_t img_len = 0;
+	const unsigned char *img = NULL;
+	bool img_read = false;
 	for (size_t fi = 0; fi < g->nframes; fi++) {
 		if (g->frames[fi].inlined)
 			continue;
@@ -388,9 +397,17 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 		if (end - lo > GR_CF_MAX_SCAN)
 			end = lo + GR_CF_MAX_SCAN;
 		size_t n = (size_t)(end - lo);
-		if (!gr_cf_stack_read(st, g, lo, st->stack, n))
+		const unsigned char *stack;
+		if (!img_read) { // for the first frame that needs it
+			img = gr_cf_stack_image(st, g, &img_lo, &img_len);
+			img_read = true;
+		}
+		if (img && lo >= img_lo && lo - img_lo <= img_len && n <= img_len - (lo - img_lo))
+			stack = img + (lo - img_lo); // the frame, out of the stack read whole
+		else if (gr_cf_stack_read(st, g, lo, st->stack, n))
+			stack = st->stack;
+		else
 			continue;
-		const unsigned char *stack = st->stack;
 		for (size_t off = 0; off + 8 <= n; off += 8) {
 			uint64_t w, idx;
 			memcpy(&w, stack + off, 8);

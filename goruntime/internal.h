@@ -448,6 +448,11 @@ struct gr_stackmaps {
 	uint64_t rodata;             /* moduledata.rodata: the objects' masks are at rodata + gcdataoff */
 	uint64_t g_defer, g_panic, d_fn, d_link; /* g._defer, g._panic, _defer.fn, .link; GR_ABSENT if unknown */
 	struct util_u64map plans;    /* pc<<1 | innermost → index into plans_list */
+	/* What each frame's pc says in gr_stack_live_of, per distinct stack:
+	 * its frames array → index into pcs (the count of frames, then each) */
+	struct util_u64map stacks;
+	struct gr_live_pc *pcs;
+	size_t npcs, pcs_cap;
 	struct gr_frame_plan **plans_list;
 	size_t nplans, plans_cap;
 	uint64_t frames_exact, frames_words; /* frames scanned by their maps, word by word */
