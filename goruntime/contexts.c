@@ -678,6 +678,10 @@ static struct util_error *add_children(struct gr_ctx *c)
 	if (c->nkeys > 1)
 		qsort(c->keys, c->nkeys, sizeof(*c->keys), key_by_data);
 	for (size_t i = 0; i < c->nkeys && !err; i++) {
+		// Each child is looked up in by_addr (16 MiB on ctxgen's core, a
+		// cache miss each): the slot of the key eight places on is asked for now.
+		if (i + 8 < c->nkeys)
+			gr_ctx_prefetch(c, c->keys[i + 8].data);
 		uint64_t key[2] = {c->keys[i].itab, c->keys[i].data};
 		err = add_child(c, c->keys[i].parent, key);
 	}

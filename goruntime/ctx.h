@@ -103,6 +103,13 @@ static inline size_t gr_ctx_slot(uint64_t addr)
 	return (size_t)(addr ^ addr >> 33);
 }
 
+/** Start loading by_addr's slot for ADDR, to be asked about soon (a hint only). */
+static inline void gr_ctx_prefetch(const struct gr_ctx *c, uint64_t addr)
+{
+	if (c->by_addr_cap)
+		__builtin_prefetch(&c->by_addr[gr_ctx_slot(addr) & (c->by_addr_cap - 1)]);
+}
+
 static inline bool gr_ctx_index(struct gr_ctx *c, uint64_t addr, uint64_t *idx)
 {
 	struct gr_ctx_hit *h = &c->hits[((addr >> 3) ^ (addr >> 15)) & (GR_CTX_HITS - 1)];
