@@ -115,19 +115,6 @@ struct util_error *gr_ctx_init(struct gr_reader *r)
 	return NULL;
 }
 
-void gr_ctx_drop_lookups(struct gr_ctx *c)
-{
-	free(c->by_addr);
-	c->by_addr = NULL;
-	c->by_addr_cap = c->by_addr_count = 0;
-	memset(c->hits, 0, sizeof(c->hits));
-	free(c->children);
-	free(c->walk);
-	free(c->keys);
-	c->children = NULL, c->walk = NULL, c->keys = NULL;
-	c->nchildren = c->children_cap = c->nwalk = c->walk_cap = c->nkeys = c->keys_cap = 0;
-}
-
 void gr_ctx_free(struct gr_reader *r)
 {
 	struct gr_ctx *c = r->ctx;
@@ -238,7 +225,7 @@ static const char *kind_names[] = {
 };
 
 /* A Go value (an eface's TYPE and DATA) as %v-ish text: strings quoted. */
-static const char *value_text(struct gr_ctx *c, uint64_t type, uint64_t data)
+static const char *value_text_of(struct gr_ctx *c, uint64_t type, uint64_t data)
 {
 	if (!type)
 		return "<nil>";
@@ -277,6 +264,19 @@ static const char *value_text(struct gr_ctx *c, uint64_t type, uint64_t data)
 		return r;
 	}
 	return gr_value_text(c->r, type, data);
+}
+
+/*
+ * value_text_of, remembered: a valueCtx's key is mostly one of a few
+ * constants (the same type and data word in 100,000 contexts), and its
+ * text was formatted and interned again for each.
+ */
+static const char *value_text(struct gr_ctx *c, uint64_t type, uint64_t data)
+{
+	struct gr_ctx_text *e = &c->texts[(type ^ data ^ data >> 12) % GR_CTX_TEXTS];
+	if (!type || e->type != type || e->data != data)
+		*e = (struct gr_ctx_text){type, data, value_text_of(c, type, data)};
+	return e->text;
 }
 
 /* An error interface's text: Canceled, DeadlineExceeded or its own. */

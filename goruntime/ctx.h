@@ -26,7 +26,16 @@ struct gr_ctx_key {
 	uint64_t itab, data;       /* the canceler interface */
 };
 
-enum { GR_CTX_HITS = 4096 };   /* slots of gr_ctx.hits, a power of two */
+enum {
+	GR_CTX_HITS = 4096,        /* slots of gr_ctx.hits, a power of two */
+	GR_CTX_TEXTS = 251,        /* slots of gr_ctx.texts */
+};
+
+/** A value's text as decode gave it (gr_ctx.texts). */
+struct gr_ctx_text {
+	uint64_t type, data;       /* the eface; type 0: an empty slot */
+	const char *text;          /* NULL: unreadable */
+};
 
 /**
  * A context address found in by_addr, and its index (gr_ctx_index); also a
@@ -72,6 +81,7 @@ struct gr_ctx {
 	struct gr_ctx_hit *by_addr;
 	size_t by_addr_cap, by_addr_count;  /* slots (a power of two), used */
 	struct gr_ctx_hit hits[GR_CTX_HITS]; /* by_addr's recent hits, by address (gr_ctx_index) */
+	struct gr_ctx_text texts[GR_CTX_TEXTS]; /* recent value texts, by (type, data) (value_text) */
 	/* output */
 	struct gr_context *ctxs;
 	size_t nctxs, ctxs_cap;

@@ -2,6 +2,7 @@
 // (by_addr, asked about some 2 million times on ctxgen's core, most of them
 // for a stack word that is no context) and the context.Context itabs.
 #include <stdlib.h>
+#include <string.h>
 
 #include "goruntime/ctx.h"
 
@@ -46,4 +47,17 @@ uint64_t gr_ctx_itab_type(struct gr_ctx *c, uint64_t itab)
 	struct util_error *err = util_u64map_put(&c->itabs, itab, v);
 	util_error_destroy(err);
 	return v;
+}
+
+void gr_ctx_drop_lookups(struct gr_ctx *c)
+{
+	free(c->by_addr);
+	c->by_addr = NULL;
+	c->by_addr_cap = c->by_addr_count = 0;
+	memset(c->hits, 0, sizeof(c->hits));
+	free(c->children);
+	free(c->walk);
+	free(c->keys);
+	c->children = NULL, c->walk = NULL, c->keys = NULL;
+	c->nchildren = c->children_cap = c->nwalk = c->walk_cap = c->nkeys = c->keys_cap = 0;
 }
