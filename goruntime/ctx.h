@@ -26,9 +26,21 @@ struct gr_ctx_key {
 	uint64_t itab, data;       /* the canceler interface */
 };
 
-enum { GR_CTX_HITS = 4096 };   /* slots of gr_ctx.hits, a power of two */
+enum {
+	GR_CTX_HITS = 4096,        /* slots of gr_ctx.hits, a power of two */
+	GR_CTX_TEXTS = 251,        /* slots of gr_ctx.texts */
+};
 
-/** A context address found in by_addr, and its index (gr_ctx_index). */
+/** A value's text as decode gave it (gr_ctx.texts). */
+struct gr_ctx_text {
+	uint64_t type, data;       /* the eface; type 0: an empty slot */
+	const char *text;          /* NULL: unreadable */
+};
+
+/**
+ * A context address found in by_addr, and its index (gr_ctx_index); also a
+ * slot of by_addr, where addr 0 is an empty slot.
+ */
 struct gr_ctx_hit {
 	uint64_t addr, idx;
 };
@@ -63,8 +75,13 @@ struct gr_ctx {
 	struct gr_ctx_type *types;
 	size_t ntypes, types_cap;
 	struct util_u64map itabs;      /* itab → its Type, for itabs whose Inter is context.Context */
-	struct util_u64map by_addr;    /* context addr → index into ctxs */
+	/* context addr → index into ctxs: open addressing, linear probing, at
+	 * most 3/4 full; each address beside its index, so that a lookup in
+	 * these 16 MiB takes one cache miss, not one for each of two arrays */
+	struct gr_ctx_hit *by_addr;
+	size_t by_addr_cap, by_addr_count;  /* slots (a power of two), used */
 	struct gr_ctx_hit hits[GR_CTX_HITS]; /* by_addr's recent hits, by address (gr_ctx_index) */
+	struct gr_ctx_text texts[GR_CTX_TEXTS]; /* recent value texts, by (type, data) (value_text) */
 	/* output */
 	struct gr_context *ctxs;
 	size_t nctxs, ctxs_cap;
@@ -88,6 +105,21 @@ struct gr_ctx {
  * small table first. Contexts are only ever added, so a hit stays true;
  * misses are not kept.
  */
+/** Where by_addr's probe for ADDR starts (before the mask). */
+static inline size_t gr_ctx_slot(uint64_t addr)
+{
+	addr ^= addr >> 33;
+	addr *= 0xff51afd7ed558ccdULL;
+	return (size_t)(addr ^ addr >> 33);
+}
+
+/** Start loading by_addr's slot for ADDR, to be asked about soon (a hint only). */
+static inline void gr_ctx_prefetch(const struct gr_ctx *c, uint64_t addr)
+{
+	if (c->by_addr_cap)
+		__builtin_prefetch(&c->by_addr[gr_ctx_slot(addr) & (c->by_addr_cap - 1)]);
+}
+
 static inline bool gr_ctx_index(struct gr_ctx *c, uint64_t addr, uint64_t *idx)
 {
 	struct gr_ctx_hit *h = &c->hits[((addr >> 3) ^ (addr >> 15)) & (GR_CTX_HITS - 1)];
@@ -95,11 +127,21 @@ static inline bool gr_ctx_index(struct gr_ctx *c, uint64_t addr, uint64_t *idx)
 		*idx = h->idx;
 		return true;
 	}
-	if (!util_u64map_get(&c->by_addr, addr, idx))
+	if (!addr || !c->by_addr_cap)
 		return false;
-	*h = (struct gr_ctx_hit){addr, *idx};
-	return true;
+	size_t mask = c->by_addr_cap - 1;
+	for (size_t j = gr_ctx_slot(addr) & mask; c->by_addr[j].addr; j = (j + 1) & mask) {
+		if (c->by_addr[j].addr == addr) {
+			*idx = c->by_addr[j].idx;
+			*h = c->by_addr[j];
+			return true;
+		}
+	}
+	return false;
 }
+
+/** Note in by_addr that the context at ADDR (not there yet, not 0) is c->ctxs[IDX]. */
+struct util_error *gr_ctx_by_addr_put(struct gr_ctx *c, uint64_t addr, size_t idx);
 
 /** Set up r->ctx (probes); errors only for memory. */
 struct util_error *gr_ctx_init(struct gr_reader *r);
@@ -212,6 +254,8 @@ struct cf_state {
 	uint64_t *ctx_pages;          /* bit per 4 KiB page from win_lo's: it holds a context (pass 3) */
 	uint64_t *ctx_pages_far;      /* pages holding a context outside the window, ascending (pass 3) */
 	size_t nctx_pages_far;
+	uint64_t *not_ctx;            /* GR_CTX_HITS words on context pages found no context (pass 3) */
+	size_t not_ctx_n;             /* c->nctxs when they were (a context added empties it) */
 	struct util_u64map takes;     /* function entry → takes a context parameter */
 	struct util_u64map mentions;  /* function entry → has any context variable */
 	struct gr_per_stack frame_info; /* struct cf_frames * by stack (ctxscan.c) */
@@ -219,6 +263,18 @@ struct cf_state {
 	size_t nheld, held_cap;
 	size_t ndwarf, nscan;
 	struct gr_stack_live live;    /* the liveness of the stack words of the goroutine asked about last */
+	uint8_t *live_tab;            /* gr_stack_live_table of live's stack, from live_lo (gr_cf_live) */
+	size_t live_n, live_cap;      /* words in live_tab; its room */
+	uint64_t live_lo;
+	const struct gr_goroutine *live_g; /* whose stack live_tab describes; NULL: none */
+	uint64_t live_goid;
+	/* One goroutine's live stack read whole (gr_cf_stack_image), for the
+	 * scans and the marking of its stack objects */
+	const struct gr_goroutine *img_g; /* whose; NULL: none */
+	uint64_t img_goid, img_lo;
+	size_t img_len;               /* bytes in img; 0: not readable whole */
+	unsigned char *img;           /* GR_CF_MAX_SCAN bytes */
+	uint64_t *live_marks;         /* per goroutine: gr_stack_live_marks once marked, else 0 */
 	unsigned char *stack;         /* GR_CF_MAX_SCAN bytes */
 	struct gr_cr *cr;             /* the walk from every root (ctxroots.c) */
 	struct util_u64map impl;      /* runtime types with a context.Context itab → 1 */
@@ -237,6 +293,14 @@ struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g,
 /** Whether the word at ADDR of G's stack is live at its frame's pc. */
 struct util_error *gr_cf_live(struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
 			      enum gr_live *ret);
+/**
+ * G's live stack from its innermost sp (aligned down) up to stack.hi, at
+ * most GR_CF_MAX_SCAN bytes, read whole once for all the readers of one
+ * pass (the copy of a stack is packed: each read of it unpacks); NULL if it
+ * cannot be read so, else *LO and *LEN say which bytes it holds.
+ */
+const unsigned char *gr_cf_stack_image(struct cf_state *st, const struct gr_goroutine *g,
+				       uint64_t *lo, size_t *len);
 /** LEN bytes at ADDR of G's stack: from its copy when it holds them, else from the core. */
 bool gr_cf_stack_read(const struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
 		      void *buf, size_t len);

@@ -259,9 +259,45 @@ struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g,
 	return NULL;
 }
 
+/* The marking of stack objects (gr_stack_live_word) reads the stack word by word. */
 static bool live_read(void *arg, const struct gr_goroutine *g, uint64_t addr, void *buf, size_t len)
 {
+	struct cf_state *st = arg;
+	uint64_t lo;
+	size_t n;
+	const unsigned char *img = gr_cf_stack_image(st, g, &lo, &n);
+	// A runtime.g on its own stack (corrupt) is read apart (gr_g_word).
+	bool g_inside = g->g_addr < lo + n && g->g_addr + 65536 > lo;
+	if (img && !g_inside && addr >= lo && addr - lo <= n && len <= n - (addr - lo)) {
+		memcpy(buf, img + (addr - lo), len);
+		return true;
+	}
 	return gr_cf_stack_read(arg, g, addr, buf, len);
+}
+
+/*
+ * The passes ask about some 40 words of each stack (4.4 million on ctxgen's
+ * core), and gr_stack_live_word goes through every frame for each: its
+ * answers for the whole stack are worked out once per goroutine instead.
+ */
+static struct util_error *live_table(struct cf_state *st, const struct gr_goroutine *g)
+{
+	const struct gr_stack_live *l = &st->live;
+	st->live_g = g;
+	st->live_goid = g->goid;
+	st->live_lo = l->lo;
+	st->live_n = 0;
+	if (!l->nframes || l->lo >= l->hi)
+		return NULL; // nothing described: gr_stack_live_word's loops are empty
+	size_t n = (size_t)((l->hi - l->lo) / 8);
+	if (n > GR_CF_MAX_SCAN / 8)
+		n = GR_CF_MAX_SCAN / 8;
+	struct util_error *err = util_grow((void **)&st->live_tab, n ? n - 1 : 0, &st->live_cap, 1, 4096);
+	if (err)
+		return err;
+	gr_stack_live_table(l, l->lo, n, st->live_tab);
+	st->live_n = n;
+	return NULL;
 }
 
 struct util_error *gr_cf_live(struct cf_state *st, const struct gr_goroutine *g, uint64_t addr,
@@ -276,9 +312,51 @@ struct util_error *gr_cf_live(struct cf_state *st, const struct gr_goroutine *g,
 		gr_stack_live_init(&st->live, m, live_read, st);
 	}
 	struct util_error *err = gr_stack_live_of(&st->live, g, !gr_goroutine_running(st->r, g));
-	if (!err)
+	if (!err && (st->live_g != g || st->live_goid != g->goid))
+		err = live_table(st, g);
+	if (err)
+		return err;
+	uint64_t j = (addr - st->live_lo) / 8;
+	uint8_t f = addr >= st->live_lo && addr % 8 == st->live_lo % 8 && j < st->live_n
+			    ? st->live_tab[j] : GR_LIVE_T_OBJECT;
+	if (f & GR_LIVE_T_YES) {
+		*ret = GR_LIVE_YES;
+	} else if (f & GR_LIVE_T_OBJECT) { // or outside the table
+		// Each pass comes back to the goroutine: its stack objects are
+		// marked once (the marking reads the stack), not once a pass.
+		size_t gi = (size_t)(g - st->r->snap->goroutines);
+		bool mine = st->live_marks && g >= st->r->snap->goroutines && gi < st->r->snap->ngoroutines;
+		if (mine)
+			gr_stack_live_set_marks(&st->live, st->live_marks[gi]);
 		*ret = gr_stack_live_word(&st->live, addr);
-	return err;
+		if (mine && !st->live_marks[gi])
+			st->live_marks[gi] = gr_stack_live_marks(&st->live);
+	} else {
+		*ret = f & GR_LIVE_T_UNVERIFIED || !(f & GR_LIVE_T_FRAME) ? GR_LIVE_UNVERIFIED : GR_LIVE_DEAD;
+	}
+	return NULL;
+}
+
+const unsigned char *gr_cf_stack_image(struct cf_state *st, const struct gr_goroutine *g,
+				       uint64_t *lo, size_t *len)
+{
+	if (st->img_g != g || st->img_goid != g->goid) {
+		st->img_g = g;
+		st->img_goid = g->goid;
+		st->img_len = 0;
+		uint64_t hi = g->stack_hi;
+		st->img_lo = g->nframes && g->frame_sp_off ? gr_frame_sp(g, 0) & ~7ULL : hi;
+		if (hi > st->img_lo) {
+			size_t n = hi - st->img_lo > GR_CF_MAX_SCAN ? GR_CF_MAX_SCAN : (size_t)(hi - st->img_lo);
+			if (!st->img)
+				st->img = malloc(GR_CF_MAX_SCAN);
+			if (st->img && gr_cf_stack_read(st, g, st->img_lo, st->img, n))
+				st->img_len = n;
+		}
+	}
+	*lo = st->img_lo;
+	*len = st->img_len;
+	return st->img_len ? st->img : NULL;
 }
 
 /* LEN bytes at ADDR of G's stack: from its copy when it holds them, else from the core. */
@@ -472,9 +550,10 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		if (s->goroutines[gi].nframes > max_frames)
 			max_frames = s->goroutines[gi].nframes;
 	firsts = malloc((s->ngoroutines + 1) * sizeof(*firsts) * 5);
+	st.live_marks = calloc(s->ngoroutines + 1, sizeof(*st.live_marks));
 	frame_has = malloc(max_frames);
 	st.stack = malloc(GR_CF_MAX_SCAN);
-	if (!firsts || !frame_has || !st.stack) {
+	if (!firsts || !frame_has || !st.stack || !st.live_marks) {
 		err = &util_enomem;
 		goto out;
 	}
@@ -603,6 +682,10 @@ out:
 	gr_per_stack_deinit(&st.plans, free_plan);
 	gr_per_stack_deinit(&st.frame_info, free_frames);
 	gr_stack_live_deinit(&st.live);
+	free(st.live_tab);
+	free(st.img);
+	free(st.live_marks);
+	free(st.not_ctx);
 	free(st.cls);
 	free(st.held);
 	free(st.stack);

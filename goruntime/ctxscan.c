@@ -236,9 +236,14 @@ struct util_error *gr_cf_scan_stack(struct cf_state *st, const struct gr_gorouti
 	struct util_error *ierr = frame_info(st, g, &info);
 	if (ierr)
 		return ierr;
-	if (!gr_cf_stack_read(st, g, lo, st->stack, n))
-		return NULL;
-	const unsigned char *stack = st->stack;
+	uint64_t img_lo;
+	size_t img_len;
+	const unsigned char *stack = gr_cf_stack_image(st, g, &img_lo, &img_len);
+	if (!stack || img_lo != lo || img_len != n) { // the same bytes: both as read above
+		if (!gr_cf_stack_read(st, g, lo, st->stack, n))
+			return NULL;
+		stack = st->stack;
+	}
 	size_t fi = 0; // the physical frame containing the word
 	for (size_t off = 0; off + 16 <= n; off += 8) {
 		uint64_t w, v, addr = lo + off;
@@ -358,6 +363,16 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 	struct util_error *ierr = frame_info(st, g, &info);
 	if (ierr)
 		return ierr;
+	if (!st->not_ctx && !(st->not_ctx = malloc(GR_CTX_HITS * sizeof(*st->not_ctx))))
+		return &util_enomem;
+	if (st->not_ctx_n != c->nctxs) {
+		memset(st->not_ctx, 0, GR_CTX_HITS * sizeof(*st->not_ctx));
+		st->not_ctx_n = c->nctxs;
+	}
+	uint64_t img_lo = 0;
+	size_t img_len = 0;
+	const unsigned char *img = NULL;
+	bool img_read = false;
 	for (size_t fi = 0; fi < g->nframes; fi++) {
 		if (g->frames[fi].inlined)
 			continue;
@@ -382,9 +397,17 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 		if (end - lo > GR_CF_MAX_SCAN)
 			end = lo + GR_CF_MAX_SCAN;
 		size_t n = (size_t)(end - lo);
-		if (!gr_cf_stack_read(st, g, lo, st->stack, n))
+		const unsigned char *stack;
+		if (!img_read) { // for the first frame that needs it
+			img = gr_cf_stack_image(st, g, &img_lo, &img_len);
+			img_read = true;
+		}
+		if (img && lo >= img_lo && lo - img_lo <= img_len && n <= img_len - (lo - img_lo))
+			stack = img + (lo - img_lo); // the frame, out of the stack read whole
+		else if (gr_cf_stack_read(st, g, lo, st->stack, n))
+			stack = st->stack;
+		else
 			continue;
-		const unsigned char *stack = st->stack;
 		for (size_t off = 0; off + 8 <= n; off += 8) {
 			uint64_t w, idx;
 			memcpy(&w, stack + off, 8);
@@ -397,10 +420,18 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 				    ? !(st->ctx_pages[(w - st->win_lo) >> 18] >> (((w - st->win_lo) >> 12) % 64) & 1)
 				    : !far_page(st, w >> 12))
 				continue;
-			if (!gr_ctx_index(c, w, &idx) || idx >= c->nctxs)
+			// Most words left are other objects on those pages, met again
+			// and again down a debug build's stack: a miss is remembered.
+			uint64_t *no = &st->not_ctx[((w >> 3) ^ (w >> 15)) & (GR_CTX_HITS - 1)];
+			if (w == *no)
 				continue;
+			if (!gr_ctx_index(c, w, &idx) || idx >= c->nctxs) {
+				*no = w;
+				continue;
+			}
 			const char *kind = c->ctxs[idx].kind;
-			if (strcmp(kind, "background") == 0 || strcmp(kind, "todo") == 0)
+			if ((kind[0] == 'b' && strcmp(kind, "background") == 0) ||
+			    (kind[0] == 't' && strcmp(kind, "todo") == 0))
 				continue;
 			size_t depth = callee_frame(info, g, fi, lo + off);
 			if (depth == fi && !self)

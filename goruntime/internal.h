@@ -476,6 +476,11 @@ struct gr_stackmaps {
 	uint64_t rodata;             /* moduledata.rodata: the objects' masks are at rodata + gcdataoff */
 	uint64_t g_defer, g_panic, d_fn, d_link; /* g._defer, g._panic, _defer.fn, .link; GR_ABSENT if unknown */
 	struct util_u64map plans;    /* pc<<1 | innermost → index into plans_list */
+	/* What each frame's pc says in gr_stack_live_of, per distinct stack:
+	 * its frames array → index into pcs (the count of frames, then each) */
+	struct util_u64map stacks;
+	struct gr_live_pc *pcs;
+	size_t npcs, pcs_cap;
 	struct gr_frame_plan **plans_list;
 	size_t nplans, plans_cap;
 	uint64_t frames_exact, frames_words; /* frames scanned by their maps, word by word */
@@ -571,6 +576,32 @@ void gr_stack_live_visit(struct gr_stack_live *l, uint64_t lo, uint64_t hi,
 			 const struct gr_stack_visit *v);
 /** The liveness of the 8-byte word at ADDR of the stack described. */
 enum gr_live gr_stack_live_word(struct gr_stack_live *l, uint64_t addr);
+
+/** What gr_stack_live_table says of a word (flags). */
+enum {
+	GR_LIVE_T_YES = 1,        /**< a live slot of a frame's maps: GR_LIVE_YES */
+	GR_LIVE_T_UNVERIFIED = 2, /**< in a frame without usable maps, or its arguments */
+	GR_LIVE_T_FRAME = 4,      /**< in a frame */
+	GR_LIVE_T_OBJECT = 8,     /**< in a stack object: live if marked (gr_stack_live_word) */
+};
+/**
+ * What gr_stack_live_word would say of each of the N words at LO, LO + 8...
+ * of the stack described, as flags in T[0..N), for a reader that asks about
+ * many words of each stack: a word with GR_LIVE_T_YES is GR_LIVE_YES; one
+ * with GR_LIVE_T_OBJECT (and not YES) is for gr_stack_live_word, which
+ * marks the stack objects when first asked; any other is GR_LIVE_UNVERIFIED
+ * when UNVERIFIED is set or FRAME is not, else GR_LIVE_DEAD.
+ */
+void gr_stack_live_table(const struct gr_stack_live *l, uint64_t lo, size_t n, uint8_t *t);
+/**
+ * The marks of the stack objects of the stack described, to give back with
+ * gr_stack_live_set_marks when the same stack is described again (the
+ * marking reads the stack): bit k for object k, bit 63 set; 0 if the
+ * objects are not marked yet or more than 63.
+ */
+uint64_t gr_stack_live_marks(const struct gr_stack_live *l);
+/** Take MARKS (gr_stack_live_marks of the same goroutine's stack) as the objects' marks. */
+void gr_stack_live_set_marks(struct gr_stack_live *l, uint64_t marks);
 
 /** A distinct frame sequence already stored in the snapshot's arena. */
 struct gr_stack_ref {

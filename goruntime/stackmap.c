@@ -39,6 +39,20 @@ enum {
 	MAX_PLANS = 1 << 20,        /* distinct PCs remembered */
 	MAX_MASK_BYTES = 4096,      /* a stack object's pointer mask read (larger: every word) */
 	MAX_LIVE_PTRS = 1 << 20,    /* stack pointers followed while marking one stack's objects */
+	MAX_STACK_PCS = 1 << 22,    /* frames of distinct stacks remembered (gr_live_pc) */
+};
+
+/*
+ * What a frame's pc says of its frame, the same for every goroutine with
+ * that stack: gr_stack_live_of describes each goroutine's stack once per
+ * pass (three context passes, reach, waits), and looking the function up
+ * twice per frame was half its work. Slot 0 of a stack's records holds
+ * its count of frames in ARGS.
+ */
+struct gr_live_pc {
+	const struct gr_frame_plan *plan; /* plan_at's, once asked; NULL: not yet */
+	int32_t args;                     /* dw_func_args of the frame's function; -1: none */
+	bool trap;                        /* gr_unwind_is_trap of the function at its pc */
 };
 
 /* A stack object of a frame (runtime.stackObjectRecord). */
@@ -73,6 +87,7 @@ void gr_stackmaps_init(struct gr_stackmaps *m, struct gr_reader *r)
 	memset(m, 0, sizeof(*m));
 	m->r = r;
 	util_u64map_init(&m->plans);
+	util_u64map_init(&m->stacks);
 	struct dw_binary *b = r->bin;
 	// The indexes are internal/abi constants from 1.21 (internal/abi/symtab.go)
 	// and runtime ones, with an underscore, in 1.19 (runtime/symtab.go).
@@ -132,6 +147,8 @@ void gr_stackmaps_deinit(struct gr_stackmaps *m)
 		free_plan(m->plans_list[i]);
 	free(m->plans_list);
 	util_u64map_deinit(&m->plans);
+	util_u64map_deinit(&m->stacks);
+	free(m->pcs);
 }
 
 /* Bitmap ID of the stack map at FD of F (nbit bits), or false. */
@@ -320,6 +337,37 @@ static struct util_error *add_unverified(struct gr_stack_live *l, uint64_t sp, u
 	return err;
 }
 
+/* The function of frame I of G: AT its pc, F its call's (a caller's pc is a return address). */
+static void frame_funcs(struct gr_stackmaps *m, const struct gr_goroutine *g, size_t i,
+			const struct dw_func **at, const struct dw_func **f)
+{
+	*at = dw_func_at(m->r->bin, g->frames[i].pc);
+	*f = i ? dw_func_at(m->r->bin, g->frames[i].pc - 1) : *at;
+}
+
+/* The records of G's frames (their pcs), made on its stack's first goroutine; NULL: none kept. */
+static struct gr_live_pc *stack_pcs(struct gr_stackmaps *m, const struct gr_goroutine *g)
+{
+	uint64_t key = (uint64_t)(uintptr_t)g->frames, v;
+	size_t n = g->nframes;
+	if (util_u64map_get(&m->stacks, key, &v))
+		return m->pcs[v].args == (int32_t)n ? &m->pcs[v + 1] : NULL;
+	if (n >= MAX_STACK_PCS || m->npcs > MAX_STACK_PCS - n - 1 ||
+	    util_grow((void **)&m->pcs, m->npcs + n, &m->pcs_cap, sizeof(*m->pcs), 256) ||
+	    !ok(util_u64map_put(&m->stacks, key, m->npcs)))
+		return NULL; // only without memory (util_grow's error is static)
+	struct gr_live_pc *pc = &m->pcs[m->npcs];
+	pc[0] = (struct gr_live_pc){.args = (int32_t)n};
+	for (size_t i = 0; i < n; i++) {
+		const struct dw_func *at, *f;
+		frame_funcs(m, g, i, &at, &f);
+		pc[i + 1] = (struct gr_live_pc){.args = f ? dw_func_args(m->r->bin, f) : -1,
+						.trap = gr_unwind_is_trap(m->r, at)};
+	}
+	m->npcs += n + 1;
+	return pc + 1;
+}
+
 struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_goroutine *g,
 				    bool exact_top)
 {
@@ -338,6 +386,7 @@ struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_gor
 		return NULL; // nothing known: every word is outside a frame, unverified
 	bool exact = exact_top && m->ok;
 	struct util_error *err = NULL;
+	struct gr_live_pc *pcs = stack_pcs(m, g);
 	for (size_t i = 0; i < n && !err;) {
 		if (g->frames[i].inlined) {
 			i++;
@@ -349,14 +398,25 @@ struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_gor
 		uint64_t sp = gr_frame_sp(g, i), next = j < n ? gr_frame_sp(g, j) : l->hi;
 		if (sp < l->lo || sp > l->hi || next < sp || next > l->hi)
 			return add_unverified(l, sp < l->lo || sp > l->hi ? l->lo : sp, l->hi, l->hi);
-		const struct dw_func *at = dw_func_at(m->r->bin, g->frames[i].pc),
-				    *f = i ? dw_func_at(m->r->bin, g->frames[i].pc - 1) : at;
+		int32_t args;
+		bool trap;
+		if (pcs) {
+			args = pcs[i].args;
+			trap = pcs[i].trap;
+		} else {
+			const struct dw_func *at, *f;
+			frame_funcs(m, g, i, &at, &f);
+			args = f ? dw_func_args(m->r->bin, f) : -1;
+			trap = gr_unwind_is_trap(m->r, at);
+		}
 		// Assembly (no argument size) has no maps of its own to vouch
 		// for its words: the collector scans it by the maps its author
 		// declared, which say nothing of variables.
-		int32_t args = f ? dw_func_args(m->r->bin, f) : -1;
-		const struct gr_frame_plan *p = exact && args >= 0 ? plan_at(m, g->frames[i].pc, i == 0)
-								    : &conservative_plan;
+		const struct gr_frame_plan *p = &conservative_plan;
+		if (exact && args >= 0 && pcs)
+			p = pcs[i].plan ? pcs[i].plan : (pcs[i].plan = plan_at(m, g->frames[i].pc, i == 0));
+		else if (exact && args >= 0)
+			p = plan_at(m, g->frames[i].pc, i == 0);
 		uint64_t fp = sp + (uint64_t)p->spdelta + 8;
 		if (!p->conservative && j < n && fp != next) // the maps disagree with the unwind
 			return add_unverified(l, sp, l->hi, l->hi);
@@ -388,7 +448,7 @@ struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_gor
 						.ptrbytes = o->ptrbytes, .mask = o->mask};
 			}
 		}
-		exact = m->ok && !gr_unwind_is_trap(m->r, at);
+		exact = m->ok && !trap;
 		i = j;
 	}
 	return err;
@@ -538,4 +598,97 @@ enum gr_live gr_stack_live_word(struct gr_stack_live *l, uint64_t addr)
 			return GR_LIVE_YES;
 	}
 	return unverified || !in_frame ? GR_LIVE_UNVERIFIED : GR_LIVE_DEAD;
+}
+
+/* The words LO + 8j (j < N) with A <= word < B: j in [*J0, *J1). */
+static void word_span(uint64_t lo, size_t n, uint64_t a, uint64_t b, size_t *j0, size_t *j1)
+{
+	uint64_t end = lo + 8 * (uint64_t)n;
+	*j0 = *j1 = 0;
+	if (b <= lo || a >= end || a >= b)
+		return;
+	*j0 = a <= lo ? 0 : (size_t)((a - lo + 7) / 8);
+	*j1 = b >= end ? n : (size_t)((b - lo + 7) / 8);
+}
+
+/* Set FLAG in T for the words LO + 8j (j < N) with A <= word < B. */
+static void flag_range(uint8_t *t, uint64_t lo, size_t n, uint64_t a, uint64_t b, uint8_t flag)
+{
+	size_t j0, j1;
+	word_span(lo, n, a, b, &j0, &j1);
+	for (size_t j = j0; j < j1; j++)
+		t[j] |= flag;
+}
+
+/* Set GR_LIVE_T_YES in T for the words of BITS (NBIT bits from BASE) that are set. */
+static void flag_bits(uint8_t *t, uint64_t lo, size_t n, uint64_t base, const uint8_t *bits,
+		      uint32_t nbit)
+{
+	// gr_stack_live_word asks for a whole word of the bitmap: none of the
+	// table's words is one when BASE is not aligned with LO.
+	if (!nbit || (base - lo) % 8)
+		return;
+	uint64_t end = lo + 8 * (uint64_t)n, top = base + 8 * (uint64_t)nbit;
+	if (top < base || top <= lo || base >= end) // past the address space: no word
+		return;
+	uint64_t k0 = base >= lo ? 0 : (lo - base) / 8, k1 = top <= end ? nbit : (end - base) / 8;
+	for (uint64_t k = k0; k < k1;) {
+		// Bit by set bit: most of a frame's slots hold no pointer.
+		unsigned byte = bits[k / 8] >> (k % 8);
+		if (!byte) {
+			k = (k / 8 + 1) * 8;
+			continue;
+		}
+		k += (uint64_t)__builtin_ctz(byte);
+		if (k >= k1)
+			break;
+		t[(base + 8 * k - lo) / 8] |= GR_LIVE_T_YES;
+		k++;
+	}
+}
+
+void gr_stack_live_table(const struct gr_stack_live *l, uint64_t lo, size_t n, uint8_t *t)
+{
+	memset(t, 0, n);
+	// The frames' words first, so that a memset sets their flag: each run
+	// of adjacent frames at once (mostly the whole stack).
+	for (size_t i = 0, k; i < l->nframes; i = k) {
+		uint64_t hi = l->frames[i].hi;
+		for (k = i + 1; k < l->nframes && l->frames[k].lo == hi && l->frames[k].hi >= hi; k++)
+			hi = l->frames[k].hi;
+		size_t j0, j1;
+		word_span(lo, n, l->frames[i].lo, hi, &j0, &j1);
+		memset(t + j0, GR_LIVE_T_FRAME, j1 - j0);
+	}
+	for (size_t i = 0; i < l->nframes; i++) {
+		const struct gr_live_frame *f = &l->frames[i];
+		if (!f->verified) {
+			flag_range(t, lo, n, f->lo, f->args_end, GR_LIVE_T_UNVERIFIED);
+			continue;
+		}
+		flag_bits(t, lo, n, f->locals, f->locals_bits, f->locals_nbit);
+		flag_bits(t, lo, n, f->args, f->args_bits, f->args_nbit);
+	}
+	for (size_t o = 0; o < l->nobjs; o++)
+		flag_range(t, lo, n, l->objs[o].base, l->objs[o].base + l->objs[o].size,
+			   GR_LIVE_T_OBJECT);
+}
+
+uint64_t gr_stack_live_marks(const struct gr_stack_live *l)
+{
+	uint64_t m = 0;
+	if (!l->marked || l->nobjs >= 64)
+		return 0;
+	for (size_t o = 0; o < l->nobjs; o++)
+		m |= (uint64_t)l->objs[o].marked << o;
+	return m | UINT64_C(1) << 63;
+}
+
+void gr_stack_live_set_marks(struct gr_stack_live *l, uint64_t marks)
+{
+	if (!(marks >> 63) || l->nobjs >= 64 || l->marked)
+		return;
+	for (size_t o = 0; o < l->nobjs; o++)
+		l->objs[o].marked = marks >> o & 1;
+	l->marked = true;
 }
