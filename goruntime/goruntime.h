@@ -404,8 +404,8 @@ struct gr_options {
 	void (*progress)(size_t done, size_t total, void *arg);
 	void *progress_arg;
 	/**
-	 * Called once the goroutines are read, before their contexts, waits
-	 * and defers; may be NULL. From then on the snapshot's goroutines (and
+	 * Called once the goroutines are read, before their defers, contexts
+	 * and waits; may be NULL. From then on the snapshot's goroutines (and
 	 * what they point to), ngoroutines, go_version, now_ns, now_source and
 	 * build_settings do not change, so another thread may read them while
 	 * gr_snapshot_create goes on (store_ingest_begin does). Nothing else of
@@ -414,8 +414,8 @@ struct gr_options {
 	void (*goroutines_done)(const struct gr_snapshot *snap, void *arg);
 	void *goroutines_done_arg;
 	/**
-	 * Called once the contexts are read, before the waits, defers and heap
-	 * reachability; may be NULL. From then on the snapshot's contexts,
+	 * Called once the contexts are read (the defers are read before them),
+	 * before the waits and the heap reachability; may be NULL. From then on the snapshot's contexts,
 	 * context_children and goroutine_contexts (with their counts) do not
 	 * change either, and another thread may read them too.
 	 */

@@ -626,6 +626,9 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 	// 416,613 contexts), held while the snapshot marks the heap: the
 	// contexts' by their one address, then the children's.
 	size_t nc = snap->ncontexts, nch = snap->ncontext_children;
+	if (nc > UINT32_MAX || nch > UINT32_MAX) // the sort's indexes below
+		return util_error_create(UTIL_ERROR_BAD_DATA, "%s: %zu contexts is too many",
+					 db->path, nc > nch ? nc : nch);
 	struct keyed1 *k1 = malloc(nc * sizeof(*k1) + 1);
 	uint32_t *order = malloc((nc > nch ? nc : nch) * sizeof(*order) + 1);
 	if (!k1 || !order) {
