@@ -46,13 +46,12 @@ void core_cache_init(struct core_page_cache *c)
 		nsets = core_cache_test_sets;
 #endif
 	size_t slots = nsets * CORE_CACHE_WAYS;
-	// Address space only: a page counts in memory once a read fills it.
-	void *p = mmap(NULL, slots * CORE_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	// A page counts in memory once a read fills it, in 2 MiB faults.
+	void *p = util_map_anon(slots * CORE_PAGE_SIZE, true);
 	c->tags = calloc(slots, sizeof(*c->tags));
 	c->turn = calloc(nsets, sizeof(*c->turn));
-	if (p == MAP_FAILED || !c->tags || !c->turn) {
-		if (p != MAP_FAILED)
+	if (!p || !c->tags || !c->turn) {
+		if (p)
 			munmap(p, slots * CORE_PAGE_SIZE);
 		free(c->tags);
 		free(c->turn);
@@ -61,9 +60,6 @@ void core_cache_init(struct core_page_cache *c)
 	}
 	c->pages = p;
 	c->nsets = nsets;
-#ifdef MADV_HUGEPAGE
-	madvise(p, slots * CORE_PAGE_SIZE, MADV_HUGEPAGE); // filled in 2 MiB faults
-#endif
 }
 
 void core_drop_page_cache(struct core_file *core)

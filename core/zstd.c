@@ -3,7 +3,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <zstd.h>
@@ -91,13 +90,9 @@ static uint8_t *page_alloc(struct core_page_store *ps)
 			ps->chunks = v;
 			ps->cap = cap;
 		}
-		void *p = mmap(NULL, CORE_PAGE_CHUNK, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (p == MAP_FAILED)
+		void *p = util_map_anon(CORE_PAGE_CHUNK, true);
+		if (!p)
 			return NULL;
-#ifdef MADV_HUGEPAGE
-		madvise(p, CORE_PAGE_CHUNK, MADV_HUGEPAGE);
-#endif
 		ps->chunks[ps->nchunks++] = p;
 		ps->used = 0;
 	}

@@ -15,9 +15,7 @@
  */
 static struct gr_ctx_hit *table_alloc(size_t cap)
 {
-	void *p = mmap(NULL, cap * sizeof(struct gr_ctx_hit), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p; // zeroed: every slot empty
+	return util_map_anon(cap * sizeof(struct gr_ctx_hit), false); // zeroed: every slot empty
 }
 
 static void table_free(struct gr_ctx_hit *t, size_t cap)

@@ -176,14 +176,9 @@ void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines)
 	}
 	st->dec->gi = SIZE_MAX;
 	st->n = ngoroutines;
-	// Address space only: pages count once written.
-	void *p = mmap(NULL, GR_STACKS_MAX, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
+	void *p = util_map_anon(GR_STACKS_MAX, true);
+	if (!p)
 		return; // no copies: the passes read the core
-#ifdef MADV_HUGEPAGE
-	madvise(p, GR_STACKS_MAX, MADV_HUGEPAGE);
-#endif
 	st->base = p;
 	st->cap = GR_STACKS_MAX;
 }
@@ -195,14 +190,7 @@ void gr_stacks_reserve(struct gr_stacks *st, size_t ngoroutines)
  */
 static unsigned char *prefetch_alloc(void)
 {
-	void *p = mmap(NULL, GR_STACK_PREFETCH_MAX, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	madvise(p, GR_STACK_PREFETCH_MAX, MADV_HUGEPAGE);
-#endif
-	return p;
+	return util_map_anon(GR_STACK_PREFETCH_MAX, true);
 }
 
 static void prefetch_free(unsigned char *p)

@@ -1,6 +1,8 @@
-// grow.c: the one way a malloc'd array grows by doubling.
+// grow.c: the one way a malloc'd array grows by doubling, and the one way
+// big buffers get a mapping of their own.
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "util/util.h"
 
@@ -22,4 +24,19 @@ struct util_error *util_grow(void **arr, size_t n, size_t *cap, size_t elem, siz
 	*arr = p;
 	*cap = ncap;
 	return NULL;
+}
+
+void *util_map_anon(size_t len, bool huge)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (huge)
+		madvise(p, len, MADV_HUGEPAGE);
+#else
+	(void)huge;
+#endif
+	return p;
 }

@@ -152,6 +152,15 @@ bool util_u64map_get(const struct util_u64map *m, uint64_t key, uint64_t *val);
 struct util_error *util_grow(void **arr, size_t n, size_t *cap, size_t elem, size_t min);
 
 /**
+ * LEN bytes of zeroed anonymous memory of their own mapping (free with
+ * munmap), NULL if none: address space only, a page counts in memory once
+ * written. HUGE asks the kernel for 2 MiB pages where it can (transparent
+ * huge pages in "madvise" mode), so filling megabytes takes a few faults,
+ * not one per 4 KiB page (on a virtual machine each is a trap).
+ */
+void *util_map_anon(size_t len, bool huge);
+
+/**
  * The strongly connected components of the directed graph of N nodes whose
  * edges from node v are ADJ[OFF[v]] .. ADJ[OFF[v + 1] - 1] (OFF has N + 1
  * entries): COMP[v] (N entries) receives v's component, numbered from 0 in
