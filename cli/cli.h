@@ -68,6 +68,35 @@ static inline void cli_test_hooks(struct store_db *db)
 }
 #endif
 
+/** A streaming JSON writer (cli/json.c), indented two spaces a level: the
+ * output of every command's --format json. Values inside an object take a
+ * KEY; inside an array and at the top, KEY is NULL. */
+#define CLI_JSON_MAX_DEPTH 32
+struct cli_json {
+	FILE *out;
+	int depth;
+	/** Values written so far at each depth, for the commas. */
+	int count[CLI_JSON_MAX_DEPTH];
+};
+void cli_json_init(struct cli_json *j, FILE *out);
+/** Write S as a JSON string literal, quoted and escaped. */
+void cli_json_quote(FILE *out, const char *s);
+void cli_json_begin_object(struct cli_json *j, const char *key);
+void cli_json_end_object(struct cli_json *j);
+void cli_json_begin_array(struct cli_json *j, const char *key);
+void cli_json_end_array(struct cli_json *j);
+/** A string, or null when S is NULL. */
+void cli_json_string(struct cli_json *j, const char *key, const char *s);
+void cli_json_int(struct cli_json *j, const char *key, int64_t v);
+/** A number, or null for NaN and infinities. */
+void cli_json_real(struct cli_json *j, const char *key, double v);
+void cli_json_bool(struct cli_json *j, const char *key, bool v);
+void cli_json_null(struct cli_json *j, const char *key);
+/** Column COL of ST's current row, typed as SQLite stores it. */
+void cli_json_column(struct cli_json *j, const char *key, sqlite3_stmt *st, int col);
+/** ST's current row as an object keyed by its column names. */
+void cli_json_row(struct cli_json *j, const char *key, sqlite3_stmt *st);
+
 /** Parse --incident's value (a number > 0) for COMMAND; on error print why
  * and return true. */
 bool cli_parse_incident(const char *command, const char *arg, int64_t *ret);

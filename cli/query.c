@@ -61,25 +61,6 @@ static void csv_field(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", out);
-		else if (ch == '\t')
-			fputs("\\t", out);
-		else if (ch < 0x20)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
-}
-
 struct util_error *cli_print_rows(FILE *out, struct store_db *db, sqlite3_stmt *st,
 				  const char *what, enum cli_format format)
 {
@@ -102,29 +83,13 @@ struct util_error *cli_print_rows(FILE *out, struct store_db *db, sqlite3_stmt *
 			fputs("\r\n", out);
 		}
 	} else if (format == CLI_FORMAT_JSON) {
-		fputc('[', out);
-		bool first = true;
-		while (!(err = store_step(db, st, what, &row)) && row) {
-			fputs(first ? "\n  {" : ",\n  {", out);
-			first = false;
-			for (int i = 0; i < ncol; i++) {
-				if (i)
-					fputs(", ", out);
-				json_string(out, sqlite3_column_name(st, i));
-				fputs(": ", out);
-				switch (sqlite3_column_type(st, i)) {
-				case SQLITE_NULL: fputs("null", out); break;
-				case SQLITE_INTEGER:
-					fprintf(out, "%lld", (long long)sqlite3_column_int64(st, i));
-					break;
-				case SQLITE_FLOAT: fprintf(out, "%.17g", sqlite3_column_double(st, i)); break;
-				default: json_string(out, (const char *)sqlite3_column_text(st, i)); break;
-				}
-			}
-			fputc('}', out);
-		}
+		struct cli_json j;
+		cli_json_init(&j, out);
+		cli_json_begin_array(&j, NULL);
+		while (!(err = store_step(db, st, what, &row)) && row)
+			cli_json_row(&j, NULL, st);
 		if (!err)
-			fputs(first ? "]\n" : "\n]\n", out);
+			cli_json_end_array(&j);
 	} else {
 		// A table: read every row to size the columns.
 		size_t nrows = 0, cap = 0;
