@@ -24,7 +24,8 @@
 
 static const char analyze_usage[] =
 	"usage: gocoroner analyze [--db FILE] [--exe EXE] [--force] [--quiet] [--keep-core]\n"
-	"                         [--fail-on-findings] [--timings] [--budget N] CORE\n"
+	"                         [--captured-at TIME] [--fail-on-findings] [--timings]\n"
+	"                         [--budget N] CORE\n"
 	"\n"
 	"Read CORE (an ELF core: gcore, kernel or systemd-coredump; raw or .zst) and\n"
 	"the Go executable it was made from, rebuild every goroutine with its stack,\n"
@@ -34,6 +35,11 @@ static const char analyze_usage[] =
 	"  --db FILE   database to write (default " CLI_DEFAULT_DB ")\n"
 	"  --exe EXE   the executable; default: the path the core records\n"
 	"  --force     accept an executable whose build id does not match the core\n"
+	"  --captured-at TIME  when the core was captured: ISO-8601 UTC\n"
+	"              (2026-03-02T14:05:09Z) or @EPOCH (seconds). Default: the\n"
+	"              time in a systemd-coredump file name\n"
+	"              (core.COMM.UID.BOOTID.PID.USEC[.zst]), else the file's\n"
+	"              modification time, which a copy (cp, scp, git) resets\n"
 	"  --quiet     print only the incident id\n"
 	"  --keep-core keep the core itself in the database, zstd-compressed (a .zst\n"
 	"              core as it is), stored once however many incidents share\n"
@@ -366,10 +372,11 @@ int cli_analyze(int argc, char **argv)
 		{"keep-core", no_argument, NULL, 'k'},
 		{"budget", required_argument, NULL, 'B'},
 		{"timings", no_argument, NULL, 'T'},
+		{"captured-at", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *db_path = CLI_DEFAULT_DB, *exe_path = NULL;
+	const char *db_path = CLI_DEFAULT_DB, *exe_path = NULL, *captured_opt = NULL;
 	uint64_t budget = STORE_BUDGET_DEFAULT;
 	bool force = false, quiet = false, fail_on_findings = false, keep_core = false;
 	struct timings timings = {.mu = PTHREAD_MUTEX_INITIALIZER}, *tmg = NULL;
@@ -385,6 +392,17 @@ int cli_analyze(int argc, char **argv)
 		case 'F': fail_on_findings = true; break;
 		case 'k': keep_core = true; break;
 		case 'T': tmg = &timings; break;
+		case 'C':
+		{
+			int64_t t;
+			if (!cli_parse_time(optarg, &t)) {
+				fprintf(stderr, "gocoroner analyze: --captured-at takes an ISO-8601 UTC"
+					" time (2026-03-02T14:05:09Z) or @EPOCH, not '%s'\n", optarg);
+				return CLI_USAGE;
+			}
+			captured_opt = optarg;
+			break;
+		}
 		case 'B':
 			if (cli_parse_budget("analyze", optarg, &budget))
 				return CLI_USAGE;
@@ -445,16 +463,14 @@ int cli_analyze(int argc, char **argv)
 	if (err)
 		goto out;
 	// What the incident row says, but for what the snapshot fills in.
-	// When the core was captured: its file's modification time (the
-	// kernel or gcore wrote it then; an ELF core records no wall clock).
+	// When the core was captured: an ELF core records no wall clock, so
+	// the user's word, else a systemd-coredump name's, else the file's
+	// modification time (the kernel or gcore wrote it then; a copy did not).
 	const struct core_info *ci = core_info(core);
 	if (ci->problem) // read all the same; a diagnostic of the incident too
 		fprintf(stderr, "gocoroner: warning: %s\n", ci->problem);
-	char captured[32] = "";
-	struct tm tm;
-	time_t mtime = (time_t)ci->mtime;
-	if (mtime > 0 && gmtime_r(&mtime, &tm))
-		strftime(captured, sizeof(captured), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	struct cli_capture captured;
+	cli_capture_time(core_path, captured_opt, ci->mtime, &captured);
 	const char *build_id = dw_binary_go_build_id(bin);
 	if (!*build_id)
 		build_id = dw_binary_gnu_build_id(bin);
@@ -472,7 +488,8 @@ int cli_analyze(int argc, char **argv)
 			     : ci->kind == CORE_KIND_GCORE ? "gcore"
 							   : "unknown",
 		.tool_version = PACKAGE_VERSION,
-		.captured_at = *captured ? captured : NULL,
+		.captured_at = *captured.at ? captured.at : NULL,
+		.captured_at_source = captured.source,
 		.core_size = ci->file_size,
 	};
 	w.db_path = db_path;

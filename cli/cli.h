@@ -161,6 +161,33 @@ struct util_error *cli_pick_incident(struct store_db *db, int64_t requested, int
 /** Print the header and summary of an incident (counts by state, largest stack groups). */
 struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t incident);
 
+/** Room for a time as 'YYYY-MM-DDTHH:MM:SSZ' and its NUL. */
+#define CLI_TIME_LEN 32
+/** When a core was captured, and how that is known (cli/capture.c). */
+struct cli_capture {
+	char at[CLI_TIME_LEN];  /**< 'YYYY-MM-DDTHH:MM:SSZ', "" if unknown */
+	/** incident.captured_at_source: "option", "file name" or "file
+	 * mtime"; NULL when unknown */
+	const char *source;
+};
+/**
+ * Parse a time given on the command line: ISO-8601 UTC
+ * ('2026-03-02T14:05:09Z', a fraction of a second or '+00:00' accepted) or
+ * '@EPOCH' (seconds). *RET in Unix seconds; false if ARG is neither.
+ */
+bool cli_parse_time(const char *arg, int64_t *ret);
+/** The dump time a systemd-coredump file name (core.COMM.UID.BOOTID.PID.USEC,
+ * maybe .zst, .lz4 or .xz) carries, in Unix seconds; false if PATH's base
+ * name is not one. */
+bool cli_coredump_name_time(const char *path, int64_t *ret);
+/**
+ * When the core at CORE_PATH was captured: OPTION (analyze --captured-at,
+ * already checked with cli_parse_time) if given, else the time in a
+ * systemd-coredump file name, else MTIME, its file's modification time.
+ */
+void cli_capture_time(const char *core_path, const char *option, int64_t mtime,
+		      struct cli_capture *ret);
+
 /** The statements file compiled into the binary. */
 extern const char cli_statements_sql[];
 

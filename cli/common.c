@@ -160,6 +160,12 @@ struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t inc
 	if (!err && row) {
 		fprintf(out, "incident %lld: %s core %s\n", (long long)incident, text(st, 4),
 			text(st, 1));
+		// How far to trust the time: a copied core's mtime is the copy's.
+		if (*text(st, 11))
+			fprintf(out, "  captured %s (%s)\n", text(st, 11),
+				*text(st, 12) ? text(st, 12) : "file mtime");
+		else
+			fprintf(out, "  captured at an unknown time\n");
 		fprintf(out, "  executable %s (%s)\n", text(st, 2), text(st, 3));
 		fprintf(out, "  pid %lld, signal %lld, %lld goroutines", sqlite3_column_int64(st, 6),
 			sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 8));

@@ -5,9 +5,10 @@
 -- client can run the same text.
 
 -- STMT incident_info
--- One incident's header: what core, which executable, which Go.
+-- One incident's header: what core, which executable, which Go, and when
+-- the core was captured (and how that is known: captured_at_source).
 SELECT id, core_path, exe_path, go_version, core_kind, signal, pid, cmdline,
-       goroutine_count, ingested_at, now_source
+       goroutine_count, ingested_at, now_source, captured_at, captured_at_source
   FROM incident WHERE id = ?1;
 
 -- STMT status_counts
@@ -346,11 +347,14 @@ SELECT func, line FROM frame
 
 -- STMT incidents
 -- 'incidents': the archive, one line per incident, oldest first (view
--- incident_summary; its finding counts are the incident_finding rows kept at
+-- incident_summary; captured_from: where captured_at came from, 'file
+-- name', 'option' or 'file mtime' (incident.captured_at_source); its finding counts are the incident_finding rows kept at
 -- ingest, so no finding view runs here). leaks: leaked goroutines; cycles:
 -- wait cycles (wait_component), in_cycles: their goroutines, as 'analyze'
 -- and 'report' count them. No ?1.
-SELECT incident_id AS id, name, captured_at, ingested_at, executable, build_id,
+SELECT incident_id AS id, name, captured_at,
+       (SELECT captured_at_source FROM incident WHERE id = s.incident_id) AS captured_from,
+       ingested_at, executable, build_id,
        go_version, goroutines, cancel_unobserved AS unobserved,
        cancel_broken_link AS broken_links, leak_suspect AS leaks,
        (SELECT count(*) FROM wait_component AS w

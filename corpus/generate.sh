@@ -194,6 +194,10 @@ run() {
 	done
 	sleep 1 # let the dumper goroutine exit and everything settle
 
+	# The capture time, for 'analyze --captured-at': the core's file time
+	# is lost to every copy (git checkout, zstd, cp).
+	local captured
+	captured=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	if [ "$kind" = gcore ]; then
 		gcore -o "$scratch/core" "$pid" >"$scratch/gcore.log" 2>&1 ||
 			{ cat "$scratch/gcore.log" >&2; die "$name: gcore failed"; }
@@ -275,7 +279,7 @@ run() {
 	printf '%s\n' "$(printf '%s\t' "$name" "$prog" "$gover" "$mode" "$kind" \
 		"bin/$exe_name.zst" "cores/$name.core.zst" "$tb_rel" \
 		"expect/$name.stdout" "$dlv_rel" "$(sha "$exe_path")" "$core_sha" \
-		"$core_size" "$zsize" "${dumper:-0}")$notes" >"$WORK/row"
+		"$core_size" "$zsize" "${dumper:-0}")$notes	$captured" >"$WORK/row"
 	$TOOL manifest "$CORPUS/manifest.tsv" "$WORK/row"
 	rm -rf "$scratch"
 }

@@ -27,13 +27,17 @@ ingest() { # ingest CORE: analyze a corpus core into the archive, quietly
 	[ -n "$(col exe "$1")" ] || { echo "demo: no corpus core named $1 (see corpus/manifest.tsv)" >&2; exit 2; }
 	zstd -q -d -f "$top/corpus/$(col exe "$1")" -o "$work/exe"
 	chmod +x "$work/exe"
-	"$g" analyze -q --db "$db" --exe "$work/exe" "$top/corpus/$(col core "$1")"
+	"$g" analyze -q --db "$db" --exe "$work/exe" --captured-at "$(col captured_at "$1")" \
+		"$top/corpus/$(col core "$1")"
 }
 first=${1:-hang-go1.27-opt-kernel}
 
 echo "--- gocoroner analyze $(col core "$first") ---"
 zstd -q -d -f "$top/corpus/$(col exe "$first")" -o "$work/exe"
-"$g" analyze --db "$db" --exe "$work/exe" "$top/corpus/$(col core "$first")"
+# The capture time the corpus recorded: the checkout's files all have the
+# time of the checkout.
+"$g" analyze --db "$db" --exe "$work/exe" --captured-at "$(col captured_at "$first")" \
+	"$top/corpus/$(col core "$first")"
 echo
 echo "--- gocoroner report: every finding, most severe first ---"
 "$g" report --db "$db" --incident 1

@@ -1562,3 +1562,15 @@ INSERT INTO main.goroutine_context (incident_id, goid, seq, frame_depth, var_nam
     FROM temp.goroutine_context_v11 ORDER BY incident_id, goid, seq;
 
 DROP TABLE temp.goroutine_context_v11;
+
+-- @version 13
+
+-- Where incident.captured_at came from, which says how far to trust it:
+-- 'file name' (the dump time a systemd-coredump file name carries:
+-- core.COMM.UID.BOOTID.PID.USEC), 'option' ('analyze --captured-at'), or
+-- 'file mtime' (the core file's modification time, which a copy with cp,
+-- scp or git replaces with the copy's). NULL when captured_at is NULL.
+-- Incidents ingested before version 13 had their time from the file's.
+ALTER TABLE incident ADD COLUMN captured_at_source TEXT
+  CHECK (captured_at_source IN ('file name', 'option', 'file mtime'));
+UPDATE incident SET captured_at_source = 'file mtime' WHERE captured_at IS NOT NULL;

@@ -16,7 +16,7 @@
 struct store_db;
 
 /** The schema version this gocoroner writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 /**
  * The definition of an incident's summary rows (incident_finding from view
@@ -41,6 +41,8 @@ struct store_incident {
 	const char *core_kind;   /**< "kernel" or "gcore" */
 	const char *tool_version;
 	const char *captured_at; /**< "YYYY-MM-DDTHH:MM:SSZ"; NULL if unknown */
+	/** Where captured_at came from: "file name", "option" or "file mtime" */
+	const char *captured_at_source;
 	/** The core to keep (core_blob), as one zstd stream; NULL: keep none. */
 	const void *core_zstd;
 	size_t core_zstd_len;

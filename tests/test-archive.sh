@@ -225,5 +225,46 @@ size=$(q "$rid" "SELECT b.size FROM core_blob b JOIN incident i ON i.core_sha256
 "$bin" analyze -q --db "$db" --exe "$work/raw.exe" "$work/raw.back.zst" >"$work/id3"
 [ "$(cat "$work/id3")" = "$rid" ] && ok "the kept core is the same incident" || bad "kept core analyzed as incident $(cat "$work/id3")"
 
+# ---- capture time: file name, --captured-at, file mtime -----------------
+# A copy has the copy's time: a systemd-coredump name
+# (core.COMM.UID.BOOTID.PID.USEC, systemd's coredump.c) says when the dump
+# was made, in microseconds; --captured-at overrides both.
+ct=$work/captime.db
+sd=$work/sd
+mkdir -p "$sd"
+name=$(sed -n 3p "$work/plan" | cut -d' ' -f1)
+usec=1772460309123456
+want=$(date -u -d @1772460309 +%Y-%m-%dT%H:%M:%SZ)
+cp "$work/$name.core.zst" "$sd/core.hang.1000.0123456789abcdef0123456789abcdef.4242.$usec.zst"
+"$bin" analyze --db "$ct" --exe "$work/$name.exe" "$sd/core.hang.1000.0123456789abcdef0123456789abcdef.4242.$usec.zst" \
+	>"$work/out" 2>"$work/err"
+got=$("$bin" query --db "$ct" --format csv "SELECT captured_at, captured_at_source FROM incident" | tail -n +2 | tr -d '\r')
+[ "$got" = "$want,file name" ] && grep -q "^  captured $want (file name)$" "$work/out" &&
+	ok "a systemd-coredump name gives the capture time ($want), and analyze says so" ||
+	bad "systemd-coredump name: '$got', header '$(grep captured "$work/out")', expected $want: $(cat "$work/err")"
+name2=$(sed -n 4p "$work/plan" | cut -d' ' -f1)
+"$bin" analyze --db "$ct" --exe "$work/$name2.exe" --captured-at 2026-02-03T04:05:06Z \
+	"$work/$name2.core.zst" >"$work/out" 2>"$work/err"
+got=$("$bin" incidents --db "$ct" --format csv | tr -d '\r' | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	$1 == 2 { print $c["captured_at"] "," $c["captured_from"] }')
+[ "$got" = "2026-02-03T04:05:06Z,option" ] && grep -q "^  captured 2026-02-03T04:05:06Z (option)$" "$work/out" &&
+	ok "--captured-at sets the capture time; incidents names its source" ||
+	bad "--captured-at: incidents says '$got': $(cat "$work/err")"
+name3=$(sed -n 5p "$work/plan" | cut -d' ' -f1)
+"$bin" analyze -q --db "$ct" --exe "$work/$name3.exe" --captured-at @1772460309 "$work/$name3.core.zst" >/dev/null &&
+	[ "$("$bin" query --db "$ct" --format csv "SELECT captured_at FROM incident WHERE id = 3" | tail -1 | tr -d '\r')" = "$want" ] &&
+	ok "--captured-at @EPOCH" || bad "--captured-at @1772460309 is not $want"
+"$bin" incidents --db "$db" --format csv | tr -d '\r' | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	{ print $c["captured_from"] }' | sort -u >"$work/src"
+[ "$(cat "$work/src")" = "file mtime" ] && ok "a plain file's time is said to be its mtime" ||
+	bad "captured_from of the touched copies: $(cat "$work/src")"
+for t in 2026-02-30T00:00:00Z 2026-03-02 "2026-03-02T10:00:00+01:00" @ @12x yesterday; do
+	"$bin" analyze --db "$ct" --captured-at "$t" "$work/$name.core.zst" >/dev/null 2>"$work/err"
+	rc=$?
+	[ $rc -eq 2 ] && grep -q "^gocoroner analyze: --captured-at takes .*, not '$t'$" "$work/err" ||
+		bad "--captured-at '$t': status $rc, $(cat "$work/err")"
+done
+ok "--captured-at refuses what is not a UTC time, naming the option"
+
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

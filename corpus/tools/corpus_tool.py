@@ -58,7 +58,7 @@ import signal
 import sys
 
 HEADER = ("name program go_version mode core_kind exe core traceback stdout dlv "
-          "exe_sha256 core_sha256 core_size core_zst_size dumper_goid notes").split()
+          "exe_sha256 core_sha256 core_size core_zst_size dumper_goid notes captured_at").split()
 
 GENERIC_FSTYPES = {
     "proc", "sysfs", "devtmpfs", "tmpfs", "devpts", "cgroup", "cgroup2", "ext4",
