@@ -471,6 +471,8 @@ int cli_analyze(int argc, char **argv)
 		fprintf(stderr, "gocoroner: warning: %s\n", ci->problem);
 	struct cli_capture captured;
 	cli_capture_time(core_path, captured_opt, ci->mtime, &captured);
+	char exe_name[256];
+	cli_exe_name(core, exe_name, sizeof(exe_name));
 	const char *build_id = dw_binary_go_build_id(bin);
 	if (!*build_id)
 		build_id = dw_binary_gnu_build_id(bin);
@@ -479,6 +481,7 @@ int cli_analyze(int argc, char **argv)
 	w.inc = (struct store_incident){
 		.core_path = abs_core ? abs_core : core_path,
 		.exe_path = abs_exe ? abs_exe : exe_path,
+		.exe_name = *exe_name ? exe_name : NULL,
 		.exe_build_id = build_id,
 		.arch = "amd64",
 		.pid = ci->pid,

@@ -138,3 +138,24 @@ void cli_capture_time(const char *core_path, const char *option, int64_t mtime,
 	else if (format_utc(mtime, ret->at))
 		ret->source = "file mtime";
 }
+
+void cli_exe_name(const struct core_file *core, char *buf, size_t len)
+{
+	// The path the kernel (or gdb) recorded for the mapping that holds the
+	// entry point: the file that ran, whatever it was copied to since. The
+	// kernel appends " (deleted)" to a file removed while it ran.
+	const char *path = core_exe_path(core);
+	buf[0] = '\0';
+	if (path && *path) {
+		const char *base = strrchr(path, '/');
+		base = base && base[1] ? base + 1 : path;
+		size_t n = strlen(base);
+		static const char deleted[] = " (deleted)";
+		if (n > sizeof(deleted) - 1 && strcmp(base + n - (sizeof(deleted) - 1), deleted) == 0)
+			n -= sizeof(deleted) - 1;
+		snprintf(buf, len, "%.*s", (int)n, base);
+	}
+	// Else pr_fname of NT_PRPSINFO: the process's comm, cut at 15 bytes.
+	if (!buf[0] && core_info(core)->fname)
+		snprintf(buf, len, "%s", core_info(core)->fname);
+}

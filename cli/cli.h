@@ -188,6 +188,12 @@ bool cli_coredump_name_time(const char *path, int64_t *ret);
 void cli_capture_time(const char *core_path, const char *option, int64_t mtime,
 		      struct cli_capture *ret);
 
+struct core_file;
+/** The executable's file name as CORE records it, into BUF (LEN bytes): the
+ * base name of the file mapped at its entry point (NT_FILE), else the
+ * process's name (NT_PRPSINFO pr_fname, at most 15 bytes); "" if neither. */
+void cli_exe_name(const struct core_file *core, char *buf, size_t len);
+
 /** The statements file compiled into the binary. */
 extern const char cli_statements_sql[];
 

@@ -166,7 +166,15 @@ struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t inc
 				*text(st, 12) ? text(st, 12) : "file mtime");
 		else
 			fprintf(out, "  captured at an unknown time\n");
-		fprintf(out, "  executable %s (%s)\n", text(st, 2), text(st, 3));
+		// The program's own name first: the file given may be a copy
+		// named otherwise ('exe', 'app.debug').
+		const char *path = text(st, 2), *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		if (*text(st, 13) && strcmp(text(st, 13), base) != 0)
+			fprintf(out, "  executable %s, read from %s (%s)\n", text(st, 13), path,
+				text(st, 3));
+		else
+			fprintf(out, "  executable %s (%s)\n", path, text(st, 3));
 		fprintf(out, "  pid %lld, signal %lld, %lld goroutines", sqlite3_column_int64(st, 6),
 			sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 8));
 		if (*text(st, 7))

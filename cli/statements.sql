@@ -6,9 +6,10 @@
 
 -- STMT incident_info
 -- One incident's header: what core, which executable, which Go, and when
--- the core was captured (and how that is known: captured_at_source).
+-- the core was captured (and how that is known: captured_at_source); the
+-- executable's name as the core records it (exe_name).
 SELECT id, core_path, exe_path, go_version, core_kind, signal, pid, cmdline,
-       goroutine_count, ingested_at, now_source, captured_at, captured_at_source
+       goroutine_count, ingested_at, now_source, captured_at, captured_at_source, exe_name
   FROM incident WHERE id = ?1;
 
 -- STMT status_counts

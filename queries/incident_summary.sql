@@ -15,8 +15,8 @@
 -- @column name: incident.name (NULL if none was given)
 -- @column captured_at: incident.captured_at (NULL if unknown)
 -- @column ingested_at: incident.ingested_at
--- @column executable: the executable's file name (incident.exe_path without
---   its directory)
+-- @column executable: the executable's file name as the core records it
+--   (incident.exe_name), else incident.exe_path without its directory
 -- @column build_id: the first 12 characters of incident.exe_build_id
 -- @column go_version: incident.go_version
 -- @column goroutines: incident.goroutine_count
@@ -37,7 +37,9 @@ SELECT i.id AS incident_id,
        i.name AS name,
        i.captured_at AS captured_at,
        i.ingested_at AS ingested_at,
-       replace(i.exe_path, rtrim(i.exe_path, replace(i.exe_path, '/', '')), '') AS executable,
+       COALESCE(i.exe_name,
+                replace(i.exe_path, rtrim(i.exe_path, replace(i.exe_path, '/', '')), ''))
+         AS executable,
        substr(i.exe_build_id, 1, 12) AS build_id,
        i.go_version AS go_version,
        i.goroutine_count AS goroutines,

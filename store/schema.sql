@@ -1574,3 +1574,11 @@ DROP TABLE temp.goroutine_context_v11;
 ALTER TABLE incident ADD COLUMN captured_at_source TEXT
   CHECK (captured_at_source IN ('file name', 'option', 'file mtime'));
 UPDATE incident SET captured_at_source = 'file mtime' WHERE captured_at IS NOT NULL;
+
+-- The executable's file name as the core records it: the base name of the
+-- file mapped at the entry point (NT_FILE), else the process's name
+-- (NT_PRPSINFO, at most 15 bytes). exe_path is where the executable was
+-- found at ingest, often a copy under another name ('exe', 'app.debug');
+-- NULL when the core names neither, and for incidents of version 12 and
+-- before.
+ALTER TABLE incident ADD COLUMN exe_name TEXT;

@@ -32,6 +32,8 @@ struct store_incident {
 	const char *core_path;
 	const char *core_sha256;
 	const char *exe_path;
+	/** The executable's file name as the core records it; NULL if unknown */
+	const char *exe_name;
 	const char *exe_build_id;
 	const char *go_version;
 	const char *arch;        /**< "amd64" */

@@ -52,8 +52,10 @@ while read -r i name date prog; do
 	want_go=$(col go_version "$name")
 	got="$(inc "$i" captured_at) $(inc "$i" executable) $(inc "$i" go_version)"
 	case "$got" in
-	"$date $name.exe $want_go"*) ;; # the executable as given: $work/NAME.exe
-	*) bad "incidents $i ($name): '$got', expected '$date ... $want_go'"; continue ;;
+	# The executable's name as the core records it (generate.sh runs
+	# $scratch/PROGRAM), not the copy given: $work/NAME.exe.
+	"$date $prog $want_go"*) ;;
+	*) bad "incidents $i ($name): '$got', expected '$date $prog $want_go'"; continue ;;
 	esac
 	# The counts kept at ingest are what the finding views say now.
 	for pair in unobserved:"SELECT count(*) FROM cancel_unobserved WHERE incident_id = ?1" \
@@ -242,6 +244,9 @@ got=$("$bin" query --db "$ct" --format csv "SELECT captured_at, captured_at_sour
 [ "$got" = "$want,file name" ] && grep -q "^  captured $want (file name)$" "$work/out" &&
 	ok "a systemd-coredump name gives the capture time ($want), and analyze says so" ||
 	bad "systemd-coredump name: '$got', header '$(grep captured "$work/out")', expected $want: $(cat "$work/err")"
+grep -q "^  executable hang, read from $work/$name.exe (" "$work/out" &&
+	ok "analyze names the executable as the core does, and the file it read" ||
+	bad "analyze's executable line: $(grep executable "$work/out")"
 name2=$(sed -n 4p "$work/plan" | cut -d' ' -f1)
 "$bin" analyze --db "$ct" --exe "$work/$name2.exe" --captured-at 2026-02-03T04:05:06Z \
 	"$work/$name2.core.zst" >"$work/out" 2>"$work/err"
