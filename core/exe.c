@@ -46,6 +46,7 @@ struct exe {
 	struct note_region regions[MAX_NOTE_REGIONS];
 	size_t nregions;
 	uint64_t bias;  /**< load address minus link address (PIE) */
+	bool compressed; /**< PATH is zstd-compressed (prog.zst): its name ends in .zst */
 };
 
 static uint64_t page_down(uint64_t v)
@@ -101,7 +102,8 @@ static struct util_error *exe_open(const char *path, struct exe *e)
 	memset(e, 0, sizeof(*e));
 	e->path = path;
 	e->fd = -1;
-	struct util_error *err = util_open_regular(path, "the executable", &e->fd);
+	// prog.zst: its decompressed bytes, in an anonymous file.
+	struct util_error *err = util_open_unzstd(path, "the executable", &e->fd, &e->compressed);
 	if (err)
 		return err;
 	struct stat st;
@@ -305,7 +307,12 @@ static struct util_error *check_layout(const struct core_file *core, const struc
 	if (!path)
 		return NULL; // nothing to check against: accept
 
-	if (strcmp(base_name(path), base_name(e->path)) != 0)
+	// A compressed copy's name is the executable's and ".zst".
+	const char *mine = base_name(e->path);
+	size_t n = strlen(mine);
+	if (e->compressed && n > 4 && strcmp(mine + n - 4, ".zst") == 0)
+		n -= 4;
+	if (strlen(base_name(path)) != n || strncmp(base_name(path), mine, n) != 0)
 		return mismatch(core, e, "the core's executable is %s", path);
 	for (size_t i = 0; i < e->phnum; i++) {
 		const GElf_Phdr *ph = &e->phdrs[i];

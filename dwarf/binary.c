@@ -409,7 +409,8 @@ struct util_error *dw_binary_open(const char *path, struct dw_binary **ret)
 	struct util_error *err = NULL;
 	int fd;
 	struct stat st;
-	if ((err = util_open_regular(path, "the executable", &fd)))
+	// An executable kept compressed (prog.zst) is read decompressed.
+	if ((err = util_open_unzstd(path, "the executable", &fd, NULL)))
 		goto fail;
 	if (fstat(fd, &st) < 0) {
 		err = util_error_os(errno, path, "stat");

@@ -240,5 +240,32 @@ else
 	bad "cannot decompress $gname"
 fi
 
+# A FIFO is no core, whatever its name and whether or not something writes
+# to it: refused at once with what it is, never read (a read would wait
+# for the writer's end, forever). Under timeout, so that a regression
+# fails instead of hanging.
+fname=hang-go1.27-opt-kernel
+zstd -q -d -f "$corpus/$(col exe "$fname")" -o "$work/fifo.exe"
+for f in FIFO core.hang.0.0123456789abcdef0123456789abcdef.1.1764900000000000.zst; do
+	mkfifo "$work/$f"
+	sleep 30 >"$work/$f" & # a writer holds it open
+	writer=$!
+	timeout 20 "$bin" analyze --db "$work/fifo.db" --exe "$work/fifo.exe" "$work/$f" \
+		>/dev/null 2>"$work/fifo.err"
+	rc=$?
+	kill "$writer" 2>/dev/null
+	wait "$writer" 2>/dev/null
+	[ $rc -eq 1 ] && [ "$(cat "$work/fifo.err")" = "gocoroner: $work/$f: the core is a FIFO, not a regular file" ] &&
+		ok "a FIFO named $f with a writer is refused as the core" ||
+		bad "FIFO $f: status $rc, $(cat "$work/fifo.err")"
+	timeout 20 "$bin" analyze --db "$work/fifo.db" --exe "$work/$f" "$corpus/$(col core "$fname")" \
+		>/dev/null 2>"$work/fifo.err"
+	rc=$?
+	[ $rc -eq 1 ] && grep -q "the executable is a FIFO" "$work/fifo.err" &&
+		ok "a FIFO named $f is refused as the executable" ||
+		bad "FIFO $f as the executable: status $rc, $(cat "$work/fifo.err")"
+	rm -f "$work/$f"
+done
+
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -81,6 +81,24 @@ else
 	bad "analyze --timings failed: $(cat "$work/t.err")"
 fi
 
+# --exe prog.zst: a compressed executable is read as the raw one is: its
+# goroutines match Go's traceback, and the raw executable then finds the
+# same incident (the same build id).
+zname=hang-go1.27-opt-kernel
+zdb=$work/zexe.db
+if "$bin" analyze -q --db "$zdb" --exe "$corpus/$(col exe "$zname")" "$corpus/$(col core "$zname")" \
+	>"$work/zid" 2>"$work/err"; then
+	"$bin" traceback --db "$zdb" --system >"$work/z.txt"
+	blocks "$work/z.txt" 0 >"$work/z.blocks"
+	blocks "$corpus/$(col traceback "$zname")" "$(col dumper_goid "$zname")" >"$work/z.theirs"
+	again=$("$bin" analyze -q --db "$zdb" --exe "$work/$zname.exe" "$corpus/$(col core "$zname")")
+	cmp -s "$work/z.blocks" "$work/z.theirs" && [ "$again" = "$(cat "$work/zid")" ] &&
+		ok "--exe X.zst: read decompressed; the raw executable finds the same incident" ||
+		bad "--exe X.zst: traceback differs or the raw executable gave incident $again"
+else
+	bad "--exe X.zst: $(cat "$work/err")"
+fi
+
 # 'contexts' draws the trees from the tables: rows written here by hand, so
 # the drawing is checked apart from how contexts are found.
 cdb=$work/contexts.db
@@ -181,6 +199,9 @@ expect_error "truncated core" "truncated\|past the end\|extends past" analyze --
 head -c 100000 "$core27" >"$work/truncated.zst"
 expect_error "truncated .zst core" "truncated\|zstd" analyze --db "$db" --exe "$exe27" "$work/truncated.zst"
 expect_error "core of another executable" "build id" analyze --db "$db" --exe "$exe19" "$core27"
+head -c 100000 "$corpus/$(col exe hang-go1.27-debug-gcore)" >"$work/truncated-exe.zst"
+expect_error "truncated .zst executable" "truncated-exe.zst: truncated zstd stream" \
+	analyze --db "$db" --exe "$work/truncated-exe.zst" "$core27"
 expect_error "core as the executable" "executable\|not an ELF\|EXEC\|core" analyze --db "$db" --exe "$work/text" "$core27"
 expect_error "non-Go executable" "not a Go executable" analyze --db "$db" --exe /bin/sh "$core27"
 stripped=$work/stripped

@@ -79,6 +79,15 @@ struct util_error *util_error_catch(struct util_error *err, enum util_error_code
  */
 struct util_error *util_open_regular(const char *path, const char *what, int *fd_ret);
 /**
+ * util_open_regular, and if the file is a zstd stream (by its magic, not its
+ * name), its decompressed bytes instead: *FD_RET is then an anonymous file
+ * (memfd, else an unlinked one in $TMPDIR) holding them, at offset 0 for
+ * fstat and mmap, and *COMPRESSED_RET (if not NULL) true. For files that
+ * are read whole, such as an executable given as prog.zst; errors name PATH.
+ */
+struct util_error *util_open_unzstd(const char *path, const char *what, int *fd_ret,
+				    bool *compressed_ret);
+/**
  * The same check without opening: PATH must be a regular file. With
  * EXISTS_RET, a missing PATH is no error (*EXISTS_RET false); without it,
  * it is UTIL_ERROR_OS.
