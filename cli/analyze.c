@@ -41,7 +41,8 @@ static const char analyze_usage[] =
 	"              time in a systemd-coredump file name\n"
 	"              (core.COMM.UID.BOOTID.PID.USEC[.zst]), else the file's\n"
 	"              modification time, which a copy (cp, scp, git) resets\n"
-	"  --quiet     print only the incident id\n"
+	"  --quiet     print only the incident id; without it, a status line on a\n"
+	"              terminal (stderr) names each phase of a long ingest\n"
 	"  --keep-core keep the core itself in the database, zstd-compressed (a .zst\n"
 	"              core as it is), stored once however many incidents share\n"
 	"              it; 'gocoroner core INCIDENT --to FILE' writes it back\n"
@@ -50,20 +51,22 @@ static const char analyze_usage[] =
 	"  --timings   print on stderr how long each stage took, and the peak memory\n"
 	CLI_BUDGET_HELP("  ", "              ");
 
+/* gr_options.progress: goroutines read so far, on the status line. */
 static void progress(size_t done, size_t total, void *arg)
 {
-	fprintf(stderr, "\rreading goroutines: %zu/%zu", done, total);
-	if (done == total)
-		fputs("\r\033[K", stderr);
+	cli_status_count(arg, done, total);
 }
 
 /*
  * --timings: when each stage began, on which thread. The snapshot and the
  * store tell their stages (util_stage_fn); the analyze steps around them
- * are told here. A stage lasts until the next one of its thread.
+ * are told here. A stage lasts until the next one of its thread. The same
+ * marks draw the status line on a terminal (cli_status).
  */
 enum { TIMINGS_MAX = 64 };
 struct timings {
+	bool on;                      /**< --timings: record and print them */
+	struct cli_status *status;    /**< the status line, or NULL */
 	pthread_mutex_t mu;
 	pthread_t main_thread;
 	struct timespec start;
@@ -103,10 +106,14 @@ static void timing_mark(const char *name, void *arg)
 	struct timings *t = arg;
 	if (!t)
 		return;
+	bool on_main = pthread_equal(pthread_self(), t->main_thread);
+	cli_status_stage(t->status, name, on_main);
+	if (!t->on)
+		return;
 	pthread_mutex_lock(&t->mu);
 	if (t->n < TIMINGS_MAX) {
 		t->ev[t->n].name = name;
-		t->ev[t->n].on_main = pthread_equal(pthread_self(), t->main_thread);
+		t->ev[t->n].on_main = on_main;
 		t->ev[t->n].at = seconds_since(&t->start);
 		struct timespec c;
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
@@ -119,7 +126,7 @@ static void timing_mark(const char *name, void *arg)
 
 static void timings_print(struct timings *t)
 {
-	if (!t)
+	if (!t || !t->on)
 		return;
 	timing_mark("end", t);
 	fprintf(stderr, "%-7s %-22s %9s %9s %9s %9s\n", "thread", "stage", "start s", "took s", "cpu s",
@@ -253,7 +260,7 @@ static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
 	}
 	w->err = cli_open_writable("analyze", w->db_path, w->budget, &w->db);
 	if (!w->err) {
-		store_set_stage_hook(w->db, w->timings ? timing_mark : NULL, w->timings);
+		store_set_stage_hook(w->db, timing_mark, w->timings);
 		store_checkpoint_defer(w->db); // store_checkpoint_start once committed
 		cli_test_hooks(w->db);
 		w->err = store_ingest_begin(w->db, &w->inc, snap, &w->ingest);
@@ -380,7 +387,8 @@ int cli_analyze(int argc, char **argv)
 	const char *db_path = CLI_DEFAULT_DB, *exe_path = NULL, *captured_opt = NULL;
 	uint64_t budget = STORE_BUDGET_DEFAULT;
 	bool force = false, quiet = false, fail_on_findings = false, keep_core = false;
-	struct timings timings = {.mu = PTHREAD_MUTEX_INITIALIZER}, *tmg = NULL;
+	struct timings timings = {.mu = PTHREAD_MUTEX_INITIALIZER}, *tmg = &timings;
+	struct cli_status progress_line;
 	int c;
 	optind = 1;
 	opterr = 0; // one line of our own instead of getopt's message plus usage
@@ -392,7 +400,7 @@ int cli_analyze(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'F': fail_on_findings = true; break;
 		case 'k': keep_core = true; break;
-		case 'T': tmg = &timings; break;
+		case 'T': timings.on = true; break;
 		case 'C':
 		{
 			int64_t t;
@@ -420,11 +428,13 @@ int cli_analyze(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	const char *core_path = argv[optind];
-	if (tmg) {
-		tmg->main_thread = pthread_self();
-		clock_gettime(CLOCK_MONOTONIC, &tmg->start);
-		timing_mark("open core", tmg);
-	}
+	// The status line on a terminal: the phases after the goroutines
+	// took seconds of blank screen on a big core.
+	cli_status_init(&progress_line, stderr, !quiet);
+	tmg->status = &progress_line;
+	tmg->main_thread = pthread_self();
+	clock_gettime(CLOCK_MONOTONIC, &tmg->start);
+	timing_mark("open core", tmg);
 	keep_freed_memory();
 	heap_in_huge_pages();
 	map_big_blocks();
@@ -468,8 +478,10 @@ int cli_analyze(int argc, char **argv)
 	// the user's word, else a systemd-coredump name's, else the file's
 	// modification time (the kernel or gcore wrote it then; a copy did not).
 	const struct core_info *ci = core_info(core);
-	if (ci->problem) // read all the same; a diagnostic of the incident too
+	if (ci->problem) { // read all the same; a diagnostic of the incident too
+		cli_status_clear(&progress_line);
 		fprintf(stderr, "gocoroner: warning: %s\n", ci->problem);
+	}
 	struct cli_capture captured;
 	cli_capture_time(core_path, captured_opt, ci->mtime, &captured);
 	char exe_name[256];
@@ -501,12 +513,12 @@ int cli_analyze(int argc, char **argv)
 	w.core = core;
 	w.timings = tmg;
 	struct gr_options gopts = {0};
-	if (tmg) {
-		gopts.stage = timing_mark;
-		gopts.stage_arg = tmg;
-	}
-	if (isatty(STDERR_FILENO))
+	gopts.stage = timing_mark;
+	gopts.stage_arg = tmg;
+	if (progress_line.on) {
 		gopts.progress = progress;
+		gopts.progress_arg = &progress_line;
+	}
 	gopts.goroutines_done = start_writer;
 	gopts.goroutines_done_arg = &w;
 	gopts.contexts_done = contexts_to_writer;
@@ -566,6 +578,7 @@ int cli_analyze(int argc, char **argv)
 	struct store_db *db = w.db;
 	store_checkpoint_start(db);
 	timing_mark("print summary", tmg);
+	cli_status_end(&progress_line);
 	if (quiet) {
 		printf("%lld\n", (long long)id);
 	} else {
@@ -596,6 +609,7 @@ int cli_analyze(int argc, char **argv)
 out:;
 	struct util_error *werr = writer_join(&w); // if what followed the snapshot failed
 	util_error_destroy(werr);
+	cli_status_end(&progress_line); // before any message
 	// After a read of the core's file failed, what went wrong next (an
 	// empty allgs, a core "of another executable") came from the zeros it
 	// gave: say the read. Checked once the writer, which may be reading

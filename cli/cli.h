@@ -2,9 +2,11 @@
 #ifndef GOCORONER_CLI_H
 #define GOCORONER_CLI_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -193,6 +195,31 @@ struct core_file;
  * base name of the file mapped at its entry point (NT_FILE), else the
  * process's name (NT_PRPSINFO pr_fname, at most 15 bytes); "" if neither. */
 void cli_exe_name(const struct core_file *core, char *buf, size_t len);
+
+/**
+ * The status line of a long command on a terminal (cli/progress.c): one line
+ * on OUT, rewritten in place (\r), naming the phase of the main thread and
+ * of the database writer ("analyze: heap marking | writing waits"). Only
+ * when OUT is a terminal and ON; every call is then a no-op.
+ */
+struct cli_status {
+	pthread_mutex_t mu;
+	FILE *out;
+	bool on;
+	const char *main, *writer;  /**< what each thread does, NULL: nothing told */
+	size_t done, total;         /**< goroutines read, of how many */
+	struct timespec last;       /**< when a count was last drawn */
+};
+void cli_status_init(struct cli_status *s, FILE *out, bool on);
+/** Stage STAGE (the names of --timings) begins on the main thread or on the
+ * writer; stages not meant for people clear that thread's part. */
+void cli_status_stage(struct cli_status *s, const char *stage, bool main_thread);
+/** DONE of TOTAL goroutines read, drawn at most ten times a second. */
+void cli_status_count(struct cli_status *s, size_t done, size_t total);
+/** Erase the line, to print a message; the next stage draws it again. */
+void cli_status_clear(struct cli_status *s);
+/** Erase the line and stop: before anything else is printed. */
+void cli_status_end(struct cli_status *s);
 
 /** The statements file compiled into the binary. */
 extern const char cli_statements_sql[];

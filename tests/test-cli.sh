@@ -99,6 +99,32 @@ else
 	bad "--exe X.zst: $(cat "$work/err")"
 fi
 
+# The status line on a terminal (a pseudo-terminal from script(1)): every
+# phase named, rewritten in place, erased before the summary; nothing of it
+# when stderr is a file, or with --quiet.
+if command -v script >/dev/null; then
+	pname=hang-go1.27-debug-gcore
+	script -qc "'$bin' analyze --db '$work/pty.db' --exe '$work/$pname.exe' '$corpus/$(col core "$pname")'" \
+		/dev/null >"$work/pty.out" 2>&1 </dev/null
+	esc=$(printf '\033')
+	tr '\r' '\n' <"$work/pty.out" | sed "s/^$esc\[K//" >"$work/pty.lines"
+	missing=
+	for phase in "opening the core" "reading goroutines [0-9,]*/[0-9,]*" "reading contexts" \
+		"heap marking" "writing goroutines" "writing indexes" "writing the summary" "committing"; do
+		grep -q "^analyze: \(.* | \)\?$phase\( |\|$\)" "$work/pty.lines" || missing="$missing, $phase"
+	done
+	[ -z "$missing" ] && grep -q "$esc\[Kincident 1: gcore core " "$work/pty.out" &&
+		ok "analyze on a terminal: a status line for every phase, erased before the summary" ||
+		bad "analyze on a terminal: missing ${missing#, }: $(head -c 600 "$work/pty.out" | tr '\r' '/')"
+	script -qc "'$bin' analyze -q --db '$work/pty2.db' --exe '$work/$pname.exe' '$corpus/$(col core "$pname")'" \
+		/dev/null >"$work/pty.q" 2>&1 </dev/null
+	"$bin" analyze --db "$work/pty3.db" --exe "$work/$pname.exe" "$corpus/$(col core "$pname")" \
+		>/dev/null 2>"$work/pty.err"
+	! grep -q "analyze: " "$work/pty.q" && [ ! -s "$work/pty.err" ] &&
+		ok "no status line with --quiet, nor when stderr is not a terminal" ||
+		bad "status line where none is wanted: $(head -c 300 "$work/pty.q" "$work/pty.err" | tr '\r' '/')"
+fi
+
 # 'contexts' draws the trees from the tables: rows written here by hand, so
 # the drawing is checked apart from how contexts are found.
 cdb=$work/contexts.db
