@@ -389,10 +389,11 @@ int cli_analyze(int argc, char **argv)
 	bool force = false, quiet = false, fail_on_findings = false, keep_core = false;
 	struct timings timings = {.mu = PTHREAD_MUTEX_INITIALIZER}, *tmg = &timings;
 	struct cli_status progress_line;
+	static const char shortopts[] = "d:e:fqkTh";
 	int c;
 	optind = 1;
 	opterr = 0; // one line of our own instead of getopt's message plus usage
-	while ((c = getopt_long(argc, argv, "d:e:fqkTh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'e': exe_path = optarg; break;
@@ -417,10 +418,7 @@ int cli_analyze(int argc, char **argv)
 				return CLI_USAGE;
 			break;
 		case 'h': fputs(analyze_usage, stdout); return CLI_OK;
-		default:
-			fprintf(stderr, "gocoroner analyze: bad option '%s'; see 'gocoroner analyze --help' (usage)\n",
-				argv[optind - 1]);
-			return CLI_USAGE;
+		default: return cli_bad_option_in("analyze", argv, shortopts);
 		}
 	}
 	if (optind != argc - 1) {

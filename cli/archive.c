@@ -100,10 +100,11 @@ int cli_incidents(int argc, char **argv)
 	const char *db_path = CLI_DEFAULT_DB;
 	uint64_t budget = STORE_BUDGET_DEFAULT;
 	enum cli_format format = CLI_FORMAT_TABLE;
+	static const char shortopts[] = "d:f:h";
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'f':
@@ -115,7 +116,7 @@ int cli_incidents(int argc, char **argv)
 				return CLI_USAGE;
 			break;
 		case 'h': fputs(incidents_usage, stdout); return CLI_OK;
-		default: return cli_bad_option("incidents", argv);
+		default: return cli_bad_option_in("incidents", argv, shortopts);
 		}
 	}
 	if (optind != argc) {
@@ -241,10 +242,11 @@ int cli_similar(int argc, char **argv)
 	enum cli_format format = CLI_FORMAT_TABLE;
 	int64_t limit = 10;
 	bool all = false;
+	static const char shortopts[] = "d:l:f:ah";
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:l:f:ah", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'a': all = true; break;
@@ -268,7 +270,7 @@ int cli_similar(int argc, char **argv)
 				return CLI_USAGE;
 			break;
 		case 'h': fputs(similar_usage, stdout); return CLI_OK;
-		default: return cli_bad_option("similar", argv);
+		default: return cli_bad_option_in("similar", argv, shortopts);
 		}
 	}
 	if (optind != argc - 1) {

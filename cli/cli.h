@@ -107,7 +107,16 @@ bool cli_parse_incident(const char *command, const char *arg, int64_t *ret);
 bool cli_parse_budget(const char *command, const char *arg, uint64_t *ret);
 /** Parse --format's value for COMMAND; on error print why and return true. */
 bool cli_parse_format(const char *command, const char *arg, enum cli_format *ret);
-/** Say that the option just read by getopt is unknown; returns CLI_USAGE. */
+/**
+ * After getopt_long returned '?' (opterr 0): say which option of COMMAND
+ * is wrong and how, in one line ("gocoroner goroutines: unknown option
+ * '--foo'; see 'gocoroner goroutines --help'"; "option '--db' needs a
+ * value"; "option '--help' takes no value"); returns CLI_USAGE.
+ * SHORTOPTS, getopt's option string, tells a short option missing its
+ * value from an unknown one; with NULL both are "unknown option".
+ */
+int cli_bad_option_in(const char *command, char **argv, const char *shortopts);
+/** cli_bad_option_in without the short options. */
 int cli_bad_option(const char *command, char **argv);
 /**
  * The options of a command that takes --db FILE, --budget N, --help and, if

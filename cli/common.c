@@ -252,11 +252,39 @@ bool cli_parse_format(const char *command, const char *arg, enum cli_format *ret
 	return false;
 }
 
+int cli_bad_option_in(const char *command, char **argv, const char *shortopts)
+{
+	// getopt_long has just returned '?': argv[optind - 1] is the argument
+	// it stopped at, optopt the option's value if it knew the option
+	// (then its value was missing, or given to one that takes none), 0
+	// for an unknown long option, the character for a short one.
+	const char *arg = argv[optind - 1];
+	char name[64];
+	if (arg && strncmp(arg, "--", 2) == 0) {
+		size_t n = strcspn(arg, "=");
+		snprintf(name, sizeof(name), "%.*s", (int)(n < 60 ? n : 60), arg);
+		if (optopt == 0)
+			fprintf(stderr, "gocoroner %s: unknown option '%s'", command, name);
+		else if (arg[n] == '=')
+			fprintf(stderr, "gocoroner %s: option '%s' takes no value", command, name);
+		else
+			fprintf(stderr, "gocoroner %s: option '%s' needs a value", command, name);
+	} else {
+		const char *known = shortopts && optopt > 0 ? strchr(shortopts, optopt) : NULL;
+		if (known && known[1] == ':')
+			fprintf(stderr, "gocoroner %s: option '-%c' needs a value", command, optopt);
+		else if (optopt > ' ' && optopt < 127)
+			fprintf(stderr, "gocoroner %s: unknown option '-%c'", command, optopt);
+		else
+			fprintf(stderr, "gocoroner %s: bad option '%s'", command, arg ? arg : "");
+	}
+	fprintf(stderr, "; see 'gocoroner %s --help'\n", command);
+	return CLI_USAGE;
+}
+
 int cli_bad_option(const char *command, char **argv)
 {
-	fprintf(stderr, "gocoroner %s: bad option '%s'; see 'gocoroner %s --help' (usage)\n",
-		command, argv[optind - 1], command);
-	return CLI_USAGE;
+	return cli_bad_option_in(command, argv, NULL);
 }
 
 int cli_parse_db_options(const char *command, const char *usage, int argc, char **argv,
@@ -282,7 +310,7 @@ int cli_parse_db_options(const char *command, const char *usage, int argc, char 
 			break;
 		case 'f': *file = optarg; break;
 		case 'h': fputs(usage, stdout); return CLI_OK;
-		default: return cli_bad_option(command, argv);
+		default: return cli_bad_option_in(command, argv, "d:h");
 		}
 	}
 	return -1;

@@ -1,9 +1,11 @@
 // main.c: the gocoroner command — dispatches to its subcommands.
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "config.h"
 #include "cli/cli.h"
+#include "store/store.h"
 #ifdef GOCORONER_TESTING
 #include "core/testing.h"
 #include "store/testing.h"
@@ -39,8 +41,101 @@ static const char usage[] =
 	"  export      copy an incident into a database file of its own\n"
 	"  import      merge the incidents of another database\n"
 	"\n"
-	"Run 'gocoroner COMMAND --help' for a command's options.\n"
-	"  --version   print the version\n";
+	"Run 'gocoroner help COMMAND' (or 'gocoroner COMMAND --help') for a command's\n"
+	"options, 'gocoroner --version' for the version and licence.\n";
+
+/*
+ * The commands, read from the usage text above (a line of two spaces, the
+ * name, then spaces): one list for 'help' and for suggestions, which a new
+ * command joins by its usage line.
+ */
+static bool next_command(const char **p, char *name, size_t len)
+{
+	while (**p) {
+		const char *line = *p;
+		const char *end = strchr(line, '\n');
+		*p = end ? end + 1 : line + strlen(line);
+		if (line[0] != ' ' || line[1] != ' ' || line[2] < 'a' || line[2] > 'z')
+			continue;
+		size_t n = strspn(line + 2, "abcdefghijklmnopqrstuvwxyz-");
+		if (n == 0 || n >= len || line[2 + n] != ' ')
+			continue;
+		memcpy(name, line + 2, n);
+		name[n] = '\0';
+		return true;
+	}
+	return false;
+}
+
+static bool is_command(const char *cmd)
+{
+	const char *p = usage;
+	char name[32];
+	while (next_command(&p, name, sizeof(name)))
+		if (strcmp(name, cmd) == 0)
+			return true;
+	return false;
+}
+
+/* Levenshtein distance of A and B, both under 32 bytes; else a large number. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la >= 32 || lb >= 32)
+		return 99;
+	size_t row[33];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* "gocoroner: unknown command 'anlyze'; did you mean 'analyze'?" */
+static int unknown_command(const char *cmd)
+{
+	const char *p = usage;
+	char name[32], best[32] = "";
+	size_t best_d = 99;
+	while (next_command(&p, name, sizeof(name))) {
+		// A prefix ('inc', 'graphs'), else a typo of at most 2 edits.
+		size_t d = strncmp(name, cmd, strlen(cmd)) == 0 || strncmp(name, cmd, strlen(name)) == 0
+				   ? 1
+				   : distance(cmd, name);
+		if (d < best_d) {
+			best_d = d;
+			snprintf(best, sizeof(best), "%s", name);
+		}
+	}
+	if (*cmd && best_d <= 2)
+		fprintf(stderr, "gocoroner: unknown command '%s'; did you mean '%s'? See 'gocoroner help'.\n",
+			cmd, best);
+	else
+		fprintf(stderr, "gocoroner: unknown command '%s'; see 'gocoroner help' for the commands\n",
+			cmd);
+	return CLI_USAGE;
+}
+
+static void version(void)
+{
+	printf("gocoroner %s\n"
+	       "Copyright 2026 The gocoroner Authors\n"
+	       "License: Apache-2.0 <https://www.apache.org/licenses/LICENSE-2.0>\n"
+	       "database schema version %d\n",
+	       PACKAGE_VERSION, STORE_SCHEMA_VERSION);
+}
 
 int main(int argc, char **argv)
 {
@@ -55,8 +150,24 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-		printf("gocoroner %s\n", PACKAGE_VERSION);
+		version();
 		return CLI_OK;
+	}
+	// 'help COMMAND' is 'COMMAND --help'; 'help' alone lists the commands.
+	char *help_argv[4];
+	if (strcmp(cmd, "help") == 0 && argc == 3 && is_command(argv[2])) {
+		help_argv[0] = argv[0];
+		help_argv[1] = argv[2];
+		help_argv[2] = (char *)"--help";
+		help_argv[3] = NULL;
+		argc = 3;
+		argv = help_argv;
+		cmd = argv[1];
+	} else if (strcmp(cmd, "help") == 0 && argc == 3) {
+		return unknown_command(argv[2]);
+	} else if (strcmp(cmd, "help") == 0 && argc > 3) {
+		fprintf(stderr, "gocoroner help: give at most one command; see 'gocoroner help'\n");
+		return CLI_USAGE;
 	}
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		fputs(usage, stdout);
@@ -93,6 +204,5 @@ int main(int argc, char **argv)
 		return cli_export(argc - 1, argv + 1);
 	if (strcmp(cmd, "import") == 0)
 		return cli_import(argc - 1, argv + 1);
-	fprintf(stderr, "gocoroner: unknown command '%s'\n\n%s", cmd, usage);
-	return CLI_USAGE;
+	return unknown_command(cmd);
 }

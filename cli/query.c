@@ -179,10 +179,11 @@ int cli_query(int argc, char **argv)
 	int64_t incident = 0;
 	enum cli_format format = CLI_FORMAT_TABLE;
 	bool list = false;
+	static const char shortopts[] = "d:i:f:lh";
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:i:f:lh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'i':
@@ -199,9 +200,7 @@ int cli_query(int argc, char **argv)
 				return CLI_USAGE;
 			break;
 		case 'h': fputs(query_usage, stdout); return CLI_OK;
-		default:
-			fprintf(stderr, "gocoroner query: bad arguments; see 'gocoroner query --help' (usage)\n");
-			return CLI_USAGE;
+		default: return cli_bad_option_in("query", argv, shortopts);
 		}
 	}
 	if (list) {

@@ -238,7 +238,41 @@ expect_error "executable named by the core is not here" "--exe" analyze --db "$d
 expect_error "unknown incident" "no incident" traceback --db "$db" --incident 999
 printf 'SQLite format 3\0garbage' >"$work/not.db"
 expect_error "database that is not SQLite" "not.db" analyze --db "$work/not.db" --exe "$exe27" "$core27"
-expect_error "bad option" "usage" analyze --frobnicate
+expect_error "bad option" "^gocoroner analyze: unknown option '--frobnicate'; see 'gocoroner analyze --help'$" \
+	analyze --frobnicate
+# Every command named in the usage text answers 'help CMD' with its own
+# --help, and names a bad option and what is wrong with it, with status 2.
+cmds=$("$bin" help | sed -n 's/^  \([a-z]\{2,\}\)  .*/\1/p')
+[ "$(echo "$cmds" | wc -l)" -ge 15 ] && ok "help lists the commands: $(echo $cmds)" ||
+	bad "help lists: $cmds"
+for c in $cmds; do
+	"$bin" help "$c" >"$work/h1" 2>&1; r1=$?
+	"$bin" "$c" --help >"$work/h2" 2>&1
+	[ $r1 -eq 0 ] && cmp -s "$work/h1" "$work/h2" && grep -q "^usage: gocoroner $c " "$work/h1" ||
+		bad "help $c: status $r1, $(head -2 "$work/h1")"
+done
+ok "help CMD prints CMD --help for every command"
+for c in analyze query incidents tag similar diff core forget export import; do
+	"$bin" "$c" --foo 1 2 >/dev/null 2>"$work/err"; r1=$?
+	"$bin" "$c" --db >/dev/null 2>"$work/err2"; r2=$?
+	"$bin" "$c" --help=yes >/dev/null 2>"$work/err3"; r3=$?
+	[ $r1 -eq 2 ] && [ "$(cat "$work/err")" = "gocoroner $c: unknown option '--foo'; see 'gocoroner $c --help'" ] &&
+		[ $r2 -eq 2 ] && [ "$(cat "$work/err2")" = "gocoroner $c: option '--db' needs a value; see 'gocoroner $c --help'" ] &&
+		[ $r3 -eq 2 ] && [ "$(cat "$work/err3")" = "gocoroner $c: option '--help' takes no value; see 'gocoroner $c --help'" ] ||
+		bad "$c bad options: $r1 $(cat "$work/err") / $r2 $(cat "$work/err2") / $r3 $(cat "$work/err3")"
+done
+ok "bad options name the option and what is wrong, status 2"
+"$bin" analyze -x >/dev/null 2>"$work/err"; r1=$?
+"$bin" analyze --db "$db" -e >/dev/null 2>"$work/err2"; r2=$?
+[ $r1 -eq 2 ] && grep -q "unknown option '-x'" "$work/err" && [ $r2 -eq 2 ] && grep -q "option '-e' needs a value" "$work/err2" &&
+	ok "short options: unknown, and missing a value" || bad "short options: $(cat "$work/err" "$work/err2")"
+expect_error "a mistyped command" "^gocoroner: unknown command 'anlyze'; did you mean 'analyze'? See 'gocoroner help'.$" anlyze
+expect_error "help of a mistyped command" "did you mean 'incidents'" help incidnets
+expect_error "an unknown command" "^gocoroner: unknown command 'frobnicate'; see 'gocoroner help' for the commands$" frobnicate
+"$bin" --version >"$work/v"
+grep -q "^gocoroner [0-9]" "$work/v" && grep -q "^Copyright 2026 The gocoroner Authors$" "$work/v" &&
+	grep -q "Apache-2.0" "$work/v" && grep -q "^database schema version $(sqlite3 "$db" 'PRAGMA user_version')$" "$work/v" &&
+	ok "--version: version, copyright, licence, schema version" || bad "--version: $(cat "$work/v")"
 # Files that are not regular files are refused before open(2) can block on
 # them (a FIFO without a writer would wait forever): under timeout, so that
 # a regression fails instead of hanging the test.
