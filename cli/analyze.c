@@ -25,7 +25,7 @@
 static const char analyze_usage[] =
 	"usage: gocoroner analyze [--db FILE] [--exe EXE] [--force] [--quiet] [--keep-core]\n"
 	"                         [--captured-at TIME] [--fail-on-findings] [--timings]\n"
-	"                         [--budget N] CORE\n"
+	"                         [--format text|json] [--budget N] CORE\n"
 	"\n"
 	"Read CORE (an ELF core: gcore, kernel or systemd-coredump; raw or .zst) and\n"
 	"the Go executable it was made from, rebuild every goroutine with its stack,\n"
@@ -49,6 +49,8 @@ static const char analyze_usage[] =
 	"  --fail-on-findings  exit with status 3 when the incident has bug findings\n"
 	"              (see 'gocoroner report'), 0 when it has none\n"
 	"  --timings   print on stderr how long each stage took, and the peak memory\n"
+	"  --format F  text (default) or json: the incident id, its header, goroutines\n"
+	"              by state and the counts of findings as one object, for scripts\n"
 	CLI_BUDGET_HELP("  ", "              ");
 
 /* gr_options.progress: goroutines read so far, on the status line. */
@@ -381,12 +383,14 @@ int cli_analyze(int argc, char **argv)
 		{"budget", required_argument, NULL, 'B'},
 		{"timings", no_argument, NULL, 'T'},
 		{"captured-at", required_argument, NULL, 'C'},
+		{"format", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB, *exe_path = NULL, *captured_opt = NULL;
 	uint64_t budget = STORE_BUDGET_DEFAULT;
 	bool force = false, quiet = false, fail_on_findings = false, keep_core = false;
+	bool json = false;
 	struct timings timings = {.mu = PTHREAD_MUTEX_INITIALIZER}, *tmg = &timings;
 	struct cli_status progress_line;
 	static const char shortopts[] = "d:e:fqkTh";
@@ -402,6 +406,14 @@ int cli_analyze(int argc, char **argv)
 		case 'F': fail_on_findings = true; break;
 		case 'k': keep_core = true; break;
 		case 'T': timings.on = true; break;
+		case 'o':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+				fprintf(stderr, "gocoroner analyze: --format takes text or json, not '%s'\n",
+					optarg);
+				return CLI_USAGE;
+			}
+			json = strcmp(optarg, "json") == 0;
+			break;
 		case 'C':
 		{
 			int64_t t;
@@ -577,7 +589,9 @@ int cli_analyze(int argc, char **argv)
 	store_checkpoint_start(db);
 	timing_mark("print summary", tmg);
 	cli_status_end(&progress_line);
-	if (quiet) {
+	if (json) {
+		// Printed below, with the findings' counts.
+	} else if (quiet) {
 		printf("%lld\n", (long long)id);
 	} else {
 		if (existed)
@@ -589,14 +603,16 @@ int cli_analyze(int argc, char **argv)
 			       snap->ndiags, (long long)id);
 	}
 	struct cli_findings findings;
-	if (!err && (!quiet || fail_on_findings))
+	if (!err && (!quiet || fail_on_findings || json))
 		err = cli_count_findings(db, id, &findings);
+	if (!err && json)
+		err = cli_analyze_json(stdout, db, id, existed, snap->ndiags, &findings);
 	if (util_error_is(err, UTIL_ERROR_BUDGET))
 		err = util_error_prefix(err, "incident %lld is stored in %s, but its report was stopped: ",
 					(long long)id, db_path);
 	if (err)
 		goto out;
-	if (!quiet) {
+	if (!quiet && !json) {
 		printf("\n");
 		cli_print_findings_short(stdout, &findings, id);
 	}

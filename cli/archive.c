@@ -57,7 +57,7 @@ static const char similar_usage[] =
 	CLI_BUDGET_HELP("   ", "               ");
 
 static const char diff_usage[] =
-	"usage: gocoroner diff [--db FILE] [--budget N] A B\n"
+	"usage: gocoroner diff [--db FILE] [--format text|json] [--budget N] A B\n"
 	"\n"
 	"What changed from incident A to incident B: groups of goroutines (by\n"
 	"function names, runtime frames left out) that appeared, vanished, grew or\n"
@@ -66,6 +66,8 @@ static const char diff_usage[] =
 	"counted apart). Addresses and line numbers are not compared.\n"
 	"\n"
 	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
+	"  --format F   text (default) or json: both incidents and each section's\n"
+	"               rows as one object, for scripts\n"
 	CLI_BUDGET_HELP("   ", "               ");
 
 static const char core_usage[] =
@@ -391,12 +393,39 @@ static void print_context_shape(sqlite3_stmt *st)
 
 int cli_diff(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"format", required_argument, NULL, 'f'},
+		{"budget", required_argument, NULL, 'B'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	static const char shortopts[] = "d:f:h";
 	const char *db_path = CLI_DEFAULT_DB;
 	uint64_t budget = STORE_BUDGET_DEFAULT;
-	int status = cli_parse_db_options("diff", diff_usage, argc, argv, &db_path, &budget, NULL,
-					  NULL);
-	if (status >= 0)
-		return status;
+	bool json = false;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db_path = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+				fprintf(stderr, "gocoroner diff: --format takes text or json, not '%s'\n",
+					optarg);
+				return CLI_USAGE;
+			}
+			json = strcmp(optarg, "json") == 0;
+			break;
+		case 'B':
+			if (cli_parse_budget("diff", optarg, &budget))
+				return CLI_USAGE;
+			break;
+		case 'h': fputs(diff_usage, stdout); return CLI_OK;
+		default: return cli_bad_option_in("diff", argv, shortopts);
+		}
+	}
 	if (optind != argc - 2) {
 		fprintf(stderr, "gocoroner diff: give two incidents; see 'gocoroner diff --help' (usage)\n");
 		return CLI_USAGE;
@@ -420,8 +449,13 @@ int cli_diff(int argc, char **argv)
 		 "(the same shape)", print_context_shape},
 	};
 	int n[3] = {0};
-	if ((err = cli_pick_incident(db, a, &a)) || (err = cli_pick_incident(db, b, &b)) ||
-	    (err = print_side(stdout, db, "A", a)) || (err = print_side(stdout, db, "B", b)))
+	if ((err = cli_pick_incident(db, a, &a)) || (err = cli_pick_incident(db, b, &b)))
+		goto out;
+	if (json) {
+		err = cli_diff_json(stdout, db, a, b);
+		goto out;
+	}
+	if ((err = print_side(stdout, db, "A", a)) || (err = print_side(stdout, db, "B", b)))
 		goto out;
 	for (size_t i = 0; i < 3; i++) {
 		printf("\n%s:\n", sections[i].title);

@@ -230,6 +230,19 @@ void cli_status_clear(struct cli_status *s);
 /** Erase the line and stop: before anything else is printed. */
 void cli_status_end(struct cli_status *s);
 
+/**
+ * 'analyze --format json' (cli/jsonout.c): one object with the incident's
+ * id, whether it EXISTED before, its header (paths, executable, Go
+ * release, capture time and its source, goroutines), goroutines by state,
+ * the number of DIAGNOSTICS and the counts of findings F.
+ */
+struct util_error *cli_analyze_json(FILE *out, struct store_db *db, int64_t incident,
+				    bool existed, size_t diagnostics,
+				    const struct cli_findings *f);
+/** 'diff --format json': incidents A and B (a, b) and the rows of each
+ * section (goroutine_groups, findings, context_trees) as objects. */
+struct util_error *cli_diff_json(FILE *out, struct store_db *db, int64_t a, int64_t b);
+
 /** The statements file compiled into the binary. */
 extern const char cli_statements_sql[];
 

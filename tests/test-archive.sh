@@ -191,6 +191,17 @@ if command -v sqlite3 >/dev/null; then
 fi
 "$bin" diff --db "$db" "$d" "$d" | grep -q "^0 goroutine groups, 0 findings and 0 context shapes differ" &&
 	ok "diff of an incident with itself is empty" || bad "diff $d $d is not empty"
+# diff --format json: the rows the text counts, section by section.
+if command -v python3 >/dev/null; then
+	"$bin" diff --db "$db" --format json 1 "$d" >"$work/diff.json"
+	"$bin" diff --db "$db" 1 "$d" | tail -1 >"$work/diff.last"
+	got=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print("%d goroutine groups, %d findings and %d context shapes differ" % (len(d["goroutine_groups"]),
+      len(d["findings"]), len(d["context_trees"])), d["a"]["incident_id"], d["b"]["incident_id"])' "$work/diff.json")
+	[ "$got" = "$(cat "$work/diff.last") 1 $d" ] && ok "diff --format json: $got" ||
+		bad "diff --format json: '$got', text: $(cat "$work/diff.last")"
+fi
 "$bin" diff --db "$db" 1 >/dev/null 2>&1
 [ $? -eq 2 ] && ok "diff wants two incidents" || bad "diff with one incident did not exit 2"
 

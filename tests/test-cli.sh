@@ -125,6 +125,26 @@ if command -v script >/dev/null; then
 		bad "status line where none is wanted: $(head -c 300 "$work/pty.q" "$work/pty.err" | tr '\r' '/')"
 fi
 
+# analyze --format json: one object for scripts, the numbers the database
+# and the finding views hold.
+if command -v python3 >/dev/null; then
+	jname=hang-go1.27-opt-kernel
+	"$bin" analyze --format json --db "$work/json.db" --exe "$work/$jname.exe" \
+		"$corpus/$(col core "$jname")" >"$work/a.json" 2>"$work/err"
+	want=$(sqlite3 "$work/json.db" "SELECT id, (SELECT count(*) FROM goroutine), go_version,
+		(SELECT count(*) FROM cancel_unobserved), exe_name FROM incident" | tr '|' ' ')
+	got=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert sum(s["user"] + s["system"] for s in d["by_state"]) == d["goroutines"]
+print(d["incident"], d["goroutines"], d["go_version"], d["findings"]["cancel_unobserved"], d["executable"])' \
+		"$work/a.json" 2>&1)
+	[ -n "$want" ] && [ "$got" = "$want" ] && ok "analyze --format json: id, goroutines, Go release, findings ($got)" ||
+		bad "analyze --format json: '$got', the database says '$want': $(head -c 300 "$work/a.json") $(cat "$work/err")"
+	"$bin" analyze --format yaml --db "$work/json.db" "$corpus/$(col core "$jname")" 2>"$work/err"
+	[ $? -eq 2 ] && grep -q "^gocoroner analyze: --format takes text or json, not 'yaml'$" "$work/err" &&
+		ok "analyze --format yaml is refused" || bad "analyze --format yaml: $(cat "$work/err")"
+fi
+
 # 'contexts' draws the trees from the tables: rows written here by hand, so
 # the drawing is checked apart from how contexts are found.
 cdb=$work/contexts.db
