@@ -225,6 +225,9 @@ void cli_status_init(struct cli_status *s, FILE *out, bool on);
 void cli_status_stage(struct cli_status *s, const char *stage, bool main_thread);
 /** DONE of TOTAL goroutines read, drawn at most ten times a second. */
 void cli_status_count(struct cli_status *s, size_t done, size_t total);
+/** N with thousands separators ("100,008") into BUF of LEN bytes (32 is
+ * room for any); returns BUF. For counts shown to people. */
+const char *cli_thousands(char *buf, size_t len, int64_t n);
 /** Erase the line, to print a message; the next stage draws it again. */
 void cli_status_clear(struct cli_status *s);
 /** Erase the line and stop: before anything else is printed. */

@@ -175,8 +175,10 @@ struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t inc
 				text(st, 3));
 		else
 			fprintf(out, "  executable %s (%s)\n", path, text(st, 3));
-		fprintf(out, "  pid %lld, signal %lld, %lld goroutines", sqlite3_column_int64(st, 6),
-			sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 8));
+		char n[32];
+		fprintf(out, "  pid %lld, signal %lld, %s goroutines", sqlite3_column_int64(st, 6),
+			sqlite3_column_int64(st, 5),
+			cli_thousands(n, sizeof(n), sqlite3_column_int64(st, 8)));
 		if (*text(st, 7))
 			fprintf(out, ", command: %s", text(st, 7));
 		fputc('\n', out);
@@ -189,10 +191,13 @@ struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t inc
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, incident);
-	fprintf(out, "\ngoroutines by state:        user  system\n");
-	while (!(err = cli_step(db, st, "status_counts", &row)) && row)
-		fprintf(out, "  %-24s %6lld  %6lld\n", text(st, 0), sqlite3_column_int64(st, 1),
-			sqlite3_column_int64(st, 2));
+	fprintf(out, "\ngoroutines by state:         user   system\n");
+	while (!(err = cli_step(db, st, "status_counts", &row)) && row) {
+		char u[32], s[32];
+		fprintf(out, "  %-24s %7s  %7s\n", text(st, 0),
+			cli_thousands(u, sizeof(u), sqlite3_column_int64(st, 1)),
+			cli_thousands(s, sizeof(s), sqlite3_column_int64(st, 2)));
+	}
 	sqlite3_finalize(st);
 	if (err)
 		return err;

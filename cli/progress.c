@@ -54,18 +54,18 @@ static bool phrase_of(const char *stage, const char **phrase)
 	return false;
 }
 
-/* N with thousands separators, into BUF. */
-static void thousands(char *buf, size_t len, size_t n)
+const char *cli_thousands(char *buf, size_t len, int64_t n)
 {
 	char digits[32];
-	int k = snprintf(digits, sizeof(digits), "%zu", n);
+	int k = snprintf(digits, sizeof(digits), "%lld", (long long)n);
 	size_t j = 0;
 	for (int i = 0; i < k && j + 2 < len; i++) {
-		if (i > 0 && (k - i) % 3 == 0)
+		if (i > 0 && digits[i - 1] != '-' && (k - i) % 3 == 0)
 			buf[j++] = ',';
 		buf[j++] = digits[i];
 	}
 	buf[j] = '\0';
+	return buf;
 }
 
 static int columns(int fd)
@@ -84,8 +84,8 @@ static void draw(struct cli_status *s)
 		return; // a moment between two stages: the last line stays
 	int n = snprintf(line, sizeof(line), "analyze: %s", s->main ? s->main : "");
 	if (s->main && s->total && strcmp(s->main, "reading goroutines") == 0) {
-		thousands(a, sizeof(a), s->done);
-		thousands(b, sizeof(b), s->total);
+		cli_thousands(a, sizeof(a), (int64_t)s->done);
+		cli_thousands(b, sizeof(b), (int64_t)s->total);
 		n += snprintf(line + n, sizeof(line) - (size_t)n, " %s/%s", a, b);
 	}
 	if (s->writer && n < (int)sizeof(line))
