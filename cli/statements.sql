@@ -41,10 +41,30 @@ SELECT goid, status, wait_reason, wait_minutes, creator_goid, created_by_func,
        is_system, thread_id, locked, labels, stack_id, stack_error
   FROM goroutine WHERE incident_id = ?1 ORDER BY goid;
 
+-- STMT goroutine
+-- One goroutine (?2 = goid), with the columns of 'goroutines': for
+-- 'traceback --goid'.
+SELECT goid, status, wait_reason, wait_minutes, creator_goid, created_by_func,
+       created_by_file, created_by_line, created_by_pc_offset, start_func,
+       is_system, thread_id, locked, labels, stack_id, stack_error
+  FROM goroutine WHERE incident_id = ?1 AND goid = ?2;
+
 -- STMT stack_frames
 -- One stored stack, innermost frame first.
 SELECT depth, func, file, line, inlined, pc_offset, wrapper
   FROM frame WHERE incident_id = ?1 AND stack_id = ?2 ORDER BY depth;
+
+-- STMT incident_stack_frames
+-- Every frame of every stack of an incident, by stack then depth, with the
+-- stack's user_depth (the frame view _user_frame names; NULL in rows written
+-- before schema version 10): 'goroutines' reads them once and looks each
+-- goroutine's stack up, rather than querying its frames one goroutine at a
+-- time.
+SELECT f.stack_id, f.depth, f.func, f.file, f.line, s.user_depth
+  FROM stack AS s
+  JOIN frame AS f ON f.incident_id = s.incident_id AND f.stack_id = s.stack_id
+ WHERE s.incident_id = ?1
+ ORDER BY f.stack_id, f.depth;
 
 -- STMT channel_info
 -- One channel of the incident (?2 = its address, the hchan): what

@@ -1,0 +1,199 @@
+#!/bin/sh
+# test-show.sh: 'goroutines' (userloc, --with/--without, --group, --format
+# json) and 'traceback --goid' on corpus cores, against what Delve and Go
+# themselves printed for the same cores (corpus/expect/*.dlv, *.traceback).
+set -u
+. "${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/corpus-lib.sh"
+corpus_setup show
+
+db=$work/show.db
+cores="ctxroots-go1.27-opt-gcore hang-go1.27-opt-kernel diag-go1.27-opt-kernel"
+
+# Delve's listing (goroutines -t) → "goid func" for each goroutine: the
+# innermost frame outside runtime.*, internal/* and sync.* (gocoroner's
+# userloc; Delve's own stops at runtime-private frames only), else frame 0.
+dlv_userloc() { # dlv_userloc FILE
+	awk '/^[* ] *Goroutine [0-9]+ - / { if (g != "") print g, (u != "" ? u : f0)
+			g = $0; sub(/^[* ]*Goroutine /, "", g); sub(/ .*/, "", g); u = ""; f0 = ""; next }
+		g != "" && /^\t *[0-9]+  0x[0-9a-f]+ in / { fn = $4; if (f0 == "") f0 = fn
+			if (u == "" && fn !~ /^(runtime\.|internal\/|sync\.)/) u = fn }
+		END { if (g != "") print g, (u != "" ? u : f0) }' "$1" | sort -k1,1
+}
+
+# 'goroutines --format json' → "goid KEY.func" for each goroutine.
+json_loc() { # json_loc KEY < JSON
+	awk -v key="\"$1\": {" '
+		/^    \{$/ { goid = ""; inloc = 0 }
+		/^      "goid": / { goid = $2; sub(/,$/, "", goid) }
+		index($0, key) { inloc = 1; next }
+		inloc && /"func": / { f = $0; sub(/^ *"func": "/, "", f); sub(/",?$/, "", f)
+			print goid, f; inloc = 0 }' | sort -k1,1
+}
+
+# Go's traceback → "goid|state|created-by function|labels" of each goroutine.
+go_headers() { # go_headers FILE
+	awk '/^goroutine [0-9]+ / { if (g != "") print g "|" st "|" cb "|" lb
+			g = $2; st = $0; sub(/^[^[]*\[/, "", st); sub(/[],].*/, "", st)
+			sub(/ \(leaked\)$/, "", st)
+			lb = ""; if (match($0, /\] \{.*\}:$/)) lb = substr($0, RSTART + 3, RLENGTH - 5)
+			cb = ""; next }
+		/^created by / { cb = $3 }
+		END { if (g != "") print g "|" st "|" cb "|" lb }' "$1" | sort -k1,1
+}
+
+for name in $cores; do
+	if ! analyze_core "$name" "$db"; then
+		bad "$name: analyze failed: $(cat "$work/err")"
+		continue
+	fi
+	id=$(cat "$work/id")
+	"$bin" goroutines --db "$db" --incident "$id" --format json >"$work/g.json" ||
+		{ bad "$name: goroutines --format json failed"; continue; }
+	# userloc: every goroutine Delve listed, the same function.
+	dlv_userloc "$corpus/$(col dlv "$name")" >"$work/dlv.user"
+	json_loc userloc <"$work/g.json" >"$work/our.user"
+	n=$(wc -l <"$work/dlv.user")
+	join "$work/dlv.user" "$work/our.user" >"$work/joined"
+	differ=$(awk '$2 != $3' "$work/joined")
+	if [ "$n" -gt 10 ] && [ "$(wc -l <"$work/joined")" -eq "$n" ] && [ -z "$differ" ]; then
+		ok "$name: userloc of $n goroutines as Delve's stacks give it"
+	else
+		bad "$name: userloc differs from Delve's stacks (goid delve ours):"
+		echo "$differ" | head -5
+		join -v1 "$work/dlv.user" "$work/our.user" | head -3
+	fi
+	# --group userloc: the same functions with the same counts, largest first.
+	"$bin" goroutines --db "$db" --incident "$id" --group userloc --all >"$work/grp.txt"
+	awk 'NR > 2 { n = $1; gsub(/,/, "", n); c[$3] += n } END { for (f in c) print f, c[f] }' \
+		"$work/grp.txt" | sort >"$work/grp.ours"
+	awk '{ print $2 }' "$work/dlv.user" | sort | uniq -c | awk '{ print $2, $1 }' | sort >"$work/grp.dlv"
+	awk 'NR > 2 { n = $1; gsub(/,/, "", n); if (p != "" && n + 0 > p + 0) exit 1; p = n }' "$work/grp.txt" &&
+		sorted=1 || sorted=0
+	if cmp -s "$work/grp.ours" "$work/grp.dlv" && [ $sorted = 1 ]; then
+		ok "$name: --group userloc counts as Delve's stacks give them, largest first"
+	else
+		bad "$name: --group userloc:"
+		diff "$work/grp.dlv" "$work/grp.ours" | head -5
+	fi
+	# goloc: the function of Go's "created by" line.
+	tb=$corpus/$(col traceback "$name")
+	go_headers "$tb" >"$work/go.headers"
+	json_loc goloc <"$work/g.json" >"$work/our.goloc"
+	awk -F'|' '$3 != "" { print $1, $3 }' "$work/go.headers" | sort -k1,1 >"$work/go.goloc"
+	missing=$(join -v1 "$work/go.goloc" "$work/our.goloc" | grep -v "^$(col dumper_goid "$name") ")
+	differ=$(join "$work/go.goloc" "$work/our.goloc" | awk '$2 != $3')
+	[ -z "$missing$differ" ] && ok "$name: goloc is Go's 'created by' function" ||
+		bad "$name: goloc: $missing $differ"
+	# --with state: the goroutines Go's traceback shows in that state.
+	for state in "chan receive" "sync.Mutex.Lock" "select"; do
+		"$bin" goroutines --db "$db" --incident "$id" --with state "$state" --format json |
+			sed -n 's/^      "goid": \([0-9]*\),$/\1/p' | sort -n >"$work/ours.st"
+		awk -F'|' -v s="$state" '$2 == s { print $1 }' "$work/go.headers" | sort -n >"$work/go.st"
+		if cmp -s "$work/ours.st" "$work/go.st"; then
+			ok "$name: --with state '$state': $(wc -l <"$work/go.st") goroutines, as Go's traceback"
+		else
+			bad "$name: --with state '$state':"
+			diff "$work/go.st" "$work/ours.st" | head -5
+		fi
+	done
+done
+
+# Labels (Go 1.27 prints them in the header): --with label KEY=VALUE, KEY,
+# --without, --group label KEY.
+name=hang-go1.27-opt-kernel
+id=$("$bin" query --db "$db" --format csv "SELECT id FROM incident WHERE core_path LIKE '%$name%'" | tail -1 | tr -d '\r')
+go_headers "$corpus/$(col traceback "$name")" >"$work/go.headers"
+sel() { sed -n 's/^      "goid": \([0-9]*\),$/\1/p' | sort -n | tr '\n' ' '; }
+want=$(awk -F'|' '$4 ~ /(^|, )handler: checkout(,|$)/ { print $1 }' "$work/go.headers" | sort -n | tr '\n' ' ')
+got=$("$bin" goroutines --db "$db" --incident "$id" --with label handler=checkout --format json | sel)
+[ -n "$want" ] && [ "$got" = "$want" ] && ok "--with label handler=checkout: $want" ||
+	bad "--with label handler=checkout: got '$got', Go's traceback '$want'"
+got=$("$bin" goroutines --db "$db" --incident "$id" --with label handler --with 'label request_id=r-42' --format json | sel)
+want=$(awk -F'|' '$4 ~ /request_id: "r-42"/ { print $1 }' "$work/go.headers" | sort -n | tr '\n' ' ')
+[ -n "$want" ] && [ "$got" = "$want" ] && ok "--with label twice is AND: $want" ||
+	bad "--with label twice: got '$got', want '$want'"
+all=$("$bin" goroutines --db "$db" --incident "$id" --format json | sel | wc -w)
+without=$("$bin" goroutines --db "$db" --incident "$id" --without label handler --format json | sel | wc -w)
+with=$("$bin" goroutines --db "$db" --incident "$id" --with label handler --format json | sel | wc -w)
+[ $((with + without)) -eq "$all" ] && [ "$with" -gt 0 ] &&
+	ok "--with and --without label split the $all goroutines" ||
+	bad "--with $with + --without $without != $all"
+"$bin" goroutines --db "$db" --incident "$id" --group label handler >"$work/lg.txt"
+grep -q "^ *$with  *[0-9][0-9]*  checkout$" "$work/lg.txt" && grep -q "(no label handler)$" "$work/lg.txt" &&
+	ok "--group label handler" || bad "--group label handler: $(cat "$work/lg.txt")"
+
+# A bounded --group says what it left out.
+"$bin" goroutines --db "$db" --incident "$id" --group goloc >"$work/gl.txt"
+groups=$(sed -n 's/^[0-9,]* goroutines in \([0-9,]*\) groups.*/\1/p' "$work/gl.txt")
+if [ "${groups:-0}" -gt 30 ]; then
+	grep -q "^and $((groups - 30)) more groups ([0-9,]* goroutines); --all to show them$" "$work/gl.txt" &&
+		ok "--group goloc: 30 of $groups groups, and says so" || bad "--group goloc bound: $(tail -1 "$work/gl.txt")"
+else
+	grep -q "more groups" "$work/gl.txt" && bad "--group goloc: $groups groups, yet 'more'" ||
+		ok "--group goloc: all $groups groups"
+fi
+
+# traceback --goid: exactly those goroutines, each as Go's own traceback
+# prints it (argument values, gp=/fp= and Go's goroutine order aside).
+blocks() { # blocks FILE: one line per goroutine block
+	awk '/^goroutine [0-9]+ / { if (cur != "") print cur
+			sub(/ gp=[^ ]* m=[^ ]*( mp=[^ ]*)?/, ""); cur = $0; next }
+		/^$/ { if (cur != "") print cur; cur = ""; next }
+		cur == "" { next }
+		/^\t/ { sub(/ fp=.*/, ""); cur = cur " | " $0; next }
+		/^created by / { cur = cur " | " $0; next }
+		{ sub(/\(.*\)$/, "(...)"); cur = cur " | " $0 }
+		END { if (cur != "") print cur }' "$1"
+}
+name=hang-go1.27-opt-kernel
+tb=$corpus/$(col traceback "$name")
+id=$("$bin" query --db "$db" --format csv "SELECT id FROM incident WHERE core_path LIKE '%$name%'" | tail -1 | tr -d '\r')
+blocks "$tb" >"$work/go.blocks"
+goids=$(awk -F'|' '$2 == "sync.Mutex.Lock" || $2 == "select" { print $1 }' "$work/go.headers" | head -4)
+list=$(echo $goids | tr ' ' ',')
+first=$(echo $goids | cut -d' ' -f1)
+rest=$(echo $goids | cut -d' ' -f2- | tr ' ' ',')
+"$bin" traceback --db "$db" --incident "$id" --system --goid "$first" --goid "$rest" >"$work/ours.tb"
+blocks "$work/ours.tb" | sort >"$work/ours.blocks"
+for g in $goids; do grep "^goroutine $g " "$work/go.blocks"; done | sort >"$work/want.blocks"
+if [ "$(wc -l <"$work/want.blocks")" -eq 4 ] && cmp -s "$work/want.blocks" "$work/ours.blocks"; then
+	ok "traceback --goid $first --goid $rest: Go's text of those 4 goroutines"
+else
+	bad "traceback --goid $list:"
+	diff "$work/want.blocks" "$work/ours.blocks" | head -6
+fi
+order=$(sed -n 's/^goroutine \([0-9]*\) .*/\1/p' "$work/ours.tb" | tr '\n' ' ')
+[ "$order" = "$(echo $goids | tr ' ' '\n' | sort -n | tr '\n' ' ')" ] &&
+	ok "traceback --goid: in goroutine id order" || bad "traceback --goid order: $order"
+"$bin" traceback --db "$db" --incident "$id" --goid "$first,999999" >"$work/o" 2>"$work/e"
+rc=$?
+[ $rc -eq 1 ] && grep -q "has no goroutine 999999" "$work/e" && grep -q "^goroutine $first " "$work/o" &&
+	ok "traceback --goid of a missing goroutine: the others, then an error naming it" ||
+	bad "traceback --goid missing: status $rc, $(cat "$work/e")"
+"$bin" traceback --db "$db" --goid x >/dev/null 2>"$work/e"
+[ $? -eq 2 ] && grep -q -- "--goid takes goroutine ids" "$work/e" && ok "traceback --goid x: $(cat "$work/e")" ||
+	bad "traceback --goid x: $(cat "$work/e")"
+
+# Bad options name the option and what is wrong, exit status 2.
+try() { # try EXPECTED-STDERR-PATTERN ARGS...
+	want=$1
+	shift
+	"$bin" goroutines --db "$db" "$@" >/dev/null 2>"$work/e"
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q -- "$want" "$work/e"; then
+		ok "goroutines $*: $(cat "$work/e")"
+	else
+		bad "goroutines $*: status $rc, $(cat "$work/e")"
+	fi
+}
+try "unknown option '--foo'\|bad option '--foo'" --foo
+try "--with takes userloc, curloc" --with bogus
+try "'--with label' needs a KEY" --with label
+try "'--group label' needs the label's KEY" --group label
+try "--group takes userloc" --group nowhere
+try "an incident is a number" --incident x
+try "--format takes table or json" --format csv
+try "--with needs a value" --with
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
