@@ -1,6 +1,6 @@
 bin_PROGRAMS += gocoroner
 # The subcommands without main(): the fuzz harnesses call them too.
-CLI_SOURCES = cli/cli.h cli/common.c cli/json.c cli/analyze.c cli/show.c cli/goroutines.h cli/goroutines.c cli/gorfilter.c cli/contexts.c \
+CLI_SOURCES = cli/cli.h cli/common.c cli/json.c cli/analyze.c cli/show.c cli/goroutines.h cli/goroutines.c cli/gorfilter.c cli/frame.c cli/contexts.c \
 	cli/query.c cli/report.c cli/graph.c cli/archive.c cli/transfer.c
 gocoroner_SOURCES = cli/main.c $(CLI_SOURCES)
 nodist_gocoroner_SOURCES = cli/statements_sql.c

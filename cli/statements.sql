@@ -66,6 +66,40 @@ SELECT f.stack_id, f.depth, f.func, f.file, f.line, s.user_depth
  WHERE s.incident_id = ?1
  ORDER BY f.stack_id, f.depth;
 
+-- STMT goroutine_frames
+-- One goroutine's frames (?2 = goid), innermost first, with its stack's
+-- user_depth (the user's frame, view _user_frame's), for 'frame' and
+-- 'locals'.
+SELECT f.depth, f.func, f.file, f.line, f.pc, f.pc_offset, f.inlined, s.user_depth
+  FROM goroutine AS g
+  JOIN stack AS s ON s.incident_id = g.incident_id AND s.stack_id = g.stack_id
+  JOIN frame AS f ON f.incident_id = g.incident_id AND f.stack_id = g.stack_id
+ WHERE g.incident_id = ?1 AND g.goid = ?2
+ ORDER BY f.depth;
+
+-- STMT frame_contexts
+-- The contexts frame ?3 of goroutine ?2 holds: variable (with the field
+-- path followed; NULL for a stack scan), context, how it was found.
+SELECT var_name, ctx_addr, found_by, evidence
+  FROM goroutine_context
+ WHERE incident_id = ?1 AND goid = ?2 AND frame_depth = ?3
+ ORDER BY seq;
+
+-- STMT context_one
+-- One context (?2 = its address), for printing it and walking up its
+-- parents one at a time.
+SELECT addr, kind, type_name, parent_addr, canceled, err, cause, deadline_unix_ns,
+       value_key, value_text
+  FROM context WHERE incident_id = ?1 AND addr = ?2;
+
+-- STMT frame_defers
+-- The deferred calls frame ?3 of goroutine ?2 registered, in the order the
+-- goroutine will run them (seq: its place among all of the goroutine's).
+SELECT seq, func, kind
+  FROM defer_call
+ WHERE incident_id = ?1 AND goid = ?2 AND frame_depth = ?3
+ ORDER BY seq;
+
 -- STMT channel_info
 -- One channel of the incident (?2 = its address, the hchan): what
 -- 'goroutines --chan' prints above the goroutines queued on it. No row when

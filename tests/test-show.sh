@@ -174,6 +174,82 @@ rc=$?
 [ $? -eq 2 ] && grep -q -- "--goid takes goroutine ids" "$work/e" && ok "traceback --goid x: $(cat "$work/e")" ||
 	bad "traceback --goid x: $(cat "$work/e")"
 
+# frame and locals: the contexts, waits and defers of the hang program's
+# goroutines, as the program itself printed them (ctx, ctxtext, chanwait,
+# syncwait and defer lines of its stdout).
+name=hang-go1.27-opt-kernel
+out=$corpus/$(col stdout "$name")
+id=$("$bin" query --db "$db" --format csv "SELECT id FROM incident WHERE core_path LIKE '%$name%'" | tail -1 | tr -d '\r')
+field() { # field KEY LINE...: the value of KEY=VALUE
+	k=$1
+	shift
+	echo "$*" | tr ' ' '\n' | sed -n "s/^$k=//p"
+}
+goid=$(sed -n 's/^scenario deep goid=//p' "$out")
+"$bin" frame --db "$db" --incident "$id" "$goid" >"$work/frame.txt"
+depth=$(sed -n 's/^ *\([0-9][0-9]*\)  0x[0-9a-f]* in main\.epoll$/\1/p' "$work/frame.txt")
+"$bin" locals --db "$db" --incident "$id" "$goid" "$depth" >"$work/locals.txt"
+# The context epoll holds, then its ancestors up to the root.
+ctx=$(sed -n 's/^addr deep-ctx //p' "$out")
+chain=
+a=$ctx
+while [ -n "$a" ] && [ "$a" != 0x0 ]; do
+	chain="$chain $a"
+	a=$(field parent "$(grep "^ctx [^ ]* addr=$a " "$out" | head -1)")
+done
+got=$(grep -o '0x[0-9a-f]*)' "$work/locals.txt" | tr -d ')' | tr '\n' ' ')
+root=$(echo $chain | awk '{ print $NF }')
+[ "$(echo $got)" = "$(echo $chain | sed "s/ $root\$//")" ] && grep -q "^        <- context.backgroundCtx{}$" "$work/locals.txt" &&
+	ok "locals $goid $depth: ctx and its ancestors as the program printed them:$chain" ||
+	bad "locals $goid $depth: contexts '$got', program's '$chain'"
+key=$(sed -n 's/^ctxtext deep-conn key //p' "$out")
+val=$(sed -n 's/^ctxtext deep-conn value //p' "$out")
+grep -qF "    ctx context.Context = (*context.valueCtx)($ctx) {key: $key, val: $val}" "$work/locals.txt" &&
+	ok "locals: the value context in Go syntax, key $key" || bad "locals: $(sed -n 2p "$work/locals.txt")"
+canceled=$(for a in $chain; do l=$(grep "^ctx [^ ]* addr=$a " "$out" | head -1)
+	[ "$(field kind "$l")" != value ] && [ "$(field canceled "$l")" = 1 ] && echo "$a"; done | tr '\n' ' ')
+marked=$(grep -o '(0x[0-9a-f]*)[^C]* CANCELED: context canceled' "$work/locals.txt" | grep -o '0x[0-9a-f]*' | tr '\n' ' ')
+[ -n "$canceled" ] && [ "$marked" = "$canceled" ] && ok "locals: CANCELED on the canceled ones: $canceled" ||
+	bad "locals: CANCELED on '$marked', the program's '$canceled'"
+timer=$(for a in $chain; do grep "^ctx [^ ]* addr=$a kind=timer" "$out"; done | head -1)
+when=$(date -u -d "@$(($(field deadline "$timer") / 1000000000))" +%Y-%m-%dT%H:%M:%SZ)
+grep -qF "(*context.timerCtx)($(field addr "$timer")) {deadline: $when}" "$work/locals.txt" &&
+	ok "locals: the timer context's deadline $when" || bad "locals: no deadline $when"
+w=$(grep "^chanwait deep goid=$goid " "$out")
+grep -qx "    waits on chan $(field chan "$w") ($(field dir "$w"), position $(field pos "$w") in its queue)" "$work/locals.txt" &&
+	ok "locals: waits on the channel the program names" || bad "locals: wait $(grep waits "$work/locals.txt")"
+"$bin" locals --db "$db" --incident "$id" --depth 1 "$goid" "$depth" >"$work/l1.txt"
+n=$(echo $chain | wc -w)
+grep -qx "        and $((n - 2)) more ancestors; --depth $((n - 1)) to show them" "$work/l1.txt" &&
+	ok "locals --depth 1: one ancestor, and says how many more" || bad "locals --depth 1: $(tail -1 "$work/l1.txt")"
+# The defers, each under the frame the program says registered it, in order.
+goid=$(sed -n 's/^scenario defers5 goid=//p' "$out")
+"$bin" frame --db "$db" --incident "$id" "$goid" >"$work/frame.txt"
+awk '/^ *[0-9]+  0x[0-9a-f]+ in / { fn = $4 } /^    defer / { f = $2; sub(/\(\)$/, "", f); print f, fn }' \
+	"$work/frame.txt" >"$work/defers.ours"
+sed -n "s/^defer [^ ]* goid=$goid seq=[0-9]* func=\([^ ]*\) frame=\([^ ]*\)$/\1 \2/p" "$out" >"$work/defers.want"
+[ -s "$work/defers.want" ] && cmp -s "$work/defers.want" "$work/defers.ours" &&
+	ok "frame $goid: $(wc -l <"$work/defers.want") defers under their frames, in the order they run" ||
+	{ bad "frame $goid defers:"; diff "$work/defers.want" "$work/defers.ours"; }
+# A sync wait, on the user frame.
+w=$(grep "^syncwait mutex " "$out")
+goid=$(field goid "$w")
+"$bin" locals --db "$db" --incident "$id" "$goid" >"$work/l.txt"
+grep -qx "    waits on $(field kind "$w") $(field addr "$w")" "$work/l.txt" &&
+	awk '/^ *[0-9]+  0x/ { fn = $4 } /waits on/ { print fn }' "$work/l.txt" | grep -q '^main\.' &&
+	ok "locals $goid: waits on $(field kind "$w") $(field addr "$w"), at its user frame" ||
+	bad "locals $goid: $(cat "$work/l.txt")"
+# Errors: a frame that is not there, no goroutine, bad words.
+"$bin" frame --db "$db" --incident "$id" "$goid" 999 >"$work/o" 2>"$work/e"
+[ $? -eq 1 ] && [ ! -s "$work/o" ] && grep -q "no frame 999" "$work/e" && ok "frame: a missing frame: $(cat "$work/e")" ||
+	bad "frame missing frame: $(cat "$work/o" "$work/e")"
+"$bin" frame --db "$db" --incident "$id" 999999 >/dev/null 2>"$work/e"
+[ $? -eq 1 ] && grep -q "no goroutine 999999" "$work/e" && ok "frame: a missing goroutine" || bad "frame 999999: $(cat "$work/e")"
+for args in "" "x" "1 y" "1 2 3" "--depth z 1"; do
+	"$bin" locals --db "$db" $args >/dev/null 2>"$work/e"
+	[ $? -eq 2 ] && [ "$(wc -l <"$work/e")" -eq 1 ] && ok "locals $args: $(cat "$work/e")" || bad "locals $args: $(cat "$work/e")"
+done
+
 # Bad options name the option and what is wrong, exit status 2.
 try() { # try EXPECTED-STDERR-PATTERN ARGS...
 	want=$1
