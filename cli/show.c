@@ -64,9 +64,10 @@ static const char traceback_usage[] =
 	"  --waits        after each goroutine's header, '# waits on ...' lines: the\n"
 	"                 channels it is queued on, the sync primitive it waits for\n"
 	"                 (not Go's format: leave it out for tools that read dumps)\n"
-	"  --labels       print pprof labels in goroutine headers (Go 1.26 and later\n"
-	"                 print them when GODEBUG tracebacklabels=1, the default from\n"
-	"                 Go 1.27); by default, as the process itself would have\n"
+	"  --labels       print pprof labels in goroutine headers; by default they\n"
+	"                 are printed as the process's own traceback would have\n"
+	"                 (Go 1.26 and later with GODEBUG tracebacklabels=1, the\n"
+	"                 default from Go 1.27; the setting is read from the core)\n"
 	"  --no-labels    never print them\n"
 	CLI_BUDGET_HELP("     ", "                 ");
 
@@ -377,15 +378,20 @@ int cli_traceback(int argc, char **argv)
 		goto out;
 	sqlite3_stmt *vs;
 	bool row;
+	int process_labels = -1; // incident.traceback_labels, -1 when NULL
 	if (!cli_prepare(t.db, "incident_go_version", &vs)) {
 		sqlite3_bind_int64(vs, 1, t.id);
 		err = cli_step(t.db, vs, "incident_go_version", &row);
 		if (!err && row && col(vs, 0))
 			sscanf(col(vs, 0), "go1.%d", &t.go_minor);
+		if (!err && row && sqlite3_column_type(vs, 1) != SQLITE_NULL)
+			process_labels = sqlite3_column_int(vs, 1) == 1;
 		sqlite3_finalize(vs);
 	}
-	// Go prints labels from Go 1.26 on (runtime.debug.tracebacklabels).
-	t.labels = o.labels >= 0 ? o.labels : t.go_minor >= 26;
+	// Labels as the process's own traceback would have printed them
+	// (runtime.debug.tracebacklabels, read at ingest); for incidents that
+	// did not record it, as Go 1.26 and later do by default in our corpus.
+	t.labels = o.labels >= 0 ? o.labels : process_labels >= 0 ? process_labels : t.go_minor >= 26;
 	if (err)
 		goto out;
 	if (o.ngoids) {

@@ -137,8 +137,9 @@ SELECT kind, addr, direction, in_select, queue_pos FROM (
  ORDER BY kind <> 'chan', addr, direction;
 
 -- STMT incident_go_version
--- The Go release of an incident, which decides how its traceback is printed.
-SELECT go_version FROM incident WHERE id = ?1;
+-- The Go release of an incident, which decides how its traceback is printed,
+-- and whether the process's traceback printed pprof labels (NULL: unknown).
+SELECT go_version, traceback_labels FROM incident WHERE id = ?1;
 
 -- STMT latest_incident
 SELECT MAX(id) FROM incident;

@@ -1562,3 +1562,14 @@ INSERT INTO main.goroutine_context (incident_id, goid, seq, frame_depth, var_nam
     FROM temp.goroutine_context_v11 ORDER BY incident_id, goid, seq;
 
 DROP TABLE temp.goroutine_context_v11;
+
+-- @version 13
+
+-- Whether the process's own traceback prints pprof labels in goroutine
+-- headers ("goroutine 7 [select] {handler: checkout}:"): 1 yes, 0 no, as
+-- its runtime.debug.tracebacklabels said at the dump (GODEBUG
+-- tracebacklabels: Go 1.26 added it, default 0; Go 1.27 made it 1; go.mod's
+-- godebug lines and $GODEBUG change it; earlier releases never print
+-- labels: 0). 'gocoroner traceback' follows it. NULL when it could not be
+-- read, and in incidents ingested before version 13.
+ALTER TABLE incident ADD COLUMN traceback_labels INTEGER CHECK (traceback_labels IN (0, 1));

@@ -250,6 +250,48 @@ for args in "" "x" "1 y" "1 2 3" "--depth z 1"; do
 	[ $? -eq 2 ] && [ "$(wc -l <"$work/e")" -eq 1 ] && ok "locals $args: $(cat "$work/e")" || bad "locals $args: $(cat "$work/e")"
 done
 
+# traceback and labels: the process's own setting (runtime.debug's
+# tracebacklabels, read at ingest) decides. corpus/generate.sh runs every
+# program with GODEBUG=tracebacklabels=1, which Go 1.26 and later read and
+# earlier releases do not have: 1 for those, 0 before.
+for name in hang-go1.24-opt-gcore hang-go1.26-opt-gcore; do
+	analyze_core "$name" "$db" || { bad "$name: analyze: $(cat "$work/err")"; continue; }
+done
+for name in hang-go1.24-opt-gcore hang-go1.26-opt-gcore hang-go1.27-opt-kernel; do
+	minor=$(col go_version "$name" | sed 's/^go1\.\([0-9]*\).*/\1/')
+	want=0
+	[ "$minor" -ge 26 ] && want=1
+	got=$("$bin" query --db "$db" --format csv \
+		"SELECT traceback_labels FROM incident WHERE core_path LIKE '%$name%'" | tail -1 | tr -d '\r')
+	[ "$got" = "$want" ] && ok "$name: the process's tracebacklabels is $want" ||
+		bad "$name: traceback_labels $got, want $want"
+	# The headers with labels are Go's own, label for label.
+	id=$("$bin" query --db "$db" --format csv "SELECT id FROM incident WHERE core_path LIKE '%$name%'" | tail -1 | tr -d '\r')
+	"$bin" traceback --db "$db" --incident "$id" --system | grep -c '^goroutine .*\] {\|labels:{' >"$work/n.ours"
+	grep -c '^goroutine .*\] {\|labels:{' "$corpus/$(col traceback "$name")" >"$work/n.go"
+	cmp -s "$work/n.ours" "$work/n.go" && ok "$name: $(cat "$work/n.go") goroutine headers with labels, as Go's" ||
+		bad "$name: $(cat "$work/n.ours") headers with labels, Go's traceback $(cat "$work/n.go")"
+done
+if command -v sqlite3 >/dev/null; then
+	name=hang-go1.27-opt-kernel
+	cp "$db" "$work/l.db"
+	id=$("$bin" query --db "$db" --format csv "SELECT id FROM incident WHERE core_path LIKE '%$name%'" | tail -1 | tr -d '\r')
+	# A process started with GODEBUG=tracebacklabels=0 (or a go.mod godebug line).
+	sqlite3 "$work/l.db" "UPDATE incident SET traceback_labels = 0 WHERE id = $id"
+	n=$("$bin" traceback --db "$work/l.db" --incident "$id" | grep -c '^goroutine .*\] {')
+	f=$("$bin" traceback --db "$work/l.db" --incident "$id" --labels | grep -c '^goroutine .*\] {handler: checkout')
+	[ "$n" -eq 0 ] && [ "$f" -eq 2 ] && ok "traceback follows tracebacklabels=0; --labels forces them" ||
+		bad "tracebacklabels=0: $n headers with labels, --labels $f"
+	# An incident ingested before the setting was recorded: as before.
+	sqlite3 "$work/l.db" "UPDATE incident SET traceback_labels = NULL WHERE id = $id"
+	n=$("$bin" traceback --db "$work/l.db" --incident "$id" | grep -c '^goroutine .*\] {handler: checkout')
+	m=$("$bin" traceback --db "$work/l.db" --incident "$id" --no-labels | grep -c '^goroutine .*\] {')
+	[ "$n" -eq 2 ] && [ "$m" -eq 0 ] && ok "traceback without the setting: labels from Go 1.26 on; --no-labels" ||
+		bad "traceback_labels NULL: $n headers with labels, --no-labels $m"
+else
+	echo "sqlite3 not installed: the tracebacklabels=0 case skipped"
+fi
+
 # Bad options name the option and what is wrong, exit status 2.
 try() { # try EXPECTED-STDERR-PATTERN ARGS...
 	want=$1
