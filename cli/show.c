@@ -266,7 +266,70 @@ struct tb {
 	int go_minor;          /* the incident's Go release, 1.GO_MINOR */
 	bool labels;           /* print pprof labels in the headers */
 	bool first;            /* nothing printed yet */
+	char **stacks;         /* by stack_id: its frame lines (stack_text), or NULL */
+	size_t nstacks;
 };
+
+/*
+ * The frame lines of stored stack STACK_ID as Go prints them, in *RET: made
+ * once per stack and kept, since goroutines share few stacks (100,000
+ * goroutines of a server, a few dozen).
+ */
+static struct util_error *stack_text(struct tb *t, int64_t stack_id, const char **ret)
+{
+	if (stack_id < 0 || stack_id >= (1 << 26))
+		return util_error_create(UTIL_ERROR_INVALID, "incident %lld: stack id %lld",
+					 (long long)t->id, (long long)stack_id);
+	if ((size_t)stack_id < t->nstacks && t->stacks[stack_id]) {
+		*ret = t->stacks[stack_id];
+		return NULL;
+	}
+	if ((size_t)stack_id >= t->nstacks) {
+		size_t n = (size_t)stack_id + 1 > 2 * t->nstacks ? (size_t)stack_id + 1 : 2 * t->nstacks;
+		char **v = realloc(t->stacks, n * sizeof(*v));
+		if (!v)
+			return &util_enomem;
+		memset(v + t->nstacks, 0, (n - t->nstacks) * sizeof(*v));
+		t->stacks = v;
+		t->nstacks = n;
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	if (!out)
+		return &util_enomem;
+	struct util_error *err;
+	sqlite3_reset(t->fs);
+	sqlite3_bind_int64(t->fs, 1, t->id);
+	sqlite3_bind_int64(t->fs, 2, stack_id);
+	bool first = true, frame;
+	char callee[256] = "";
+	while (!(err = cli_step(t->db, t->fs, "stack_frames", &frame)) && frame) {
+		const char *fn = text(t->fs, 1);
+		// Wrappers are elided unless they called a panic (elideWrapperCalling).
+		bool elide = sqlite3_column_int(t->fs, 6) && strcmp(callee, "runtime.gopanic") != 0 &&
+			     strcmp(callee, "runtime.sigpanic") != 0 &&
+			     strcmp(callee, "runtime.panicwrap") != 0;
+		snprintf(callee, sizeof(callee), "%s", fn);
+		if (!t->o->system && (elide || !show_frame(fn, first)))
+			continue;
+		first = false;
+		bool inl = sqlite3_column_int(t->fs, 4);
+		fprintf(out, "%s(...)\n\t%s:%lld", print_name(fn), text(t->fs, 2),
+			sqlite3_column_int64(t->fs, 3));
+		if (!inl && sqlite3_column_int64(t->fs, 5) > 0)
+			fprintf(out, " +0x%llx", (unsigned long long)sqlite3_column_int64(t->fs, 5));
+		fprintf(out, "\n");
+	}
+	if (fclose(out) != 0 && !err)
+		err = &util_enomem;
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*ret = t->stacks[stack_id] = buf;
+	return NULL;
+}
 
 /* Print the goroutine of GS's current row (statement 'goroutines') as Go does. */
 static struct util_error *print_traceback(struct tb *t, sqlite3_stmt *gs)
@@ -291,30 +354,10 @@ static struct util_error *print_traceback(struct tb *t, sqlite3_stmt *gs)
 	printf(":\n");
 	if (t->ws && (err = print_waits(t->db, t->ws, t->id, goid)))
 		return err;
-	sqlite3_stmt *fs = t->fs;
-	sqlite3_reset(fs);
-	sqlite3_bind_int64(fs, 1, t->id);
-	sqlite3_bind_int64(fs, 2, sqlite3_column_int64(gs, 14));
-	bool first = true, frame;
-	char callee[256] = "";
-	while (!(err = cli_step(t->db, fs, "stack_frames", &frame)) && frame) {
-		const char *fn = text(fs, 1);
-		// Wrappers are elided unless they called a panic (elideWrapperCalling).
-		bool elide = sqlite3_column_int(fs, 6) && strcmp(callee, "runtime.gopanic") != 0 &&
-			     strcmp(callee, "runtime.sigpanic") != 0 &&
-			     strcmp(callee, "runtime.panicwrap") != 0;
-		snprintf(callee, sizeof(callee), "%s", fn);
-		if (!o->system && (elide || !show_frame(fn, first)))
-			continue;
-		first = false;
-		bool inl = sqlite3_column_int(fs, 4);
-		printf("%s(...)\n\t%s:%lld", print_name(fn), text(fs, 2), sqlite3_column_int64(fs, 3));
-		if (!inl && sqlite3_column_int64(fs, 5) > 0)
-			printf(" +0x%llx", (unsigned long long)sqlite3_column_int64(fs, 5));
-		printf("\n");
-	}
-	if (err)
+	const char *frames;
+	if ((err = stack_text(t, sqlite3_column_int64(gs, 14), &frames)))
 		return err;
+	fputs(frames, stdout);
 	const char *cfn = col(gs, 5);
 	if (cfn && goid != 1 && (o->system || show_frame(cfn, false))) {
 		printf("created by %s", print_name(cfn));
@@ -407,6 +450,9 @@ int cli_traceback(int argc, char **argv)
 		err = print_traceback(&t, gs);
 	}
 out:
+	for (size_t i = 0; i < t.nstacks; i++)
+		free(t.stacks[i]);
+	free(t.stacks);
 	free(o.goids);
 	sqlite3_finalize(gs);
 	sqlite3_finalize(t.fs);
