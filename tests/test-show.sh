@@ -7,7 +7,13 @@ set -u
 corpus_setup show
 
 db=$work/show.db
-cores="ctxroots-go1.27-opt-gcore hang-go1.27-opt-kernel diag-go1.27-opt-kernel"
+cores="ctxroots-go1.27-opt-gcore hang-go1.27-opt-kernel diag-go1.27-opt-kernel httpsvc-go1.27-opt-gcore"
+
+expect_file() { # expect_file COLUMN CORE: an expect file, decompressed into $work if .zst
+	f=$corpus/$(col "$1" "$2")
+	case $f in *.zst) zstd -q -d -f "$f" -o "$work/$2.$1" && f=$work/$2.$1 ;; esac
+	echo "$f"
+}
 
 # Delve's listing (goroutines -t) → "goid func" for each goroutine: the
 # innermost frame outside runtime.*, internal/* and sync.* (gocoroner's
@@ -49,8 +55,10 @@ for name in $cores; do
 	id=$(cat "$work/id")
 	"$bin" goroutines --db "$db" --incident "$id" --format json >"$work/g.json" ||
 		{ bad "$name: goroutines --format json failed"; continue; }
+	tb=$(expect_file traceback "$name")
+	dlv=$(expect_file dlv "$name")
 	# userloc: every goroutine Delve listed, the same function.
-	dlv_userloc "$corpus/$(col dlv "$name")" >"$work/dlv.user"
+	dlv_userloc "$dlv" >"$work/dlv.user"
 	json_loc userloc <"$work/g.json" >"$work/our.user"
 	n=$(wc -l <"$work/dlv.user")
 	join "$work/dlv.user" "$work/our.user" >"$work/joined"
@@ -62,6 +70,25 @@ for name in $cores; do
 		echo "$differ" | head -5
 		join -v1 "$work/dlv.user" "$work/our.user" | head -3
 	fi
+	# curloc: Delve's frame 0, except for a goroutine on a thread, where
+	# Delve starts from the thread's registers (in a crash, the signal's
+	# runtime.raise) and Go's dump, like gocoroner, from the goroutine's.
+	awk '/^[* ] *Goroutine [0-9]+ - / { g = $0; sub(/^[* ]*Goroutine /, "", g); sub(/ .*/, "", g)
+			f = !/\(thread [0-9]+\)/; next }
+		f && /^\t *0  0x[0-9a-f]+ in / { print g, $4; f = 0 }' "$dlv" >"$work/dlv.cur"
+	awk '/^goroutine [1-9][0-9]* gp=0x[0-9a-f]* m=[0-9]/ { g = $2; next }
+		g != "" { f = $0; sub(/\(.*$/, "", f); print g, f; g = "" }' "$tb" >>"$work/dlv.cur"
+	sort -k1,1 -o "$work/dlv.cur" "$work/dlv.cur"
+	json_loc curloc <"$work/g.json" >"$work/our.cur"
+	differ=$(join "$work/dlv.cur" "$work/our.cur" | awk '$2 != $3')
+	[ "$(join "$work/dlv.cur" "$work/our.cur" | wc -l)" -eq "$n" ] && [ -z "$differ" ] &&
+		ok "$name: curloc is Delve's frame 0 (Go's for those on a thread)" || bad "$name: curloc: $differ"
+	want=$(awk '/^[* ] *Goroutine [0-9]+ - / { g = $0; sub(/^[* ]*Goroutine /, "", g); sub(/ .*/, "", g) }
+		/^\t *[0-9]+  0x[0-9a-f]+ in .*Mutex/ { print g }' "$dlv" | sort -un | tr '\n' ' ')
+	got=$("$bin" goroutines --db "$db" --incident "$id" --with func Mutex --format json |
+		sed -n 's/^      "goid": \([0-9]*\),$/\1/p' | sort -n | tr '\n' ' ')
+	[ "$got" = "$want" ] && ok "$name: --with func Mutex: $(echo $want | wc -w) goroutines, as in Delve's stacks" ||
+		bad "$name: --with func Mutex: '$got', Delve's '$want'"
 	# --group userloc: the same functions with the same counts, largest first.
 	"$bin" goroutines --db "$db" --incident "$id" --group userloc --all >"$work/grp.txt"
 	awk 'NR > 2 { n = $1; gsub(/,/, "", n); c[$3] += n } END { for (f in c) print f, c[f] }' \
@@ -76,7 +103,6 @@ for name in $cores; do
 		diff "$work/grp.dlv" "$work/grp.ours" | head -5
 	fi
 	# goloc: the function of Go's "created by" line.
-	tb=$corpus/$(col traceback "$name")
 	go_headers "$tb" >"$work/go.headers"
 	json_loc goloc <"$work/g.json" >"$work/our.goloc"
 	awk -F'|' '$3 != "" { print $1, $3 }' "$work/go.headers" | sort -k1,1 >"$work/go.goloc"
@@ -84,6 +110,14 @@ for name in $cores; do
 	differ=$(join "$work/go.goloc" "$work/our.goloc" | awk '$2 != $3')
 	[ -z "$missing$differ" ] && ok "$name: goloc is Go's 'created by' function" ||
 		bad "$name: goloc: $missing $differ"
+	# --with running: on an OS thread, as a crash dump's "m=N" says.
+	if [ "$(col core_kind "$name")" = kernel ]; then
+		want=$(sed -n 's/^goroutine \([1-9][0-9]*\) gp=0x[0-9a-f]* m=[0-9].*/\1/p' "$tb" | sort -n | tr '\n' ' ')
+		got=$("$bin" goroutines --db "$db" --incident "$id" --with running --format json |
+			sed -n 's/^      "goid": \([0-9]*\),$/\1/p' | sort -n | tr '\n' ' ')
+		[ -n "$want" ] && [ "$got" = "$want" ] && ok "$name: --with running: $want(m= in Go's dump)" ||
+			bad "$name: --with running '$got', Go's dump '$want'"
+	fi
 	# --with state: the goroutines Go's traceback shows in that state.
 	for state in "chan receive" "sync.Mutex.Lock" "select"; do
 		"$bin" goroutines --db "$db" --incident "$id" --with state "$state" --format json |
