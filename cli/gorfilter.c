@@ -137,7 +137,7 @@ static const char goroutines_usage[] =
 	"                            [--format table|json] [--chan ADDR] [--budget N]\n"
 	"\n"
 	"List the incident's goroutines, one a line: id, state, minutes waited,\n"
-	"thread, flags, where it is in the user's code (userloc), creator, labels.\n"
+	"thread, flags and where it is in the user's code (userloc).\n"
 	"\n"
 	"  --db FILE        database (default " CLI_DEFAULT_DB ")\n"
 	"  --incident N     incident id (default: the newest)\n"

@@ -231,13 +231,11 @@ static void print_goroutine(struct gor *g)
 		snprintf(thread, sizeof(thread), "%lld", sqlite3_column_int64(st, 11));
 	snprintf(flags, sizeof(flags), "%s%s%s", sqlite3_column_int(st, 10) ? "S" : "",
 		 sqlite3_column_int(st, 12) ? "L" : "", col(st, 13) ? "@" : "");
-	printf("%8lld  %-20.20s %4s %7s %-3s %s", sqlite3_column_int64(st, 0), cli_gor_state(g),
+	// 44 columns before WHERE: a line stays within 100 unless a name or
+	// path is long; the creator and the labels are in --format json and
+	// --group goloc / --group label KEY.
+	printf("%7lld %-20.20s %3s %6s %-3s %s\n", sqlite3_column_int64(st, 0), cli_gor_state(g),
 	       minutes, thread, flags, cli_gor_loc(g, LOC_USER));
-	if (col(st, 5) && sqlite3_column_int64(st, 0) != 1) // Go names no creator for goroutine 1
-		printf("  <- %s", col(st, 5));
-	if (col(st, 13))
-		printf("  %s", col(st, 13));
-	printf("\n");
 }
 
 /* ---- Groups -------------------------------------------------------------- */
@@ -399,8 +397,8 @@ int cli_goroutines(int argc, char **argv)
 		cli_json_int(&j, "incident", id);
 		cli_json_begin_array(&j, "goroutines");
 	} else if (!o.group)
-		printf("%8s  %-20s %4s %7s %-3s %s\n", "GOID", "STATE", "MIN", "THREAD", "FLG",
-		       "WHERE (userloc)  <- CREATED BY  LABELS");
+		printf("%7s %-20s %3s %6s %-3s %s\n", "GOID", "STATE", "MIN", "THREAD", "FLG",
+		       "WHERE (userloc: innermost frame of the user's code)");
 	int64_t total = 0, shown = 0;
 	bool row;
 	while (!(err = cli_step(db, gs, "goroutines", &row)) && row) {
@@ -451,7 +449,8 @@ int cli_goroutines(int argc, char **argv)
 		if (shown < total)
 			printf("\n%s of %s goroutines match the --with/--without conditions\n",
 			       count_text(a, sizeof(a), shown), count_text(b, sizeof(b), total));
-		printf("\nFLG: S system goroutine, L locked to its thread, @ has pprof labels\n");
+		printf("\nFLG: S system goroutine, L locked to its thread, @ has pprof labels\n"
+		       "Creators: --group goloc; labels: --group label KEY; all fields: --format json\n");
 	}
 out:
 	free(groups);
