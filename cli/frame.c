@@ -257,11 +257,12 @@ static struct util_error *print_locals(struct frame_ctx *f, int64_t depth)
 	sqlite3_bind_int64(f->cs, 3, depth);
 	while (!(err = cli_step(f->db, f->cs, "frame_contexts", &row)) && row) {
 		before_var(f);
-		// A stack scan found the value between the frame's variables: unnamed.
-		const char *name = col(f->cs, 0) ? col(f->cs, 0) : "?";
+		// A stack scan found the value between the frame's variables: no
+		// name, '_' as Go writes a value it does not name.
+		const char *name = col(f->cs, 0) ? col(f->cs, 0) : "_";
 		const char *ev = col(f->cs, 3);
 		const char *how = strcmp(text(f->cs, 2), "stack-scan") == 0
-					  ? "  (found by a stack scan)"
+					  ? "  (no variable: found by a stack scan)"
 				  : ev && strstr(ev, "unverified") ? "  (probably: no stack map)" : "";
 		if ((err = print_ctx(f, name, (uint64_t)sqlite3_column_int64(f->cs, 1), how)))
 			return err;

@@ -132,6 +132,15 @@ for name in $cores; do
 	done
 done
 
+# --format json is JSON (whatever reads it: python3's parser here).
+if command -v python3 >/dev/null; then
+	for args in "" "--group userloc" "--group label handler" "--with label handler"; do
+		"$bin" goroutines --db "$db" $args --format json >"$work/j.json" &&
+			python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$work/j.json" &&
+			ok "goroutines $args --format json parses" || bad "goroutines $args --format json"
+	done
+fi
+
 # Labels (Go 1.27 prints them in the header): --with label KEY=VALUE, KEY,
 # --without, --group label KEY.
 name=hang-go1.27-opt-kernel
