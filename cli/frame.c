@@ -9,7 +9,9 @@
 #include "cli/cli.h"
 #include "store/store.h"
 
-enum { DEFAULT_CHAIN = 8, MAX_CHAIN = 1000 };
+/* Ancestors shown per context by default (a macro: the usage text names it). */
+#define DEFAULT_CHAIN 8
+enum { MAX_CHAIN = 1000 };
 
 struct frame_opts {
 	const char *db_path;

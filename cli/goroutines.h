@@ -20,7 +20,9 @@ struct filter {
 };
 
 enum group { G_NONE, G_LOC, G_RUNNING, G_USER, G_STATE, G_LABEL };
-enum { MAX_FILTERS = 32, DEFAULT_GROUPS = 30 };
+enum { MAX_FILTERS = 32 };
+/** Groups --group prints without --all (a macro: the usage text names it). */
+#define DEFAULT_GROUPS 30
 
 struct gor_opts {
 	const char *db_path;
