@@ -30,7 +30,7 @@ struct frame_ctx {
 	const struct frame_opts *o;
 	sqlite3_stmt *cs;      /* frame_contexts */
 	sqlite3_stmt *one;     /* context_one */
-	sqlite3_stmt *ws;      /* goroutine_waits */
+	sqlite3_stmt *ws;      /* frame_waits */
 	sqlite3_stmt *ds;      /* frame_defers */
 	int64_t user_depth;    /* the user's frame: the wait shows from 0 to it */
 	char pending[1100];    /* 'locals' without DEPTH: the frame's line, printed before
@@ -237,18 +237,29 @@ static struct util_error *print_locals(struct frame_ctx *f, int64_t depth)
 		sqlite3_reset(f->ws);
 		sqlite3_bind_int64(f->ws, 1, f->id);
 		sqlite3_bind_int64(f->ws, 2, f->o->goid);
-		while (!(err = cli_step(f->db, f->ws, "goroutine_waits", &row)) && row) {
+		while (!(err = cli_step(f->db, f->ws, "frame_waits", &row)) && row) {
 			before_var(f);
 			unsigned long long addr = (unsigned long long)sqlite3_column_int64(f->ws, 1);
-			if (strcmp(text(f->ws, 0), "chan") != 0) {
-				printf("    waits on %s 0x%llx\n", text(f->ws, 0), addr);
+			const char *kind = text(f->ws, 0);
+			// In Go syntax: (*sync.Mutex)(0xc000014090), (chan int)(0xc000012000).
+			if (strcmp(kind, "semaphore") == 0) {
+				printf("    waits on a semaphore (*uint32)(0x%llx)\n", addr);
 				continue;
 			}
-			printf("    waits on chan 0x%llx (%s%s", addr, text(f->ws, 2),
+			if (strcmp(kind, "chan") != 0) {
+				printf("    waits on (*%s)(0x%llx)\n", kind, addr);
+				continue;
+			}
+			printf("    waits on (chan %s)(0x%llx): %s%s", text(f->ws, 5), addr, text(f->ws, 2),
 			       sqlite3_column_int(f->ws, 3) ? " in a select" : "");
 			if (sqlite3_column_int64(f->ws, 4) >= 0)
 				printf(", position %lld in its queue", sqlite3_column_int64(f->ws, 4));
-			printf(")\n");
+			if (sqlite3_column_int64(f->ws, 6) > 0)
+				printf(", %lld of %lld buffered", sqlite3_column_int64(f->ws, 7),
+				       sqlite3_column_int64(f->ws, 6));
+			if (sqlite3_column_int(f->ws, 8))
+				printf(", closed");
+			printf("\n");
 		}
 		if (err)
 			return err;
@@ -308,7 +319,7 @@ static int run(const char *cmd, int argc, char **argv, bool locals)
 	if (!err)
 		err = cli_prepare(f.db, "context_one", &f.one);
 	if (!err)
-		err = cli_prepare(f.db, "goroutine_waits", &f.ws);
+		err = cli_prepare(f.db, "frame_waits", &f.ws);
 	if (!err)
 		err = cli_prepare(f.db, "frame_defers", &f.ds);
 	if (err)

@@ -92,6 +92,22 @@ SELECT addr, kind, type_name, parent_addr, canceled, err, cause, deadline_unix_n
        value_key, value_text
   FROM context WHERE incident_id = ?1 AND addr = ?2;
 
+-- STMT frame_waits
+-- What goroutine ?2 waits on, for 'frame' and 'locals': each channel it is
+-- queued on with the channel's element type, capacity, length and whether
+-- it is closed, then the sync primitive or semaphore (kind 'sync.Mutex'...).
+SELECT kind, addr, direction, in_select, queue_pos, elem_type, cap, len, closed FROM (
+  SELECT 'chan' AS kind, w.chan_addr AS addr, w.direction AS direction,
+         w.in_select AS in_select, w.queue_pos AS queue_pos, c.elem_type AS elem_type,
+         c.cap AS cap, c.len AS len, c.closed AS closed
+    FROM chan_wait AS w
+    LEFT JOIN channel AS c ON c.incident_id = w.incident_id AND c.addr = w.chan_addr
+   WHERE w.incident_id = ?1 AND w.goid = ?2
+  UNION ALL
+  SELECT kind, addr, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM sync_wait WHERE incident_id = ?1 AND goid = ?2)
+ ORDER BY kind <> 'chan', addr, direction;
+
 -- STMT frame_defers
 -- The deferred calls frame ?3 of goroutine ?2 registered, in the order the
 -- goroutine will run them (seq: its place among all of the goroutine's).

@@ -240,7 +240,7 @@ while [ -n "$a" ] && [ "$a" != 0x0 ]; do
 	chain="$chain $a"
 	a=$(field parent "$(grep "^ctx [^ ]* addr=$a " "$out" | head -1)")
 done
-got=$(grep -o '0x[0-9a-f]*)' "$work/locals.txt" | tr -d ')' | tr '\n' ' ')
+got=$(grep 'context.Context = \|^        <- ' "$work/locals.txt" | grep -o '0x[0-9a-f]*)' | tr -d ')' | tr '\n' ' ')
 root=$(echo $chain | awk '{ print $NF }')
 [ "$(echo $got)" = "$(echo $chain | sed "s/ $root\$//")" ] && grep -q "^        <- context.backgroundCtx{}$" "$work/locals.txt" &&
 	ok "locals $goid $depth: ctx and its ancestors as the program printed them:$chain" ||
@@ -259,8 +259,17 @@ when=$(date -u -d "@$(($(field deadline "$timer") / 1000000000))" +%Y-%m-%dT%H:%
 grep -qF "(*context.timerCtx)($(field addr "$timer")) {deadline: $when}" "$work/locals.txt" &&
 	ok "locals: the timer context's deadline $when" || bad "locals: no deadline $when"
 w=$(grep "^chanwait deep goid=$goid " "$out")
-grep -qx "    waits on chan $(field chan "$w") ($(field dir "$w"), position $(field pos "$w") in its queue)" "$work/locals.txt" &&
-	ok "locals: waits on the channel the program names" || bad "locals: wait $(grep waits "$work/locals.txt")"
+c=$(grep "^chan [^ ]* addr=$(field chan "$w") " "$out")
+grep -qx "    waits on (chan $(field elemtype "$c"))($(field chan "$w")): $(field dir "$w"), position $(field pos "$w") in its queue" "$work/locals.txt" &&
+	ok "locals: waits on the channel the program names, (chan $(field elemtype "$c"))" ||
+	bad "locals: wait $(grep waits "$work/locals.txt")"
+# A send on a full buffered channel: its length and capacity.
+w=$(grep "^chanwait chansend-1 " "$out")
+c=$(grep "^chan [^ ]* addr=$(field chan "$w") " "$out")
+"$bin" locals --db "$db" --incident "$id" "$(field goid "$w")" >"$work/l.txt"
+grep -qx "    waits on (chan $(field elemtype "$c"))($(field chan "$w")): send, position $(field pos "$w") in its queue, $(field len "$c") of $(field cap "$c") buffered" "$work/l.txt" &&
+	ok "locals: a send on a buffered channel, $(field len "$c") of $(field cap "$c") buffered" ||
+	bad "locals chansend: $(grep waits "$work/l.txt")"
 "$bin" locals --db "$db" --incident "$id" --depth 1 "$goid" "$depth" >"$work/l1.txt"
 n=$(echo $chain | wc -w)
 grep -qx "        and $((n - 2)) more ancestors; --depth $((n - 1)) to show them" "$work/l1.txt" &&
@@ -278,7 +287,7 @@ sed -n "s/^defer [^ ]* goid=$goid seq=[0-9]* func=\([^ ]*\) frame=\([^ ]*\)$/\1 
 w=$(grep "^syncwait mutex " "$out")
 goid=$(field goid "$w")
 "$bin" locals --db "$db" --incident "$id" "$goid" >"$work/l.txt"
-grep -qx "    waits on $(field kind "$w") $(field addr "$w")" "$work/l.txt" &&
+grep -qx "    waits on (\*$(field kind "$w"))($(field addr "$w"))" "$work/l.txt" &&
 	awk '/^ *[0-9]+  0x/ { fn = $4 } /waits on/ { print fn }' "$work/l.txt" | grep -q '^main\.' &&
 	ok "locals $goid: waits on $(field kind "$w") $(field addr "$w"), at its user frame" ||
 	bad "locals $goid: $(cat "$work/l.txt")"
