@@ -340,6 +340,13 @@ if command -v sqlite3 >/dev/null; then
 	m=$("$bin" traceback --db "$work/l.db" --incident "$id" --no-labels | grep -c '^goroutine .*\] {')
 	[ "$n" -eq 2 ] && [ "$m" -eq 0 ] && ok "traceback without the setting: labels from Go 1.26 on; --no-labels" ||
 		bad "traceback_labels NULL: $n headers with labels, --no-labels $m"
+	# Stacks written before schema version 10 have no user_depth: the same
+	# userloc, found among their frames.
+	sqlite3 "$work/l.db" "UPDATE stack SET user_depth = NULL"
+	"$bin" goroutines --db "$db" --incident "$id" --format json >"$work/a.json"
+	"$bin" goroutines --db "$work/l.db" --incident "$id" --format json >"$work/b.json"
+	cmp -s "$work/a.json" "$work/b.json" && ok "goroutines: the same userloc without stack.user_depth" ||
+		bad "goroutines without stack.user_depth: $(diff "$work/a.json" "$work/b.json" | head -4)"
 else
 	echo "sqlite3 not installed: the tracebacklabels=0 case skipped"
 fi
