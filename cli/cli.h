@@ -40,6 +40,8 @@ enum cli_format { CLI_FORMAT_TABLE, CLI_FORMAT_CSV, CLI_FORMAT_JSON };
 int cli_analyze(int argc, char **argv);
 int cli_goroutines(int argc, char **argv);
 int cli_traceback(int argc, char **argv);
+int cli_frame(int argc, char **argv);
+int cli_locals(int argc, char **argv);
 int cli_contexts(int argc, char **argv);
 int cli_query(int argc, char **argv);
 int cli_report(int argc, char **argv);

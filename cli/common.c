@@ -26,14 +26,15 @@ int cli_fail(struct util_error *err)
 const char *cli_statement(const char *name)
 {
 	// Statements are split once at "-- STMT name" markers into a static table.
-	static char *texts[64];
-	static const char *names[64];
+	enum { MAX_STATEMENTS = 128 };
+	static char *texts[MAX_STATEMENTS];
+	static const char *names[MAX_STATEMENTS];
 	static size_t count;
 	static bool split;
 	if (!split) {
 		split = true;
 		const char *p = cli_statements_sql;
-		while ((p = strstr(p, "-- STMT ")) && count < 64) {
+		while ((p = strstr(p, "-- STMT ")) && count < MAX_STATEMENTS) {
 			p += 8;
 			size_t nlen = strcspn(p, " \n");
 			const char *body = p + nlen;

@@ -26,6 +26,8 @@ static const char usage[] =
 	"  analyze     read a core and its executable into the database, print a summary\n"
 	"  goroutines  list the goroutines of an incident\n"
 	"  traceback   print an incident's goroutines in Go's own traceback format\n"
+	"  frame       a goroutine's frames with the contexts, waits and defers of each\n"
+	"  locals      what gocoroner decoded for one frame of a goroutine\n"
 	"  contexts    print an incident's context.Context trees and who holds them\n"
 	"  query       run a query of the library (canceled contexts, leaks...) or any SQL\n"
 	"  report      the findings of an incident, most severe first\n"
@@ -180,6 +182,10 @@ int main(int argc, char **argv)
 		return cli_goroutines(argc - 1, argv + 1);
 	if (strcmp(cmd, "traceback") == 0)
 		return cli_traceback(argc - 1, argv + 1);
+	if (strcmp(cmd, "frame") == 0)
+		return cli_frame(argc - 1, argv + 1);
+	if (strcmp(cmd, "locals") == 0)
+		return cli_locals(argc - 1, argv + 1);
 	if (strcmp(cmd, "contexts") == 0)
 		return cli_contexts(argc - 1, argv + 1);
 	if (strcmp(cmd, "query") == 0)

@@ -43,10 +43,80 @@ SELECT goid, status, wait_reason, wait_minutes, creator_goid, created_by_func,
        is_system, thread_id, locked, labels, stack_id, stack_error
   FROM goroutine WHERE incident_id = ?1 ORDER BY goid;
 
+-- STMT goroutine
+-- One goroutine (?2 = goid), with the columns of 'goroutines': for
+-- 'traceback --goid'.
+SELECT goid, status, wait_reason, wait_minutes, creator_goid, created_by_func,
+       created_by_file, created_by_line, created_by_pc_offset, start_func,
+       is_system, thread_id, locked, labels, stack_id, stack_error
+  FROM goroutine WHERE incident_id = ?1 AND goid = ?2;
+
 -- STMT stack_frames
 -- One stored stack, innermost frame first.
 SELECT depth, func, file, line, inlined, pc_offset, wrapper
   FROM frame WHERE incident_id = ?1 AND stack_id = ?2 ORDER BY depth;
+
+-- STMT incident_stack_frames
+-- Every frame of every stack of an incident, by stack then depth, with the
+-- stack's user_depth (the frame view _user_frame names; NULL in rows written
+-- before schema version 10): 'goroutines' reads them once and looks each
+-- goroutine's stack up, rather than querying its frames one goroutine at a
+-- time.
+SELECT f.stack_id, f.depth, f.func, f.file, f.line, s.user_depth
+  FROM stack AS s
+  JOIN frame AS f ON f.incident_id = s.incident_id AND f.stack_id = s.stack_id
+ WHERE s.incident_id = ?1
+ ORDER BY f.stack_id, f.depth;
+
+-- STMT goroutine_frames
+-- One goroutine's frames (?2 = goid), innermost first, with its stack's
+-- user_depth (the user's frame, view _user_frame's), for 'frame' and
+-- 'locals'.
+SELECT f.depth, f.func, f.file, f.line, f.pc, f.pc_offset, f.inlined, s.user_depth
+  FROM goroutine AS g
+  JOIN stack AS s ON s.incident_id = g.incident_id AND s.stack_id = g.stack_id
+  JOIN frame AS f ON f.incident_id = g.incident_id AND f.stack_id = g.stack_id
+ WHERE g.incident_id = ?1 AND g.goid = ?2
+ ORDER BY f.depth;
+
+-- STMT frame_contexts
+-- The contexts frame ?3 of goroutine ?2 holds: variable (with the field
+-- path followed; NULL for a stack scan), context, how it was found.
+SELECT var_name, ctx_addr, found_by, evidence
+  FROM goroutine_context
+ WHERE incident_id = ?1 AND goid = ?2 AND frame_depth = ?3
+ ORDER BY seq;
+
+-- STMT context_one
+-- One context (?2 = its address), for printing it and walking up its
+-- parents one at a time.
+SELECT addr, kind, type_name, parent_addr, canceled, err, cause, deadline_unix_ns,
+       value_key, value_text
+  FROM context WHERE incident_id = ?1 AND addr = ?2;
+
+-- STMT frame_waits
+-- What goroutine ?2 waits on, for 'frame' and 'locals': each channel it is
+-- queued on with the channel's element type, capacity, length and whether
+-- it is closed, then the sync primitive or semaphore (kind 'sync.Mutex'...).
+SELECT kind, addr, direction, in_select, queue_pos, elem_type, cap, len, closed FROM (
+  SELECT 'chan' AS kind, w.chan_addr AS addr, w.direction AS direction,
+         w.in_select AS in_select, w.queue_pos AS queue_pos, c.elem_type AS elem_type,
+         c.cap AS cap, c.len AS len, c.closed AS closed
+    FROM chan_wait AS w
+    LEFT JOIN channel AS c ON c.incident_id = w.incident_id AND c.addr = w.chan_addr
+   WHERE w.incident_id = ?1 AND w.goid = ?2
+  UNION ALL
+  SELECT kind, addr, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM sync_wait WHERE incident_id = ?1 AND goid = ?2)
+ ORDER BY kind <> 'chan', addr, direction;
+
+-- STMT frame_defers
+-- The deferred calls frame ?3 of goroutine ?2 registered, in the order the
+-- goroutine will run them (seq: its place among all of the goroutine's).
+SELECT seq, func, kind
+  FROM defer_call
+ WHERE incident_id = ?1 AND goid = ?2 AND frame_depth = ?3
+ ORDER BY seq;
 
 -- STMT channel_info
 -- One channel of the incident (?2 = its address, the hchan): what
@@ -85,8 +155,9 @@ SELECT kind, addr, direction, in_select, queue_pos FROM (
  ORDER BY kind <> 'chan', addr, direction;
 
 -- STMT incident_go_version
--- The Go release of an incident, which decides how its traceback is printed.
-SELECT go_version FROM incident WHERE id = ?1;
+-- The Go release of an incident, which decides how its traceback is printed,
+-- and whether the process's traceback printed pprof labels (NULL: unknown).
+SELECT go_version, traceback_labels FROM incident WHERE id = ?1;
 
 -- STMT latest_incident
 SELECT MAX(id) FROM incident;

@@ -126,6 +126,10 @@ static int run(int argc, char **argv)
 		status = cli_goroutines(argc, argv);
 	else if (!strcmp(argv[0], "traceback"))
 		status = cli_traceback(argc, argv);
+	else if (!strcmp(argv[0], "frame"))
+		status = cli_frame(argc, argv);
+	else if (!strcmp(argv[0], "locals"))
+		status = cli_locals(argc, argv);
 	else if (!strcmp(argv[0], "contexts"))
 		status = cli_contexts(argc, argv);
 	else if (!strcmp(argv[0], "graph"))
@@ -359,7 +363,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sqlite3_close(h);
 
 	char *db = fz.db, *out = fz.out;
-	unsigned ncommands = 24 + (unsigned)fz.nviews, k = 0;
+	unsigned ncommands = 28 + (unsigned)fz.nviews, k = 0;
 	only = only == ~0u ? only : only % ncommands;
 #define RUN(...)                                                                              \
 	do {                                                                                  \
@@ -379,6 +383,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	RUN("goroutines", "--chan", "0xc000024060");
 	RUN("traceback", "--system", "--waits");
 	RUN("traceback", "--incident", "1");
+	RUN("goroutines", "--group", "label", "k", "--with", "func", "main", "--format", "json");
+	RUN("traceback", "--goid", "1,2,3");
+	RUN("frame", "1");
+	RUN("locals", "1", "0");
 	RUN("contexts");
 	RUN("contexts", "--incident", "1");
 	RUN("contexts", "--goid", "1");

@@ -359,6 +359,10 @@ struct gr_snapshot {
 	const char *main_path;        /**< main package path from build info */
 	int64_t now_ns;               /**< estimated nanotime() at the dump, 0 if unknown */
 	const char *now_source;       /**< how now_ns was estimated */
+	/** Whether the process's own traceback prints pprof labels in goroutine
+	 * headers: runtime.debug.tracebacklabels (1 yes, 0 no; 0 for a release
+	 * without it, which never does), -1 if it could not be read. */
+	int traceback_labels;
 	struct gr_goroutine *goroutines;
 	size_t ngoroutines;
 	size_t nstacks;               /**< distinct stacks (gr_goroutine.stack_index); an index may
@@ -406,8 +410,9 @@ struct gr_options {
 	/**
 	 * Called once the goroutines are read, before their defers, contexts
 	 * and waits; may be NULL. From then on the snapshot's goroutines (and
-	 * what they point to), ngoroutines, go_version, now_ns, now_source and
-	 * build_settings do not change, so another thread may read them while
+	 * what they point to), ngoroutines, go_version, now_ns, now_source,
+	 * traceback_labels and build_settings do not change, so another thread
+	 * may read them while
 	 * gr_snapshot_create goes on (store_ingest_begin does). Nothing else of
 	 * the snapshot may be read before gr_snapshot_create returns.
 	 */

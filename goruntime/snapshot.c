@@ -44,6 +44,67 @@ static struct util_error *read_modinfo(struct gr_reader *r, uint64_t addr, const
 	return err;
 }
 
+/* dw_globals_each: the type of runtime.debug, an unnamed struct. */
+static struct util_error *find_debug(void *arg, const char *name, uint64_t addr, uint64_t die)
+{
+	uint64_t *found = arg;
+	if (strcmp(name, "runtime.debug") == 0) {
+		found[0] = addr;
+		found[1] = die;
+	}
+	return NULL;
+}
+
+/* Offset of member NAME of the struct type at DIE (through named types),
+ * and its type's DIE; false without it. */
+static bool struct_member(struct dw_binary *bin, uint64_t die, const char *name,
+			  uint64_t *off, uint64_t *type_die)
+{
+	struct dw_type_shape sh;
+	struct dw_struct_member ms[128];
+	if (!dw_type_shape(bin, die, &sh) || sh.kind != DW_GO_STRUCT || !sh.die)
+		return false;
+	size_t n = dw_struct_members(bin, sh.die, ms, sizeof(ms) / sizeof(ms[0]));
+	for (size_t i = 0; i < n; i++)
+		if (ms[i].name && strcmp(ms[i].name, name) == 0) {
+			*off = ms[i].offset;
+			*type_die = ms[i].type_die;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Whether the process's traceback prints pprof labels: the GODEBUG setting
+ * tracebacklabels, as the runtime parsed it into runtime.debug (Go 1.26
+ * added it, default 0; Go 1.27 made it 1; go.mod's godebug lines and
+ * $GODEBUG change it). A release without the member never prints them: 0.
+ * The member is an atomic.Int32 (its value member), or a plain int32.
+ */
+static void read_traceback_labels(struct gr_reader *r)
+{
+	uint64_t found[2] = {0, 0}, off, die, voff = 0, vdie;
+	int32_t v;
+	r->snap->traceback_labels = -1;
+	struct util_error *err = dw_globals_each(r->bin, find_debug, found);
+	if (err || !found[0]) {
+		util_error_destroy(err);
+		return;
+	}
+	if (!struct_member(r->bin, found[1], "tracebacklabels", &off, &die)) {
+		struct dw_type_shape sh;
+		if (dw_type_shape(r->bin, found[1], &sh) && sh.kind == DW_GO_STRUCT)
+			r->snap->traceback_labels = 0; // the runtime's debug settings, without it
+		return;
+	}
+	if (!struct_member(r->bin, die, "value", &voff, &vdie))
+		voff = 0;
+	err = core_read(r->core, found[0] + off + voff, &v, sizeof(v));
+	if (!err)
+		r->snap->traceback_labels = v == 1;
+	util_error_destroy(err);
+}
+
 static struct util_error *read_build_info(struct gr_reader *r)
 {
 	struct gr_snapshot *s = r->snap;
@@ -135,6 +196,7 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	err = read_build_info(&r);
 	if (err)
 		goto fail;
+	read_traceback_labels(&r);
 	gr_unwind_init(&r);
 	err = stage(opts, "goroutines");
 	if (!err)

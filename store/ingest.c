@@ -14,9 +14,9 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT INTO incident (id, core_path, core_sha256, exe_path, exe_build_id,"
 		" go_version, arch, pid, cmdline, signal, core_kind, tool_version, now_ns,"
 		" now_source, build_settings, goroutine_count, captured_at, context_sets,"
-		" captured_at_source, exe_name)"
+		" captured_at_source, exe_name, traceback_labels)"
 		" VALUES (" STORE_NEXT_INCIDENT_ID ","
-		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1, ?17, ?18)",
+		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1, ?17, ?18, ?19)",
 	[STORE_STMT_INSERT_STACK] =
 		"INSERT INTO stack (incident_id, stack_id, depth, user_depth) VALUES (?1, ?2, ?3, ?4)",
 	[STORE_STMT_INSERT_FRAME] =
@@ -537,6 +537,7 @@ static struct util_error *write_incident(struct store_ingest *in, const struct s
 	bind_text(&b, 16, inc->captured_at);
 	bind_text(&b, 17, inc->captured_at ? inc->captured_at_source : NULL);
 	bind_text(&b, 18, inc->exe_name);
+	bind_int64_if(&b, 19, snap->traceback_labels >= 0, snap->traceback_labels);
 	err = step_done(in->db, &b, "the incident", NULL);
 	if (!err)
 		in->incident_id = sqlite3_last_insert_rowid(in->db->h);

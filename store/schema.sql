@@ -1582,3 +1582,12 @@ UPDATE incident SET captured_at_source = 'file mtime' WHERE captured_at IS NOT N
 -- NULL when the core names neither, and for incidents of version 12 and
 -- before.
 ALTER TABLE incident ADD COLUMN exe_name TEXT;
+
+-- Whether the process's own traceback prints pprof labels in goroutine
+-- headers ("goroutine 7 [select] {handler: checkout}:"): 1 yes, 0 no, as
+-- its runtime.debug.tracebacklabels said at the dump (GODEBUG
+-- tracebacklabels: Go 1.26 added it, default 0; Go 1.27 made it 1; go.mod's
+-- godebug lines and $GODEBUG change it; earlier releases never print
+-- labels: 0). 'gocoroner traceback' follows it. NULL when it could not be
+-- read, and in incidents ingested before version 13.
+ALTER TABLE incident ADD COLUMN traceback_labels INTEGER CHECK (traceback_labels IN (0, 1));

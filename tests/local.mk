@@ -45,6 +45,8 @@ endif
 # The command end to end: tracebacks against Go's text, bad input.
 TESTS += tests/test-cli.sh
 EXTRA_DIST += tests/test-cli.sh
+TESTS += tests/test-show.sh
+EXTRA_DIST += tests/test-show.sh
 
 # Limits: read-only databases, --keep-core on sparse cores, budgets.
 TESTS += tests/test-limits.sh
