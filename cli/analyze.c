@@ -566,7 +566,9 @@ int cli_analyze(int argc, char **argv)
 		goto out;
 	if (!quiet) {
 		printf("\n");
-		cli_print_findings_short(stdout, &findings, id);
+		cli_print_findings_short(stdout, &findings);
+		if (cli_has_findings(&findings))
+			printf("details: gocoroner report --incident %lld\n", (long long)id);
 	}
 	status = fail_on_findings && cli_has_bugs(&findings) ? CLI_FINDINGS : CLI_OK;
 	timing_mark("wait for checkpoint", tmg);
