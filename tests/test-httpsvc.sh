@@ -163,6 +163,17 @@ for name in $cores; do
 	[ "$nshow" -gt "${HTTPSVC_SHOW:-40}" ] && echo "... $nshow FAIL lines in all"
 	grep '^summary ' "$work/verdict"
 	grep '^tally ' "$work/verdict" >>"$tally"
+	# net/http's own context keys, by the names a handler's code uses
+	# (net/http/server.go: ServerContextKey holds the *http.Server,
+	# LocalAddrContextKey the listener's net.Addr).
+	keys=$("$bin" query --db "$db" --incident "$id" --format csv "
+	SELECT DISTINCT CASE WHEN value_text LIKE '(*http.Server)%' THEN 'server=' ELSE 'addr=' END
+	       || value_key AS k
+	  FROM context WHERE incident_id = ?1 AND kind = 'value'
+	   AND (value_text LIKE '(*http.Server)%' OR value_text LIKE '(*net.TCPAddr)%')" |
+		tail -n +2 | tr -d '\r' | sort | tr '\n' ' ')
+	[ "$keys" = "addr=http.LocalAddrContextKey server=http.ServerContextKey " ] ||
+		echo "FAIL - $name: net/http's context keys read as '$keys'" | tee -a "$work/verdict"
 	nf=$(grep -c '^FAIL' "$work/verdict")
 	nt=$(grep '^tally ' "$work/verdict" | awk '{ split($4, a, "="); split($7, b, "="); s += a[2] + b[2] } END { print s + 0 }')
 	if [ "$nf" -eq 0 ] && [ "$nt" -ge 1000 ]; then
