@@ -138,14 +138,20 @@ static struct util_error *report_cycles(struct report_out *o, struct store_db *d
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	int64_t cycle = -1;
+	int64_t cycle = -1, edges = 0, len = 0;
+	char c[32];
 	while (!(err = cli_step(db, st, "report_cycles", &row)) && row) {
 		if (num(st, 0) != cycle) {
 			if (j && cycle >= 0) {
 				cli_json_end_array(j);
 				cli_json_end_object(j);
 			}
+			if (!j && edges > 20)
+				fprintf(out, "  and %s more goroutines in this cycle (gocoroner query wait_cycle)\n",
+					cli_thousands(c, len - 20));
 			cycle = num(st, 0);
+			edges = 0;
+			len = num(st, 4);
 			if (j) {
 				json_block(j, "deadlock", "DEADLOCK");
 				cli_json_int(j, "cycle", cycle);
@@ -166,6 +172,8 @@ static struct util_error *report_cycles(struct report_out *o, struct store_db *d
 			cli_json_end_object(j);
 			continue;
 		}
+		if (++edges > 20) // a cycle of thousands: the first 20 say it
+			continue;
 		fprintf(out, "  goroutine %lld ", (long long)num(st, 1));
 		print_wait(out, st, 5, -1);
 		fputs(" at ", out);
@@ -177,6 +185,9 @@ static struct util_error *report_cycles(struct report_out *o, struct store_db *d
 		cli_json_end_array(j);
 		cli_json_end_object(j);
 	}
+	if (!err && !j && edges > 20)
+		fprintf(out, "  and %s more goroutines in this cycle (gocoroner query wait_cycle)\n",
+			cli_thousands(c, len - 20));
 	sqlite3_finalize(st);
 	return err;
 }
@@ -224,15 +235,16 @@ static struct util_error *report_chain(struct report_out *o, struct store_db *db
 			fprintf(out, " %s", report_text(st, 2));
 		if (!null(st, 6))
 			fprintf(out, " %s=%s", report_text(st, 6), null(st, 7) ? "?" : report_text(st, 7));
-		if (!null(st, 3) && sqlite3_column_int(st, 3) == 1) {
-			fprintf(out, " CANCELED (%s", null(st, 4) ? "?" : report_text(st, 4));
-			if (!null(st, 5))
-				fprintf(out, "; cause: %s", report_text(st, 5));
-			fputc(')', out);
-		}
+		bool is_canceled = !null(st, 3) && sqlite3_column_int(st, 3) == 1;
+		if (is_canceled)
+			fprintf(out, " CANCELED (%s)", null(st, 4) ? "?" : report_text(st, 4));
 		if (here)
 			fputs("   <- canceled here", out);
 		fputc('\n', out);
+		// context.Cause's text, the program's own words: on a line of
+		// its own, however long.
+		if (is_canceled && !null(st, 5))
+			fprintf(out, "           cause: %s\n", report_text(st, 5));
 		first = false;
 	}
 	if (j)
@@ -487,7 +499,9 @@ static struct util_error *report_broken(struct report_out *o, struct store_db *d
 	return err;
 }
 
-static struct util_error *report_leaks(struct report_out *o, struct store_db *db, int64_t id)
+/* The leak blocks: with goroutines stuck behind them (VICTIMS) or not. */
+static struct util_error *report_leaks(struct report_out *o, struct store_db *db, int64_t id,
+				       bool victims_only)
 {
 	sqlite3_stmt *st;
 	bool row;
@@ -498,6 +512,7 @@ static struct util_error *report_leaks(struct report_out *o, struct store_db *db
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, victims_only);
 	while (!(err = cli_step(db, st, "report_leaks", &row)) && row) {
 		int64_t n = num(st, 5), victims = num(st, 11);
 		if (j) {
@@ -618,11 +633,15 @@ static struct util_error *report_detached(struct report_out *o, struct store_db 
 
 struct util_error *report_blocks(struct report_out *o, struct store_db *db, int64_t id)
 {
+	// The culprits: goroutines others are stuck behind come first,
+	// whatever holds them.
 	struct util_error *err = report_unobserved(o, db, id, false);
+	if (!err)
+		err = report_leaks(o, db, id, true);
 	if (!err)
 		err = report_cycles(o, db, id);
 	if (!err)
-		err = report_leaks(o, db, id);
+		err = report_leaks(o, db, id, false);
 	if (!err)
 		err = report_broken(o, db, id);
 	if (!err)

@@ -18,7 +18,8 @@ static const char report_usage[] =
 	"context it does not watch (with its frame, the context chain up to where it\n"
 	"was canceled and the goroutines stuck behind it; most victims and deepest\n"
 	"chain first); DEADLOCK, goroutines waiting on each other; LEAK, goroutines\n"
-	"waiting on what nothing can reach; BROKEN LINK, a live context under a\n"
+	"waiting on what nothing can reach (those others are stuck behind come\n"
+	"right after the culprits); BROKEN LINK, a live context under a\n"
 	"canceled one; STUCK BEHIND, goroutines blocked holding a canceled context\n"
 	"behind a goroutine no finding reports; then info blocks (contexts detached\n"
 	"on purpose, context locks), the largest goroutine groups and the longest\n"
@@ -265,7 +266,7 @@ static struct util_error *report_overview(struct report_out *o, struct store_db 
 		if (!err && groups > shown)
 			fprintf(out, "  and %s more groups (gocoroner query goroutine_bucket)%s\n",
 				cli_thousands(n, groups - shown),
-				runtime ? "" : "; --runtime-frames to show the runtime's frames");
+				runtime ? "" : "; --runtime-frames shows runtime frames");
 	}
 	for (int64_t i = 0; i < shown; i++)
 		for (int k = 0; k < 4; k++)

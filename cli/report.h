@@ -17,9 +17,9 @@ struct report_out {
 /**
  * Print the finding blocks of incident ID, whose findings cli_count_findings
  * computed, in the order a person should read them: the culprits (most
- * victims, then the deepest context chain first), deadlocks, leaks, broken
- * cancel links, goroutines stuck behind an unreported one, then the
- * informational blocks.
+ * victims, then the deepest context chain first), the leaks others are
+ * stuck behind, deadlocks, the other leaks, broken cancel links, goroutines
+ * stuck behind an unreported one, then the informational blocks.
  */
 struct util_error *report_blocks(struct report_out *o, struct store_db *db, int64_t id);
 

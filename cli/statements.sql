@@ -276,8 +276,9 @@ SELECT ctx_addr, canceled_addr, path, holder_goids
 -- object; behind: the stuck goroutine the example's wait group waits behind
 -- (wait_component.behind_goid); proven: 0 when some goroutine of the bucket
 -- is only a probable leak (leak_suspect.evidence); victims: the goroutines
--- stuck behind the bucket's (f_victim). Most victims first, then the biggest
--- bucket. Goroutines of a wait cycle are reported there, not here; those
+-- stuck behind the bucket's (f_victim). ?2 = 1 for the buckets with victims
+-- (culprits, reported first), 0 for the others. Most victims first, then the
+-- biggest bucket. Goroutines of a wait cycle are reported there, not here; those
 -- stuck behind a reported goroutine (f_victim) under its finding.
 SELECT x.*,
        (SELECT c.behind_goid FROM wait_member AS m
@@ -296,6 +297,7 @@ SELECT x.*,
                    AND goid NOT IN (SELECT goid FROM f_victim)
                  ORDER BY goid)
          GROUP BY func, file, line, wait_reason, obj_kind) AS x
+ WHERE (victims > 0) = ?2
  ORDER BY victims DESC, n DESC, goid;
 
 -- STMT report_cycles

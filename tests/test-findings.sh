@@ -144,6 +144,10 @@ for name in ${FINDINGS_CORES:-$all}; do
 		bad "$name: report's first block is not the deep goroutine $g19's (context and origin $want):"
 		head -8 "$work/first"
 	fi
+	# Lines a person reads: at most 100 characters but for a path.
+	long=$(awk 'length > 100 && !/^  path: /' "$work/report")
+	[ -z "$long" ] && ok "$name: report lines fit in 100 characters" ||
+		{ bad "$name: report lines over 100 characters:"; echo "$long" | head -3; }
 	# Every CULPRIT block shows its example goroutine's own context, and
 	# the place that context was canceled at (the program's own record).
 	awk -v want="$work/expected" '

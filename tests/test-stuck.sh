@@ -85,6 +85,27 @@ for name in $cores; do
 		rep=0
 		echo "FAIL - $name: report lacks goroutine $cg's finding with $nv goroutines stuck behind it"
 	fi
+	# The largest group, the culprit's 100 victims on its mutex, by where
+	# the user's code waits: the example's (smallest goid) first frame
+	# outside runtime, internal/ and sync in Go's own traceback, with its
+	# line; no runtime frame on the line.
+	vg=$(awk '$1 == "victim" && / via=mutex/ { print $2 }' "$out" | sort -n | head -1)
+	tb=$corpus/$(col traceback "$name")
+	where=$(awk -v g="$vg" '
+		/^goroutine / { on = ($2 == g) ; next }
+		on && !/^\t/ && !/^created by/ && !done {
+			f = $0; sub(/\([^(]*\)$/, "", f)
+			if (f ~ /^(runtime\.|internal\/|sync\.)/) next
+			want = 1; next
+		}
+		on && want && /^\t/ { sub(/^\t/, ""); sub(/ \+0x.*$/, ""); print f " (" $0 ")"; want = 0; done = 1 }' "$tb")
+	line=$(grep -F "] $where" "$work/report" | head -1)
+	if [ -z "$where" ] || [ -z "$line" ] || echo "$line" | grep -q "runtime\." ||
+		[ "$(echo "$line" | awk '{ print $2 }')" != "$vg" ]; then
+		rep=0
+		echo "FAIL - $name: no group line of goroutine $vg at '$where' (Go's traceback):"
+		sed -n '/^largest groups/,/^$/p' "$work/report" | head -4
+	fi
 	# The same first block in --format json, read with SQLite's JSON functions.
 	"$bin" report --db "$db" --incident "$id" --format json >"$work/report.json" 2>&1
 	js=$(sqlite3 :memory: "SELECT json_valid(j), json_extract(j, '\$.findings[0].label'),
