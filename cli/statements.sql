@@ -160,13 +160,15 @@ CREATE TEMP TABLE f_victim AS
    WHERE b.incident_id = ?1
      AND (b.culprit_goid IN (SELECT goid FROM f_unobserved)
           OR b.culprit_goid IN (SELECT goid FROM f_leak));
--- How many contexts the report shows for each goroutine blocked holding a
--- canceled one: from the context it holds up to where cancellation happened
--- (report_ctx_chain walks the same steps, at most 64). The deepest chains
--- are reported first among equals.
+-- How many contexts the report shows for the example (smallest goid) of
+-- each report_unobserved bucket: from the context it holds up to where
+-- cancellation happened (report_ctx_chain walks the same steps, at most 64).
+-- The deepest chains are reported first among equals.
 CREATE TEMP TABLE f_chain AS
   WITH RECURSIVE up (goid, addr, origin, steps) AS (
     SELECT goid, ctx_addr, canceled_addr, 1 FROM f_unobserved
+     WHERE goid IN (SELECT min(goid) FROM f_unobserved
+                     GROUP BY func, file, line, var_name, wait_reason)
     UNION ALL
     SELECT up.goid, c.parent_addr, up.origin, up.steps + 1
       FROM up JOIN context AS c ON c.incident_id = ?1 AND c.addr = up.addr
