@@ -177,6 +177,19 @@ n=$(wc -l <"$work/expected")
 [ $st -eq 3 ] && grep -Eq "^findings: $n goroutines blocked holding a canceled context|^findings: $((n + 1)) goroutines" "$work/analyze" &&
 	ok "analyze --fail-on-findings: short report and exit 3" ||
 	bad "analyze --fail-on-findings: exit $st, $(grep findings "$work/analyze")"
+# Where to go next is said by analyze, as commands to run: the report (which
+# does not say it again) and the diagnostics, which that command lists, as
+# many as analyze counted (the diagnostic table, read by hand).
+ndiag=$(sqlite3 "$db" "SELECT count(*) FROM diagnostic WHERE incident_id = $id")
+"$bin" query --db "$db" --incident "$id" --format csv diagnostics >"$work/diags" 2>&1
+if grep -qx "details: gocoroner report --incident $id" "$work/analyze" &&
+	! grep -q "^details:" "$work/report" &&
+	grep -q "^$ndiag diagnostics* (.*): gocoroner query --incident $id diagnostics$" "$work/analyze" &&
+	[ "$(tail -n +2 "$work/diags" | wc -l)" -eq "$ndiag" ]; then
+	ok "analyze names the report and the $ndiag diagnostics as commands; the report does not"
+else
+	bad "analyze's next steps: $(grep -E "^details|diagnostic" "$work/analyze"); report: $(grep -c "^details" "$work/report")"
+fi
 
 # An incident without findings exits 0 with --fail-on-findings: the database
 # of the first core with its contexts removed by hand.
