@@ -598,9 +598,13 @@ int cli_analyze(int argc, char **argv)
 			printf("this core is already incident %lld of %s%s\n\n", (long long)id, db_path,
 			       keep_core ? " (its core is kept)" : "");
 		err = cli_print_summary(stdout, db, id);
+		// Said as the command that lists them (the library's view).
+		char n[32];
 		if (!err && snap->ndiags)
-			printf("\n%zu diagnostics (SELECT * FROM diagnostic WHERE incident_id = %lld)\n",
-			       snap->ndiags, (long long)id);
+			printf("\n%s %s (what was not read, worked around or counted): "
+			       "gocoroner query --incident %lld diagnostics\n",
+			       cli_thousands(n, sizeof(n), (int64_t)snap->ndiags),
+			       snap->ndiags == 1 ? "diagnostic" : "diagnostics", (long long)id);
 	}
 	struct cli_findings findings;
 	if (!err && (!quiet || fail_on_findings || json))
@@ -614,7 +618,9 @@ int cli_analyze(int argc, char **argv)
 		goto out;
 	if (!quiet && !json) {
 		printf("\n");
-		cli_print_findings_short(stdout, &findings, id);
+		cli_print_findings_short(stdout, &findings);
+		if (cli_has_findings(&findings))
+			printf("details: gocoroner report --incident %lld\n", (long long)id);
 	}
 	status = fail_on_findings && cli_has_bugs(&findings) ? CLI_FINDINGS : CLI_OK;
 	timing_mark("wait for checkpoint", tmg);

@@ -145,8 +145,10 @@ struct util_error *cli_count_findings(struct store_db *db, int64_t incident,
 				      struct cli_findings *ret);
 /** True if the incident has findings that are bugs (not informational). */
 bool cli_has_bugs(const struct cli_findings *f);
+/** True if the incident has findings of any kind, informational included. */
+bool cli_has_findings(const struct cli_findings *f);
 /** The short form of the report: one line per kind of finding. */
-void cli_print_findings_short(FILE *out, const struct cli_findings *f, int64_t incident);
+void cli_print_findings_short(FILE *out, const struct cli_findings *f);
 
 /** Print "gocoroner: MESSAGE" to stderr and free err; returns CLI_ERROR. A
  * statement stopped by its budget (UTIL_ERROR_BUDGET) gets how to lift it. */
@@ -247,6 +249,29 @@ struct util_error *cli_analyze_json(FILE *out, struct store_db *db, int64_t inci
 /** 'diff --format json': incidents A and B (a, b) and the rows of each
  * section (goroutine_groups, findings, context_trees) as objects. */
 struct util_error *cli_diff_json(FILE *out, struct store_db *db, int64_t a, int64_t b);
+/** A group of goroutines as the summaries list it (cli_print_groups). */
+struct cli_group {
+	int64_t goroutines;
+	const char *state;          /**< wait reason or status, or 'mixed' */
+	int64_t min_wait, max_wait; /**< minutes; max_wait <= 0: not shown */
+	int64_t example_goid;
+	/** The stack's functions, innermost first, joined by " < ", the
+	 * runtime's included. */
+	const char *funcs;
+	/** Where the user's code is (_user_frame), or NULL func. */
+	const char *func, *file;
+	int64_t line;
+	/** The function whose go statement created them all, or NULL. */
+	const char *creator;
+};
+/**
+ * Print N groups one line each (within 100 characters): count, state, the
+ * user's frame and the user functions below it (Delve's userloc), or every
+ * function when RUNTIME. A group that would print the same line as another
+ * gets a second line saying how they differ: their creators, or the first
+ * functions where their stacks part.
+ */
+void cli_print_groups(FILE *out, const struct cli_group *groups, size_t n, bool runtime);
 
 /** The statements file compiled into the binary. */
 extern const char cli_statements_sql[];

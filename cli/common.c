@@ -1,6 +1,7 @@
 // common.c: helpers the subcommands share — errors, embedded statements, summaries.
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,11 +208,42 @@ struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t inc
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, incident);
-	fprintf(out, "\nlargest groups of identical stacks (user goroutines):\n");
-	while (!(err = cli_step(db, st, "largest_stacks", &row)) && row)
-		fprintf(out, "  %5lld  [%s] %s\n", sqlite3_column_int64(st, 1), text(st, 2),
-			*text(st, 3) ? text(st, 3) : "(runtime only)");
+	// At most 10 groups, read before they are printed: cli_print_groups
+	// compares them with each other.
+	enum { MAX = 10, STRS = 5 };
+	struct cli_group g[MAX];
+	char *strs[MAX][STRS] = {{0}};
+	size_t n = 0;
+	while (n < MAX && !(err = cli_step(db, st, "largest_stacks", &row)) && row) {
+		static const int cols[STRS] = {2, 7, 3, 4, 8}; // state, funcs, func, file, creator
+		for (int k = 0; k < STRS; k++)
+			if (sqlite3_column_type(st, cols[k]) != SQLITE_NULL &&
+			    !(strs[n][k] = strdup(text(st, cols[k]))))
+				err = &util_enomem;
+		g[n] = (struct cli_group){
+			.goroutines = sqlite3_column_int64(st, 1),
+			.state = strs[n][0] ? strs[n][0] : "?",
+			.example_goid = sqlite3_column_int64(st, 6),
+			.funcs = strs[n][1],
+			.func = strs[n][2],
+			.file = strs[n][3],
+			.line = sqlite3_column_int64(st, 5),
+			.creator = strs[n][4],
+			.min_wait = sqlite3_column_int64(st, 9),
+			.max_wait = sqlite3_column_int64(st, 10),
+		};
+		n++;
+		if (err)
+			break;
+	}
 	sqlite3_finalize(st);
+	if (!err) {
+		fprintf(out, "\nlargest groups of identical stacks (user goroutines):\n");
+		cli_print_groups(out, g, n, false);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < STRS; k++)
+			free(strs[i][k]);
 	return err;
 }
 
@@ -320,4 +352,190 @@ int cli_parse_db_options(const char *command, const char *usage, int argc, char 
 		}
 	}
 	return -1;
+}
+
+/* Group lines stay within this many characters, unless a name alone is longer. */
+#define GROUP_WIDTH 100
+#define GROUP_MAX_FUNCS 256
+
+/* One function of a " < "-joined list. */
+struct func_tok {
+	const char *s;
+	int len;
+};
+
+/* Where the user's code is not: the runtime and the packages that only
+ * park for it (the frames _user_frame skips). */
+static bool runtime_func(const char *f, int len)
+{
+	return (len >= 8 && strncmp(f, "runtime.", 8) == 0) ||
+	       (len >= 9 && strncmp(f, "internal/", 9) == 0) || (len >= 5 && strncmp(f, "sync.", 5) == 0);
+}
+
+/* The functions of KEY, the runtime's left out unless RUNTIME, into TOKS. */
+static size_t split_funcs(const char *key, bool runtime, struct func_tok *toks)
+{
+	size_t n = 0;
+	for (const char *p = key ? key : ""; *p && n < GROUP_MAX_FUNCS;) {
+		const char *end = strstr(p, " < ");
+		int len = end ? (int)(end - p) : (int)strlen(p);
+		if (runtime || !runtime_func(p, len))
+			toks[n++] = (struct func_tok){p, len};
+		p += len;
+		if (end)
+			p += 3;
+	}
+	return n;
+}
+
+static bool tok_is(struct func_tok t, const char *s)
+{
+	return s && (int)strlen(s) == t.len && strncmp(t.s, s, (size_t)t.len) == 0;
+}
+
+static bool tok_eq(struct func_tok a, struct func_tok b)
+{
+	return a.len == b.len && strncmp(a.s, b.s, (size_t)a.len) == 0;
+}
+
+/* Append " < F < F ..." from TOKS[FROM..N) to LINE (USED long), cut with
+ * " < ..." at GROUP_WIDTH unless ALL; a function repeated (recursion) is
+ * written once, "main.walk \u00d74": how deep is often what tells two
+ * stacks apart. */
+static void add_funcs(char *line, size_t size, int *used, const struct func_tok *toks, size_t from,
+		      size_t n, bool all, bool lead)
+{
+	for (size_t i = from; i < n;) {
+		size_t run = 1;
+		while (i + run < n && tok_eq(toks[i], toks[i + run]))
+			run++;
+		char times[32] = "";
+		if (run > 1)
+			snprintf(times, sizeof(times), " \u00d7%zu", run);
+		const char *sep = lead || i > from ? " < " : "";
+		int need = (int)strlen(sep) + toks[i].len + (int)strlen(times) + (i + run < n ? 6 : 0);
+		if (!all && (lead || i > from) && *used + need > GROUP_WIDTH) {
+			*used += snprintf(line + *used, size - (size_t)*used, " < ...");
+			return;
+		}
+		*used += snprintf(line + *used, size - (size_t)*used, "%s%.*s%s", sep, toks[i].len,
+				  toks[i].s, times);
+		if ((size_t)*used >= size)
+			*used = (int)size - 1;
+		i += run;
+	}
+}
+
+/* Print LINE, broken at " < " before GROUP_WIDTH, continued under INDENT. */
+static void print_wrapped(FILE *out, const char *line, int indent)
+{
+	int col = 0;
+	for (const char *p = line; *p;) {
+		const char *end = strstr(p + (p != line), " < ");
+		int len = end ? (int)(end - p) : (int)strlen(p);
+		if (col > indent && col + len > GROUP_WIDTH && strncmp(p, " < ", 3) == 0) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		}
+		col += fprintf(out, "%.*s", len, p);
+		p += len;
+	}
+	fputc('\n', out);
+}
+
+void cli_print_groups(FILE *out, const struct cli_group *groups, size_t n, bool runtime)
+{
+	char (*lines)[1024] = calloc(n ? n : 1, sizeof(*lines));
+	struct func_tok (*toks)[GROUP_MAX_FUNCS] = calloc(n ? n : 1, sizeof(*toks));
+	size_t *ntoks = calloc(n ? n : 1, sizeof(*ntoks));
+	if (!lines || !toks || !ntoks) {
+		free(lines), free(toks), free(ntoks);
+		return;
+	}
+	char c[32];
+	// "  count     e.g.  [state] where": the lines are compared from the
+	// state on (PLACE), the part two groups may share.
+	enum { PLACE = 20 };
+	int body = 0; // where the functions start, for continuation lines
+	fprintf(out, "  %7s  %7s  %s\n", "count", "e.g.", runtime ? "[state] stack, innermost first" :
+		"[state] where the user's code waits < its callers");
+	for (size_t i = 0; i < n; i++) {
+		const struct cli_group *g = &groups[i];
+		char *line = lines[i];
+		size_t size = sizeof(lines[i]);
+		int used = snprintf(line, size, "  %7s  %7lld  [%s", cli_thousands(c, sizeof(c), g->goroutines),
+				    (long long)g->example_goid, g->state);
+		if (g->max_wait > 0)
+			used += snprintf(line + used, size - (size_t)used, ", %lld-%lld minutes",
+					 (long long)g->min_wait, (long long)g->max_wait);
+		used += snprintf(line + used, size - (size_t)used, "] ");
+		body = used;
+		ntoks[i] = split_funcs(g->funcs, false, toks[i]);
+		if (runtime) {
+			struct func_tok all[GROUP_MAX_FUNCS];
+			size_t nall = split_funcs(g->funcs, true, all);
+			add_funcs(line, size, &used, all, 0, nall, true, false);
+			continue;
+		}
+		size_t from = 0;
+		if (g->func) {
+			used += snprintf(line + used, size - (size_t)used, "%s (%s:%lld)", g->func,
+					 g->file ? g->file : "?", (long long)g->line);
+			while (from < ntoks[i] && !tok_is(toks[i][from], g->func))
+				from++;
+			from = from < ntoks[i] ? from + 1 : ntoks[i];
+			add_funcs(line, size, &used, toks[i], from, ntoks[i], false, true);
+		} else if (ntoks[i]) {
+			add_funcs(line, size, &used, toks[i], 0, ntoks[i], false, false);
+		} else {
+			snprintf(line + used, size - (size_t)used, "(runtime only)");
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (runtime)
+			print_wrapped(out, lines[i], body > 40 ? PLACE + 2 : body);
+		else
+			fprintf(out, "%s\n", lines[i]);
+		// Another group printed the same: say what tells them apart.
+		size_t part = 0;
+		bool twin = false, creators = false;
+		for (size_t k = 0; k < n; k++) {
+			if (k == i || strcmp(lines[k] + PLACE, lines[i] + PLACE) != 0)
+				continue;
+			twin = true;
+			const char *a = groups[i].creator, *b = groups[k].creator;
+			if (a && b && strcmp(a, b) != 0)
+				creators = true;
+			size_t d = 0;
+			while (d < ntoks[i] && d < ntoks[k] && tok_eq(toks[i][d], toks[k][d]))
+				d++;
+			if (d > part)
+				part = d;
+		}
+		if (!twin)
+			continue;
+		char hint[1024];
+		int used = snprintf(hint, sizeof(hint), "%*s", PLACE + 2, "");
+		// Their creators, when those differ, say enough.
+		if (creators)
+			snprintf(hint + used, sizeof(hint) - (size_t)used, "created by %s", groups[i].creator);
+		else if (part < ntoks[i]) {
+			// From the last function they share, all of its run: two
+			// stacks often part in how deep a recursion goes.
+			if (part > 0)
+				part--;
+			while (part > 0 && tok_eq(toks[i][part - 1], toks[i][part]))
+				part--;
+			used += snprintf(hint + used, sizeof(hint) - (size_t)used, "below: %s",
+					 part ? "... < " : "");
+			add_funcs(hint, sizeof(hint), &used, toks[i], part, ntoks[i], false, false);
+		} else {
+			snprintf(hint + used, sizeof(hint) - (size_t)used,
+				 "differs only in the runtime's frames");
+		}
+		fprintf(out, "%s\n", hint);
+	}
+	free(lines);
+	free(toks);
+	free(ntoks);
 }

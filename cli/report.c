@@ -1,82 +1,40 @@
 // report.c: 'gocoroner report' — the findings of the query library as a
-// person reads them: one block per bucket of findings, most severe first;
-// and the short form 'analyze' ends with.
+// person reads them, most important first (blocks: report-blocks.c), or as
+// JSON for scripts; and the short form 'analyze' ends with.
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/report.h"
 #include "store/store.h"
 
 static const char report_usage[] =
 	"usage: gocoroner report [--db FILE] [--incident N] [--short] [--fail-on-findings]\n"
-	"                        [--budget N]\n"
+	"                        [--format text|json] [--runtime-frames] [--budget N]\n"
 	"\n"
-	"Print the findings of an incident, most severe first: wait cycles\n"
-	"(deadlocks), goroutines blocked while holding a canceled context (with the\n"
-	"frame that holds it and the context chain up to where it was canceled),\n"
-	"broken cancel links, leak suspects, contexts whose lock goroutines wait on;\n"
-	"then contexts detached on purpose, the largest goroutine groups and the\n"
-	"longest waits. Each block says how many other goroutines share it.\n"
+	"Print the findings of an incident, one block each, labelled by what it is and\n"
+	"in the order to read them: CULPRIT, a goroutine blocked holding a canceled\n"
+	"context it does not watch (with its frame, the context chain up to where it\n"
+	"was canceled and the goroutines stuck behind it; most victims and deepest\n"
+	"chain first); DEADLOCK, goroutines waiting on each other; LEAK, goroutines\n"
+	"waiting on what nothing can reach (those others are stuck behind come\n"
+	"right after the culprits); BROKEN LINK, a live context under a\n"
+	"canceled one; STUCK BEHIND, goroutines blocked holding a canceled context\n"
+	"behind a goroutine no finding reports; then info blocks (contexts detached\n"
+	"on purpose, context locks), the largest goroutine groups and the longest\n"
+	"waits. A block of several goroutines says what they share.\n"
 	"\n"
 	"  --db FILE            database (default " CLI_DEFAULT_DB ")\n"
 	"  --incident N         incident id (default: the newest)\n"
 	"  --short              one line per kind of finding\n"
 	"  --fail-on-findings   exit with status 3 when there are bug findings\n"
+	"  --format F           text (default) or json: one object with the counts,\n"
+	"                       the blocks as a \"findings\" array (kind, label,\n"
+	"                       goroutines, frame, context_chain, victims...), the\n"
+	"                       largest groups and the longest waits\n"
+	"  --runtime-frames     show the runtime's frames in the goroutine groups too\n"
 	CLI_BUDGET_HELP("           ", "                       ");
-
-static const char *text(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	return t ? (const char *)t : "";
-}
-
-static bool null(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL;
-}
-
-static unsigned long long addr(sqlite3_stmt *st, int col)
-{
-	return (unsigned long long)sqlite3_column_int64(st, col);
-}
-
-/* "[chan receive, 5 minutes]" */
-static void print_wait(FILE *out, sqlite3_stmt *st, int reason_col, int minutes_col)
-{
-	fprintf(out, "[%s", text(st, reason_col));
-	if (minutes_col >= 0 && !null(st, minutes_col) && sqlite3_column_int64(st, minutes_col) > 0)
-		fprintf(out, ", %lld minutes", (long long)sqlite3_column_int64(st, minutes_col));
-	fputc(']', out);
-}
-
-/* "main.epoll (/src/main.go:197)", or what is known. */
-static void print_frame(FILE *out, sqlite3_stmt *st, int func_col)
-{
-	if (null(st, func_col)) {
-		fputs("(frame unknown)", out);
-		return;
-	}
-	fprintf(out, "%s (%s:%s)", text(st, func_col), text(st, func_col + 1), text(st, func_col + 2));
-}
-
-/* "goroutines 21, 22, 23": the first 20 of a comma-separated list. */
-static void print_goids(FILE *out, const char *list)
-{
-	int shown = 0, total = 0;
-	for (const char *p = list; *p;) {
-		size_t len = strcspn(p, ",");
-		if (shown < 20)
-			fprintf(out, "%s%.*s", shown ? ", " : "", (int)len, p), shown++;
-		total++;
-		p += len;
-		if (*p)
-			p++;
-	}
-	if (total > shown)
-		fprintf(out, " and %d more", total - shown);
-}
 
 /* Run every statement of report_findings: the findings into temporary tables. */
 /*
@@ -161,345 +119,158 @@ static const char *plural(int64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-void cli_print_findings_short(FILE *out, const struct cli_findings *f, int64_t incident)
+/* Print LINE broken after ", " before 100 characters, continued indented. */
+static void print_sentence(FILE *out, const char *line)
 {
-	fprintf(out, "findings: %lld %s blocked holding a canceled context, %lld broken cancel %s",
-		(long long)f->unobserved, plural(f->unobserved, "goroutine", "goroutines"),
-		(long long)f->broken_links, plural(f->broken_links, "link", "links"));
+	int col = 0;
+	for (const char *p = line; *p;) {
+		const char *comma = strstr(p, ", ");
+		int len = comma ? (int)(comma - p) + 1 : (int)strlen(p);
+		if (col > 2 && col + 1 + len > 100) {
+			fputs("\n  ", out);
+			col = 2;
+		} else if (p != line) {
+			col += fprintf(out, " ");
+		}
+		col += fprintf(out, "%.*s", len, p);
+		p += len;
+		if (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
+void cli_print_findings_short(FILE *stream, const struct cli_findings *f)
+{
+	char a[32], b[32], c[32], d[32], e[32];
+	char *line = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&line, &size);
+	if (!out)
+		out = stream;
+	fprintf(out, "findings: %s %s blocked holding a canceled context, %s broken cancel %s",
+		cli_thousands(a, sizeof(a), f->unobserved), plural(f->unobserved, "goroutine", "goroutines"),
+		cli_thousands(b, sizeof(b), f->broken_links), plural(f->broken_links, "link", "links"));
 	// Goroutines and the groups or cycles they are in, each named: a pool
 	// of 5,000 leaked workers is one group, not 5,000 findings.
 	if (f->heap_scanned) {
 		int64_t grouped = f->leaks - f->in_cycles;
-		fprintf(out, ", %lld leaked %s", (long long)f->leaks,
+		fprintf(out, ", %s leaked %s", cli_thousands(a, sizeof(a), f->leaks),
 			plural(f->leaks, "goroutine", "goroutines"));
 		if (grouped > 0 && f->cycles)
-			fprintf(out, " (%lld in %lld %s, %lld in %lld wait %s)", (long long)grouped,
-				(long long)f->leak_groups, plural(f->leak_groups, "group", "groups"),
-				(long long)f->in_cycles, (long long)f->cycles,
+			fprintf(out, " (%s in %s %s, %s in %s wait %s)", cli_thousands(a, sizeof(a), grouped),
+				cli_thousands(b, sizeof(b), f->leak_groups), plural(f->leak_groups, "group", "groups"),
+				cli_thousands(c, sizeof(c), f->in_cycles), cli_thousands(d, sizeof(d), f->cycles),
 				plural(f->cycles, "cycle", "cycles"));
 		else if (grouped > 0)
-			fprintf(out, " in %lld %s", (long long)f->leak_groups,
+			fprintf(out, " in %s %s", cli_thousands(a, sizeof(a), f->leak_groups),
 				plural(f->leak_groups, "group", "groups"));
 		else if (f->cycles)
-			fprintf(out, " in %lld wait %s", (long long)f->cycles,
+			fprintf(out, " in %s wait %s", cli_thousands(a, sizeof(a), f->cycles),
 				plural(f->cycles, "cycle", "cycles"));
-		fputc('\n', out);
 	}
 	else
-		fputs(" (no leak analysis for this incident)\n", out);
+		fputs(" (no leak analysis for this incident)", out);
+	// The sentence so far, wrapped; then lines that fit as they are.
+	bool kept = out != stream && fclose(out) == 0 && line;
+	out = stream;
+	if (kept)
+		print_sentence(out, line);
+	else
+		fputc('\n', out);
+	free(line);
 	if (f->victims)
-		fprintf(out, "and %lld %s stuck behind the goroutines found (gocoroner query stuck_behind)\n",
-			(long long)f->victims, plural(f->victims, "goroutine", "goroutines"));
-	fprintf(out, "info: %lld %s detached on purpose (WithoutCancel), %lld %s with goroutines waiting on its lock\n",
-		(long long)f->detached, plural(f->detached, "context", "contexts"),
-		(long long)f->lock_waits, plural(f->lock_waits, "context", "contexts"));
-	if (cli_has_bugs(f) || f->detached || f->lock_waits)
-		fprintf(out, "details: gocoroner report --incident %lld\n", (long long)incident);
+		fprintf(out, "and %s %s stuck behind the goroutines found (gocoroner query stuck_behind)\n",
+			cli_thousands(e, sizeof(e), f->victims), plural(f->victims, "goroutine", "goroutines"));
+	fprintf(out, "info: %s %s detached on purpose (WithoutCancel), %s %s with goroutines waiting "
+		"on its lock\n", cli_thousands(a, sizeof(a), f->detached), plural(f->detached, "context", "contexts"),
+		cli_thousands(b, sizeof(b), f->lock_waits), plural(f->lock_waits, "context", "contexts"));
 }
 
-static struct util_error *report_cycles(FILE *out, struct store_db *db, int64_t id, int *blocks)
+bool cli_has_findings(const struct cli_findings *f)
+{
+	return cli_has_bugs(f) || f->detached || f->lock_waits;
+}
+
+static struct util_error *report_overview(struct report_out *o, struct store_db *db, int64_t id,
+					  bool runtime)
 {
 	sqlite3_stmt *st;
 	bool row;
-	struct util_error *err = cli_prepare(db, "report_cycles", &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, id);
-	int64_t cycle = -1;
-	while (!(err = cli_step(db, st, "report_cycles", &row)) && row) {
-		if (sqlite3_column_int64(st, 0) != cycle) {
-			cycle = sqlite3_column_int64(st, 0);
-			fprintf(out, "\n== BUG wait cycle %lld: %lld goroutines wait on each other; nothing else can wake them\n",
-				(long long)cycle, (long long)sqlite3_column_int64(st, 4));
-			++*blocks;
-		}
-		fprintf(out, "  goroutine %lld ", (long long)sqlite3_column_int64(st, 1));
-		print_wait(out, st, 5, -1);
-		fputs(" at ", out);
-		print_frame(out, st, 6);
-		fprintf(out, "\n    waits on %#llx, which goroutine %lld reaches (and no goroutine able to run)\n",
-			addr(st, 2), (long long)sqlite3_column_int64(st, 3));
-	}
-	sqlite3_finalize(st);
-	return err;
-}
-
-/* The chain from the held context up to where cancellation happened. */
-static struct util_error *report_chain(FILE *out, struct store_db *db, int64_t id, int64_t ctx,
-				       int64_t canceled)
-{
-	sqlite3_stmt *st;
-	bool row;
-	struct util_error *err = cli_prepare(db, "report_ctx_chain", &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, ctx);
-	sqlite3_bind_int64(st, 3, canceled);
-	bool first = true;
-	while (!(err = cli_step(db, st, "report_ctx_chain", &row)) && row) {
-		fprintf(out, "  %s %#llx %s", first ? "context" : "   <- ", addr(st, 0),
-			null(st, 1) ? "?" : text(st, 1));
-		if (!null(st, 2) && strcmp(text(st, 1), "user") == 0)
-			fprintf(out, " %s", text(st, 2));
-		if (!null(st, 6))
-			fprintf(out, " %s=%s", text(st, 6), null(st, 7) ? "?" : text(st, 7));
-		if (sqlite3_column_int(st, 3) == 1 && !null(st, 3)) {
-			fprintf(out, " CANCELED (%s", null(st, 4) ? "?" : text(st, 4));
-			if (!null(st, 5))
-				fprintf(out, "; cause: %s", text(st, 5));
-			fputc(')', out);
-		}
-		if (sqlite3_column_int64(st, 0) == canceled)
-			fputs("   <- canceled here", out);
-		fputc('\n', out);
-		first = false;
-	}
-	sqlite3_finalize(st);
-	return err;
-}
-
-/*
- * The goroutines stuck behind those of one finding (GOIDS, comma-separated;
- * N of them), by wait reason and where they block: "101 goroutines stuck
- * behind it: 100 × sync.Mutex.Lock in main.worker, 1 × ...".
- */
-static struct util_error *report_victims(FILE *out, struct store_db *db, int64_t id,
-					 const char *goids, int64_t n)
-{
-	sqlite3_stmt *st;
-	bool row;
-	struct util_error *err = cli_prepare(db, "report_victims", &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, goids, -1, SQLITE_TRANSIENT);
-	int shown = 0;
-	while (!(err = cli_step(db, st, "report_victims", &row)) && row) {
-		if (!shown)
-			fprintf(out, "  %lld %s stuck behind %s: ", (long long)sqlite3_column_int64(st, 3),
-				plural(sqlite3_column_int64(st, 3), "goroutine", "goroutines"),
-				n > 1 ? "them" : "it");
-		else
-			fputs(", ", out);
-		if (shown++ == 8) {
-			fputs("...", out);
-			break;
-		}
-		fprintf(out, "%lld \u00d7 %s in %s", (long long)sqlite3_column_int64(st, 0),
-			null(st, 1) ? "?" : text(st, 1), null(st, 2) ? "?" : text(st, 2));
-	}
-	if (shown)
-		fputc('\n', out);
-	sqlite3_finalize(st);
-	return err;
-}
-
-static struct util_error *report_unobserved(FILE *out, struct store_db *db, int64_t id, int *blocks)
-{
-	sqlite3_stmt *st;
-	bool row;
-	struct util_error *err = cli_prepare(db, "report_unobserved", &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, id);
-	while (!err && !(err = cli_step(db, st, "report_unobserved", &row)) && row) {
-		int64_t n = sqlite3_column_int64(st, 6);
-		fprintf(out, "\n== BUG blocked holding a canceled context: goroutine %lld ",
-			(long long)sqlite3_column_int64(st, 7));
-		print_wait(out, st, 4, 8);
-		if (n > 1)
-			fprintf(out, " and %lld more", (long long)(n - 1));
-		fputc('\n', out);
-		fputs("  culprit: ", out);
-		print_frame(out, st, 0);
-		if (!null(st, 3))
-			fprintf(out, ", variable %s", text(st, 3));
-		else if (strcmp(text(st, 13), "stack-scan") == 0)
-			fputs(", found on its stack", out);
-		// Every holding behind it in a frame without usable stack maps:
-		// reported, but not vouched for (goroutine_context.evidence).
-		if (sqlite3_column_int64(st, 15))
-			fputs(" (probable: no stack maps vouch that it is live there)", out);
-		fputs(": the context was canceled but the goroutine does not wait on ctx.Done()\n", out);
-		err = report_chain(out, db, id, sqlite3_column_int64(st, 10), sqlite3_column_int64(st, 5));
-		if (n > 1) {
-			fprintf(out, "  %lld goroutines share it", (long long)n);
-			if (sqlite3_column_int64(st, 14) > 1)
-				fprintf(out, " (their contexts were canceled at %lld places)",
-					(long long)sqlite3_column_int64(st, 14));
-			fputs(": ", out);
-			print_goids(out, text(st, 9));
-			fputc('\n', out);
-		}
-		if (!err)
-			err = report_victims(out, db, id, text(st, 9), n);
-		++*blocks;
-	}
-	sqlite3_finalize(st);
-	return err;
-}
-
-static struct util_error *report_broken(FILE *out, struct store_db *db, int64_t id, int *blocks)
-{
-	sqlite3_stmt *st, *who;
-	bool row;
-	struct util_error *err = cli_prepare(db, "report_broken_link", &st);
-	if (err)
-		return err;
-	err = cli_prepare(db, "report_ctx_goroutines", &who);
-	if (err) {
-		sqlite3_finalize(st);
-		return err;
-	}
-	sqlite3_bind_int64(st, 1, id);
-	while (!(err = cli_step(db, st, "report_broken_link", &row)) && row) {
-		bool user = strcmp(text(st, 5), "user-type") == 0;
-		bool own = strcmp(text(st, 5), "own-done") == 0;
-		int64_t n = sqlite3_column_int64(st, 7);
-		fprintf(out, "\n== BUG broken cancel link: context %#llx %s is live under canceled %#llx",
-			addr(st, 0), text(st, 1), addr(st, 2));
-		if (n > 1)
-			fprintf(out, " (and %lld more like it)", (long long)(n - 1));
-		fputc('\n', out);
-		if (user)
-			fprintf(out, "  break: %#llx %s, a user-defined Context, does not forward cancellation\n",
-				addr(st, 3), text(st, 4));
-		else if (own)
-			fprintf(out, "  break: %s returns its own Done channel, still open although an "
-				"ancestor it wraps is canceled: whoever waits on it waits for good\n",
-				text(st, 4));
-		else
-			fprintf(out, "  break: it is missing from the children of %#llx %s, so its cancel never reached it\n",
-				addr(st, 3), text(st, 4));
-		fprintf(out, "  path: %s\n", text(st, 6));
-		sqlite3_reset(who);
-		sqlite3_bind_int64(who, 1, id);
-		sqlite3_bind_int64(who, 2, sqlite3_column_int64(st, 0));
-		bool held;
-		err = cli_step(db, who, "report_ctx_goroutines", &held);
-		if (err)
-			break;
-		if (held) {
-			if (!null(who, 0)) {
-				fputs("  waiting on its Done channel: goroutines ", out);
-				print_goids(out, text(who, 0));
-				fputc('\n', out);
-			}
-			if (!null(who, 1)) {
-				fputs("  held by goroutines ", out);
-				print_goids(out, text(who, 1));
-				fputc('\n', out);
-			}
-		}
-		++*blocks;
-	}
-	sqlite3_finalize(who);
-	sqlite3_finalize(st);
-	return err;
-}
-
-static struct util_error *report_leaks(FILE *out, struct store_db *db, int64_t id, int *blocks)
-{
-	sqlite3_stmt *st;
-	bool row;
-	struct util_error *err = cli_prepare(db, "report_leaks", &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, id);
-	while (!(err = cli_step(db, st, "report_leaks", &row)) && row) {
-		int64_t n = sqlite3_column_int64(st, 5);
-		fprintf(out, "\n== BUG leak suspect: goroutine %lld ", (long long)sqlite3_column_int64(st, 6));
-		print_wait(out, st, 3, 7);
-		if (n > 1)
-			fprintf(out, " and %lld more", (long long)(n - 1));
-		fputs("\n  at ", out);
-		print_frame(out, st, 0);
-		if (null(st, 4))
-			fputs(": waits on a nil channel or an empty select, which nothing can wake\n", out);
-		else
-			fprintf(out, ": waits on a %s that no goroutine able to run and no package variable reaches\n",
-				text(st, 4));
-		if (sqlite3_column_int(st, 9) == 0)
-			fputs("  (probable: the heap scan was incomplete; it may be reachable through memory "
-			      "missing from the core)\n",
-			      out);
-		if (n > 1) {
-			fprintf(out, "  %lld goroutines share it: ", (long long)n);
-			print_goids(out, text(st, 8));
-			fputc('\n', out);
-		}
-		if (!null(st, 10))
-			fprintf(out, "  waiting behind goroutine %lld, which could wake them but is stuck itself\n",
-				(long long)sqlite3_column_int64(st, 10));
-		err = report_victims(out, db, id, text(st, 8), n);
-		if (err)
-			break;
-		++*blocks;
-	}
-	sqlite3_finalize(st);
-	return err;
-}
-
-static struct util_error *report_lock_waits(FILE *out, struct store_db *db, int64_t id)
-{
-	sqlite3_stmt *st;
-	bool row;
-	struct util_error *err = cli_prepare(db, "report_lock_waits", &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, id);
-	while (!(err = cli_step(db, st, "report_lock_waits", &row)) && row) {
-		fprintf(out, "\n== context lock: %lld goroutines wait on the mutex of context %#llx %s\n  goroutines ",
-			(long long)sqlite3_column_int64(st, 2), addr(st, 0), null(st, 1) ? "?" : text(st, 1));
-		print_goids(out, text(st, 3));
-		fputc('\n', out);
-	}
-	sqlite3_finalize(st);
-	return err;
-}
-
-static struct util_error *report_detached(FILE *out, struct store_db *db, int64_t id)
-{
-	sqlite3_stmt *st;
-	bool row;
-	struct util_error *err = cli_prepare(db, "report_detached", &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, id);
-	while (!(err = cli_step(db, st, "report_detached", &row)) && row) {
-		fprintf(out, "\n== info: context %#llx is detached on purpose (WithoutCancel) from canceled %#llx\n",
-			addr(st, 0), addr(st, 1));
-		fprintf(out, "  path: %s\n", text(st, 2));
-		if (!null(st, 3)) {
-			fputs("  held by goroutines ", out);
-			print_goids(out, text(st, 3));
-			fputc('\n', out);
-		}
-	}
-	sqlite3_finalize(st);
-	return err;
-}
-
-static struct util_error *report_overview(FILE *out, struct store_db *db, int64_t id)
-{
-	sqlite3_stmt *st;
-	bool row;
+	FILE *out = o->out;
+	struct cli_json *j = o->json;
+	char n[32];
 	struct util_error *err = cli_prepare(db, "report_buckets", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	fputs("\nlargest groups of user goroutines (same functions; gocoroner query goroutine_bucket):\n", out);
-	while (!(err = cli_step(db, st, "report_buckets", &row)) && row) {
-		fprintf(out, "  %6lld  [%s", (long long)sqlite3_column_int64(st, 0), text(st, 1));
-		if (!null(st, 3) && sqlite3_column_int64(st, 3) > 0)
-			fprintf(out, ", %lld-%lld minutes", (long long)sqlite3_column_int64(st, 2),
-				(long long)sqlite3_column_int64(st, 3));
-		const char *key = text(st, 5);
-		fprintf(out, "] e.g. goroutine %lld: %.160s%s\n", (long long)sqlite3_column_int64(st, 4), key,
-			strlen(key) > 160 ? "..." : "");
+	if (j)
+		cli_json_begin_array(j, "largest_groups");
+	else
+		fputs("\nlargest groups of user goroutines (same functions; gocoroner query goroutine_bucket):\n",
+		      out);
+	// At most 5 groups: read them all, then print them (cli_print_groups
+	// compares them with each other).
+	struct cli_group g[5];
+	char *strings[5][4] = {{0}};
+	int64_t shown = 0, groups = 0;
+	while (shown < 5 && !(err = cli_step(db, st, "report_buckets", &row)) && row) {
+		groups = sqlite3_column_int64(st, 9);
+		if (j) {
+			cli_json_begin_object(j, NULL);
+			cli_json_column(j, "goroutines", st, 0);
+			cli_json_column(j, "state", st, 1);
+			cli_json_column(j, "min_wait_minutes", st, 2);
+			cli_json_column(j, "max_wait_minutes", st, 3);
+			cli_json_column(j, "example_goid", st, 4);
+			cli_json_column(j, "funcs", st, 5);
+			if (sqlite3_column_type(st, 6) == SQLITE_NULL) {
+				cli_json_null(j, "user_frame");
+			} else {
+				cli_json_begin_object(j, "user_frame");
+				cli_json_column(j, "func", st, 6);
+				cli_json_column(j, "file", st, 7);
+				cli_json_column(j, "line", st, 8);
+				cli_json_end_object(j);
+			}
+			cli_json_end_object(j);
+			continue;
+		}
+		for (int k = 0; k < 4; k++)
+			strings[shown][k] = strdup(report_text(st, k == 0 ? 1 : 4 + k));
+		g[shown] = (struct cli_group){
+			.goroutines = sqlite3_column_int64(st, 0),
+			.state = strings[shown][0],
+			.min_wait = sqlite3_column_int64(st, 2),
+			.max_wait = sqlite3_column_int64(st, 3),
+			.example_goid = sqlite3_column_int64(st, 4),
+			.funcs = strings[shown][1],
+			.func = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL : strings[shown][2],
+			.file = strings[shown][3],
+			.line = sqlite3_column_int64(st, 8),
+		};
+		shown++;
 	}
 	sqlite3_finalize(st);
+	if (j) {
+		cli_json_end_array(j);
+	} else if (!err) {
+		bool oom = false;
+		for (int64_t i = 0; i < shown; i++)
+			for (int k = 0; k < 4; k++)
+				oom |= !strings[i][k];
+		if (oom)
+			err = &util_enomem;
+		else
+			cli_print_groups(out, g, (size_t)shown, runtime);
+		if (!err && groups > shown)
+			fprintf(out, "  and %s more groups (gocoroner query goroutine_bucket)%s\n",
+				cli_thousands(n, sizeof(n), groups - shown),
+				runtime ? "" : "; --runtime-frames shows runtime frames");
+	}
+	for (int64_t i = 0; i < shown; i++)
+		for (int k = 0; k < 4; k++)
+			free(strings[i][k]);
 	if (err)
 		return err;
 	err = cli_prepare(db, "report_long_waits", &st);
@@ -507,18 +278,48 @@ static struct util_error *report_overview(FILE *out, struct store_db *db, int64_
 		return err;
 	sqlite3_bind_int64(st, 1, id);
 	bool any = false;
+	if (j)
+		cli_json_begin_array(j, "longest_waits");
 	while (!(err = cli_step(db, st, "report_long_waits", &row)) && row) {
+		if (j) {
+			cli_json_row(j, NULL, st);
+			continue;
+		}
 		if (!any)
 			fputs("\nlongest waits (gocoroner query long_wait):\n", out);
 		any = true;
-		fprintf(out, "  goroutine %lld ", (long long)sqlite3_column_int64(st, 0));
-		print_wait(out, st, 1, 2);
-		fputs(" at ", out);
-		print_frame(out, st, 3);
-		fputc('\n', out);
+		fprintf(out, "  goroutine %lld [%s, %s minutes] at %s (%s:%s)\n",
+			(long long)sqlite3_column_int64(st, 0), report_text(st, 1),
+			cli_thousands(n, sizeof(n), sqlite3_column_int64(st, 2)), report_text(st, 3),
+			report_text(st, 4), report_text(st, 5));
 	}
+	if (j)
+		cli_json_end_array(j);
 	sqlite3_finalize(st);
 	return err;
+}
+
+/* The counts of the short form, for --format json. */
+static void json_counts(struct cli_json *j, const struct cli_findings *f)
+{
+	cli_json_begin_object(j, "counts");
+	cli_json_int(j, "unobserved", f->unobserved);
+	cli_json_int(j, "broken_links", f->broken_links);
+	if (f->heap_scanned) {
+		cli_json_int(j, "leaks", f->leaks);
+		cli_json_int(j, "leak_groups", f->leak_groups);
+		cli_json_int(j, "cycles", f->cycles);
+		cli_json_int(j, "in_cycles", f->in_cycles);
+	} else { // no leak analysis: unknown, not none
+		cli_json_null(j, "leaks");
+		cli_json_null(j, "leak_groups");
+		cli_json_null(j, "cycles");
+		cli_json_null(j, "in_cycles");
+	}
+	cli_json_int(j, "victims", f->victims);
+	cli_json_int(j, "detached", f->detached);
+	cli_json_int(j, "lock_waits", f->lock_waits);
+	cli_json_end_object(j);
 }
 
 int cli_report(int argc, char **argv)
@@ -528,6 +329,8 @@ int cli_report(int argc, char **argv)
 		{"incident", required_argument, NULL, 'i'},
 		{"short", no_argument, NULL, 's'},
 		{"fail-on-findings", no_argument, NULL, 'F'},
+		{"format", required_argument, NULL, 'f'},
+		{"runtime-frames", no_argument, NULL, 'R'},
 		{"budget", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -535,11 +338,11 @@ int cli_report(int argc, char **argv)
 	const char *db_path = CLI_DEFAULT_DB;
 	uint64_t budget = STORE_BUDGET_DEFAULT;
 	int64_t incident = 0;
-	bool short_form = false, fail_on_findings = false;
+	bool short_form = false, fail_on_findings = false, runtime = false, json = false;
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:i:sh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:i:sh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'i':
@@ -548,18 +351,34 @@ int cli_report(int argc, char **argv)
 			break;
 		case 's': short_form = true; break;
 		case 'F': fail_on_findings = true; break;
+		case 'f':
+			// json or text; table, which 'query' calls its text, too.
+			if (strcmp(optarg, "text") == 0 || strcmp(optarg, "table") == 0) {
+				json = false;
+			} else if (strcmp(optarg, "json") == 0) {
+				json = true;
+			} else {
+				fprintf(stderr, "gocoroner report: --format takes text or json, not '%s'\n",
+					optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'R': runtime = true; break;
 		case 'B':
 			if (cli_parse_budget("report", optarg, &budget))
 				return CLI_USAGE;
 			break;
 		case 'h': fputs(report_usage, stdout); return CLI_OK;
-		default:
-			fprintf(stderr, "gocoroner report: bad arguments; see 'gocoroner report --help' (usage)\n");
+		case ':':
+			fprintf(stderr, "gocoroner report: %s needs a value; see 'gocoroner report --help'\n",
+				argv[optind - 1]);
 			return CLI_USAGE;
+		default: return cli_bad_option("report", argv);
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "gocoroner report: bad arguments; see 'gocoroner report --help' (usage)\n");
+		fprintf(stderr, "gocoroner report: unexpected argument '%s'; see 'gocoroner report --help'\n",
+			argv[optind]);
 		return CLI_USAGE;
 	}
 	struct store_db *db = NULL;
@@ -572,26 +391,34 @@ int cli_report(int argc, char **argv)
 		err = cli_count_findings(db, id, &f);
 	if (err)
 		goto out;
+	struct cli_json j;
+	struct report_out o = {.out = stdout, .json = json ? &j : NULL, .counts = &f};
+	if (json) {
+		cli_json_init(&j, stdout);
+		cli_json_begin_object(&j, NULL);
+		cli_json_int(&j, "incident", id);
+		cli_json_bool(&j, "bugs", cli_has_bugs(&f));
+		json_counts(&j, &f);
+		if (!short_form) {
+			cli_json_begin_array(&j, "findings");
+			err = report_blocks(&o, db, id);
+			cli_json_end_array(&j);
+			if (!err)
+				err = report_overview(&o, db, id, runtime);
+		}
+		cli_json_end_object(&j);
+		fputc('\n', stdout);
+		goto out;
+	}
 	if (short_form) {
-		cli_print_findings_short(stdout, &f, id);
+		cli_print_findings_short(stdout, &f);
 		goto out;
 	}
 	printf("incident %lld\n", (long long)id);
-	cli_print_findings_short(stdout, &f, id);
-	int blocks = 0;
-	err = report_cycles(stdout, db, id, &blocks);
+	cli_print_findings_short(stdout, &f);
+	err = report_blocks(&o, db, id);
 	if (!err)
-		err = report_unobserved(stdout, db, id, &blocks);
-	if (!err)
-		err = report_broken(stdout, db, id, &blocks);
-	if (!err)
-		err = report_leaks(stdout, db, id, &blocks);
-	if (!err)
-		err = report_lock_waits(stdout, db, id);
-	if (!err)
-		err = report_detached(stdout, db, id);
-	if (!err)
-		err = report_overview(stdout, db, id);
+		err = report_overview(&o, db, id, runtime);
 out:
 	store_close(db);
 	if (err)

@@ -24,17 +24,27 @@ SELECT COALESCE(wait_reason, status) AS state,
 
 -- STMT largest_stacks
 -- The largest groups of goroutines with identical stacks (user goroutines),
--- with the innermost frame that is not in the runtime.
-SELECT g.stack_id, COUNT(*) AS n,
-       COALESCE(g.wait_reason, g.status) AS state,
-       (SELECT f.func || ' (' || f.file || ':' || f.line || ')'
-          FROM frame f
-         WHERE f.incident_id = g.incident_id AND f.stack_id = g.stack_id
-           AND f.func NOT LIKE 'runtime.%' AND f.func NOT LIKE 'internal/%'
-         ORDER BY f.depth LIMIT 1) AS top
-  FROM goroutine g
- WHERE g.incident_id = ?1 AND g.is_system = 0
- GROUP BY g.stack_id, state ORDER BY n DESC, g.stack_id LIMIT 10;
+-- with where the user's code is (_user_frame: the innermost frame outside
+-- runtime, internal/ and sync), the example (smallest goid), every function
+-- of the stack innermost first, the creator they share (NULL when they do
+-- not) and their shortest and longest waits in minutes: what tells two
+-- groups at the same frame apart.
+SELECT s.stack_id, s.n, s.state, uf.func, uf.file, uf.line, s.goid,
+       (SELECT group_concat(fr.func, ' < ')
+          FROM (SELECT COALESCE(f.func, '?') AS func FROM frame AS f
+                 WHERE f.incident_id = ?1 AND f.stack_id = s.stack_id
+                 ORDER BY f.depth) AS fr) AS funcs,
+       s.creator, s.min_wait, s.max_wait
+  FROM (SELECT g.stack_id, COUNT(*) AS n, COALESCE(g.wait_reason, g.status) AS state,
+               min(g.goid) AS goid,
+               CASE WHEN count(DISTINCT COALESCE(g.created_by_func, '')) = 1
+                    THEN min(g.created_by_func) END AS creator,
+               min(g.wait_minutes) AS min_wait, max(g.wait_minutes) AS max_wait
+          FROM goroutine AS g
+         WHERE g.incident_id = ?1 AND g.is_system = 0
+         GROUP BY g.stack_id, state ORDER BY n DESC, g.stack_id LIMIT 10) AS s
+  LEFT JOIN _user_frame AS uf ON uf.incident_id = ?1 AND uf.stack_id = s.stack_id
+ ORDER BY s.n DESC, s.stack_id;
 
 -- STMT goroutines
 -- Every goroutine in id order, for listings and tracebacks.
@@ -203,6 +213,7 @@ DROP TABLE IF EXISTS temp.f_leak;
 DROP TABLE IF EXISTS temp.f_cycle;
 DROP TABLE IF EXISTS temp.f_lock;
 DROP TABLE IF EXISTS temp.f_victim;
+DROP TABLE IF EXISTS temp.f_chain;
 CREATE TEMP TABLE f_unobserved AS SELECT * FROM cancel_unobserved WHERE incident_id = ?1;
 CREATE TEMP TABLE f_broken AS
   SELECT incident_id, ctx_addr, ctx_type, canceled_addr, break_addr, break_type, reason, path
@@ -222,23 +233,62 @@ CREATE TEMP TABLE f_victim AS
    WHERE b.incident_id = ?1
      AND (b.culprit_goid IN (SELECT goid FROM f_unobserved)
           OR b.culprit_goid IN (SELECT goid FROM f_leak));
+-- How many contexts the report shows for the example (smallest goid) of
+-- each report_unobserved bucket: from the context it holds up to where
+-- cancellation happened (report_ctx_chain walks the same steps, at most 64).
+-- The deepest chains are reported first among equals.
+CREATE TEMP TABLE f_chain AS
+  WITH RECURSIVE up (goid, addr, origin, steps) AS (
+    SELECT goid, ctx_addr, canceled_addr, 1 FROM f_unobserved
+     WHERE goid IN (SELECT min(goid) FROM f_unobserved
+                     GROUP BY func, file, line, var_name, wait_reason)
+    UNION ALL
+    SELECT up.goid, c.parent_addr, up.origin, up.steps + 1
+      FROM up JOIN context AS c ON c.incident_id = ?1 AND c.addr = up.addr
+     WHERE c.parent_addr IS NOT NULL AND up.addr <> up.origin AND up.steps < 64)
+  SELECT goid, max(steps) AS contexts FROM up GROUP BY goid;
 
 -- STMT report_unobserved
 -- 'report': goroutines blocked on a canceled context, bucketed by the place
--- that holds it (culprit frame) and the wait; biggest bucket first. The
--- example (smallest goid) gives the context chain; goids comma-separated in
--- increasing order; origins = distinct contexts where cancellation started;
+-- that holds it (culprit frame) and the wait. The example is the bucket's
+-- smallest goid, and every column about a context is that goroutine's own
+-- (context, origin, error, how it was found), so the chain shown is the
+-- example's. goids comma-separated in increasing order; origins = distinct
+-- contexts where cancellation started, contexts = distinct contexts held;
 -- probable = 1 when every goroutine's holding is unverified (its frame had
--- no usable stack maps: goroutine_context.evidence).
-SELECT func, file, line, var_name, wait_reason, min(canceled_addr) AS canceled_addr,
-       count(*) AS n, min(goid) AS goid, max(wait_minutes) AS max_wait,
-       group_concat(goid, ',') AS goids, min(ctx_addr) AS ctx_addr,
-       min(err) AS err, min(cause) AS cause, min(found_by) AS found_by,
-       count(DISTINCT canceled_addr) AS origins,
-       min(COALESCE(evidence, '') LIKE '%-unverified') AS probable
-  FROM (SELECT * FROM f_unobserved ORDER BY goid)
- GROUP BY func, file, line, var_name, wait_reason
- ORDER BY n DESC, goid;
+-- no usable stack maps: goroutine_context.evidence); victims = goroutines
+-- stuck behind the bucket's (f_victim); chain = contexts from the example's
+-- to its origin (f_chain); behind = the goroutine the example is itself
+-- stuck behind (goroutine_blocker: a culprit no finding reports), with its
+-- state and where it is. ?2 = 0 for the buckets stuck behind nobody, 1 for
+-- the others. Most victims first, then the deepest chain, then the biggest.
+WITH b AS (
+  SELECT func, file, line, var_name, wait_reason, count(*) AS n, min(goid) AS goid,
+         max(wait_minutes) AS max_wait, group_concat(goid, ',') AS goids,
+         count(DISTINCT canceled_addr) AS origins, count(DISTINCT ctx_addr) AS contexts,
+         min(COALESCE(evidence, '') LIKE '%-unverified') AS probable
+    FROM (SELECT * FROM f_unobserved ORDER BY goid)
+   GROUP BY func, file, line, var_name, wait_reason),
+v AS (
+  SELECT u.func, u.file, u.line, u.var_name, u.wait_reason, count(*) AS victims
+    FROM f_victim AS fv JOIN f_unobserved AS u ON u.goid = fv.culprit_goid
+   GROUP BY u.func, u.file, u.line, u.var_name, u.wait_reason)
+SELECT b.func, b.file, b.line, b.var_name, b.wait_reason, u.canceled_addr,
+       b.n, b.goid, b.max_wait, b.goids, u.ctx_addr,
+       u.err, u.cause, u.found_by, b.origins, b.probable,
+       COALESCE(v.victims, 0) AS victims, COALESCE(ch.contexts, 1) AS chain, b.contexts,
+       gb.culprit_goid AS behind, COALESCE(cg.wait_reason, cg.status) AS behind_state,
+       cf.func AS behind_func, cf.file AS behind_file, cf.line AS behind_line
+  FROM b
+  JOIN f_unobserved AS u ON u.goid = b.goid
+  LEFT JOIN v ON v.func IS b.func AND v.file IS b.file AND v.line IS b.line
+             AND v.var_name IS b.var_name AND v.wait_reason IS b.wait_reason
+  LEFT JOIN f_chain AS ch ON ch.goid = b.goid
+  LEFT JOIN goroutine_blocker AS gb ON gb.incident_id = ?1 AND gb.goid = b.goid
+  LEFT JOIN goroutine AS cg ON cg.incident_id = ?1 AND cg.goid = gb.culprit_goid
+  LEFT JOIN _user_frame AS cf ON cf.incident_id = ?1 AND cf.stack_id = cg.stack_id
+ WHERE (gb.culprit_goid IS NOT NULL) = ?2
+ ORDER BY victims DESC, chain DESC, b.n DESC, b.goid;
 
 -- STMT report_victims
 -- 'report': the goroutines stuck behind those of one finding (?2: their
@@ -298,16 +348,23 @@ SELECT ctx_addr, canceled_addr, path, holder_goids
 
 -- STMT report_leaks
 -- 'report': leak suspects bucketed by where they block and on what kind of
--- object; biggest bucket first; behind: the stuck goroutine the example's
--- wait group waits behind (wait_component.behind_goid); proven: 0 when some
--- goroutine of the bucket is only a probable leak (leak_suspect.evidence).
--- Goroutines of a wait cycle are reported there, not here; those stuck
--- behind a reported goroutine (f_victim) under its finding.
+-- object; behind: the stuck goroutine the example's wait group waits behind
+-- (wait_component.behind_goid); proven: 0 when some goroutine of the bucket
+-- is only a probable leak (leak_suspect.evidence); victims: the goroutines
+-- stuck behind the bucket's (f_victim). ?2 = 1 for the buckets with victims
+-- (culprits, reported first), 0 for the others. Most victims first, then the
+-- biggest bucket. Goroutines of a wait cycle are reported there, not here; those
+-- stuck behind a reported goroutine (f_victim) under its finding.
 SELECT x.*,
        (SELECT c.behind_goid FROM wait_member AS m
           JOIN wait_component AS c ON c.incident_id = m.incident_id
                                   AND c.component_id = m.component_id
-         WHERE m.incident_id = ?1 AND m.goid = x.goid) AS behind
+         WHERE m.incident_id = ?1 AND m.goid = x.goid) AS behind,
+       (SELECT count(*) FROM f_victim AS v
+         WHERE v.culprit_goid IN (SELECT l.goid FROM f_leak AS l
+                                   WHERE l.func IS x.func AND l.file IS x.file AND l.line IS x.line
+                                     AND l.wait_reason IS x.wait_reason
+                                     AND l.obj_kind IS x.obj_kind)) AS victims
   FROM (SELECT func, file, line, wait_reason, obj_kind, count(DISTINCT goid) AS n,
                min(goid) AS goid, max(wait_minutes) AS max_wait,
                group_concat(DISTINCT goid) AS goids, min(evidence = 'proven') AS proven
@@ -315,7 +372,8 @@ SELECT x.*,
                    AND goid NOT IN (SELECT goid FROM f_victim)
                  ORDER BY goid)
          GROUP BY func, file, line, wait_reason, obj_kind) AS x
- ORDER BY n DESC, goid;
+ WHERE (victims > 0) = ?2
+ ORDER BY victims DESC, n DESC, goid;
 
 -- STMT report_cycles
 -- 'report': wait cycles, edge by edge, with where each goroutine blocks.
@@ -331,10 +389,16 @@ SELECT ctx_addr, ctx_kind, waiters, waiter_goids, max_wait_minutes
   FROM f_lock ORDER BY waiters DESC, ctx_addr;
 
 -- STMT report_buckets
--- 'report': the largest groups of user goroutines with the same functions.
-SELECT goroutines, state, min_wait_minutes, max_wait_minutes, example_goid, bucket_key
-  FROM goroutine_bucket WHERE incident_id = ?1 AND bucket_kind = 'funcs'
- ORDER BY goroutines DESC, example_goid LIMIT 5;
+-- 'report': the largest groups of user goroutines with the same functions,
+-- with where the example goroutine blocks (its user frame: _user_frame) and
+-- how many groups there are in all.
+SELECT b.goroutines, b.state, b.min_wait_minutes, b.max_wait_minutes, b.example_goid,
+       b.bucket_key, uf.func, uf.file, uf.line, count(*) OVER () AS groups
+  FROM goroutine_bucket AS b
+  LEFT JOIN goroutine AS g ON g.incident_id = ?1 AND g.goid = b.example_goid
+  LEFT JOIN _user_frame AS uf ON uf.incident_id = ?1 AND uf.stack_id = g.stack_id
+ WHERE b.incident_id = ?1 AND b.bucket_kind = 'funcs'
+ ORDER BY b.goroutines DESC, b.example_goid LIMIT 5;
 
 -- STMT report_long_waits
 -- 'report': the longest-waiting user goroutines.

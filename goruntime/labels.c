@@ -176,15 +176,24 @@ bool gr_ctx_std_value(struct gr_reader *r, const uint64_t kv[4], const char **ke
 		*val = labels ? labels : "{}";
 		return true;
 	}
-	if (strcmp(kn, "*http.contextKey") == 0) { // its String(): "net/http context value NAME"
+	if (strcmp(kn, "*http.contextKey") == 0) {
 		const char *name = NULL;
 		struct util_error *err = gr_read_gostring(r, kv[1], 256, &name);
 		if (err || !name) {
 			util_error_destroy(err);
 			return false;
 		}
+		// The exported variables a handler's code names (net/http's
+		// server.go: ServerContextKey = &contextKey{"http-server"},
+		// LocalAddrContextKey = &contextKey{"local-addr"}, since Go 1.7);
+		// another key as its String() prints it.
 		char b[320];
-		snprintf(b, sizeof(b), "net/http context value %s", name);
+		if (strcmp(name, "http-server") == 0)
+			snprintf(b, sizeof(b), "http.ServerContextKey");
+		else if (strcmp(name, "local-addr") == 0)
+			snprintf(b, sizeof(b), "http.LocalAddrContextKey");
+		else
+			snprintf(b, sizeof(b), "net/http context value %s", name);
 		*key = gr_intern(r->snap, b);
 		return *key != NULL;
 	}

@@ -9,7 +9,8 @@ QUERY_FILES = queries/_user_frame.sql queries/_ctx_canceled.sql queries/_ctx_bel
 	queries/stuck_behind.sql \
 	queries/_stack_funcs.sql \
 	queries/goroutine_bucket.sql queries/long_wait.sql queries/context_lock_wait.sql \
-	queries/finding_group.sql queries/signature_term.sql queries/incident_summary.sql
+	queries/finding_group.sql queries/signature_term.sql queries/incident_summary.sql \
+	queries/diagnostics.sql
 
 libgocoroner_a_SOURCES += queries/queries.h queries/queries.c
 nodist_libgocoroner_a_SOURCES += queries/library_sql.c

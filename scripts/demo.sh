@@ -39,7 +39,7 @@ zstd -q -d -f "$top/corpus/$(col exe "$first")" -o "$work/exe"
 "$g" analyze --db "$db" --exe "$work/exe" --captured-at "$(col captured_at "$first")" \
 	"$top/corpus/$(col core "$first")"
 echo
-echo "--- gocoroner report: every finding, most severe first ---"
+echo "--- gocoroner report: every finding, the culprits first ---"
 "$g" report --db "$db" --incident 1
 echo
 echo "--- gocoroner contexts --goid: the deep chain's goroutine and its contexts ---"
@@ -67,7 +67,7 @@ echo "--- contexts kept outside any frame, and who is stuck behind whom (inciden
 	"SELECT found_in, found_at, count(*) AS contexts FROM context
 	  WHERE incident_id = ?1 AND found_in IN ('global', 'chan buffer', 'map', 'heap')
 	  GROUP BY 1, 2 ORDER BY 3 DESC"
-"$g" report --db "$db" --incident "$roots" | awk '/^== BUG blocked holding/ { p = 1 } p && /^$/ { exit } p'
+"$g" report --db "$db" --incident "$roots" | awk '/^== CULPRIT/ { p = 1 } p && /^$/ { exit } p'
 echo
 again=$(ingest hang-go1.21-debug-gcore)
 echo "--- gocoroner incidents, and similar $again: the same hang, rebuilt ---"

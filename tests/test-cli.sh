@@ -187,7 +187,8 @@ WANT
 	sqlite3 "$cdb" "UPDATE goroutine_context SET ctx_addr = 12288 WHERE goid = 1"
 	"$bin" tag --db "$cdb" 1 hand-written=yes >/dev/null
 	"$bin" report --db "$cdb" >"$work/rep.txt" 2>&1
-	grep -q "culprit: .*, variable ctx (probable: no stack maps vouch that it is live there): " "$work/rep.txt" &&
+	grep -A1 "^  at .*, variable ctx$" "$work/rep.txt" |
+		grep -q "^  probable: no stack maps vouch that the context is live there$" &&
 		ok "report labels a finding resting on an unverified holding probable" ||
 		{ bad "report of an unverified holding:"; head -5 "$work/rep.txt"; }
 fi
@@ -201,11 +202,11 @@ if "$bin" analyze -q --db "$ldb" --exe "$work/diag24.exe" \
 	"$bin" report --db "$ldb" >"$work/leaks1.txt" 2>&1
 	sqlite3 "$ldb" "UPDATE heap_scan SET complete = 0"
 	"$bin" report --db "$ldb" >"$work/leaks2.txt" 2>&1
-	if grep -q "BUG leak suspect" "$work/leaks1.txt" && ! grep -q "probable:" "$work/leaks1.txt" &&
-		[ "$(grep -c "^  (probable: the heap scan was incomplete" "$work/leaks2.txt")" -ge 1 ]; then
+	if grep -q "^== LEAK goroutine " "$work/leaks1.txt" && ! grep -q "probable:" "$work/leaks1.txt" &&
+		[ "$(grep -c "^  probable: the heap scan was incomplete" "$work/leaks2.txt")" -ge 1 ]; then
 		ok "report labels the leaks of an incomplete heap scan probable, and only those"
 	else
-		bad "report of leaks after an incomplete heap scan:"; grep -A2 "leak suspect" "$work/leaks2.txt" | head -6
+		bad "report of leaks after an incomplete heap scan:"; grep -A3 "^== LEAK" "$work/leaks2.txt" | head -6
 	fi
 else
 	bad "diag-go1.24-opt-gcore: analyze failed"

@@ -129,12 +129,42 @@ for name in ${FINDINGS_CORES:-$all}; do
 		ok "$name: the context package's watcher $wg waits on the broken link's Done channel" ||
 		bad "$name: watcher $wg not among the broken link's waiters: $(cat "$work/broken")"
 
-	# report: the deep goroutine's block with its culprit frame; exit status.
+	# report: the deep goroutine's block first (the deepest context chain),
+	# with its frame, its own context and where that was canceled; exit
+	# status.
 	"$bin" report --db "$db" --incident "$id" >"$work/report" 2>&1
 	g19=$(awk '$2 == "main.epoll" { print $1 }' "$work/expected")
-	grep -q "culprit: main.epoll (" "$work/report" && grep -q "canceled here" "$work/report" &&
-		ok "$name: report shows the culprit frame and where the context was canceled" ||
-		bad "$name: report lacks the deep goroutine $g19's block"
+	want=$(awk '$2 == "main.epoll" { print $3, $4 }' "$work/expected")
+	awk '/^== / { n++ } n == 1' "$work/report" >"$work/first"
+	if grep -q "^== CULPRIT goroutine $g19 \[" "$work/first" && grep -q "^  at main.epoll (" "$work/first" &&
+		[ "$(awk '$1 == "context" { c = $2 } /<- canceled here$/ { o = $2 } END { print c, o }' \
+			"$work/first")" = "$want" ]; then
+		ok "$name: report shows goroutine $g19 first, its frame, its context and where it was canceled"
+	else
+		bad "$name: report's first block is not the deep goroutine $g19's (context and origin $want):"
+		head -8 "$work/first"
+	fi
+	# Lines a person reads: at most 100 characters but for a path.
+	long=$(awk 'length > 100 && !/^  path: /' "$work/report")
+	[ -z "$long" ] && ok "$name: report lines fit in 100 characters" ||
+		{ bad "$name: report lines over 100 characters:"; echo "$long" | head -3; }
+	# Every CULPRIT block shows its example goroutine's own context, and
+	# the place that context was canceled at (the program's own record).
+	awk -v want="$work/expected" '
+	BEGIN { while ((getline l < want) > 0) { split(l, a, " "); ctx[a[1]] = a[3]; org[a[1]] = a[4] } }
+	/^== / { if (g != "") check(); g = ""; c = ""; o = "" }
+	/^== CULPRIT goroutine / { g = $4 }
+	g != "" && $1 == "context" { c = $2 }
+	g != "" && /<- canceled here$/ { o = $2 }
+	function check() {
+		if (!(g in ctx)) return
+		if (c != ctx[g] || o != org[g]) { print "goroutine " g ": context " c " canceled at " o ", want " ctx[g] " at " org[g]; bad++ }
+		n++
+	}
+	END { if (g != "") check(); print n + 0 " blocks, " bad + 0 " wrong" }' "$work/report" >"$work/blocks"
+	grep -q "^[1-9][0-9]* blocks, 0 wrong$" "$work/blocks" &&
+		ok "$name: each culprit block's context is its example goroutine's ($(tail -1 "$work/blocks"))" ||
+		{ bad "$name: culprit blocks:"; cat "$work/blocks"; }
 	"$bin" report --db "$db" --incident "$id" --short --fail-on-findings >/dev/null
 	[ $? -eq 3 ] && ok "$name: report --fail-on-findings exits 3" || bad "$name: report --fail-on-findings did not exit 3"
 done
@@ -147,6 +177,19 @@ n=$(wc -l <"$work/expected")
 [ $st -eq 3 ] && grep -Eq "^findings: $n goroutines blocked holding a canceled context|^findings: $((n + 1)) goroutines" "$work/analyze" &&
 	ok "analyze --fail-on-findings: short report and exit 3" ||
 	bad "analyze --fail-on-findings: exit $st, $(grep findings "$work/analyze")"
+# Where to go next is said by analyze, as commands to run: the report (which
+# does not say it again) and the diagnostics, which that command lists, as
+# many as analyze counted (the diagnostic table, read by hand).
+ndiag=$(sqlite3 "$db" "SELECT count(*) FROM diagnostic WHERE incident_id = $id")
+"$bin" query --db "$db" --incident "$id" --format csv diagnostics >"$work/diags" 2>&1
+if grep -qx "details: gocoroner report --incident $id" "$work/analyze" &&
+	! grep -q "^details:" "$work/report" &&
+	grep -q "^$ndiag diagnostics* (.*): gocoroner query --incident $id diagnostics$" "$work/analyze" &&
+	[ "$(tail -n +2 "$work/diags" | wc -l)" -eq "$ndiag" ]; then
+	ok "analyze names the report and the $ndiag diagnostics as commands; the report does not"
+else
+	bad "analyze's next steps: $(grep -E "^details|diagnostic" "$work/analyze"); report: $(grep -c "^details" "$work/report")"
+fi
 
 # An incident without findings exits 0 with --fail-on-findings: the database
 # of the first core with its contexts removed by hand.

@@ -39,6 +39,9 @@ for name in ${GOLDEN_CORES:-$(awk -F'\t' 'NR > 1 && $2 != "pileup" && $2 != "lea
 		incident_summary) cols="incident_id, build_id, go_version, goroutines, cancel_unobserved,
 			cancel_broken_link, leak_suspect, wait_cycle, cancel_detached, context_lock_wait,
 			tags, core_kept" ;;
+		# What was noted, not the counts in its text: those follow how
+		# the reading works, not what the core holds.
+		diagnostics) cols="incident_id, severity, what" ;;
 		*) cols="*" ;;
 		esac
 		# Header, then the rows sorted; the first column is incident_id.

@@ -163,6 +163,39 @@ for name in $cores; do
 	[ "$nshow" -gt "${HTTPSVC_SHOW:-40}" ] && echo "... $nshow FAIL lines in all"
 	grep '^summary ' "$work/verdict"
 	grep '^tally ' "$work/verdict" >>"$tally"
+	# net/http's own context keys, by the names a handler's code uses
+	# (net/http/server.go: ServerContextKey holds the *http.Server,
+	# LocalAddrContextKey the listener's net.Addr).
+	keys=$("$bin" query --db "$db" --incident "$id" --format csv "
+	SELECT DISTINCT CASE WHEN value_text LIKE '(*http.Server)%' THEN 'server=' ELSE 'addr=' END
+	       || value_key AS k
+	  FROM context WHERE incident_id = ?1 AND kind = 'value'
+	   AND (value_text LIKE '(*http.Server)%' OR value_text LIKE '(*net.TCPAddr)%')" |
+		tail -n +2 | tr -d '\r' | sort | tr '\n' ' ')
+	[ "$keys" = "addr=http.LocalAddrContextKey server=http.ServerContextKey " ] ||
+		echo "FAIL - $name: net/http's context keys read as '$keys'" | tee -a "$work/verdict"
+	# analyze's group lines: groups that would read the same say how they
+	# differ (net/http's reading goroutines, the same frames under two
+	# creators); a creator named is the example's in Go's own traceback.
+	"$bin" analyze --db "$db" --exe "$work/exe" "$corpus/$(col core "$name")" >"$work/summary" 2>&1
+	zstd -q -d -c "$corpus/$(col traceback "$name")" >"$work/tb" 2>/dev/null
+	awk -v tb="$work/tb" -v core="$name" '
+	BEGIN {
+		while ((getline l < tb) > 0) {
+			if (l ~ /^goroutine /) { split(l, a, " "); g = a[2] }
+			else if (l ~ /^created by /) { c = l; sub(/^created by /, "", c); sub(/ in goroutine.*$/, "", c); creator[g] = c }
+		}
+	}
+	/^largest groups of identical stacks/ { on = 1; next }
+	on && /^$/ { on = 0 }
+	on && /^ +created by / {
+		n++
+		if (creator[prev] != $3) print "FAIL - " core ": the group of goroutine " prev " says created by " $3 ", Go s traceback " creator[prev]
+		next
+	}
+	on && $2 ~ /^[0-9]+$/ { prev = $2 }
+	END { if (n < 2) print "FAIL - " core ": " n + 0 " group lines say their creator, want 2 or more" }' \
+		"$work/summary" | tee -a "$work/verdict"
 	nf=$(grep -c '^FAIL' "$work/verdict")
 	nt=$(grep '^tally ' "$work/verdict" | awk '{ split($4, a, "="); split($7, b, "="); s += a[2] + b[2] } END { print s + 0 }')
 	if [ "$nf" -eq 0 ] && [ "$nt" -ge 1000 ]; then

@@ -76,13 +76,45 @@ for name in $cores; do
 	nv=$(sed -n 's/^victims //p' "$work/verdict")
 	cg=$(awk '$1 == "culprit" { print $2 }' "$out")
 	# The report: the culprit's finding counts every victim behind it.
-	if grep -q "^== BUG blocked holding a canceled context: goroutine $cg \[" "$work/report" &&
+	# The culprit's block first: the one with the most victims.
+	if [ "$(grep -m1 '^== ' "$work/report" | cut -d'[' -f1)" = "== CULPRIT goroutine $cg " ] &&
 		grep -q "$nv goroutines stuck behind it" "$work/report" &&
 		grep -q "^and $nv goroutines stuck behind the goroutines found" "$work/report"; then
 		rep=1
 	else
 		rep=0
 		echo "FAIL - $name: report lacks goroutine $cg's finding with $nv goroutines stuck behind it"
+	fi
+	# The largest group, the culprit's 100 victims on its mutex, by where
+	# the user's code waits: the example's (smallest goid) first frame
+	# outside runtime, internal/ and sync in Go's own traceback, with its
+	# line; no runtime frame on the line.
+	vg=$(awk '$1 == "victim" && / via=mutex/ { print $2 }' "$out" | sort -n | head -1)
+	tb=$corpus/$(col traceback "$name")
+	where=$(awk -v g="$vg" '
+		/^goroutine / { on = ($2 == g) ; next }
+		on && !/^\t/ && !/^created by/ && !done {
+			f = $0; sub(/\([^(]*\)$/, "", f)
+			if (f ~ /^(runtime\.|internal\/|sync\.)/) next
+			want = 1; next
+		}
+		on && want && /^\t/ { sub(/^\t/, ""); sub(/ \+0x.*$/, ""); print f " (" $0 ")"; want = 0; done = 1 }' "$tb")
+	line=$(grep -F "] $where" "$work/report" | head -1)
+	if [ -z "$where" ] || [ -z "$line" ] || echo "$line" | grep -q "runtime\." ||
+		[ "$(echo "$line" | awk '{ print $2 }')" != "$vg" ]; then
+		rep=0
+		echo "FAIL - $name: no group line of goroutine $vg at '$where' (Go's traceback):"
+		sed -n '/^largest groups/,/^$/p' "$work/report" | head -4
+	fi
+	# The same first block in --format json, read with SQLite's JSON functions.
+	"$bin" report --db "$db" --incident "$id" --format json >"$work/report.json" 2>&1
+	js=$(sqlite3 :memory: "SELECT json_valid(j), json_extract(j, '\$.findings[0].label'),
+		json_extract(j, '\$.findings[0].goid'), json_extract(j, '\$.findings[0].victims.count'),
+		json_extract(j, '\$.counts.victims')
+		FROM (SELECT CAST(readfile('$work/report.json') AS TEXT) AS j)" 2>&1)
+	if [ "$js" != "1|CULPRIT|$cg|$nv|$nv" ]; then
+		rep=0
+		echo "FAIL - $name: report --format json's first finding: '$js', want '1|CULPRIT|$cg|$nv|$nv'"
 	fi
 	if [ "$rep" -eq 1 ] && ! grep -q '^FAIL' "$work/verdict" && [ "${nv:-0}" -ge 100 ]; then
 		ok "$name: $nv victims behind culprit $cg, none a finding of its own"
