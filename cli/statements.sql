@@ -100,6 +100,10 @@ SELECT addr, kind, type_name, parent_addr, canceled, err, cause, deadline_unix_n
                      WHEN 'heap' THEN 'the heap, reached from ' || found_at END
   FROM context WHERE incident_id = ?1 ORDER BY addr;
 
+-- STMT contexts_count
+-- How many contexts the statement contexts will read, to size its array.
+SELECT count(*) FROM context WHERE incident_id = ?1;
+
 -- STMT context_holders
 -- Who holds which context: the goroutine, the frame's function and the
 -- variable (NULL function or variable when a stack scan found it), how it
