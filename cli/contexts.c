@@ -129,7 +129,7 @@ static struct util_error *show_list(struct show *s, uint32_t parent, int depth)
 {
 	struct ctx_item *items;
 	size_t n;
-	struct util_error *err = ctx_tree_siblings(s->t, parent, s->keep, &items, &n);
+	struct util_error *err = ctx_tree_siblings(s->t, parent, s->keep, false, &items, &n);
 	char a[32], b[32], c[32], what[160];
 	for (size_t k = 0; k < n && !err; k++) {
 		const struct ctx_node *x = &s->t->v[items[k].node];

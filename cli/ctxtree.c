@@ -235,7 +235,8 @@ static uint64_t hash_str(uint64_t h, const char *s)
 
 /* Shape, size and holdings of the visible subtrees under I's sibling list;
  * returns the sum of the mixed shapes, which does not depend on order. */
-static uint64_t measure(struct ctx_tree *t, uint32_t i, int depth, uint64_t *size, uint64_t *held)
+static uint64_t measure(struct ctx_tree *t, uint32_t i, int depth, uint64_t *size, uint64_t *held,
+		       uint64_t *blocked)
 {
 	uint64_t sum = 0;
 	for (; i != CTX_NONE; i = t->v[i].next_sibling) {
@@ -250,15 +251,19 @@ static uint64_t measure(struct ctx_tree *t, uint32_t i, int depth, uint64_t *siz
 		h = mix(h ^ (uint64_t)(x->canceled + 2) ^ (uint64_t)(x->timer_pending + 2) << 4 ^
 			(uint64_t)x->has_deadline << 8 ^ (uint64_t)(x->cause != NULL) << 9 ^
 			(uint64_t)(x->found != NULL) << 10 ^
-			(uint64_t)x->broken << 12 ^ (uint64_t)x->detached << 13);
+			(uint64_t)x->broken << 12 ^ (uint64_t)x->detached << 13 ^
+			(uint64_t)x->blocked << 14);
 		x->size = 1;
 		x->held = x->nholders > 0;
+		x->blocked_below = x->blocked;
 		if (depth < CTX_MAX_DEPTH)
-			h = mix(h + measure(t, x->first_child, depth + 1, &x->size, &x->held));
+			h = mix(h + measure(t, x->first_child, depth + 1, &x->size, &x->held,
+					    &x->blocked_below));
 		x->shape = h;
 		sum += mix(h);
 		*size += x->size;
 		*held += x->held;
+		*blocked += x->blocked_below;
 	}
 	return sum;
 }
@@ -281,12 +286,12 @@ void ctx_tree_select(struct ctx_tree *t, int64_t goid, bool canceled)
 		t->v[i].visible = (goid < 0 || (g && g[i])) && (!canceled || (c && c[i]));
 	free(g);
 	free(c);
-	uint64_t size = 0, held = 0;
-	measure(t, t->first_root, 0, &size, &held);
+	uint64_t size = 0, held = 0, blocked = 0;
+	measure(t, t->first_root, 0, &size, &held, &blocked);
 }
 
 struct util_error *ctx_tree_siblings(const struct ctx_tree *t, uint32_t parent, size_t keep,
-				     struct ctx_item **ret, size_t *n)
+				     bool keep_blocked, struct ctx_item **ret, size_t *n)
 {
 	*ret = NULL;
 	*n = 0;
@@ -315,7 +320,7 @@ struct util_error *ctx_tree_siblings(const struct ctx_tree *t, uint32_t parent, 
 		const struct ctx_node *x = &t->v[i];
 		if (!x->visible)
 			continue;
-		if (keep) {
+		if (keep && !(keep_blocked && x->blocked_below)) {
 			size_t s = (size_t)mix(x->shape) & (cap - 1);
 			while (tab[s].used && tab[s].shape != x->shape)
 				s = (s + 1) & (cap - 1);

@@ -37,6 +37,7 @@ struct ctx_node {
 	bool has_parent;              /* parent is among the nodes */
 	bool visible;                 /* selected (--goid, --canceled) */
 	bool broken, detached;        /* graph: a broken link's child; WithoutCancel under a canceled one */
+	bool blocked;                 /* graph: a goroutine blocked holding it while canceled */
 	int64_t deadline;             /* Unix ns */
 	int64_t break_addr;           /* broken: where the chain breaks */
 	uint32_t up;                  /* the parent's index, CTX_NONE for a root */
@@ -45,6 +46,7 @@ struct ctx_node {
 	uint64_t shape;               /* the visible subtree without addresses, values, holders */
 	uint64_t size;                /* visible contexts in the subtree, this one too */
 	uint64_t held;                /* contexts a goroutine holds in the visible subtree */
+	uint64_t blocked_below;       /* blocked contexts in the visible subtree */
 };
 
 struct ctx_tree {
@@ -80,9 +82,22 @@ struct ctx_node *ctx_tree_find(struct ctx_tree *t, int64_t addr);
 void ctx_tree_select(struct ctx_tree *t, int64_t goid, bool canceled);
 /** The visible children of node PARENT (CTX_NONE: the roots) in address
  * order, at most KEEP of each shape (0: all), the rest counted in the last
- * example shown. *RET is malloc'd (free it); NULL with *N 0 when none. */
+ * example shown; with KEEP_BLOCKED a subtree with a blocked context is never
+ * folded. *RET is malloc'd (free it); NULL with *N 0 when none. */
 struct util_error *ctx_tree_siblings(const struct ctx_tree *t, uint32_t parent, size_t keep,
-				     struct ctx_item **ret, size_t *n);
+				     bool keep_blocked, struct ctx_item **ret, size_t *n);
+/** 'graph --contexts' (cli/graphctx.c): the trees as DOT on OUT, selected
+ * and folded as for 'contexts' (one example a shape, KEEP 1, or all with
+ * ALL), at most LIMIT contexts (0: all); what was left out said on stderr. */
+struct ctx_graph_options {
+	int64_t goid;                 /* -1: every goroutine */
+	bool canceled, all;
+	size_t limit;
+};
+struct util_error *ctx_graph(FILE *out, struct store_db *db, int64_t incident,
+			     const struct ctx_graph_options *o);
+/** S as a DOT string: quoted, quotes and backslashes escaped, newlines \n. */
+void ctx_dot_string(FILE *out, const char *s);
 /** A short description of a node's kind for a folded line: 'value "request_id"', 'timer'. */
 void ctx_describe(const struct ctx_node *x, char *buf, size_t size);
 /** N with thousands separators ("1,842"), in BUF of 32 bytes. */

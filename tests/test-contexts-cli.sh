@@ -15,6 +15,10 @@
 #   "expect cancel_unobserved" goroutine, --goid shows its context and the
 #   canceled ancestor and no other goroutine, --canceled marks that ancestor;
 #   --format json parses and accounts for every context;
+# - graph --contexts folds the connections and keeps each stuck handler's
+#   box on the context the program printed; --all, --limit, --goid,
+#   --canceled; graph --waits names the handler's function (func=); every
+#   graph renders with dot -Tsvg when Graphviz is installed;
 # - bad arguments name the option, exit status 2.
 set -u
 . "${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/corpus-lib.sh"
@@ -139,6 +143,52 @@ if analyze_core "$name" "$db"; then
 			bad "$name: --canceled lacks $label's $canceled or $ctx"
 	done <"$work/expect"
 
+	# graph --contexts: like connections folded into one node each, every
+	# stuck handler's box on its context; --all draws every context.
+	"$bin" graph --db "$db" --contexts >"$work/g.dot" 2>"$work/g.err"
+	nodes=$(grep -c '^  c[0-9a-f]* \[label=' "$work/g.dot")
+	missing=$(while read -r _ _ label goid _ ctx _; do
+		goid=${goid#goid=} ctx=${ctx#ctx=}
+		grep -q "^  g$goid -> c${ctx#0x} \[color=red" "$work/g.dot" || echo "$label"; done <"$work/expect")
+	[ "$nodes" -lt 60 ] && [ -z "$missing" ] && grep -q 'more like this' "$work/g.dot" &&
+		grep -q -- '--all draws each' "$work/g.err" &&
+		ok "$name: graph --contexts: $nodes nodes, like ones folded, each stuck handler's box on its context" ||
+		bad "$name: graph --contexts: $nodes nodes, missing boxes: $missing; $(cat "$work/g.err")"
+	"$bin" graph --db "$db" --contexts --all >"$work/gall.dot" 2>"$work/g.err"
+	[ "$(grep -c '^  c[0-9a-f]* \[label=' "$work/gall.dot")" -eq "$(grep -c '^ *0x' "$work/all.txt")" ] && [ ! -s "$work/g.err" ] &&
+		ok "$name: graph --contexts --all draws every context, silently" ||
+		bad "$name: graph --contexts --all: $(grep -c '^  c[0-9a-f]* \[label=' "$work/gall.dot") nodes; $(cat "$work/g.err")"
+	"$bin" graph --db "$db" --contexts --limit 5 >"$work/g5.dot" 2>"$work/g.err"
+	[ "$(grep -c '^  c[0-9a-f]* \[label=' "$work/g5.dot")" -eq 5 ] && grep -q 'drew 5 of .*--limit' "$work/g.err" &&
+		ok "$name: graph --contexts --limit 5 draws 5 and says so on stderr" ||
+		bad "$name: graph --contexts --limit 5: $(cat "$work/g.err")"
+	read -r _ _ label goid func ctx canceled _ <"$work/expect"
+	goid=${goid#goid=} func=${func#func=} ctx=${ctx#ctx=} canceled=${canceled#canceled=}
+	"$bin" graph --db "$db" --contexts --goid "$goid" >"$work/gg.dot" 2>"$work/g.err"
+	grep -q "^  c${ctx#0x} \[" "$work/gg.dot" && grep -q "^  c${canceled#0x} \[.*CANCELED" "$work/gg.dot" &&
+		[ "$(grep -c '^  g[0-9]* \[' "$work/gg.dot")" -eq 1 ] && grep -q "^  g$goid \[" "$work/gg.dot" &&
+		ok "$name: graph --contexts --goid $goid ($label): its chain, its box only" ||
+		bad "$name: graph --contexts --goid $goid: $(tr '\n' ' ' <"$work/gg.dot" | head -c 400)"
+	"$bin" graph --db "$db" --contexts --canceled >"$work/gc.dot" 2>"$work/g.err"
+	missing=$(while read -r _ _ label _ _ _ canceled _; do canceled=${canceled#canceled=}
+		grep -q "^  c${canceled#0x} \[.*CANCELED" "$work/gc.dot" || echo "$label"; done <"$work/expect")
+	[ -z "$missing" ] && ! grep -q 'local-addr.*+ 28[0-9] more' "$work/gc.dot" &&
+		ok "$name: graph --contexts --canceled keeps the canceled requests, not the idle connections" ||
+		bad "$name: graph --contexts --canceled misses $missing"
+	# graph --waits: a stuck handler's box names its state and function.
+	"$bin" graph --db "$db" --waits --goid "$goid" >"$work/gw.dot" 2>"$work/g.err"
+	grep "goroutine $goid[^0-9]" "$work/gw.dot" | grep -q "goroutines\{0,1\} \[[^]]*\]\\\\n$func:[0-9]" &&
+		ok "$name: graph --waits: goroutine $goid's box names its state and $func" ||
+		bad "$name: graph --waits --goid $goid: $(grep "goroutine $goid" "$work/gw.dot")"
+	if command -v dot >/dev/null; then
+		for f in g gall g5 gg gc gw; do
+			dot -Tsvg "$work/$f.dot" >/dev/null 2>"$work/dot.err" || { bad "$f.dot is not valid DOT: $(cat "$work/dot.err")"; continue; }
+			ok "$name: $f.dot renders with dot -Tsvg"
+		done
+	else
+		echo "Graphviz not installed: DOT not rendered"
+	fi
+
 	if command -v python3 >/dev/null; then
 		for opt in "" "--all"; do
 			"$bin" contexts --db "$db" --format json $opt >"$work/c.json" 2>"$work/err"
@@ -173,6 +223,16 @@ for args in "--depth x|--depth" "--holders -2|--holders" "--foo|--foo" "--format
 	st=$?
 	[ $st -eq 2 ] && grep -q -- "$want" "$work/err" && ok "contexts $a: exit 2, names $want" ||
 		bad "contexts $a: status $st, $(cat "$work/err")"
+done
+
+for args in "--contexts --limit x|--limit" "--waits --canceled|--canceled" "--contexts --component 3|--component" \
+	"--contexts --bar|--bar" "--contexts --goid|--goid"; do
+	a=${args%|*} want=${args#*|}
+	# shellcheck disable=SC2086
+	"$bin" graph --db "$work/none.db" $a >/dev/null 2>"$work/err"
+	st=$?
+	[ $st -eq 2 ] && grep -q -- "$want" "$work/err" && ok "graph $a: exit 2, names $want" ||
+		bad "graph $a: status $st, $(cat "$work/err")"
 done
 
 echo "$pass passed, $fail failed"
