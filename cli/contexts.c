@@ -21,59 +21,89 @@ struct show {
 	bool stopped;
 };
 
-static void print_holders(const struct show *s, const struct ctx_node *x)
+/* The holders of X, "goroutine 19 (main.conn ctx +3 frames), ..., and N more". */
+static void print_holders(FILE *out, const struct show *s, const struct ctx_node *x)
 {
 	size_t shown = 0;
-	printf("  <- ");
+	fputs("<- ", out);
 	for (uint32_t i = x->first_holder; i != CTX_NONE; i = s->t->holders[i].next) {
 		const struct ctx_holder *h = &s->t->holders[i];
 		if (s->holders && shown == s->holders)
 			break;
-		printf("%sgoroutine %lld", shown++ ? ", " : "", (long long)h->goid);
-		for (int f = 0; f < h->frames; f++)
-			printf("%s%s%s%s%s", f ? ", " : " (", h->func[f], h->var[f] ? " " : "",
-			       h->var[f] ? h->var[f] : "", h->unverified[f] ? " unverified" : "");
-		if (h->more_frames)
-			printf(" +%d frame%s", h->more_frames, h->more_frames > 1 ? "s" : "");
-		if (h->frames)
-			putchar(')');
+		fprintf(out, "%sgoroutine %lld", shown++ ? ", " : "", (long long)h->goid);
+		// Two holding frames for a sole holder; the innermost of each when
+		// several share the line.
+		int frames = x->nholders > 1 && h->frames > 1 ? 1 : h->frames;
+		int more = h->more_frames + h->frames - frames;
+		for (int f = 0; f < frames; f++)
+			fprintf(out, "%s%s%s%s%s", f ? ", " : " (", h->func[f], h->var[f] ? " " : "",
+				h->var[f] ? h->var[f] : "", h->unverified[f] ? " unverified" : "");
+		if (more)
+			fprintf(out, " +%d frame%s", more, more > 1 ? "s" : "");
+		if (frames)
+			fputc(')', out);
 	}
 	if (shown < x->nholders) {
 		char n[32];
-		printf(", and %s more", ctx_count(x->nholders - shown, n));
+		fprintf(out, ", and %s more", ctx_count(x->nholders - shown, n));
 	}
 }
 
+/* One context: what it is, then who holds it or where it was found, on
+ * the same line when that fits in 100 characters, else on the next, indented
+ * under it (when it fits there). */
 static void print_node(struct show *s, const struct ctx_node *n, int depth)
 {
-	char buf[32];
-	printf("%*s%#llx %s", 2 * depth, "", (unsigned long long)n->addr, n->kind);
+	char buf[32], *head = NULL, *tail = NULL;
+	size_t head_len = 0, tail_len = 0;
+	FILE *h = open_memstream(&head, &head_len), *t = open_memstream(&tail, &tail_len);
+	if (!h || !t) {
+		if (h)
+			fclose(h);
+		if (t)
+			fclose(t);
+		free(head);
+		free(tail);
+		printf("%*s%#llx %s (out of memory)\n", 2 * depth, "", (unsigned long long)n->addr, n->kind);
+		return;
+	}
+	fprintf(h, "%*s%#llx %s", 2 * depth, "", (unsigned long long)n->addr, n->kind);
 	if (n->type && strcmp(n->kind, "user") == 0)
-		printf(" %s", n->type);
+		fprintf(h, " %s", n->type);
 	if (n->key)
-		printf(" %s=%s", n->key, n->value ? n->value : "?");
+		fprintf(h, " %s=%s", n->key, n->value ? n->value : "?");
 	if (n->has_deadline)
-		printf(" deadline %s%s", ctx_time(n->deadline, buf),
-		       n->timer_pending == 1 ? " (timer pending)" : "");
+		fprintf(h, " deadline %s%s", ctx_time(n->deadline, buf),
+			n->timer_pending == 1 ? " (timer pending)" : "");
 	if (n->canceled == 1) {
-		printf("  CANCELED");
+		fputs("  CANCELED", h);
 		if (n->err)
-			printf(" (%s", n->err);
+			fprintf(h, " (%s", n->err);
 		if (n->cause && (!n->err || strcmp(n->cause, n->err) != 0))
-			printf("%scause: %s", n->err ? "; " : " (", n->cause);
+			fprintf(h, "%scause: %s", n->err ? "; " : " (", n->cause);
 		if (n->err || n->cause)
-			printf(")");
+			fputc(')', h);
 	} else if (n->canceled < 0) {
-		printf("  (cancellation unknown: user type)");
+		fputs("  (cancellation unknown: user type)", h);
 	}
 	if (n->nholders) {
-		print_holders(s, n);
+		print_holders(t, s, n);
 		if (s->holders && n->nholders > s->holders)
 			s->holders_cut++;
 	} else if (n->found) {
-		printf("  (in %s)", n->found);
+		fprintf(t, "(in %s)", n->found);
 	}
-	putchar('\n');
+	fclose(h);
+	fclose(t);
+	size_t indent = 2 * (size_t)depth + 4;
+	if (!tail_len)
+		printf("%s\n", head);
+	else if (head_len + 2 + tail_len <= 100 || indent + tail_len > 100)
+		printf("%s  %s\n", head, tail); // fits, or would not fit alone either
+	else
+		printf("%s\n%*s%s\n", head, (int)indent, "", tail);
+	free(head);
+	free(tail);
 }
 
 static void json_node(struct show *s, const struct ctx_node *n)

@@ -24,6 +24,13 @@ set -u
 . "${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/corpus-lib.sh"
 corpus_setup contexts-cli
 
+# A context's holders or place go on the next line when the line would be
+# too long: joined back here, one context a line.
+ctx() {
+	"$bin" contexts "$@" | awk '/^ *(<-|\(in )/ { sub(/^ */, ""); prev = prev "  " $0; next }
+		{ if (NR > 1) print prev; prev = $0 } END { if (NR) print prev }'
+}
+
 # --- ctxroots ---------------------------------------------------------------
 name=ctxroots-go1.27-opt-gcore
 db=$work/ctxroots.db
@@ -33,7 +40,7 @@ if [ -z "$(col core "$name")" ]; then
 	exit 77
 fi
 if analyze_core "$name" "$db"; then
-	"$bin" contexts --db "$db" --canceled --all --all-holders >"$work/canceled.txt" 2>&1
+	ctx --db "$db" --canceled --all --all-holders >"$work/canceled.txt" 2>&1
 	# Which of the program's contexts --canceled must show, and which it
 	# must mark CANCELED: "ADDR show canceled" lines, from the program's own
 	# parents and states.
@@ -75,7 +82,7 @@ if analyze_core "$name" "$db"; then
 
 	victims=$(grep -c '^scenario victim-' "$out")
 	culprit=$(awk '$1 == "ctx" && /scenario=culprit/ { print $2 }' "$out")
-	"$bin" contexts --db "$db" >"$work/default.txt" 2>&1
+	ctx --db "$db" >"$work/default.txt" 2>&1
 	line=$(grep "^ *$culprit " "$work/default.txt")
 	more=$((victims + 1 - 3))
 	echo "$line" | grep -q "goroutine [0-9]*.*, goroutine [0-9]*.*, goroutine [0-9]*.*, and $more more\$" &&
@@ -91,14 +98,14 @@ if analyze_core "$name" "$db"; then
 	read -r wc child holder <<EOF
 $(awk '$1 == "detached" { sub("child=", "", $3); sub("holder=", "", $4); print $2, $3, $4 }' "$out")
 EOF
-	"$bin" contexts --db "$db" --goid "$holder" >"$work/goid.txt" 2>&1
+	ctx --db "$db" --goid "$holder" >"$work/goid.txt" 2>&1
 	others=$(grep -o 'goroutine [0-9]*' "$work/goid.txt" | grep -v "goroutine $holder\$")
 	grep -q "^ *$child " "$work/goid.txt" && grep -q "^ *$wc " "$work/goid.txt" && [ -z "$others" ] &&
 		[ "$(wc -l <"$work/goid.txt")" -eq 4 ] &&
 		ok "$name: --goid $holder shows its chain (4 contexts) and no other holder" ||
 		bad "$name: --goid $holder: $(cat "$work/goid.txt")"
 
-	"$bin" contexts --db "$db" --depth 2 >"$work/depth.txt" 2>&1
+	ctx --db "$db" --depth 2 >"$work/depth.txt" 2>&1
 	! grep -q '^    [^ .]' "$work/depth.txt" && grep -q '^    \.\.\. [0-9,]* contexts\? below, cut by --depth' "$work/depth.txt" &&
 		grep -q -- '-- [0-9,]* contexts below depth 2 not shown' "$work/depth.txt" &&
 		ok "$name: --depth 2 prints two levels and says what it cut" ||
@@ -112,8 +119,8 @@ name=httpsvc-go1.27-opt-gcore
 db=$work/httpsvc.db
 out=$corpus/$(col stdout "$name")
 if analyze_core "$name" "$db"; then
-	"$bin" contexts --db "$db" >"$work/default.txt" 2>&1
-	"$bin" contexts --db "$db" --all >"$work/all.txt" 2>&1
+	ctx --db "$db" >"$work/default.txt" 2>&1
+	ctx --db "$db" --all >"$work/all.txt" 2>&1
 	conns=$(awk '$1 == "conns" { n = 0; for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] != "items") n += kv[2] }; print n }' "$out")
 	nconn=$(grep -c 'local-addr=' "$work/all.txt")
 	lines=$(wc -l <"$work/default.txt")
@@ -132,13 +139,13 @@ if analyze_core "$name" "$db"; then
 	grep '^expect cancel_unobserved' "$out" >"$work/expect"
 	while read -r _ _ label goid _ ctx canceled _; do
 		goid=${goid#goid=} ctx=${ctx#ctx=} canceled=${canceled#canceled=}
-		"$bin" contexts --db "$db" --goid "$goid" >"$work/goid.txt" 2>&1
+		ctx --db "$db" --goid "$goid" >"$work/goid.txt" 2>&1
 		others=$(grep -o 'goroutine [0-9]*' "$work/goid.txt" | grep -v "goroutine $goid\$")
 		grep -q "^ *$ctx .*<- goroutine $goid" "$work/goid.txt" && grep -q "^ *$canceled .* CANCELED" "$work/goid.txt" &&
 			[ -z "$others" ] &&
 			ok "$name: --goid $goid ($label) shows its context under the canceled $canceled, no other holder" ||
 			bad "$name: --goid $goid ($label): $(head -c 400 "$work/goid.txt")"
-		"$bin" contexts --db "$db" --canceled --all >"$work/c.txt" 2>&1
+		ctx --db "$db" --canceled --all >"$work/c.txt" 2>&1
 		grep -q "^ *$canceled .* CANCELED" "$work/c.txt" && grep -q "^ *$ctx " "$work/c.txt" ||
 			bad "$name: --canceled lacks $label's $canceled or $ctx"
 	done <"$work/expect"
