@@ -117,6 +117,10 @@ static void json_node(struct show *s, const struct ctx_node *n)
 	cli_json_string(j, "key", n->key);
 	cli_json_string(j, "value", n->value);
 	cli_json_string(j, "deadline", n->has_deadline ? ctx_time(n->deadline, buf) : NULL);
+	if (n->has_deadline)
+		cli_json_int(j, "deadline_unix_ns", n->deadline);
+	else
+		cli_json_null(j, "deadline_unix_ns");
 	if (n->timer_pending >= 0)
 		cli_json_bool(j, "timer_pending", n->timer_pending);
 	else
@@ -395,6 +399,7 @@ int cli_contexts(int argc, char **argv)
 		cli_json_int(&j, "folded", (int64_t)s.folded);
 		cli_json_int(&j, "cut_by_depth", (int64_t)s.cut);
 		cli_json_bool(&j, "stopped_at_limit", s.stopped);
+		cli_json_int(&j, "holders_max", (int64_t)s.holders);
 		cli_json_end_object(&j);
 		goto out;
 	}

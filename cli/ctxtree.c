@@ -375,7 +375,10 @@ const char *ctx_time(int64_t ns, char buf[32])
 {
 	time_t secs = (time_t)(ns / 1000000000);
 	struct tm tm;
-	gmtime_r(&secs, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	// A deadline read from a core can be any number: past year 9999 it
+	// stays a number.
+	if (!gmtime_r(&secs, &tm) || tm.tm_year > 9999 - 1900 ||
+	    !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, 32, "%lld ns", (long long)ns);
 	return buf;
 }
