@@ -136,6 +136,13 @@ if analyze_core "$name" "$db"; then
 		ok "$name: shown ($shown) and folded ($folded) contexts add up to --all's" ||
 		bad "$name: shown $shown + folded $folded != $(grep -c '^ *0x' "$work/all.txt")"
 
+	ctx --db "$db" --limit 5 >"$work/l5.txt" 2>&1
+	total=$(grep -c '^ *0x' "$work/all.txt")
+	[ "$(grep -c '^ *0x' "$work/l5.txt")" -eq 5 ] &&
+		grep -q -- "^-- stopped after 5 of $(echo "$total" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta') contexts; --limit" "$work/l5.txt" &&
+		ok "$name: --limit 5 prints 5 contexts and says how many there are" ||
+		bad "$name: --limit 5: $(tail -3 "$work/l5.txt")"
+
 	grep '^expect cancel_unobserved' "$out" >"$work/expect"
 	while read -r _ _ label goid _ ctx canceled _; do
 		goid=${goid#goid=} ctx=${ctx#ctx=} canceled=${canceled#canceled=}
