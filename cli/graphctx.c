@@ -190,9 +190,19 @@ struct util_error *ctx_graph(FILE *out, struct store_db *db, int64_t id,
 	}
 	if (err)
 		goto out;
+	char a[32], b[32], c[32];
+	if (d.stopped || d.folded) {
+		// Said in the picture too, for whoever opens only the SVG.
+		char label[200];
+		snprintf(label, sizeof(label), "%s of %s contexts drawn%s (--all draws every one)",
+			 ctx_count(d.count, a), ctx_count(total, b),
+			 d.folded ? ", like siblings folded into '+ N more like this'" : "");
+		fputs("  labelloc=t;\n  label=", out);
+		ctx_dot_string(out, label);
+		fputs(";\n", out);
+	}
 	fputs("}\n", out);
 	// What was left out, on stderr: standard output is the graph.
-	char a[32], b[32], c[32];
 	if (d.stopped)
 		fprintf(stderr, "gocoroner graph: drew %s of %s contexts; --limit N draws more, --limit 0 all;"
 			" --canceled or --goid G narrow it\n", ctx_count(d.count, a), ctx_count(total, b));
