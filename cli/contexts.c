@@ -158,6 +158,70 @@ static void json_node(struct show *s, const struct ctx_node *n)
 	cli_json_end_array(j);
 }
 
+/* Holding functions counted over the visible subtree of I (bounded depth). */
+struct by_func {
+	const char *func[8];
+	uint64_t count[8], other;
+	size_t n;
+};
+
+static void count_holders(const struct ctx_tree *t, uint32_t i, struct by_func *b, int depth)
+{
+	const struct ctx_node *x = &t->v[i];
+	for (uint32_t k = x->first_holder; k != CTX_NONE; k = t->holders[k].next) {
+		const char *f = t->holders[k].func[0] ? t->holders[k].func[0] : "a stack scan";
+		size_t j = 0;
+		while (j < b->n && b->func[j] != f) // interned: one pointer a name
+			j++;
+		if (j == b->n && b->n < 8)
+			b->func[b->n++] = f;
+		if (j < b->n)
+			b->count[j]++;
+		else
+			b->other++;
+	}
+	if (depth < CTX_MAX_DEPTH)
+		for (uint32_t c = x->first_child; c != CTX_NONE; c = t->v[c].next_sibling)
+			if (t->v[c].visible)
+				count_holders(t, c, b, depth + 1);
+}
+
+/* "held in main.blockRecv (50,123), main.blockSelect (20,001) and 2 more
+ * functions": the frames holding the contexts of the siblings folded after
+ * EXAMPLE (those of its shape past the first KEEP), into BUF; its length. */
+static int fold_holders(const struct show *s, uint32_t parent, const struct ctx_node *example,
+			char *buf, size_t size)
+{
+	const struct ctx_tree *t = s->t;
+	struct by_func b = {0};
+	size_t seen = 0;
+	uint32_t first = parent == CTX_NONE ? t->first_root : t->v[parent].first_child;
+	for (uint32_t i = first; i != CTX_NONE; i = t->v[i].next_sibling)
+		if (t->v[i].visible && t->v[i].shape == example->shape && seen++ >= s->keep)
+			count_holders(t, i, &b, 0);
+	// The two most frequent, then how many more functions.
+	size_t top[2] = {SIZE_MAX, SIZE_MAX};
+	for (size_t j = 0; j < b.n; j++) {
+		if (top[0] == SIZE_MAX || b.count[j] > b.count[top[0]])
+			top[1] = top[0], top[0] = j;
+		else if (top[1] == SIZE_MAX || b.count[j] > b.count[top[1]])
+			top[1] = j;
+	}
+	char n1[32], n2[32];
+	int len = snprintf(buf, size, "held in %s (%s)", top[0] != SIZE_MAX ? b.func[top[0]] : "?",
+			   top[0] != SIZE_MAX ? ctx_count(b.count[top[0]], n1) : "0");
+	if (top[1] != SIZE_MAX && len >= 0 && (size_t)len < size)
+		len += snprintf(buf + len, size - (size_t)len, ", %s (%s)", b.func[top[1]],
+				ctx_count(b.count[top[1]], n2));
+	size_t more = b.n > 2 ? b.n - 2 : 0;
+	if (b.other && len >= 0 && (size_t)len < size)
+		len += snprintf(buf + len, size - (size_t)len, " and more functions");
+	else if (more && len >= 0 && (size_t)len < size)
+		len += snprintf(buf + len, size - (size_t)len, " and %zu more function%s", more,
+				more > 1 ? "s" : "");
+	return len < 0 ? 0 : len >= (int)size ? (int)size - 1 : len;
+}
+
 /* The visible children of PARENT at DEPTH, folded, depth-cut and limited. */
 static struct util_error *show_list(struct show *s, uint32_t parent, int depth)
 {
@@ -214,11 +278,19 @@ static struct util_error *show_list(struct show *s, uint32_t parent, int depth)
 		if (s->json)
 			continue;
 		ctx_describe(x, what, sizeof(what));
-		printf("%*s... %s more like this (%s): %s context%s", 2 * depth, "",
-		       ctx_count(it->folded, a), what, ctx_count(it->folded_size, b),
-		       it->folded_size > 1 ? "s" : "");
+		int len = printf("%*s... %s more like this (%s): %s context%s", 2 * depth, "",
+				 ctx_count(it->folded, a), what, ctx_count(it->folded_size, b),
+				 it->folded_size > 1 ? "s" : "");
 		if (it->folded_held)
-			printf(", %s held", ctx_count(it->folded_held, c));
+			len += printf(", %s held", ctx_count(it->folded_held, c));
+		if (it->folded_held) {
+			char by[200];
+			int blen = fold_holders(s, parent, x, by, sizeof(by));
+			if (len + 2 + blen <= 100 || 2 * depth + 4 + blen > 100)
+				printf("; %s", by);
+			else
+				printf("\n%*s%s", 2 * depth + 4, "", by);
+		}
 		putchar('\n');
 	}
 	free(items);

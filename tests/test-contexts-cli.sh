@@ -10,7 +10,7 @@
 #   counts the rest (the culprit and its 100 victims); --goid of the
 #   detached holder shows its chain and no other goroutine;
 # - httpsvc (Go 1.27): the default output is short and folds the
-#   connections' like contexts, --all shows one local-addr context per
+#   connections' like contexts (held in net/http's (*conn).serve), --all shows one local-addr context per
 #   connection the program counted (conns idle= active= closed=); for each
 #   "expect cancel_unobserved" goroutine, --goid shows its context and the
 #   canceled ancestor and no other goroutine, --canceled marks that ancestor;
@@ -128,6 +128,11 @@ if analyze_core "$name" "$db"; then
 		grep -q -- '--all shows them' "$work/default.txt" &&
 		ok "$name: $lines lines by default, like connections folded; --all shows the $conns connections" ||
 		bad "$name: default $lines lines, --all $nconn connections of $conns"
+	# Each connection's context is held by its net/http.(*conn).serve goroutine.
+	grep -A1 'more like this (value net/http context value local-addr)' "$work/default.txt" |
+		grep -q '^ *held in net/http\.(\*conn)\.serve ([0-9,]*)' &&
+		ok "$name: folded connections say which function holds them" ||
+		bad "$name: no 'held in net/http.(*conn).serve' under the folded connections"
 	# The folded lines account for every context --all prints.
 	folded=$(sed -n 's/^ *\.\.\. [0-9,]* more like this ([^)]*): \([0-9,]*\) contexts\{0,1\}.*/\1/p' "$work/default.txt" |
 		tr -d , | awk '{ s += $1 } END { print s + 0 }')
