@@ -51,7 +51,7 @@ static void print_holders(FILE *out, const struct show *s, const struct ctx_node
 
 /* One context: what it is, then who holds it or where it was found, on
  * the same line when that fits in 100 characters, else on the next, indented
- * under it (when it fits there). */
+ * under it (unless it is too long there too and the context itself short). */
 static void print_node(struct show *s, const struct ctx_node *n, int depth)
 {
 	char buf[32], *head = NULL, *tail = NULL;
@@ -98,8 +98,8 @@ static void print_node(struct show *s, const struct ctx_node *n, int depth)
 	size_t indent = 2 * (size_t)depth + 4;
 	if (!tail_len)
 		printf("%s\n", head);
-	else if (head_len + 2 + tail_len <= 100 || indent + tail_len > 100)
-		printf("%s  %s\n", head, tail); // fits, or would not fit alone either
+	else if (head_len + 2 + tail_len <= 100 || (indent + tail_len > 100 && head_len < indent + 24))
+		printf("%s  %s\n", head, tail); // fits, or a short head: wrapping would gain little
 	else
 		printf("%s\n%*s%s\n", head, (int)indent, "", tail);
 	free(head);
