@@ -75,7 +75,8 @@ static inline void cli_test_hooks(struct store_db *db)
 /** A streaming JSON writer (cli/json.c), indented two spaces a level: the
  * output of every command's --format json. Values inside an object take a
  * KEY; inside an array and at the top, KEY is NULL. */
-#define CLI_JSON_MAX_DEPTH 32
+/* Deep enough for 'contexts': two levels a context, 256 contexts deep. */
+#define CLI_JSON_MAX_DEPTH 640
 struct cli_json {
 	FILE *out;
 	int depth;

@@ -7,112 +7,45 @@
 #include <sys/wait.h>
 
 #include "cli/cli.h"
+#include "cli/ctxtree.h"
 #include "store/store.h"
 
 static const char graph_usage[] =
 	"usage: gocoroner graph [--db FILE] [--incident N] --contexts|--waits [--svg]\n"
-	"                       [--goid G] [--component C] [--limit N] [--budget N]\n"
+	"                       [--goid G] [--canceled] [--component C] [--limit N]\n"
+	"                       [--all] [--budget N]\n"
 	"\n"
-	"Print a graph of the incident as Graphviz DOT on standard output.\n"
+	"Print a graph of the incident as Graphviz DOT on standard output; what a\n"
+	"bounded graph left out is said on standard error.\n"
 	"  --contexts   the context trees: an edge from each context to its parent;\n"
 	"               canceled contexts red, broken links orange (dashed red edge\n"
 	"               at the break), WithoutCancel under a canceled ancestor blue,\n"
-	"               goroutines blocked holding a canceled context as red boxes\n"
+	"               goroutines blocked holding a canceled context as red boxes.\n"
+	"               Siblings whose subtrees look alike are one example node with\n"
+	"               '+ N more like this' (double outline)\n"
 	"  --waits      the wait-for graph: goroutines (boxes) to the channel or\n"
 	"               primitive they wait on (ellipses), objects to the goroutines\n"
 	"               that could wake them (dashed); stuck goroutines red, wait\n"
 	"               cycles bold. Goroutines waiting on one object in one state are\n"
 	"               one box (\"4000 goroutines\", an example and where it blocks)\n"
-	"  --goid G     --waits: only G's objects, or those of G's wait component\n"
+	"  --goid G     --contexts: only the contexts G holds and their ancestors;\n"
+	"               --waits: only G's objects, or those of G's wait component\n"
+	"  --canceled   --contexts: only the canceled contexts, the path to them and\n"
+	"               what is under them\n"
 	"  --component C  --waits: only the objects of wait component C\n"
 	"               (wait_component.component_id; a cycle's is its cycle_id)\n"
-	"  --limit N    --waits: the N most waited-on objects (default 50; 0: all)\n"
+	"  --limit N    --contexts: at most N contexts (default 200); --waits: the N\n"
+	"               most waited-on objects (default 50); 0: all\n"
+	"  --all        everything: no folding of like contexts, no --limit\n"
 	"  --svg        render through dot -Tsvg (Graphviz must be installed)\n"
 	"  --db FILE    database (default " CLI_DEFAULT_DB ")\n"
 	"  --incident N incident id (default: the newest)\n"
 	CLI_BUDGET_HELP("   ", "               ");
 
-/* A DOT string: quotes and backslashes escaped. */
-static void dot_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; s && *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		if (*s == '\n') {
-			fputs("\\n", out);
-			continue;
-		}
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 static const char *text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 	return t ? (const char *)t : NULL;
-}
-
-static struct util_error *graph_contexts(FILE *out, struct store_db *db, int64_t id)
-{
-	sqlite3_stmt *st;
-	bool row;
-	struct util_error *err = cli_prepare(db, "graph_contexts", &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, id);
-	fprintf(out, "digraph contexts {\n  rankdir=BT;\n  node [shape=ellipse, fontsize=10];\n");
-	char label[512];
-	while (!(err = cli_step(db, st, "graph_contexts", &row)) && row) {
-		unsigned long long a = (unsigned long long)sqlite3_column_int64(st, 0);
-		const char *kind = text(st, 1), *type = text(st, 2), *err_text = text(st, 5);
-		bool canceled = sqlite3_column_type(st, 4) != SQLITE_NULL && sqlite3_column_int(st, 4);
-		bool broken = sqlite3_column_type(st, 8) != SQLITE_NULL;
-		bool detached = sqlite3_column_int(st, 10);
-		snprintf(label, sizeof(label), "%#llx\n%s%s%s%s%s%s%s", a,
-			 kind && strcmp(kind, "user") == 0 && type ? type : kind ? kind : "?",
-			 text(st, 6) ? "\n" : "", text(st, 6) ? text(st, 6) : "",
-			 text(st, 6) ? "=" : "", text(st, 6) && text(st, 7) ? text(st, 7) : "",
-			 canceled ? "\nCANCELED: " : "", canceled && err_text ? err_text : "");
-		fprintf(out, "  c%llx [label=", a);
-		dot_string(out, label);
-		if (canceled)
-			fputs(", style=filled, fillcolor=\"#f4a6a6\"", out);
-		else if (broken)
-			fputs(", style=filled, fillcolor=\"#f8c471\", xlabel=\"broken link\"", out);
-		else if (detached)
-			fputs(", style=filled, fillcolor=\"#aed6f1\", xlabel=\"detached\"", out);
-		fputs("];\n", out);
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-			unsigned long long p = (unsigned long long)sqlite3_column_int64(st, 3);
-			fprintf(out, "  c%llx -> c%llx;\n", a, p);
-		}
-		if (broken)
-			fprintf(out, "  c%llx -> c%llx [style=dashed, color=red, constraint=false, label=\"break\"];\n",
-				a, (unsigned long long)sqlite3_column_int64(st, 8));
-	}
-	sqlite3_finalize(st);
-	if (err)
-		return err;
-	err = cli_prepare(db, "graph_context_holders", &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, id);
-	while (!(err = cli_step(db, st, "graph_context_holders", &row)) && row) {
-		long long g = sqlite3_column_int64(st, 0);
-		snprintf(label, sizeof(label), "goroutine %lld\n[%s]\n%s:%s", g,
-			 text(st, 1) ? text(st, 1) : "?", text(st, 3) ? text(st, 3) : "?",
-			 text(st, 4) ? text(st, 4) : "?");
-		fprintf(out, "  g%lld [shape=box, color=red, label=", g);
-		dot_string(out, label);
-		fprintf(out, "];\n  g%lld -> c%llx [color=red, label=\"holds\"];\n", g,
-			(unsigned long long)sqlite3_column_int64(st, 2));
-	}
-	sqlite3_finalize(st);
-	if (!err)
-		fputs("}\n", out);
-	return err;
 }
 
 /* One wait row of graph_waits. */
@@ -259,6 +192,25 @@ static size_t wgraph_select(struct wgraph *w, int64_t goid, int64_t component, s
 	return n;
 }
 
+/* "\nfunc:line" where stack STACK_ID blocks, outside the runtime (empty if unknown). */
+static void stack_where(struct store_db *db, int64_t id, int64_t stack_id, char *buf, size_t size)
+{
+	sqlite3_stmt *st;
+	*buf = '\0';
+	struct util_error *err = cli_prepare(db, "graph_stack_frame", &st);
+	if (!err) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, stack_id);
+		bool row = false;
+		err = cli_step(db, st, "graph_stack_frame", &row);
+		if (!err && row)
+			snprintf(buf, size, "\n%s:%lld", text(st, 0) ? text(st, 0) : "?",
+				 (long long)sqlite3_column_int64(st, 1));
+		sqlite3_finalize(st);
+	}
+	util_error_destroy(err); // a label without its frame is still a label
+}
+
 static void draw_node(FILE *out, struct store_db *db, int64_t id, struct wgraph *w, size_t ni)
 {
 	struct wnode *nd = &w->nodes[ni];
@@ -266,29 +218,17 @@ static void draw_node(FILE *out, struct store_db *db, int64_t id, struct wgraph 
 		return;
 	nd->drawn = true;
 	const struct wrow *r = &w->rows[nd->first];
-	char where[300] = "";
-	sqlite3_stmt *st;
-	struct util_error *err = cli_prepare(db, "graph_stack_frame", &st);
-	if (!err) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, r->stack_id);
-		bool row = false;
-		err = cli_step(db, st, "graph_stack_frame", &row);
-		if (!err && row)
-			snprintf(where, sizeof(where), "\n%s:%lld", text(st, 0) ? text(st, 0) : "?",
-				 (long long)sqlite3_column_int64(st, 1));
-		sqlite3_finalize(st);
-	}
-	util_error_destroy(err);
+	char where[300];
+	stack_where(db, id, r->stack_id, where, sizeof(where));
 	char label[512];
 	if (nd->n == 1)
-		snprintf(label, sizeof(label), "goroutine %lld\n[%s]%s", (long long)r->goid,
+		snprintf(label, sizeof(label), "goroutine %lld [%s]%s", (long long)r->goid,
 			 r->reason ? r->reason : "?", where);
 	else
-		snprintf(label, sizeof(label), "%zu goroutines\n[%s]%s\ne.g. goroutine %lld", nd->n,
+		snprintf(label, sizeof(label), "%zu goroutines [%s]%s\ne.g. goroutine %lld", nd->n,
 			 r->reason ? r->reason : "?", where, (long long)r->goid);
 	fprintf(out, "  n%zu [shape=box, label=", ni);
-	dot_string(out, label);
+	ctx_dot_string(out, label);
 	if (r->stuck)
 		fputs(", color=red, style=filled, fillcolor=\"#f4a6a6\"", out);
 	if (r->comp_kind && strcmp(r->comp_kind, "cycle") == 0)
@@ -323,7 +263,7 @@ static struct util_error *graph_waits(FILE *out, struct store_db *db, int64_t id
 			 "the %zu most waited-on objects of %zu (--limit 0 draws all; --goid, --component narrow it)",
 			 drawn, candidates);
 		fputs("  labelloc=t;\n  label=", out);
-		dot_string(out, label);
+		ctx_dot_string(out, label);
 		fputs(";\n", out);
 	}
 	for (size_t o = 0; o < w.nobjs; o++) {
@@ -334,7 +274,7 @@ static struct util_error *graph_waits(FILE *out, struct store_db *db, int64_t id
 		snprintf(label, sizeof(label), "%s\n%#llx\n%zu %s", ob->kind ? ob->kind : "?",
 			 (unsigned long long)ob->addr, ob->waiters, ob->waiters == 1 ? "waiter" : "waiters");
 		fprintf(out, "  o%llx [shape=ellipse, label=", (unsigned long long)ob->addr);
-		dot_string(out, label);
+		ctx_dot_string(out, label);
 		fputs("];\n", out);
 		for (size_t k = 0; k < ob->nnodes; k++) {
 			size_t ni = ob->first_node + k;
@@ -374,9 +314,18 @@ static struct util_error *graph_waits(FILE *out, struct store_db *db, int64_t id
 		if (!selected)
 			continue;
 		if (!util_u64map_get(&w.node_of_goid, (uint64_t)g, &n)) {
-			// A goroutine that waits on nothing drawn: it can run.
-			fprintf(out, "  g%lld [shape=box, style=dashed, label=\"goroutine %lld\"];\n",
-				(long long)g, (long long)g);
+			// A goroutine that waits on nothing drawn: it can run. Its
+			// state and function, so the box says who it is.
+			char where[300], label[400];
+			if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+				stack_where(db, id, sqlite3_column_int64(st, 3), where, sizeof(where));
+			else
+				*where = '\0';
+			snprintf(label, sizeof(label), "goroutine %lld [%s]%s", (long long)g,
+				 text(st, 2) ? text(st, 2) : "?", where);
+			fprintf(out, "  g%lld [shape=box, style=dashed, label=", (long long)g);
+			ctx_dot_string(out, label);
+			fputs("];\n", out);
 			fprintf(out, "  o%llx -> g%lld [style=dashed, label=\"reached by\"];\n",
 				(unsigned long long)a, (long long)g);
 			continue;
@@ -411,6 +360,8 @@ int cli_graph(int argc, char **argv)
 		{"goid", required_argument, NULL, 'g'},
 		{"component", required_argument, NULL, 'C'},
 		{"limit", required_argument, NULL, 'l'},
+		{"canceled", no_argument, NULL, 'x'},
+		{"all", no_argument, NULL, 'a'},
 		{"budget", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -419,12 +370,12 @@ int cli_graph(int argc, char **argv)
 	uint64_t budget = STORE_BUDGET_DEFAULT;
 	int64_t incident = 0;
 	int kind = 0;
-	bool svg = false;
-	int64_t goid = 0, component = 0, limit = 50;
+	bool svg = false, canceled = false, all = false, limit_given = false;
+	int64_t goid = 0, component = 0, limit = 0;
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:i:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'i':
@@ -440,6 +391,8 @@ int cli_graph(int argc, char **argv)
 			kind = c;
 			break;
 		case 's': svg = true; break;
+		case 'x': canceled = true; break;
+		case 'a': all = true; break;
 		case 'B':
 			if (cli_parse_budget("graph", optarg, &budget))
 				return CLI_USAGE;
@@ -457,22 +410,36 @@ int cli_graph(int argc, char **argv)
 				return CLI_USAGE;
 			}
 			*(c == 'g' ? &goid : c == 'C' ? &component : &limit) = v;
+			limit_given |= c == 'l';
 			break;
 		}
 		case 'h': fputs(graph_usage, stdout); return CLI_OK;
-		default:
-			fprintf(stderr, "gocoroner graph: bad arguments; see 'gocoroner graph --help' (usage)\n");
+		case ':':
+			fprintf(stderr, "gocoroner graph: %s needs a value; see 'gocoroner graph --help'\n",
+				argv[optind - 1]);
 			return CLI_USAGE;
+		default: return cli_bad_option("graph", argv);
 		}
 	}
-	if (optind != argc || !kind) {
-		fprintf(stderr, "gocoroner graph: give --contexts or --waits; see 'gocoroner graph --help' (usage)\n");
+	if (optind != argc) {
+		fprintf(stderr, "gocoroner graph: unexpected argument '%s'; see 'gocoroner graph --help'\n",
+			argv[optind]);
 		return CLI_USAGE;
 	}
-	if (kind == 'c' && (goid || component || limit != 50)) {
-		fprintf(stderr, "gocoroner graph: --goid, --component and --limit go with --waits\n");
+	if (!kind) {
+		fprintf(stderr, "gocoroner graph: give --contexts or --waits; see 'gocoroner graph --help'\n");
 		return CLI_USAGE;
 	}
+	if (kind == 'c' && component) {
+		fprintf(stderr, "gocoroner graph: --component goes with --waits, not --contexts\n");
+		return CLI_USAGE;
+	}
+	if (kind == 'w' && canceled) {
+		fprintf(stderr, "gocoroner graph: --canceled goes with --contexts, not --waits\n");
+		return CLI_USAGE;
+	}
+	if (!limit_given)
+		limit = all ? 0 : kind == 'c' ? 200 : 50;
 	struct store_db *db = NULL;
 	int64_t id = 0;
 	FILE *out = stdout, *pipe = NULL;
@@ -495,8 +462,13 @@ int cli_graph(int argc, char **argv)
 		}
 		out = pipe;
 	}
-	err = kind == 'c' ? graph_contexts(out, db, id)
-			  : graph_waits(out, db, id, goid, component, (size_t)limit);
+	if (kind == 'c') {
+		struct ctx_graph_options o = {.goid = goid ? goid : -1, .canceled = canceled,
+					      .all = all, .limit = (size_t)limit};
+		err = ctx_graph(out, db, id, &o);
+	} else {
+		err = graph_waits(out, db, id, goid, component, (size_t)limit);
+	}
 out:
 	if (pipe) {
 		int st = pclose(pipe);

@@ -183,6 +183,10 @@ SELECT addr, kind, type_name, parent_addr, canceled, err, cause, deadline_unix_n
                      WHEN 'heap' THEN 'the heap, reached from ' || found_at END
   FROM context WHERE incident_id = ?1 ORDER BY addr;
 
+-- STMT contexts_count
+-- How many contexts the statement contexts will read, to size its array.
+SELECT count(*) FROM context WHERE incident_id = ?1;
+
 -- STMT context_holders
 -- Who holds which context: the goroutine, the frame's function and the
 -- variable (NULL function or variable when a stack scan found it), how it
@@ -429,16 +433,13 @@ SELECT (SELECT count(*) FROM f_unobserved),
        (SELECT count(*) FROM f_victim
          WHERE goid NOT IN (SELECT goid FROM f_unobserved));
 
--- STMT graph_contexts
--- 'graph --contexts': every context with what the queries found about it:
--- canceled, broken link (its break), detached, and the goroutines blocked
--- on it while canceled.
-SELECT c.addr, c.kind, c.type_name, c.parent_addr, c.canceled, c.err, c.value_key, c.value_text,
-       b.break_addr, b.reason,
-       EXISTS (SELECT 1 FROM cancel_detached d WHERE d.incident_id = ?1 AND d.ctx_addr = c.addr)
-  FROM context c
-  LEFT JOIN cancel_broken_link b ON b.incident_id = ?1 AND b.ctx_addr = c.addr
- WHERE c.incident_id = ?1 ORDER BY c.addr;
+-- STMT graph_context_marks
+-- 'graph --contexts': what the queries found about contexts, read onto the
+-- trees of the statement contexts: a broken link (the context, where its
+-- chain breaks: 'broken') and contexts detached on purpose ('detached').
+SELECT ctx_addr, break_addr, 'broken' FROM cancel_broken_link WHERE incident_id = ?1
+UNION ALL
+SELECT ctx_addr, NULL, 'detached' FROM cancel_detached WHERE incident_id = ?1;
 
 -- STMT graph_context_holders
 -- 'graph --contexts': goroutines blocked while holding a canceled context.
@@ -466,19 +467,26 @@ SELECT w.addr, w.kind, w.goid, g.stack_id, g.wait_reason,
 -- STMT graph_wakers
 -- 'graph --waits': who else could wake the waiters of an object: the
 -- goroutine whose stack reached it in the marking (wait_reach.via_goid),
--- the stuck goroutines whose stacks reach it (wait_reacher).
-SELECT obj_addr, via_goid, 'reach' FROM wait_reach
- WHERE incident_id = ?1 AND reached_by = 'goroutine' AND via_goid IS NOT NULL
-UNION
-SELECT obj_addr, goid, 'waker' FROM wait_reacher WHERE incident_id = ?1
+-- the stuck goroutines whose stacks reach it (wait_reacher); with the
+-- goroutine's state (wait reason, else status) and stack, for its label.
+SELECT w.obj_addr, w.goid, COALESCE(g.wait_reason, g.status), g.stack_id
+  FROM (SELECT obj_addr, via_goid AS goid FROM wait_reach
+         WHERE incident_id = ?1 AND reached_by = 'goroutine' AND via_goid IS NOT NULL
+        UNION
+        SELECT obj_addr, goid FROM wait_reacher WHERE incident_id = ?1) AS w
+  LEFT JOIN goroutine AS g ON g.incident_id = ?1 AND g.goid = w.goid
  ORDER BY 1, 2;
 
 -- STMT graph_stack_frame
 -- 'graph --waits': where a stack blocks, for a node's label: its innermost
--- frame outside runtime, internal/ and sync (the innermost if all are).
+-- user frame (package main, or a path whose first element has a dot, as
+-- github.com/...), else its innermost frame outside runtime, internal/ and
+-- sync (time.Sleep), else the innermost.
 SELECT func, line FROM frame
  WHERE incident_id = ?1 AND stack_id = ?2
- ORDER BY (func GLOB 'runtime.*' OR func GLOB 'internal/*' OR func GLOB 'sync.*'), depth
+ ORDER BY NOT (func GLOB 'main.*'
+               OR (instr(func, '/') > 0 AND substr(func, 1, instr(func, '/')) GLOB '*.*')),
+          (func GLOB 'runtime.*' OR func GLOB 'internal/*' OR func GLOB 'sync.*'), depth
  LIMIT 1;
 
 -- STMT incidents

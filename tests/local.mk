@@ -191,6 +191,12 @@ EXTRA_DIST += tests/test-httpsvc.sh
 TESTS += tests/test-ctxroots.sh
 EXTRA_DIST += tests/test-ctxroots.sh
 
+# 'contexts' and 'graph --contexts' at size: holders summarized, like
+# siblings folded, --canceled, --goid, --depth, JSON, against what the
+# ctxroots and httpsvc programs printed about their contexts.
+TESTS += tests/test-contexts-cli.sh
+EXTRA_DIST += tests/test-contexts-cli.sh
+
 # Who is stuck behind whom on the ctxroots cores: the culprit's 100 mutex
 # victims and its errgroup waiter in stuck_behind, none of them a finding of
 # its own, the culprit's finding counting them (report).
