@@ -202,3 +202,10 @@ EXTRA_DIST += tests/test-stuck.sh
 # stores nothing.
 TESTS += tests/test-badcore.sh
 EXTRA_DIST += tests/test-badcore.sh
+
+# The bash completion against the commands' own --help and query --list.
+TESTS += tests/test-completion.sh
+EXTRA_DIST += tests/test-completion.sh
+
+# Every source file's SPDX line; not in TESTS until the headers are added.
+EXTRA_DIST += tests/test-spdx.sh
