@@ -209,3 +209,8 @@ EXTRA_DIST += tests/test-completion.sh
 
 # Every source file's SPDX line; not in TESTS until the headers are added.
 EXTRA_DIST += tests/test-spdx.sh
+
+# The README's tour and the man page's EXAMPLES, run as written on the
+# corpus cores they name.
+TESTS += tests/test-docs.sh
+EXTRA_DIST += tests/test-docs.sh
