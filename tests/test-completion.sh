@@ -14,9 +14,9 @@ mkdir "$work/bin"
 ln -s "$bin" "$work/bin/gocoroner"
 touch "$work/incident.db" "$work/prog"
 
-# complete WORD...: what the completion offers for the last word, sorted,
+# offered WORD...: what the completion offers for the last word, sorted,
 # one a line, with the command line typed in $work.
-complete() {
+offered() {
 	(cd "$work" && PATH="$work/bin:$PATH" bash -c '
 		. "$1"; shift
 		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
@@ -31,19 +31,19 @@ check() { # check WHAT WANT GOT
 
 # Expected sets come from the help texts the user reads, not from the script.
 want=$("$bin" --help | awk '/^(commands|the archive):/ { s = 1; next } /^$/ { s = 0 } s { print $1 }' | sort)
-check "commands" "$want" "$(complete gocoroner '')"
-check "a command's prefix" "$(printf '%s\n' $want | grep '^tr')" "$(complete gocoroner tr)"
+check "commands" "$want" "$(offered gocoroner '')"
+check "a command's prefix" "$(printf '%s\n' "$want" | grep '^tr')" "$(offered gocoroner tr)"
 for cmd in $want; do
 	wopts=$( ("$bin" "$cmd" --help | sed -n 's/^ *\(--[a-z][a-z-]*\).*/\1/p'; echo --help) | sort -u)
-	check "$cmd: options" "$wopts" "$(complete gocoroner "$cmd" --)"
+	check "$cmd: options" "$wopts" "$(offered gocoroner "$cmd" --)"
 done
-check "--db: files" "incident.db" "$(complete gocoroner report --db inc)"
-check "--exe: files" "prog" "$(complete gocoroner analyze --exe pr)"
-check "analyze CORE: files" "incident.db" "$(complete gocoroner analyze --quiet inc)"
-check "--format" "$(printf 'csv\njson\ntable')" "$(complete gocoroner query --format '')"
-check "--incident takes a number: nothing offered" "" "$(complete gocoroner report --incident '')"
+check "--db: files" "incident.db" "$(offered gocoroner report --db inc)"
+check "--exe: files" "prog" "$(offered gocoroner analyze --exe pr)"
+check "analyze CORE: files" "incident.db" "$(offered gocoroner analyze --quiet inc)"
+check "--format" "$(printf 'csv\njson\ntable')" "$(offered gocoroner query --format '')"
+check "--incident takes a number: nothing offered" "" "$(offered gocoroner report --incident '')"
 wq=$("$bin" query --list | grep -E '^[a-z_]+$' | grep '^cancel_' | sort)
-check "query names" "$wq" "$(complete gocoroner query --db incident.db cancel_)"
+check "query names" "$wq" "$(offered gocoroner query --db incident.db cancel_)"
 
 echo "# completion: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
