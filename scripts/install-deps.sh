@@ -55,8 +55,10 @@ case " $missing " in *" libclang-rt-dev "*)
 	apt-cache show libclang-rt-dev >/dev/null 2>&1 ||
 		missing=$(echo "$missing" | sed 's/ libclang-rt-dev//') ;;
 esac
-# Recommends would add about 80 packages (a Perl toolchain, LLVM's
-# development files, Python) that neither the build nor the tests use.
+# Recommends would more than double it on a fresh Debian 12 root (185
+# packages instead of 85, 241 MB to fetch instead of 146, 1.19 GB installed
+# instead of 0.68): gnupg, LLVM's tools, Python, image and font libraries,
+# none of which the build or the tests use.
 # shellcheck disable=SC2086
 [ -z "$missing" ] || $sudo apt-get install -y --no-install-recommends $missing
 rt=$(fuzzer_runtime)
