@@ -214,3 +214,8 @@ EXTRA_DIST += tests/test-spdx.sh
 # corpus cores they name.
 TESTS += tests/test-docs.sh
 EXTRA_DIST += tests/test-docs.sh
+
+# The man page against the command: every command and option the --help
+# texts give is described in it; no placeholder left in the built page.
+TESTS += tests/test-manpage.sh
+EXTRA_DIST += tests/test-manpage.sh
