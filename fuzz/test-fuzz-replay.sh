@@ -7,11 +7,19 @@ set -eu
 build=$(dirname "$GOCORONER")
 status=0
 n=0
+skipped=0
 for src in "$TOP_SRCDIR"/fuzz/fuzz-*.c; do
 	[ -f "$src" ] || continue
 	name=${src##*/fuzz-}
 	name=${name%.c}
 	replay=$build/fuzz/replay-$name
+	# A harness built on a corpus core or executable cannot start without
+	# the corpus, which a release tarball leaves out (make dist-corpus).
+	if [ ! -f "$TOP_SRCDIR/corpus/manifest.tsv" ] && grep -q '"/corpus/' "$src"; then
+		echo "skip $name: needs the corpus, not in $TOP_SRCDIR/corpus"
+		skipped=$((skipped + 1))
+		continue
+	fi
 	if [ ! -x "$replay" ]; then
 		echo "FAIL $name: $replay not built (is the harness in fuzz/local.mk?)"
 		status=1
@@ -38,5 +46,6 @@ for src in "$TOP_SRCDIR"/fuzz/fuzz-*.c; do
 	rm -f "$log"
 	n=$((n + 1))
 done
-[ $n -gt 0 ] || { echo "no harness found in $TOP_SRCDIR/fuzz"; exit 1; }
+[ $n -gt 0 ] || [ $skipped -gt 0 ] || { echo "no harness found in $TOP_SRCDIR/fuzz"; exit 1; }
+[ $n -gt 0 ] || [ $status -ne 0 ] || exit 77
 exit $status

@@ -13,7 +13,11 @@ ok() { pass=$((pass + 1)); echo "ok - $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
 
 corpus_setup() { # corpus_setup NAME: checks, and the scratch directory
-	[ -f "$corpus/manifest.tsv" ] || { echo "no corpus: skipped"; exit 77; }
+	[ -f "$corpus/manifest.tsv" ] || {
+		echo "no corpus in $corpus (a release tarball leaves it out: unpack" \
+			"gocoroner-corpus-VERSION.tar over the source tree): skipped"
+		exit 77
+	}
 	command -v zstd >/dev/null || { echo "zstd not installed: skipped"; exit 77; }
 	work=$(mktemp -d "/tmp/gocoroner-$1.XXXXXX")
 	trap 'rm -rf "$work"' EXIT

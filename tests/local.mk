@@ -210,3 +210,20 @@ EXTRA_DIST += tests/test-stuck.sh
 # stores nothing.
 TESTS += tests/test-badcore.sh
 EXTRA_DIST += tests/test-badcore.sh
+
+# The bash completion against the commands' own --help and query --list.
+TESTS += tests/test-completion.sh
+EXTRA_DIST += tests/test-completion.sh
+
+# Every source file's SPDX line; not in TESTS until the headers are added.
+EXTRA_DIST += tests/test-spdx.sh
+
+# The README's tour and the man page's EXAMPLES, run as written on the
+# corpus cores they name.
+TESTS += tests/test-docs.sh
+EXTRA_DIST += tests/test-docs.sh
+
+# The man page against the command: every command and option the --help
+# texts give is described in it; no placeholder left in the built page.
+TESTS += tests/test-manpage.sh
+EXTRA_DIST += tests/test-manpage.sh
