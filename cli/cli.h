@@ -76,12 +76,15 @@ static inline void cli_test_hooks(struct store_db *db)
  * output of every command's --format json. Values inside an object take a
  * KEY; inside an array and at the top, KEY is NULL. */
 /* Deep enough for 'contexts': two levels a context, 256 contexts deep. */
-#define CLI_JSON_MAX_DEPTH 640
 struct cli_json {
 	FILE *out;
 	int depth;
-	/** Values written so far at each depth, for the commas. */
-	int count[CLI_JSON_MAX_DEPTH];
+	/** Values written so far at each depth, for the commas: INLINE_COUNT,
+	 * or a heap array of CAP when nesting goes deeper (context chains
+	 * nest as deep as they are), freed when depth returns to 0. */
+	int *count;
+	int cap;
+	int inline_count[32];
 };
 void cli_json_init(struct cli_json *j, FILE *out);
 /** Write S as a JSON string literal, quoted and escaped. */

@@ -26,16 +26,21 @@ int cli_fail(struct util_error *err)
 
 const char *cli_statement(const char *name)
 {
-	// Statements are split once at "-- STMT name" markers into a static table.
-	enum { MAX_STATEMENTS = 128 };
-	static char *texts[MAX_STATEMENTS];
-	static const char *names[MAX_STATEMENTS];
+	// Statements are split once at "-- STMT name" markers into a table
+	// sized by counting them, so a new statement never falls off its end.
+	static char **texts;
+	static char **names;
 	static size_t count;
 	static bool split;
 	if (!split) {
 		split = true;
+		size_t n = 0;
+		for (const char *p = cli_statements_sql; (p = strstr(p, "-- STMT ")); p += 8)
+			n++;
+		names = calloc(n ? n : 1, sizeof(*names));
+		texts = calloc(n ? n : 1, sizeof(*texts));
 		const char *p = cli_statements_sql;
-		while ((p = strstr(p, "-- STMT ")) && count < MAX_STATEMENTS) {
+		while (names && texts && count < n && (p = strstr(p, "-- STMT "))) {
 			p += 8;
 			size_t nlen = strcspn(p, " \n");
 			const char *body = p + nlen;

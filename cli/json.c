@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 
@@ -12,6 +14,8 @@ void cli_json_init(struct cli_json *j, FILE *out)
 {
 	j->out = out;
 	j->depth = 0;
+	j->count = j->inline_count;
+	j->cap = (int)(sizeof(j->inline_count) / sizeof(*j->inline_count));
 	j->count[0] = 0;
 }
 
@@ -55,9 +59,22 @@ static void json_open(struct cli_json *j, const char *key, char ch)
 {
 	json_value_start(j, key);
 	fputc(ch, j->out);
-	// Past the limit the nesting is still written, but no longer indented.
-	if (j->depth + 1 < CLI_JSON_MAX_DEPTH)
-		j->depth++;
+	if (j->depth + 1 >= j->cap) {
+		int cap = 2 * j->cap;
+		int *grown = malloc((size_t)cap * sizeof(*grown));
+		if (!grown) {
+			// Half a document is worse than none: the command stops.
+			fflush(j->out);
+			fputs("gocoroner: out of memory writing JSON\n", stderr);
+			exit(CLI_ERROR);
+		}
+		memcpy(grown, j->count, (size_t)j->cap * sizeof(*grown));
+		if (j->count != j->inline_count)
+			free(j->count);
+		j->count = grown;
+		j->cap = cap;
+	}
+	j->depth++;
 	j->count[j->depth] = 0;
 }
 
@@ -72,8 +89,14 @@ static void json_close(struct cli_json *j, char ch)
 			fputs("  ", j->out);
 	}
 	fputc(ch, j->out);
-	if (j->depth == 0)
+	if (j->depth == 0) {
 		fputc('\n', j->out);
+		if (j->count != j->inline_count) {
+			free(j->count);
+			j->count = j->inline_count;
+			j->cap = (int)(sizeof(j->inline_count) / sizeof(*j->inline_count));
+		}
+	}
 }
 
 void cli_json_begin_object(struct cli_json *j, const char *key)
