@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fuzz-sql.c: every read-only command and every query of the library on a
 // database whose rows the input corrupts.
 //
@@ -363,7 +364,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sqlite3_close(h);
 
 	char *db = fz.db, *out = fz.out;
-	unsigned ncommands = 28 + (unsigned)fz.nviews, k = 0;
+	unsigned ncommands = 33 + (unsigned)fz.nviews, k = 0;
 	only = only == ~0u ? only : only % ncommands;
 #define RUN(...)                                                                              \
 	do {                                                                                  \
@@ -378,6 +379,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	RUN("report");
 	RUN("report", "--incident", "1");
 	RUN("report", "--short", "--fail-on-findings");
+	RUN("report", "--format", "json", "--runtime-frames");
 	RUN("goroutines");
 	RUN("goroutines", "--incident", "1");
 	RUN("goroutines", "--chan", "0xc000024060");
@@ -390,13 +392,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	RUN("contexts");
 	RUN("contexts", "--incident", "1");
 	RUN("contexts", "--goid", "1");
+	RUN("contexts", "--canceled", "--format", "json");
+	RUN("contexts", "--depth", "2", "--all-holders");
 	RUN("graph", "--contexts");
 	RUN("graph", "--contexts", "--incident", "1");
+	RUN("graph", "--contexts", "--canceled", "--all");
 	RUN("graph", "--waits");
 	RUN("graph", "--waits", "--incident", "1");
 	RUN("similar", "--all", "2");
 	RUN("diff", "1", "2");
 	RUN("diff", "2", "1");
+	RUN("diff", "--format", "json", "1", "2");
 	RUN("core", "1", "--to", out);
 	RUN("query", "--format", "json", "incident_summary");
 	RUN("query", "--format", "csv", "SELECT * FROM goroutine_frame");
