@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench-analyze.sh: 'gocoroner analyze' on the two benchmark cores, next to
 # Delve listing the goroutines of the same core, in one sitting.
 # Not a test: a benchmark, reported with /usr/bin/time (wall time, peak RSS).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench-archive.sh: how fast the archive commands answer on an archive of
 # 200+ incidents (bench/gen-archive.sh makes it). Not a test: a benchmark.
 # Each command runs RUNS times (default 7) after one warm-up; the median wall

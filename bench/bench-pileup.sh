@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench-pileup.sh: 'gocoroner analyze', 'report' and 'graph --waits' on cores
 # of N goroutines piled up on one mutex whose holder is itself blocked
 # forever (corpus/bench/bench.go, BENCH_SHAPE=pileup), for N = 1,000, 10,000

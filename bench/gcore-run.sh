@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Run a benchmark program from a scratch directory with a minimal
 # environment, wait until it says it is ready, take its core with gdb's
 # gcore, kill it and move the core to OUT. Shared by the scripts that make

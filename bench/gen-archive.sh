@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # gen-archive.sh: a test archive of at least 200 incidents built from the
 # corpus, for timing the archive commands (bench/bench-archive.sh).
 #

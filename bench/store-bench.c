@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // store-bench.c: time store_ingest on a synthetic snapshot shaped like a big
 // server's core — many goroutines, few distinct stacks. Not a test: build it
 // with `make bench/store-bench`, run `bench/store-bench [GOROUTINES [DB [RUNS]]]`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // analyze.c: 'gocoroner analyze' — read a core and its executable, write the
 // incident into the database, print what was found.
 #include <getopt.h>

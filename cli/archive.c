@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // archive.c: the incident archive — 'incidents', 'tag', 'similar', 'diff'
 // and 'core': listing, naming, recognizing and comparing incidents, and
 // getting a kept core back.

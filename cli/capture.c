@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // capture.c: what 'analyze' records about a core besides its memory — when
 // it was captured (and how we know) and the name of its executable.
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* cli.h: shared pieces of the gocoroner command's subcommands. */
 #ifndef GOCORONER_CLI_H
 #define GOCORONER_CLI_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // common.c: helpers the subcommands share — errors, embedded statements, summaries.
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // contexts.c: 'gocoroner contexts' — an incident's context.Context trees,
 // canceled nodes marked, each node with the goroutines that hold it.
 #include <errno.h>

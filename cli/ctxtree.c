@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ctxtree.c: an incident's context trees in memory, selected and folded for 'contexts' and 'graph'.
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* ctxtree.h: an incident's context trees in memory, for 'contexts' and
  * 'graph --contexts' (private to cli/): selection by goroutine or
  * cancellation, and like siblings folded so that a tree of 430,000

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // frame.c: 'gocoroner frame' and 'gocoroner locals' — one goroutine's frames
 // with what gocoroner decoded for each: the contexts its variables hold (with
 // their ancestors), the object it waits on, its deferred calls.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // gorfilter.c: the options of 'gocoroner goroutines' and what they select —
 // Delve's --with/--without conditions and --group keys over one goroutine.
 #include <getopt.h>

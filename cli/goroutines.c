@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // goroutines.c: 'gocoroner goroutines' — an incident's goroutines one a line,
 // filtered and grouped the way Delve's 'goroutines' command does, or as JSON.
 #include <getopt.h>

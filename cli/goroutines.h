@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* goroutines.h: what the two files of 'gocoroner goroutines' share (private
  * to cli/): its options, the stacks' locations and one goroutine's row. */
 #ifndef GOCORONER_CLI_GOROUTINES_H

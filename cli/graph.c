@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // graph.c: 'gocoroner graph' — an incident's context trees or wait-for graph
 // as Graphviz DOT, findings marked; SVG through dot(1) when asked.
 #include <errno.h>

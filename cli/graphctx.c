@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // graphctx.c: 'gocoroner graph --contexts' — the context trees as DOT, like siblings folded into one node.
 #include <stdlib.h>
 #include <string.h>

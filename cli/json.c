@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // json.c: a streaming JSON writer for the commands' --format json.
 //
 // Every command that prints for scripts goes through it, so that strings are

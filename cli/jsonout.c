@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // jsonout.c: 'analyze --format json' and 'diff --format json' — what the
 // text summaries say, as one JSON object for scripts.
 #include <string.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 bin_PROGRAMS += gocoroner
 # The subcommands without main(): the fuzz harnesses call them too.
 CLI_SOURCES = cli/cli.h cli/common.c cli/json.c cli/analyze.c cli/show.c cli/goroutines.h \

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // main.c: the gocoroner command — dispatches to its subcommands.
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // progress.c: the status line of a long 'analyze' on a terminal — which
 // phase each thread is in, rewritten in place on stderr.
 #include <pthread.h>

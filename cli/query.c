@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // query.c: 'gocoroner query' — a view of the query library by name, or any
 // SQL, printed as a table, CSV or JSON; '--list' describes the library.
 #include <ctype.h>

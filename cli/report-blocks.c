@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // report-blocks.c: the finding blocks of 'gocoroner report', as text a
 // person reads at 3 a.m. or as the objects of --format json.
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // report.c: 'gocoroner report' — the findings of the query library as a
 // person reads them, most important first (blocks: report-blocks.c), or as
 // JSON for scripts; and the short form 'analyze' ends with.

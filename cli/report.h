@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* report.h: what 'report' (report.c) shares with its finding blocks
  * (report-blocks.c); private to cli/. */
 #ifndef GOCORONER_CLI_REPORT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // show.c: 'gocoroner traceback' — an incident's goroutines read back from the
 // database as Go's own traceback text.
 #include <getopt.h>

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- statements.sql: the SQL the gocoroner command runs to print summaries,
 -- listings and tracebacks. Each statement follows a line
 -- "-- STMT name" and ends with the next one; ?1 is always the incident id.

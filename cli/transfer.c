@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // transfer.c: 'gocoroner forget', 'export' and 'import' — removing an incident
 // and moving incidents between gocoroner databases.
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cache.c: the bytes of the (decompressed) core file, page by page: a raw
 // core's bounded page cache read with pread, a decompressed core's store of
 // non-zero pages.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // core.c: opening and closing a core, and its accessors.
 #include <errno.h>
 #include <fcntl.h>

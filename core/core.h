@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* core: an ELF core file (raw or zstd-compressed) as a faulting memory image,
  * its threads and notes, overlaid with the executable's own file-backed data. */
 #ifndef GOCORONER_CORE_H

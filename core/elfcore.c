@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // elfcore.c: validate a core's ELF and program headers into the sorted segment table.
 #include <elf.h>
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // exe.c: check an executable against the core by build id, then overlay its PT_LOADs.
 #include <elf.h>
 #include <errno.h>

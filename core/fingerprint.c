@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fingerprint.c: a core's identity (core_sha256), for a raw core computed on
 // a thread core_open starts, reading only the file's data extents.
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* internal.h: private to core/ — the core_file structure and the helpers its
  * files share (the file's bytes, the fingerprint, ELF and note parsing, the zstd loader). */
 #ifndef GOCORONER_CORE_INTERNAL_H

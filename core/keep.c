@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // keep.c: the core as one zstd stream, for keeping it in the archive.
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # core module: ELF cores (raw or zstd) as faulting memory, notes, executable overlay.
 libgocoroner_a_SOURCES += core/core.h core/internal.h core/testing.h core/sha256.h \
 	core/core.c core/fingerprint.c core/cache.c core/memory.c \

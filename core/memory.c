@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // memory.c: the faulting memory reader: virtual addresses to the core's
 // segments or the executable overlay, through the windows reads remember.
 #include <inttypes.h>

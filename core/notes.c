@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // notes.c: threads, process info, auxv and file mappings from a core's PT_NOTEs,
 // and the executable's path they point to.
 #include <elf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sha256.c: SHA-256 written from FIPS 180-4, used for core file identity. Two
 // compression functions: portable C, and the x86 SHA extensions (SHA-NI) when
 // the CPU has them, chosen at run time; both give the same bits.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* sha256.h: private to core/ — a streaming SHA-256 (FIPS 180-4) for hashing
  * core files without a crypto library dependency. */
 #ifndef GOCORONER_CORE_SHA256_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* testing.h: the seams tests drive inside core/, which only the test variant
  * of the library (libgocoroner_test.a, built with GOCORONER_TESTING) has.
  * For core/ files and test programs; the command never sees them. */

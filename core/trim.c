@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // trim.c: let go of the mapped core pages a walk has finished with, so a
 // process reading a multi-gigabyte raw core through its mapping (when no page
 // cache could be had) keeps its resident memory small.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // zstd.c: decompress a core once, keeping and fingerprinting only its non-zero pages.
 #include <errno.h>
 #include <inttypes.h>

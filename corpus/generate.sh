@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Regenerate the gocoroner test corpus: executables of programs/hang and
 # programs/diag built by every supported Go release (debug and optimized), a
 # core of each taken by gdb's gcore and by the kernel (SIGABRT,

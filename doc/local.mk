@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The man page names the installed query library and bash completion, so it
 # is made from doc/gocoroner.1.in with the directories make install uses
 # (configure's own substitution would leave them as ${prefix}/...).

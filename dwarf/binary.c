@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // binary.c: opening a Go executable — ELF checks, PT_LOAD reads, notes, .symtab,
 // zstd-compressed sections, then the DWARF index and the pclntab.
 #include <errno.h>

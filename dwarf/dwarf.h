@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* dwarf: a once-per-binary index of a Go executable — DWARF types, members,
  * constants and variables through libdw, and Go's own pclntab for PC →
  * function (with inlined frames) → file:line and frame sizes. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // index.c: the DWARF index — named types, constants, global variables and
 // DW_AT_go_runtime_type, gathered in one pass over the top-level DIEs of every
 // unit; member offsets are resolved on demand and cached.

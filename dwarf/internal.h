@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* dwarf/internal.h: private structures shared by the dwarf module's .c files.
  * Nothing outside dwarf/ includes this. */
 #ifndef GOCORONER_DWARF_INTERNAL_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // namemap.c: a name → u64 hash map over strings the caller keeps alive
 // (names in libdw's section data, in the pclntab mapping or interned).
 #include <stdlib.h>

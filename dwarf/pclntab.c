@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pclntab.c: Go's own function table — PC → function, pc-value tables
 // (pcsp, pcfile, pcln, pcdata), the inline tree, and the names Go prints.
 // Follows runtime/symtab.go (1.19) and runtime/symtab.go + symtabinl.go (1.21+).

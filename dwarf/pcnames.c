@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pcnames.c: the function names of Go's pclntab — as Go prints them
 // (funcNameForPrint), checked to be text, a placeholder for a corrupt one;
 // and the list of what the executable's tables had corrupt (dw_problem).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ptrmap.c: where a Go type holds pointers, from its DWARF — what Go's own
 // collector reads from the type's GC bitmap: pointers, channels, maps,
 // funcs, unsafe.Pointers, the data words of slices, strings and interfaces,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // vars.c: the parameters and locals of a function and where they live at a pc
 // — DW_OP_fbreg / DW_OP_call_frame_cfa relative to the CFA, or "not
 // available" — plus the few type questions the channel reader asks. Built per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fuzz-analyze.c: 'gocoroner analyze' as the command runs it (snapshot, writer
 // thread, store) on a small real core whose memory words the input rewrites.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fuzz-core.c: libFuzzer harness for core/: an ELF core image (raw or zstd)
 // opened, its notes, threads and mappings read, memory read across segments,
 // an executable overlaid.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fuzz-exe.c: libFuzzer harness for loading an executable: a real Go
 // executable patched by the input, then opened (ELF, DWARF through libdw,
 // pclntab), its layout probed and a sample of functions, lines, frame

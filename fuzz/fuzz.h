@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* fuzz.h: what the harnesses of fuzz/ share: an input handed to the library as
  * a file, since core/ and dwarf/ open paths. */
 #ifndef GOCORONER_FUZZ_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fuzzing: libFuzzer harnesses, each also replayed over its saved inputs by
 # make check (README.md, "Fuzzing"; scripts/fuzz.sh runs them).
 #

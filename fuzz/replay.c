@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // replay.c: run saved inputs through a fuzz harness without libFuzzer, so the
 // seeds and the crash inputs of fuzz/ are regression tests of every build.
 #include <dirent.h>

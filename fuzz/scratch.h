@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* scratch.h: a harness's scratch folder (a core, a database), in /dev/shm when
  * there is one; the folders of harnesses that died are removed. */
 #ifndef GOCORONER_FUZZ_SCRATCH_H

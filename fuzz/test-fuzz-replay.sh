@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-fuzz-replay.sh: every fuzz harness (fuzz/fuzz-NAME.c) run over its seeds
 # and its saved crash inputs by fuzz/replay-NAME, so that an input that once
 # crashed it stays a regression test, in the sanitizer build too.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // contexts.c: decode context.Context objects — kind, parent, Done channel,
 // cancellation, deadline, values — and their registered children. Layouts are
 // probed from DWARF by member name (cancelCtx.err became an atomic.Value in Go

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* ctx.h: private to goruntime/contexts.c and ctxfind.c — the context
  * decoder's probed layouts, its caches and the vectors it fills. */
 #ifndef GOCORONER_GORUNTIME_CTX_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ctxcancel.c: which contexts are canceled, where each cancellation started,
 // and which contexts below a canceled one it should reach (the rows of
 // context_canceled and context_below_canceled, store/schema.sql version 10).

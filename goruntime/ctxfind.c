@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ctxfind.c: find the contexts each goroutine's frames hold. First the
 // variables DWARF locates at the frame's pc (a context.Context, a *context.X,
 // a struct or *struct with a context.Context field: "r.ctx"), planned once per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ctxindex.c: the context decoder's lookups by address: the contexts added
 // (by_addr, asked about some 2 million times on ctxgen's core, most of them
 // for a stack word that is no context) and the context.Context itabs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ctxroots.c: the contexts no goroutine frame holds. A canceled request
 // subtree kept only by a registry in a package variable, export jobs queued
 // in a channel's buffer, sessions in a map: the canceled parent dropped them

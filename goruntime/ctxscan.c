@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ctxscan.c: where no variable DWARF locates gives a frame's context
 // (optimized code keeps ctx in registers), scan the live stack for the words
 // that start a context interface value — the itab of (context type,

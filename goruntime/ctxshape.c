@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ctxshape.c: the types the walk for contexts meets (ctxroots.c): each
 // type's shape from DWARF (dw_type_shape), with what Go's DWARF does not say
 // outright — atomic.Pointer[T] is a *T, sync.Map's trie nodes head an entry

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* ctxshape.h: private to goruntime/ctxroots.c and ctxshape.c — the types
  * the walk for contexts meets, and whether a value of each can lead to one. */
 #ifndef GOCORONER_GORUNTIME_CTXSHAPE_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ctxtypes.c: which types outside package context are contexts. A program's
 // own Context type is known by a context.Context itab naming it (a static
 // conversion) or, when the program never converts it, by its methods in the

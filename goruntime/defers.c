@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // defers.c: the deferred calls each goroutine will run, and its panics in progress.
 //
 // Three kinds of defer (go-runtime-layouts.md §6): _defer records on the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* defers.h: private to goruntime/defers.c and goruntime/panics.c — the panic
  * reader that defers.c drives goroutine by goroutine. */
 #ifndef GOCORONER_GORUNTIME_DEFERS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // framevars.c: the variables of a goroutine's frames, as DWARF locates them
 // at each frame's pc — the walk the channel finder (waits-frames.c) and the
 // context finder (ctxfind.c) share. Only frames stopped at a call are

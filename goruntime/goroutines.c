@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // goroutines.c: read every goroutine of runtime.allgs — status, wait reason,
 // creator, thread, labels — and unwind its stack from the right saved context.
 #include <stdio.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* goruntime: rebuild the Go runtime's state from a core — goroutines, their
  * stacks, threads, labels — with every layout probed from the binary's DWARF. */
 #ifndef GOCORONER_GORUNTIME_H

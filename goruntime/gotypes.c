@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // gotypes.c: Go's own type metadata as every reader of this folder needs it —
 // runtime.firstmoduledata, runtime type descriptors (name as %T prints it,
 // kind, directness) and Go maps, classic (Go ≤ 1.23) and swiss (1.24+).

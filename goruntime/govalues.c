@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // govalues.c: a Go value rendered as the runtime prints it — print()'s
 // numbers of the release, strings, and the text of the errors whose Error() is
 // a field — for panic values and context values alike.

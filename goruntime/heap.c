@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // heap.c: the Go heap's in-use spans and their allocated object slots, read
 // from runtime.mheap_.allspans with every mspan field probed from DWARF.
 #include <stdlib.h>

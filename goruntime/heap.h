@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* heap.h: private to goruntime/heap.c and reach.c — the Go heap's in-use
  * spans as read from runtime.mheap_.allspans, with one bit per object slot for
  * "allocated" and the bitmaps the reachability marking uses. */

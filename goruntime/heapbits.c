@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // heapbits.c: which words of heap objects and package variables hold
 // pointers, from the runtime's own metadata (what mgcmark.go's scanobject and
 // markrootBlock read), and the span specials that are roots: so the marking

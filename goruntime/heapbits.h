@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* heapbits.h: private to goruntime/heapbits.c and reach.c — where the Go
  * runtime's own metadata says the pointers are, so that the marking reads
  * what Go's collector reads instead of every word: the pointer bitmaps of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* internal.h: goruntime's private declarations — the probed runtime layout and
  * the reader state shared by the files of this folder. */
 #ifndef GOCORONER_GORUNTIME_INTERNAL_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // labels.c: decode a goroutine's pprof labels (g.labels) into JSON text.
 #include <stdio.h>
 #include <stdlib.h>

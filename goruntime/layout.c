@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // layout.c: probe the runtime's struct layouts and constants from DWARF — every
 // layout difference between Go releases is decided here by asking the binary.
 #include <stdio.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // panics.c: the panics in progress of a goroutine (g._panic and its link
 // list); the value's type is named and the value rendered by gotypes.c and
 // govalues.c, as Go's panic message prints them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // reach.c: who can still wake a blocked goroutine. Marks the heap from what
 // the process could still run — package variables and the stacks of
 // goroutines not blocked on a channel or sync primitive — and, each time the

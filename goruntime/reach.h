@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // reach.h: the state of the heap marking (reach.c), private to it and to
 // victims.c, which turns its per-goroutine searches into who is stuck
 // behind whom; kept apart so that reach.c stays under 800 lines.

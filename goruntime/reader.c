@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // reader.c: the floor every goruntime reader stands on — interned strings,
 // copies into the snapshot's arena, diagnostics (one capped-per-kind
 // policy), reads that say what failed and where, and Go strings.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // snapshot.c: gr_snapshot_create, the top of goruntime — probe the
 // binary, then read the goroutines, their contexts, waits, defers and what
 // the heap reaches, in that order, each reader on the floor below it.

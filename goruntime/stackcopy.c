@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // stackcopy.c: each goroutine's live stack, copied once while the goroutines
 // are read, for the unwinder and the context passes that read every stack.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // stackmap.c: which words of a goroutine's stack hold live pointers, from the
 // stack maps the compiler leaves for Go's collector: per safe point (the
 // PCDATA_StackMapIndex table), a bitmap of the frame's pointer-holding local

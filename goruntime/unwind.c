@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // unwind.c: walk a goroutine's stack the way Go's own unwinder does (pcsp
 // frame sizes from the pclntab, inlined calls expanded), with a per-PC cache.
 #include <stdio.h>

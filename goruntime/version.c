@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // version.c: the Go release an executable was built with, read from the binary.
 #include <stdlib.h>
 #include <string.h>

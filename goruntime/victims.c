@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // victims.c: who each blocked goroutine is stuck behind. The releasers of an
 // object are the goroutines whose own stacks reach it (reach.c searches
 // them), other than those blocked on that object alone. A blocked goroutine

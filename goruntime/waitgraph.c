@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // waitgraph.c: the wait-for graph of the goroutines nothing can wake, over
 // objects rather than goroutine pairs — goroutine → each object it waits on
 // → each blocked goroutine whose stack reaches that object — and its

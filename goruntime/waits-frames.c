@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // waits-frames.c: channels held in goroutines' frame variables — parameters
 // and locals whose type is a channel, or a struct or *struct with channel
 // fields (one level) — so that channels nobody waits on are listed too. Only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // waits-sync.c: goroutines waiting on a sync primitive or a runtime semaphore
 // — which Mutex, RWMutex, WaitGroup or Cond, by address. The semaphore address
 // comes from g.waiting (Go 1.26+) or from runtime.semtable's treaps (earlier);

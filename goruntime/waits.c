@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // waits.c: who waits on what — channels and their queues, sync primitives and
 // semaphores — for every goroutine of a snapshot. The channel part lives here
 // (g.waiting → sudog → hchan, cross-checked against the channels' own queues);

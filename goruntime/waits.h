@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* waits.h: private to goruntime/waits*.c — the probed layouts and the state of
  * the "who waits on what" reader (channels in waits.c, semaphores and sync
  * primitives in waits-sync.c). */

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- _ctx_below_canceled: private helper. The contexts below each canceled
 -- cancel/timer/afterFunc context (the seed), walking down the parent links
 -- through contexts without a state of their own ('value', 'stop') and user

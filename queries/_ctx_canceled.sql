@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- _ctx_canceled: private helper. Every canceled context with a state of its
 -- own ('cancel', 'timer', 'afterFunc') and the node where its cancellation
 -- started: walking up through contexts that delegate Err() ('value', 'stop',

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- _leaked: private helper. The goroutines leak_suspect lists, as a set that
 -- can be asked about one goroutine at a time: the same conditions (a heap
 -- scan was done; a user goroutine, waiting or leaked; every object it waits

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- _stack_funcs: each stack of an incident by function names only, with its
 -- user goroutines.
 --

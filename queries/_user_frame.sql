@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- _user_frame: where each stack of an incident blocks, as the findings name
 -- it.
 --

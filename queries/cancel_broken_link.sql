@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- cancel_broken_link: live contexts below a canceled ancestor that should
 -- have been canceled with it.
 --

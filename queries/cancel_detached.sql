@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- cancel_detached: contexts cut off from a canceled ancestor on purpose.
 --
 -- What: a context.WithoutCancel context whose ancestor (reached through

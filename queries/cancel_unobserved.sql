@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- cancel_unobserved: goroutines blocked while a context they hold is canceled.
 --
 -- What: a user goroutine parked (channel, select, IO wait, sleep, mutex,

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- context_lock_wait: goroutines waiting on the internal mutex of a context.
 --
 -- What: per context, the goroutines blocked on its cancelCtx.mu (also the

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- diagnostics: what gocoroner noted while reading an incident's core: what
 -- it could not read or understand, worked around, or counted.
 --

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- finding_group: an incident's findings grouped by kind, culprit and object.
 --
 -- What: every finding of the library's finding views (cancel_unobserved,

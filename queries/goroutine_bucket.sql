@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- goroutine_bucket: user goroutines grouped four ways, with counts and waits.
 --
 -- What: the user goroutines (is_system = 0) of an incident grouped by

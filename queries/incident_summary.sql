@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- incident_summary: one line per incident of the archive.
 --
 -- What: every incident with what tells it apart: its name and tags, when the

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- leak_suspect: blocked goroutines that nothing able to run can ever wake.
 --
 -- What: a user goroutine waiting ('waiting', or 'leaked' after Go 1.26's

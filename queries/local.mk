@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # queries module: the SQL library of findings. Each queries/*.sql file is one
 # documented CREATE VIEW; they are concatenated in the order below (helpers,
 # whose names start with "_", before the views that use them) behind

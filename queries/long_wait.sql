@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- long_wait: waiting user goroutines and how long they have waited.
 --
 -- What: every user goroutine that is waiting ('waiting', or 'leaked' after

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // queries.c: splitting the compiled-in library into views, and creating
 // them in databases.
 #include <errno.h>
@@ -55,9 +56,16 @@ static struct util_error *parse_chunk(const char *name, size_t nlen, const char 
 	}
 	*end = '\0';
 	create[-1] = '\0'; // ends the header (the '\n' before CREATE)
+	// The file's licence line opens it but is not the view's documentation.
+	const char *header = text;
+	static const char spdx[] = "-- SPDX-License-Identifier:";
+	if (strncmp(header, spdx, sizeof(spdx) - 1) == 0) {
+		const char *nl = strchr(header, '\n');
+		header = nl ? nl + 1 : header + strlen(header);
+	}
 	views[nviews++] = (struct queries_view){
 		.name = vname,
-		.header = text,
+		.header = header,
 		.create = create,
 		.is_private = vname[0] == '_',
 	};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* queries: the SQL library of findings — one documented view per topic
  * (one queries/NAME.sql file each, compiled in), and keeping a database's copies of them in
  * step with this binary. */

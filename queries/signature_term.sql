@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- signature_term: the terms of an incident's signature, with their weights.
 --
 -- What: what an incident is made of, in words that survive a rebuild of the

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- stuck_behind: goroutines stuck behind another, with the culprit they wait
 -- for.
 --

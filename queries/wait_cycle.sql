@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- wait_cycle: goroutines that wait on each other in a cycle (a deadlock).
 --
 -- What: the members of each component of kind 'cycle' of the wait-for graph

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- wait_group: goroutines leaked together, all waiting on one object (or
 -- the same few objects) that only they reach.
 --

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # build.sh [DIR [CONFIGURE-ARGS...]]: configure and build gocoroner out of tree
 # (default _build/), reconfiguring only when needed.
 set -eu

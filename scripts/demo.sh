@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # demo.sh: the main job on the bundled corpus — install what is missing, build,
 # analyze corpus cores into one archive and print what gocoroner found:
 #   1. a Go 1.27 service hung in a dozen known ways (the 11-layer chain whose

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fuzz.sh [SECONDS]: build the libFuzzer harnesses (_build-fuzz: clang,
 # --enable-fuzz, ASan and UBSan) and run each fuzz/fuzz-NAME.c for SECONDS
 # (default 60) on a scratch copy of its seeds. One line per harness: execs,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # install-deps.sh: install what building and testing gocoroner needs on Debian
 # (12 or later), skipping what is already there. Needs root or sudo when
 # something is missing; without either, it says what to install by hand.

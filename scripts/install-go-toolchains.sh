@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Install the Go toolchains (and gdb, zstd, delve) that corpus/generate.sh
 # builds and inspects the test corpus with. Idempotent: sources and pins are
 # rewritten only when they differ, and packages already installed are skipped.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # sql2c.sh: turn a .sql file into a C char array, so the documented SQL text
 # (comments included) is compiled into the binary byte for byte.
 #

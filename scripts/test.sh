@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test.sh: install what is missing, build, and run the whole test suite: unit
 # tests of every module and the corpus integration tests, then again under
 # AddressSanitizer and UndefinedBehaviorSanitizer; then each fuzz harness for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cancel.c: the canceled contexts (context_canceled, context_below_canceled)
 // of incidents stored without them, computed from their context rows by
 // gr_cancel_sets, as an ingest computes them from the snapshot.

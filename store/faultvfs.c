@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultvfs.c: for tests only — a SQLite VFS over the real one that counts
 // the I/O calls on every file SQLite opens and fails the Nth of a kind, so
 // that a test can fail each write, fsync or read of a command in turn.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ingest.c: the writer — one incident, with its goroutines, shared stacks and
 // diagnostics, in one transaction.
 #include <stdio.h>

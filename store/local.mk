@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # store module: the SQLite archive. store/schema.sql is the documented schema;
 # scripts/sql2c.sh compiles it into store/schema_sql.c (store_schema_sql) at
 # build time. nodist_ is first set here: later fragments append with +=.

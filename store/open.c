@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // open.c: opening a gocoroner database — creating, checking or upgrading its
 // schema.
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // schema.c: the numbered blocks of schema.sql and running them to create or
 // upgrade a database.
 #include <stdio.h>

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- schema.sql: the gocoroner database — every incident (one Go core file of
 -- one executable) with the goroutines, stacks and diagnostics rebuilt from it.
 -- This file is compiled into gocoroner (scripts/sql2c.sh → store_schema_sql)

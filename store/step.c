@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // step.c: running statements on a gocoroner connection — SQLite's errors as
 // util_errors, the work budget that stops a statement before it hangs a
 // command (store_step), in the connection's one progress handler, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* store-private.h: what the files of store/ share; not for other modules. */
 #ifndef GOCORONER_STORE_PRIVATE_H
 #define GOCORONER_STORE_PRIVATE_H

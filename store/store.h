@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* store: the SQLite archive — schema (store/schema.sql, compiled in) and the
  * writer that ingests one incident per transaction. */
 #ifndef GOCORONER_STORE_H

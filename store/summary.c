@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // summary.c: an incident's summary rows (finding counts and signature, from
 // the query library's views), computed again for old databases, and tags.
 #include <stdio.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* store/testing.h: the store's seams for tests, compiled in only with
  * GOCORONER_TESTING (libgocoroner_test.a); the installed command has none. */
 #ifndef GOCORONER_STORE_TESTING_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // text.c: binding byte strings from a core or an executable as TEXT that is
 // valid UTF-8, whatever bytes they hold.
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // transfer.c: moving whole incidents — forgetting one, copying incidents
 // between gocoroner databases (import, export). Per-incident tables are found
 // at run time (every table with an incident_id column), so tables added by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // waits.c: write who waits on what (channels, their queues, sync waits),
 // each goroutine's deferred calls and panics, and the contexts with who
 // holds them into the incident's tables; the texts their rows share, once.

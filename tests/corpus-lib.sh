@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # corpus-lib.sh: what the shell tests over the corpus share. Source it with
 #   . "${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/corpus-lib.sh"
 #   corpus_setup NAME     (skips the test, exit 77, without corpus or zstd)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // gotrace.c: parse Go's traceback text and the corpus manifest for the tests.
 #include <fcntl.h>
 #include <stdio.h>

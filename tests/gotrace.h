@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* gotrace.h: test helpers — parse Go's own traceback text (runtime.Stack dumps,
  * GOTRACEBACK=crash output) and read the corpus manifest. Used only by tests, so
  * the expectations never pass through gocoroner's own code. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Unit tests (cmocka), one per module, and integration tests over the corpus.
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test-util
@@ -215,7 +216,8 @@ EXTRA_DIST += tests/test-badcore.sh
 TESTS += tests/test-completion.sh
 EXTRA_DIST += tests/test-completion.sh
 
-# Every source file's SPDX line; not in TESTS until the headers are added.
+# Every source file's SPDX line (the corpus programs' on their last line).
+TESTS += tests/test-spdx.sh
 EXTRA_DIST += tests/test-spdx.sh
 
 # The README's tour and the man page's EXAMPLES, run as written on the

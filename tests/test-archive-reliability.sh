@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-archive-reliability.sh: the archive keeps what it has whatever happens
 # to a writer, and incidents move between databases whole.
 #  (a) an ingest killed with SIGKILL at many points — from the inside, by the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-archive.sh: the incident archive on real corpus cores — incidents,
 # tag, similar, diff, analyze --keep-core and core. The archive holds the
 # hang program at three Go releases and modes (the same hang, rebuilt) and

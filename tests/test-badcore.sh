@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-badcore.sh: analyze on corpus cores with one word patched, as a
 # corrupt or hostile core would have it. A corrupt value inside a readable
 # core becomes a diagnostic naming the goroutine or object, and the ingest

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-cli.sh: the gocoroner command end to end — analyze corpus cores into a
 # database, print them back with 'traceback' and compare with Go's own dump
 # text; and every kind of bad input gets a one-line error naming the file,

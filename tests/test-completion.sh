@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-completion.sh: the bash completion (doc/bash-completion/gocoroner)
 # against the command it completes: every command of 'gocoroner --help',
 # every option a command's --help describes, files where a file is asked

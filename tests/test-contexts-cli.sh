@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-contexts-cli.sh: 'contexts' and 'graph --contexts' as a person and a
 # script read them, on two corpus cores, against what the programs printed
 # about their own contexts (corpus/README.md):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-contexts.c: context.Context trees (goruntime/contexts.c, ctxfind.c) —
 // every corpus core's contexts, registered children and holdings against the
 // program's own account of them (the ctx/ctxtext/ctxchild/ctxheld lines of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-core.c: unit tests for core/ — synthetic ELF cores (raw and zstd) built
 // here, the executable overlay and build-id check, and real corpus cores.
 #include <dirent.h>

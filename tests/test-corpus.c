@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-corpus.c: integration test — every corpus core, compressed and raw, read
 // by gocoroner and compared goroutine by goroutine, frame by frame, with Go's own
 // traceback recorded when the core was made (and the program's own word).

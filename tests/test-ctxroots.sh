@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-ctxroots.sh: where the contexts are kept, on the cores of the
 # ctxroots program (contexts planted in every place a process keeps them;
 # corpus/README.md, "The ctxroots program"), against what the program

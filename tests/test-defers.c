@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-defers.c: pending deferred calls and panics in progress, for every
 // corpus core, against the program's own account of them (the "defer" and
 // "panic" lines of corpus/expect/NAME.stdout), both ways: every line must be

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-diag.sh: every finding query on every core of the diag program
 # against what the program itself printed (corpus/README.md, "The diag
 # program"): each "expect QUERY NAME goid=N ..." line must be reported by

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-docs.sh: the README's tour and the man page's EXAMPLES run as written.
 # Every command of a ```console block that follows a "<!-- tour -->" line of
 # README.md, and every "$ " line between .EX and .EE in the EXAMPLES section

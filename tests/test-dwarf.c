@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-dwarf.c: unit tests for dwarf/ — layouts, constants, variables, runtime
 // types and pclntab lookups on the corpus executables of every Go release,
 // inline expansion checked against Go's own tracebacks, and bad input.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-findings.sh: the query library on corpus cores against what each
 # corpus program printed about its own contexts (corpus/README.md,
 # "Contexts"): cancel_unobserved must name exactly the goroutines whose

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-golden.sh: every query of the library on every corpus core against
 # its golden CSV, tests/golden/CORE/QUERY.csv: the rows as gocoroner
 # produced them when they were last reviewed (incident_id left out, rows

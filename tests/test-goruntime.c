@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-goruntime.c: unit tests for goruntime/ — layouts against the reference
 // tables, each corpus scenario goroutine against what the program itself
 // printed, and corrupted cores that must give errors or diagnostics, not crashes.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-httpsvc.sh: the bug queries on the cores of the httpsvc program (a
 # net/http service with hundreds of keep-alive connections, many finished
 # and canceled requests, and a few handlers blocked on a request the client

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-iofault.sh: a failed write, fsync or read never costs the archive
 # anything and always says what failed. For each command that writes a
 # database — analyze (into an archive and into a new file), import, forget,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-layering.sh: the modules keep the shape the restructuring gave them.
 # From the objects of the library as built (their defined and undefined
 # symbols, as nm lists them), the files of each module that call each other

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-leakzoo.sh: test-pileup.sh on the cores of programs/leakzoo (pileup's
 # zoo shape: leak patterns and the stale-pointer traps, corpus/README.md,
 # "The zoo shape").

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-limits.sh: gocoroner within the limits of what it is given — a
 # database this user may only read (the read-only commands work, the writing
 # ones say which file and which command), each command's statements under

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-live.c: the liveness of stack words (goruntime/stackmap.c,
 // gr_stack_live_word), on synthetic frames, bitmaps and stack objects: the
 // rule by which a frame variable is trusted. The corpus side (dead

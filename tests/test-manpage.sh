@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-manpage.sh: the man page describes every command 'gocoroner --help'
 # lists and every option each command's --help gives, in that command's
 # entry (or, for the options every command shares, in OPTIONS); and the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-pileup.sh: the wait-for analysis on the shapes real hangs have (the
 # pileup program, corpus/README.md): idle pools, pile-ups on one mutex,
 # deadlocks among healthy waiters, all of them mixed, at thousands of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-queries.c: the query library — a linter (every view and column
 // documented, every view prepared against a fresh schema, no full scans of
 // the big tables), keeping views in step in databases, and each finding rule

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-reach.c: heap reachability of the objects blocked goroutines wait on,
 // for every corpus core, against what the hang program's source says: it
 // keeps every channel it reports in the package variable chanRecs and every

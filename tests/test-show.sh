@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-show.sh: 'goroutines' (userloc, --with/--without, --group, --format
 # json) and 'traceback --goid' on corpus cores, against what Delve and Go
 # themselves printed for the same cores (corpus/expect/*.dlv, *.traceback).

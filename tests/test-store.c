@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-store.c: unit tests for store/ — schema, versions, refusing foreign
 // files, and ingesting a synthetic snapshot (stack sharing, duplicates, rollback).
 #include <dirent.h>

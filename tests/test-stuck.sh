@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test-stuck.sh: who is stuck behind whom, on the cores of the ctxroots
 # program (corpus/README.md, "The ctxroots program"), against what the
 # program itself printed. Its culprit holds a mutex no package variable

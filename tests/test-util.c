@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-util.c: unit tests for util/ — errors, arena, interned strings, u64 map.
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-victims.c: who is stuck behind whom (gr_victims_find, victims.c) on
 // synthetic wait-for graphs: goroutines and objects by index, the waits and
 // what each goroutine's stack reaches. The culprit's mutex and the group

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test-waits.c: who waits on what (goruntime/waits*.c) — every corpus core's
 // channels, channel waits and sync waits against the program's own account of
 // them (the chan/chanwait/syncwait lines of its stdout), and corrupted queues

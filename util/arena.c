@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // arena.c: a bump allocator so one core's rebuilt objects are freed at once.
 #include <stdlib.h>
 #include <string.h>

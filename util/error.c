@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // error.c: the one error type every gocoroner function returns.
 #include <errno.h>
 #include <stdio.h>

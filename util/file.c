@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // file.c: opening a file the user named for reading without blocking on it —
 // a FIFO, device, socket or directory is refused before open(2) can wait.
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // grow.c: the one way a malloc'd array grows by doubling, and the one way
 // big buffers get a mapping of their own.
 #include <stdint.h>

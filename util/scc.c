@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // scc.c: strongly connected components of a directed graph in linear time
 // (Tarjan's algorithm, iterative: a graph of a million nodes in one long
 // chain must not overflow the C stack).

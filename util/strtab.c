@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // strtab.c: interned strings — function, file and type names are stored once.
 #include <stdlib.h>
 #include <string.h>

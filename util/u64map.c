@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // u64map.c: an open-addressing uint64 → uint64 map (address lookups, dedup).
 #include <stdlib.h>
 #include <string.h>

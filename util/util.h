@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* util: the pieces every gocoroner module shares — one error type, a per-core
  * arena, interned strings and a u64 hash map. */
 #ifndef GOCORONER_UTIL_H

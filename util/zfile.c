@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // zfile.c: a file the user named that may be zstd-compressed (an executable
 // kept as prog.zst), opened as its decompressed bytes in an anonymous file.
 #include <errno.h>

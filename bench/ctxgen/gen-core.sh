@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Make ctxgen's core: the context-heavy benchmark of the mission's own shape,
 # a debug build (-gcflags=all=-N -l) of a request-serving program whose every
 # frame takes a ctx (main.go; about 100,008 goroutines, 430,000 contexts).

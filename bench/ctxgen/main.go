@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command ctxgen parks N goroutines in realistic blocking states so that a core
 // dump (gcore) can be taken of it. Stdlib only.
 //

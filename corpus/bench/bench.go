@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command bench parks 100,000 goroutines with realistic stacks so that
 // gocoroner can be benchmarked on a large core. See gen-bench-core.sh.
 //

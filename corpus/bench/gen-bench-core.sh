@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Make a large core for benchmarks: bench.go (100,000 parked goroutines with
 # 10-20 frame stacks, a quarter each in chan receive / select / sleep /
 # sync.Mutex.Lock, half with a context chain) built with Go 1.27 (optimized),

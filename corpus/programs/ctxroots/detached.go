@@ -39,3 +39,5 @@ func detachedHolder(ctx context.Context, block chan struct{}) {
 	<-block
 	runtime.KeepAlive(ctx)
 }
+
+// SPDX-License-Identifier: Apache-2.0

@@ -301,3 +301,5 @@ func startBrokenLink() {
 
 	keep = append(keep, parent, b, child, eparent, e, echild)
 }
+
+// SPDX-License-Identifier: Apache-2.0

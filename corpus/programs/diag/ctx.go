@@ -324,3 +324,5 @@ func printContexts() {
 		fmt.Println(l)
 	}
 }
+
+// SPDX-License-Identifier: Apache-2.0

@@ -38,3 +38,5 @@ func startCauseScenario() {
 	start("cu-cause", func() { diagCauseCanceled(ctx) })
 	keep = append(keep, ctx)
 }
+
+// SPDX-License-Identifier: Apache-2.0

@@ -35,3 +35,5 @@ func startWithoutCancelScenario() {
 	start("cu-without-cancel", func() { diagHoldWithoutCancel(wc) })
 	keep = append(keep, parent, wc)
 }
+
+// SPDX-License-Identifier: Apache-2.0

@@ -267,3 +267,5 @@ func startBuckets() {
 		waitFor(name)
 	}
 }
+
+// SPDX-License-Identifier: Apache-2.0

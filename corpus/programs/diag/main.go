@@ -336,3 +336,5 @@ func startRawSyscall() {
 	keep = append(keep, p)
 	startNoWait("rawsyscall", func() { diagRawRead(p[0]) })
 }
+
+// SPDX-License-Identifier: Apache-2.0

@@ -539,3 +539,5 @@ func printContexts() {
 		fmt.Println(l)
 	}
 }
+
+// SPDX-License-Identifier: Apache-2.0

@@ -31,3 +31,5 @@ func startCauseCtx() {
 	ctxExpect++
 	go ctxCauseWaiter("cause-canceled", ctx)
 }
+
+// SPDX-License-Identifier: Apache-2.0

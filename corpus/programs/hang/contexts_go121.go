@@ -52,3 +52,5 @@ func startGo121Ctx() {
 	go ctxWithoutCancelWaiter("without-cancel", wc)
 	go ctxAfterFuncWaiter("afterfunc-parent", afParent, stop)
 }
+
+// SPDX-License-Identifier: Apache-2.0

@@ -8,3 +8,5 @@ import "context"
 func causeText(ctx context.Context) string { return "" }
 
 func startCauseCtx() {}
+
+// SPDX-License-Identifier: Apache-2.0

@@ -659,3 +659,5 @@ func finish(mode, dumpPath string) {
 	fmt.Println("READY")
 	os.Stdout.Sync()
 }
+
+// SPDX-License-Identifier: Apache-2.0

@@ -506,3 +506,5 @@ func startWaits() {
 	go goexiter(ge)
 
 }
+
+// SPDX-License-Identifier: Apache-2.0

@@ -710,3 +710,5 @@ func finish(mode, dumpPath, leakPath string) {
 	fmt.Println("READY")
 	os.Stdout.Sync()
 }
+
+// SPDX-License-Identifier: Apache-2.0

@@ -412,3 +412,5 @@ func startStaleTraps() {
 	lookalikeMixed()
 	trapFreed()
 }
+
+// SPDX-License-Identifier: Apache-2.0

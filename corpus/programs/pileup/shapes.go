@@ -251,3 +251,5 @@ func startTriCycle() {
 	go pileupTriC(y, m)
 	named("cycle3-c", "sync.Mutex.Lock", "semacquire")
 }
+
+// SPDX-License-Identifier: Apache-2.0
