@@ -270,7 +270,8 @@ static void print_groups(struct group_row *rows, size_t n, int64_t total, int64_
 			 const struct gor_opts *o, int64_t id)
 {
 	char a[32], b[32], t[1100];
-	qsort(rows, n, sizeof(*rows), by_count);
+	if (n > 1) // no rows (a database without goroutines): no array to sort
+		qsort(rows, n, sizeof(*rows), by_count);
 	if (o->format == CLI_FORMAT_JSON) {
 		struct cli_json j;
 		cli_json_init(&j, stdout);

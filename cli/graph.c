@@ -184,7 +184,8 @@ static size_t wgraph_select(struct wgraph *w, int64_t goid, int64_t component, s
 		if (take)
 			sel[ns++] = &w->objs[o];
 	}
-	qsort(sel, ns, sizeof(*sel), cmp_obj_waiters);
+	if (ns > 1)
+		qsort(sel, ns, sizeof(*sel), cmp_obj_waiters);
 	*candidates = ns;
 	size_t n = limit && ns > limit ? limit : ns;
 	for (size_t i = 0; i < n; i++)
