@@ -49,6 +49,10 @@ else
 fi
 cp "$db" "$work/ro/a.db"
 cp "$db" "$work/rw/a.db"
+# The reader (nobody, under root) must read the core: the source tree may be
+# in a folder only its owner enters (a clone in /root).
+cp "$core" "$work/core.zst"
+chmod 644 "$work/core.zst"
 chmod 444 "$work/ro/a.db" "$work/rw/a.db"
 chmod 555 "$work/ro"
 if as_reader true; then
@@ -65,7 +69,7 @@ if as_reader true; then
 			fi
 		done
 		# The ones that write say so, naming the file and the command.
-		for cmd in "analyze --exe $work/exe $core" "tag $id k=v" "forget $id" \
+		for cmd in "analyze --exe $work/exe $work/core.zst" "tag $id k=v" "forget $id" \
 			"import --from $db"; do
 			c=${cmd%% *}
 			as_reader "$bin" $cmd --db "$rodb" >"$work/out" 2>"$work/err"
