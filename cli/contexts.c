@@ -447,7 +447,7 @@ int cli_contexts(int argc, char **argv)
 	if (!err)
 		err = cli_pick_incident(db, incident, &id);
 	if (!err)
-		err = ctx_tree_load(&t, db, id, goid);
+		err = ctx_tree_load(&t, db, id, goid, true);
 	if (err)
 		goto out;
 	ctx_tree_select(&t, goid, canceled);

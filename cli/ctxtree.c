@@ -160,7 +160,7 @@ static struct util_error *load_holders(struct ctx_tree *t, struct store_db *db, 
 }
 
 struct util_error *ctx_tree_load(struct ctx_tree *t, struct store_db *db, int64_t incident,
-				 int64_t only_goid)
+				 int64_t only_goid, bool holders)
 {
 	struct util_error *err = load_nodes(t, db, incident);
 	if (err)
@@ -175,7 +175,7 @@ struct util_error *ctx_tree_load(struct ctx_tree *t, struct store_db *db, int64_
 		return &util_enomem;
 	for (size_t i = 0; i < t->n; i++)
 		t->addrs[i] = t->v[i].addr;
-	if ((err = load_holders(t, db, incident, only_goid)))
+	if (holders && (err = load_holders(t, db, incident, only_goid)))
 		return err;
 	// Link children under parents and roots together, keeping address
 	// order among siblings.

@@ -71,10 +71,11 @@ struct ctx_item {
 
 void ctx_tree_init(struct ctx_tree *t);
 void ctx_tree_deinit(struct ctx_tree *t);
-/** Read the incident's contexts and holders (only goroutine ONLY_GOID's
- * holdings when it is >= 0) and link the trees. */
+/** Read the incident's contexts and, with HOLDERS, their holders (only
+ * goroutine ONLY_GOID's holdings when it is >= 0), and link the trees.
+ * Without HOLDERS no node is held: for a caller that shows no holder. */
 struct util_error *ctx_tree_load(struct ctx_tree *t, struct store_db *db, int64_t incident,
-				 int64_t only_goid);
+				 int64_t only_goid, bool holders);
 struct ctx_node *ctx_tree_find(struct ctx_tree *t, int64_t addr);
 /** Mark the nodes to show: with GOID >= 0 the contexts it holds and their
  * ancestors; with CANCELED the canceled contexts, their ancestors and
