@@ -508,6 +508,31 @@ SELECT incident_id AS id, name, captured_at,
        context_lock_wait AS lock_waits, tags, core_kept
   FROM incident_summary AS s ORDER BY incident_id;
 
+-- STMT incidents_table
+-- 'incidents' as a table for people: the columns of statement incidents
+-- that tell incidents apart, within about 110 characters; the finding counts
+-- of the bug kinds in one column (none: '-'), the info kinds and the build
+-- id, ingest time and core flag left to --format csv and json. No ?1.
+SELECT id, name,
+       captured_at || coalesce(' (' || captured_from || ')', '') AS captured,
+       executable, go_version AS go, goroutines,
+       coalesce(nullif(rtrim(
+         CASE WHEN unobserved > 0 THEN unobserved || ' unobserved, ' ELSE '' END ||
+         CASE WHEN broken_links > 0 THEN broken_links || ' broken, ' ELSE '' END ||
+         CASE WHEN leaks > 0 THEN leaks || ' leaked, ' ELSE '' END ||
+         CASE WHEN cycles > 0 THEN cycles || CASE cycles WHEN 1 THEN ' cycle' ELSE ' cycles' END
+              ELSE '' END, ', '), ''), '-') AS findings,
+       tags
+  FROM (SELECT incident_id AS id, name, captured_at,
+               (SELECT captured_at_source FROM incident WHERE id = s.incident_id) AS captured_from,
+               executable, go_version, goroutines, cancel_unobserved AS unobserved,
+               cancel_broken_link AS broken_links, leak_suspect AS leaks,
+               (SELECT count(*) FROM wait_component AS w
+                 WHERE w.incident_id = s.incident_id AND w.kind = 'cycle') AS cycles,
+               tags
+          FROM incident_summary AS s)
+ ORDER BY id;
+
 -- STMT similar
 -- 'similar': the other incidents sharing signature terms with incident ?1,
 -- most similar first, at most ?2; only those captured before it (by

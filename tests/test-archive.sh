@@ -49,6 +49,23 @@ q() { "$bin" query --db "$db" --incident "$1" --format csv "$2" | tail -n +2 | t
 "$bin" incidents --db "$db" >"$work/table"
 [ "$(grep -c '^[0-9]' "$work/table")" -eq 5 ] && ok "incidents: one line per incident" ||
 	bad "incidents: $(cat "$work/table")"
+# The table for people: the capture time with its source, the bug findings
+# in one column as the csv's counts say, lines within 150 characters (230
+# before it had its own columns).
+tbad=0
+while read -r i name date prog; do
+	line=$(grep "^$i " "$work/table" | sed 's/ *$//')
+	want="$date (file mtime)"
+	for pair in unobserved:unobserved broken_links:broken leaks:leaked; do
+		n=$(inc "$i" "${pair%%:*}")
+		[ "$n" = 0 ] || want="$want|$n ${pair#*:}"
+	done
+	missing=$(echo "$want" | tr '|' '\n' | while IFS= read -r w; do
+		case $line in *"$w"*) ;; *) echo "$w" ;; esac; done)
+	[ -z "$missing" ] && [ ${#line} -le 150 ] ||
+		{ tbad=1; bad "incidents table, $i: lacks '$missing' or is over 150 characters: $line"; }
+done <"$work/ids"
+[ $tbad = 1 ] || ok "incidents table: capture time and source, the bug findings as the csv counts them, within 150 characters (a Go release with its experiments is 32)"
 while read -r i name date prog; do
 	want_go=$(col go_version "$name")
 	got="$(inc "$i" captured_at) $(inc "$i" executable) $(inc "$i" go_version)"
