@@ -1592,3 +1592,44 @@ ALTER TABLE incident ADD COLUMN exe_name TEXT;
 -- labels: 0). 'gocoroner traceback' follows it. NULL when it could not be
 -- read, and in incidents ingested before version 13.
 ALTER TABLE incident ADD COLUMN traceback_labels INTEGER CHECK (traceback_labels IN (0, 1));
+
+-- @version 14
+
+-- The goroutines of each incident grouped once, at ingest, by what every
+-- summary that counts all of them groups on: the stack, user or system, the
+-- state Go's traceback prints (the wait reason, else the status) and the
+-- function whose go statement created them. 'analyze', 'report' and the
+-- views goroutine_bucket (arms 'stack', 'funcs', 'creator') and
+-- _stack_funcs (the signature, 'diff') add up these rows, a few per stack,
+-- where they read 100,000 goroutine rows before: 0.2 to 0.4 s of every
+-- analyze of a core that size (bench/README.md). gocoroner's writer fills
+-- it in the pass that writes the goroutines.
+CREATE TABLE goroutine_group (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- The stack the group's goroutines share (stack.stack_id).
+  stack_id INTEGER NOT NULL,
+  -- goroutine.is_system, the same for all of them.
+  is_system INTEGER NOT NULL CHECK (is_system IN (0, 1)),
+  -- COALESCE(goroutine.wait_reason, goroutine.status), the same for all.
+  state TEXT NOT NULL,
+  -- goroutine.created_by_func, the same for all; NULL: created by no go
+  -- statement (or not known).
+  creator TEXT,
+  -- How many goroutines; the smallest goid among them (unique: the groups
+  -- of an incident share no goroutine), which also keys the row.
+  goroutines INTEGER NOT NULL,
+  example_goid INTEGER NOT NULL,
+  -- The shortest and longest goroutine.wait_minutes of the group; NULL
+  -- when none of them has one.
+  min_wait_minutes INTEGER,
+  max_wait_minutes INTEGER,
+  PRIMARY KEY (incident_id, stack_id, example_goid)
+) WITHOUT ROWID;
+
+-- 1 once goroutine_group holds the incident's rows; NULL for an incident
+-- stored before version 14, whose groups gocoroner computes from its
+-- goroutine rows (one GROUP BY) the first time a version-14 gocoroner opens
+-- the database for writing. After changing an incident's goroutine rows by
+-- hand, set it to NULL: the next gocoroner command that opens the database
+-- for writing counts the incident's groups again.
+ALTER TABLE incident ADD COLUMN goroutine_groups INTEGER;
