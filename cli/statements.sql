@@ -435,6 +435,19 @@ SELECT (SELECT count(*) FROM f_unobserved),
        (SELECT count(*) FROM f_victim
          WHERE goid NOT IN (SELECT goid FROM f_unobserved));
 
+-- STMT stored_counts
+-- 'analyze' and 'report --short': report_counts' numbers, in its order, as
+-- the ingest counted them (table incident_finding_count) from the same
+-- evaluation of the finding views as incident_finding's rows, when the
+-- incident's summary follows this gocoroner's definition (?2, its
+-- STORE_SUMMARY_VERSION); no row otherwise, and report_findings with
+-- report_counts computes them.
+SELECT n.unobserved, n.broken_links, n.leaked, n.cycles, n.detached, n.lock_waits,
+       n.heap_scanned, n.in_cycles, n.leak_groups, n.victims
+  FROM incident_finding_count AS n
+  JOIN incident AS i ON i.id = n.incident_id
+ WHERE n.incident_id = ?1 AND i.summary_version = ?2;
+
 -- STMT graph_context_marks
 -- 'graph --contexts': what the queries found about contexts, read onto the
 -- trees of the statement contexts: a broken link (the context, where its

@@ -88,17 +88,6 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 	[STORE_STMT_INSERT_CORE_BLOB] =
 		"INSERT OR IGNORE INTO core_blob (sha256, compression, size, data)"
 		" VALUES (?1, 'zstd', ?2, ?3)",
-	// The summary rows (store/summary.c): the query library's views, kept.
-	[STORE_STMT_CLEAR_FINDINGS] = "DELETE FROM incident_finding WHERE incident_id = ?1",
-	[STORE_STMT_CLEAR_SIGNATURE] = "DELETE FROM incident_signature WHERE incident_id = ?1",
-	[STORE_STMT_SUMMARIZE_FINDINGS] =
-		"INSERT INTO incident_finding (incident_id, kind, culprit, object, count)"
-		" SELECT incident_id, kind, culprit, object, count FROM finding_group"
-		" WHERE incident_id = ?1",
-	[STORE_STMT_SUMMARIZE_SIGNATURE] =
-		"INSERT INTO incident_signature (incident_id, term, weight)"
-		" SELECT incident_id, term, weight FROM signature_term WHERE incident_id = ?1",
-	[STORE_STMT_SET_SUMMARY_VERSION] = "UPDATE incident SET summary_version = ?2 WHERE id = ?1",
 	// incident_text (store/waits.c).
 	[STORE_STMT_NEXT_TEXT_ID] =
 		"SELECT COALESCE(max(id), 0) + 1 FROM incident_text WHERE incident_id = ?1",

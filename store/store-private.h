@@ -40,11 +40,6 @@ enum store_stmt {
 	STORE_STMT_INSERT_WAIT_MEMBER,
 	STORE_STMT_INSERT_BLOCKER,
 	STORE_STMT_INSERT_CORE_BLOB,
-	STORE_STMT_CLEAR_FINDINGS,
-	STORE_STMT_CLEAR_SIGNATURE,
-	STORE_STMT_SUMMARIZE_FINDINGS,
-	STORE_STMT_SUMMARIZE_SIGNATURE,
-	STORE_STMT_SET_SUMMARY_VERSION,
 	STORE_STMT_NEXT_TEXT_ID,
 	STORE_STMT_INSERT_TEXT,
 	STORE_STMT_COUNT
@@ -232,8 +227,9 @@ struct util_error *store_write_cancel_sets(struct store_db *db, int64_t incident
 struct util_error *store_context_sets_stale(struct store_db *db);
 
 /**
- * Write the summary rows of incident ID (incident_finding, incident_signature,
- * incident.summary_version; store/summary.c), replacing any; called inside a
+ * Write the summary rows of incident ID (incident_finding,
+ * incident_finding_count, incident_signature, incident.summary_version;
+ * store/summary.c), replacing any; called inside a
  * write transaction, with the schema's indexes in place (the views name them).
  */
 struct util_error *store_write_summary(struct store_db *db, int64_t id);

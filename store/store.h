@@ -21,12 +21,13 @@ struct store_db;
 
 /**
  * The definition of an incident's summary rows (incident_finding from view
- * finding_group, incident_signature from view signature_term): stored in
- * incident.summary_version. Raise it when either view changes what it
- * produces; incidents with an older number are summarized again the next
- * time the database is opened for writing.
+ * finding_group, incident_finding_count, incident_signature from view
+ * signature_term): stored in incident.summary_version. Raise it when any of
+ * them changes what it produces; incidents with an older number are
+ * summarized again the next time the database is opened for writing.
+ * 3: incident_finding_count (schema version 14).
  */
-#define STORE_SUMMARY_VERSION 2
+#define STORE_SUMMARY_VERSION 3
 
 /** Facts about one incident (one core of one executable). */
 struct store_incident {

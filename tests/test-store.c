@@ -291,9 +291,9 @@ static void test_new_database(void **state)
 	// version 2's wait_waker); goroutine_blocker (version 9);
 	// context_canceled, context_below_canceled (version 10); version 12
 	// turns goroutine, context, defer_call, chan_wait and wait_reach into
-	// views over tables NAME_base, with incident_text; goroutine_group
-	// (version 14).
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 28);
+	// views over tables NAME_base, with incident_text; goroutine_group,
+	// incident_finding_count (version 14).
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 29);
 	store_close(db);
 	store_close(NULL);
 }
@@ -572,6 +572,23 @@ static void test_ingest_rows(void **state)
 			    "bucket:main.(*server).loop=1.0|bucket:main.worker < main.run=1.693|"
 			    "bucket:main.worker2 < main.run=1.0");
 	assert_int_equal(query_int(db, "SELECT count(*) FROM incident_finding"), 0);
+	// The counts 'analyze' prints, all zero, the heap not scanned.
+	assert_string_equal(query_text(db, "SELECT unobserved || broken_links || leaked || cycles"
+					   " || detached || lock_waits || heap_scanned || in_cycles"
+					   " || leak_groups || victims FROM incident_finding_count"),
+			    "0000000000");
+	// The groups the writer counted (a goroutine each here) are what the
+	// goroutine rows say grouped in SQL.
+	assert_string_equal(query_text(db, "SELECT group_concat(goroutines || ':' || example_goid"
+					   " || ':' || is_system || ':' || COALESCE(creator, '-'), '|')"
+					   " FROM (SELECT * FROM goroutine_group ORDER BY example_goid)"),
+			    "1:1:0:-|1:2:0:main.main|1:3:0:main.main|1:7:0:-|1:9:1:-");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM (SELECT incident_id, stack_id, is_system,"
+				       " state, creator, goroutines, example_goid, min_wait_minutes,"
+				       " max_wait_minutes FROM goroutine_group EXCEPT SELECT incident_id,"
+				       " stack_id, is_system, COALESCE(wait_reason, status), created_by_func,"
+				       " count(*), min(goid), min(wait_minutes), max(wait_minutes)"
+				       " FROM goroutine GROUP BY 1, 2, 3, 4, 5)"), 0);
 	assert_string_equal(query_text(db, "SELECT quote(captured_at) FROM incident"), "NULL");
 	store_close(db);
 }
