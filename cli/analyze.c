@@ -609,7 +609,7 @@ int cli_analyze(int argc, char **argv)
 	}
 	struct cli_findings findings;
 	if (!err && (!quiet || fail_on_findings || json))
-		err = cli_count_findings(db, id, &findings);
+		err = cli_stored_findings(db, id, &findings);
 	if (!err && json)
 		err = cli_analyze_json(stdout, db, id, existed, snap->ndiags, &findings);
 	if (util_error_is(err, UTIL_ERROR_BUDGET))

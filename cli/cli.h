@@ -148,6 +148,11 @@ struct cli_findings {
 };
 struct util_error *cli_count_findings(struct store_db *db, int64_t incident,
 				      struct cli_findings *ret);
+/** The same counts as the ingest stored them (table incident_finding_count),
+ * without evaluating the finding views again; cli_count_findings's when the
+ * incident has none that follow this gocoroner's summary definition. */
+struct util_error *cli_stored_findings(struct store_db *db, int64_t incident,
+				       struct cli_findings *ret);
 /** True if the incident has findings that are bugs (not informational). */
 bool cli_has_bugs(const struct cli_findings *f);
 /** True if the incident has findings of any kind, informational included. */

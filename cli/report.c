@@ -76,6 +76,8 @@ static struct util_error *compute_findings(struct store_db *db, int64_t incident
 	return NULL;
 }
 
+static struct cli_findings findings_of(sqlite3_stmt *st);
+
 struct util_error *cli_count_findings(struct store_db *db, int64_t incident,
 				      struct cli_findings *ret)
 {
@@ -90,24 +92,47 @@ struct util_error *cli_count_findings(struct store_db *db, int64_t incident,
 	bool row = false;
 	err = cli_step(db, st, "report_counts", &row);
 	if (!err && row) {
-		*ret = (struct cli_findings){
-			.unobserved = sqlite3_column_int64(st, 0),
-			.broken_links = sqlite3_column_int64(st, 1),
-			.leaks = sqlite3_column_int64(st, 2),
-			.cycles = sqlite3_column_int64(st, 3),
-			.detached = sqlite3_column_int64(st, 4),
-			.lock_waits = sqlite3_column_int64(st, 5),
-			.heap_scanned = sqlite3_column_int64(st, 6) > 0,
-			.in_cycles = sqlite3_column_int64(st, 7),
-			.leak_groups = sqlite3_column_int64(st, 8),
-			.victims = sqlite3_column_int64(st, 9),
-		};
+		*ret = findings_of(st);
 	} else if (!err) {
 		err = util_error_create(UTIL_ERROR_LIB, "%s: counting findings: no row",
 					sqlite3_db_filename(store_handle(db), "main"));
 	}
 	sqlite3_finalize(st);
 	return err;
+}
+
+/* The counts of report_counts' row (or stored_counts', the same columns) ST. */
+static struct cli_findings findings_of(sqlite3_stmt *st)
+{
+	return (struct cli_findings){
+		.unobserved = sqlite3_column_int64(st, 0),
+		.broken_links = sqlite3_column_int64(st, 1),
+		.leaks = sqlite3_column_int64(st, 2),
+		.cycles = sqlite3_column_int64(st, 3),
+		.detached = sqlite3_column_int64(st, 4),
+		.lock_waits = sqlite3_column_int64(st, 5),
+		.heap_scanned = sqlite3_column_int64(st, 6) > 0,
+		.in_cycles = sqlite3_column_int64(st, 7),
+		.leak_groups = sqlite3_column_int64(st, 8),
+		.victims = sqlite3_column_int64(st, 9),
+	};
+}
+
+struct util_error *cli_stored_findings(struct store_db *db, int64_t incident,
+				       struct cli_findings *ret)
+{
+	sqlite3_stmt *st;
+	struct util_error *err = cli_prepare(db, "stored_counts", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, incident);
+	sqlite3_bind_int(st, 2, STORE_SUMMARY_VERSION);
+	bool row = false;
+	err = cli_step(db, st, "stored_counts", &row);
+	if (!err && row)
+		*ret = findings_of(st);
+	sqlite3_finalize(st);
+	return err || row ? err : cli_count_findings(db, incident, ret);
 }
 
 bool cli_has_bugs(const struct cli_findings *f)
@@ -389,7 +414,8 @@ int cli_report(int argc, char **argv)
 	if (!err)
 		err = cli_pick_incident(db, incident, &id);
 	if (!err)
-		err = cli_count_findings(db, id, &f);
+		// The short form needs the counts only: the ingest's.
+		err = short_form ? cli_stored_findings(db, id, &f) : cli_count_findings(db, id, &f);
 	if (err)
 		goto out;
 	struct cli_json j;

@@ -16,11 +16,12 @@ SELECT id, core_path, exe_path, go_version, core_kind, signal, pid, cmdline,
 -- STMT status_counts
 -- Goroutines by what they are doing: the wait reason when waiting, else the
 -- status (Go's traceback prints the same word in brackets), user goroutines
--- and system goroutines counted apart.
-SELECT COALESCE(wait_reason, status) AS state,
-       SUM(is_system = 0) AS user_count,
-       SUM(is_system = 1) AS system_count
-  FROM goroutine WHERE incident_id = ?1
+-- and system goroutines counted apart. From the groups the ingest counted
+-- (goroutine_group), not the goroutines one by one.
+SELECT state,
+       SUM(CASE WHEN is_system = 0 THEN goroutines ELSE 0 END) AS user_count,
+       SUM(CASE WHEN is_system = 1 THEN goroutines ELSE 0 END) AS system_count
+  FROM goroutine_group WHERE incident_id = ?1
  GROUP BY state ORDER BY user_count DESC, system_count DESC, state;
 
 -- STMT largest_stacks
@@ -29,23 +30,23 @@ SELECT COALESCE(wait_reason, status) AS state,
 -- runtime, internal/ and sync), the example (smallest goid), every function
 -- of the stack innermost first, the creator they share (NULL when they do
 -- not) and their shortest and longest waits in minutes: what tells two
--- groups at the same frame apart.
+-- groups at the same frame apart. Added up from goroutine_group, whose rows
+-- split a (stack, state) group further by creator only.
 SELECT s.stack_id, s.n, s.state, uf.func, uf.file, uf.line, s.goid,
        (SELECT group_concat(fr.func, ' < ')
           FROM (SELECT COALESCE(f.func, '?') AS func FROM frame AS f
                  WHERE f.incident_id = ?1 AND f.stack_id = s.stack_id
                  ORDER BY f.depth) AS fr) AS funcs,
        s.creator, s.min_wait, s.max_wait
-  FROM (SELECT g.stack_id, COUNT(*) AS n, COALESCE(g.wait_reason, g.status) AS state,
-               min(g.goid) AS goid,
-               CASE WHEN count(DISTINCT COALESCE(g.created_by_func, '')) = 1
-                    THEN min(g.created_by_func) END AS creator,
-               min(g.wait_minutes) AS min_wait, max(g.wait_minutes) AS max_wait
-          FROM goroutine AS g
-         WHERE g.incident_id = ?1 AND g.is_system = 0
-         GROUP BY g.stack_id, state ORDER BY n DESC, g.stack_id LIMIT 10) AS s
+  FROM (SELECT gg.stack_id, sum(gg.goroutines) AS n, gg.state, min(gg.example_goid) AS goid,
+               CASE WHEN count(DISTINCT COALESCE(gg.creator, '')) = 1
+                    THEN min(gg.creator) END AS creator,
+               min(gg.min_wait_minutes) AS min_wait, max(gg.max_wait_minutes) AS max_wait
+          FROM goroutine_group AS gg
+         WHERE gg.incident_id = ?1 AND gg.is_system = 0
+         GROUP BY gg.stack_id, gg.state ORDER BY n DESC, gg.stack_id, gg.state LIMIT 10) AS s
   LEFT JOIN _user_frame AS uf ON uf.incident_id = ?1 AND uf.stack_id = s.stack_id
- ORDER BY s.n DESC, s.stack_id;
+ ORDER BY s.n DESC, s.stack_id, s.state;
 
 -- STMT goroutines
 -- Every goroutine in id order, for listings and tracebacks.
@@ -433,6 +434,19 @@ SELECT (SELECT count(*) FROM f_unobserved),
          WHERE l.goid NOT IN (SELECT goid FROM f_cycle)),
        (SELECT count(*) FROM f_victim
          WHERE goid NOT IN (SELECT goid FROM f_unobserved));
+
+-- STMT stored_counts
+-- 'analyze' and 'report --short': report_counts' numbers, in its order, as
+-- the ingest counted them (table incident_finding_count) from the same
+-- evaluation of the finding views as incident_finding's rows, when the
+-- incident's summary follows this gocoroner's definition (?2, its
+-- STORE_SUMMARY_VERSION); no row otherwise, and report_findings with
+-- report_counts computes them.
+SELECT n.unobserved, n.broken_links, n.leaked, n.cycles, n.detached, n.lock_waits,
+       n.heap_scanned, n.in_cycles, n.leak_groups, n.victims
+  FROM incident_finding_count AS n
+  JOIN incident AS i ON i.id = n.incident_id
+ WHERE n.incident_id = ?1 AND i.summary_version = ?2;
 
 -- STMT graph_context_marks
 -- 'graph --contexts': what the queries found about contexts, read onto the

@@ -12,7 +12,8 @@
 --
 -- @column incident_id: the incident (incident.id)
 -- @column stack_id: the stack (stack.stack_id)
--- @column goroutines: user goroutines (is_system = 0) with this stack
+-- @column goroutines: user goroutines (is_system = 0) with this stack, added
+--   up from the groups the ingest counted (goroutine_group)
 -- @column funcs: "FUNC < FUNC < ...", innermost first
 CREATE VIEW _stack_funcs AS
 SELECT ps.incident_id AS incident_id,
@@ -22,9 +23,9 @@ SELECT ps.incident_id AS incident_id,
   -- Per stack, not per goroutine: goroutines share stacks, and "incident_id
   -- = ?" reaches the stack table's primary key through this subquery.
   FROM (SELECT st.incident_id, st.stack_id,
-               (SELECT count(*) FROM goroutine_base AS g INDEXED BY goroutine_by_stack_wait
-                 WHERE g.incident_id = st.incident_id AND g.stack_id = st.stack_id
-                   AND g.is_system = 0) AS n,
+               (SELECT sum(gg.goroutines) FROM goroutine_group AS gg
+                 WHERE gg.incident_id = st.incident_id AND gg.stack_id = st.stack_id
+                   AND gg.is_system = 0) AS n,
                (SELECT group_concat(fr.func, ' < ')
                   FROM (SELECT f.func FROM frame AS f
                          WHERE f.incident_id = st.incident_id AND f.stack_id = st.stack_id

@@ -41,7 +41,12 @@ WITH sus (incident_id, goid, obj_addr, complete) AS (
   SELECT r.incident_id, r.goid, r.obj_addr, h.complete
     FROM heap_scan AS h
    CROSS JOIN wait_reach AS r ON r.incident_id = h.incident_id
-   WHERE NOT EXISTS (SELECT 1 FROM wait_reach AS o
+   -- The row's own reached_by first: a goroutine none of whose objects is
+   -- reached has this one unreached too, and the test is a column of the row
+   -- where NOT EXISTS is a lookup; most waits are reached (0.05 s of lookups
+   -- for 100,000 of them, bench/README.md).
+   WHERE r.reached_by IS NULL
+     AND NOT EXISTS (SELECT 1 FROM wait_reach AS o
                       WHERE o.incident_id = r.incident_id AND o.goid = r.goid
                         AND o.reached_by IS NOT NULL)
   UNION ALL

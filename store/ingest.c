@@ -15,9 +15,9 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		"INSERT INTO incident (id, core_path, core_sha256, exe_path, exe_build_id,"
 		" go_version, arch, pid, cmdline, signal, core_kind, tool_version, now_ns,"
 		" now_source, build_settings, goroutine_count, captured_at, context_sets,"
-		" captured_at_source, exe_name, traceback_labels)"
+		" captured_at_source, exe_name, traceback_labels, goroutine_groups)"
 		" VALUES (" STORE_NEXT_INCIDENT_ID ","
-		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1, ?17, ?18, ?19)",
+		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1, ?17, ?18, ?19, 1)",
 	[STORE_STMT_INSERT_STACK] =
 		"INSERT INTO stack (incident_id, stack_id, depth, user_depth) VALUES (?1, ?2, ?3, ?4)",
 	[STORE_STMT_INSERT_FRAME] =
@@ -88,18 +88,6 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 	[STORE_STMT_INSERT_CORE_BLOB] =
 		"INSERT OR IGNORE INTO core_blob (sha256, compression, size, data)"
 		" VALUES (?1, 'zstd', ?2, ?3)",
-	// The summary rows (store/summary.c): the query library's views, for one
-	// incident, into the tables that keep them.
-	[STORE_STMT_CLEAR_FINDINGS] = "DELETE FROM incident_finding WHERE incident_id = ?1",
-	[STORE_STMT_CLEAR_SIGNATURE] = "DELETE FROM incident_signature WHERE incident_id = ?1",
-	[STORE_STMT_SUMMARIZE_FINDINGS] =
-		"INSERT INTO incident_finding (incident_id, kind, culprit, object, count)"
-		" SELECT incident_id, kind, culprit, object, count FROM finding_group"
-		" WHERE incident_id = ?1",
-	[STORE_STMT_SUMMARIZE_SIGNATURE] =
-		"INSERT INTO incident_signature (incident_id, term, weight)"
-		" SELECT incident_id, term, weight FROM signature_term WHERE incident_id = ?1",
-	[STORE_STMT_SET_SUMMARY_VERSION] = "UPDATE incident SET summary_version = ?2 WHERE id = ?1",
 	// incident_text (store/waits.c).
 	[STORE_STMT_NEXT_TEXT_ID] =
 		"SELECT COALESCE(max(id), 0) + 1 FROM incident_text WHERE incident_id = ?1",
@@ -251,10 +239,7 @@ struct fresh_index {
 	bool made;                      /* created again already */
 };
 
-struct fresh_indexes {
-	struct fresh_index *v;
-	size_t n;
-};
+struct fresh_indexes { struct fresh_index *v; size_t n; };
 
 /* ---- Rows ------------------------------------------------------------ */
 
@@ -273,6 +258,7 @@ struct store_ingest {
 	bool contexts_written;          /* by store_ingest_contexts */
 	bool waits_written;             /* by store_ingest_waits */
 	struct store_texts texts;       /* function and file names of the goroutine rows */
+	struct store_groups groups;     /* goroutine_group's rows, as the goroutines are written */
 };
 
 // stack.user_depth: G's innermost frame outside packages runtime, sync and
@@ -378,7 +364,8 @@ static struct util_error *write_goroutine(struct store_ingest *in, const struct 
 	bind_int64(&b, 18, stack_id);
 	bind_int64(&b, 19, (int64_t)g->g_addr);
 	bind_text(&b, 20, g->stack_error);
-	return step_done(in->db, &b, "the row", g);
+	err = step_done(in->db, &b, "the row", g);
+	return err ? err : store_groups_add(&in->groups, g, stack_id);
 }
 
 static struct util_error *write_diagnostic(struct store_ingest *in, const char *severity,
@@ -613,6 +600,8 @@ static struct util_error *write_goroutines(struct store_ingest *in, const struct
 		if (in->dup[i] == SIZE_MAX)
 			err = write_goroutine(in, &snap->goroutines[i]);
 	store_texts_end(&in->texts);
+	err = err ? err : store_groups_write(in->db, in->incident_id, &in->groups);
+	store_groups_deinit(&in->groups);
 	return err;
 }
 

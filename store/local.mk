@@ -3,7 +3,7 @@
 # scripts/sql2c.sh compiles it into store/schema_sql.c (store_schema_sql) at
 # build time. nodist_ is first set here: later fragments append with +=.
 libgocoroner_a_SOURCES += store/store.h store/store-private.h store/testing.h \
-	store/open.c store/schema.c store/ingest.c store/waits.c store/cancel.c store/summary.c \
+	store/open.c store/schema.c store/ingest.c store/waits.c store/cancel.c store/summary.c store/groups.c \
 	store/transfer.c store/step.c store/text.c
 nodist_libgocoroner_a_SOURCES = store/schema_sql.c
 BUILT_SOURCES += store/schema_sql.c

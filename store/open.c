@@ -299,6 +299,10 @@ static struct util_error *db_open(const char *path, bool readonly, uint64_t budg
 	// which the cancel_* views of the summaries below read.
 	if (!err)
 		err = store_context_sets_stale(db);
+	// The goroutine groups of incidents stored before schema version 14,
+	// which the summaries' signature reads (view _stack_funcs).
+	if (!err)
+		err = store_goroutine_groups_stale(db);
 	// Summary rows the views of this binary define, for incidents of older
 	// databases (or an older summary definition): needs the views above.
 	if (!err)

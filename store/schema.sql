@@ -1592,3 +1592,74 @@ ALTER TABLE incident ADD COLUMN exe_name TEXT;
 -- labels: 0). 'gocoroner traceback' follows it. NULL when it could not be
 -- read, and in incidents ingested before version 13.
 ALTER TABLE incident ADD COLUMN traceback_labels INTEGER CHECK (traceback_labels IN (0, 1));
+
+-- @version 14
+
+-- The goroutines of each incident grouped once, at ingest, by what every
+-- summary that counts all of them groups on: the stack, user or system, the
+-- state Go's traceback prints (the wait reason, else the status) and the
+-- function whose go statement created them. 'analyze', 'report' and the
+-- views goroutine_bucket (arms 'stack', 'funcs', 'creator') and
+-- _stack_funcs (the signature, 'diff') add up these rows, a few per stack,
+-- where they read 100,000 goroutine rows before: 0.2 to 0.4 s of every
+-- analyze of a core that size (bench/README.md). gocoroner's writer fills
+-- it in the pass that writes the goroutines.
+CREATE TABLE goroutine_group (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  -- The stack the group's goroutines share (stack.stack_id).
+  stack_id INTEGER NOT NULL,
+  -- goroutine.is_system, the same for all of them.
+  is_system INTEGER NOT NULL CHECK (is_system IN (0, 1)),
+  -- COALESCE(goroutine.wait_reason, goroutine.status), the same for all.
+  state TEXT NOT NULL,
+  -- goroutine.created_by_func, the same for all; NULL: created by no go
+  -- statement (or not known).
+  creator TEXT,
+  -- How many goroutines; the smallest goid among them (unique: the groups
+  -- of an incident share no goroutine), which also keys the row.
+  goroutines INTEGER NOT NULL,
+  example_goid INTEGER NOT NULL,
+  -- The shortest and longest goroutine.wait_minutes of the group; NULL
+  -- when none of them has one.
+  min_wait_minutes INTEGER,
+  max_wait_minutes INTEGER,
+  PRIMARY KEY (incident_id, stack_id, example_goid)
+) WITHOUT ROWID;
+
+-- 1 once goroutine_group holds the incident's rows; NULL for an incident
+-- stored before version 14, whose groups gocoroner computes from its
+-- goroutine rows (one GROUP BY) the first time a version-14 gocoroner opens
+-- the database for writing. After changing an incident's goroutine rows by
+-- hand, set it to NULL: the next gocoroner command that opens the database
+-- for writing counts the incident's groups again.
+ALTER TABLE incident ADD COLUMN goroutine_groups INTEGER;
+
+-- The counts of an incident's findings that 'analyze' and 'report --short'
+-- print, one row per incident, written with incident_finding from the same
+-- evaluation of the finding views (summary version 3 on): 'analyze' read
+-- them again, 0.05 to 0.15 s after the ingest had just computed them. The
+-- views' rows for the incident: goroutines of cancel_unobserved, contexts
+-- of cancel_broken_link, distinct goroutines of leak_suspect, wait cycles
+-- (wait_cycle.cycle_id) and their distinct goroutines, contexts of
+-- cancel_detached, rows of context_lock_wait. Incidents summarized before
+-- have no row until gocoroner summarizes them again (the next time it
+-- opens the database for writing).
+CREATE TABLE incident_finding_count (
+  incident_id INTEGER NOT NULL PRIMARY KEY REFERENCES incident (id),
+  unobserved INTEGER NOT NULL,
+  broken_links INTEGER NOT NULL,
+  leaked INTEGER NOT NULL,
+  cycles INTEGER NOT NULL,
+  detached INTEGER NOT NULL,
+  lock_waits INTEGER NOT NULL,
+  -- 1 when the heap was scanned (a heap_scan row): leaks were looked for.
+  heap_scanned INTEGER NOT NULL CHECK (heap_scanned IN (0, 1)),
+  in_cycles INTEGER NOT NULL,
+  -- The groups the leaked goroutines outside cycles are in: a component of
+  -- wait_member each, a goroutine in none a group of its own.
+  leak_groups INTEGER NOT NULL,
+  -- Goroutines stuck behind (goroutine_blocker) a goroutine of
+  -- cancel_unobserved or leak_suspect, that cancel_unobserved does not
+  -- count itself.
+  victims INTEGER NOT NULL
+);

@@ -40,11 +40,6 @@ enum store_stmt {
 	STORE_STMT_INSERT_WAIT_MEMBER,
 	STORE_STMT_INSERT_BLOCKER,
 	STORE_STMT_INSERT_CORE_BLOB,
-	STORE_STMT_CLEAR_FINDINGS,
-	STORE_STMT_CLEAR_SIGNATURE,
-	STORE_STMT_SUMMARIZE_FINDINGS,
-	STORE_STMT_SUMMARIZE_SIGNATURE,
-	STORE_STMT_SET_SUMMARY_VERSION,
 	STORE_STMT_NEXT_TEXT_ID,
 	STORE_STMT_INSERT_TEXT,
 	STORE_STMT_COUNT
@@ -184,6 +179,28 @@ void store_texts_end(struct store_texts *t);
 struct util_error *store_text_id(struct store_texts *t, const char *s, int64_t *ret);
 
 /**
+ * The rows of goroutine_group (schema version 14), counted while the
+ * goroutines are written: store_groups_add for each goroutine row, then
+ * store_groups_write (store/groups.c). Texts are G's, not copied: write
+ * before the snapshot goes.
+ */
+struct store_groups {
+	struct store_group *slots;      /**< open addressing; state NULL: empty */
+	size_t cap, count;
+};
+
+void store_groups_init(struct store_groups *gs);
+void store_groups_deinit(struct store_groups *gs);
+struct util_error *store_groups_add(struct store_groups *gs, const struct gr_goroutine *g,
+				    int64_t stack_id);
+struct util_error *store_groups_write(struct store_db *db, int64_t incident_id,
+				      const struct store_groups *gs);
+/** goroutine_group's rows of every incident whose goroutine_groups is NULL
+ * (stored before schema version 14, or changed by hand), from their
+ * goroutine rows, each incident in a transaction of its own. */
+struct util_error *store_goroutine_groups_stale(struct store_db *db);
+
+/**
  * Write SNAP's channels, channel waits, sync waits, deferred calls and
  * panics as rows of incident INCIDENT_ID (store/waits.c); called inside the
  * ingest's transaction.
@@ -210,8 +227,9 @@ struct util_error *store_write_cancel_sets(struct store_db *db, int64_t incident
 struct util_error *store_context_sets_stale(struct store_db *db);
 
 /**
- * Write the summary rows of incident ID (incident_finding, incident_signature,
- * incident.summary_version; store/summary.c), replacing any; called inside a
+ * Write the summary rows of incident ID (incident_finding,
+ * incident_finding_count, incident_signature, incident.summary_version;
+ * store/summary.c), replacing any; called inside a
  * write transaction, with the schema's indexes in place (the views name them).
  */
 struct util_error *store_write_summary(struct store_db *db, int64_t id);

@@ -17,16 +17,17 @@
 struct store_db;
 
 /** The schema version this gocoroner writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 
 /**
  * The definition of an incident's summary rows (incident_finding from view
- * finding_group, incident_signature from view signature_term): stored in
- * incident.summary_version. Raise it when either view changes what it
- * produces; incidents with an older number are summarized again the next
- * time the database is opened for writing.
+ * finding_group, incident_finding_count, incident_signature from view
+ * signature_term): stored in incident.summary_version. Raise it when any of
+ * them changes what it produces; incidents with an older number are
+ * summarized again the next time the database is opened for writing.
+ * 3: incident_finding_count (schema version 14).
  */
-#define STORE_SUMMARY_VERSION 2
+#define STORE_SUMMARY_VERSION 3
 
 /** Facts about one incident (one core of one executable). */
 struct store_incident {

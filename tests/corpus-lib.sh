@@ -64,3 +64,27 @@ BUG_ROWS_SQL="
 	  FROM context_lock_wait WHERE incident_id = ?1
 	UNION ALL
 	"
+
+# summary_rows_agree NAME DB ID: the summary the ingest keeps of incident ID
+# matches what the views say now. incident_finding holds view finding_group's
+# rows exactly (the ingest groups its own evaluation of the finding views),
+# and 'report --short', which reads the counts the ingest stored
+# (incident_finding_count), prints what 'report' prints from the views again.
+summary_rows_agree() {
+	sra_q="SELECT kind, culprit, object, count FROM finding_group WHERE incident_id = ?1"
+	sra_s="SELECT kind, culprit, object, count FROM incident_finding WHERE incident_id = ?1"
+	sra_d=$("$bin" query --db "$2" --incident "$3" --format csv \
+		"$sra_q EXCEPT $sra_s UNION ALL SELECT * FROM ($sra_s EXCEPT $sra_q)" | tail -n +2)
+	sra_n=$("$bin" query --db "$2" --incident "$3" --format csv \
+		"SELECT count(*) FROM incident_finding_count WHERE incident_id = ?1" | tail -n +2 | tr -d '\r')
+	[ -z "$sra_d" ] && [ "$sra_n" = 1 ] && ok "$1: incident_finding is view finding_group's rows" ||
+		bad "$1: incident_finding and finding_group differ (or no stored counts: $sra_n): $sra_d"
+	"$bin" report --db "$2" --incident "$3" --short >"$work/short" 2>&1
+	"$bin" report --db "$2" --incident "$3" >"$work/full" 2>&1
+	# The full report's short form: from its "findings:" line on, as long.
+	sra_l=$(wc -l <"$work/short")
+	awk -v n="$sra_l" '/^findings:/ && !k { k = 1 } k && n-- > 0' "$work/full" >"$work/full.short"
+	cmp -s "$work/full.short" "$work/short" &&
+		ok "$1: report --short (stored counts) says what report counts: $(head -1 "$work/short")" ||
+		bad "$1: report --short: $(cat "$work/short"); report: $(cat "$work/full.short")"
+}

@@ -200,7 +200,12 @@ if command -v sqlite3 >/dev/null; then
 	cp "$db" "$work/edited.db"
 	goid=$(q "$h2" "SELECT min(g.goid) FROM goroutine AS g JOIN _stack_funcs AS s USING (incident_id, stack_id)
 		WHERE g.incident_id = ?1 AND s.funcs = 'main.ctxTreeWaiter'")
-	sqlite3 "$work/edited.db" "DELETE FROM goroutine WHERE incident_id = $h2 AND goid = $goid"
+	# Goroutine rows changed by hand: incident.goroutine_groups NULL, and
+	# the next command that opens the database for writing counts the
+	# incident's groups (goroutine_group) again (store/schema.sql, version 14).
+	sqlite3 "$work/edited.db" "DELETE FROM goroutine WHERE incident_id = $h2 AND goid = $goid;
+		UPDATE incident SET goroutine_groups = NULL WHERE id = $h2"
+	"$bin" tag --db "$work/edited.db" "$h2" edited=yes
 	"$bin" diff --db "$work/edited.db" "$h" "$h2" >"$work/diff3"
 	"$bin" diff --db "$work/edited.db" "$h2" "$h" >"$work/diff4"
 	grep -q '^  shrank *6 -> 5 *main.ctxTreeWaiter$' "$work/diff3" && grep -q '^  grew *5 -> 6 *main.ctxTreeWaiter$' "$work/diff4" &&

@@ -166,6 +166,7 @@ for name in ${FINDINGS_CORES:-$all}; do
 	grep -q "^[1-9][0-9]* blocks, 0 wrong$" "$work/blocks" &&
 		ok "$name: each culprit block's context is its example goroutine's ($(tail -1 "$work/blocks"))" ||
 		{ bad "$name: culprit blocks:"; cat "$work/blocks"; }
+	summary_rows_agree "$name" "$db" "$id"
 	"$bin" report --db "$db" --incident "$id" --short --fail-on-findings >/dev/null
 	[ $? -eq 3 ] && ok "$name: report --fail-on-findings exits 3" || bad "$name: report --fail-on-findings did not exit 3"
 done

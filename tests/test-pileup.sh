@@ -35,6 +35,7 @@ for name in $cores; do
 	rm -f "$db" "$db-wal" "$db-shm"
 	analyze_core "$name" "$db" || { bad "$name: analyze failed: $(cat "$work/err")"; continue; }
 	id=$(cat "$work/id")
+	summary_rows_agree "$name" "$db" "$id"
 	"$bin" query --db "$db" --incident "$id" --format csv "
 	SELECT 'leak|' || goid || '|' || COALESCE(printf('%#x', obj_addr), '') FROM leak_suspect WHERE incident_id = ?1
 	UNION ALL

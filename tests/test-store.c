@@ -291,8 +291,9 @@ static void test_new_database(void **state)
 	// version 2's wait_waker); goroutine_blocker (version 9);
 	// context_canceled, context_below_canceled (version 10); version 12
 	// turns goroutine, context, defer_call, chan_wait and wait_reach into
-	// views over tables NAME_base, with incident_text.
-	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 27);
+	// views over tables NAME_base, with incident_text; goroutine_group,
+	// incident_finding_count (version 14).
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 29);
 	store_close(db);
 	store_close(NULL);
 }
@@ -571,6 +572,23 @@ static void test_ingest_rows(void **state)
 			    "bucket:main.(*server).loop=1.0|bucket:main.worker < main.run=1.693|"
 			    "bucket:main.worker2 < main.run=1.0");
 	assert_int_equal(query_int(db, "SELECT count(*) FROM incident_finding"), 0);
+	// The counts 'analyze' prints, all zero, the heap not scanned.
+	assert_string_equal(query_text(db, "SELECT unobserved || broken_links || leaked || cycles"
+					   " || detached || lock_waits || heap_scanned || in_cycles"
+					   " || leak_groups || victims FROM incident_finding_count"),
+			    "0000000000");
+	// The groups the writer counted (a goroutine each here) are what the
+	// goroutine rows say grouped in SQL.
+	assert_string_equal(query_text(db, "SELECT group_concat(goroutines || ':' || example_goid"
+					   " || ':' || is_system || ':' || COALESCE(creator, '-'), '|')"
+					   " FROM (SELECT * FROM goroutine_group ORDER BY example_goid)"),
+			    "1:1:0:-|1:2:0:main.main|1:3:0:main.main|1:7:0:-|1:9:1:-");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM (SELECT incident_id, stack_id, is_system,"
+				       " state, creator, goroutines, example_goid, min_wait_minutes,"
+				       " max_wait_minutes FROM goroutine_group EXCEPT SELECT incident_id,"
+				       " stack_id, is_system, COALESCE(wait_reason, status), created_by_func,"
+				       " count(*), min(goid), min(wait_minutes), max(wait_minutes)"
+				       " FROM goroutine GROUP BY 1, 2, 3, 4, 5)"), 0);
 	assert_string_equal(query_text(db, "SELECT quote(captured_at) FROM incident"), "NULL");
 	store_close(db);
 }
@@ -1078,6 +1096,60 @@ static void test_upgrade_from_v10(void **state)
 	assert_string_equal(query_text(db, "SELECT group_concat(replace(replace(build_settings,"
 					  " char(9), '\\t'), char(10), '\\n'), '|') FROM incident"),
 			    "path\\texample.com/a\\n|path\\texample.com/b\\n|");
+	store_close(db);
+}
+
+/*
+ * A database of schema version 13 is upgraded: its incidents get their
+ * goroutine_group rows from their goroutine rows (the stack, user or system,
+ * the state and the creator split the goroutines; the example is the
+ * smallest goid, the waits the shortest and longest known), and the summary
+ * that reads them (the signature's bucket terms) is computed again.
+ */
+static void test_upgrade_from_v13(void **state)
+{
+	(void)state;
+	char path[4096];
+	tmp_path(path, sizeof(path), "v13.db");
+	const char *v14 = strstr(store_schema_sql, "\n-- @version 14");
+	assert_non_null(v14);
+	char *upto13 = strndup(store_schema_sql, (size_t)(v14 - store_schema_sql));
+	assert_non_null(upto13);
+	raw_exec(path, upto13);
+	free(upto13);
+	raw_exec(path, "PRAGMA user_version = 13; PRAGMA application_id = 0x476f436f;"
+		       " INSERT INTO incident (id, core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES (1, 'a.core', printf('%064d', 1), '', 6), (2, 'b.core', printf('%064d', 2), '', 1);"
+		       " INSERT INTO stack (incident_id, stack_id, depth) VALUES (1, 1, 1), (1, 2, 1), (2, 1, 1);"
+		       " INSERT INTO frame (incident_id, stack_id, depth, pc, pc_offset, func, file, line,"
+		       " inlined) VALUES (1, 1, 0, 1, 0, 'main.a', 'a.go', 1, 0),"
+		       " (1, 2, 0, 2, 0, 'main.b', 'b.go', 2, 0), (2, 1, 0, 1, 0, 'main.a', 'a.go', 1, 0);"
+		       " INSERT INTO goroutine (incident_id, goid, status, status_code, wait_reason,"
+		       " wait_minutes, is_system, locked, stack_id, g_addr, created_by_func) VALUES"
+		       " (1, 9, 'waiting', 4, 'chan receive', 3, 0, 0, 1, 1, 'main.serve'),"
+		       " (1, 4, 'waiting', 4, 'chan receive', NULL, 0, 0, 1, 2, 'main.serve'),"
+		       " (1, 7, 'waiting', 4, 'chan receive', 8, 0, 0, 1, 3, 'main.serve'),"
+		       " (1, 5, 'waiting', 4, 'chan receive', 1, 0, 0, 1, 4, NULL),"
+		       " (1, 6, 'runnable', 1, NULL, NULL, 0, 0, 1, 5, 'main.serve'),"
+		       " (1, 2, 'waiting', 4, 'select', 2, 1, 0, 2, 6, 'main.serve'),"
+		       " (2, 1, 'waiting', 4, 'chan receive', 0, 0, 0, 1, 7, NULL)");
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_string_equal(query_text(db, "SELECT group_concat(r, '|') FROM (SELECT incident_id"
+					  " || ',' || stack_id || ',' || is_system || ',' || state || ','"
+					  " || COALESCE(creator, '-') || ',' || goroutines || ',' || example_goid"
+					  " || ',' || COALESCE(min_wait_minutes, '-') || ','"
+					  " || COALESCE(max_wait_minutes, '-') AS r FROM goroutine_group"
+					  " ORDER BY incident_id, stack_id, example_goid)"),
+			    "1,1,0,chan receive,main.serve,3,4,3,8|1,1,0,chan receive,-,1,5,1,1"
+			    "|1,1,0,runnable,main.serve,1,6,-,-|1,2,1,select,main.serve,1,2,2,2"
+			    "|2,1,0,chan receive,-,1,1,0,0");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident WHERE goroutine_groups = 1"), 2);
+	// The signature's bucket term counts the 5 user goroutines of stack 1.
+	assert_string_equal(query_text(db, "SELECT group_concat(term || '=' || round(weight, 3), '|')"
+					  " FROM (SELECT term, weight FROM incident_signature"
+					  " WHERE incident_id = 1 ORDER BY term)"),
+			    "bucket:main.a=2.609");
 	store_close(db);
 }
 
@@ -1828,6 +1900,7 @@ int main(void)
 		cmocka_unit_test(test_upgrade_from_v5),
 		cmocka_unit_test(test_upgrade_from_v10),
 		cmocka_unit_test(test_upgrade_from_v11),
+		cmocka_unit_test(test_upgrade_from_v13),
 		cmocka_unit_test(test_text_is_utf8),
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_forget),
