@@ -12,8 +12,11 @@
 # Environment: CORES (default "bench ctxgen"), RUNS (analyze runs per core,
 # default 3: the median is reported), ZST=1 (also analyze the core
 # compressed with zstd -3), QUERIES=1 (also time report, graph and every
-# query of the library on the database), DLV=0 (no Delve), GOCORONER
-# (default _build/gocoroner).
+# query of the library on the database), DLV=0 (no Delve), QUIET=1 (time
+# 'analyze -q', which prints the incident's id only, as this script did
+# before issue 16's fourth step; by default the command a user runs, which
+# also prints the summary and the findings), GOCORONER (default
+# _build/gocoroner).
 # Needs: Go 1.27 and 1.26 and gdb to make the cores (made once, kept in
 # WORKDIR), Delve (dlv) for the comparison.
 set -eu
@@ -22,6 +25,8 @@ work=${1:-/tmp/gocoroner-bench}
 mkdir -p "$work"
 gocoroner=${GOCORONER:-$top/_build/gocoroner}
 runs=${RUNS:-3}
+quiet=
+[ "${QUIET:-0}" = 1 ] && quiet=-q
 
 measure() { # measure COMMAND...: one run; sets secs and mb
 	/usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >"$work/out.txt" 2>"$work/err.txt" || true
@@ -38,7 +43,7 @@ analyze_runs() { # analyze_runs LABEL EXE CORE: RUNS runs, each into a new datab
 	all= mems=
 	for i in $(seq "$runs"); do
 		rm -f "$work/a.db" "$work/a.db-wal" "$work/a.db-shm"
-		measure "$gocoroner" analyze -q --timings --db "$work/a.db" --exe "$2" "$3"
+		measure "$gocoroner" analyze $quiet --timings --db "$work/a.db" --exe "$2" "$3"
 		all="$all $secs"
 		mems="$mems $mb"
 		cp "$work/err.txt" "$work/timings-$label.txt"

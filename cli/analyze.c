@@ -223,10 +223,10 @@ static void heap_in_huge_pages(void)
 /*
  * The ingest's first steps, on a thread of its own. Once the goroutines are
  * read, this thread opens the database and writes the incident with its
- * goroutines (store_ingest_begin) while the snapshot reads the contexts;
- * once those are read, it writes them (store_ingest_contexts) while the
- * snapshot reads the waits, and then the waits with the defers
- * (store_ingest_waits) while the snapshot marks the heap. The main thread
+ * goroutines (store_ingest_begin) while the snapshot reads the defers and
+ * the waits; once those are read, it writes them (store_ingest_waits) while
+ * the snapshot reads the contexts, and then the contexts
+ * (store_ingest_contexts) while the snapshot marks the heap. The main thread
  * then joins it and finishes the ingest. Most of SQLite's part of an ingest so runs beside
  * the snapshot (bench/README.md).
  */
@@ -280,28 +280,29 @@ static void *writer_main(void *arg)
 	timing_mark("fingerprint", w->timings);
 	w->inc.core_sha256 = core_sha256(w->core);
 	writer_begin(w, w->snap);
-	timing_mark("wait for contexts", w->timings);
+	// The waits' rows (channels, defers) while the snapshot reads the
+	// contexts, then the contexts' while it marks the heap: the main
+	// thread then writes only the reachability before the summary.
+	timing_mark("wait for waits", w->timings);
 	pthread_mutex_lock(&w->mu);
-	while (!w->contexts_ready && !w->snapshot_over)
+	while (!w->waits_ready && !w->snapshot_over)
 		pthread_cond_wait(&w->cond, &w->mu);
-	bool contexts = w->contexts_ready;
+	bool waits = w->waits_ready;
 	pthread_mutex_unlock(&w->mu);
-	if (contexts && w->ingest) {
-		w->err = store_ingest_contexts(w->ingest, w->snap);
+	if (waits && w->ingest) {
+		w->err = store_ingest_waits(w->ingest, w->snap);
 		if (w->err)
 			w->ingest = NULL; // rolled back and freed
 	}
-	// The waits' rows too, while the snapshot marks the heap: the main
-	// thread then writes only the reachability before the summary.
-	if (contexts && w->ingest) {
-		timing_mark("wait for waits", w->timings);
+	if (waits && w->ingest) {
+		timing_mark("wait for contexts", w->timings);
 		pthread_mutex_lock(&w->mu);
-		while (!w->waits_ready && !w->snapshot_over)
+		while (!w->contexts_ready && !w->snapshot_over)
 			pthread_cond_wait(&w->cond, &w->mu);
-		bool waits = w->waits_ready;
+		bool contexts = w->contexts_ready;
 		pthread_mutex_unlock(&w->mu);
-		if (waits) {
-			w->err = store_ingest_waits(w->ingest, w->snap);
+		if (contexts) {
+			w->err = store_ingest_contexts(w->ingest, w->snap);
 			if (w->err)
 				w->ingest = NULL;
 		}

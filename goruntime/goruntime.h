@@ -420,21 +420,22 @@ struct gr_options {
 	void (*goroutines_done)(const struct gr_snapshot *snap, void *arg);
 	void *goroutines_done_arg;
 	/**
-	 * Called once the contexts are read (the defers are read before them),
-	 * before the waits and the heap reachability; may be NULL. From then on the snapshot's contexts,
-	 * context_children and goroutine_contexts (with their counts) do not
-	 * change either, and another thread may read them too.
-	 */
-	void (*contexts_done)(const struct gr_snapshot *snap, void *arg);
-	void *contexts_done_arg;
-	/**
-	 * Called once the waits are read, before the heap reachability; may be
-	 * NULL. From then on the snapshot's channels, chan_waits, sync_waits,
-	 * defers and panics (with their counts) do not change either, and
-	 * another thread may read them too.
+	 * Called once the defers and the waits are read, before the contexts;
+	 * may be NULL. From then on the snapshot's channels, chan_waits, defers
+	 * and panics (with their counts) do not change either, and another
+	 * thread may read them too. The sync_waits do not, until contexts_done:
+	 * their ctx_addr is the contexts'.
 	 */
 	void (*waits_done)(const struct gr_snapshot *snap, void *arg);
 	void *waits_done_arg;
+	/**
+	 * Called once the contexts are read, before the heap reachability; may
+	 * be NULL. From then on the snapshot's contexts, context_children,
+	 * goroutine_contexts, cancel_sets and sync_waits (with their counts) do
+	 * not change either, and another thread may read them too.
+	 */
+	void (*contexts_done)(const struct gr_snapshot *snap, void *arg);
+	void *contexts_done_arg;
 	/**
 	 * Called when gr_snapshot_create fails after goroutines_done was
 	 * called, before it frees the snapshot; may be NULL (then nothing may

@@ -677,11 +677,16 @@ bool gr_goroutine_running(const struct gr_reader *r, const struct gr_goroutine *
 /**
  * The wait-for facts of every goroutine already in r->snap (goruntime/waits.c):
  * the channels they are queued on (from g.waiting and the channels' own
- * queues) and the sync primitives and semaphores they wait on, with the
- * context whose mutex a sync wait is on (the contexts are read first).
- * Problems become diagnostics.
+ * queues) and the sync primitives and semaphores they wait on. Problems
+ * become diagnostics.
  */
 struct util_error *gr_read_waits(struct gr_reader *r);
+
+/**
+ * Once the waits and the contexts are read: the context whose mutex each
+ * sync wait is on (gr_sync_wait.ctx_addr; goruntime/waits.c).
+ */
+struct util_error *gr_waits_context_locks(struct gr_reader *r);
 
 /**
  * Pending deferred calls and panics in progress of every goroutine in r->snap

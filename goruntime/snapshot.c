@@ -207,34 +207,40 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	shared = opts->goroutines_done != NULL;
 	if (shared)
 		opts->goroutines_done(s, opts->goroutines_done_arg);
-	// The defers first, then the contexts: the copies' last readers
+	// The defers and the waits first, then the contexts: the contexts are
+	// the longest read of a debug build's core, and the writer stores the
+	// defers and the waits meanwhile (waits_done) instead of waiting for
+	// them (bench/README.md). Nothing of the waits depends on the contexts
+	// but which sync waits are on a context's lock (gr_waits_context_locks,
+	// after them). The contexts are the stack copies' last readers
 	// (stackcopy.c; a debug build's _defer records are in the frames).
 	// Then the copies go, before the writer stores the contexts and the
-	// waits and the heap's marking add their own memory: kept past the
-	// contexts they were the peak (bench/README.md). Nothing of the
-	// contexts depends on the defers or the waits, so their rows are
-	// written meanwhile (contexts_done).
+	// heap's marking adds its own memory: kept past the contexts they were
+	// the peak (bench/README.md).
 	err = stage(opts, "defers");
 	if (!err)
 		err = gr_read_defers(&r);
+	if (!err)
+		err = stage(opts, "waits");
+	if (!err)
+		err = gr_read_waits(&r);
+	if (!err && opts->waits_done)
+		opts->waits_done(s, opts->waits_done_arg);
 	if (!err)
 		err = stage(opts, "contexts");
 	if (!err)
 		err = gr_read_contexts(&r);
 	gr_stacks_deinit(&r.stacks_copy);
-	if (!err && opts->contexts_done)
-		opts->contexts_done(s, opts->contexts_done_arg);
 	if (!err)
-		err = stage(opts, "waits");
-	if (!err)
-		err = gr_read_waits(&r);
+		err = gr_waits_context_locks(&r);
 	// Contexts and channels alike: one line for the incident.
 	if (!err && r.dead_vars)
 		gr_diag(s, "info", "frame-vars",
 			"%zu frame variables dead at their frame's pc were not followed", r.dead_vars);
-	// The heap's marking only reads the waits: their rows are written meanwhile.
-	if (!err && opts->waits_done)
-		opts->waits_done(s, opts->waits_done_arg);
+	// The heap's marking reads neither the contexts nor the sync waits'
+	// rows: those are written meanwhile.
+	if (!err && opts->contexts_done)
+		opts->contexts_done(s, opts->contexts_done_arg);
 	if (!err)
 		err = stage(opts, "reach");
 	if (!err)

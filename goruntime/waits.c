@@ -634,8 +634,14 @@ static int cmp_sync_wait(const void *a, const void *b)
 	return cmp_u64(x->goid, y->goid);
 }
 
-/* sync_wait.ctx_addr: waits on the mu of a decoded cancelCtx (or one embedded in a timerCtx/afterFuncCtx). */
-static struct util_error *context_mutexes(struct gr_reader *r)
+/*
+ * sync_wait.ctx_addr: waits on the mu of a decoded cancelCtx (or one
+ * embedded in a timerCtx/afterFuncCtx). Each context's mu is looked up
+ * among the few addresses waited on, not the other way round: a debug
+ * build's core has hundreds of thousands of contexts and a few thousand
+ * sync waits.
+ */
+struct util_error *gr_waits_context_locks(struct gr_reader *r)
 {
 	struct gr_snapshot *s = r->snap;
 	uint64_t mu;
@@ -649,22 +655,34 @@ static struct util_error *context_mutexes(struct gr_reader *r)
 	static const struct {
 		const char *kind, *type;
 	} embeds[] = {{"cancel", NULL}, {"timer", "context.timerCtx"}, {"afterFunc", "context.afterFuncCtx"}};
-	struct util_u64map by_mu;
+	enum { NEMBEDS = sizeof(embeds) / sizeof(embeds[0]) };
+	// Where each kind keeps its cancelCtx; false where the binary has no such type.
+	uint64_t off[NEMBEDS] = {0};
+	bool has[NEMBEDS];
+	for (size_t k = 0; k < NEMBEDS; k++) {
+		has[k] = true;
+		if (embeds[k].type) {
+			struct util_error *e = dw_member_offset(r->bin, embeds[k].type, "cancelCtx", &off[k]);
+			if (e) {
+				util_error_destroy(e);
+				has[k] = false;
+			}
+		}
+	}
+	struct util_u64map waited, by_mu;
+	util_u64map_init(&waited);
 	util_u64map_init(&by_mu);
+	for (size_t i = 0; !err && i < s->nsync_waits; i++)
+		err = util_u64map_put(&waited, s->sync_waits[i].addr, 1);
 	for (size_t i = 0; !err && i < s->ncontexts; i++) {
 		const struct gr_context *c = &s->contexts[i];
-		for (size_t k = 0; !err && k < sizeof(embeds) / sizeof(embeds[0]); k++) {
-			if (!c->kind || strcmp(c->kind, embeds[k].kind))
+		uint64_t v;
+		for (size_t k = 0; !err && k < NEMBEDS; k++) {
+			if (!has[k] || !c->kind || strcmp(c->kind, embeds[k].kind))
 				continue;
-			uint64_t off = 0;
-			if (embeds[k].type) {
-				struct util_error *e = dw_member_offset(r->bin, embeds[k].type, "cancelCtx", &off);
-				if (e) {
-					util_error_destroy(e);
-					continue;
-				}
-			}
-			err = util_u64map_put(&by_mu, c->addr + off + mu, c->addr);
+			uint64_t at = c->addr + off[k] + mu;
+			if (util_u64map_get(&waited, at, &v))
+				err = util_u64map_put(&by_mu, at, c->addr);
 		}
 	}
 	for (size_t i = 0; !err && i < s->nsync_waits; i++) {
@@ -672,6 +690,7 @@ static struct util_error *context_mutexes(struct gr_reader *r)
 		if (util_u64map_get(&by_mu, s->sync_waits[i].addr, &ctx))
 			s->sync_waits[i].ctx_addr = ctx;
 	}
+	util_u64map_deinit(&waited);
 	util_u64map_deinit(&by_mu);
 	return err;
 }
@@ -711,8 +730,6 @@ struct util_error *gr_read_waits(struct gr_reader *r)
 		s->nchannels = w.nchans;
 		s->nchan_waits = w.ncws;
 		s->nsync_waits = w.nsws;
-		// The contexts are read already: which sync waits are on one's mu.
-		err = context_mutexes(r);
 	}
 	for (size_t k = 0; k < WD_KINDS; k++)
 		gr_diag_cap_flush(s, &w.diags[k]);

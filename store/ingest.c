@@ -609,10 +609,11 @@ static struct util_error *write_goroutines(struct store_ingest *in, const struct
 static struct util_error *write_rest(struct store_ingest *in, const struct gr_snapshot *snap)
 {
 	struct util_error *err = NULL;
-	if (!in->contexts_written)
-		err = store_write_contexts(in->db, in->incident_id, snap);
-	if (!err && !in->waits_written)
+	// In the writer thread's order (cli/analyze.c): the same incident_text ids.
+	if (!in->waits_written)
 		err = store_write_waits(in->db, in->incident_id, snap);
+	if (!err && !in->contexts_written)
+		err = store_write_contexts(in->db, in->incident_id, snap);
 	if (!err) {
 		store_stage(in->db, "store reach");
 		err = store_write_reach(in->db, in->incident_id, snap);
@@ -701,7 +702,7 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 
 /* The tables store_write_contexts fills, whose indexes it can build. */
 static const char *const context_tables[] = {"context_base", "context_child",
-					      "goroutine_context_base"};
+					      "goroutine_context_base", "sync_wait"};
 
 struct util_error *store_ingest_contexts(struct store_ingest *in, const struct gr_snapshot *snap)
 {
@@ -720,14 +721,13 @@ struct util_error *store_ingest_contexts(struct store_ingest *in, const struct g
 }
 
 /* The tables store_write_waits fills, whose indexes it can build. */
-static const char *const wait_tables[] = {"channel", "chan_wait_base", "sync_wait",
-					  "defer_call_base", "panic"};
+static const char *const wait_tables[] = {"channel", "chan_wait_base", "defer_call_base", "panic"};
 
 struct util_error *store_ingest_waits(struct store_ingest *in, const struct gr_snapshot *snap)
 {
-	// After the contexts only: the deferred calls' function names take the
-	// incident_text ids that follow the contexts' value keys.
-	if (in->existing || in->waits_written || !in->contexts_written)
+	// Before the contexts only: the deferred calls' function names take the
+	// incident_text ids before the contexts' value keys.
+	if (in->existing || in->waits_written || in->contexts_written)
 		return NULL;
 	store_stage(in->db, "store waits");
 	struct util_error *err = store_write_waits(in->db, in->incident_id, snap);

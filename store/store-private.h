@@ -201,9 +201,9 @@ struct util_error *store_groups_write(struct store_db *db, int64_t incident_id,
 struct util_error *store_goroutine_groups_stale(struct store_db *db);
 
 /**
- * Write SNAP's channels, channel waits, sync waits, deferred calls and
- * panics as rows of incident INCIDENT_ID (store/waits.c); called inside the
- * ingest's transaction.
+ * Write SNAP's channels, channel waits, deferred calls and panics as rows of
+ * incident INCIDENT_ID (store/waits.c); called inside the ingest's
+ * transaction.
  */
 struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 				     const struct gr_snapshot *snap);
@@ -211,7 +211,8 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
  * reachers, wait components and their members, blockers. */
 struct util_error *store_write_reach(struct store_db *db, int64_t incident_id,
 				     const struct gr_snapshot *snap);
-/** The same for SNAP's contexts, their children and who holds them. */
+/** The same for SNAP's contexts, their children and who holds them, and
+ * the sync waits, which name the contexts whose lock they wait on. */
 struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id,
 					const struct gr_snapshot *snap);
 /** The rows of context_canceled and context_below_canceled, from SNAP's cancel_sets. */

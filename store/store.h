@@ -151,21 +151,23 @@ struct store_ingest;
 struct util_error *store_ingest_begin(struct store_db *db, const struct store_incident *inc,
 				      const struct gr_snapshot *snap, struct store_ingest **ret);
 /**
- * Optionally, between begin and finish: write the contexts of SNAP, their
- * children and who holds them, once gr_snapshot_create has finished with
- * them (gr_options.contexts_done). On failure the ingest is rolled back and
+ * Optionally, between begin and finish: write the channels, channel waits,
+ * deferred calls and panics of SNAP, once gr_snapshot_create has finished
+ * with them (gr_options.waits_done). Does nothing once the contexts are
+ * written (store_ingest_finish then writes them). On failure the ingest is
+ * rolled back and freed, as by store_ingest_abort.
+ */
+struct util_error *store_ingest_waits(struct store_ingest *in, const struct gr_snapshot *snap);
+/**
+ * Optionally, between begin and finish, after store_ingest_waits if that is
+ * called: write the contexts of SNAP, their children, who holds them and
+ * the sync waits (which name the contexts whose lock they wait on), once
+ * gr_snapshot_create has finished with them (gr_options.contexts_done), so
+ * that store_ingest_finish has only the heap reachability and the
+ * diagnostics left to write. On failure the ingest is rolled back and
  * freed, as by store_ingest_abort.
  */
 struct util_error *store_ingest_contexts(struct store_ingest *in, const struct gr_snapshot *snap);
-/**
- * Optionally, after store_ingest_contexts: write the channels, waits,
- * deferred calls and panics of SNAP, once gr_snapshot_create has finished
- * with them (gr_options.waits_done), so that store_ingest_finish has only
- * the heap reachability and the diagnostics left to write. Does nothing if
- * the contexts were not written first. On failure the ingest is rolled back
- * and freed, as by store_ingest_abort.
- */
-struct util_error *store_ingest_waits(struct store_ingest *in, const struct gr_snapshot *snap);
 struct util_error *store_ingest_finish(struct store_ingest *in, const struct gr_snapshot *snap,
 				       int64_t *id_ret, bool *existed_ret);
 void store_ingest_abort(struct store_ingest *in);

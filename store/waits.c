@@ -442,9 +442,6 @@ struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 		err = write_rows(db, STORE_STMT_INSERT_CHAN_WAIT, incident_id, snap,
 				 snap->nchan_waits, bind_chan_wait, "writing a channel wait");
 	if (!err)
-		err = write_rows(db, STORE_STMT_INSERT_SYNC_WAIT, incident_id, snap,
-				 snap->nsync_waits, bind_sync_wait, "writing a sync wait");
-	if (!err)
 		err = write_defers(db, incident_id, snap);
 	if (!err)
 		err = start(db, STORE_STMT_INSERT_PANIC, incident_id, &r);
@@ -673,6 +670,10 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 		err = store_write_cancel_sets(db, incident_id, snap);
 	if (!err)
 		err = write_holdings(db, incident_id, snap);
+	// Read with the contexts: which one's lock each waits on.
+	if (!err)
+		err = write_rows(db, STORE_STMT_INSERT_SYNC_WAIT, incident_id, snap, snap->nsync_waits,
+				 bind_sync_wait, "writing a sync wait");
 	return err;
 }
 

@@ -188,7 +188,7 @@ static bool stack_has(const struct gr_goroutine *g, const char *func)
 struct goroutines_seen {
 	int calls;
 	size_t n;
-	uint64_t sum, ctx_sum;
+	uint64_t sum, ctx_sum, waits_sum;
 };
 
 /* The goroutines' fields an early reader (store_ingest_begin) writes. */
@@ -231,13 +231,38 @@ static uint64_t contexts_sum(const struct gr_snapshot *snap)
 	return h;
 }
 
-/* contexts_done comes after goroutines_done (same struct, other fields). */
-static void contexts_done(const struct gr_snapshot *snap, void *arg)
+/* The channels, channel waits, defers and panics (not the sync waits: their ctx_addr comes with the contexts). */
+static uint64_t waits_sum(const struct gr_snapshot *snap)
+{
+	uint64_t h = snap->nchannels * 7 + snap->nchan_waits * 5 + snap->ndefers * 3 + snap->npanics;
+	for (size_t i = 0; i < snap->nchannels; i++)
+		h = h * 31 + snap->channels[i].addr;
+	for (size_t i = 0; i < snap->nchan_waits; i++)
+		h = h * 31 + snap->chan_waits[i].goid + snap->chan_waits[i].chan_addr +
+		    (uint64_t)snap->chan_waits[i].queue_pos;
+	for (size_t i = 0; i < snap->ndefers; i++)
+		h = h * 31 + snap->defers[i].goid + snap->defers[i].seq + (uint64_t)snap->defers[i].frame_depth;
+	return h;
+}
+
+/* waits_done comes after goroutines_done (same struct, other fields). */
+static void waits_done(const struct gr_snapshot *snap, void *arg)
 {
 	struct goroutines_seen *seen = arg;
 	assert_int_equal(seen->calls, 1);
+	seen->calls += 100;
+	seen->waits_sum = waits_sum(snap);
+}
+
+/* contexts_done comes after waits_done, and the sync waits are final with it. */
+static void contexts_done(const struct gr_snapshot *snap, void *arg)
+{
+	struct goroutines_seen *seen = arg;
+	assert_int_equal(seen->calls, 101);
 	seen->calls += 10;
 	seen->ctx_sum = contexts_sum(snap);
+	for (size_t i = 0; i < snap->nsync_waits; i++)
+		seen->ctx_sum = seen->ctx_sum * 31 + snap->sync_waits[i].ctx_addr;
 }
 
 static void check_scenarios(const struct gt_manifest_row *row)
@@ -252,16 +277,21 @@ static void check_scenarios(const struct gt_manifest_row *row)
 	assert_null(core_open(core_path, &core));
 	assert_null(dw_binary_open(exe, &bin));
 	assert_null(core_attach_exe(core, exe, false));
-	// The goroutines are final when goroutines_done says so, the contexts
-	// when contexts_done does.
+	// The goroutines are final when goroutines_done says so, the waits
+	// when waits_done does, the contexts and sync waits when contexts_done does.
 	struct goroutines_seen early = {0};
 	struct gr_options opts = {.goroutines_done = goroutines_done, .goroutines_done_arg = &early,
+				  .waits_done = waits_done, .waits_done_arg = &early,
 				  .contexts_done = contexts_done, .contexts_done_arg = &early};
 	assert_null(gr_snapshot_create(core, bin, &opts, &snap));
-	assert_int_equal(early.calls, 11);
+	assert_int_equal(early.calls, 111);
 	assert_int_equal(early.n, snap->ngoroutines);
 	assert_true(early.sum == goroutines_sum(snap));
-	assert_true(early.ctx_sum == contexts_sum(snap));
+	assert_true(early.waits_sum == waits_sum(snap));
+	uint64_t ctx_sum = contexts_sum(snap);
+	for (size_t i = 0; i < snap->nsync_waits; i++)
+		ctx_sum = ctx_sum * 31 + snap->sync_waits[i].ctx_addr;
+	assert_true(early.ctx_sum == ctx_sum);
 
 	FILE *f = fopen(out_path, "r");
 	assert_non_null(f);
