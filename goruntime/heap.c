@@ -109,6 +109,7 @@ void gr_heap_deinit(struct gr_heap *h)
 	free(h->spans);
 	free(h->alloc);
 	free(h->page_span);
+	gr_heap_graph_deinit(&h->graph);
 	memset(h, 0, sizeof(*h));
 }
 

@@ -209,12 +209,20 @@ static void visit_bits(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t
 	scan_bits(arg, base, bitmap, nbit, ((struct reach *)arg)->what);
 }
 
-/* The pointer words of object A of span SI, by its bitmap (heapbits.c). */
-static void scan_object(struct reach *x, size_t si, uint64_t a)
+/* The pointer words of object O of span SI: read ahead (heapgraph.c), or by its bitmap. */
+static void scan_object(struct reach *x, size_t si, size_t o)
 {
+	const struct gr_heap_graph *g = &x->h.graph;
+	const struct gr_span *s = &x->h.spans[si];
+	if (g->has && gr_bit(g->has, o)) { // as gr_heapbits_scan would find them
+		x->hb.objects_precise++;
+		for (uint32_t e = g->off[o]; e < g->off[o + 1] && !x->err; e++)
+			mark_word(x, x->h.lo + 8 * (uint64_t)gr_graph_edge(g, e));
+		return;
+	}
 	struct gr_stack_visit v = {visit_words, visit_bits, x};
 	x->what = "heap object";
-	gr_heapbits_scan(&x->hb, &x->h.spans[si], a, &v);
+	gr_heapbits_scan(&x->hb, s, s->base + (o - s->first) * s->elemsize, &v);
 }
 
 /* Scan the objects pushed until none is left. */
@@ -222,9 +230,7 @@ static void drain(struct reach *x)
 {
 	while (x->nstack && !x->err && (x->unreached || x->victims)) {
 		x->nstack--;
-		size_t o = x->stack[x->nstack], si = x->span_stack[x->nstack];
-		const struct gr_span *s = &x->h.spans[si];
-		scan_object(x, si, s->base + (o - s->first) * s->elemsize);
+		scan_object(x, x->span_stack[x->nstack], x->stack[x->nstack]);
 	}
 }
 
@@ -711,6 +717,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	if (err)
 		goto out;
 	exclude_runtime(&x);
+	gr_heap_graph_build(&x);
 	// Round 1: package variables first (so what they reach is "global"),
 	// then every goroutine that can run.
 	// Go 1.26's leak detector left _Gleaked on the goroutines it found:
