@@ -113,6 +113,16 @@ void gr_heap_deinit(struct gr_heap *h)
 	memset(h, 0, sizeof(*h));
 }
 
+void gr_heap_graph_deinit(struct gr_heap_graph *g)
+{
+	free(g->off);
+	free(g->has);
+	for (size_t i = 0; i < g->nblocks; i++)
+		free(g->blocks[i]);
+	free(g->blocks);
+	memset(g, 0, sizeof(*g));
+}
+
 /* The allocated slots of span S (mspan.isFree), into h->alloc. */
 static struct util_error *read_alloc_bits(struct gr_reader *r, struct gr_heap *h,
 					  const struct gr_span *s, uint64_t freeindex,

@@ -64,6 +64,12 @@ struct gr_heap {
  * only for memory.
  */
 struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *found);
+/**
+ * The heap as gr_heap_read reads it, with its objects' pointers
+ * (heapgraph.c): those gr_heap_ahead_start read ahead, with the
+ * diagnostics of their reading given now, or read now.
+ */
+struct util_error *gr_heap_take(struct gr_reader *r, struct gr_heap *h, bool *found);
 void gr_heap_deinit(struct gr_heap *h);
 void gr_heap_graph_deinit(struct gr_heap_graph *g);
 

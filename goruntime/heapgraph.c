@@ -16,10 +16,11 @@
 // An object left out (its span not all in the core, or read word by word
 // for want of its metadata, or past the budget) is read as before, so
 // the diagnostics and the counts are those of the marking alone.
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "goruntime/reach.h"
+#include "goruntime/heapbits.h"
 
 enum {
 	CHUNK_MAX = 1 << 20,           /* bytes of spans read at once */
@@ -89,15 +90,15 @@ static void rec_bits(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t n
 }
 
 /* The allocated objects of span S, whose bytes [RC->lo, RC->hi) hold. */
-static void record_span(struct reach *x, struct gr_heapbits *hb, struct rec *rc,
+static void record_span(struct gr_heap *h, struct gr_heapbits *hb, struct rec *rc,
 			const struct gr_span *s)
 {
-	struct gr_heap_graph *g = &x->h.graph;
+	struct gr_heap_graph *g = &h->graph;
 	struct gr_stack_visit v = {rec_words, rec_bits, rc};
 	for (uint32_t j = 0; j < s->nelems; j++) {
 		size_t o = s->first + j;
 		g->off[o] = (uint32_t)g->nedges;
-		if (!gr_bit(x->h.alloc, o))
+		if (!gr_bit(h->alloc, o))
 			continue;
 		size_t had = g->nedges;
 		uint64_t precise = hb->objects_precise, conservative = hb->objects_conservative;
@@ -112,34 +113,37 @@ static void record_span(struct reach *x, struct gr_heapbits *hb, struct rec *rc,
 	}
 }
 
-void gr_heap_graph_build(struct reach *x)
+/*
+ * The graph of H's objects into H->graph, read from CORE with HB (set up on
+ * its reader, once), stopping when *CANCEL is set; no graph if it stops, or
+ * without memory.
+ */
+static void graph_build(struct gr_heap *h, struct gr_heapbits *hb, struct core_file *core,
+			const int *cancel)
 {
-	struct gr_heap_graph *g = &x->h.graph;
-	const struct gr_heap *h = &x->h;
+	struct gr_heap_graph *g = &h->graph;
 	// Word numbers of the heap's range in 32 bits: 32 GiB of it.
 	if ((h->hi - h->lo) / 8 > UINT32_MAX || h->nobjects >= UINT32_MAX)
 		return;
 	g->off = malloc((h->nobjects + 1) * sizeof(*g->off));
 	g->has = calloc(h->nobjects / 64 + 1, sizeof(uint64_t));
 	uint8_t *buf = malloc(CHUNK_MAX);
-	// A heapbits reader of its own: the marking's counts are the marking's.
-	struct gr_heapbits hb;
-	gr_heapbits_init(&hb, x->r, h->page_size);
-	hb.once = true;
-	if (!g->off || !g->has || !buf || hb.err) {
+	bool stopped = false;
+	if (!g->off || !g->has || !buf || hb->err) {
 		gr_heap_graph_deinit(g);
 		goto out;
 	}
 	struct rec rc = {.g = g, .h = h, .buf = buf};
 	size_t chunk_end = 0; // spans [.., chunk_end) are read into buf, [rc.lo, rc.hi)
 	bool pinned = false;
-	for (size_t i = 0; i < h->nspans && !hb.err; i++) {
+	for (size_t i = 0; i < h->nspans && !hb->err && !stopped; i++) {
+		stopped = __atomic_load_n(cancel, __ATOMIC_RELAXED);
 		const struct gr_span *s = &h->spans[i];
 		bool fits = !s->noscan && s->limit > s->base && s->limit - s->base <= CHUNK_MAX;
 		if (i >= chunk_end && fits) {
 			// The scannable spans from here that fit one read.
 			if (pinned)
-				core_unpin(x->r->core);
+				core_unpin(core);
 			pinned = false;
 			uint64_t lo = s->base, hi = s->limit;
 			size_t end = i + 1;
@@ -153,13 +157,13 @@ void gr_heap_graph_build(struct reach *x)
 				if (t->limit > hi)
 					hi = t->limit;
 			}
-			struct util_error *err = core_read_once(x->r->core, lo, buf, (size_t)(hi - lo));
+			struct util_error *err = core_read_once(core, lo, buf, (size_t)(hi - lo));
 			if (err) {
 				// Not all in the core: this span alone, or as before.
 				util_error_destroy(err);
 				end = i + 1;
 				hi = s->limit;
-				err = core_read_once(x->r->core, lo, buf, (size_t)(hi - lo));
+				err = core_read_once(core, lo, buf, (size_t)(hi - lo));
 			}
 			chunk_end = end;
 			if (err) {
@@ -168,40 +172,146 @@ void gr_heap_graph_build(struct reach *x)
 			} else {
 				rc.lo = lo;
 				rc.hi = hi;
-				core_pin(x->r->core, lo, (size_t)(hi - lo), buf);
+				core_pin(core, lo, (size_t)(hi - lo), buf);
 				pinned = true;
 			}
 		}
 		if (fits && i < chunk_end && s->base >= rc.lo && s->limit <= rc.hi && rc.hi)
-			record_span(x, &hb, &rc, s);
+			record_span(h, hb, &rc, s);
 		else
 			for (uint32_t j = 0; j < s->nelems; j++)
 				g->off[s->first + j] = (uint32_t)g->nedges;
 	}
 	if (pinned)
-		core_unpin(x->r->core);
+		core_unpin(core);
 	// Past the type masks' limit, which types are read precisely depends
 	// on the order they are met in: the marking's order, not this one.
 	bool limited = false;
-	for (size_t i = 0; i < hb.ntypes; i++)
-		limited |= hb.types[i].why && strstr(hb.types[i].why, "limit");
-	if (hb.err || limited) {
-		util_error_destroy(hb.err);
+	for (size_t i = 0; i < hb->ntypes; i++)
+		limited |= hb->types[i].why && strstr(hb->types[i].why, "limit");
+	if (hb->err || limited || stopped) {
+		util_error_destroy(hb->err);
+		hb->err = NULL;
 		gr_heap_graph_deinit(g);
 		goto out;
 	}
 	g->off[h->nobjects] = (uint32_t)g->nedges;
 out:
-	gr_heapbits_deinit(&hb);
 	free(buf);
 }
 
-void gr_heap_graph_deinit(struct gr_heap_graph *g)
+/*
+ * The heap read ahead (gr_heap_ahead_start): its spans read at once, on the
+ * snapshot's thread, their objects' pointers on a thread of its own, with a
+ * reader of the core of its own, while the defers, the contexts and the
+ * waits are read; the marking needs the waits, the graph does not. What
+ * the heap's reading had to say waits in a snapshot of its own, and is
+ * said when the marking takes the heap, where it was said before.
+ */
+struct gr_heap_ahead {
+	struct gr_reader tr;        /* the thread's: the core reader and the diagnostics below */
+	struct gr_snapshot *diags;  /* gr_heap_read's diagnostics */
+	struct gr_heap h;
+	struct gr_heapbits hb;      /* on tr; its counts are not the marking's */
+	bool found;
+	struct util_error *err;     /* gr_heap_read's */
+	pthread_t thread;
+	bool running;               /* the thread started and was not joined */
+	int cancel;                 /* set atomically: stop */
+};
+
+static void *ahead_main(void *arg)
 {
-	free(g->off);
-	free(g->has);
-	for (size_t i = 0; i < g->nblocks; i++)
-		free(g->blocks[i]);
-	free(g->blocks);
-	memset(g, 0, sizeof(*g));
+	struct gr_heap_ahead *a = arg;
+	graph_build(&a->h, &a->hb, a->tr.core, &a->cancel);
+	return NULL;
+}
+
+void gr_heap_ahead_start(struct gr_reader *r)
+{
+	struct gr_heap_ahead *a = calloc(1, sizeof(*a));
+	struct gr_snapshot *d = calloc(1, sizeof(*d));
+	if (!a || !d) {
+		free(a);
+		free(d);
+		return; // gr_heap_take reads it all
+	}
+	util_arena_init(&d->arena);
+	util_strtab_init(&d->strings);
+	a->diags = d;
+	struct gr_snapshot *snap = r->snap;
+	r->snap = d;
+	a->err = gr_heap_read(r, &a->h, &a->found);
+	r->snap = snap;
+	r->heap_ahead = a;
+	if (a->err || !a->found)
+		return;
+	a->tr = *r;
+	a->tr.snap = d;
+	a->tr.core = core_reader_open(r->core);
+	if (!a->tr.core)
+		return; // gr_heap_take builds the graph
+	// The binary is probed here: its tables are not the thread's to read.
+	gr_heapbits_init(&a->hb, &a->tr, a->h.page_size);
+	a->hb.once = true;
+	a->running = pthread_create(&a->thread, NULL, ahead_main, a) == 0;
+}
+
+void gr_heap_ahead_stop(struct gr_reader *r)
+{
+	struct gr_heap_ahead *a = r->heap_ahead;
+	if (!a)
+		return;
+	if (a->running) {
+		__atomic_store_n(&a->cancel, 1, __ATOMIC_RELAXED);
+		pthread_join(a->thread, NULL);
+	}
+	core_reader_close(r->core, a->tr.core);
+	gr_heapbits_deinit(&a->hb);
+	gr_heap_deinit(&a->h);
+	util_error_destroy(a->err);
+	util_strtab_deinit(&a->diags->strings);
+	util_arena_deinit(&a->diags->arena);
+	free(a->diags);
+	free(a);
+	r->heap_ahead = NULL;
+}
+
+/* The graph of H, read now with R's core reader. */
+static void graph_now(struct gr_reader *r, struct gr_heap *h)
+{
+	static const int never = 0;
+	struct gr_heapbits hb;
+	gr_heapbits_init(&hb, r, h->page_size);
+	hb.once = true;
+	graph_build(h, &hb, r->core, &never);
+	gr_heapbits_deinit(&hb);
+}
+
+struct util_error *gr_heap_take(struct gr_reader *r, struct gr_heap *h, bool *found)
+{
+	struct gr_heap_ahead *a = r->heap_ahead;
+	if (!a) {
+		struct util_error *err = gr_heap_read(r, h, found);
+		if (!err && *found)
+			graph_now(r, h);
+		return err;
+	}
+	bool built = a->running;
+	if (a->running)
+		pthread_join(a->thread, NULL);
+	a->running = false;
+	for (size_t i = 0; i < a->diags->ndiags; i++) {
+		const struct gr_diag *d = &a->diags->diags[i];
+		gr_diag(r->snap, d->severity, d->what, "%s", d->detail);
+	}
+	struct util_error *err = a->err;
+	a->err = NULL;
+	*found = a->found;
+	*h = a->h;
+	memset(&a->h, 0, sizeof(a->h));
+	gr_heap_ahead_stop(r);
+	if (!err && *found && !built)
+		graph_now(r, h);
+	return err;
 }

@@ -693,7 +693,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	err = gr_frame_maps(r, &x.maps);
 	gr_stack_live_init(&x.live, x.maps, gr_stack_read_core, r); // unused if that failed
 	if (!err)
-		err = gr_heap_read(r, &x.h, &found);
+		err = gr_heap_take(r, &x.h, &found);
 	if (err || !found)
 		goto out;
 	gr_heapbits_init(&x.hb, r, x.h.page_size);
@@ -717,7 +717,6 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	if (err)
 		goto out;
 	exclude_runtime(&x);
-	gr_heap_graph_build(&x);
 	// Round 1: package variables first (so what they reach is "global"),
 	// then every goroutine that can run.
 	// Go 1.26's leak detector left _Gleaked on the goroutines it found:

@@ -91,9 +91,6 @@ struct reach {
 	size_t nps, npwords;
 };
 
-/** Read the pointers of X's heap objects into X->h.graph; without memory, none. */
-void gr_heap_graph_build(struct reach *x);
-
 /** What find_victims (reach.c) searched, for gr_victims_of_reach. */
 struct gr_victim_search {
 	bool *cut;                 /* per goroutine: cut short or not searched */
