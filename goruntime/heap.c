@@ -115,7 +115,8 @@ void gr_heap_deinit(struct gr_heap *h)
 
 void gr_heap_graph_deinit(struct gr_heap_graph *g)
 {
-	free(g->off);
+	free(g->soff);
+	free(g->roff);
 	free(g->has);
 	for (size_t i = 0; i < g->nblocks; i++)
 		free(g->blocks[i]);

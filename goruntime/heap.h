@@ -24,14 +24,16 @@ struct gr_span {
 
 /*
  * The pointers of the heap's objects, read once in address order
- * (heapgraph.c): object o's are edges off[o] to off[o + 1], each a word
- * number of the heap's range (lo + 8 * n), if bit o of has is set. The
- * edges are in blocks, none of them moved or grown: in a heap that keeps
- * what is freed (cli/analyze.c), a doubling array kept each old copy.
+ * (heapgraph.c), if bit o of has is set: object o of span si has edges
+ * soff[si] + roff[o] up to the next object's first (the next span's, for
+ * its span's last), each a word number of the heap's range (lo + 8 * n).
+ * The edges are in blocks, none of them moved or grown: in a heap that
+ * keeps what is freed (cli/analyze.c), a doubling array kept each old copy.
  */
 enum { GR_GRAPH_BLOCK_BITS = 16 }; /* edges per block: 65,536 (256 KiB) */
 struct gr_heap_graph {
-	uint32_t *off;             /* per object, and one past the last */
+	uint32_t *soff;            /* per span, and one past the last: its first edge */
+	uint16_t *roff;            /* per object: its first edge, from its span's */
 	uint64_t *has;             /* bit per object: its pointers are here */
 	uint32_t **blocks;         /* edge e: blocks[e >> GR_GRAPH_BLOCK_BITS][e % block] */
 	size_t nblocks, blocks_cap, nedges;
@@ -125,6 +127,19 @@ static inline bool gr_bit(const uint64_t *bits, size_t i)
 static inline void gr_bit_set(uint64_t *bits, size_t i)
 {
 	bits[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+/* Edges [*E, *END) of object O of span SI, if the graph has them. */
+static inline bool gr_graph_edges(const struct gr_heap *h, size_t si, size_t o, size_t *e,
+				  size_t *end)
+{
+	const struct gr_heap_graph *g = &h->graph;
+	if (!g->has || !gr_bit(g->has, o))
+		return false;
+	const struct gr_span *s = &h->spans[si];
+	*e = g->soff[si] + g->roff[o];
+	*end = o + 1 < s->first + s->nelems ? g->soff[si] + g->roff[o + 1] : g->soff[si + 1];
+	return true;
 }
 
 #endif

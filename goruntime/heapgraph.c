@@ -89,15 +89,22 @@ static void rec_bits(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t n
 			rec_word(rc, w);
 }
 
-/* The allocated objects of span S, whose bytes [RC->lo, RC->hi) hold. */
-static void record_span(struct gr_heap *h, struct gr_heapbits *hb, struct rec *rc,
+/* The allocated objects of span SI, S, whose bytes [RC->lo, RC->hi) hold. */
+static void record_span(struct gr_heap *h, struct gr_heapbits *hb, struct rec *rc, size_t si,
 			const struct gr_span *s)
 {
 	struct gr_heap_graph *g = &h->graph;
 	struct gr_stack_visit v = {rec_words, rec_bits, rc};
 	for (uint32_t j = 0; j < s->nelems; j++) {
 		size_t o = s->first + j;
-		g->off[o] = (uint32_t)g->nedges;
+		if (g->nedges - g->soff[si] > UINT16_MAX) {
+			// Too many for the offsets: the span's objects are read as before.
+			for (uint32_t k = 0; k < j; k++)
+				g->has[(s->first + k) / 64] &= ~((uint64_t)1 << ((s->first + k) % 64));
+			g->nedges = g->soff[si];
+			return;
+		}
+		g->roff[o] = (uint16_t)(g->nedges - g->soff[si]);
 		if (!gr_bit(h->alloc, o))
 			continue;
 		size_t had = g->nedges;
@@ -125,11 +132,12 @@ static void graph_build(struct gr_heap *h, struct gr_heapbits *hb, struct core_f
 	// Word numbers of the heap's range in 32 bits: 32 GiB of it.
 	if ((h->hi - h->lo) / 8 > UINT32_MAX || h->nobjects >= UINT32_MAX)
 		return;
-	g->off = malloc((h->nobjects + 1) * sizeof(*g->off));
+	g->soff = malloc((h->nspans + 1) * sizeof(*g->soff));
+	g->roff = malloc((h->nobjects + 1) * sizeof(*g->roff));
 	g->has = calloc(h->nobjects / 64 + 1, sizeof(uint64_t));
 	uint8_t *buf = malloc(CHUNK_MAX);
 	bool stopped = false;
-	if (!g->off || !g->has || !buf || hb->err) {
+	if (!g->soff || !g->roff || !g->has || !buf || hb->err) {
 		gr_heap_graph_deinit(g);
 		goto out;
 	}
@@ -139,6 +147,7 @@ static void graph_build(struct gr_heap *h, struct gr_heapbits *hb, struct core_f
 	for (size_t i = 0; i < h->nspans && !hb->err && !stopped; i++) {
 		stopped = __atomic_load_n(cancel, __ATOMIC_RELAXED);
 		const struct gr_span *s = &h->spans[i];
+		g->soff[i] = (uint32_t)g->nedges;
 		bool fits = !s->noscan && s->limit > s->base && s->limit - s->base <= CHUNK_MAX;
 		if (i >= chunk_end && fits) {
 			// The scannable spans from here that fit one read.
@@ -177,10 +186,7 @@ static void graph_build(struct gr_heap *h, struct gr_heapbits *hb, struct core_f
 			}
 		}
 		if (fits && i < chunk_end && s->base >= rc.lo && s->limit <= rc.hi && rc.hi)
-			record_span(h, hb, &rc, s);
-		else
-			for (uint32_t j = 0; j < s->nelems; j++)
-				g->off[s->first + j] = (uint32_t)g->nedges;
+			record_span(h, hb, &rc, i, s);
 	}
 	if (pinned)
 		core_unpin(core);
@@ -195,7 +201,7 @@ static void graph_build(struct gr_heap *h, struct gr_heapbits *hb, struct core_f
 		gr_heap_graph_deinit(g);
 		goto out;
 	}
-	g->off[h->nobjects] = (uint32_t)g->nedges;
+	g->soff[h->nspans] = (uint32_t)g->nedges;
 out:
 	free(buf);
 }

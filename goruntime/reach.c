@@ -212,12 +212,12 @@ static void visit_bits(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t
 /* The pointer words of object O of span SI: read ahead (heapgraph.c), or by its bitmap. */
 static void scan_object(struct reach *x, size_t si, size_t o)
 {
-	const struct gr_heap_graph *g = &x->h.graph;
 	const struct gr_span *s = &x->h.spans[si];
-	if (g->has && gr_bit(g->has, o)) { // as gr_heapbits_scan would find them
+	size_t e, end;
+	if (gr_graph_edges(&x->h, si, o, &e, &end)) { // as gr_heapbits_scan would find them
 		x->hb.objects_precise++;
-		for (uint32_t e = g->off[o]; e < g->off[o + 1] && !x->err; e++)
-			mark_word(x, x->h.lo + 8 * (uint64_t)gr_graph_edge(g, e));
+		for (; e < end && !x->err; e++)
+			mark_word(x, x->h.lo + 8 * (uint64_t)gr_graph_edge(&x->h.graph, e));
 		return;
 	}
 	struct gr_stack_visit v = {visit_words, visit_bits, x};
