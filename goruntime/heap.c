@@ -109,7 +109,19 @@ void gr_heap_deinit(struct gr_heap *h)
 	free(h->spans);
 	free(h->alloc);
 	free(h->page_span);
+	gr_heap_graph_deinit(&h->graph);
 	memset(h, 0, sizeof(*h));
+}
+
+void gr_heap_graph_deinit(struct gr_heap_graph *g)
+{
+	free(g->soff);
+	free(g->roff);
+	free(g->has);
+	for (size_t i = 0; i < g->nblocks; i++)
+		free(g->blocks[i]);
+	free(g->blocks);
+	memset(g, 0, sizeof(*g));
 }
 
 /* The allocated slots of span S (mspan.isFree), into h->alloc. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/* heap.h: private to goruntime/heap.c and reach.c — the Go heap's in-use
- * spans as read from runtime.mheap_.allspans, with one bit per object slot for
- * "allocated" and the bitmaps the reachability marking uses. */
+/* heap.h: private to goruntime/heap.c, heapgraph.c and reach.c — the Go
+ * heap's in-use spans as read from runtime.mheap_.allspans, with one bit per
+ * object slot for "allocated", the bitmaps the reachability marking uses and
+ * the objects' pointers read ahead. */
 #ifndef GOCORONER_GORUNTIME_HEAP_H
 #define GOCORONER_GORUNTIME_HEAP_H
 
@@ -21,6 +22,28 @@ struct gr_span {
 	uint64_t specials;    /* mspan.specials: the first special record, 0 if none */
 };
 
+/*
+ * The pointers of the heap's objects, read once in address order
+ * (heapgraph.c), if bit o of has is set: object o of span si has edges
+ * soff[si] + roff[o] up to the next object's first (the next span's, for
+ * its span's last), each a word number of the heap's range (lo + 8 * n).
+ * The edges are in blocks, none of them moved or grown: in a heap that
+ * keeps what is freed (cli/analyze.c), a doubling array kept each old copy.
+ */
+enum { GR_GRAPH_BLOCK_BITS = 16 }; /* edges per block: 65,536 (256 KiB) */
+struct gr_heap_graph {
+	uint32_t *soff;            /* per span, and one past the last: its first edge */
+	uint16_t *roff;            /* per object: its first edge, from its span's */
+	uint64_t *has;             /* bit per object: its pointers are here */
+	uint32_t **blocks;         /* edge e: blocks[e >> GR_GRAPH_BLOCK_BITS][e % block] */
+	size_t nblocks, blocks_cap, nedges;
+};
+
+static inline uint32_t gr_graph_edge(const struct gr_heap_graph *g, size_t e)
+{
+	return g->blocks[e >> GR_GRAPH_BLOCK_BITS][e & (((size_t)1 << GR_GRAPH_BLOCK_BITS) - 1)];
+}
+
 /** The heap: spans sorted by address, and per-object bitmaps. */
 struct gr_heap {
 	struct gr_span *spans;
@@ -33,6 +56,7 @@ struct gr_heap {
 	uint32_t *page_span;  /* (hi - lo) / page_size entries: span index + 1, 0 = none; NULL
 	                         when the range is too wide (then binary search) */
 	bool complete;        /* every in-use span and its allocation bits were read */
+	struct gr_heap_graph graph; /* the objects' pointers, read ahead (heapgraph.c) */
 };
 
 /**
@@ -42,7 +66,14 @@ struct gr_heap {
  * only for memory.
  */
 struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *found);
+/**
+ * The heap as gr_heap_read reads it, with its objects' pointers
+ * (heapgraph.c): those gr_heap_ahead_start read ahead, with the
+ * diagnostics of their reading given now, or read now.
+ */
+struct util_error *gr_heap_take(struct gr_reader *r, struct gr_heap *h, bool *found);
 void gr_heap_deinit(struct gr_heap *h);
+void gr_heap_graph_deinit(struct gr_heap_graph *g);
 
 /**
  * The runtime's per-P structures (runtime.allp), which the marking reads by
@@ -96,6 +127,19 @@ static inline bool gr_bit(const uint64_t *bits, size_t i)
 static inline void gr_bit_set(uint64_t *bits, size_t i)
 {
 	bits[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+/* Edges [*E, *END) of object O of span SI, if the graph has them. */
+static inline bool gr_graph_edges(const struct gr_heap *h, size_t si, size_t o, size_t *e,
+				  size_t *end)
+{
+	const struct gr_heap_graph *g = &h->graph;
+	if (!g->has || !gr_bit(g->has, o))
+		return false;
+	const struct gr_span *s = &h->spans[si];
+	*e = g->soff[si] + g->roff[o];
+	*end = o + 1 < s->first + s->nelems ? g->soff[si] + g->roff[o + 1] : g->soff[si + 1];
+	return true;
 }
 
 #endif

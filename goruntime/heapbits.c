@@ -304,7 +304,7 @@ static bool scan_small(struct gr_heapbits *hb, const struct gr_span *s, uint64_t
 		return false;
 	// One bit per word of the span: its objects' bits, and any after them.
 	size_t nbits_bytes = (size_t)(span_size / 64);
-	const uint8_t *all = last < nbits_bytes ? span_bits(hb, hbits, nbits_bytes) : NULL;
+	const uint8_t *all = last < nbits_bytes && !hb->once ? span_bits(hb, hbits, nbits_bytes) : NULL;
 	if (all)
 		memcpy(raw, all + first, last - first + 1);
 	else if (!read_ok(hb, hbits + first, raw, last - first + 1))

@@ -48,6 +48,7 @@ struct gr_heapbits {
 	struct util_u64map span_bits; /* address of the bits -> offset + 1 into sbits; ~0: unreadable */
 	uint8_t *sbits;
 	size_t nsbits, sbits_cap;
+	bool once;                 /* each span is visited once (heapgraph.c): its bits are not kept */
 	/* GR_HB_ARENA, GR_HB_ARENA2 */
 	uint64_t arenas;           /* &mheap_.arenas */
 	uint64_t arena_bytes, base_offset;

@@ -209,12 +209,20 @@ static void visit_bits(void *arg, uint64_t base, const uint8_t *bitmap, uint32_t
 	scan_bits(arg, base, bitmap, nbit, ((struct reach *)arg)->what);
 }
 
-/* The pointer words of object A of span SI, by its bitmap (heapbits.c). */
-static void scan_object(struct reach *x, size_t si, uint64_t a)
+/* The pointer words of object O of span SI: read ahead (heapgraph.c), or by its bitmap. */
+static void scan_object(struct reach *x, size_t si, size_t o)
 {
+	const struct gr_span *s = &x->h.spans[si];
+	size_t e, end;
+	if (gr_graph_edges(&x->h, si, o, &e, &end)) { // as gr_heapbits_scan would find them
+		x->hb.objects_precise++;
+		for (; e < end && !x->err; e++)
+			mark_word(x, x->h.lo + 8 * (uint64_t)gr_graph_edge(&x->h.graph, e));
+		return;
+	}
 	struct gr_stack_visit v = {visit_words, visit_bits, x};
 	x->what = "heap object";
-	gr_heapbits_scan(&x->hb, &x->h.spans[si], a, &v);
+	gr_heapbits_scan(&x->hb, s, s->base + (o - s->first) * s->elemsize, &v);
 }
 
 /* Scan the objects pushed until none is left. */
@@ -222,9 +230,7 @@ static void drain(struct reach *x)
 {
 	while (x->nstack && !x->err && (x->unreached || x->victims)) {
 		x->nstack--;
-		size_t o = x->stack[x->nstack], si = x->span_stack[x->nstack];
-		const struct gr_span *s = &x->h.spans[si];
-		scan_object(x, si, s->base + (o - s->first) * s->elemsize);
+		scan_object(x, x->span_stack[x->nstack], x->stack[x->nstack]);
 	}
 }
 
@@ -687,7 +693,7 @@ struct util_error *gr_read_reach(struct gr_reader *r)
 	err = gr_frame_maps(r, &x.maps);
 	gr_stack_live_init(&x.live, x.maps, gr_stack_read_core, r); // unused if that failed
 	if (!err)
-		err = gr_heap_read(r, &x.h, &found);
+		err = gr_heap_take(r, &x.h, &found);
 	if (err || !found)
 		goto out;
 	gr_heapbits_init(&x.hb, r, x.h.page_size);
