@@ -46,11 +46,6 @@ void core_cache_init(struct core_page_cache *c)
 	if (core_cache_test_sets)
 		nsets = core_cache_test_sets;
 #endif
-	core_cache_init_sets(c, nsets);
-}
-
-void core_cache_init_sets(struct core_page_cache *c, size_t nsets)
-{
 	size_t slots = nsets * CORE_CACHE_WAYS;
 	// A page counts in memory once a read fills it, in 2 MiB faults.
 	void *p = util_map_anon(slots * CORE_PAGE_SIZE, true);

@@ -219,19 +219,4 @@ void core_drop_page_cache(struct core_file *core);
 /** True if every byte of [addr, addr+len) is readable. */
 bool core_readable(struct core_file *core, uint64_t addr, size_t len);
 
-/**
- * A second reader of CORE's memory, for another thread: the same segments,
- * file and executable, with recent windows, a pinned range and a page cache
- * (1 MiB) of its own, so that the two threads read without locks. Only the
- * reads above (core_read* and core_pin, core_readable) are meant for it.
- * CORE must not change meanwhile (no core_attach_exe, core_drop_page_cache)
- * and outlives it. NULL without memory.
- */
-struct core_file *core_reader_open(struct core_file *core);
-/**
- * Free READER, from CORE's thread once the other is done with it: a read of
- * the file that failed there counts as CORE's (core_read_error). Accepts NULL.
- */
-void core_reader_close(struct core_file *core, struct core_file *reader);
-
 #endif

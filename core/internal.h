@@ -215,8 +215,6 @@ static inline uint64_t core_le64(const uint8_t *p)
 
 /** Set up the page cache of a raw core; left empty (pages NULL) if it cannot be had. */
 void core_cache_init(struct core_page_cache *c);
-/** The same with NSETS sets (CORE_CACHE_WAYS pages each). */
-void core_cache_init_sets(struct core_page_cache *c, size_t nsets);
 /** Free the page cache; accepts an empty one. */
 void core_cache_deinit(struct core_page_cache *c);
 

@@ -67,9 +67,8 @@ struct gr_heap {
  */
 struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *found);
 /**
- * The heap as gr_heap_read reads it, with its objects' pointers
- * (heapgraph.c): those gr_heap_ahead_start read ahead, with the
- * diagnostics of their reading given now, or read now.
+ * The heap as gr_heap_read reads it, with its objects' pointers read in
+ * address order (heapgraph.c).
  */
 struct util_error *gr_heap_take(struct gr_reader *r, struct gr_heap *h, bool *found);
 void gr_heap_deinit(struct gr_heap *h);

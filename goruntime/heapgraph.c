@@ -16,7 +16,6 @@
 // An object left out (its span not all in the core, or read word by word
 // for want of its metadata, or past the budget) is read as before, so
 // the diagnostics and the counts are those of the marking alone.
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,12 +120,10 @@ static void record_span(struct gr_heap *h, struct gr_heapbits *hb, struct rec *r
 }
 
 /*
- * The graph of H's objects into H->graph, read from CORE with HB (set up on
- * its reader, once), stopping when *CANCEL is set; no graph if it stops, or
- * without memory.
+ * The graph of H's objects into H->graph, read from CORE with HB (its
+ * spans' bits cached once each); no graph without memory.
  */
-static void graph_build(struct gr_heap *h, struct gr_heapbits *hb, struct core_file *core,
-			const int *cancel)
+static void graph_build(struct gr_heap *h, struct gr_heapbits *hb, struct core_file *core)
 {
 	struct gr_heap_graph *g = &h->graph;
 	// Word numbers of the heap's range in 32 bits: 32 GiB of it.
@@ -136,7 +133,6 @@ static void graph_build(struct gr_heap *h, struct gr_heapbits *hb, struct core_f
 	g->roff = malloc((h->nobjects + 1) * sizeof(*g->roff));
 	g->has = calloc(h->nobjects / 64 + 1, sizeof(uint64_t));
 	uint8_t *buf = malloc(CHUNK_MAX);
-	bool stopped = false;
 	if (!g->soff || !g->roff || !g->has || !buf || hb->err) {
 		gr_heap_graph_deinit(g);
 		goto out;
@@ -144,8 +140,7 @@ static void graph_build(struct gr_heap *h, struct gr_heapbits *hb, struct core_f
 	struct rec rc = {.g = g, .h = h, .buf = buf};
 	size_t chunk_end = 0; // spans [.., chunk_end) are read into buf, [rc.lo, rc.hi)
 	bool pinned = false;
-	for (size_t i = 0; i < h->nspans && !hb->err && !stopped; i++) {
-		stopped = __atomic_load_n(cancel, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < h->nspans && !hb->err; i++) {
 		const struct gr_span *s = &h->spans[i];
 		g->soff[i] = (uint32_t)g->nedges;
 		bool fits = !s->noscan && s->limit > s->base && s->limit - s->base <= CHUNK_MAX;
@@ -195,7 +190,7 @@ static void graph_build(struct gr_heap *h, struct gr_heapbits *hb, struct core_f
 	bool limited = false;
 	for (size_t i = 0; i < hb->ntypes; i++)
 		limited |= hb->types[i].why && strstr(hb->types[i].why, "limit");
-	if (hb->err || limited || stopped) {
+	if (hb->err || limited) {
 		util_error_destroy(hb->err);
 		hb->err = NULL;
 		gr_heap_graph_deinit(g);
@@ -206,118 +201,20 @@ out:
 	free(buf);
 }
 
-/*
- * The heap read ahead (gr_heap_ahead_start): its spans read at once, on the
- * snapshot's thread, their objects' pointers on a thread of its own, with a
- * reader of the core of its own, while the defers, the contexts and the
- * waits are read; the marking needs the waits, the graph does not. What
- * the heap's reading had to say waits in a snapshot of its own, and is
- * said when the marking takes the heap, where it was said before.
- */
-struct gr_heap_ahead {
-	struct gr_reader tr;        /* the thread's: the core reader and the diagnostics below */
-	struct gr_snapshot *diags;  /* gr_heap_read's diagnostics */
-	struct gr_heap h;
-	struct gr_heapbits hb;      /* on tr; its counts are not the marking's */
-	bool found;
-	struct util_error *err;     /* gr_heap_read's */
-	pthread_t thread;
-	bool running;               /* the thread started and was not joined */
-	int cancel;                 /* set atomically: stop */
-};
-
-static void *ahead_main(void *arg)
-{
-	struct gr_heap_ahead *a = arg;
-	graph_build(&a->h, &a->hb, a->tr.core, &a->cancel);
-	return NULL;
-}
-
-void gr_heap_ahead_start(struct gr_reader *r)
-{
-	struct gr_heap_ahead *a = calloc(1, sizeof(*a));
-	struct gr_snapshot *d = calloc(1, sizeof(*d));
-	if (!a || !d) {
-		free(a);
-		free(d);
-		return; // gr_heap_take reads it all
-	}
-	util_arena_init(&d->arena);
-	util_strtab_init(&d->strings);
-	a->diags = d;
-	struct gr_snapshot *snap = r->snap;
-	r->snap = d;
-	a->err = gr_heap_read(r, &a->h, &a->found);
-	r->snap = snap;
-	r->heap_ahead = a;
-	if (a->err || !a->found)
-		return;
-	a->tr = *r;
-	a->tr.snap = d;
-	a->tr.core = core_reader_open(r->core);
-	if (!a->tr.core)
-		return; // gr_heap_take builds the graph
-	// The binary is probed here: its tables are not the thread's to read.
-	gr_heapbits_init(&a->hb, &a->tr, a->h.page_size);
-	a->hb.once = true;
-	a->running = pthread_create(&a->thread, NULL, ahead_main, a) == 0;
-}
-
-void gr_heap_ahead_stop(struct gr_reader *r)
-{
-	struct gr_heap_ahead *a = r->heap_ahead;
-	if (!a)
-		return;
-	if (a->running) {
-		__atomic_store_n(&a->cancel, 1, __ATOMIC_RELAXED);
-		pthread_join(a->thread, NULL);
-	}
-	core_reader_close(r->core, a->tr.core);
-	gr_heapbits_deinit(&a->hb);
-	gr_heap_deinit(&a->h);
-	util_error_destroy(a->err);
-	util_strtab_deinit(&a->diags->strings);
-	util_arena_deinit(&a->diags->arena);
-	free(a->diags);
-	free(a);
-	r->heap_ahead = NULL;
-}
-
-/* The graph of H, read now with R's core reader. */
+/* The graph of H, read now with R's core. */
 static void graph_now(struct gr_reader *r, struct gr_heap *h)
 {
-	static const int never = 0;
 	struct gr_heapbits hb;
 	gr_heapbits_init(&hb, r, h->page_size);
 	hb.once = true;
-	graph_build(h, &hb, r->core, &never);
+	graph_build(h, &hb, r->core);
 	gr_heapbits_deinit(&hb);
 }
 
 struct util_error *gr_heap_take(struct gr_reader *r, struct gr_heap *h, bool *found)
 {
-	struct gr_heap_ahead *a = r->heap_ahead;
-	if (!a) {
-		struct util_error *err = gr_heap_read(r, h, found);
-		if (!err && *found)
-			graph_now(r, h);
-		return err;
-	}
-	bool built = a->running;
-	if (a->running)
-		pthread_join(a->thread, NULL);
-	a->running = false;
-	for (size_t i = 0; i < a->diags->ndiags; i++) {
-		const struct gr_diag *d = &a->diags->diags[i];
-		gr_diag(r->snap, d->severity, d->what, "%s", d->detail);
-	}
-	struct util_error *err = a->err;
-	a->err = NULL;
-	*found = a->found;
-	*h = a->h;
-	memset(&a->h, 0, sizeof(a->h));
-	gr_heap_ahead_stop(r);
-	if (!err && *found && !built)
+	struct util_error *err = gr_heap_read(r, h, found);
+	if (!err && *found)
 		graph_now(r, h);
 	return err;
 }

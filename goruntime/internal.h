@@ -449,7 +449,6 @@ struct gr_reader {
 	size_t max_frames;
 	struct gr_ctx *ctx;            /* context decoder state (ctx.h), during gr_read_contexts */
 	uint64_t *sudog_addrs;         /* every sudog gr_read_waits read: never traced by gr_read_reach */
-	struct gr_heap_ahead *heap_ahead; /* the heap read ahead for gr_read_reach (heapgraph.c) */
 	size_t nsudog_addrs, sudog_addrs_cap;
 	struct gr_stacks stacks_copy;  /* live stacks, from the goroutines' read to the defers' */
 	uint64_t gw_off[GR_GW_COUNT];  /* runtime.g members kept (enum gr_gword); GR_ABSENT: none */
@@ -769,14 +768,6 @@ struct util_error *gr_read_contexts(struct gr_reader *r);
  * (waitgraph.c). No usable heap is a diagnostic.
  */
 struct util_error *gr_read_reach(struct gr_reader *r);
-/**
- * Read the heap's spans now and their objects' pointers on a thread of its
- * own, for gr_read_reach (heapgraph.c); nothing if it cannot. The thread
- * reads the core with a reader of its own, nothing else of R.
- */
-void gr_heap_ahead_start(struct gr_reader *r);
-/** Stop that thread and free what it read, unless gr_read_reach took it; accepts none. */
-void gr_heap_ahead_stop(struct gr_reader *r);
 
 /** Decode pprof labels at LABELS_PTR into a JSON object text (NULL if none). */
 struct util_error *gr_labels_read(struct gr_reader *r, uint64_t labels_ptr, const char **ret);

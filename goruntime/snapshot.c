@@ -139,7 +139,6 @@ static struct util_error *read_build_info(struct gr_reader *r)
 /* Free the reader's caches (the snapshot it filled lives on). */
 static void reader_deinit(struct gr_reader *r)
 {
-	gr_heap_ahead_stop(r);
 	free(r->pcinfos);
 	free(r->ms);
 	free(r->stack_list);
@@ -219,9 +218,6 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	// heap's marking adds its own memory: kept past the contexts they were
 	// the peak (bench/README.md).
 	err = stage(opts, "defers");
-	// The heap's marking needs the waits; its objects' pointers do not.
-	if (!err)
-		gr_heap_ahead_start(&r);
 	if (!err)
 		err = gr_read_defers(&r);
 	if (!err)

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -1060,76 +1059,6 @@ static void test_read_once_and_pin(void **state)
 	}
 }
 
-/* A second reader, read on another thread (core_reader_open). */
-struct reader_job {
-	struct core_file *reader;
-	uint8_t got[0x2800];
-	bool ok;
-};
-
-static void *reader_main(void *arg)
-{
-	struct reader_job *j = arg;
-	uint8_t mine[16];
-	memset(mine, 0xee, sizeof(mine));
-	core_pin(j->reader, 0x12000, sizeof(mine), mine); // its pin, not the core's
-	struct util_error *err = core_read(j->reader, 0x10800, j->got, sizeof(j->got));
-	j->ok = !err;
-	util_error_destroy(err);
-	core_unpin(j->reader);
-	return NULL;
-}
-
-static int fail_eio(void)
-{
-	return EIO;
-}
-
-/*
- * A reader of the core for another thread reads what the core does, with
- * windows and a pin of its own; a read of the file that failed there is the
- * core's once it is closed.
- */
-static void test_reader(void **state)
-{
-	struct core_opts o = {.sections = true, .unaligned = true};
-	for (int zst = 0; zst < 2; zst++) {
-		struct core_file *core = open_ok(
-			write_synthetic(zst ? "reader.core.zst" : "reader.core", &o, zst, 1));
-		assert_non_null(core_sha256(core)); // the fingerprint thread is done
-		struct reader_job j = {.reader = core_reader_open(core)};
-		assert_non_null(j.reader);
-		pthread_t t;
-		assert_int_equal(pthread_create(&t, NULL, reader_main, &j), 0);
-		uint8_t b[0x2800];
-		for (int k = 0; k < 100; k++)
-			assert_null(core_read(core, 0x10800, b, sizeof(b)));
-		assert_int_equal(pthread_join(t, NULL), 0);
-		assert_true(j.ok);
-		assert_memory_equal(j.got, b, sizeof(b));
-		for (size_t i = 0; i < sizeof(b); i++)
-			assert_int_equal(b[i], synthetic_byte(0x10800 + i));
-		assert_null(core_read_once(j.reader, 0x13ff8, b, 8));
-		assert_fault(core_read(j.reader, 0x5000, b, 8), 0x5000);
-		core_reader_close(core, j.reader);
-		struct core_file *fresh = core_reader_open(core); // nothing in its cache
-		assert_non_null(fresh);
-		core_read_fault_hook = fail_eio;
-		util_error_destroy(core_read(fresh, 0x13000, b, 64));
-		core_read_fault_hook = NULL;
-		struct util_error *err = core_read_error(core);
-		assert_null(err);
-		core_reader_close(core, fresh);
-		err = core_read_error(core);
-		if (zst) // its pages are in memory: nothing to fail
-			assert_null(err);
-		else
-			assert_non_null(err);
-		util_error_destroy(err);
-		core_destroy(core);
-	}
-}
-
 /*
  * core_read_batch reads what core_read does, in file order and grouped; what
  * is not all in one segment's file bytes (or a compressed core) is left to
@@ -1913,7 +1842,6 @@ int main(void)
 		cmocka_unit_test(test_page_cache),
 		cmocka_unit_test(test_read_once_and_pin),
 		cmocka_unit_test(test_read_batch),
-		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_shrunk_after_open),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_attach_exe),
