@@ -102,6 +102,24 @@ static void raw_exec(const char *path, const char *sql)
 	sqlite3_close(h);
 }
 
+/* A database at PATH of schema version VERSION, as gocoroner made it then. */
+static void schema_upto(const char *path, int version)
+{
+	char mark[32];
+	snprintf(mark, sizeof(mark), "\n-- @version %d", version + 1);
+	const char *next = strstr(store_schema_sql, mark);
+	assert_non_null(next);
+	char *sql = strndup(store_schema_sql, (size_t)(next - store_schema_sql));
+	assert_non_null(sql);
+	raw_exec(path, sql);
+	free(sql);
+	char *pragmas = sqlite3_mprintf("PRAGMA user_version = %d; PRAGMA application_id = 0x476f436f;",
+					version);
+	assert_non_null(pragmas);
+	raw_exec(path, pragmas);
+	sqlite3_free(pragmas);
+}
+
 /* ---- A synthetic snapshot -------------------------------------------- */
 
 #define PROC_GO "/usr/local/go/src/runtime/proc.go"
@@ -912,14 +930,8 @@ static void test_upgrade_from_v1(void **state)
 {
 	char path[4096];
 	tmp_path(path, sizeof(path), "v1.db");
-	const char *v2 = strstr(store_schema_sql, "\n-- @version 2");
-	assert_non_null(v2);
-	char *v1 = strndup(store_schema_sql, (size_t)(v2 - store_schema_sql));
-	assert_non_null(v1);
-	raw_exec(path, v1);
-	free(v1);
-	raw_exec(path, "PRAGMA user_version = 1; PRAGMA application_id = 0x476f436f;"
-		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+	schema_upto(path, 1);
+	raw_exec(path, "INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
 		       " VALUES ('old.core', printf('%064d', 0), '', 0)");
 	struct store_db *db = open_ok(path);
 	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
@@ -941,14 +953,8 @@ static void test_upgrade_from_v3(void **state)
 {
 	char path[4096];
 	tmp_path(path, sizeof(path), "v3.db");
-	const char *v4 = strstr(store_schema_sql, "\n-- @version 4");
-	assert_non_null(v4);
-	char *v123 = strndup(store_schema_sql, (size_t)(v4 - store_schema_sql));
-	assert_non_null(v123);
-	raw_exec(path, v123);
-	free(v123);
-	raw_exec(path, "PRAGMA user_version = 3; PRAGMA application_id = 0x476f436f;"
-		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+	schema_upto(path, 3);
+	raw_exec(path, "INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
 		       " VALUES ('a.core', printf('%064d', 1), '', 2), ('b.core', printf('%064d', 2), '', 1);"
 		       " INSERT INTO goroutine_context VALUES (1, 5, 0, 'ctx', 300, 'dwarf'),"
 		       " (1, 3, NULL, NULL, 200, 'stack-scan'), (1, 5, NULL, NULL, 100, 'stack-scan'),"
@@ -983,14 +989,8 @@ static void test_upgrade_from_v4(void **state)
 {
 	char path[4096];
 	tmp_path(path, sizeof(path), "v4.db");
-	const char *v5 = strstr(store_schema_sql, "\n-- @version 5");
-	assert_non_null(v5);
-	char *v1234 = strndup(store_schema_sql, (size_t)(v5 - store_schema_sql));
-	assert_non_null(v1234);
-	raw_exec(path, v1234);
-	free(v1234);
-	raw_exec(path, "PRAGMA user_version = 4; PRAGMA application_id = 0x476f436f;"
-		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+	schema_upto(path, 4);
+	raw_exec(path, "INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
 		       " VALUES ('a.core', printf('%064d', 1), '', 2), ('b.core', printf('%064d', 2), '', 1);"
 		       " INSERT INTO heap_scan VALUES (1, 1, 10, 5, 500, 1, 1), (2, 1, 10, 5, 500, 1, 1);"
 		       " INSERT INTO wait_reach VALUES (1, 5, 50, NULL, NULL), (1, 6, 60, NULL, NULL),"
@@ -1030,14 +1030,8 @@ static void test_upgrade_from_v9(void **state)
 	(void)state;
 	char path[4096];
 	tmp_path(path, sizeof(path), "v9.db");
-	const char *v10 = strstr(store_schema_sql, "\n-- @version 10");
-	assert_non_null(v10);
-	char *upto9 = strndup(store_schema_sql, (size_t)(v10 - store_schema_sql));
-	assert_non_null(upto9);
-	raw_exec(path, upto9);
-	free(upto9);
-	raw_exec(path, "PRAGMA user_version = 9; PRAGMA application_id = 0x476f436f;"
-		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+	schema_upto(path, 9);
+	raw_exec(path, "INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
 		       " VALUES ('a.core', printf('%064d', 1), '', 0);"
 		       " INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_chan,"
 		       " done_closed, canceled) VALUES"
@@ -1077,14 +1071,8 @@ static void test_upgrade_from_v10(void **state)
 	(void)state;
 	char path[4096];
 	tmp_path(path, sizeof(path), "v10.db");
-	const char *v11 = strstr(store_schema_sql, "\n-- @version 11");
-	assert_non_null(v11);
-	char *upto10 = strndup(store_schema_sql, (size_t)(v11 - store_schema_sql));
-	assert_non_null(upto10);
-	raw_exec(path, upto10);
-	free(upto10);
-	raw_exec(path, "PRAGMA user_version = 10; PRAGMA application_id = 0x476f436f;"
-		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count,"
+	schema_upto(path, 10);
+	raw_exec(path, "INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count,"
 		       " build_settings) VALUES"
 		       " ('a.core', printf('%064d', 1), '', 0, CAST(X'3077AF0C9274080241E1C107E6D618E6'"
 		       "   || CAST('path' || char(9) || 'example.com/a' || char(10) AS BLOB)"
@@ -1111,14 +1099,8 @@ static void test_upgrade_from_v13(void **state)
 	(void)state;
 	char path[4096];
 	tmp_path(path, sizeof(path), "v13.db");
-	const char *v14 = strstr(store_schema_sql, "\n-- @version 14");
-	assert_non_null(v14);
-	char *upto13 = strndup(store_schema_sql, (size_t)(v14 - store_schema_sql));
-	assert_non_null(upto13);
-	raw_exec(path, upto13);
-	free(upto13);
-	raw_exec(path, "PRAGMA user_version = 13; PRAGMA application_id = 0x476f436f;"
-		       " INSERT INTO incident (id, core_path, core_sha256, exe_build_id, goroutine_count)"
+	schema_upto(path, 13);
+	raw_exec(path, "INSERT INTO incident (id, core_path, core_sha256, exe_build_id, goroutine_count)"
 		       " VALUES (1, 'a.core', printf('%064d', 1), '', 6), (2, 'b.core', printf('%064d', 2), '', 1);"
 		       " INSERT INTO stack (incident_id, stack_id, depth) VALUES (1, 1, 1), (1, 2, 1), (2, 1, 1);"
 		       " INSERT INTO frame (incident_id, stack_id, depth, pc, pc_offset, func, file, line,"
@@ -1164,14 +1146,8 @@ static void test_upgrade_from_v11(void **state)
 	(void)state;
 	char path[4096];
 	tmp_path(path, sizeof(path), "v11.db");
-	const char *v12 = strstr(store_schema_sql, "\n-- @version 12");
-	assert_non_null(v12);
-	char *upto11 = strndup(store_schema_sql, (size_t)(v12 - store_schema_sql));
-	assert_non_null(upto11);
-	raw_exec(path, upto11);
-	free(upto11);
-	raw_exec(path, "PRAGMA user_version = 11; PRAGMA application_id = 0x476f436f;"
-		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+	schema_upto(path, 11);
+	raw_exec(path, "INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
 		       " VALUES ('a.core', printf('%064d', 1), '', 0);"
 		       " INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_chan,"
 		       "  done_closed, canceled, err, cause, deadline_unix_ns, value_key, value_text,"
@@ -1371,14 +1347,8 @@ static void test_upgrade_from_v5(void **state)
 	(void)state;
 	char path[4096];
 	tmp_path(path, sizeof(path), "v5.db");
-	const char *v6 = strstr(store_schema_sql, "\n-- @version 6");
-	assert_non_null(v6);
-	char *v12345 = strndup(store_schema_sql, (size_t)(v6 - store_schema_sql));
-	assert_non_null(v12345);
-	raw_exec(path, v12345);
-	free(v12345);
-	raw_exec(path, "PRAGMA user_version = 5; PRAGMA application_id = 0x476f436f;"
-		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+	schema_upto(path, 5);
+	raw_exec(path, "INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
 		       " VALUES ('a.core', printf('%064d', 1), '', 1);"
 		       " INSERT INTO heap_scan VALUES (1, 1, 10, 5, 500, 1, 0, 0);");
 	struct store_db *db = open_ok(path);
@@ -1399,16 +1369,10 @@ static void test_upgrade_from_v2(void **state)
 {
 	char path[4096];
 	tmp_path(path, sizeof(path), "v2.db");
-	const char *v3 = strstr(store_schema_sql, "\n-- @version 3");
-	assert_non_null(v3);
-	char *v12 = strndup(store_schema_sql, (size_t)(v3 - store_schema_sql));
-	assert_non_null(v12);
-	raw_exec(path, v12);
-	free(v12);
+	schema_upto(path, 2);
 	// One old incident: three user goroutines parked in main.worker called
 	// by main.run (runtime frames around them), and one system goroutine.
-	raw_exec(path, "PRAGMA user_version = 2; PRAGMA application_id = 0x476f436f;"
-		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+	raw_exec(path, "INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
 		       " VALUES ('old.core', printf('%064d', 0), '', 4);"
 		       " INSERT INTO stack VALUES (1, 1, 4), (1, 2, 1);"
 		       " INSERT INTO frame (incident_id, stack_id, depth, pc, pc_offset, func, inlined)"
@@ -1656,14 +1620,8 @@ static void test_import_from_v1(void **state)
 {
 	char path[4096], dst[4096];
 	tmp_path(path, sizeof(path), "import-v1.db");
-	const char *v2 = strstr(store_schema_sql, "\n-- @version 2");
-	assert_non_null(v2);
-	char *v1 = strndup(store_schema_sql, (size_t)(v2 - store_schema_sql));
-	assert_non_null(v1);
-	raw_exec(path, v1);
-	free(v1);
-	raw_exec(path, "PRAGMA user_version = 1; PRAGMA application_id = 0x476f436f;"
-		       " INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+	schema_upto(path, 1);
+	raw_exec(path, "INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
 		       " VALUES ('old.core', printf('%064d', 0), '', 1);"
 		       " INSERT INTO sync_wait (incident_id, goid, addr, kind) VALUES (1, 5, 4096, 'mutex')");
 	struct store_db *db = open_ok(tmp_path(dst, sizeof(dst), "import-v1-dst.db"));
