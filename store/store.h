@@ -232,5 +232,7 @@ struct util_error *store_import(struct store_db *db, const char *src_path, int64
 
 /** The schema text compiled into the binary (store/schema.sql). */
 extern const char store_schema_sql[];
+/** store/summary.sql: an incident's summary rows (store/summary.c). */
+extern const char store_summary_sql[];
 
 #endif
