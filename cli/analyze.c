@@ -2,6 +2,7 @@
 // analyze.c: 'gocoroner analyze' — read a core and its executable, write the
 // incident into the database, print what was found.
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <malloc.h>
 #include <stdint.h>
@@ -24,7 +25,8 @@
 #endif
 
 static const char analyze_usage[] =
-	"usage: gocoroner analyze [--db FILE] [--exe EXE] [--force] [--quiet] [--keep-core]\n"
+	"usage: gocoroner analyze [--db FILE] [--exe EXE] [--debug-file FILE] [--debug-dir DIR]...\n"
+	"                         [--force] [--quiet] [--keep-core]\n"
 	"                         [--captured-at TIME] [--fail-on-findings] [--timings]\n"
 	"                         [--format text|json] [--budget N] CORE\n"
 	"\n"
@@ -36,6 +38,15 @@ static const char analyze_usage[] =
 	"  --db FILE   database to write (default " CLI_DEFAULT_DB ")\n"
 	"  --exe EXE   the executable, raw or zstd-compressed (prog.zst); default:\n"
 	"              the path the core records\n"
+	"  --debug-file FILE  the executable's DWARF kept apart (objcopy --only-keep-debug;\n"
+	"              raw or .zst); used even if the executable has its own, and checked\n"
+	"              against it (build id or CRC)\n"
+	"  --debug-dir DIR  where to look for the debug file of a stripped executable,\n"
+	"              as gdb's debug-file-directory (repeatable, searched in order;\n"
+	"              default $GOCORONER_DEBUG_DIRS, colon-separated, else\n"
+	"              /usr/lib/debug): DIR/.build-id/xx/yyyy.debug by GNU build id,\n"
+	"              then the .gnu_debuglink name beside the executable, in its\n"
+	"              .debug/ and under DIR; then debuginfod if DEBUGINFOD_URLS is set\n"
 	"  --force     accept an executable whose build id does not match the core\n"
 	"  --captured-at TIME  when the core was captured: ISO-8601 UTC\n"
 	"              (2026-03-02T14:05:09Z) or @EPOCH (seconds). Default: the\n"
@@ -379,6 +390,8 @@ int cli_analyze(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		{"exe", required_argument, NULL, 'e'},
 		{"force", no_argument, NULL, 'f'},
+		{"debug-file", required_argument, NULL, 'D'},
+		{"debug-dir", required_argument, NULL, 'G'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"fail-on-findings", no_argument, NULL, 'F'},
 		{"keep-core", no_argument, NULL, 'k'},
@@ -390,6 +403,7 @@ int cli_analyze(int argc, char **argv)
 		{0},
 	};
 	const char *db_path = CLI_DEFAULT_DB, *exe_path = NULL, *captured_opt = NULL;
+	struct cli_debug_dirs dbg = {0};
 	uint64_t budget = STORE_BUDGET_DEFAULT;
 	bool force = false, quiet = false, fail_on_findings = false, keep_core = false;
 	bool json = false;
@@ -404,6 +418,13 @@ int cli_analyze(int argc, char **argv)
 		case 'd': db_path = optarg; break;
 		case 'e': exe_path = optarg; break;
 		case 'f': force = true; break;
+		case 'D': dbg.opts.debug_file = optarg; break;
+		case 'G':
+			if (cli_debug_dirs_add(&dbg, optarg)) {
+				fputs("gocoroner: out of memory\n", stderr);
+				return CLI_ERROR;
+			}
+			break;
 		case 'q': quiet = true; break;
 		case 'F': fail_on_findings = true; break;
 		case 'k': keep_core = true; break;
@@ -479,7 +500,9 @@ int cli_analyze(int argc, char **argv)
 		}
 	}
 	timing_mark("open executable", tmg);
-	err = dw_binary_open(exe_path, &bin);
+	err = cli_debug_dirs_finish(&dbg);
+	if (!err)
+		err = dw_binary_open_with(exe_path, &dbg.opts, &bin);
 	if (err)
 		goto out;
 	err = core_attach_exe(core, exe_path, force);
@@ -599,7 +622,15 @@ int cli_analyze(int argc, char **argv)
 		if (existed)
 			printf("this core is already incident %lld of %s%s\n\n", (long long)id, db_path,
 			       keep_core ? " (its core is kept)" : "");
-		err = cli_print_summary(stdout, db, id);
+		// Which debug file gave the DWARF of a stripped executable, and how.
+		char debug_line[PATH_MAX + 64] = "";
+		if (dw_binary_debug_file(bin)) {
+			char *abs = realpath(dw_binary_debug_file(bin), NULL);
+			snprintf(debug_line, sizeof(debug_line), "  debug info %s (found by %s)\n",
+				 abs ? abs : dw_binary_debug_file(bin), dw_binary_debug_source(bin));
+			free(abs);
+		}
+		err = cli_print_summary(stdout, db, id, debug_line);
 		// Said as the command that lists them (the library's view).
 		char n[32];
 		if (!err && snap->ndiags)
@@ -653,5 +684,6 @@ out:;
 	gr_snapshot_destroy(snap);
 	dw_binary_destroy(bin);
 	core_destroy(core);
+	cli_debug_dirs_free(&dbg);
 	return status;
 }

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "dwarf/dwarf.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -184,7 +185,8 @@ struct util_error *cli_open_writable(const char *command, const char *path, uint
 /** Resolve --incident (0 = the newest) against the database. */
 struct util_error *cli_pick_incident(struct store_db *db, int64_t requested, int64_t *ret);
 /** Print the header and summary of an incident (counts by state, largest stack groups). */
-struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t incident);
+struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t incident,
+				     const char *extra);
 
 /** Room for a time as 'YYYY-MM-DDTHH:MM:SSZ' and its NUL. */
 #define CLI_TIME_LEN 32
@@ -286,4 +288,16 @@ void cli_print_groups(FILE *out, const struct cli_group *groups, size_t n, bool 
 /** The statements file compiled into the binary. */
 extern const char cli_statements_sql[];
 
+/** Where analyze looks for separate debug info: --debug-file, --debug-dir... */
+struct cli_debug_dirs {
+	struct dw_debug_options opts; /**< for dw_binary_open_with */
+	const char **dirs;            /**< --debug-dir, else $GOCORONER_DEBUG_DIRS's */
+	size_t n;
+	char *env;                    /**< the copy of $GOCORONER_DEBUG_DIRS split */
+};
+/** Add a --debug-dir (DIR not copied); -1 when out of memory. */
+int cli_debug_dirs_add(struct cli_debug_dirs *d, const char *dir);
+/** Fill d->opts: the directories given, else $GOCORONER_DEBUG_DIRS's, else the default. */
+struct util_error *cli_debug_dirs_finish(struct cli_debug_dirs *d);
+void cli_debug_dirs_free(struct cli_debug_dirs *d);
 #endif

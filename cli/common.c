@@ -156,7 +156,8 @@ static const char *text(sqlite3_stmt *st, int col)
 	return t ? (const char *)t : "";
 }
 
-struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t incident)
+struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t incident,
+				     const char *extra)
 {
 	sqlite3_stmt *st;
 	bool row;
@@ -183,6 +184,8 @@ struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t inc
 				text(st, 3));
 		else
 			fprintf(out, "  executable %s (%s)\n", path, text(st, 3));
+		if (extra)
+			fputs(extra, out);
 		char n[32];
 		fprintf(out, "  pid %lld, signal %lld, %s goroutines", sqlite3_column_int64(st, 6),
 			sqlite3_column_int64(st, 5),
@@ -544,4 +547,41 @@ void cli_print_groups(FILE *out, const struct cli_group *groups, size_t n, bool 
 	free(lines);
 	free(toks);
 	free(ntoks);
+}
+
+int cli_debug_dirs_add(struct cli_debug_dirs *d, const char *dir)
+{
+	const char **dirs = realloc(d->dirs, (d->n + 1) * sizeof(*dirs));
+	if (!dirs)
+		return -1;
+	d->dirs = dirs;
+	d->dirs[d->n++] = dir;
+	return 0;
+}
+
+struct util_error *cli_debug_dirs_finish(struct cli_debug_dirs *d)
+{
+	// No --debug-dir: $GOCORONER_DEBUG_DIRS, colon-separated, as gdb's
+	// debug-file-directory; neither: the library's default.
+	const char *env = getenv("GOCORONER_DEBUG_DIRS");
+	if (!d->n && env && *env) {
+		d->env = strdup(env);
+		if (!d->env)
+			return &util_enomem;
+		for (char *save = NULL, *t = strtok_r(d->env, ":", &save); t; t = strtok_r(NULL, ":", &save))
+			if (cli_debug_dirs_add(d, t))
+				return &util_enomem;
+	}
+	if (d->n) {
+		d->opts.debug_dirs = d->dirs;
+		d->opts.ndebug_dirs = d->n;
+	}
+	return NULL;
+}
+
+void cli_debug_dirs_free(struct cli_debug_dirs *d)
+{
+	free(d->dirs);
+	free(d->env);
+	memset(d, 0, sizeof(*d));
 }

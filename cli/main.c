@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "cli/cli.h"
+#include "dwarf/dwarf.h"
 #include "store/store.h"
 #ifdef GOCORONER_TESTING
 #include "core/testing.h"
@@ -136,8 +137,10 @@ static void version(void)
 	printf("gocoroner %s\n"
 	       "Copyright 2026 The gocoroner Authors\n"
 	       "License: Apache-2.0 <https://www.apache.org/licenses/LICENSE-2.0>\n"
-	       "database schema version %d\n",
-	       PACKAGE_VERSION, STORE_SCHEMA_VERSION);
+	       "database schema version %d\n"
+	       "debuginfod client: %s\n",
+	       PACKAGE_VERSION, STORE_SCHEMA_VERSION,
+	       dw_debuginfod_available() ? "on (DEBUGINFOD_URLS)" : "off (built without libdebuginfod)");
 }
 
 int main(int argc, char **argv)

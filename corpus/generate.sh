@@ -10,10 +10,13 @@
 #
 # usage: corpus/generate.sh [--program hang|diag|pileup|leakzoo|httpsvc|ctxroots]... [--go 1.21]... \
 #                           [--mode debug|opt]... [--kind gcore|kernel]... \
-#                           [--shape SHAPE]... [--bin-only] [--no-install]
+#                           [--shape SHAPE]... [--variant split]... [--bin-only] [--no-install]
 #   --program, --go, --mode, --kind select a subset (repeatable; default:
 #                 everything, programs hang and diag)
 #   --shape       pileup's shapes to run (repeatable; default: all of them)
+#   --variant     builds other than the plain one (repeatable; default: none):
+#                 split: the plain build with a GNU build id, stripped, its
+#                 DWARF in bin/PROG-split-go1.XX-MODE.debug.zst (see README.md)
 #   --bin-only    only build and store the executables
 #   --no-install  do not run scripts/install-go-toolchains.sh first
 #
@@ -31,7 +34,7 @@ ALL_KIND="gcore kernel"
 # pileup's shapes (PILEUP_SHAPE); one core each, named pileup-SHAPE-go1.XX-MODE-KIND.
 ALL_SHAPE="pool8 pool5000 mutex10000 mutexlive10000 deadlocks mix20000"
 
-sel_program="" sel_go="" sel_mode="" sel_kind="" sel_shape="" bin_only=0 install=1
+sel_program="" sel_go="" sel_mode="" sel_kind="" sel_shape="" sel_variant="" bin_only=0 install=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--program) sel_program="$sel_program $2"; shift 2 ;;
@@ -39,9 +42,12 @@ while [ $# -gt 0 ]; do
 	--mode) sel_mode="$sel_mode $2"; shift 2 ;;
 	--kind) sel_kind="$sel_kind $2"; shift 2 ;;
 	--shape) sel_shape="$sel_shape $2"; shift 2 ;;
+	--variant)
+		case $2 in split) ;; *) echo "generate.sh: unknown variant $2" >&2; exit 2 ;; esac
+		sel_variant="$sel_variant $2"; shift 2 ;;
 	--bin-only) bin_only=1; shift ;;
 	--no-install) install=0; shift ;;
-	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,23p' "$0"; exit 0 ;;
 	*) echo "generate.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -111,13 +117,72 @@ check_paths() {
 	fi
 }
 
+# store FILE NAME: keep FILE as bin/NAME.zst unless it holds that already.
+store() {
+	local zst=$CORPUS/bin/$2.zst new old=""
+	new=$(sha "$1")
+	[ -f "$zst" ] && old=$(zstd -dc "$zst" | sha256sum | cut -d' ' -f1)
+	if [ "$old" != "$new" ]; then
+		zstd -19 -q -f "$1" -o "$zst"
+		chmod 644 "$zst"
+		log "stored bin/$2.zst ($(stat -c %s "$1") -> $(stat -c %s "$zst") bytes)"
+	fi
+}
+
+has_gnu_build_id() { readelf -n "$1" 2>/dev/null | grep -q 'Build ID:'; }
+
+# split_exe PROGRAM VERSION MODE OUT: variant split. OUT.full is the plain
+# build with a GNU build id: the stored plain executable when it has one (Go
+# 1.24+ links one by default), else built again with -ldflags=-B gobuildid
+# (Go 1.22+; the Go build id changes with the flags, so it needs cores of
+# its own). OUT is it stripped (objcopy --strip-all) with a .gnu_debuglink
+# to OUT.debug (objcopy --only-keep-debug): stored as bin/NAME.zst and
+# bin/NAME.debug.zst. Prints "plain" when OUT loads the bytes the stored
+# plain build loads (its cores serve), else "own".
+split_exe() {
+	local prog=$1 v=$2 mode=$3 out=$4 name image=own
+	name=$(basename "$out")
+	local plain_zst=$CORPUS/bin/$prog-go$v-$mode.zst
+	if [ -f "$plain_zst" ] && zstd -dqf "$plain_zst" -o "$out.full" && has_gnu_build_id "$out.full"; then
+		image=plain
+	else
+		[ "${v#1.}" -ge 22 ] || die "$name: -B gobuildid needs Go 1.22 or later"
+		local goroot=/usr/lib/go-$v gcflags=()
+		[ "$mode" = debug ] && gcflags=("-gcflags=all=-N -l")
+		(cd "$CORPUS/programs/$prog" &&
+			env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOPROXY=off GO111MODULE=on \
+				"$goroot/bin/go" build -trimpath -buildvcs=false "${gcflags[@]}" \
+				-ldflags="-B gobuildid" -o "$out.full" .)
+	fi
+	objcopy --only-keep-debug "$out.full" "$WORK/$name.debug"
+	# The debuglink names the file, so it is made under its final name.
+	(cd "$WORK" && objcopy --strip-all --add-gnu-debuglink="$name.debug" "$out.full" "$out")
+	local same
+	same=$($TOOL same-image "$out.full" "$out")
+	[ "$same" = same ] || die "$name: stripping changed the loaded bytes ($same)"
+	store "$out" "$name"
+	store "$WORK/$name.debug" "$name.debug"
+	echo "$image"
+}
+
 # exe PROGRAM VERSION MODE -> prints the path of the uncompressed executable
 # in WORK, (re)building it and storing bin/PROGRAM-go1.XX-MODE.zst when it
-# changed.
-declare -A exe_notes
+# changed. With $variant set, PROGRAM-VARIANT-go1.XX-MODE: for split, the
+# path is the unstripped build the program runs as (OUT.full).
+declare -A exe_notes exe_image
 exe() {
 	local prog=$1 v=$2 mode=$3 name=$1-go$2-$3
 	local out=$WORK/$name
+	if [ -n "${variant:-}" ]; then
+		name=$prog-$variant-go$v-$mode
+		out=$WORK/$name
+		if [ ! -f "$out" ]; then
+			exe_image[$name]=$(split_exe "$prog" "$v" "$mode" "$out")
+			exe_notes[$name]="variant:$variant $(check_paths "$out.full")"
+		fi
+		echo "$out.full"
+		return
+	fi
 	if [ ! -f "$out" ]; then
 		build "$prog" "$v" "$mode" "$out"
 		local zst=$CORPUS/bin/$name.zst new old=""
@@ -159,6 +224,9 @@ run() {
 	local prog=$1 v=$2 mode=$3 kind=$4 shape=${5:-}
 	local name=$prog-go$v-$mode-$kind exe_name=$prog-go$v-$mode
 	local exe_path scratch pid rc notes="" dumper=0 shape_env=()
+	if [ -n "${variant:-}" ]; then
+		name=$prog-$variant-go$v-$mode-$kind exe_name=$prog-$variant-go$v-$mode
+	fi
 	if [ -n "$shape" ]; then
 		name=$prog-$shape-go$v-$mode-$kind
 		shape_env=(PILEUP_SHAPE="$shape")
@@ -279,15 +347,45 @@ run() {
 	notes=$(echo $notes | tr ' ' ';')
 	printf '%s\n' "$(printf '%s\t' "$name" "$prog" "$gover" "$mode" "$kind" \
 		"bin/$exe_name.zst" "cores/$name.core.zst" "$tb_rel" \
-		"expect/$name.stdout" "$dlv_rel" "$(sha "$exe_path")" "$core_sha" \
+		"expect/$name.stdout" "$dlv_rel" "$(sha "$WORK/$exe_name")" "$core_sha" \
 		"$core_size" "$zsize" "${dumper:-0}")$notes	$captured" >"$WORK/row"
 	$TOOL manifest "$CORPUS/manifest.tsv" "$WORK/row"
 	rm -rf "$scratch"
 }
 
+# reuse_rows PROGRAM VERSION MODE: the split build loads the plain build's
+# bytes, so the plain build's cores and expectations serve: a row of the
+# variant for each, naming the variant's executable.
+reuse_rows() {
+	local prog=$1 v=$2 mode=$3 kind exe_name=$1-$variant-go$2-$3 row
+	for kind in $sel_kind; do
+		row=$(awk -F'\t' -v n="$prog-go$v-$mode-$kind" '$1 == n' "$CORPUS/manifest.tsv")
+		[ -n "$row" ] || { log "no row $prog-go$v-$mode-$kind to reuse: generate it first"; continue; }
+		echo "$row" | awk -F'\t' -v OFS='\t' -v name="$prog-$variant-go$v-$mode-$kind" \
+			-v exe="bin/$exe_name.zst" -v sha="$(sha "$WORK/$exe_name")" \
+			-v notes="variant:$variant;image:plain" '
+			NR == 1 { $1 = name; $6 = exe; $11 = sha; $16 = $16 == "" ? notes : $16 ";" notes; print }' >"$WORK/row"
+		$TOOL manifest "$CORPUS/manifest.tsv" "$WORK/row"
+		log "$prog-$variant-go$v-$mode-$kind: the plain build's core, read with the split executable"
+	done
+}
+
 for prog in $sel_program; do
 	for v in $sel_go; do
 		for mode in $sel_mode; do
+			for variant in $sel_variant; do
+				exe "$prog" "$v" "$mode" >/dev/null
+				[ "$bin_only" = 1 ] && continue
+				if [ "${exe_image[$prog-$variant-go$v-$mode]:-}" = plain ]; then
+					reuse_rows "$prog" "$v" "$mode"
+					continue
+				fi
+				for kind in $sel_kind; do
+					run "$prog" "$v" "$mode" "$kind"
+				done
+			done
+			variant=""
+			[ -n "$sel_variant" ] && continue
 			exe "$prog" "$v" "$mode" >/dev/null
 			[ "$bin_only" = 1 ] && continue
 			for kind in $sel_kind; do

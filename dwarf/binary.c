@@ -151,8 +151,10 @@ static struct util_error *note_hex(struct dw_binary *b, const uint8_t *p, size_t
 	return NULL;
 }
 
-/* Go build id: note name "Go", type 4 (cmd/link elfGoBuildIdNote); GNU: "GNU", type 3. */
-static struct util_error *read_notes(struct dw_binary *b, Elf_Scn *scn)
+/* Go build id: note name "Go", type 4 (cmd/link elfGoBuildIdNote); GNU: "GNU", type 3.
+ * Into *GO and *GNU ("" until found), in the binary's arena. */
+static struct util_error *read_notes(struct dw_binary *b, Elf_Scn *scn, const char **go,
+				     const char **gnu)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 	if (!d)
@@ -162,14 +164,14 @@ static struct util_error *read_notes(struct dw_binary *b, Elf_Scn *scn)
 	while (off < d->d_size && (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
 		const char *name = (const char *)d->d_buf + name_off;
 		const uint8_t *desc = (const uint8_t *)d->d_buf + desc_off;
-		if ((nh.n_namesz == 3 || nh.n_namesz == 4) && memcmp(name, "Go", 3) == 0 && nh.n_type == 4 && !*b->go_build_id) {
-			b->go_build_id = util_arena_strndup(&b->arena, (const char *)desc,
-							    strnlen((const char *)desc, nh.n_descsz));
-			if (!b->go_build_id)
+		if ((nh.n_namesz == 3 || nh.n_namesz == 4) && memcmp(name, "Go", 3) == 0 && nh.n_type == 4 && !**go) {
+			*go = util_arena_strndup(&b->arena, (const char *)desc,
+						 strnlen((const char *)desc, nh.n_descsz));
+			if (!*go)
 				return &util_enomem;
 		} else if (nh.n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
-			   nh.n_type == NT_GNU_BUILD_ID && !*b->gnu_build_id) {
-			struct util_error *err = note_hex(b, desc, nh.n_descsz, &b->gnu_build_id);
+			   nh.n_type == NT_GNU_BUILD_ID && !**gnu) {
+			struct util_error *err = note_hex(b, desc, nh.n_descsz, gnu);
 			if (err)
 				return err;
 		}
@@ -178,7 +180,7 @@ static struct util_error *read_notes(struct dw_binary *b, Elf_Scn *scn)
 	return NULL;
 }
 
-static struct util_error *load_symbols(struct dw_binary *b, Elf_Scn *scn, GElf_Shdr *sh)
+static struct util_error *load_symbols(struct dw_binary *b, Elf *elf, Elf_Scn *scn, GElf_Shdr *sh)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 	if (!d)
@@ -188,7 +190,7 @@ static struct util_error *load_symbols(struct dw_binary *b, Elf_Scn *scn, GElf_S
 		GElf_Sym sym;
 		if (!gelf_getsym(d, i, &sym))
 			return elf_err(".symtab");
-		const char *name = elf_strptr(b->elf, sh->sh_link, sym.st_name);
+		const char *name = elf_strptr(elf, sh->sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
 		struct util_error *err = dw_namemap_add(&b->symbols, name, strlen(name), sym.st_value, NULL);
@@ -203,14 +205,14 @@ static struct util_error *load_symbols(struct dw_binary *b, Elf_Scn *scn, GElf_S
  * writes zstd, but objcopy --compress-debug-sections=zstd does. Decompress
  * those here and hand libdw plain data (the mapping is private and writable).
  */
-static struct util_error *decompress_zstd(struct dw_binary *b, Elf_Scn *scn, GElf_Shdr *sh,
-					  const char *name)
+static struct util_error *decompress_zstd(struct dw_binary *b, const uint8_t *map, size_t map_size,
+					  Elf_Scn *scn, GElf_Shdr *sh, const char *name)
 {
-	if (sh->sh_offset > b->map_size || sh->sh_size > b->map_size - sh->sh_offset ||
+	if (sh->sh_offset > map_size || sh->sh_size > map_size - sh->sh_offset ||
 	    sh->sh_size < sizeof(Elf64_Chdr))
 		return util_error_create(UTIL_ERROR_BAD_DATA, "section %s is truncated", name);
 	Elf64_Chdr ch;
-	memcpy(&ch, b->map + sh->sh_offset, sizeof(ch));
+	memcpy(&ch, map + sh->sh_offset, sizeof(ch));
 	if (ch.ch_type != ELFCOMPRESS_ZSTD)
 		return NULL;
 	if (ch.ch_size > MAX_DECOMPRESSED)
@@ -225,7 +227,7 @@ static struct util_error *decompress_zstd(struct dw_binary *b, Elf_Scn *scn, GEl
 	}
 	b->owned = owned;
 	b->owned[b->nowned++] = buf;
-	size_t r = ZSTD_decompress(buf, ch.ch_size, b->map + sh->sh_offset + sizeof(ch),
+	size_t r = ZSTD_decompress(buf, ch.ch_size, map + sh->sh_offset + sizeof(ch),
 				   sh->sh_size - sizeof(ch));
 	if (ZSTD_isError(r) || r != ch.ch_size)
 		return util_error_create(UTIL_ERROR_BAD_DATA, "section %s: zstd: %s", name,
@@ -262,8 +264,7 @@ static bool skip_debug_section(const char *name)
 	return false;
 }
 
-static struct util_error *hide_section(struct dw_binary *b, Elf_Scn *scn, GElf_Shdr *sh,
-				       const char *name)
+static struct util_error *hide_section(Elf_Scn *scn, GElf_Shdr *sh, const char *name)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 	if (!d)
@@ -277,41 +278,68 @@ static struct util_error *hide_section(struct dw_binary *b, Elf_Scn *scn, GElf_S
 	return NULL;
 }
 
-static struct util_error *scan_sections(struct dw_binary *b, bool *has_debug_info)
+/* .gnu_debuglink: the debug file's name, NUL-padded to 4 bytes, then its CRC-32. */
+static struct util_error *read_debuglink(struct dw_binary *b, Elf_Scn *scn)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	if (!d || !d->d_buf)
+		return NULL; // unreadable: no debuglink, not fatal
+	size_t n = strnlen(d->d_buf, d->d_size);
+	size_t crc_off = (n + 4) & ~(size_t)3;
+	if (!n || crc_off + 4 > d->d_size)
+		return NULL;
+	b->debuglink = util_arena_strndup(&b->arena, d->d_buf, n);
+	if (!b->debuglink)
+		return &util_enomem;
+	b->debuglink_crc = dw_le32((const uint8_t *)d->d_buf + crc_off);
+	return NULL;
+}
+
+/*
+ * The sections of the executable (DBG false: pclntab, .text, notes, .symtab,
+ * .gnu_debuglink, its DWARF) or of its separate debug file (DBG true: its
+ * .symtab and DWARF), ELF mapped at MAP.
+ */
+static struct util_error *scan_sections(struct dw_binary *b, Elf *elf, const uint8_t *map,
+					size_t map_size, bool dbg, bool *has_debug_info)
 {
 	size_t shstrndx;
-	if (elf_getshdrstrndx(b->elf, &shstrndx))
+	if (elf_getshdrstrndx(elf, &shstrndx))
 		return elf_err("section headers");
 	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(b->elf, scn))) {
+	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		if (!gelf_getshdr(scn, &sh))
 			return elf_err("section header");
-		const char *name = elf_strptr(b->elf, shstrndx, sh.sh_name);
+		const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
 		if (!name)
 			continue;
 		if (sh.sh_type != SHT_NOBITS &&
-		    (sh.sh_offset > b->map_size || sh.sh_size > b->map_size - sh.sh_offset))
+		    (sh.sh_offset > map_size || sh.sh_size > map_size - sh.sh_offset))
 			return util_error_create(UTIL_ERROR_BAD_DATA,
 						 "truncated ELF file (section %s beyond the end)", name);
 		struct util_error *err = NULL;
-		if (strcmp(name, ".gopclntab") == 0 && sh.sh_type != SHT_NOBITS) {
+		if (dbg) {
+			// The loaded sections are SHT_NOBITS here: only DWARF and symbols.
+		} else if (strcmp(name, ".gopclntab") == 0 && sh.sh_type != SHT_NOBITS) {
 			b->pclntab_addr = sh.sh_addr;
 			b->pclntab_size = sh.sh_size;
 		} else if (strcmp(name, ".text") == 0) {
 			b->text_addr = sh.sh_addr;
 			b->text_size = sh.sh_size;
-		} else if (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0) {
-			*has_debug_info = true;
 		} else if (sh.sh_type == SHT_NOTE) {
-			err = read_notes(b, scn);
-		} else if (sh.sh_type == SHT_SYMTAB) {
-			err = load_symbols(b, scn, &sh);
+			err = read_notes(b, scn, &b->go_build_id, &b->gnu_build_id);
+		} else if (strcmp(name, ".gnu_debuglink") == 0 && sh.sh_type != SHT_NOBITS) {
+			err = read_debuglink(b, scn);
 		}
+		if (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0)
+			*has_debug_info = true;
+		else if (sh.sh_type == SHT_SYMTAB && !err)
+			err = load_symbols(b, elf, scn, &sh);
 		if (!err && skip_debug_section(name))
-			err = hide_section(b, scn, &sh, name);
+			err = hide_section(scn, &sh, name);
 		else if (!err && (sh.sh_flags & SHF_COMPRESSED) && strncmp(name, ".debug_", 7) == 0)
-			err = decompress_zstd(b, scn, &sh, name);
+			err = decompress_zstd(b, map, map_size, scn, &sh, name);
 		if (err)
 			return err;
 	}
@@ -348,26 +376,221 @@ static struct util_error *open_elf(struct dw_binary *b)
 	return NULL;
 }
 
-static struct util_error *binary_open(struct dw_binary *b)
+static void dw_close_debug_file(struct dw_binary *b)
+{
+	if (b->dbg_elf)
+		elf_end(b->dbg_elf);
+	if (b->dbg_map)
+		munmap(b->dbg_map, b->dbg_map_size);
+	free(b->debug_path);
+	b->dbg_elf = NULL;
+	b->dbg_map = NULL;
+	b->debug_path = NULL;
+}
+
+/* What a debug file says of itself, before it is taken. */
+struct debug_ids {
+	const char *go, *gnu;     /**< build ids, "" if none */
+	uint64_t text_addr, text_size;
+	bool has_debug_info;
+};
+
+static struct util_error *probe_debug_file(struct dw_binary *b, Elf *elf, struct debug_ids *ids)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return elf_err("section headers");
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			return elf_err("section header");
+		const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+		struct util_error *err = NULL;
+		if (!name)
+			continue;
+		if (sh.sh_type == SHT_NOTE)
+			err = read_notes(b, scn, &ids->go, &ids->gnu);
+		else if (strcmp(name, ".text") == 0)
+			ids->text_addr = sh.sh_addr, ids->text_size = sh.sh_size;
+		else if (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0)
+			ids->has_debug_info = true;
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+/* Why the debug file (ids, mapped at MAP) is not the executable's, NULL if it is. */
+static char *debug_mismatch(const struct dw_binary *b, const struct debug_ids *ids,
+			    const uint8_t *map, size_t size)
+{
+	char *why = NULL;
+	int n = 0;
+	if (*b->gnu_build_id && *ids->gnu) {
+		if (strcmp(b->gnu_build_id, ids->gnu))
+			n = asprintf(&why, "GNU build id %s in the debug file, %s in the executable",
+				     ids->gnu, b->gnu_build_id);
+	} else if (*b->go_build_id && *ids->go) {
+		if (strcmp(b->go_build_id, ids->go))
+			n = asprintf(&why, "Go build id %s in the debug file, %s in the executable",
+				     ids->go, b->go_build_id);
+	} else if (b->debuglink) {
+		uint32_t crc = dw_crc32(0, map, size);
+		if (crc != b->debuglink_crc)
+			n = asprintf(&why, "its CRC-32 is %08x, the executable's .gnu_debuglink says %08x",
+				     crc, b->debuglink_crc);
+	} else if (ids->text_size && (ids->text_addr != b->text_addr || ids->text_size != b->text_size)) {
+		n = asprintf(&why, "its .text is %#" PRIx64 "+%#" PRIx64 ", the executable's %#" PRIx64
+			     "+%#" PRIx64, ids->text_addr, ids->text_size, b->text_addr, b->text_size);
+	}
+	return n < 0 ? strdup("out of memory") : why;
+}
+
+/*
+ * Take the DWARF and .symtab of the debug file PATH (raw or .zst), found by
+ * SOURCE, if it matches the executable. SEARCH NULL: PATH was named by the
+ * user, and what is wrong with it is the error; else it goes into SEARCH's
+ * account and the search goes on.
+ */
+static struct util_error *dw_open_debug_file(struct dw_binary *b, const char *path, const char *source,
+					     struct dw_debug_search *search)
+{
+	int fd;
+	struct stat st;
+	uint8_t *map = NULL;
+	size_t size = 0;
+	Elf *elf = NULL;
+	char *why = NULL;
+	struct util_error *err = util_open_unzstd(path, "the debug file", &fd, NULL);
+	if (err)
+		goto out;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < EI_NIDENT) {
+		why = strdup("not an ELF file");
+		close(fd);
+		goto out;
+	}
+	map = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		map = NULL;
+		err = util_error_os(errno, path, "mmap");
+		goto out;
+	}
+	size = st.st_size;
+	elf = memcmp(map, ELFMAG, SELFMAG) == 0 ? elf_memory((char *)map, size) : NULL;
+	GElf_Ehdr eh;
+	struct debug_ids ids = {.go = "", .gnu = ""};
+	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) || map[EI_CLASS] != ELFCLASS64) {
+		why = strdup("not a 64-bit ELF file");
+		goto out;
+	}
+	if (eh.e_machine != EM_X86_64) {
+		why = strdup("not for x86-64");
+		goto out;
+	}
+	if ((err = probe_debug_file(b, elf, &ids)))
+		goto out;
+	why = debug_mismatch(b, &ids, map, size);
+	if (!why && !ids.has_debug_info)
+		why = strdup("it has no DWARF debug info either");
+	if (why)
+		goto out;
+	// Taken: from here on the symbols point into it, and a failure is the
+	// binary's, not a candidate's to pass over.
+	bool has_debug_info;
+	if ((err = scan_sections(b, elf, map, size, true, &has_debug_info))) {
+		search = NULL;
+		if (err != &util_enomem)
+			err = util_error_prefix(err, "the debug file %s: ", path);
+		goto out;
+	}
+	dw_close_debug_file(b);
+	b->dbg_elf = elf;
+	b->dbg_map = map;
+	b->dbg_map_size = size;
+	b->debug_source = source;
+	b->debug_path = strdup(path);
+	if (!b->debug_path)
+		err = &util_enomem;
+	return err;
+out:
+	if (elf)
+		elf_end(elf);
+	if (map)
+		munmap(map, size);
+	if (why && !err && search) {
+		err = dw_debug_looked(search, "%s: %s", path, why);
+	} else if (why && !err) {
+		err = util_error_create(UTIL_ERROR_MISMATCH,
+					"%s: the debug file %s does not match it: %s", b->path, path, why);
+	} else if (err && search && err != &util_enomem) {
+		// An unreadable candidate is passed over, and said.
+		struct util_error *e = dw_debug_looked(search, "%s", err->message);
+		util_error_destroy(err);
+		err = e;
+	}
+	free(why);
+	return err;
+}
+
+/*
+ * Look for the debug file of an executable without DWARF: the candidates of
+ * debugfile.c in order, then debuginfod. Each that is missing or does not
+ * match goes into the account dw_debug_info_missing gives.
+ */
+static struct util_error *find_debug_file(struct dw_binary *b, const struct dw_debug_options *opts)
+{
+	struct dw_debug_search s;
+	dw_debug_search_init(&s, b->path, opts);
+	struct util_error *err = dw_debug_candidates(&s, b->gnu_build_id, b->debuglink);
+	for (size_t i = 0; !err && !b->dbg_elf && i < s.ncands; i++) {
+		const char *path = s.cands[i].path;
+		if (!path) {
+			err = dw_debug_looked(&s, "%s", s.cands[i].source);
+			continue;
+		}
+		if (access(path, F_OK) != 0) {
+			err = dw_debug_looked(&s, "%s: none", path);
+			continue;
+		}
+		err = dw_open_debug_file(b, path, s.cands[i].source, &s);
+	}
+	char *found = NULL;
+	if (!err && !b->dbg_elf && !(err = dw_debuginfod_find(&s, b->gnu_build_id, &found)) && found)
+		err = dw_open_debug_file(b, found, "debuginfod", &s);
+	free(found);
+	if (!err && !b->dbg_elf)
+		err = dw_debug_info_missing(&s);
+	dw_debug_search_deinit(&s);
+	return err;
+}
+
+static struct util_error *binary_open(struct dw_binary *b, const struct dw_debug_options *opts)
 {
 	struct util_error *err = open_elf(b);
 	if (!err)
 		err = load_segments(b);
 	bool has_debug_info = false;
 	if (!err)
-		err = scan_sections(b, &has_debug_info);
+		err = scan_sections(b, b->elf, b->map, b->map_size, false, &has_debug_info);
 	if (err)
 		return err;
 
 	uint64_t v;
+	if (!b->pclntab_size && !dw_namemap_get(&b->symbols, "runtime.pclntab", 15, &v) &&
+	    !(opts && opts->debug_file))
+		return util_error_create(UTIL_ERROR_UNSUPPORTED, "not a Go executable (no .gopclntab)");
+	if (opts && opts->debug_file)
+		err = dw_open_debug_file(b, opts->debug_file, "--debug-file", NULL);
+	else if (!has_debug_info)
+		err = find_debug_file(b, opts);
+	if (err)
+		return err;
 	if (!b->pclntab_size && !dw_namemap_get(&b->symbols, "runtime.pclntab", 15, &v))
 		return util_error_create(UTIL_ERROR_UNSUPPORTED, "not a Go executable (no .gopclntab)");
-	if (!has_debug_info)
-		return util_error_create(UTIL_ERROR_UNSUPPORTED,
-					 "has no DWARF debug info (stripped, e.g. built with "
-					 "-ldflags='-s -w'); gocoroner needs the unstripped executable");
 
-	b->dwarf = dwarf_begin_elf(b->elf, DWARF_C_READ, NULL);
+	b->dwarf = dwarf_begin_elf(b->dbg_elf ? b->dbg_elf : b->elf, DWARF_C_READ, NULL);
 	if (!b->dwarf)
 		return util_error_create(UTIL_ERROR_BAD_DATA, "cannot read DWARF: %s", dwarf_errmsg(-1));
 	err = dw_index_dwarf(b);
@@ -385,6 +608,22 @@ static struct util_error *binary_open(struct dw_binary *b)
 }
 
 struct util_error *dw_binary_open(const char *path, struct dw_binary **ret)
+{
+	return dw_binary_open_with(path, NULL, ret);
+}
+
+const char *dw_binary_debug_file(const struct dw_binary *b)
+{
+	return b->debug_path;
+}
+
+const char *dw_binary_debug_source(const struct dw_binary *b)
+{
+	return b->debug_path ? b->debug_source : NULL;
+}
+
+struct util_error *dw_binary_open_with(const char *path, const struct dw_debug_options *opts,
+				       struct dw_binary **ret)
 {
 	struct dw_binary *b = calloc(1, sizeof(*b));
 	if (!b)
@@ -433,7 +672,7 @@ struct util_error *dw_binary_open(const char *path, struct dw_binary **ret)
 		goto fail;
 	}
 	b->map_size = st.st_size;
-	err = binary_open(b);
+	err = binary_open(b, opts);
 	if (err) {
 		// Lookup errors already name the file; the ELF checks do not.
 		size_t n = strlen(path);
@@ -473,6 +712,7 @@ void dw_binary_destroy(struct dw_binary *b)
 		dwarf_end(b->dwarf);
 	if (b->elf)
 		elf_end(b->elf);
+	dw_close_debug_file(b);
 	for (size_t i = 0; i < b->nowned; i++)
 		free(b->owned[i]);
 	free(b->owned);

@@ -20,6 +20,42 @@ struct dw_binary;
  * SHF_COMPRESSED (zlib, zstd) sections.
  */
 struct util_error *dw_binary_open(const char *path, struct dw_binary **ret);
+
+/** Where to find the DWARF of an executable kept apart from it (stripped). */
+struct dw_debug_options {
+	/** A debug file given by the user (raw or .zst): used even if the
+	 * executable has DWARF, and checked against it; NULL: search. */
+	const char *debug_file;
+	/** Directories searched as gdb's debug-file-directory, in order; NULL:
+	 * {"/usr/lib/debug"}. */
+	const char *const *debug_dirs;
+	size_t ndebug_dirs;
+	/** Do not ask debuginfod even when DEBUGINFOD_URLS is set. */
+	bool no_debuginfod;
+};
+
+/**
+ * dw_binary_open, taking the DWARF and .symtab from a separate debug file
+ * when OPTS names one or the executable has no .debug_info: the loaded bytes
+ * (pclntab, type descriptors, notes) still come from PATH. The search, when
+ * nothing is named: DIR/.build-id/xx/yyyy.debug for each debug directory
+ * (GNU build id), then the .gnu_debuglink name in PATH's directory, in its
+ * .debug/ subdirectory, and under each debug directory followed by PATH's
+ * absolute directory (CRC-32 checked), then debuginfod when DEBUGINFOD_URLS
+ * is set and the client is built in. A debug file must match the executable
+ * (GNU build id, else Go build id, else the debuglink's CRC, else .text's
+ * address and size): a named one that does not is UTIL_ERROR_MISMATCH naming
+ * both files; a found one that does not is passed over. With no debug info
+ * anywhere, UTIL_ERROR_UNSUPPORTED saying where it looked. OPTS may be NULL.
+ */
+struct util_error *dw_binary_open_with(const char *path, const struct dw_debug_options *opts,
+				       struct dw_binary **ret);
+/** The separate debug file the DWARF came from, NULL if the executable's own. */
+const char *dw_binary_debug_file(const struct dw_binary *b);
+/** How it was found: "--debug-file", "build id", "debuglink" or "debuginfod"; NULL if none. */
+const char *dw_binary_debug_source(const struct dw_binary *b);
+/** Whether this gocoroner was built with the debuginfod client (libdebuginfod). */
+bool dw_debuginfod_available(void);
 void dw_binary_destroy(struct dw_binary *b);
 
 const char *dw_binary_path(const struct dw_binary *b);

@@ -125,6 +125,15 @@ struct dw_binary {
 	struct dw_segment *segs;  /**< file-backed PT_LOAD parts */
 	size_t nsegs;
 	const char *go_build_id, *gnu_build_id, *producer;
+	const char *debuglink;    /**< .gnu_debuglink's file name, NULL if none */
+	uint32_t debuglink_crc;   /**< .gnu_debuglink's CRC-32 of the debug file */
+
+	/* The separate debug file the DWARF (and .symtab) came from, if any. */
+	char *debug_path;         /**< NULL: the executable's own DWARF */
+	const char *debug_source; /**< how it was found: "--debug-file", "build id", ... */
+	uint8_t *dbg_map;         /**< private writable mapping of the debug file */
+	size_t dbg_map_size;
+	Elf *dbg_elf;
 
 	/* ELF */
 	uint64_t text_addr, text_size;       /**< .text section */
@@ -156,6 +165,43 @@ struct dw_binary {
 /** Note that the executable's tables have a corrupt part, for the caller's
  * diagnostics (library code does not print). */
 void dw_problem(struct dw_binary *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* debugfile.c: where separate debug info may be (binary.c opens and checks it). */
+#ifndef DW_DEFAULT_DEBUG_DIR
+#define DW_DEFAULT_DEBUG_DIR "/usr/lib/debug"
+#endif
+/** A place to look for the debug file, and how it was found. */
+struct dw_debug_candidate {
+	char *path;           /**< malloc'ed; NULL: SOURCE is a note for the account */
+	const char *source;   /**< "build id" or "debuglink" */
+};
+/** One search for a debug file, with the account of where it looked. */
+struct dw_debug_search {
+	const char *exe_path;
+	const struct dw_debug_options *opts; /**< NULL: the defaults */
+	struct dw_debug_candidate *cands;
+	size_t ncands;
+	char *looked;         /**< "; "-joined: each place and why it did not do */
+};
+void dw_debug_search_init(struct dw_debug_search *s, const char *exe_path,
+			  const struct dw_debug_options *opts);
+void dw_debug_search_deinit(struct dw_debug_search *s);
+/** Fill s->cands: by BUILD_ID (hex, may be "") under each debug directory,
+ * then by DEBUGLINK (may be NULL) beside the executable and under them. */
+struct util_error *dw_debug_candidates(struct dw_debug_search *s, const char *build_id,
+				       const char *debuglink);
+/** Add to the account of where the search looked. */
+struct util_error *dw_debug_looked(struct dw_debug_search *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/** Ask debuginfod (DEBUGINFOD_URLS) for BUILD_ID's debug info: *PATH_RET the
+ * file in its cache (malloc'ed), NULL when not found or not asked (said in
+ * the account). */
+struct util_error *dw_debuginfod_find(struct dw_debug_search *s, const char *build_id,
+				      char **path_ret);
+/** The error for an executable without DWARF whose debug info was not found. */
+struct util_error *dw_debug_info_missing(const struct dw_debug_search *s);
+/** CRC-32 as .gnu_debuglink records it, continued from CRC (0 to start). */
+uint32_t dw_crc32(uint32_t crc, const uint8_t *p, size_t n);
 
 /* index.c */
 struct util_error *dw_index_dwarf(struct dw_binary *b);

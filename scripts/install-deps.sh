@@ -5,7 +5,9 @@
 # something is missing; without either, it says what to install by hand.
 set -eu
 pkgs="build-essential autoconf automake pkg-config libelf-dev libdw-dev libzstd-dev
-libsqlite3-dev libcmocka-dev zstd sqlite3 clang libclang-rt-dev"
+libsqlite3-dev libcmocka-dev zstd sqlite3 clang libclang-rt-dev libdebuginfod-dev python3"
+# libdebuginfod-dev: the debuginfod client (optional: configure says when it
+# is off); python3 serves tests/test-debuginfo.sh its debuginfod server.
 # clang and its libFuzzer runtime are for scripts/fuzz.sh. libclang-rt-dev
 # (Debian's llvm-defaults, like clang itself) pulls in libclang-rt-N-dev for
 # the default clang N (14 on Debian 12), which holds libclang_rt.fuzzer.

@@ -275,6 +275,8 @@ static size_t split_tabs(char *line, char **cols, size_t max)
 	return n;
 }
 
+bool gt_manifest_with_split;
+
 bool gt_manifest_read(const char *path, struct gt_manifest *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -294,6 +296,10 @@ bool gt_manifest_read(const char *path, struct gt_manifest *m)
 		if (first) {
 			m->nheader = split_tabs(copy, m->header, 32);
 			first = false;
+			continue;
+		}
+		if (!gt_manifest_with_split && strstr(copy, "variant:split")) {
+			free(copy);
 			continue;
 		}
 		m->rows = realloc(m->rows, (m->nrows + 1) * sizeof(*m->rows));

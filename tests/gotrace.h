@@ -53,6 +53,14 @@ struct gt_manifest {
 	size_t nrows;
 };
 
+/**
+ * Read the manifest. The rows of corpus/generate.sh --variant split
+ * (notes variant:split: a stripped executable whose DWARF is in
+ * bin/NAME.debug.zst) are left out unless gt_manifest_with_split is set
+ * first: test-corpus reads them with their debug file, test-debuginfo.sh
+ * every way it can be found.
+ */
+extern bool gt_manifest_with_split;
 bool gt_manifest_read(const char *path, struct gt_manifest *m);
 void gt_manifest_free(struct gt_manifest *m);
 /** The value of column NAME in ROW, or "" if absent. */

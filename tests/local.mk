@@ -48,6 +48,10 @@ TESTS += tests/test-cli.sh
 EXTRA_DIST += tests/test-cli.sh
 TESTS += tests/test-show.sh
 EXTRA_DIST += tests/test-show.sh
+# Stripped executables with separate debug info: --debug-file, debug
+# directories, debuginfod.
+TESTS += tests/test-debuginfo.sh
+EXTRA_DIST += tests/test-debuginfo.sh
 
 # Limits: read-only databases, --keep-core on sparse cores, budgets.
 TESTS += tests/test-limits.sh

@@ -41,6 +41,9 @@ done
 check "--db: files" "incident.db" "$(offered gocoroner report --db inc)"
 check "--exe: files" "prog" "$(offered gocoroner analyze --exe pr)"
 check "analyze CORE: files" "incident.db" "$(offered gocoroner analyze --quiet inc)"
+check "--debug-file: files" "prog" "$(offered gocoroner analyze --debug-file pr)"
+mkdir -p "$work/debugdir"
+check "--debug-dir: directories" "debugdir" "$(offered gocoroner analyze --debug-dir de)"
 check "--format" "$(printf 'csv\njson\ntable')" "$(offered gocoroner query --format '')"
 check "--incident takes a number: nothing offered" "" "$(offered gocoroner report --incident '')"
 wq=$("$bin" query --list | grep -E '^[a-z_]+$' | grep '^cancel_' | sort)

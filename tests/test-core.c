@@ -1371,6 +1371,7 @@ static size_t read_manifest(struct corpus_row *rows, size_t max)
 	size_t n = 0;
 	for (bool header = true; n < max && fgets(line, sizeof(line), f); header = false) {
 		line[strcspn(line, "\r\n")] = '\0';
+		bool split = strstr(line, "variant:split") != NULL;
 		struct corpus_row r;
 		memset(&r, 0, sizeof(r));
 		char *save = NULL;
@@ -1389,7 +1390,8 @@ static size_t read_manifest(struct corpus_row *rows, size_t max)
 				snprintf(dst[k], sz[k], "%s", tok);
 			}
 		}
-		if (!header && r.core[0] && r.exe[0])
+		// Split rows (stripped executables) are test-debuginfo.sh's.
+		if (!header && r.core[0] && r.exe[0] && !split)
 			rows[n++] = r;
 	}
 	fclose(f);

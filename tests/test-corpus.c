@@ -370,6 +370,20 @@ static void test_core(void **state)
 	    asprintf(&raw, "%s/%s.core", tmpdir, name) < 0)
 		abort();
 	assert_true(gt_unzstd(exe_zst, exe));
+	// A stripped build (corpus/generate.sh --variant split): its debug file
+	// beside it under the name its .gnu_debuglink gives, found there by
+	// that name and its CRC, as gdb finds it.
+	char *debug = NULL;
+	if (strstr(col(row, "notes"), "variant:split")) {
+		const char *rel = col(row, "exe"), *base = strrchr(rel, '/');
+		base = base ? base + 1 : rel;
+		char *dzst = NULL;
+		if (asprintf(&dzst, "%.*s.debug.zst", (int)strlen(exe_zst) - 4, exe_zst) < 0 ||
+		    asprintf(&debug, "%s/%.*s.debug", tmpdir, (int)strlen(base) - 4, base) < 0)
+			abort();
+		assert_true(gt_unzstd(dzst, debug));
+		free(dzst);
+	}
 	// A long traceback is kept compressed (pileup's run to 20,000 goroutines).
 	size_t tl = strlen(trace);
 	if (tl > 4 && strcmp(trace + tl - 4, ".zst") == 0) {
@@ -407,6 +421,9 @@ static void test_core(void **state)
 	check_core(name, raw, exe, &expect, dumper, &traw, NULL);
 	unlink(raw);
 	unlink(exe);
+	if (debug)
+		unlink(debug);
+	free(debug);
 	gt_free(&expect);
 	free(exe_zst);
 	free(core_zst);
@@ -421,6 +438,7 @@ static void test_core(void **state)
 int main(void)
 {
 	char *mpath = corpus_path("manifest.tsv");
+	gt_manifest_with_split = true;
 	if (!gt_manifest_read(mpath, &manifest)) {
 		printf("corpus manifest %s not found: skipping\n", mpath);
 		free(mpath);

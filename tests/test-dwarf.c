@@ -975,16 +975,136 @@ static void test_stripped(void **state)
 	if (!unzstd(TOP_SRCDIR "/tests/data/stripped-go1.27.zst", path))
 		skip();
 	struct dw_binary *b = NULL;
-	char want[512];
-	snprintf(want, sizeof(want),
-		 "%s: has no DWARF debug info (stripped, e.g. built with -ldflags='-s -w'); "
-		 "gocoroner needs the unstripped executable", path);
-	struct util_error *err = dw_binary_open(path, &b);
+	// No debug file anywhere: the refusal says where it looked, in order.
+	const char *dirs[] = {tmpdir};
+	struct dw_debug_options o = {.debug_dirs = dirs, .ndebug_dirs = 1, .no_debuginfod = true};
+	struct util_error *err = dw_binary_open_with(path, &o, &b);
 	assert_non_null(err);
 	assert_int_equal(err->code, UTIL_ERROR_UNSUPPORTED);
-	assert_string_equal(err->message, want);
+	char want[1024];
+	snprintf(want, sizeof(want),
+		 "%s: has no DWARF debug info (stripped, e.g. built with -ldflags='-s -w') and no "
+		 "separate debug file was found (looked: ", path);
+	assert_memory_equal(err->message, want, strlen(want));
+	// Built by Go 1.27 with -s -w: a GNU build id (Go 1.24+ links one)
+	// or not, no debuglink.
+	snprintf(want, sizeof(want), "%s/.build-id/", tmpdir);
+	assert_true(strstr(err->message, want) ||
+		    strstr(err->message, "no GNU build id in the executable to look up"));
+	assert_non_null(strstr(err->message, "; no .gnu_debuglink in the executable); "
+				"give it with --debug-file or --debug-dir, or use the unstripped executable"));
 	util_error_destroy(err);
+	assert_null(b);
 	unlink(path);
+}
+
+/*
+ * corpus/generate.sh --variant split: the stripped executable and its debug
+ * file (objcopy --only-keep-debug) of a build that is in the corpus whole
+ * too. Found by each way gdb looks, they give the unstripped build's tables.
+ */
+static void test_split(void **state)
+{
+	const char *base = "hang-split-go1.27-opt", *other = "hang-split-go1.27-debug";
+	char zst[512], exe[512], dbg[512], dbgzst[512], wrong[512], cmd[1024];
+	snprintf(zst, sizeof(zst), "%s/corpus/bin/%s.zst", TOP_SRCDIR, base);
+	snprintf(dbgzst, sizeof(dbgzst), "%s/corpus/bin/%s.debug.zst", TOP_SRCDIR, base);
+	snprintf(exe, sizeof(exe), "%s/split/%s", tmpdir, base);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/split' '%s/dirs'", tmpdir, tmpdir);
+	assert_int_equal(system(cmd), 0);
+	const struct build *whole = NULL;
+	for (size_t i = 0; i < nbuilds; i++)
+		if (strcmp(builds[i].name, "hang-go1.27-opt") == 0)
+			whole = &builds[i];
+	if (!whole || !unzstd(zst, exe)) {
+		printf("# no %s in the corpus: skipping\n", base);
+		skip();
+	}
+	const char *no_dirs[] = {"/nonexistent"};
+	struct dw_debug_options o = {.debug_dirs = no_dirs, .ndebug_dirs = 1, .no_debuginfod = true};
+	struct dw_binary *b = NULL;
+	// Nothing found: the stripped build is refused.
+	struct util_error *err = dw_binary_open_with(exe, &o, &b);
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "no separate debug file was found"));
+	util_error_destroy(err);
+
+	// (a) named, compressed as the corpus keeps it.
+	o.debug_file = dbgzst;
+	assert_null(dw_binary_open_with(exe, &o, &b));
+	assert_string_equal(dw_binary_debug_file(b), dbgzst);
+	assert_string_equal(dw_binary_debug_source(b), "--debug-file");
+	uint64_t size, want_size, off, want_off, addr, want_addr;
+	assert_null(dw_type_size(b, "runtime.g", &size));
+	assert_null(dw_type_size(whole->b, "runtime.g", &want_size));
+	assert_int_equal(size, want_size);
+	assert_null(dw_member_offset(b, "runtime.g", "sched.sp", &off));
+	assert_null(dw_member_offset(whole->b, "runtime.g", "sched.sp", &want_off));
+	assert_int_equal(off, want_off);
+	assert_null(dw_variable(b, "runtime.allgs", &addr, &size));
+	assert_null(dw_variable(whole->b, "runtime.allgs", &want_addr, &want_size));
+	assert_int_equal(addr, want_addr);
+	assert_null(dw_symbol(b, "runtime.firstmoduledata", &addr));
+	assert_null(dw_symbol(whole->b, "runtime.firstmoduledata", &want_addr));
+	assert_int_equal(addr, want_addr);
+	const struct dw_func *f = dw_func_by_name(b, "main.main");
+	assert_non_null(f);
+	assert_int_equal(f->entry, dw_func_by_name(whole->b, "main.main")->entry);
+	assert_string_equal(dw_binary_gnu_build_id(b), dw_binary_gnu_build_id(whole->b));
+	dw_binary_destroy(b);
+	b = NULL;
+
+	// (b) by GNU build id under a debug directory.
+	o.debug_file = NULL;
+	const char *id = dw_binary_gnu_build_id(whole->b);
+	snprintf(dbg, sizeof(dbg), "%s/dirs/.build-id/%.2s", tmpdir, id);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dbg);
+	assert_int_equal(system(cmd), 0);
+	snprintf(dbg, sizeof(dbg), "%s/dirs/.build-id/%.2s/%s.debug", tmpdir, id, id + 2);
+	assert_true(unzstd(dbgzst, dbg));
+	char dirs_path[300];
+	snprintf(dirs_path, sizeof(dirs_path), "%s/dirs", tmpdir);
+	const char *dirs[] = {"/nonexistent", dirs_path};
+	o.debug_dirs = dirs;
+	o.ndebug_dirs = 2;
+	assert_null(dw_binary_open_with(exe, &o, &b));
+	assert_string_equal(dw_binary_debug_file(b), dbg);
+	assert_string_equal(dw_binary_debug_source(b), "build id");
+	dw_binary_destroy(b);
+	b = NULL;
+	unlink(dbg);
+
+	// (c) by .gnu_debuglink beside the executable, its CRC checked.
+	o.debug_dirs = no_dirs;
+	o.ndebug_dirs = 1;
+	snprintf(dbg, sizeof(dbg), "%s/split/%s.debug", tmpdir, base);
+	assert_true(unzstd(dbgzst, dbg));
+	assert_null(dw_binary_open_with(exe, &o, &b));
+	assert_string_equal(dw_binary_debug_source(b), "debuglink");
+	dw_binary_destroy(b);
+	b = NULL;
+
+	// Another build's debug file: named, an error naming both; found by
+	// the debuglink name, passed over and said.
+	snprintf(wrong, sizeof(wrong), "%s/corpus/bin/%s.debug.zst", TOP_SRCDIR, other);
+	assert_true(unzstd(wrong, dbg));
+	err = dw_binary_open_with(exe, &o, &b);
+	assert_non_null(err);
+	assert_int_equal(err->code, UTIL_ERROR_UNSUPPORTED);
+	assert_non_null(strstr(err->message, "debug: GNU build id "));
+	util_error_destroy(err);
+	o.debug_file = wrong;
+	err = dw_binary_open_with(exe, &o, &b);
+	assert_non_null(err);
+	assert_int_equal(err->code, UTIL_ERROR_MISMATCH);
+	char want[1200];
+	snprintf(want, sizeof(want), "%s: the debug file %s does not match it: GNU build id ", exe, wrong);
+	assert_memory_equal(err->message, want, strlen(want));
+	printf("# %s\n", err->message);
+	util_error_destroy(err);
+	assert_null(b);
+	unlink(dbg);
+	unlink(exe);
 }
 
 static void test_bad_files(void **state)
@@ -1210,6 +1330,7 @@ int main(void)
 		cmocka_unit_test(test_tracebacks),
 		cmocka_unit_test(test_not_go),
 		cmocka_unit_test(test_stripped),
+		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_corrupt_pclntab),

@@ -17,6 +17,15 @@
   corpus_tool.py grep FILE STRING...
       Print the strings that occur in FILE (exit 0 either way).
 
+  corpus_tool.py same-image EXE1 EXE2
+      Whether the two ELF executables load the same bytes: the same PT_LOAD
+      segments (address, memory size, flags) holding the same bytes, past
+      p_filesz the zeros the kernel gives, leaving out the headers before the
+      first segment's contents (objcopy rewrites e_shoff and e_shnum, may
+      trim a p_filesz and moves the section headers Go's linker puts in the
+      first page; the program reads none of them). Prints "same" or
+      "differs: WHY".
+
   corpus_tool.py compare TRACEBACK DLV [SKIP_GOID [LEAKS]]
       Check that every goroutine of Go's traceback appears in Delve's
       "goroutines -t" listing of the core, with the same wait reason when it
@@ -55,6 +64,7 @@ import os
 import platform
 import re
 import signal
+import struct
 import sys
 
 HEADER = ("name program go_version mode core_kind exe core traceback stdout dlv "
@@ -319,6 +329,47 @@ def manifest(path, rowfile):
     os.rename(tmp, path)
 
 
+def loads(path):
+    """The PT_LOAD images of an ELF64 little-endian file: [(vaddr, flags, bytes)]."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        sys.exit("same-image: %s is not a 64-bit little-endian ELF file" % path)
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    out = []
+    phdrs = [struct.unpack_from("<IIQQQQQQ", data, phoff + i * phentsize) for i in range(phnum)]
+    # Where the first segment's contents start (Go: its notes): before them,
+    # only headers.
+    first = min([p[2] for p in phdrs if p[2] > 0 and p[0] != 6] + [len(data)])
+    for ptype, flags, off, vaddr, _, filesz, memsz, _ in phdrs:
+        if ptype != 1:
+            continue
+        img = bytearray(data[off:off + filesz]) + bytearray(memsz - filesz)
+        if off == 0:
+            # The headers: objcopy rewrites e_shoff and e_shnum, may trim a
+            # p_filesz, and moves the section headers Go's linker puts
+            # after the program headers to the end of the file.
+            end = min(len(img), first)
+            img[0:end] = bytes(end)
+        out.append((vaddr, flags, bytes(img)))
+    return out
+
+
+def same_image(a, b):
+    la, lb = loads(a), loads(b)
+    if [(v, f, len(i)) for v, f, i in la] != [(v, f, len(i)) for v, f, i in lb]:
+        print("differs: PT_LOAD segments %s vs %s" % (
+            [(hex(v), f, len(i)) for v, f, i in la], [(hex(v), f, len(i)) for v, f, i in lb]))
+        return
+    for (v, _, ia), (_, _, ib) in zip(la, lb):
+        if ia != ib:
+            n = next(k for k in range(len(ia)) if ia[k] != ib[k])
+            print("differs: at %#x" % (v + n))
+            return
+    print("same")
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -335,6 +386,8 @@ def main():
         abort(sys.argv[2])
     elif cmd == "leaks" and len(sys.argv) == 4:
         leaks(sys.argv[2], sys.argv[3])
+    elif cmd == "same-image" and len(sys.argv) == 4:
+        same_image(sys.argv[2], sys.argv[3])
     elif cmd == "manifest" and len(sys.argv) == 4:
         manifest(sys.argv[2], sys.argv[3])
     else:
