@@ -10,10 +10,13 @@
 #
 # usage: corpus/generate.sh [--program hang|diag|pileup|leakzoo|httpsvc|ctxroots]... [--go 1.21]... \
 #                           [--mode debug|opt]... [--kind gcore|kernel]... \
-#                           [--shape SHAPE]... [--bin-only] [--no-install]
+#                           [--shape SHAPE]... [--variant stripped]... [--bin-only] [--no-install]
 #   --program, --go, --mode, --kind select a subset (repeatable; default:
 #                 everything, programs hang and diag)
 #   --shape       pileup's shapes to run (repeatable; default: all of them)
+#   --variant     build variants instead of the plain builds (repeatable):
+#                 stripped = -ldflags='-s -w' (no symbol table, no DWARF);
+#                 files are named PROG-VARIANT-go1.XX-MODE...
 #   --bin-only    only build and store the executables
 #   --no-install  do not run scripts/install-go-toolchains.sh first
 #
@@ -31,7 +34,7 @@ ALL_KIND="gcore kernel"
 # pileup's shapes (PILEUP_SHAPE); one core each, named pileup-SHAPE-go1.XX-MODE-KIND.
 ALL_SHAPE="pool8 pool5000 mutex10000 mutexlive10000 deadlocks mix20000"
 
-sel_program="" sel_go="" sel_mode="" sel_kind="" sel_shape="" bin_only=0 install=1
+sel_program="" sel_go="" sel_mode="" sel_kind="" sel_shape="" sel_variant="" bin_only=0 install=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--program) sel_program="$sel_program $2"; shift 2 ;;
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--mode) sel_mode="$sel_mode $2"; shift 2 ;;
 	--kind) sel_kind="$sel_kind $2"; shift 2 ;;
 	--shape) sel_shape="$sel_shape $2"; shift 2 ;;
+	--variant) sel_variant="$sel_variant $2"; shift 2 ;;
 	--bin-only) bin_only=1; shift ;;
 	--no-install) install=0; shift ;;
 	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
@@ -55,6 +59,9 @@ log() { echo "generate: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 for p in $sel_program; do
 	[ -d "$CORPUS/programs/$p" ] || die "no program $p"
+done
+for x in $sel_variant; do
+	case $x in stripped) ;; *) die "no variant $x" ;; esac
 done
 for s in $sel_shape; do
 	case " $ALL_SHAPE " in *" $s "*) ;; *) die "no pileup shape $s" ;; esac
@@ -86,12 +93,14 @@ printf 'goroutines -t 100\nexit\n' >"$WORK/dlv-init"
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
-# build PROGRAM VERSION MODE OUT
+# build PROGRAM VERSION MODE OUT [VARIANT]
 build() {
-	local prog=$1 v=$2 mode=$3 out=$4 goroot=/usr/lib/go-$2
+	local prog=$1 v=$2 mode=$3 out=$4 variant=${5:-} goroot=/usr/lib/go-$2
 	[ -x "$goroot/bin/go" ] || die "no Go $v at $goroot"
 	local gcflags=() exp=()
 	[ "$mode" = debug ] && gcflags=("-gcflags=all=-N -l")
+	# stripped: no .symtab (-s) and no DWARF (-w), as production builds ship.
+	[ "$variant" = stripped ] && gcflags+=("-ldflags=-s -w")
 	# diag, pileup, leakzoo and httpsvc write Go's goroutine-leak profile: an experiment on
 	# Go 1.26 (the default from 1.27). hang is built as before
 	# (byte-identical); ctxroots writes no profile and is a plain build.
@@ -111,15 +120,15 @@ check_paths() {
 	fi
 }
 
-# exe PROGRAM VERSION MODE -> prints the path of the uncompressed executable
-# in WORK, (re)building it and storing bin/PROGRAM-go1.XX-MODE.zst when it
-# changed.
+# exe PROGRAM VERSION MODE [VARIANT] -> prints the path of the uncompressed
+# executable in WORK, (re)building it and storing bin/PROGRAM-go1.XX-MODE.zst
+# (PROGRAM-VARIANT-go1.XX-MODE.zst) when it changed.
 declare -A exe_notes
 exe() {
-	local prog=$1 v=$2 mode=$3 name=$1-go$2-$3
+	local prog=$1 v=$2 mode=$3 variant=${4:-} name=$1${4:+-$4}-go$2-$3
 	local out=$WORK/$name
 	if [ ! -f "$out" ]; then
-		build "$prog" "$v" "$mode" "$out"
+		build "$prog" "$v" "$mode" "$out" "$variant"
 		local zst=$CORPUS/bin/$name.zst new old=""
 		new=$(sha "$out")
 		if [ -f "$zst" ]; then
@@ -154,11 +163,12 @@ check_states() {
 	return 0
 }
 
-# run PROGRAM VERSION MODE KIND [SHAPE]
+# run PROGRAM VERSION MODE KIND [SHAPE] [VARIANT]
 run() {
-	local prog=$1 v=$2 mode=$3 kind=$4 shape=${5:-}
-	local name=$prog-go$v-$mode-$kind exe_name=$prog-go$v-$mode
+	local prog=$1 v=$2 mode=$3 kind=$4 shape=${5:-} variant=${6:-}
+	local name=$prog${variant:+-$variant}-go$v-$mode-$kind exe_name=$prog${variant:+-$variant}-go$v-$mode
 	local exe_path scratch pid rc notes="" dumper=0 shape_env=()
+	[ -n "$variant" ] && notes="variant:$variant"
 	if [ -n "$shape" ]; then
 		name=$prog-$shape-go$v-$mode-$kind
 		shape_env=(PILEUP_SHAPE="$shape")
@@ -166,7 +176,7 @@ run() {
 	# leakzoo is pileup's code plus the zoo shape, its only shape: the
 	# cores are named without it.
 	[ "$prog" = leakzoo ] && shape_env=(PILEUP_SHAPE=zoo)
-	exe_path=$(exe "$prog" "$v" "$mode")
+	exe_path=$(exe "$prog" "$v" "$mode" "$variant")
 	scratch=$(mktemp -d "$WORK/run.XXXXXX")
 	cp "$exe_path" "$scratch/$prog"
 	log "$name: running in $scratch"
@@ -285,21 +295,25 @@ run() {
 	rm -rf "$scratch"
 }
 
+# No --variant: the plain builds ("plain" stands for the empty variant).
+for variant in ${sel_variant:-plain}; do
+[ "$variant" = plain ] && variant=""
 for prog in $sel_program; do
 	for v in $sel_go; do
 		for mode in $sel_mode; do
-			exe "$prog" "$v" "$mode" >/dev/null
+			exe "$prog" "$v" "$mode" "$variant" >/dev/null
 			[ "$bin_only" = 1 ] && continue
 			for kind in $sel_kind; do
 				if [ "$prog" = pileup ]; then
 					for shape in $sel_shape; do
-						run "$prog" "$v" "$mode" "$kind" "$shape"
+						run "$prog" "$v" "$mode" "$kind" "$shape" "$variant"
 					done
 				else
-					run "$prog" "$v" "$mode" "$kind"
+					run "$prog" "$v" "$mode" "$kind" "" "$variant"
 				fi
 			done
 		done
 	done
+done
 done
 log "done"
