@@ -298,6 +298,18 @@ static struct util_error *scan_sections(struct dw_binary *b, bool *has_debug_inf
 		if (strcmp(name, ".gopclntab") == 0 && sh.sh_type != SHT_NOBITS) {
 			b->pclntab_addr = sh.sh_addr;
 			b->pclntab_size = sh.sh_size;
+		} else if (strcmp(name, ".go.buildinfo") == 0) {
+			b->buildinfo = (struct dw_range){sh.sh_addr, sh.sh_size};
+		} else if (strcmp(name, ".go.module") == 0) {
+			b->gomodule = (struct dw_range){sh.sh_addr, sh.sh_size};
+		} else if (strcmp(name, ".noptrdata") == 0) {
+			b->noptrdata = (struct dw_range){sh.sh_addr, sh.sh_size};
+		} else if (strcmp(name, ".data") == 0) {
+			b->data = (struct dw_range){sh.sh_addr, sh.sh_size};
+		} else if (strcmp(name, ".bss") == 0) {
+			b->bss = (struct dw_range){sh.sh_addr, sh.sh_size};
+		} else if (strcmp(name, ".noptrbss") == 0) {
+			b->noptrbss = (struct dw_range){sh.sh_addr, sh.sh_size};
 		} else if (strcmp(name, ".text") == 0) {
 			b->text_addr = sh.sh_addr;
 			b->text_size = sh.sh_size;
@@ -362,10 +374,12 @@ static struct util_error *binary_open(struct dw_binary *b)
 	uint64_t v;
 	if (!b->pclntab_size && !dw_namemap_get(&b->symbols, "runtime.pclntab", 15, &v))
 		return util_error_create(UTIL_ERROR_UNSUPPORTED, "not a Go executable (no .gopclntab)");
-	if (!has_debug_info)
-		return util_error_create(UTIL_ERROR_UNSUPPORTED,
-					 "has no DWARF debug info (stripped, e.g. built with "
-					 "-ldflags='-s -w'); gocoroner needs the unstripped executable");
+	// No debug info: the degraded mode, from the built-in layouts of the
+	// binary's Go release (stripped.c).
+	if (!has_debug_info) {
+		err = dw_stripped_load(b);
+		return err ? err : dw_pclntab_load(b);
+	}
 
 	b->dwarf = dwarf_begin_elf(b->elf, DWARF_C_READ, NULL);
 	if (!b->dwarf)
@@ -399,6 +413,7 @@ struct util_error *dw_binary_open(const char *path, struct dw_binary **ret)
 	util_u64map_init(&b->subprograms);
 	util_u64map_init(&b->func_vars);
 	dw_namemap_init(&b->rtype_names);
+	dw_namemap_init(&b->synth_sizes);
 	b->go_build_id = b->gnu_build_id = b->producer = "";
 	b->path = strdup(path);
 	if (!b->path) {
@@ -486,6 +501,8 @@ void dw_binary_destroy(struct dw_binary *b)
 	util_u64map_deinit(&b->subprograms);
 	util_u64map_deinit(&b->func_vars);
 	dw_namemap_deinit(&b->rtype_names);
+	dw_namemap_deinit(&b->synth_sizes);
+	free(b->heuristics);
 	free(b->consts);
 	free(b->rtypes);
 	util_strtab_deinit(&b->strings);

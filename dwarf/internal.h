@@ -42,10 +42,16 @@ struct dw_segment {
 	uint64_t offset; /**< p_offset */
 };
 
-/** A global DW_TAG_variable (index.c). */
+/** A global DW_TAG_variable (index.c), or one a stripped binary's heuristics found (stripped.c). */
 struct dw_global {
 	uint64_t addr;     /**< DW_OP_addr operand */
 	Dwarf_Off type;    /**< DIE offset of its DW_AT_type, 0 if none */
+	uint64_t size;     /**< byte size when there is no type DIE (stripped mode), else 0 */
+};
+
+/** A section's address range (0, 0 if the binary has none). */
+struct dw_range {
+	uint64_t addr, size;
 };
 
 /** A DW_TAG_constant. */
@@ -129,6 +135,8 @@ struct dw_binary {
 	/* ELF */
 	uint64_t text_addr, text_size;       /**< .text section */
 	uint64_t pclntab_addr, pclntab_size; /**< .gopclntab section, size 0 if none */
+	/* Sections the stripped mode searches (stripped.c). */
+	struct dw_range buildinfo, gomodule, noptrdata, data, bss, noptrbss;
 	struct dw_namemap symbols;           /**< .symtab name → st_value */
 
 	/* DWARF */
@@ -146,6 +154,12 @@ struct dw_binary {
 	struct util_u64map func_vars; /**< entry pc → struct dw_func_vars * (vars.c) */
 
 	struct dw_pclntab pcln;
+	/* Stripped mode (stripped.c): no DWARF; layouts from a built-in table. */
+	const char *build_version;    /**< from .go.buildinfo ("go1.27.3"), "" if none */
+	const char *layouts_release;  /**< the table used ("go1.27"), NULL when DWARF is read */
+	struct dw_namemap synth_sizes; /**< type name → uint64_t * (arena) of its byte size */
+	const char **heuristics;      /**< what was found by a heuristic, for diagnostics */
+	size_t nheuristics;
 	/* What was found corrupt while reading the tables (dw_binary_problem). */
 	const char **problems;        /**< interned; at most DW_MAX_PROBLEMS */
 	size_t nproblems, problems_cap, problems_dropped;
@@ -160,6 +174,11 @@ void dw_problem(struct dw_binary *b, const char *fmt, ...) __attribute__((format
 /* index.c */
 struct util_error *dw_index_dwarf(struct dw_binary *b);
 struct util_error *dw_index_rtypes(struct dw_binary *b, uint64_t types, uint64_t etypes);
+/* stripped.c */
+/** Read a binary with no DWARF: the built-in layouts of its Go release and
+ * the runtime's globals that the file itself holds. */
+struct util_error *dw_stripped_load(struct dw_binary *b);
+
 /* pcnames.c */
 /** Whether S[0..LEN) can be a Go name or file name: UTF-8 text without control characters. */
 bool dw_pcln_is_text(const unsigned char *s, size_t len);
