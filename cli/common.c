@@ -198,6 +198,17 @@ struct util_error *cli_print_summary(FILE *out, struct store_db *db, int64_t inc
 	if (err)
 		return err;
 
+	// A stripped executable: say up front what was assumed and what is missing.
+	err = cli_prepare(db, "degraded", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, incident);
+	while (!(err = cli_step(db, st, "degraded", &row)) && row)
+		fprintf(out, "  degraded: %s\n", text(st, 0));
+	sqlite3_finalize(st);
+	if (err)
+		return err;
+
 	err = cli_prepare(db, "status_counts", &st);
 	if (err)
 		return err;

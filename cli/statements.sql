@@ -13,6 +13,14 @@ SELECT id, core_path, exe_path, go_version, core_kind, signal, pid, cmdline,
        goroutine_count, ingested_at, now_source, captured_at, captured_at_source, exe_name
   FROM incident WHERE id = ?1;
 
+-- STMT degraded
+-- Why the incident was read in a degraded mode, if it was: the 'stripped'
+-- warning (an executable without DWARF, read with built-in layouts) says
+-- which release's layouts were assumed and which tables are unavailable.
+SELECT detail FROM diagnostic
+ WHERE incident_id = ?1 AND what = 'stripped' AND severity = 'warning'
+ ORDER BY id;
+
 -- STMT status_counts
 -- Goroutines by what they are doing: the wait reason when waiting, else the
 -- status (Go's traceback prints the same word in brackets), user goroutines

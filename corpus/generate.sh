@@ -10,13 +10,15 @@
 #
 # usage: corpus/generate.sh [--program hang|diag|pileup|leakzoo|httpsvc|ctxroots]... [--go 1.21]... \
 #                           [--mode debug|opt]... [--kind gcore|kernel]... \
-#                           [--shape SHAPE]... [--variant split]... [--bin-only] [--no-install]
+#                           [--shape SHAPE]... [--variant VARIANT]... [--bin-only] [--no-install]
 #   --program, --go, --mode, --kind select a subset (repeatable; default:
 #                 everything, programs hang and diag)
 #   --shape       pileup's shapes to run (repeatable; default: all of them)
-#   --variant     builds other than the plain one (repeatable; default: none):
-#                 split: the plain build with a GNU build id, stripped, its
-#                 DWARF in bin/PROG-split-go1.XX-MODE.debug.zst (see README.md)
+#   --variant     build variants instead of the plain builds (repeatable):
+#                 stripped = -ldflags='-s -w' (no symbol table, no DWARF);
+#                 split = the plain build with a GNU build id, stripped, its
+#                 DWARF in bin/PROG-split-go1.XX-MODE.debug.zst (see README.md);
+#                 files are named PROG-VARIANT-go1.XX-MODE...
 #   --bin-only    only build and store the executables
 #   --no-install  do not run scripts/install-go-toolchains.sh first
 #
@@ -42,12 +44,10 @@ while [ $# -gt 0 ]; do
 	--mode) sel_mode="$sel_mode $2"; shift 2 ;;
 	--kind) sel_kind="$sel_kind $2"; shift 2 ;;
 	--shape) sel_shape="$sel_shape $2"; shift 2 ;;
-	--variant)
-		case $2 in split) ;; *) echo "generate.sh: unknown variant $2" >&2; exit 2 ;; esac
-		sel_variant="$sel_variant $2"; shift 2 ;;
+	--variant) sel_variant="$sel_variant $2"; shift 2 ;;
 	--bin-only) bin_only=1; shift ;;
 	--no-install) install=0; shift ;;
-	-h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
 	*) echo "generate.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -61,6 +61,9 @@ log() { echo "generate: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 for p in $sel_program; do
 	[ -d "$CORPUS/programs/$p" ] || die "no program $p"
+done
+for x in $sel_variant; do
+	case $x in stripped|split) ;; *) die "no variant $x" ;; esac
 done
 for s in $sel_shape; do
 	case " $ALL_SHAPE " in *" $s "*) ;; *) die "no pileup shape $s" ;; esac
@@ -92,12 +95,14 @@ printf 'goroutines -t 100\nexit\n' >"$WORK/dlv-init"
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
-# build PROGRAM VERSION MODE OUT
+# build PROGRAM VERSION MODE OUT [VARIANT]
 build() {
-	local prog=$1 v=$2 mode=$3 out=$4 goroot=/usr/lib/go-$2
+	local prog=$1 v=$2 mode=$3 out=$4 variant=${5:-} goroot=/usr/lib/go-$2
 	[ -x "$goroot/bin/go" ] || die "no Go $v at $goroot"
 	local gcflags=() exp=()
 	[ "$mode" = debug ] && gcflags=("-gcflags=all=-N -l")
+	# stripped: no .symtab (-s) and no DWARF (-w), as production builds ship.
+	[ "$variant" = stripped ] && gcflags+=("-ldflags=-s -w")
 	# diag, pileup, leakzoo and httpsvc write Go's goroutine-leak profile: an experiment on
 	# Go 1.26 (the default from 1.27). hang is built as before
 	# (byte-identical); ctxroots writes no profile and is a plain build.
@@ -165,26 +170,41 @@ split_exe() {
 	echo "$image"
 }
 
-# exe PROGRAM VERSION MODE -> prints the path of the uncompressed executable
-# in WORK, (re)building it and storing bin/PROGRAM-go1.XX-MODE.zst when it
-# changed. With $variant set, PROGRAM-VARIANT-go1.XX-MODE: for split, the
-# path is the unstripped build the program runs as (OUT.full).
+# reuse_rows PROGRAM VERSION MODE: the split build loads the plain build's
+# bytes, so the plain build's cores and expectations serve: a row of the
+# variant for each, naming the variant's executable.
+reuse_rows() {
+	local prog=$1 v=$2 mode=$3 kind exe_name=$1-$variant-go$2-$3 row
+	for kind in $sel_kind; do
+		row=$(awk -F'\t' -v n="$prog-go$v-$mode-$kind" '$1 == n' "$CORPUS/manifest.tsv")
+		[ -n "$row" ] || { log "no row $prog-go$v-$mode-$kind to reuse: generate it first"; continue; }
+		echo "$row" | awk -F'\t' -v OFS='\t' -v name="$prog-$variant-go$v-$mode-$kind" \
+			-v exe="bin/$exe_name.zst" -v sha="$(sha "$WORK/$exe_name")" \
+			-v notes="variant:$variant;image:plain" '
+			NR == 1 { $1 = name; $6 = exe; $11 = sha; $16 = $16 == "" ? notes : $16 ";" notes; print }' >"$WORK/row"
+		$TOOL manifest "$CORPUS/manifest.tsv" "$WORK/row"
+		log "$prog-$variant-go$v-$mode-$kind: the plain build's core, read with the split executable"
+	done
+}
+
+# exe PROGRAM VERSION MODE [VARIANT] -> prints the path of the uncompressed
+# executable in WORK, (re)building it and storing bin/PROGRAM-go1.XX-MODE.zst
+# (PROGRAM-VARIANT-go1.XX-MODE.zst) when it changed. For split, the path is
+# the unstripped build the program runs as (OUT.full).
 declare -A exe_notes exe_image
 exe() {
-	local prog=$1 v=$2 mode=$3 name=$1-go$2-$3
+	local prog=$1 v=$2 mode=$3 variant=${4:-} name=$1${4:+-$4}-go$2-$3
 	local out=$WORK/$name
-	if [ -n "${variant:-}" ]; then
-		name=$prog-$variant-go$v-$mode
-		out=$WORK/$name
+	if [ "$variant" = split ]; then
 		if [ ! -f "$out" ]; then
 			exe_image[$name]=$(split_exe "$prog" "$v" "$mode" "$out")
-			exe_notes[$name]="variant:$variant $(check_paths "$out.full")"
+			exe_notes[$name]=$(check_paths "$out.full")
 		fi
 		echo "$out.full"
 		return
 	fi
 	if [ ! -f "$out" ]; then
-		build "$prog" "$v" "$mode" "$out"
+		build "$prog" "$v" "$mode" "$out" "$variant"
 		local zst=$CORPUS/bin/$name.zst new old=""
 		new=$(sha "$out")
 		if [ -f "$zst" ]; then
@@ -219,14 +239,12 @@ check_states() {
 	return 0
 }
 
-# run PROGRAM VERSION MODE KIND [SHAPE]
+# run PROGRAM VERSION MODE KIND [SHAPE] [VARIANT]
 run() {
-	local prog=$1 v=$2 mode=$3 kind=$4 shape=${5:-}
-	local name=$prog-go$v-$mode-$kind exe_name=$prog-go$v-$mode
+	local prog=$1 v=$2 mode=$3 kind=$4 shape=${5:-} variant=${6:-}
+	local name=$prog${variant:+-$variant}-go$v-$mode-$kind exe_name=$prog${variant:+-$variant}-go$v-$mode
 	local exe_path scratch pid rc notes="" dumper=0 shape_env=()
-	if [ -n "${variant:-}" ]; then
-		name=$prog-$variant-go$v-$mode-$kind exe_name=$prog-$variant-go$v-$mode
-	fi
+	[ -n "$variant" ] && notes="variant:$variant"
 	if [ -n "$shape" ]; then
 		name=$prog-$shape-go$v-$mode-$kind
 		shape_env=(PILEUP_SHAPE="$shape")
@@ -234,7 +252,7 @@ run() {
 	# leakzoo is pileup's code plus the zoo shape, its only shape: the
 	# cores are named without it.
 	[ "$prog" = leakzoo ] && shape_env=(PILEUP_SHAPE=zoo)
-	exe_path=$(exe "$prog" "$v" "$mode")
+	exe_path=$(exe "$prog" "$v" "$mode" "$variant")
 	scratch=$(mktemp -d "$WORK/run.XXXXXX")
 	cp "$exe_path" "$scratch/$prog"
 	log "$name: running in $scratch"
@@ -347,57 +365,35 @@ run() {
 	notes=$(echo $notes | tr ' ' ';')
 	printf '%s\n' "$(printf '%s\t' "$name" "$prog" "$gover" "$mode" "$kind" \
 		"bin/$exe_name.zst" "cores/$name.core.zst" "$tb_rel" \
-		"expect/$name.stdout" "$dlv_rel" "$(sha "$WORK/$exe_name")" "$core_sha" \
+		"expect/$name.stdout" "$dlv_rel" "$(sha "$exe_path")" "$core_sha" \
 		"$core_size" "$zsize" "${dumper:-0}")$notes	$captured" >"$WORK/row"
 	$TOOL manifest "$CORPUS/manifest.tsv" "$WORK/row"
 	rm -rf "$scratch"
 }
 
-# reuse_rows PROGRAM VERSION MODE: the split build loads the plain build's
-# bytes, so the plain build's cores and expectations serve: a row of the
-# variant for each, naming the variant's executable.
-reuse_rows() {
-	local prog=$1 v=$2 mode=$3 kind exe_name=$1-$variant-go$2-$3 row
-	for kind in $sel_kind; do
-		row=$(awk -F'\t' -v n="$prog-go$v-$mode-$kind" '$1 == n' "$CORPUS/manifest.tsv")
-		[ -n "$row" ] || { log "no row $prog-go$v-$mode-$kind to reuse: generate it first"; continue; }
-		echo "$row" | awk -F'\t' -v OFS='\t' -v name="$prog-$variant-go$v-$mode-$kind" \
-			-v exe="bin/$exe_name.zst" -v sha="$(sha "$WORK/$exe_name")" \
-			-v notes="variant:$variant;image:plain" '
-			NR == 1 { $1 = name; $6 = exe; $11 = sha; $16 = $16 == "" ? notes : $16 ";" notes; print }' >"$WORK/row"
-		$TOOL manifest "$CORPUS/manifest.tsv" "$WORK/row"
-		log "$prog-$variant-go$v-$mode-$kind: the plain build's core, read with the split executable"
-	done
-}
-
+# No --variant: the plain builds ("plain" stands for the empty variant).
+for variant in ${sel_variant:-plain}; do
+[ "$variant" = plain ] && variant=""
 for prog in $sel_program; do
 	for v in $sel_go; do
 		for mode in $sel_mode; do
-			for variant in $sel_variant; do
-				exe "$prog" "$v" "$mode" >/dev/null
-				[ "$bin_only" = 1 ] && continue
-				if [ "${exe_image[$prog-$variant-go$v-$mode]:-}" = plain ]; then
-					reuse_rows "$prog" "$v" "$mode"
-					continue
-				fi
-				for kind in $sel_kind; do
-					run "$prog" "$v" "$mode" "$kind"
-				done
-			done
-			variant=""
-			[ -n "$sel_variant" ] && continue
-			exe "$prog" "$v" "$mode" >/dev/null
+			exe "$prog" "$v" "$mode" "$variant" >/dev/null
 			[ "$bin_only" = 1 ] && continue
+			if [ "$variant" = split ] && [ "${exe_image[$prog-split-go$v-$mode]:-}" = plain ]; then
+				reuse_rows "$prog" "$v" "$mode"
+				continue
+			fi
 			for kind in $sel_kind; do
 				if [ "$prog" = pileup ]; then
 					for shape in $sel_shape; do
-						run "$prog" "$v" "$mode" "$kind" "$shape"
+						run "$prog" "$v" "$mode" "$kind" "$shape" "$variant"
 					done
 				else
-					run "$prog" "$v" "$mode" "$kind"
+					run "$prog" "$v" "$mode" "$kind" "" "$variant"
 				fi
 			done
 		done
 	done
+done
 done
 log "done"

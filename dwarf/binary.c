@@ -324,6 +324,18 @@ static struct util_error *scan_sections(struct dw_binary *b, Elf *elf, const uin
 		} else if (strcmp(name, ".gopclntab") == 0 && sh.sh_type != SHT_NOBITS) {
 			b->pclntab_addr = sh.sh_addr;
 			b->pclntab_size = sh.sh_size;
+		} else if (strcmp(name, ".go.buildinfo") == 0) {
+			b->buildinfo = (struct dw_range){sh.sh_addr, sh.sh_size};
+		} else if (strcmp(name, ".go.module") == 0) {
+			b->gomodule = (struct dw_range){sh.sh_addr, sh.sh_size};
+		} else if (strcmp(name, ".noptrdata") == 0) {
+			b->noptrdata = (struct dw_range){sh.sh_addr, sh.sh_size};
+		} else if (strcmp(name, ".data") == 0) {
+			b->data = (struct dw_range){sh.sh_addr, sh.sh_size};
+		} else if (strcmp(name, ".bss") == 0) {
+			b->bss = (struct dw_range){sh.sh_addr, sh.sh_size};
+		} else if (strcmp(name, ".noptrbss") == 0) {
+			b->noptrbss = (struct dw_range){sh.sh_addr, sh.sh_size};
 		} else if (strcmp(name, ".text") == 0) {
 			b->text_addr = sh.sh_addr;
 			b->text_size = sh.sh_size;
@@ -560,8 +572,14 @@ static struct util_error *find_debug_file(struct dw_binary *b, const struct dw_d
 	if (!err && !b->dbg_elf && !(err = dw_debuginfod_find(&s, b->gnu_build_id, &found)) && found)
 		err = dw_open_debug_file(b, found, "debuginfod", &s);
 	free(found);
-	if (!err && !b->dbg_elf)
-		err = dw_debug_info_missing(&s);
+	if (!err && !b->dbg_elf) {
+		// Nothing found: the caller goes on in the degraded mode, which
+		// says where we looked (dw_binary_debug_looked).
+		b->debug_looked = s.looked ? s.looked : strdup("nowhere");
+		s.looked = NULL;
+		if (!b->debug_looked)
+			err = &util_enomem;
+	}
 	dw_debug_search_deinit(&s);
 	return err;
 }
@@ -589,6 +607,12 @@ static struct util_error *binary_open(struct dw_binary *b, const struct dw_debug
 		return err;
 	if (!b->pclntab_size && !dw_namemap_get(&b->symbols, "runtime.pclntab", 15, &v))
 		return util_error_create(UTIL_ERROR_UNSUPPORTED, "not a Go executable (no .gopclntab)");
+	// No debug info, in the file or apart: the degraded mode, from the
+	// built-in layouts of the binary's Go release (stripped.c).
+	if (!has_debug_info && !b->dbg_elf) {
+		err = dw_stripped_load(b);
+		return err ? err : dw_pclntab_load(b);
+	}
 
 	b->dwarf = dwarf_begin_elf(b->dbg_elf ? b->dbg_elf : b->elf, DWARF_C_READ, NULL);
 	if (!b->dwarf)
@@ -610,6 +634,11 @@ static struct util_error *binary_open(struct dw_binary *b, const struct dw_debug
 struct util_error *dw_binary_open(const char *path, struct dw_binary **ret)
 {
 	return dw_binary_open_with(path, NULL, ret);
+}
+
+const char *dw_binary_debug_looked(const struct dw_binary *b)
+{
+	return b->debug_looked;
 }
 
 const char *dw_binary_debug_file(const struct dw_binary *b)
@@ -638,6 +667,7 @@ struct util_error *dw_binary_open_with(const char *path, const struct dw_debug_o
 	util_u64map_init(&b->subprograms);
 	util_u64map_init(&b->func_vars);
 	dw_namemap_init(&b->rtype_names);
+	dw_namemap_init(&b->synth_sizes);
 	b->go_build_id = b->gnu_build_id = b->producer = "";
 	b->path = strdup(path);
 	if (!b->path) {
@@ -707,6 +737,7 @@ void dw_binary_destroy(struct dw_binary *b)
 	if (!b)
 		return;
 	free(b->problems);
+	free(b->debug_looked);
 	dw_pclntab_deinit(&b->pcln);
 	if (b->dwarf)
 		dwarf_end(b->dwarf);
@@ -726,6 +757,8 @@ void dw_binary_destroy(struct dw_binary *b)
 	util_u64map_deinit(&b->subprograms);
 	util_u64map_deinit(&b->func_vars);
 	dw_namemap_deinit(&b->rtype_names);
+	dw_namemap_deinit(&b->synth_sizes);
+	free(b->heuristics);
 	free(b->consts);
 	free(b->rtypes);
 	util_strtab_deinit(&b->strings);

@@ -189,17 +189,3 @@ struct util_error *dw_debuginfod_find(struct dw_debug_search *s, const char *bui
 #endif
 	return NULL;
 }
-
-/*
- * The one place that decides an executable without DWARF, with no separate
- * debug info found, cannot be read: a degraded mode reading only what every
- * Go binary carries (pclntab, runtime type descriptors) hooks in here.
- */
-struct util_error *dw_debug_info_missing(const struct dw_debug_search *s)
-{
-	return util_error_create(UTIL_ERROR_UNSUPPORTED,
-				 "has no DWARF debug info (stripped, e.g. built with -ldflags='-s -w') "
-				 "and no separate debug file was found (looked: %s); give it with "
-				 "--debug-file or --debug-dir, or use the unstripped executable",
-				 s->looked ? s->looked : "nowhere");
-}

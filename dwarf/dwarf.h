@@ -15,9 +15,11 @@ struct dw_binary;
 
 /**
  * Open and index a Go executable. Errors (each naming PATH): not ELF, not
- * x86-64, not a Go executable (no .gopclntab / runtime.buildVersion), no DWARF
- * (stripped, e.g. -ldflags='-s -w'), corrupt DWARF or pclntab. DWARF 4 and 5,
- * SHF_COMPRESSED (zlib, zstd) sections.
+ * x86-64, not a Go executable (no .gopclntab / runtime.buildVersion), corrupt
+ * DWARF or pclntab. DWARF 4 and 5, SHF_COMPRESSED (zlib, zstd) sections.
+ * Without DWARF (stripped, e.g. -ldflags='-s -w') the binary opens in the
+ * degraded mode of dw_binary_is_stripped, or fails when its Go release has
+ * no built-in layouts.
  */
 struct util_error *dw_binary_open(const char *path, struct dw_binary **ret);
 
@@ -46,12 +48,16 @@ struct dw_debug_options {
  * (GNU build id, else Go build id, else the debuglink's CRC, else .text's
  * address and size): a named one that does not is UTIL_ERROR_MISMATCH naming
  * both files; a found one that does not is passed over. With no debug info
- * anywhere, UTIL_ERROR_UNSUPPORTED saying where it looked. OPTS may be NULL.
+ * anywhere, the degraded mode of dw_binary_is_stripped, and
+ * dw_binary_debug_looked says where the search looked. OPTS may be NULL.
  */
 struct util_error *dw_binary_open_with(const char *path, const struct dw_debug_options *opts,
 				       struct dw_binary **ret);
 /** The separate debug file the DWARF came from, NULL if the executable's own. */
 const char *dw_binary_debug_file(const struct dw_binary *b);
+/** With no DWARF found anywhere: where the search for a debug file looked
+ * ("; "-joined, each place and why it did not do); NULL otherwise. */
+const char *dw_binary_debug_looked(const struct dw_binary *b);
 /** How it was found: "--debug-file", "build id", "debuglink" or "debuginfod"; NULL if none. */
 const char *dw_binary_debug_source(const struct dw_binary *b);
 /** Whether this gocoroner was built with the debuginfod client (libdebuginfod). */
@@ -73,6 +79,42 @@ const char *dw_binary_gnu_build_id(const struct dw_binary *b);
 size_t dw_binary_num_problems(const struct dw_binary *b);
 const char *dw_binary_problem(const struct dw_binary *b, size_t i);
 size_t dw_binary_problems_dropped(const struct dw_binary *b);
+/**
+ * Stripped mode: the executable has no DWARF, so the type, member, constant
+ * and variable queries below are answered from a built-in table of the
+ * runtime's layouts for its Go release (dw_binary_layouts_release) and from
+ * globals found in the file by heuristics (dw_binary_heuristic); types
+ * outside that table are NOT_FOUND, frame variables empty.
+ */
+bool dw_binary_is_stripped(const struct dw_binary *b);
+/** The release whose built-in layouts are assumed ("go1.27"), NULL when DWARF is read. */
+const char *dw_binary_layouts_release(const struct dw_binary *b);
+/** The I-th global found by a heuristic, as a sentence for diagnostics; NULL past the end. */
+const char *dw_binary_heuristic(const struct dw_binary *b, size_t i);
+/** runtime.buildVersion as .go.buildinfo records it ("go1.27.3"), "" if it does not. */
+const char *dw_binary_build_version(const struct dw_binary *b);
+
+/** The address range of the executable's section NAME, one of ".data",
+ * ".noptrdata", ".bss", ".noptrbss"; false if it has none. */
+bool dw_binary_section(const struct dw_binary *b, const char *name, uint64_t *addr, uint64_t *size);
+
+/** One entry of the built-in layouts (stripped mode). */
+struct dw_layout_entry {
+	enum { DW_SY_END, DW_SY_SIZE, DW_SY_MEMBER, DW_SY_CONST, DW_SY_VARSIZE } kind;
+	const char *type;       /**< the type; the constant or variable for DW_SY_CONST / VARSIZE */
+	const char *member;     /**< the member path (DW_SY_MEMBER), else NULL */
+	int64_t value;          /**< size, offset or constant value */
+};
+
+/**
+ * The built-in layouts of the release VERSION ("go1.27.3" takes go1.27's),
+ * ended by a DW_SY_END entry, and the release's name in *RELEASE; NULL when
+ * there are none. Or, with VERSION NULL, the INDEX-th table (NULL past the
+ * last), for tests that check each against DWARF.
+ */
+const struct dw_layout_entry *dw_layouts_for(const char *version, size_t index,
+					     const char **release);
+
 /** DW_AT_producer of the first Go CU, e.g. "Go cmd/compile go1.27.3; regabi" ("" if none). */
 const char *dw_binary_producer(const struct dw_binary *b);
 

@@ -278,7 +278,7 @@ struct util_error *dw_type_runtime_offset(struct dw_binary *b, const char *type_
 static bool find_type(struct dw_binary *b, const char *name, Dwarf_Die *die)
 {
 	uint64_t off;
-	return dw_namemap_get(&b->types, name, strlen(name), &off) &&
+	return b->dwarf && dw_namemap_get(&b->types, name, strlen(name), &off) &&
 	       dwarf_offdie(b->dwarf, off, die) != NULL;
 }
 
@@ -419,6 +419,12 @@ static struct util_error *die_size(struct dw_binary *b, Dwarf_Die *die, const ch
 struct util_error *dw_type_size(struct dw_binary *b, const char *type_name, uint64_t *ret)
 {
 	Dwarf_Die die;
+	// Stripped mode: the built-in layouts' sizes, held by pointer (stripped.c).
+	uint64_t p;
+	if (!b->dwarf && dw_namemap_get(&b->synth_sizes, type_name, strlen(type_name), &p)) {
+		*ret = *(const uint64_t *)(uintptr_t)p;
+		return NULL;
+	}
 	if (!find_type(b, type_name, &die))
 		return util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no type %s", b->path, type_name);
 	return die_size(b, &die, type_name, ret);
@@ -443,7 +449,7 @@ struct util_error *dw_member_type_name(struct dw_binary *b, const char *type_nam
 		return err;
 	Dwarf_Die die;
 	const char *name;
-	if (!dwarf_offdie(b->dwarf, m->type, &die) || !(name = dwarf_diename(&die)))
+	if (!b->dwarf || !dwarf_offdie(b->dwarf, m->type, &die) || !(name = dwarf_diename(&die)))
 		return util_error_create(UTIL_ERROR_NOT_FOUND, "%s: the type of %s.%s has no name",
 					 b->path, type_name, member);
 	*ret = name;
@@ -458,6 +464,9 @@ struct util_error *dw_member_size(struct dw_binary *b, const char *type_name,
 	if (err)
 		return err;
 	Dwarf_Die die;
+	if (!b->dwarf)
+		return util_error_create(UTIL_ERROR_NOT_FOUND, "%s: stripped: no size for %s.%s",
+					 b->path, type_name, member);
 	if (!dwarf_offdie(b->dwarf, m->type, &die))
 		return dwarf_err(b, "member type");
 	return die_size(b, &die, member, ret);
@@ -521,7 +530,7 @@ struct util_error *dw_variable(struct dw_binary *b, const char *name, uint64_t *
 	if (!dw_namemap_get(&b->vars, name, strlen(name), &v))
 		return util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no variable %s", b->path, name);
 	const struct dw_global *var = (const struct dw_global *)(uintptr_t)v;
-	uint64_t size = 0;
+	uint64_t size = var->size;
 	Dwarf_Die die;
 	if (var->type) {
 		if (!dwarf_offdie(b->dwarf, var->type, &die))

@@ -42,10 +42,16 @@ struct dw_segment {
 	uint64_t offset; /**< p_offset */
 };
 
-/** A global DW_TAG_variable (index.c). */
+/** A global DW_TAG_variable (index.c), or one a stripped binary's heuristics found (stripped.c). */
 struct dw_global {
 	uint64_t addr;     /**< DW_OP_addr operand */
 	Dwarf_Off type;    /**< DIE offset of its DW_AT_type, 0 if none */
+	uint64_t size;     /**< byte size when there is no type DIE (stripped mode), else 0 */
+};
+
+/** A section's address range (0, 0 if the binary has none). */
+struct dw_range {
+	uint64_t addr, size;
 };
 
 /** A DW_TAG_constant. */
@@ -131,6 +137,7 @@ struct dw_binary {
 	/* The separate debug file the DWARF (and .symtab) came from, if any. */
 	char *debug_path;         /**< NULL: the executable's own DWARF */
 	const char *debug_source; /**< how it was found: "--debug-file", "build id", ... */
+	char *debug_looked;       /**< no DWARF anywhere: where the search looked */
 	uint8_t *dbg_map;         /**< private writable mapping of the debug file */
 	size_t dbg_map_size;
 	Elf *dbg_elf;
@@ -138,6 +145,8 @@ struct dw_binary {
 	/* ELF */
 	uint64_t text_addr, text_size;       /**< .text section */
 	uint64_t pclntab_addr, pclntab_size; /**< .gopclntab section, size 0 if none */
+	/* Sections the stripped mode searches (stripped.c). */
+	struct dw_range buildinfo, gomodule, noptrdata, data, bss, noptrbss;
 	struct dw_namemap symbols;           /**< .symtab name → st_value */
 
 	/* DWARF */
@@ -155,6 +164,12 @@ struct dw_binary {
 	struct util_u64map func_vars; /**< entry pc → struct dw_func_vars * (vars.c) */
 
 	struct dw_pclntab pcln;
+	/* Stripped mode (stripped.c): no DWARF; layouts from a built-in table. */
+	const char *build_version;    /**< from .go.buildinfo ("go1.27.3"), "" if none */
+	const char *layouts_release;  /**< the table used ("go1.27"), NULL when DWARF is read */
+	struct dw_namemap synth_sizes; /**< type name → uint64_t * (arena) of its byte size */
+	const char **heuristics;      /**< what was found by a heuristic, for diagnostics */
+	size_t nheuristics;
 	/* What was found corrupt while reading the tables (dw_binary_problem). */
 	const char **problems;        /**< interned; at most DW_MAX_PROBLEMS */
 	size_t nproblems, problems_cap, problems_dropped;
@@ -198,14 +213,17 @@ struct util_error *dw_debug_looked(struct dw_debug_search *s, const char *fmt, .
  * the account). */
 struct util_error *dw_debuginfod_find(struct dw_debug_search *s, const char *build_id,
 				      char **path_ret);
-/** The error for an executable without DWARF whose debug info was not found. */
-struct util_error *dw_debug_info_missing(const struct dw_debug_search *s);
 /** CRC-32 as .gnu_debuglink records it, continued from CRC (0 to start). */
 uint32_t dw_crc32(uint32_t crc, const uint8_t *p, size_t n);
 
 /* index.c */
 struct util_error *dw_index_dwarf(struct dw_binary *b);
 struct util_error *dw_index_rtypes(struct dw_binary *b, uint64_t types, uint64_t etypes);
+/* stripped.c */
+/** Read a binary with no DWARF: the built-in layouts of its Go release and
+ * the runtime's globals that the file itself holds. */
+struct util_error *dw_stripped_load(struct dw_binary *b);
+
 /* pcnames.c */
 /** Whether S[0..LEN) can be a Go name or file name: UTF-8 text without control characters. */
 bool dw_pcln_is_text(const unsigned char *s, size_t len);

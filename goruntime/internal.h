@@ -159,6 +159,10 @@ struct gr_layout {
 
 struct util_error *gr_layout_probe(struct dw_binary *bin, struct gr_layout *l);
 
+/** A stripped executable (dw_binary_is_stripped): find runtime.allm and
+ * runtime.allgs by heuristics (stripped.c), each told as a diagnostic. */
+struct util_error *gr_stripped_globals(struct gr_reader *r);
+
 /*
  * Probes every reader of this folder asks the binary, each answering "not
  * there" rather than failing: a layout is detected by what the binary has.

@@ -195,8 +195,10 @@ struct util_error *gr_layout_probe(struct dw_binary *bin, struct gr_layout *l)
 	l->m_vdso_sp = maybe(&p, M, "vdsoSP");
 	l->m_vdso_pc = maybe(&p, M, "vdsoPC");
 
-	l->allgs_addr = need_var(&p, "runtime.allgs", NULL);
-	l->allm_addr = need_var(&p, "runtime.allm", NULL);
+	// A stripped executable has neither: gr_stripped_globals finds them in the core.
+	bool stripped = dw_binary_is_stripped(bin);
+	l->allgs_addr = stripped ? GR_ABSENT : need_var(&p, "runtime.allgs", NULL);
+	l->allm_addr = stripped ? GR_ABSENT : need_var(&p, "runtime.allm", NULL);
 	uint64_t wrs_size = 0;
 	l->wrs_addr = need_var(&p, "runtime.waitReasonStrings", &wrs_size);
 	l->wrs_count = wrs_size / 16; // [N]string, a string header is 16 bytes

@@ -191,6 +191,8 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	gr_stacks_init(&r.stacks_copy);
 	bool shared = false; // the goroutines were given to goroutines_done
 	struct util_error *err = gr_layout_probe(bin, &r.layout);
+	if (!err && dw_binary_is_stripped(bin))
+		err = gr_stripped_globals(&r);
 	if (err)
 		goto fail;
 	gr_types_init(&r);

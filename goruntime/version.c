@@ -26,6 +26,15 @@ struct util_error *gr_go_version(struct dw_binary *bin, const char **ret)
 		free(v);
 	}
 	util_error_destroy(err);
+	// A stripped executable has no runtime.buildVersion variable; .go.buildinfo
+	// records the same string.
+	if (*dw_binary_build_version(bin)) {
+		char *bv = strdup(dw_binary_build_version(bin));
+		if (!bv)
+			return &util_enomem;
+		*ret = bv;
+		return NULL;
+	}
 	// Fall back to the compiler's DW_AT_producer: "Go cmd/compile go1.27.3; regabi".
 	const char *prod = dw_binary_producer(bin);
 	const char *p = prod ? strstr(prod, "go1") : NULL;

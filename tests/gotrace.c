@@ -414,6 +414,11 @@ char *gt_unpack(const struct gt_manifest *m, const struct gt_manifest_row *row, 
 	return dst;
 }
 
+bool gt_row_stripped(const struct gt_manifest *m, const struct gt_manifest_row *row)
+{
+	return strstr(gt_col(m, row, "notes"), "variant:stripped") != NULL;
+}
+
 int gt_each_core(const struct gt_manifest *m, const char *corpus_dir, const char *tmpdir,
 		 const char *program,
 		 int (*check)(const char *name, const char *exe, const char *core, const char *out))
@@ -421,7 +426,8 @@ int gt_each_core(const struct gt_manifest *m, const char *corpus_dir, const char
 	int bad = 0;
 	for (size_t i = 0; i < m->nrows; i++) {
 		const struct gt_manifest_row *row = &m->rows[i];
-		if (program && strcmp(gt_col(m, row, "program"), program) != 0)
+		if ((program && strcmp(gt_col(m, row, "program"), program) != 0) ||
+		    gt_row_stripped(m, row))
 			continue;
 		char *exe = gt_unpack(m, row, "exe", corpus_dir, tmpdir, ".exe");
 		char *core = gt_path(corpus_dir, gt_col(m, row, "core"));

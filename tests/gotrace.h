@@ -81,11 +81,15 @@ const struct gt_manifest_row *gt_row(const struct gt_manifest *m, const char *na
  */
 char *gt_unpack(const struct gt_manifest *m, const struct gt_manifest_row *row, const char *col,
 		const char *corpus_dir, const char *tmpdir, const char *suffix);
+/** True if ROW's executable is the stripped variant ("variant:stripped" in
+ * its notes): no DWARF, so no contexts, defers, panics or heap to check. */
+bool gt_row_stripped(const struct gt_manifest *m, const struct gt_manifest_row *row);
 /**
  * Run CHECK on every manifest row of PROGRAM ("hang", "diag"; NULL: every
- * row) with its executable decompressed into TMPDIR (removed afterwards) and
- * the paths of its core and stdout under CORPUS_DIR. Returns the sum of what
- * CHECK returned (its failures).
+ * row) but the stripped variant's (gt_row_stripped) with its executable
+ * decompressed into TMPDIR (removed afterwards) and the paths of its core and
+ * stdout under CORPUS_DIR. Returns the sum of what CHECK returned (its
+ * failures).
  */
 int gt_each_core(const struct gt_manifest *m, const char *corpus_dir, const char *tmpdir,
 		 const char *program,

@@ -142,6 +142,8 @@ endif
 # The query library on corpus cores against the programs' own account.
 TESTS += tests/test-findings.sh
 EXTRA_DIST += tests/test-findings.sh
+TESTS += tests/test-stripped.sh
+EXTRA_DIST += tests/test-stripped.sh
 
 # Every finding query on every diag core against the program's expect and
 # clean lines, and leak_suspect against Go's own leak profile.

@@ -966,6 +966,20 @@ static void test_not_go(void **state)
 	assert_null(b);
 }
 
+/* Replace every OLD in the file at PATH by NEW (same length); false if none. */
+static bool patch_file(const char *path, const char *old, const char *new)
+{
+	FILE *f = fopen(path, "r+b");
+	if (!f)
+		return false;
+	static char buf[16 << 20];
+	size_t n = fread(buf, 1, sizeof(buf), f), len = strlen(old);
+	bool ok = false;
+	for (char *p = buf; (p = memmem(p, n - (p - buf), old, len)); p += len)
+		ok = fseek(f, p - buf, SEEK_SET) == 0 && fwrite(new, 1, len, f) == len;
+	return fclose(f) == 0 && ok;
+}
+
 static void test_stripped(void **state)
 {
 	char path[300];
@@ -974,25 +988,70 @@ static void test_stripped(void **state)
 	// go1.27.3 with -trimpath -ldflags='-s -w'.
 	if (!unzstd(TOP_SRCDIR "/tests/data/stripped-go1.27.zst", path))
 		skip();
+	// No DWARF: the degraded mode, from the built-in go1.27 layouts.
 	struct dw_binary *b = NULL;
-	// No debug file anywhere: the refusal says where it looked, in order.
+	// No debug file anywhere either: the degraded mode says where it looked.
 	const char *dirs[] = {tmpdir};
 	struct dw_debug_options o = {.debug_dirs = dirs, .ndebug_dirs = 1, .no_debuginfod = true};
-	struct util_error *err = dw_binary_open_with(path, &o, &b);
-	assert_non_null(err);
-	assert_int_equal(err->code, UTIL_ERROR_UNSUPPORTED);
-	char want[1024];
-	snprintf(want, sizeof(want),
-		 "%s: has no DWARF debug info (stripped, e.g. built with -ldflags='-s -w') and no "
-		 "separate debug file was found (looked: ", path);
-	assert_memory_equal(err->message, want, strlen(want));
+	assert_null(dw_binary_open_with(path, &o, &b));
+	assert_true(dw_binary_is_stripped(b));
+	const char *looked = dw_binary_debug_looked(b);
+	assert_non_null(looked);
 	// Built by Go 1.27 with -s -w: a GNU build id (Go 1.24+ links one)
 	// or not, no debuglink.
-	snprintf(want, sizeof(want), "%s/.build-id/", tmpdir);
-	assert_true(strstr(err->message, want) ||
-		    strstr(err->message, "no GNU build id in the executable to look up"));
-	assert_non_null(strstr(err->message, "; no .gnu_debuglink in the executable); "
-				"give it with --debug-file or --debug-dir, or use the unstripped executable"));
+	char dir[400];
+	snprintf(dir, sizeof(dir), "%s/.build-id/", tmpdir);
+	assert_true(strstr(looked, dir) || strstr(looked, "no GNU build id in the executable to look up"));
+	assert_non_null(strstr(looked, "no .gnu_debuglink in the executable"));
+	assert_string_equal(dw_binary_layouts_release(b), "go1.27");
+	assert_string_equal(dw_binary_build_version(b), "go1.27.3");
+	uint64_t v, size;
+	assert_null(dw_type_size(b, "runtime.g", &v));
+	assert_int_equal(v, 456);
+	assert_null(dw_member_offset(b, "runtime.g", "goid", &v));
+	assert_int_equal(v, 152);
+	check_code(dw_member_offset(b, "runtime.g", "nosuchmember", &v), UTIL_ERROR_NOT_FOUND, "nosuchmember");
+	check_code(dw_type_size(b, "context.cancelCtx", &v), UTIL_ERROR_NOT_FOUND, "context.cancelCtx");
+	int64_t c;
+	assert_null(dw_constant(b, "runtime._Gwaiting", &c));
+	assert_int_equal(c, 4);
+	// Found in the file: moduledata by its pcHeader word, the wait reasons by their first entries.
+	assert_null(dw_variable(b, "runtime.firstmoduledata", &v, &size));
+	assert_null(dw_variable(b, "runtime.waitReasonStrings", &v, &size));
+	assert_int_equal(size, 752);
+	assert_non_null(dw_binary_heuristic(b, 0));
+	// Not in the file: runtime.allgs is found in the core (goruntime/stripped.c).
+	check_code(dw_variable(b, "runtime.allgs", &v, &size), UTIL_ERROR_NOT_FOUND, "runtime.allgs");
+	// The pclntab still names functions.
+	const struct dw_func *f = dw_func_by_name(b, "main.main");
+	assert_non_null(f);
+	assert_ptr_equal(dw_func_at(b, f->entry), f);
+	dw_binary_destroy(b);
+
+	// A release without built-in layouts is refused, naming it.
+	assert_true(patch_file(path, "go1.27.3", "go1.20.3"));
+	char want[512];
+	snprintf(want, sizeof(want),
+		 "%s: has no DWARF debug info (stripped, e.g. built with -ldflags='-s -w') and "
+		 "gocoroner has no built-in layouts for go1.20.3; it needs the unstripped executable",
+		 path);
+	b = NULL;
+	struct util_error *err = dw_binary_open(path, &b);
+	assert_non_null(err);
+	assert_int_equal(err->code, UTIL_ERROR_UNSUPPORTED);
+	assert_string_equal(err->message, want);
+	util_error_destroy(err);
+	assert_null(b);
+
+	// Without a Go version in .go.buildinfo there is no table to choose.
+	assert_true(patch_file(path, "\xff Go buildinf:", "\xff Go buildinX:"));
+	snprintf(want, sizeof(want),
+		 "%s: has no DWARF debug info and no Go version in .go.buildinfo: gocoroner "
+		 "needs the unstripped executable", path);
+	err = dw_binary_open(path, &b);
+	assert_non_null(err);
+	assert_int_equal(err->code, UTIL_ERROR_UNSUPPORTED);
+	assert_string_equal(err->message, want);
 	util_error_destroy(err);
 	assert_null(b);
 	unlink(path);
@@ -1023,11 +1082,14 @@ static void test_split(void **state)
 	const char *no_dirs[] = {"/nonexistent"};
 	struct dw_debug_options o = {.debug_dirs = no_dirs, .ndebug_dirs = 1, .no_debuginfod = true};
 	struct dw_binary *b = NULL;
-	// Nothing found: the stripped build is refused.
-	struct util_error *err = dw_binary_open_with(exe, &o, &b);
-	assert_non_null(err);
-	assert_non_null(strstr(err->message, "no separate debug file was found"));
-	util_error_destroy(err);
+	// Nothing found: the degraded mode, saying where it looked.
+	assert_null(dw_binary_open_with(exe, &o, &b));
+	assert_true(dw_binary_is_stripped(b));
+	assert_non_null(strstr(dw_binary_debug_looked(b), "/nonexistent/.build-id/"));
+	assert_null(dw_binary_debug_file(b));
+	dw_binary_destroy(b);
+	b = NULL;
+	struct util_error *err;
 
 	// (a) named, compressed as the corpus keeps it.
 	o.debug_file = dbgzst;
@@ -1105,6 +1167,48 @@ static void test_split(void **state)
 	assert_null(b);
 	unlink(dbg);
 	unlink(exe);
+}
+
+/*
+ * Every entry of the built-in layouts (stripped mode) against the DWARF of
+ * the corpus build of its release: the table must say what DWARF says.
+ */
+static void test_builtin_layouts(void **state)
+{
+	need_corpus();
+	const char *release;
+	size_t checked = 0;
+	for (size_t t = 0; dw_layouts_for(NULL, t, &release); t++) {
+		const struct dw_layout_entry *e = dw_layouts_for(NULL, t, &release);
+		int minor = atoi(release + 4);
+		struct dw_binary *b = NULL;
+		for (size_t i = 0; i < nbuilds && !b; i++)
+			if (builds[i].minor == minor)
+				b = builds[i].b;
+		if (!b) {
+			printf("# %s: no corpus build to check its layouts against\n", release);
+			continue;
+		}
+		for (; e->kind != DW_SY_END; e++, checked++) {
+			uint64_t v = 0, size = 0;
+			int64_t c = 0;
+			struct util_error *err = NULL;
+			switch (e->kind) {
+			case DW_SY_SIZE: err = dw_type_size(b, e->type, &v); break;
+			case DW_SY_MEMBER: err = dw_member_offset(b, e->type, e->member, &v); break;
+			case DW_SY_CONST: err = dw_constant(b, e->type, &c); v = (uint64_t)c; break;
+			case DW_SY_VARSIZE: err = dw_variable(b, e->type, &size, &v); break; // its byte size
+			default: fail();
+			}
+			if (err)
+				fail_msg("%s: %s %s: %s", release, e->type, e->member ? e->member : "", err->message);
+			if (v != (uint64_t)e->value)
+				fail_msg("%s: %s %s: table %lld, DWARF %llu", release, e->type,
+					 e->member ? e->member : "", (long long)e->value, (unsigned long long)v);
+		}
+	}
+	printf("# %zu built-in layout entries agree with DWARF\n", checked);
+	assert_true(checked > 0);
 }
 
 static void test_bad_files(void **state)
@@ -1331,6 +1435,7 @@ int main(void)
 		cmocka_unit_test(test_not_go),
 		cmocka_unit_test(test_stripped),
 		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_builtin_layouts),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_corrupt_pclntab),

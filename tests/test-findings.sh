@@ -40,8 +40,9 @@ ctxaddr() { # ctxaddr STDOUT NAME
 db=$work/findings.db
 # Every core of the hang program, each release and mode (not the hand-made
 # sigrunning core, whose deep goroutine is on a CPU); FINDINGS_CORES
-# (manifest names) overrides.
-all=$(awk -F'\t' 'NR > 1 && $2 == "hang" && $1 ~ /-(gcore|kernel)$/ && $0 !~ /variant:split/ { print $1 }' "$corpus/manifest.tsv")
+# (manifest names) overrides. Not the split and stripped variants: a split
+# executable needs its debug file, and a stripped one has no contexts to find.
+all=$(awk -F'\t' 'NR > 1 && $2 == "hang" && $1 ~ /-(gcore|kernel)$/ && $16 !~ /variant:(split|stripped)/ { print $1 }' "$corpus/manifest.tsv")
 for name in ${FINDINGS_CORES:-$all}; do
 	out=$corpus/$(col stdout "$name")
 	exe=$work/$name.exe

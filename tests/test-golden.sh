@@ -29,7 +29,7 @@ db=$work/golden.db
 # record and Go's leak profile. Nor ctxroots's: written for columns and
 # findings gocoroner does not have yet (test-ctxroots.sh), their rows of
 # today would be recorded unreviewed.
-for name in ${GOLDEN_CORES:-$(awk -F'\t' 'NR > 1 && $2 != "pileup" && $2 != "leakzoo" && $2 != "httpsvc" && $2 != "ctxroots" && $0 !~ /variant:split/ { print $1 }' "$corpus/manifest.tsv")}; do
+for name in ${GOLDEN_CORES:-$(awk -F'\t' 'NR > 1 && $2 != "pileup" && $2 != "leakzoo" && $2 != "httpsvc" && $2 != "ctxroots" && $16 !~ /variant:/ { print $1 }' "$corpus/manifest.tsv")}; do
 	analyze_core "$name" "$db" || { bad "$name: analyze failed: $(cat "$work/err")"; continue; }
 	id=$(cat "$work/id")
 	[ -n "${GOLDEN_UPDATE:-}" ] && mkdir -p "$golden/$name"
