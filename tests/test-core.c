@@ -200,9 +200,14 @@ static uint8_t exe_byte(uint64_t addr)
 	return (uint8_t)((addr ^ 0x5a) + (addr >> 9));
 }
 
+/** make_exe makes a position-independent executable (ET_DYN linked at 0), which
+ * the synthetic core has loaded at EXE_BASE: a load bias of EXE_BASE. */
+static bool synth_pie;
+
 /**
  * An ET_EXEC x86-64 file: one PT_LOAD of EXE_SIZE bytes at EXE_BASE and a
  * PT_NOTE at offset 0x200 with a Go and a GNU build id. No section headers.
+ * With synth_pie, ET_DYN with the same contents linked at 0.
  */
 static struct buf make_exe(const char *go_id, uint8_t gnu_last)
 {
@@ -224,7 +229,7 @@ static struct buf make_exe(const char *go_id, uint8_t gnu_last)
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_EXEC;
+	eh.e_type = synth_pie ? ET_DYN : ET_EXEC;
 	eh.e_machine = EM_X86_64;
 	eh.e_version = EV_CURRENT;
 	eh.e_entry = EXE_ENTRY;
@@ -239,6 +244,11 @@ static struct buf make_exe(const char *go_id, uint8_t gnu_last)
 		 .p_paddr = EXE_BASE + 0x200, .p_filesz = notes.len, .p_memsz = notes.len,
 		 .p_align = 4},
 	};
+	if (synth_pie) {
+		eh.e_entry -= EXE_BASE;
+		for (int i = 0; i < 2; i++)
+			ph[i].p_vaddr = ph[i].p_paddr = ph[i].p_vaddr - EXE_BASE;
+	}
 	memcpy(b.p, &eh, sizeof(eh));
 	memcpy(b.p + sizeof(eh), ph, sizeof(ph));
 	free(notes.p);
@@ -259,6 +269,7 @@ struct core_opts {
 	bool sections;       /**< add section headers, as gdb's gcore does */
 	bool unaligned;      /**< segment data at odd file offsets, as gcore writes */
 	bool exec_type;      /**< e_type ET_EXEC instead of ET_CORE */
+	bool no_auxv_entry;  /**< NT_AUXV without AT_ENTRY (AT_PHDR only) */
 };
 
 struct seg_spec {
@@ -309,6 +320,8 @@ static struct buf make_core(const struct core_opts *o, const struct buf *exe)
 	note(&notes, "CORE", NT_PRPSINFO, psinfo, sizeof(psinfo));
 
 	uint64_t auxv[] = {AT_PHDR, EXE_BASE + 0x40, AT_ENTRY, EXE_ENTRY, AT_NULL, 0};
+	if (o->no_auxv_entry)
+		auxv[2] = AT_NULL, auxv[3] = 0;
 	note(&notes, "CORE", NT_AUXV, auxv, sizeof(auxv));
 
 	// NT_FILE: the library first, so "first mapping at offset 0" would be wrong.
@@ -1227,6 +1240,43 @@ static void test_attach_exe(void **state)
 	}
 }
 
+/*
+ * A position-independent executable linked at 0 and loaded at EXE_BASE: the
+ * load bias from AT_ENTRY minus e_entry (gcore and the kernel both write
+ * NT_AUXV), else from NT_FILE's mapping of the executable at offset 0 minus
+ * the link address of its first page; with the first page in the core (as
+ * both write it) or not (checked by NT_FILE's layout). The overlay lands at
+ * the load address, not the link address. A fixed-address executable: 0.
+ */
+static void test_pie_bias(void **state)
+{
+	for (int kind = 0; kind < 8; kind++) {
+		struct core_opts o = {.sections = kind & 1, .no_auxv_entry = kind & 2,
+				      .no_exe_page = kind & 4};
+		synth_pie = true;
+		const char *exe = write_exe("synth", GO_ID_OK, 0x23);
+		struct core_file *core = open_ok(write_synthetic("pie.core", &o, false, 1));
+		synth_pie = false;
+		assert_int_equal(core_exe_bias(core), 0); // nothing attached yet
+		assert_int_equal(core_info(core)->kind, o.sections ? CORE_KIND_GCORE : CORE_KIND_KERNEL);
+		assert_int_equal(core_info(core)->auxv_entry, o.no_auxv_entry ? 0 : EXE_ENTRY);
+		struct util_error *err = core_attach_exe(core, exe, false);
+		if (err)
+			fail_msg("attach (case %d): %s", kind, err->message);
+		assert_int_equal(core_exe_bias(core), EXE_BASE);
+		check_overlay(core);
+		uint8_t v;
+		// Nothing at the link address: the executable is not also overlaid there.
+		assert_fault(core_read_u8(core, 0x1000, &v), 0x1000);
+		core_destroy(core);
+	}
+	struct core_opts o = {0};
+	struct core_file *core = open_ok(write_synthetic("exec.core", &o, false, 1));
+	assert_null(core_attach_exe(core, write_exe("synth", GO_ID_OK, 0x23), false));
+	assert_int_equal(core_exe_bias(core), 0);
+	core_destroy(core);
+}
+
 static void test_build_id_mismatch(void **state)
 {
 	struct core_opts o = {0};
@@ -1845,6 +1895,7 @@ int main(void)
 		cmocka_unit_test(test_shrunk_after_open),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_attach_exe),
+		cmocka_unit_test(test_pie_bias),
 		cmocka_unit_test(test_build_id_mismatch),
 		cmocka_unit_test(test_layout_fallback),
 		cmocka_unit_test(test_mutations),
