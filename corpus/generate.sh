@@ -10,10 +10,14 @@
 #
 # usage: corpus/generate.sh [--program hang|diag|pileup|leakzoo|httpsvc|ctxroots]... [--go 1.21]... \
 #                           [--mode debug|opt]... [--kind gcore|kernel]... \
-#                           [--shape SHAPE]... [--bin-only] [--no-install]
+#                           [--shape SHAPE]... [--variant pie|pie-cgo]... [--bin-only] [--no-install]
 #   --program, --go, --mode, --kind select a subset (repeatable; default:
 #                 everything, programs hang and diag)
 #   --shape       pileup's shapes to run (repeatable; default: all of them)
+#   --variant     build variants instead of the plain builds (repeatable):
+#                 pie (-buildmode=pie, CGO_ENABLED=0: Go's linker), pie-cgo
+#                 (-buildmode=pie, cgo with -tags piecgo, linked by gcc);
+#                 named PROG-VARIANT-go1.XX-MODE[-KIND]
 #   --bin-only    only build and store the executables
 #   --no-install  do not run scripts/install-go-toolchains.sh first
 #
@@ -31,7 +35,7 @@ ALL_KIND="gcore kernel"
 # pileup's shapes (PILEUP_SHAPE); one core each, named pileup-SHAPE-go1.XX-MODE-KIND.
 ALL_SHAPE="pool8 pool5000 mutex10000 mutexlive10000 deadlocks mix20000"
 
-sel_program="" sel_go="" sel_mode="" sel_kind="" sel_shape="" bin_only=0 install=1
+sel_program="" sel_go="" sel_mode="" sel_kind="" sel_shape="" sel_variant="" bin_only=0 install=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--program) sel_program="$sel_program $2"; shift 2 ;;
@@ -39,9 +43,10 @@ while [ $# -gt 0 ]; do
 	--mode) sel_mode="$sel_mode $2"; shift 2 ;;
 	--kind) sel_kind="$sel_kind $2"; shift 2 ;;
 	--shape) sel_shape="$sel_shape $2"; shift 2 ;;
+	--variant) sel_variant="$sel_variant $2"; shift 2 ;;
 	--bin-only) bin_only=1; shift ;;
 	--no-install) install=0; shift ;;
-	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,24p' "$0"; exit 0 ;;
 	*) echo "generate.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -55,6 +60,9 @@ log() { echo "generate: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 for p in $sel_program; do
 	[ -d "$CORPUS/programs/$p" ] || die "no program $p"
+done
+for s in $sel_variant; do
+	case $s in pie|pie-cgo) ;; *) die "no variant $s" ;; esac
 done
 for s in $sel_shape; do
 	case " $ALL_SHAPE " in *" $s "*) ;; *) die "no pileup shape $s" ;; esac
@@ -86,19 +94,26 @@ printf 'goroutines -t 100\nexit\n' >"$WORK/dlv-init"
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
-# build PROGRAM VERSION MODE OUT
+# build PROGRAM VERSION MODE OUT [VARIANT]
 build() {
-	local prog=$1 v=$2 mode=$3 out=$4 goroot=/usr/lib/go-$2
+	local prog=$1 v=$2 mode=$3 out=$4 variant=${5:-} goroot=/usr/lib/go-$2
 	[ -x "$goroot/bin/go" ] || die "no Go $v at $goroot"
-	local gcflags=() exp=()
+	local gcflags=() exp=() cgo=0 vflags=()
+	# Variants: a position-independent executable by Go's own linker (pie),
+	# or with real C code (the piecgo tag links programs/PROG's cgo package)
+	# linked by gcc (pie-cgo). No variant: the plain build, as before.
+	case $variant in
+	pie) vflags=(-buildmode=pie) ;;
+	pie-cgo) cgo=1 vflags=(-buildmode=pie -tags piecgo -ldflags=-linkmode=external) ;;
+	esac
 	[ "$mode" = debug ] && gcflags=("-gcflags=all=-N -l")
 	# diag, pileup, leakzoo and httpsvc write Go's goroutine-leak profile: an experiment on
 	# Go 1.26 (the default from 1.27). hang is built as before
 	# (byte-identical); ctxroots writes no profile and is a plain build.
 	[ "$prog" != hang ] && [ "$prog" != ctxroots ] && [ "$v" = 1.26 ] && exp=(GOEXPERIMENT=goroutineleakprofile)
 	(cd "$CORPUS/programs/$prog" &&
-		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOPROXY=off GO111MODULE=on "${exp[@]}" \
-			"$goroot/bin/go" build -trimpath -buildvcs=false "${gcflags[@]}" -o "$out" .)
+		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=$cgo GOPROXY=off GO111MODULE=on "${exp[@]}" \
+			"$goroot/bin/go" build -trimpath -buildvcs=false "${vflags[@]}" "${gcflags[@]}" -o "$out" .)
 }
 
 # Build paths must not leak into the executables (-trimpath).
@@ -113,13 +128,14 @@ check_paths() {
 
 # exe PROGRAM VERSION MODE -> prints the path of the uncompressed executable
 # in WORK, (re)building it and storing bin/PROGRAM-go1.XX-MODE.zst when it
-# changed.
+# changed (bin/PROGRAM-VARIANT-go1.XX-MODE.zst for $variant).
 declare -A exe_notes
+variant=""
 exe() {
-	local prog=$1 v=$2 mode=$3 name=$1-go$2-$3
+	local prog=$1 v=$2 mode=$3 name=$1${variant:+-$variant}-go$2-$3
 	local out=$WORK/$name
 	if [ ! -f "$out" ]; then
-		build "$prog" "$v" "$mode" "$out"
+		build "$prog" "$v" "$mode" "$out" "$variant"
 		local zst=$CORPUS/bin/$name.zst new old=""
 		new=$(sha "$out")
 		if [ -f "$zst" ]; then
@@ -157,10 +173,12 @@ check_states() {
 # run PROGRAM VERSION MODE KIND [SHAPE]
 run() {
 	local prog=$1 v=$2 mode=$3 kind=$4 shape=${5:-}
-	local name=$prog-go$v-$mode-$kind exe_name=$prog-go$v-$mode
+	local pv=$prog${variant:+-$variant}
+	local name=$pv-go$v-$mode-$kind exe_name=$pv-go$v-$mode
 	local exe_path scratch pid rc notes="" dumper=0 shape_env=()
+	[ -n "$variant" ] && notes="variant:$variant"
 	if [ -n "$shape" ]; then
-		name=$prog-$shape-go$v-$mode-$kind
+		name=$pv-$shape-go$v-$mode-$kind
 		shape_env=(PILEUP_SHAPE="$shape")
 	fi
 	# leakzoo is pileup's code plus the zoo shape, its only shape: the
@@ -285,6 +303,8 @@ run() {
 	rm -rf "$scratch"
 }
 
+for variant in ${sel_variant:-plain}; do
+[ "$variant" = plain ] && variant=""
 for prog in $sel_program; do
 	for v in $sel_go; do
 		for mode in $sel_mode; do
@@ -301,5 +321,6 @@ for prog in $sel_program; do
 			done
 		done
 	done
+done
 done
 log "done"
