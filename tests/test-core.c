@@ -1675,6 +1675,81 @@ static void test_corpus(void **state)
 	}
 }
 
+/*
+ * The corpus's position-independent builds (variant:pie, Go's linker at
+ * 0x400000; pie-cgo, gcc's at 0), gcore and kernel cores: the bias
+ * core_attach_exe finds (from AT_ENTRY) is, independently, the start of
+ * NT_FILE's mapping of the executable at offset 0 minus the link address
+ * of its first page; page-aligned, not 0; and the entry point's code read
+ * at e_entry + bias is the file's. A plain build of the same rows: 0.
+ */
+static void test_corpus_pie_bias(void **state)
+{
+	static struct corpus_row rows[512];
+	size_t n = read_manifest(rows, 512), done = 0;
+	bool plain = false;
+	for (size_t i = 0; i < n; i++) {
+		bool pie = strstr(rows[i].name, "-pie-") != NULL;
+		if (!pie && (plain || strncmp(rows[i].name, "hang-go1.27-opt-", 16) != 0))
+			continue;
+		char path[1400], exe_path[1100], name[200];
+		snprintf(path, sizeof(path), "%s/%s", corpus_dir(), rows[i].core);
+		snprintf(name, sizeof(name), "%.120s.bias-exe", rows[i].name);
+		if (access(path, R_OK) != 0 || !unzstd(rows[i].exe, name, exe_path, sizeof(exe_path)))
+			continue;
+		FILE *f = fopen(exe_path, "rb");
+		assert_non_null(f);
+		Elf64_Ehdr eh;
+		Elf64_Phdr ph[64];
+		assert_int_equal(fread(&eh, sizeof(eh), 1, f), 1);
+		assert_true(eh.e_phnum <= 64);
+		assert_int_equal(fseek(f, (long)eh.e_phoff, SEEK_SET), 0);
+		assert_int_equal(fread(ph, sizeof(ph[0]), eh.e_phnum, f), eh.e_phnum);
+		uint64_t first = UINT64_MAX, entry_off = 0;
+		for (size_t k = 0; k < eh.e_phnum; k++) {
+			if (ph[k].p_type != PT_LOAD)
+				continue;
+			if (ph[k].p_offset == 0)
+				first = ph[k].p_vaddr & ~(uint64_t)0xfff;
+			if (eh.e_entry >= ph[k].p_vaddr && eh.e_entry < ph[k].p_vaddr + ph[k].p_filesz)
+				entry_off = ph[k].p_offset + (eh.e_entry - ph[k].p_vaddr);
+		}
+		assert_true(first != UINT64_MAX && entry_off);
+		uint8_t want[16], got[16];
+		assert_int_equal(fseek(f, (long)entry_off, SEEK_SET), 0);
+		assert_int_equal(fread(want, 1, sizeof(want), f), sizeof(want));
+		fclose(f);
+		assert_int_equal(eh.e_type, pie ? ET_DYN : ET_EXEC);
+
+		struct core_file *core = open_ok(path);
+		assert_null(core_attach_exe(core, exe_path, false));
+		uint64_t bias = core_exe_bias(core), mapped = 0;
+		for (size_t k = 0; k < core_num_mappings(core); k++) {
+			const struct core_mapping *m = core_mapping(core, k);
+			if (m->path == core_exe_path(core) && m->file_offset == 0)
+				mapped = m->start;
+		}
+		assert_int_equal(mapped - first, bias);
+		if (pie) {
+			assert_true(bias != 0 && bias % 4096 == 0);
+			assert_int_equal(core_info(core)->auxv_entry, eh.e_entry + bias);
+		} else {
+			assert_int_equal(bias, 0);
+			plain = true;
+		}
+		assert_null(core_read(core, eh.e_entry + bias, got, sizeof(got)));
+		assert_memory_equal(got, want, sizeof(want));
+		print_message("%s: %s linked at %#llx, loaded at %#llx\n", rows[i].name,
+			      pie ? "ET_DYN" : "ET_EXEC", (unsigned long long)first,
+			      (unsigned long long)mapped);
+		core_destroy(core);
+		unlink(exe_path);
+		done++;
+	}
+	if (!done)
+		skip();
+}
+
 /* ---- Fixture ------------------------------------------------------------- */
 
 /* ---- The background fingerprint of raw cores ----------------------------- */
@@ -1896,6 +1971,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_attach_exe),
 		cmocka_unit_test(test_pie_bias),
+		cmocka_unit_test(test_corpus_pie_bias),
 		cmocka_unit_test(test_build_id_mismatch),
 		cmocka_unit_test(test_layout_fallback),
 		cmocka_unit_test(test_mutations),
