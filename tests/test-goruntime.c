@@ -72,6 +72,9 @@ static void test_layouts(void **state)
 			continue; // one per executable
 		bool hang = strcmp(gt_col(&manifest, row, "program"), "hang") == 0;
 		bool diag = strcmp(gt_col(&manifest, row, "program"), "diag") == 0;
+		// A build variant's rows (-buildmode=pie...) are checked the same
+		// and counted apart.
+		bool variant = strstr(gt_col(&manifest, row, "notes"), "variant:") != NULL;
 		const char *v = gt_col(&manifest, row, "go_version");
 		char *exe = unpack(row, "exe", ".exe");
 		struct dw_binary *bin;
@@ -91,8 +94,8 @@ static void test_layouts(void **state)
 			assert_string_equal(l.status_names[4], "waiting");
 			assert_string_equal(l.status_names[1], "runnable");
 			checked++;
-			checked_hang += hang;
-			checked_diag += diag;
+			checked_hang += hang && !variant;
+			checked_diag += diag && !variant;
 		}
 		const char *version;
 		assert_null(gr_go_version(bin, &version));
