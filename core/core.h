@@ -152,6 +152,16 @@ struct util_error *core_attach_exe(struct core_file *core, const char *exe_path,
 const char *core_exe_build_id(const struct core_file *core);
 
 /**
+ * Where the attached executable was loaded, as load address minus link
+ * address: 0 for a fixed-address executable (ET_EXEC); for a
+ * position-independent one (ET_DYN, -buildmode=pie) AT_ENTRY of the core's
+ * auxiliary vector minus the ELF entry point, else the start of the
+ * executable's first mapping in NT_FILE minus the link address of its first
+ * page. Give it to dw_binary_set_bias. 0 before core_attach_exe.
+ */
+uint64_t core_exe_bias(const struct core_file *core);
+
+/**
  * Read LEN bytes at virtual address ADDR. Memory outside every segment, or
  * between p_filesz and p_memsz of a segment not covered by the executable
  * overlay, is a UTIL_ERROR_FAULT carrying the first missing address; it is

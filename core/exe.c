@@ -417,6 +417,7 @@ struct util_error *core_attach_exe(struct core_file *core, const char *exe_path,
 	core->overlay = NULL;
 	core->noverlay = 0;
 	core->exe_build_id = "";
+	core->exe_bias = 0;
 	core_reset_cache(core);
 	if (core->exe_map) {
 		munmap(core->exe_map, core->exe_size);
@@ -447,6 +448,7 @@ struct util_error *core_attach_exe(struct core_file *core, const char *exe_path,
 	err = build_overlay(core, &e);
 	if (err)
 		goto out;
+	core->exe_bias = e.bias;
 	core->exe_map = e.map; // the overlay points into it
 	core->exe_size = e.size;
 	e.map = NULL;
@@ -458,4 +460,9 @@ out:
 const char *core_exe_build_id(const struct core_file *core)
 {
 	return core->exe_build_id;
+}
+
+uint64_t core_exe_bias(const struct core_file *core)
+{
+	return core->exe_bias;
 }

@@ -188,6 +188,7 @@ struct core_file {
 	uint8_t *exe_map;
 	size_t exe_size;
 	const char *exe_build_id;       /**< interned; "" when none could be read */
+	uint64_t exe_bias;              /**< load minus link address of the attached executable */
 };
 
 static inline uint16_t core_le16(const uint8_t *p)

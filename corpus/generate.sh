@@ -15,6 +15,8 @@
 #                 everything, programs hang and diag)
 #   --shape       pileup's shapes to run (repeatable; default: all of them)
 #   --variant     build variants instead of the plain builds (repeatable):
+#                 pie (-buildmode=pie, CGO_ENABLED=0: Go's linker), pie-cgo
+#                 (-buildmode=pie, cgo with -tags piecgo, linked by gcc),
 #                 stripped = -ldflags='-s -w' (no symbol table, no DWARF);
 #                 split = the plain build with a GNU build id, stripped, its
 #                 DWARF in bin/PROG-split-go1.XX-MODE.debug.zst (see README.md);
@@ -47,7 +49,7 @@ while [ $# -gt 0 ]; do
 	--variant) sel_variant="$sel_variant $2"; shift 2 ;;
 	--bin-only) bin_only=1; shift ;;
 	--no-install) install=0; shift ;;
-	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
 	*) echo "generate.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -63,7 +65,7 @@ for p in $sel_program; do
 	[ -d "$CORPUS/programs/$p" ] || die "no program $p"
 done
 for x in $sel_variant; do
-	case $x in stripped|split) ;; *) die "no variant $x" ;; esac
+	case $x in pie|pie-cgo|stripped|split) ;; *) die "no variant $x" ;; esac
 done
 for s in $sel_shape; do
 	case " $ALL_SHAPE " in *" $s "*) ;; *) die "no pileup shape $s" ;; esac
@@ -99,7 +101,14 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 build() {
 	local prog=$1 v=$2 mode=$3 out=$4 variant=${5:-} goroot=/usr/lib/go-$2
 	[ -x "$goroot/bin/go" ] || die "no Go $v at $goroot"
-	local gcflags=() exp=()
+	local gcflags=() exp=() cgo=0 vflags=()
+	# Variants: a position-independent executable by Go's own linker (pie),
+	# or with real C code (the piecgo tag links programs/PROG's cgo package)
+	# linked by gcc (pie-cgo). No variant: the plain build, as before.
+	case $variant in
+	pie) vflags=(-buildmode=pie) ;;
+	pie-cgo) cgo=1 vflags=(-buildmode=pie -tags piecgo -ldflags=-linkmode=external) ;;
+	esac
 	[ "$mode" = debug ] && gcflags=("-gcflags=all=-N -l")
 	# stripped: no .symtab (-s) and no DWARF (-w), as production builds ship.
 	[ "$variant" = stripped ] && gcflags+=("-ldflags=-s -w")
@@ -108,8 +117,8 @@ build() {
 	# (byte-identical); ctxroots writes no profile and is a plain build.
 	[ "$prog" != hang ] && [ "$prog" != ctxroots ] && [ "$v" = 1.26 ] && exp=(GOEXPERIMENT=goroutineleakprofile)
 	(cd "$CORPUS/programs/$prog" &&
-		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOPROXY=off GO111MODULE=on "${exp[@]}" \
-			"$goroot/bin/go" build -trimpath -buildvcs=false "${gcflags[@]}" -o "$out" .)
+		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=$cgo GOPROXY=off GO111MODULE=on "${exp[@]}" \
+			"$goroot/bin/go" build -trimpath -buildvcs=false "${vflags[@]}" "${gcflags[@]}" -o "$out" .)
 }
 
 # Build paths must not leak into the executables (-trimpath).
@@ -365,7 +374,7 @@ run() {
 	notes=$(echo $notes | tr ' ' ';')
 	printf '%s\n' "$(printf '%s\t' "$name" "$prog" "$gover" "$mode" "$kind" \
 		"bin/$exe_name.zst" "cores/$name.core.zst" "$tb_rel" \
-		"expect/$name.stdout" "$dlv_rel" "$(sha "$exe_path")" "$core_sha" \
+		"expect/$name.stdout" "$dlv_rel" "$(sha "$WORK/$exe_name")" "$core_sha" \
 		"$core_size" "$zsize" "${dumper:-0}")$notes	$captured" >"$WORK/row"
 	$TOOL manifest "$CORPUS/manifest.tsv" "$WORK/row"
 	rm -rf "$scratch"

@@ -73,6 +73,34 @@ struct util_error *dw_binary_read(const struct dw_binary *b, uint64_t addr, void
 	return NULL;
 }
 
+struct util_error *dw_binary_read_pointer(const struct dw_binary *b, uint64_t addr,
+					  uint64_t *ret)
+{
+	uint64_t v;
+	struct util_error *err = dw_binary_read(b, addr, &v, sizeof(v));
+	if (!err)
+		*ret = v + b->bias;
+	return err;
+}
+
+void dw_binary_set_bias(struct dw_binary *b, uint64_t bias)
+{
+	uint64_t delta = bias - b->bias; // modulo 2^64: a new bias replaces the old
+	if (!delta)
+		return;
+	for (size_t i = 0; i < b->nsegs; i++)
+		b->segs[i].vaddr += delta;
+	b->text_addr += delta;
+	b->pclntab_addr += delta;
+	dw_pclntab_relocate(&b->pcln, delta);
+	b->bias = bias;
+}
+
+uint64_t dw_binary_bias(const struct dw_binary *b)
+{
+	return b->bias;
+}
+
 bool dw_binary_contains(const struct dw_binary *b, const void *bytes, size_t len)
 {
 	for (size_t i = 0; i < b->nsegs; i++) {
@@ -109,7 +137,7 @@ struct util_error *dw_symbol(struct dw_binary *b, const char *name, uint64_t *ad
 	uint64_t v;
 	if (!dw_namemap_get(&b->symbols, name, strlen(name), &v))
 		return util_error_create(UTIL_ERROR_NOT_FOUND, "%s: no symbol %s", b->path, name);
-	*addr_ret = v;
+	*addr_ret = v + b->bias;
 	return NULL;
 }
 
@@ -374,7 +402,7 @@ static struct util_error *open_elf(struct dw_binary *b)
 	if (eh.e_machine != EM_X86_64)
 		return util_error_create(UTIL_ERROR_UNSUPPORTED, "not an x86-64 executable (e_machine %u)",
 					 eh.e_machine);
-	// ET_DYN covers -buildmode=pie; addresses stay link-time (unrelocated).
+	// ET_DYN covers -buildmode=pie: link-time addresses until dw_binary_set_bias.
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
 		return util_error_create(UTIL_ERROR_UNSUPPORTED, "not an executable (e_type %u)", eh.e_type);
 	size_t shnum;

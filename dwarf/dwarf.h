@@ -119,11 +119,34 @@ const struct dw_layout_entry *dw_layouts_for(const char *version, size_t index,
 const char *dw_binary_producer(const struct dw_binary *b);
 
 /**
+ * Where the executable was loaded: BIAS = load address minus link address,
+ * nonzero for a position-independent executable (-buildmode=pie) in a
+ * process, 0 for a fixed-address one (core_exe_bias gives it for a core).
+ * From then on every address the binary takes or gives is an address in
+ * the process: dw_binary_read, dw_variable, dw_symbol, dw_globals_each,
+ * function entries and ends, the PCs of every lookup, funcdata addresses.
+ * Offsets (DW_AT_go_runtime_type, pcdata) do not move. A new call replaces
+ * the previous bias (another core of the same executable); 0 until called.
+ * Not to be called while another thread uses the binary.
+ */
+void dw_binary_set_bias(struct dw_binary *b, uint64_t bias);
+/** The bias dw_binary_set_bias set, 0 if none. */
+uint64_t dw_binary_bias(const struct dw_binary *b);
+
+/**
  * Read LEN bytes at virtual address ADDR from the executable's file-backed
  * PT_LOAD contents (read-only data: strings, pclntab, type descriptors).
  * UTIL_ERROR_FAULT outside them.
  */
 struct util_error *dw_binary_read(const struct dw_binary *b, uint64_t addr, void *buf, size_t len);
+
+/**
+ * A pointer the executable's file holds at ADDR (a Go string's data word,
+ * say), as an address in the process: the file has the link-time value, so
+ * it is moved by the bias. UTIL_ERROR_FAULT like dw_binary_read.
+ */
+struct util_error *dw_binary_read_pointer(const struct dw_binary *b, uint64_t addr,
+					  uint64_t *ret);
 
 /**
  * True if the executable's file-backed segments hold these bytes, e.g. a

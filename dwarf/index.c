@@ -539,7 +539,7 @@ struct util_error *dw_variable(struct dw_binary *b, const char *name, uint64_t *
 		if (err)
 			return err;
 	}
-	*addr_ret = var->addr;
+	*addr_ret = var->addr + b->bias;
 	*size_ret = size;
 	return NULL;
 }
@@ -557,7 +557,7 @@ struct util_error *dw_globals_each(struct dw_binary *b,
 		memcpy(name, sl->name, sl->len);
 		name[sl->len] = 0;
 		const struct dw_global *v = (const struct dw_global *)(uintptr_t)sl->value;
-		struct util_error *err = fn(arg, name, v->addr, v->type);
+		struct util_error *err = fn(arg, name, v->addr + b->bias, v->type);
 		if (err)
 			return err;
 	}

@@ -141,6 +141,13 @@ struct dw_binary {
 	uint8_t *dbg_map;         /**< private writable mapping of the debug file */
 	size_t dbg_map_size;
 	Elf *dbg_elf;
+	/**
+	 * Load address minus link address (dw_binary_set_bias). The segments
+	 * and the pclntab's functions, text and gofunc are kept moved by it;
+	 * DWARF's addresses (variables, subprograms, location lists) and the
+	 * symbols are link-time and moved where they are handed out or asked.
+	 */
+	uint64_t bias;
 
 	/* ELF */
 	uint64_t text_addr, text_size;       /**< .text section */
@@ -243,6 +250,8 @@ const char *dw_pcln_placeholder(struct dw_binary *b, uint64_t pc);
 uint64_t dw_moduledata_field(struct dw_binary *b, const char *field);
 struct util_error *dw_pclntab_load(struct dw_binary *b);
 void dw_pclntab_deinit(struct dw_pclntab *p);
+/** Move every address the pclntab keeps by DELTA (dw_binary_set_bias). */
+void dw_pclntab_relocate(struct dw_pclntab *p, uint64_t delta);
 
 /** A pointer into the file for [ADDR, ADDR+LEN), or NULL outside file-backed PT_LOADs. */
 const uint8_t *dw_binary_ptr(const struct dw_binary *b, uint64_t addr, size_t len);

@@ -150,12 +150,12 @@ static struct util_error *line_at(struct dw_binary *b, const struct dw_func *f, 
 		// Told once per function: a table that does not decode, unlike
 		// one that does not cover this pc, is a corrupt pclntab.
 		bool bad_file = pcfile && pctab_corrupt(p, pcfile), bad_ln = pcln && pctab_corrupt(p, pcln);
-		if ((bad_file || bad_ln) && !util_u64map_get(&p->bad_lines, f->entry, NULL)) {
+		if ((bad_file || bad_ln) && !util_u64map_get(&p->bad_lines, f->entry - b->bias, NULL)) {
 			dw_problem(b, "function %s at 0x%llx: its %s table at pctab offset %u does not "
 				   "decode; its frames have no file and line", f->name,
 				   (unsigned long long)f->entry, bad_ln ? "line" : "file",
 				   bad_ln ? pcln : pcfile);
-			return util_u64map_put(&p->bad_lines, f->entry, 1);
+			return util_u64map_put(&p->bad_lines, f->entry - b->bias, 1);
 		}
 		return NULL;
 	}
@@ -467,6 +467,21 @@ void dw_pclntab_deinit(struct dw_pclntab *p)
 	memset(p, 0, sizeof(*p));
 }
 
+void dw_pclntab_relocate(struct dw_pclntab *p, uint64_t delta)
+{
+	// The bucket index counts from funcs[0].entry and the caches are keyed
+	// by offsets or link-time pcs: they stay valid.
+	for (uint64_t i = 0; i < p->nfunc; i++) {
+		p->funcs[i].entry += delta;
+		p->funcs[i].end += delta;
+	}
+	p->vaddr += delta;
+	p->text += delta;
+	p->maxpc += delta;
+	if (p->gofunc)
+		p->gofunc += delta;
+}
+
 /* ---- lookups ------------------------------------------------------------ */
 
 const struct dw_func *dw_func_at(struct dw_binary *b, uint64_t pc)
@@ -644,7 +659,9 @@ struct util_error *dw_pc_expand(struct dw_binary *b, const struct dw_func *f, ui
 	uint64_t v;
 	struct dw_expand_cache *c;
 	// Many goroutines park at the same PCs: memoize per PC.
-	if (pc != ~(uint64_t)0 && util_u64map_get(&p->expands, pc, &v)) {
+	// Keyed by the link-time pc, which a new bias does not change.
+	uint64_t key = pc - b->bias;
+	if (pc != ~(uint64_t)0 && util_u64map_get(&p->expands, key, &v)) {
 		c = (struct dw_expand_cache *)(uintptr_t)v;
 	} else {
 		struct dw_location tmp[MAX_INLINE_DEPTH + 1];
@@ -658,7 +675,7 @@ struct util_error *dw_pc_expand(struct dw_binary *b, const struct dw_func *f, ui
 		c->f = f;
 		c->n = n;
 		memcpy(c->locs, tmp, n * sizeof(tmp[0]));
-		if (pc != ~(uint64_t)0 && (err = util_u64map_put(&p->expands, pc, (uintptr_t)c)))
+		if (pc != ~(uint64_t)0 && (err = util_u64map_put(&p->expands, key, (uintptr_t)c)))
 			return err;
 	}
 	size_t n = c->n < max ? c->n : max;

@@ -221,8 +221,9 @@ struct func_vars {
 struct util_error *dw_func_vars(struct dw_binary *b, const struct dw_func *f,
 				const struct dw_func_vars **ret)
 {
-	uint64_t v;
-	if (util_u64map_get(&b->func_vars, f->entry, &v)) {
+	// Keyed by DWARF's link-time entry: a new bias leaves them valid.
+	uint64_t v, entry = f->entry - b->bias;
+	if (util_u64map_get(&b->func_vars, entry, &v)) {
 		*ret = (const struct dw_func_vars *)(uintptr_t)v;
 		return NULL;
 	}
@@ -233,7 +234,7 @@ struct util_error *dw_func_vars(struct dw_binary *b, const struct dw_func *f,
 	*fv = (struct func_vars){0};
 	struct var_list l = {0};
 	Dwarf_Die sp;
-	if (util_u64map_get(&b->subprograms, f->entry, &v) && dwarf_offdie(b->dwarf, v, &sp)) {
+	if (util_u64map_get(&b->subprograms, entry, &v) && dwarf_offdie(b->dwarf, v, &sp)) {
 		fv->fb_cfa = frame_base_is_cfa(&sp);
 		err = collect(b, &l, &sp, 0, 0);
 	}
@@ -251,7 +252,7 @@ struct util_error *dw_func_vars(struct dw_binary *b, const struct dw_func *f,
 	}
 	free(l.v);
 	if (!err)
-		err = util_u64map_put(&b->func_vars, f->entry, (uintptr_t)fv);
+		err = util_u64map_put(&b->func_vars, entry, (uintptr_t)fv);
 	if (!err)
 		*ret = &fv->pub;
 	return err;
@@ -420,6 +421,7 @@ struct util_error *dw_var_location_at(struct dw_binary *b, const struct dw_func 
 	if (err)
 		return err;
 	const struct func_vars *fv = (const struct func_vars *)pub;
+	pc -= b->bias; // DWARF's ranges and location lists are link-time
 	Dwarf_Die die, scope;
 	Dwarf_Attribute attr;
 	if (!dwarf_offdie(b->dwarf, v->die, &die) || !dwarf_attr(&die, DW_AT_location, &attr))

@@ -179,6 +179,9 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 		return &util_enomem;
 	util_arena_init(&s->arena);
 	util_strtab_init(&s->strings);
+	// A PIE's link-time addresses, moved to where the core has it loaded:
+	// from here on the binary speaks in the process's addresses.
+	dw_binary_set_bias(bin, core_exe_bias(core));
 	struct gr_reader r = {
 		.core = core,
 		.bin = bin,

@@ -9,10 +9,13 @@ struct util_error *gr_go_version(struct dw_binary *bin, const char **ret)
 {
 	uint64_t addr, size, hdr[2];
 	// runtime.buildVersion is a string the linker initialises, so the
-	// executable's own data holds it (the core is not needed).
+	// executable's own data holds it (the core is not needed): its data
+	// word as a link-time address, which dw_binary_read_pointer moves.
 	struct util_error *err = dw_variable(bin, "runtime.buildVersion", &addr, &size);
 	if (!err)
-		err = dw_binary_read(bin, addr, hdr, sizeof(hdr));
+		err = dw_binary_read_pointer(bin, addr, &hdr[0]);
+	if (!err)
+		err = dw_binary_read(bin, addr + 8, &hdr[1], sizeof(hdr[1]));
 	if (!err && hdr[1] > 0 && hdr[1] < 256) {
 		char *v = malloc(hdr[1] + 1);
 		if (!v)

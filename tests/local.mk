@@ -145,6 +145,10 @@ EXTRA_DIST += tests/test-findings.sh
 TESTS += tests/test-stripped.sh
 EXTRA_DIST += tests/test-stripped.sh
 
+# Cores of position-independent executables against their plain twins.
+TESTS += tests/test-pie.sh
+EXTRA_DIST += tests/test-pie.sh
+
 # Every finding query on every diag core against the program's expect and
 # clean lines, and leak_suspect against Go's own leak profile.
 TESTS += tests/test-diag.sh

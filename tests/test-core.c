@@ -200,9 +200,14 @@ static uint8_t exe_byte(uint64_t addr)
 	return (uint8_t)((addr ^ 0x5a) + (addr >> 9));
 }
 
+/** make_exe makes a position-independent executable (ET_DYN linked at 0), which
+ * the synthetic core has loaded at EXE_BASE: a load bias of EXE_BASE. */
+static bool synth_pie;
+
 /**
  * An ET_EXEC x86-64 file: one PT_LOAD of EXE_SIZE bytes at EXE_BASE and a
  * PT_NOTE at offset 0x200 with a Go and a GNU build id. No section headers.
+ * With synth_pie, ET_DYN with the same contents linked at 0.
  */
 static struct buf make_exe(const char *go_id, uint8_t gnu_last)
 {
@@ -224,7 +229,7 @@ static struct buf make_exe(const char *go_id, uint8_t gnu_last)
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_EXEC;
+	eh.e_type = synth_pie ? ET_DYN : ET_EXEC;
 	eh.e_machine = EM_X86_64;
 	eh.e_version = EV_CURRENT;
 	eh.e_entry = EXE_ENTRY;
@@ -239,6 +244,11 @@ static struct buf make_exe(const char *go_id, uint8_t gnu_last)
 		 .p_paddr = EXE_BASE + 0x200, .p_filesz = notes.len, .p_memsz = notes.len,
 		 .p_align = 4},
 	};
+	if (synth_pie) {
+		eh.e_entry -= EXE_BASE;
+		for (int i = 0; i < 2; i++)
+			ph[i].p_vaddr = ph[i].p_paddr = ph[i].p_vaddr - EXE_BASE;
+	}
 	memcpy(b.p, &eh, sizeof(eh));
 	memcpy(b.p + sizeof(eh), ph, sizeof(ph));
 	free(notes.p);
@@ -259,6 +269,7 @@ struct core_opts {
 	bool sections;       /**< add section headers, as gdb's gcore does */
 	bool unaligned;      /**< segment data at odd file offsets, as gcore writes */
 	bool exec_type;      /**< e_type ET_EXEC instead of ET_CORE */
+	bool no_auxv_entry;  /**< NT_AUXV without AT_ENTRY (AT_PHDR only) */
 };
 
 struct seg_spec {
@@ -309,6 +320,8 @@ static struct buf make_core(const struct core_opts *o, const struct buf *exe)
 	note(&notes, "CORE", NT_PRPSINFO, psinfo, sizeof(psinfo));
 
 	uint64_t auxv[] = {AT_PHDR, EXE_BASE + 0x40, AT_ENTRY, EXE_ENTRY, AT_NULL, 0};
+	if (o->no_auxv_entry)
+		auxv[2] = AT_NULL, auxv[3] = 0;
 	note(&notes, "CORE", NT_AUXV, auxv, sizeof(auxv));
 
 	// NT_FILE: the library first, so "first mapping at offset 0" would be wrong.
@@ -1227,6 +1240,43 @@ static void test_attach_exe(void **state)
 	}
 }
 
+/*
+ * A position-independent executable linked at 0 and loaded at EXE_BASE: the
+ * load bias from AT_ENTRY minus e_entry (gcore and the kernel both write
+ * NT_AUXV), else from NT_FILE's mapping of the executable at offset 0 minus
+ * the link address of its first page; with the first page in the core (as
+ * both write it) or not (checked by NT_FILE's layout). The overlay lands at
+ * the load address, not the link address. A fixed-address executable: 0.
+ */
+static void test_pie_bias(void **state)
+{
+	for (int kind = 0; kind < 8; kind++) {
+		struct core_opts o = {.sections = kind & 1, .no_auxv_entry = kind & 2,
+				      .no_exe_page = kind & 4};
+		synth_pie = true;
+		const char *exe = write_exe("synth", GO_ID_OK, 0x23);
+		struct core_file *core = open_ok(write_synthetic("pie.core", &o, false, 1));
+		synth_pie = false;
+		assert_int_equal(core_exe_bias(core), 0); // nothing attached yet
+		assert_int_equal(core_info(core)->kind, o.sections ? CORE_KIND_GCORE : CORE_KIND_KERNEL);
+		assert_int_equal(core_info(core)->auxv_entry, o.no_auxv_entry ? 0 : EXE_ENTRY);
+		struct util_error *err = core_attach_exe(core, exe, false);
+		if (err)
+			fail_msg("attach (case %d): %s", kind, err->message);
+		assert_int_equal(core_exe_bias(core), EXE_BASE);
+		check_overlay(core);
+		uint8_t v;
+		// Nothing at the link address: the executable is not also overlaid there.
+		assert_fault(core_read_u8(core, 0x1000, &v), 0x1000);
+		core_destroy(core);
+	}
+	struct core_opts o = {0};
+	struct core_file *core = open_ok(write_synthetic("exec.core", &o, false, 1));
+	assert_null(core_attach_exe(core, write_exe("synth", GO_ID_OK, 0x23), false));
+	assert_int_equal(core_exe_bias(core), 0);
+	core_destroy(core);
+}
+
 static void test_build_id_mismatch(void **state)
 {
 	struct core_opts o = {0};
@@ -1627,6 +1677,81 @@ static void test_corpus(void **state)
 	}
 }
 
+/*
+ * The corpus's position-independent builds (variant:pie, Go's linker at
+ * 0x400000; pie-cgo, gcc's at 0), gcore and kernel cores: the bias
+ * core_attach_exe finds (from AT_ENTRY) is, independently, the start of
+ * NT_FILE's mapping of the executable at offset 0 minus the link address
+ * of its first page; page-aligned, not 0; and the entry point's code read
+ * at e_entry + bias is the file's. A plain build of the same rows: 0.
+ */
+static void test_corpus_pie_bias(void **state)
+{
+	static struct corpus_row rows[512];
+	size_t n = read_manifest(rows, 512), done = 0;
+	bool plain = false;
+	for (size_t i = 0; i < n; i++) {
+		bool pie = strstr(rows[i].name, "-pie-") != NULL;
+		if (!pie && (plain || strncmp(rows[i].name, "hang-go1.27-opt-", 16) != 0))
+			continue;
+		char path[1400], exe_path[1100], name[200];
+		snprintf(path, sizeof(path), "%s/%s", corpus_dir(), rows[i].core);
+		snprintf(name, sizeof(name), "%.120s.bias-exe", rows[i].name);
+		if (access(path, R_OK) != 0 || !unzstd(rows[i].exe, name, exe_path, sizeof(exe_path)))
+			continue;
+		FILE *f = fopen(exe_path, "rb");
+		assert_non_null(f);
+		Elf64_Ehdr eh;
+		Elf64_Phdr ph[64];
+		assert_int_equal(fread(&eh, sizeof(eh), 1, f), 1);
+		assert_true(eh.e_phnum <= 64);
+		assert_int_equal(fseek(f, (long)eh.e_phoff, SEEK_SET), 0);
+		assert_int_equal(fread(ph, sizeof(ph[0]), eh.e_phnum, f), eh.e_phnum);
+		uint64_t first = UINT64_MAX, entry_off = 0;
+		for (size_t k = 0; k < eh.e_phnum; k++) {
+			if (ph[k].p_type != PT_LOAD)
+				continue;
+			if (ph[k].p_offset == 0)
+				first = ph[k].p_vaddr & ~(uint64_t)0xfff;
+			if (eh.e_entry >= ph[k].p_vaddr && eh.e_entry < ph[k].p_vaddr + ph[k].p_filesz)
+				entry_off = ph[k].p_offset + (eh.e_entry - ph[k].p_vaddr);
+		}
+		assert_true(first != UINT64_MAX && entry_off);
+		uint8_t want[16], got[16];
+		assert_int_equal(fseek(f, (long)entry_off, SEEK_SET), 0);
+		assert_int_equal(fread(want, 1, sizeof(want), f), sizeof(want));
+		fclose(f);
+		assert_int_equal(eh.e_type, pie ? ET_DYN : ET_EXEC);
+
+		struct core_file *core = open_ok(path);
+		assert_null(core_attach_exe(core, exe_path, false));
+		uint64_t bias = core_exe_bias(core), mapped = 0;
+		for (size_t k = 0; k < core_num_mappings(core); k++) {
+			const struct core_mapping *m = core_mapping(core, k);
+			if (m->path == core_exe_path(core) && m->file_offset == 0)
+				mapped = m->start;
+		}
+		assert_int_equal(mapped - first, bias);
+		if (pie) {
+			assert_true(bias != 0 && bias % 4096 == 0);
+			assert_int_equal(core_info(core)->auxv_entry, eh.e_entry + bias);
+		} else {
+			assert_int_equal(bias, 0);
+			plain = true;
+		}
+		assert_null(core_read(core, eh.e_entry + bias, got, sizeof(got)));
+		assert_memory_equal(got, want, sizeof(want));
+		print_message("%s: %s linked at %#llx, loaded at %#llx\n", rows[i].name,
+			      pie ? "ET_DYN" : "ET_EXEC", (unsigned long long)first,
+			      (unsigned long long)mapped);
+		core_destroy(core);
+		unlink(exe_path);
+		done++;
+	}
+	if (!done)
+		skip();
+}
+
 /* ---- Fixture ------------------------------------------------------------- */
 
 /* ---- The background fingerprint of raw cores ----------------------------- */
@@ -1847,6 +1972,8 @@ int main(void)
 		cmocka_unit_test(test_shrunk_after_open),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_attach_exe),
+		cmocka_unit_test(test_pie_bias),
+		cmocka_unit_test(test_corpus_pie_bias),
 		cmocka_unit_test(test_build_id_mismatch),
 		cmocka_unit_test(test_layout_fallback),
 		cmocka_unit_test(test_mutations),

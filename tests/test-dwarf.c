@@ -1418,6 +1418,111 @@ static void test_recompressed(void **state)
 		skip();
 }
 
+/* One PIE executable's answers, for test_pie_bias. */
+struct pie_view {
+	uint64_t entry, end, funcdata, var, sym, version_ptr, loc_pieces;
+	int line;
+	char version[32];
+};
+
+static void pie_view(struct dw_binary *b, struct pie_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	const struct dw_func *f = dw_func_by_name(b, "main.closedChanHolder");
+	assert_non_null(f);
+	v->entry = f->entry;
+	v->end = f->end;
+	assert_ptr_equal(dw_func_at(b, f->entry + 1), f);
+	const char *file;
+	check_ok(dw_pc_line(b, f, f->entry, &file, &v->line));
+	struct dw_location loc[8];
+	size_t n;
+	check_ok(dw_pc_expand(b, f, f->entry, loc, 8, &n));
+	assert_string_equal(loc[n - 1].func, "main.closedChanHolder");
+	check_ok(dw_func_funcdata(b, f, 0, &v->funcdata)); // FUNCDATA_ArgsPointerMaps
+	uint32_t nmaps;
+	check_ok(dw_binary_read(b, v->funcdata, &nmaps, 4)); // readable where it says
+	uint64_t size;
+	check_ok(dw_variable(b, "runtime.buildVersion", &v->var, &size));
+	check_ok(dw_symbol(b, "runtime.buildVersion", &v->sym));
+	check_ok(dw_binary_read_pointer(b, v->var, &v->version_ptr));
+	uint64_t len;
+	check_ok(dw_binary_read(b, v->var + 8, &len, 8));
+	assert_true(len > 0 && len < sizeof(v->version));
+	check_ok(dw_binary_read(b, v->version_ptr, v->version, len));
+	// A parameter's location at the middle of the function (DWARF's
+	// location lists are link-time: asked with the process's pc).
+	const struct dw_func_vars *fv;
+	check_ok(dw_func_vars(b, f, &fv));
+	assert_true(fv->n > 0);
+	struct dw_var_loc vl;
+	check_ok(dw_var_location_at(b, f, &fv->vars[0], f->entry + (f->end - f->entry) / 2, &vl));
+	v->loc_pieces = vl.npieces + 1;
+}
+
+/*
+ * A -buildmode=pie executable of the corpus (bin/hang-pie-*, hang-pie-cgo-*)
+ * moved by a load bias: every address it gives moves by it (function
+ * entries and ends, funcdata, variables, symbols, the pointer in
+ * runtime.buildVersion), every lookup by a moved pc finds what the
+ * link-time pc found (function, line, inline expansion, a variable's
+ * location), nothing is left at the link-time addresses, and a second bias
+ * (another core) or 0 gives the first answers back.
+ */
+static void test_pie_bias(void **state)
+{
+	DIR *d = opendir(TOP_SRCDIR "/corpus/bin");
+	if (!d)
+		skip();
+	struct dirent *e;
+	size_t done = 0;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "hang-pie-", 9) != 0)
+			continue;
+		char zst[512], path[512];
+		snprintf(zst, sizeof(zst), "%s/corpus/bin/%s", TOP_SRCDIR, e->d_name);
+		snprintf(path, sizeof(path), "%s/pie-exe", tmpdir);
+		assert_true(unzstd(zst, path));
+		struct dw_binary *b;
+		check_ok(dw_binary_open(path, &b));
+		assert_int_equal(dw_binary_bias(b), 0);
+		struct pie_view v0, v1, v2;
+		pie_view(b, &v0);
+		assert_int_equal(strncmp(v0.version, "go1.", 4), 0);
+		// Go's linker links a PIE at 0x400000, gcc at 0: both below these.
+		const uint64_t biases[] = {0x7f1234560000ull, 0x555555554000ull};
+		for (int k = 0; k < 2; k++) {
+			dw_binary_set_bias(b, biases[k]);
+			assert_int_equal(dw_binary_bias(b), biases[k]);
+			pie_view(b, &v1);
+			uint64_t B = biases[k];
+			assert_int_equal(v1.entry, v0.entry + B);
+			assert_int_equal(v1.end, v0.end + B);
+			assert_int_equal(v1.funcdata, v0.funcdata + B);
+			assert_int_equal(v1.var, v0.var + B);
+			assert_int_equal(v1.sym, v0.sym + B);
+			assert_int_equal(v1.version_ptr, v0.version_ptr + B);
+			assert_int_equal(v1.line, v0.line);
+			assert_int_equal(v1.loc_pieces, v0.loc_pieces);
+			assert_string_equal(v1.version, v0.version);
+			assert_null(dw_func_at(b, v0.entry));
+			uint8_t byte;
+			check_code(dw_binary_read(b, v0.var, &byte, 1), UTIL_ERROR_FAULT, NULL);
+		}
+		dw_binary_set_bias(b, 0);
+		pie_view(b, &v2);
+		assert_memory_equal(&v2, &v0, sizeof(v0));
+		printf("# %s: %s, main.closedChanHolder linked at %#llx\n", e->d_name, v0.version,
+		       (unsigned long long)v0.entry);
+		dw_binary_destroy(b);
+		unlink(path);
+		done++;
+	}
+	closedir(d);
+	if (!done)
+		skip();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1440,6 +1545,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_corrupt_pclntab),
 		cmocka_unit_test(test_recompressed),
+		cmocka_unit_test(test_pie_bias),
 	};
 	return cmocka_run_group_tests_name("dwarf", tests, group_setup, group_teardown);
 }

@@ -12,10 +12,11 @@
 #                 directory/bench-go1.27-opt)
 # Environment: BENCH_N (default 100000), BENCH_SHAPE (pileup: BENCH_N
 # goroutines on one mutex whose holder is blocked; see bench.go), GO (default
-# /usr/lib/go-1.27/bin/go).
+# /usr/lib/go-1.27/bin/go), BENCH_BUILDMODE (go build -buildmode, e.g. pie;
+# default: the plain build).
 set -euo pipefail
 
-[ $# -ge 1 ] || { sed -n '2,14p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,15p' "$0"; exit 2; }
 out=$1
 zst=0
 case $out in *.zst) zst=1; out=${out%.zst} ;; esac
@@ -27,7 +28,7 @@ GO=${GO:-/usr/lib/go-1.27/bin/go}
 here=$(cd "$(dirname "$0")" && pwd)
 
 (cd "$here" && env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOPROXY=off \
-	"$GO" build -trimpath -buildvcs=false -o "$exe" .)
+	"$GO" build -trimpath -buildvcs=false ${BENCH_BUILDMODE:+-buildmode=$BENCH_BUILDMODE} -o "$exe" .)
 echo "gen-bench-core: built $exe ($("$GO" version | awk '{print $3}'))" >&2
 
 # gcore writes the zeros (1.6 GB for 100,000 goroutines, 0.4 GB of data):
