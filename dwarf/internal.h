@@ -125,6 +125,7 @@ struct dw_binary {
 	struct dw_segment *segs;  /**< file-backed PT_LOAD parts */
 	size_t nsegs;
 	const char *go_build_id, *gnu_build_id, *producer;
+	struct dw_arch arch;
 
 	/* ELF */
 	uint64_t text_addr, text_size;       /**< .text section */
