@@ -10,10 +10,13 @@
 #
 # usage: corpus/generate.sh [--program hang|diag|pileup|leakzoo|httpsvc|ctxroots]... [--go 1.21]... \
 #                           [--mode debug|opt]... [--kind gcore|kernel]... \
-#                           [--shape SHAPE]... [--bin-only] [--no-install]
+#                           [--shape SHAPE]... [--variant arm64]... [--bin-only] [--no-install]
 #   --program, --go, --mode, --kind select a subset (repeatable; default:
 #                 everything, programs hang and diag)
 #   --shape       pileup's shapes to run (repeatable; default: all of them)
+#   --variant     also (only) these builds: arm64 = GOARCH=arm64, run under
+#                 qemu-aarch64, kernel cores only (qemu writes the guest's
+#                 core); names PROG-arm64-go1.XX-MODE-kernel
 #   --bin-only    only build and store the executables
 #   --no-install  do not run scripts/install-go-toolchains.sh first
 #
@@ -31,7 +34,7 @@ ALL_KIND="gcore kernel"
 # pileup's shapes (PILEUP_SHAPE); one core each, named pileup-SHAPE-go1.XX-MODE-KIND.
 ALL_SHAPE="pool8 pool5000 mutex10000 mutexlive10000 deadlocks mix20000"
 
-sel_program="" sel_go="" sel_mode="" sel_kind="" sel_shape="" bin_only=0 install=1
+sel_program="" sel_go="" sel_mode="" sel_kind="" sel_shape="" sel_variant="" bin_only=0 install=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--program) sel_program="$sel_program $2"; shift 2 ;;
@@ -39,9 +42,10 @@ while [ $# -gt 0 ]; do
 	--mode) sel_mode="$sel_mode $2"; shift 2 ;;
 	--kind) sel_kind="$sel_kind $2"; shift 2 ;;
 	--shape) sel_shape="$sel_shape $2"; shift 2 ;;
+	--variant) sel_variant="$sel_variant $2"; shift 2 ;;
 	--bin-only) bin_only=1; shift ;;
 	--no-install) install=0; shift ;;
-	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,23p' "$0"; exit 0 ;;
 	*) echo "generate.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -56,6 +60,13 @@ die() { log "error: $*"; exit 1; }
 for p in $sel_program; do
 	[ -d "$CORPUS/programs/$p" ] || die "no program $p"
 done
+for s in $sel_variant; do
+	case $s in arm64) ;; *) die "no variant $s (known: arm64)" ;; esac
+done
+case " $sel_variant " in *" arm64 "*)
+	command -v qemu-aarch64 >/dev/null || die "qemu-aarch64 not found (Debian package qemu-user)" ;;
+esac
+variant="" vsuf=""
 for s in $sel_shape; do
 	case " $ALL_SHAPE " in *" $s "*) ;; *) die "no pileup shape $s" ;; esac
 done
@@ -96,6 +107,8 @@ build() {
 	# Go 1.26 (the default from 1.27). hang is built as before
 	# (byte-identical); ctxroots writes no profile and is a plain build.
 	[ "$prog" != hang ] && [ "$prog" != ctxroots ] && [ "$v" = 1.26 ] && exp=(GOEXPERIMENT=goroutineleakprofile)
+	# The arm64 variant cross-builds (CGO_ENABLED=0: no C toolchain needed).
+	[ "$variant" = arm64 ] && exp+=(GOARCH=arm64)
 	(cd "$CORPUS/programs/$prog" &&
 		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOPROXY=off GO111MODULE=on "${exp[@]}" \
 			"$goroot/bin/go" build -trimpath -buildvcs=false "${gcflags[@]}" -o "$out" .)
@@ -116,7 +129,7 @@ check_paths() {
 # changed.
 declare -A exe_notes
 exe() {
-	local prog=$1 v=$2 mode=$3 name=$1-go$2-$3
+	local prog=$1 v=$2 mode=$3 name=$1$vsuf-go$2-$3
 	local out=$WORK/$name
 	if [ ! -f "$out" ]; then
 		build "$prog" "$v" "$mode" "$out"
@@ -157,8 +170,11 @@ check_states() {
 # run PROGRAM VERSION MODE KIND [SHAPE]
 run() {
 	local prog=$1 v=$2 mode=$3 kind=$4 shape=${5:-}
-	local name=$prog-go$v-$mode-$kind exe_name=$prog-go$v-$mode
-	local exe_path scratch pid rc notes="" dumper=0 shape_env=()
+	local name=$prog$vsuf-go$v-$mode-$kind exe_name=$prog$vsuf-go$v-$mode
+	local exe_path scratch pid rc notes="${variant:+variant:$variant}" dumper=0 shape_env=() emu=()
+	# qemu-user runs the arm64 build and writes the guest's core,
+	# qemu_PROG_DATE-TIME_PID.core, in the current directory.
+	[ "$variant" = arm64 ] && emu=(qemu-aarch64)
 	if [ -n "$shape" ]; then
 		name=$prog-$shape-go$v-$mode-$kind
 		shape_env=(PILEUP_SHAPE="$shape")
@@ -183,7 +199,7 @@ run() {
 	[ "${v#1.}" -ge 23 ] && godebug=$godebug,asynctimerchan=0
 	(cd "$scratch" && ulimit -c $ulim && exec env -i PATH=/usr/bin:/bin HOME=/nonexistent \
 		GOTRACEBACK=$tb GODEBUG=$godebug HANG_MODE=$hm $dump HANG_LEAKS="$scratch/leaks.txt" \
-		"${shape_env[@]}" "./$prog" >stdout 2>stderr) &
+		"${shape_env[@]}" "${emu[@]}" "./$prog" >stdout 2>stderr) &
 	pid=$!
 	child=$pid
 	local i=0
@@ -218,6 +234,15 @@ run() {
 		[ "$tid" != 0 ] || { log "$name: no thread in read(2): SIGABRT to the process"; notes="$notes abort-to-process"; }
 		rc=0
 		wait "$pid" 2>/dev/null || rc=$?
+		if [ "$variant" = arm64 ]; then
+			# qemu then dies of the signal itself: the kernel's core of
+			# qemu (an x86-64 process) is not wanted.
+			rm -f "$scratch/core"
+			local qcore
+			qcore=$(ls "$scratch"/qemu_"$prog"_*.core 2>/dev/null | head -1)
+			[ -n "$qcore" ] || die "$name: qemu wrote no core (exit status $rc)"
+			mv "$qcore" "$scratch/core"
+		fi
 		[ -f "$scratch/core" ] || die "$name: no core written (exit status $rc)"
 		cp "$scratch/stderr" "$CORPUS/expect/$name.traceback"
 	fi
@@ -285,12 +310,18 @@ run() {
 	rm -rf "$scratch"
 }
 
+# No --variant: the plain builds. "-" stands for none in the loop.
+for variant in ${sel_variant:--}; do
+[ "$variant" = - ] && variant=""
+vsuf=${variant:+-$variant}
 for prog in $sel_program; do
 	for v in $sel_go; do
 		for mode in $sel_mode; do
 			exe "$prog" "$v" "$mode" >/dev/null
 			[ "$bin_only" = 1 ] && continue
 			for kind in $sel_kind; do
+				# arm64: gcore cannot attach to a guest of qemu-user.
+				[ "$variant" = arm64 ] && [ "$kind" = gcore ] && continue
 				if [ "$prog" = pileup ]; then
 					for shape in $sel_shape; do
 						run "$prog" "$v" "$mode" "$kind" "$shape"
@@ -301,5 +332,6 @@ for prog in $sel_program; do
 			done
 		done
 	done
+done
 done
 log "done"
