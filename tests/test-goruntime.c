@@ -798,6 +798,81 @@ static void test_lr_unwind_step(void **state)
 }
 
 /*
+ * The arm64 signal frame: Go 1.21+ print, for the goroutine that took the
+ * SIGABRT, its M ("m=N mp=0x...") and the registers of the signal context
+ * ("r29 0x..", "lr", "sp", "pc"). gr_signal_context, from that M's thread
+ * and its gsignal stack, must find the same context in qemu's core.
+ */
+static void test_arm64_signal_context(void **state)
+{
+	SKIP_WITHOUT_CORPUS();
+	static const char *const names[] = {"hang-arm64-go1.27-opt-kernel",
+					    "hang-arm64-go1.27-debug-kernel"};
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if (!row_named(names[k])) {
+			printf("# %s: not in the corpus: skipped\n", names[k]);
+			continue;
+		}
+		struct opened o;
+		open_core(names[k], &o);
+		char *tb = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row_named(names[k]), "traceback"));
+		FILE *f = fopen(tb, "r");
+		assert_non_null(f);
+		char line[1024];
+		unsigned long long mp = 0, want[4] = {0}, v; // r29, lr, sp, pc
+		static const char *const regs[4] = {"r29", "lr", "sp", "pc"};
+		int have = 0;
+		while (have != 15 && fgets(line, sizeof(line), f)) {
+			const char *m = strstr(line, " mp=0x");
+			if (!mp && strncmp(line, "goroutine ", 10) == 0 && m)
+				mp = strtoull(m + 4, NULL, 16);
+			char reg[8];
+			for (int i = 0; i < 4; i++)
+				if (sscanf(line, "%7s %llx", reg, &v) == 2 && strcmp(reg, regs[i]) == 0 &&
+				    !(have & (1 << i))) {
+					want[i] = v;
+					have |= 1 << i;
+				}
+		}
+		fclose(f);
+		assert_true(mp != 0);
+		assert_int_equal(have, 15);
+		struct gr_layout lay;
+		assert_null(gr_layout_probe(o.bin, &lay));
+		const struct gr_layout *l = &lay;
+		uint64_t gsignal, lo, hi, procid;
+		assert_null(core_read_u64(o.core, mp + l->m_gsignal, &gsignal));
+		assert_null(core_read_u64(o.core, mp + l->m_procid, &procid));
+		assert_null(core_read_u64(o.core, gsignal + l->g_stack_lo, &lo));
+		assert_null(core_read_u64(o.core, gsignal + l->g_stack_hi, &hi));
+		const struct core_thread *t = NULL;
+		for (size_t i = 0; i < core_num_threads(o.core); i++)
+			if (core_thread(o.core, i)->tid == procid)
+				t = core_thread(o.core, i);
+		assert_non_null(t);
+		assert_true(t->sp >= lo && t->sp < hi); // stopped in the handler
+		struct gr_reader r = {.core = o.core, .bin = o.bin, .snap = o.snap};
+		util_u64map_init(&r.pc_cache);
+		gr_unwind_init(&r);
+		struct gr_unwind_start st = {0};
+		bool found = false;
+		assert_null(gr_signal_context(&r, t, lo, hi, &st, &found));
+		assert_true(found);
+		assert_int_equal(st.bp, want[0]);
+		assert_int_equal(st.lr, want[1]);
+		assert_int_equal(st.sp, want[2]);
+		assert_int_equal(st.pc, want[3]);
+		printf("# %s: thread %u: signal context pc 0x%llx sp 0x%llx lr 0x%llx as Go printed\n",
+		       names[k], t->tid, (unsigned long long)st.pc, (unsigned long long)st.sp,
+		       (unsigned long long)st.lr);
+		util_u64map_deinit(&r.pc_cache);
+		free(r.pcinfos);
+		free(tb);
+		close_core(&o);
+	}
+}
+
+/*
  * The packed stack copies (stackcopy.c) give back exactly the core's bytes,
  * for every range inside a copy, aligned or not; ranges outside are refused.
  * While a fill is pinned, core_read answers from it too.
@@ -906,6 +981,7 @@ int main(void)
 		cmocka_unit_test(test_diag),
 		cmocka_unit_test(test_stack_sharing),
 		cmocka_unit_test(test_lr_unwind_step),
+		cmocka_unit_test(test_arm64_signal_context),
 		cmocka_unit_test(test_stack_copies),
 		cmocka_unit_test(test_corrupt_allgs),
 		cmocka_unit_test(test_corrupt_allm_cycle),
