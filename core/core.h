@@ -19,11 +19,25 @@ struct core_regs {
 	uint64_t fs_base, gs_base, ds, es, fs, gs;
 };
 
+/** aarch64 general registers of one thread, from NT_PRSTATUS (user_pt_regs). */
+struct core_regs_arm64 {
+	uint64_t x[31];        /**< x0-x30; x29 is the frame pointer, x30 the link register,
+				    x28 holds the current g in Go code */
+	uint64_t sp, pc, pstate;
+};
+
 /** One thread of the dumped process. */
 struct core_thread {
 	uint32_t tid;          /**< Linux thread id (pr_pid of NT_PRSTATUS) */
 	int cursig;            /**< pr_cursig: signal being delivered, 0 if none */
-	struct core_regs regs;
+	struct core_regs regs;             /**< x86-64 cores; zeros on others */
+	struct core_regs_arm64 regs_arm64; /**< aarch64 cores; zeros on others */
+	/**
+	 * The same registers, whatever the machine: program counter, stack
+	 * pointer, frame pointer (rbp, x29) and link register (x30; 0 on
+	 * x86-64, which has none).
+	 */
+	uint64_t pc, sp, fp, lr;
 };
 
 /** A file-backed mapping from the NT_FILE note. */
@@ -42,12 +56,14 @@ enum core_kind {
 
 /** Process facts from NT_PRPSINFO / NT_PRSTATUS / NT_AUXV. */
 struct core_info {
+	uint16_t machine;      /**< e_machine: EM_X86_64 or EM_AARCH64 */
 	int pid;
 	int signal;            /**< signal that caused the dump (first thread's cursig), 0 if none */
 	const char *fname;     /**< pr_fname, up to 16 chars */
 	const char *psargs;    /**< pr_psargs: command line, up to 80 chars */
 	uint64_t auxv_entry;   /**< AT_ENTRY, 0 if absent */
 	uint64_t auxv_phdr;    /**< AT_PHDR, 0 if absent */
+	uint64_t auxv_execfn;  /**< AT_EXECFN: where the path given to execve is, 0 if absent */
 	enum core_kind kind;
 	bool compressed;       /**< the input was zstd-compressed */
 	uint64_t file_size;    /**< bytes of the (decompressed) core */
@@ -124,7 +140,8 @@ const struct core_mapping *core_mapping(const struct core_file *core, size_t i);
 /**
  * The executable's path as the core records it: the NT_FILE mapping that
  * contains AT_ENTRY (or AT_PHDR), else the first mapping at file offset 0,
- * else NULL.
+ * else (no NT_FILE, as in qemu-user's cores) the path given to execve, read
+ * at AT_EXECFN, else NULL.
  */
 const char *core_exe_path(const struct core_file *core);
 

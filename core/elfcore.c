@@ -64,10 +64,12 @@ static struct util_error *check_header(struct core_file *core, Elf64_Ehdr *eh)
 		return util_error_create(UTIL_ERROR_BAD_DATA,
 					 "%s: ELF file is not a core (type %u)", path, eh->e_type);
 	}
-	if (eh->e_machine != EM_X86_64)
+	if (eh->e_machine != EM_X86_64 && eh->e_machine != EM_AARCH64)
 		return util_error_create(UTIL_ERROR_UNSUPPORTED,
-					 "%s: unsupported machine %u (only x86-64 cores are supported)",
+					 "%s: unsupported machine %u (only x86-64 and aarch64 cores "
+					 "are supported)",
 					 path, eh->e_machine);
+	core->info.machine = eh->e_machine;
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
 		return util_error_create(UTIL_ERROR_BAD_DATA,
 					 "%s: bad program header size %u (expected %zu)", path,

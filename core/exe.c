@@ -126,9 +126,10 @@ static struct util_error *exe_open(const char *path, struct exe *e)
 		return util_error_create(UTIL_ERROR_BAD_DATA, "%s: not an ELF file", path);
 	if (!gelf_getehdr(e->elf, &e->ehdr))
 		return exe_libelf_error(path, "cannot read ELF header");
-	if (e->ehdr.e_ident[EI_CLASS] != ELFCLASS64 || e->ehdr.e_machine != EM_X86_64)
+	if (e->ehdr.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    (e->ehdr.e_machine != EM_X86_64 && e->ehdr.e_machine != EM_AARCH64))
 		return util_error_create(UTIL_ERROR_UNSUPPORTED,
-					 "%s: not an x86-64 ELF executable", path);
+					 "%s: not an x86-64 or aarch64 ELF executable", path);
 	if (e->ehdr.e_type != ET_EXEC && e->ehdr.e_type != ET_DYN)
 		return util_error_create(UTIL_ERROR_BAD_DATA,
 					 "%s: ELF file is not an executable (type %u)", path,
@@ -291,6 +292,11 @@ static struct util_error *mismatch(const struct core_file *core, const struct ex
 	return util_error_prefix(err, "%s was not produced by %s: ", core->path, e->path);
 }
 
+static const char *machine_name(unsigned machine)
+{
+	return machine == EM_AARCH64 ? "aarch64" : machine == EM_X86_64 ? "x86-64" : "unknown";
+}
+
 static const char *base_name(const char *p)
 {
 	const char *s = strrchr(p, '/');
@@ -302,11 +308,13 @@ static const char *base_name(const char *p)
  * must appear in NT_FILE as a mapping of the core's executable at the same
  * page and file offset, and the file names must agree.
  */
-static struct util_error *check_layout(const struct core_file *core, const struct exe *e)
+static struct util_error *check_contents(struct core_file *core, const struct exe *e);
+
+static struct util_error *check_layout(struct core_file *core, const struct exe *e)
 {
 	const char *path = core->exe_path;
-	if (!path)
-		return NULL; // nothing to check against: accept
+	if (!path || !core->nmappings)
+		return check_contents(core, e); // no NT_FILE (qemu-user's cores)
 
 	// A compressed copy's name is the executable's and ".zst".
 	const char *mine = base_name(e->path);
@@ -331,6 +339,40 @@ static struct util_error *check_layout(const struct core_file *core, const struc
 					"its segment at 0x%" PRIx64 " (file offset 0x%" PRIx64
 					") is not mapped from %s in the core",
 					start, offset, path);
+	}
+	return NULL;
+}
+
+/**
+ * Without the first page and without NT_FILE (qemu-user's cores have
+ * neither; it dumps the read-only data but not the text): the pages of
+ * the executable's read-only segments that the core holds must be the
+ * file's bytes (pclntab, type data and strings differ between builds).
+ * With none to compare, the executable is accepted unchecked.
+ */
+static struct util_error *check_contents(struct core_file *core, const struct exe *e)
+{
+	uint8_t page[CORE_PAGE_SIZE];
+	for (size_t i = 0; i < e->phnum; i++) {
+		const GElf_Phdr *ph = &e->phdrs[i];
+		if (ph->p_type != PT_LOAD || !ph->p_filesz || (ph->p_flags & PF_W) ||
+		    ph->p_offset > e->size || ph->p_filesz > e->size - ph->p_offset)
+			continue;
+		for (uint64_t off = 0; off < ph->p_filesz; off += CORE_PAGE_SIZE) {
+			size_t n = ph->p_filesz - off < CORE_PAGE_SIZE ? (size_t)(ph->p_filesz - off)
+								       : CORE_PAGE_SIZE;
+			uint64_t addr = ph->p_vaddr + e->bias + off;
+			struct util_error *err = core_read_no_overlay(core, addr, page, n);
+			if (err) {
+				util_error_destroy(err); // only "not in the core"
+				continue;
+			}
+			if (memcmp(page, e->map + ph->p_offset + off, n) != 0)
+				return mismatch(core, e,
+						"the core's copy of its read-only segment at 0x%" PRIx64
+						" differs at page 0x%" PRIx64,
+						ph->p_vaddr + e->bias, addr);
+		}
 	}
 	return NULL;
 }
@@ -429,6 +471,12 @@ struct util_error *core_attach_exe(struct core_file *core, const char *exe_path,
 	struct util_error *err = exe_open(exe_path, &e);
 	if (err)
 		goto out;
+	if (e.ehdr.e_machine != core->info.machine) {
+		// Not even --force reads one machine's core with another's code.
+		err = mismatch(core, &e, "the core is of an %s process, the executable for %s",
+			       machine_name(core->info.machine), machine_name(e.ehdr.e_machine));
+		goto out;
+	}
 	compute_bias(core, &e);
 	struct build_ids core_ids = {{0}, {0}};
 	err = check_exe(core, &e, &core_ids);

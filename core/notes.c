@@ -10,12 +10,14 @@
 #define NT_FILE 0x46494c45
 #endif
 
-// Offsets in the x86-64 kernel structures (include/uapi/linux/elfcore.h).
+// Offsets in the kernel structures (include/uapi/linux/elfcore.h), the same
+// on x86-64 and aarch64 up to pr_reg, whose size is the machine's.
 enum {
 	PRSTATUS_CURSIG = 12,   /**< short pr_cursig, after the 12-byte pr_info */
 	PRSTATUS_PID = 32,      /**< int pr_pid */
-	PRSTATUS_REG = 112,     /**< elf_gregset_t pr_reg (27 × u64) */
-	PRSTATUS_MIN = PRSTATUS_REG + 27 * 8,
+	PRSTATUS_REG = 112,     /**< elf_gregset_t pr_reg */
+	PRSTATUS_MIN = PRSTATUS_REG + 27 * 8,        /**< x86-64: user_regs_struct, 27 × u64 */
+	PRSTATUS_MIN_ARM64 = PRSTATUS_REG + 34 * 8,  /**< aarch64: user_pt_regs, 34 × u64 */
 	PRPSINFO_PID = 24,      /**< int pr_pid */
 	PRPSINFO_FNAME = 40,    /**< char pr_fname[16] */
 	PRPSINFO_PSARGS = 56,   /**< char pr_psargs[80] */
@@ -23,6 +25,27 @@ enum {
 };
 
 _Static_assert(sizeof(struct core_regs) == 27 * 8, "core_regs must match user_regs_struct");
+_Static_assert(sizeof(struct core_regs_arm64) == 34 * 8, "core_regs_arm64 must match user_pt_regs");
+
+/** Fill T's registers from pr_reg (REG) for MACHINE. */
+static void read_regs(struct core_thread *t, uint16_t machine, const uint8_t *reg)
+{
+	if (machine == EM_AARCH64) {
+		struct core_regs_arm64 *a = &t->regs_arm64;
+		for (size_t i = 0; i < 34; i++)
+			((uint64_t *)a)[i] = core_le64(reg + 8 * i);
+		t->pc = a->pc;
+		t->sp = a->sp;
+		t->fp = a->x[29];
+		t->lr = a->x[30];
+		return;
+	}
+	for (size_t i = 0; i < 27; i++)
+		((uint64_t *)&t->regs)[i] = core_le64(reg + 8 * i);
+	t->pc = t->regs.rip;
+	t->sp = t->regs.rsp;
+	t->fp = t->regs.rbp;
+}
 
 static size_t align_up(size_t v, size_t align)
 {
@@ -107,6 +130,8 @@ static void parse_auxv(struct core_file *core, const struct core_note *n)
 			core->info.auxv_entry = val;
 		else if (type == AT_PHDR)
 			core->info.auxv_phdr = val;
+		else if (type == AT_EXECFN)
+			core->info.auxv_execfn = val;
 	}
 }
 
@@ -184,18 +209,21 @@ struct util_error *core_notes_parse(struct core_file *core, const uint8_t *buf, 
 		if (!core_note_name_is(&n, "CORE"))
 			continue;
 		switch (n.type) {
-		case NT_PRSTATUS:
-			if (n.descsz < PRSTATUS_MIN)
-				return note_error(core, idx, phidx, "NT_PRSTATUS", n.descsz,
-						  PRSTATUS_MIN);
+		case NT_PRSTATUS: {
+			size_t min = core->info.machine == EM_AARCH64 ? PRSTATUS_MIN_ARM64
+								       : PRSTATUS_MIN;
+			if (n.descsz < min)
+				return note_error(core, idx, phidx, "NT_PRSTATUS", n.descsz, min);
 			if (!count_only) {
 				struct core_thread *t = &core->threads[*nthreads];
+				memset(t, 0, sizeof(*t));
 				t->tid = core_le32(n.desc + PRSTATUS_PID);
 				t->cursig = (int16_t)core_le16(n.desc + PRSTATUS_CURSIG);
-				memcpy(&t->regs, n.desc + PRSTATUS_REG, sizeof(t->regs));
+				read_regs(t, core->info.machine, n.desc + PRSTATUS_REG);
 			}
 			++*nthreads;
 			break;
+		}
 		case NT_PRPSINFO:
 			if (n.descsz < PRPSINFO_MIN)
 				return note_error(core, idx, phidx, "NT_PRPSINFO", n.descsz,
@@ -239,4 +267,21 @@ void core_find_exe_path(struct core_file *core)
 			return;
 		}
 	}
+	// No NT_FILE: the path execve was given, on the initial stack.
+	char buf[4096];
+	if (core->nmappings || !core->info.auxv_execfn)
+		return;
+	size_t n = 0;
+	for (; n < sizeof(buf); n++) {
+		struct util_error *err = core_read(core, core->info.auxv_execfn + n, &buf[n], 1);
+		if (err) {
+			util_error_destroy(err);
+			return;
+		}
+		if (!buf[n])
+			break;
+	}
+	if (n == 0 || n == sizeof(buf))
+		return;
+	core->exe_path = util_strtab_intern(&core->strings, buf, n);
 }

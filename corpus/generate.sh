@@ -18,6 +18,8 @@
 #                 pie (-buildmode=pie, CGO_ENABLED=0: Go's linker), pie-cgo
 #                 (-buildmode=pie, cgo with -tags piecgo, linked by gcc),
 #                 stripped = -ldflags='-s -w' (no symbol table, no DWARF);
+#                 arm64 = GOARCH=arm64, run under qemu-aarch64, kernel cores
+#                 only (qemu writes the guest's core);
 #                 split = the plain build with a GNU build id, stripped, its
 #                 DWARF in bin/PROG-split-go1.XX-MODE.debug.zst (see README.md);
 #                 files are named PROG-VARIANT-go1.XX-MODE...
@@ -49,7 +51,7 @@ while [ $# -gt 0 ]; do
 	--variant) sel_variant="$sel_variant $2"; shift 2 ;;
 	--bin-only) bin_only=1; shift ;;
 	--no-install) install=0; shift ;;
-	-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
 	*) echo "generate.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -65,8 +67,11 @@ for p in $sel_program; do
 	[ -d "$CORPUS/programs/$p" ] || die "no program $p"
 done
 for x in $sel_variant; do
-	case $x in pie|pie-cgo|stripped|split) ;; *) die "no variant $x" ;; esac
+	case $x in pie|pie-cgo|stripped|split|arm64) ;; *) die "no variant $x" ;; esac
 done
+case " $sel_variant " in *" arm64 "*)
+	command -v qemu-aarch64 >/dev/null || die "qemu-aarch64 not found (Debian package qemu-user)" ;;
+esac
 for s in $sel_shape; do
 	case " $ALL_SHAPE " in *" $s "*) ;; *) die "no pileup shape $s" ;; esac
 done
@@ -116,6 +121,8 @@ build() {
 	# Go 1.26 (the default from 1.27). hang is built as before
 	# (byte-identical); ctxroots writes no profile and is a plain build.
 	[ "$prog" != hang ] && [ "$prog" != ctxroots ] && [ "$v" = 1.26 ] && exp=(GOEXPERIMENT=goroutineleakprofile)
+	# The arm64 variant cross-builds (CGO_ENABLED=0: no C toolchain needed).
+	[ "$variant" = arm64 ] && exp+=(GOARCH=arm64)
 	(cd "$CORPUS/programs/$prog" &&
 		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=$cgo GOPROXY=off GO111MODULE=on "${exp[@]}" \
 			"$goroot/bin/go" build -trimpath -buildvcs=false "${vflags[@]}" "${gcflags[@]}" -o "$out" .)
@@ -252,7 +259,10 @@ check_states() {
 run() {
 	local prog=$1 v=$2 mode=$3 kind=$4 shape=${5:-} variant=${6:-}
 	local name=$prog${variant:+-$variant}-go$v-$mode-$kind exe_name=$prog${variant:+-$variant}-go$v-$mode
-	local exe_path scratch pid rc notes="" dumper=0 shape_env=()
+	local exe_path scratch pid rc notes="" dumper=0 shape_env=() emu=()
+	# qemu-user runs the arm64 build and writes the guest's core,
+	# qemu_PROG_DATE-TIME_PID.core, in the current directory.
+	[ "$variant" = arm64 ] && emu=(qemu-aarch64)
 	[ -n "$variant" ] && notes="variant:$variant"
 	if [ -n "$shape" ]; then
 		name=$prog-$shape-go$v-$mode-$kind
@@ -278,7 +288,7 @@ run() {
 	[ "${v#1.}" -ge 23 ] && godebug=$godebug,asynctimerchan=0
 	(cd "$scratch" && ulimit -c $ulim && exec env -i PATH=/usr/bin:/bin HOME=/nonexistent \
 		GOTRACEBACK=$tb GODEBUG=$godebug HANG_MODE=$hm $dump HANG_LEAKS="$scratch/leaks.txt" \
-		"${shape_env[@]}" "./$prog" >stdout 2>stderr) &
+		"${shape_env[@]}" "${emu[@]}" "./$prog" >stdout 2>stderr) &
 	pid=$!
 	child=$pid
 	local i=0
@@ -313,6 +323,15 @@ run() {
 		[ "$tid" != 0 ] || { log "$name: no thread in read(2): SIGABRT to the process"; notes="$notes abort-to-process"; }
 		rc=0
 		wait "$pid" 2>/dev/null || rc=$?
+		if [ "$variant" = arm64 ]; then
+			# qemu then dies of the signal itself: the kernel's core of
+			# qemu (an x86-64 process) is not wanted.
+			rm -f "$scratch/core"
+			local qcore
+			qcore=$(ls "$scratch"/qemu_"$prog"_*.core 2>/dev/null | head -1)
+			[ -n "$qcore" ] || die "$name: qemu wrote no core (exit status $rc)"
+			mv "$qcore" "$scratch/core"
+		fi
 		[ -f "$scratch/core" ] || die "$name: no core written (exit status $rc)"
 		cp "$scratch/stderr" "$CORPUS/expect/$name.traceback"
 	fi
@@ -393,6 +412,8 @@ for prog in $sel_program; do
 				continue
 			fi
 			for kind in $sel_kind; do
+				# arm64: gcore cannot attach to a guest of qemu-user.
+				[ "$variant" = arm64 ] && [ "$kind" = gcore ] && continue
 				if [ "$prog" = pileup ]; then
 					for shape in $sel_shape; do
 						run "$prog" "$v" "$mode" "$kind" "$shape" "$variant"

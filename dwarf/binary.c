@@ -127,6 +127,11 @@ const char *dw_binary_gnu_build_id(const struct dw_binary *b)
 	return b->gnu_build_id;
 }
 
+const struct dw_arch *dw_binary_arch(const struct dw_binary *b)
+{
+	return &b->arch;
+}
+
 const char *dw_binary_producer(const struct dw_binary *b)
 {
 	return b->producer;
@@ -399,8 +404,13 @@ static struct util_error *open_elf(struct dw_binary *b)
 	GElf_Ehdr eh;
 	if (!gelf_getehdr(b->elf, &eh))
 		return elf_err("ELF header");
-	if (eh.e_machine != EM_X86_64)
-		return util_error_create(UTIL_ERROR_UNSUPPORTED, "not an x86-64 executable (e_machine %u)",
+	if (eh.e_machine == EM_X86_64)
+		b->arch = (struct dw_arch){.machine = EM_X86_64, .ret_size = 8};
+	else if (eh.e_machine == EM_AARCH64)
+		b->arch = (struct dw_arch){.machine = EM_AARCH64, .uses_lr = true, .min_frame = 8};
+	else
+		return util_error_create(UTIL_ERROR_UNSUPPORTED,
+					 "not an x86-64 or aarch64 executable (e_machine %u)",
 					 eh.e_machine);
 	// ET_DYN covers -buildmode=pie: link-time addresses until dw_binary_set_bias.
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)

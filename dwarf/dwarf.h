@@ -15,7 +15,7 @@ struct dw_binary;
 
 /**
  * Open and index a Go executable. Errors (each naming PATH): not ELF, not
- * x86-64, not a Go executable (no .gopclntab / runtime.buildVersion), corrupt
+ * x86-64 or aarch64, not a Go executable (no .gopclntab / runtime.buildVersion), corrupt
  * DWARF or pclntab. DWARF 4 and 5, SHF_COMPRESSED (zlib, zstd) sections.
  * Without DWARF (stripped, e.g. -ldflags='-s -w') the binary opens in the
  * degraded mode of dw_binary_is_stripped, or fails when its Go release has
@@ -114,6 +114,21 @@ struct dw_layout_entry {
  */
 const struct dw_layout_entry *dw_layouts_for(const char *version, size_t index,
 					     const char **release);
+ * The executable's machine and what it means for Go's stack frames
+ * (runtime/traceback.go, usesLR; internal/abi MinFrameSize):
+ * on amd64 a CALL pushes the return address, so a frame's fp (the caller's
+ * SP, the DWARF CFA) is sp + spdelta + 8 and its locals end at fp - 8; on
+ * arm64 (a link-register machine) the return address is in LR at entry and
+ * saved at 0(SP) once the frame is made, fp = sp + spdelta, locals end at fp,
+ * and the arguments start at fp + 8 (the callee's saved-LR slot).
+ */
+struct dw_arch {
+	uint16_t machine;       /**< e_machine: EM_X86_64 or EM_AARCH64 */
+	bool uses_lr;           /**< arm64: the return address is in the link register */
+	uint8_t ret_size;       /**< bytes a CALL pushes: 8 on amd64, 0 on arm64 */
+	uint8_t min_frame;      /**< sys.MinFrameSize: 0 on amd64, 8 on arm64 */
+};
+const struct dw_arch *dw_binary_arch(const struct dw_binary *b);
 
 /** DW_AT_producer of the first Go CU, e.g. "Go cmd/compile go1.27.3; regabi" ("" if none). */
 const char *dw_binary_producer(const struct dw_binary *b);
@@ -238,7 +253,7 @@ bool dw_func_is_wrapper(const struct dw_binary *b, const struct dw_func *f);
 
 /**
  * SP delta at PC (the pcsp table): the frame size allocated so far, so the
- * caller's SP is sp + spdelta + 8 on amd64. Look up the frame's own pc (not
+ * caller's SP is sp + spdelta + dw_arch.ret_size (+ 8 on amd64). Look up the frame's own pc (not
  * pc-1), as the runtime's unwinder does. UTIL_ERROR_NOT_FOUND where the table
  * gives no value (no pcsp table, or alignment padding after the code).
  */
@@ -350,7 +365,7 @@ struct dw_var_loc {
  * Evaluate V's location at PC in F (a single expression or a location list,
  * DWARF 4 .debug_loc or DWARF 5 .debug_loclists) into memory addresses
  * relative to the CFA (the caller's SP at the call, the runtime's frame.fp:
- * sp + spdelta + 8 on amd64). Understood: DW_OP_fbreg with a frame base of
+ * sp + spdelta + dw_arch.ret_size). Understood: DW_OP_fbreg with a frame base of
  * DW_OP_call_frame_cfa; DW_OP_call_frame_cfa followed by DW_OP_consts +
  * DW_OP_plus, DW_OP_plus_uconst or nothing; DW_OP_piece. Anything else —
  * registers, empty pieces, other operations, no range covering PC, a lexical

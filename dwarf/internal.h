@@ -148,6 +148,7 @@ struct dw_binary {
 	 * symbols are link-time and moved where they are handed out or asked.
 	 */
 	uint64_t bias;
+	struct dw_arch arch;
 
 	/* ELF */
 	uint64_t text_addr, text_size;       /**< .text section */

@@ -190,7 +190,9 @@ static struct util_error *make_frame_info(void *arg, const struct gr_goroutine *
 			uint64_t args;
 			if (strncmp(g->frames[j].func, "runtime.", 8) != 0 && (args = takes_ctx(st, g, j))) {
 				fi->callee[i] = (int32_t)j;
-				fi->args[i] = args;
+				// From the caller's SP: on arm64 its saved LR
+				// comes first (MinFrameSize).
+				fi->args[i] = args + dw_binary_arch(st->r->bin)->min_frame;
 			}
 			break;
 		}

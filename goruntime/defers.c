@@ -170,8 +170,8 @@ static const char *top_inlined(struct reader *d, const struct dw_func *f, uint64
 /*
  * The function a compiler-made defer wrapper (pkg.F.funcN in 1.19–1.21,
  * pkg.F.deferwrapN from 1.22; FuncID_wrapper either way) calls: the body is
- * the one call of the deferred statement. The first direct CALL/JMP rel32 to
- * another function's entry (morestack aside) is it — unless that code is
+ * the one call of the deferred statement. The first direct CALL/JMP rel32
+ * (arm64: BL/B imm26) to another function's entry (morestack aside) is it — unless that code is
  * inlined there, in which case the inline tree names the call that was
  * inlined. NULL when the wrapper calls through a func value or an interface.
  */
@@ -189,12 +189,24 @@ static const char *wrapped_callee(struct reader *d, const struct dw_func *f)
 		free(code);
 		return NULL;
 	}
-	for (size_t i = 0; len >= 5 && i + 5 <= len && !found; i++) {
-		if (code[i] != 0xe8 && code[i] != 0xe9)
-			continue;
-		int32_t rel;
-		memcpy(&rel, code + i + 1, 4);
-		uint64_t target = f->entry + i + 5 + (uint64_t)(int64_t)rel;
+	bool arm64 = dw_binary_arch(bin)->uses_lr;
+	for (size_t i = 0; len >= 5 && i + 5 <= len && !found; i += arm64 ? 4 : 1) {
+		uint64_t target;
+		if (arm64) {
+			// BL or B imm26: target = pc + 4 × imm26 (signed).
+			uint32_t insn;
+			memcpy(&insn, code + i, 4);
+			if ((insn & 0x7c000000u) != 0x14000000u)
+				continue;
+			int32_t imm = (int32_t)(insn << 6) >> 6;
+			target = f->entry + i + (uint64_t)((int64_t)imm * 4);
+		} else {
+			if (code[i] != 0xe8 && code[i] != 0xe9)
+				continue;
+			int32_t rel;
+			memcpy(&rel, code + i + 1, 4);
+			target = f->entry + i + 5 + (uint64_t)(int64_t)rel;
+		}
 		const struct dw_func *callee = dw_func_at(bin, target);
 		if (!callee || callee->entry != target || callee == f || skip_callee(callee))
 			continue;
@@ -376,6 +388,7 @@ static struct util_error *stack_plan(struct reader *d, const struct gr_goroutine
 		// varp = fp - 8, and - 8 again for the saved frame pointer when
 		// the frame is bigger than the return address (1.27
 		// runtime/traceback.go:384-408, 1.19 :274-298); fp = sp + spdelta + 8.
+		// On arm64 fp = sp + spdelta and varp = fp - 8: the same offset.
 		d->pframes[d->npframes++] = (struct plan_frame){
 			.frame = (uint32_t)i,
 			.varp_off = spdelta - 8,

@@ -93,7 +93,8 @@ struct util_error *gr_frame_vars_each(struct gr_reader *r, const struct gr_gorou
 					util_error_destroy(err);
 					break;
 				}
-				out.cfa_off = (int64_t)spdelta + 8;
+				// The CFA is the frame's fp, the caller's SP.
+				out.cfa_off = (int64_t)spdelta + dw_binary_arch(bin)->ret_size;
 				have_cfa = true;
 			}
 			err = dw_var_location_at(bin, out.fn, out.var, fr->pc - 1, &out.loc);

@@ -113,6 +113,7 @@ static struct util_error *choose_start(struct gr_reader *r, const unsigned char 
 	st->pc = gr_rd64(gbuf, l->g_sched_pc);
 	st->sp = gr_rd64(gbuf, l->g_sched_sp);
 	st->bp = gr_rd64(gbuf, l->g_sched_bp);
+	st->lr = l->g_sched_lr != GR_ABSENT ? gr_rd64(gbuf, l->g_sched_lr) : 0;
 	st->trap = false;
 	uint64_t syscallsp = gr_rd64(gbuf, l->g_syscallsp);
 
@@ -120,11 +121,13 @@ static struct util_error *choose_start(struct gr_reader *r, const unsigned char 
 		if (syscallsp) {
 			st->pc = gr_rd64(gbuf, l->g_syscallpc);
 			st->sp = syscallsp;
+			st->lr = 0;
 			st->bp = l->g_syscallbp != GR_ABSENT ? gr_rd64(gbuf, l->g_syscallbp) : 0;
 		}
 		if (m && m->vdso_sp) {
 			st->pc = m->vdso_pc;
 			st->sp = m->vdso_sp;
+			st->lr = 0;
 		}
 		return NULL;
 	}
@@ -133,6 +136,7 @@ static struct util_error *choose_start(struct gr_reader *r, const unsigned char 
 	if (m->vdso_sp) {
 		st->pc = m->vdso_pc;
 		st->sp = m->vdso_sp;
+		st->lr = 0;
 		return NULL;
 	}
 	const struct core_thread *t = m->thread;
@@ -143,11 +147,12 @@ static struct util_error *choose_start(struct gr_reader *r, const unsigned char 
 			(unsigned long long)g->goid, (long long)m->id, (unsigned long long)m->procid);
 		return NULL;
 	}
-	uint64_t rsp = t->regs.rsp;
+	uint64_t rsp = t->sp;
 	if (rsp >= st->stack_lo && rsp < st->stack_hi) {
-		st->pc = t->regs.rip;
+		st->pc = t->pc;
 		st->sp = rsp;
-		st->bp = t->regs.rbp;
+		st->bp = t->fp;
+		st->lr = t->lr;
 		st->trap = true;
 		return NULL;
 	}

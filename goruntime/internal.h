@@ -126,7 +126,7 @@ struct gr_layout {
 	uint64_t g_size;
 	uint64_t g_stack_lo, g_stack_hi;
 	uint64_t g_m;
-	uint64_t g_sched_sp, g_sched_pc, g_sched_bp;
+	uint64_t g_sched_sp, g_sched_pc, g_sched_bp, g_sched_lr;
 	uint64_t g_syscallsp, g_syscallpc, g_syscallbp; /* syscallbp: Go 1.23+ */
 	uint64_t g_atomicstatus;
 	uint64_t g_goid;
@@ -638,9 +638,19 @@ struct util_error *gr_pcinfo_get(struct gr_reader *r, uint64_t pc, bool trap,
 /** Where to start unwinding a goroutine. */
 struct gr_unwind_start {
 	uint64_t pc, sp, bp;
+	uint64_t lr;            /* arm64's link register; 0 if unknown */
 	uint64_t stack_lo, stack_hi;
 	bool trap;              /* pc is a trapping instruction, not a return address */
 };
+
+/* *LR := the return address of the frame [SP, FP): on amd64 at FP - 8; on arm64
+ * at 0(SP), or *LR (the link register) for an INNERMOST frame not made yet. */
+struct util_error *gr_unwind_step(struct gr_reader *r, uint64_t sp, uint64_t fp, bool innermost,
+				  uint64_t *lr);
+/* arm64, at the frame a sigpanic or asyncPreempt was injected into (*PC, *SP its fp):
+ * pop the LR the signal handler saved, into *LR if that frame is not made yet. */
+struct util_error *gr_unwind_injected_lr(struct gr_reader *r, uint64_t *pc, uint64_t *sp,
+					 uint64_t *lr);
 
 /** Look up the runtime functions the unwinder treats specially (unwind.c). */
 void gr_unwind_init(struct gr_reader *r);

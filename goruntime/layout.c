@@ -173,6 +173,7 @@ struct util_error *gr_layout_probe(struct dw_binary *bin, struct gr_layout *l)
 	l->g_sched_sp = need(&p, G, "sched.sp");
 	l->g_sched_pc = need(&p, G, "sched.pc");
 	l->g_sched_bp = need(&p, G, "sched.bp");
+	l->g_sched_lr = maybe(&p, G, "sched.lr"); // used on arm64 (usesLR)
 	l->g_syscallsp = need(&p, G, "syscallsp");
 	l->g_syscallpc = need(&p, G, "syscallpc");
 	l->g_syscallbp = maybe(&p, G, "syscallbp"); // Go 1.23+

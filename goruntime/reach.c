@@ -280,9 +280,9 @@ static void scan_roots(struct reach *x, size_t gi)
 			const struct core_thread *t = core_thread(r->core, i);
 			if (t->tid != g->thread_id)
 				continue;
-			const uint64_t *regs = (const uint64_t *)&t->regs;
-			for (size_t k = 0; k < sizeof(t->regs) / 8; k++)
-				mark_word(x, regs[k]);
+			const uint64_t *a = (const uint64_t *)&t->regs, *b = (const uint64_t *)&t->regs_arm64;
+			for (size_t k = 0, na = sizeof(t->regs) / 8; k < na + sizeof(t->regs_arm64) / 8; k++)
+				mark_word(x, k < na ? a[k] : b[k - na]); // the other machine's are zeros
 		}
 	drain(x);
 }

@@ -6,8 +6,10 @@
 // (FUNCDATA_ArgsPointerMaps), and the frame's address-taken objects
 // (FUNCDATA_StackObjects). Read as runtime/stkframe.go getStackMap does
 // (1.21+; runtime/stack.go in 1.19), with the frame geometry of
-// runtime/traceback.go (fp = sp + spdelta + return address; varp = fp - 8,
-// less the saved frame pointer when the frame has one).
+// runtime/traceback.go (fp = sp + spdelta + the return address a CALL
+// pushes, 8 on amd64, 0 on arm64; varp = fp less that return address, less
+// the saved frame pointer when the frame has one; argp = fp + MinFrameSize,
+// 0 on amd64, 8 on arm64).
 //
 // A frame the maps cannot describe precisely is scanned word by word, as
 // before: the innermost frame of a goroutine stopped at any instruction (on
@@ -232,8 +234,14 @@ static struct gr_frame_plan *make_plan(struct gr_stackmaps *m, const struct dw_f
 	if (id == -1)
 		id = 0; // the prologue: the runtime assumes map 0 too
 	// Locals: [varp - 8*nbit, varp) with varp = sp + spdelta (- 8 for the
-	// saved frame pointer, which every amd64 frame with locals has).
-	uint32_t size = spdelta > 0 ? (uint32_t)spdelta - 8 : 0;
+	// saved frame pointer, which every amd64 and arm64 frame with locals
+	// has: on arm64 varp = fp and the frame pointer is saved below it). The
+	// runtime reads the map only for more than 16 bytes on arm64, where
+	// the saved LR and the frame pointer take as much (getStackMap's
+	// minsize: 1.27 runtime/stkframe.go, 1.19 runtime/stack.go:1277-1285).
+	uint32_t size = spdelta > 8 ? (uint32_t)spdelta - 8 : 0;
+	if (dw_binary_arch(b)->uses_lr && size <= 16)
+		size = 0;
 	if (size > 0 && !read_map(m, f, m->fd_locals, id, size / 8, &p->locals_nbit, &p->locals))
 		p->conservative = true;
 	int32_t args = dw_func_args(b, f); // negative: unknown size (assembly)
@@ -418,15 +426,18 @@ struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_gor
 			p = pcs[i].plan ? pcs[i].plan : (pcs[i].plan = plan_at(m, g->frames[i].pc, i == 0));
 		else if (exact && args >= 0)
 			p = plan_at(m, g->frames[i].pc, i == 0);
-		uint64_t fp = sp + (uint64_t)p->spdelta + 8;
+		const struct dw_arch *arch = dw_binary_arch(m->r->bin);
+		uint64_t fp = sp + (uint64_t)p->spdelta + arch->ret_size;
+		uint64_t argp = fp + arch->min_frame;
 		if (!p->conservative && j < n && fp != next) // the maps disagree with the unwind
 			return add_unverified(l, sp, l->hi, l->hi);
 		if (p->conservative) {
 			// Its arguments (register spill slots included) are above
 			// NEXT, in the caller's frame; their size is known for Go code.
-			err = add_unverified(l, sp, next, next + (uint64_t)(args > 0 ? args : 0));
+			err = add_unverified(l, sp, next,
+					     next + (args > 0 ? arch->min_frame + (uint64_t)args : 0));
 		} else {
-			uint64_t varp = fp - 8;
+			uint64_t varp = fp - arch->ret_size;
 			if (varp > sp)
 				varp -= 8;
 			err = util_grow((void **)&l->frames, l->nframes, &l->frames_cap, sizeof(*l->frames), 16);
@@ -435,11 +446,11 @@ struct util_error *gr_stack_live_of(struct gr_stack_live *l, const struct gr_gor
 			l->frames[l->nframes++] = (struct gr_live_frame){
 				.lo = sp, .hi = next, .verified = true,
 				.locals = varp - 8 * (uint64_t)p->locals_nbit, .locals_nbit = p->locals_nbit,
-				.locals_bits = p->locals, .args = fp, .args_nbit = p->args_nbit,
+				.locals_bits = p->locals, .args = argp, .args_nbit = p->args_nbit,
 				.args_bits = p->args};
 			for (uint32_t k = 0; k < p->nobjs && !err; k++) {
 				const struct plan_obj *o = &p->objs[k];
-				uint64_t base = (o->off < 0 ? varp : fp) + (uint64_t)(int64_t)o->off;
+				uint64_t base = (o->off < 0 ? varp : argp) + (uint64_t)(int64_t)o->off;
 				if (base < l->lo || base + (uint64_t)o->size > l->hi)
 					continue;
 				err = util_grow((void **)&l->objs, l->nobjs, &l->objs_cap, sizeof(*l->objs), 16);

@@ -105,6 +105,46 @@ void gr_unwind_init(struct gr_reader *r)
 	r->fn_debug_call = dw_func_by_name(r->bin, "runtime.debugCallV2");
 }
 
+struct util_error *gr_unwind_step(struct gr_reader *r, uint64_t sp, uint64_t fp, bool innermost,
+				  uint64_t *lr)
+{
+	if (!dw_binary_arch(r->bin)->uses_lr)
+		return core_read_u64(r->core, fp - 8, lr);
+	// A link-register machine (1.27 runtime/traceback.go:370-375, 1.19
+	// :238-242): a frame that is made holds its caller's return address at
+	// 0(SP); the innermost one may not be made yet (a leaf, or at the
+	// entry), and then LR holds it.
+	if ((innermost && sp < fp) || *lr == 0)
+		return core_read_u64(r->core, sp, lr);
+	return NULL;
+}
+
+struct util_error *gr_unwind_injected_lr(struct gr_reader *r, uint64_t *pc, uint64_t *sp,
+					 uint64_t *lr)
+{
+	// The signal handler pushed the interrupted function's LR on its stack
+	// (16 bytes, to keep SP aligned) before faking the call to sigpanic or
+	// asyncPreempt (sigctxt.preparePanic, pushCall); the interrupted
+	// function had not saved it yet if its frame is not made (1.27
+	// runtime/traceback.go:506-517, 1.19 :512-522).
+	uint64_t x;
+	struct util_error *err = core_read_u64(r->core, *sp, &x);
+	if (err)
+		return err;
+	*sp += 16; // alignUp(sys.MinFrameSize, sys.StackAlign)
+	const struct dw_func *f = dw_func_at(r->bin, *pc);
+	int32_t spdelta;
+	if (!f) {
+		*pc = x;
+	} else if (!(err = dw_func_spdelta(r->bin, f, *pc, &spdelta))) {
+		if (spdelta == 0)
+			*lr = x;
+	} else {
+		util_error_destroy(err);
+	}
+	return NULL;
+}
+
 /* Scratch buffer of frames for one goroutine, copied into the arena at the end. */
 struct frame_buf {
 	struct gr_frame *v;
@@ -229,11 +269,13 @@ struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 	struct frame_buf buf = {0};
 	struct util_error *err = NULL;
 	const char *stop = NULL;
-	uint64_t pc = start->pc, sp = start->sp;
+	const struct dw_arch *arch = dw_binary_arch(r->bin);
+	uint64_t pc = start->pc, sp = start->sp, lr = arch->uses_lr ? start->lr : 0;
 	bool trap = start->trap;
 
 	// A PC of zero is most likely a call through a nil func value: start in
-	// the caller's frame (runtime unwinder.initAt).
+	// the caller's frame (runtime unwinder.initAt; on arm64 the return
+	// address is at 0(SP) all the same, and SP stays).
 	if (pc == 0) {
 		err = core_read_u64(r->core, sp, &pc);
 		if (err) {
@@ -242,7 +284,10 @@ struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 			err = NULL;
 			goto out;
 		}
-		sp += 8;
+		if (arch->uses_lr)
+			lr = 0;
+		else
+			sp += 8;
 	}
 
 	for (size_t physical = 0;; physical++) {
@@ -306,9 +351,8 @@ struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 			stop = gr_intern(s, "no frame size for this pc");
 			break;
 		}
-		uint64_t fp = sp + (uint64_t)(int64_t)info->spdelta + 8;
-		uint64_t lr;
-		err = core_read_u64(r->core, fp - 8, &lr);
+		uint64_t fp = sp + (uint64_t)(int64_t)info->spdelta + arch->ret_size;
+		err = gr_unwind_step(r, sp, fp, physical == 0, &lr);
 		if (err) {
 			stop = gr_intern(s, err->message);
 			util_error_destroy(err);
@@ -323,7 +367,17 @@ struct util_error *gr_unwind(struct gr_reader *r, struct gr_goroutine *g,
 		}
 		trap = is_injected_call(r, info->fn);
 		pc = lr;
+		lr = 0;
 		sp = fp;
+		if (arch->uses_lr && trap) {
+			err = gr_unwind_injected_lr(r, &pc, &sp, &lr);
+			if (err) {
+				stop = gr_intern(s, err->message);
+				util_error_destroy(err);
+				err = NULL;
+				break;
+			}
+		}
 	}
 
 out:
@@ -346,14 +400,51 @@ out:
 /* x86-64 rt_sigframe: pretcode, then ucontext {uc_flags, uc_link, uc_stack[3],
  * uc_mcontext.gregs[23]...}; gregs order is the kernel's sigcontext. */
 enum { UC_GREGS = 40, GREG_RBP = 10, GREG_RSP = 15, GREG_RIP = 16 };
+/* arm64 rt_sigframe (arch/arm64/kernel/signal.c; qemu-user writes the same):
+ * siginfo (128 bytes), then ucontext {uc_flags, uc_link, uc_stack[3],
+ * uc_sigmask, 120 bytes unused, uc_mcontext aligned 16: {fault_address,
+ * regs[31], sp, pc, pstate}}. The handler is entered with SP at the frame. */
+enum { A64_UC_REGS = 128 + 176 + 8, A64_NREGS = 33 /* x0-x30, sp, pc */ };
+
+/*
+ * The context the kernel saved in the signal frame above sigtramp, whose
+ * frame's fp (its caller's SP: the frame on amd64 after pretcode, on arm64
+ * the frame itself) is FP: the interrupted pc, sp, frame pointer and link
+ * register.
+ */
+static struct util_error *read_sigframe(struct gr_reader *r, uint64_t fp,
+					struct gr_unwind_start *ctx)
+{
+	if (dw_binary_arch(r->bin)->uses_lr) {
+		uint64_t v[A64_NREGS];
+		struct util_error *err = core_read(r->core, fp + A64_UC_REGS, v, sizeof(v));
+		if (err)
+			return err;
+		ctx->bp = v[29];
+		ctx->lr = v[30];
+		ctx->sp = v[31];
+		ctx->pc = v[32];
+		return NULL;
+	}
+	uint64_t v[23];
+	struct util_error *err = core_read(r->core, fp + UC_GREGS, v, sizeof(v));
+	if (err)
+		return err;
+	ctx->pc = v[GREG_RIP];
+	ctx->sp = v[GREG_RSP];
+	ctx->bp = v[GREG_RBP];
+	ctx->lr = 0;
+	return NULL;
+}
 
 struct util_error *gr_signal_context(struct gr_reader *r, const struct core_thread *t,
 				     uint64_t lo, uint64_t hi, struct gr_unwind_start *ret,
 				     bool *found)
 {
 	*found = false;
-	uint64_t pc = t->regs.rip, sp = t->regs.rsp;
-	bool trap = true;
+	const struct dw_arch *arch = dw_binary_arch(r->bin);
+	uint64_t pc = t->pc, sp = t->sp, lr = arch->uses_lr ? t->lr : 0;
+	bool trap = true, innermost = true;
 	// The signal stack holds a handful of runtime frames: sighandler,
 	// sigtrampgo, sigtramp (and raise/crash/usleep above them).
 	for (int depth = 0; depth < 64; depth++) {
@@ -368,40 +459,42 @@ struct util_error *gr_signal_context(struct gr_reader *r, const struct core_thre
 			return err;
 		if (!info->has_spdelta)
 			return NULL;
-		uint64_t fp = sp + (uint64_t)(int64_t)info->spdelta + 8;
+		uint64_t fp = sp + (uint64_t)(int64_t)info->spdelta + arch->ret_size;
 		if (fn == r->fn_sigtramp) {
-			// The kernel's frame starts at sigtramp's return address
-			// slot (pretcode); the ucontext follows it.
-			uint64_t gregs = fp + UC_GREGS, v[23];
-			err = core_read(r->core, gregs, v, sizeof(v));
+			struct gr_unwind_start ctx;
+			err = read_sigframe(r, fp, &ctx);
 			if (err)
 				return util_error_catch(err, UTIL_ERROR_FAULT);
-			if (v[GREG_RSP] >= lo && v[GREG_RSP] < hi) {
+			if (ctx.sp >= lo && ctx.sp < hi) {
 				// A signal inside the handler (a crash re-raises its
 				// signal from dieFromSignal): keep unwinding the signal
 				// stack from the interrupted handler's context.
-				pc = v[GREG_RIP];
-				sp = v[GREG_RSP];
+				pc = ctx.pc;
+				sp = ctx.sp;
+				lr = arch->uses_lr ? ctx.lr : 0;
 				trap = true;
+				innermost = true;
 				continue;
 			}
-			ret->pc = v[GREG_RIP];
-			ret->sp = v[GREG_RSP];
-			ret->bp = v[GREG_RBP];
+			ret->pc = ctx.pc;
+			ret->sp = ctx.sp;
+			ret->bp = ctx.bp;
+			ret->lr = ctx.lr;
 			ret->trap = true;
 			*found = true;
 			return NULL;
 		}
 		if (dw_func_is_topframe(r->bin, fn))
 			return NULL;
-		uint64_t lr;
-		err = core_read_u64(r->core, fp - 8, &lr);
+		err = gr_unwind_step(r, sp, fp, innermost, &lr);
 		if (err)
 			return util_error_catch(err, UTIL_ERROR_FAULT);
 		if (!lr)
 			return NULL;
 		trap = false;
+		innermost = false;
 		pc = lr;
+		lr = 0;
 		sp = fp;
 	}
 	return NULL;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Install the Go toolchains (and gdb, zstd, delve) that corpus/generate.sh
+# Install the Go toolchains (and gdb, zstd, delve, and qemu-user for the
+# arm64 variant's qemu-aarch64) that corpus/generate.sh
 # builds and inspects the test corpus with. Idempotent: sources and pins are
 # rewritten only when they differ, and packages already installed are skipped.
 #
@@ -49,6 +50,7 @@ golang-1.26-go:sid
 golang-1.27-go:sid
 gdb:
 zstd:
+qemu-user:
 delve:sid'
 
 installed() {

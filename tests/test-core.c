@@ -209,6 +209,8 @@ static bool synth_pie;
  * PT_NOTE at offset 0x200 with a Go and a GNU build id. No section headers.
  * With synth_pie, ET_DYN with the same contents linked at 0.
  */
+static uint16_t exe_machine = EM_X86_64; /**< make_exe's e_machine */
+
 static struct buf make_exe(const char *go_id, uint8_t gnu_last)
 {
 	struct buf b = {0};
@@ -230,7 +232,7 @@ static struct buf make_exe(const char *go_id, uint8_t gnu_last)
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_ident[EI_VERSION] = EV_CURRENT;
 	eh.e_type = synth_pie ? ET_DYN : ET_EXEC;
-	eh.e_machine = EM_X86_64;
+	eh.e_machine = exe_machine;
 	eh.e_version = EV_CURRENT;
 	eh.e_entry = EXE_ENTRY;
 	eh.e_phoff = sizeof(eh);
@@ -1309,6 +1311,148 @@ static void test_build_id_mismatch(void **state)
 	core_destroy(core);
 }
 
+/*
+ * An aarch64 core as qemu-user writes it: NT_PRSTATUS with user_pt_regs (34
+ * words), no NT_FILE, the executable's path only at AT_EXECFN, and of the
+ * executable's read-only segment a page of its data but not its first page.
+ */
+static struct buf make_arm64_core(uint8_t flip)
+{
+	struct buf notes = {0};
+	for (uint32_t t = 0; t < 2; t++) {
+		uint8_t prstatus[392] = {0};
+		uint32_t tid = 201 + t;
+		int16_t sig = t ? 0 : 6;
+		memcpy(prstatus + 12, &sig, 2);
+		memcpy(prstatus + 32, &tid, 4);
+		for (uint64_t r = 0; r < 34; r++) {
+			uint64_t v = 0x1000 * (t + 1) + r; // x0..x30, sp, pc, pstate
+			memcpy(prstatus + 112 + 8 * r, &v, 8);
+		}
+		note(&notes, "CORE", NT_PRSTATUS, prstatus, sizeof(prstatus));
+	}
+	uint8_t psinfo[136] = {0};
+	int32_t pid = 200;
+	memcpy(psinfo + 24, &pid, 4);
+	memcpy(psinfo + 40, "app", 3);
+	note(&notes, "CORE", NT_PRPSINFO, psinfo, sizeof(psinfo));
+	uint64_t auxv[] = {AT_ENTRY, EXE_ENTRY, AT_EXECFN, 0x10100, AT_NULL, 0};
+	note(&notes, "CORE", NT_AUXV, auxv, sizeof(auxv));
+
+	struct buf exe = make_exe(GO_ID_OK, 0x23);
+	struct buf b = {0};
+	size_t notes_off = sizeof(Elf64_Ehdr) + 3 * sizeof(Elf64_Phdr);
+	buf_to(&b, notes_off);
+	buf_put(&b, notes.p, notes.len);
+	buf_align(&b, 0x1000);
+	Elf64_Phdr ph[3] = {
+		{.p_type = PT_NOTE, .p_offset = notes_off, .p_filesz = notes.len, .p_align = 4},
+		{.p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = b.len, .p_vaddr = 0x10000,
+		 .p_filesz = 0x1000, .p_memsz = 0x1000, .p_align = 0x1000},
+		{.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_vaddr = EXE_BASE + 0x1000,
+		 .p_filesz = 0x1000, .p_memsz = 0x1000, .p_align = 0x1000},
+	};
+	size_t stack = b.len;
+	buf_to(&b, stack + 0x1000);
+	memcpy(b.p + stack + 0x100, "/srv/app", 9);
+	ph[2].p_offset = b.len;
+	buf_put(&b, exe.p + 0x1000, 0x1000);
+	b.p[ph[2].p_offset + 0x123] ^= flip;
+	Elf64_Ehdr eh = {0};
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_CORE;
+	eh.e_machine = EM_AARCH64;
+	eh.e_version = EV_CURRENT;
+	eh.e_phoff = sizeof(eh);
+	eh.e_ehsize = sizeof(eh);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = 3;
+	memcpy(b.p, &eh, sizeof(eh));
+	memcpy(b.p + sizeof(eh), ph, sizeof(ph));
+	free(notes.p);
+	free(exe.p);
+	return b;
+}
+
+static void test_arm64_core(void **state)
+{
+	exe_machine = EM_AARCH64;
+	struct buf img = make_arm64_core(0);
+	const char *path = tmp_path("arm64.core");
+	write_file(path, img.p, img.len);
+	free(img.p);
+	struct core_file *core = open_ok(path);
+	const struct core_info *info = core_info(core);
+	assert_int_equal(info->machine, EM_AARCH64);
+	assert_int_equal(info->kind, CORE_KIND_KERNEL);
+	assert_int_equal(info->pid, 200);
+	assert_int_equal(info->signal, 6);
+	assert_int_equal(core_num_threads(core), 2);
+	for (size_t t = 0; t < 2; t++) {
+		const struct core_thread *th = core_thread(core, t);
+		uint64_t base = 0x1000 * (t + 1);
+		assert_int_equal(th->tid, 201 + t);
+		assert_int_equal(th->regs_arm64.x[0], base);
+		assert_int_equal(th->regs_arm64.x[28], base + 28); // Go's g
+		assert_int_equal(th->fp, base + 29);
+		assert_int_equal(th->lr, base + 30);
+		assert_int_equal(th->sp, base + 31);
+		assert_int_equal(th->pc, base + 32);
+		assert_int_equal(th->regs_arm64.pstate, base + 33);
+		assert_int_equal(th->regs.rip, 0); // not an x86-64 core
+	}
+	// No NT_FILE: the path given to execve, from AT_EXECFN.
+	assert_int_equal(core_num_mappings(core), 0);
+	assert_string_equal(core_exe_path(core), "/srv/app");
+
+	// The executable's read-only bytes the core holds are compared.
+	const char *exe = write_exe("app", GO_ID_OK, 0x23);
+	struct util_error *err = core_attach_exe(core, exe, false);
+	if (err)
+		fail_msg("attach: %s", err->message);
+	uint8_t v;
+	assert_null(core_read_u8(core, EXE_BASE, &v)); // from the overlay
+	assert_int_equal(v, ELFMAG[0]);
+	core_destroy(core);
+
+	img = make_arm64_core(0x40);
+	path = tmp_path("arm64-other.core");
+	write_file(path, img.p, img.len);
+	free(img.p);
+	core = open_ok(path);
+	err = core_attach_exe(core, exe, false);
+	assert_true(util_error_is(err, UTIL_ERROR_MISMATCH));
+	assert_non_null(strstr(err->message, "read-only segment at 0x400000 differs at page 0x401000"));
+	util_error_destroy(err);
+	assert_null(core_attach_exe(core, exe, true));
+
+	// An x86-64 executable is refused, forced or not.
+	exe_machine = EM_X86_64;
+	exe = write_exe("app-x86", GO_ID_OK, 0x23);
+	for (int force = 0; force < 2; force++) {
+		err = core_attach_exe(core, exe, force);
+		assert_true(util_error_is(err, UTIL_ERROR_MISMATCH));
+		assert_non_null(strstr(err->message, "the core is of an aarch64 process, "
+						     "the executable for x86-64"));
+		util_error_destroy(err);
+	}
+	core_destroy(core);
+
+	// A truncated aarch64 NT_PRSTATUS (an x86-64 one's size) is named.
+	img = make_arm64_core(0);
+	uint32_t x86size = 336;
+	memcpy(img.p + sizeof(Elf64_Ehdr) + 3 * sizeof(Elf64_Phdr) + 4, &x86size, 4);
+	path = tmp_path("arm64-short.core");
+	write_file(path, img.p, img.len);
+	free(img.p);
+	err = open_err(path);
+	assert_non_null(strstr(err->message, "NT_PRSTATUS"));
+	util_error_destroy(err);
+}
+
 static void test_layout_fallback(void **state)
 {
 	// Without the executable's first page, NT_FILE layout and name decide.
@@ -1532,9 +1676,12 @@ static bool unzstd(const char *rel, const char *name, char *out, size_t outsz)
 static void pick_other_exe(const struct corpus_row *row, const struct corpus_row *rows,
 			   size_t nrows, char *out, size_t outsz)
 {
+	// Of the same machine: another machine's is refused even when forced.
+	bool arm64 = strstr(row->name, "-arm64-") != NULL;
 	for (size_t i = 0; i < nrows; i++) {
 		if (strcmp(rows[i].exe, row->exe) != 0 &&
-		    strcmp(rows[i].exe_sha256, row->exe_sha256) != 0) {
+		    strcmp(rows[i].exe_sha256, row->exe_sha256) != 0 &&
+		    (strstr(rows[i].name, "-arm64-") != NULL) == arm64) {
 			snprintf(out, outsz, "%s", rows[i].exe);
 			return;
 		}
@@ -1549,7 +1696,8 @@ static void pick_other_exe(const struct corpus_row *row, const struct corpus_row
 		size_t n = strlen(de->d_name);
 		char rel[300];
 		snprintf(rel, sizeof(rel), "bin/%s", de->d_name);
-		if (n > 4 && strcmp(de->d_name + n - 4, ".zst") == 0 && strcmp(rel, row->exe) != 0) {
+		if (n > 4 && strcmp(de->d_name + n - 4, ".zst") == 0 && strcmp(rel, row->exe) != 0 &&
+		    (strstr(de->d_name, "-arm64-") != NULL) == arm64) {
 			snprintf(out, outsz, "%s", rel);
 			break;
 		}
@@ -1604,7 +1752,8 @@ static void check_real_core(const struct corpus_row *row, const struct corpus_ro
 		assert_true(core_thread(core, i)->tid > 0);
 	// Every thread's stack pointer points into memory the core holds.
 	uint64_t v;
-	assert_null(core_read_u64(core, core_thread(core, 0)->regs.rsp, &v));
+	assert_null(core_read_u64(core, core_thread(core, 0)->sp, &v));
+	assert_int_equal(info->machine, strstr(row->name, "-arm64-") ? EM_AARCH64 : EM_X86_64);
 	const char *exe = core_exe_path(core);
 	assert_non_null(exe);
 	size_t el = strlen(exe), pl = strlen(row->program);
@@ -1623,7 +1772,10 @@ static void check_real_core(const struct corpus_row *row, const struct corpus_ro
 	err = core_attach_exe(core, exe_path, false);
 	if (err)
 		fail_msg("attach %s: %s", row->exe, err->message);
-	assert_true(core_exe_build_id(core)[0] != '\0');
+	// qemu-user's cores (arm64) hold neither the text with the build ids
+	// nor NT_FILE: the read-only data decides (check_contents in exe.c).
+	if (core_num_mappings(core))
+		assert_true(core_exe_build_id(core)[0] != '\0');
 	print_message("%s: %zu threads, exe %s, build id %s\n", row->name,
 		      core_num_threads(core), exe, core_exe_build_id(core));
 	assert_null(core_read(core, info->auxv_entry, text, sizeof(text)));
@@ -1976,6 +2128,7 @@ int main(void)
 		cmocka_unit_test(test_corpus_pie_bias),
 		cmocka_unit_test(test_build_id_mismatch),
 		cmocka_unit_test(test_layout_fallback),
+		cmocka_unit_test(test_arm64_core),
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_corpus),
 	};

@@ -684,6 +684,201 @@ static void close_core(struct opened *o)
 	free(o->core_path);
 }
 
+/* ---- The link-register unwinding step (arm64) ---------------------------- */
+
+/* A frame of a GOTRACEBACK=crash traceback: "... fp=0x.. sp=0x.. pc=0x..". */
+struct tb_frame {
+	char func[128];
+	uint64_t fp, sp, pc;
+};
+
+/*
+ * The frames Go printed for goroutine GOID in TRACEBACK (an expect file
+ * of a kernel core), up to MAX; 0 if it is not there.
+ */
+static size_t tb_frames(const char *traceback, uint64_t goid, struct tb_frame *out, size_t max)
+{
+	FILE *f = fopen(traceback, "r");
+	assert_non_null(f);
+	char line[1024], head[64], func[128] = "";
+	// "goroutine 1 gp=0x... m=nil [chan receive]:" (1.21+), "goroutine 1 [chan receive]:".
+	snprintf(head, sizeof(head), "goroutine %llu ", (unsigned long long)goid);
+	size_t n = 0;
+	bool in = false;
+	while (fgets(line, sizeof(line), f) && n < max) {
+		if (strncmp(line, "goroutine ", 10) == 0) {
+			if (in)
+				break;
+			in = strncmp(line, head, strlen(head)) == 0 &&
+			     (line[strlen(head)] == '[' || strncmp(line + strlen(head), "gp=", 3) == 0);
+			continue;
+		}
+		if (!in)
+			continue;
+		if (line[0] != '\t') {
+			snprintf(func, sizeof(func), "%.*s", (int)strcspn(line, "("), line);
+			continue;
+		}
+		const char *p = strstr(line, " fp=");
+		unsigned long long fp, sp, pc;
+		if (p && sscanf(p, " fp=%llx sp=%llx pc=%llx", &fp, &sp, &pc) == 3) {
+			out[n++] = (struct tb_frame){.fp = fp, .sp = sp, .pc = pc};
+			snprintf(out[n - 1].func, sizeof(out[n - 1].func), "%s", func);
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * gr_unwind_step on arm64 against Go's own traceback of a qemu-aarch64 core:
+ * a made frame's return address is at 0(SP), whatever LR says; the innermost
+ * frame takes LR while it is not made (SP == FP); and the same step on an
+ * amd64 core reads FP - 8. Also the LR pop after an injected asyncPreempt
+ * call, when Go printed one.
+ */
+static void test_lr_unwind_step(void **state)
+{
+	SKIP_WITHOUT_CORPUS();
+	static const char *const names[] = {"hang-arm64-go1.27-opt-kernel", "hang-arm64-go1.19-debug-kernel",
+					    "hang-go1.27-opt-kernel"};
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if (!row_named(names[k])) {
+			printf("# %s: not in the corpus: skipped\n", names[k]);
+			continue;
+		}
+		struct opened o;
+		open_core(names[k], &o);
+		char *tb = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row_named(names[k]), "traceback"));
+		struct tb_frame fr[64];
+		size_t n = tb_frames(tb, 1, fr, 64); // main: parked in gopark < chanrecv < ...
+		assert_true(n >= 3);
+		struct gr_reader r = {.core = o.core, .bin = o.bin};
+		bool arm64 = dw_binary_arch(o.bin)->uses_lr;
+		assert_int_equal(arm64, strstr(names[k], "arm64") != NULL);
+		assert_int_equal(dw_binary_arch(o.bin)->ret_size, arm64 ? 0 : 8);
+		for (size_t i = 0; i + 1 < n; i++) {
+			uint64_t lr = 0;
+			assert_null(gr_unwind_step(&r, fr[i].sp, fr[i].fp, i == 0, &lr));
+			assert_int_equal(lr, fr[i + 1].pc);
+			// A made frame: the saved LR wins over the register.
+			lr = 0x1234;
+			assert_null(gr_unwind_step(&r, fr[i].sp, fr[i].fp, true, &lr));
+			assert_int_equal(lr, fr[i + 1].pc);
+		}
+		if (arm64) {
+			// Not made yet (at the entry, a leaf): LR is the return address.
+			uint64_t lr = 0x1234;
+			assert_null(gr_unwind_step(&r, fr[0].sp, fr[0].sp, true, &lr));
+			assert_int_equal(lr, 0x1234);
+			// Not innermost: the link register is not live there.
+			lr = 0;
+			assert_null(gr_unwind_step(&r, fr[0].sp, fr[0].sp, false, &lr));
+			uint64_t at_sp;
+			assert_null(core_read_u64(o.core, fr[0].sp, &at_sp));
+			assert_int_equal(lr, at_sp);
+		}
+		// A goroutine Go printed as preempted (asyncPreempt < the user's
+		// function), if this core has one: popping the injected call's
+		// saved LR lands on the interrupted frame's SP.
+		for (size_t gi = 0; arm64 && gi < o.snap->ngoroutines; gi++) {
+			struct tb_frame g[64];
+			size_t gn = tb_frames(tb, o.snap->goroutines[gi].goid, g, 64);
+			for (size_t i = 0; i + 1 < gn; i++) {
+				if (strcmp(g[i].func, "runtime.asyncPreempt") != 0)
+					continue;
+				uint64_t pc = g[i + 1].pc, sp = g[i].fp, lr = 0;
+				assert_null(gr_unwind_injected_lr(&r, &pc, &sp, &lr));
+				assert_int_equal(pc, g[i + 1].pc);
+				assert_int_equal(sp, g[i + 1].sp);
+				if (lr) // the interrupted frame was not made: LR came from the stack
+					assert_true(i + 2 < gn && lr == g[i + 2].pc);
+				printf("# %s: goroutine %llu preempted in %s, lr %s\n", names[k],
+				       (unsigned long long)o.snap->goroutines[gi].goid, g[i + 1].func,
+				       lr ? "popped" : "saved in its frame");
+			}
+		}
+		printf("# %s: %zu frames of goroutine 1 step as Go's traceback says\n", names[k], n);
+		free(tb);
+		close_core(&o);
+	}
+}
+
+/*
+ * The arm64 signal frame: Go 1.21+ print, for the goroutine that took the
+ * SIGABRT, its M ("m=N mp=0x...") and the registers of the signal context
+ * ("r29 0x..", "lr", "sp", "pc"). gr_signal_context, from that M's thread
+ * and its gsignal stack, must find the same context in qemu's core.
+ */
+static void test_arm64_signal_context(void **state)
+{
+	SKIP_WITHOUT_CORPUS();
+	static const char *const names[] = {"hang-arm64-go1.27-opt-kernel",
+					    "hang-arm64-go1.27-debug-kernel"};
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if (!row_named(names[k])) {
+			printf("# %s: not in the corpus: skipped\n", names[k]);
+			continue;
+		}
+		struct opened o;
+		open_core(names[k], &o);
+		char *tb = path_in(TOP_SRCDIR "/corpus", gt_col(&manifest, row_named(names[k]), "traceback"));
+		FILE *f = fopen(tb, "r");
+		assert_non_null(f);
+		char line[1024];
+		unsigned long long mp = 0, want[4] = {0}, v; // r29, lr, sp, pc
+		static const char *const regs[4] = {"r29", "lr", "sp", "pc"};
+		int have = 0;
+		while (have != 15 && fgets(line, sizeof(line), f)) {
+			const char *m = strstr(line, " mp=0x");
+			if (!mp && strncmp(line, "goroutine ", 10) == 0 && m)
+				mp = strtoull(m + 4, NULL, 16);
+			char reg[8];
+			for (int i = 0; i < 4; i++)
+				if (sscanf(line, "%7s %llx", reg, &v) == 2 && strcmp(reg, regs[i]) == 0 &&
+				    !(have & (1 << i))) {
+					want[i] = v;
+					have |= 1 << i;
+				}
+		}
+		fclose(f);
+		assert_true(mp != 0);
+		assert_int_equal(have, 15);
+		struct gr_layout lay;
+		assert_null(gr_layout_probe(o.bin, &lay));
+		const struct gr_layout *l = &lay;
+		uint64_t gsignal, lo, hi, procid;
+		assert_null(core_read_u64(o.core, mp + l->m_gsignal, &gsignal));
+		assert_null(core_read_u64(o.core, mp + l->m_procid, &procid));
+		assert_null(core_read_u64(o.core, gsignal + l->g_stack_lo, &lo));
+		assert_null(core_read_u64(o.core, gsignal + l->g_stack_hi, &hi));
+		const struct core_thread *t = NULL;
+		for (size_t i = 0; i < core_num_threads(o.core); i++)
+			if (core_thread(o.core, i)->tid == procid)
+				t = core_thread(o.core, i);
+		assert_non_null(t);
+		assert_true(t->sp >= lo && t->sp < hi); // stopped in the handler
+		struct gr_reader r = {.core = o.core, .bin = o.bin, .snap = o.snap};
+		util_u64map_init(&r.pc_cache);
+		gr_unwind_init(&r);
+		struct gr_unwind_start st = {0};
+		bool found = false;
+		assert_null(gr_signal_context(&r, t, lo, hi, &st, &found));
+		assert_true(found);
+		assert_int_equal(st.bp, want[0]);
+		assert_int_equal(st.lr, want[1]);
+		assert_int_equal(st.sp, want[2]);
+		assert_int_equal(st.pc, want[3]);
+		printf("# %s: thread %u: signal context pc 0x%llx sp 0x%llx lr 0x%llx as Go printed\n",
+		       names[k], t->tid, (unsigned long long)st.pc, (unsigned long long)st.sp,
+		       (unsigned long long)st.lr);
+		util_u64map_deinit(&r.pc_cache);
+		free(r.pcinfos);
+		free(tb);
+		close_core(&o);
+	}
+}
+
 /*
  * The packed stack copies (stackcopy.c) give back exactly the core's bytes,
  * for every range inside a copy, aligned or not; ranges outside are refused.
@@ -792,6 +987,8 @@ int main(void)
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_diag),
 		cmocka_unit_test(test_stack_sharing),
+		cmocka_unit_test(test_lr_unwind_step),
+		cmocka_unit_test(test_arm64_signal_context),
 		cmocka_unit_test(test_stack_copies),
 		cmocka_unit_test(test_corrupt_allgs),
 		cmocka_unit_test(test_corrupt_allm_cycle),
