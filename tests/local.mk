@@ -48,6 +48,9 @@ TESTS += tests/test-cli.sh
 EXTRA_DIST += tests/test-cli.sh
 TESTS += tests/test-show.sh
 EXTRA_DIST += tests/test-show.sh
+# capture PID against gcore of the same live corpus program.
+TESTS += tests/test-capture.sh
+EXTRA_DIST += tests/test-capture.sh
 
 # Limits: read-only databases, --keep-core on sparse cores, budgets.
 TESTS += tests/test-limits.sh
