@@ -140,16 +140,34 @@ static struct cap_thread *find_thread(struct core_capture *cap, int tid)
 	return NULL;
 }
 
+/* True if thread TID of PID is gone or exiting (a zombie, or dead). */
+static bool dying(int pid, int tid)
+{
+	char path[64], *stat;
+	snprintf(path, sizeof(path), "task/%d/stat", tid);
+	struct util_error *err = read_proc(pid, path, &stat, NULL);
+	if (err) {
+		util_error_destroy(err);
+		return true;
+	}
+	const char *p = strrchr(stat, ')');
+	bool gone = p && p[1] == ' ' && strchr("ZXx", p[2]);
+	free(stat);
+	return gone;
+}
+
 /* Seize and interrupt TID, a thread not seen before. *GONE_RET: it exited first. */
 static struct util_error *seize(struct core_capture *cap, int tid, bool *gone_ret)
 {
 	*gone_ret = false;
 	if (ptrace(PTRACE_SEIZE, tid, 0, 0) < 0) {
-		if (errno == ESRCH) {
+		// An exiting thread refuses with EPERM.
+		int e = errno;
+		if (e == ESRCH || dying(cap->pid, tid)) {
 			*gone_ret = true;
 			return NULL;
 		}
-		return permission(cap->pid, errno);
+		return permission(cap->pid, e);
 	}
 	if (cap->nthreads == cap->cap_threads) {
 		size_t n = cap->cap_threads ? 2 * cap->cap_threads : 16;
@@ -223,8 +241,8 @@ static struct util_error *stop_all(struct core_capture *cap)
 		if (scan == 0) {
 			bool gone;
 			err = seize(cap, cap->pid, &gone);
-			if (!err && gone)
-				err = no_process(cap->pid);
+			if (!err && gone) // it was there a moment ago
+				err = exited(cap->pid);
 		}
 		while (!err && (e = readdir(d))) {
 			int tid = atoi(e->d_name);
