@@ -48,6 +48,7 @@ int cli_contexts(int argc, char **argv);
 int cli_query(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_graph(int argc, char **argv);
+int cli_capture(int argc, char **argv);
 int cli_incidents(int argc, char **argv);
 int cli_tag(int argc, char **argv);
 int cli_similar(int argc, char **argv);

@@ -34,6 +34,7 @@ static const char usage[] =
 	"  query       run a query of the library (canceled contexts, leaks...) or any SQL\n"
 	"  report      the findings of an incident, most severe first\n"
 	"  graph       the context trees or the wait-for graph as Graphviz DOT\n"
+	"  capture     take a live process's core with a short stop, zstd-compressed\n"
 	"\n"
 	"the archive:\n"
 	"  incidents   list the incidents: when, what, findings, tags\n"
@@ -198,6 +199,8 @@ int main(int argc, char **argv)
 		return cli_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "graph") == 0)
 		return cli_graph(argc - 1, argv + 1);
+	if (strcmp(cmd, "capture") == 0)
+		return cli_capture(argc - 1, argv + 1);
 	if (strcmp(cmd, "incidents") == 0)
 		return cli_incidents(argc - 1, argv + 1);
 	if (strcmp(cmd, "tag") == 0)

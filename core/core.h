@@ -246,4 +246,53 @@ void core_drop_page_cache(struct core_file *core);
 /** True if every byte of [addr, addr+len) is readable. */
 bool core_readable(struct core_file *core, uint64_t addr, size_t len);
 
+/* ---- Capture of a live process (core/capture.c, core/writecore.c) ---- */
+
+/** A live process's threads and memory, copied while it was stopped. */
+struct core_capture;
+
+/** What a capture did, for the caller to report. */
+struct core_capture_stats {
+	size_t nthreads;        /**< threads stopped and recorded */
+	size_t nmaps;           /**< mappings of /proc/PID/maps, one PT_LOAD each */
+	size_t ndumped;         /**< of them, with contents in the core */
+	uint64_t bytes_copied;  /**< bytes read from the process */
+	uint64_t pages_untouched; /**< anonymous pages never touched: not read, zeros */
+	uint64_t pages_unreadable; /**< pages the process could not give: zeros */
+	uint64_t stop_ns;       /**< from the first thread stopped to the last resumed */
+	uint64_t seize_ns;      /**< of it, stopping every thread */
+	uint64_t copy_ns;       /**< of it, reading the memory (process_vm_readv) */
+	uint64_t core_size;     /**< bytes of the ELF core (decompressed), after write */
+	uint64_t file_size;     /**< bytes of the .zst file, after write */
+};
+
+/**
+ * Stop process PID (PTRACE_SEIZE and PTRACE_INTERRUPT of every thread,
+ * until /proc/PID/task shows no new one), record each thread's registers,
+ * the process's auxv, command line and mappings, copy the memory a core
+ * holds (see core_capture_write) with process_vm_readv, and resume it
+ * (PTRACE_DETACH, pending signals given back) before returning: the stop
+ * lasts the copy only. Errors: no such process, PID is a thread not a
+ * process, ptrace not permitted (UTIL_ERROR_OS with EPERM, saying why it may
+ * be), the process exited during the capture (threads detached).
+ */
+struct util_error *core_capture_create(int pid, struct core_capture **ret);
+const struct core_capture_stats *core_capture_stats(const struct core_capture *cap);
+/**
+ * Write the capture to PATH as a zstd-compressed (LEVEL) ELF core, through
+ * PATH.tmp renamed at the end (removed on failure): a PT_NOTE (NT_PRPSINFO;
+ * per thread, the main thread first, NT_PRSTATUS, NT_FPREGSET and
+ * NT_X86_XSTATE; NT_AUXV; NT_FILE) and one PT_LOAD per mapping, with its
+ * permissions. Like the kernel's: writable and anonymous mappings are
+ * dumped whole (pages never touched and unreadable ones as zeros), private
+ * file mappings with copied-on-write pages too, the first page of a file
+ * mapped at offset 0 (the ELF header, for build ids), and nothing of other
+ * file-backed mappings (p_filesz 0: readers take them from the files) nor
+ * of mappings without read permission. Section headers make it read as a
+ * gcore ('gcore' kind): a snapshot of a live process, not a crash.
+ */
+struct util_error *core_capture_write(struct core_capture *cap, const char *path, int level);
+/** Free everything; accepts NULL. */
+void core_capture_destroy(struct core_capture *cap);
+
 #endif

@@ -52,6 +52,9 @@ EXTRA_DIST += tests/test-show.sh
 # directories, debuginfod.
 TESTS += tests/test-debuginfo.sh
 EXTRA_DIST += tests/test-debuginfo.sh
+# capture PID against gcore of the same live corpus program.
+TESTS += tests/test-capture.sh
+EXTRA_DIST += tests/test-capture.sh
 
 # Limits: read-only databases, --keep-core on sparse cores, budgets.
 TESTS += tests/test-limits.sh
