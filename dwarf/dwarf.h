@@ -114,6 +114,8 @@ struct dw_layout_entry {
  */
 const struct dw_layout_entry *dw_layouts_for(const char *version, size_t index,
 					     const char **release);
+
+/**
  * The executable's machine and what it means for Go's stack frames
  * (runtime/traceback.go, usesLR; internal/abi MinFrameSize):
  * on amd64 a CALL pushes the return address, so a frame's fp (the caller's
