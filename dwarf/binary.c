@@ -674,21 +674,6 @@ struct util_error *dw_binary_open(const char *path, struct dw_binary **ret)
 	return dw_binary_open_with(path, NULL, ret);
 }
 
-const char *dw_binary_debug_looked(const struct dw_binary *b)
-{
-	return b->debug_looked;
-}
-
-const char *dw_binary_debug_file(const struct dw_binary *b)
-{
-	return b->debug_path;
-}
-
-const char *dw_binary_debug_source(const struct dw_binary *b)
-{
-	return b->debug_path ? b->debug_source : NULL;
-}
-
 struct util_error *dw_binary_open_with(const char *path, const struct dw_debug_options *opts,
 				       struct dw_binary **ret)
 {

@@ -189,3 +189,18 @@ struct util_error *dw_debuginfod_find(struct dw_debug_search *s, const char *bui
 #endif
 	return NULL;
 }
+
+const char *dw_binary_debug_looked(const struct dw_binary *b)
+{
+	return b->debug_looked;
+}
+
+const char *dw_binary_debug_file(const struct dw_binary *b)
+{
+	return b->debug_path;
+}
+
+const char *dw_binary_debug_source(const struct dw_binary *b)
+{
+	return b->debug_path ? b->debug_source : NULL;
+}
