@@ -17,6 +17,7 @@
 #   --variant     build variants instead of the plain builds (repeatable):
 #                 pie (-buildmode=pie, CGO_ENABLED=0: Go's linker), pie-cgo
 #                 (-buildmode=pie, cgo with -tags piecgo, linked by gcc),
+#                 static-pie (pie-cgo linked with -extldflags=-static-pie),
 #                 stripped = -ldflags='-s -w' (no symbol table, no DWARF);
 #                 arm64 = GOARCH=arm64, run under qemu-aarch64, kernel cores
 #                 only (qemu writes the guest's core);
@@ -51,7 +52,7 @@ while [ $# -gt 0 ]; do
 	--variant) sel_variant="$sel_variant $2"; shift 2 ;;
 	--bin-only) bin_only=1; shift ;;
 	--no-install) install=0; shift ;;
-	-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) echo "generate.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -67,7 +68,7 @@ for p in $sel_program; do
 	[ -d "$CORPUS/programs/$p" ] || die "no program $p"
 done
 for x in $sel_variant; do
-	case $x in pie|pie-cgo|stripped|split|arm64) ;; *) die "no variant $x" ;; esac
+	case $x in pie|pie-cgo|static-pie|stripped|split|arm64) ;; *) die "no variant $x" ;; esac
 done
 case " $sel_variant " in *" arm64 "*)
 	command -v qemu-aarch64 >/dev/null || die "qemu-aarch64 not found (Debian package qemu-user)" ;;
@@ -113,6 +114,9 @@ build() {
 	case $variant in
 	pie) vflags=(-buildmode=pie) ;;
 	pie-cgo) cgo=1 vflags=(-buildmode=pie -tags piecgo -ldflags=-linkmode=external) ;;
+	# static-pie: pie-cgo linked by gcc as a static PIE (ET_DYN, no
+	# PT_INTERP: the executable relocates itself, no ld-linux).
+	static-pie) cgo=1 vflags=(-buildmode=pie -tags piecgo "-ldflags=-linkmode=external -extldflags=-static-pie") ;;
 	esac
 	[ "$mode" = debug ] && gcflags=("-gcflags=all=-N -l")
 	# stripped: no .symtab (-s) and no DWARF (-w), as production builds ship.
@@ -126,6 +130,11 @@ build() {
 	(cd "$CORPUS/programs/$prog" &&
 		env GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=$cgo GOPROXY=off GO111MODULE=on "${exp[@]}" \
 			"$goroot/bin/go" build -trimpath -buildvcs=false "${vflags[@]}" "${gcflags[@]}" -o "$out" .)
+	if [ "$variant" = static-pie ]; then
+		readelf -h "$out" | grep -q 'Type: *DYN' || die "$out: not ET_DYN"
+		! readelf -l "$out" | grep -q INTERP || die "$out: has PT_INTERP, not a static PIE"
+	fi
+	return 0
 }
 
 # Build paths must not leak into the executables (-trimpath).

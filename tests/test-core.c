@@ -1831,7 +1831,8 @@ static void test_corpus(void **state)
 
 /*
  * The corpus's position-independent builds (variant:pie, Go's linker at
- * 0x400000; pie-cgo, gcc's at 0), gcore and kernel cores: the bias
+ * 0x400000; pie-cgo, gcc's at 0; static-pie, gcc's at 0 without an
+ * interpreter), gcore and kernel cores: the bias
  * core_attach_exe finds (from AT_ENTRY) is, independently, the start of
  * NT_FILE's mapping of the executable at offset 0 minus the link address
  * of its first page; page-aligned, not 0; and the entry point's code read

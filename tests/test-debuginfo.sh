@@ -8,7 +8,9 @@
 # asks); the three databases must hold the same rows, and those of the
 # unstripped twin when the split build loads the plain build's bytes (every
 # table but the paths of incident). How each was found is in analyze's
-# output. Another build's debug file is an error naming both files; no debug
+# output. For a kernel core (image:plain rows of Go 1.27), that the core
+# lacks the executable's read-only segment: it was read from the stripped
+# executable. Another build's debug file is an error naming both files; no debug
 # info anywhere, the degraded mode saying where it looked. The goroutines of the
 # split cores against Go's own traceback: test-corpus.
 set -u
@@ -125,6 +127,18 @@ for row in $rows; do
 			bad "$row: differs from the unstripped build: $(cat "$work/err")$(diff "$work/$row/t.dump" "$work/$row/a.dump" | head -5)"
 		;;
 	esac
+	# A kernel core leaves out the executable's read-only pages (pclntab,
+	# type data): what the tables above hold was read from the stripped
+	# executable's PT_LOAD contents. Check the core really lacks them.
+	if [ "$(col core_kind "$row")" = kernel ]; then
+		ro=$(readelf -lW "$exe" | awk '$1 == "LOAD" && $7 == "R" && NF == 8 { print $3; exit }')
+		zstd -q -d -f --sparse "$core" -o "$work/$row/core"
+		fs=$(readelf -lW "$work/$row/core" | awk -v a="$ro" '$1 == "LOAD" && $3 == a { print ($5 ~ /^0x0+$/) ? 0 : $5 }')
+		rm -f "$work/$row/core"
+		[ -n "$ro" ] && [ "$fs" = 0 ] &&
+			ok "$row: the kernel core omits the read-only segment at $ro, read from the stripped executable" ||
+			bad "$row: read-only segment at ${ro:-?}: ${fs:-no} bytes in the kernel core, expected 0"
+	fi
 	last_exe=$exe last_row=$row
 done
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # test-pie.sh: a position-independent executable's core reads as its
 # fixed-address twin's. For every corpus core of a PIE build (notes
-# variant:pie, variant:pie-cgo) and its twin of the plain build (the same
+# variant:pie, variant:pie-cgo, variant:static-pie) and its twin of the plain build (the same
 # program, release, mode and kind: the name without the variant), both
 # analyzed: every scenario goroutine (matched by the name the program
 # printed, "scenario NAME goid=N": goroutine ids may differ between runs)
@@ -19,7 +19,7 @@ corpus_setup pie
 
 command -v sqlite3 >/dev/null || { echo "sqlite3 not installed: skipped"; exit 77; }
 
-all=$(awk -F'\t' 'NR > 1 && $16 ~ /(^|;)variant:pie(-cgo)?(;|$)/ { print $1 }' "$corpus/manifest.tsv")
+all=$(awk -F'\t' 'NR > 1 && $16 ~ /(^|;)variant:(static-)?pie(-cgo)?(;|$)/ { print $1 }' "$corpus/manifest.tsv")
 [ -n "${PIE_CORES:-$all}" ] || { echo "no PIE cores in the manifest: skipped"; exit 77; }
 
 db=$work/pie.db
@@ -32,7 +32,7 @@ q() { sqlite3 -separator '|' "$db" "$1"; }
 scenarios() { sed -n 's/^scenario \([^ ]*\) goid=\([0-9]*\)$/\1 \2/p' "$corpus/$(col stdout "$1")"; }
 
 for name in ${PIE_CORES:-$all}; do
-	twin=$(echo "$name" | sed -E 's/-pie(-cgo)?-go/-go/')
+	twin=$(echo "$name" | sed -E 's/-(static-)?pie(-cgo)?-go/-go/')
 	if [ -z "$(col name "$twin")" ]; then
 		bad "$name: no twin $twin in the manifest"
 		continue
@@ -43,6 +43,14 @@ for name in ${PIE_CORES:-$all}; do
 	# The executable really is position-independent and was moved.
 	etype=$(od -An -tu2 -j16 -N2 "$work/$name.exe" | tr -d ' ')
 	[ "$etype" = 3 ] && ok "$name: ET_DYN executable" || bad "$name: e_type $etype, not ET_DYN"
+	# A static PIE has no interpreter (no PT_INTERP: it relocates itself),
+	# the others have ld-linux's.
+	case $name in
+	*-static-pie-*) want=0 what="static: no PT_INTERP" ;;
+	*) want=1 what="PT_INTERP" ;;
+	esac
+	ninterp=$(readelf -lW "$work/$name.exe" 2>/dev/null | grep -c ' INTERP ')
+	[ "$ninterp" = "$want" ] && ok "$name: $what" || bad "$name: $ninterp PT_INTERP, expected $want"
 
 	scenarios "$twin" >"$work/twin.scen"
 	n=0 diff=0 skipped=""
