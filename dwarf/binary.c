@@ -782,6 +782,7 @@ void dw_binary_destroy(struct dw_binary *b)
 	dw_namemap_deinit(&b->rtype_names);
 	dw_namemap_deinit(&b->synth_sizes);
 	free(b->heuristics);
+	free(b->ctx_itabs);
 	free(b->consts);
 	free(b->rtypes);
 	util_strtab_deinit(&b->strings);

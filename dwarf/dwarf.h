@@ -94,6 +94,24 @@ const char *dw_binary_heuristic(const struct dw_binary *b, size_t i);
 /** runtime.buildVersion as .go.buildinfo records it ("go1.27.3"), "" if it does not. */
 const char *dw_binary_build_version(const struct dw_binary *b);
 
+/** A field of a struct type descriptor: its name (not NUL-terminated), type descriptor, offset. */
+struct dw_desc_field {
+	const char *name;
+	size_t name_len;
+	uint64_t type;
+	uint64_t offset;
+};
+
+/** The fields (at most MAX into OUT; the count) of the struct type descriptor
+ * at DESC in the executable's file, or of the struct it points to (*PTR
+ * true): what a stripped executable tells of a type's layout; 0 if neither. */
+size_t dw_binary_desc_fields(const struct dw_binary *b, uint64_t desc, bool *ptr,
+			     struct dw_desc_field *out, size_t max);
+
+/** Stripped: the executable's static itabs of context.Context (*RET, the count);
+ * none when DWARF is read (its symbols name them). */
+size_t dw_binary_ctx_itabs(const struct dw_binary *b, const uint64_t **ret);
+
 /** The address range of the executable's section NAME, one of ".data",
  * ".noptrdata", ".bss", ".noptrbss"; false if it has none. */
 bool dw_binary_section(const struct dw_binary *b, const char *name, uint64_t *addr, uint64_t *size);

@@ -178,6 +178,8 @@ struct dw_binary {
 	struct dw_namemap synth_sizes; /**< type name → uint64_t * (arena) of its byte size */
 	const char **heuristics;      /**< what was found by a heuristic, for diagnostics */
 	size_t nheuristics;
+	uint64_t *ctx_itabs;          /**< stripped: the static context.Context itabs found */
+	size_t nctx_itabs;
 	/* What was found corrupt while reading the tables (dw_binary_problem). */
 	const char **problems;        /**< interned; at most DW_MAX_PROBLEMS */
 	size_t nproblems, problems_cap, problems_dropped;

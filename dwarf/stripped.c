@@ -269,7 +269,8 @@ static struct util_error *add_entry(struct dw_binary *b, const struct dw_layout_
  * (abi.Name) is a flags byte, a varint length and the bytes.
  */
 enum { T_SIZE = 0, T_TFLAG = 20, T_KIND = 23, T_STR = 40, T_FIELDS = 56, FIELD_SIZE = 24,
-       KIND_STRUCT = 25, KIND_MASK = 0x1f, TFLAG_EXTRA_STAR = 2, MAX_FIELDS = 512 };
+       KIND_STRUCT = 25, KIND_PTR = 22, KIND_ANY = -1, KIND_MASK = 0x1f, TFLAG_EXTRA_STAR = 2,
+       MAX_FIELDS = 512 };
 
 /* Make the cached member TYPE.MEMBER (add_entry's) say offset V. */
 static void override_member(struct dw_binary *b, const char *type, const char *member, uint64_t v)
@@ -301,9 +302,14 @@ static const char *desc_name(const struct dw_binary *b, uint64_t addr, size_t *l
 	return (const char *)p + i;
 }
 
-/* The descriptor of the struct type NAME ("runtime.g") in [TYPES, ETYPES), 0 if none. */
-static uint64_t find_descriptor(const struct dw_binary *b, uint64_t types, uint64_t etypes,
-				const char *name)
+/*
+ * The descriptor of the type NAME ("runtime.g") in [TYPES, ETYPES), 0 if
+ * none: of kind KIND (KIND_ANY: any), or with PTR the pointer type *NAME,
+ * which shares the named type's name "*NAME" without tflagExtraStar
+ * (1.27 cmd/compile/internal/reflectdata/reflect.go:490, dcommontype).
+ */
+static uint64_t find_named(const struct dw_binary *b, uint64_t types, uint64_t etypes,
+			   const char *name, int kind, bool ptr)
 {
 	size_t size = etypes - types;
 	const uint8_t *t = file_bytes(b, types, size, NULL);
@@ -317,11 +323,19 @@ static uint64_t find_descriptor(const struct dw_binary *b, uint64_t types, uint6
 		uint32_t off = (uint32_t)(q - 1 - t);
 		for (size_t d = 0; d + T_FIELDS + 16 <= size; d += 8)
 			if (dw_le32(t + d + T_STR) == off &&
-			    (t[d + T_KIND] & KIND_MASK) == KIND_STRUCT &&
-			    (t[d + T_TFLAG] & TFLAG_EXTRA_STAR))
+			    (ptr ? (t[d + T_KIND] & KIND_MASK) == KIND_PTR &&
+					   !(t[d + T_TFLAG] & TFLAG_EXTRA_STAR)
+				 : (kind == KIND_ANY || (t[d + T_KIND] & KIND_MASK) == kind) &&
+					   (t[d + T_TFLAG] & TFLAG_EXTRA_STAR)))
 				return types + d;
 	}
 	return 0;
+}
+
+static uint64_t find_descriptor(const struct dw_binary *b, uint64_t types, uint64_t etypes,
+				const char *name)
+{
+	return find_named(b, types, etypes, name, KIND_STRUCT, false);
 }
 
 /* Resolve the dotted PATH in the struct descriptor DESC: its offset; false if absent. */
@@ -354,6 +368,182 @@ static bool desc_member(const struct dw_binary *b, uint64_t desc, const char *pa
 		path = dot + 1;
 	}
 	return false;
+}
+
+/* Answer dw_type_runtime_offset(NAME) with the descriptor at TYPES+OFF, and back. */
+static struct util_error *add_rtype(struct dw_binary *b, const char *name, uint64_t off)
+{
+	uint64_t v;
+	if (dw_namemap_get(&b->rtype_names, name, strlen(name), &v))
+		return NULL;
+	char *n = util_arena_strndup(&b->arena, name, strlen(name));
+	if (!n)
+		return &util_enomem;
+	struct util_error *err = util_u64map_put(&b->rtype_map, off, (uintptr_t)n);
+	if (!err)
+		err = dw_namemap_add(&b->rtype_names, n, strlen(n), off, NULL);
+	return err;
+}
+
+/* The member TYPE.PATH at OFF, as add_entry caches it, unless the table gave it. */
+static struct util_error *add_member(struct dw_binary *b, const char *type, const char *path,
+				     size_t plen, uint64_t off)
+{
+	char key[256];
+	int n = snprintf(key, sizeof(key), "%s\001%.*s", type, (int)plen, path);
+	uint64_t slot;
+	if (n <= 0 || (size_t)n >= sizeof(key) || dw_namemap_get(&b->members, key, n, &slot))
+		return NULL;
+	char *k = util_arena_alloc(&b->arena, n);
+	struct dw_member *m = util_arena_alloc(&b->arena, sizeof(*m));
+	if (!k || !m)
+		return &util_enomem;
+	memcpy(k, key, n);
+	*m = (struct dw_member){.found = true, .offset = off};
+	return dw_namemap_add(&b->members, k, n, (uintptr_t)m, NULL);
+}
+
+/* The fields of the struct descriptor DESC as members of TYPE, PREFIX.field at BASE+offset. */
+static struct util_error *add_fields(struct dw_binary *b, const char *type, uint64_t desc,
+				     const char *prefix, uint64_t base, int depth)
+{
+	const uint8_t *t = file_bytes(b, desc, T_FIELDS + 16, NULL);
+	if (!t || (t[T_KIND] & KIND_MASK) != KIND_STRUCT)
+		return NULL;
+	uint64_t n = dw_le64(t + T_FIELDS + 8);
+	const uint8_t *f = n <= MAX_FIELDS ? file_bytes(b, dw_le64(t + T_FIELDS), n * FIELD_SIZE, NULL)
+					   : NULL;
+	struct util_error *err = NULL;
+	for (uint64_t i = 0; f && i < n && !err; i++, f += FIELD_SIZE) {
+		size_t len;
+		const char *nm = desc_name(b, dw_le64(f), &len);
+		char path[160];
+		int pl = nm ? snprintf(path, sizeof(path), "%s%.*s", prefix, (int)len, nm) : -1;
+		if (pl <= 0 || (size_t)pl >= sizeof(path) - 1)
+			continue;
+		uint64_t off = base + dw_le64(f + 16);
+		err = add_member(b, type, path, pl, off);
+		if (!err && depth > 0) {
+			path[pl] = '.';
+			path[pl + 1] = 0;
+			err = add_fields(b, type, dw_le64(f + 8), path, off, depth - 1);
+		}
+	}
+	return err;
+}
+
+/* A pointer type (abi.PtrType, 1.27 internal/abi/type.go:568; 1.19 ptrtype,
+ * runtime/type.go:411) has Elem right after its Type, at 48. */
+enum { T_ELEM = 48 };
+
+size_t dw_binary_desc_fields(const struct dw_binary *b, uint64_t desc, bool *ptr,
+			     struct dw_desc_field *out, size_t max)
+{
+	const uint8_t *t = file_bytes(b, desc, T_FIELDS + 16, NULL);
+	*ptr = false;
+	if (t && (t[T_KIND] & KIND_MASK) == KIND_PTR) {
+		*ptr = true;
+		t = file_bytes(b, dw_le64(t + T_ELEM), T_FIELDS + 16, NULL);
+	}
+	if (!t || (t[T_KIND] & KIND_MASK) != KIND_STRUCT)
+		return 0;
+	uint64_t n = dw_le64(t + T_FIELDS + 8);
+	const uint8_t *f = n <= MAX_FIELDS ? file_bytes(b, dw_le64(t + T_FIELDS), n * FIELD_SIZE, NULL)
+					   : NULL;
+	size_t k = 0;
+	for (uint64_t i = 0; f && i < n && k < max; i++, f += FIELD_SIZE) {
+		out[k].name = desc_name(b, dw_le64(f), &out[k].name_len);
+		out[k].type = dw_le64(f + 8);
+		out[k].offset = dw_le64(f + 16);
+		k += out[k].name != NULL;
+	}
+	return k;
+}
+
+size_t dw_binary_ctx_itabs(const struct dw_binary *b, const uint64_t **ret)
+{
+	*ret = b->ctx_itabs;
+	return b->nctx_itabs;
+}
+
+/*
+ * The static itabs of the interface INTER: an itab (1.22 runtime/runtime2.go:
+ * 997 itab; 1.27 internal/abi/iface.go:17 ITab) is Inter at 0, Type at 8
+ * and Fun[0] at 24; an aligned word of the file equal to INTER followed by a
+ * type descriptor in [TYPES, ETYPES) and a nonzero Fun[0] is one (a struct
+ * field naming INTER is followed by its offset instead).
+ */
+static struct util_error *find_itabs(struct dw_binary *b, uint64_t inter, uint64_t types,
+				     uint64_t etypes)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < b->nsegs; i++) {
+		const struct dw_segment *s = &b->segs[i];
+		const uint8_t *p = b->map + s->offset;
+		for (uint64_t o = (8 - s->vaddr % 8) % 8; o + 32 <= s->filesz; o += 8) {
+			uint64_t t, f;
+			if (dw_le64(p + o) != inter || (t = dw_le64(p + o + 8)) < types ||
+			    t >= etypes || !(f = dw_le64(p + o + 24)))
+				continue;
+			struct util_error *err = util_grow((void **)&b->ctx_itabs, b->nctx_itabs, &cap, 8, 64);
+			if (err)
+				return err;
+			b->ctx_itabs[b->nctx_itabs++] = s->vaddr + o;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The context package's types (and the timers a timerCtx holds) have
+ * descriptors too: they are stored in interfaces. Each found answers
+ * dw_type_runtime_offset for it and for its pointer type, and, a struct,
+ * dw_type_size and dw_member_offset for its fields (a level of embedded
+ * structs deep: "cancelCtx.Context", "timer.when", "err.v"), so that
+ * goruntime/contexts.c probes them as it probes DWARF's.
+ */
+static struct util_error *read_context_descriptors(struct dw_binary *b, uint64_t types,
+						   uint64_t etypes)
+{
+	static const char *const wanted[] = {
+		"context.Context", "context.cancelCtx", "context.timerCtx", "context.valueCtx",
+		"context.emptyCtx", "context.backgroundCtx", "context.todoCtx",
+		"context.withoutCancelCtx", "context.afterFuncCtx", "context.stopCtx",
+		"context.deadlineExceededError", "runtime.timeTimer", "time.Timer", "time.Time", "errors.errorString",
+	};
+	struct util_error *err = NULL;
+	size_t found = 0;
+	for (size_t w = 0; w < sizeof(wanted) / sizeof(wanted[0]) && !err; w++) {
+		uint64_t desc = find_named(b, types, etypes, wanted[w], KIND_ANY, false), slot;
+		uint64_t ptr = find_named(b, types, etypes, wanted[w], KIND_ANY, true);
+		const uint8_t *p = desc ? file_bytes(b, desc + T_SIZE, 8, NULL) : NULL;
+		size_t wl = strlen(wanted[w]);
+		char star[64];
+		snprintf(star, sizeof(star), "*%s", wanted[w]);
+		if (ptr)
+			err = add_rtype(b, star, ptr - types);
+		if (!p || err)
+			continue;
+		found++;
+		err = add_rtype(b, wanted[w], desc - types);
+		if (!err && !dw_namemap_get(&b->types, wanted[w], wl, &slot))
+			err = dw_namemap_add(&b->types, wanted[w], wl, 0, NULL);
+		if (!err && !dw_namemap_get(&b->synth_sizes, wanted[w], wl, &slot)) {
+			uint64_t *size = util_arena_alloc(&b->arena, sizeof(*size));
+			if (!size)
+				return &util_enomem;
+			*size = dw_le64(p);
+			err = dw_namemap_add(&b->synth_sizes, wanted[w], wl, (uintptr_t)size, NULL);
+		}
+		if (!err)
+			err = add_fields(b, wanted[w], desc, "", 0, 1);
+		if (!err && w == 0)
+			err = find_itabs(b, desc, types, etypes);
+	}
+	return err ? err
+		   : note_heuristic(b, "contexts: %zu of %zu context and timer types' layouts read "
+				       "from their type descriptors; %zu static context.Context itabs", found,
+				    sizeof(wanted) / sizeof(wanted[0]), b->nctx_itabs);
 }
 
 /*
@@ -410,7 +600,7 @@ static struct util_error *read_descriptors(struct dw_binary *b, const struct dw_
 		if (err)
 			return err;
 	}
-	return NULL;
+	return read_context_descriptors(b, types, etypes);
 }
 
 static int const_cmp(const void *x, const void *y)

@@ -57,6 +57,9 @@ static void probe(struct gr_ctx *c)
 	err = dw_member_type_name(b, CC, "err", &et);
 	util_error_destroy(err);
 	c->err_atomic = !err && et && strstr(et, "atomic.Value");
+	// Stripped: no member type names, but an atomic.Value's field v.
+	if (err && dw_binary_is_stripped(b))
+		c->err_atomic = gr_member(b, CC, "err.v") != GR_ABSENT;
 	c->tc_size = gr_type_size(c->r->bin, "context.timerCtx");
 	c->tc_cancel = gr_member(c->r->bin, "context.timerCtx", "cancelCtx");
 	c->tc_timer = gr_member(c->r->bin, "context.timerCtx", "timer");
@@ -154,10 +157,14 @@ static enum gr_ctx_kind kind_by_name(const char *n)
 }
 
 /* A user type's fields: a context.Context to follow up, a channel for Done. */
-static void user_fields(struct gr_ctx *c, const char *dwarf, struct gr_ctx_type *t)
+static void user_fields(struct gr_ctx *c, const char *dwarf, uint64_t type, struct gr_ctx_type *t)
 {
 	struct dw_binary *b = c->r->bin;
 	uint64_t die = dwarf ? dw_type_die(b, dwarf) : 0, sd;
+	if (!die && dw_binary_is_stripped(b)) {
+		gr_ctx_desc_fields(c, type, t); // no DWARF: its type descriptor's fields
+		return;
+	}
 	if (!die)
 		return;
 	if (!dw_type_is_pointer_to_struct(b, die, &sd)) {
@@ -190,7 +197,7 @@ static struct util_error *get_type(struct gr_ctx *c, uint64_t type, bool vouched
 		if (t && t->kind == CK_NONE && vouched) {
 			// Seen before without a guarantee; now we know it is a context.
 			c->types[v - 1].kind = CK_USER;
-			user_fields(c, NULL, &c->types[v - 1]);
+			user_fields(c, NULL, type, &c->types[v - 1]);
 		}
 		if (t && t->kind != CK_NONE)
 			*ret = t;
@@ -207,7 +214,7 @@ static struct util_error *get_type(struct gr_ctx *c, uint64_t type, bool vouched
 				  .direct = rt->direct, .parent_off = GR_ABSENT, .done_off = GR_ABSENT};
 	if (t->kind == CK_NONE && vouched) {
 		t->kind = CK_USER;
-		user_fields(c, rt->dwarf, t);
+		user_fields(c, rt->dwarf, type, t);
 	}
 	c->ntypes++;
 	err = util_u64map_put(&c->type_index, type, c->ntypes);
@@ -288,6 +295,8 @@ static const char *error_text(struct gr_ctx *c, uint64_t type, uint64_t data)
 	if (c->deadline_type && type == c->deadline_type)
 		return "context deadline exceeded";
 	const char *t = gr_value_text(c->r, type, data);
+	if (!t) // without DWARF (stripped): errors.New's, as Canceled's
+		t = gr_ctx_error_string(c, type, data);
 	return t ? t : "(unreadable error)";
 }
 

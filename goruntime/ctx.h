@@ -189,6 +189,14 @@ struct util_error *gr_ctx_walk(struct gr_ctx *c);
 /** The context type of ITAB (itab.Inter is context.Context); 0 if it is none. */
 uint64_t gr_ctx_itab_type(struct gr_ctx *c, uint64_t itab);
 
+/** Stripped: a user context type's parent and Done fields from the fields of
+ * its type descriptor TYPE (ctxtypes.c). */
+void gr_ctx_desc_fields(struct gr_ctx *c, uint64_t type, struct gr_ctx_type *t);
+
+/** The text of an errors.New error (TYPE *errors.errorString, DATA), its layout
+ * from the descriptor (stripped); NULL if it is not one or is unreadable. */
+const char *gr_ctx_error_string(struct gr_ctx *c, uint64_t type, uint64_t data);
+
 /** Record a diagnostic (at most 100; gr_diag_capped). */
 void gr_ctx_diag(struct gr_ctx *c, const char *severity, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

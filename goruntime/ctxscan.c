@@ -36,6 +36,12 @@ static struct util_error *collect_scan_words(struct cf_state *st)
 			util_error_destroy(e);
 		}
 	}
+	// Stripped: no symbols; the itabs the dwarf module found in the file.
+	const uint64_t *found;
+	size_t nfound = dw_binary_ctx_itabs(b, &found);
+	for (size_t i = 0; i < nfound && !err; i++)
+		if (gr_ctx_itab_type(c, found[i]))
+			err = util_u64map_put(&st->scan_words, found[i], 1);
 	// Up to 1.26: every static itab is listed in moduledata.itablinks.
 	struct core_file *core = st->r->core;
 	uint64_t links[2], types = st->r->types.types;
@@ -178,8 +184,12 @@ static struct util_error *make_frame_info(void *arg, const struct gr_goroutine *
 	fi->args = calloc(n, sizeof(*fi->args));
 	if (!fi->self || !fi->callee || !fi->args)
 		return &util_enomem;
+	// Stripped: no variables to ask; every frame outside the runtime may
+	// hold one, the stack maps' liveness the only filter (a conservative scan).
+	bool stripped = dw_binary_is_stripped(st->r->bin);
 	for (size_t i = 0; i < g->nframes; i++) {
-		fi->self[i] = strncmp(g->frames[i].func, "runtime.", 8) != 0 && ctx_vars(st, g, i, true);
+		fi->self[i] = strncmp(g->frames[i].func, "runtime.", 8) != 0 &&
+			      (stripped || ctx_vars(st, g, i, true));
 		fi->callee[i] = -1;
 		// Register arguments are spilled to the bottom of the caller's
 		// frame (the callee's CFA + k): the nearest physical callee's, when

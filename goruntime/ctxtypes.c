@@ -75,3 +75,31 @@ bool gr_ctx_own_done(struct gr_reader *r, const char *name)
 	return f && !dw_func_is_wrapper(r->bin, f);
 }
 
+
+void gr_ctx_desc_fields(struct gr_ctx *c, uint64_t type, struct gr_ctx_type *t)
+{
+	struct dw_desc_field fs[64];
+	bool ptr;
+	size_t n = dw_binary_desc_fields(c->r->bin, type, &ptr, fs, 64);
+	if (n && !ptr)
+		t->fields_direct = t->direct; // a one-pointer struct held in the data word
+	for (size_t i = 0; i < n; i++) {
+		const struct gr_type *ft = gr_type_read(c->r, fs[i].type);
+		if (t->parent_off == GR_ABSENT && fs[i].type == c->iface_ctx_type)
+			t->parent_off = fs[i].offset;
+		else if (t->done_off == GR_ABSENT && ft && ft->kind == GR_KIND_CHAN &&
+			 gr_ctx_own_done(c->r, t->name))
+			t->done_off = fs[i].offset; // the channel its own Done returns, presumably
+	}
+}
+
+const char *gr_ctx_error_string(struct gr_ctx *c, uint64_t type, uint64_t data)
+{
+	const char *tn = gr_type_name(c->r, type), *t = NULL;
+	uint64_t s = gr_member(c->r->bin, "errors.errorString", "s");
+	if (!tn || strcmp(tn, "*errors.errorString") != 0 || s == GR_ABSENT)
+		return NULL;
+	struct util_error *err = gr_read_gostring(c->r, data + s, 4096, &t);
+	util_error_destroy(err);
+	return err ? NULL : t;
+}

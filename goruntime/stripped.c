@@ -151,7 +151,9 @@ struct util_error *gr_stripped_globals(struct gr_reader *r)
 	gr_diag(r->snap, "warning", "stripped",
 		"stripped executable (no DWARF, no symbols): runtime layouts from the binary's type "
 		"descriptors where found, else assumed from the built-in %s table (%s per "
-		".go.buildinfo; which is which: diagnostics 'stripped'); unavailable: contexts, defers, "
+		".go.buildinfo; which is which: diagnostics 'stripped'); contexts from a conservative "
+		"stack scan (context types' layouts from their descriptors; holdings by frame, "
+		"unverified; contexts only the heap reaches are missed); unavailable: defers, "
 		"panics, heap reachability, frame variables; sync waits by semaphore address only",
 		rel, dw_binary_build_version(r->bin));
 	if (dw_binary_debug_looked(r->bin))

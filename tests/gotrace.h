@@ -82,7 +82,8 @@ const struct gt_manifest_row *gt_row(const struct gt_manifest *m, const char *na
 char *gt_unpack(const struct gt_manifest *m, const struct gt_manifest_row *row, const char *col,
 		const char *corpus_dir, const char *tmpdir, const char *suffix);
 /** True if ROW's executable is the stripped variant ("variant:stripped" in
- * its notes): no DWARF, so no contexts, defers, panics or heap to check. */
+ * its notes): no DWARF, so no defers, panics or heap to check; contexts from
+ * the stack scan only (test-contexts checks them). */
 bool gt_row_stripped(const struct gt_manifest *m, const struct gt_manifest_row *row);
 /**
  * Run CHECK on every manifest row of PROGRAM ("hang", "diag"; NULL: every
