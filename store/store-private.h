@@ -79,6 +79,8 @@ struct store_db {
 	bool ckpt_running;                     /**< ckpt_thread started and not joined */
 	pthread_t ckpt_thread;                 /**< store_checkpoint_start's */
 	char *ckpt_path;                       /**< the file ckpt_thread opens (owned) */
+	char *fresh;                           /**< store_open_fresh's temporary file until
+						    store_publish; store_close removes it */
 #ifdef GOCORONER_TESTING
 	unsigned long crash_left;              /**< store_test_crash_after's countdown */
 #endif
@@ -268,6 +270,9 @@ struct util_error *store_schema_block(int version, char **ret);
  * caller holds the write transaction (FROM is 0 for a new database).
  */
 struct util_error *store_schema_upgrade(struct store_db *db, int from);
+
+/** Remove FILE and the -journal, -wal and -shm files SQLite may have made beside it. */
+void store_remove_files(const char *file);
 
 /** Tell DB's stage hook (store_set_stage_hook) that stage NAME begins. */
 static inline void store_stage(struct store_db *db, const char *name)

@@ -1579,6 +1579,90 @@ static void test_import(void **state)
 	store_close(db);
 }
 
+/* Files of the test's directory whose names start with PREFIX. */
+static int files_named(const char *prefix)
+{
+	int n = 0;
+	DIR *d = opendir(tmpdir);
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));)
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+/* A new database (store_open_fresh): written beside its path, which it
+ * reaches only complete (store_publish); closed unpublished, it is gone;
+ * when the path appears meanwhile, the incident is imported into it. */
+static void test_fresh_database(void **state)
+{
+	char path[4096];
+	tmp_path(path, sizeof(path), "fresh.db");
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	bool existed = true;
+	struct store_db *db = NULL;
+
+	// Written and published: one file, WAL mode, the incident.
+	assert_null(store_open_fresh(path, STORE_BUDGET_DEFAULT, &db));
+	assert_non_null(db);
+	assert_non_null(store_fresh_path(db));
+	assert_int_equal(access(path, F_OK), -1);
+	assert_string_equal(query_text(db, "PRAGMA journal_mode"), "memory");
+	int64_t id = ingest_ok(db, &incident_a, &snap, &existed);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_null(store_publish(&db, &id, &existed));
+	assert_null(store_fresh_path(db));
+	assert_string_equal(query_text(db, "PRAGMA journal_mode"), "wal");
+	assert_string_equal(query_text(db, "PRAGMA integrity_check"), "ok");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident"), 1);
+	int64_t rows = incident_rows(db, id);
+	store_close(db);
+	assert_int_equal(files_named("fresh.db"), 1);
+	// The path exists now: not a new database.
+	db = (struct store_db *)1;
+	assert_null(store_open_fresh(path, STORE_BUDGET_DEFAULT, &db));
+	assert_null(db);
+
+	// Closed before it is published (a failure): nothing left.
+	char gone[4096];
+	tmp_path(gone, sizeof(gone), "gone.db");
+	assert_null(store_open_fresh(gone, STORE_BUDGET_DEFAULT, &db));
+	ingest_ok(db, &incident_a, &snap, &existed);
+	store_close(db);
+	assert_int_equal(files_named("gone.db"), 0);
+
+	// Another gocoroner made the path meanwhile, with another incident:
+	// both are kept, ours imported with a new id.
+	char raced[4096];
+	tmp_path(raced, sizeof(raced), "raced.db");
+	assert_null(store_open_fresh(raced, STORE_BUDGET_DEFAULT, &db));
+	id = ingest_ok(db, &incident_a, &snap, &existed);
+	struct store_db *other = open_ok(raced);
+	int64_t other_id = ingest_ok(other, &incident_b, &snap, &existed);
+	store_close(other);
+	assert_null(store_publish(&db, &id, &existed));
+	assert_false(existed);
+	assert_true(id != other_id);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident"), 2);
+	assert_string_equal(query_text(db, "SELECT core_sha256 FROM incident WHERE id = %lld",
+				       (long long)id), incident_a.core_sha256);
+	assert_int_equal(incident_rows(db, id), rows);
+	store_close(db);
+	assert_int_equal(files_named("raced.db"), 1);
+	// The same core made there meanwhile: the incident is the one there.
+	assert_null(store_open_fresh(gone, STORE_BUDGET_DEFAULT, &db));
+	ingest_ok(db, &incident_a, &snap, &existed);
+	other = open_ok(gone);
+	other_id = ingest_ok(other, &incident_a, &snap, &existed);
+	store_close(other);
+	assert_null(store_publish(&db, &id, &existed));
+	assert_true(existed);
+	assert_int_equal(id, other_id);
+	store_close(db);
+	assert_int_equal(files_named("gone.db"), 1);
+}
+
 static void test_import_refused(void **state)
 {
 	char path[4096], other[4096];
@@ -1863,6 +1947,7 @@ int main(void)
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_import),
+		cmocka_unit_test(test_fresh_database),
 		cmocka_unit_test(test_import_refused),
 		cmocka_unit_test(test_import_from_v1),
 		cmocka_unit_test(test_budget_stops_a_statement),
