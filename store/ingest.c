@@ -51,10 +51,11 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		" recovered, aborted, goexit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[STORE_STMT_INSERT_CONTEXT] =
 		"INSERT OR IGNORE INTO context_base (incident_id, addr, kind, type_name, parent_addr,"
-		" done_chan, state, err, cause, deadline_unix_ns, value_key, value_text, found_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+		" done_chan, state, err, cause, deadline_unix_ns, value_key, value_text, found_at,"
+		" registered_in) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	// The pairs context_base.registered_in does not hold (store_context_registrations).
 	[STORE_STMT_INSERT_CONTEXT_CHILD] =
-		"INSERT OR IGNORE INTO context_child (incident_id, parent_addr, child_addr)"
+		"INSERT OR IGNORE INTO context_child_extra (incident_id, parent_addr, child_addr)"
 		" VALUES (?1, ?2, ?3)",
 	[STORE_STMT_INSERT_CTX_CANCELED] =
 		"INSERT OR IGNORE INTO context_canceled (incident_id, addr, origin_addr, origin_steps)"
@@ -701,7 +702,7 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 }
 
 /* The tables store_write_contexts fills, whose indexes it can build. */
-static const char *const context_tables[] = {"context_base", "context_child",
+static const char *const context_tables[] = {"context_base", "context_child_extra",
 					      "goroutine_context_base", "sync_wait"};
 
 struct util_error *store_ingest_contexts(struct store_ingest *in, const struct gr_snapshot *snap)

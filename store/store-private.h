@@ -217,6 +217,17 @@ struct util_error *store_write_reach(struct store_db *db, int64_t incident_id,
  * the sync waits, which name the contexts whose lock they wait on. */
 struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id,
 					const struct gr_snapshot *snap);
+/**
+ * The children map each of SNAP's contexts is in (schema version 15,
+ * context_base.registered_in; store/ctxchild.c): *REG_RET[i] is 1 + the
+ * index in snap->context_children of context i's pair, 0 for none. ORDER
+ * lists the contexts by address, as they are written. The pairs that do
+ * not fit (a child with no context, a child's second map) are listed in
+ * *EXTRA_RET, *NEXTRA_RET of them, for context_child_extra. Both malloc'ed.
+ */
+struct util_error *store_context_registrations(const struct gr_snapshot *snap,
+					       const uint32_t *order, uint32_t **reg_ret,
+					       uint32_t **extra_ret, size_t *nextra_ret);
 /** The rows of context_canceled and context_below_canceled, from SNAP's cancel_sets. */
 struct util_error *store_write_cancel_sets(struct store_db *db, int64_t incident_id,
 					   const struct gr_snapshot *snap);

@@ -17,7 +17,7 @@
 struct store_db;
 
 /** The schema version this gocoroner writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 /**
  * The definition of an incident's summary rows (incident_finding from view

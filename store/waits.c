@@ -16,7 +16,9 @@ struct row {
 	sqlite3_stmt *s;
 	int rc;
 	int base;
-	const uint32_t *seq; /**< goroutine_context: each holding's place in its goroutine */
+	/** goroutine_context: each holding's place in its goroutine; context:
+	 * its children-map pair, 1 + its index in context_children (0: none) */
+	const uint32_t *seq;
 	const int64_t *ids;  /**< context: each row's value_key (incident_text id; 0: none) */
 };
 
@@ -307,6 +309,8 @@ static void bind_context(struct row *r, const struct gr_snapshot *snap, size_t i
 	opt(r, 11, r->ids[i] != 0, r->ids[i]);
 	text(r, 12, c->value_text);
 	text(r, 13, c->found_at);
+	opt(r, 14, r->seq[i] != 0,
+	    r->seq[i] ? (int64_t)snap->context_children[r->seq[i] - 1].parent_addr : 0);
 }
 
 static void bind_context_child(struct row *r, const struct gr_snapshot *snap, size_t i)
@@ -649,22 +653,30 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 		if (snap->contexts[i].value_key)
 			err = store_text_id(&texts, snap->contexts[i].value_key, &keys[i]);
 	store_texts_end(&texts);
+	// The children maps: a column of the children's rows, the rest extra.
+	uint32_t *reg = NULL, *extra = NULL;
+	size_t nextra = 0;
+	if (!err)
+		err = store_context_registrations(snap, order, &reg, &extra, &nextra);
 	if (!err)
 		err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT, incident_id, snap, nc,
-					 bind_context, "writing a context", order, NULL, keys);
+					 bind_context, "writing a context", order, reg, keys);
 	free(keys);
-	struct keyed *k = err ? NULL : malloc(nch * sizeof(*k) + 1);
+	free(reg);
+	struct keyed *k = err ? NULL : malloc(nextra * sizeof(*k) + 1);
 	if (!err && !k)
 		err = &util_enomem;
-	for (size_t i = 0; !err && i < nch; i++)
-		k[i] = (struct keyed){.a = snap->context_children[i].parent_addr,
-				      .b = snap->context_children[i].child_addr, .i = (uint32_t)i};
+	for (size_t i = 0; !err && i < nextra; i++)
+		k[i] = (struct keyed){.a = snap->context_children[extra[i]].parent_addr,
+				      .b = snap->context_children[extra[i]].child_addr, .i = extra[i]};
 	if (!err)
-		sort_keyed(k, nch, order);
+		sort_keyed(k, nextra, order);
 	if (!err)
-		err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, snap, nch,
-					 bind_context_child, "writing a context child", order, NULL, NULL);
+		err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, snap,
+					 nextra, bind_context_child, "writing a context child", order,
+					 NULL, NULL);
 	free(k);
+	free(extra);
 	free(order);
 	if (!err)
 		err = store_write_cancel_sets(db, incident_id, snap);

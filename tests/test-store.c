@@ -1136,6 +1136,64 @@ static void test_upgrade_from_v13(void **state)
 }
 
 /*
+ * Version 15 keeps context_child as a column of context_base: a version-14
+ * database's pairs read the same through the view after the upgrade (those
+ * that do not fit the column in context_child_extra), and SQL written by
+ * hand inserts and deletes through it as on the table.
+ */
+static void test_upgrade_from_v14(void **state)
+{
+	(void)state;
+	char path[4096];
+	tmp_path(path, sizeof(path), "v14.db");
+	schema_upto(path, 14);
+	// 32 in 16's map; 48 in two maps; 99 has no context row.
+	raw_exec(path, "INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES ('a.core', printf('%064d', 1), '', 0);"
+		       " INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_chan,"
+		       "  done_closed, canceled, found_in) VALUES"
+		       " (1, 16, 'cancel', '*context.cancelCtx', NULL, 1, 0, 0, 'frame'),"
+		       " (1, 24, 'cancel', '*context.cancelCtx', 16, 2, 0, 0, 'frame'),"
+		       " (1, 32, 'timer', '*context.timerCtx', 16, 3, 0, 0, 'frame'),"
+		       " (1, 48, 'cancel', '*context.cancelCtx', 24, 4, 0, 0, 'frame'),"
+		       " (1, 64, 'value', '*context.valueCtx', 48, NULL, 0, NULL, 'frame');"
+		       " INSERT INTO context_child VALUES (1, 16, 32), (1, 24, 48), (1, 16, 48),"
+		       "  (1, 24, 99)");
+	const char *pairs = "SELECT group_concat(r, ';') FROM (SELECT parent_addr || '>' ||"
+			    " child_addr AS r FROM context_child ORDER BY incident_id, parent_addr,"
+			    " child_addr)";
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_string_equal(query_text(db, pairs), "16>32;16>48;24>48;24>99");
+	assert_string_equal(query_text(db, "SELECT group_concat(addr || ':' || registered_in)"
+					  " FROM context_base WHERE registered_in IS NOT NULL"),
+			    "32:16,48:16");
+	assert_string_equal(query_text(db, "SELECT group_concat(parent_addr || '>' || child_addr,"
+					  " ';') FROM context_child_extra"),
+			    "24>48;24>99");
+	// Through the view: a pair into the child's row, a duplicate refused,
+	// a deleted one gone from wherever it was.
+	sqlite3 *h = store_handle(db);
+	exec_sql(h, "INSERT INTO context_child VALUES (1, 48, 64)");
+	assert_int_equal(query_int(db, "SELECT registered_in FROM context_base WHERE addr = 64"), 48);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO context_child VALUES (1, 48, 64)", NULL, NULL,
+				      NULL) & 0xff, SQLITE_CONSTRAINT);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO context_child VALUES (1, 24, 99)", NULL, NULL,
+				      NULL) & 0xff, SQLITE_CONSTRAINT);
+	exec_sql(h, "DELETE FROM context_child WHERE child_addr = 48 AND parent_addr = 16;"
+		    " DELETE FROM context_child WHERE child_addr = 99");
+	assert_string_equal(query_text(db, pairs), "16>32;24>48;48>64");
+	// A context changed or deleted through view context keeps its pair.
+	exec_sql(h, "UPDATE context SET canceled = 1 WHERE addr = 32; DELETE FROM context WHERE addr = 64");
+	assert_string_equal(query_text(db, pairs), "16>32;24>48;48>64");
+	assert_int_equal(query_int(db, "SELECT canceled FROM context WHERE addr = 32"), 1);
+	exec_sql(h, "UPDATE context_child SET parent_addr = 24 WHERE child_addr = 32");
+	assert_string_equal(query_text(db, pairs), "24>32;24>48;48>64");
+	assert_string_equal(query_text(db, "PRAGMA integrity_check"), "ok");
+	store_close(db);
+}
+
+/*
  * Version 12 keeps context and defer_call as views over compact tables: the
  * rows of a version-11 database read the same after the upgrade, and SQL
  * written by hand inserts, updates and deletes through the views as it did
@@ -1948,6 +2006,7 @@ int main(void)
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_import),
 		cmocka_unit_test(test_fresh_database),
+		cmocka_unit_test(test_upgrade_from_v14),
 		cmocka_unit_test(test_import_refused),
 		cmocka_unit_test(test_import_from_v1),
 		cmocka_unit_test(test_budget_stops_a_statement),
