@@ -260,6 +260,7 @@ struct store_ingest {
 	bool waits_written;             /* by store_ingest_waits */
 	struct store_texts texts;       /* function and file names of the goroutine rows */
 	struct store_groups groups;     /* goroutine_group's rows, as the goroutines are written */
+	int secure_delete;              /* the connection's, restored by ingest_free; -1: not set */
 };
 
 // stack.user_depth: G's innermost frame outside packages runtime, sync and
@@ -641,6 +642,7 @@ static struct util_error *write_rest(struct store_ingest *in, const struct gr_sn
 static void ingest_free(struct store_ingest *in)
 {
 	fresh_indexes_free(&in->fresh);
+	store_secure_delete(in->db, in->secure_delete);
 	free(in->stack_ids);
 	free(in->dup);
 	free(in);
@@ -668,7 +670,7 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 	struct store_ingest *in = calloc(1, sizeof(*in));
 	if (!in)
 		return &util_enomem;
-	*in = (struct store_ingest){.db = db, .inc = inc, .next_stack_id = 1};
+	*in = (struct store_ingest){.db = db, .inc = inc, .next_stack_id = 1, .secure_delete = -1};
 	struct util_error *err;
 	if ((err = store_stmt(db, STORE_STMT_INSERT_STACK, &in->stack)) ||
 	    (err = store_stmt(db, STORE_STMT_INSERT_FRAME, &in->frame)) ||
@@ -684,6 +686,9 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 		ingest_free(in);
 		return err;
 	}
+	// An ingest only adds rows: what B-tree balancing moves need not be
+	// zeroed where it was (store_secure_delete).
+	in->secure_delete = store_secure_delete(db, 0);
 	err = find_incident(db, inc, &in->existing);
 	if (!err && in->existing == 0)
 		err = drop_indexes_if_fresh(db, &in->fresh);

@@ -1667,7 +1667,10 @@ static void test_fresh_database(void **state)
 	assert_non_null(store_fresh_path(db));
 	assert_int_equal(access(path, F_OK), -1);
 	assert_string_equal(query_text(db, "PRAGMA journal_mode"), "memory");
+	// The ingest turns secure_delete off while it runs, and back.
+	int64_t secure = query_int(db, "PRAGMA secure_delete");
 	int64_t id = ingest_ok(db, &incident_a, &snap, &existed);
+	assert_int_equal(query_int(db, "PRAGMA secure_delete"), secure);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_null(store_publish(&db, &id, &existed));
 	assert_null(store_fresh_path(db));
