@@ -217,6 +217,27 @@ struct util_error *store_write_reach(struct store_db *db, int64_t incident_id,
  * the sync waits, which name the contexts whose lock they wait on. */
 struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id,
 					const struct gr_snapshot *snap);
+/** A row's key (A, B, C) and its index in the snapshot (store/sort.c). */
+struct store_keyed {
+	uint64_t a, b, c;
+	uint32_t i;
+};
+
+/** Sort K[0..N-1] by key, then index, and put their indexes, in that order,
+ * in ORDER. Keys are compared as the tables' are: addresses are stored as
+ * signed integers. K's keys are changed. */
+void store_sort_keyed(struct store_keyed *k, size_t n, uint32_t *order);
+
+/** A row keyed by one address (a context's): half a struct store_keyed. */
+struct store_keyed1 {
+	uint64_t a;
+	uint32_t i;
+};
+
+/** store_sort_keyed for rows keyed by one address, stable: rows with the
+ * same key keep the order K had (by index, when K is built in index order). */
+struct util_error *store_sort_keyed1(struct store_keyed1 *k, size_t n, uint32_t *order);
+
 /**
  * The children map each of SNAP's contexts is in (schema version 15,
  * context_base.registered_in; store/ctxchild.c): *REG_RET[i] is 1 + the

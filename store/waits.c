@@ -528,69 +528,13 @@ static void bind_ctx_below(struct row *r, const struct gr_snapshot *snap, size_t
 	text(r, 9, b->path);
 }
 
-/* A row's key (A, B, C) and its index in the snapshot, for sort_keyed. */
-struct keyed {
-	uint64_t a, b, c;
-	uint32_t i;
-};
-
-static int keyed_cmp(const void *x, const void *y)
-{
-	const struct keyed *p = x, *q = y;
-	if (p->a != q->a)
-		return p->a < q->a ? -1 : 1;
-	if (p->b != q->b)
-		return p->b < q->b ? -1 : 1;
-	if (p->c != q->c)
-		return p->c < q->c ? -1 : 1;
-	return p->i < q->i ? -1 : p->i > q->i;
-}
-
-/* Sort K[0..N-1] by key and put their indexes, in that order, in ORDER. Keys
- * are compared as the table's are: addresses are stored as signed integers. */
-static void sort_keyed(struct keyed *k, size_t n, uint32_t *order)
-{
-	for (size_t i = 0; i < n; i++) {
-		k[i].a ^= UINT64_C(1) << 63; // signed order, compared unsigned
-		k[i].b ^= UINT64_C(1) << 63;
-		k[i].c ^= UINT64_C(1) << 63;
-	}
-	qsort(k, n, sizeof(*k), keyed_cmp);
-	for (size_t i = 0; i < n; i++)
-		order[i] = k[i].i;
-}
-
-/* A row keyed by one address (a context's): half a struct keyed. */
-struct keyed1 {
-	uint64_t a;
-	uint32_t i;
-};
-
-static int keyed1_cmp(const void *x, const void *y)
-{
-	const struct keyed1 *p = x, *q = y;
-	if (p->a != q->a)
-		return p->a < q->a ? -1 : 1;
-	return p->i < q->i ? -1 : p->i > q->i;
-}
-
-/* sort_keyed for rows keyed by one address. */
-static void sort_keyed1(struct keyed1 *k, size_t n, uint32_t *order)
-{
-	for (size_t i = 0; i < n; i++)
-		k[i].a ^= UINT64_C(1) << 63;
-	qsort(k, n, sizeof(*k), keyed1_cmp);
-	for (size_t i = 0; i < n; i++)
-		order[i] = k[i].i;
-}
-
 /* context_canceled and context_below_canceled, each in its key's order. */
 struct util_error *store_write_cancel_sets(struct store_db *db, int64_t incident_id,
 					    const struct gr_snapshot *snap)
 {
 	const struct gr_cancel_sets *cs = &snap->cancel_sets;
 	size_t n = cs->ncanceled > cs->nbelow ? cs->ncanceled : cs->nbelow;
-	struct keyed *k = malloc(n * sizeof(*k) + 1);
+	struct store_keyed *k = malloc(n * sizeof(*k) + 1);
 	uint32_t *order = malloc(n * sizeof(*order) + 1);
 	struct util_error *err = NULL;
 	if (!k || !order || n > UINT32_MAX) {
@@ -598,16 +542,16 @@ struct util_error *store_write_cancel_sets(struct store_db *db, int64_t incident
 		goto out;
 	}
 	for (size_t i = 0; i < cs->ncanceled; i++)
-		k[i] = (struct keyed){.a = cs->canceled[i].addr, .i = (uint32_t)i};
-	sort_keyed(k, cs->ncanceled, order);
+		k[i] = (struct store_keyed){.a = cs->canceled[i].addr, .i = (uint32_t)i};
+	store_sort_keyed(k, cs->ncanceled, order);
 	err = write_rows_ordered(db, STORE_STMT_INSERT_CTX_CANCELED, incident_id, snap, cs->ncanceled,
 				 bind_ctx_canceled, "writing a canceled context", order, NULL, NULL);
 	// (seed, depth, addr), the table's key.
 	for (size_t i = 0; i < cs->nbelow && !err; i++)
-		k[i] = (struct keyed){.a = cs->below[i].seed_addr, .b = cs->below[i].depth,
+		k[i] = (struct store_keyed){.a = cs->below[i].seed_addr, .b = cs->below[i].depth,
 				      .c = cs->below[i].addr, .i = (uint32_t)i};
 	if (!err) {
-		sort_keyed(k, cs->nbelow, order);
+		store_sort_keyed(k, cs->nbelow, order);
 		err = write_rows_ordered(db, STORE_STMT_INSERT_CTX_BELOW, incident_id, snap, cs->nbelow,
 					 bind_ctx_below, "writing a context below a canceled one", order,
 					 NULL, NULL);
@@ -631,7 +575,7 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 	if (nc > UINT32_MAX || nch > UINT32_MAX) // the sort's indexes below
 		return util_error_create(UTIL_ERROR_BAD_DATA, "%s: %zu contexts is too many",
 					 db->path, nc > nch ? nc : nch);
-	struct keyed1 *k1 = malloc(nc * sizeof(*k1) + 1);
+	struct store_keyed1 *k1 = malloc(nc * sizeof(*k1) + 1);
 	uint32_t *order = malloc((nc > nch ? nc : nch) * sizeof(*order) + 1);
 	if (!k1 || !order) {
 		free(k1);
@@ -639,14 +583,18 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 		return &util_enomem;
 	}
 	for (size_t i = 0; i < nc; i++)
-		k1[i] = (struct keyed1){.a = snap->contexts[i].addr, .i = (uint32_t)i};
-	sort_keyed1(k1, nc, order);
+		k1[i] = (struct store_keyed1){.a = snap->contexts[i].addr, .i = (uint32_t)i};
+	struct util_error *err = store_sort_keyed1(k1, nc, order);
 	free(k1);
+	if (err) {
+		free(order);
+		return err;
+	}
 	// Value keys once per incident (incident_text): a few keys name
 	// hundreds of thousands of values.
 	int64_t *keys = calloc(nc + 1, sizeof(*keys));
 	struct store_texts texts;
-	struct util_error *err = store_texts_begin(db, incident_id, &texts);
+	err = store_texts_begin(db, incident_id, &texts);
 	if (!err && !keys)
 		err = &util_enomem;
 	for (size_t i = 0; !err && i < nc; i++)
@@ -663,14 +611,14 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 					 bind_context, "writing a context", order, reg, keys);
 	free(keys);
 	free(reg);
-	struct keyed *k = err ? NULL : malloc(nextra * sizeof(*k) + 1);
+	struct store_keyed *k = err ? NULL : malloc(nextra * sizeof(*k) + 1);
 	if (!err && !k)
 		err = &util_enomem;
 	for (size_t i = 0; !err && i < nextra; i++)
-		k[i] = (struct keyed){.a = snap->context_children[extra[i]].parent_addr,
+		k[i] = (struct store_keyed){.a = snap->context_children[extra[i]].parent_addr,
 				      .b = snap->context_children[extra[i]].child_addr, .i = extra[i]};
 	if (!err)
-		sort_keyed(k, nextra, order);
+		store_sort_keyed(k, nextra, order);
 	if (!err)
 		err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, snap,
 					 nextra, bind_context_child, "writing a context child", order,

@@ -379,13 +379,17 @@ static void test_context_rows(void **state)
 		{.addr = 0x500, .kind = "timer", .parent_addr = 0x100, .has_deadline = true,
 		 .deadline_unix_ns = 1700000000000000000LL, .timer_pending = 1},
 	};
-	struct gr_context_child kids[] = {{0x100, 0x500}};
+	// 0x500 in 0x100's map (twice, as a core may list it), and in
+	// 0x200's; 0x700 has no context: the column holds one, the rest
+	// context_child_extra, and the view all of them once.
+	struct gr_context_child kids[] = {{0x200, 0x500}, {0x100, 0x500}, {0x200, 0x700},
+					  {0x100, 0x500}, {0x200, 0x300}};
 	struct gr_goroutine_context held[] = {
 		{.goid = 1, .frame_depth = 2, .var_name = "ctx", .ctx_addr = 0x400, .found_by = "dwarf"},
 		{.goid = 1, .frame_depth = -1, .ctx_addr = 0x300, .found_by = "stack-scan"},
 	};
 	snap.contexts = ctxs, snap.ncontexts = 5;
-	snap.context_children = kids, snap.ncontext_children = 1;
+	snap.context_children = kids, snap.ncontext_children = 5;
 	snap.goroutine_contexts = held, snap.ngoroutine_contexts = 2;
 	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "ctx.db"));
 	bool existed;
@@ -401,6 +405,13 @@ static void test_context_rows(void **state)
 	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine_context WHERE frame_depth IS NULL"
 				       " AND found_by = 'stack-scan'"), 1);
 	assert_int_equal(query_int(db, "SELECT timer_pending FROM context WHERE kind = 'timer'"), 1);
+	assert_string_equal(query_text(db, "SELECT group_concat(parent_addr || '>' || child_addr, ' ')"
+					  " FROM (SELECT * FROM context_child ORDER BY 1, 2, 3)"),
+			    "256>1280 512>768 512>1280 512>1792");
+	assert_string_equal(query_text(db, "SELECT group_concat(addr || ':' || registered_in, ' ')"
+					  " FROM context_base WHERE registered_in IS NOT NULL"),
+			    "768:512 1280:256");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM context_child_extra"), 2);
 	store_close(db);
 }
 
