@@ -177,7 +177,8 @@ struct store_texts {
 struct util_error *store_texts_begin(struct store_db *db, int64_t incident_id,
 				     struct store_texts *t);
 void store_texts_end(struct store_texts *t);
-/** The id of text S (not NULL), writing its incident_text row the first time. */
+/** The id of text S (not NULL), writing its incident_text row the first
+ * time. S's address is remembered: S must not change until store_texts_end. */
 struct util_error *store_text_id(struct store_texts *t, const char *s, int64_t *ret);
 
 /**

@@ -171,16 +171,26 @@ void store_texts_end(struct store_texts *t)
 
 struct util_error *store_text_id(struct store_texts *t, const char *s, int64_t *ret)
 {
-	const char *p = util_strtab_intern_cstr(&t->tab, s);
-	if (!p)
-		return &util_enomem;
+	// The writers' texts are the snapshot's, interned: the same text comes
+	// as the same pointer, found here without hashing it again (the texts
+	// of ctxgen's 594,000 defers and value keys: a few hundred).
 	uint64_t id;
-	if (util_u64map_get(&t->ids, (uint64_t)(uintptr_t)p, &id)) {
+	if (util_u64map_get(&t->ids, (uint64_t)(uintptr_t)s, &id)) {
 		*ret = (int64_t)id;
 		return NULL;
 	}
+	const char *p = util_strtab_intern_cstr(&t->tab, s);
+	if (!p)
+		return &util_enomem;
+	struct util_error *err = NULL;
+	if (util_u64map_get(&t->ids, (uint64_t)(uintptr_t)p, &id)) {
+		// The same text at another address: that one too, from now on.
+		err = util_u64map_put(&t->ids, (uint64_t)(uintptr_t)s, id);
+		*ret = (int64_t)id;
+		return err;
+	}
 	sqlite3_stmt *st;
-	struct util_error *err = store_stmt(t->db, STORE_STMT_INSERT_TEXT, &st);
+	err = store_stmt(t->db, STORE_STMT_INSERT_TEXT, &st);
 	if (err)
 		return err;
 	int rc = sqlite3_bind_int64(st, 1, t->incident_id);
@@ -194,6 +204,8 @@ struct util_error *store_text_id(struct store_texts *t, const char *s, int64_t *
 	if (rc != SQLITE_DONE)
 		return store_error_sqlite(t->db, rc, "writing a shared text");
 	err = util_u64map_put(&t->ids, (uint64_t)(uintptr_t)p, (uint64_t)t->next);
+	if (!err && s != p)
+		err = util_u64map_put(&t->ids, (uint64_t)(uintptr_t)s, (uint64_t)t->next);
 	if (err)
 		return err;
 	*ret = t->next++;
