@@ -661,10 +661,8 @@ int cli_analyze(int argc, char **argv)
 	timing_mark("publish", tmg);
 	err = store_publish(&w.db, &id, &existed);
 	fresh_armed = 0;
-	if (err) {
-		err = util_error_prefix(err, "%s: not stored: ", core_path);
+	if (err)
 		goto out;
-	}
 	// What fails from here on leaves the incident stored.
 	struct store_db *db = w.db;
 	timing_mark("print summary", tmg);

@@ -89,7 +89,8 @@ const char *store_fresh_path(const struct store_db *db);
  * If something appeared at the path meanwhile (another gocoroner made it),
  * the incident is imported into it instead (store_import: *ID its new id,
  * *EXISTED true if it held that core already). The temporary file is gone
- * either way; on an error the incident is stored nowhere and *DB is NULL.
+ * either way. On an error *DB is NULL, and the incident is stored only if
+ * the error came from opening the path once linked.
  * Any other *DB: store_checkpoint_start.
  */
 struct util_error *store_publish(struct store_db **db, int64_t *id, bool *existed);
