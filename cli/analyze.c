@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -120,6 +121,12 @@ static void timing_mark(const char *name, void *arg)
 	struct timings *t = arg;
 	if (!t)
 		return;
+#ifdef GOCORONER_TESTING
+	// Tests of an interrupted analyze: SIGTERM as stage NAME begins.
+	const char *at = getenv("GOCORONER_TEST_SIGNAL_AT");
+	if (at && !strcmp(at, name))
+		raise(SIGTERM);
+#endif
 	bool on_main = pthread_equal(pthread_self(), t->main_thread);
 	cli_status_stage(t->status, name, on_main);
 	if (!t->on)
@@ -232,6 +239,41 @@ static void heap_in_huge_pages(void)
 }
 
 /*
+ * A new database's temporary file (store_open_fresh) is removed if a signal
+ * ends analyze before it is published: an interrupted analyze leaves
+ * neither it nor the database. (SIGKILL leaves the temporary file.)
+ */
+static char fresh_files[3][PATH_MAX + 8];
+static volatile sig_atomic_t fresh_armed;
+static const int fresh_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+static void fresh_on_signal(int sig)
+{
+	if (fresh_armed)
+		for (int i = 0; i < 3; i++)
+			unlink(fresh_files[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void fresh_remove_on_signals(const char *tmp)
+{
+	if (!tmp || strlen(tmp) >= PATH_MAX)
+		return;
+	snprintf(fresh_files[0], sizeof(fresh_files[0]), "%s", tmp);
+	snprintf(fresh_files[1], sizeof(fresh_files[1]), "%s-wal", tmp);
+	snprintf(fresh_files[2], sizeof(fresh_files[2]), "%s-shm", tmp);
+	fresh_armed = 1;
+	for (size_t i = 0; i < sizeof(fresh_signals) / sizeof(fresh_signals[0]); i++) {
+		struct sigaction sa = {0}, old;
+		sa.sa_handler = fresh_on_signal;
+		// A signal ignored (nohup) stays ignored.
+		if (sigaction(fresh_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(fresh_signals[i], &sa, NULL);
+	}
+}
+
+/*
  * The ingest's first steps, on a thread of its own. Once the goroutines are
  * read, this thread opens the database and writes the incident with its
  * goroutines (store_ingest_begin) while the snapshot reads the defers and
@@ -272,7 +314,12 @@ static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
 						   core_path(w->core));
 		return;
 	}
-	w->err = cli_open_writable("analyze", w->db_path, w->budget, &w->db);
+	// A new file is written under a temporary name (store_open_fresh).
+	w->err = store_open_fresh(w->db_path, w->budget, &w->db);
+	if (!w->err && !w->db)
+		w->err = cli_open_writable("analyze", w->db_path, w->budget, &w->db);
+	else if (!w->err)
+		fresh_remove_on_signals(store_fresh_path(w->db));
 	if (!w->err) {
 		store_set_stage_hook(w->db, timing_mark, w->timings);
 		store_checkpoint_defer(w->db); // store_checkpoint_start once committed
@@ -618,10 +665,16 @@ int cli_analyze(int argc, char **argv)
 		err = util_error_prefix(err, "%s: not stored, nothing was written: ", core_path);
 	if (err)
 		goto out;
-	// The incident is committed: what fails from here on leaves it stored.
-	// Its copy from the WAL into the file runs beside the summary's reads.
+	// The incident is committed. A new database goes to its path (or, if
+	// another gocoroner made that meanwhile, into it); in an existing one
+	// the copy from the WAL into the file runs beside the summary's reads.
+	timing_mark("publish", tmg);
+	err = store_publish(&w.db, &id, &existed);
+	fresh_armed = 0;
+	if (err)
+		goto out;
+	// What fails from here on leaves the incident stored.
 	struct store_db *db = w.db;
-	store_checkpoint_start(db);
 	timing_mark("print summary", tmg);
 	cli_status_end(&progress_line);
 	if (json) {

@@ -51,10 +51,11 @@ static const char *const stmt_sql[STORE_STMT_COUNT] = {
 		" recovered, aborted, goexit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[STORE_STMT_INSERT_CONTEXT] =
 		"INSERT OR IGNORE INTO context_base (incident_id, addr, kind, type_name, parent_addr,"
-		" done_chan, state, err, cause, deadline_unix_ns, value_key, value_text, found_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+		" done_chan, state, err, cause, deadline_unix_ns, value_key, value_text, found_at,"
+		" registered_in) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	// The pairs context_base.registered_in does not hold (store_context_registrations).
 	[STORE_STMT_INSERT_CONTEXT_CHILD] =
-		"INSERT OR IGNORE INTO context_child (incident_id, parent_addr, child_addr)"
+		"INSERT OR IGNORE INTO context_child_extra (incident_id, parent_addr, child_addr)"
 		" VALUES (?1, ?2, ?3)",
 	[STORE_STMT_INSERT_CTX_CANCELED] =
 		"INSERT OR IGNORE INTO context_canceled (incident_id, addr, origin_addr, origin_steps)"
@@ -259,6 +260,7 @@ struct store_ingest {
 	bool waits_written;             /* by store_ingest_waits */
 	struct store_texts texts;       /* function and file names of the goroutine rows */
 	struct store_groups groups;     /* goroutine_group's rows, as the goroutines are written */
+	int secure_delete;              /* the connection's, restored by ingest_free; -1: not set */
 };
 
 // stack.user_depth: G's innermost frame outside packages runtime, sync and
@@ -640,6 +642,7 @@ static struct util_error *write_rest(struct store_ingest *in, const struct gr_sn
 static void ingest_free(struct store_ingest *in)
 {
 	fresh_indexes_free(&in->fresh);
+	store_secure_delete(in->db, in->secure_delete);
 	free(in->stack_ids);
 	free(in->dup);
 	free(in);
@@ -667,7 +670,7 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 	struct store_ingest *in = calloc(1, sizeof(*in));
 	if (!in)
 		return &util_enomem;
-	*in = (struct store_ingest){.db = db, .inc = inc, .next_stack_id = 1};
+	*in = (struct store_ingest){.db = db, .inc = inc, .next_stack_id = 1, .secure_delete = -1};
 	struct util_error *err;
 	if ((err = store_stmt(db, STORE_STMT_INSERT_STACK, &in->stack)) ||
 	    (err = store_stmt(db, STORE_STMT_INSERT_FRAME, &in->frame)) ||
@@ -683,6 +686,9 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 		ingest_free(in);
 		return err;
 	}
+	// An ingest only adds rows: what B-tree balancing moves need not be
+	// zeroed where it was (store_secure_delete).
+	in->secure_delete = store_secure_delete(db, 0);
 	err = find_incident(db, inc, &in->existing);
 	if (!err && in->existing == 0)
 		err = drop_indexes_if_fresh(db, &in->fresh);
@@ -701,7 +707,7 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 }
 
 /* The tables store_write_contexts fills, whose indexes it can build. */
-static const char *const context_tables[] = {"context_base", "context_child",
+static const char *const context_tables[] = {"context_base", "context_child_extra",
 					      "goroutine_context_base", "sync_wait"};
 
 struct util_error *store_ingest_contexts(struct store_ingest *in, const struct gr_snapshot *snap)

@@ -2,6 +2,7 @@
 // open.c: opening a gocoroner database — creating, checking or upgrading its
 // schema.
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,23 +191,50 @@ static struct util_error *read_without_shm(struct store_db *db, const char *name
 	return rc == SQLITE_OK ? NULL : store_error_sqlite(db, rc, "cannot open database");
 }
 
-static struct util_error *db_open(const char *path, bool readonly, uint64_t budget,
+/*
+ * Open PATH; FRESH, if not NULL, is the file to open instead: a new
+ * database's temporary file (store_open_fresh), which the store_db then
+ * owns. Messages name PATH.
+ */
+/*
+ * Once per process, before SQLite initializes itself: no statistics of its
+ * memory, which took a global mutex around every allocation of every
+ * connection (5-6% of the CPU the writer of ctxgen's incident took; nothing
+ * reads them). Without effect (SQLITE_MISUSE, ignored) if something
+ * initialized SQLite first.
+ */
+static void configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+static struct util_error *db_open(const char *path, char *fresh, bool readonly, uint64_t budget,
 				   struct store_db **ret)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, configure_sqlite);
 	// SQLite would open a FIFO and wait on its first read.
 	bool exists;
-	struct util_error *err = util_check_regular(path, "the database", readonly ? NULL : &exists);
-	if (err)
+	struct util_error *err = util_check_regular(fresh ? fresh : path, "the database",
+						    readonly ? NULL : &exists);
+	if (err) {
+		free(fresh);
 		return err;
+	}
 	struct store_db *db = calloc(1, sizeof(*db));
-	if (!db)
-		return &util_enomem;
-	db->readonly = readonly;
-	db->path = strdup(path);
-	if (!db->path) {
-		free(db);
+	if (!db) {
+		free(fresh);
 		return &util_enomem;
 	}
+	db->readonly = readonly;
+	db->fresh = fresh;
+	db->path = strdup(path);
+	if (!db->path) {
+		store_close(db);
+		return &util_enomem;
+	}
+	if (fresh)
+		path = fresh;
 	// NOMUTEX: a store_db is used by one thread at a time (store.h), so
 	// SQLite's per-call locking is pure cost (bench/README.md).
 	// URI: store_import attaches its source as "file:...?mode=ro", which
@@ -223,7 +251,7 @@ static struct util_error *db_open(const char *path, bool readonly, uint64_t budg
 	if (name)
 		strcat(strcpy(name, "./"), path);
 	int rc = sqlite3_open_v2(name ? name : path, &db->h, flags, NULL);
-	if (!readonly && (rc == SQLITE_OK || (rc & 0xff) == SQLITE_CANTOPEN))
+	if (!readonly && !fresh && (rc == SQLITE_OK || (rc & 0xff) == SQLITE_CANTOPEN))
 		err = check_writable(db);
 	if (rc == SQLITE_OK && !err && readonly)
 		err = read_without_shm(db, name ? name : path);
@@ -261,9 +289,18 @@ static struct util_error *db_open(const char *path, bool readonly, uint64_t budg
 	// mode included); an existing file keeps its size.
 	if (h.version == 0 && h.nobjects == 0)
 		err = store_exec(db, "PRAGMA page_size = 32768", "setting the page size");
-	if (!err)
+	// A new database's temporary file: no other connection sees it, and
+	// on any failure it is removed (store_close). No WAL then, whose
+	// checkpoint copied every page of it a second time, and no sync but
+	// the one store_publish does; a journal in memory, of the few pages
+	// the schema wrote (the rest are new), so that ROLLBACK still works.
+	if (!err && fresh)
+		err = store_exec(db, "PRAGMA journal_mode = MEMORY", "setting the journal mode");
+	if (!err && fresh)
+		err = store_exec(db, "PRAGMA synchronous = OFF", "setting synchronous mode");
+	if (!err && !fresh)
 		err = exec_patiently(db, "PRAGMA journal_mode = WAL", "setting WAL mode");
-	if (!err)
+	if (!err && !fresh)
 		err = store_exec(db, "PRAGMA synchronous = NORMAL", "setting synchronous mode");
 	// An incident is one transaction: with SQLite's default 2 MiB cache a
 	// big one spills pages to the WAL and reads them back. 64 MiB held a
@@ -318,17 +355,66 @@ out:
 
 struct util_error *store_open(const char *path, struct store_db **ret)
 {
-	return db_open(path, false, STORE_BUDGET_DEFAULT, ret);
+	return db_open(path, NULL, false, STORE_BUDGET_DEFAULT, ret);
 }
 
 struct util_error *store_open_budget(const char *path, uint64_t budget, struct store_db **ret)
 {
-	return db_open(path, false, budget, ret);
+	return db_open(path, NULL, false, budget, ret);
 }
 
 struct util_error *store_open_readonly(const char *path, struct store_db **ret)
 {
-	return db_open(path, true, STORE_BUDGET_DEFAULT, ret);
+	return db_open(path, NULL, true, STORE_BUDGET_DEFAULT, ret);
+}
+
+struct util_error *store_open_fresh(const char *path, uint64_t budget, struct store_db **ret)
+{
+	*ret = NULL;
+	struct stat st;
+	if (lstat(path, &st) == 0 || errno != ENOENT)
+		return NULL; // there is something at PATH: store_open's business
+	// Beside PATH, so that link(2) can put it there; created here with
+	// SQLite's mode for a new file (0644 under the umask).
+	size_t n = strlen(path) + 48;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return &util_enomem;
+	static unsigned seq;
+	int fd = -1;
+	for (int tries = 0; fd < 0 && tries < 100; tries++) {
+		unsigned r = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+		snprintf(tmp, n, "%s.%ld-%u.new", path, (long)getpid(), r);
+		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		free(tmp);
+		return NULL; // store_open says what is wrong with the folder
+	}
+	close(fd);
+	return db_open(path, tmp, false, budget, ret);
+}
+
+const char *store_fresh_path(const struct store_db *db)
+{
+	return db ? db->fresh : NULL;
+}
+
+/* Remove FILE and the files SQLite may have made beside it. */
+void store_remove_files(const char *file)
+{
+	static const char *const suffixes[] = { "-journal", "-wal", "-shm", "" };
+	size_t n = strlen(file) + 16;
+	char *p = malloc(n);
+	for (size_t i = 0; p && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(p, n, "%s%s", file, suffixes[i]);
+		unlink(p);
+	}
+	if (!p)
+		unlink(file);
+	free(p);
 }
 
 /*
@@ -344,7 +430,7 @@ struct util_error *store_open_readonly(const char *path, struct store_db **ret)
  */
 void store_checkpoint_defer(struct store_db *db)
 {
-	if (db->readonly || !sqlite3_threadsafe())
+	if (db->readonly || db->fresh || !sqlite3_threadsafe())
 		return;
 	const char *file = sqlite3_db_filename(db->h, "main");
 	db->ckpt_path = file && *file ? strdup(file) : NULL;
@@ -395,6 +481,10 @@ void store_close(struct store_db *db)
 		sqlite3_finalize(db->batch[i]);
 	}
 	sqlite3_close(db->h);
+	// A new database not published: never seen at its path, and gone.
+	if (db->fresh)
+		store_remove_files(db->fresh);
+	free(db->fresh);
 	free(db->path);
 	free(db);
 }

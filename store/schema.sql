@@ -1663,3 +1663,131 @@ CREATE TABLE incident_finding_count (
   -- count itself.
   victims INTEGER NOT NULL
 );
+
+-- @version 15
+
+-- context_child's rows in context_base. A registered child sits in the
+-- children map of one cancelCtx (the one its propagateCancel found), so
+-- the map it is in is a column of its context row: 180,960 rows of their
+-- own and a B-tree of 4.0 MB on ctxgen's core, written as one more
+-- pass of the incident, became 7 bytes of the rows they were about.
+-- registered_in: the parent_addr of view context_child (the cancelCtx
+-- whose children map holds this context); NULL: in no children map known.
+ALTER TABLE context_base ADD COLUMN registered_in INTEGER;
+
+-- The pairs that do not fit the column: a child with no context row, or a
+-- child found in a second map (a core caught in the middle of a change,
+-- or a damaged one). gocoroner writes none for a consistent core.
+CREATE TABLE context_child_extra (
+  incident_id INTEGER NOT NULL REFERENCES incident (id),
+  parent_addr INTEGER NOT NULL,
+  child_addr INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, parent_addr, child_addr)
+) WITHOUT ROWID;
+
+-- Each child's first pair (the lowest parent_addr) goes into the column,
+-- the rest into context_child_extra.
+CREATE TEMP TABLE context_child_first (
+  incident_id INTEGER NOT NULL,
+  child_addr INTEGER NOT NULL,
+  parent_addr INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, child_addr)
+) WITHOUT ROWID;
+
+INSERT INTO temp.context_child_first (incident_id, child_addr, parent_addr)
+  SELECT incident_id, child_addr, min(parent_addr) FROM main.context_child
+   GROUP BY incident_id, child_addr;
+
+UPDATE main.context_base
+   SET registered_in = (SELECT f.parent_addr FROM temp.context_child_first AS f
+                         WHERE f.incident_id = context_base.incident_id
+                           AND f.child_addr = context_base.addr)
+ WHERE EXISTS (SELECT 1 FROM temp.context_child_first AS f
+                WHERE f.incident_id = context_base.incident_id
+                  AND f.child_addr = context_base.addr);
+
+INSERT INTO main.context_child_extra (incident_id, parent_addr, child_addr)
+  SELECT cc.incident_id, cc.parent_addr, cc.child_addr FROM main.context_child AS cc
+   WHERE NOT EXISTS (SELECT 1 FROM main.context_base AS c
+                      WHERE c.incident_id = cc.incident_id AND c.addr = cc.child_addr
+                        AND c.registered_in = cc.parent_addr)
+   ORDER BY cc.incident_id, cc.parent_addr, cc.child_addr;
+
+DROP TABLE temp.context_child_first;
+
+DROP TABLE main.context_child;
+
+-- Children registered in a cancelCtx's children map: version 1's table
+-- context_child, with the same columns and meaning (see there), read from
+-- context_base.registered_in and context_child_extra. Its rows come in no
+-- particular order (the table's were in key order): say ORDER BY.
+CREATE VIEW context_child AS
+SELECT c.incident_id AS incident_id, c.registered_in AS parent_addr, c.addr AS child_addr
+  FROM context_base AS c
+ WHERE c.registered_in IS NOT NULL
+UNION ALL
+SELECT x.incident_id, x.parent_addr, x.child_addr FROM context_child_extra AS x;
+
+-- Writing view context_child: a pair goes into the child's row when it
+-- has one that is in no map yet, else into context_child_extra; a pair
+-- already there is refused, as the table's primary key refused it.
+CREATE TRIGGER context_child_insert INSTEAD OF INSERT ON context_child
+BEGIN
+  SELECT RAISE(ABORT, 'UNIQUE constraint failed: context_child.incident_id, context_child.parent_addr, context_child.child_addr')
+   WHERE EXISTS (SELECT 1 FROM context_base
+                  WHERE incident_id = NEW.incident_id AND addr = NEW.child_addr
+                    AND registered_in = NEW.parent_addr)
+      OR EXISTS (SELECT 1 FROM context_child_extra
+                  WHERE incident_id = NEW.incident_id AND parent_addr = NEW.parent_addr
+                    AND child_addr = NEW.child_addr);
+  INSERT INTO context_child_extra (incident_id, parent_addr, child_addr)
+    SELECT NEW.incident_id, NEW.parent_addr, NEW.child_addr
+     WHERE NOT EXISTS (SELECT 1 FROM context_base
+                        WHERE incident_id = NEW.incident_id AND addr = NEW.child_addr
+                          AND registered_in IS NULL);
+  UPDATE context_base SET registered_in = NEW.parent_addr
+   WHERE incident_id = NEW.incident_id AND addr = NEW.child_addr AND registered_in IS NULL;
+END;
+
+CREATE TRIGGER context_child_delete INSTEAD OF DELETE ON context_child
+BEGIN
+  UPDATE context_base SET registered_in = NULL
+   WHERE incident_id = OLD.incident_id AND addr = OLD.child_addr
+     AND registered_in = OLD.parent_addr;
+  DELETE FROM context_child_extra
+   WHERE incident_id = OLD.incident_id AND parent_addr = OLD.parent_addr
+     AND child_addr = OLD.child_addr;
+END;
+
+CREATE TRIGGER context_child_update INSTEAD OF UPDATE ON context_child
+BEGIN
+  DELETE FROM context_child WHERE incident_id = OLD.incident_id
+     AND parent_addr = OLD.parent_addr AND child_addr = OLD.child_addr;
+  INSERT INTO context_child (incident_id, parent_addr, child_addr)
+  VALUES (NEW.incident_id, NEW.parent_addr, NEW.child_addr);
+END;
+
+-- A context deleted or changed through view context keeps its registration
+-- (the table context_child kept its row): it moves to context_child_extra.
+DROP TRIGGER main.context_delete;
+
+CREATE TRIGGER context_delete INSTEAD OF DELETE ON context
+BEGIN
+  INSERT OR IGNORE INTO context_child_extra (incident_id, parent_addr, child_addr)
+    SELECT incident_id, registered_in, addr FROM context_base
+     WHERE incident_id = OLD.incident_id AND addr = OLD.addr AND registered_in IS NOT NULL;
+  DELETE FROM context_base WHERE incident_id = OLD.incident_id AND addr = OLD.addr;
+END;
+
+DROP TRIGGER main.context_update;
+
+CREATE TRIGGER context_update INSTEAD OF UPDATE ON context
+BEGIN
+  DELETE FROM context WHERE incident_id = OLD.incident_id AND addr = OLD.addr;
+  INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_chan,
+                       done_closed, canceled, err, cause, deadline_unix_ns, value_key,
+                       value_text, timer_pending, found_in, found_at)
+  VALUES (NEW.incident_id, NEW.addr, NEW.kind, NEW.type_name, NEW.parent_addr, NEW.done_chan,
+          NEW.done_closed, NEW.canceled, NEW.err, NEW.cause, NEW.deadline_unix_ns,
+          NEW.value_key, NEW.value_text, NEW.timer_pending, NEW.found_in, NEW.found_at);
+END;

@@ -5,6 +5,7 @@
 // loop that updates incidents one transaction each (store_each_incident).
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,4 +244,21 @@ struct util_error *store_each_incident(struct store_db *db, const char *sql,
 	}
 	free(ids);
 	return err;
+}
+
+int store_secure_delete(struct store_db *db, int on)
+{
+	if (on < 0)
+		return -1;
+	sqlite3_stmt *s = NULL;
+	int old = -1;
+	char sql[40];
+	snprintf(sql, sizeof(sql), "PRAGMA main.secure_delete = %d", on ? 1 : 0);
+	// The pragma answers with the new setting: the old one is read first.
+	if (sqlite3_prepare_v2(db->h, "PRAGMA main.secure_delete", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		old = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	return old;
 }

@@ -79,6 +79,8 @@ struct store_db {
 	bool ckpt_running;                     /**< ckpt_thread started and not joined */
 	pthread_t ckpt_thread;                 /**< store_checkpoint_start's */
 	char *ckpt_path;                       /**< the file ckpt_thread opens (owned) */
+	char *fresh;                           /**< store_open_fresh's temporary file until
+						    store_publish; store_close removes it */
 #ifdef GOCORONER_TESTING
 	unsigned long crash_left;              /**< store_test_crash_after's countdown */
 #endif
@@ -175,7 +177,8 @@ struct store_texts {
 struct util_error *store_texts_begin(struct store_db *db, int64_t incident_id,
 				     struct store_texts *t);
 void store_texts_end(struct store_texts *t);
-/** The id of text S (not NULL), writing its incident_text row the first time. */
+/** The id of text S (not NULL), writing its incident_text row the first
+ * time. S's address is remembered: S must not change until store_texts_end. */
 struct util_error *store_text_id(struct store_texts *t, const char *s, int64_t *ret);
 
 /**
@@ -215,6 +218,38 @@ struct util_error *store_write_reach(struct store_db *db, int64_t incident_id,
  * the sync waits, which name the contexts whose lock they wait on. */
 struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id,
 					const struct gr_snapshot *snap);
+/** A row's key (A, B, C) and its index in the snapshot (store/sort.c). */
+struct store_keyed {
+	uint64_t a, b, c;
+	uint32_t i;
+};
+
+/** Sort K[0..N-1] by key, then index, and put their indexes, in that order,
+ * in ORDER. Keys are compared as the tables' are: addresses are stored as
+ * signed integers. K's keys are changed. */
+void store_sort_keyed(struct store_keyed *k, size_t n, uint32_t *order);
+
+/** A row keyed by one address (a context's): half a struct store_keyed. */
+struct store_keyed1 {
+	uint64_t a;
+	uint32_t i;
+};
+
+/** store_sort_keyed for rows keyed by one address, stable: rows with the
+ * same key keep the order K had (by index, when K is built in index order). */
+struct util_error *store_sort_keyed1(struct store_keyed1 *k, size_t n, uint32_t *order);
+
+/**
+ * The children map each of SNAP's contexts is in (schema version 15,
+ * context_base.registered_in; store/ctxchild.c): *REG_RET[i] is 1 + the
+ * index in snap->context_children of context i's pair, 0 for none. ORDER
+ * lists the contexts by address, as they are written. The pairs that do
+ * not fit (a child with no context, a child's second map) are listed in
+ * *EXTRA_RET, *NEXTRA_RET of them, for context_child_extra. Both malloc'ed.
+ */
+struct util_error *store_context_registrations(const struct gr_snapshot *snap,
+					       const uint32_t *order, uint32_t **reg_ret,
+					       uint32_t **extra_ret, size_t *nextra_ret);
 /** The rows of context_canceled and context_below_canceled, from SNAP's cancel_sets. */
 struct util_error *store_write_cancel_sets(struct store_db *db, int64_t incident_id,
 					   const struct gr_snapshot *snap);
@@ -268,6 +303,18 @@ struct util_error *store_schema_block(int version, char **ret);
  * caller holds the write transaction (FROM is 0 for a new database).
  */
 struct util_error *store_schema_upgrade(struct store_db *db, int from);
+
+/**
+ * Set DB's PRAGMA secure_delete to ON (0 or 1; -1: leave it as it is) and return
+ * what it was (-1 if unknown). SQLite built with SQLITE_SECURE_DELETE
+ * (Debian's) zeroes every byte a B-tree operation frees, the cells that
+ * balancing moves to another page included: 1.3% of the instructions of
+ * the writer of ctxgen's incident, for bytes still stored where they went.
+ */
+int store_secure_delete(struct store_db *db, int on);
+
+/** Remove FILE and the -journal, -wal and -shm files SQLite may have made beside it. */
+void store_remove_files(const char *file);
 
 /** Tell DB's stage hook (store_set_stage_hook) that stage NAME begins. */
 static inline void store_stage(struct store_db *db, const char *name)

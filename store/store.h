@@ -17,7 +17,7 @@
 struct store_db;
 
 /** The schema version this gocoroner writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 /**
  * The definition of an incident's summary rows (incident_finding from view
@@ -69,6 +69,31 @@ struct util_error *store_open_readonly(const char *path, struct store_db **ret);
  */
 struct util_error *store_open_budget(const char *path, uint64_t budget, struct store_db **ret);
 void store_close(struct store_db *db);
+
+/**
+ * Open PATH for one ingest when there is nothing at PATH yet: the new
+ * database is made under a temporary name beside it (PATH.PID-N.new) and
+ * written there without a journal file, WAL or sync (no other connection
+ * can see it), to appear at PATH only through store_publish. Until then
+ * store_close removes it: a failure leaves no PATH. *RET is NULL, and no
+ * error told, when PATH exists or no file can be made beside it: open it
+ * with store_open_budget then, which says what is wrong.
+ */
+struct util_error *store_open_fresh(const char *path, uint64_t budget, struct store_db **ret);
+/** The temporary file of DB (store_open_fresh) while it is not published, else NULL. */
+const char *store_fresh_path(const struct store_db *db);
+/**
+ * Once the ingest into *DB committed incident *ID: a database of
+ * store_open_fresh is switched to WAL mode, closed, synced to disk, and
+ * linked to its path, then *DB is that path opened with store_open_budget.
+ * If something appeared at the path meanwhile (another gocoroner made it),
+ * the incident is imported into it instead (store_import: *ID its new id,
+ * *EXISTED true if it held that core already). The temporary file is gone
+ * either way. On an error *DB is NULL, and the incident is stored only if
+ * the error came from opening the path once linked.
+ * Any other *DB: store_checkpoint_start.
+ */
+struct util_error *store_publish(struct store_db **db, int64_t *id, bool *existed);
 
 /**
  * WAL checkpoints on a thread: after store_checkpoint_defer, DB's commits no

@@ -16,7 +16,9 @@ struct row {
 	sqlite3_stmt *s;
 	int rc;
 	int base;
-	const uint32_t *seq; /**< goroutine_context: each holding's place in its goroutine */
+	/** goroutine_context: each holding's place in its goroutine; context:
+	 * its children-map pair, 1 + its index in context_children (0: none) */
+	const uint32_t *seq;
 	const int64_t *ids;  /**< context: each row's value_key (incident_text id; 0: none) */
 };
 
@@ -169,16 +171,26 @@ void store_texts_end(struct store_texts *t)
 
 struct util_error *store_text_id(struct store_texts *t, const char *s, int64_t *ret)
 {
-	const char *p = util_strtab_intern_cstr(&t->tab, s);
-	if (!p)
-		return &util_enomem;
+	// The writers' texts are the snapshot's, interned: the same text comes
+	// as the same pointer, found here without hashing it again (the texts
+	// of ctxgen's 594,000 defers and value keys: a few hundred).
 	uint64_t id;
-	if (util_u64map_get(&t->ids, (uint64_t)(uintptr_t)p, &id)) {
+	if (util_u64map_get(&t->ids, (uint64_t)(uintptr_t)s, &id)) {
 		*ret = (int64_t)id;
 		return NULL;
 	}
+	const char *p = util_strtab_intern_cstr(&t->tab, s);
+	if (!p)
+		return &util_enomem;
+	struct util_error *err = NULL;
+	if (util_u64map_get(&t->ids, (uint64_t)(uintptr_t)p, &id)) {
+		// The same text at another address: that one too, from now on.
+		err = util_u64map_put(&t->ids, (uint64_t)(uintptr_t)s, id);
+		*ret = (int64_t)id;
+		return err;
+	}
 	sqlite3_stmt *st;
-	struct util_error *err = store_stmt(t->db, STORE_STMT_INSERT_TEXT, &st);
+	err = store_stmt(t->db, STORE_STMT_INSERT_TEXT, &st);
 	if (err)
 		return err;
 	int rc = sqlite3_bind_int64(st, 1, t->incident_id);
@@ -192,6 +204,8 @@ struct util_error *store_text_id(struct store_texts *t, const char *s, int64_t *
 	if (rc != SQLITE_DONE)
 		return store_error_sqlite(t->db, rc, "writing a shared text");
 	err = util_u64map_put(&t->ids, (uint64_t)(uintptr_t)p, (uint64_t)t->next);
+	if (!err && s != p)
+		err = util_u64map_put(&t->ids, (uint64_t)(uintptr_t)s, (uint64_t)t->next);
 	if (err)
 		return err;
 	*ret = t->next++;
@@ -307,6 +321,8 @@ static void bind_context(struct row *r, const struct gr_snapshot *snap, size_t i
 	opt(r, 11, r->ids[i] != 0, r->ids[i]);
 	text(r, 12, c->value_text);
 	text(r, 13, c->found_at);
+	opt(r, 14, r->seq[i] != 0,
+	    r->seq[i] ? (int64_t)snap->context_children[r->seq[i] - 1].parent_addr : 0);
 }
 
 static void bind_context_child(struct row *r, const struct gr_snapshot *snap, size_t i)
@@ -524,69 +540,13 @@ static void bind_ctx_below(struct row *r, const struct gr_snapshot *snap, size_t
 	text(r, 9, b->path);
 }
 
-/* A row's key (A, B, C) and its index in the snapshot, for sort_keyed. */
-struct keyed {
-	uint64_t a, b, c;
-	uint32_t i;
-};
-
-static int keyed_cmp(const void *x, const void *y)
-{
-	const struct keyed *p = x, *q = y;
-	if (p->a != q->a)
-		return p->a < q->a ? -1 : 1;
-	if (p->b != q->b)
-		return p->b < q->b ? -1 : 1;
-	if (p->c != q->c)
-		return p->c < q->c ? -1 : 1;
-	return p->i < q->i ? -1 : p->i > q->i;
-}
-
-/* Sort K[0..N-1] by key and put their indexes, in that order, in ORDER. Keys
- * are compared as the table's are: addresses are stored as signed integers. */
-static void sort_keyed(struct keyed *k, size_t n, uint32_t *order)
-{
-	for (size_t i = 0; i < n; i++) {
-		k[i].a ^= UINT64_C(1) << 63; // signed order, compared unsigned
-		k[i].b ^= UINT64_C(1) << 63;
-		k[i].c ^= UINT64_C(1) << 63;
-	}
-	qsort(k, n, sizeof(*k), keyed_cmp);
-	for (size_t i = 0; i < n; i++)
-		order[i] = k[i].i;
-}
-
-/* A row keyed by one address (a context's): half a struct keyed. */
-struct keyed1 {
-	uint64_t a;
-	uint32_t i;
-};
-
-static int keyed1_cmp(const void *x, const void *y)
-{
-	const struct keyed1 *p = x, *q = y;
-	if (p->a != q->a)
-		return p->a < q->a ? -1 : 1;
-	return p->i < q->i ? -1 : p->i > q->i;
-}
-
-/* sort_keyed for rows keyed by one address. */
-static void sort_keyed1(struct keyed1 *k, size_t n, uint32_t *order)
-{
-	for (size_t i = 0; i < n; i++)
-		k[i].a ^= UINT64_C(1) << 63;
-	qsort(k, n, sizeof(*k), keyed1_cmp);
-	for (size_t i = 0; i < n; i++)
-		order[i] = k[i].i;
-}
-
 /* context_canceled and context_below_canceled, each in its key's order. */
 struct util_error *store_write_cancel_sets(struct store_db *db, int64_t incident_id,
 					    const struct gr_snapshot *snap)
 {
 	const struct gr_cancel_sets *cs = &snap->cancel_sets;
 	size_t n = cs->ncanceled > cs->nbelow ? cs->ncanceled : cs->nbelow;
-	struct keyed *k = malloc(n * sizeof(*k) + 1);
+	struct store_keyed *k = malloc(n * sizeof(*k) + 1);
 	uint32_t *order = malloc(n * sizeof(*order) + 1);
 	struct util_error *err = NULL;
 	if (!k || !order || n > UINT32_MAX) {
@@ -594,16 +554,16 @@ struct util_error *store_write_cancel_sets(struct store_db *db, int64_t incident
 		goto out;
 	}
 	for (size_t i = 0; i < cs->ncanceled; i++)
-		k[i] = (struct keyed){.a = cs->canceled[i].addr, .i = (uint32_t)i};
-	sort_keyed(k, cs->ncanceled, order);
+		k[i] = (struct store_keyed){.a = cs->canceled[i].addr, .i = (uint32_t)i};
+	store_sort_keyed(k, cs->ncanceled, order);
 	err = write_rows_ordered(db, STORE_STMT_INSERT_CTX_CANCELED, incident_id, snap, cs->ncanceled,
 				 bind_ctx_canceled, "writing a canceled context", order, NULL, NULL);
 	// (seed, depth, addr), the table's key.
 	for (size_t i = 0; i < cs->nbelow && !err; i++)
-		k[i] = (struct keyed){.a = cs->below[i].seed_addr, .b = cs->below[i].depth,
+		k[i] = (struct store_keyed){.a = cs->below[i].seed_addr, .b = cs->below[i].depth,
 				      .c = cs->below[i].addr, .i = (uint32_t)i};
 	if (!err) {
-		sort_keyed(k, cs->nbelow, order);
+		store_sort_keyed(k, cs->nbelow, order);
 		err = write_rows_ordered(db, STORE_STMT_INSERT_CTX_BELOW, incident_id, snap, cs->nbelow,
 					 bind_ctx_below, "writing a context below a canceled one", order,
 					 NULL, NULL);
@@ -627,7 +587,7 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 	if (nc > UINT32_MAX || nch > UINT32_MAX) // the sort's indexes below
 		return util_error_create(UTIL_ERROR_BAD_DATA, "%s: %zu contexts is too many",
 					 db->path, nc > nch ? nc : nch);
-	struct keyed1 *k1 = malloc(nc * sizeof(*k1) + 1);
+	struct store_keyed1 *k1 = malloc(nc * sizeof(*k1) + 1);
 	uint32_t *order = malloc((nc > nch ? nc : nch) * sizeof(*order) + 1);
 	if (!k1 || !order) {
 		free(k1);
@@ -635,36 +595,48 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 		return &util_enomem;
 	}
 	for (size_t i = 0; i < nc; i++)
-		k1[i] = (struct keyed1){.a = snap->contexts[i].addr, .i = (uint32_t)i};
-	sort_keyed1(k1, nc, order);
+		k1[i] = (struct store_keyed1){.a = snap->contexts[i].addr, .i = (uint32_t)i};
+	struct util_error *err = store_sort_keyed1(k1, nc, order);
 	free(k1);
+	if (err) {
+		free(order);
+		return err;
+	}
 	// Value keys once per incident (incident_text): a few keys name
 	// hundreds of thousands of values.
 	int64_t *keys = calloc(nc + 1, sizeof(*keys));
 	struct store_texts texts;
-	struct util_error *err = store_texts_begin(db, incident_id, &texts);
+	err = store_texts_begin(db, incident_id, &texts);
 	if (!err && !keys)
 		err = &util_enomem;
 	for (size_t i = 0; !err && i < nc; i++)
 		if (snap->contexts[i].value_key)
 			err = store_text_id(&texts, snap->contexts[i].value_key, &keys[i]);
 	store_texts_end(&texts);
+	// The children maps: a column of the children's rows, the rest extra.
+	uint32_t *reg = NULL, *extra = NULL;
+	size_t nextra = 0;
+	if (!err)
+		err = store_context_registrations(snap, order, &reg, &extra, &nextra);
 	if (!err)
 		err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT, incident_id, snap, nc,
-					 bind_context, "writing a context", order, NULL, keys);
+					 bind_context, "writing a context", order, reg, keys);
 	free(keys);
-	struct keyed *k = err ? NULL : malloc(nch * sizeof(*k) + 1);
+	free(reg);
+	struct store_keyed *k = err ? NULL : malloc(nextra * sizeof(*k) + 1);
 	if (!err && !k)
 		err = &util_enomem;
-	for (size_t i = 0; !err && i < nch; i++)
-		k[i] = (struct keyed){.a = snap->context_children[i].parent_addr,
-				      .b = snap->context_children[i].child_addr, .i = (uint32_t)i};
+	for (size_t i = 0; !err && i < nextra; i++)
+		k[i] = (struct store_keyed){.a = snap->context_children[extra[i]].parent_addr,
+				      .b = snap->context_children[extra[i]].child_addr, .i = extra[i]};
 	if (!err)
-		sort_keyed(k, nch, order);
+		store_sort_keyed(k, nextra, order);
 	if (!err)
-		err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, snap, nch,
-					 bind_context_child, "writing a context child", order, NULL, NULL);
+		err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT_CHILD, incident_id, snap,
+					 nextra, bind_context_child, "writing a context child", order,
+					 NULL, NULL);
 	free(k);
+	free(extra);
 	free(order);
 	if (!err)
 		err = store_write_cancel_sets(db, incident_id, snap);

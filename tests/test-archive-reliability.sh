@@ -335,11 +335,11 @@ sqlite3 "$work/src.db" "CREATE TABLE later_table (note TEXT, incident_id INTEGER
 	CREATE TABLE IF NOT EXISTS core_blob (sha256 TEXT PRIMARY KEY, compression TEXT, size INTEGER, data BLOB);
 	INSERT INTO core_blob SELECT core_sha256, 'zstd', 3, x'010203' FROM incident;"
 # Columns in another order in the target: copied by name.
-sqlite3 "$a" "CREATE TABLE cc (child_addr INTEGER NOT NULL, parent_addr INTEGER NOT NULL,
+sqlite3 "$a" "CREATE TABLE wr (goid INTEGER NOT NULL, obj_addr INTEGER NOT NULL,
 		incident_id INTEGER NOT NULL REFERENCES incident (id),
-		PRIMARY KEY (incident_id, parent_addr, child_addr));
-	INSERT INTO cc (incident_id, parent_addr, child_addr) SELECT incident_id, parent_addr, child_addr FROM context_child;
-	DROP TABLE context_child; ALTER TABLE cc RENAME TO context_child;"
+		PRIMARY KEY (incident_id, obj_addr, goid));
+	INSERT INTO wr (incident_id, obj_addr, goid) SELECT incident_id, obj_addr, goid FROM wait_reacher;
+	DROP TABLE wait_reacher; ALTER TABLE wr RENAME TO wait_reacher;"
 "$bin" import --db "$a" --from "$work/src.db" >"$work/out" 2>&1 &&
 	grep -q 'imported 1 incidents .* skipped 3 duplicates' "$work/out" &&
 	ok "import: $(cat "$work/out")" || bad "import: $(cat "$work/out")"

@@ -66,7 +66,7 @@ if "$bin" analyze -q --timings --db "$tdb" --exe "$work/hang-go1.27-debug-gcore.
 	"$core27t" >"$work/t.out" 2>"$work/t.err"; then
 	stages=$(awk 'NR > 1 && !/^total/ { $1 = ""; $NF = ""; $(NF-1) = ""; $(NF-2) = ""; $(NF-3) = ""; sub(/^ +/, ""); sub(/ +$/, ""); print }' \
 		"$work/t.err" | tr '\n' ',')
-	want="open core,open executable,goroutines,fingerprint,start writer,contexts,open database,store goroutines,wait for contexts,waits,store contexts,defers,reach,wait for waits,snapshot done,wait for writer,writer done,store waits,store reach,store indexes,store summary,store commit,print summary,wait for checkpoint,"
+	want="open core,open executable,goroutines,fingerprint,start writer,contexts,open database,store goroutines,wait for contexts,waits,store contexts,defers,reach,wait for waits,snapshot done,wait for writer,writer done,store waits,store reach,store indexes,store summary,store commit,publish,print summary,wait for checkpoint,"
 	# Which thread gets to each stage first varies; the set of stages does not.
 	got_sorted=$(echo "$stages" | tr ',' '\n' | sort | tr '\n' ',')
 	want_sorted=$(echo "$want" | tr ',' '\n' | sort | tr '\n' ',')
@@ -81,6 +81,37 @@ if "$bin" analyze -q --timings --db "$tdb" --exe "$work/hang-go1.27-debug-gcore.
 else
 	bad "analyze --timings failed: $(cat "$work/t.err")"
 fi
+
+# A new database is written under a temporary name and appears complete, in
+# WAL mode, and nothing else is left beside it. An analyze interrupted
+# (SIGTERM, here at a stage of the writer) or failing leaves neither.
+ndb=$work/new/fresh.db
+mkdir -p "$work/new"
+"$bin" analyze -q --db "$ndb" --exe "$work/hang-go1.27-debug-gcore.exe" "$core27t" >/dev/null 2>"$work/err" &&
+	[ "$(sqlite3 "$ndb" "PRAGMA journal_mode; PRAGMA integrity_check; SELECT count(*) FROM incident" |
+		tr '\n' ' ')" = "wal ok 1 " ] && [ "$(ls "$work/new")" = fresh.db ] &&
+	ok "analyze into a new database: complete, WAL, nothing left beside it" ||
+	bad "analyze into a new database: $(cat "$work/err"; ls "$work/new")"
+rm -f "$work/new/"*
+test_bin=${GOCORONER_TEST_BIN:-}
+if [ -x "$test_bin" ]; then
+	for st in "store goroutines" "store contexts" "store summary" publish; do
+		GOCORONER_TEST_SIGNAL_AT=$st "$test_bin" analyze -q --db "$ndb" --exe "$work/hang-go1.27-debug-gcore.exe" "$core27t" \
+			>/dev/null 2>"$work/err"
+		rc=$?
+		[ $rc = 143 ] && [ -z "$(ls "$work/new")" ] &&
+			ok "analyze into a new database, SIGTERM at $st: no file left" ||
+			bad "SIGTERM at $st: status $rc, files $(ls "$work/new") $(cat "$work/err")"
+		rm -f "$work/new/"*
+	done
+	GOCORONER_TEST_SNAPSHOT_FAIL=reach "$test_bin" analyze -q --db "$ndb" --exe "$work/hang-go1.27-debug-gcore.exe" "$core27t" \
+		>/dev/null 2>"$work/err"
+	rc=$?
+	[ $rc = 1 ] && [ -z "$(ls "$work/new")" ] &&
+		ok "analyze into a new database failing: no file left" ||
+		bad "analyze into a new database failing: status $rc, files $(ls "$work/new")"
+fi
+rmdir "$work/new"
 
 # --exe prog.zst: a compressed executable is read as the raw one is: its
 # goroutines match Go's traceback, and the raw executable then finds the
@@ -374,8 +405,16 @@ expect_error "analyze's report past its budget" "incident [0-9]* is stored in .*
 	analyze --db "$db" --budget 1000 --exe "$exe27" "$core27"
 expect_error "ingest past its budget" "not stored, nothing was written: .*(view [a-z_]*) did more than 1000 steps" \
 	analyze --db "$work/budget.db" --budget 1000 --exe "$exe27" "$core27"
+# A new database: not even the file, nor its temporary one.
+left=$(ls "$work" | grep -c '^budget\.db')
+[ "$left" = 0 ] && ok "an ingest stopped by its budget writes nothing" ||
+	bad "after a stopped ingest: $(ls "$work" | grep '^budget\.db')"
+sqlite3 "$work/budget.db" "VACUUM" # an existing (empty) one
+expect_error "ingest past its budget, existing database" "not stored, nothing was written" \
+	analyze --db "$work/budget.db" --budget 1000 --exe "$exe27" "$core27"
 n=$(sqlite3 "$work/budget.db" "SELECT count(*) FROM incident")
-[ "$n" = 0 ] && ok "an ingest stopped by its budget writes nothing" || bad "$n incidents after a stopped ingest"
+[ "$n" = 0 ] && ok "an ingest stopped by its budget writes nothing into a database" ||
+	bad "$n incidents after a stopped ingest"
 expect_error "bad --budget" "--budget takes a number" query --db "$db" --budget lots "SELECT 1"
 
 after=$(count)

@@ -379,13 +379,17 @@ static void test_context_rows(void **state)
 		{.addr = 0x500, .kind = "timer", .parent_addr = 0x100, .has_deadline = true,
 		 .deadline_unix_ns = 1700000000000000000LL, .timer_pending = 1},
 	};
-	struct gr_context_child kids[] = {{0x100, 0x500}};
+	// 0x500 in 0x100's map (twice, as a core may list it), and in
+	// 0x200's; 0x700 has no context: the column holds one, the rest
+	// context_child_extra, and the view all of them once.
+	struct gr_context_child kids[] = {{0x200, 0x500}, {0x100, 0x500}, {0x200, 0x700},
+					  {0x100, 0x500}, {0x200, 0x300}};
 	struct gr_goroutine_context held[] = {
 		{.goid = 1, .frame_depth = 2, .var_name = "ctx", .ctx_addr = 0x400, .found_by = "dwarf"},
 		{.goid = 1, .frame_depth = -1, .ctx_addr = 0x300, .found_by = "stack-scan"},
 	};
 	snap.contexts = ctxs, snap.ncontexts = 5;
-	snap.context_children = kids, snap.ncontext_children = 1;
+	snap.context_children = kids, snap.ncontext_children = 5;
 	snap.goroutine_contexts = held, snap.ngoroutine_contexts = 2;
 	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "ctx.db"));
 	bool existed;
@@ -401,6 +405,13 @@ static void test_context_rows(void **state)
 	assert_int_equal(query_int(db, "SELECT count(*) FROM goroutine_context WHERE frame_depth IS NULL"
 				       " AND found_by = 'stack-scan'"), 1);
 	assert_int_equal(query_int(db, "SELECT timer_pending FROM context WHERE kind = 'timer'"), 1);
+	assert_string_equal(query_text(db, "SELECT group_concat(parent_addr || '>' || child_addr, ' ')"
+					  " FROM (SELECT * FROM context_child ORDER BY 1, 2, 3)"),
+			    "256>1280 512>768 512>1280 512>1792");
+	assert_string_equal(query_text(db, "SELECT group_concat(addr || ':' || registered_in, ' ')"
+					  " FROM context_base WHERE registered_in IS NOT NULL"),
+			    "768:512 1280:256");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM context_child_extra"), 2);
 	store_close(db);
 }
 
@@ -1136,6 +1147,64 @@ static void test_upgrade_from_v13(void **state)
 }
 
 /*
+ * Version 15 keeps context_child as a column of context_base: a version-14
+ * database's pairs read the same through the view after the upgrade (those
+ * that do not fit the column in context_child_extra), and SQL written by
+ * hand inserts and deletes through it as on the table.
+ */
+static void test_upgrade_from_v14(void **state)
+{
+	(void)state;
+	char path[4096];
+	tmp_path(path, sizeof(path), "v14.db");
+	schema_upto(path, 14);
+	// 32 in 16's map; 48 in two maps; 99 has no context row.
+	raw_exec(path, "INSERT INTO incident (core_path, core_sha256, exe_build_id, goroutine_count)"
+		       " VALUES ('a.core', printf('%064d', 1), '', 0);"
+		       " INSERT INTO context (incident_id, addr, kind, type_name, parent_addr, done_chan,"
+		       "  done_closed, canceled, found_in) VALUES"
+		       " (1, 16, 'cancel', '*context.cancelCtx', NULL, 1, 0, 0, 'frame'),"
+		       " (1, 24, 'cancel', '*context.cancelCtx', 16, 2, 0, 0, 'frame'),"
+		       " (1, 32, 'timer', '*context.timerCtx', 16, 3, 0, 0, 'frame'),"
+		       " (1, 48, 'cancel', '*context.cancelCtx', 24, 4, 0, 0, 'frame'),"
+		       " (1, 64, 'value', '*context.valueCtx', 48, NULL, 0, NULL, 'frame');"
+		       " INSERT INTO context_child VALUES (1, 16, 32), (1, 24, 48), (1, 16, 48),"
+		       "  (1, 24, 99)");
+	const char *pairs = "SELECT group_concat(r, ';') FROM (SELECT parent_addr || '>' ||"
+			    " child_addr AS r FROM context_child ORDER BY incident_id, parent_addr,"
+			    " child_addr)";
+	struct store_db *db = open_ok(path);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_string_equal(query_text(db, pairs), "16>32;16>48;24>48;24>99");
+	assert_string_equal(query_text(db, "SELECT group_concat(addr || ':' || registered_in)"
+					  " FROM context_base WHERE registered_in IS NOT NULL"),
+			    "32:16,48:16");
+	assert_string_equal(query_text(db, "SELECT group_concat(parent_addr || '>' || child_addr,"
+					  " ';') FROM context_child_extra"),
+			    "24>48;24>99");
+	// Through the view: a pair into the child's row, a duplicate refused,
+	// a deleted one gone from wherever it was.
+	sqlite3 *h = store_handle(db);
+	exec_sql(h, "INSERT INTO context_child VALUES (1, 48, 64)");
+	assert_int_equal(query_int(db, "SELECT registered_in FROM context_base WHERE addr = 64"), 48);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO context_child VALUES (1, 48, 64)", NULL, NULL,
+				      NULL) & 0xff, SQLITE_CONSTRAINT);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO context_child VALUES (1, 24, 99)", NULL, NULL,
+				      NULL) & 0xff, SQLITE_CONSTRAINT);
+	exec_sql(h, "DELETE FROM context_child WHERE child_addr = 48 AND parent_addr = 16;"
+		    " DELETE FROM context_child WHERE child_addr = 99");
+	assert_string_equal(query_text(db, pairs), "16>32;24>48;48>64");
+	// A context changed or deleted through view context keeps its pair.
+	exec_sql(h, "UPDATE context SET canceled = 1 WHERE addr = 32; DELETE FROM context WHERE addr = 64");
+	assert_string_equal(query_text(db, pairs), "16>32;24>48;48>64");
+	assert_int_equal(query_int(db, "SELECT canceled FROM context WHERE addr = 32"), 1);
+	exec_sql(h, "UPDATE context_child SET parent_addr = 24 WHERE child_addr = 32");
+	assert_string_equal(query_text(db, pairs), "24>32;24>48;48>64");
+	assert_string_equal(query_text(db, "PRAGMA integrity_check"), "ok");
+	store_close(db);
+}
+
+/*
  * Version 12 keeps context and defer_call as views over compact tables: the
  * rows of a version-11 database read the same after the upgrade, and SQL
  * written by hand inserts, updates and deletes through the views as it did
@@ -1579,6 +1648,93 @@ static void test_import(void **state)
 	store_close(db);
 }
 
+/* Files of the test's directory whose names start with PREFIX. */
+static int files_named(const char *prefix)
+{
+	int n = 0;
+	DIR *d = opendir(tmpdir);
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));)
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+/* A new database (store_open_fresh): written beside its path, which it
+ * reaches only complete (store_publish); closed unpublished, it is gone;
+ * when the path appears meanwhile, the incident is imported into it. */
+static void test_fresh_database(void **state)
+{
+	char path[4096];
+	tmp_path(path, sizeof(path), "fresh.db");
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	bool existed = true;
+	struct store_db *db = NULL;
+
+	// Written and published: one file, WAL mode, the incident.
+	assert_null(store_open_fresh(path, STORE_BUDGET_DEFAULT, &db));
+	assert_non_null(db);
+	assert_non_null(store_fresh_path(db));
+	assert_int_equal(access(path, F_OK), -1);
+	assert_string_equal(query_text(db, "PRAGMA journal_mode"), "memory");
+	// The ingest turns secure_delete off while it runs, and back.
+	int64_t secure = query_int(db, "PRAGMA secure_delete");
+	int64_t id = ingest_ok(db, &incident_a, &snap, &existed);
+	assert_int_equal(query_int(db, "PRAGMA secure_delete"), secure);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_null(store_publish(&db, &id, &existed));
+	assert_null(store_fresh_path(db));
+	assert_string_equal(query_text(db, "PRAGMA journal_mode"), "wal");
+	assert_string_equal(query_text(db, "PRAGMA integrity_check"), "ok");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident"), 1);
+	int64_t rows = incident_rows(db, id);
+	store_close(db);
+	assert_int_equal(files_named("fresh.db"), 1);
+	// The path exists now: not a new database.
+	db = (struct store_db *)1;
+	assert_null(store_open_fresh(path, STORE_BUDGET_DEFAULT, &db));
+	assert_null(db);
+
+	// Closed before it is published (a failure): nothing left.
+	char gone[4096];
+	tmp_path(gone, sizeof(gone), "gone.db");
+	assert_null(store_open_fresh(gone, STORE_BUDGET_DEFAULT, &db));
+	ingest_ok(db, &incident_a, &snap, &existed);
+	store_close(db);
+	assert_int_equal(files_named("gone.db"), 0);
+
+	// Another gocoroner made the path meanwhile, with another incident:
+	// both are kept, ours imported with a new id.
+	char raced[4096];
+	tmp_path(raced, sizeof(raced), "raced.db");
+	assert_null(store_open_fresh(raced, STORE_BUDGET_DEFAULT, &db));
+	id = ingest_ok(db, &incident_a, &snap, &existed);
+	struct store_db *other = open_ok(raced);
+	int64_t other_id = ingest_ok(other, &incident_b, &snap, &existed);
+	store_close(other);
+	assert_null(store_publish(&db, &id, &existed));
+	assert_false(existed);
+	assert_true(id != other_id);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM incident"), 2);
+	assert_string_equal(query_text(db, "SELECT core_sha256 FROM incident WHERE id = %lld",
+				       (long long)id), incident_a.core_sha256);
+	assert_int_equal(incident_rows(db, id), rows);
+	store_close(db);
+	assert_int_equal(files_named("raced.db"), 1);
+	// The same core made there meanwhile: the incident is the one there.
+	assert_null(store_open_fresh(gone, STORE_BUDGET_DEFAULT, &db));
+	ingest_ok(db, &incident_a, &snap, &existed);
+	other = open_ok(gone);
+	other_id = ingest_ok(other, &incident_a, &snap, &existed);
+	store_close(other);
+	assert_null(store_publish(&db, &id, &existed));
+	assert_true(existed);
+	assert_int_equal(id, other_id);
+	store_close(db);
+	assert_int_equal(files_named("gone.db"), 1);
+}
+
 static void test_import_refused(void **state)
 {
 	char path[4096], other[4096];
@@ -1863,6 +2019,8 @@ int main(void)
 		cmocka_unit_test(test_query_plans),
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_import),
+		cmocka_unit_test(test_fresh_database),
+		cmocka_unit_test(test_upgrade_from_v14),
 		cmocka_unit_test(test_import_refused),
 		cmocka_unit_test(test_import_from_v1),
 		cmocka_unit_test(test_budget_stops_a_statement),
