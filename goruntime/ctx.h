@@ -30,6 +30,13 @@ struct gr_ctx_key {
 enum {
 	GR_CTX_HITS = 4096,        /* slots of gr_ctx.hits, a power of two */
 	GR_CTX_TEXTS = 251,        /* slots of gr_ctx.texts */
+	GR_CTX_STRS = 1024,        /* slots of gr_ctx.str_ids, a power of two */
+};
+
+/** A string's id in gr_ctx.strs (gr_ctx.str_ids). */
+struct gr_ctx_strid {
+	const char *s;
+	uint32_t id;
 };
 
 /** A value's text as decode gave it (gr_ctx.texts). */
@@ -84,6 +91,8 @@ struct gr_ctx {
 	struct gr_ctx_hit hits[GR_CTX_HITS]; /* by_addr's recent hits, by address (gr_ctx_index) */
 	struct gr_ctx_text texts[GR_CTX_TEXTS]; /* recent value texts, by (type, data) (value_text) */
 	/* output */
+	struct gr_strings strs;        /* the contexts' strings (their ids) */
+	struct gr_ctx_strid str_ids[GR_CTX_STRS]; /* recent strings' ids, by address (gr_ctx_str) */
 	struct gr_context *ctxs;
 	size_t nctxs, ctxs_cap;
 	struct gr_context_child *children;
@@ -139,6 +148,22 @@ static inline bool gr_ctx_index(struct gr_ctx *c, uint64_t addr, uint64_t *idx)
 		}
 	}
 	return false;
+}
+
+/**
+ * The id in c->strs of the string S (interned or static: it is kept), for a
+ * gr_context; 0 for NULL. Most are one of a few (type names, "context
+ * canceled", a valueCtx's usual keys): those are added once.
+ */
+static inline uint32_t gr_ctx_str(struct gr_ctx *c, const char *s)
+{
+	if (!s)
+		return 0;
+	uintptr_t a = (uintptr_t)s;
+	struct gr_ctx_strid *e = &c->str_ids[((a >> 3) ^ (a >> 13)) & (GR_CTX_STRS - 1)];
+	if (e->s != s)
+		*e = (struct gr_ctx_strid){s, gr_strings_add(&c->strs, s)};
+	return e->id;
 }
 
 /** Note in by_addr that the context at ADDR (not there yet, not 0) is c->ctxs[IDX]. */

@@ -21,7 +21,8 @@ enum {
 
 static const char *kind_of(const struct gr_context *c)
 {
-	return c->kind ? c->kind : "user";
+	const char *k = gr_context_kind_name(c->kind);
+	return k ? k : "user";
 }
 
 static bool is(const char *kind, const char *what)
@@ -161,8 +162,8 @@ static const char *path_of(struct util_arena *arena, const char *prefix, uint64_
 	return p;
 }
 
-struct util_error *gr_cancel_sets(const struct gr_context *ctxs, size_t n, struct util_arena *arena,
-				  struct gr_cancel_sets *ret)
+struct util_error *gr_cancel_sets(const struct gr_context *ctxs, size_t n, const struct gr_strings *strs,
+				  struct util_arena *arena, struct gr_cancel_sets *ret)
 {
 	struct sorted sa = {0}, sp = {0};
 	struct gr_ctx_canceled *up = NULL;
@@ -206,7 +207,8 @@ struct util_error *gr_cancel_sets(const struct gr_context *ctxs, size_t n, struc
 					break;
 				}
 				const char *k2 = kind_of(c);
-				const char *name = is(k2, "user") ? (c->type_name ? c->type_name : "user") : k2;
+				const char *tn = gr_str(strs, c->type_name);
+				const char *name = is(k2, "user") ? (tn ? tn : "user") : k2;
 				const char *p = path_of(arena, d.path, c->addr, name);
 				err = p ? util_grow((void **)&rows, nrows, &rows_cap, sizeof(*rows), 1024)
 					: &util_enomem;

@@ -457,11 +457,15 @@ static struct util_error *publish(struct cf_state *st)
 		s->contexts = gr_own(s, c->ctxs) ? c->ctxs : NULL;
 		c->ctxs = NULL;
 	}
+	if (c->strs.v) {
+		s->context_strings = gr_own(s, c->strs.v) ? c->strs : (struct gr_strings){.failed = true};
+		c->strs = (struct gr_strings){0};
+	}
 	s->context_children = gr_arena_copy(s, c->children, c->nchildren, sizeof(*c->children));
 	if (st->held) // else already in the arena
 		s->goroutine_contexts = gr_arena_copy(s, st->held, st->nheld, sizeof(*st->held));
 	if ((c->nctxs && !s->contexts) || (c->nchildren && !s->context_children) ||
-	    (st->nheld && !s->goroutine_contexts))
+	    (st->nheld && !s->goroutine_contexts) || s->context_strings.failed || c->strs.failed)
 		return &util_enomem;
 	s->ncontexts = c->nctxs;
 	s->ncontext_children = c->nchildren;
@@ -669,7 +673,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	if (!err)
 		gr_ctx_drop_lookups(st.c);
 	if (!err)
-		err = gr_cancel_sets(s->contexts, s->ncontexts, &s->arena, &s->cancel_sets);
+		err = gr_cancel_sets(s->contexts, s->ncontexts, &s->context_strings, &s->arena, &s->cancel_sets);
 	if (!err && s->cancel_sets.cut)
 		gr_diag(s, "warning", "context",
 			"the contexts below canceled ones were cut short after %zu rows",

@@ -653,8 +653,10 @@ struct util_error *gr_waits_context_locks(struct gr_reader *r)
 		return NULL;
 	}
 	static const struct {
-		const char *kind, *type;
-	} embeds[] = {{"cancel", NULL}, {"timer", "context.timerCtx"}, {"afterFunc", "context.afterFuncCtx"}};
+		uint8_t kind;
+		const char *type;
+	} embeds[] = {{GR_CTXK_CANCEL, NULL}, {GR_CTXK_TIMER, "context.timerCtx"},
+		      {GR_CTXK_AFTER_FUNC, "context.afterFuncCtx"}};
 	enum { NEMBEDS = sizeof(embeds) / sizeof(embeds[0]) };
 	// Where each kind keeps its cancelCtx; false where the binary has no such type.
 	uint64_t off[NEMBEDS] = {0};
@@ -678,7 +680,7 @@ struct util_error *gr_waits_context_locks(struct gr_reader *r)
 		const struct gr_context *c = &s->contexts[i];
 		uint64_t v;
 		for (size_t k = 0; !err && k < NEMBEDS; k++) {
-			if (!has[k] || !c->kind || strcmp(c->kind, embeds[k].kind))
+			if (!has[k] || c->kind != embeds[k].kind)
 				continue;
 			uint64_t at = c->addr + off[k] + mu;
 			if (util_u64map_get(&waited, at, &v))
