@@ -129,7 +129,7 @@ void gr_ctx_free(struct gr_reader *r)
 	util_u64map_deinit(&c->itabs);
 	gr_ctx_drop_lookups(c);
 	free(c->types);
-	free(c->ctxs);
+	util_unmap_array(c->ctxs, c->ctxs_cap, sizeof(*c->ctxs));
 	free(c->strs.v);
 	free(c);
 	r->ctx = NULL;
@@ -496,7 +496,7 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 static struct util_error *push_ctx(struct gr_ctx *c, const struct gr_context *x,
 				   const struct gr_ctx_type *t, uint64_t children, size_t *idx)
 {
-	struct util_error *err = util_grow((void **)&c->ctxs, c->nctxs, &c->ctxs_cap, sizeof(*c->ctxs), 64);
+	struct util_error *err = util_grow_mapped((void **)&c->ctxs, c->nctxs, &c->ctxs_cap, sizeof(*c->ctxs), 1024);
 	if (!err)
 		err = x->addr ? gr_ctx_by_addr_put(c, x->addr, c->nctxs) : NULL;
 	if (err)
@@ -619,7 +619,7 @@ static struct util_error *add_child(struct gr_ctx *c, uint64_t parent, const uin
 				    (unsigned long long)parent, (unsigned long long)key[1]);
 		return err;
 	}
-	err = util_grow((void **)&c->children, c->nchildren, &c->children_cap, sizeof(*c->children), 64);
+	err = util_grow_mapped((void **)&c->children, c->nchildren, &c->children_cap, sizeof(*c->children), 4096);
 	if (!err)
 		c->children[c->nchildren++] = (struct gr_context_child){parent, key[1]};
 	return err;
@@ -637,7 +637,7 @@ static struct util_error *push_key(void *arg, uint64_t key_addr, const unsigned 
 	struct key_walk *kw = arg;
 	struct gr_ctx *c = kw->c;
 	(void)key_addr, (void)elem_addr;
-	struct util_error *err = util_grow((void **)&c->keys, c->nkeys, &c->keys_cap, sizeof(*c->keys), 64);
+	struct util_error *err = util_grow_mapped((void **)&c->keys, c->nkeys, &c->keys_cap, sizeof(*c->keys), 4096);
 	if (err)
 		return err;
 	struct gr_ctx_key *k = &c->keys[c->nkeys++];

@@ -93,13 +93,15 @@ struct gr_ctx {
 	/* output */
 	struct gr_strings strs;        /* the contexts' strings (their ids) */
 	struct gr_ctx_strid str_ids[GR_CTX_STRS]; /* recent strings' ids, by address (gr_ctx_str) */
-	struct gr_context *ctxs;
+	struct gr_context *ctxs;       /* util_grow_mapped's */
 	size_t nctxs, ctxs_cap;
-	struct gr_context_child *children;
+	struct gr_context_child *children; /* util_grow_mapped's, as keys */
 	size_t nchildren, children_cap;
 	struct gr_ctx_queued *walk;    /* contexts whose children are still to be walked */
 	size_t nwalk, walk_cap;
-	struct gr_ctx_key *keys;       /* children map keys of one round of walks, to sort */
+	struct gr_ctx_key *keys;       /* children map keys of one round of walks, to sort
+					  (util_grow_mapped's: growing in the heap, each array
+					  left a hole the heap then grew past) */
 	size_t nkeys, keys_cap;
 	struct gr_diag_cap diags;      /* gr_ctx_diag's */
 	unsigned quiet;                /* >0: gr_ctx_diag records nothing (trial decodes) */
@@ -293,7 +295,7 @@ struct cf_state {
 	struct util_u64map takes;     /* function entry → takes a context parameter */
 	struct util_u64map mentions;  /* function entry → has any context variable */
 	struct gr_per_stack frame_info; /* struct cf_frames * by stack (ctxscan.c) */
-	struct gr_goroutine_context *held;
+	struct gr_goroutine_context *held; /* util_grow_mapped's */
 	size_t nheld, held_cap;
 	size_t ndwarf, nscan;
 	struct gr_stack_live live;    /* the liveness of the stack words of the goroutine asked about last */

@@ -243,7 +243,8 @@ bool gr_cf_held_already(struct cf_state *st, size_t first, uint64_t ctx, int32_t
 struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g, int32_t depth,
 			       const char *name, uint64_t ctx, bool dwarf, enum gr_live live)
 {
-	struct util_error *err = util_grow((void **)&st->held, st->nheld, &st->held_cap, sizeof(*st->held), 16);
+	struct util_error *err = util_grow_mapped((void **)&st->held, st->nheld, &st->held_cap, sizeof(*st->held),
+						  4096);
 	if (err)
 		return err;
 	bool yes = live == GR_LIVE_YES;
@@ -454,8 +455,10 @@ static struct util_error *publish(struct cf_state *st)
 	// Handed over, not copied: 400,000 contexts are 60 MB, and a copy
 	// was that much more memory at the peak, and fresh pages to fault in.
 	if (c->ctxs) {
-		s->contexts = gr_own(s, c->ctxs) ? c->ctxs : NULL;
+		s->contexts = c->ctxs;
+		s->contexts_mapped = c->ctxs_cap;
 		c->ctxs = NULL;
+		c->ctxs_cap = 0;
 	}
 	if (c->strs.v) {
 		s->context_strings = gr_own(s, c->strs.v) ? c->strs : (struct gr_strings){.failed = true};
@@ -663,7 +666,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 			for (size_t i = from3[gi]; i < to3[gi]; i++)
 				sorted[o++] = st.held[i];
 		}
-		free(st.held);
+		util_unmap_array(st.held, st.held_cap, sizeof(*st.held));
 		st.held = NULL;
 		st.nheld = o;
 		s->goroutine_contexts = sorted;
@@ -692,7 +695,7 @@ out:
 	free(st.live_marks);
 	free(st.not_ctx);
 	free(st.cls);
-	free(st.held);
+	util_unmap_array(st.held, st.held_cap, sizeof(*st.held));
 	free(st.stack);
 	free(firsts);
 	free(frame_has);

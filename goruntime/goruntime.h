@@ -422,6 +422,7 @@ struct gr_snapshot {
 	struct gr_context *contexts;  /**< every context found, once, parents included */
 	size_t ncontexts;
 	struct gr_strings context_strings; /**< the contexts' strings (gr_str) */
+	size_t contexts_mapped;       /**< contexts is a mapping of this many (util_grow_mapped); 0: not the snapshot's */
 	struct gr_context_child *context_children;
 	size_t ncontext_children;
 	struct gr_goroutine_context *goroutine_contexts;
