@@ -129,7 +129,8 @@ void gr_ctx_free(struct gr_reader *r)
 	util_u64map_deinit(&c->itabs);
 	gr_ctx_drop_lookups(c);
 	free(c->types);
-	free(c->ctxs);
+	util_unmap_array(c->ctxs, c->ctxs_cap, sizeof(*c->ctxs));
+	free(c->strs.v);
 	free(c);
 	r->ctx = NULL;
 }
@@ -225,11 +226,11 @@ static struct util_error *get_type(struct gr_ctx *c, uint64_t type, bool vouched
 
 /* ---- Decoding ------------------------------------------------------------- */
 
-static const char *kind_names[] = {
-	[CK_NONE] = "", [CK_BACKGROUND] = "background", [CK_TODO] = "todo",
-	[CK_EMPTY] = "background", [CK_CANCEL] = "cancel", [CK_TIMER] = "timer",
-	[CK_VALUE] = "value", [CK_WITHOUT] = "withoutCancel", [CK_AFTERFUNC] = "afterFunc",
-	[CK_STOP] = "stop", [CK_USER] = "user",
+static const uint8_t kind_codes[] = {
+	[CK_BACKGROUND] = GR_CTXK_BACKGROUND, [CK_TODO] = GR_CTXK_TODO, [CK_EMPTY] = GR_CTXK_BACKGROUND,
+	[CK_CANCEL] = GR_CTXK_CANCEL, [CK_TIMER] = GR_CTXK_TIMER, [CK_VALUE] = GR_CTXK_VALUE,
+	[CK_WITHOUT] = GR_CTXK_WITHOUT_CANCEL, [CK_AFTERFUNC] = GR_CTXK_AFTER_FUNC,
+	[CK_STOP] = GR_CTXK_STOP, [CK_USER] = GR_CTXK_USER,
 };
 
 /* A Go value (an eface's TYPE and DATA) as %v-ish text: strings quoted. */
@@ -347,11 +348,11 @@ static bool read_cancel(struct gr_ctx *c, uint64_t addr, struct gr_context *x, u
 		return false;
 	x->canceled = ew != 0;
 	if (ew)
-		x->err = error_text(c, etype, edata);
+		x->err = gr_ctx_str(c, error_text(c, etype, edata));
 	if (c->cc_cause != GR_ABSENT && c->cc_cause + 16 <= c->cc_size) {
 		uint64_t cw = gr_rd64(buf, c->cc_cause), cdata = gr_rd64(buf, c->cc_cause + 8), ctype = cw;
 		if (cw && cdata != edata && gr_read_ok(c->r->core, cw + 8, &ctype, 8))
-			x->cause = error_text(c, ctype, cdata);
+			x->cause = gr_ctx_str(c, error_text(c, ctype, cdata));
 	}
 	return true;
 }
@@ -394,12 +395,13 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 	parent[0] = parent[1] = 0;
 	*children = GR_ABSENT;
 	x->addr = data;
-	x->type_name = t->name;
+	x->type_name = gr_ctx_str(c, t->name);
 	x->canceled = 0;
 	x->timer_pending = -1;
 	enum gr_ctx_kind k = t->kind;
 	unsigned char buf[64];
 	bool bad_key = false;
+	const char *vkey = NULL, *vtext = NULL; // a valueCtx's key and value
 	switch (k) {
 	case CK_EMPTY:
 		if (c->todo && data == c->todo)
@@ -427,14 +429,16 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 		    !gr_read_ok(core, data + c->vc_key, buf, 16) ||
 		    !gr_read_ok(core, data + c->vc_val, buf + 16, 16) || !gr_rd64(buf, 0))
 			return false;
-		x->value_text = value_text(c, gr_rd64(buf, 16), gr_rd64(buf, 24));
+		vtext = value_text(c, gr_rd64(buf, 16), gr_rd64(buf, 24));
 		uint64_t kv[4] = {gr_rd64(buf, 0), gr_rd64(buf, 8), gr_rd64(buf, 16), gr_rd64(buf, 24)};
-		if (!gr_ctx_std_value(c->r, kv, &x->value_key, &x->value_text))
-			x->value_key = value_text(c, gr_rd64(buf, 0), gr_rd64(buf, 8));
+		if (!gr_ctx_std_value(c->r, kv, &vkey, &vtext))
+			vkey = value_text(c, gr_rd64(buf, 0), gr_rd64(buf, 8));
+		x->value_key = gr_ctx_str(c, vkey);
+		x->value_text = gr_ctx_str(c, vtext);
 		// Keys that do not render (pointers, structs) are common; a key
 		// whose type is unknown or whose indirect value is unmapped is wrong
 		// (said once the context is validated, below).
-		if (!x->value_key) {
+		if (!vkey) {
 			const struct gr_type *kt = gr_type_read(c->r, gr_rd64(buf, 0));
 			unsigned char kb;
 			bad_key = !kt || (!kt->direct && !gr_read_ok(core, gr_rd64(buf, 8), &kb, 1));
@@ -480,7 +484,7 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 	} else if (k != CK_USER && k != CK_BACKGROUND && k != CK_TODO && k != CK_EMPTY) {
 		return false;
 	}
-	x->kind = kind_names[k];
+	x->kind = kind_codes[k];
 	if (bad_key)
 		gr_ctx_diag(c, "warning", "context 0x%llx: value key (type 0x%llx, data 0x%llx) "
 			    "is unreadable", (unsigned long long)data, (unsigned long long)gr_rd64(buf, 0),
@@ -492,7 +496,7 @@ static bool decode(struct gr_ctx *c, const struct gr_ctx_type *t, uint64_t data,
 static struct util_error *push_ctx(struct gr_ctx *c, const struct gr_context *x,
 				   const struct gr_ctx_type *t, uint64_t children, size_t *idx)
 {
-	struct util_error *err = util_grow((void **)&c->ctxs, c->nctxs, &c->ctxs_cap, sizeof(*c->ctxs), 64);
+	struct util_error *err = util_grow_mapped((void **)&c->ctxs, c->nctxs, &c->ctxs_cap, sizeof(*c->ctxs), 1024);
 	if (!err)
 		err = x->addr ? gr_ctx_by_addr_put(c, x->addr, c->nctxs) : NULL;
 	if (err)
@@ -518,9 +522,9 @@ static struct util_error *push_ctx(struct gr_ctx *c, const struct gr_context *x,
 	return err;
 }
 
-/* Add (TYPE, DATA) and its ancestors; no children. */
-static struct util_error *add_chain(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
-				    bool *is_context, size_t *index_ret)
+/* Add (TYPE, DATA) and its ancestors; no children (ctx.h). */
+struct util_error *gr_ctx_add(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
+			      bool *is_context, size_t *index_ret)
 {
 	*is_context = false;
 	uint64_t v;
@@ -608,14 +612,14 @@ static struct util_error *add_child(struct gr_ctx *c, uint64_t parent, const uin
 	bool is;
 	size_t idx;
 	// canceler has unexported methods: only package context implements it.
-	struct util_error *err = add_chain(c, type, key[1], false, &is, &idx);
+	struct util_error *err = gr_ctx_add(c, type, key[1], false, &is, &idx);
 	if (err || !is) {
 		if (!err)
 			gr_ctx_diag(c, "warning", "context 0x%llx: child 0x%llx does not decode",
 				    (unsigned long long)parent, (unsigned long long)key[1]);
 		return err;
 	}
-	err = util_grow((void **)&c->children, c->nchildren, &c->children_cap, sizeof(*c->children), 64);
+	err = util_grow_mapped((void **)&c->children, c->nchildren, &c->children_cap, sizeof(*c->children), 4096);
 	if (!err)
 		c->children[c->nchildren++] = (struct gr_context_child){parent, key[1]};
 	return err;
@@ -633,7 +637,7 @@ static struct util_error *push_key(void *arg, uint64_t key_addr, const unsigned 
 	struct key_walk *kw = arg;
 	struct gr_ctx *c = kw->c;
 	(void)key_addr, (void)elem_addr;
-	struct util_error *err = util_grow((void **)&c->keys, c->nkeys, &c->keys_cap, sizeof(*c->keys), 64);
+	struct util_error *err = util_grow_mapped((void **)&c->keys, c->nkeys, &c->keys_cap, sizeof(*c->keys), 4096);
 	if (err)
 		return err;
 	struct gr_ctx_key *k = &c->keys[c->nkeys++];
@@ -666,9 +670,9 @@ static struct util_error *children_keys(struct gr_ctx *c, const struct gr_ctx_qu
 {
 	const struct gr_context *x = &c->ctxs[q->idx];
 	uint64_t parent = x->addr, base = parent, m = q->children;
-	if (strcmp(x->kind, "timer") == 0)
+	if (x->kind == GR_CTXK_TIMER)
 		base += c->tc_cancel;
-	else if (strcmp(x->kind, "afterFunc") == 0)
+	else if (x->kind == GR_CTXK_AFTER_FUNC)
 		base += c->af_cancel;
 	if ((m == GR_ABSENT && !gr_read_ok(c->r->core, base + c->cc_children, &m, 8)) || !m)
 		return NULL;
@@ -748,12 +752,6 @@ struct util_error *gr_ctx_walk(struct gr_ctx *c)
 	return err;
 }
 
-struct util_error *gr_ctx_add(struct gr_ctx *c, uint64_t type, uint64_t data, bool vouched,
-			      bool *is_context, size_t *index_ret)
-{
-	return add_chain(c, type, data, vouched, is_context, index_ret);
-}
-
 /* Whether (T, DATA) decodes and so does each ancestor up to a root or a
  * context already known. Adds nothing and says nothing. */
 static struct util_error *chain_decodes(struct gr_ctx *c, const struct gr_ctx_type *t,
@@ -767,7 +765,7 @@ static struct util_error *chain_decodes(struct gr_ctx *c, const struct gr_ctx_ty
 	struct gr_cycle cyc = {0};
 	for (int depth = 0; *ok && parent[0] && parent[1] && depth < MAX_CHAIN; depth++) {
 		if (gr_cycle_step(&cyc, parent[1]) || gr_ctx_index(c, parent[1], &v))
-			break; // a cycle is add_chain's to report
+			break; // a cycle is gr_ctx_add's to report
 		uint64_t ptype = gr_ctx_itab_type(c, parent[0]);
 		const struct gr_ctx_type *pt = NULL;
 		if (ptype && (err = get_type(c, ptype, true, &pt)))
@@ -795,5 +793,5 @@ struct util_error *gr_ctx_add_found(struct gr_ctx *c, uint64_t type, uint64_t da
 		if (err || !t || !ok)
 			return err;
 	}
-	return add_chain(c, type, data, vouched, is_context, index_ret);
+	return gr_ctx_add(c, type, data, vouched, is_context, index_ret);
 }

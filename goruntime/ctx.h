@@ -30,6 +30,13 @@ struct gr_ctx_key {
 enum {
 	GR_CTX_HITS = 4096,        /* slots of gr_ctx.hits, a power of two */
 	GR_CTX_TEXTS = 251,        /* slots of gr_ctx.texts */
+	GR_CTX_STRS = 1024,        /* slots of gr_ctx.str_ids, a power of two */
+};
+
+/** A string's id in gr_ctx.strs (gr_ctx.str_ids). */
+struct gr_ctx_strid {
+	const char *s;
+	uint32_t id;
 };
 
 /** A value's text as decode gave it (gr_ctx.texts). */
@@ -84,13 +91,17 @@ struct gr_ctx {
 	struct gr_ctx_hit hits[GR_CTX_HITS]; /* by_addr's recent hits, by address (gr_ctx_index) */
 	struct gr_ctx_text texts[GR_CTX_TEXTS]; /* recent value texts, by (type, data) (value_text) */
 	/* output */
-	struct gr_context *ctxs;
+	struct gr_strings strs;        /* the contexts' strings (their ids) */
+	struct gr_ctx_strid str_ids[GR_CTX_STRS]; /* recent strings' ids, by address (gr_ctx_str) */
+	struct gr_context *ctxs;       /* util_grow_mapped's */
 	size_t nctxs, ctxs_cap;
-	struct gr_context_child *children;
+	struct gr_context_child *children; /* util_grow_mapped's, as keys */
 	size_t nchildren, children_cap;
 	struct gr_ctx_queued *walk;    /* contexts whose children are still to be walked */
 	size_t nwalk, walk_cap;
-	struct gr_ctx_key *keys;       /* children map keys of one round of walks, to sort */
+	struct gr_ctx_key *keys;       /* children map keys of one round of walks, to sort
+					  (util_grow_mapped's: growing in the heap, each array
+					  left a hole the heap then grew past) */
 	size_t nkeys, keys_cap;
 	struct gr_diag_cap diags;      /* gr_ctx_diag's */
 	unsigned quiet;                /* >0: gr_ctx_diag records nothing (trial decodes) */
@@ -139,6 +150,22 @@ static inline bool gr_ctx_index(struct gr_ctx *c, uint64_t addr, uint64_t *idx)
 		}
 	}
 	return false;
+}
+
+/**
+ * The id in c->strs of the string S (interned or static: it is kept), for a
+ * gr_context; 0 for NULL. Most are one of a few (type names, "context
+ * canceled", a valueCtx's usual keys): those are added once.
+ */
+static inline uint32_t gr_ctx_str(struct gr_ctx *c, const char *s)
+{
+	if (!s)
+		return 0;
+	uintptr_t a = (uintptr_t)s;
+	struct gr_ctx_strid *e = &c->str_ids[((a >> 3) ^ (a >> 13)) & (GR_CTX_STRS - 1)];
+	if (e->s != s)
+		*e = (struct gr_ctx_strid){s, gr_strings_add(&c->strs, s)};
+	return e->id;
 }
 
 /** Note in by_addr that the context at ADDR (not there yet, not 0) is c->ctxs[IDX]. */
@@ -268,7 +295,7 @@ struct cf_state {
 	struct util_u64map takes;     /* function entry → takes a context parameter */
 	struct util_u64map mentions;  /* function entry → has any context variable */
 	struct gr_per_stack frame_info; /* struct cf_frames * by stack (ctxscan.c) */
-	struct gr_goroutine_context *held;
+	struct gr_goroutine_context *held; /* util_grow_mapped's */
 	size_t nheld, held_cap;
 	size_t ndwarf, nscan;
 	struct gr_stack_live live;    /* the liveness of the stack words of the goroutine asked about last */

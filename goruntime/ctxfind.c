@@ -243,7 +243,8 @@ bool gr_cf_held_already(struct cf_state *st, size_t first, uint64_t ctx, int32_t
 struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g, int32_t depth,
 			       const char *name, uint64_t ctx, bool dwarf, enum gr_live live)
 {
-	struct util_error *err = util_grow((void **)&st->held, st->nheld, &st->held_cap, sizeof(*st->held), 16);
+	struct util_error *err = util_grow_mapped((void **)&st->held, st->nheld, &st->held_cap, sizeof(*st->held),
+						  4096);
 	if (err)
 		return err;
 	bool yes = live == GR_LIVE_YES;
@@ -454,14 +455,20 @@ static struct util_error *publish(struct cf_state *st)
 	// Handed over, not copied: 400,000 contexts are 60 MB, and a copy
 	// was that much more memory at the peak, and fresh pages to fault in.
 	if (c->ctxs) {
-		s->contexts = gr_own(s, c->ctxs) ? c->ctxs : NULL;
+		s->contexts = c->ctxs;
+		s->contexts_mapped = c->ctxs_cap;
 		c->ctxs = NULL;
+		c->ctxs_cap = 0;
+	}
+	if (c->strs.v) {
+		s->context_strings = gr_own(s, c->strs.v) ? c->strs : (struct gr_strings){.failed = true};
+		c->strs = (struct gr_strings){0};
 	}
 	s->context_children = gr_arena_copy(s, c->children, c->nchildren, sizeof(*c->children));
 	if (st->held) // else already in the arena
 		s->goroutine_contexts = gr_arena_copy(s, st->held, st->nheld, sizeof(*st->held));
 	if ((c->nctxs && !s->contexts) || (c->nchildren && !s->context_children) ||
-	    (st->nheld && !s->goroutine_contexts))
+	    (st->nheld && !s->goroutine_contexts) || s->context_strings.failed || c->strs.failed)
 		return &util_enomem;
 	s->ncontexts = c->nctxs;
 	s->ncontext_children = c->nchildren;
@@ -635,6 +642,10 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		err = gr_cf_pointer_scan(&st, g, rf, rt, 2);
 		to3[gi] = st.nheld;
 	}
+	// Pass 3 was the stack copies' last reader (snapshot.c): they go before
+	// pass 4 decodes more contexts, at the pass's peak (56 of 446 MiB at
+	// 300,000 goroutines).
+	gr_stacks_deinit(&r->stacks_copy);
 	// Pass 4: the contexts no frame holds, from every root (ctxroots.c).
 	if (!err)
 		err = gr_cr_walk(&st);
@@ -659,7 +670,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 			for (size_t i = from3[gi]; i < to3[gi]; i++)
 				sorted[o++] = st.held[i];
 		}
-		free(st.held);
+		util_unmap_array(st.held, st.held_cap, sizeof(*st.held));
 		st.held = NULL;
 		st.nheld = o;
 		s->goroutine_contexts = sorted;
@@ -669,7 +680,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	if (!err)
 		gr_ctx_drop_lookups(st.c);
 	if (!err)
-		err = gr_cancel_sets(s->contexts, s->ncontexts, &s->arena, &s->cancel_sets);
+		err = gr_cancel_sets(s->contexts, s->ncontexts, &s->context_strings, &s->arena, &s->cancel_sets);
 	if (!err && s->cancel_sets.cut)
 		gr_diag(s, "warning", "context",
 			"the contexts below canceled ones were cut short after %zu rows",
@@ -688,7 +699,7 @@ out:
 	free(st.live_marks);
 	free(st.not_ctx);
 	free(st.cls);
-	free(st.held);
+	util_unmap_array(st.held, st.held_cap, sizeof(*st.held));
 	free(st.stack);
 	free(firsts);
 	free(frame_has);

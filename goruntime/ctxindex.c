@@ -74,9 +74,9 @@ void gr_ctx_drop_lookups(struct gr_ctx *c)
 	c->by_addr = NULL;
 	c->by_addr_cap = c->by_addr_count = 0;
 	memset(c->hits, 0, sizeof(c->hits));
-	free(c->children);
+	util_unmap_array(c->children, c->children_cap, sizeof(*c->children));
 	free(c->walk);
-	free(c->keys);
+	util_unmap_array(c->keys, c->keys_cap, sizeof(*c->keys));
 	c->children = NULL, c->walk = NULL, c->keys = NULL;
 	c->nchildren = c->children_cap = c->nwalk = c->walk_cap = c->nkeys = c->keys_cap = 0;
 }

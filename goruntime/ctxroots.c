@@ -37,12 +37,11 @@ enum {
 	CLOSURE_WORDS = 8,    /* words of a closure looked at: its code, then captures */
 };
 
-/* Where a value sits; the order is context.found_in's preference. */
-enum where { WH_FRAME = 1, WH_GLOBAL, WH_CHAN, WH_MAP, WH_HEAP, WH_ANCESTOR, WH_CHILD };
-
-static const char *const where_names[] = {
-	[WH_FRAME] = "frame", [WH_GLOBAL] = "global", [WH_CHAN] = "chan buffer",
-	[WH_MAP] = "map", [WH_HEAP] = "heap", [WH_ANCESTOR] = "ancestor", [WH_CHILD] = "child",
+/* Where a value sits; the order is context.found_in's preference (gr_context.found_in). */
+enum where {
+	WH_FRAME = GR_FOUND_FRAME, WH_GLOBAL = GR_FOUND_GLOBAL, WH_CHAN = GR_FOUND_CHAN,
+	WH_MAP = GR_FOUND_MAP, WH_HEAP = GR_FOUND_HEAP, WH_ANCESTOR = GR_FOUND_ANCESTOR,
+	WH_CHILD = GR_FOUND_CHILD,
 };
 
 enum item_kind { IT_VALUES, IT_MAP, IT_CHAN, IT_CLOSURE };
@@ -86,11 +85,10 @@ static const char *root_at(struct gr_cr *w, uint32_t root, enum where wh, uint64
 static void set_found(struct gr_ctx *c, size_t idx, enum where wh, const char *at)
 {
 	struct gr_context *x = &c->ctxs[idx];
-	if (x->found_rank && x->found_rank <= wh)
+	if (x->found_in && x->found_in <= wh)
 		return;
-	x->found_rank = (uint8_t)wh;
-	x->found_in = where_names[wh];
-	x->found_at = at;
+	x->found_in = (uint8_t)wh;
+	x->found_at = gr_ctx_str(c, at);
 }
 
 void gr_cr_found_frame(struct cf_state *st, uint64_t ctx)
@@ -98,7 +96,7 @@ void gr_cr_found_frame(struct cf_state *st, uint64_t ctx)
 	uint64_t v;
 	struct gr_ctx *c = st->c;
 	if (!gr_ctx_index(c, ctx, &v) ||
-	    (c->ctxs[v].found_rank && c->ctxs[v].found_rank <= WH_FRAME))
+	    (c->ctxs[v].found_in && c->ctxs[v].found_in <= WH_FRAME))
 		return;
 	set_found(c, v, WH_FRAME, NULL);
 }
@@ -592,18 +590,15 @@ void gr_cr_finish(struct cf_state *st)
 	for (size_t i = 0; i < c->nctxs; i++) {
 		const struct gr_context *x = &c->ctxs[i];
 		if (x->parent_addr && gr_ctx_index(c, x->parent_addr, &v) &&
-		    !c->ctxs[v].found_rank)
-			c->ctxs[v].found_rank = WH_ANCESTOR + 16; // marked; named below
+		    !c->ctxs[v].found_in)
+			c->ctxs[v].found_in = WH_ANCESTOR + 16; // marked; named below
 	}
 	for (size_t i = 0; i < c->nctxs; i++) {
 		struct gr_context *x = &c->ctxs[i];
-		if (x->found_rank == WH_ANCESTOR + 16) {
-			x->found_rank = WH_ANCESTOR;
-			x->found_in = where_names[WH_ANCESTOR];
-		} else if (!x->found_rank) {
-			x->found_rank = WH_CHILD;
-			x->found_in = where_names[WH_CHILD];
-		}
+		if (x->found_in == WH_ANCESTOR + 16)
+			x->found_in = WH_ANCESTOR;
+		else if (!x->found_in)
+			x->found_in = WH_CHILD;
 	}
 }
 

@@ -442,9 +442,8 @@ struct util_error *gr_cf_pointer_scan(struct cf_state *st, const struct gr_gorou
 				*no = w;
 				continue;
 			}
-			const char *kind = c->ctxs[idx].kind;
-			if ((kind[0] == 'b' && strcmp(kind, "background") == 0) ||
-			    (kind[0] == 't' && strcmp(kind, "todo") == 0))
+			uint8_t kind = c->ctxs[idx].kind;
+			if (kind == GR_CTXK_BACKGROUND || kind == GR_CTXK_TODO)
 				continue;
 			size_t depth = callee_frame(info, g, fi, lo + off);
 			if (depth == fi && !self)

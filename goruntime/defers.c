@@ -404,14 +404,12 @@ static struct util_error *stack_plan(struct reader *d, const struct gr_goroutine
 static struct util_error *emit(struct reader *d, const struct gr_goroutine *g, uint32_t *seq,
 			       const char *func, int32_t depth, const char *kind)
 {
-	if (d->ndefers == d->defers_cap) {
-		size_t ncap = d->defers_cap ? d->defers_cap * 2 : 64;
-		struct gr_defer *n = realloc(d->defers, ncap * sizeof(*n));
-		if (!n)
-			return &util_enomem;
-		d->defers = n;
-		d->defers_cap = ncap;
-	}
+	// In a mapping of its own (40 MB at 300,000 goroutines, copied into the
+	// arena): doubling in the heap, it left holes the heap grew past.
+	struct util_error *err = util_grow_mapped((void **)&d->defers, d->ndefers, &d->defers_cap,
+						  sizeof(*d->defers), 4096);
+	if (err)
+		return err;
 	d->defers[d->ndefers++] = (struct gr_defer){
 		.goid = g->goid,
 		.seq = (*seq)++,
@@ -599,7 +597,7 @@ static void reader_free(struct reader *d)
 	free(d->plans);
 	free(d->pframes);
 	free(d->recs);
-	free(d->defers);
+	util_unmap_array(d->defers, d->defers_cap, sizeof(*d->defers));
 	free(d->panics);
 	gr_panics_free(d->preader);
 }

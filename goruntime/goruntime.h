@@ -127,37 +127,78 @@ struct gr_panic {
 };
 
 /** A context.Context object of the process, decoded. */
+/** gr_context.kind: what a context is (gr_context_kind_name). */
+enum gr_context_kind {
+	GR_CTXK_NONE, GR_CTXK_BACKGROUND, GR_CTXK_TODO, GR_CTXK_CANCEL, GR_CTXK_TIMER, GR_CTXK_VALUE,
+	GR_CTXK_WITHOUT_CANCEL, GR_CTXK_AFTER_FUNC, GR_CTXK_STOP, GR_CTXK_USER,
+};
+
+/**
+ * gr_context.found_in: where a context was best found, in order of
+ * preference (gr_context_found_in_name): a goroutine's frame variable, a
+ * package variable itself, a channel's buffer, a map, the heap (an object
+ * reached from a package variable or a frame), else only as the parent of
+ * one found, or only in a registered children map.
+ */
+enum gr_context_found {
+	GR_FOUND_NONE, GR_FOUND_FRAME, GR_FOUND_GLOBAL, GR_FOUND_CHAN, GR_FOUND_MAP, GR_FOUND_HEAP,
+	GR_FOUND_ANCESTOR, GR_FOUND_CHILD,
+};
+
+/** "background", "todo", "cancel", "timer", "value", "withoutCancel", "afterFunc", "stop",
+ * "user" (a type outside package context); NULL for GR_CTXK_NONE or out of range. */
+const char *gr_context_kind_name(unsigned kind);
+/** The kind named NAME (gr_context_kind_name's); GR_CTXK_NONE if none is. */
+enum gr_context_kind gr_context_kind_code(const char *name);
+/** "frame", "global", "chan buffer", "map", "heap", "ancestor", "child"; NULL for none. */
+const char *gr_context_found_in_name(unsigned found_in);
+
+/**
+ * Strings by number, 0 standing for NULL: gr_context's strings, four bytes
+ * each rather than a pointer's eight (416,613 contexts on ctxgen's core).
+ */
+struct gr_strings {
+	const char **v;           /**< v[0] is NULL; the strings are someone else's (interned) */
+	uint32_t n, cap;
+	bool failed;              /**< a string could not be added (out of memory) */
+};
+
+/** String ID of T (NULL for 0 or an unknown id). */
+static inline const char *gr_str(const struct gr_strings *t, uint32_t id)
+{
+	return id && id < t->n ? t->v[id] : NULL;
+}
+
+/** Add S (kept, not copied) to T: its id, 0 for NULL; 0 and t->failed on out of memory. */
+uint32_t gr_strings_add(struct gr_strings *t, const char *s);
+
+/**
+ * A context.Context object. 64 bytes: its strings are ids into the
+ * snapshot's context_strings (gr_str), its kind and where it was found small
+ * codes (104 bytes with pointers, 43 MB of ctxgen's 416,613 contexts).
+ */
 struct gr_context {
 	uint64_t addr;            /**< the object (data word of a context.Context interface) */
-	const char *kind;         /**< "background", "todo", "cancel", "timer", "value", "withoutCancel",
-	                               "afterFunc", "stop", "user" (a type outside package context) */
-	const char *type_name;    /**< dynamic type as Go names it: "*context.cancelCtx", "*main.myCtx" */
 	uint64_t parent_addr;     /**< the context it wraps, 0 for a root or when unknown */
 	uint64_t done_chan;       /**< its Done channel (hchan), 0 if never created or none */
-	const char *err;          /**< "context canceled", "context deadline exceeded" or a custom
-	                               error's text; NULL when not canceled */
-	const char *cause;        /**< the cause's text (WithCancelCause), NULL if none */
 	int64_t deadline_unix_ns; /**< timerCtx deadline as wall-clock Unix nanoseconds */
-	const char *value_key;    /**< valueCtx: the key and value as Go would print them */
-	const char *value_text;
-	/**
-	 * Where it was best found: "frame" (a goroutine's frame variable),
-	 * "global" (a package variable itself), "chan buffer", "map", "heap"
-	 * (an object reached from a package variable or a frame), else
-	 * "ancestor" (only as the parent of one found) or "child" (only in a
-	 * registered children map).
-	 */
-	const char *found_in;
-	/** The package variable, "goroutine N", or the channel ("0x...") it was found from; NULL for frame, ancestor, child. */
-	const char *found_at;
-	// The small members last, together: 416,613 contexts on ctxgen's core
-	// took 128 bytes each with them interleaved, 104 so.
+	/* Strings, as ids (gr_str): */
+	uint32_t type_name;       /**< dynamic type as Go names it: "*context.cancelCtx", "*main.myCtx" */
+	uint32_t err;             /**< "context canceled", "context deadline exceeded" or a custom
+	                               error's text; 0 when not canceled */
+	uint32_t cause;           /**< the cause's text (WithCancelCause), 0 if none */
+	uint32_t value_key;       /**< valueCtx: the key and value as Go would print them */
+	uint32_t value_text;
+	/** The package variable, "goroutine N", or the channel ("0x...") it was found from; 0 for frame, ancestor, child. */
+	uint32_t found_at;
+	uint8_t kind;             /**< enum gr_context_kind */
+	uint8_t found_in;         /**< enum gr_context_found, also its rank: 1 = frame */
 	bool done_closed;         /**< that channel is closed (or is context.closedchan) */
 	bool has_deadline;
 	int8_t canceled;          /**< 1 canceled, 0 not, -1 cannot tell (user types) */
 	int8_t timer_pending;     /**< timerCtx: 1 its timer is still to fire, 0 not, -1 n/a */
-	uint8_t found_rank;       /**< found_in's place in that order, 1 = frame */
 };
+_Static_assert(sizeof(struct gr_context) == 64, "a context in a cache line");
 
 /** A canceled context with a state of its own, and where its cancellation started (table context_canceled). */
 struct gr_ctx_canceled {
@@ -189,14 +230,14 @@ struct gr_cancel_sets {
 };
 
 /**
- * The canceled contexts among the N contexts CTXS (unique addresses) and the
- * contexts below each that its cancellation should reach, by the rules of
+ * The canceled contexts among the N contexts CTXS (unique addresses, their
+ * strings in STRS) and the contexts below each that its cancellation should reach, by the rules of
  * store/schema.sql's context_canceled and context_below_canceled. The arrays
  * and paths are allocated in ARENA. Linear in the contexts and the rows
  * produced, after two sorts.
  */
-struct util_error *gr_cancel_sets(const struct gr_context *ctxs, size_t n, struct util_arena *arena,
-				  struct gr_cancel_sets *ret);
+struct util_error *gr_cancel_sets(const struct gr_context *ctxs, size_t n, const struct gr_strings *strs,
+				  struct util_arena *arena, struct gr_cancel_sets *ret);
 
 /** A child registered in a cancelCtx's children map. */
 struct gr_context_child {
@@ -380,6 +421,8 @@ struct gr_snapshot {
 	size_t npanics;
 	struct gr_context *contexts;  /**< every context found, once, parents included */
 	size_t ncontexts;
+	struct gr_strings context_strings; /**< the contexts' strings (gr_str) */
+	size_t contexts_mapped;       /**< contexts is a mapping of this many (util_grow_mapped); 0: not the snapshot's */
 	struct gr_context_child *context_children;
 	size_t ncontext_children;
 	struct gr_goroutine_context *goroutine_contexts;

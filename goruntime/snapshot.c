@@ -288,5 +288,6 @@ void gr_snapshot_destroy(struct gr_snapshot *s)
 	for (size_t i = 0; i < s->nowned; i++)
 		free(s->owned[i]);
 	free(s->owned);
+	util_unmap_array(s->contexts, s->contexts_mapped, sizeof(*s->contexts));
 	free(s);
 }

@@ -169,8 +169,8 @@ static struct util_error *get_sudog(struct gr_waits *w, uint64_t addr, struct gr
 		*ok = false;
 		return NULL;
 	}
-	struct util_error *err = util_grow((void **)&w->sudogs, w->nsudogs, &w->sudogs_cap,
-				      sizeof(*w->sudogs), 64);
+	struct util_error *err = util_grow_mapped((void **)&w->sudogs, w->nsudogs, &w->sudogs_cap,
+						  sizeof(*w->sudogs), 1024);
 	if (!err)
 		err = util_u64map_put(&w->sudog_index, addr, w->nsudogs);
 	if (!err)
@@ -220,7 +220,8 @@ static struct util_error *walk_queue(struct gr_waits *w, uint64_t chan_addr, uin
 				      (unsigned long long)chan_addr, send ? "send" : "receive",
 				      (unsigned long long)s, (unsigned long long)sg.prev,
 				      (unsigned long long)prev);
-		err = util_grow((void **)&w->queued, w->nqueued, &w->queued_cap, sizeof(*w->queued), 64);
+		err = util_grow_mapped((void **)&w->queued, w->nqueued, &w->queued_cap, sizeof(*w->queued),
+				       1024);
 		if (!err)
 			err = util_u64map_put(&w->queued_index, s, w->nqueued);
 		if (err)
@@ -397,7 +398,7 @@ static struct util_error *chan_wait(struct gr_waits *w, size_t gi, const struct 
 			return NULL;
 		}
 	}
-	err = util_grow((void **)&w->cws, w->ncws, &w->cws_cap, sizeof(*w->cws), 64);
+	err = util_grow_mapped((void **)&w->cws, w->ncws, &w->cws_cap, sizeof(*w->cws), 1024);
 	if (err)
 		return err;
 	w->cws[w->ncws++] = cw;
@@ -653,8 +654,10 @@ struct util_error *gr_waits_context_locks(struct gr_reader *r)
 		return NULL;
 	}
 	static const struct {
-		const char *kind, *type;
-	} embeds[] = {{"cancel", NULL}, {"timer", "context.timerCtx"}, {"afterFunc", "context.afterFuncCtx"}};
+		uint8_t kind;
+		const char *type;
+	} embeds[] = {{GR_CTXK_CANCEL, NULL}, {GR_CTXK_TIMER, "context.timerCtx"},
+		      {GR_CTXK_AFTER_FUNC, "context.afterFuncCtx"}};
 	enum { NEMBEDS = sizeof(embeds) / sizeof(embeds[0]) };
 	// Where each kind keeps its cancelCtx; false where the binary has no such type.
 	uint64_t off[NEMBEDS] = {0};
@@ -678,7 +681,7 @@ struct util_error *gr_waits_context_locks(struct gr_reader *r)
 		const struct gr_context *c = &s->contexts[i];
 		uint64_t v;
 		for (size_t k = 0; !err && k < NEMBEDS; k++) {
-			if (!has[k] || !c->kind || strcmp(c->kind, embeds[k].kind))
+			if (!has[k] || c->kind != embeds[k].kind)
 				continue;
 			uint64_t at = c->addr + off[k] + mu;
 			if (util_u64map_get(&waited, at, &v))
@@ -736,9 +739,9 @@ struct util_error *gr_read_waits(struct gr_reader *r)
 	core_release_pages(r->core);
 	free(w.sgbuf);
 	free(w.chans);
-	free(w.cws);
-	free(w.queued);
-	free(w.sudogs);
+	util_unmap_array(w.cws, w.cws_cap, sizeof(*w.cws));
+	util_unmap_array(w.queued, w.queued_cap, sizeof(*w.queued));
+	util_unmap_array(w.sudogs, w.sudogs_cap, sizeof(*w.sudogs));
 	free(w.sema_of);
 	free(w.sws);
 	util_u64map_deinit(&w.g_index);

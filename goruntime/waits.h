@@ -61,6 +61,8 @@ struct gr_waits {
 	size_t nframe_chans;           /* channels found only through frame variables */
 	struct gr_channel *chans;
 	size_t nchans, chans_cap;
+	/* cws, queued and sudogs grow in mappings of their own (util_grow_mapped):
+	 * tens of MB at 300,000 goroutines, that doubling in the heap left holes */
 	struct gr_chan_wait *cws;
 	size_t ncws, cws_cap;
 	struct gr_queued *queued;

@@ -17,9 +17,10 @@ static const char *arena_strdup(struct util_arena *a, const char *s)
 	return p;
 }
 
-/* Incident ID's contexts, as gr_cancel_sets reads them: the columns it uses, strings in ARENA. */
+/* Incident ID's contexts, as gr_cancel_sets reads them: the columns it uses,
+ * strings in ARENA and numbered in STRS. */
 static struct util_error *read_contexts(struct store_db *db, int64_t id, struct util_arena *arena,
-					struct gr_context **ret, size_t *nret)
+					struct gr_strings *strs, struct gr_context **ret, size_t *nret)
 {
 	sqlite3_stmt *s = NULL;
 	struct gr_context *v = NULL;
@@ -45,9 +46,9 @@ static struct util_error *read_contexts(struct store_db *db, int64_t id, struct 
 			.done_chan = (uint64_t)sqlite3_column_int64(s, 4),
 			.canceled = sqlite3_column_type(s, 5) == SQLITE_NULL ? -1
 								     : sqlite3_column_int(s, 5)};
-		if (kind && !(c->kind = arena_strdup(arena, kind)))
-			err = &util_enomem;
-		if (type && !(c->type_name = arena_strdup(arena, type)))
+		c->kind = (uint8_t)gr_context_kind_code(kind);
+		const char *tn = type ? arena_strdup(arena, type) : NULL;
+		if (type && (!tn || !(c->type_name = gr_strings_add(strs, tn))))
 			err = &util_enomem;
 		if (err)
 			break;
@@ -86,9 +87,10 @@ static struct util_error *sets_one(struct store_db *db, int64_t id)
 	struct gr_context *ctxs = NULL;
 	size_t n = 0;
 	struct gr_snapshot snap = {0};
-	struct util_error *err = read_contexts(db, id, &arena, &ctxs, &n);
+	struct gr_strings strs = {0};
+	struct util_error *err = read_contexts(db, id, &arena, &strs, &ctxs, &n);
 	if (!err)
-		err = gr_cancel_sets(ctxs, n, &arena, &snap.cancel_sets);
+		err = gr_cancel_sets(ctxs, n, &strs, &arena, &snap.cancel_sets);
 	if (!err)
 		err = run_id(db, "DELETE FROM context_canceled WHERE incident_id = ?1", id,
 			     "clearing the canceled contexts");
@@ -101,6 +103,7 @@ static struct util_error *sets_one(struct store_db *db, int64_t id)
 		err = run_id(db, "UPDATE incident SET context_sets = 1 WHERE id = ?1", id,
 			     "marking the canceled contexts computed");
 	free(ctxs);
+	free(strs.v);
 	util_arena_deinit(&arena);
 	return err;
 }

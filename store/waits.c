@@ -304,23 +304,25 @@ static void bind_blocker(struct row *r, const struct gr_snapshot *snap, size_t i
 static void bind_context(struct row *r, const struct gr_snapshot *snap, size_t i)
 {
 	const struct gr_context *c = &snap->contexts[i];
+	const struct gr_strings *strs = &snap->context_strings;
+	const char *kind = gr_context_kind_name(c->kind);
 	i64(r, 2, (int64_t)c->addr);
-	CODE(r, 3, c->kind ? c->kind : "user", ctx_kinds);
-	CODE(r, 4, c->type_name, ctx_types);
+	CODE(r, 3, kind ? kind : "user", ctx_kinds);
+	CODE(r, 4, gr_str(strs, c->type_name), ctx_types);
 	opt(r, 5, c->parent_addr != 0, (int64_t)c->parent_addr);
 	opt(r, 6, c->done_chan != 0, (int64_t)c->done_chan);
 	// context_base.state (schema.sql, version 12): found_in, canceled,
 	// timer_pending and done_closed in one number.
-	int64_t found = STORE_VOCAB(c->found_in, ctx_found_in) + 1; // 0: none
+	int64_t found = STORE_VOCAB(gr_context_found_in_name(c->found_in), ctx_found_in) + 1; // 0: none
 	i64(r, 7, found + 8 * (c->canceled < 0 ? 0 : c->canceled ? 2 : 1) +
 			  24 * (c->timer_pending < 0 ? 0 : c->timer_pending ? 2 : 1) +
 			  72 * (c->done_closed ? 1 : 0));
-	CODE(r, 8, c->err, ctx_errs);
-	text(r, 9, c->cause);
+	CODE(r, 8, gr_str(strs, c->err), ctx_errs);
+	text(r, 9, gr_str(strs, c->cause));
 	opt(r, 10, c->has_deadline, c->deadline_unix_ns);
 	opt(r, 11, r->ids[i] != 0, r->ids[i]);
-	text(r, 12, c->value_text);
-	text(r, 13, c->found_at);
+	text(r, 12, gr_str(strs, c->value_text));
+	text(r, 13, gr_str(strs, c->found_at));
 	opt(r, 14, r->seq[i] != 0,
 	    r->seq[i] ? (int64_t)snap->context_children[r->seq[i] - 1].parent_addr : 0);
 }
@@ -611,7 +613,8 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 		err = &util_enomem;
 	for (size_t i = 0; !err && i < nc; i++)
 		if (snap->contexts[i].value_key)
-			err = store_text_id(&texts, snap->contexts[i].value_key, &keys[i]);
+			err = store_text_id(&texts, gr_str(&snap->context_strings, snap->contexts[i].value_key),
+					    &keys[i]);
 	store_texts_end(&texts);
 	// The children maps: a column of the children's rows, the rest extra.
 	uint32_t *reg = NULL, *extra = NULL;

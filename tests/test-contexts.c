@@ -117,6 +117,14 @@ static const struct gr_context *find_ctx(const struct gr_snapshot *s, uint64_t a
 	return NULL;
 }
 
+/* A context's kind and strings, as names and text. */
+static const char *kind_of(const struct gr_context *c)
+{
+	const char *k = gr_context_kind_name(c->kind);
+	return k ? k : "";
+}
+#define STR(s, id) gr_str(&(s)->context_strings, id)
+
 static bool cancels(const char *kind)
 {
 	return strcmp(kind, "cancel") == 0 || strcmp(kind, "timer") == 0 ||
@@ -127,7 +135,7 @@ static bool cancels(const char *kind)
 static int effective_canceled(const struct gr_snapshot *s, const struct gr_context *c)
 {
 	for (int depth = 0; c && depth < 10000; depth++) {
-		if (strcmp(c->kind, "value") != 0 && strcmp(c->kind, "stop") != 0)
+		if (c->kind != GR_CTXK_VALUE && c->kind != GR_CTXK_STOP)
 			return c->canceled;
 		c = c->parent_addr ? find_ctx(s, c->parent_addr) : NULL;
 	}
@@ -183,13 +191,14 @@ static size_t check_ctx(const char *core, const struct gr_snapshot *s, const str
 	size_t bad = 0;
 	bool empty = strcmp(x->kind, "background") == 0 || strcmp(x->kind, "todo") == 0;
 	// Background and TODO share &runtime.zerobase from Go 1.21: one row.
-	if (strcmp(c->kind, x->kind) != 0 && !(empty && (strcmp(c->kind, "background") == 0 ||
-							 strcmp(c->kind, "todo") == 0))) {
-		printf("%s: ctx %s: kind %s, want %s\n", core, x->name, c->kind, x->kind);
+	if (strcmp(kind_of(c), x->kind) != 0 &&
+	    !(empty && (c->kind == GR_CTXK_BACKGROUND || c->kind == GR_CTXK_TODO))) {
+		printf("%s: ctx %s: kind %s, want %s\n", core, x->name, kind_of(c), x->kind);
 		bad++;
 	}
-	if (!empty && strcmp(c->type_name ? c->type_name : "", x->type) != 0) {
-		printf("%s: ctx %s: type %s, want %s\n", core, x->name, c->type_name, x->type);
+	const char *tn = STR(s, c->type_name);
+	if (!empty && strcmp(tn ? tn : "", x->type) != 0) {
+		printf("%s: ctx %s: type %s, want %s\n", core, x->name, tn ? tn : "(null)", x->type);
 		bad++;
 	}
 	if (c->parent_addr != x->parent) {
@@ -226,17 +235,17 @@ static size_t check_text(const char *core, const struct gr_snapshot *s, const st
 		return 0; // reported by check_ctx
 	const char *got = NULL;
 	if (strcmp(t->what, "err") == 0) {
-		if (!cancels(c->kind))
+		if (!cancels(kind_of(c)))
 			return 0; // Err() of a value context is its ancestor's
-		got = c->err;
+		got = STR(s, c->err);
 	} else if (strcmp(t->what, "cause") == 0) {
-		got = c->cause ? c->cause : c->err; // Cause() is Err() when no cause was given
-		if (!cancels(c->kind))
+		got = c->cause ? STR(s, c->cause) : STR(s, c->err); // Cause() is Err() when no cause was given
+		if (!cancels(kind_of(c)))
 			return 0;
 	} else if (strcmp(t->what, "key") == 0) {
-		got = c->value_key;
+		got = STR(s, c->value_key);
 	} else if (strcmp(t->what, "value") == 0) {
-		got = c->value_text;
+		got = STR(s, c->value_text);
 	} else {
 		return 0;
 	}
@@ -563,9 +572,9 @@ static void test_value_key_wild(void **state)
 			struct gr_snapshot *snap = read_patched(&env);
 			const struct gr_context *c = find_ctx(snap, value);
 			assert_non_null(c);
-			assert_string_equal(c->kind, "value");
+			assert_int_equal(c->kind, GR_CTXK_VALUE);
 			assert_int_equal(c->parent_addr, parent);
-			assert_true(!c->value_key || strstr(c->value_key, "tenant") == NULL);
+			assert_true(!c->value_key || strstr(STR(snap, c->value_key), "tenant") == NULL);
 			assert_true(ctx_diags(snap, "key") >= 1);
 			assert_consistent(snap);
 			gr_snapshot_destroy(snap);
@@ -584,15 +593,16 @@ static void test_cancel_sets_cycle(void **state)
 {
 	(void)state;
 	struct gr_context c[] = {
-		{.addr = 0x10, .kind = "cancel", .parent_addr = 0x20, .canceled = 1},
-		{.addr = 0x20, .kind = "value", .parent_addr = 0x10, .canceled = 0},
-		{.addr = 0x30, .kind = "value", .parent_addr = 0x10, .canceled = 0},
-		{.addr = 0x40, .kind = "user", .parent_addr = 0x30, .canceled = -1},
+		{.addr = 0x10, .kind = GR_CTXK_CANCEL, .parent_addr = 0x20, .canceled = 1},
+		{.addr = 0x20, .kind = GR_CTXK_VALUE, .parent_addr = 0x10, .canceled = 0},
+		{.addr = 0x30, .kind = GR_CTXK_VALUE, .parent_addr = 0x10, .canceled = 0},
+		{.addr = 0x40, .kind = GR_CTXK_USER, .parent_addr = 0x30, .canceled = -1},
 	};
 	struct util_arena arena;
 	util_arena_init(&arena);
 	struct gr_cancel_sets cs;
-	assert_null(gr_cancel_sets(c, 4, &arena, &cs));
+	struct gr_strings none = {0};
+	assert_null(gr_cancel_sets(c, 4, &none, &arena, &cs));
 	assert_int_equal(cs.ncanceled, 1);
 	assert_int_equal(cs.canceled[0].addr, 0x10);
 	assert_int_equal(cs.canceled[0].origin_addr, 0x10); // itself: 1,000 steps up, every other one 0x10

@@ -368,17 +368,20 @@ static void test_context_rows(void **state)
 	char path[4096];
 	struct gr_snapshot snap;
 	make_snapshot(&snap);
+	// The contexts' strings by number (gr_str): 1 "context canceled", ...
+	const char *strs[] = {NULL, "context canceled", "main.key(1)", "\"v\"", "*main.myCtx"};
 	struct gr_context ctxs[] = {
-		{.addr = 0x100, .kind = "background", .canceled = 0, .timer_pending = -1},
-		{.addr = 0x200, .kind = "cancel", .parent_addr = 0x100, .canceled = 1,
-		 .err = "context canceled", .done_chan = 0x900, .done_closed = true, .timer_pending = -1},
-		{.addr = 0x300, .kind = "value", .parent_addr = 0x200, .canceled = 0,
-		 .value_key = "main.key(1)", .value_text = "\"v\"", .timer_pending = -1},
-		{.addr = 0x400, .kind = "user", .type_name = "*main.myCtx", .parent_addr = 0x300,
+		{.addr = 0x100, .kind = GR_CTXK_BACKGROUND, .canceled = 0, .timer_pending = -1},
+		{.addr = 0x200, .kind = GR_CTXK_CANCEL, .parent_addr = 0x100, .canceled = 1,
+		 .err = 1, .done_chan = 0x900, .done_closed = true, .timer_pending = -1},
+		{.addr = 0x300, .kind = GR_CTXK_VALUE, .parent_addr = 0x200, .canceled = 0,
+		 .value_key = 2, .value_text = 3, .timer_pending = -1},
+		{.addr = 0x400, .kind = GR_CTXK_USER, .type_name = 4, .parent_addr = 0x300,
 		 .canceled = -1, .timer_pending = -1},
-		{.addr = 0x500, .kind = "timer", .parent_addr = 0x100, .has_deadline = true,
+		{.addr = 0x500, .kind = GR_CTXK_TIMER, .parent_addr = 0x100, .has_deadline = true,
 		 .deadline_unix_ns = 1700000000000000000LL, .timer_pending = 1},
 	};
+	snap.context_strings = (struct gr_strings){.v = strs, .n = 5, .cap = 5};
 	// 0x500 in 0x100's map (twice, as a core may list it), and in
 	// 0x200's; 0x700 has no context: the column holds one, the rest
 	// context_child_extra, and the view all of them once.
@@ -488,8 +491,8 @@ static void test_ingest_two_steps(void **state)
 	assert_string_equal(query_text(db, schema), before);
 
 	// With the contexts written between the two steps, once.
-	struct gr_context ctxs[] = {{.addr = 0x100, .kind = "background", .timer_pending = -1},
-				    {.addr = 0x200, .kind = "cancel", .parent_addr = 0x100,
+	struct gr_context ctxs[] = {{.addr = 0x100, .kind = GR_CTXK_BACKGROUND, .timer_pending = -1},
+				    {.addr = 0x200, .kind = GR_CTXK_CANCEL, .parent_addr = 0x100,
 				     .timer_pending = -1}};
 	struct gr_goroutine_context held[] = {
 		{.goid = 2, .frame_depth = 1, .var_name = "ctx", .ctx_addr = 0x200, .found_by = "dwarf"},

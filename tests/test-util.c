@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// test-util.c: unit tests for util/ — errors, arena, interned strings, u64 map.
+// test-util.c: unit tests for util/ — errors, arena, interned strings, u64 map, growth, sort.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,6 +125,60 @@ static void test_grow(void **state)
 	free(v);
 }
 
+/* util_grow_mapped grows in place or by mremap, keeping what was written. */
+static void test_grow_mapped(void **state)
+{
+	(void)state;
+	uint64_t *v = NULL;
+	size_t cap = 0;
+	for (size_t n = 0; n < 300000; n++) {
+		assert_null(util_grow_mapped((void **)&v, n, &cap, sizeof(*v), 1024));
+		assert_true(cap > n);
+		v[n] = n * 3;
+	}
+	assert_int_equal(cap, 1024 << 9);
+	for (size_t n = 0; n < 300000; n += 997)
+		assert_int_equal(v[n], n * 3);
+	util_unmap_array(v, cap, sizeof(*v));
+}
+
+static int cmp_keyed_then_index(const void *a, const void *b)
+{
+	const struct util_keyed *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->val < y->val ? -1 : x->val > y->val;
+}
+
+/* util_sort_keyed is qsort by key, ties in their first order (stable). */
+static void test_sort_keyed(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {0, 1, 2, 7, 1000, 200000};
+	uint64_t seed = 88172645463325252ULL;
+	for (size_t t = 0; t < sizeof(sizes) / sizeof(sizes[0]); t++) {
+		size_t n = sizes[t];
+		struct util_keyed *a = malloc((n + 1) * sizeof(*a)), *b = malloc((n + 1) * sizeof(*b));
+		assert_non_null(a);
+		assert_non_null(b);
+		for (size_t i = 0; i < n; i++) {
+			seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+			// Heap-like addresses sharing their top bytes, with repeats.
+			uint64_t k = 0xc000000000ULL + ((seed % (n / 3 + 1)) << 3);
+			a[i] = b[i] = (struct util_keyed){k, i};
+		}
+		assert_null(util_sort_keyed(a, n));
+		if (n)
+			qsort(b, n, sizeof(*b), cmp_keyed_then_index);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(a[i].key, b[i].key);
+			assert_int_equal(a[i].val, b[i].val);
+		}
+		free(a);
+		free(b);
+	}
+}
+
 /* Nodes A and B share a component exactly when GROUP[A] == GROUP[B]. */
 static void check_scc(size_t n, const size_t *off, const size_t *adj, const int *group,
 		      size_t want)
@@ -194,6 +248,8 @@ int main(void)
 		cmocka_unit_test(test_strtab),
 		cmocka_unit_test(test_u64map),
 		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_grow_mapped),
+		cmocka_unit_test(test_sort_keyed),
 		cmocka_unit_test(test_scc),
 		cmocka_unit_test(test_scc_deep),
 	};

@@ -3,6 +3,7 @@
 // big buffers get a mapping of their own.
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "util/util.h"
@@ -40,4 +41,44 @@ void *util_map_anon(size_t len, bool huge)
 	(void)huge;
 #endif
 	return p;
+}
+
+struct util_error *util_grow_mapped(void **arr, size_t n, size_t *cap, size_t elem, size_t min)
+{
+	if (n < *cap)
+		return NULL;
+	size_t ncap = *cap ? *cap : (min ? min : 1);
+	while (ncap <= n) {
+		if (ncap > SIZE_MAX / 2)
+			return &util_enomem;
+		ncap *= 2;
+	}
+	if (!elem || ncap > SIZE_MAX / elem)
+		return &util_enomem;
+	size_t olen = *cap * elem, nlen = ncap * elem;
+	void *p;
+	if (!*arr) {
+		p = util_map_anon(nlen, true);
+	} else {
+#ifdef MREMAP_MAYMOVE
+		p = mremap(*arr, olen, nlen, MREMAP_MAYMOVE);
+		p = p == MAP_FAILED ? NULL : p;
+#else
+		if ((p = util_map_anon(nlen, true))) {
+			memcpy(p, *arr, olen);
+			munmap(*arr, olen);
+		}
+#endif
+	}
+	if (!p)
+		return &util_enomem;
+	*arr = p;
+	*cap = ncap;
+	return NULL;
+}
+
+void util_unmap_array(void *arr, size_t cap, size_t elem)
+{
+	if (arr && cap && elem)
+		munmap(arr, cap * elem);
 }

@@ -2,10 +2,35 @@
 // u64map.c: an open-addressing uint64 → uint64 map (address lookups, dedup).
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util/util.h"
 
 #define EMPTY_KEY (~(uint64_t)0)
+
+/*
+ * A table of CAP words: from 1 MiB a mapping of its own. The tables double,
+ * and a big one freed in the heap stayed there as a hole the heap grew past
+ * (cli/analyze.c keeps freed memory): the sudogs' and goroutines' maps of a
+ * core of 300,000 goroutines are tens of MB.
+ */
+enum { MAPPED_TABLE = 1 << 20 };
+
+static uint64_t *table_alloc(size_t cap)
+{
+	if (cap > SIZE_MAX / sizeof(uint64_t))
+		return NULL;
+	size_t bytes = cap * sizeof(uint64_t);
+	return bytes >= MAPPED_TABLE ? util_map_anon(bytes, true) : malloc(bytes);
+}
+
+static void table_free(uint64_t *t, size_t cap)
+{
+	if (t && cap * sizeof(uint64_t) >= MAPPED_TABLE)
+		munmap(t, cap * sizeof(uint64_t));
+	else
+		free(t);
+}
 
 static size_t slot_of(uint64_t key, size_t cap)
 {
@@ -22,19 +47,19 @@ void util_u64map_init(struct util_u64map *m)
 
 void util_u64map_deinit(struct util_u64map *m)
 {
-	free(m->keys);
-	free(m->vals);
+	table_free(m->keys, m->cap);
+	table_free(m->vals, m->cap);
 	memset(m, 0, sizeof(*m));
 }
 
 static bool u64map_grow(struct util_u64map *m)
 {
 	size_t ncap = m->cap ? m->cap * 2 : 64;
-	uint64_t *keys = malloc(ncap * sizeof(*keys));
-	uint64_t *vals = malloc(ncap * sizeof(*vals));
+	uint64_t *keys = table_alloc(ncap);
+	uint64_t *vals = table_alloc(ncap);
 	if (!keys || !vals) {
-		free(keys);
-		free(vals);
+		table_free(keys, ncap);
+		table_free(vals, ncap);
 		return false;
 	}
 	memset(keys, 0xff, ncap * sizeof(*keys));
@@ -47,8 +72,8 @@ static bool u64map_grow(struct util_u64map *m)
 		keys[j] = m->keys[i];
 		vals[j] = m->vals[i];
 	}
-	free(m->keys);
-	free(m->vals);
+	table_free(m->keys, m->cap);
+	table_free(m->vals, m->cap);
 	m->keys = keys;
 	m->vals = vals;
 	m->cap = ncap;

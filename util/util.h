@@ -171,6 +171,30 @@ struct util_error *util_grow(void **arr, size_t n, size_t *cap, size_t elem, siz
 void *util_map_anon(size_t len, bool huge);
 
 /**
+ * util_grow for an array in a mapping of its own (util_map_anon, huge;
+ * free with util_unmap_array): grown by mremap, its pages moved, not
+ * copied, and never a hole left in the heap, whose freed blocks stay in
+ * memory (cli/analyze.c keeps them). In memory: the pages written.
+ */
+struct util_error *util_grow_mapped(void **arr, size_t n, size_t *cap, size_t elem, size_t min);
+/** An element of util_sort_keyed: a key, and eight bytes that go with it. */
+struct util_keyed {
+	uint64_t key;
+	uint64_t val;
+};
+
+/**
+ * Sort V[0..N) by key, stably (equal keys keep their order), in linear time
+ * (a radix sort); the scratch of the array's size is a mapping of its own
+ * from 1 MiB, not a heap block that stays a hole. UTIL_ERROR_NOMEM, V
+ * unchanged, if no scratch could be had.
+ */
+struct util_error *util_sort_keyed(struct util_keyed *v, size_t n);
+
+/** Unmap an array util_grow_mapped made (*CAP elements of ELEM bytes; NULL: nothing). */
+void util_unmap_array(void *arr, size_t cap, size_t elem);
+
+/**
  * The strongly connected components of the directed graph of N nodes whose
  * edges from node v are ADJ[OFF[v]] .. ADJ[OFF[v + 1] - 1] (OFF has N + 1
  * entries): COMP[v] (N entries) receives v's component, numbered from 0 in
