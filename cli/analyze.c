@@ -337,8 +337,6 @@ static void *writer_main(void *arg)
 	// meanwhile. core_sha256 touches only the fingerprint's own state.
 	timing_mark("fingerprint", w->timings);
 	w->inc.core_sha256 = core_sha256(w->core);
-	// Known once a compressed core's stream ended, which its fingerprint waited for.
-	w->inc.core_size = core_loaded_size(w->core);
 	writer_begin(w, w->snap);
 	// The waits' rows (channels, defers) while the snapshot reads the
 	// contexts, then the contexts' while it marks the heap: the main
@@ -529,8 +527,7 @@ int cli_analyze(int argc, char **argv)
 	struct writer w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 	int status = CLI_ERROR;
 
-	// A compressed core goes on decompressing while it is read.
-	struct util_error *err = core_open_streaming(core_path, &core);
+	struct util_error *err = core_open(core_path, &core);
 	if (err)
 		goto out;
 	if (!exe_path) {
@@ -563,7 +560,6 @@ int cli_analyze(int argc, char **argv)
 	// the user's word, else a systemd-coredump name's, else the file's
 	// modification time (the kernel or gcore wrote it then; a copy did not).
 	const struct core_info *ci = core_info(core);
-	const char *early_problem = ci->problem;
 	if (ci->problem) { // read all the same; a diagnostic of the incident too
 		cli_status_clear(&progress_line);
 		fprintf(stderr, "gocoroner: warning: %s\n", ci->problem);
@@ -631,11 +627,6 @@ int cli_analyze(int argc, char **argv)
 		err = util_error_prefix(err, "%s: ", core_path);
 		goto out;
 	}
-	// What a compressed core's end showed of its file (core_wait_loaded).
-	if (ci->problem && !early_problem) {
-		cli_status_clear(&progress_line);
-		fprintf(stderr, "gocoroner: warning: %s\n", ci->problem);
-	}
 	// Nothing reads the core's memory from here on, and SQLite's cache and
 	// sorts grow to the ingest's peak: the page cache need not count in it.
 	core_drop_page_cache(core);
@@ -646,7 +637,6 @@ int cli_analyze(int argc, char **argv)
 	if (!err && !had_thread && !w.ingest) {
 		if (!w.inc.core_sha256)
 			w.inc.core_sha256 = core_sha256(core);
-		w.inc.core_size = core_loaded_size(core);
 		writer_begin(&w, snap);
 		err = writer_join(&w);
 	}

@@ -170,14 +170,10 @@ const uint8_t *core_page_lookup(struct core_file *core, uint64_t pageno)
 		core->cached_page = page;
 		return page;
 	}
-	// Decompressed while read: wait for the page if the stream has not
-	// reached it (a page past a stream that failed reads as zeros, and
-	// core_read_error says why).
-	if (pageno >= __atomic_load_n(&core->stream_pages, __ATOMIC_ACQUIRE))
-		core_stream_wait_page(core, pageno);
-	const uint8_t *page = core_index_get(core, pageno);
-	if (!page)
-		page = zero_page;
+	uint64_t v;
+	const uint8_t *page = zero_page;
+	if (util_u64map_get(&core->pages, pageno, &v))
+		page = (const uint8_t *)(uintptr_t)v;
 	core->cached_pageno = pageno;
 	core->cached_page = page;
 	return page;

@@ -2,7 +2,6 @@
 // core.c: opening and closing a core, and its accessors.
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -29,7 +28,7 @@ static struct core_file *core_alloc(const char *path)
 	core->exe_build_id = "";
 	util_arena_init(&core->arena);
 	util_strtab_init(&core->strings);
-	core->stream_pages = UINT64_MAX;
+	util_u64map_init(&core->pages);
 	return core;
 }
 
@@ -38,7 +37,6 @@ void core_destroy(struct core_file *core)
 	if (!core)
 		return;
 	core_fp_thread_stop(core);
-	core_stream_free(core);
 	if (core->map)
 		munmap((void *)core->map, core->file_size);
 	if (core->fd >= 0)
@@ -46,7 +44,7 @@ void core_destroy(struct core_file *core)
 	if (core->exe_map)
 		munmap(core->exe_map, core->exe_size);
 	core_cache_deinit(&core->cache);
-	core_index_free(core);
+	util_u64map_deinit(&core->pages);
 	for (size_t i = 0; i < core->page_store.nchunks; i++)
 		munmap(core->page_store.chunks[i], CORE_PAGE_CHUNK);
 	free(core->page_store.chunks);
@@ -62,7 +60,7 @@ static bool is_zstd_magic(const uint8_t *m)
 	return v == ZSTD_FRAME_MAGIC || (v & ~0xFu) == ZSTD_SKIPPABLE_MAGIC;
 }
 
-static struct util_error *open_core(const char *path, bool stream, struct core_file **ret)
+struct util_error *core_open(const char *path, struct core_file **ret)
 {
 	struct util_error *err = NULL;
 	struct core_file *core = core_alloc(path);
@@ -97,8 +95,7 @@ static struct util_error *open_core(const char *path, bool stream, struct core_f
 	}
 	if (n == (ssize_t)sizeof(magic) && is_zstd_magic(magic)) {
 		core->info.compressed = true;
-		bool streaming = false;
-		err = stream ? core_zstd_stream(core, fd, &streaming) : core_zstd_load(core, fd);
+		err = core_zstd_load(core, fd);
 		close(fd);
 		if (err)
 			goto fail;
@@ -119,14 +116,6 @@ static struct util_error *open_core(const char *path, bool stream, struct core_f
 	core->src_size = (uint64_t)st.st_size;
 	core->src_mtim = st.st_mtim;
 	err = core_elf_parse(core);
-	// Headers past a stream that failed: say why it failed.
-	if (err && core->stream) {
-		struct util_error *stream_err = core_wait_loaded(core);
-		if (stream_err) {
-			util_error_destroy(err);
-			err = stream_err;
-		}
-	}
 	// Headers that a failed read turned into zeros: say the read failed.
 	struct util_error *read_err = core_read_error(core);
 	if (read_err) {
@@ -142,41 +131,6 @@ static struct util_error *open_core(const char *path, bool stream, struct core_f
 fail:
 	core_destroy(core);
 	return err;
-}
-
-struct util_error *core_open(const char *path, struct core_file **ret)
-{
-	return open_core(path, false, ret);
-}
-
-struct util_error *core_wait_loaded(struct core_file *core)
-{
-	struct core_stream *st = core->stream;
-	if (!st)
-		return NULL;
-	bool first = !st->finished;
-	struct util_error *err = core_stream_finish(core);
-	if (err || !first) {
-		if (!err && st->check)
-			err = core_error_copy(st->check);
-		return err;
-	}
-	// What core_elf_parse checked against a size not known then.
-	struct util_error *check = core_elf_check_size(core);
-	if (!check) {
-		core->have_sha256 = st->have_hex;
-		memcpy(core->sha256, st->hex, sizeof(core->sha256));
-		return NULL;
-	}
-	pthread_mutex_lock(&st->mu);
-	st->check = check;
-	pthread_mutex_unlock(&st->mu);
-	return core_error_copy(check);
-}
-
-struct util_error *core_open_streaming(const char *path, struct core_file **ret)
-{
-	return open_core(path, true, ret);
 }
 
 const char *core_path(const struct core_file *core)

@@ -89,26 +89,6 @@ struct core_info {
  * problem (not ELF, not a core, truncated, unsupported machine...).
  */
 struct util_error *core_open(const char *path, struct core_file **ret);
-/**
- * Like core_open, but a zstd-compressed core (bigger than 1 MiB) is
- * decompressed on a thread while the caller reads it: core_open_streaming
- * returns once the headers and notes are there, and a read of memory not
- * decompressed yet waits for it. Until core_wait_loaded has returned, the
- * checks of the file's size are put off: info.file_size and info.problem
- * are not final, and a stream that fails midway gives zeros to the reads
- * past it. core_sha256 waits for the end. For a raw core, core_open.
- */
-struct util_error *core_open_streaming(const char *path, struct core_file **ret);
-/**
- * Wait for the end of a core_open_streaming core's decompression, then check
- * what core_open checks of its size: its error (a copy, the caller's), the
- * same as core_open's would have been, or NULL. Call it from the thread
- * that reads the core, before its size, problem or reads are trusted.
- * NULL at once for any other core.
- */
-struct util_error *core_wait_loaded(struct core_file *core);
-/** The (decompressed) core's size in bytes, waiting for a streaming core's end. Any thread. */
-uint64_t core_loaded_size(struct core_file *core);
 /** Free everything; accepts NULL. */
 void core_destroy(struct core_file *core);
 

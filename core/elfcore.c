@@ -222,40 +222,6 @@ static void check_section_headers(struct core_file *core, const Elf64_Ehdr *eh)
 	}
 }
 
-static struct util_error *check_phdrs_in_file(const struct core_file *core, const Elf64_Ehdr *eh,
-					      size_t phnum)
-{
-	if (in_file(eh->e_phoff, (uint64_t)phnum * sizeof(Elf64_Phdr), core->file_size))
-		return NULL;
-	return util_error_create(UTIL_ERROR_BAD_DATA,
-				 "%s: truncated: %zu program headers at offset 0x%" PRIx64
-				 " extend past end of file (size %" PRIu64 ")",
-				 core->path, phnum, (uint64_t)eh->e_phoff, core->file_size);
-}
-
-struct util_error *core_elf_check_size(struct core_file *core)
-{
-	Elf64_Ehdr eh;
-	struct util_error *err = check_header(core, &eh);
-	size_t phnum = 0;
-	if (!err)
-		err = get_phnum(core, &eh, &phnum);
-	if (!err)
-		err = check_phdrs_in_file(core, &eh, phnum);
-	if (err)
-		return err;
-	Elf64_Phdr *phdrs = malloc(phnum * sizeof(*phdrs) + 1);
-	if (!phdrs)
-		return &util_enomem;
-	core_file_read(core, eh.e_phoff, phdrs, phnum * sizeof(*phdrs));
-	for (size_t i = 0; i < phnum && !err; i++)
-		err = check_segment(core, &phdrs[i], i);
-	free(phdrs);
-	if (!err)
-		check_section_headers(core, &eh);
-	return err;
-}
-
 struct util_error *core_elf_parse(struct core_file *core)
 {
 	Elf64_Ehdr eh;
@@ -268,8 +234,11 @@ struct util_error *core_elf_parse(struct core_file *core)
 	if (phnum == 0)
 		return util_error_create(UTIL_ERROR_BAD_DATA, "%s: core has no program headers",
 					 core->path);
-	if ((err = check_phdrs_in_file(core, &eh, phnum)))
-		return err;
+	if (!in_file(eh.e_phoff, (uint64_t)phnum * sizeof(Elf64_Phdr), core->file_size))
+		return util_error_create(UTIL_ERROR_BAD_DATA,
+					 "%s: truncated: %zu program headers at offset 0x%" PRIx64
+					 " extend past end of file (size %" PRIu64 ")",
+					 core->path, phnum, (uint64_t)eh.e_phoff, core->file_size);
 	core->info.kind = detect_kind(&eh);
 
 	Elf64_Phdr *phdrs = malloc(phnum * sizeof(*phdrs));

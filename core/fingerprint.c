@@ -134,8 +134,8 @@ void (*core_fp_thread_hook)(int fd);
  * size, known only at the end of the stream, so the pages are hashed after
  * decompression; the result equals core_sha256 of the same core raw.
  */
-bool core_fingerprint_pages(const struct core_stored_page *pages, size_t n, uint64_t size,
-			    const int *cancel, char hex[65])
+static bool fingerprint_pages(const struct core_stored_page *pages, size_t n, uint64_t size,
+			      const int *cancel, char hex[65])
 {
 	struct sha256_ctx sha;
 	core_fingerprint_init(&sha, size);
@@ -157,7 +157,7 @@ static void *fp_thread_main(void *arg)
 	if (core_fp_thread_hook)
 		core_fp_thread_hook(job->fd);
 #endif
-	job->ok = job->pages ? core_fingerprint_pages(job->pages, job->npages, job->size, &job->cancel,
+	job->ok = job->pages ? fingerprint_pages(job->pages, job->npages, job->size, &job->cancel,
 						  job->hex)
 			     : fingerprint_raw(job->fd, job->size, &job->cancel, job->hex, &job->fail);
 	return NULL;
@@ -191,7 +191,7 @@ void core_fp_pages_start(struct core_file *core, struct core_stored_page *pages,
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!job->running) { // no thread: now
 		static const int no_cancel = 0;
-		core->have_sha256 = core_fingerprint_pages(pages, n, size, &no_cancel, core->sha256);
+		core->have_sha256 = fingerprint_pages(pages, n, size, &no_cancel, core->sha256);
 		free(job->pages);
 		job->pages = NULL;
 	}
@@ -221,9 +221,6 @@ void core_fp_thread_stop(struct core_file *core)
 
 const char *core_sha256(struct core_file *core)
 {
-	// Decompressed while read: the stream's thread hashes it at its end.
-	if (core->stream)
-		return core_stream_sha256(core);
 	if (core->have_sha256)
 		return core->sha256;
 	if (core->fp.running) {
@@ -252,9 +249,6 @@ struct util_error *core_read_error(const struct core_file *core)
 {
 	// The page cache's (this thread's), else the fingerprint's: written by
 	// its thread, read here only once core_sha256 has joined it.
-	struct util_error *stream_err = core_stream_error(core);
-	if (stream_err)
-		return stream_err;
 	const struct core_read_fail *f = &core->read_fail;
 	if (!f->errnum && !core->fp.running && !core->have_sha256)
 		f = &core->fp.fail;

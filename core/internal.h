@@ -110,30 +110,6 @@ struct core_page_cache {
  * pread) and size, which stay fixed while it runs, and writes only ok and hex,
  * which the owner reads after joining it; no locks, and none in core_read.
  */
-/*
- * A .zst core decompressed on a thread of its own (core_open_streaming)
- * while the caller reads it: the pages come in file order, and a read of a
- * page not there yet waits for it (core_stream_wait_page). All but the
- * decoder's state is written before `done` is set under MU and not changed
- * after, but for `check`, also under MU; so a thread that saw `done` reads
- * the rest without the lock.
- */
-struct core_stream {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cond;
-	bool started;               /**< the thread runs or ran, not joined */
-	bool done;                  /**< under mu: the stream ended, well or not */
-	int cancel;                 /**< nonzero (atomically): core_destroy, stop */
-	int fd;                     /**< the .zst file, owned */
-	struct util_error *err;     /**< why the stream stopped early; NULL: whole */
-	uint64_t size;              /**< bytes decompressed, once done */
-	bool have_hex;              /**< hex holds the fingerprint, once done */
-	char hex[65];
-	bool finished;              /**< core_wait_loaded ran (the reading thread's) */
-	struct util_error *check;   /**< under mu: what core_wait_loaded found */
-};
-
 /** A non-zero page of a decompressed core, in file order (core_zstd_load). */
 struct core_stored_page {
 	uint64_t pageno;
@@ -175,15 +151,7 @@ struct core_file {
 	 *  pread fails, and to keep the core (core_zstd_image). */
 	const uint8_t *map;
 	uint64_t file_size;             /**< bytes of the (decompressed) core */
-	/** page number → stored page (zstd): blocks of 512 entries under a
-	 *  mapped table of pindex_nblocks, NULL where all pages are zero */
-	const uint8_t ***pindex;
-	size_t pindex_nblocks;
-	/** Decompressed on a thread while read (core_open_streaming), else NULL. */
-	struct core_stream *stream;
-	/** Pages [0, stream_pages) of the stream are there (atomic); UINT64_MAX
-	 *  for a core that is not streaming or once the stream ended. */
-	uint64_t stream_pages;
+	struct util_u64map pages;       /**< page number → page address (zstd) */
 	struct core_page_cache cache;   /**< pages of a raw core, read with pread */
 	struct core_page_store {        /**< the stored pages (zstd): chunks asked for in huge pages */
 		uint8_t **chunks;
@@ -278,13 +246,6 @@ void core_fingerprint_init(struct sha256_ctx *ctx, uint64_t size);
  */
 void core_fingerprint_page(struct sha256_ctx *ctx, uint64_t off, const uint8_t *p, size_t len);
 
-/**
- * The fingerprint of a decompressed core of SIZE bytes from its N stored
- * PAGES, in file order, into HEX; false if *CANCEL became nonzero.
- */
-bool core_fingerprint_pages(const struct core_stored_page *pages, size_t n, uint64_t size,
-			    const int *cancel, char hex[65]);
-
 /** Start fingerprinting the raw core in the background; on failure, core_sha256 will. */
 void core_fp_thread_start(struct core_file *core);
 /** Start fingerprinting a decompressed core of SIZE bytes from its N stored PAGES
@@ -301,52 +262,11 @@ void core_fp_thread_stop(struct core_file *core);
  * core's fingerprint (core_sha256) from the pages kept.
  */
 struct util_error *core_zstd_load(struct core_file *core, int fd);
-/**
- * Decompress FD on a thread of its own (a dup of FD): return once its first
- * MiB is stored, *STREAMING true and core->file_size a bound to check the
- * headers against until core_wait_loaded; or, for a short stream, an early
- * failure or no thread, as core_zstd_load, *STREAMING false.
- */
-struct util_error *core_zstd_stream(struct core_file *core, int fd, bool *streaming);
-/** Stop the stream's thread if it runs and free it; accepts none. */
-void core_stream_free(struct core_file *core);
-/**
- * Wait for the stream's end and join its thread (the reading thread, once):
- * core->file_size is then the real one. Its error, a copy, or NULL.
- */
-struct util_error *core_stream_finish(struct core_file *core);
-
-/* stream.c: the page index and a stream's state, from any thread. */
-
-/** Map the page index for a core of at most MAX_BYTES, before any reader. */
-struct util_error *core_index_init(struct core_file *core, uint64_t max_bytes);
-/** Index PAGE as page PAGENO; by the one thread that stores pages. */
-struct util_error *core_index_put(struct core_file *core, uint64_t pageno, const uint8_t *page);
-/** The stored page PAGENO, NULL if none (all zero). */
-const uint8_t *core_index_get(const struct core_file *core, uint64_t pageno);
-/** Free the page index; accepts none. */
-void core_index_free(struct core_file *core);
-/** Wait until the stream ended. */
-void core_stream_wait_done(struct core_stream *st);
-/** Wait until page PAGENO is stored or the stream ended. */
-void core_stream_wait_page(struct core_file *core, uint64_t pageno);
-/** The stream's fingerprint, waiting for its end; NULL if it failed. */
-const char *core_stream_sha256(struct core_file *core);
-/** A copy of why the stream failed, once it ended; NULL if it has not or did not. */
-struct util_error *core_stream_error(const struct core_file *core);
-/** A copy of ERR that the caller owns. */
-struct util_error *core_error_copy(const struct util_error *err);
 
 /* elfcore.c, notes.c */
 
 /** Parse the ELF header and program headers; fill segs, kind, then the notes. */
 struct util_error *core_elf_parse(struct core_file *core);
-/**
- * Check again, against core->file_size, what core_elf_parse checked of the
- * file's size (program headers and segments within it; section headers,
- * into info.problem): for a core parsed while it was still decompressed.
- */
-struct util_error *core_elf_check_size(struct core_file *core);
 
 /**
  * Parse one PT_NOTE segment (index PHIDX) already copied to BUF. With COUNT_ONLY

@@ -28,12 +28,6 @@ extern uint64_t core_zstd_test_max;
 /** When nonzero, the most bytes a .zst core's non-zero pages may take in memory. */
 extern uint64_t core_zstd_test_mem;
 /**
- * When set, the thread of a core_open_streaming core calls it each time it
- * makes more pages readable, with their number (pages [0, PAGES) are then
- * there): a test slows the stream down with it. Set it before the open.
- */
-extern void (*core_stream_test_hook)(uint64_t pages);
-/**
  * When set, called before every read of a core file's bytes (the
  * decompression's reads, the page cache's and the fingerprint's preads):
  * a nonzero return is an errno that read fails with instead of reading.

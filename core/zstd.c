@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// zstd.c: decompress a core once, keeping and fingerprinting only its non-zero
-// pages, before it is read or (core_open_streaming) while it is.
+// zstd.c: decompress a core once, keeping and fingerprinting only its non-zero pages.
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <zstd.h>
@@ -18,7 +14,6 @@
 
 uint64_t core_zstd_test_max;
 uint64_t core_zstd_test_mem;
-void (*core_stream_test_hook)(uint64_t pages);
 #endif
 
 /* The most bytes a .zst core may decompress to, and the error past it. */
@@ -132,35 +127,14 @@ static struct util_error *store_page(struct core_file *core, struct page_list *l
 		return &util_enomem;
 	memcpy(copy, p, len); // the rest of a short page stays zero
 	list->v[list->n++] = (struct core_stored_page){pageno, copy};
-	return core_index_put(core, pageno, copy);
+	return util_u64map_put(&core->pages, pageno, (uint64_t)(uintptr_t)copy);
 }
 
-/** Make pages [0, N) readable to core_page_lookup on other threads. */
-static void publish(struct core_file *core, uint64_t n)
-{
-	struct core_stream *st = core->stream;
-	if (!st)
-		return;
-#ifdef GOCORONER_TESTING
-	if (core_stream_test_hook)
-		core_stream_test_hook(n);
-#endif
-	pthread_mutex_lock(&st->mu);
-	__atomic_store_n(&core->stream_pages, n, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&st->cond);
-	pthread_mutex_unlock(&st->mu);
-}
-
-/*
- * Decompress the zstd stream on FD into the page store; *SIZE_RET the bytes
- * it gave, *LIST the non-zero pages kept. With a stream, publish the pages
- * as they come and stop early if it is canceled.
- */
-static struct util_error *decompress(struct core_file *core, int fd, struct page_list *list,
-				     uint64_t *size_ret)
+struct util_error *core_zstd_load(struct core_file *core, int fd)
 {
 	const char *path = core->path;
 	struct util_error *err = NULL;
+	struct page_list list = {.max_bytes = max_stored()};
 	ZSTD_DStream *ds = ZSTD_createDStream();
 	uint8_t *inbuf = malloc(IN_CHUNK);
 	uint8_t *outbuf = malloc(OUT_PAGES * CORE_PAGE_SIZE);
@@ -179,10 +153,6 @@ static struct util_error *decompress(struct core_file *core, int fd, struct page
 	ZSTD_outBuffer out = {outbuf, OUT_PAGES * CORE_PAGE_SIZE, 0};
 	// Bounded by the input: every iteration consumes input or flushes output.
 	for (;;) {
-		if (core->stream && __atomic_load_n(&core->stream->cancel, __ATOMIC_RELAXED)) {
-			err = util_error_create(UTIL_ERROR_INVALID, "%s: decompression stopped", path);
-			goto out;
-		}
 		ssize_t n = CORE_READ(fd, inbuf, IN_CHUNK);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -228,7 +198,7 @@ static struct util_error *decompress(struct core_file *core, int fd, struct page
 			}
 			if (out.pos == out.size) {
 				for (size_t i = 0; i < OUT_PAGES; i++) {
-					err = store_page(core, list, total / CORE_PAGE_SIZE + i,
+					err = store_page(core, &list, total / CORE_PAGE_SIZE + i,
 							 outbuf + i * CORE_PAGE_SIZE, CORE_PAGE_SIZE);
 					if (err)
 						goto out;
@@ -239,7 +209,6 @@ static struct util_error *decompress(struct core_file *core, int fd, struct page
 					err = too_big(path, 0);
 					goto out;
 				}
-				publish(core, total / CORE_PAGE_SIZE);
 				continue;
 			}
 			if (in.pos == in.size)
@@ -253,7 +222,7 @@ static struct util_error *decompress(struct core_file *core, int fd, struct page
 	}
 	for (size_t off = 0; off < out.pos; off += CORE_PAGE_SIZE) {
 		size_t len = out.pos - off < CORE_PAGE_SIZE ? out.pos - off : CORE_PAGE_SIZE;
-		err = store_page(core, list, (total + off) / CORE_PAGE_SIZE, outbuf + off, len);
+		err = store_page(core, &list, (total + off) / CORE_PAGE_SIZE, outbuf + off, len);
 		if (err)
 			goto out;
 	}
@@ -263,144 +232,14 @@ static struct util_error *decompress(struct core_file *core, int fd, struct page
 					"%s: empty file (zstd stream decompresses to nothing)", path);
 		goto out;
 	}
-	*size_ret = total;
+	core->file_size = total;
+	// Hashed on a thread while the core is analyzed (core_sha256 waits).
+	core_fp_pages_start(core, list.v, list.n, total);
+	list.v = NULL;
 out:
+	free(list.v);
 	ZSTD_freeDStream(ds);
 	free(inbuf);
 	free(outbuf);
 	return err;
-}
-
-struct util_error *core_zstd_load(struct core_file *core, int fd)
-{
-	struct page_list list = {.max_bytes = max_stored()};
-	uint64_t size = 0;
-	struct util_error *err = core->pindex ? NULL : core_index_init(core, max_output());
-	if (!err)
-		err = decompress(core, fd, &list, &size);
-	if (err) {
-		free(list.v);
-		return err;
-	}
-	core->file_size = size;
-	// Hashed on a thread while the core is analyzed (core_sha256 waits).
-	core_fp_pages_start(core, list.v, list.n, size);
-	return NULL;
-}
-
-/* ---- Decompressed while read (core_open_streaming) --------------------- */
-
-static void *stream_main(void *arg)
-{
-	struct core_file *core = arg;
-	struct core_stream *st = core->stream;
-	struct page_list list = {.max_bytes = max_stored()};
-	uint64_t size = 0;
-	struct util_error *err = decompress(core, st->fd, &list, &size);
-	// The fingerprint here, on this thread, once the size is known.
-	bool have_hex = !err && core_fingerprint_pages(list.v, list.n, size, &st->cancel, st->hex);
-	free(list.v);
-	pthread_mutex_lock(&st->mu);
-	st->err = err;
-	st->size = size;
-	st->have_hex = have_hex;
-	st->done = true;
-	__atomic_store_n(&core->stream_pages, UINT64_MAX, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&st->cond);
-	pthread_mutex_unlock(&st->mu);
-	return NULL;
-}
-
-/*
- * Start decompressing FD on a thread; return once its first MiB is there
- * (the ELF header, program headers and notes of any core but a huge one),
- * with *STREAMING set, or once the whole stream is, if it is that short or
- * the thread could not be had, with *STREAMING false and the core loaded as
- * core_zstd_load does.
- */
-struct util_error *core_zstd_stream(struct core_file *core, int fd, bool *streaming)
-{
-	*streaming = false;
-	struct util_error *err = core_index_init(core, max_output());
-	if (err)
-		return err;
-	struct core_stream *st = calloc(1, sizeof(*st));
-	if (!st)
-		return &util_enomem;
-	st->fd = dup(fd);
-	if (st->fd < 0) {
-		free(st);
-		return core_zstd_load(core, fd);
-	}
-	pthread_mutex_init(&st->mu, NULL);
-	pthread_cond_init(&st->cond, NULL);
-	core->stream = st;
-	core->stream_pages = 0;
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	st->started = pthread_create(&st->thread, NULL, stream_main, core) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!st->started) {
-		core_stream_free(core);
-		return core_zstd_load(core, fd);
-	}
-	core_stream_wait_page(core, OUT_PAGES - 1);
-	pthread_mutex_lock(&st->mu);
-	bool done = st->done;
-	pthread_mutex_unlock(&st->mu);
-	if (!done) {
-		*streaming = true;
-		// Until the end: big enough for any offset, checked again then.
-		core->file_size = max_output();
-		return NULL;
-	}
-	// A short stream, or one that failed early: as core_zstd_load.
-	pthread_join(st->thread, NULL);
-	st->started = false;
-	err = st->err;
-	st->err = NULL;
-	core->file_size = st->size;
-	if (!err) {
-		core->have_sha256 = st->have_hex;
-		memcpy(core->sha256, st->hex, sizeof(core->sha256));
-	}
-	core_stream_free(core);
-	return err;
-}
-
-void core_stream_free(struct core_file *core)
-{
-	struct core_stream *st = core->stream;
-	if (!st)
-		return;
-	if (st->started) {
-		__atomic_store_n(&st->cancel, 1, __ATOMIC_RELAXED);
-		pthread_join(st->thread, NULL);
-	}
-	close(st->fd);
-	pthread_mutex_destroy(&st->mu);
-	pthread_cond_destroy(&st->cond);
-	util_error_destroy(st->err);
-	util_error_destroy(st->check);
-	free(st);
-	core->stream = NULL;
-	core->stream_pages = UINT64_MAX;
-}
-
-
-struct util_error *core_stream_finish(struct core_file *core)
-{
-	struct core_stream *st = core->stream;
-	if (!st->finished) {
-		core_stream_wait_done(st);
-		pthread_join(st->thread, NULL);
-		st->started = false;
-		st->finished = true;
-		if (!st->err) {
-			core->file_size = st->size;
-			core->info.file_size = st->size;
-		}
-	}
-	return st->err ? core_error_copy(st->err) : NULL;
 }

@@ -250,10 +250,6 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 		err = stage(opts, "reach");
 	if (!err)
 		err = gr_read_reach(&r);
-	// A core decompressed while it was read (core_open_streaming): its
-	// end, and what it says of its own file, before any of it is kept.
-	if (!err)
-		err = core_wait_loaded(core);
 	if (!err && core_info(core)->problem)
 		gr_diag(s, "warning", "core", "%s", core_info(core)->problem);
 	// What the executable's tables had corrupt, met while reading them

@@ -26,15 +26,6 @@ TESTS += tests/test-core
 endif
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/test-corestream
-tests_test_corestream_SOURCES = tests/test-corestream.c
-tests_test_corestream_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"' \
-	-DGOCORONER_TESTING
-tests_test_corestream_LDADD = libgocoroner_test.a $(LIBS_ALL) $(CMOCKA_LIBS)
-TESTS += tests/test-corestream
-endif
-
-if HAVE_CMOCKA
 check_PROGRAMS += tests/test-dwarf
 tests_test_dwarf_SOURCES = tests/test-dwarf.c
 tests_test_dwarf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
