@@ -12,18 +12,18 @@ struct util_error *store_context_registrations(const struct gr_snapshot *snap,
 {
 	size_t nc = snap->ncontexts, nch = snap->ncontext_children, nextra = 0;
 	const struct gr_context_child *ch = snap->context_children;
-	struct store_keyed1 *k = malloc(nch * sizeof(*k) + 1);
+	struct util_keyed *k = malloc(nch * sizeof(*k) + 1);
 	uint32_t *reg = calloc(nc + 1, sizeof(*reg)), *extra = malloc(nch * sizeof(*extra) + 1);
 	uint32_t *by = malloc(nch * sizeof(*by) + 1);
 	struct util_error *err = k && reg && extra && by ? NULL : &util_enomem;
 	// By child, then parent, then index: sorted by parent, then (stable)
 	// by child.
 	for (size_t i = 0; !err && i < nch; i++)
-		k[i] = (struct store_keyed1){.a = ch[i].parent_addr, .i = (uint32_t)i};
+		k[i] = (struct util_keyed){.key = ch[i].parent_addr, .val = i};
 	if (!err)
 		err = store_sort_keyed1(k, nch, by);
 	for (size_t i = 0; !err && i < nch; i++)
-		k[i] = (struct store_keyed1){.a = ch[by[i]].child_addr, .i = by[i]};
+		k[i] = (struct util_keyed){.key = ch[by[i]].child_addr, .val = by[i]};
 	if (!err)
 		err = store_sort_keyed1(k, nch, by);
 	free(k);

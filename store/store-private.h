@@ -229,15 +229,11 @@ struct store_keyed {
  * signed integers. K's keys are changed. */
 void store_sort_keyed(struct store_keyed *k, size_t n, uint32_t *order);
 
-/** A row keyed by one address (a context's): half a struct store_keyed. */
-struct store_keyed1 {
-	uint64_t a;
-	uint32_t i;
-};
-
-/** store_sort_keyed for rows keyed by one address, stable: rows with the
- * same key keep the order K had (by index, when K is built in index order). */
-struct util_error *store_sort_keyed1(struct store_keyed1 *k, size_t n, uint32_t *order);
+/** Rows keyed by one address (a context's): K[i].key the address, K[i].val
+ * the row's index. Sorted stably by address as the tables compare them
+ * (rows with the same key keep the order K had), their indexes in that order
+ * put in ORDER. K's keys are changed. */
+struct util_error *store_sort_keyed1(struct util_keyed *k, size_t n, uint32_t *order);
 
 /**
  * The children map each of SNAP's contexts is in (schema version 15,

@@ -589,7 +589,7 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 	if (nc > UINT32_MAX || nch > UINT32_MAX) // the sort's indexes below
 		return util_error_create(UTIL_ERROR_BAD_DATA, "%s: %zu contexts is too many",
 					 db->path, nc > nch ? nc : nch);
-	struct store_keyed1 *k1 = malloc(nc * sizeof(*k1) + 1);
+	struct util_keyed *k1 = malloc(nc * sizeof(*k1) + 1);
 	uint32_t *order = malloc((nc > nch ? nc : nch) * sizeof(*order) + 1);
 	if (!k1 || !order) {
 		free(k1);
@@ -597,7 +597,7 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 		return &util_enomem;
 	}
 	for (size_t i = 0; i < nc; i++)
-		k1[i] = (struct store_keyed1){.a = snap->contexts[i].addr, .i = (uint32_t)i};
+		k1[i] = (struct util_keyed){.key = snap->contexts[i].addr, .val = i};
 	struct util_error *err = store_sort_keyed1(k1, nc, order);
 	free(k1);
 	if (err) {
