@@ -8,17 +8,25 @@
 
 #include "util/util.h"
 
+/** The capacity, from CAP (MIN, else 1, when 0) doubled, that holds index N; false on overflow. */
+static bool doubled(size_t n, size_t cap, size_t min, size_t *ret)
+{
+	size_t ncap = cap ? cap : (min ? min : 1);
+	while (ncap <= n) {
+		if (ncap > SIZE_MAX / 2)
+			return false;
+		ncap *= 2;
+	}
+	*ret = ncap;
+	return true;
+}
+
 struct util_error *util_grow(void **arr, size_t n, size_t *cap, size_t elem, size_t min)
 {
 	if (n < *cap)
 		return NULL;
-	size_t ncap = *cap ? *cap : (min ? min : 1);
-	while (ncap <= n) {
-		if (ncap > SIZE_MAX / 2)
-			return &util_enomem;
-		ncap *= 2;
-	}
-	if (elem && ncap > SIZE_MAX / elem)
+	size_t ncap;
+	if (!doubled(n, *cap, min, &ncap) || (elem && ncap > SIZE_MAX / elem))
 		return &util_enomem;
 	void *p = realloc(*arr, ncap * elem);
 	if (!p)
@@ -47,13 +55,8 @@ struct util_error *util_grow_mapped(void **arr, size_t n, size_t *cap, size_t el
 {
 	if (n < *cap)
 		return NULL;
-	size_t ncap = *cap ? *cap : (min ? min : 1);
-	while (ncap <= n) {
-		if (ncap > SIZE_MAX / 2)
-			return &util_enomem;
-		ncap *= 2;
-	}
-	if (!elem || ncap > SIZE_MAX / elem)
+	size_t ncap;
+	if (!doubled(n, *cap, min, &ncap) || !elem || ncap > SIZE_MAX / elem)
 		return &util_enomem;
 	size_t olen = *cap * elem, nlen = ncap * elem;
 	void *p;
