@@ -192,11 +192,6 @@ static struct util_error *read_without_shm(struct store_db *db, const char *name
 }
 
 /*
- * Open PATH; FRESH, if not NULL, is the file to open instead: a new
- * database's temporary file (store_open_fresh), which the store_db then
- * owns. Messages name PATH.
- */
-/*
  * Once per process, before SQLite initializes itself: no statistics of its
  * memory, which took a global mutex around every allocation of every
  * connection (5-6% of the CPU the writer of ctxgen's incident took; nothing
@@ -208,6 +203,11 @@ static void configure_sqlite(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/*
+ * Open PATH; FRESH, if not NULL, is the file to open instead: a new
+ * database's temporary file (store_open_fresh), which the store_db then
+ * owns. Messages name PATH.
+ */
 static struct util_error *db_open(const char *path, char *fresh, bool readonly, uint64_t budget,
 				   struct store_db **ret)
 {

@@ -80,6 +80,21 @@ struct util_error *util_grow_mapped(void **arr, size_t n, size_t *cap, size_t el
 	return NULL;
 }
 
+enum { BIG_BLOCK = 1 << 20 };
+
+void *util_alloc_big(size_t len)
+{
+	return len >= BIG_BLOCK ? util_map_anon(len, true) : calloc(1, len ? len : 1);
+}
+
+void util_free_big(void *p, size_t len)
+{
+	if (p && len >= BIG_BLOCK)
+		munmap(p, len);
+	else
+		free(p);
+}
+
 void util_unmap_array(void *arr, size_t cap, size_t elem)
 {
 	if (arr && cap && elem)

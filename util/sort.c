@@ -4,11 +4,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "util/util.h"
-
-enum { MAPPED_SCRATCH = 1 << 20 };  /* bytes of scratch from which it is mapped */
 
 struct util_error *util_sort_keyed(struct util_keyed *v, size_t n)
 {
@@ -17,7 +14,7 @@ struct util_error *util_sort_keyed(struct util_keyed *v, size_t n)
 	size_t bytes = n * sizeof(*v);
 	if (n > SIZE_MAX / sizeof(*v))
 		return &util_enomem;
-	struct util_keyed *tmp = bytes >= MAPPED_SCRATCH ? util_map_anon(bytes, true) : malloc(bytes);
+	struct util_keyed *tmp = util_alloc_big(bytes);
 	if (!tmp)
 		return &util_enomem;
 	// Least significant byte first, each pass stable; the bytes every key
@@ -25,10 +22,7 @@ struct util_error *util_sort_keyed(struct util_keyed *v, size_t n)
 	static const size_t B = 256;
 	size_t (*count)[256] = calloc(8, sizeof(*count));
 	if (!count) {
-		if (bytes >= MAPPED_SCRATCH)
-			munmap(tmp, bytes);
-		else
-			free(tmp);
+		util_free_big(tmp, bytes);
 		return &util_enomem;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -53,9 +47,6 @@ struct util_error *util_sort_keyed(struct util_keyed *v, size_t n)
 	if (src != v)
 		memcpy(v, src, bytes);
 	free(count);
-	if (bytes >= MAPPED_SCRATCH)
-		munmap(tmp, bytes);
-	else
-		free(tmp);
+	util_free_big(tmp, bytes);
 	return NULL;
 }

@@ -2,26 +2,8 @@
 // strtab.c: interned strings — function, file and type names are stored once.
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "util/util.h"
-
-/* A zeroed table of N bytes: from 1 MiB a mapping of its own, as u64map.c's
- * (the value texts of a big core's contexts: hundreds of thousands). */
-enum { MAPPED_TABLE = 1 << 20 };
-
-static void *table_alloc(size_t n)
-{
-	return n >= MAPPED_TABLE ? util_map_anon(n, true) : calloc(1, n);
-}
-
-static void table_free(void *p, size_t n)
-{
-	if (p && n >= MAPPED_TABLE)
-		munmap(p, n);
-	else
-		free(p);
-}
 
 uint64_t util_hash_bytes(const void *p, size_t n, uint64_t seed)
 {
@@ -43,19 +25,19 @@ void util_strtab_init(struct util_strtab *t)
 void util_strtab_deinit(struct util_strtab *t)
 {
 	util_arena_deinit(&t->arena);
-	table_free(t->slots, t->cap * sizeof(*t->slots));
-	table_free(t->hashes, t->cap * sizeof(*t->hashes));
+	util_free_big(t->slots, t->cap * sizeof(*t->slots));
+	util_free_big(t->hashes, t->cap * sizeof(*t->hashes));
 	memset(t, 0, sizeof(*t));
 }
 
 static bool strtab_grow(struct util_strtab *t)
 {
 	size_t ncap = t->cap ? t->cap * 2 : 1024;
-	const char **slots = table_alloc(ncap * sizeof(*slots));
-	uint32_t *hashes = table_alloc(ncap * sizeof(*hashes));
+	const char **slots = util_alloc_big(ncap * sizeof(*slots));
+	uint32_t *hashes = util_alloc_big(ncap * sizeof(*hashes));
 	if (!slots || !hashes) {
-		table_free(slots, ncap * sizeof(*slots));
-		table_free(hashes, ncap * sizeof(*hashes));
+		util_free_big(slots, ncap * sizeof(*slots));
+		util_free_big(hashes, ncap * sizeof(*hashes));
 		return false;
 	}
 	for (size_t i = 0; i < t->cap; i++) {
@@ -67,8 +49,8 @@ static bool strtab_grow(struct util_strtab *t)
 		slots[j] = t->slots[i];
 		hashes[j] = t->hashes[i];
 	}
-	table_free(t->slots, t->cap * sizeof(*t->slots));
-	table_free(t->hashes, t->cap * sizeof(*t->hashes));
+	util_free_big(t->slots, t->cap * sizeof(*t->slots));
+	util_free_big(t->hashes, t->cap * sizeof(*t->hashes));
 	t->slots = slots;
 	t->hashes = hashes;
 	t->cap = ncap;

@@ -2,34 +2,24 @@
 // u64map.c: an open-addressing uint64 → uint64 map (address lookups, dedup).
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "util/util.h"
 
 #define EMPTY_KEY (~(uint64_t)0)
 
 /*
- * A table of CAP words: from 1 MiB a mapping of its own. The tables double,
- * and a big one freed in the heap stayed there as a hole the heap grew past
- * (cli/analyze.c keeps freed memory): the sudogs' and goroutines' maps of a
- * core of 300,000 goroutines are tens of MB.
+ * A table of CAP words, from 1 MiB a mapping of its own (util_alloc_big):
+ * the tables double, and the sudogs' and goroutines' maps of a core of
+ * 300,000 goroutines are tens of MB.
  */
-enum { MAPPED_TABLE = 1 << 20 };
-
 static uint64_t *table_alloc(size_t cap)
 {
-	if (cap > SIZE_MAX / sizeof(uint64_t))
-		return NULL;
-	size_t bytes = cap * sizeof(uint64_t);
-	return bytes >= MAPPED_TABLE ? util_map_anon(bytes, true) : malloc(bytes);
+	return cap > SIZE_MAX / sizeof(uint64_t) ? NULL : util_alloc_big(cap * sizeof(uint64_t));
 }
 
 static void table_free(uint64_t *t, size_t cap)
 {
-	if (t && cap * sizeof(uint64_t) >= MAPPED_TABLE)
-		munmap(t, cap * sizeof(uint64_t));
-	else
-		free(t);
+	util_free_big(t, cap * sizeof(uint64_t));
 }
 
 static size_t slot_of(uint64_t key, size_t cap)

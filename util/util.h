@@ -171,6 +171,16 @@ struct util_error *util_grow(void **arr, size_t n, size_t *cap, size_t elem, siz
 void *util_map_anon(size_t len, bool huge);
 
 /**
+ * LEN zeroed bytes: from 1 MiB a mapping of their own (util_map_anon,
+ * huge), below that from the heap. A big block freed in the heap stays there
+ * as a hole the heap grows past (cli/analyze.c keeps freed memory); a
+ * mapping goes back whole. Free with util_free_big and the same LEN.
+ */
+void *util_alloc_big(size_t len);
+/** Free what util_alloc_big(LEN) gave; accepts NULL. */
+void util_free_big(void *p, size_t len);
+
+/**
  * util_grow for an array in a mapping of its own (util_map_anon, huge;
  * free with util_unmap_array): grown by mremap, its pages moved, not
  * copied, and never a hole left in the heap, whose freed blocks stay in
