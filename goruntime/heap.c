@@ -104,12 +104,18 @@ static int cmp_span(const void *a, const void *b)
 	return x->base < y->base ? -1 : x->base > y->base;
 }
 
-void gr_heap_deinit(struct gr_heap *h)
+void gr_heap_release(struct gr_heap *h)
 {
 	free(h->spans);
 	free(h->alloc);
 	free(h->page_span);
+	h->spans = NULL, h->alloc = NULL, h->page_span = NULL;
 	gr_heap_graph_deinit(&h->graph);
+}
+
+void gr_heap_deinit(struct gr_heap *h)
+{
+	gr_heap_release(h);
 	memset(h, 0, sizeof(*h));
 }
 

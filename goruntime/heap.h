@@ -71,6 +71,8 @@ struct util_error *gr_heap_read(struct gr_reader *r, struct gr_heap *h, bool *fo
  * address order (heapgraph.c).
  */
 struct util_error *gr_heap_take(struct gr_reader *r, struct gr_heap *h, bool *found);
+/** Free the spans, bits and graph, keeping the counts (nobjects, nallocated, complete). */
+void gr_heap_release(struct gr_heap *h);
 void gr_heap_deinit(struct gr_heap *h);
 void gr_heap_graph_deinit(struct gr_heap_graph *g);
 

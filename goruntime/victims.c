@@ -361,11 +361,7 @@ static struct util_error *publish(struct gr_snapshot *s, const size_t *culprit,
  */
 static void drop_marking(struct reach *x)
 {
-	gr_heap_graph_deinit(&x->h.graph);
-	free(x->h.spans);
-	free(x->h.alloc);
-	free(x->h.page_span);
-	x->h.spans = NULL, x->h.alloc = NULL, x->h.page_span = NULL;
+	gr_heap_release(&x->h);
 	uint64_t **words[] = {&x->mark, &x->mark2, &x->gmark, &x->is_wait, &x->glo, &x->ghi, &x->buf};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		free(*words[i]);
