@@ -126,13 +126,20 @@ static bool fingerprint_raw(int fd, uint64_t size, const int *cancel, char hex[6
 
 #ifdef GOCORONER_TESTING
 void (*core_fp_thread_hook)(int fd);
+unsigned core_fp_test_streamed;
 #endif
 
-/*
+/** The bytes of a decompressed core of SIZE bytes that its stored PAGE holds. */
+static size_t page_len(const struct core_stored_page *page, uint64_t size)
+{
+	uint64_t off = page->pageno * CORE_PAGE_SIZE;
+	return size - off < CORE_PAGE_SIZE ? (size_t)(size - off) : CORE_PAGE_SIZE;
+}
+
+/**
  * The fingerprint of a decompressed core of SIZE bytes from its stored
- * pages, into HEX; false if *CANCEL became nonzero. It starts with the
- * size, known only at the end of the stream, so the pages are hashed after
- * decompression; the result equals core_sha256 of the same core raw.
+ * pages, into HEX; false if *CANCEL became nonzero. The result equals
+ * core_sha256 of the same core raw.
  */
 static bool fingerprint_pages(const struct core_stored_page *pages, size_t n, uint64_t size,
 			      const int *cancel, char hex[65])
@@ -142,13 +149,47 @@ static bool fingerprint_pages(const struct core_stored_page *pages, size_t n, ui
 	for (size_t i = 0; i < n; i++) {
 		if (i % 4096 == 0 && __atomic_load_n(cancel, __ATOMIC_RELAXED))
 			return false;
-		uint64_t off = pages[i].pageno * CORE_PAGE_SIZE;
-		size_t len = size - off < CORE_PAGE_SIZE ? (size_t)(size - off) : CORE_PAGE_SIZE;
-		core_fingerprint_page(&sha, off, pages[i].data, len);
+		core_fingerprint_page(&sha, pages[i].pageno * CORE_PAGE_SIZE, pages[i].data,
+				      page_len(&pages[i], size));
 	}
 	sha256_final_hex(&sha, hex);
 	return true;
 }
+
+/** Hash the pages of a streaming JOB as they are published, up to the last. */
+static bool fingerprint_stream(struct core_fp_job *job)
+{
+	struct sha256_ctx sha;
+	core_fingerprint_init(&sha, job->size);
+	for (size_t done = 0;;) {
+		pthread_mutex_lock(&job->lock);
+		while (done == job->published && !job->closed &&
+		       !__atomic_load_n(&job->cancel, __ATOMIC_RELAXED))
+			pthread_cond_wait(&job->more, &job->lock);
+		size_t upto = job->published;
+		bool closed = job->closed;
+		pthread_mutex_unlock(&job->lock);
+		if (__atomic_load_n(&job->cancel, __ATOMIC_RELAXED))
+			return false;
+		for (; done < upto; done++) {
+			const struct core_stored_page *pg = &job->pages[done];
+			core_fingerprint_page(&sha, pg->pageno * CORE_PAGE_SIZE, pg->data,
+					      page_len(pg, job->size));
+		}
+		if (closed && done == upto)
+			break;
+	}
+	sha256_final_hex(&sha, job->hex);
+#ifdef GOCORONER_TESTING
+	__atomic_add_fetch(&core_fp_test_streamed, 1, __ATOMIC_RELAXED);
+#endif
+	return true;
+}
+
+#ifdef GOCORONER_TESTING
+void (*core_fp_thread_hook)(int fd);
+unsigned core_fp_test_streamed;
+#endif
 
 static void *fp_thread_main(void *arg)
 {
@@ -157,10 +198,25 @@ static void *fp_thread_main(void *arg)
 	if (core_fp_thread_hook)
 		core_fp_thread_hook(job->fd);
 #endif
-	job->ok = job->pages ? fingerprint_pages(job->pages, job->npages, job->size, &job->cancel,
-						  job->hex)
-			     : fingerprint_raw(job->fd, job->size, &job->cancel, job->hex, &job->fail);
+	if (job->streaming)
+		job->ok = fingerprint_stream(job);
+	else if (job->pages)
+		job->ok = fingerprint_pages(job->pages, job->npages, job->size, &job->cancel,
+					    job->hex);
+	else
+		job->ok = fingerprint_raw(job->fd, job->size, &job->cancel, job->hex, &job->fail);
 	return NULL;
+}
+
+/** Start JOB's thread with every signal blocked (signals are for the caller's threads). */
+static bool fp_thread_create(struct core_fp_job *job)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	job->running = pthread_create(&job->thread, NULL, fp_thread_main, job) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return job->running;
 }
 
 /** Start fingerprinting the raw core in the background; on failure, core_sha256 will. */
@@ -171,52 +227,143 @@ void core_fp_thread_start(struct core_file *core)
 	job->size = core->file_size;
 	job->cancel = 0;
 	job->ok = false;
-	// Signals are for the caller's threads: the new one inherits a full mask.
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	job->running = pthread_create(&job->thread, NULL, fp_thread_main, job) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	fp_thread_create(job);
 }
 
-void core_fp_pages_start(struct core_file *core, struct core_stored_page *pages, size_t n,
-			 uint64_t size)
+/** Free a decompressed core's pages once no thread reads them. */
+static void free_pages(struct core_fp_job *job)
 {
-	struct core_fp_job *job = &core->fp;
-	*job = (struct core_fp_job){.fd = -1, .pages = pages, .npages = n, .size = size};
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	job->running = pthread_create(&job->thread, NULL, fp_thread_main, job) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!job->running) { // no thread: now
-		static const int no_cancel = 0;
-		core->have_sha256 = fingerprint_pages(pages, n, size, &no_cancel, core->sha256);
-		free(job->pages);
-		job->pages = NULL;
-	}
+	util_unmap_array(job->pages, job->cap, sizeof(*job->pages));
+	job->pages = NULL;
+	job->npages = job->cap = 0;
 }
 
-/** Wait for the background fingerprint, if any; true if it produced one. */
-static bool fp_thread_join(struct core_file *core)
+/** Wait for the background fingerprint, if any; true if it produced one. Keeps the pages. */
+static bool fp_join(struct core_fp_job *job)
 {
-	struct core_fp_job *job = &core->fp;
 	if (!job->running)
 		return false;
 	pthread_join(job->thread, NULL);
 	job->running = false;
-	free(job->pages);
-	job->pages = NULL;
+	if (job->streaming) {
+		pthread_cond_destroy(&job->more);
+		pthread_mutex_destroy(&job->lock);
+		job->streaming = false;
+	}
 	return job->ok;
+}
+
+/** Make the thread stop at its next check and wait for it; the pages stay. */
+static void fp_cancel(struct core_fp_job *job)
+{
+	if (!job->running)
+		return;
+	__atomic_store_n(&job->cancel, 1, __ATOMIC_RELAXED);
+	if (job->streaming) { // it may be waiting for pages
+		pthread_mutex_lock(&job->lock);
+		pthread_cond_broadcast(&job->more);
+		pthread_mutex_unlock(&job->lock);
+	}
+	fp_join(job);
+	job->cancel = 0;
+}
+
+/*
+ * A decompressed core's fingerprint starts with the core's size. When the
+ * zstd frame declares it (zstd's command line does, compressing a file),
+ * the pages are hashed on a thread while the stream is decompressed: the
+ * decompression keeps one CPU busy and the other would idle, where hashing
+ * after it would take a CPU from the analysis (on corpus/bench's core, the
+ * writer waited 0.1 s for it; bench/README.md). Otherwise, or when the
+ * stream turns out to have another size (frames concatenated, as
+ * systemd-coredump may write them), the pages are hashed after it, on a
+ * thread beside the analysis.
+ */
+void core_fp_stream_begin(struct core_file *core, uint64_t declared)
+{
+	struct core_fp_job *job = &core->fp;
+	*job = (struct core_fp_job){.fd = -1, .size = declared};
+	size_t limit = (size_t)((declared + CORE_PAGE_SIZE - 1) / CORE_PAGE_SIZE);
+	if (!declared || (uint64_t)limit * CORE_PAGE_SIZE < declared)
+		return;
+	// Room for every page at once: only the entries written take memory.
+	if (util_grow_mapped((void **)&job->pages, limit - 1, &job->cap, sizeof(*job->pages),
+			     limit))
+		return;
+	if (pthread_mutex_init(&job->lock, NULL) != 0)
+		return;
+	if (pthread_cond_init(&job->more, NULL) != 0) {
+		pthread_mutex_destroy(&job->lock);
+		return;
+	}
+	job->limit = limit;
+	job->streaming = true;
+	if (!fp_thread_create(job)) {
+		pthread_cond_destroy(&job->more);
+		pthread_mutex_destroy(&job->lock);
+		job->streaming = false;
+	}
+}
+
+struct util_error *core_fp_stream_add(struct core_file *core, uint64_t pageno,
+				      const uint8_t *data)
+{
+	struct core_fp_job *job = &core->fp;
+	if (job->streaming && pageno >= job->limit)
+		fp_cancel(job); // longer than declared: hashed at the end instead
+	struct util_error *err = util_grow_mapped((void **)&job->pages, job->npages, &job->cap,
+						  sizeof(*job->pages), 1024);
+	if (err)
+		return err;
+	job->pages[job->npages++] = (struct core_stored_page){pageno, data};
+	return NULL;
+}
+
+void core_fp_stream_publish(struct core_file *core)
+{
+	struct core_fp_job *job = &core->fp;
+	if (!job->streaming || job->published == job->npages)
+		return;
+	pthread_mutex_lock(&job->lock);
+	job->published = job->npages;
+	pthread_cond_signal(&job->more);
+	pthread_mutex_unlock(&job->lock);
+}
+
+void core_fp_stream_end(struct core_file *core, uint64_t size)
+{
+	struct core_fp_job *job = &core->fp;
+	if (job->streaming && size == job->size) {
+		pthread_mutex_lock(&job->lock);
+		job->published = job->npages;
+		job->closed = true;
+		pthread_cond_signal(&job->more);
+		pthread_mutex_unlock(&job->lock);
+		return; // core_sha256 joins it
+	}
+	fp_cancel(job);
+	job->size = size;
+	if (!fp_thread_create(job)) { // no thread: now
+		static const int no_cancel = 0;
+		core->have_sha256 = fingerprint_pages(job->pages, job->npages, size, &no_cancel,
+						      core->sha256);
+		free_pages(job);
+	}
+}
+
+/** Wait for the background fingerprint, if any, and free its pages; true if it produced one. */
+static bool fp_thread_join(struct core_file *core)
+{
+	bool ok = fp_join(&core->fp);
+	free_pages(&core->fp);
+	return ok;
 }
 
 /** Make the background fingerprint stop early and wait for it. */
 void core_fp_thread_stop(struct core_file *core)
 {
-	if (!core->fp.running)
-		return;
-	__atomic_store_n(&core->fp.cancel, 1, __ATOMIC_RELAXED);
-	fp_thread_join(core);
+	fp_cancel(&core->fp);
+	free_pages(&core->fp);
 }
 
 const char *core_sha256(struct core_file *core)

@@ -127,12 +127,24 @@ struct core_fp_job {
 	bool running;          /**< started and not joined yet */
 	int cancel;            /**< nonzero (set atomically): stop at the next chunk */
 	int fd;                /**< the raw core's; -1 for a decompressed one */
-	struct core_stored_page *pages; /**< a decompressed core's pages (owned), else NULL */
-	size_t npages;
+	/** A decompressed core's pages (util_grow_mapped, CAP of them; owned), else NULL. */
+	struct core_stored_page *pages;
+	size_t npages, cap;
 	uint64_t size;
 	bool ok;               /**< after the join: hex holds the fingerprint */
 	struct core_read_fail fail; /**< the read that stopped it, if one did */
 	char hex[65];
+	/*
+	 * A decompressed core hashed while it is decompressed (core_fp_stream_*):
+	 * the thread hashes pages[0..published) as they are published; pages
+	 * does not move meanwhile (no more than limit pages, all room made first).
+	 */
+	bool streaming;
+	size_t limit;          /**< pages the declared size has: past them, streaming stops */
+	pthread_mutex_t lock;  /**< guards published and closed while streaming */
+	pthread_cond_t more;   /**< signalled when either changes, or cancel is set */
+	size_t published;
+	bool closed;           /**< no page will come after pages[published - 1] */
 };
 
 struct core_file {
@@ -248,11 +260,18 @@ void core_fingerprint_page(struct sha256_ctx *ctx, uint64_t off, const uint8_t *
 
 /** Start fingerprinting the raw core in the background; on failure, core_sha256 will. */
 void core_fp_thread_start(struct core_file *core);
-/** Start fingerprinting a decompressed core of SIZE bytes from its N stored PAGES
- * (malloc'd; the job frees them) in the background; without a thread, now. */
-void core_fp_pages_start(struct core_file *core, struct core_stored_page *pages, size_t n,
-			 uint64_t size);
-/** Make the background fingerprint stop early and wait for it; nothing if none runs. */
+/*
+ * A decompressed core's fingerprint, fed page by page as core_zstd_load
+ * keeps them: begin with the size the stream declares (0: not declared),
+ * add the non-zero pages in file order, publish after each batch, end with
+ * the size the stream had. See fingerprint.c for when the hash runs.
+ */
+void core_fp_stream_begin(struct core_file *core, uint64_t declared);
+struct util_error *core_fp_stream_add(struct core_file *core, uint64_t pageno,
+				      const uint8_t *data);
+void core_fp_stream_publish(struct core_file *core);
+void core_fp_stream_end(struct core_file *core, uint64_t size);
+/** Make the background fingerprint stop early and wait for it, and free its pages. */
 void core_fp_thread_stop(struct core_file *core);
 
 /* zstd.c */

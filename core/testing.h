@@ -23,6 +23,9 @@ extern size_t core_cache_test_sets;
  */
 extern void (*core_fp_thread_hook)(int fd);
 
+/** How many fingerprints of .zst cores were hashed while decompressed (counted). */
+extern unsigned core_fp_test_streamed;
+
 /** When nonzero, the most bytes a .zst core may decompress to (CORE_MAX_ZSTD_OUTPUT). */
 extern uint64_t core_zstd_test_max;
 /** When nonzero, the most bytes a .zst core's non-zero pages may take in memory. */

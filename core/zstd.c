@@ -66,13 +66,6 @@ static uint64_t max_stored(void)
 	return (uint64_t)pages / 4 * 3 * (uint64_t)size;
 }
 
-/** The stored pages in file order, for the fingerprint once the size is known. */
-struct page_list {
-	struct core_stored_page *v;
-	size_t n, cap;
-	uint64_t max_bytes; /**< the most the pages may take (max_stored) */
-};
-
 /*
  * Room for one page of the store. The pages of a big core are hundreds of
  * MiB, each first touched as it is stored: in chunks asked for in 2 MiB
@@ -103,38 +96,30 @@ static uint8_t *page_alloc(struct core_page_store *ps)
 }
 
 /** Keep decompressed page PAGENO (LEN bytes, the last may be short) unless it is zero. */
-static struct util_error *store_page(struct core_file *core, struct page_list *list,
+static struct util_error *store_page(struct core_file *core, uint64_t max_bytes,
 				     uint64_t pageno, const uint8_t *p, size_t len)
 {
 	if (core_page_is_zero(p, len))
 		return NULL;
-	if ((uint64_t)(list->n + 1) * CORE_PAGE_SIZE > list->max_bytes)
+	if ((uint64_t)(core->fp.npages + 1) * CORE_PAGE_SIZE > max_bytes)
 		return util_error_create(UTIL_ERROR_BUDGET,
 					 "%s: its non-zero pages need more than the %" PRIu64
 					 " MiB of memory a compressed core may use here (3/4 of this"
 					 " machine's): decompress it ('zstd -d --sparse') and analyze"
-					 " the raw core", core->path, list->max_bytes >> 20);
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? 2 * list->cap : 1024;
-		struct core_stored_page *v = realloc(list->v, cap * sizeof(*v));
-		if (!v)
-			return &util_enomem;
-		list->v = v;
-		list->cap = cap;
-	}
+					 " the raw core", core->path, max_bytes >> 20);
 	uint8_t *copy = page_alloc(&core->page_store);
 	if (!copy)
 		return &util_enomem;
 	memcpy(copy, p, len); // the rest of a short page stays zero
-	list->v[list->n++] = (struct core_stored_page){pageno, copy};
-	return util_u64map_put(&core->pages, pageno, (uint64_t)(uintptr_t)copy);
+	struct util_error *err = core_fp_stream_add(core, pageno, copy);
+	return err ? err : util_u64map_put(&core->pages, pageno, (uint64_t)(uintptr_t)copy);
 }
 
 struct util_error *core_zstd_load(struct core_file *core, int fd)
 {
 	const char *path = core->path;
 	struct util_error *err = NULL;
-	struct page_list list = {.max_bytes = max_stored()};
+	uint64_t max_bytes = max_stored();
 	ZSTD_DStream *ds = ZSTD_createDStream();
 	uint8_t *inbuf = malloc(IN_CHUNK);
 	uint8_t *outbuf = malloc(OUT_PAGES * CORE_PAGE_SIZE);
@@ -169,11 +154,14 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 		in_off += (uint64_t)n;
 		// A frame that says how big it is: refused at once when too big.
 		unsigned long long declared = ZSTD_getFrameContentSize(inbuf, (size_t)n);
-		if (!checked_magic && declared != ZSTD_CONTENTSIZE_UNKNOWN &&
-		    declared != ZSTD_CONTENTSIZE_ERROR && declared > max_output()) {
+		bool sized = declared != ZSTD_CONTENTSIZE_UNKNOWN &&
+			     declared != ZSTD_CONTENTSIZE_ERROR;
+		if (!checked_magic && sized && declared > max_output()) {
 			err = too_big(path, declared);
 			goto out;
 		}
+		if (in_off == (uint64_t)n) // the first read: the hash can start at once when sized
+			core_fp_stream_begin(core, sized ? declared : 0);
 		ZSTD_inBuffer in = {inbuf, (size_t)n, 0};
 		// Call again while the output fills up: the decoder may hold more
 		// than one buffer's worth; stop once the input is consumed.
@@ -198,11 +186,12 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 			}
 			if (out.pos == out.size) {
 				for (size_t i = 0; i < OUT_PAGES; i++) {
-					err = store_page(core, &list, total / CORE_PAGE_SIZE + i,
+					err = store_page(core, max_bytes, total / CORE_PAGE_SIZE + i,
 							 outbuf + i * CORE_PAGE_SIZE, CORE_PAGE_SIZE);
 					if (err)
 						goto out;
 				}
+				core_fp_stream_publish(core);
 				total += out.size;
 				out.pos = 0;
 				if (total > max_output()) {
@@ -222,7 +211,8 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 	}
 	for (size_t off = 0; off < out.pos; off += CORE_PAGE_SIZE) {
 		size_t len = out.pos - off < CORE_PAGE_SIZE ? out.pos - off : CORE_PAGE_SIZE;
-		err = store_page(core, &list, (total + off) / CORE_PAGE_SIZE, outbuf + off, len);
+		err = store_page(core, max_bytes, (total + off) / CORE_PAGE_SIZE, outbuf + off,
+				 len);
 		if (err)
 			goto out;
 	}
@@ -233,11 +223,11 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 		goto out;
 	}
 	core->file_size = total;
-	// Hashed on a thread while the core is analyzed (core_sha256 waits).
-	core_fp_pages_start(core, list.v, list.n, total);
-	list.v = NULL;
+	// Hashed on a thread, by now or while the core is analyzed (core_sha256 waits).
+	core_fp_stream_end(core, total);
 out:
-	free(list.v);
+	if (err)
+		core_fp_thread_stop(core);
 	ZSTD_freeDStream(ds);
 	free(inbuf);
 	free(outbuf);

@@ -102,10 +102,27 @@ static void write_file(const char *path, const void *data, size_t len)
 	assert_int_equal(fclose(f), 0);
 }
 
-/** Compress DATA as NFRAMES concatenated zstd frames (as systemd-coredump may). */
+/**
+ * Compress DATA as NFRAMES concatenated zstd frames (as systemd-coredump may),
+ * each declaring its size; NFRAMES 0: one frame that does not (as a pipe
+ * into zstd gives).
+ */
 static struct buf zstd_frames(const uint8_t *data, size_t len, int nframes)
 {
 	struct buf out = {0};
+	if (nframes == 0) {
+		ZSTD_CCtx *cc = ZSTD_createCCtx();
+		assert_non_null(cc);
+		assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 0)));
+		size_t bound = ZSTD_compressBound(len);
+		buf_reserve(&out, bound);
+		size_t r = ZSTD_compress2(cc, out.p, bound, data, len);
+		assert_false(ZSTD_isError(r));
+		assert_int_equal(ZSTD_getFrameContentSize(out.p, r), ZSTD_CONTENTSIZE_UNKNOWN);
+		out.len = r;
+		ZSTD_freeCCtx(cc);
+		return out;
+	}
 	size_t per = (len + nframes - 1) / nframes;
 	for (size_t off = 0; off < len; off += per) {
 		size_t n = len - off < per ? len - off : per;
@@ -709,10 +726,14 @@ static void test_zstd(void **state)
 	struct core_opts o = {0};
 	struct buf exe = make_exe(GO_ID_OK, 0x23);
 	struct buf raw = make_core(&o, &exe);
-	for (int frames = 1; frames <= 3; frames += 2) {
+	// One frame declaring its size (hashed while decompressed), one that
+	// does not, three frames (the first declares a third: hashed after).
+	for (int frames = 0; frames <= 3; frames += frames == 1 ? 2 : 1) {
 		struct buf z = zstd_frames(raw.p, raw.len, frames);
-		const char *path = tmp_path(frames == 1 ? "one.core.zst" : "three.core.zst");
+		const char *path = tmp_path(frames == 0 ? "unsized.core.zst"
+					    : frames == 1 ? "one.core.zst" : "three.core.zst");
 		write_file(path, z.p, z.len);
+		unsigned streamed = core_fp_test_streamed;
 		struct core_file *core = open_ok(path);
 		check_synthetic(core, CORE_KIND_KERNEL);
 		assert_true(core_info(core)->compressed);
@@ -720,6 +741,7 @@ static void test_zstd(void **state)
 		char hex[65];
 		fingerprint_hex(raw.p, raw.len, hex); // of the content, as for the raw core
 		assert_string_equal(core_sha256(core), hex);
+		assert_int_equal(core_fp_test_streamed - streamed, frames == 1);
 		core_destroy(core);
 		free(z.p);
 	}
@@ -859,7 +881,7 @@ static size_t seg_offset(const struct buf *img, uint64_t vaddr)
 	return 0;
 }
 
-/** Write IMG as raw dense, raw sparse and zstd (1 and 3 frames); all must give WANT. */
+/** Write IMG as raw dense, raw sparse and zstd (1 unsized, 1 and 3 frames); all must give WANT. */
 static void check_all_forms(const char *name, const struct buf *img, const char *want)
 {
 	char path[300], hex[65];
@@ -876,7 +898,7 @@ static void check_all_forms(const char *name, const struct buf *img, const char 
 	assert_string_equal(hex, want);
 	unlink(path);
 
-	for (int frames = 1; frames <= 3; frames += 2) {
+	for (int frames = 0; frames <= 3; frames += frames == 1 ? 2 : 1) {
 		struct buf z = zstd_frames(img->p, img->len, frames);
 		snprintf(path, sizeof(path), "%s/%s.%d.zst", tmpdir, name, frames);
 		write_file(path, z.p, z.len);
