@@ -114,12 +114,19 @@ else
 		bad "gdb lists $got threads, the process has $threads: $(head -5 "$work/gdb.out")"
 
 	# Delve lists the same goroutines from both (wait times and the
-	# spinning goroutine left out: they change in between).
+	# spinning goroutine left out: they change in between). Only those the
+	# tracebacks above compared: the runtime's own (the scavenger, the
+	# sweeper) park and wake by themselves, "sleep" in one core and "GC
+	# scavenge wait" in the other.
+	sed -n 's/^goroutine \([0-9]*\) .*/\1/p' "$work/tb.cap" >"$work/goids"
 	if command -v dlv >/dev/null; then
 		for c in "$work/cap.core" "$gc"; do
 			printf 'goroutines\nexit\n' | timeout 300 dlv core "$work/hang" "$c" \
 				--check-go-version=false --allow-non-terminal-interactive=true 2>&1 |
 				grep 'Goroutine ' | grep -v "Goroutine $spin " |
+				awk 'NR == FNR { want[$1] = 1; next }
+				     { for (i = 1; i < NF; i++) if ($i == "Goroutine") break }
+				     ($(i + 1)) in want' "$work/goids" - |
 				sed -E 's/ [0-9]+\]$/]/; s/ \(thread [0-9]+\)//' >"$c.dlv"
 		done
 		n=$(wc -l <"$work/cap.core.dlv")
