@@ -53,6 +53,16 @@ struct gr_ctx_hit {
 	uint64_t addr, idx;
 };
 
+/**
+ * A slot of by_addr: the top half of the address's hash (gr_ctx_slot), and
+ * index+1 into gr_ctx.ctxs, whose address is compared when the tags agree;
+ * 0 an empty slot. Eight bytes, not an address and an index in sixteen:
+ * 16 MiB at 300,000 goroutines, at the contexts pass's peak.
+ */
+struct gr_ctx_entry {
+	uint32_t tag, idx1;
+};
+
 /** A context whose children map is to be read (gr_ctx_walk). */
 struct gr_ctx_queued {
 	size_t idx;                /* into gr_ctx.ctxs */
@@ -84,9 +94,9 @@ struct gr_ctx {
 	size_t ntypes, types_cap;
 	struct util_u64map itabs;      /* itab → its Type, for itabs whose Inter is context.Context */
 	/* context addr → index into ctxs: open addressing, linear probing, at
-	 * most 3/4 full; each address beside its index, so that a lookup in
-	 * these 16 MiB takes one cache miss, not one for each of two arrays */
-	struct gr_ctx_hit *by_addr;
+	 * most 3/4 full; each address's tag beside its index, so that a miss
+	 * takes one cache miss, and a hit one more, in ctxs */
+	struct gr_ctx_entry *by_addr;
 	size_t by_addr_cap, by_addr_count;  /* slots (a power of two), used */
 	struct gr_ctx_hit hits[GR_CTX_HITS]; /* by_addr's recent hits, by address (gr_ctx_index) */
 	struct gr_ctx_text texts[GR_CTX_TEXTS]; /* recent value texts, by (type, data) (value_text) */
@@ -112,8 +122,8 @@ struct gr_ctx {
 /**
  * Whether ADDR is a context added, and *IDX its index in c->ctxs. A stack
  * holds the few contexts of its goroutine many times over (a debug build's
- * copies: 1.3 million such words on ctxgen's core), and by_addr is 16 MiB
- * that each lookup takes two cache misses in: recent hits are kept in a
+ * copies: 1.3 million such words on ctxgen's core), and a hit in by_addr
+ * takes two cache misses: recent hits are kept in a
  * small table first. Contexts are only ever added, so a hit stays true;
  * misses are not kept.
  */
@@ -141,11 +151,13 @@ static inline bool gr_ctx_index(struct gr_ctx *c, uint64_t addr, uint64_t *idx)
 	}
 	if (!addr || !c->by_addr_cap)
 		return false;
-	size_t mask = c->by_addr_cap - 1;
-	for (size_t j = gr_ctx_slot(addr) & mask; c->by_addr[j].addr; j = (j + 1) & mask) {
-		if (c->by_addr[j].addr == addr) {
-			*idx = c->by_addr[j].idx;
-			*h = c->by_addr[j];
+	size_t mask = c->by_addr_cap - 1, hash = gr_ctx_slot(addr);
+	uint32_t tag = (uint32_t)(hash >> 32);
+	for (size_t j = hash & mask; c->by_addr[j].idx1; j = (j + 1) & mask) {
+		size_t k = c->by_addr[j].idx1 - 1;
+		if (c->by_addr[j].tag == tag && c->ctxs[k].addr == addr) {
+			*idx = k;
+			*h = (struct gr_ctx_hit){addr, k};
 			return true;
 		}
 	}
@@ -168,7 +180,10 @@ static inline uint32_t gr_ctx_str(struct gr_ctx *c, const char *s)
 	return e->id;
 }
 
-/** Note in by_addr that the context at ADDR (not there yet, not 0) is c->ctxs[IDX]. */
+/**
+ * Note in by_addr that the context at ADDR (not there yet, not 0) is
+ * c->ctxs[IDX], to be stored before the next lookup; those before it are.
+ */
 struct util_error *gr_ctx_by_addr_put(struct gr_ctx *c, uint64_t addr, size_t idx);
 
 /** Set up r->ctx (probes); errors only for memory. */

@@ -243,6 +243,8 @@ bool gr_cf_held_already(struct cf_state *st, size_t first, uint64_t ctx, int32_t
 struct util_error *gr_cf_hold(struct cf_state *st, const struct gr_goroutine *g, int32_t depth,
 			       const char *name, uint64_t ctx, bool dwarf, enum gr_live live)
 {
+	if (st->nheld >= UINT32_MAX) // gr_read_contexts's ranges of them are 32-bit
+		return &util_enomem;
 	struct util_error *err = util_grow_mapped((void **)&st->held, st->nheld, &st->held_cap, sizeof(*st->held),
 						  4096);
 	if (err)
@@ -479,51 +481,61 @@ static struct util_error *publish(struct cf_state *st)
 /*
  * Which pages hold a context, for pass 3, which asks it of every word of
  * every stack (a map lookup each was most of that pass): a bitmap of the
- * pages within 2 GiB of the median context, where the heap's are, and a
+ * pages within 2 GiB of a middle context, where the heap's are, and a
  * sorted array of the pages of the few elsewhere (context.Background's, in
  * the data). Not a map: the words between the two (pointers to the data,
- * itabs) asked it 64,000 times on ctxgen's core, a cache miss each.
+ * itabs) asked it 64,000 times on ctxgen's core, a cache miss each. The
+ * middle is the median of a sample, not of all: any window gives the same
+ * pages, and sorting every address took a heap block of them and qsort's
+ * scratch as large (20 MB at 300,000 goroutines), at the pass's peak.
  */
 static struct util_error *context_pages(struct cf_state *st)
 {
+	enum { SAMPLE = 1025 };
 	const struct gr_ctx *c = st->c;
 	size_t n = c->nctxs;
 	st->ctx_lo = UINT64_MAX;
 	st->ctx_hi = 0;
 	if (!n)
 		return NULL;
-	uint64_t *a = malloc(n * sizeof(*a));
-	if (!a)
-		return &util_enomem;
-	for (size_t i = 0; i < n; i++)
-		a[i] = c->ctxs[i].addr;
-	qsort(a, n, sizeof(*a), gr_cmp_u64);
-	st->ctx_lo = a[0];
-	st->ctx_hi = a[n - 1];
+	uint64_t sample[SAMPLE];
+	size_t ns = n < SAMPLE ? n : SAMPLE;
+	for (size_t i = 0; i < ns; i++)
+		sample[i] = c->ctxs[i * (n / ns)].addr;
+	qsort(sample, ns, sizeof(*sample), gr_cmp_u64);
+	uint64_t mid = sample[ns / 2];
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a = c->ctxs[i].addr;
+		st->ctx_lo = a < st->ctx_lo ? a : st->ctx_lo;
+		st->ctx_hi = a > st->ctx_hi ? a : st->ctx_hi;
+	}
 	const uint64_t half = (uint64_t)2 << 30;
-	uint64_t mid = a[n / 2];
 	st->win_lo = (mid > half ? mid - half : 0) & ~(uint64_t)4095;
 	st->win_hi = mid < UINT64_MAX - half ? mid + half : UINT64_MAX;
 	st->ctx_pages = calloc(((st->win_hi - st->win_lo) >> 12) / 64 + 1, sizeof(uint64_t));
 	struct util_error *err = st->ctx_pages ? NULL : &util_enomem;
-	size_t nfar = 0;
+	uint64_t *far = NULL;
+	size_t nfar = 0, far_cap = 0;
 	for (size_t i = 0; i < n && !err; i++) {
-		if (a[i] >= st->win_lo && a[i] <= st->win_hi) {
-			uint64_t pg = (a[i] - st->win_lo) >> 12;
+		uint64_t a = c->ctxs[i].addr;
+		if (a >= st->win_lo && a <= st->win_hi) {
+			uint64_t pg = (a - st->win_lo) >> 12;
 			st->ctx_pages[pg / 64] |= UINT64_C(1) << (pg % 64);
-		} else if (!nfar || a[nfar - 1] != a[i] >> 12) {
-			a[nfar++] = a[i] >> 12; // a[0..nfar) are before a[i]: reused, still ascending
+		} else if (!(err = util_grow((void **)&far, nfar, &far_cap, sizeof(*far), 16))) {
+			far[nfar++] = a >> 12;
 		}
 	}
 	if (!err && nfar) {
-		st->ctx_pages_far = realloc(a, nfar * sizeof(*a));
-		if (st->ctx_pages_far) {
-			st->nctx_pages_far = nfar;
-			return NULL;
-		}
-		err = &util_enomem;
+		qsort(far, nfar, sizeof(*far), gr_cmp_u64);
+		size_t k = 0;
+		for (size_t i = 0; i < nfar; i++)
+			if (!k || far[k - 1] != far[i])
+				far[k++] = far[i];
+		st->ctx_pages_far = far;
+		st->nctx_pages_far = k;
+		return NULL;
 	}
-	free(a);
+	free(far);
 	return err;
 }
 
@@ -536,7 +548,9 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	util_u64map_init(&st.takes);
 	util_u64map_init(&st.mentions);
 	util_u64map_init(&st.impl);
-	size_t *firsts = NULL, *from2, *to2, *from3, *to3;
+	// Each goroutine's holdings of each pass, as ranges of st.held: 32-bit
+	// (gr_cf_hold stops short of more), 6 MB less at 300,000 goroutines.
+	uint32_t *firsts = NULL, *from2, *to2, *from3, *to3;
 	bool *frame_has = NULL;
 	size_t max_frames = 1;
 	struct util_error *err = r->ctx ? NULL : gr_ctx_init(r);
@@ -572,7 +586,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	// Pass 1: variables DWARF locates.
 	for (size_t gi = 0; gi < s->ngoroutines && !err; gi++) {
 		const struct gr_goroutine *g = &s->goroutines[gi];
-		firsts[gi] = st.nheld;
+		firsts[gi] = (uint32_t)st.nheld;
 		if (gi % RELEASE_EVERY == RELEASE_EVERY - 1)
 			core_release_pages(r->core);
 		if (!g->nframes || !g->frame_sp_off)
@@ -580,7 +594,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		memset(frame_has, 0, g->nframes);
 		err = dwarf_holdings(&st, g, st.nheld, frame_has);
 	}
-	firsts[s->ngoroutines] = st.nheld;
+	firsts[s->ngoroutines] = (uint32_t)st.nheld;
 	// The children of every context found, before anything asks which are known.
 	if (!err)
 		err = gr_ctx_walk(st.c);
@@ -597,10 +611,10 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 	// Pass 2: the stack scan, in frames without a DWARF holding.
 	size_t ng = s->ngoroutines;
 	for (size_t gi = 0; gi < ng; gi++)
-		from2[gi] = to2[gi] = from3[gi] = to3[gi] = st.nheld;
+		from2[gi] = to2[gi] = from3[gi] = to3[gi] = (uint32_t)st.nheld;
 	for (size_t gi = 0; gi < ng && !err && st.scan_words.count; gi++) {
 		const struct gr_goroutine *g = &s->goroutines[gi];
-		from2[gi] = to2[gi] = st.nheld;
+		from2[gi] = to2[gi] = (uint32_t)st.nheld;
 		if (!g->nframes || !g->frame_sp_off)
 			continue;
 		if (gi % RELEASE_EVERY == RELEASE_EVERY - 1)
@@ -624,7 +638,7 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		}
 		if (!err)
 			st.nheld = o;
-		to2[gi] = st.nheld;
+		to2[gi] = (uint32_t)st.nheld;
 	}
 	if (!err)
 		err = gr_ctx_walk(st.c);
@@ -633,14 +647,14 @@ struct util_error *gr_read_contexts(struct gr_reader *r)
 		err = context_pages(&st);
 	for (size_t gi = 0; gi < ng && !err && st.c->nctxs; gi++) {
 		const struct gr_goroutine *g = &s->goroutines[gi];
-		from3[gi] = to3[gi] = st.nheld;
+		from3[gi] = to3[gi] = (uint32_t)st.nheld;
 		if (!g->nframes || !g->frame_sp_off)
 			continue;
 		if (gi % RELEASE_EVERY == RELEASE_EVERY - 1)
 			core_release_pages(r->core);
 		size_t rf[2] = {firsts[gi], from2[gi]}, rt[2] = {firsts[gi + 1], to2[gi]};
 		err = gr_cf_pointer_scan(&st, g, rf, rt, 2);
-		to3[gi] = st.nheld;
+		to3[gi] = (uint32_t)st.nheld;
 	}
 	// Pass 3 was the stack copies' last reader (snapshot.c): they go before
 	// pass 4 decodes more contexts, at the pass's peak (56 of 446 MiB at

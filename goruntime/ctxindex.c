@@ -14,12 +14,12 @@
  * stages' blocks below it then stay in the heap once freed (4 MiB more
  * resident after this stage on ctxgen's core).
  */
-static struct gr_ctx_hit *table_alloc(size_t cap)
+static struct gr_ctx_entry *table_alloc(size_t cap)
 {
-	return util_map_anon(cap * sizeof(struct gr_ctx_hit), false); // zeroed: every slot empty
+	return util_map_anon(cap * sizeof(struct gr_ctx_entry), false); // zeroed: every slot empty
 }
 
-static void table_free(struct gr_ctx_hit *t, size_t cap)
+static void table_free(struct gr_ctx_entry *t, size_t cap)
 {
 	if (t)
 		munmap(t, cap * sizeof(*t));
@@ -27,16 +27,18 @@ static void table_free(struct gr_ctx_hit *t, size_t cap)
 
 struct util_error *gr_ctx_by_addr_put(struct gr_ctx *c, uint64_t addr, size_t idx)
 {
+	if (idx >= UINT32_MAX)
+		return &util_enomem; // past what a slot's index holds
 	if ((c->by_addr_count + 1) * 4 > c->by_addr_cap * 3) {
 		size_t cap = c->by_addr_cap ? 2 * c->by_addr_cap : 1024;
-		struct gr_ctx_hit *t = cap <= SIZE_MAX / 2 / sizeof(*t) ? table_alloc(cap) : NULL;
+		struct gr_ctx_entry *t = cap <= SIZE_MAX / 2 / sizeof(*t) ? table_alloc(cap) : NULL;
 		if (!t)
 			return &util_enomem;
 		for (size_t i = 0; i < c->by_addr_cap; i++) {
-			if (!c->by_addr[i].addr)
+			if (!c->by_addr[i].idx1)
 				continue;
-			size_t j = gr_ctx_slot(c->by_addr[i].addr) & (cap - 1);
-			while (t[j].addr)
+			size_t j = gr_ctx_slot(c->ctxs[c->by_addr[i].idx1 - 1].addr) & (cap - 1);
+			while (t[j].idx1)
 				j = (j + 1) & (cap - 1);
 			t[j] = c->by_addr[i];
 		}
@@ -44,11 +46,13 @@ struct util_error *gr_ctx_by_addr_put(struct gr_ctx *c, uint64_t addr, size_t id
 		c->by_addr = t;
 		c->by_addr_cap = cap;
 	}
-	size_t mask = c->by_addr_cap - 1, j = gr_ctx_slot(addr) & mask;
-	while (c->by_addr[j].addr && c->by_addr[j].addr != addr)
+	size_t mask = c->by_addr_cap - 1, hash = gr_ctx_slot(addr), j = hash & mask;
+	uint32_t tag = (uint32_t)(hash >> 32);
+	while (c->by_addr[j].idx1 &&
+	       (c->by_addr[j].tag != tag || c->ctxs[c->by_addr[j].idx1 - 1].addr != addr))
 		j = (j + 1) & mask;
-	c->by_addr_count += !c->by_addr[j].addr;
-	c->by_addr[j] = (struct gr_ctx_hit){addr, idx};
+	c->by_addr_count += !c->by_addr[j].idx1;
+	c->by_addr[j] = (struct gr_ctx_entry){tag, (uint32_t)idx + 1};
 	return NULL;
 }
 

@@ -655,9 +655,13 @@ struct util_error *gr_read_defers(struct gr_reader *r)
 		if (err)
 			goto out;
 	}
-	s->defers = gr_arena_copy(s, d.defers, d.ndefers, sizeof(*d.defers));
+	// The defers' mapping becomes the snapshot's, not copied into its arena:
+	// the writer lets it go once it has stored them (gr_snapshot_drop_defers),
+	// before the peaks of the contexts pass and the heap's marking.
+	s->defers = d.defers, s->defers_mapped = d.defers_cap;
+	d.defers = NULL, d.defers_cap = 0;
 	s->panics = gr_arena_copy(s, d.panics, d.npanics, sizeof(*d.panics));
-	if ((d.ndefers && !s->defers) || (d.npanics && !s->panics)) {
+	if (d.npanics && !s->panics) {
 		err = &util_enomem;
 		goto out;
 	}

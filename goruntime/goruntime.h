@@ -415,8 +415,9 @@ struct gr_snapshot {
 	size_t nchan_waits;
 	struct gr_sync_wait *sync_waits;
 	size_t nsync_waits;
-	struct gr_defer *defers;      /**< by goroutine, then seq */
+	struct gr_defer *defers;      /**< by goroutine, then seq; NULL once dropped */
 	size_t ndefers;
+	size_t defers_mapped;         /**< defers is a mapping of this many (util_grow_mapped) */
 	struct gr_panic *panics;      /**< by goroutine, then seq */
 	size_t npanics;
 	struct gr_context *contexts;  /**< every context found, once, parents included */
@@ -491,6 +492,13 @@ struct gr_options {
 	util_stage_fn *stage;
 	void *stage_arg;
 };
+
+/**
+ * Free S's defers (after they are stored: nothing else reads them), and
+ * set none; may be called while gr_snapshot_create runs (its writer
+ * thread, cli/analyze.c), which reads no defer once it has read them.
+ */
+void gr_snapshot_drop_defers(struct gr_snapshot *s);
 
 /**
  * Read every live goroutine from runtime.allgs with its stack. Fatal problems

@@ -291,7 +291,7 @@ static void scan_roots(struct reach *x, size_t gi)
 static void scan_goroutine(struct reach *x, size_t gi)
 {
 	x->cur_by = "goroutine";
-	x->cur_via = x->r->snap->goroutines[gi].goid;
+	x->cur_via = (uint32_t)gi + 1;
 	uint64_t head;
 	if (util_u64map_get(&x->wait_stack, gi, &head))
 		reach_chain(x, (size_t)head); // waits on objects in its own stack frames
@@ -333,7 +333,7 @@ static struct util_error *add_entry(struct reach *x, struct util_u64map *goidx, 
 			return NULL; // a select on one channel twice
 	}
 	struct entry *en = &x->entries[x->nentries];
-	*en = (struct entry){.goid = goid, .addr = addr, .gi = (size_t)gi};
+	*en = (struct entry){.addr = addr, .gi = (uint32_t)gi};
 	size_t si, o, owner;
 	if (gr_heap_find(&x->h, addr, &si, &o)) {
 		en->where = W_HEAP;
@@ -380,25 +380,23 @@ static struct util_error *build_entries(struct reach *x)
 	struct util_error *err = NULL;
 	for (size_t i = 0; !err && i < s->ngoroutines; i++)
 		err = util_u64map_put(&goidx, s->goroutines[i].goid, i);
-	// Rows of one goroutine must be adjacent: merge both lists by goid.
-	size_t n = s->nchan_waits + s->nsync_waits;
-	uint64_t *keys = malloc((n + 1) * 2 * sizeof(uint64_t));
+	// Rows of one goroutine must be adjacent: merge both lists by goid (a
+	// stable sort, mapped: qsort's scratch stayed a hole at the marking's peak).
+	size_t n = s->nchan_waits + s->nsync_waits, len = (n + 1) * sizeof(struct util_keyed);
+	struct util_keyed *keys =
+		n < UINT32_MAX && s->ngoroutines < UINT32_MAX ? util_alloc_big(len) : NULL;
 	x->entries = calloc(n + 1, sizeof(*x->entries));
 	if (!err && (!keys || !x->entries))
 		err = &util_enomem;
-	for (size_t i = 0; !err && i < s->nchan_waits; i++) {
-		keys[2 * i] = s->chan_waits[i].goid;
-		keys[2 * i + 1] = s->chan_waits[i].chan_addr;
-	}
-	for (size_t i = 0; !err && i < s->nsync_waits; i++) {
-		keys[2 * (s->nchan_waits + i)] = s->sync_waits[i].goid;
-		keys[2 * (s->nchan_waits + i) + 1] = s->sync_waits[i].addr;
-	}
+	for (size_t i = 0; !err && i < s->nchan_waits; i++)
+		keys[i] = (struct util_keyed){s->chan_waits[i].goid, s->chan_waits[i].chan_addr};
+	for (size_t i = 0; !err && i < s->nsync_waits; i++)
+		keys[s->nchan_waits + i] = (struct util_keyed){s->sync_waits[i].goid, s->sync_waits[i].addr};
 	if (!err)
-		qsort(keys, n, 2 * sizeof(uint64_t), gr_cmp_u64);
+		err = util_sort_keyed(keys, n);
 	for (size_t i = 0; !err && i < n; i++)
-		err = add_entry(x, &goidx, keys[2 * i], keys[2 * i + 1]);
-	free(keys);
+		err = add_entry(x, &goidx, keys[i].key, keys[i].val);
+	util_free_big(keys, len);
 	util_u64map_deinit(&goidx);
 	return err;
 }
@@ -453,6 +451,8 @@ static void exclude_runtime(struct reach *x)
 		exclude(x, r->snap->goroutines[i].g_addr);
 	for (size_t i = 0; i < r->nsudog_addrs; i++)
 		exclude(x, r->sudog_addrs[i]);
+	free(r->sudog_addrs); // their last reader (4 MB at 300,000 goroutines)
+	r->sudog_addrs = NULL, r->nsudog_addrs = r->sudog_addrs_cap = 0;
 	for (size_t i = 0; i < x->nps; i++) // read by their type (scan_globals)
 		exclude(x, x->ps[i]);
 }
@@ -636,8 +636,9 @@ static struct util_error *publish(struct reach *x, unsigned rounds)
 	for (size_t i = 0; i < x->nentries; i++) {
 		const struct entry *en = &x->entries[i];
 		s->wait_reaches[i] = (struct gr_wait_reach){
-			.goid = en->goid, .obj_addr = en->addr, .reached_by = en->reached_by,
-			.via_goid = en->via};
+			.goid = s->goroutines[en->gi].goid, .obj_addr = en->addr,
+			.reached_by = en->reached_by,
+			.via_goid = en->via ? s->goroutines[en->via - 1].goid : 0};
 	}
 	s->nwait_reaches = x->nentries;
 	qsort(s->wait_reaches, s->nwait_reaches, sizeof(*s->wait_reaches), cmp_reach);
@@ -776,7 +777,7 @@ out:
 	free(x.mark);
 	free(x.mark2);
 	free(x.gmark);
-	free(x.vreach);
+	util_unmap_array(x.vreach, x.vreach_cap, sizeof(*x.vreach));
 	free(x.is_wait);
 	free(x.state);
 	free(x.first_entry);

@@ -285,5 +285,13 @@ void gr_snapshot_destroy(struct gr_snapshot *s)
 		free(s->owned[i]);
 	free(s->owned);
 	util_unmap_array(s->contexts, s->contexts_mapped, sizeof(*s->contexts));
+	gr_snapshot_drop_defers(s);
 	free(s);
+}
+
+void gr_snapshot_drop_defers(struct gr_snapshot *s)
+{
+	util_unmap_array(s->defers, s->defers_mapped, sizeof(*s->defers));
+	s->defers = NULL;
+	s->ndefers = s->defers_mapped = 0;
 }

@@ -28,25 +28,34 @@
 #include "goruntime/reach.h"
 
 enum { UNSET = 0 };               /* no culprit known yet; culprit labels are index+1 */
-#define MIXED SIZE_MAX            /* several culprits, or none possible */
+#define MIXED UINT32_MAX          /* several culprits, or none possible */
+#define NONE UINT32_MAX           /* vic.only: not one object */
+
+/*
+ * Nodes, edges and labels in 32 bits (gr_victims_find refuses more): the
+ * arrays were half the search's memory in size_t, at an analyze's peak
+ * (bench/README.md).
+ */
+typedef uint32_t vix;
 
 struct vic {
 	size_t n, m;                  /* goroutines, objects; node m = "any object" (the cut) */
-	size_t *woff, *wadj;          /* CSR goroutine → objects it waits on (distinct) */
-	size_t *ooff, *oadj;          /* CSR object → its waiters */
-	size_t *roff, *radj;          /* CSR goroutine → objects it releases */
-	size_t *only;                 /* per goroutine: its one object, SIZE_MAX if not one */
-	size_t *pend;                 /* per node (goroutines, then objects, then any) */
-	size_t *agg;                  /* per node: UNSET, culprit index+1, or MIXED */
+	vix *woff, *wadj;             /* CSR goroutine → objects it waits on (distinct) */
+	vix *ooff, *oadj;             /* CSR object → its waiters */
+	vix *roff, *radj;             /* CSR goroutine → objects it releases */
+	vix *only;                    /* per goroutine: its one object, NONE if not one */
+	vix *pend;                    /* per node (goroutines, then objects, then any) */
+	vix *agg;                     /* per node: UNSET, culprit index+1, or MIXED */
 	uint32_t *hop;                /* per node */
 	unsigned char *done;          /* per node */
-	size_t *queue, nq, qhead;
+	vix *queue;
+	size_t nq, qhead;
 	const bool *cut;
 	size_t ncut;
-	size_t *known;                /* per object: releasers the searches found */
+	vix *known;                   /* per object: releasers the searches found */
 };
 
-static size_t merge(size_t a, size_t b)
+static vix merge(vix a, vix b)
 {
 	if (a == UNSET)
 		return b;
@@ -57,10 +66,10 @@ static size_t merge(size_t a, size_t b)
 
 /* CSR of N rows from EDGES (row, col), cols distinct per row (STAMP: scratch of NCOLS). */
 static struct util_error *csr(size_t n, const struct gr_victim_edge *e, size_t ne, bool by_obj,
-			      size_t ncols, size_t **off_out, size_t **adj_out)
+			      size_t ncols, vix **off_out, vix **adj_out)
 {
-	size_t *off = calloc(n + 2, sizeof(*off)), *adj = malloc((ne + 1) * sizeof(*adj));
-	size_t *stamp = calloc(ncols + 1, sizeof(*stamp));
+	vix *off = calloc(n + 2, sizeof(*off)), *adj = malloc((ne + 1) * sizeof(*adj));
+	vix *stamp = calloc(ncols + 1, sizeof(*stamp));
 	if (!off || !adj || !stamp) {
 		free(off);
 		free(adj);
@@ -73,15 +82,15 @@ static struct util_error *csr(size_t n, const struct gr_victim_edge *e, size_t n
 		off[r] += off[r - 1];
 	for (size_t i = 0; i < ne; i++) {
 		size_t row = by_obj ? e[i].obj : e[i].g;
-		adj[off[row + 1]++] = by_obj ? e[i].g : e[i].obj;
+		adj[off[row + 1]++] = (vix)(by_obj ? e[i].g : e[i].obj);
 	}
 	// Drop repeated columns of a row in place.
-	size_t k = 0;
+	vix k = 0;
 	for (size_t r = 0; r < n; r++) {
-		size_t start = k;
+		vix start = k;
 		for (size_t i = off[r]; i < off[r + 1]; i++)
 			if (stamp[adj[i]] != r + 1) {
-				stamp[adj[i]] = r + 1;
+				stamp[adj[i]] = (vix)(r + 1);
 				adj[k++] = adj[i];
 			}
 		off[r] = start;
@@ -96,11 +105,11 @@ static struct util_error *csr(size_t n, const struct gr_victim_edge *e, size_t n
 static void push(struct vic *v, size_t node)
 {
 	v->done[node] = 1;
-	v->queue[v->nq++] = node;
+	v->queue[v->nq++] = (vix)node;
 }
 
 /* Goroutine G is settled: behind culprit label L (index+1; G+1 for itself). */
-static void settle(struct vic *v, size_t g, size_t label, uint32_t hop)
+static void settle(struct vic *v, size_t g, vix label, uint32_t hop)
 {
 	v->agg[g] = label;
 	v->hop[g] = hop;
@@ -108,7 +117,7 @@ static void settle(struct vic *v, size_t g, size_t label, uint32_t hop)
 }
 
 /* Node D (an object or "any") hears of a releaser behind LABEL. */
-static void feed_obj(struct vic *v, size_t d, size_t label, uint32_t hop)
+static void feed_obj(struct vic *v, size_t d, vix label, uint32_t hop)
 {
 	if (v->done[d])
 		return;
@@ -120,19 +129,19 @@ static void feed_obj(struct vic *v, size_t d, size_t label, uint32_t hop)
 }
 
 /* Goroutine G hears that an object it waits on is settled. */
-static void feed_g(struct vic *v, size_t g, size_t label, uint32_t hop)
+static void feed_g(struct vic *v, size_t g, vix label, uint32_t hop)
 {
 	if (v->done[g])
 		return;
 	if (label == UNSET || label == MIXED) { // nobody or several can release it
-		settle(v, g, g + 1, 0);
+		settle(v, g, (vix)(g + 1), 0);
 		return;
 	}
 	v->agg[g] = merge(v->agg[g], label);
 	if (hop + 1 > v->hop[g])
 		v->hop[g] = hop + 1;
 	if (v->agg[g] == MIXED)
-		settle(v, g, g + 1, 0);
+		settle(v, g, (vix)(g + 1), 0);
 	else if (--v->pend[g] == 0)
 		settle(v, g, v->agg[g], v->hop[g]);
 }
@@ -160,17 +169,17 @@ static void resolve(struct vic *v)
 }
 
 /* Raise node D's label by LABEL in the second pass; queue it when it changed. */
-static void raise(struct vic *v, size_t d, size_t label, uint32_t hop)
+static void raise(struct vic *v, size_t d, vix label, uint32_t hop)
 {
 	if (v->done[d] || label == UNSET)
 		return;
-	size_t a = merge(v->agg[d], label);
+	vix a = merge(v->agg[d], label);
 	if (a == v->agg[d])
 		return;
 	if (v->agg[d] == UNSET)
 		v->hop[d] = hop;
 	v->agg[d] = a;
-	v->queue[v->nq++] = d; // twice at most per node: UNSET → a culprit → MIXED
+	v->queue[v->nq++] = (vix)d; // twice at most per node: UNSET → a culprit → MIXED
 }
 
 /* The second pass: the knots the first left, by the culprits flowing in. */
@@ -184,10 +193,10 @@ static struct util_error *knots(struct vic *v)
 	v->nq = v->qhead = 0;
 	for (size_t d = 0; d < nodes; d++)
 		if (!v->done[d] && v->agg[d] != UNSET)
-			v->queue[v->nq++] = d;
+			v->queue[v->nq++] = (vix)d;
 	while (v->qhead < v->nq) {
 		size_t x = v->queue[v->qhead++];
-		size_t label = v->agg[x];
+		vix label = v->agg[x];
 		if (x < v->n) {
 			for (size_t i = v->roff[x]; i < v->roff[x + 1]; i++)
 				raise(v, v->n + v->radj[i], label, v->hop[x]);
@@ -208,6 +217,11 @@ struct util_error *gr_victims_find(const struct gr_victims_in *in, size_t *culpr
 {
 	struct vic v = {.n = in->ngoroutines, .m = in->nobjects, .cut = in->cut};
 	size_t nodes = v.n + v.m + 1, any = v.n + v.m;
+	if (v.n >= UINT32_MAX / 4 || v.m >= UINT32_MAX / 4 || in->nwaits >= UINT32_MAX / 2 ||
+	    in->nreaches >= UINT32_MAX / 2)
+		return util_error_create(UTIL_ERROR_BAD_DATA,
+					 "victim search: %zu goroutines, %zu objects, %zu reaches are "
+					 "past its 32-bit indexes", v.n, v.m, in->nreaches);
 	struct util_error *err = NULL;
 	struct gr_victim_edge *rel = NULL;
 	v.only = malloc((v.n + 1) * sizeof(*v.only));
@@ -240,7 +254,7 @@ struct util_error *gr_victims_find(const struct gr_victims_in *in, size_t *culpr
 	if (!err)
 		err = csr(v.m, w, nw, true, v.n, &v.ooff, &v.oadj);
 	for (size_t g = 0; !err && g < v.n; g++)
-		v.only[g] = v.woff[g + 1] - v.woff[g] == 1 && !anyone[g] ? v.wadj[v.woff[g]] : SIZE_MAX;
+		v.only[g] = v.woff[g + 1] - v.woff[g] == 1 && !anyone[g] ? v.wadj[v.woff[g]] : NONE;
 	// A goroutine blocked on that object alone cannot release it.
 	for (size_t i = 0; !err && i < in->nreaches; i++) {
 		const struct gr_victim_edge *e = &in->reaches[i];
@@ -257,7 +271,7 @@ struct util_error *gr_victims_find(const struct gr_victims_in *in, size_t *culpr
 			if (in->cut && in->cut[g])
 				v.ncut++;
 		}
-		v.pend[any] = v.ncut;
+		v.pend[any] = (vix)v.ncut;
 		for (size_t o = 0; o < v.m; o++) {
 			v.known[o] = v.pend[v.n + o];
 			v.pend[v.n + o] += v.ncut > 0; // "any object" releases it too
@@ -266,7 +280,7 @@ struct util_error *gr_victims_find(const struct gr_victims_in *in, size_t *culpr
 			v.done[any] = 1;
 		for (size_t g = 0; g < v.n; g++)
 			if (anyone[g] || !v.pend[g])
-				settle(&v, g, g + 1, 0);
+				settle(&v, g, (vix)(g + 1), 0);
 		for (size_t o = 0; o < v.m; o++)
 			if (!v.pend[v.n + o]) // no releaser at all
 				push(&v, v.n + o);
@@ -274,7 +288,7 @@ struct util_error *gr_victims_find(const struct gr_victims_in *in, size_t *culpr
 		err = knots(&v);
 	}
 	for (size_t g = 0; !err && g < v.n; g++) {
-		size_t a = v.agg[g];
+		vix a = v.agg[g];
 		bool claim = a != UNSET && a != MIXED && a != g + 1;
 		culprit[g] = claim ? a - 1 : SIZE_MAX;
 		hops[g] = claim ? v.hop[g] : 0;
@@ -445,9 +459,10 @@ struct util_error *gr_victims_keep_globals(struct reach *x)
 
 void gr_victims_reach(struct reach *x, size_t head)
 {
+	// Mapped: doubled in the heap, each old copy stayed a hole in it.
 	if (!x->err)
-		x->err = util_grow((void **)&x->vreach, x->nvreach, &x->vreach_cap, sizeof(*x->vreach),
-				   256);
+		x->err = util_grow_mapped((void **)&x->vreach, x->nvreach, &x->vreach_cap,
+					  sizeof(*x->vreach), 4096);
 	if (!x->err)
 		x->vreach[x->nvreach++] = (struct gr_victim_edge){x->edge_goroutine, head - 1};
 }

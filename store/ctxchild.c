@@ -12,9 +12,11 @@ struct util_error *store_context_registrations(const struct gr_snapshot *snap,
 {
 	size_t nc = snap->ncontexts, nch = snap->ncontext_children, nextra = 0;
 	const struct gr_context_child *ch = snap->context_children;
-	struct util_keyed *k = malloc(nch * sizeof(*k) + 1);
-	uint32_t *reg = calloc(nc + 1, sizeof(*reg)), *extra = malloc(nch * sizeof(*extra) + 1);
-	uint32_t *by = malloc(nch * sizeof(*by) + 1);
+	// Mapped (util_alloc_big), as store_write_contexts's: zeroed.
+	struct util_keyed *k = util_alloc_big(nch * sizeof(*k) + 1);
+	uint32_t *reg = util_alloc_big((nc + 1) * sizeof(*reg));
+	uint32_t *extra = util_alloc_big(nch * sizeof(*extra) + 1);
+	uint32_t *by = util_alloc_big(nch * sizeof(*by) + 1);
 	struct util_error *err = k && reg && extra && by ? NULL : &util_enomem;
 	// By child, then parent, then index: sorted by parent, then (stable)
 	// by child.
@@ -26,11 +28,11 @@ struct util_error *store_context_registrations(const struct gr_snapshot *snap,
 		k[i] = (struct util_keyed){.key = ch[by[i]].child_addr, .val = by[i]};
 	if (!err)
 		err = store_sort_keyed1(k, nch, by);
-	free(k);
+	util_free_big(k, nch * sizeof(*k) + 1);
 	if (err) {
-		free(reg);
-		free(extra);
-		free(by);
+		util_free_big(reg, (nc + 1) * sizeof(*reg));
+		util_free_big(extra, nch * sizeof(*extra) + 1);
+		util_free_big(by, nch * sizeof(*by) + 1);
 		return err;
 	}
 	// Both in address order: a merge. A child's first pair (its lowest
@@ -59,7 +61,7 @@ struct util_error *store_context_registrations(const struct gr_snapshot *snap,
 		EXTRA(j);
 #undef EXTRA
 #undef SAME_AS_LAST
-	free(by);
+	util_free_big(by, nch * sizeof(*by) + 1);
 	*reg_ret = reg;
 	*extra_ret = extra;
 	*nextra_ret = nextra;

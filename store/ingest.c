@@ -229,18 +229,8 @@ static struct util_error *step_done(struct store_db *db, struct binder *b, const
 
 /* ---- Secondary indexes of a fresh database ---------------------------- */
 
-/* The first incident of a new database fills tables that are empty: SQLite
- * builds an index over them by one sort far faster than by as many inserts
- * at random places. So while nothing else is stored, the ingest drops the
- * schema's secondary indexes and creates them again, from their own SQL,
- * before COMMIT: in the same transaction, so a failure undoes both and a
- * reader never sees the database without them. */
-struct fresh_index {
-	char *sql, *table;
-	bool made;                      /* created again already */
-};
-
-struct fresh_indexes { struct fresh_index *v; size_t n; };
+/* The first incident of a new database fills tables that are empty: its
+ * secondary indexes are dropped and built again (struct fresh_indexes). */
 
 /* ---- Rows ------------------------------------------------------------ */
 
@@ -421,17 +411,6 @@ static struct util_error *find_duplicates(const struct gr_snapshot *snap, size_t
 	return NULL;
 }
 
-static void fresh_indexes_free(struct fresh_indexes *f)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->v[i].sql);
-		free(f->v[i].table);
-	}
-	free(f->v);
-	f->v = NULL;
-	f->n = 0;
-}
-
 static struct util_error *drop_indexes_if_fresh(struct store_db *db, struct fresh_indexes *f)
 {
 	static const char sql[] =
@@ -480,22 +459,7 @@ static struct util_error *drop_indexes_if_fresh(struct store_db *db, struct fres
 		free(names[i]);
 	free(names);
 	if (err)
-		fresh_indexes_free(f); // nothing to recreate: the transaction is rolled back
-	return err;
-}
-
-/* Create again the dropped indexes of TABLE (NULL: all that are left). */
-static struct util_error *recreate_indexes(struct store_db *db, struct fresh_indexes *f,
-					   const char *table)
-{
-	struct util_error *err = NULL;
-	for (size_t i = 0; i < f->n && !err; i++) {
-		struct fresh_index *x = &f->v[i];
-		if (x->made || (table && strcmp(x->table, table) != 0))
-			continue;
-		err = store_exec(db, x->sql, "creating an index");
-		x->made = !err;
-	}
+		store_fresh_indexes_free(f); // nothing to recreate: the transaction is rolled back
 	return err;
 }
 
@@ -641,7 +605,7 @@ static struct util_error *write_rest(struct store_ingest *in, const struct gr_sn
 
 static void ingest_free(struct store_ingest *in)
 {
-	fresh_indexes_free(&in->fresh);
+	store_fresh_indexes_free(&in->fresh);
 	store_secure_delete(in->db, in->secure_delete);
 	free(in->stack_ids);
 	free(in->dup);
@@ -697,7 +661,7 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 		err = write_goroutines(in, snap);
 	}
 	if (!err && in->existing == 0)
-		err = recreate_indexes(db, &in->fresh, "goroutine_base");
+		err = store_recreate_indexes(db, &in->fresh, (const char *const[]){"goroutine_base"}, 1);
 	if (err) {
 		store_ingest_abort(in);
 		return err;
@@ -715,15 +679,31 @@ struct util_error *store_ingest_contexts(struct store_ingest *in, const struct g
 	if (in->existing || in->contexts_written)
 		return NULL;
 	store_stage(in->db, "store contexts");
-	struct util_error *err = store_write_contexts(in->db, in->incident_id, snap);
-	for (size_t i = 0; i < sizeof(context_tables) / sizeof(context_tables[0]) && !err; i++)
-		err = recreate_indexes(in->db, &in->fresh, context_tables[i]);
+	// Beside the heap's marking and its peak: rows go to the end of each
+	// B-tree (the indexes come after), which a small cache does as well.
+	struct util_error *err = store_exec(in->db, "PRAGMA cache_size = -4096", "setting the cache size");
+	if (!err)
+		err = store_write_contexts(in->db, in->incident_id, snap);
+	if (!err)
+		err = store_exec(in->db, "PRAGMA cache_size = -16384", "setting the cache size");
 	if (err) {
 		store_ingest_abort(in);
 		return err;
 	}
 	in->contexts_written = true;
 	return NULL;
+}
+
+struct util_error *store_ingest_context_indexes(struct store_ingest *in)
+{
+	if (in->existing || !in->contexts_written)
+		return NULL;
+	store_stage(in->db, "store context indexes");
+	struct util_error *err = store_recreate_indexes(in->db, &in->fresh, context_tables,
+						  sizeof(context_tables) / sizeof(context_tables[0]));
+	if (err)
+		store_ingest_abort(in);
+	return err;
 }
 
 /* The tables store_write_waits fills, whose indexes it can build. */
@@ -737,13 +717,21 @@ struct util_error *store_ingest_waits(struct store_ingest *in, const struct gr_s
 		return NULL;
 	store_stage(in->db, "store waits");
 	struct util_error *err = store_write_waits(in->db, in->incident_id, snap);
-	for (size_t i = 0; i < sizeof(wait_tables) / sizeof(wait_tables[0]) && !err; i++)
-		err = recreate_indexes(in->db, &in->fresh, wait_tables[i]);
+	if (err) {
+		store_ingest_abort(in);
+		return err;
+	}
+	err = store_recreate_indexes(in->db, &in->fresh, wait_tables,
+				     sizeof(wait_tables) / sizeof(wait_tables[0]));
 	if (err) {
 		store_ingest_abort(in);
 		return err;
 	}
 	in->waits_written = true;
+	// The cache's pages to the file, and their memory back to the heap,
+	// where the contexts pass's peak finds room (the writer waits for it).
+	if (sqlite3_db_cacheflush(in->db->h) == SQLITE_OK)
+		sqlite3_db_release_memory(in->db->h);
 	return NULL;
 }
 
@@ -759,7 +747,7 @@ struct util_error *store_ingest_finish(struct store_ingest *in, const struct gr_
 	}
 	if (!err && in->existing == 0) {
 		store_stage(db, "store indexes");
-		err = recreate_indexes(db, &in->fresh, NULL);
+		err = store_recreate_indexes(db, &in->fresh, NULL, 0);
 	}
 	// The summary reads the new rows through the views, which name indexes.
 	if (!err && in->existing == 0) {

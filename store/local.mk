@@ -5,7 +5,8 @@
 # first set here: later fragments append with +=.
 libgocoroner_a_SOURCES += store/store.h store/store-private.h store/testing.h \
 	store/open.c store/schema.c store/ingest.c store/waits.c store/cancel.c store/summary.c store/groups.c \
-	store/transfer.c store/step.c store/text.c store/fresh.c store/ctxchild.c store/sort.c
+	store/transfer.c store/step.c store/text.c store/fresh.c store/freshidx.c store/ctxchild.c \
+	store/sort.c
 nodist_libgocoroner_a_SOURCES = store/schema_sql.c store/summary_sql.c
 BUILT_SOURCES += store/schema_sql.c store/summary_sql.c
 CLEANFILES += store/schema_sql.c store/summary_sql.c

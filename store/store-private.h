@@ -241,7 +241,8 @@ struct util_error *store_sort_keyed1(struct util_keyed *k, size_t n, uint32_t *o
  * index in snap->context_children of context i's pair, 0 for none. ORDER
  * lists the contexts by address, as they are written. The pairs that do
  * not fit (a child with no context, a child's second map) are listed in
- * *EXTRA_RET, *NEXTRA_RET of them, for context_child_extra. Both malloc'ed.
+ * *EXTRA_RET, *NEXTRA_RET of them, for context_child_extra. Both util_alloc_big's,
+ * of (ncontexts + 1) * 4 and ncontext_children * 4 + 1 bytes (util_free_big).
  */
 struct util_error *store_context_registrations(const struct gr_snapshot *snap,
 					       const uint32_t *order, uint32_t **reg_ret,
@@ -318,5 +319,24 @@ static inline void store_stage(struct store_db *db, const char *name)
 	if (db->stage)
 		db->stage(name, db->stage_arg);
 }
+
+/* The first incident of a new database fills tables that are empty: SQLite
+ * builds an index over them by one sort far faster than by as many inserts
+ * at random places. So while nothing else is stored, the ingest drops the
+ * schema's secondary indexes and creates them again, from their own SQL,
+ * before COMMIT: in the same transaction, so a failure undoes both and a
+ * reader never sees the database without them. */
+struct fresh_index {
+	char *sql, *table;
+	bool made;                      /* created again already */
+};
+
+struct fresh_indexes { struct fresh_index *v; size_t n; };
+
+/** Free what F holds (the ingest's dropped indexes). */
+void store_fresh_indexes_free(struct fresh_indexes *f);
+/** Create again the indexes of F on the N TABLES (none: all that are left), in DB's transaction. */
+struct util_error *store_recreate_indexes(struct store_db *db, struct fresh_indexes *f,
+					  const char *const *tables, size_t n);
 
 #endif

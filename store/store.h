@@ -193,6 +193,14 @@ struct util_error *store_ingest_waits(struct store_ingest *in, const struct gr_s
  * freed, as by store_ingest_abort.
  */
 struct util_error *store_ingest_contexts(struct store_ingest *in, const struct gr_snapshot *snap);
+/**
+ * Optionally, after store_ingest_contexts: build the indexes of the tables
+ * it wrote (else store_ingest_finish does). Apart because a new database's
+ * index builds sort in memory (as large as the index: 50 MB at 300,000
+ * goroutines), best done once the snapshot has let go of its own (cli/analyze.c). On
+ * failure the ingest is rolled back and freed, as by store_ingest_abort.
+ */
+struct util_error *store_ingest_context_indexes(struct store_ingest *in);
 struct util_error *store_ingest_finish(struct store_ingest *in, const struct gr_snapshot *snap,
 				       int64_t *id_ret, bool *existed_ret);
 void store_ingest_abort(struct store_ingest *in);

@@ -584,29 +584,33 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 	// B-tree of 400,000 split its pages all over.
 	// The sort keys are the writer's largest buffers (6.7 MB for ctxgen's
 	// 416,613 contexts), held while the snapshot marks the heap: the
-	// contexts' by their one address, then the children's.
+	// contexts' by their one address, then the children's. They and the
+	// arrays below are mappings (util_alloc_big): blocks of the heap, which
+	// keeps what is freed, took room the marking then grew past.
 	size_t nc = snap->ncontexts, nch = snap->ncontext_children;
 	if (nc > UINT32_MAX || nch > UINT32_MAX) // the sort's indexes below
 		return util_error_create(UTIL_ERROR_BAD_DATA, "%s: %zu contexts is too many",
 					 db->path, nc > nch ? nc : nch);
-	struct util_keyed *k1 = malloc(nc * sizeof(*k1) + 1);
-	uint32_t *order = malloc((nc > nch ? nc : nch) * sizeof(*order) + 1);
+	size_t k1_len = nc * sizeof(struct util_keyed) + 1;
+	size_t order_len = (nc > nch ? nc : nch) * sizeof(uint32_t) + 1, keys_len = (nc + 1) * 8;
+	struct util_keyed *k1 = util_alloc_big(k1_len);
+	uint32_t *order = util_alloc_big(order_len);
 	if (!k1 || !order) {
-		free(k1);
-		free(order);
+		util_free_big(k1, k1_len);
+		util_free_big(order, order_len);
 		return &util_enomem;
 	}
 	for (size_t i = 0; i < nc; i++)
 		k1[i] = (struct util_keyed){.key = snap->contexts[i].addr, .val = i};
 	struct util_error *err = store_sort_keyed1(k1, nc, order);
-	free(k1);
+	util_free_big(k1, k1_len);
 	if (err) {
-		free(order);
+		util_free_big(order, order_len);
 		return err;
 	}
 	// Value keys once per incident (incident_text): a few keys name
 	// hundreds of thousands of values.
-	int64_t *keys = calloc(nc + 1, sizeof(*keys));
+	int64_t *keys = util_alloc_big(keys_len);
 	struct store_texts texts;
 	err = store_texts_begin(db, incident_id, &texts);
 	if (!err && !keys)
@@ -624,8 +628,8 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 	if (!err)
 		err = write_rows_ordered(db, STORE_STMT_INSERT_CONTEXT, incident_id, snap, nc,
 					 bind_context, "writing a context", order, reg, keys);
-	free(keys);
-	free(reg);
+	util_free_big(keys, keys_len);
+	util_free_big(reg, (nc + 1) * sizeof(*reg));
 	struct store_keyed *k = err ? NULL : malloc(nextra * sizeof(*k) + 1);
 	if (!err && !k)
 		err = &util_enomem;
@@ -639,8 +643,8 @@ struct util_error *store_write_contexts(struct store_db *db, int64_t incident_id
 					 nextra, bind_context_child, "writing a context child", order,
 					 NULL, NULL);
 	free(k);
-	free(extra);
-	free(order);
+	util_free_big(extra, nch * sizeof(*extra) + 1);
+	util_free_big(order, order_len);
 	if (!err)
 		err = store_write_cancel_sets(db, incident_id, snap);
 	if (!err)

@@ -502,6 +502,10 @@ static void test_ingest_two_steps(void **state)
 	assert_null(store_ingest_begin(db, &incident_a, &snap, &in));
 	assert_null(store_ingest_contexts(in, &snap));
 	assert_int_equal(query_int(db, "SELECT count(*) FROM context"), 2);
+	// Their indexes apart, after (store_ingest_context_indexes).
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name ="
+				       " 'goroutine_context_by_ctx'"), 0);
+	assert_null(store_ingest_context_indexes(in));
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name ="
 				       " 'goroutine_context_by_ctx'"), 1);
 	int64_t id = 0;

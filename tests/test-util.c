@@ -179,6 +179,46 @@ static void test_sort_keyed(void **state)
 	}
 }
 
+struct three {
+	uint64_t a, b, c;
+};
+
+static int cmp_three(const void *x, const void *y)
+{
+	const struct three *p = x, *q = y;
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	return p->b < q->b ? -1 : p->b > q->b;
+}
+
+/* util_sort_in_place orders as qsort does (keys told apart, or alike in every byte). */
+static void test_sort_in_place(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {0, 1, 2, 3, 16, 17, 1000, 100000};
+	uint64_t seed = 2463534242ULL;
+	for (size_t t = 0; t < sizeof(sizes) / sizeof(sizes[0]); t++) {
+		for (int shape = 0; shape < 4; shape++) {
+			size_t n = sizes[t];
+			struct three *a = malloc((n + 1) * sizeof(*a)), *b = malloc((n + 1) * sizeof(*b));
+			assert_non_null(a);
+			assert_non_null(b);
+			for (size_t i = 0; i < n; i++) {
+				seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+				// Random with repeats, ascending, descending, all alike.
+				uint64_t k = shape == 0 ? seed % (n / 2 + 1) : shape == 1 ? i : shape == 2 ? n - i : 7;
+				a[i] = b[i] = (struct three){k, shape == 0 ? seed % 3 : 0, k * 3};
+			}
+			util_sort_in_place(a, n, sizeof(*a), cmp_three);
+			if (n)
+				qsort(b, n, sizeof(*b), cmp_three);
+			assert_memory_equal(a, b, n * sizeof(*a));
+			free(a);
+			free(b);
+		}
+	}
+}
+
 /* Nodes A and B share a component exactly when GROUP[A] == GROUP[B]. */
 static void check_scc(size_t n, const size_t *off, const size_t *adj, const int *group,
 		      size_t want)
@@ -250,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_grow),
 		cmocka_unit_test(test_grow_mapped),
 		cmocka_unit_test(test_sort_keyed),
+		cmocka_unit_test(test_sort_in_place),
 		cmocka_unit_test(test_scc),
 		cmocka_unit_test(test_scc_deep),
 	};

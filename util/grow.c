@@ -95,6 +95,12 @@ void util_free_big(void *p, size_t len)
 		free(p);
 }
 
+void util_release_mapped(void *arr, size_t cap, size_t elem)
+{
+	if (arr && cap && elem)
+		madvise(arr, cap * elem, MADV_DONTNEED);
+}
+
 void util_unmap_array(void *arr, size_t cap, size_t elem)
 {
 	if (arr && cap && elem)
