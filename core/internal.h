@@ -104,12 +104,6 @@ struct core_page_cache {
 	uint8_t *turn;         /**< per set: the way to replace next */
 };
 
-/**
- * The fingerprint of a raw core, computed on a thread core_open starts so it
- * overlaps whatever the caller does next. The thread reads only fd (with
- * pread) and size, which stay fixed while it runs, and writes only ok and hex,
- * which the owner reads after joining it; no locks, and none in core_read.
- */
 /** A non-zero page of a decompressed core, in file order (core_zstd_load). */
 struct core_stored_page {
 	uint64_t pageno;
@@ -122,6 +116,15 @@ struct core_read_fail {
 	uint64_t off;
 };
 
+/**
+ * The fingerprint (core_sha256), computed on a thread so it overlaps
+ * whatever the caller does next: a raw core's from the file, started by
+ * core_open; a decompressed core's from its stored pages, started by
+ * core_zstd_load. The thread reads fd (with pread), size and the pages,
+ * which stay fixed while it runs, and writes only ok, fail and hex, which
+ * the owner reads after joining it. The one lock is a streaming job's
+ * (below); none is in core_read.
+ */
 struct core_fp_job {
 	pthread_t thread;
 	bool running;          /**< started and not joined yet */
@@ -191,7 +194,7 @@ struct core_file {
 
 	bool have_sha256;
 	char sha256[65];
-	struct core_fp_job fp;          /**< background fingerprint (raw cores) */
+	struct core_fp_job fp;          /**< the background fingerprint */
 	/** The first read of the raw core that failed (core_read_error); what
 	 *  it should have read was taken as zeros. */
 	struct core_read_fail read_fail;

@@ -187,6 +187,15 @@ void util_free_big(void *p, size_t len);
  * memory (cli/analyze.c keeps them). In memory: the pages written.
  */
 struct util_error *util_grow_mapped(void **arr, size_t n, size_t *cap, size_t elem, size_t min);
+/** Unmap an array util_grow_mapped made (*CAP elements of ELEM bytes; NULL: nothing). */
+void util_unmap_array(void *arr, size_t cap, size_t elem);
+/**
+ * Give back the pages of an array util_grow_mapped made (CAP elements of
+ * ELEM bytes; NULL: nothing), keeping its room: they read as zeros again,
+ * and count in memory once written again.
+ */
+void util_release_mapped(void *arr, size_t cap, size_t elem);
+
 /** An element of util_sort_keyed: a key, and eight bytes that go with it. */
 struct util_keyed {
 	uint64_t key;
@@ -202,21 +211,12 @@ struct util_keyed {
 struct util_error *util_sort_keyed(struct util_keyed *v, size_t n);
 
 /**
- * Give back the pages of an array util_grow_mapped made (CAP elements of
- * ELEM bytes; NULL: nothing), keeping its room: they read as zeros again,
- * and count in memory once written again.
- */
-void util_release_mapped(void *arr, size_t cap, size_t elem);
-/**
  * Sort the N elements of SIZE bytes at BASE by CMP, as qsort does but in
  * place: no scratch (glibc's qsort mallocs one of the array's size, a hole
  * the heap keeps), in O(N log N) (an introsort); not stable, so for
  * elements CMP tells apart or that are alike in every byte.
  */
 void util_sort_in_place(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
-
-/** Unmap an array util_grow_mapped made (*CAP elements of ELEM bytes; NULL: nothing). */
-void util_unmap_array(void *arr, size_t cap, size_t elem);
 
 /**
  * The strongly connected components of the directed graph of N nodes whose
