@@ -39,9 +39,8 @@ ssize_t core_test_read(int fd, void *buf, size_t len, off_t off)
 #endif
 
 /* Without memory for it, a raw core is read through its mapping. */
-void core_cache_init(struct core_page_cache *c)
+void core_cache_init(struct core_page_cache *c, size_t nsets)
 {
-	size_t nsets = CORE_CACHE_SETS;
 #ifdef GOCORONER_TESTING
 	if (core_cache_test_sets)
 		nsets = core_cache_test_sets;
@@ -137,7 +136,12 @@ static void cache_evict(struct core_file *core, const uint8_t *page)
 		core->cached_pageno = ~(uint64_t)0;
 }
 
-static const uint8_t *cache_lookup(struct core_file *core, uint64_t pageno)
+/*
+ * Page PAGENO in the cache: SPAN's page made whole for a decompressed core,
+ * else read from the raw core's file.
+ */
+static const uint8_t *cache_lookup(struct core_file *core, uint64_t pageno,
+				   const struct core_span *span)
 {
 	struct core_page_cache *c = &core->cache;
 	uint64_t h = pageno * 0x9e3779b97f4a7c15ULL;
@@ -150,13 +154,19 @@ static const uint8_t *cache_lookup(struct core_file *core, uint64_t pageno)
 	uint8_t *page = c->pages + slot * CORE_PAGE_SIZE;
 	if (c->tags[slot])
 		cache_evict(core, page);
+	c->tags[slot] = pageno + 1;
+	if (span) {
+		memset(page, 0, span->lo);
+		memcpy(page + span->lo, core_span_bytes(span), span->len);
+		memset(page + span->lo + span->len, 0, CORE_PAGE_SIZE - span->lo - span->len);
+		return page;
+	}
 	uint64_t off = pageno * CORE_PAGE_SIZE;
 	size_t len = off < core->file_size ? (size_t)(core->file_size - off) : 0;
 	if (len > CORE_PAGE_SIZE)
 		len = CORE_PAGE_SIZE;
 	core_file_copy(core, off, page, len);
 	memset(page + len, 0, CORE_PAGE_SIZE - len); // past the end of the file
-	c->tags[slot] = pageno + 1;
 	return page;
 }
 
@@ -164,16 +174,24 @@ const uint8_t *core_page_lookup(struct core_file *core, uint64_t pageno)
 {
 	if (pageno == core->cached_pageno)
 		return core->cached_page;
-	if (core->cache.pages) {
-		const uint8_t *page = cache_lookup(core, pageno);
-		core->cached_pageno = pageno;
-		core->cached_page = page;
-		return page;
-	}
-	uint64_t v;
 	const uint8_t *page = zero_page;
-	if (util_u64map_get(&core->pages, pageno, &v))
-		page = (const uint8_t *)(uintptr_t)v;
+	if (core->fd >= 0) {
+		// A raw core: read through its mapping when it has no cache.
+		uint64_t off = pageno * CORE_PAGE_SIZE;
+		if (core->cache.pages)
+			page = cache_lookup(core, pageno, NULL);
+		else if (off < core->file_size)
+			page = core->map + off; // the last page's tail maps as zeros
+	} else {
+		// A decompressed core's page: whole, kept as it is; else made whole
+		// in the cache (core_zstd_load made one).
+		uint64_t v;
+		if (util_u64map_get(&core->pages, pageno, &v)) {
+			const struct core_span *span = (const struct core_span *)(uintptr_t)v;
+			page = span->len == CORE_PAGE_SIZE ? core_span_bytes(span)
+							   : cache_lookup(core, pageno, span);
+		}
+	}
 	core->cached_pageno = pageno;
 	core->cached_page = page;
 	return page;

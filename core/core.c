@@ -109,7 +109,7 @@ struct util_error *core_open(const char *path, struct core_file **ret)
 		core->fd = fd;
 		core->map = map;
 		core->file_size = (uint64_t)st.st_size;
-		core_cache_init(&core->cache);
+		core_cache_init(&core->cache, CORE_CACHE_SETS);
 	}
 	core->info.file_size = core->file_size;
 	core->info.mtime = (int64_t)st.st_mtime;

@@ -236,10 +236,10 @@ void core_unpin(struct core_file *core);
 void core_release_pages(struct core_file *core);
 
 /**
- * Give the page cache's memory (16 MiB once a big core has been read) back
- * to the system, for a caller done with reading the core for a while; the
- * cache fills again if reads follow. Windows into it are forgotten. No
- * effect on compressed cores or without a cache.
+ * Give the page cache's memory (16 MiB once a big raw core has been read;
+ * 4 MiB of a compressed core's pages made whole) back to the system, for a
+ * caller done with reading the core for a while; the cache fills again if
+ * reads follow. Windows into it are forgotten. No effect without a cache.
  */
 void core_drop_page_cache(struct core_file *core);
 

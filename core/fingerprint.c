@@ -36,6 +36,19 @@ void core_fingerprint_page(struct sha256_ctx *ctx, uint64_t off, const uint8_t *
 	sha256_update(ctx, p, len);
 }
 
+void core_fingerprint_span(struct sha256_ctx *ctx, uint64_t off, const struct core_span *s,
+			   size_t len)
+{
+	static const uint8_t zeros[CORE_PAGE_SIZE];
+	// The page's bytes [0, len): zeros, the span's bytes, zeros.
+	size_t lo = s->lo < len ? s->lo : len;
+	size_t hi = (size_t)s->lo + s->len < len ? (size_t)s->lo + s->len : len;
+	put_le64(ctx, off);
+	sha256_update(ctx, zeros, lo);
+	sha256_update(ctx, core_span_bytes(s), hi - lo);
+	sha256_update(ctx, zeros, len - hi);
+}
+
 /** Read through this much at a time: a whole number of pages that stays in L2. */
 enum { FP_CHUNK = 64 * CORE_PAGE_SIZE };
 
@@ -149,7 +162,7 @@ static bool fingerprint_pages(const struct core_stored_page *pages, size_t n, ui
 	for (size_t i = 0; i < n; i++) {
 		if (i % 4096 == 0 && __atomic_load_n(cancel, __ATOMIC_RELAXED))
 			return false;
-		core_fingerprint_page(&sha, pages[i].pageno * CORE_PAGE_SIZE, pages[i].data,
+		core_fingerprint_span(&sha, pages[i].pageno * CORE_PAGE_SIZE, pages[i].span,
 				      page_len(&pages[i], size));
 	}
 	sha256_final_hex(&sha, hex);
@@ -173,7 +186,7 @@ static bool fingerprint_stream(struct core_fp_job *job)
 			return false;
 		for (; done < upto; done++) {
 			const struct core_stored_page *pg = &job->pages[done];
-			core_fingerprint_page(&sha, pg->pageno * CORE_PAGE_SIZE, pg->data,
+			core_fingerprint_span(&sha, pg->pageno * CORE_PAGE_SIZE, pg->span,
 					      page_len(pg, job->size));
 		}
 		if (closed && done == upto)
@@ -306,7 +319,7 @@ void core_fp_stream_begin(struct core_file *core, uint64_t declared)
 }
 
 struct util_error *core_fp_stream_add(struct core_file *core, uint64_t pageno,
-				      const uint8_t *data)
+				      const struct core_span *span)
 {
 	struct core_fp_job *job = &core->fp;
 	if (job->streaming && pageno >= job->limit)
@@ -315,7 +328,7 @@ struct util_error *core_fp_stream_add(struct core_file *core, uint64_t pageno,
 						  sizeof(*job->pages), 1024);
 	if (err)
 		return err;
-	job->pages[job->npages++] = (struct core_stored_page){pageno, data};
+	job->pages[job->npages++] = (struct core_stored_page){pageno, span};
 	return NULL;
 }
 

@@ -14,6 +14,7 @@
 
 uint64_t core_zstd_test_max;
 uint64_t core_zstd_test_mem;
+uint64_t core_zstd_test_pages, core_zstd_test_stored;
 #endif
 
 /* The most bytes a .zst core may decompress to, and the error past it. */
@@ -46,6 +47,11 @@ static struct util_error *too_big(const char *path, uint64_t declared)
 enum {
 	IN_CHUNK = 1 << 20,
 	OUT_PAGES = 256, /**< decompress into 1 MiB, a whole number of pages */
+	/**
+	 * Sets of the cache trimmed pages are made whole in (4 MiB): a miss
+	 * costs a copy of at most a page, not a read as for a raw core.
+	 */
+	ZSTD_CACHE_SETS = 256,
 };
 
 /*
@@ -67,15 +73,16 @@ static uint64_t max_stored(void)
 }
 
 /*
- * Room for one page of the store. The pages of a big core are hundreds of
- * MiB, each first touched as it is stored: in chunks asked for in 2 MiB
- * pages (transparent huge pages, "madvise" mode), the kernel is entered once
- * per 512 pages instead of once per page, which on a virtual machine was
- * much of a compressed core's extra time (bench/README.md).
+ * Room for BYTES (a multiple of 8, at most a page and its header) in the
+ * store. The pages of a big core are hundreds of MiB, each first touched as
+ * it is stored: in chunks asked for in 2 MiB pages (transparent huge pages,
+ * "madvise" mode), the kernel is entered once per 512 pages instead of once
+ * per page, which on a virtual machine was much of a compressed core's extra
+ * time (bench/README.md). A span never straddles two chunks.
  */
-static uint8_t *page_alloc(struct core_page_store *ps)
+static uint8_t *span_alloc(struct core_page_store *ps, size_t bytes)
 {
-	if (!ps->nchunks || ps->used == CORE_PAGE_CHUNK) {
+	if (!ps->nchunks || CORE_PAGE_CHUNK - ps->used < bytes) {
 		if (ps->nchunks == ps->cap) {
 			size_t cap = ps->cap ? 2 * ps->cap : 16;
 			uint8_t **v = realloc(ps->chunks, cap * sizeof(*v));
@@ -90,29 +97,70 @@ static uint8_t *page_alloc(struct core_page_store *ps)
 		ps->chunks[ps->nchunks++] = p;
 		ps->used = 0;
 	}
-	uint8_t *page = ps->chunks[ps->nchunks - 1] + ps->used;
-	ps->used += CORE_PAGE_SIZE;
-	return page;
+	uint8_t *at = ps->chunks[ps->nchunks - 1] + ps->used;
+	ps->used += bytes;
+	ps->bytes += bytes;
+	return at;
 }
 
-/** Keep decompressed page PAGENO (LEN bytes, the last may be short) unless it is zero. */
-static struct util_error *store_page(struct core_file *core, uint64_t max_bytes,
-				     uint64_t pageno, const uint8_t *p, size_t len)
+/** True if the 64 bytes at P are zero. */
+static inline bool line_is_zero(const uint8_t *p)
 {
-	if (core_page_is_zero(p, len))
+	uint64_t acc = 0;
+	for (size_t i = 0; i < 64; i += 8)
+		acc |= core_le64(p + i);
+	return acc == 0;
+}
+
+/*
+ * The page at P (not all zero) trimmed to [*LO, *HI), 8-byte aligned, the
+ * bytes from its first non-zero word to its last. A page trimmed by less
+ * than TRIM_MIN bytes is kept whole, as it can then be read in place.
+ */
+enum { TRIM_MIN = 256 };
+static void page_trim(const uint8_t *p, size_t *lo, size_t *hi)
+{
+	size_t a = 0, b = CORE_PAGE_SIZE;
+	while (line_is_zero(p + a)) // stops: the page is not all zero
+		a += 64;
+	while (line_is_zero(p + b - 64))
+		b -= 64;
+	while (core_le64(p + a) == 0)
+		a += 8;
+	while (core_le64(p + b - 8) == 0)
+		b -= 8;
+	if (a + (CORE_PAGE_SIZE - b) < TRIM_MIN)
+		a = 0, b = CORE_PAGE_SIZE;
+	*lo = a;
+	*hi = b;
+}
+
+/*
+ * Keep decompressed page PAGENO at P unless it is zero: CORE_PAGE_SIZE bytes,
+ * those past the end of a short last page zero.
+ */
+static struct util_error *store_page(struct core_file *core, uint64_t max_bytes,
+				     uint64_t pageno, const uint8_t *p)
+{
+	if (core_page_is_zero(p, CORE_PAGE_SIZE))
 		return NULL;
-	if ((uint64_t)(core->fp.npages + 1) * CORE_PAGE_SIZE > max_bytes)
+	size_t lo, hi;
+	page_trim(p, &lo, &hi);
+	size_t bytes = sizeof(struct core_span) + (hi - lo);
+	if (core->page_store.bytes + bytes > max_bytes)
 		return util_error_create(UTIL_ERROR_BUDGET,
 					 "%s: its non-zero pages need more than the %" PRIu64
 					 " MiB of memory a compressed core may use here (3/4 of this"
 					 " machine's): decompress it ('zstd -d --sparse') and analyze"
 					 " the raw core", core->path, max_bytes >> 20);
-	uint8_t *copy = page_alloc(&core->page_store);
-	if (!copy)
+	uint8_t *at = span_alloc(&core->page_store, bytes);
+	if (!at)
 		return &util_enomem;
-	memcpy(copy, p, len); // the rest of a short page stays zero
-	struct util_error *err = core_fp_stream_add(core, pageno, copy);
-	return err ? err : util_u64map_put(&core->pages, pageno, (uint64_t)(uintptr_t)copy);
+	struct core_span *span = (struct core_span *)at;
+	*span = (struct core_span){.lo = (uint16_t)lo, .len = (uint16_t)(hi - lo)};
+	memcpy(at + sizeof(*span), p + lo, hi - lo);
+	struct util_error *err = core_fp_stream_add(core, pageno, span);
+	return err ? err : util_u64map_put(&core->pages, pageno, (uint64_t)(uintptr_t)span);
 }
 
 struct util_error *core_zstd_load(struct core_file *core, int fd)
@@ -187,7 +235,7 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 			if (out.pos == out.size) {
 				for (size_t i = 0; i < OUT_PAGES; i++) {
 					err = store_page(core, max_bytes, total / CORE_PAGE_SIZE + i,
-							 outbuf + i * CORE_PAGE_SIZE, CORE_PAGE_SIZE);
+							 outbuf + i * CORE_PAGE_SIZE);
 					if (err)
 						goto out;
 				}
@@ -209,10 +257,10 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 					"%s: truncated zstd stream (ends inside a frame)", path);
 		goto out;
 	}
+	// The last pages: a short one's tail is zero.
+	memset(outbuf + out.pos, 0, out.size - out.pos);
 	for (size_t off = 0; off < out.pos; off += CORE_PAGE_SIZE) {
-		size_t len = out.pos - off < CORE_PAGE_SIZE ? out.pos - off : CORE_PAGE_SIZE;
-		err = store_page(core, max_bytes, (total + off) / CORE_PAGE_SIZE, outbuf + off,
-				 len);
+		err = store_page(core, max_bytes, (total + off) / CORE_PAGE_SIZE, outbuf + off);
 		if (err)
 			goto out;
 	}
@@ -223,6 +271,16 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 		goto out;
 	}
 	core->file_size = total;
+#ifdef GOCORONER_TESTING
+	core_zstd_test_pages = core->pages.count;
+	core_zstd_test_stored = core->page_store.bytes;
+#endif
+	// Where a trimmed page is made whole to be read.
+	core_cache_init(&core->cache, ZSTD_CACHE_SETS);
+	if (!core->cache.pages) {
+		err = &util_enomem;
+		goto out;
+	}
 	// Hashed on a thread, by now or while the core is analyzed (core_sha256 waits).
 	core_fp_stream_end(core, total);
 out:

@@ -1057,6 +1057,86 @@ static void test_page_cache(void **state)
 }
 
 /*
+ * A .zst core keeps its pages trimmed to their non-zero bytes and makes a
+ * trimmed page whole where it is read: pages with data only at their start,
+ * only at their end, a single byte, a middle, and pages trimmed by so little
+ * they are kept whole, read back through a cache of one set (so that nearly
+ * every read makes a page whole again) as the raw core reads them; the
+ * fingerprint is the raw core's.
+ */
+static void test_zstd_trimmed(void **state)
+{
+	for (int unaligned = 0; unaligned < 2; unaligned++) {
+		struct core_opts o = {.unaligned = unaligned, .sections = unaligned};
+		struct buf exe = make_exe(GO_ID_OK, 0x23);
+		struct buf img = make_core(&o, &exe);
+		// The segments at 0x10000 (3 pages) and 0x13000 (1 page), rewritten.
+		static uint8_t seg[0x4000];
+		memset(seg, 0, sizeof(seg));
+		for (int i = 0; i < 8; i++)
+			seg[i] = mem_byte(0x10000 + i);         // a page's first word
+		seg[0x1800] = 0x5a;                             // a lone byte
+		seg[0x1fff] = 0xa5;                             // a page's last byte
+		for (size_t i = 0x2100; i < 0x2f00; i++)
+			seg[i] = mem_byte(0x10000 + i);         // a middle
+		for (size_t i = 0x3040; i < 0x4000; i++)
+			seg[i] = mem_byte(0x10000 + i);         // trimmed by 64 bytes: whole
+		memcpy(img.p + seg_offset(&img, 0x10000), seg, 0x3000);
+		memcpy(img.p + seg_offset(&img, 0x13000), seg + 0x3000, 0x1000);
+
+		char want[65];
+		fingerprint_hex(img.p, img.len, want);
+		check_all_forms(unaligned ? "trim-g" : "trim", &img, want);
+		const char *names[2] = {unaligned ? "trim-g.core" : "trim.core",
+					unaligned ? "trim-g.core.zst" : "trim.core.zst"};
+		struct buf z = zstd_frames(img.p, img.len, 1);
+		write_file(tmp_path(names[0]), img.p, img.len);
+		write_file(tmp_path(names[1]), z.p, z.len);
+		free(z.p);
+		for (int zst = 0; zst < 2; zst++) {
+			core_cache_test_sets = 1;
+			core_zstd_test_pages = core_zstd_test_stored = 0;
+			struct core_file *core = open_ok(tmp_path(names[zst]));
+			core_cache_test_sets = 0;
+			if (zst) {
+				// Fewer bytes than whole pages, headers included.
+				assert_true(core_zstd_test_pages > 4);
+				assert_true(core_zstd_test_stored + 0x1000 <
+					    core_zstd_test_pages * 4096);
+			}
+			assert_string_equal(core_sha256(core), want);
+			// Every byte, in odd sizes across every page edge, twice over.
+			for (int round = 0; round < 2; round++) {
+				for (uint64_t a = 0x10000 + (uint64_t)round; a < 0x14000; a += 11) {
+					uint8_t buf[23];
+					size_t n = a + sizeof(buf) <= 0x14000 ? sizeof(buf)
+									      : 0x14000 - a;
+					assert_null(core_read(core, a, buf, n));
+					if (memcmp(buf, seg + (a - 0x10000), n) != 0)
+						fail_msg("%s: %zu bytes at 0x%" PRIx64 " differ",
+							 names[zst], n, a);
+				}
+			}
+			// Hops between the pages, each read finding its window's page replaced.
+			static const uint64_t at[] = {0x10000, 0x11ff8, 0x127f8, 0x13038, 0x11800,
+						      0x12ef8, 0x10ff8, 0x12100, 0x13ff8};
+			for (int round = 0; round < 20; round++) {
+				for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+					uint64_t v;
+					assert_null(core_read_u64(core, at[i], &v));
+					uint64_t w;
+					memcpy(&w, seg + (at[i] - 0x10000), 8);
+					assert_int_equal(v, w);
+				}
+			}
+			core_destroy(core);
+		}
+		free(exe.p);
+		free(img.p);
+	}
+}
+
+/*
  * core_read_once reads what core_read does, without the cache; a pinned copy
  * answers the reads that lie wholly inside it, until unpinned.
  */
@@ -2142,6 +2222,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_fingerprint_thread_cancel, hook_teardown),
 		cmocka_unit_test(test_gcore_layout),
 		cmocka_unit_test(test_page_cache),
+		cmocka_unit_test(test_zstd_trimmed),
 		cmocka_unit_test(test_read_once_and_pin),
 		cmocka_unit_test(test_read_batch),
 		cmocka_unit_test(test_shrunk_after_open),
