@@ -118,8 +118,10 @@ void core_file_copy(struct core_file *core, uint64_t off, uint8_t *buf, size_t l
 			break;
 		got += (size_t)n;
 	}
-	if (got < len)
+	if (got < len) {
+		core->map_read = true; // core_release_pages has pages to drop
 		memcpy(buf + got, core->map + off + got, len - got);
+	}
 }
 
 /* Forget every pointer into PAGE, which is about to hold another page. */

@@ -227,11 +227,12 @@ void core_unpin(struct core_file *core);
  * Drop the pages of a raw core's mapping from this process's resident memory
  * once the file-backed pages it has mapped pass a budget (64 MiB); they are
  * read again from the file when needed. Memory is read through a bounded page
- * cache, not the mapping, unless the cache could not be had, so this
- * mostly finds nothing to do. Call it freely between the stages of a long
- * walk (e.g. every few thousand goroutines): under budget it only reads
- * /proc/self/statm. Pointers into the core are not handed out, so nothing is
- * invalidated. No effect on compressed cores.
+ * cache, not the mapping, unless the cache could not be had (or a read of
+ * the file failed), so this mostly has nothing to do and returns at once.
+ * Call it freely between the stages of a long walk (e.g. every few thousand
+ * goroutines): otherwise, under budget, it only reads /proc/self/statm.
+ * Pointers into the core are not handed out, so nothing is invalidated. No
+ * effect on compressed cores.
  */
 void core_release_pages(struct core_file *core);
 

@@ -184,6 +184,7 @@ struct core_file {
 	/** Raw core mapping, NULL when compressed: read without a cache, when a
 	 *  pread fails, and to keep the core (core_zstd_image). */
 	const uint8_t *map;
+	bool map_read;                  /**< a read with a page cache went to map (a failed pread) */
 	uint64_t file_size;             /**< bytes of the (decompressed) core */
 	struct util_u64map pages;       /**< page number → its struct core_span (zstd) */
 	/** Pages of a raw core, read with pread; of a decompressed one, its trimmed pages made whole. */

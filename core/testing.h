@@ -30,6 +30,8 @@ extern unsigned core_fp_test_streamed;
 extern uint64_t core_zstd_test_max;
 /** When nonzero, the most bytes a .zst core's non-zero pages may take in memory. */
 extern uint64_t core_zstd_test_mem;
+/** How many times core_release_pages read /proc/self/statm (counted). */
+extern unsigned core_trim_test_statm;
 /** Set by each .zst core loaded: how many pages it kept, and the bytes they take. */
 extern uint64_t core_zstd_test_pages, core_zstd_test_stored;
 /**

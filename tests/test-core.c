@@ -715,6 +715,10 @@ static void test_raw(void **state)
 	assert_int_equal(core_info(core)->file_size, raw.len);
 	assert_string_equal(core_sha256(core), hex);
 	assert_string_equal(core_sha256(core), hex); // cached
+	// Read through the page cache: no page of the mapping to let go of.
+	unsigned statm = core_trim_test_statm;
+	core_release_pages(core);
+	assert_int_equal(core_trim_test_statm, statm);
 	free(exe.p);
 	free(raw.p);
 	core_destroy(core);
@@ -2075,7 +2079,12 @@ static void test_fingerprint_thread_error(void **state)
 	int fd = hook_fd;
 	hook_reset();
 	assert_int_equal(close(wfd), 0);
+	unsigned statm = core_trim_test_statm;
+	core_release_pages(core); // nothing read through the mapping yet
+	assert_int_equal(core_trim_test_statm, statm);
 	check_synthetic(core, CORE_KIND_KERNEL); // reads go through the mapping
+	core_release_pages(core); // which may now hold pages: looked at
+	assert_int_equal(core_trim_test_statm, statm + 1);
 
 	// The core's own file back in place: now it is read, without a thread.
 	int rfd = open(path, O_RDONLY);
