@@ -464,6 +464,14 @@ struct gr_options {
 	void (*goroutines_done)(const struct gr_snapshot *snap, void *arg);
 	void *goroutines_done_arg;
 	/**
+	 * Called once the defers are read, before the waits; may be NULL.
+	 * From then on the snapshot's defers and panics (with their counts) do
+	 * not change either, and another thread may read them too, and free
+	 * the defers (gr_snapshot_drop_defers).
+	 */
+	void (*defers_done)(const struct gr_snapshot *snap, void *arg);
+	void *defers_done_arg;
+	/**
 	 * Called once the defers and the waits are read, before the contexts;
 	 * may be NULL. From then on the snapshot's channels, chan_waits, defers
 	 * and panics (with their counts) do not change either, and another

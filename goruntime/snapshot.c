@@ -225,6 +225,8 @@ struct util_error *gr_snapshot_create(struct core_file *core, struct dw_binary *
 	err = stage(opts, "defers");
 	if (!err)
 		err = gr_read_defers(&r);
+	if (!err && opts->defers_done)
+		opts->defers_done(s, opts->defers_done_arg);
 	if (!err)
 		err = stage(opts, "waits");
 	if (!err)

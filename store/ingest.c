@@ -227,11 +227,6 @@ static struct util_error *step_done(struct store_db *db, struct binder *b, const
 	return err;
 }
 
-/* ---- Secondary indexes of a fresh database ---------------------------- */
-
-/* The first incident of a new database fills tables that are empty: its
- * secondary indexes are dropped and built again (struct fresh_indexes). */
-
 /* ---- Rows ------------------------------------------------------------ */
 
 /* Statements and state of one ingest (store_ingest_begin .. _finish). */
@@ -248,6 +243,7 @@ struct store_ingest {
 	struct fresh_indexes fresh;     /* dropped for the first incident, to build again */
 	bool contexts_written;          /* by store_ingest_contexts */
 	bool waits_written;             /* by store_ingest_waits */
+	bool defers_written;            /* by store_ingest_defers, or with the waits */
 	struct store_texts texts;       /* function and file names of the goroutine rows */
 	struct store_groups groups;     /* goroutine_group's rows, as the goroutines are written */
 	int secure_delete;              /* the connection's, restored by ingest_free; -1: not set */
@@ -411,58 +407,6 @@ static struct util_error *find_duplicates(const struct gr_snapshot *snap, size_t
 	return NULL;
 }
 
-static struct util_error *drop_indexes_if_fresh(struct store_db *db, struct fresh_indexes *f)
-{
-	static const char sql[] =
-		"SELECT name, sql, tbl_name FROM sqlite_schema WHERE type = 'index'"
-		" AND sql IS NOT NULL AND NOT EXISTS (SELECT 1 FROM incident) ORDER BY rowid";
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
-	char **names = NULL;
-	struct util_error *err = NULL;
-	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-		if ((rc = store_step_rc(db, s)) != SQLITE_ROW)
-			break;
-		const char *name = (const char *)sqlite3_column_text(s, 0);
-		const char *text = (const char *)sqlite3_column_text(s, 1);
-		const char *table = (const char *)sqlite3_column_text(s, 2);
-		struct fresh_index *nv = realloc(f->v, (f->n + 1) * sizeof(*nv));
-		if (nv)
-			f->v = nv;
-		char **nnames = nv ? realloc(names, (f->n + 1) * sizeof(*nnames)) : NULL;
-		if (nnames)
-			names = nnames;
-		char *a = nnames && name ? strdup(name) : NULL, *b = a && text ? strdup(text) : NULL;
-		char *c = b && table ? strdup(table) : NULL;
-		if (!c) {
-			free(a);
-			free(b);
-			err = &util_enomem;
-			break;
-		}
-		names[f->n] = a;
-		f->v[f->n++] = (struct fresh_index){.sql = b, .table = c};
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = store_error_sqlite(db, rc, "reading the schema's indexes");
-	sqlite3_finalize(s);
-	for (size_t i = 0; i < f->n && !err; i++) {
-		char *drop = sqlite3_mprintf("DROP INDEX \"%w\"", names[i]);
-		if (!drop) {
-			err = &util_enomem;
-			break;
-		}
-		err = store_exec(db, drop, "dropping an index for the first incident");
-		sqlite3_free(drop);
-	}
-	for (size_t i = 0; i < f->n; i++)
-		free(names[i]);
-	free(names);
-	if (err)
-		store_fresh_indexes_free(f); // nothing to recreate: the transaction is rolled back
-	return err;
-}
-
 /* ---- The transaction ------------------------------------------------- */
 
 static struct util_error *write_incident(struct store_ingest *in, const struct store_incident *inc,
@@ -576,7 +520,9 @@ static struct util_error *write_rest(struct store_ingest *in, const struct gr_sn
 {
 	struct util_error *err = NULL;
 	// In the writer thread's order (cli/analyze.c): the same incident_text ids.
-	if (!in->waits_written)
+	if (!in->defers_written)
+		err = store_write_defers(in->db, in->incident_id, snap);
+	if (!err && !in->waits_written)
 		err = store_write_waits(in->db, in->incident_id, snap);
 	if (!err && !in->contexts_written)
 		err = store_write_contexts(in->db, in->incident_id, snap);
@@ -655,7 +601,7 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 	in->secure_delete = store_secure_delete(db, 0);
 	err = find_incident(db, inc, &in->existing);
 	if (!err && in->existing == 0)
-		err = drop_indexes_if_fresh(db, &in->fresh);
+		err = store_drop_indexes_if_fresh(db, &in->fresh);
 	if (!err && in->existing == 0) {
 		store_stage(db, "store goroutines");
 		err = write_goroutines(in, snap);
@@ -706,23 +652,40 @@ struct util_error *store_ingest_context_indexes(struct store_ingest *in)
 	return err;
 }
 
-/* The tables store_write_waits fills, whose indexes it can build. */
-static const char *const wait_tables[] = {"channel", "chan_wait_base", "defer_call_base", "panic"};
+/* The tables store_write_defers and store_write_waits fill, whose indexes they can build. */
+static const char *const defer_tables[] = {"defer_call_base", "panic"};
+static const char *const wait_tables[] = {"channel", "chan_wait_base"};
 
-struct util_error *store_ingest_waits(struct store_ingest *in, const struct gr_snapshot *snap)
+struct util_error *store_ingest_defers(struct store_ingest *in, const struct gr_snapshot *snap)
 {
 	// Before the contexts only: the deferred calls' function names take the
 	// incident_text ids before the contexts' value keys.
+	if (in->existing || in->defers_written || in->waits_written || in->contexts_written)
+		return NULL;
+	store_stage(in->db, "store defers");
+	struct util_error *err = store_write_defers(in->db, in->incident_id, snap);
+	if (!err)
+		err = store_recreate_indexes(in->db, &in->fresh, defer_tables,
+					     sizeof(defer_tables) / sizeof(defer_tables[0]));
+	if (err)
+		store_ingest_abort(in);
+	else
+		in->defers_written = true;
+	return err;
+}
+
+struct util_error *store_ingest_waits(struct store_ingest *in, const struct gr_snapshot *snap)
+{
 	if (in->existing || in->waits_written || in->contexts_written)
 		return NULL;
+	struct util_error *err = store_ingest_defers(in, snap);
+	if (err)
+		return err; // rolled back and freed
 	store_stage(in->db, "store waits");
-	struct util_error *err = store_write_waits(in->db, in->incident_id, snap);
-	if (err) {
-		store_ingest_abort(in);
-		return err;
-	}
-	err = store_recreate_indexes(in->db, &in->fresh, wait_tables,
-				     sizeof(wait_tables) / sizeof(wait_tables[0]));
+	err = store_write_waits(in->db, in->incident_id, snap);
+	if (!err)
+		err = store_recreate_indexes(in->db, &in->fresh, wait_tables,
+					     sizeof(wait_tables) / sizeof(wait_tables[0]));
 	if (err) {
 		store_ingest_abort(in);
 		return err;

@@ -204,12 +204,14 @@ struct util_error *store_groups_write(struct store_db *db, int64_t incident_id,
 struct util_error *store_goroutine_groups_stale(struct store_db *db);
 
 /**
- * Write SNAP's channels, channel waits, deferred calls and panics as rows of
- * incident INCIDENT_ID (store/waits.c); called inside the ingest's
- * transaction.
+ * Write SNAP's channels and channel waits as rows of incident INCIDENT_ID
+ * (store/waits.c); called inside the ingest's transaction.
  */
 struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 				     const struct gr_snapshot *snap);
+/** The same for SNAP's deferred calls and panics. */
+struct util_error *store_write_defers(struct store_db *db, int64_t incident_id,
+				      const struct gr_snapshot *snap);
 /** The same for SNAP's heap reachability: heap_scan, wait reaches and
  * reachers, wait components and their members, blockers. */
 struct util_error *store_write_reach(struct store_db *db, int64_t incident_id,
@@ -335,6 +337,12 @@ struct fresh_indexes { struct fresh_index *v; size_t n; };
 
 /** Free what F holds (the ingest's dropped indexes). */
 void store_fresh_indexes_free(struct fresh_indexes *f);
+/**
+ * In a database without an incident yet, drop every secondary index, kept in
+ * F to be built again (store_recreate_indexes); nothing in one with
+ * incidents. Inside the ingest's transaction.
+ */
+struct util_error *store_drop_indexes_if_fresh(struct store_db *db, struct fresh_indexes *f);
 /** Create again the indexes of F on the N TABLES (none: all that are left), in DB's transaction. */
 struct util_error *store_recreate_indexes(struct store_db *db, struct fresh_indexes *f,
 					  const char *const *tables, size_t n);

@@ -176,11 +176,22 @@ struct store_ingest;
 struct util_error *store_ingest_begin(struct store_db *db, const struct store_incident *inc,
 				      const struct gr_snapshot *snap, struct store_ingest **ret);
 /**
- * Optionally, between begin and finish: write the channels, channel waits,
- * deferred calls and panics of SNAP, once gr_snapshot_create has finished
- * with them (gr_options.waits_done). Does nothing once the contexts are
- * written (store_ingest_finish then writes them). On failure the ingest is
- * rolled back and freed, as by store_ingest_abort.
+ * Optionally, between begin and finish: write the deferred calls and panics
+ * of SNAP, once gr_snapshot_create has finished with them
+ * (gr_options.defers_done), so that the snapshot can let go of them
+ * (gr_snapshot_drop_defers). Does nothing once the waits or the contexts
+ * are written (store_ingest_waits then writes them, or store_ingest_finish
+ * does). On failure the ingest is rolled back and freed, as by
+ * store_ingest_abort.
+ */
+struct util_error *store_ingest_defers(struct store_ingest *in, const struct gr_snapshot *snap);
+/**
+ * Optionally, between begin and finish: write the channels and channel
+ * waits of SNAP, and its deferred calls and panics unless
+ * store_ingest_defers did, once gr_snapshot_create has finished with them
+ * (gr_options.waits_done). Does nothing once the contexts are written
+ * (store_ingest_finish then writes them). On failure the ingest is rolled
+ * back and freed, as by store_ingest_abort.
  */
 struct util_error *store_ingest_waits(struct store_ingest *in, const struct gr_snapshot *snap);
 /**

@@ -453,14 +453,19 @@ static struct util_error *write_defers(struct store_db *db, int64_t incident_id,
 struct util_error *store_write_waits(struct store_db *db, int64_t incident_id,
 				     const struct gr_snapshot *snap)
 {
-	struct row r;
 	struct util_error *err = write_rows(db, STORE_STMT_INSERT_CHANNEL, incident_id, snap,
 					    snap->nchannels, bind_channel, "writing a channel");
 	if (!err)
 		err = write_rows(db, STORE_STMT_INSERT_CHAN_WAIT, incident_id, snap,
 				 snap->nchan_waits, bind_chan_wait, "writing a channel wait");
-	if (!err)
-		err = write_defers(db, incident_id, snap);
+	return err;
+}
+
+struct util_error *store_write_defers(struct store_db *db, int64_t incident_id,
+				      const struct gr_snapshot *snap)
+{
+	struct row r;
+	struct util_error *err = write_defers(db, incident_id, snap);
 	if (!err)
 		err = start(db, STORE_STMT_INSERT_PANIC, incident_id, &r);
 	for (size_t i = 0; !err && i < snap->npanics; i++) {

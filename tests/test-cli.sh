@@ -66,7 +66,7 @@ if "$bin" analyze -q --timings --db "$tdb" --exe "$work/hang-go1.27-debug-gcore.
 	"$core27t" >"$work/t.out" 2>"$work/t.err"; then
 	stages=$(awk 'NR > 1 && !/^total/ { $1 = ""; $NF = ""; $(NF-1) = ""; $(NF-2) = ""; $(NF-3) = ""; sub(/^ +/, ""); sub(/ +$/, ""); print }' \
 		"$work/t.err" | tr '\n' ',')
-	want="open core,open executable,goroutines,fingerprint,start writer,contexts,open database,store goroutines,wait for contexts,waits,store contexts,store context indexes,defers,reach,wait for waits,snapshot done,wait for writer,writer done,store waits,store reach,store indexes,store summary,store commit,publish,print summary,wait for checkpoint,"
+	want="open core,open executable,goroutines,fingerprint,start writer,contexts,open database,store goroutines,wait for contexts,waits,store contexts,store context indexes,defers,reach,wait for waits,snapshot done,wait for writer,writer done,wait for defers,store defers,store waits,store reach,store indexes,store summary,store commit,publish,print summary,wait for checkpoint,"
 	# Which thread gets to each stage first varies; the set of stages does not.
 	got_sorted=$(echo "$stages" | tr ',' '\n' | sort | tr '\n' ',')
 	want_sorted=$(echo "$want" | tr ',' '\n' | sort | tr '\n' ',')

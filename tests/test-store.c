@@ -317,34 +317,41 @@ static void test_new_database(void **state)
 }
 
 /* The wait-for rows: what goruntime found is what the tables say. */
+/* The waits of the tests below: two channels, three channel waits, a sync
+ * wait, two deferred calls and two panics, in SNAP. */
+static void add_waits(struct gr_snapshot *snap)
+{
+	static struct gr_channel chans[] = {
+		{.addr = 0xc000010000, .elem_type = "int", .cap = 2, .len = 2, .send_waiters = 2},
+		{.addr = 0xc000010100, .elem_type = NULL, .closed = true, .is_timer = true},
+	};
+	static struct gr_chan_wait waits[] = {
+		{.goid = 1, .chan_addr = 0xc000010000, .send = true, .queue_pos = 0},
+		{.goid = 2, .chan_addr = 0xc000010000, .send = true, .queue_pos = 1},
+		{.goid = 7, .chan_addr = 0xc000010100, .in_select = true, .queue_pos = -1},
+	};
+	static struct gr_sync_wait syncs[] = {{.goid = 3, .kind = "sync.Mutex", .addr = 0xc000020000}};
+	static struct gr_defer defers[] = {
+		{.goid = 1, .seq = 0, .func = "main.(*conn).Close", .frame_depth = 2, .kind = "open-coded"},
+		{.goid = 1, .seq = 1, .func = "main.cleanup", .frame_depth = -1, .kind = "heap"},
+	};
+	static struct gr_panic panics[] = {
+		{.goid = 2, .seq = 0, .value_type = "*errors.errorString", .value_text = "inner"},
+		{.goid = 2, .seq = 1, .value_type = "string", .value_text = "outer", .recovered = true},
+	};
+	snap->channels = chans, snap->nchannels = 2;
+	snap->chan_waits = waits, snap->nchan_waits = 3;
+	snap->sync_waits = syncs, snap->nsync_waits = 1;
+	snap->defers = defers, snap->ndefers = 2;
+	snap->panics = panics, snap->npanics = 2;
+}
+
 static void test_wait_rows(void **state)
 {
 	char path[4096];
 	struct gr_snapshot snap;
 	make_snapshot(&snap);
-	struct gr_channel chans[] = {
-		{.addr = 0xc000010000, .elem_type = "int", .cap = 2, .len = 2, .send_waiters = 2},
-		{.addr = 0xc000010100, .elem_type = NULL, .closed = true, .is_timer = true},
-	};
-	struct gr_chan_wait waits[] = {
-		{.goid = 1, .chan_addr = 0xc000010000, .send = true, .queue_pos = 0},
-		{.goid = 2, .chan_addr = 0xc000010000, .send = true, .queue_pos = 1},
-		{.goid = 7, .chan_addr = 0xc000010100, .in_select = true, .queue_pos = -1},
-	};
-	struct gr_sync_wait syncs[] = {{.goid = 3, .kind = "sync.Mutex", .addr = 0xc000020000}};
-	struct gr_defer defers[] = {
-		{.goid = 1, .seq = 0, .func = "main.(*conn).Close", .frame_depth = 2, .kind = "open-coded"},
-		{.goid = 1, .seq = 1, .func = "main.cleanup", .frame_depth = -1, .kind = "heap"},
-	};
-	struct gr_panic panics[] = {
-		{.goid = 2, .seq = 0, .value_type = "*errors.errorString", .value_text = "inner"},
-		{.goid = 2, .seq = 1, .value_type = "string", .value_text = "outer", .recovered = true},
-	};
-	snap.channels = chans, snap.nchannels = 2;
-	snap.chan_waits = waits, snap.nchan_waits = 3;
-	snap.sync_waits = syncs, snap.nsync_waits = 1;
-	snap.defers = defers, snap.ndefers = 2;
-	snap.panics = panics, snap.npanics = 2;
+	add_waits(&snap);
 	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "waits.db"));
 	bool existed;
 	ingest_ok(db, &incident_a, &snap, &existed);
@@ -359,6 +366,58 @@ static void test_wait_rows(void **state)
 				       " AND frame_depth IS NULL AND seq = 1"), 1);
 	assert_string_equal(query_text(db, "SELECT value_text FROM panic WHERE goid = 2 AND seq = 1"
 					   " AND recovered"), "outer");
+	store_close(db);
+}
+
+/*
+ * The defers written in a step of their own (analyze's writer, so that the
+ * snapshot can let go of them), then the waits: the same rows as in one
+ * step, each once, even with the snapshot's defers gone by then.
+ */
+static void test_defers_apart(void **state)
+{
+	char path[4096], path1[4096];
+	struct gr_snapshot snap;
+	make_snapshot(&snap);
+	add_waits(&snap);
+	struct store_db *one = open_ok(tmp_path(path1, sizeof(path1), "defers-one.db"));
+	bool existed;
+	ingest_ok(one, &incident_a, &snap, &existed);
+
+	struct store_db *db = open_ok(tmp_path(path, sizeof(path), "defers-apart.db"));
+	struct store_ingest *in = NULL;
+	assert_null(store_ingest_begin(db, &incident_a, &snap, &in));
+	assert_null(store_ingest_defers(in, &snap));
+	assert_null(store_ingest_defers(in, &snap)); // once only
+	assert_int_equal(query_int(db, "SELECT count(*) FROM defer_call"), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM panic"), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM channel"), 0);
+	const struct gr_defer *defers = snap.defers;
+	snap.defers = NULL, snap.ndefers = 0; // dropped (gr_snapshot_drop_defers)
+	assert_null(store_ingest_waits(in, &snap));
+	int64_t id = 0;
+	assert_null(store_ingest_finish(in, &snap, &id, &existed));
+	assert_false(existed);
+	snap.defers = defers, snap.ndefers = 2;
+	static const char *const same[] = {
+		"SELECT group_concat(goid || ' ' || seq || ' ' || func || ' ' || ifnull(frame_depth, '-')"
+		" || ' ' || kind, '; ') FROM (SELECT * FROM defer_call ORDER BY goid, seq)",
+		"SELECT group_concat(goid || ' ' || seq || ' ' || value_text || ' ' || recovered, '; ')"
+		" FROM (SELECT * FROM panic ORDER BY goid, seq)",
+		"SELECT group_concat(addr || ' ' || send_waiters, '; ') FROM (SELECT * FROM channel"
+		" ORDER BY addr)",
+		"SELECT count(*) || ' ' || sum(queue_pos) FROM chan_wait",
+		"SELECT group_concat(id || ' ' || text, '; ') FROM (SELECT * FROM incident_text"
+		" ORDER BY id)",
+	};
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		char want[2048];
+		snprintf(want, sizeof(want), "%s", query_text(one, same[i]));
+		assert_string_equal(query_text(db, same[i]), want);
+	}
+	assert_string_equal(query_text(db, "SELECT func FROM defer_call WHERE seq = 0"),
+			    "main.(*conn).Close");
+	store_close(one);
 	store_close(db);
 }
 
@@ -2002,6 +2061,7 @@ int main(void)
 		cmocka_unit_test(test_ingest_rows),
 		cmocka_unit_test(test_keep_core),
 		cmocka_unit_test(test_wait_rows),
+		cmocka_unit_test(test_defers_apart),
 		cmocka_unit_test(test_context_rows),
 		cmocka_unit_test(test_holdings_order),
 		cmocka_unit_test(test_ingest_two_steps),
