@@ -339,27 +339,24 @@ static void *writer_main(void *arg)
 	// meanwhile. core_sha256 touches only the fingerprint's own state.
 	timing_mark("fingerprint", w->timings);
 	w->inc.core_sha256 = core_sha256(w->core);
-	writer_begin(w, w->snap);
-	// The defers' rows as soon as they are read, so that they go (the
-	// snapshot's own, 21 MB at 300,000 goroutines): a writer late with
-	// them held them over the contexts pass's peak (396-405 against
-	// 369-377 MiB there, bench/README.md). Then the waits' rows
-	// (channels) while the snapshot reads the contexts, then the
-	// contexts' while it marks the heap: the main thread then writes only
-	// the reachability before the summary.
+	// The incident begins with the defers' rows, as soon as they are read,
+	// so that they go (the snapshot's own, 21 MB at 300,000 goroutines):
+	// a writer late with them held them over the contexts pass's peak
+	// (396-405 against 369-377 MiB there, bench/README.md). Then the
+	// waits' rows (channels) while the snapshot reads the contexts, then
+	// the contexts' while it marks the heap: the main thread then writes
+	// only the reachability before the summary.
 	timing_mark("wait for defers", w->timings);
 	pthread_mutex_lock(&w->mu);
 	while (!w->defers_ready && !w->snapshot_over)
 		pthread_cond_wait(&w->cond, &w->mu);
 	bool defers = w->defers_ready;
 	pthread_mutex_unlock(&w->mu);
-	if (defers && w->ingest) {
-		w->err = store_ingest_defers(w->ingest, w->snap);
-		if (w->err)
-			w->ingest = NULL; // rolled back and freed
-		else
-			gr_snapshot_drop_defers((struct gr_snapshot *)w->snap);
-	}
+	if (!defers)
+		return NULL; // the snapshot failed: stop_writer, or the main thread, says so
+	writer_begin(w, w->snap);
+	if (w->ingest)
+		gr_snapshot_drop_defers((struct gr_snapshot *)w->snap);
 	timing_mark("wait for waits", w->timings);
 	pthread_mutex_lock(&w->mu);
 	while (!w->waits_ready && !w->snapshot_over)

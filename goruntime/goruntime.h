@@ -457,17 +457,17 @@ struct gr_options {
 	 * and waits; may be NULL. From then on the snapshot's goroutines (and
 	 * what they point to), ngoroutines, go_version, now_ns, now_source,
 	 * traceback_labels and build_settings do not change, so another thread
-	 * may read them while
-	 * gr_snapshot_create goes on (store_ingest_begin does). Nothing else of
-	 * the snapshot may be read before gr_snapshot_create returns.
+	 * may read them while gr_snapshot_create goes on. Nothing else of the
+	 * snapshot may be read before gr_snapshot_create returns.
 	 */
 	void (*goroutines_done)(const struct gr_snapshot *snap, void *arg);
 	void *goroutines_done_arg;
 	/**
 	 * Called once the defers are read, before the waits; may be NULL.
 	 * From then on the snapshot's defers and panics (with their counts) do
-	 * not change either, and another thread may read them too, and free
-	 * the defers (gr_snapshot_drop_defers).
+	 * not change either, and another thread may read them too
+	 * (store_ingest_begin does, with the goroutines), and free the defers
+	 * (gr_snapshot_drop_defers).
 	 */
 	void (*defers_done)(const struct gr_snapshot *snap, void *arg);
 	void *defers_done_arg;

@@ -243,7 +243,6 @@ struct store_ingest {
 	struct fresh_indexes fresh;     /* dropped for the first incident, to build again */
 	bool contexts_written;          /* by store_ingest_contexts */
 	bool waits_written;             /* by store_ingest_waits */
-	bool defers_written;            /* by store_ingest_defers, or with the waits */
 	struct store_texts texts;       /* function and file names of the goroutine rows */
 	struct store_groups groups;     /* goroutine_group's rows, as the goroutines are written */
 	int secure_delete;              /* the connection's, restored by ingest_free; -1: not set */
@@ -485,7 +484,11 @@ static struct util_error *write_core_blob(struct store_db *db, const struct stor
 	return err;
 }
 
-/* The incident's row and its goroutines (with their stacks). */
+/* The tables store_write_defers and store_write_waits fill, whose indexes they can build. */
+static const char *const defer_tables[] = {"defer_call_base", "panic"};
+static const char *const wait_tables[] = {"channel", "chan_wait_base"};
+
+/* The incident's row, its defers and panics, and its goroutines (with their stacks). */
 static struct util_error *write_goroutines(struct store_ingest *in, const struct gr_snapshot *snap)
 {
 	struct util_error *err = find_duplicates(snap, &in->dup, &in->ndups);
@@ -505,6 +508,17 @@ static struct util_error *write_goroutines(struct store_ingest *in, const struct
 		if (rc != SQLITE_OK)
 			return store_error_sqlite(in->db, rc, "binding the incident id");
 	}
+	// The defers first, so that analyze's writer can let go of them before
+	// the contexts pass's peak (gr_snapshot_drop_defers); their function
+	// names take the first incident_text ids.
+	store_stage(in->db, "store defers");
+	err = store_write_defers(in->db, in->incident_id, snap);
+	if (!err)
+		err = store_recreate_indexes(in->db, &in->fresh, defer_tables,
+					     sizeof(defer_tables) / sizeof(defer_tables[0]));
+	if (err)
+		return err;
+	store_stage(in->db, "store goroutines");
 	err = store_texts_begin(in->db, in->incident_id, &in->texts);
 	for (size_t i = 0; i < snap->ngoroutines && !err; i++)
 		if (in->dup[i] == SIZE_MAX)
@@ -520,9 +534,7 @@ static struct util_error *write_rest(struct store_ingest *in, const struct gr_sn
 {
 	struct util_error *err = NULL;
 	// In the writer thread's order (cli/analyze.c): the same incident_text ids.
-	if (!in->defers_written)
-		err = store_write_defers(in->db, in->incident_id, snap);
-	if (!err && !in->waits_written)
+	if (!in->waits_written)
 		err = store_write_waits(in->db, in->incident_id, snap);
 	if (!err && !in->contexts_written)
 		err = store_write_contexts(in->db, in->incident_id, snap);
@@ -602,10 +614,8 @@ struct util_error *store_ingest_begin(struct store_db *db, const struct store_in
 	err = find_incident(db, inc, &in->existing);
 	if (!err && in->existing == 0)
 		err = store_drop_indexes_if_fresh(db, &in->fresh);
-	if (!err && in->existing == 0) {
-		store_stage(db, "store goroutines");
+	if (!err && in->existing == 0)
 		err = write_goroutines(in, snap);
-	}
 	if (!err && in->existing == 0)
 		err = store_recreate_indexes(db, &in->fresh, (const char *const[]){"goroutine_base"}, 1);
 	if (err) {
@@ -652,37 +662,12 @@ struct util_error *store_ingest_context_indexes(struct store_ingest *in)
 	return err;
 }
 
-/* The tables store_write_defers and store_write_waits fill, whose indexes they can build. */
-static const char *const defer_tables[] = {"defer_call_base", "panic"};
-static const char *const wait_tables[] = {"channel", "chan_wait_base"};
-
-struct util_error *store_ingest_defers(struct store_ingest *in, const struct gr_snapshot *snap)
-{
-	// Before the contexts only: the deferred calls' function names take the
-	// incident_text ids before the contexts' value keys.
-	if (in->existing || in->defers_written || in->waits_written || in->contexts_written)
-		return NULL;
-	store_stage(in->db, "store defers");
-	struct util_error *err = store_write_defers(in->db, in->incident_id, snap);
-	if (!err)
-		err = store_recreate_indexes(in->db, &in->fresh, defer_tables,
-					     sizeof(defer_tables) / sizeof(defer_tables[0]));
-	if (err)
-		store_ingest_abort(in);
-	else
-		in->defers_written = true;
-	return err;
-}
-
 struct util_error *store_ingest_waits(struct store_ingest *in, const struct gr_snapshot *snap)
 {
 	if (in->existing || in->waits_written || in->contexts_written)
 		return NULL;
-	struct util_error *err = store_ingest_defers(in, snap);
-	if (err)
-		return err; // rolled back and freed
 	store_stage(in->db, "store waits");
-	err = store_write_waits(in->db, in->incident_id, snap);
+	struct util_error *err = store_write_waits(in->db, in->incident_id, snap);
 	if (!err)
 		err = store_recreate_indexes(in->db, &in->fresh, wait_tables,
 					     sizeof(wait_tables) / sizeof(wait_tables[0]));

@@ -162,11 +162,12 @@ struct util_error *store_ingest(struct store_db *db, const struct store_incident
 
 /**
  * store_ingest in two steps, so that the goroutines can be written while the
- * rest of the snapshot is still being read (gr_options.goroutines_done).
+ * rest of the snapshot is still being read (gr_options.defers_done).
  * store_ingest_begin starts the transaction and, unless the core is already
- * an incident, writes the incident and its goroutines: it reads only what
- * gr_snapshot_create has finished with by then (goroutines, nstacks,
- * go_version, now_ns, now_source, build_settings). store_ingest_finish writes
+ * an incident, writes the incident, its deferred calls and panics, and its
+ * goroutines: it reads only what gr_snapshot_create has finished with by
+ * then (goroutines, nstacks, go_version, now_ns, now_source,
+ * build_settings, defers, panics), and the defers no more once it returns. store_ingest_finish writes
  * the rest from the finished SNAP, commits, and frees the ingest;
  * store_ingest_abort rolls back and frees it. INC must stay valid until
  * then; its core_zstd may be set in between. Either step failing leaves the
@@ -176,19 +177,8 @@ struct store_ingest;
 struct util_error *store_ingest_begin(struct store_db *db, const struct store_incident *inc,
 				      const struct gr_snapshot *snap, struct store_ingest **ret);
 /**
- * Optionally, between begin and finish: write the deferred calls and panics
- * of SNAP, once gr_snapshot_create has finished with them
- * (gr_options.defers_done), so that the snapshot can let go of them
- * (gr_snapshot_drop_defers). Does nothing once the waits or the contexts
- * are written (store_ingest_waits then writes them, or store_ingest_finish
- * does). On failure the ingest is rolled back and freed, as by
- * store_ingest_abort.
- */
-struct util_error *store_ingest_defers(struct store_ingest *in, const struct gr_snapshot *snap);
-/**
  * Optionally, between begin and finish: write the channels and channel
- * waits of SNAP, and its deferred calls and panics unless
- * store_ingest_defers did, once gr_snapshot_create has finished with them
+ * waits of SNAP, once gr_snapshot_create has finished with them
  * (gr_options.waits_done). Does nothing once the contexts are written
  * (store_ingest_finish then writes them). On failure the ingest is rolled
  * back and freed, as by store_ingest_abort.
