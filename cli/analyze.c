@@ -330,6 +330,21 @@ static void writer_begin(struct writer *w, const struct gr_snapshot *snap)
 	}
 }
 
+/*
+ * Mark stage NAME and wait until *FLAG is set or the snapshot is over;
+ * whether *FLAG was set.
+ */
+static bool writer_wait(struct writer *w, const char *name, const bool *flag)
+{
+	timing_mark(name, w->timings);
+	pthread_mutex_lock(&w->mu);
+	while (!*flag && !w->snapshot_over)
+		pthread_cond_wait(&w->cond, &w->mu);
+	bool set = *flag;
+	pthread_mutex_unlock(&w->mu);
+	return set;
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -346,35 +361,19 @@ static void *writer_main(void *arg)
 	// waits' rows (channels) while the snapshot reads the contexts, then
 	// the contexts' while it marks the heap: the main thread then writes
 	// only the reachability before the summary.
-	timing_mark("wait for defers", w->timings);
-	pthread_mutex_lock(&w->mu);
-	while (!w->defers_ready && !w->snapshot_over)
-		pthread_cond_wait(&w->cond, &w->mu);
-	bool defers = w->defers_ready;
-	pthread_mutex_unlock(&w->mu);
-	if (!defers)
+	if (!writer_wait(w, "wait for defers", &w->defers_ready))
 		return NULL; // the snapshot failed: stop_writer, or the main thread, says so
 	writer_begin(w, w->snap);
 	if (w->ingest)
 		gr_snapshot_drop_defers((struct gr_snapshot *)w->snap);
-	timing_mark("wait for waits", w->timings);
-	pthread_mutex_lock(&w->mu);
-	while (!w->waits_ready && !w->snapshot_over)
-		pthread_cond_wait(&w->cond, &w->mu);
-	bool waits = w->waits_ready;
-	pthread_mutex_unlock(&w->mu);
+	bool waits = writer_wait(w, "wait for waits", &w->waits_ready);
 	if (waits && w->ingest) {
 		w->err = store_ingest_waits(w->ingest, w->snap);
 		if (w->err)
 			w->ingest = NULL; // rolled back and freed
 	}
 	if (waits && w->ingest) {
-		timing_mark("wait for contexts", w->timings);
-		pthread_mutex_lock(&w->mu);
-		while (!w->contexts_ready && !w->snapshot_over)
-			pthread_cond_wait(&w->cond, &w->mu);
-		bool contexts = w->contexts_ready;
-		pthread_mutex_unlock(&w->mu);
+		bool contexts = writer_wait(w, "wait for contexts", &w->contexts_ready);
 		if (contexts) {
 			w->err = store_ingest_contexts(w->ingest, w->snap);
 			if (w->err)
