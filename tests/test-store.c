@@ -394,7 +394,7 @@ static void test_defers_first(void **state)
 	// The function names of the defers take the first ids.
 	assert_string_equal(query_text(db, "SELECT text FROM incident_text ORDER BY id LIMIT 1"),
 			    "main.(*conn).Close");
-	const struct gr_defer *defers = snap.defers;
+	struct gr_defer *defers = snap.defers;
 	snap.defers = NULL, snap.ndefers = 0; // dropped (gr_snapshot_drop_defers)
 	assert_null(store_ingest_waits(in, &snap));
 	int64_t id = 0;
