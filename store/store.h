@@ -167,8 +167,9 @@ struct util_error *store_ingest(struct store_db *db, const struct store_incident
  * an incident, writes the incident, its deferred calls and panics, and its
  * goroutines: it reads only what gr_snapshot_create has finished with by
  * then (goroutines, nstacks, go_version, now_ns, now_source,
- * build_settings, defers, panics), and the defers no more once it returns. store_ingest_finish writes
- * the rest from the finished SNAP, commits, and frees the ingest;
+ * build_settings, defers, panics), and the defers no more once it
+ * returns. store_ingest_finish writes the rest from the finished SNAP,
+ * commits, and frees the ingest;
  * store_ingest_abort rolls back and frees it. INC must stay valid until
  * then; its core_zstd may be set in between. Either step failing leaves the
  * database as it was (the ingest is freed).
