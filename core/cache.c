@@ -158,9 +158,7 @@ static const uint8_t *cache_lookup(struct core_file *core, uint64_t pageno,
 		cache_evict(core, page);
 	c->tags[slot] = pageno + 1;
 	if (span) {
-		memset(page, 0, span->lo);
-		memcpy(page + span->lo, core_span_bytes(span), span->len);
-		memset(page + span->lo + span->len, 0, CORE_PAGE_SIZE - span->lo - span->len);
+		core_span_fill(span, page);
 		return page;
 	}
 	uint64_t off = pageno * CORE_PAGE_SIZE;
@@ -190,8 +188,8 @@ const uint8_t *core_page_lookup(struct core_file *core, uint64_t pageno)
 		uint64_t v;
 		if (util_u64map_get(&core->pages, pageno, &v)) {
 			const struct core_span *span = (const struct core_span *)(uintptr_t)v;
-			page = span->len == CORE_PAGE_SIZE ? core_span_bytes(span)
-							   : cache_lookup(core, pageno, span);
+			page = core_span_whole(span) ? core_span_bytes(span)
+						     : cache_lookup(core, pageno, span);
 		}
 	}
 	core->cached_pageno = pageno;

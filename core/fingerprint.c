@@ -40,10 +40,16 @@ void core_fingerprint_span(struct sha256_ctx *ctx, uint64_t off, const struct co
 			   size_t len)
 {
 	static const uint8_t zeros[CORE_PAGE_SIZE];
+	put_le64(ctx, off);
+	if (s->nz) { // sparse: the page made whole
+		uint8_t page[CORE_PAGE_SIZE];
+		core_span_fill(s, page);
+		sha256_update(ctx, page, len);
+		return;
+	}
 	// The page's bytes [0, len): zeros, the span's bytes, zeros.
 	size_t lo = s->lo < len ? s->lo : len;
 	size_t hi = (size_t)s->lo + s->len < len ? (size_t)s->lo + s->len : len;
-	put_le64(ctx, off);
 	sha256_update(ctx, zeros, lo);
 	sha256_update(ctx, core_span_bytes(s), hi - lo);
 	sha256_update(ctx, zeros, len - hi);

@@ -105,23 +105,48 @@ struct core_page_cache {
 };
 
 /**
- * A non-zero page of a decompressed core as the page store keeps it: the
- * bytes [lo, lo + len) of the page, which hold all its non-zero ones,
- * 8-byte aligned, right after this header; the rest of the page is zero.
+ * A non-zero page of a decompressed core as the page store keeps it, in one
+ * of two forms (span.c), each right after this header, 8-byte aligned:
+ * - a span (nz 0): the bytes [lo, lo + len) of the page, which hold all its
+ *   non-zero ones; the rest of the page is zero. A whole page (lo 0, len
+ *   CORE_PAGE_SIZE) is read in place.
+ * - sparse (nz > 0): of the words of [lo, lo + len), a bitmap of the
+ *   non-zero ones (word i at bit i % 64 of 64-bit word i / 64), then those
+ *   nz words in order.
  * Most pages of a Go core are partly zero (a stack's unused top, a span's
- * free slots): kept trimmed, a big core's store is 40% smaller, and fewer
- * fresh pages are touched (bench/README.md).
+ * free slots, nil pointers and small numbers between the pointers): kept
+ * so, a big core's store is a half to a third of its non-zero pages, and
+ * fewer fresh pages are touched (bench/README.md).
  */
 struct core_span {
 	uint16_t lo, len;
-	uint32_t unused;
+	uint16_t nz;
+	uint16_t unused;
 };
 
-/** The bytes the span S keeps, those of its page from S->lo. */
+/** The bytes the span S keeps (nz 0), those of its page from S->lo. */
 static inline const uint8_t *core_span_bytes(const struct core_span *s)
 {
 	return (const uint8_t *)(s + 1);
 }
+
+/** True if S is a whole page, which can be read in place (core_span_bytes). */
+static inline bool core_span_whole(const struct core_span *s)
+{
+	return !s->nz && s->len == CORE_PAGE_SIZE;
+}
+
+/**
+ * How the store keeps the non-zero page P: its header into *HDR; returns
+ * the bytes it takes, header included (a multiple of 8).
+ */
+size_t core_span_plan(const uint8_t *p, struct core_span *hdr);
+
+/** Write the page P as HDR (from core_span_plan) says into OUT, header and all. */
+void core_span_encode(const uint8_t *p, const struct core_span *hdr, uint8_t *out);
+
+/** Write the whole page S keeps (CORE_PAGE_SIZE bytes) into PAGE. */
+void core_span_fill(const struct core_span *s, uint8_t *page);
 
 /** A non-zero page of a decompressed core, in file order (core_zstd_load). */
 struct core_stored_page {
@@ -187,7 +212,7 @@ struct core_file {
 	bool map_read;                  /**< a read with a page cache went to map (a failed pread) */
 	uint64_t file_size;             /**< bytes of the (decompressed) core */
 	struct util_u64map pages;       /**< page number → its struct core_span (zstd) */
-	/** Pages of a raw core, read with pread; of a decompressed one, its trimmed pages made whole. */
+	/** Pages of a raw core, read with pread; of a decompressed one, its kept pages made whole. */
 	struct core_page_cache cache;
 	struct core_page_store {        /**< the stored pages (zstd): chunks asked for in huge pages */
 		uint8_t **chunks;

@@ -32,8 +32,11 @@ extern uint64_t core_zstd_test_max;
 extern uint64_t core_zstd_test_mem;
 /** How many times core_release_pages read /proc/self/statm (counted). */
 extern unsigned core_trim_test_statm;
-/** Set by each .zst core loaded: how many pages it kept, and the bytes they take. */
-extern uint64_t core_zstd_test_pages, core_zstd_test_stored;
+/**
+ * Set by each .zst core loaded: how many pages it kept, the bytes they take,
+ * and how many of them are kept sparse (struct core_span).
+ */
+extern uint64_t core_zstd_test_pages, core_zstd_test_stored, core_zstd_test_sparse;
 /**
  * When set, called before every read of a core file's bytes (the
  * decompression's reads, the page cache's and the fingerprint's preads):

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// zstd.c: decompress a core once, keeping and fingerprinting only its non-zero pages.
+// zstd.c: decompress a core once, keeping (span.c) and fingerprinting only its non-zero pages.
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 
 uint64_t core_zstd_test_max;
 uint64_t core_zstd_test_mem;
-uint64_t core_zstd_test_pages, core_zstd_test_stored;
+uint64_t core_zstd_test_pages, core_zstd_test_stored, core_zstd_test_sparse;
 #endif
 
 /* The most bytes a .zst core may decompress to, and the error past it. */
@@ -48,7 +48,7 @@ enum {
 	IN_CHUNK = 1 << 20,
 	OUT_PAGES = 256, /**< decompress into 1 MiB, a whole number of pages */
 	/**
-	 * Sets of the cache trimmed pages are made whole in (4 MiB): a miss
+	 * Sets of the cache a kept page is made whole in (4 MiB): a miss
 	 * costs a copy of at most a page, not a read as for a raw core.
 	 */
 	ZSTD_CACHE_SETS = 256,
@@ -103,38 +103,6 @@ static uint8_t *span_alloc(struct core_page_store *ps, size_t bytes)
 	return at;
 }
 
-/** True if the 64 bytes at P are zero. */
-static inline bool line_is_zero(const uint8_t *p)
-{
-	uint64_t acc = 0;
-	for (size_t i = 0; i < 64; i += 8)
-		acc |= core_le64(p + i);
-	return acc == 0;
-}
-
-/*
- * The page at P (not all zero) trimmed to [*LO, *HI), 8-byte aligned, the
- * bytes from its first non-zero word to its last. A page trimmed by less
- * than TRIM_MIN bytes is kept whole, as it can then be read in place.
- */
-enum { TRIM_MIN = 256 };
-static void page_trim(const uint8_t *p, size_t *lo, size_t *hi)
-{
-	size_t a = 0, b = CORE_PAGE_SIZE;
-	while (line_is_zero(p + a)) // stops: the page is not all zero
-		a += 64;
-	while (line_is_zero(p + b - 64))
-		b -= 64;
-	while (core_le64(p + a) == 0)
-		a += 8;
-	while (core_le64(p + b - 8) == 0)
-		b -= 8;
-	if (a + (CORE_PAGE_SIZE - b) < TRIM_MIN)
-		a = 0, b = CORE_PAGE_SIZE;
-	*lo = a;
-	*hi = b;
-}
-
 /*
  * Keep decompressed page PAGENO at P unless it is zero: CORE_PAGE_SIZE bytes,
  * those past the end of a short last page zero.
@@ -144,9 +112,8 @@ static struct util_error *store_page(struct core_file *core, uint64_t max_bytes,
 {
 	if (core_page_is_zero(p, CORE_PAGE_SIZE))
 		return NULL;
-	size_t lo, hi;
-	page_trim(p, &lo, &hi);
-	size_t bytes = sizeof(struct core_span) + (hi - lo);
+	struct core_span hdr;
+	size_t bytes = core_span_plan(p, &hdr);
 	if (core->page_store.bytes + bytes > max_bytes)
 		return util_error_create(UTIL_ERROR_BUDGET,
 					 "%s: its non-zero pages need more than the %" PRIu64
@@ -156,9 +123,11 @@ static struct util_error *store_page(struct core_file *core, uint64_t max_bytes,
 	uint8_t *at = span_alloc(&core->page_store, bytes);
 	if (!at)
 		return &util_enomem;
-	struct core_span *span = (struct core_span *)at;
-	*span = (struct core_span){.lo = (uint16_t)lo, .len = (uint16_t)(hi - lo)};
-	memcpy(at + sizeof(*span), p + lo, hi - lo);
+	core_span_encode(p, &hdr, at);
+	const struct core_span *span = (const struct core_span *)at;
+#ifdef GOCORONER_TESTING
+	core_zstd_test_sparse += hdr.nz != 0;
+#endif
 	struct util_error *err = core_fp_stream_add(core, pageno, span);
 	return err ? err : util_u64map_put(&core->pages, pageno, (uint64_t)(uintptr_t)span);
 }
@@ -168,6 +137,9 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 	const char *path = core->path;
 	struct util_error *err = NULL;
 	uint64_t max_bytes = max_stored();
+#ifdef GOCORONER_TESTING
+	core_zstd_test_sparse = 0;
+#endif
 	ZSTD_DStream *ds = ZSTD_createDStream();
 	uint8_t *inbuf = malloc(IN_CHUNK);
 	uint8_t *outbuf = malloc(OUT_PAGES * CORE_PAGE_SIZE);
@@ -275,7 +247,7 @@ struct util_error *core_zstd_load(struct core_file *core, int fd)
 	core_zstd_test_pages = core->pages.count;
 	core_zstd_test_stored = core->page_store.bytes;
 #endif
-	// Where a trimmed page is made whole to be read.
+	// Where a kept page is made whole to be read (core_span_fill).
 	core_cache_init(&core->cache, ZSTD_CACHE_SETS);
 	if (!core->cache.pages) {
 		err = &util_enomem;

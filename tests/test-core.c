@@ -21,6 +21,7 @@
 #include <zstd.h>
 
 #include "core/core.h"
+#include "core/internal.h" /* struct core_span and its forms (span.c) */
 #include "core/testing.h" /* core_fp_thread_hook, core_cache_test_sets */
 #include "core/sha256.h"
 
@@ -1060,6 +1061,51 @@ static void test_page_cache(void **state)
 	}
 }
 
+
+/*
+ * Each form a .zst core's page store keeps a page in (span.c) gives back the
+ * page it was made from, and the sparse form is used only where it saves
+ * the bytes it is meant to: pages of every density, placed anywhere.
+ */
+static void test_span_forms(void **state)
+{
+	(void)state;
+	static const double density[] = {0.005, 0.05, 0.2, 0.45, 0.7, 0.95, 1.0};
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	size_t forms[2] = {0, 0};
+	_Alignas(8) uint8_t page[CORE_PAGE_SIZE], back[CORE_PAGE_SIZE];
+	_Alignas(8) uint8_t out[sizeof(struct core_span) + CORE_PAGE_SIZE];
+	for (int round = 0; round < 3000; round++) {
+		memset(page, 0, sizeof(page));
+		// Words from A to B at a density, one byte of each random.
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		size_t a = x % 512, b = a + 1 + (x >> 16) % (512 - a);
+		double d = density[round % (sizeof(density) / sizeof(density[0]))];
+		for (size_t w = a; w < b; w++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			if ((double)(x % 10000) < d * 10000 || w == a)
+				page[8 * w + (x >> 20) % 8] = (uint8_t)(1 + (x >> 32) % 255);
+		}
+		struct core_span h;
+		size_t size = core_span_plan(page, &h);
+		assert_int_equal(size % 8, 0);
+		assert_true(size <= sizeof(out));
+		assert_true(h.lo % 8 == 0 && h.len % 8 == 0 && h.lo + h.len <= CORE_PAGE_SIZE);
+		if (h.nz) // sparse: its bitmap and words save at least 256 bytes
+			assert_true(size - sizeof(h) + 256 <= h.len);
+		else
+			assert_int_equal(size, sizeof(h) + h.len);
+		forms[h.nz != 0]++;
+		memset(out, 0xee, sizeof(out));
+		core_span_encode(page, &h, out);
+		memset(back, 0xdd, sizeof(back));
+		core_span_fill((const struct core_span *)out, back);
+		if (memcmp(page, back, sizeof(page)) != 0)
+			fail_msg("round %d: words %zu-%zu at %.3f: the page differs (nz %u)", round,
+				 a, b, d, h.nz);
+	}
+	assert_true(forms[0] > 100 && forms[1] > 100);
+}
 /*
  * A .zst core keeps its pages trimmed to their non-zero bytes and makes a
  * trimmed page whole where it is read: pages with data only at their start,
@@ -1081,6 +1127,8 @@ static void test_zstd_trimmed(void **state)
 			seg[i] = mem_byte(0x10000 + i);         // a page's first word
 		seg[0x1800] = 0x5a;                             // a lone byte
 		seg[0x1fff] = 0xa5;                             // a page's last byte
+		for (size_t i = 0x1100; i < 0x1700; i += 40)
+			seg[i + i % 8] = mem_byte(0x10000 + i); // words apart: sparse
 		for (size_t i = 0x2100; i < 0x2f00; i++)
 			seg[i] = mem_byte(0x10000 + i);         // a middle
 		for (size_t i = 0x3040; i < 0x4000; i++)
@@ -1107,6 +1155,13 @@ static void test_zstd_trimmed(void **state)
 				assert_true(core_zstd_test_pages > 4);
 				assert_true(core_zstd_test_stored + 0x1000 <
 					    core_zstd_test_pages * 4096);
+				// The page of words apart is kept sparse, the middle not.
+				struct core_span h;
+				core_span_plan(seg + 0x1000, &h);
+				assert_true(h.nz > 0);
+				core_span_plan(seg + 0x2000, &h);
+				assert_int_equal(h.nz, 0);
+				assert_true(core_zstd_test_sparse >= 1);
 			}
 			assert_string_equal(core_sha256(core), want);
 			// Every byte, in odd sizes across every page edge, twice over.
@@ -2231,6 +2286,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_fingerprint_thread_cancel, hook_teardown),
 		cmocka_unit_test(test_gcore_layout),
 		cmocka_unit_test(test_page_cache),
+		cmocka_unit_test(test_span_forms),
 		cmocka_unit_test(test_zstd_trimmed),
 		cmocka_unit_test(test_read_once_and_pin),
 		cmocka_unit_test(test_read_batch),
