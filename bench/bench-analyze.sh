@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # bench-analyze.sh: 'gocoroner analyze' on the two benchmark cores, next to
 # Delve listing the goroutines of the same core, in one sitting.
-# Not a test: a benchmark, reported with /usr/bin/time (wall time, peak RSS).
+# Not a test: a benchmark, reported with /usr/bin/time (wall time, peak RSS,
+# and the CPU time of analyze, which bounds its wall time on this machine).
 #
 #   bench   corpus/bench (Go 1.27, optimized): 100,000 parked goroutines
 #   ctxgen  bench/ctxgen (Go 1.26, -gcflags=all=-N -l): 100,008 goroutines,
@@ -27,11 +28,13 @@ gocoroner=${GOCORONER:-$top/_build/gocoroner}
 runs=${RUNS:-3}
 quiet=
 [ "${QUIET:-0}" = 1 ] && quiet=-q
+ncpu=$(nproc)
 
-measure() { # measure COMMAND...: one run; sets secs and mb
-	/usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >"$work/out.txt" 2>"$work/err.txt" || true
-	read -r secs kib <"$work/time.txt"
+measure() { # measure COMMAND...: one run; sets secs, mb and cpu (user + system s)
+	/usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" >"$work/out.txt" 2>"$work/err.txt" || true
+	read -r secs kib usr sys <"$work/time.txt"
 	mb=$((kib / 1024))
+	cpu=$(echo "$usr $sys" | awk '{ print $1 + $2 }')
 }
 
 median() { # median N...: the middle of the numbers given
@@ -40,18 +43,23 @@ median() { # median N...: the middle of the numbers given
 
 analyze_runs() { # analyze_runs LABEL EXE CORE: RUNS runs, each into a new database
 	label=$1
-	all= mems=
+	all= mems= cpus=
 	for i in $(seq "$runs"); do
 		rm -f "$work/a.db" "$work/a.db-wal" "$work/a.db-shm"
 		measure "$gocoroner" analyze $quiet --timings --db "$work/a.db" --exe "$2" "$3"
 		all="$all $secs"
 		mems="$mems $mb"
+		cpus="$cpus $cpu"
 		cp "$work/err.txt" "$work/timings-$label.txt"
 	done
 	med=$(median $all)
 	printf '%-34s %8.2f s %6d MB  (runs:%s s; peak MB:%s)\n' "gocoroner analyze $label" "$med" \
 		"$(median $mems)" "$all" "$mems"
 	printf '%-34s %8.1f MB\n' "  database" "$(stat -c %s "$work/a.db" | awk '{ print $1 / 1048576 }')"
+	# What no schedule of that work on this machine's CPUs could go below.
+	printf '%-34s %8.2f s  (on %d CPUs, no less than %.2f s of wall time)\n' \
+		"  CPU, user + system" "$(median $cpus)" "$ncpu" \
+		"$(echo "$(median $cpus) $ncpu" | awk '{ print $1 / $2 }')"
 }
 
 for name in ${CORES:-bench ctxgen}; do
