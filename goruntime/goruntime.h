@@ -475,8 +475,9 @@ struct gr_options {
 	 * Called once the waits are read, before the contexts; may be NULL.
 	 * From then on the snapshot's channels and chan_waits (with their
 	 * counts) do not change either, and another thread may read them too
-	 * (the defers and panics are that thread's since defers_done). The sync_waits do not, until contexts_done:
-	 * their ctx_addr is the contexts'.
+	 * (the defers and panics are that thread's since defers_done). The
+	 * sync_waits do not, until contexts_done: their ctx_addr is the
+	 * contexts'.
 	 */
 	void (*waits_done)(const struct gr_snapshot *snap, void *arg);
 	void *waits_done_arg;
